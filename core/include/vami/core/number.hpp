@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <vami/core/money.hpp>
+
+namespace vami {
+
+/// The kind of phone number, as Twilio's AvailablePhoneNumbers resources name them
+/// (`Local`, `TollFree`, `Mobile`).
+enum class NumberType { local, toll_free, mobile };
+
+/// "local", "toll-free", "mobile": the words used on the command line and in JSON output.
+[[nodiscard]] const char* to_string(NumberType type) noexcept;
+/// Parses "local", "toll-free" (also "toll_free", "tollfree") or "mobile".
+[[nodiscard]] std::optional<NumberType> parse_number_type(std::string_view text) noexcept;
+
+/// Where a pool number is in its life. `purchasing` and `releasing` are transitional (a
+/// provider request is in flight or its outcome is unknown); `released` is terminal.
+enum class NumberStatus { purchasing, available, assigned, suspended, releasing, released };
+
+/// "purchasing", "available", "assigned", "suspended", "releasing", "released".
+[[nodiscard]] const char* to_string(NumberStatus status) noexcept;
+/// Parses one of the names above.
+[[nodiscard]] std::optional<NumberStatus> parse_number_status(std::string_view text) noexcept;
+
+/// What the telephony provider calls when a number rings (Twilio `VoiceUrl`, `VoiceMethod`,
+/// `StatusCallback`). Empty strings mean "not set".
+struct VoiceWebhook {
+  std::string voice_url;
+  std::string voice_method = "POST"; ///< "POST" or "GET".
+  std::string status_callback;
+
+  friend bool operator==(const VoiceWebhook&, const VoiceWebhook&) = default;
+};
+
+/// A search of a provider's inventory of numbers for sale.
+struct NumberSearch {
+  std::string country = "US"; ///< ISO 3166-1 alpha-2.
+  NumberType type = NumberType::local;
+  std::string area_code; ///< Three digits, US and Canada only; empty for any.
+  std::string contains;  ///< Twilio `Contains` pattern (digits, letters, `*`, `%`, `+`, `$`).
+  std::string region;    ///< State or province code ("NY"); empty for any.
+  std::string locality;  ///< City ("New York"); empty for any.
+  int limit = 30;        ///< Numbers wanted; providers return at most 30 per search.
+};
+
+/// A number offered for sale by a telephony provider.
+struct AvailableNumber {
+  std::string e164;
+  std::string country; ///< ISO 3166-1 alpha-2.
+  NumberType type = NumberType::local;
+  std::string locality;
+  std::string region;
+  std::string postal_code;
+  bool voice_capable = true;
+};
+
+/// A number the platform's provider account owns, as the provider reports it.
+struct OwnedNumber {
+  std::string provider_sid; ///< Twilio `PN...` SID.
+  std::string e164;
+  std::string
+      friendly_name; ///< Carries vami's tag (`vami:<pool>:<operation>`) when vami bought it.
+  VoiceWebhook webhook;
+  std::string date_created; ///< As the provider wrote it (RFC 2822 for Twilio).
+};
+
+/// What a purchase request came to, when the provider answered.
+struct PurchaseOutcome {
+  /// `bought`: the number now belongs to the account. `unavailable`: someone else took it or it
+  /// was never for sale (Twilio 21422); nothing was bought.
+  enum class Status { bought, unavailable };
+  Status status = Status::bought;
+  OwnedNumber number; ///< Set when bought.
+  std::string provider_message;
+};
+
+/// A number of the pool as the state database knows it.
+struct PoolNumber {
+  std::string e164;
+  NumberStatus status = NumberStatus::available;
+  std::string provider = "twilio";
+  std::string provider_sid; ///< Empty while `purchasing`.
+  std::string country;
+  NumberType type = NumberType::local;
+  std::string locality;
+  std::string region;
+  std::optional<Money> monthly_price; ///< What the provider charges per month; unknown if empty.
+  std::string friendly_name;
+  VoiceWebhook webhook;
+  std::string operation_id; ///< The operation that bought it.
+  std::string tenant_slug;  ///< Set when assigned.
+  std::string agent_slug;   ///< Set when assigned.
+  std::string created_at;   ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
+  std::string updated_at;
+};
+
+/// A filter over the pool; empty fields match everything.
+struct NumberFilter {
+  std::optional<NumberStatus> status;
+  std::string area_code; ///< Three digits after +1.
+  std::string region;
+  std::string tenant_slug;
+  bool include_released = false; ///< Released numbers are listed only when asked for by status.
+};
+
+} // namespace vami

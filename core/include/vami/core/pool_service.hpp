@@ -1,0 +1,171 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <vami/core/number.hpp>
+#include <vami/core/state_store.hpp>
+#include <vami/core/telephony_provider.hpp>
+
+namespace vami {
+
+/// Polled between items of a bulk command; true once the user asked to stop (Ctrl-C).
+using StopRequested = std::function<bool()>;
+
+/// The most numbers one `numbers buy` may buy.
+inline constexpr int k_max_purchase_count = 1000;
+
+/// A bulk purchase: `count` numbers matching `search`, tried area code by area code.
+struct BuyRequest {
+  int count = 0;
+  NumberSearch search;                 ///< `search.area_code` is ignored; see `area_codes`.
+  std::vector<std::string> area_codes; ///< Tried in order; empty means anywhere in the country.
+  std::optional<std::int64_t> max_monthly_price_micros; ///< Refuse numbers that cost more.
+  std::string pool = "default";                         ///< Pool name, part of the provider tag.
+  std::string journal_parameters = "{}"; ///< The request as JSON text, kept in the journal.
+};
+
+/// The numbers one search found, and what one costs a month.
+struct SearchResult {
+  std::vector<AvailableNumber> numbers;
+  std::optional<Money> monthly_price; ///< Empty when the price list could not be read.
+};
+
+/// What `plan_purchase` found: the numbers it would buy and what they cost.
+struct PurchasePlan {
+  std::vector<AvailableNumber> numbers; ///< Exactly `count` candidates, in purchase order.
+  std::vector<AvailableNumber> spares;  ///< More candidates, used when one is taken meanwhile.
+  std::optional<Money> monthly_price;   ///< Per number; empty when the provider publishes none.
+  int searches = 0;                     ///< Provider searches it took.
+};
+
+/// The outcome of one number of a bulk command.
+enum class ItemStatus {
+  succeeded, ///< Done.
+  failed,    ///< Not done; nothing changed for this number.
+  uncertain, ///< The provider may have acted; the row stays transitional until reconciled.
+  skipped,   ///< Not attempted (interrupted, or replaced by a spare).
+};
+/// "succeeded", "failed", "uncertain", "skipped".
+[[nodiscard]] const char* to_string(ItemStatus status) noexcept;
+
+/// One item of a bulk command's report.
+struct ItemResult {
+  std::string e164;
+  ItemStatus status = ItemStatus::succeeded;
+  std::optional<PoolNumber> number; ///< The pool row afterwards, when there is one.
+  std::string error_kind;           ///< `to_string(ErrorKind)` when not succeeded.
+  std::string error_code;           ///< Provider error code, when the provider refused.
+  std::string message;              ///< Why, for a person.
+};
+
+/// The report of a bulk command.
+struct BulkReport {
+  std::string operation_id;
+  std::vector<ItemResult> items;
+  int requested = 0;
+  int succeeded = 0;
+  int failed = 0;
+  int uncertain = 0;
+  bool interrupted = false;
+};
+
+/// Told about each item as soon as it is settled (for progress and streaming output).
+using ItemObserver = std::function<void(const ItemResult& item, int settled, int total)>;
+
+/// What releasing some numbers would do, checked before anything changes.
+struct ReleasePlan {
+  std::vector<PoolNumber> numbers;
+  std::optional<Money> monthly_saving; ///< Sum of the known monthly prices (one currency).
+};
+
+/// A number's voice webhook as the state database and the provider each see it.
+struct WebhookView {
+  PoolNumber number;        ///< The local row, with its stored webhook.
+  VoiceWebhook at_provider; ///< What the provider reports now.
+  bool in_sync = true;      ///< Whether the two agree.
+};
+
+/// The number-pool use cases: search the provider's inventory, buy in bulk, list, show,
+/// release, and set voice webhooks. It keeps rule 3 of the design notes: an intent row is
+/// committed before every purchase request, purchases name one exact number and carry a tag,
+/// and an ambiguous failure is resolved by looking the number up before anything else.
+class PoolService {
+public:
+  /// `actor` is written into the journal and audit trail (a user name, never a secret).
+  PoolService(TelephonyProvider& telephony, StateStore& store, std::string actor);
+
+  /// One search of the provider's inventory, with the monthly price of such numbers (a price
+  /// list the provider cannot serve right now leaves the price empty rather than failing).
+  /// @throws Error(invalid_input) for an unknown country, an area code not in service, or a
+  ///         limit outside 1..30; provider errors as `TelephonyProvider` documents.
+  SearchResult search(const NumberSearch& search);
+
+  /// Finds `count` numbers for sale (and a few spares) without buying anything, searching area
+  /// code by area code and, when one search is not enough, partitioning the inventory by the
+  /// last two digits (`Contains` "00$" ... "99$"). Numbers already in the pool are skipped.
+  /// @throws Error(invalid_input) for a count outside 1..k_max_purchase_count or bad search
+  ///         fields; Error(conflict) when fewer than `count` are for sale (naming how many and
+  ///         suggesting other area codes of the same region) or they cost more than the maximum.
+  PurchasePlan plan_purchase(const BuyRequest& request);
+
+  /// Buys the plan's numbers one at a time, journaled as one operation: intent row, purchase,
+  /// result. A number taken meanwhile (Twilio 21422) is replaced by a spare. Carries on past
+  /// failures; stops starting new purchases once `stop_requested` returns true.
+  /// @throws Error(auth) when the provider rejects the credentials (nothing more is tried).
+  BulkReport buy(const BuyRequest& request, const PurchasePlan& plan,
+                 const StopRequested& stop_requested, const ItemObserver& observer);
+
+  /// Pool rows matching `filter`.
+  std::vector<PoolNumber> list(const NumberFilter& filter);
+
+  /// One pool row. @throws Error(invalid_input) for a malformed number, Error(not_found) when
+  /// the pool has never held it.
+  PoolNumber show(const std::string& number);
+
+  /// Checks that every number can be released (owned, not assigned, not in flight).
+  /// @throws Error(invalid_input | not_found | conflict) naming the first number that cannot.
+  ReleasePlan plan_release(const std::vector<std::string>& numbers);
+
+  /// Releases the planned numbers at the provider, one at a time, journaled as one operation.
+  BulkReport release(const ReleasePlan& plan, const StopRequested& stop_requested,
+                     const ItemObserver& observer);
+
+  /// Sets a number's voice webhook at the provider, reads the number back to check that the
+  /// provider stored it, and records it.
+  /// @throws Error(invalid_input) for a URL that is not absolute http(s) (http only when
+  ///         `allow_http`) or a method other than GET/POST; Error(not_found) for a number the
+  ///         pool does not hold; Error(provider) when the read-back differs.
+  PoolNumber set_webhook(const std::string& number, const VoiceWebhook& webhook, bool allow_http);
+
+  /// The stored and the provider's view of a number's voice webhook.
+  WebhookView show_webhook(const std::string& number);
+
+private:
+  PoolNumber owned_row(const std::string& e164);
+  ItemResult purchase_one(const AvailableNumber& candidate, const std::string& operation_id,
+                          const std::string& tag, const std::optional<Money>& price);
+  ItemResult release_one(const PoolNumber& number, const std::string& operation_id);
+  void audit(const std::string& command, const std::string& entity_id, const std::string& before,
+             const std::string& after);
+
+  TelephonyProvider& m_telephony;
+  StateStore& m_store;
+  std::string m_actor;
+};
+
+/// Validates an area code for `country`. @throws Error(invalid_input) naming it when it is not
+/// three digits or not in service (libphonenumber metadata), or when the country has none.
+void validate_area_code(const std::string& country, const std::string& area_code);
+
+/// Other area codes in service in the same region as `area_code` ("212" -> 332, 347, 646, ...),
+/// to suggest when an area code has too few numbers for sale.
+[[nodiscard]] std::vector<std::string> sibling_area_codes(const std::string& country,
+                                                          const std::string& area_code);
+
+/// Validates a voice webhook URL. @throws Error(invalid_input) naming it.
+void validate_webhook_url(const std::string& url, bool allow_http);
+
+} // namespace vami

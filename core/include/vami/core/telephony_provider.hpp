@@ -1,0 +1,54 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <vami/core/money.hpp>
+#include <vami/core/number.hpp>
+
+namespace vami {
+
+/// A telephony provider account that sells and hosts phone numbers (Twilio today). Every
+/// method makes one or more provider requests and throws `vami::Error` typed by what went wrong:
+/// `auth` for rejected credentials, `rate_limited` for 429, `unavailable` for network failures,
+/// timeouts and 5xx, `not_found` for a missing resource, `provider` for other refusals.
+/// Implementations must be safe to call from several threads at once.
+class TelephonyProvider {
+public:
+  virtual ~TelephonyProvider() = default;
+
+  /// Short name of the provider ("twilio"), stored with each number.
+  [[nodiscard]] virtual std::string name() const = 0;
+
+  /// One search of the inventory for sale: at most `min(search.limit, 30)` numbers, as the
+  /// provider ranks them. The same search repeated tends to return the same numbers.
+  virtual std::vector<AvailableNumber> search_available(const NumberSearch& search) = 0;
+
+  /// Buys exactly `e164` (never "any number in an area code", so a retry cannot buy a second
+  /// one) and tags it with `tag` (at most 64 characters) so that it can be found again.
+  /// Returns `unavailable` when the provider says the number is not for sale any more.
+  virtual PurchaseOutcome buy(const std::string& e164, const std::string& tag) = 0;
+
+  /// Looks up an owned number by E.164; empty when the account does not own it.
+  virtual std::optional<OwnedNumber> find_owned(const std::string& e164) = 0;
+
+  /// Every number the account owns, following the provider's pages to the end. Throws, and
+  /// returns nothing, if any page fails.
+  virtual std::vector<OwnedNumber> list_owned() = 0;
+
+  /// Sets the voice webhook of an owned number and returns the number as the provider now
+  /// reports it.
+  virtual OwnedNumber set_voice_webhook(const std::string& provider_sid,
+                                        const VoiceWebhook& webhook) = 0;
+
+  /// Gives an owned number back to the provider (irreversible; billing stops).
+  /// @throws Error(not_found) when the provider does not know the number.
+  virtual void release(const std::string& provider_sid) = 0;
+
+  /// The monthly price of a number of `type` in `country` (Twilio Pricing v1
+  /// `current_price`); empty when the provider publishes none for that type.
+  virtual std::optional<Money> monthly_price(const std::string& country, NumberType type) = 0;
+};
+
+} // namespace vami

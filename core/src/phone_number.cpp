@@ -1,0 +1,242 @@
+#include <map>
+#include <mutex>
+
+#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <vami/core/error.hpp>
+#include <vami/core/phone_number.hpp>
+
+namespace vami {
+
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+PhoneNumberUtil& util() {
+  return *PhoneNumberUtil::GetInstance();
+}
+
+std::optional<PhoneNumber> parse_valid(std::string_view text, std::string_view default_region) {
+  PhoneNumber number;
+  if (util().Parse(std::string(text), std::string(default_region), &number) !=
+      PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::nullopt;
+  }
+  if (!util().IsValidNumber(number)) {
+    return std::nullopt;
+  }
+  return number;
+}
+
+std::string describe_parse_failure(std::string_view input, std::string_view default_region) {
+  PhoneNumber number;
+  switch (util().Parse(std::string(input), std::string(default_region), &number)) {
+  case PhoneNumberUtil::NO_PARSING_ERROR:
+    break;
+  case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+    return "its country code is unknown";
+  case PhoneNumberUtil::NOT_A_NUMBER:
+    return "it is not a phone number";
+  case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+  case PhoneNumberUtil::TOO_SHORT_NSN:
+    return "it is too short";
+  case PhoneNumberUtil::TOO_LONG_NSN:
+    return "it is too long";
+  }
+  for (char c : input) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      return "it contains a letter ('" + std::string(1, c) + "')";
+    }
+  }
+  switch (util().IsPossibleNumberWithReason(number)) {
+  case PhoneNumberUtil::TOO_SHORT:
+    return "it has too few digits";
+  case PhoneNumberUtil::TOO_LONG:
+    return "it has too many digits";
+  case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+    return "its country code is unknown";
+  default:
+    return "no such number is in service in its country";
+  }
+}
+
+// The geocoder names a whole state or province in full ("New York") when it knows no city;
+// providers and users use the postal codes ("NY").
+const std::map<std::string, std::string>& region_codes() {
+  static const std::map<std::string, std::string> codes{{"Alabama", "AL"},
+                                                        {"Alaska", "AK"},
+                                                        {"Arizona", "AZ"},
+                                                        {"Arkansas", "AR"},
+                                                        {"California", "CA"},
+                                                        {"Colorado", "CO"},
+                                                        {"Connecticut", "CT"},
+                                                        {"Delaware", "DE"},
+                                                        {"District of Columbia", "DC"},
+                                                        {"Washington D.C.", "DC"},
+                                                        {"Florida", "FL"},
+                                                        {"Georgia", "GA"},
+                                                        {"Hawaii", "HI"},
+                                                        {"Idaho", "ID"},
+                                                        {"Illinois", "IL"},
+                                                        {"Indiana", "IN"},
+                                                        {"Iowa", "IA"},
+                                                        {"Kansas", "KS"},
+                                                        {"Kentucky", "KY"},
+                                                        {"Louisiana", "LA"},
+                                                        {"Maine", "ME"},
+                                                        {"Maryland", "MD"},
+                                                        {"Massachusetts", "MA"},
+                                                        {"Michigan", "MI"},
+                                                        {"Minnesota", "MN"},
+                                                        {"Mississippi", "MS"},
+                                                        {"Missouri", "MO"},
+                                                        {"Montana", "MT"},
+                                                        {"Nebraska", "NE"},
+                                                        {"Nevada", "NV"},
+                                                        {"New Hampshire", "NH"},
+                                                        {"New Jersey", "NJ"},
+                                                        {"New Mexico", "NM"},
+                                                        {"New York", "NY"},
+                                                        {"North Carolina", "NC"},
+                                                        {"North Dakota", "ND"},
+                                                        {"Ohio", "OH"},
+                                                        {"Oklahoma", "OK"},
+                                                        {"Oregon", "OR"},
+                                                        {"Pennsylvania", "PA"},
+                                                        {"Rhode Island", "RI"},
+                                                        {"South Carolina", "SC"},
+                                                        {"South Dakota", "SD"},
+                                                        {"Tennessee", "TN"},
+                                                        {"Texas", "TX"},
+                                                        {"Utah", "UT"},
+                                                        {"Vermont", "VT"},
+                                                        {"Virginia", "VA"},
+                                                        {"Washington", "WA"},
+                                                        {"Washington State", "WA"},
+                                                        {"West Virginia", "WV"},
+                                                        {"Wisconsin", "WI"},
+                                                        {"Wyoming", "WY"},
+                                                        {"Alberta", "AB"},
+                                                        {"British Columbia", "BC"},
+                                                        {"Manitoba", "MB"},
+                                                        {"New Brunswick", "NB"},
+                                                        {"Newfoundland and Labrador", "NL"},
+                                                        {"Northwest Territories", "NT"},
+                                                        {"Nova Scotia", "NS"},
+                                                        {"Nunavut", "NU"},
+                                                        {"Ontario", "ON"},
+                                                        {"Prince Edward Island", "PE"},
+                                                        {"Quebec", "QC"},
+                                                        {"Saskatchewan", "SK"},
+                                                        {"Yukon", "YT"}};
+  return codes;
+}
+
+} // namespace
+
+std::string to_e164(std::string_view input, std::string_view default_region) {
+  auto number = parse_valid(input, default_region);
+  if (!number) {
+    throw Error(ErrorKind::invalid_input,
+                "'" + std::string(input) + "' is not a valid phone number: " +
+                    describe_parse_failure(input, default_region),
+                "write it in E.164, such as +12125550101");
+  }
+  std::string e164;
+  util().Format(*number, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
+
+bool is_e164(std::string_view e164) {
+  if (e164.empty() || e164.front() != '+') {
+    return false;
+  }
+  auto number = parse_valid(e164, "ZZ");
+  if (!number) {
+    return false;
+  }
+  std::string canonical;
+  util().Format(*number, PhoneNumberUtil::E164, &canonical);
+  return canonical == e164;
+}
+
+std::string region_of(std::string_view e164) {
+  auto number = parse_valid(e164, "ZZ");
+  if (!number) {
+    return {};
+  }
+  std::string region;
+  util().GetRegionCodeForNumber(*number, &region);
+  return region == "ZZ" ? std::string() : region;
+}
+
+std::string format_national(std::string_view e164) {
+  PhoneNumber number;
+  if (util().Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::string(e164);
+  }
+  std::string national;
+  util().Format(number, PhoneNumberUtil::NATIONAL, &national);
+  return national;
+}
+
+NumberLocation locate(std::string_view e164) {
+  auto number = parse_valid(e164, "ZZ");
+  if (!number) {
+    return {};
+  }
+  // The geocoder loads its prefix tables lazily; one instance behind a lock keeps that safe.
+  static std::mutex geocoder_mutex;
+  static i18n::phonenumbers::PhoneNumberOfflineGeocoder geocoder;
+  std::string description;
+  {
+    std::lock_guard lock(geocoder_mutex);
+    description = geocoder.GetDescriptionForNumber(*number, icu::Locale("en", "US"));
+  }
+  NumberLocation location;
+  // North American descriptions read "New York, NY"; elsewhere they are a place name.
+  if (auto comma = description.rfind(", "); comma != std::string::npos) {
+    location.locality = description.substr(0, comma);
+    location.region = description.substr(comma + 2);
+  } else if (region_of(e164) == "US" || region_of(e164) == "CA") {
+    auto code = region_codes().find(description);
+    location.region = code == region_codes().end() ? description : code->second;
+  } else {
+    location.locality = description;
+  }
+  return location;
+}
+
+bool is_area_code_in_service(std::string_view country, std::string_view area_code) {
+  if ((country != "US" && country != "CA") || area_code.size() != 3) {
+    return false;
+  }
+  for (char c : area_code) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  // libphonenumber lists the area codes in service in its NANP patterns; an area code is in
+  // service when some ordinary exchange under it forms a valid number of that country.
+  for (const char* subscriber : {"2345678", "3456789", "4567890", "5678901", "6789012", "7890123",
+                                 "8901234", "9012345", "2222222", "9999999"}) {
+    auto number = parse_valid("+1" + std::string(area_code) + subscriber, "ZZ");
+    if (!number) {
+      continue;
+    }
+    std::string region;
+    util().GetRegionCodeForNumber(*number, &region);
+    if (region == country) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_supported_country(std::string_view country) {
+  return util().GetCountryCodeForRegion(std::string(country)) != 0;
+}
+
+} // namespace vami

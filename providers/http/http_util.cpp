@@ -1,0 +1,120 @@
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include <openssl/evp.h>
+
+#include <vami/providers/http_client.hpp>
+
+namespace vami::http {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+} // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) {
+      return value;
+    }
+  }
+  return {};
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += k_hex[byte >> 4U];
+      out += k_hex[byte & 0xFU];
+    }
+  }
+  return out;
+}
+
+std::string url_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) {
+      out += '&';
+    }
+    out += url_encode(name);
+    out += '=';
+    out += url_encode(value);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> form_decode(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    auto eq = pair.find('=');
+    if (eq == std::string_view::npos) {
+      fields.emplace_back(url_decode(pair), std::string());
+    } else {
+      fields.emplace_back(url_decode(pair.substr(0, eq)), url_decode(pair.substr(eq + 1)));
+    }
+  }
+  return fields;
+}
+
+std::string basic_authorization(std::string_view user, std::string_view password) {
+  std::string credentials = std::string(user) + ":" + std::string(password);
+  std::vector<unsigned char> encoded(4 * ((credentials.size() + 2) / 3) + 1);
+  int length =
+      EVP_EncodeBlock(encoded.data(), reinterpret_cast<const unsigned char*>(credentials.data()),
+                      static_cast<int>(credentials.size()));
+  return "Basic " + std::string(reinterpret_cast<const char*>(encoded.data()),
+                                static_cast<std::size_t>(length));
+}
+
+} // namespace vami::http

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <vami/core/telephony_provider.hpp>
+#include <vami/providers/http_client.hpp>
+
+namespace vami {
+
+/// Provider credentials and endpoints, resolved by the CLI from flags, environment variables
+/// (the names the providers' own SDKs use) and profiles. Empty fields are unset.
+struct ProviderSettings {
+  std::string twilio_account_sid;      ///< TWILIO_ACCOUNT_SID.
+  std::string twilio_auth_token;       ///< TWILIO_AUTH_TOKEN.
+  std::string twilio_api_key;          ///< TWILIO_API_KEY (an "SK..." SID), with the secret below.
+  std::string twilio_api_secret;       ///< TWILIO_API_SECRET.
+  std::string twilio_base_url;         ///< VAMI_TWILIO_BASE_URL; default https://api.twilio.com.
+  std::string twilio_pricing_base_url; ///< VAMI_TWILIO_PRICING_BASE_URL.
+  std::filesystem::path sandbox_state_path; ///< Used when no Twilio credentials are set.
+  http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
+};
+
+/// The providers one command talks to, and the transports they own.
+class Providers {
+public:
+  virtual ~Providers() = default;
+  /// The telephony provider (Twilio, live or sandbox).
+  virtual TelephonyProvider& telephony() = 0;
+  /// True when the built-in sandbox answers instead of a live account.
+  [[nodiscard]] virtual bool is_sandbox() const = 0;
+  /// Where the sandbox keeps its state, when `is_sandbox()`.
+  [[nodiscard]] virtual std::filesystem::path sandbox_state_path() const = 0;
+};
+
+/// Connects the providers: Twilio over libcurl when a Twilio Account SID is set, otherwise the
+/// built-in sandbox in-process (same Twilio code, no socket). The sandbox is never used when any
+/// Twilio credential is set.
+/// @throws Error(auth) when the credentials are incomplete (a SID without a token, a key without
+///         its secret, or neither SID); Error(invalid_input) for a malformed SID or base URL or
+///         an unusable sandbox state file.
+[[nodiscard]] std::unique_ptr<Providers> connect_providers(const ProviderSettings& settings);
+
+} // namespace vami

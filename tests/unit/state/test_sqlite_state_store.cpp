@@ -1,0 +1,727 @@
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vami/core/error.hpp>
+#include <vami/core/state_store.hpp>
+
+namespace vami {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr int k_vami_application_id = 0x76616D69;
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(static_cast<std::size_t>(fs::file_size(path)), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
+
+/// Runs `action`, expecting a vami::Error of `kind`; returns it for further checks.
+template <typename Action>
+Error expect_error(ErrorKind kind, Action&& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), kind) << error.what();
+    return error;
+  }
+  ADD_FAILURE() << "expected Error(" << to_string(kind) << ")";
+  return Error(kind, "not thrown");
+}
+
+class SqliteStateStoreTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "vami-state-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    m_dir = pattern;
+    m_path = m_dir / "state.db";
+  }
+
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(m_dir, ignored);
+  }
+
+  /// A second connection to the same file, as another program (or a later vami) would open it.
+  [[nodiscard]] SQLite::Database raw() const {
+    return SQLite::Database(m_path.string(), SQLite::OPEN_READWRITE, 10'000);
+  }
+
+  static Operation operation(const std::string& id, OperationKind kind = OperationKind::buy) {
+    Operation op;
+    op.id = id;
+    op.kind = kind;
+    op.requested_count = 2;
+    op.parameters = R"({"area_code":"212"})";
+    op.actor = "alice";
+    return op;
+  }
+
+  static PurchaseIntent intent(const std::string& e164, const std::string& operation_id,
+                               const std::string& region = "NY") {
+    PurchaseIntent purchase;
+    purchase.e164 = e164;
+    purchase.operation_id = operation_id;
+    purchase.country = "US";
+    purchase.type = NumberType::local;
+    purchase.locality = "New York";
+    purchase.region = region;
+    purchase.friendly_name = "vami:default:" + operation_id;
+    return purchase;
+  }
+
+  static OwnedNumber owned(const std::string& e164, const std::string& sid) {
+    OwnedNumber number;
+    number.e164 = e164;
+    number.provider_sid = sid;
+    number.friendly_name = "vami:default:op-000000000001";
+    number.webhook = {"https://hooks.example.com/voice", "POST",
+                      "https://hooks.example.com/status"};
+    return number;
+  }
+
+  /// Puts an `available` number in the pool through the store, as a purchase does.
+  static void add_available(StateStore& store, const std::string& e164, const std::string& sid,
+                            const std::string& operation_id, const std::string& region = "NY") {
+    store.insert_purchase_intent(intent(e164, operation_id, region));
+    (void)store.complete_purchase(e164, owned(e164, sid), Money{1'150'000, "USD"});
+  }
+
+  /// Assigns a number to agent "front-desk" of tenant "acme", written as the assign use case
+  /// would, through another connection.
+  void assign_raw(const std::string& e164) const {
+    auto db = raw();
+    db.exec("INSERT OR IGNORE INTO tenants (id, slug, name, created_at, updated_at) VALUES "
+            "(1, 'acme', 'Acme Dental', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
+    db.exec("INSERT OR IGNORE INTO agents (id, tenant_id, slug, name, created_at, updated_at) "
+            "VALUES (1, 1, 'front-desk', 'Front desk', '2026-01-01T00:00:00Z', "
+            "'2026-01-01T00:00:00Z')");
+    SQLite::Statement assign(db, "UPDATE numbers SET status = 'assigned', tenant_id = 1, "
+                                 "agent_id = 1 WHERE e164 = ?");
+    assign.bind(1, e164);
+    ASSERT_EQ(assign.exec(), 1);
+  }
+
+  fs::path m_dir;
+  fs::path m_path;
+};
+
+// --- opening -------------------------------------------------------------------------------
+
+TEST_F(SqliteStateStoreTest, CreatesAndMigratesANewDatabase) {
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_GE(current_schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), current_schema_version());
+  EXPECT_EQ(store->location(), m_path.string());
+
+  auto db = raw();
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), current_schema_version());
+  EXPECT_EQ(db.execAndGet("PRAGMA application_id").getInt(), k_vami_application_id);
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+  for (const char* table : {"tenants", "agents", "documents", "operations", "operation_items",
+                            "numbers", "audit_entries"}) {
+    EXPECT_TRUE(db.tableExists(table)) << table;
+  }
+}
+
+TEST_F(SqliteStateStoreTest, StoreConnectionEnforcesForeignKeys) {
+  auto store = open_sqlite_state_store(m_path);
+  // Both writes reference an operation that does not exist; only the store's own connection
+  // (with foreign_keys on) can refuse them.
+  expect_error(ErrorKind::not_found, [&] {
+    store->record_item({"op-000000000404", "+12125550100", ItemOutcome::pending, "", ""});
+  });
+  auto error = expect_error(ErrorKind::not_found, [&] {
+    store->insert_purchase_intent(intent("+12125550100", "op-000000000404"));
+  });
+  EXPECT_THAT(error.what(), HasSubstr("op-000000000404"));
+  EXPECT_FALSE(store->find_number("+12125550100"));
+  EXPECT_EQ(raw().execAndGet("SELECT count(*) FROM operation_items").getInt(), 0);
+}
+
+TEST_F(SqliteStateStoreTest, EmptyExistingFileIsMigrated) {
+  write_bytes(m_path, "");
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_EQ(store->schema_version(), current_schema_version());
+}
+
+TEST_F(SqliteStateStoreTest, ReopenKeepsData) {
+  {
+    auto store = open_sqlite_state_store(m_path);
+    store->create_operation(operation("op-000000000001"));
+    add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  }
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_EQ(store->schema_version(), current_schema_version());
+  ASSERT_TRUE(store->find_operation("op-000000000001"));
+  auto number = store->find_number("+12125550101");
+  ASSERT_TRUE(number);
+  EXPECT_EQ(number->status, NumberStatus::available);
+  EXPECT_EQ(number->provider_sid, "PN01");
+}
+
+TEST_F(SqliteStateStoreTest, MissingFolderIsInvalidInput) {
+  const auto path = m_dir / "no-such-folder" / "state.db";
+  auto error = expect_error(ErrorKind::invalid_input, [&] { (void)open_sqlite_state_store(path); });
+  EXPECT_THAT(error.what(), HasSubstr("does not exist"));
+  EXPECT_THAT(error.what(), HasSubstr((m_dir / "no-such-folder").string()));
+  EXPECT_THAT(error.hint(), HasSubstr("--db"));
+  EXPECT_FALSE(fs::exists(m_dir / "no-such-folder"));
+}
+
+TEST_F(SqliteStateStoreTest, TextFileIsRefusedAndLeftAlone) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text += "tenant,number\nacme,+12125550101\n";
+  }
+  write_bytes(m_path, text);
+  auto error =
+      expect_error(ErrorKind::invalid_input, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_THAT(error.what(), HasSubstr("is not a vami state database"));
+  EXPECT_EQ(read_bytes(m_path), text);
+}
+
+TEST_F(SqliteStateStoreTest, OtherApplicationsDatabaseIsRefusedAndLeftAlone) {
+  {
+    SQLite::Database other(m_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("PRAGMA application_id = 42; CREATE TABLE notes (body TEXT); "
+               "INSERT INTO notes VALUES ('keep me')");
+  }
+  const auto before = read_bytes(m_path);
+  auto error =
+      expect_error(ErrorKind::invalid_input, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_THAT(error.what(), HasSubstr("is not a vami state database"));
+  EXPECT_EQ(read_bytes(m_path), before);
+}
+
+TEST_F(SqliteStateStoreTest, UnmarkedDatabaseWithTablesIsRefusedAndLeftAlone) {
+  {
+    SQLite::Database other(m_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE numbers (e164 TEXT)");
+  }
+  const auto before = read_bytes(m_path);
+  expect_error(ErrorKind::invalid_input, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_EQ(read_bytes(m_path), before);
+}
+
+TEST_F(SqliteStateStoreTest, NewerSchemaIsRefused) {
+  (void)open_sqlite_state_store(m_path);
+  raw().exec("PRAGMA user_version = " + std::to_string(current_schema_version() + 1));
+  auto error =
+      expect_error(ErrorKind::invalid_input, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_THAT(error.what(), HasSubstr("newer vami"));
+  EXPECT_THAT(error.what(), HasSubstr("schema " + std::to_string(current_schema_version() + 1)));
+  EXPECT_EQ(error.hint(), "upgrade vami");
+}
+
+TEST_F(SqliteStateStoreTest, ProcessesCreatingTheSameDatabaseAtOnceAllSucceed) {
+  constexpr int k_openers = 4;
+  std::latch start(k_openers);
+  std::array<std::string, k_openers> failures;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k_openers; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      try {
+        auto store = open_sqlite_state_store(m_path);
+        if (store->schema_version() != current_schema_version()) {
+          failures[static_cast<std::size_t>(i)] = "wrong schema version";
+        }
+      } catch (const std::exception& error) {
+        failures[static_cast<std::size_t>(i)] = error.what();
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (const auto& failure : failures) {
+    EXPECT_EQ(failure, "");
+  }
+  EXPECT_EQ(raw().execAndGet("PRAGMA application_id").getInt(), k_vami_application_id);
+}
+
+// --- numbers -------------------------------------------------------------------------------
+
+TEST_F(SqliteStateStoreTest, PurchaseLifecycleReusesTheReleasedRow) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  store->insert_purchase_intent(intent("+12125550101", "op-000000000001"));
+
+  auto purchasing = store->find_number("+12125550101");
+  ASSERT_TRUE(purchasing);
+  EXPECT_EQ(purchasing->status, NumberStatus::purchasing);
+  EXPECT_EQ(purchasing->provider_sid, "");
+  EXPECT_EQ(purchasing->operation_id, "op-000000000001");
+  EXPECT_EQ(purchasing->friendly_name, "vami:default:op-000000000001");
+  EXPECT_FALSE(purchasing->monthly_price);
+  EXPECT_FALSE(purchasing->created_at.empty());
+
+  auto bought = store->complete_purchase("+12125550101", owned("+12125550101", "PN01"),
+                                         Money{1'150'000, "USD"});
+  EXPECT_EQ(bought.status, NumberStatus::available);
+  EXPECT_EQ(bought.provider_sid, "PN01");
+  EXPECT_EQ(bought.provider, "twilio");
+  EXPECT_EQ(bought.country, "US");
+  EXPECT_EQ(bought.type, NumberType::local);
+  EXPECT_EQ(bought.locality, "New York");
+  EXPECT_EQ(bought.region, "NY");
+  EXPECT_EQ(bought.webhook.voice_url, "https://hooks.example.com/voice");
+  EXPECT_EQ(bought.webhook.voice_method, "POST");
+  EXPECT_EQ(bought.webhook.status_callback, "https://hooks.example.com/status");
+  ASSERT_TRUE(bought.monthly_price);
+  EXPECT_EQ(*bought.monthly_price, (Money{1'150'000, "USD"}));
+
+  auto listed = store->list_numbers({});
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_EQ(listed[0].e164, "+12125550101");
+  EXPECT_EQ(listed[0].status, NumberStatus::available);
+
+  auto before = store->begin_release("+12125550101");
+  EXPECT_EQ(before.status, NumberStatus::available);
+  EXPECT_EQ(before.provider_sid, "PN01");
+  EXPECT_EQ(store->find_number("+12125550101")->status, NumberStatus::releasing);
+
+  store->complete_release("+12125550101");
+  auto released = store->find_number("+12125550101");
+  ASSERT_TRUE(released);
+  EXPECT_EQ(released->status, NumberStatus::released);
+  EXPECT_EQ(released->provider_sid, "");
+  EXPECT_EQ(released->webhook.voice_url, "");
+  EXPECT_TRUE(store->list_numbers({}).empty());
+  EXPECT_FALSE(raw().execAndGet("SELECT released_at FROM numbers").isNull());
+
+  store->create_operation(operation("op-000000000002"));
+  store->insert_purchase_intent(intent("+12125550101", "op-000000000002"));
+  auto db = raw();
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM numbers").getInt(), 1);
+  EXPECT_TRUE(db.execAndGet("SELECT released_at FROM numbers").isNull());
+  auto again = store->find_number("+12125550101");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, NumberStatus::purchasing);
+  EXPECT_EQ(again->operation_id, "op-000000000002");
+  EXPECT_EQ(again->provider_sid, "");
+  EXPECT_FALSE(again->monthly_price);
+  EXPECT_EQ(again->webhook.voice_url, "");
+
+  // The old SID is gone, so the new purchase may bring any SID, even the old one.
+  auto rebought =
+      store->complete_purchase("+12125550101", owned("+12125550101", "PN02"), std::nullopt);
+  EXPECT_EQ(rebought.provider_sid, "PN02");
+  EXPECT_FALSE(rebought.monthly_price);
+}
+
+TEST_F(SqliteStateStoreTest, MoneyIsStoredAsIntegerMicros) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  auto db = raw();
+  SQLite::Statement query(db, "SELECT monthly_price_micros, typeof(monthly_price_micros), "
+                              "currency FROM numbers");
+  ASSERT_TRUE(query.executeStep());
+  EXPECT_EQ(query.getColumn(0).getInt64(), 1'150'000);
+  EXPECT_EQ(query.getColumn(1).getString(), "integer");
+  EXPECT_EQ(query.getColumn(2).getString(), "USD");
+  EXPECT_EQ(store->find_number("+12125550101")->monthly_price, (Money{1'150'000, "USD"}));
+}
+
+TEST_F(SqliteStateStoreTest, AbandonRemovesOnlyAPurchasingRow) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  store->insert_purchase_intent(intent("+12125550101", "op-000000000001"));
+  store->abandon_purchase("+12125550101");
+  EXPECT_FALSE(store->find_number("+12125550101"));
+
+  add_available(*store, "+12125550102", "PN02", "op-000000000001");
+  store->abandon_purchase("+12125550102");
+  EXPECT_EQ(store->find_number("+12125550102")->status, NumberStatus::available);
+  store->abandon_purchase("+12125550199"); // Unknown: nothing to do.
+}
+
+TEST_F(SqliteStateStoreTest, IntentForANumberAlreadyInThePoolConflicts) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  store->create_operation(operation("op-000000000002"));
+  store->insert_purchase_intent(intent("+12125550101", "op-000000000001"));
+  auto error = expect_error(ErrorKind::conflict, [&] {
+    store->insert_purchase_intent(intent("+12125550101", "op-000000000002"));
+  });
+  EXPECT_THAT(error.what(), HasSubstr("+12125550101 is already in the pool (status purchasing)"));
+  EXPECT_EQ(store->find_number("+12125550101")->operation_id, "op-000000000001");
+
+  (void)store->complete_purchase("+12125550101", owned("+12125550101", "PN01"), std::nullopt);
+  error = expect_error(ErrorKind::conflict, [&] {
+    store->insert_purchase_intent(intent("+12125550101", "op-000000000002"));
+  });
+  EXPECT_THAT(error.what(), HasSubstr("(status available)"));
+}
+
+TEST_F(SqliteStateStoreTest, ProviderSidIsUnique) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  store->insert_purchase_intent(intent("+12125550102", "op-000000000001"));
+  expect_error(ErrorKind::conflict, [&] {
+    (void)store->complete_purchase("+12125550102", owned("+12125550102", "PN01"), std::nullopt);
+  });
+  EXPECT_EQ(store->find_number("+12125550102")->status, NumberStatus::purchasing);
+}
+
+TEST_F(SqliteStateStoreTest, BeginReleaseOfAnAssignedNumberConflicts) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  assign_raw("+12125550101");
+
+  auto number = store->find_number("+12125550101");
+  ASSERT_TRUE(number);
+  EXPECT_EQ(number->status, NumberStatus::assigned);
+  EXPECT_EQ(number->tenant_slug, "acme");
+  EXPECT_EQ(number->agent_slug, "front-desk");
+
+  auto error =
+      expect_error(ErrorKind::conflict, [&] { (void)store->begin_release("+12125550101"); });
+  EXPECT_STREQ(error.what(),
+               "+12125550101 is assigned to agent \"front-desk\" (tenant acme); unassign it first");
+  EXPECT_EQ(store->find_number("+12125550101")->status, NumberStatus::assigned);
+}
+
+TEST_F(SqliteStateStoreTest, BeginReleaseOfATransitionalNumberConflicts) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  store->insert_purchase_intent(intent("+12125550101", "op-000000000001"));
+  auto error =
+      expect_error(ErrorKind::conflict, [&] { (void)store->begin_release("+12125550101"); });
+  EXPECT_THAT(error.what(), HasSubstr("being purchased"));
+  EXPECT_THAT(error.what(), HasSubstr("vami reconcile"));
+
+  add_available(*store, "+12125550102", "PN02", "op-000000000001");
+  (void)store->begin_release("+12125550102");
+  error = expect_error(ErrorKind::conflict, [&] { (void)store->begin_release("+12125550102"); });
+  EXPECT_THAT(error.what(), HasSubstr("being released"));
+}
+
+TEST_F(SqliteStateStoreTest, SuspendedNumberCanBeReleasedAndReverted) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  raw().exec("UPDATE numbers SET status = 'suspended'");
+
+  auto before = store->begin_release("+12125550101");
+  EXPECT_EQ(before.status, NumberStatus::suspended);
+  store->revert_release("+12125550101", before.status);
+  auto reverted = store->find_number("+12125550101");
+  EXPECT_EQ(reverted->status, NumberStatus::suspended);
+  EXPECT_EQ(reverted->provider_sid, "PN01");
+
+  expect_error(ErrorKind::conflict,
+               [&] { store->revert_release("+12125550101", NumberStatus::available); });
+  expect_error(ErrorKind::conflict, [&] { store->complete_release("+12125550101"); });
+  expect_error(ErrorKind::invalid_input,
+               [&] { store->revert_release("+12125550101", NumberStatus::assigned); });
+}
+
+TEST_F(SqliteStateStoreTest, MissingNumbersAreNotFound) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  EXPECT_FALSE(store->find_number("+12125550100"));
+
+  auto error =
+      expect_error(ErrorKind::not_found, [&] { (void)store->begin_release("+12125550100"); });
+  EXPECT_STREQ(error.what(), "+12125550100 is not in the pool");
+  EXPECT_EQ(error.hint(), "list the pool with 'vami numbers list'");
+  expect_error(ErrorKind::not_found, [&] {
+    (void)store->complete_purchase("+12125550100", owned("+12125550100", "PN00"), std::nullopt);
+  });
+  expect_error(ErrorKind::not_found, [&] { store->complete_release("+12125550100"); });
+  expect_error(ErrorKind::not_found, [&] {
+    store->update_webhook("+12125550100", {"https://x.example.com", "POST", ""});
+  });
+
+  // A released number is no longer in the pool either.
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  (void)store->begin_release("+12125550101");
+  store->complete_release("+12125550101");
+  expect_error(ErrorKind::not_found, [&] { (void)store->begin_release("+12125550101"); });
+  expect_error(ErrorKind::not_found, [&] {
+    store->update_webhook("+12125550101", {"https://x.example.com", "POST", ""});
+  });
+  // complete_purchase only moves a purchasing row.
+  add_available(*store, "+12125550102", "PN02", "op-000000000001");
+  expect_error(ErrorKind::not_found, [&] {
+    (void)store->complete_purchase("+12125550102", owned("+12125550102", "PN03"), std::nullopt);
+  });
+  EXPECT_EQ(store->find_number("+12125550102")->provider_sid, "PN02");
+}
+
+TEST_F(SqliteStateStoreTest, UpdateWebhookRoundTrips) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  const VoiceWebhook webhook{"https://agents.example.com/inbound", "GET", ""};
+  store->update_webhook("+12125550101", webhook);
+  EXPECT_EQ(store->find_number("+12125550101")->webhook, webhook);
+  expect_error(ErrorKind::invalid_input, [&] {
+    store->update_webhook("+12125550101", {"https://x.example.com", "PUT", ""});
+  });
+  EXPECT_EQ(store->find_number("+12125550101")->webhook, webhook);
+}
+
+TEST_F(SqliteStateStoreTest, CheckConstraintsRejectBadRows) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  auto db = raw();
+  EXPECT_THROW(db.exec("UPDATE numbers SET status = 'sold'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE numbers SET status = 'assigned'"), SQLite::Exception); // no agent
+  EXPECT_THROW(db.exec("UPDATE numbers SET currency = NULL"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE numbers SET monthly_price_micros = -1"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE numbers SET voice_method = 'PUT'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE operations SET status = 'done'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("INSERT INTO numbers (e164, provider, country, number_type, status, "
+                       "created_at, updated_at) VALUES ('+12125550101', 'twilio', 'US', 'local', "
+                       "'available', 'x', 'x')"),
+               SQLite::Exception); // UNIQUE e164
+  EXPECT_EQ(store->find_number("+12125550101")->status, NumberStatus::available);
+}
+
+TEST_F(SqliteStateStoreTest, ListFiltersByStatusAreaCodeRegionAndTenant) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+13105550101", "PN01", "op-000000000001", "CA");
+  add_available(*store, "+12125550102", "PN02", "op-000000000001");
+  add_available(*store, "+12125550101", "PN03", "op-000000000001");
+  add_available(*store, "+12135550103", "PN04", "op-000000000001", "CA");
+  add_available(*store, "+12125550104", "PN05", "op-000000000001");
+  store->insert_purchase_intent(intent("+12125550105", "op-000000000001"));
+  (void)store->begin_release("+12125550104");
+  store->complete_release("+12125550104");
+  assign_raw("+12125550102");
+
+  auto e164s = [](const std::vector<PoolNumber>& numbers) {
+    std::vector<std::string> result;
+    for (const auto& number : numbers) {
+      result.push_back(number.e164);
+    }
+    return result;
+  };
+
+  EXPECT_THAT(
+      e164s(store->list_numbers({})),
+      ElementsAre("+12125550101", "+12125550102", "+12125550105", "+12135550103", "+13105550101"));
+
+  NumberFilter area;
+  area.area_code = "212";
+  EXPECT_THAT(e164s(store->list_numbers(area)),
+              ElementsAre("+12125550101", "+12125550102", "+12125550105"));
+
+  NumberFilter available_in_212 = area;
+  available_in_212.status = NumberStatus::available;
+  EXPECT_THAT(e164s(store->list_numbers(available_in_212)), ElementsAre("+12125550101"));
+
+  NumberFilter released;
+  released.status = NumberStatus::released;
+  EXPECT_THAT(e164s(store->list_numbers(released)), ElementsAre("+12125550104"));
+
+  NumberFilter everything;
+  everything.include_released = true;
+  EXPECT_EQ(store->list_numbers(everything).size(), 6U);
+
+  NumberFilter california;
+  california.region = "CA";
+  EXPECT_THAT(e164s(store->list_numbers(california)), ElementsAre("+12135550103", "+13105550101"));
+
+  NumberFilter acme;
+  acme.tenant_slug = "acme";
+  auto assigned = store->list_numbers(acme);
+  ASSERT_EQ(assigned.size(), 1U);
+  EXPECT_EQ(assigned[0].e164, "+12125550102");
+  EXPECT_EQ(assigned[0].tenant_slug, "acme");
+  EXPECT_EQ(assigned[0].agent_slug, "front-desk");
+
+  NumberFilter bad_area;
+  bad_area.area_code = "2%";
+  expect_error(ErrorKind::invalid_input, [&] { (void)store->list_numbers(bad_area); });
+}
+
+// --- journal and audit -----------------------------------------------------------------------
+
+TEST_F(SqliteStateStoreTest, OperationsRoundTripAndListNewestFirst) {
+  auto store = open_sqlite_state_store(m_path);
+  auto first = operation("op-000000000001");
+  first.created_at = "2026-01-01T10:00:00Z";
+  auto second = operation("op-000000000002", OperationKind::release);
+  second.created_at = "2026-01-01T10:00:00Z"; // Same second: insertion order breaks the tie.
+  auto third = operation("op-000000000003", OperationKind::webhook);
+  third.created_at = "2026-01-02T09:00:00Z";
+  store->create_operation(second);
+  store->create_operation(third);
+  store->create_operation(first);
+
+  expect_error(ErrorKind::conflict, [&] { store->create_operation(first); });
+
+  auto found = store->find_operation("op-000000000002");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->kind, OperationKind::release);
+  EXPECT_EQ(found->status, OperationStatus::running);
+  EXPECT_EQ(found->requested_count, 2);
+  EXPECT_EQ(found->parameters, R"({"area_code":"212"})");
+  EXPECT_EQ(found->actor, "alice");
+  EXPECT_EQ(found->created_at, "2026-01-01T10:00:00Z");
+  EXPECT_EQ(found->finished_at, "");
+  EXPECT_FALSE(store->find_operation("op-000000000404"));
+
+  std::vector<std::string> ids;
+  for (const auto& op : store->list_operations(10)) {
+    ids.push_back(op.id);
+  }
+  EXPECT_THAT(ids, ElementsAre("op-000000000003", "op-000000000001", "op-000000000002"));
+  EXPECT_EQ(store->list_operations(2).size(), 2U);
+
+  store->finish_operation("op-000000000002", OperationStatus::partial);
+  found = store->find_operation("op-000000000002");
+  EXPECT_EQ(found->status, OperationStatus::partial);
+  EXPECT_FALSE(found->finished_at.empty());
+  expect_error(ErrorKind::not_found,
+               [&] { store->finish_operation("op-000000000404", OperationStatus::failed); });
+}
+
+TEST_F(SqliteStateStoreTest, ItemsAreUpsertedAndKeepTheirFirstOrder) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  store->create_operation(operation("op-000000000002"));
+  store->record_item({"op-000000000001", "+12125550102", ItemOutcome::pending, "", ""});
+  store->record_item({"op-000000000001", "+12125550101", ItemOutcome::pending, "", ""});
+  store->record_item({"op-000000000002", "+12125550101", ItemOutcome::pending, "", ""});
+  store->record_item(
+      {"op-000000000001", "+12125550102", ItemOutcome::failed, "21422", "not available"});
+  store->record_item({"op-000000000001", "+12125550101", ItemOutcome::succeeded, "", ""});
+
+  auto items = store->list_items("op-000000000001");
+  ASSERT_EQ(items.size(), 2U);
+  EXPECT_EQ(items[0].e164, "+12125550102");
+  EXPECT_EQ(items[0].outcome, ItemOutcome::failed);
+  EXPECT_EQ(items[0].error_code, "21422");
+  EXPECT_EQ(items[0].error_message, "not available");
+  EXPECT_EQ(items[1].e164, "+12125550101");
+  EXPECT_EQ(items[1].outcome, ItemOutcome::succeeded);
+  EXPECT_EQ(items[1].error_code, "");
+  ASSERT_EQ(store->list_items("op-000000000002").size(), 1U);
+  EXPECT_EQ(store->list_items("op-000000000002")[0].outcome, ItemOutcome::pending);
+  EXPECT_TRUE(store->list_items("op-000000000404").empty());
+}
+
+TEST_F(SqliteStateStoreTest, AuditRoundTripsAndFiltersBySince) {
+  auto store = open_sqlite_state_store(m_path);
+  store->append_audit({"2026-03-01T12:00:00Z", "bob", "numbers release", "number", "+12125550102",
+                       R"({"status":"available"})", R"({"status":"released"})"});
+  store->append_audit({"2026-02-01T12:00:00Z", "alice", "numbers buy", "number", "+12125550101", "",
+                       R"({"status":"available"})"});
+  store->append_audit({"", "carol", "webhooks set", "number", "+12125550101", "", ""});
+
+  auto all = store->list_audit("");
+  ASSERT_EQ(all.size(), 3U);
+  EXPECT_EQ(all[0].actor, "alice");
+  EXPECT_EQ(all[0].command, "numbers buy");
+  EXPECT_EQ(all[0].entity_type, "number");
+  EXPECT_EQ(all[0].entity_id, "+12125550101");
+  EXPECT_EQ(all[0].before_json, "");
+  EXPECT_EQ(all[0].after_json, R"({"status":"available"})");
+  EXPECT_EQ(all[1].actor, "bob");
+  EXPECT_EQ(all[1].before_json, R"({"status":"available"})");
+  EXPECT_EQ(all[2].actor, "carol"); // Stamped now, after the 2026 entries above.
+  EXPECT_EQ(all[2].at.size(), std::string("2026-03-01T12:00:00Z").size());
+  EXPECT_EQ(all[2].at.back(), 'Z');
+
+  auto since = store->list_audit("2026-03-01T12:00:00Z");
+  ASSERT_EQ(since.size(), 2U);
+  EXPECT_EQ(since[0].actor, "bob");
+}
+
+// --- concurrency ---------------------------------------------------------------------------
+
+TEST_F(SqliteStateStoreTest, ConcurrentReleasesOfOneNumberHaveExactlyOneWinner) {
+  constexpr int k_numbers = 20;
+  std::vector<std::string> numbers;
+  {
+    auto store = open_sqlite_state_store(m_path);
+    store->create_operation(operation("op-000000000001"));
+    for (int i = 0; i < k_numbers; ++i) {
+      numbers.push_back("+1212555" + std::to_string(1000 + i));
+      add_available(*store, numbers.back(), "PN" + std::to_string(i), "op-000000000001");
+    }
+  }
+  // Each racer has its own store, that is its own connection, as two processes would.
+  auto first = open_sqlite_state_store(m_path);
+  auto second = open_sqlite_state_store(m_path);
+  std::atomic<int> wins{0};
+  std::atomic<int> conflicts{0};
+  std::array<std::string, 2> unexpected;
+  auto race = [&](StateStore& store, std::latch& start, std::string& failure) {
+    start.arrive_and_wait();
+    for (const auto& e164 : numbers) {
+      try {
+        (void)store.begin_release(e164);
+        ++wins;
+      } catch (const Error& error) {
+        if (error.kind() == ErrorKind::conflict) {
+          ++conflicts;
+        } else {
+          failure += std::string(to_string(error.kind())) + ": " + error.what() + "\n";
+        }
+      }
+    }
+  };
+  std::latch start(2);
+  std::thread one([&] { race(*first, start, unexpected[0]); });
+  std::thread two([&] { race(*second, start, unexpected[1]); });
+  one.join();
+  two.join();
+
+  EXPECT_EQ(unexpected[0], "");
+  EXPECT_EQ(unexpected[1], "");
+  EXPECT_EQ(wins.load(), k_numbers);
+  EXPECT_EQ(conflicts.load(), k_numbers);
+  NumberFilter releasing;
+  releasing.status = NumberStatus::releasing;
+  EXPECT_EQ(first->list_numbers(releasing).size(), static_cast<std::size_t>(k_numbers));
+}
+
+TEST(StateStoreNames, EnumsHaveStableNames) {
+  EXPECT_STREQ(to_string(OperationKind::buy), "buy");
+  EXPECT_STREQ(to_string(OperationKind::release), "release");
+  EXPECT_STREQ(to_string(OperationKind::webhook), "webhook");
+  EXPECT_STREQ(to_string(OperationStatus::running), "running");
+  EXPECT_STREQ(to_string(OperationStatus::completed), "completed");
+  EXPECT_STREQ(to_string(OperationStatus::partial), "partial");
+  EXPECT_STREQ(to_string(OperationStatus::failed), "failed");
+  EXPECT_STREQ(to_string(OperationStatus::interrupted), "interrupted");
+  EXPECT_STREQ(to_string(ItemOutcome::pending), "pending");
+  EXPECT_STREQ(to_string(ItemOutcome::succeeded), "succeeded");
+  EXPECT_STREQ(to_string(ItemOutcome::failed), "failed");
+  EXPECT_STREQ(to_string(ItemOutcome::uncertain), "uncertain");
+}
+
+} // namespace
+} // namespace vami

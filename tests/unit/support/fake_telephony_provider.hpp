@@ -1,0 +1,220 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <vami/core/error.hpp>
+#include <vami/core/telephony_provider.hpp>
+
+namespace vami::testing {
+
+/// An in-memory `TelephonyProvider` for core unit tests: a fixed inventory per area code, an
+/// account of owned numbers, a log of every call, and faults injected at the Nth call.
+class FakeTelephonyProvider final : public TelephonyProvider {
+public:
+  /// What the Nth call does instead of answering.
+  struct Fault {
+    ErrorKind kind = ErrorKind::unavailable;
+    /// The provider acts first and the response is lost (a timeout after a purchase).
+    bool acted = false;
+  };
+
+  /// One recorded call: the method name and its main argument.
+  struct Call {
+    std::string method;
+    std::string argument;
+  };
+
+  /// `per_area_code` numbers for sale in each of the given area codes: +1<area>555<4 digits>.
+  explicit FakeTelephonyProvider(std::vector<std::string> area_codes = {"212"},
+                                 int per_area_code = 200) {
+    for (const auto& area : area_codes) {
+      for (int i = 0; i < per_area_code; ++i) {
+        std::string line = std::to_string(1000 + i);
+        m_inventory[area].push_back("+1" + area + "555" + line);
+      }
+    }
+  }
+
+  /// Makes call number `n` (1-based, counting every method) fail with `fault`.
+  void fail_at(int n, Fault fault) {
+    std::lock_guard lock(m_mutex);
+    m_faults[n] = fault;
+  }
+  /// Makes every `buy` of `e164` answer "not available" (someone else took it).
+  void take(const std::string& e164) {
+    std::lock_guard lock(m_mutex);
+    m_taken.insert(e164);
+  }
+  /// Sets the monthly price (nullopt: none published).
+  void set_price(std::optional<Money> price) { m_price = std::move(price); }
+
+  /// Every call so far, in order.
+  std::vector<Call> calls() const {
+    std::lock_guard lock(m_mutex);
+    return m_calls;
+  }
+  /// Number of calls of `method`.
+  int count(const std::string& method) const {
+    std::lock_guard lock(m_mutex);
+    int n = 0;
+    for (const auto& call : m_calls) {
+      n += call.method == method ? 1 : 0;
+    }
+    return n;
+  }
+  /// The numbers the account owns, by E.164.
+  std::map<std::string, OwnedNumber> owned() const {
+    std::lock_guard lock(m_mutex);
+    return m_owned;
+  }
+
+  std::string name() const override { return "fake"; }
+
+  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
+    std::lock_guard lock(m_mutex);
+    begin("search_available", search.area_code + "|" + search.contains, false);
+    std::vector<AvailableNumber> found;
+    for (const auto& [area, numbers] : m_inventory) {
+      if (!search.area_code.empty() && area != search.area_code) {
+        continue;
+      }
+      for (const auto& e164 : numbers) {
+        if (static_cast<int>(found.size()) >= std::min(search.limit, 30)) {
+          break;
+        }
+        if (m_owned.count(e164) > 0) {
+          continue;
+        }
+        if (!search.contains.empty() && search.contains.back() == '$' &&
+            e164.substr(e164.size() - (search.contains.size() - 1)) !=
+                search.contains.substr(0, search.contains.size() - 1)) {
+          continue;
+        }
+        AvailableNumber number;
+        number.e164 = e164;
+        number.country = "US";
+        number.locality = "New York";
+        number.region = "NY";
+        found.push_back(number);
+      }
+    }
+    return found;
+  }
+
+  PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
+    std::lock_guard lock(m_mutex);
+    auto act = [&] {
+      PurchaseOutcome outcome;
+      if (m_owned.count(e164) > 0 || m_taken.count(e164) > 0) {
+        outcome.status = PurchaseOutcome::Status::unavailable;
+        outcome.provider_message = "PhoneNumber requested is not available";
+        return outcome;
+      }
+      OwnedNumber number;
+      number.provider_sid = "PN" + std::string(32 - std::to_string(m_next_sid).size(), '0') +
+                            std::to_string(m_next_sid);
+      ++m_next_sid;
+      number.e164 = e164;
+      number.friendly_name = tag;
+      m_owned[e164] = number;
+      outcome.number = number;
+      return outcome;
+    };
+    if (begin("buy", e164, true)) {
+      act();
+      fail();
+    }
+    return act();
+  }
+
+  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
+    std::lock_guard lock(m_mutex);
+    begin("find_owned", e164, false);
+    auto it = m_owned.find(e164);
+    return it == m_owned.end() ? std::nullopt : std::optional<OwnedNumber>(it->second);
+  }
+
+  std::vector<OwnedNumber> list_owned() override {
+    std::lock_guard lock(m_mutex);
+    begin("list_owned", "", false);
+    std::vector<OwnedNumber> numbers;
+    for (const auto& [e164, number] : m_owned) {
+      numbers.push_back(number);
+    }
+    return numbers;
+  }
+
+  OwnedNumber set_voice_webhook(const std::string& provider_sid,
+                                const VoiceWebhook& webhook) override {
+    std::lock_guard lock(m_mutex);
+    begin("set_voice_webhook", provider_sid, false);
+    for (auto& [e164, number] : m_owned) {
+      if (number.provider_sid == provider_sid) {
+        number.webhook = webhook;
+        return number;
+      }
+    }
+    throw Error(ErrorKind::not_found, provider_sid + " not found");
+  }
+
+  void release(const std::string& provider_sid) override {
+    std::lock_guard lock(m_mutex);
+    auto act = [&] {
+      for (auto it = m_owned.begin(); it != m_owned.end(); ++it) {
+        if (it->second.provider_sid == provider_sid) {
+          m_owned.erase(it);
+          return;
+        }
+      }
+      throw Error(ErrorKind::not_found, provider_sid + " not found");
+    };
+    if (begin("release", provider_sid, true)) {
+      act();
+      fail();
+    }
+    act();
+  }
+
+  std::optional<Money> monthly_price(const std::string& country, NumberType) override {
+    std::lock_guard lock(m_mutex);
+    begin("monthly_price", country, false);
+    return m_price;
+  }
+
+private:
+  // Records the call; throws its fault, or returns true when the fault wants the action done
+  // first (then the caller acts and calls fail()).
+  bool begin(const std::string& method, const std::string& argument, bool can_act) {
+    m_calls.push_back({method, argument});
+    auto it = m_faults.find(static_cast<int>(m_calls.size()));
+    if (it == m_faults.end()) {
+      return false;
+    }
+    m_pending = it->second;
+    if (m_pending.acted && can_act) {
+      return true;
+    }
+    fail();
+    return false;
+  }
+
+  [[noreturn]] void fail() {
+    throw Error(m_pending.kind, "injected fault at call " + std::to_string(m_calls.size()));
+  }
+
+  mutable std::mutex m_mutex;
+  std::map<std::string, std::vector<std::string>> m_inventory;
+  std::map<std::string, OwnedNumber> m_owned;
+  std::set<std::string> m_taken;
+  std::map<int, Fault> m_faults;
+  std::vector<Call> m_calls;
+  Fault m_pending;
+  std::optional<Money> m_price = Money{1'150'000, "USD"};
+  int m_next_sid = 1;
+};
+
+} // namespace vami::testing
