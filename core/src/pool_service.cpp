@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -243,6 +244,47 @@ SearchResult PoolService::search(const NumberSearch& search) {
   return result;
 }
 
+std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& request,
+                                                          std::size_t wanted,
+                                                          std::set<std::string>& seen,
+                                                          int& searches) {
+  NumberSearch base = request.search;
+  base.limit = k_max_search_page;
+  std::vector<AvailableNumber> found;
+  auto gather = [&](const NumberSearch& search) {
+    ++searches;
+    for (auto& number : m_telephony.search_available(search)) {
+      if (found.size() >= wanted || !seen.insert(number.e164).second) {
+        continue;
+      }
+      auto row = m_store.find_number(number.e164);
+      if (row && row->status != NumberStatus::released) {
+        continue;
+      }
+      found.push_back(std::move(number));
+    }
+  };
+  std::vector<std::string> areas = request.area_codes;
+  if (areas.empty()) {
+    areas.emplace_back();
+  }
+  for (const auto& area : areas) {
+    NumberSearch search = base;
+    search.area_code = area;
+    gather(search);
+    // The same search returns the same numbers; partitioning by the last two digits reaches
+    // the rest of the inventory (Twilio's `Contains` with a `$` anchor).
+    for (int suffix = 0; suffix < 100 && found.size() < wanted && base.contains.empty(); ++suffix) {
+      search.contains = (suffix < 10 ? "0" : "") + std::to_string(suffix) + "$";
+      gather(search);
+    }
+    if (found.size() >= wanted) {
+      break;
+    }
+  }
+  return found;
+}
+
 PurchasePlan PoolService::plan_purchase(const BuyRequest& request) {
   if (request.count < 1 || request.count > k_max_purchase_count) {
     throw Error(
@@ -279,39 +321,8 @@ PurchasePlan PoolService::plan_purchase(const BuyRequest& request) {
 
   // A few spares replace numbers that someone else buys between our search and our purchase.
   const auto wanted = static_cast<std::size_t>(request.count + std::max(2, request.count / 10));
-  std::vector<AvailableNumber> found;
   std::set<std::string> seen;
-  auto gather = [&](const NumberSearch& search) {
-    ++plan.searches;
-    for (auto& number : m_telephony.search_available(search)) {
-      if (found.size() >= wanted || !seen.insert(number.e164).second) {
-        continue;
-      }
-      auto row = m_store.find_number(number.e164);
-      if (row && row->status != NumberStatus::released) {
-        continue;
-      }
-      found.push_back(std::move(number));
-    }
-  };
-  std::vector<std::string> areas = request.area_codes;
-  if (areas.empty()) {
-    areas.emplace_back();
-  }
-  for (const auto& area : areas) {
-    NumberSearch search = base;
-    search.area_code = area;
-    gather(search);
-    // The same search returns the same numbers; partitioning by the last two digits reaches
-    // the rest of the inventory (Twilio's `Contains` with a `$` anchor).
-    for (int suffix = 0; suffix < 100 && found.size() < wanted && base.contains.empty(); ++suffix) {
-      search.contains = (suffix < 10 ? "0" : "") + std::to_string(suffix) + "$";
-      gather(search);
-    }
-    if (found.size() >= wanted) {
-      break;
-    }
-  }
+  std::vector<AvailableNumber> found = find_candidates(request, wanted, seen, plan.searches);
 
   if (found.size() < static_cast<std::size_t>(request.count)) {
     std::string hint = "lower --count";
@@ -354,10 +365,17 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
   BulkReport report;
   report.operation_id = operation.id;
   report.requested = request.count;
-  std::size_t next_spare = 0;
+  std::deque<AvailableNumber> spares(plan.spares.begin(), plan.spares.end());
+  std::set<std::string> seen;
+  for (const auto& number : plan.numbers) {
+    seen.insert(number.e164);
+  }
+  for (const auto& number : plan.spares) {
+    seen.insert(number.e164);
+  }
   try {
-    for (const auto& planned : plan.numbers) {
-      AvailableNumber candidate = planned;
+    for (std::size_t position = 0; position < plan.numbers.size(); ++position) {
+      AvailableNumber candidate = plan.numbers[position];
       while (true) {
         if (stop_requested && stop_requested()) {
           report.interrupted = true;
@@ -365,9 +383,16 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
         }
         ItemResult item = purchase_one(candidate, operation.id, tag, plan.monthly_price);
         bool taken = item.status == ItemStatus::failed && item.error_code == k_not_for_sale;
-        if (taken && next_spare < plan.spares.size()) {
+        if (taken && spares.empty()) {
+          // Another buyer is draining the same inventory: search again for what is left.
+          int searches = 0;
+          auto more = find_candidates(
+              request, std::max<std::size_t>(2, plan.numbers.size() - position), seen, searches);
+          spares.insert(spares.end(), more.begin(), more.end());
+        }
+        if (taken && !spares.empty()) {
           item.status = ItemStatus::skipped;
-          item.message += "; replaced by " + plan.spares[next_spare].e164;
+          item.message += "; replaced by " + spares.front().e164;
         }
         journal_item(m_store, operation.id, item);
         count(report, item);
@@ -378,7 +403,8 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
         if (item.status != ItemStatus::skipped) {
           break;
         }
-        candidate = plan.spares[next_spare++];
+        candidate = spares.front();
+        spares.pop_front();
       }
       if (report.interrupted) {
         break;

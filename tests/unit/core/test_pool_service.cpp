@@ -141,6 +141,21 @@ TEST_F(PoolServiceTest, ReplacesANumberTakenBetweenSearchAndPurchase) {
   EXPECT_FALSE(m_store->find_number(plan.numbers[1].e164).has_value());
 }
 
+TEST_F(PoolServiceTest, SearchesAgainWhenAnotherBuyerTookEverySpare) {
+  auto buy_request = request(3);
+  auto plan = m_pool.plan_purchase(buy_request);
+  ASSERT_EQ(plan.spares.size(), 2U);
+  m_provider.take(plan.numbers[0].e164);
+  m_provider.take(plan.spares[0].e164);
+  m_provider.take(plan.spares[1].e164);
+  int searches_before = m_provider.count("search_available");
+  auto report = m_pool.buy(buy_request, plan, {}, {});
+  EXPECT_EQ(report.succeeded, 3);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_GT(m_provider.count("search_available"), searches_before);
+  EXPECT_EQ(m_provider.owned().size(), 3U);
+}
+
 TEST_F(PoolServiceTest, LostResponseAfterPurchaseIsFoundByLookingNotByBuyingAgain) {
   auto buy_request = request(2);
   auto plan = m_pool.plan_purchase(buy_request);

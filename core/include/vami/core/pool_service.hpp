@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,8 @@ public:
   WebhookView show_webhook(const std::string& number);
 
 private:
+  std::vector<AvailableNumber> find_candidates(const BuyRequest& request, std::size_t wanted,
+                                               std::set<std::string>& seen, int& searches);
   PoolNumber owned_row(const std::string& e164);
   ItemResult purchase_one(const AvailableNumber& candidate, const std::string& operation_id,
                           const std::string& tag, const std::optional<Money>& price);

@@ -1,0 +1,318 @@
+#include "app.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <vami/core/money.hpp>
+
+namespace vami::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*signal*/) {
+  g_interrupted.store(true);
+}
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::filesystem::path data_home() {
+  std::string xdg = env("XDG_DATA_HOME");
+  if (!xdg.empty()) {
+    return std::filesystem::path(xdg) / "vami";
+  }
+  std::string home = env("HOME");
+  if (home.empty()) {
+    throw Error(ErrorKind::invalid_input, "neither XDG_DATA_HOME nor HOME is set",
+                "pass --db PATH or set VAMI_DB");
+  }
+  return std::filesystem::path(home) / ".local" / "share" / "vami";
+}
+
+} // namespace
+
+ExitCode exit_code_for(ErrorKind kind) noexcept {
+  switch (kind) {
+  case ErrorKind::invalid_input:
+    return ExitCode::usage;
+  case ErrorKind::not_found:
+    return ExitCode::not_found;
+  case ErrorKind::conflict:
+    return ExitCode::conflict;
+  case ErrorKind::auth:
+    return ExitCode::credentials;
+  case ErrorKind::rate_limited:
+  case ErrorKind::unavailable:
+    return ExitCode::unavailable;
+  case ErrorKind::uncertain:
+    return ExitCode::uncertain;
+  case ErrorKind::interrupted:
+    return ExitCode::interrupted;
+  case ErrorKind::provider:
+  case ErrorKind::storage:
+    return ExitCode::failure;
+  }
+  return ExitCode::failure;
+}
+
+ExitCode exit_code_for(const BulkReport& report) noexcept {
+  if (report.interrupted) {
+    return ExitCode::interrupted;
+  }
+  if (report.uncertain > 0) {
+    return ExitCode::uncertain;
+  }
+  if (report.failed > 0) {
+    return ExitCode::partial;
+  }
+  return ExitCode::ok;
+}
+
+AppContext::AppContext() = default;
+
+OutputFormat AppContext::output_format() const {
+  if (options.json || options.output == "json") {
+    return OutputFormat::json;
+  }
+  if (options.output == "csv") {
+    return OutputFormat::csv;
+  }
+  return OutputFormat::table;
+}
+
+bool AppContext::show_progress() const {
+  if (options.progress == "always") {
+    return true;
+  }
+  if (options.progress == "never" || options.quiet) {
+    return false;
+  }
+  return isatty(STDERR_FILENO) != 0;
+}
+
+std::filesystem::path AppContext::database_path() const {
+  if (!options.db.empty()) {
+    return options.db;
+  }
+  return data_home() / "vami.db";
+}
+
+StateStore& AppContext::store() {
+  if (!m_store) {
+    auto path = database_path();
+    if (options.db.empty()) {
+      // The default location is ours to create; an explicit one must exist.
+      std::error_code ignored;
+      std::filesystem::create_directories(path.parent_path(), ignored);
+      std::filesystem::permissions(path.parent_path(), std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ignored);
+    }
+    m_store = open_sqlite_state_store(path);
+  }
+  return *m_store;
+}
+
+Providers& AppContext::providers() {
+  if (!m_providers) {
+    ProviderSettings settings;
+    settings.twilio_account_sid = env("TWILIO_ACCOUNT_SID");
+    settings.twilio_auth_token = env("TWILIO_AUTH_TOKEN");
+    settings.twilio_api_key = env("TWILIO_API_KEY");
+    settings.twilio_api_secret = env("TWILIO_API_SECRET");
+    settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
+    settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
+    std::string sandbox = env("VAMI_SANDBOX_DB");
+    if (!sandbox.empty()) {
+      settings.sandbox_state_path = sandbox;
+    } else {
+      // The sandbox account lives beside the state database, so a fresh --db starts afresh.
+      auto db = database_path();
+      settings.sandbox_state_path = db.parent_path() / (db.stem().string() + ".sandbox.db");
+    }
+    if (options.debug) {
+      settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
+    }
+    m_providers = connect_providers(settings);
+    if (m_providers->is_sandbox()) {
+      note("no Twilio credentials set: using the built-in sandbox (state in " +
+           m_providers->sandbox_state_path().string() +
+           "); set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use a real account");
+    }
+  }
+  return *m_providers;
+}
+
+PoolService AppContext::pool() {
+  return PoolService(providers().telephony(), store(), actor());
+}
+
+std::string AppContext::actor() const {
+  if (!options.actor.empty()) {
+    return options.actor;
+  }
+  if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {
+    return entry->pw_name;
+  }
+  std::string user = env("USER");
+  return user.empty() ? "uid:" + std::to_string(geteuid()) : user;
+}
+
+void AppContext::note(const std::string& message) const {
+  if (!options.quiet) {
+    std::cerr << "vami: " << message << '\n';
+  }
+}
+
+bool AppContext::confirm(const std::string& question, const std::string& what) const {
+  if (options.yes) {
+    return true;
+  }
+  if (isatty(STDIN_FILENO) == 0) {
+    throw Error(ErrorKind::invalid_input,
+                "refusing to " + what + " without --yes: standard input is not a terminal",
+                "add --yes to confirm, or --dry-run to see what it would do");
+  }
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    return false;
+  }
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
+bool AppContext::interrupted() noexcept {
+  return g_interrupted.load();
+}
+
+void AppContext::catch_interrupts() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+ProgressLine::ProgressLine(bool enabled, std::string verb)
+    : m_enabled(enabled), m_verb(std::move(verb)), m_started(now_seconds()) {}
+
+void ProgressLine::update(int settled, int total, int failed) {
+  if (!m_enabled) {
+    return;
+  }
+  double elapsed = now_seconds() - m_started;
+  double rate = elapsed > 0 ? settled / elapsed : 0;
+  std::string line =
+      "\r\033[K" + m_verb + " " + std::to_string(settled) + "/" + std::to_string(total);
+  if (failed > 0) {
+    line += ", " + std::to_string(failed) + " failed";
+  }
+  if (rate > 0) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, ", %.1f/s, ETA %.0fs", rate, (total - settled) / rate);
+    line += buffer;
+  }
+  std::cerr << line << std::flush;
+}
+
+void ProgressLine::finish() {
+  if (m_enabled) {
+    std::cerr << "\r\033[K" << std::flush;
+  }
+}
+
+std::string format_money(const std::optional<Money>& money) {
+  if (!money) {
+    return "-";
+  }
+  return format_decimal_micros(money->micros) + " " + money->currency;
+}
+
+nlohmann::ordered_json to_json(const PoolNumber& number) {
+  nlohmann::ordered_json json;
+  json["e164"] = number.e164;
+  json["status"] = to_string(number.status);
+  json["country"] = number.country;
+  json["type"] = to_string(number.type);
+  json["locality"] = text_or_null(number.locality);
+  json["region"] = text_or_null(number.region);
+  json["tenant"] = text_or_null(number.tenant_slug);
+  json["agent"] = text_or_null(number.agent_slug);
+  if (number.monthly_price) {
+    json["monthly_price"] = format_decimal_micros(number.monthly_price->micros);
+    json["monthly_price_micros"] = number.monthly_price->micros;
+    json["currency"] = number.monthly_price->currency;
+  } else {
+    json["monthly_price"] = nullptr;
+    json["monthly_price_micros"] = nullptr;
+    json["currency"] = nullptr;
+  }
+  json["provider"] = number.provider;
+  json["provider_sid"] = text_or_null(number.provider_sid);
+  json["friendly_name"] = text_or_null(number.friendly_name);
+  json["voice_url"] = text_or_null(number.webhook.voice_url);
+  json["voice_method"] = text_or_null(number.webhook.voice_method);
+  json["status_callback"] = text_or_null(number.webhook.status_callback);
+  json["operation_id"] = text_or_null(number.operation_id);
+  json["created_at"] = text_or_null(number.created_at);
+  json["updated_at"] = text_or_null(number.updated_at);
+  return json;
+}
+
+nlohmann::ordered_json to_json(const AvailableNumber& number,
+                               const std::optional<Money>& monthly_price) {
+  nlohmann::ordered_json json;
+  json["e164"] = number.e164;
+  json["country"] = number.country;
+  json["type"] = to_string(number.type);
+  json["locality"] = text_or_null(number.locality);
+  json["region"] = text_or_null(number.region);
+  json["postal_code"] = text_or_null(number.postal_code);
+  if (monthly_price) {
+    json["monthly_price"] = format_decimal_micros(monthly_price->micros);
+    json["monthly_price_micros"] = monthly_price->micros;
+    json["currency"] = monthly_price->currency;
+  } else {
+    json["monthly_price"] = nullptr;
+    json["monthly_price_micros"] = nullptr;
+    json["currency"] = nullptr;
+  }
+  return json;
+}
+
+nlohmann::ordered_json to_json(const BulkReport& report) {
+  nlohmann::ordered_json items = nlohmann::ordered_json::array();
+  for (const auto& item : report.items) {
+    nlohmann::ordered_json json;
+    json["e164"] = item.e164;
+    json["result"] = to_string(item.status);
+    json["error_kind"] = text_or_null(item.error_kind);
+    json["error_code"] = text_or_null(item.error_code);
+    json["message"] = text_or_null(item.message);
+    json["number"] = item.number ? to_json(*item.number) : nlohmann::ordered_json();
+    items.push_back(std::move(json));
+  }
+  nlohmann::ordered_json json;
+  json["operation_id"] = report.operation_id;
+  json["requested"] = report.requested;
+  json["succeeded"] = report.succeeded;
+  json["failed"] = report.failed;
+  json["uncertain"] = report.uncertain;
+  json["interrupted"] = report.interrupted;
+  json["items"] = std::move(items);
+  return json;
+}
+
+} // namespace vami::cli

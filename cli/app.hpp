@@ -1,0 +1,140 @@
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "output.hpp"
+#include <CLI/CLI.hpp>
+
+#include <vami/core/error.hpp>
+#include <vami/core/pool_service.hpp>
+#include <vami/core/state_store.hpp>
+#include <vami/providers/provider_factory.hpp>
+
+namespace vami::cli {
+
+/// The documented exit codes (docs/exit-codes.md, `man vami`).
+enum class ExitCode : int {
+  ok = 0,
+  failure = 1,
+  usage = 2,
+  not_found = 3,
+  conflict = 4,
+  credentials = 5,
+  unavailable = 6,
+  partial = 7,
+  uncertain = 8,
+  interrupted = 130,
+};
+
+/// The exit code for an error of `kind`.
+[[nodiscard]] ExitCode exit_code_for(ErrorKind kind) noexcept;
+
+/// When to draw the live progress line (`--progress`).
+enum class ProgressMode { automatic, always, never };
+
+/// Options that every command accepts, filled by CLI11 before any callback runs.
+struct GlobalOptions {
+  std::string db; ///< --db / VAMI_DB.
+  std::string output = "table";
+  bool json = false;
+  bool quiet = false;
+  int verbosity = 0;
+  bool debug = false;
+  bool no_color = false;
+  std::string progress = "auto";
+  bool yes = false;
+  std::string actor; ///< --actor; defaults to the OS user.
+};
+
+/// The state one command runs with: global options, and the state database and providers,
+/// opened on first use so that `--help` and bad usage never touch them.
+class AppContext {
+public:
+  AppContext();
+
+  /// Global options, as parsed.
+  GlobalOptions options;
+
+  /// The output format from `-o` and `--json`.
+  /// @throws Error(invalid_input) for an unknown format.
+  [[nodiscard]] OutputFormat output_format() const;
+  /// Whether to draw a progress line on stderr.
+  [[nodiscard]] bool show_progress() const;
+
+  /// The state database path: --db, VAMI_DB, else $XDG_DATA_HOME/vami/vami.db.
+  [[nodiscard]] std::filesystem::path database_path() const;
+  /// Opens the state database (creating the default folder, never an explicit one).
+  StateStore& store();
+  /// Connects the providers; announces the sandbox on stderr once.
+  Providers& providers();
+  /// The pool use cases over `store()` and `providers()`.
+  PoolService pool();
+  /// Who is acting: --actor, else the OS user name.
+  [[nodiscard]] std::string actor() const;
+
+  /// Writes a message for the user on stderr ("vami: ..."), unless --quiet.
+  void note(const std::string& message) const;
+
+  /// Asks "question [y/N]" on the terminal and returns the answer. With --yes, true. When stdin
+  /// is not a terminal, refuses.
+  /// @throws Error(invalid_input) "refusing to <what> without --yes ..." in a script.
+  bool confirm(const std::string& question, const std::string& what) const;
+
+  /// True once SIGINT or SIGTERM arrived during a bulk command.
+  [[nodiscard]] static bool interrupted() noexcept;
+  /// Installs SIGINT/SIGTERM handlers that only set the interrupted flag.
+  static void catch_interrupts();
+
+private:
+  std::unique_ptr<StateStore> m_store;
+  std::unique_ptr<Providers> m_providers;
+};
+
+/// Registers `vami init`.
+void register_init_command(CLI::App& app, AppContext& context);
+/// Registers `vami numbers ...`.
+void register_numbers_commands(CLI::App& app, AppContext& context);
+/// Registers `vami webhooks ...`.
+void register_webhooks_commands(CLI::App& app, AppContext& context);
+/// Registers `vami sandbox ...`.
+void register_sandbox_commands(CLI::App& app, AppContext& context);
+
+/// A pool number as JSON: the one shape every command uses (docs/json.md).
+[[nodiscard]] nlohmann::ordered_json to_json(const PoolNumber& number);
+/// A number for sale as JSON, with the monthly price when known.
+[[nodiscard]] nlohmann::ordered_json to_json(const AvailableNumber& number,
+                                             const std::optional<Money>& monthly_price);
+/// A bulk command's report as JSON.
+[[nodiscard]] nlohmann::ordered_json to_json(const BulkReport& report);
+/// "1.15 USD", or "-" when unknown.
+[[nodiscard]] std::string format_money(const std::optional<Money>& money);
+/// The exit code of a bulk command: 0, 7 (some failed), 8 (uncertain) or 130 (interrupted).
+[[nodiscard]] ExitCode exit_code_for(const BulkReport& report) noexcept;
+
+/// A live "verb done/total" line on stderr, redrawn in place (only on a terminal or with
+/// `--progress always`), with failures, rate and ETA.
+class ProgressLine {
+public:
+  /// A line for `verb` ("buying"), drawn only when `enabled`.
+  ProgressLine(bool enabled, std::string verb);
+  /// Redraws the line.
+  void update(int settled, int total, int failed);
+  /// Clears the line.
+  void finish();
+
+private:
+  bool m_enabled;
+  std::string m_verb;
+  double m_started;
+};
+
+/// A bulk command's exit code travels up to `main` in this exception after its report is printed.
+struct BulkExit {
+  ExitCode code;
+};
+
+} // namespace vami::cli

@@ -1,0 +1,88 @@
+// vami: the command-line admin and provisioning toolkit of a multi-tenant AI phone-agent
+// platform. main wires the command groups and is the one place errors become exit codes.
+#include <iostream>
+
+#include "app.hpp"
+#include "version.hpp"
+
+namespace {
+
+using vami::cli::ExitCode;
+
+int to_int(ExitCode code) {
+  return static_cast<int>(code);
+}
+
+std::string one_line(const vami::Error& error) {
+  std::string line = error.what();
+  if (const auto& detail = error.provider_detail();
+      detail && !detail->request_id.empty() && line.find(detail->request_id) == std::string::npos) {
+    line += " [request " + detail->request_id + "]";
+  }
+  if (!error.hint().empty()) {
+    line += "; " + error.hint();
+  }
+  return line;
+}
+
+void add_global_options(CLI::App& app, vami::cli::GlobalOptions& options) {
+  app.add_option("--db", options.db, "State database file (default: $XDG_DATA_HOME/vami/vami.db)")
+      ->envname("VAMI_DB")
+      ->type_name("PATH");
+  app.add_option("-o,--output", options.output, "Result format on stdout")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->type_name("table|json|csv");
+  app.add_flag("--json", options.json, "Same as --output json");
+  app.add_flag("-q,--quiet", options.quiet, "Print no messages on stderr, only errors");
+  app.add_flag("-v,--verbose", options.verbosity, "More messages on stderr (repeatable)");
+  app.add_flag("--debug", options.debug, "Trace HTTP requests on stderr, secrets redacted");
+  app.add_flag("--no-color", options.no_color, "Never use colour (also NO_COLOR)");
+  app.add_option("--progress", options.progress, "Live progress line on stderr")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->type_name("auto|always|never");
+  app.add_flag("-y,--yes", options.yes, "Answer yes to confirmations (required in scripts)");
+  app.add_option("--actor", options.actor, "Name recorded in the audit trail (default: OS user)")
+      ->envname("VAMI_ACTOR");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  vami::cli::AppContext context;
+  CLI::App app{"vami: buy and manage the phone-number pool of a multi-tenant AI phone-agent "
+               "platform.\nWith no credentials set it runs against the built-in sandbox.",
+               "vami"};
+  app.set_version_flag("--version", std::string("vami ") + vami::cli::k_version + " (" +
+                                        vami::cli::k_source_revision + ")");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer("Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict,\n"
+             "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"
+             "130 interrupted. See man vami and docs/.");
+  add_global_options(app, context.options);
+
+  vami::cli::register_init_command(app, context);
+  vami::cli::register_numbers_commands(app, context);
+  vami::cli::register_webhooks_commands(app, context);
+  vami::cli::register_sandbox_commands(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) {
+      return app.exit(error); // --help, --version
+    }
+    std::cerr << "vami: error: " << error.what() << "; run 'vami --help' for usage\n";
+    return to_int(ExitCode::usage);
+  } catch (const vami::cli::BulkExit& bulk) {
+    return to_int(bulk.code);
+  } catch (const vami::Error& error) {
+    std::cerr << "vami: error: " << one_line(error) << '\n';
+    return to_int(vami::cli::exit_code_for(error.kind()));
+  } catch (const std::exception& error) {
+    std::cerr << "vami: error: unexpected failure: " << error.what()
+              << "; please report it with the command you ran\n";
+    return to_int(ExitCode::failure);
+  }
+  return to_int(ExitCode::ok);
+}

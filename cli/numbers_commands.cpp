@@ -1,0 +1,379 @@
+// `vami numbers`: search the provider's inventory, buy into the pool, list, show, release.
+#include <iostream>
+#include <map>
+
+#include "app.hpp"
+
+#include <vami/core/money.hpp>
+#include <vami/core/phone_number.hpp>
+
+namespace vami::cli {
+
+namespace {
+
+struct SearchOptions {
+  std::string country = "US";
+  std::string type = "local";
+  std::string area_code;
+  std::string contains;
+  std::string region;
+  std::string locality;
+  int limit = 30;
+};
+
+struct BuyOptions {
+  int count = 0;
+  std::string country = "US";
+  std::string type = "local";
+  std::vector<std::string> area_codes;
+  std::string contains;
+  std::string region;
+  std::string locality;
+  std::string max_monthly_cost;
+  bool dry_run = false;
+};
+
+struct ListOptions {
+  std::string status;
+  std::string area_code;
+  std::string region;
+  std::string tenant;
+};
+
+struct ShowOptions {
+  std::string number;
+};
+
+struct ReleaseOptions {
+  std::vector<std::string> numbers;
+  bool dry_run = false;
+};
+
+NumberType number_type(const std::string& text) {
+  auto type = parse_number_type(text);
+  if (!type) {
+    throw Error(ErrorKind::invalid_input, "--type '" + text + "' is not a number type",
+                "use local, toll-free or mobile");
+  }
+  return *type;
+}
+
+std::string upper(std::string text) {
+  for (auto& c : text) {
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+  }
+  return text;
+}
+
+void add_search_filters(CLI::App* command, std::string& country, std::string& type,
+                        std::string& contains, std::string& region, std::string& locality) {
+  command->add_option("--country", country, "ISO 3166-1 country code")
+      ->capture_default_str()
+      ->type_name("CC");
+  command->add_option("--type", type, "Number type")
+      ->capture_default_str()
+      ->type_name("local|toll-free|mobile");
+  command
+      ->add_option("--contains", contains,
+                   "Twilio Contains pattern: digits or letters, * one digit, % any, "
+                   "+ anchors the start, $ the end")
+      ->type_name("PATTERN");
+  command->add_option("--region", region, "State or province code, e.g. NY")->type_name("ST");
+  command->add_option("--locality", locality, "City, e.g. \"New York\"")->type_name("CITY");
+}
+
+std::string total_footer(const std::vector<PoolNumber>& numbers) {
+  std::map<std::string, std::int64_t> totals;
+  for (const auto& number : numbers) {
+    if (number.monthly_price) {
+      totals[number.monthly_price->currency] += number.monthly_price->micros;
+    }
+  }
+  std::string footer =
+      std::to_string(numbers.size()) + (numbers.size() == 1 ? " number" : " numbers");
+  for (const auto& [currency, micros] : totals) {
+    footer += ", " + format_decimal_micros(micros) + " " + currency + " per month";
+  }
+  return footer;
+}
+
+Column money_column() {
+  return Column{"MONTHLY", [](const nlohmann::ordered_json& record) {
+                  if (record.value("monthly_price", nlohmann::ordered_json()).is_null()) {
+                    return std::string("-");
+                  }
+                  return record["monthly_price"].get<std::string>() + " " +
+                         record["currency"].get<std::string>();
+                }};
+}
+
+const std::vector<Column>& pool_columns() {
+  static const std::vector<Column> columns{field("NUMBER", "e164"),   field("STATUS", "status"),
+                                           field("TYPE", "type"),     field("LOCALITY", "locality"),
+                                           field("REGION", "region"), field("TENANT", "tenant"),
+                                           field("AGENT", "agent"),   money_column()};
+  return columns;
+}
+
+void print_report(AppContext& context, const BulkReport& report, const std::string& verb) {
+  auto json = to_json(report);
+  if (context.output_format() == OutputFormat::table) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& item : json["items"]) {
+      nlohmann::ordered_json row = item;
+      if (!item["number"].is_null()) {
+        for (const auto& key : {"locality", "region", "monthly_price", "currency"}) {
+          row[key] = item["number"][key];
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    write_records(std::cout, OutputFormat::table, rows,
+                  {field("NUMBER", "e164"), field("RESULT", "result"),
+                   field("LOCALITY", "locality"), field("REGION", "region"), money_column(),
+                   field("MESSAGE", "message")});
+  } else if (context.output_format() == OutputFormat::json) {
+    std::cout << json.dump(2) << '\n';
+  } else {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (auto item : json["items"]) {
+      item.erase("number");
+      rows.push_back(std::move(item));
+    }
+    write_records(std::cout, OutputFormat::csv, rows, {});
+  }
+  std::string summary = verb + " " + std::to_string(report.succeeded) + " of " +
+                        std::to_string(report.requested) + " numbers (operation " +
+                        report.operation_id + ")";
+  if (report.failed > 0) {
+    summary += ", " + std::to_string(report.failed) + " failed";
+  }
+  if (report.uncertain > 0) {
+    summary += ", " + std::to_string(report.uncertain) +
+               " uncertain: run 'vami reconcile' before retrying";
+  }
+  if (report.interrupted) {
+    summary += "; interrupted before the rest were started";
+  }
+  context.note(summary);
+}
+
+void run_search(AppContext& context, const SearchOptions& options) {
+  NumberSearch search;
+  search.country = upper(options.country);
+  search.type = number_type(options.type);
+  search.area_code = options.area_code;
+  search.contains = options.contains;
+  search.region = options.region;
+  search.locality = options.locality;
+  search.limit = options.limit;
+  SearchResult result = context.pool().search(search);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& number : result.numbers) {
+    rows.push_back(to_json(number, result.monthly_price));
+  }
+  write_records(std::cout, context.output_format(), rows,
+                {field("NUMBER", "e164"), field("TYPE", "type"), field("LOCALITY", "locality"),
+                 field("REGION", "region"), money_column()});
+  context.note(std::to_string(result.numbers.size()) + " numbers for sale");
+}
+
+void run_buy(AppContext& context, const BuyOptions& options) {
+  BuyRequest request;
+  request.count = options.count;
+  request.search.country = upper(options.country);
+  request.search.type = number_type(options.type);
+  request.search.contains = options.contains;
+  request.search.region = options.region;
+  request.search.locality = options.locality;
+  request.area_codes = options.area_codes;
+  if (!options.max_monthly_cost.empty()) {
+    request.max_monthly_price_micros = parse_decimal_micros(options.max_monthly_cost);
+    if (*request.max_monthly_price_micros < 0) {
+      throw Error(ErrorKind::invalid_input,
+                  "--max-monthly-cost " + options.max_monthly_cost + " is negative",
+                  "give the most one number may cost per month, such as 1.50");
+    }
+  }
+  request.journal_parameters =
+      nlohmann::ordered_json{
+          {"count", options.count},
+          {"country", request.search.country},
+          {"type", to_string(request.search.type)},
+          {"area_codes", options.area_codes},
+          {"contains", options.contains},
+          {"region", options.region},
+          {"locality", options.locality},
+          {"max_monthly_cost", options.max_monthly_cost},
+      }
+          .dump();
+
+  PoolService pool = context.pool();
+  PurchasePlan plan = pool.plan_purchase(request);
+  std::optional<Money> total;
+  if (plan.monthly_price) {
+    total = Money{plan.monthly_price->micros * request.count, plan.monthly_price->currency};
+  }
+  std::string what = "buy " + std::to_string(request.count) + " " + to_string(request.search.type) +
+                     " numbers in " + request.search.country;
+
+  if (options.dry_run) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& number : plan.numbers) {
+      rows.push_back(to_json(number, plan.monthly_price));
+    }
+    if (context.output_format() == OutputFormat::json) {
+      nlohmann::ordered_json json;
+      json["dry_run"] = true;
+      json["count"] = request.count;
+      json["monthly_total"] = total ? nlohmann::ordered_json(format_decimal_micros(total->micros))
+                                    : nlohmann::ordered_json();
+      json["monthly_total_micros"] =
+          total ? nlohmann::ordered_json(total->micros) : nlohmann::ordered_json();
+      json["currency"] = total ? nlohmann::ordered_json(total->currency) : nlohmann::ordered_json();
+      json["numbers"] = rows;
+      std::cout << json.dump(2) << '\n';
+    } else {
+      write_records(std::cout, context.output_format(), rows,
+                    {field("NUMBER", "e164"), field("TYPE", "type"), field("LOCALITY", "locality"),
+                     field("REGION", "region"), money_column()});
+    }
+    context.note("dry run: would " + what + " for " + format_money(total) +
+                 " per month; nothing was bought");
+    return;
+  }
+
+  if (!context.confirm(what + " for " + format_money(total) + " per month?", what)) {
+    throw Error(ErrorKind::invalid_input, "not confirmed; nothing was bought");
+  }
+  AppContext::catch_interrupts();
+  ProgressLine progress(context.show_progress(), "buying");
+  BulkReport report = pool.buy(
+      request, plan, [] { return AppContext::interrupted(); },
+      [&progress](const ItemResult&, int settled, int total_items) {
+        progress.update(settled, total_items, 0);
+      });
+  progress.finish();
+  print_report(context, report, "bought");
+  if (auto code = exit_code_for(report); code != ExitCode::ok) {
+    throw BulkExit{code};
+  }
+}
+
+void run_list(AppContext& context, const ListOptions& options) {
+  NumberFilter filter;
+  if (!options.status.empty()) {
+    filter.status = parse_number_status(options.status);
+  }
+  filter.area_code = options.area_code;
+  filter.region = upper(options.region);
+  filter.tenant_slug = options.tenant;
+  auto numbers = context.pool().list(filter);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& number : numbers) {
+    rows.push_back(to_json(number));
+  }
+  write_records(std::cout, context.output_format(), rows, pool_columns(), total_footer(numbers));
+}
+
+void run_release(AppContext& context, const ReleaseOptions& options) {
+  PoolService pool = context.pool();
+  ReleasePlan plan = pool.plan_release(options.numbers);
+  std::string what = "release " + std::to_string(plan.numbers.size()) +
+                     (plan.numbers.size() == 1 ? " number" : " numbers");
+  if (options.dry_run) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& number : plan.numbers) {
+      rows.push_back(to_json(number));
+    }
+    write_records(std::cout, context.output_format(), rows, pool_columns());
+    context.note("dry run: would " + what + ", saving " + format_money(plan.monthly_saving) +
+                 " per month; nothing was released");
+    return;
+  }
+  if (!context.confirm(what + " to the provider (saving " + format_money(plan.monthly_saving) +
+                           " per month)? This cannot be undone.",
+                       what)) {
+    throw Error(ErrorKind::invalid_input, "not confirmed; nothing was released");
+  }
+  AppContext::catch_interrupts();
+  ProgressLine progress(context.show_progress(), "releasing");
+  BulkReport report = pool.release(
+      plan, [] { return AppContext::interrupted(); },
+      [&progress](const ItemResult&, int settled, int total) {
+        progress.update(settled, total, 0);
+      });
+  progress.finish();
+  print_report(context, report, "released");
+  if (auto code = exit_code_for(report); code != ExitCode::ok) {
+    throw BulkExit{code};
+  }
+}
+
+} // namespace
+
+void register_numbers_commands(CLI::App& app, AppContext& context) {
+  auto* numbers =
+      app.add_subcommand("numbers", "The phone-number pool: search, buy, list, release");
+  numbers->require_subcommand(1);
+
+  auto search = std::make_shared<SearchOptions>();
+  auto* search_command =
+      numbers->add_subcommand("search", "Search the provider's numbers for sale (buys nothing)");
+  add_search_filters(search_command, search->country, search->type, search->contains,
+                     search->region, search->locality);
+  search_command->add_option("--area-code", search->area_code, "Area code (US and CA)")
+      ->type_name("NNN");
+  search_command->add_option("--limit", search->limit, "At most this many numbers (1-30)")
+      ->capture_default_str();
+  search_command->callback([&context, search] { run_search(context, *search); });
+
+  auto buy = std::make_shared<BuyOptions>();
+  auto* buy_command = numbers->add_subcommand(
+      "buy", "Buy numbers into the pool: finds them all first, then buys each exact number");
+  buy_command->add_option("--count", buy->count, "How many numbers to buy (1-1000)")
+      ->required()
+      ->type_name("N");
+  add_search_filters(buy_command, buy->country, buy->type, buy->contains, buy->region,
+                     buy->locality);
+  buy_command->add_option("--area-code", buy->area_codes, "Area codes to try, in order")
+      ->delimiter(',')
+      ->type_name("NNN[,NNN...]");
+  buy_command
+      ->add_option("--max-monthly-cost", buy->max_monthly_cost,
+                   "Refuse numbers costing more per month (in the price list's currency)")
+      ->type_name("AMOUNT");
+  buy_command->add_flag("--dry-run", buy->dry_run, "Show the numbers and cost; buy nothing");
+  buy_command->callback([&context, buy] { run_buy(context, *buy); });
+
+  auto list = std::make_shared<ListOptions>();
+  auto* list_command = numbers->add_subcommand("list", "List the pool from the state database");
+  list_command->add_option("--status", list->status, "Only numbers in this status")
+      ->check(CLI::IsMember(
+          {"purchasing", "available", "assigned", "suspended", "releasing", "released"}))
+      ->type_name("STATUS");
+  list_command->add_option("--area-code", list->area_code, "Only this area code")->type_name("NNN");
+  list_command->add_option("--region", list->region, "Only this state or province")
+      ->type_name("ST");
+  list_command->add_option("--tenant", list->tenant, "Only numbers of this tenant")
+      ->type_name("SLUG");
+  list_command->callback([&context, list] { run_list(context, *list); });
+
+  auto show = std::make_shared<ShowOptions>();
+  auto* show_command = numbers->add_subcommand("show", "Show one pool number");
+  show_command->add_option("number", show->number, "Phone number, E.164")->required();
+  show_command->callback([&context, show] {
+    write_object(std::cout, context.output_format(), to_json(context.pool().show(show->number)));
+  });
+
+  auto release = std::make_shared<ReleaseOptions>();
+  auto* release_command = numbers->add_subcommand(
+      "release", "Give numbers back to the provider (billing stops; irreversible)");
+  release_command->add_option("numbers", release->numbers, "Phone numbers, E.164")->required();
+  release_command->add_flag("--dry-run", release->dry_run, "Show what would be released");
+  release_command->callback([&context, release] { run_release(context, *release); });
+}
+
+} // namespace vami::cli

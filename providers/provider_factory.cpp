@@ -1,0 +1,128 @@
+#include <vami/core/error.hpp>
+#include <vami/providers/provider_factory.hpp>
+#include <vami/providers/sandbox.hpp>
+#include <vami/providers/twilio_provider.hpp>
+
+namespace vami {
+
+namespace {
+
+// In-process requests never leave the process; the host only has to be well-formed.
+constexpr const char* k_in_process_base_url = "http://sandbox.vami.invalid";
+
+bool is_account_sid(const std::string& sid) {
+  if (sid.size() != 34 || sid.rfind("AC", 0) != 0) {
+    return false;
+  }
+  return sid.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos;
+}
+
+void check_base_url(const char* variable, const std::string& url) {
+  if (!url.empty() && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+    throw Error(ErrorKind::invalid_input,
+                std::string(variable) + " '" + url + "' is not an http(s) URL",
+                "set it to a base URL such as https://api.twilio.com");
+  }
+}
+
+class ConnectedProviders final : public Providers {
+public:
+  ConnectedProviders(const ProviderSettings& settings) {
+    bool any_twilio = !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
+                      !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
+    std::vector<std::string> secrets;
+    twilio::TwilioConfig config;
+    std::unique_ptr<http::HttpClient> transport;
+    if (any_twilio) {
+      config = live_config(settings);
+      secrets = {config.auth_password};
+      transport = http::make_curl_http_client(http::HttpClientOptions{});
+    } else {
+      m_sandbox_path = settings.sandbox_state_path;
+      m_sandbox = sandbox::open_sandbox(m_sandbox_path);
+      auto credentials = m_sandbox->credentials();
+      config.account_sid = credentials.account_sid;
+      config.auth_username = credentials.account_sid;
+      config.auth_password = credentials.auth_token;
+      config.base_url = k_in_process_base_url;
+      config.pricing_base_url = k_in_process_base_url;
+      secrets = {credentials.auth_token};
+      transport = http::make_in_process_http_client(
+          [emulator = m_sandbox.get()](const http::HttpRequest& request) {
+            return emulator->handle(request);
+          });
+    }
+    if (settings.debug_trace) {
+      transport = http::make_tracing_http_client(std::move(transport), settings.debug_trace,
+                                                 std::move(secrets));
+    }
+    m_http = std::move(transport);
+    m_telephony = twilio::make_twilio_provider(config, *m_http);
+  }
+
+  TelephonyProvider& telephony() override { return *m_telephony; }
+  [[nodiscard]] bool is_sandbox() const override { return m_sandbox != nullptr; }
+  [[nodiscard]] std::filesystem::path sandbox_state_path() const override { return m_sandbox_path; }
+
+private:
+  static twilio::TwilioConfig live_config(const ProviderSettings& settings) {
+    const std::string hint = "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with "
+                             "TWILIO_API_KEY and TWILIO_API_SECRET";
+    if (settings.twilio_account_sid.empty()) {
+      throw Error(ErrorKind::auth,
+                  "Twilio credentials are incomplete: TWILIO_ACCOUNT_SID is not set", hint);
+    }
+    if (!is_account_sid(settings.twilio_account_sid)) {
+      throw Error(ErrorKind::invalid_input,
+                  "TWILIO_ACCOUNT_SID is not an Account SID (AC followed by 32 hex digits)", hint);
+    }
+    check_base_url("VAMI_TWILIO_BASE_URL", settings.twilio_base_url);
+    check_base_url("VAMI_TWILIO_PRICING_BASE_URL", settings.twilio_pricing_base_url);
+    twilio::TwilioConfig config;
+    config.account_sid = settings.twilio_account_sid;
+    if (!settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty()) {
+      if (settings.twilio_api_key.empty() || settings.twilio_api_secret.empty()) {
+        throw Error(ErrorKind::auth,
+                    "Twilio credentials are incomplete: TWILIO_API_KEY and TWILIO_API_SECRET go "
+                    "together",
+                    hint);
+      }
+      config.auth_username = settings.twilio_api_key;
+      config.auth_password = settings.twilio_api_secret;
+    } else if (!settings.twilio_auth_token.empty()) {
+      config.auth_username = settings.twilio_account_sid;
+      config.auth_password = settings.twilio_auth_token;
+    } else {
+      throw Error(ErrorKind::auth,
+                  "Twilio credentials are incomplete: TWILIO_ACCOUNT_SID is set without "
+                  "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET",
+                  hint);
+    }
+    if (!settings.twilio_base_url.empty()) {
+      config.base_url = settings.twilio_base_url;
+    }
+    if (!settings.twilio_pricing_base_url.empty()) {
+      config.pricing_base_url = settings.twilio_pricing_base_url;
+    }
+    while (!config.base_url.empty() && config.base_url.back() == '/') {
+      config.base_url.pop_back();
+    }
+    while (!config.pricing_base_url.empty() && config.pricing_base_url.back() == '/') {
+      config.pricing_base_url.pop_back();
+    }
+    return config;
+  }
+
+  std::filesystem::path m_sandbox_path;
+  std::unique_ptr<sandbox::SandboxEmulator> m_sandbox;
+  std::unique_ptr<http::HttpClient> m_http;
+  std::unique_ptr<TelephonyProvider> m_telephony;
+};
+
+} // namespace
+
+std::unique_ptr<Providers> connect_providers(const ProviderSettings& settings) {
+  return std::make_unique<ConnectedProviders>(settings);
+}
+
+} // namespace vami

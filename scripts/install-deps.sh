@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what vami needs to build and test on Debian 12 (run as root, or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
+  libphonenumber-dev libicu-dev libcpp-httplib-dev libssl-dev libgtest-dev libgmock-dev
+  python3 python3-pytest sqlite3
+)
+if [ "${1:-}" = "--with-test-tools" ]; then
+  packages+=(clang-format)
+  # api-mocks (conformance tests) installs Prism with npm; keep a Node.js already present.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${packages[@]}"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README's second command: install what is needed, build with warnings as errors, and run the
+# whole test suite (unit, integration, conformance) with ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh --with-test-tools
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVAMI_WARNINGS_AS_ERRORS=ON \
+  -DPython3_EXECUTABLE=/usr/bin/python3
+cmake --build build -j "$(nproc)"
+ctest --test-dir build --output-on-failure -j "$(nproc)"
