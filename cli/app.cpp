@@ -110,6 +110,20 @@ std::filesystem::path AppContext::database_path() const {
   return data_home() / "vami.db";
 }
 
+std::filesystem::path AppContext::sandbox_state_path() const {
+  std::string explicit_path = env("VAMI_SANDBOX_DB");
+  if (!explicit_path.empty()) {
+    return explicit_path;
+  }
+  // The sandbox account lives beside the state database, so a fresh --db starts afresh.
+  auto db = database_path();
+  if (options.db.empty()) {
+    std::error_code ignored;
+    std::filesystem::create_directories(db.parent_path(), ignored);
+  }
+  return db.parent_path() / (db.stem().string() + ".sandbox.db");
+}
+
 StateStore& AppContext::store() {
   if (!m_store) {
     auto path = database_path();
@@ -134,14 +148,7 @@ Providers& AppContext::providers() {
     settings.twilio_api_secret = env("TWILIO_API_SECRET");
     settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
     settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
-    std::string sandbox = env("VAMI_SANDBOX_DB");
-    if (!sandbox.empty()) {
-      settings.sandbox_state_path = sandbox;
-    } else {
-      // The sandbox account lives beside the state database, so a fresh --db starts afresh.
-      auto db = database_path();
-      settings.sandbox_state_path = db.parent_path() / (db.stem().string() + ".sandbox.db");
-    }
+    settings.sandbox_state_path = sandbox_state_path();
     if (options.debug) {
       settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
     }
@@ -240,6 +247,18 @@ std::string format_money(const std::optional<Money>& money) {
   return format_decimal_micros(money->micros) + " " + money->currency;
 }
 
+namespace {
+
+void put_monthly_price(nlohmann::ordered_json& json, const std::optional<Money>& price) {
+  json["monthly_price"] = price ? nlohmann::ordered_json(format_decimal_micros(price->micros))
+                                : nlohmann::ordered_json();
+  json["monthly_price_micros"] =
+      price ? nlohmann::ordered_json(price->micros) : nlohmann::ordered_json();
+  json["currency"] = price ? nlohmann::ordered_json(price->currency) : nlohmann::ordered_json();
+}
+
+} // namespace
+
 nlohmann::ordered_json to_json(const PoolNumber& number) {
   nlohmann::ordered_json json;
   json["e164"] = number.e164;
@@ -250,15 +269,7 @@ nlohmann::ordered_json to_json(const PoolNumber& number) {
   json["region"] = text_or_null(number.region);
   json["tenant"] = text_or_null(number.tenant_slug);
   json["agent"] = text_or_null(number.agent_slug);
-  if (number.monthly_price) {
-    json["monthly_price"] = format_decimal_micros(number.monthly_price->micros);
-    json["monthly_price_micros"] = number.monthly_price->micros;
-    json["currency"] = number.monthly_price->currency;
-  } else {
-    json["monthly_price"] = nullptr;
-    json["monthly_price_micros"] = nullptr;
-    json["currency"] = nullptr;
-  }
+  put_monthly_price(json, number.monthly_price);
   json["provider"] = number.provider;
   json["provider_sid"] = text_or_null(number.provider_sid);
   json["friendly_name"] = text_or_null(number.friendly_name);
@@ -280,15 +291,7 @@ nlohmann::ordered_json to_json(const AvailableNumber& number,
   json["locality"] = text_or_null(number.locality);
   json["region"] = text_or_null(number.region);
   json["postal_code"] = text_or_null(number.postal_code);
-  if (monthly_price) {
-    json["monthly_price"] = format_decimal_micros(monthly_price->micros);
-    json["monthly_price_micros"] = monthly_price->micros;
-    json["currency"] = monthly_price->currency;
-  } else {
-    json["monthly_price"] = nullptr;
-    json["monthly_price_micros"] = nullptr;
-    json["currency"] = nullptr;
-  }
+  put_monthly_price(json, monthly_price);
   return json;
 }
 

@@ -67,6 +67,9 @@ public:
 
   /// The state database path: --db, VAMI_DB, else $XDG_DATA_HOME/vami/vami.db.
   [[nodiscard]] std::filesystem::path database_path() const;
+  /// The sandbox's state file: VAMI_SANDBOX_DB, else `<db name>.sandbox.db` beside the state
+  /// database.
+  [[nodiscard]] std::filesystem::path sandbox_state_path() const;
   /// Opens the state database (creating the default folder, never an explicit one).
   StateStore& store();
   /// Connects the providers; announces the sandbox on stderr once.

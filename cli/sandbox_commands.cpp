@@ -1,5 +1,4 @@
 // `vami sandbox`: the built-in emulator of the providers, served on loopback for tests and demos.
-#include <cstdlib>
 #include <iostream>
 
 #include "app.hpp"
@@ -15,21 +14,6 @@ struct ServeOptions {
   int latency_ms = 0;
   std::string state;
 };
-
-std::filesystem::path sandbox_state_path(AppContext& context, const std::string& explicit_path) {
-  if (!explicit_path.empty()) {
-    return explicit_path;
-  }
-  if (const char* path = std::getenv("VAMI_SANDBOX_DB"); path != nullptr && *path != '\0') {
-    return path;
-  }
-  auto db = context.database_path();
-  std::error_code ignored;
-  if (context.options.db.empty()) {
-    std::filesystem::create_directories(db.parent_path(), ignored);
-  }
-  return db.parent_path() / (db.stem().string() + ".sandbox.db");
-}
 
 } // namespace
 
@@ -52,7 +36,8 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                    "Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)")
       ->type_name("PATH");
   serve_command->callback([&context, serve] {
-    auto path = sandbox_state_path(context, serve->state);
+    auto path =
+        serve->state.empty() ? context.sandbox_state_path() : std::filesystem::path(serve->state);
     auto emulator = sandbox::open_sandbox(path);
     auto credentials = emulator->credentials();
     sandbox::ServeOptions options;

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include <vami/core/error.hpp>
+#include <vami/core/number.hpp>
 #include <vami/core/phone_number.hpp>
 #include <vami/providers/sandbox.hpp>
 
@@ -178,25 +179,6 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     return std::nullopt;
   }
   return std::stoll(std::string(text)); // 18 digits always fit in 64 bits
-}
-
-const char* type_word(NumberType type) {
-  switch (type) {
-  case NumberType::local:
-    return "local";
-  case NumberType::toll_free:
-    return "toll-free";
-  case NumberType::mobile:
-    return "mobile";
-  }
-  return "local";
-}
-
-NumberType type_from_word(std::string_view word) {
-  if (word == "toll-free") {
-    return NumberType::toll_free;
-  }
-  return word == "mobile" ? NumberType::mobile : NumberType::local;
 }
 
 // What a number can do, by country and type (Twilio's `capabilities`, lower-case names as in
@@ -678,7 +660,7 @@ private:
   }
 
   Json number_json(const NumberRow& row) const {
-    NumberType type = type_from_word(row.type);
+    NumberType type = parse_number_type(row.type).value_or(NumberType::local);
     Json body;
     body["account_sid"] = m_credentials.account_sid;
     body["address_requirements"] = "none";
@@ -743,7 +725,7 @@ private:
     row.status_callback = param(form, "StatusCallback").value_or("");
     row.status_callback_method = status_callback_method.value_or("POST");
     row.iso_country = listing.iso_country;
-    row.type = type_word(listing.type);
+    row.type = to_string(listing.type);
     row.date_created = now_seconds();
     row.date_updated = row.date_created;
     std::lock_guard lock(m_mutex);
