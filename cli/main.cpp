@@ -30,16 +30,15 @@ void add_global_options(CLI::App& app, vami::cli::GlobalOptions& options) {
       ->envname("VAMI_DB")
       ->type_name("PATH");
   app.add_option("-o,--output", options.output, "Result format on stdout")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
-      ->type_name("table|json|csv");
+      ->check(CLI::IsMember({"table", "json", "csv"}));
   app.add_flag("--json", options.json, "Same as --output json");
   app.add_flag("-q,--quiet", options.quiet, "Print no messages on stderr, only errors");
-  app.add_flag("-v,--verbose", options.verbosity, "More messages on stderr (repeatable)");
+  app.add_flag("-v,--verbose", options.verbosity,
+               "More messages on stderr: each item of a bulk command as it settles");
   app.add_flag("--debug", options.debug, "Trace HTTP requests on stderr, secrets redacted");
   app.add_flag("--no-color", options.no_color, "Never use colour (also NO_COLOR)");
   app.add_option("--progress", options.progress, "Live progress line on stderr")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->type_name("auto|always|never");
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_flag("-y,--yes", options.yes, "Answer yes to confirmations (required in scripts)");
   app.add_option("--actor", options.actor, "Name recorded in the audit trail (default: OS user)")
       ->envname("VAMI_ACTOR");
@@ -56,15 +55,16 @@ int main(int argc, char** argv) {
                                         vami::cli::k_source_revision + ")");
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict,\n"
-             "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"
-             "130 interrupted. See man vami and docs/.");
   add_global_options(app, context.options);
 
   vami::cli::register_init_command(app, context);
   vami::cli::register_numbers_commands(app, context);
   vami::cli::register_webhooks_commands(app, context);
   vami::cli::register_sandbox_commands(app, context);
+  // Set after the subcommands are added, so that it is not repeated in each one's help.
+  app.footer("Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict,\n"
+             "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"
+             "130 interrupted. See docs/exit-codes.md.");
 
   try {
     app.parse(argc, argv);

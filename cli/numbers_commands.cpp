@@ -117,6 +117,22 @@ const std::vector<Column>& pool_columns() {
   return columns;
 }
 
+// Draws progress and, with -v, names each item as it settles.
+ItemObserver bulk_observer(AppContext& context, ProgressLine& progress, const std::string& verb) {
+  return [&context, &progress, verb, failed = 0](const ItemResult& item, int settled,
+                                                 int total) mutable {
+    if (item.status == ItemStatus::failed || item.status == ItemStatus::uncertain) {
+      ++failed;
+    }
+    if (context.options.verbosity > 0) {
+      progress.finish();
+      context.note(verb + " " + item.e164 + ": " + to_string(item.status) +
+                   (item.message.empty() ? "" : " (" + item.message + ")"));
+    }
+    progress.update(settled, total, failed);
+  };
+}
+
 void print_report(AppContext& context, const BulkReport& report, const std::string& verb) {
   auto json = to_json(report);
   if (context.output_format() == OutputFormat::table) {
@@ -252,9 +268,7 @@ void run_buy(AppContext& context, const BuyOptions& options) {
   ProgressLine progress(context.show_progress(), "buying");
   BulkReport report = pool.buy(
       request, plan, [] { return AppContext::interrupted(); },
-      [&progress](const ItemResult&, int settled, int total_items) {
-        progress.update(settled, total_items, 0);
-      });
+      bulk_observer(context, progress, "buy"));
   progress.finish();
   print_report(context, report, "bought");
   if (auto code = exit_code_for(report); code != ExitCode::ok) {
@@ -301,10 +315,7 @@ void run_release(AppContext& context, const ReleaseOptions& options) {
   AppContext::catch_interrupts();
   ProgressLine progress(context.show_progress(), "releasing");
   BulkReport report = pool.release(
-      plan, [] { return AppContext::interrupted(); },
-      [&progress](const ItemResult&, int settled, int total) {
-        progress.update(settled, total, 0);
-      });
+      plan, [] { return AppContext::interrupted(); }, bulk_observer(context, progress, "release"));
   progress.finish();
   print_report(context, report, "released");
   if (auto code = exit_code_for(report); code != ExitCode::ok) {
@@ -352,8 +363,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
   auto* list_command = numbers->add_subcommand("list", "List the pool from the state database");
   list_command->add_option("--status", list->status, "Only numbers in this status")
       ->check(CLI::IsMember(
-          {"purchasing", "available", "assigned", "suspended", "releasing", "released"}))
-      ->type_name("STATUS");
+          {"purchasing", "available", "assigned", "suspended", "releasing", "released"}));
   list_command->add_option("--area-code", list->area_code, "Only this area code")->type_name("NNN");
   list_command->add_option("--region", list->region, "Only this state or province")
       ->type_name("ST");

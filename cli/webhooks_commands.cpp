@@ -39,8 +39,7 @@ void register_webhooks_commands(CLI::App& app, AppContext& context) {
       ->type_name("URL");
   set_command->add_option("--voice-method", set->voice_method, "HTTP method of the voice webhook")
       ->capture_default_str()
-      ->check(CLI::IsMember({"POST", "GET"}))
-      ->type_name("POST|GET");
+      ->check(CLI::IsMember({"POST", "GET"}));
   set_command->add_option("--status-callback", set->status_callback, "Call status callback URL")
       ->type_name("URL");
   set_command->add_flag("--allow-http", set->allow_http,

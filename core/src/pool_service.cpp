@@ -501,8 +501,12 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
 }
 
 std::vector<PoolNumber> PoolService::list(const NumberFilter& filter) {
-  if (!filter.area_code.empty()) {
-    validate_area_code("US", filter.area_code);
+  bool three_digits =
+      filter.area_code.size() == 3 && std::all_of(filter.area_code.begin(), filter.area_code.end(),
+                                                  [](char c) { return c >= '0' && c <= '9'; });
+  if (!filter.area_code.empty() && !three_digits) {
+    throw Error(ErrorKind::invalid_input,
+                "area code '" + filter.area_code + "' is not three digits", "write it like 212");
   }
   return m_store.list_numbers(filter);
 }
