@@ -284,7 +284,7 @@ void run_list(AppContext& context, const ListOptions& options) {
   filter.area_code = options.area_code;
   filter.region = upper(options.region);
   filter.tenant_slug = options.tenant;
-  auto numbers = context.pool().list(filter);
+  auto numbers = list_pool(context.store(), filter);
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& number : numbers) {
     rows.push_back(to_json(number));
@@ -375,7 +375,8 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
   auto* show_command = numbers->add_subcommand("show", "Show one pool number");
   show_command->add_option("number", show->number, "Phone number, E.164")->required();
   show_command->callback([&context, show] {
-    write_object(std::cout, context.output_format(), to_json(context.pool().show(show->number)));
+    write_object(std::cout, context.output_format(),
+                 to_json(find_pool_number(context.store(), show->number)));
   });
 
   auto release = std::make_shared<ReleaseOptions>();

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh --with-test-tools
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVAMI_WARNINGS_AS_ERRORS=ON \
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVAMI_WARNINGS_AS_ERRORS=ON -DVAMI_BUILD_TESTS=ON \
   -DPython3_EXECUTABLE=/usr/bin/python3
 cmake --build build -j "$(nproc)"
 ctest --test-dir build --output-on-failure -j "$(nproc)"

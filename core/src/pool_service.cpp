@@ -500,7 +500,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
   return item;
 }
 
-std::vector<PoolNumber> PoolService::list(const NumberFilter& filter) {
+std::vector<PoolNumber> list_pool(StateStore& store, const NumberFilter& filter) {
   bool three_digits =
       filter.area_code.size() == 3 && std::all_of(filter.area_code.begin(), filter.area_code.end(),
                                                   [](char c) { return c >= '0' && c <= '9'; });
@@ -508,12 +508,12 @@ std::vector<PoolNumber> PoolService::list(const NumberFilter& filter) {
     throw Error(ErrorKind::invalid_input,
                 "area code '" + filter.area_code + "' is not three digits", "write it like 212");
   }
-  return m_store.list_numbers(filter);
+  return store.list_numbers(filter);
 }
 
-PoolNumber PoolService::show(const std::string& number) {
+PoolNumber find_pool_number(StateStore& store, const std::string& number) {
   std::string e164 = to_e164(number);
-  auto row = m_store.find_number(e164);
+  auto row = store.find_number(e164);
   if (!row) {
     throw Error(ErrorKind::not_found, e164 + " is not in the pool",
                 "list the pool with 'vami numbers list'");

@@ -353,3 +353,28 @@ TEST(PoolServiceFaultSweep, NoPaidNumberIsEverLost) {
 
 } // namespace
 } // namespace vami
+
+namespace vami {
+namespace {
+
+TEST_F(PoolServiceTest, ListsAndShowsThePoolWithoutTheProvider) {
+  (void)buy(2);
+  int calls = static_cast<int>(m_provider.calls().size());
+  NumberFilter by_area;
+  by_area.area_code = "212";
+  EXPECT_EQ(list_pool(*m_store, by_area).size(), 2U);
+  by_area.area_code = "416";
+  EXPECT_TRUE(list_pool(*m_store, by_area).empty());
+  by_area.area_code = "21x";
+  EXPECT_EQ(kind_of([&] { (void)list_pool(*m_store, by_area); }), ErrorKind::invalid_input);
+  auto e164 = rows()[0].e164;
+  EXPECT_EQ(find_pool_number(*m_store, e164).e164, e164);
+  EXPECT_EQ(kind_of([&] { (void)find_pool_number(*m_store, "+12125559999"); }),
+            ErrorKind::not_found);
+  EXPECT_EQ(kind_of([&] { (void)find_pool_number(*m_store, "+1 (212) 555-01O1"); }),
+            ErrorKind::invalid_input);
+  EXPECT_EQ(static_cast<int>(m_provider.calls().size()), calls);
+}
+
+} // namespace
+} // namespace vami

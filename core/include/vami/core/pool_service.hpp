@@ -119,13 +119,6 @@ public:
   BulkReport buy(const BuyRequest& request, const PurchasePlan& plan,
                  const StopRequested& stop_requested, const ItemObserver& observer);
 
-  /// Pool rows matching `filter`.
-  std::vector<PoolNumber> list(const NumberFilter& filter);
-
-  /// One pool row. @throws Error(invalid_input) for a malformed number, Error(not_found) when
-  /// the pool has never held it.
-  PoolNumber show(const std::string& number);
-
   /// Checks that every number can be released (owned, not assigned, not in flight).
   /// @throws Error(invalid_input | not_found | conflict) naming the first number that cannot.
   ReleasePlan plan_release(const std::vector<std::string>& numbers);
@@ -158,6 +151,14 @@ private:
   StateStore& m_store;
   std::string m_actor;
 };
+
+/// Pool rows matching `filter`, from the state database alone (no provider call).
+/// @throws Error(invalid_input) for an area code that is not three digits.
+[[nodiscard]] std::vector<PoolNumber> list_pool(StateStore& store, const NumberFilter& filter);
+
+/// One pool row, from the state database alone. @throws Error(invalid_input) for a malformed
+/// number, Error(not_found) when the pool has never held it.
+[[nodiscard]] PoolNumber find_pool_number(StateStore& store, const std::string& number);
 
 /// Validates an area code for `country`. @throws Error(invalid_input) naming it when it is not
 /// three digits or not in service (libphonenumber metadata), or when the country has none.
