@@ -47,7 +47,8 @@ enum class Service { api, pricing };
 /// One provider request as the user would describe it, for error messages.
 struct Call {
   Service service;
-  std::string action; ///< "buy +12125550101", "list owned numbers".
+  std::string action;         ///< "buy +12125550101", "list owned numbers".
+  std::string not_found_hint; ///< What a 404 means for this call, when not the default.
 };
 
 const char* provider_name(Service service) {
@@ -255,7 +256,10 @@ std::string hint_for(ErrorKind kind, const ErrorBody& body, std::optional<double
   ProviderErrorDetail detail{
       provider_name(call.service),         response.status, body.code, body.message, body.more_info,
       response.header("Twilio-Request-Id")};
-  Error error(kind, std::move(message), hint_for(kind, body, retry_after), std::move(detail));
+  std::string hint = kind == ErrorKind::not_found && !call.not_found_hint.empty()
+                         ? call.not_found_hint
+                         : hint_for(kind, body, retry_after);
+  Error error(kind, std::move(message), std::move(hint), std::move(detail));
   if (retry_after) {
     error.set_retry_after_seconds(*retry_after);
   }
@@ -422,8 +426,11 @@ public:
     add("InLocality", search.locality);
     query.emplace_back("PageSize", std::to_string(std::clamp(search.limit, 1, k_max_search_page)));
 
+    // Twilio answers 404 for a number type a country does not offer (US Mobile).
     Call call{Service::api,
-              "search " + std::string(to_string(search.type)) + " numbers for sale in " + country};
+              "search " + std::string(to_string(search.type)) + " numbers for sale in " + country,
+              "Twilio offers no " + std::string(to_string(search.type)) + " numbers in " + country +
+                  "; try another --type or --country"};
     std::string url = m_account_url + "/AvailablePhoneNumbers/" + http::url_encode(country) + "/" +
                       resource_of(search.type) + ".json?" + http::form_encode(query);
     http::HttpResponse response = send(call, "GET", url);
@@ -437,7 +444,7 @@ public:
   }
 
   PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
-    Call call{Service::api, "buy " + e164};
+    Call call{Service::api, "buy " + e164, {}};
     http::HttpResponse response =
         exchange("POST", m_account_url + "/IncomingPhoneNumbers.json",
                  http::form_encode({{"PhoneNumber", e164}, {"FriendlyName", tag}}));
@@ -460,7 +467,7 @@ public:
   }
 
   std::optional<OwnedNumber> find_owned(const std::string& e164) override {
-    Call call{Service::api, "look up " + e164};
+    Call call{Service::api, "look up " + e164, {}};
     http::HttpResponse response =
         send(call, "GET",
              m_account_url + "/IncomingPhoneNumbers.json?" +
@@ -482,8 +489,10 @@ public:
     std::string url =
         m_account_url + "/IncomingPhoneNumbers.json?PageSize=" + std::string(k_list_page_size);
     for (int page = 1;; ++page) {
-      Call call{Service::api, page == 1 ? std::string("list owned numbers")
-                                        : "list owned numbers (page " + std::to_string(page) + ")"};
+      Call call{Service::api,
+                page == 1 ? std::string("list owned numbers")
+                          : "list owned numbers (page " + std::to_string(page) + ")",
+                {}};
       visited.insert(url);
       http::HttpResponse response = send(call, "GET", url);
       Reader reader(call, response);
@@ -512,7 +521,7 @@ public:
 
   OwnedNumber set_voice_webhook(const std::string& provider_sid,
                                 const VoiceWebhook& webhook) override {
-    Call call{Service::api, "set the voice webhook of " + provider_sid};
+    Call call{Service::api, "set the voice webhook of " + provider_sid, {}};
     Fields fields{{"VoiceUrl", webhook.voice_url}};
     // VoiceMethod accepts only GET or POST: an empty one means "leave Twilio's as it is".
     if (!webhook.voice_method.empty()) {
@@ -527,7 +536,7 @@ public:
   }
 
   void release(const std::string& provider_sid) override {
-    Call call{Service::api, "release " + provider_sid};
+    Call call{Service::api, "release " + provider_sid, {}};
     (void)send(call, "DELETE", number_url(provider_sid));
   }
 
@@ -585,7 +594,7 @@ private:
   }
 
   std::shared_ptr<const CountryPrices> fetch_prices(const std::string& country) const {
-    Call call{Service::pricing, "give the monthly prices of numbers in " + country};
+    Call call{Service::pricing, "give the monthly prices of numbers in " + country, {}};
     http::HttpResponse response =
         exchange("GET", m_pricing_base + "/v1/PhoneNumbers/Countries/" + http::url_encode(country));
     auto prices = std::make_shared<CountryPrices>();

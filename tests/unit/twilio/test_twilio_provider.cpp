@@ -229,6 +229,15 @@ TEST_F(TwilioProviderTest, SearchReturnsNothingForTheEmptyExample) {
   EXPECT_TRUE(m_provider->search_available(NumberSearch{}).empty());
 }
 
+TEST_F(TwilioProviderTest, SearchOfATypeTheCountryLacksSaysSo) {
+  m_http.push_response(404, twilio_error(20404, "The requested resource was not found", 404));
+  NumberSearch search;
+  search.type = NumberType::mobile;
+  Error error = error_of([&] { (void)m_provider->search_available(search); });
+  EXPECT_EQ(error.kind(), ErrorKind::not_found);
+  EXPECT_THAT(error.hint(), HasSubstr("offers no mobile numbers in US"));
+}
+
 TEST_F(TwilioProviderTest, SearchRejectsABodyWithoutTheDocumentedShape) {
   m_http.push_response(200, R"({"available_phone_numbers": "none"})");
   Error error = error_of([&] { (void)m_provider->search_available(NumberSearch{}); });
