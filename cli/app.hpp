@@ -105,6 +105,8 @@ void register_numbers_commands(CLI::App& app, AppContext& context);
 void register_webhooks_commands(CLI::App& app, AppContext& context);
 /// Registers `vami sandbox ...`.
 void register_sandbox_commands(CLI::App& app, AppContext& context);
+/// Registers `vami reconcile`.
+void register_reconcile_command(CLI::App& app, AppContext& context);
 
 /// A pool number as JSON: the one shape every command uses (docs/json.md).
 [[nodiscard]] nlohmann::ordered_json to_json(const PoolNumber& number);

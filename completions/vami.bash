@@ -24,7 +24,7 @@ _vami() {
 
   local flags=""
   case "$group $command" in
-    " ") COMPREPLY=($(compgen -W "init numbers webhooks sandbox $globals" -- "$cur")); return ;;
+    " ") COMPREPLY=($(compgen -W "init numbers webhooks reconcile sandbox $globals" -- "$cur")); return ;;
     "numbers ") COMPREPLY=($(compgen -W "search buy list show release" -- "$cur")); return ;;
     "webhooks ") COMPREPLY=($(compgen -W "set show" -- "$cur")); return ;;
     "sandbox ") COMPREPLY=($(compgen -W "serve" -- "$cur")); return ;;
@@ -34,6 +34,7 @@ _vami() {
     "numbers release") flags="--dry-run" ;;
     "webhooks set") flags="--voice-url --voice-method --status-callback --allow-http" ;;
     "sandbox serve") flags="--port --latency-ms --state" ;;
+    "reconcile "*) flags="--apply" ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$flags $globals" -- "$cur"))

@@ -2,6 +2,7 @@
 #include <deque>
 #include <set>
 
+#include "audit_json.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/clock.hpp>
@@ -18,24 +19,6 @@ constexpr const char* k_not_for_sale = "not_for_sale";
 
 // Twilio's search returns at most this many numbers and no next page.
 constexpr int k_max_search_page = 30;
-
-std::string audit_json(const PoolNumber& number) {
-  nlohmann::ordered_json json{
-      {"e164", number.e164},
-      {"status", to_string(number.status)},
-      {"provider_sid", number.provider_sid},
-      {"voice_url", number.webhook.voice_url},
-      {"voice_method", number.webhook.voice_method},
-      {"status_callback", number.webhook.status_callback},
-      {"tenant", number.tenant_slug},
-      {"agent", number.agent_slug},
-  };
-  if (number.monthly_price) {
-    json["monthly_price_micros"] = number.monthly_price->micros;
-    json["currency"] = number.monthly_price->currency;
-  }
-  return json.dump();
-}
 
 void validate_search(const NumberSearch& search) {
   if (search.country.size() != 2 || !is_supported_country(search.country)) {
@@ -449,7 +432,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
     item.e164 = candidate.e164;
     item.status = ItemStatus::succeeded;
     item.number = m_store.complete_purchase(candidate.e164, owned, price);
-    audit("numbers buy", candidate.e164, "", audit_json(*item.number));
+    audit("numbers buy", candidate.e164, "", detail::audit_json(*item.number));
     return item;
   };
   // After an ambiguous failure the purchase may have happened: look before anything else.
@@ -624,8 +607,8 @@ ItemResult PoolService::release_one(const PoolNumber& number, const std::string&
     ItemResult item;
     item.e164 = number.e164;
     item.number = m_store.find_number(number.e164);
-    audit("numbers release", number.e164, audit_json(before),
-          item.number ? audit_json(*item.number) : "");
+    audit("numbers release", number.e164, detail::audit_json(before),
+          item.number ? detail::audit_json(*item.number) : "");
     return item;
   };
   try {
@@ -692,7 +675,7 @@ PoolNumber PoolService::set_webhook(const std::string& number, const VoiceWebhoo
   }
   m_store.update_webhook(e164, read_back->webhook);
   PoolNumber after = owned_row(e164);
-  audit("webhooks set", e164, audit_json(before), audit_json(after));
+  audit("webhooks set", e164, detail::audit_json(before), detail::audit_json(after));
   return after;
 }
 

@@ -164,10 +164,11 @@ constexpr std::array<Migration, 1> k_migrations{{
     {1, k_schema_v1},
 }};
 
-constexpr std::array<std::pair<OperationKind, const char*>, 3> k_kind_names{{
+constexpr std::array<std::pair<OperationKind, const char*>, 4> k_kind_names{{
     {OperationKind::buy, "buy"},
     {OperationKind::release, "release"},
     {OperationKind::webhook, "webhook"},
+    {OperationKind::reconcile, "reconcile"},
 }};
 
 constexpr std::array<std::pair<OperationStatus, const char*>, 5> k_operation_status_names{{
@@ -311,6 +312,17 @@ Operation read_operation(const SQLite::Statement& row) {
   operation.created_at = column_text(row.getColumn(6));
   operation.finished_at = column_text(row.getColumn(7));
   return operation;
+}
+
+/// An operation item from the columns operation_id, e164, outcome, error_code, error_message.
+OperationItem read_item(const SQLite::Statement& row) {
+  OperationItem item;
+  item.operation_id = column_text(row.getColumn(0));
+  item.e164 = column_text(row.getColumn(1));
+  item.outcome = parse_stored(k_outcome_names, column_text(row.getColumn(2)), "item outcome");
+  item.error_code = column_text(row.getColumn(3));
+  item.error_message = column_text(row.getColumn(4));
+  return item;
 }
 
 Error not_in_pool(const std::string& e164) {
@@ -686,6 +698,136 @@ public:
     });
   }
 
+  // --- reconcile --------------------------------------------------------------------------
+
+  PoolNumber adopt_number(const AdoptedNumber& number) override {
+    const auto method = normalized_voice_method(number.webhook.voice_method);
+    if (number.monthly_price) {
+      check_money(*number.monthly_price);
+    }
+    return guarded("cannot adopt " + number.e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto current = select_number(number.e164);
+      if (current && current->status != NumberStatus::released) {
+        throw Error(ErrorKind::conflict, number.e164 + " is already in the pool (status " +
+                                             to_string(current->status) + ")");
+      }
+      // Like a purchase, an adoption of a released number reuses its row and starts a new life.
+      const char* sql =
+          current ? "UPDATE numbers SET provider = :provider, provider_sid = :provider_sid, "
+                    "country = :country, number_type = :number_type, locality = :locality, "
+                    "region = :region, status = 'available', tenant_id = NULL, agent_id = NULL, "
+                    "routing_mode = NULL, provider_agent_phone_id = NULL, "
+                    "friendly_name = :friendly_name, voice_url = :voice_url, "
+                    "voice_method = :voice_method, status_callback = :status_callback, "
+                    "monthly_price_micros = :micros, currency = :currency, "
+                    "operation_id = :operation_id, created_at = :now, updated_at = :now, "
+                    "released_at = NULL WHERE e164 = :e164 AND status = 'released'"
+                  : "INSERT INTO numbers (e164, provider, provider_sid, country, number_type, "
+                    "locality, region, status, friendly_name, voice_url, voice_method, "
+                    "status_callback, monthly_price_micros, currency, operation_id, created_at, "
+                    "updated_at) VALUES (:e164, :provider, :provider_sid, :country, :number_type, "
+                    ":locality, :region, 'available', :friendly_name, :voice_url, :voice_method, "
+                    ":status_callback, :micros, :currency, :operation_id, :now, :now)";
+      SQLite::Statement write(m_db, sql);
+      write.bind(":e164", number.e164);
+      write.bind(":provider", number.provider);
+      bind_text_or_null(write, ":provider_sid", number.provider_sid);
+      write.bind(":country", number.country);
+      write.bind(":number_type", to_string(number.type));
+      bind_text_or_null(write, ":locality", number.locality);
+      bind_text_or_null(write, ":region", number.region);
+      bind_text_or_null(write, ":friendly_name", number.friendly_name);
+      bind_text_or_null(write, ":voice_url", number.webhook.voice_url);
+      bind_text_or_null(write, ":voice_method", method);
+      bind_text_or_null(write, ":status_callback", number.webhook.status_callback);
+      if (number.monthly_price) {
+        write.bind(":micros", number.monthly_price->micros);
+        write.bind(":currency", number.monthly_price->currency);
+      } else {
+        write.bind(":micros");
+        write.bind(":currency");
+      }
+      bind_text_or_null(write, ":operation_id", number.operation_id);
+      write.bind(":now", utc_now_iso8601());
+      try {
+        write.exec();
+      } catch (const SQLite::Exception& error) {
+        if (error.getExtendedErrorCode() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+          throw operation_not_found(number.operation_id);
+        }
+        if (error.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE) {
+          throw Error(ErrorKind::conflict, "provider id " + number.provider_sid +
+                                               " already belongs to another pool number");
+        }
+        throw;
+      }
+      auto adopted = select_number(number.e164);
+      transaction.commit();
+      return *adopted;
+    });
+  }
+
+  PoolNumber mark_released(const std::string& e164, const std::string& provider_sid) override {
+    return guarded("cannot mark " + e164 + " released", [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = require_settled(e164, provider_sid);
+      // As complete_release, and the assignment goes too: the number no longer rings anywhere.
+      SQLite::Statement update(
+          m_db, "UPDATE numbers SET status = 'released', released_at = :now, updated_at = :now, "
+                "provider_sid = NULL, voice_url = NULL, voice_method = NULL, "
+                "status_callback = NULL, routing_mode = NULL, provider_agent_phone_id = NULL, "
+                "tenant_id = NULL, agent_id = NULL WHERE e164 = :e164 AND status = :status");
+      update.bind(":now", utc_now_iso8601());
+      update.bind(":e164", e164);
+      update.bind(":status", to_string(before.status));
+      update.exec();
+      transaction.commit();
+      return before;
+    });
+  }
+
+  PoolNumber record_provider_view(const std::string& e164, const std::string& expected_sid,
+                                  const VoiceWebhook& expected_webhook,
+                                  const OwnedNumber& owned) override {
+    const auto method = normalized_voice_method(owned.webhook.voice_method);
+    return guarded("cannot record the provider's view of " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = require_settled(e164, expected_sid);
+      if (before.webhook != expected_webhook) {
+        throw Error(ErrorKind::conflict, "the voice webhook of " + e164 + " changed meanwhile");
+      }
+      SQLite::Statement update(
+          m_db, "UPDATE numbers SET provider_sid = :provider_sid, voice_url = :voice_url, "
+                "voice_method = :voice_method, status_callback = :status_callback, "
+                "updated_at = :now WHERE e164 = :e164 AND status = :status");
+      bind_text_or_null(update, ":provider_sid", owned.provider_sid);
+      bind_text_or_null(update, ":voice_url", owned.webhook.voice_url);
+      bind_text_or_null(update, ":voice_method", method);
+      bind_text_or_null(update, ":status_callback", owned.webhook.status_callback);
+      update.bind(":now", utc_now_iso8601());
+      update.bind(":e164", e164);
+      update.bind(":status", to_string(before.status));
+      execute_unique(update, "provider id " + owned.provider_sid);
+      auto after = select_number(e164);
+      transaction.commit();
+      return *after;
+    });
+  }
+
+  std::vector<OperationItem> list_items_of_number(const std::string& e164) override {
+    return guarded("cannot list the journal items of " + e164, [&] {
+      SQLite::Statement query(m_db, "SELECT operation_id, e164, outcome, error_code, error_message "
+                                    "FROM operation_items WHERE e164 = ? ORDER BY id");
+      query.bind(1, e164);
+      std::vector<OperationItem> items;
+      while (query.executeStep()) {
+        items.push_back(read_item(query));
+      }
+      return items;
+    });
+  }
+
   // --- audit ------------------------------------------------------------------------------
 
   void append_audit(const AuditEntry& entry) override {
@@ -857,6 +999,25 @@ private:
       throw Error(ErrorKind::conflict,
                   e164 + " is not being released (status " + to_string(current->status) + ")");
     }
+  }
+
+  /// The row of a number that is `available`, `assigned` or `suspended` under `provider_sid`.
+  /// @throws Error(not_found) if the pool does not hold it; Error(conflict) otherwise.
+  PoolNumber require_settled(const std::string& e164, const std::string& provider_sid) {
+    auto current = select_number(e164);
+    if (!current || current->status == NumberStatus::released) {
+      throw not_in_pool(e164);
+    }
+    const bool settled = current->status == NumberStatus::available ||
+                         current->status == NumberStatus::assigned ||
+                         current->status == NumberStatus::suspended;
+    if (!settled || current->provider_sid != provider_sid) {
+      throw Error(
+          ErrorKind::conflict,
+          e164 + " changed meanwhile (now " + to_string(current->status) + ", provider id " +
+              (current->provider_sid.empty() ? std::string("none") : current->provider_sid) + ")");
+    }
+    return *current;
   }
 
   /// Executes a write whose only foreign key that callers can break is the operation id.

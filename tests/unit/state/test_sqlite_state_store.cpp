@@ -708,6 +708,150 @@ TEST_F(SqliteStateStoreTest, ConcurrentReleasesOfOneNumberHaveExactlyOneWinner) 
   EXPECT_EQ(first->list_numbers(releasing).size(), static_cast<std::size_t>(k_numbers));
 }
 
+// --- reconcile -----------------------------------------------------------------------------
+
+AdoptedNumber adopted(const std::string& e164, const std::string& sid) {
+  AdoptedNumber number;
+  number.e164 = e164;
+  number.provider_sid = sid;
+  number.country = "US";
+  number.locality = "New York";
+  number.region = "NY";
+  number.friendly_name = "vami:default:op-00000000000f";
+  number.webhook = {"https://hooks.example.com/voice", "post", ""};
+  number.monthly_price = Money{1'150'000, "USD"};
+  return number;
+}
+
+TEST_F(SqliteStateStoreTest, AdoptInsertsAnAvailableRowOrReusesAReleasedOne) {
+  auto store = open_sqlite_state_store(m_path);
+  auto row = store->adopt_number(adopted("+12125550101", "PN01"));
+  EXPECT_EQ(row.status, NumberStatus::available);
+  EXPECT_EQ(row.provider_sid, "PN01");
+  EXPECT_EQ(row.provider, "twilio");
+  EXPECT_EQ(row.region, "NY");
+  EXPECT_EQ(row.friendly_name, "vami:default:op-00000000000f");
+  EXPECT_EQ(row.webhook.voice_method, "POST");
+  EXPECT_EQ(row.operation_id, "");
+  ASSERT_TRUE(row.monthly_price);
+  EXPECT_EQ(row.monthly_price->micros, 1'150'000);
+  EXPECT_TRUE(raw().execAndGet("SELECT operation_id FROM numbers").isNull());
+
+  // The pool holds it now; another row cannot take its SID; the operation must exist.
+  expect_error(ErrorKind::conflict,
+               [&] { (void)store->adopt_number(adopted("+12125550101", "PN09")); });
+  expect_error(ErrorKind::conflict,
+               [&] { (void)store->adopt_number(adopted("+12125550102", "PN01")); });
+  auto with_operation = adopted("+12125550103", "PN03");
+  with_operation.operation_id = "op-00000000000f";
+  expect_error(ErrorKind::not_found, [&] { (void)store->adopt_number(with_operation); });
+  store->create_operation(operation("op-00000000000f"));
+  EXPECT_EQ(store->adopt_number(with_operation).operation_id, "op-00000000000f");
+
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550104", "PN04", "op-000000000001");
+  (void)store->begin_release("+12125550104");
+  store->complete_release("+12125550104");
+  auto again = store->adopt_number(adopted("+12125550104", "PN05"));
+  EXPECT_EQ(again.status, NumberStatus::available);
+  EXPECT_EQ(again.provider_sid, "PN05");
+  EXPECT_EQ(again.operation_id, "");
+  EXPECT_EQ(raw().execAndGet("SELECT count(*) FROM numbers WHERE e164 = '+12125550104'").getInt(),
+            1);
+  EXPECT_TRUE(
+      raw().execAndGet("SELECT released_at FROM numbers WHERE e164 = '+12125550104'").isNull());
+}
+
+TEST_F(SqliteStateStoreTest, MarkReleasedDropsProviderIdsAndAssignmentOnlyAsRead) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  add_available(*store, "+12125550102", "PN02", "op-000000000001");
+  assign_raw("+12125550102");
+  store->insert_purchase_intent(intent("+12125550103", "op-000000000001"));
+
+  // Another SID means the row is not what the caller read.
+  expect_error(ErrorKind::conflict, [&] { (void)store->mark_released("+12125550101", "PN99"); });
+  expect_error(ErrorKind::conflict, [&] { (void)store->mark_released("+12125550103", ""); });
+  expect_error(ErrorKind::not_found, [&] { (void)store->mark_released("+12125550109", "PN09"); });
+
+  auto before = store->mark_released("+12125550101", "PN01");
+  EXPECT_EQ(before.status, NumberStatus::available);
+  EXPECT_EQ(before.provider_sid, "PN01");
+  auto released = store->find_number("+12125550101");
+  EXPECT_EQ(released->status, NumberStatus::released);
+  EXPECT_EQ(released->provider_sid, "");
+  EXPECT_EQ(released->webhook.voice_url, "");
+  ASSERT_TRUE(released->monthly_price); // kept as history
+  expect_error(ErrorKind::not_found, [&] { (void)store->mark_released("+12125550101", ""); });
+
+  auto assigned = store->mark_released("+12125550102", "PN02");
+  EXPECT_EQ(assigned.status, NumberStatus::assigned);
+  EXPECT_EQ(assigned.agent_slug, "front-desk");
+  auto unassigned = store->find_number("+12125550102");
+  EXPECT_EQ(unassigned->status, NumberStatus::released);
+  EXPECT_EQ(unassigned->agent_slug, "");
+  EXPECT_EQ(unassigned->tenant_slug, "");
+}
+
+TEST_F(SqliteStateStoreTest, RecordProviderViewIsConditionalOnTheRowAsRead) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  add_available(*store, "+12125550101", "PN01", "op-000000000001");
+  add_available(*store, "+12125550102", "PN02", "op-000000000001");
+  const auto read = store->find_number("+12125550101");
+  auto provider = owned("+12125550101", "PN11");
+  provider.webhook = {"https://console.example.com/voice", "GET", ""};
+
+  expect_error(ErrorKind::conflict, [&] {
+    (void)store->record_provider_view("+12125550101", "PN01",
+                                      {"https://stale.example.com", "POST", ""}, provider);
+  });
+  expect_error(ErrorKind::conflict, [&] {
+    (void)store->record_provider_view("+12125550101", "PN09", read->webhook, provider);
+  });
+  expect_error(ErrorKind::conflict, [&] {
+    (void)store->record_provider_view("+12125550101", "PN01", read->webhook,
+                                      owned("+12125550101", "PN02"));
+  });
+  expect_error(ErrorKind::not_found,
+               [&] { (void)store->record_provider_view("+12125550109", "PN09", {}, provider); });
+  EXPECT_EQ(store->find_number("+12125550101")->provider_sid, "PN01");
+
+  auto after = store->record_provider_view("+12125550101", "PN01", read->webhook, provider);
+  EXPECT_EQ(after.provider_sid, "PN11");
+  EXPECT_EQ(after.webhook, provider.webhook);
+  EXPECT_EQ(after.status, NumberStatus::available);
+
+  (void)store->begin_release("+12125550102");
+  const auto releasing = store->find_number("+12125550102");
+  expect_error(ErrorKind::conflict, [&] {
+    (void)store->record_provider_view("+12125550102", "PN02", releasing->webhook,
+                                      owned("+12125550102", "PN02"));
+  });
+}
+
+TEST_F(SqliteStateStoreTest, ItemsOfANumberSpanOperationsInRecordingOrder) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  store->create_operation(operation("op-000000000002", OperationKind::release));
+  store->create_operation(operation("op-000000000003", OperationKind::reconcile));
+  store->record_item({"op-000000000002", "+12125550101", ItemOutcome::uncertain, "", "lost"});
+  store->record_item({"op-000000000001", "+12125550101", ItemOutcome::succeeded, "", ""});
+  store->record_item({"op-000000000001", "+12125550102", ItemOutcome::succeeded, "", ""});
+  auto items = store->list_items_of_number("+12125550101");
+  ASSERT_EQ(items.size(), 2U);
+  EXPECT_EQ(items[0].operation_id, "op-000000000002");
+  EXPECT_EQ(items[0].outcome, ItemOutcome::uncertain);
+  EXPECT_EQ(items[0].error_message, "lost");
+  EXPECT_EQ(items[1].operation_id, "op-000000000001");
+  EXPECT_TRUE(store->list_items_of_number("+12125550109").empty());
+  EXPECT_EQ(store->find_operation("op-000000000003")->kind, OperationKind::reconcile);
+  EXPECT_EQ(
+      raw().execAndGet("SELECT kind FROM operations WHERE id = 'op-000000000003'").getString(),
+      "reconcile");
+}
+
 TEST(StateStoreNames, EnumsHaveStableNames) {
   EXPECT_STREQ(to_string(OperationKind::buy), "buy");
   EXPECT_STREQ(to_string(OperationKind::release), "release");

@@ -11,8 +11,8 @@
 namespace vami {
 
 /// The kind of a journaled operation.
-enum class OperationKind { buy, release, webhook };
-/// "buy", "release", "webhook".
+enum class OperationKind { buy, release, webhook, reconcile };
+/// "buy", "release", "webhook", "reconcile".
 [[nodiscard]] const char* to_string(OperationKind kind) noexcept;
 
 /// Where a journaled operation stands. `running` after a crash means it was interrupted.
@@ -56,6 +56,21 @@ struct PurchaseIntent {
   std::string locality;
   std::string region;
   std::string friendly_name; ///< The tag sent to the provider.
+};
+
+/// A number the provider account owns that the pool does not hold, as reconcile adopts it.
+struct AdoptedNumber {
+  std::string e164;
+  std::string provider = "twilio";
+  std::string provider_sid;
+  std::string country;
+  NumberType type = NumberType::local;
+  std::string locality;
+  std::string region;
+  std::string friendly_name; ///< As the provider reports it (the vami tag).
+  VoiceWebhook webhook;      ///< As the provider reports it.
+  std::optional<Money> monthly_price;
+  std::string operation_id; ///< The operation of the tag when the journal holds it; else empty.
 };
 
 /// One line of the audit trail: who changed what, with the entity before and after (JSON text,
@@ -126,6 +141,30 @@ public:
 
   /// Stores the voice webhook the provider now reports for a number.
   virtual void update_webhook(const std::string& e164, const VoiceWebhook& webhook) = 0;
+
+  // --- reconcile (each conditional on the row being as the caller read it) -----------------
+
+  /// Puts a number the provider owns into the pool as `available` (reusing a `released` row of
+  /// the same number) and returns the row.
+  /// @throws Error(conflict) if the pool holds the number (not released) or another row holds
+  ///         the provider SID; Error(not_found) if `operation_id` is set but not in the journal;
+  ///         Error(invalid_input) for a bad price or voice method.
+  virtual PoolNumber adopt_number(const AdoptedNumber& number) = 0;
+  /// Marks a number the provider no longer owns `released` (from `available`, `assigned` or
+  /// `suspended`, dropping its provider ids and any assignment) and returns the row before.
+  /// @throws Error(not_found) if the pool does not hold it; Error(conflict) if its status is
+  ///         another one or its provider SID is no longer `provider_sid`.
+  virtual PoolNumber mark_released(const std::string& e164, const std::string& provider_sid) = 0;
+  /// Stores the provider's SID and voice webhook (`owned`) for an `available`, `assigned` or
+  /// `suspended` number whose row still holds `expected_sid` and `expected_webhook` (as read:
+  /// empty strings for unset), and returns the row after.
+  /// @throws Error(not_found) if the pool does not hold it; Error(conflict) if the row changed
+  ///         or another row holds the SID; Error(invalid_input) for a bad voice method.
+  virtual PoolNumber record_provider_view(const std::string& e164, const std::string& expected_sid,
+                                          const VoiceWebhook& expected_webhook,
+                                          const OwnedNumber& owned) = 0;
+  /// Every journal item of a number, across operations, in the order first recorded.
+  virtual std::vector<OperationItem> list_items_of_number(const std::string& e164) = 0;
 
   // --- audit ------------------------------------------------------------------------------
 
