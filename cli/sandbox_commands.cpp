@@ -52,6 +52,9 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << "export VAMI_TWILIO_PRICING_BASE_URL=" << base << '\n'
                     << "export TWILIO_ACCOUNT_SID=" << credentials.account_sid << '\n'
                     << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n'
+                    << "# or, with the account's API key instead of the auth token:\n"
+                    << "# export TWILIO_API_KEY=" << credentials.api_key_sid
+                    << " TWILIO_API_SECRET=" << credentials.api_key_secret << '\n'
                     << std::flush;
           context.note("sandbox listening on " + base + " (state in " + path.string() +
                        "); Ctrl-C stops it");

@@ -17,6 +17,7 @@
 #include "sandbox_inventory.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 #include <sqlite3.h>
 
 #include <vami/core/error.hpp>
@@ -92,6 +93,19 @@ std::string random_hex(std::size_t digits) {
 }
 
 // Account credentials come straight from the OS entropy source.
+// The first `digits` hex digits of SHA-256(`text`) (OpenSSL): stable secrets derived from others.
+std::string sha256_hex(const std::string& text, std::size_t digits) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += k_hex[byte >> 4U];
+    hex += k_hex[byte & 0xFU];
+  }
+  return hex.substr(0, digits);
+}
+
 std::string secure_random_hex(std::size_t digits) {
   std::random_device device;
   static constexpr char k_hex[] = "0123456789abcdef";
@@ -440,8 +454,12 @@ public:
     m_credentials.auth_token = account.getColumn(1).getString();
     m_account_name = account.getColumn(2).getString();
     m_account_created = account.getColumn(3).getInt64();
-    m_expected_authorization =
-        http::basic_authorization(m_credentials.account_sid, m_credentials.auth_token);
+    // The API key is derived rather than stored, so state files made before it existed work.
+    m_credentials.api_key_sid = "SK" + sha256_hex("api-key-sid:" + m_credentials.auth_token, 32);
+    m_credentials.api_key_secret = sha256_hex("api-key-secret:" + m_credentials.auth_token, 32);
+    m_accepted_authorizations = {
+        http::basic_authorization(m_credentials.account_sid, m_credentials.auth_token),
+        http::basic_authorization(m_credentials.api_key_sid, m_credentials.api_key_secret)};
   }
 
   http::HttpResponse handle(const http::HttpRequest& request) override {
@@ -492,7 +510,10 @@ private:
     while (!credentials.empty() && credentials.back() == ' ') {
       credentials.remove_suffix(1);
     }
-    return credentials == std::string_view(m_expected_authorization).substr(6);
+    return std::any_of(m_accepted_authorizations.begin(), m_accepted_authorizations.end(),
+                       [&](const std::string& accepted) {
+                         return credentials == std::string_view(accepted).substr(6);
+                       });
   }
 
   http::HttpResponse route(const http::HttpRequest& request) {
@@ -1048,7 +1069,7 @@ private:
   SandboxCredentials m_credentials;
   std::string m_account_name;
   std::int64_t m_account_created = 0;
-  std::string m_expected_authorization;
+  std::vector<std::string> m_accepted_authorizations; ///< Basic credentials, auth token or API key.
 };
 
 } // namespace

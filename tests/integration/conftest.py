@@ -66,13 +66,20 @@ class Sandbox:
              "--latency-ms", str(latency_ms)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True)
+        # Four exports, then a commented alternative with the account's API key.
         self.exports = {}
-        while len(self.exports) < 4:
+        self.api_key = {}
+        while not self.api_key:
             line = self.process.stdout.readline()
             if not line:
                 raise RuntimeError("sandbox serve exited: " + self.process.stderr.read())
-            name, _, value = line.strip().removeprefix("export ").partition("=")
-            self.exports[name] = value
+            if line.startswith("# export "):
+                for assignment in line.removeprefix("# export ").split():
+                    name, _, value = assignment.partition("=")
+                    self.api_key[name] = value
+            elif line.startswith("export "):
+                name, _, value = line.strip().removeprefix("export ").partition("=")
+                self.exports[name] = value
         self.base_url = self.exports["VAMI_TWILIO_BASE_URL"]
         self.account_sid = self.exports["TWILIO_ACCOUNT_SID"]
         self.auth_token = self.exports["TWILIO_AUTH_TOKEN"]

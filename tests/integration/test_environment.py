@@ -31,6 +31,20 @@ def test_wrong_credentials_are_exit_5_with_twilios_code(live):
     assert "20003" in error_line(result)
 
 
+def test_an_api_key_and_secret_work_instead_of_the_auth_token(live, sandbox):
+    key = {"TWILIO_AUTH_TOKEN": "", **sandbox.api_key}
+    assert key["TWILIO_API_KEY"].startswith("SK")
+    result = live.run("numbers", "buy", "--count", "1", "--area-code", "212", "--yes", env=key)
+    assert result.returncode == 0, result.stderr
+    assert len(sandbox.owned()) == 1
+    wrong = live.run("numbers", "search", "--area-code", "212",
+                     env={**key, "TWILIO_API_SECRET": "0" * 32})
+    assert wrong.returncode == 5 and "20003" in error_line(wrong)
+    alone = live.run("numbers", "search", "--area-code", "212",
+                     env={**key, "TWILIO_API_SECRET": ""})
+    assert alone.returncode == 5 and "TWILIO_API_SECRET" in error_line(alone)
+
+
 def test_incomplete_credentials_never_fall_back_to_the_sandbox(vami):
     result = vami.run("numbers", "search", "--area-code", "212",
                       env={"TWILIO_ACCOUNT_SID": "AC" + "0" * 32})

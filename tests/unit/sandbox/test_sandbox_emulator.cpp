@@ -184,6 +184,22 @@ TEST_F(SandboxTest, WrongCredentialsGetTwilios401) {
                       20003);
 }
 
+TEST_F(SandboxTest, TheAccountsApiKeyAuthenticatesAndItsWrongSecretDoesNot) {
+  auto credentials = m_emulator->credentials();
+  EXPECT_TRUE(is_hex_id(credentials.api_key_sid, "SK")) << credentials.api_key_sid;
+  EXPECT_TRUE(is_hex_id(credentials.api_key_secret, "")) << credentials.api_key_secret;
+  m_client.set_authorization(
+      vami::http::basic_authorization(credentials.api_key_sid, credentials.api_key_secret));
+  EXPECT_EQ(m_client.search("US", "Local", {{"AreaCode", "212"}}).status, 200);
+  m_client.set_authorization(
+      vami::http::basic_authorization(credentials.api_key_sid, credentials.auth_token));
+  expect_twilio_error(m_client.search("US", "Local", {{"AreaCode", "212"}}), 401, 20003);
+  // Derived from the auth token, the key is the same when the state file is reopened.
+  auto reopened = vami::sandbox::open_sandbox(m_dir.path() / "sandbox.db");
+  EXPECT_EQ(reopened->credentials().api_key_sid, credentials.api_key_sid);
+  EXPECT_EQ(reopened->credentials().api_key_secret, credentials.api_key_secret);
+}
+
 TEST_F(SandboxTest, AnotherAccountSidInThePathGets401) {
   HttpResponse response = m_client.get(
       "/2010-04-01/Accounts/AC00000000000000000000000000000000/IncomingPhoneNumbers.json");

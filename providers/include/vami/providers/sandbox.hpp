@@ -10,9 +10,13 @@
 namespace vami::sandbox {
 
 /// The credentials of the sandbox's one Twilio account, made when its state file is created.
+/// The account accepts HTTP Basic with either the Account SID and Auth Token or its one API
+/// key (SID and secret), as Twilio does.
 struct SandboxCredentials {
-  std::string account_sid; ///< "AC" + 32 hex digits.
-  std::string auth_token;  ///< 32 hex digits.
+  std::string account_sid;    ///< "AC" + 32 hex digits.
+  std::string auth_token;     ///< 32 hex digits.
+  std::string api_key_sid;    ///< "SK" + 32 hex digits, derived from the auth token.
+  std::string api_key_secret; ///< 32 hex digits, derived from the auth token.
 };
 
 /// A local emulator of the Twilio REST API 2010-04-01 (`AvailablePhoneNumbers`,
