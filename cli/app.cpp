@@ -192,7 +192,11 @@ bool AppContext::confirm(const std::string& question, const std::string& what) c
                 "refusing to " + what + " without --yes: standard input is not a terminal",
                 "add --yes to confirm, or --dry-run to see what it would do");
   }
-  std::cerr << question << " [y/N] " << std::flush;
+  std::string sentence = question;
+  if (!sentence.empty() && sentence.front() >= 'a' && sentence.front() <= 'z') {
+    sentence.front() = static_cast<char>(sentence.front() - 'a' + 'A');
+  }
+  std::cerr << sentence << " [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) {
     return false;
