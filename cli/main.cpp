@@ -25,6 +25,20 @@ std::string one_line(const vami::Error& error) {
   return line;
 }
 
+// "vami numbers buy": the deepest subcommand the parser reached, to point at its --help.
+std::string command_path(CLI::App& app) {
+  std::string path = app.get_name();
+  CLI::App* current = &app;
+  while (true) {
+    auto parsed = current->get_subcommands();
+    if (parsed.empty()) {
+      return path;
+    }
+    current = parsed.front();
+    path += " " + current->get_name();
+  }
+}
+
 void add_global_options(CLI::App& app, vami::cli::GlobalOptions& options) {
   app.add_option("--db", options.db, "State database file (default: $XDG_DATA_HOME/vami/vami.db)")
       ->envname("VAMI_DB")
@@ -73,7 +87,8 @@ int main(int argc, char** argv) {
     if (error.get_exit_code() == 0) {
       return app.exit(error); // --help, --version
     }
-    std::cerr << "vami: error: " << error.what() << "; run 'vami --help' for usage\n";
+    std::cerr << "vami: error: " << error.what() << "; run '" << command_path(app)
+              << " --help' for usage\n";
     return to_int(ExitCode::usage);
   } catch (const vami::cli::BulkExit& bulk) {
     return to_int(bulk.code);
