@@ -33,9 +33,6 @@ enum class ExitCode : int {
 /// The exit code for an error of `kind`.
 [[nodiscard]] ExitCode exit_code_for(ErrorKind kind) noexcept;
 
-/// When to draw the live progress line (`--progress`).
-enum class ProgressMode { automatic, always, never };
-
 /// Options that every command accepts, filled by CLI11 before any callback runs.
 struct GlobalOptions {
   std::string db; ///< --db / VAMI_DB.

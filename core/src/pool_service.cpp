@@ -575,7 +575,7 @@ BulkReport PoolService::release(const ReleasePlan& plan, const StopRequested& st
         report.interrupted = true;
         break;
       }
-      ItemResult item = release_one(number, operation.id);
+      ItemResult item = release_one(number);
       journal_item(m_store, operation.id, item);
       count(report, item);
       report.items.push_back(item);
@@ -591,8 +591,7 @@ BulkReport PoolService::release(const ReleasePlan& plan, const StopRequested& st
   return report;
 }
 
-ItemResult PoolService::release_one(const PoolNumber& number, const std::string& operation_id) {
-  (void)operation_id;
+ItemResult PoolService::release_one(const PoolNumber& number) {
   PoolNumber before;
   try {
     before = m_store.begin_release(number.e164);

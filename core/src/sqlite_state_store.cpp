@@ -448,14 +448,7 @@ public:
       query.bind(1, operation_id);
       std::vector<OperationItem> items;
       while (query.executeStep()) {
-        OperationItem item;
-        item.operation_id = column_text(query.getColumn(0));
-        item.e164 = column_text(query.getColumn(1));
-        item.outcome =
-            parse_stored(k_outcome_names, column_text(query.getColumn(2)), "item outcome");
-        item.error_code = column_text(query.getColumn(3));
-        item.error_message = column_text(query.getColumn(4));
-        items.push_back(std::move(item));
+        items.push_back(read_item(query));
       }
       return items;
     });

@@ -143,7 +143,7 @@ private:
   PoolNumber owned_row(const std::string& e164);
   ItemResult purchase_one(const AvailableNumber& candidate, const std::string& operation_id,
                           const std::string& tag, const std::optional<Money>& price);
-  ItemResult release_one(const PoolNumber& number, const std::string& operation_id);
+  ItemResult release_one(const PoolNumber& number);
   void audit(const std::string& command, const std::string& entity_id, const std::string& before,
              const std::string& after);
 
