@@ -61,4 +61,18 @@ std::optional<NumberStatus> parse_number_status(std::string_view text) noexcept 
   return std::nullopt;
 }
 
+const char* to_string(RoutingMode mode) noexcept {
+  return mode == RoutingMode::webhook ? "webhook" : "native";
+}
+
+std::optional<RoutingMode> parse_routing_mode(std::string_view text) noexcept {
+  if (text == "native") {
+    return RoutingMode::native;
+  }
+  if (text == "webhook") {
+    return RoutingMode::webhook;
+  }
+  return std::nullopt;
+}
+
 } // namespace vami

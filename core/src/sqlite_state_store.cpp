@@ -164,11 +164,15 @@ constexpr std::array<Migration, 1> k_migrations{{
     {1, k_schema_v1},
 }};
 
-constexpr std::array<std::pair<OperationKind, const char*>, 4> k_kind_names{{
+constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
     {OperationKind::buy, "buy"},
     {OperationKind::release, "release"},
     {OperationKind::webhook, "webhook"},
+    {OperationKind::assign, "assign"},
+    {OperationKind::unassign, "unassign"},
+    {OperationKind::reassign, "reassign"},
     {OperationKind::reconcile, "reconcile"},
+    {OperationKind::onboard, "onboard"},
 }};
 
 constexpr std::array<std::pair<OperationStatus, const char*>, 5> k_operation_status_names{{
@@ -847,7 +851,41 @@ public:
     });
   }
 
-  std::vector<AuditEntry> list_audit(const std::string& since) override {
+  // Placeholders until the tenant, agent, document and assignment storage lands.
+  Tenant create_tenant(const Tenant&) override { throw not_yet(); }
+  std::optional<Tenant> find_tenant(const std::string&) override { throw not_yet(); }
+  std::vector<Tenant> list_tenants() override { throw not_yet(); }
+  Tenant update_tenant(const std::string&, const TenantChange&) override { throw not_yet(); }
+  void delete_tenant(const std::string&) override { throw not_yet(); }
+  Agent insert_agent(const Agent&) override { throw not_yet(); }
+  std::optional<Agent> find_agent(const std::string&) override { throw not_yet(); }
+  std::vector<Agent> list_agents(const std::string&) override { throw not_yet(); }
+  Agent update_agent(const Agent&) override { throw not_yet(); }
+  void delete_agent(const std::string&) override { throw not_yet(); }
+  Document insert_document(const Document&) override { throw not_yet(); }
+  std::vector<Document> list_documents(const std::string&) override { throw not_yet(); }
+  std::optional<Document> find_document_by_sha256(const std::string&, const std::string&) override {
+    throw not_yet();
+  }
+  void delete_document(const std::string&, const std::string&) override { throw not_yet(); }
+  PoolNumber assign_number(const std::string&, const AssignmentTarget&) override {
+    throw not_yet();
+  }
+  PoolNumber assign_first_available(const NumberFilter&, const AssignmentTarget&) override {
+    throw not_yet();
+  }
+  PoolNumber reassign_number(const std::string&, const std::string&,
+                             const AssignmentTarget&) override {
+    throw not_yet();
+  }
+  PoolNumber unassign_number(const std::string&, const std::string&) override { throw not_yet(); }
+  void set_agent_phone_number_id(const std::string&, const std::string&) override {
+    throw not_yet();
+  }
+  static Error not_yet() { return Error(ErrorKind::storage, "not implemented yet"); }
+
+  std::vector<AuditEntry> list_audit(const AuditFilter& filter) override {
+    const std::string& since = filter.since;
     return guarded("cannot read the audit trail", [&] {
       // Every string is >= "", so an empty `since` selects everything.
       SQLite::Statement query(m_db, "SELECT at, actor, command, entity_type, entity_id, "

@@ -290,7 +290,7 @@ TEST_F(PoolServiceTest, SetsAndVerifiesTheVoiceWebhook) {
   EXPECT_EQ(m_store->find_number(e164)->webhook, webhook);
   auto view = m_pool.show_webhook(e164);
   EXPECT_TRUE(view.in_sync);
-  EXPECT_FALSE(m_store->list_audit("").empty());
+  EXPECT_FALSE(m_store->list_audit({}).empty());
 }
 
 TEST_F(PoolServiceTest, RefusesUnsafeOrMalformedWebhooks) {

@@ -111,7 +111,7 @@ protected:
         text += "  " + item.e164 + " " + to_string(item.outcome) + "\n";
       }
     }
-    return text + std::to_string(m_store->list_audit("").size()) + " audit entries\n";
+    return text + std::to_string(m_store->list_audit({}).size()) + " audit entries\n";
   }
 
   /// A purchase intent of `e164` by a journaled buy operation (running unless `finished`).
@@ -218,7 +218,7 @@ TEST_F(ReconcileServiceTest, TaggedOrphansAreReportedThenAdoptedWithOperationAnd
   EXPECT_EQ(operation->requested_count, 2);
   EXPECT_EQ(m_store->list_items(applied.operation_id).size(), 2U);
   int audited = 0;
-  for (const auto& entry : m_store->list_audit("")) {
+  for (const auto& entry : m_store->list_audit({})) {
     audited += entry.command == "reconcile" ? 1 : 0;
   }
   EXPECT_EQ(audited, 2);
@@ -252,7 +252,7 @@ TEST_F(ReconcileServiceTest, AGhostIsMarkedReleasedOnlyWithApply) {
   auto row = m_store->find_number(ghost.e164);
   EXPECT_EQ(row->status, NumberStatus::released);
   EXPECT_EQ(row->provider_sid, "");
-  auto audit = m_store->list_audit("");
+  auto audit = m_store->list_audit({});
   ASSERT_FALSE(audit.empty());
   EXPECT_EQ(audit.back().command, "reconcile");
   EXPECT_EQ(audit.back().entity_id, ghost.e164);
@@ -403,7 +403,7 @@ TEST_F(ReconcileServiceTest, ASecondApplyFindsOnlyNumbersInSyncAndUntaggedOrphan
   EXPECT_FALSE(first.settled()); // the untagged orphan stays
   EXPECT_EQ(m_store->find_operation(first.operation_id)->status, OperationStatus::completed);
   const std::string pool_after_first = pool_text();
-  const auto audit_after_first = m_store->list_audit("").size();
+  const auto audit_after_first = m_store->list_audit({}).size();
 
   auto second = reconcile(ReconcileMode::apply);
   EXPECT_EQ(drift(second),
@@ -411,7 +411,7 @@ TEST_F(ReconcileServiceTest, ASecondApplyFindsOnlyNumbersInSyncAndUntaggedOrphan
   EXPECT_EQ(second.counts.at(FindingKind::in_sync), 4); // three bought and one adopted
   // Nothing but the second run's own journal entry changed.
   EXPECT_EQ(pool_text(), pool_after_first);
-  EXPECT_EQ(m_store->list_audit("").size(), audit_after_first);
+  EXPECT_EQ(m_store->list_audit({}).size(), audit_after_first);
   auto second_operation = m_store->find_operation(second.operation_id);
   ASSERT_TRUE(second_operation.has_value());
   EXPECT_EQ(second_operation->requested_count, 0);

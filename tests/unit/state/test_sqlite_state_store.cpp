@@ -635,12 +635,12 @@ TEST_F(SqliteStateStoreTest, ItemsAreUpsertedAndKeepTheirFirstOrder) {
 TEST_F(SqliteStateStoreTest, AuditRoundTripsAndFiltersBySince) {
   auto store = open_sqlite_state_store(m_path);
   store->append_audit({"2026-03-01T12:00:00Z", "bob", "numbers release", "number", "+12125550102",
-                       R"({"status":"available"})", R"({"status":"released"})"});
+                       R"({"status":"available"})", R"({"status":"released"})", ""});
   store->append_audit({"2026-02-01T12:00:00Z", "alice", "numbers buy", "number", "+12125550101", "",
-                       R"({"status":"available"})"});
-  store->append_audit({"", "carol", "webhooks set", "number", "+12125550101", "", ""});
+                       R"({"status":"available"})", ""});
+  store->append_audit({"", "carol", "webhooks set", "number", "+12125550101", "", "", ""});
 
-  auto all = store->list_audit("");
+  auto all = store->list_audit({});
   ASSERT_EQ(all.size(), 3U);
   EXPECT_EQ(all[0].actor, "alice");
   EXPECT_EQ(all[0].command, "numbers buy");
@@ -654,7 +654,7 @@ TEST_F(SqliteStateStoreTest, AuditRoundTripsAndFiltersBySince) {
   EXPECT_EQ(all[2].at.size(), std::string("2026-03-01T12:00:00Z").size());
   EXPECT_EQ(all[2].at.back(), 'Z');
 
-  auto since = store->list_audit("2026-03-01T12:00:00Z");
+  auto since = store->list_audit({.since = "2026-03-01T12:00:00Z", .tenant_slug = "", .limit = 0});
   ASSERT_EQ(since.size(), 2U);
   EXPECT_EQ(since[0].actor, "bob");
 }

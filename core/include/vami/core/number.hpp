@@ -28,6 +28,16 @@ enum class NumberStatus { purchasing, available, assigned, suspended, releasing,
 /// Parses one of the names above.
 [[nodiscard]] std::optional<NumberStatus> parse_number_status(std::string_view text) noexcept;
 
+/// How calls to an assigned number reach its agent. `native`: the number is imported into the
+/// voice-agent provider (ElevenLabs) and assigned to the agent there; the provider sets the
+/// number's voice URL. `webhook`: the number's voice webhook is set to the platform's call router
+/// with the agent's id (`<router URL>?agent_id=<id>`).
+enum class RoutingMode { native, webhook };
+/// "native", "webhook".
+[[nodiscard]] const char* to_string(RoutingMode mode) noexcept;
+/// Parses one of the names above.
+[[nodiscard]] std::optional<RoutingMode> parse_routing_mode(std::string_view text) noexcept;
+
 /// What the telephony provider calls when a number rings (Twilio `VoiceUrl`, `VoiceMethod`,
 /// `StatusCallback`). Empty strings mean "not set".
 struct VoiceWebhook {
@@ -93,10 +103,14 @@ struct PoolNumber {
   std::optional<Money> monthly_price; ///< What the provider charges per month; unknown if empty.
   std::string friendly_name;
   VoiceWebhook webhook;
-  std::string operation_id; ///< The operation that bought it.
-  std::string tenant_slug;  ///< Set when assigned.
-  std::string agent_slug;   ///< Set when assigned.
-  std::string created_at;   ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
+  std::string operation_id;                ///< The operation that bought it.
+  std::string tenant_slug;                 ///< Set when assigned.
+  std::string agent_slug;                  ///< Set when assigned.
+  std::optional<RoutingMode> routing_mode; ///< Set when assigned.
+  /// The voice-agent provider's id of the number once imported (ElevenLabs `phone_number_id`);
+  /// kept after unassignment so the number is not imported twice.
+  std::string agent_phone_number_id;
+  std::string created_at; ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
   std::string updated_at;
 };
 

@@ -7,12 +7,13 @@
 #include <vector>
 
 #include <vami/core/number.hpp>
+#include <vami/core/tenant.hpp>
 
 namespace vami {
 
 /// The kind of a journaled operation.
-enum class OperationKind { buy, release, webhook, reconcile };
-/// "buy", "release", "webhook", "reconcile".
+enum class OperationKind { buy, release, webhook, assign, unassign, reassign, reconcile, onboard };
+/// "buy", "release", "webhook", "assign", "unassign", "reassign", "reconcile", "onboard".
 [[nodiscard]] const char* to_string(OperationKind kind) noexcept;
 
 /// Where a journaled operation stands. `running` after a crash means it was interrupted.
@@ -83,6 +84,21 @@ struct AuditEntry {
   std::string entity_id;   ///< E.164, slug or id.
   std::string before_json;
   std::string after_json;
+  std::string tenant_slug; ///< The tenant the change concerns; empty when none.
+};
+
+/// Which audit entries to list; empty fields match everything.
+struct AuditFilter {
+  std::string since;       ///< UTC ISO 8601; entries at or after it.
+  std::string tenant_slug; ///< Entries about this tenant.
+  int limit = 0;           ///< The newest `limit` entries (still listed oldest first); 0: all.
+};
+
+/// What an assignment changes on a number row: its agent, how calls reach the agent, and the
+/// routing facts the providers reported.
+struct AssignmentTarget {
+  std::string agent_slug;
+  RoutingMode routing_mode = RoutingMode::native;
 };
 
 /// The local state database: the pool, tenants, agents, documents, the operations journal and
@@ -166,12 +182,90 @@ public:
   /// Every journal item of a number, across operations, in the order first recorded.
   virtual std::vector<OperationItem> list_items_of_number(const std::string& e164) = 0;
 
+  // --- tenants ----------------------------------------------------------------------------
+
+  /// Inserts a tenant (timestamps filled by the store when empty) and returns it.
+  /// @throws Error(conflict) if the slug exists.
+  virtual Tenant create_tenant(const Tenant& tenant) = 0;
+  /// The tenant with that slug, if any.
+  virtual std::optional<Tenant> find_tenant(const std::string& slug) = 0;
+  /// Every tenant, ordered by slug.
+  virtual std::vector<Tenant> list_tenants() = 0;
+  /// Changes the set fields and returns the tenant after. @throws Error(not_found).
+  virtual Tenant update_tenant(const std::string& slug, const TenantChange& change) = 0;
+  /// Deletes a tenant that has no agents and no numbers left.
+  /// @throws Error(not_found); Error(conflict) naming what it still has.
+  virtual void delete_tenant(const std::string& slug) = 0;
+
+  // --- agents -----------------------------------------------------------------------------
+
+  /// Inserts an agent (usually `creating`, before the provider request) and returns it.
+  /// @throws Error(not_found) if its tenant does not exist; Error(conflict) if the slug or the
+  ///         provider agent id exists.
+  virtual Agent insert_agent(const Agent& agent) = 0;
+  /// The agent named by its slug or by its provider agent id, if any.
+  virtual std::optional<Agent> find_agent(const std::string& slug_or_provider_id) = 0;
+  /// Agents of a tenant (all when `tenant_slug` is empty), ordered by slug.
+  virtual std::vector<Agent> list_agents(const std::string& tenant_slug) = 0;
+  /// Replaces the stored configuration (name, provider id, voice, language, personality, first
+  /// message, prompt, status) of the agent `agent.slug` and returns it after.
+  /// @throws Error(not_found); Error(conflict) if another agent has the provider id.
+  virtual Agent update_agent(const Agent& agent) = 0;
+  /// Deletes an agent row and its documents.
+  /// @throws Error(not_found); Error(conflict) if numbers are still assigned to it.
+  virtual void delete_agent(const std::string& slug) = 0;
+
+  // --- documents --------------------------------------------------------------------------
+
+  /// Records a document of an agent (creation time filled when empty) and returns it.
+  /// @throws Error(not_found) if the agent does not exist; Error(conflict) if the agent already
+  ///         has a document with the same SHA-256 (naming it) or the provider id exists.
+  virtual Document insert_document(const Document& document) = 0;
+  /// Documents of an agent, in the order added.
+  virtual std::vector<Document> list_documents(const std::string& agent_slug) = 0;
+  /// The agent's document with that SHA-256, if any.
+  virtual std::optional<Document> find_document_by_sha256(const std::string& agent_slug,
+                                                          const std::string& sha256) = 0;
+  /// Deletes the agent's document with that provider id. @throws Error(not_found).
+  virtual void delete_document(const std::string& agent_slug,
+                               const std::string& provider_document_id) = 0;
+
+  // --- assignment (each one transaction, conditional on the row as the caller expects) -----
+
+  /// Moves an `available` number to `assigned` for `target.agent_slug` (and its tenant) and
+  /// returns the row after.
+  /// @throws Error(not_found) if the pool does not hold the number or the agent does not exist;
+  ///         Error(conflict) if the number is not `available`, naming the agent and tenant that
+  ///         hold it when it is assigned.
+  virtual PoolNumber assign_number(const std::string& e164, const AssignmentTarget& target) = 0;
+  /// Takes the first `available` number matching `filter` (ordered by E.164) and assigns it as
+  /// `assign_number` does, in one transaction; returns the row after.
+  /// @throws Error(conflict) when no available number matches; Error(not_found) for the agent.
+  virtual PoolNumber assign_first_available(const NumberFilter& filter,
+                                            const AssignmentTarget& target) = 0;
+  /// Moves an `assigned` number held by `expected_agent_slug` to `target` (the tenant follows
+  /// the agent) and returns the row after.
+  /// @throws Error(not_found) for the number or the agent; Error(conflict) if the number is not
+  ///         assigned to `expected_agent_slug` any more (naming who holds it).
+  virtual PoolNumber reassign_number(const std::string& e164,
+                                     const std::string& expected_agent_slug,
+                                     const AssignmentTarget& target) = 0;
+  /// Moves an `assigned` number held by `expected_agent_slug` back to `available` (clearing
+  /// tenant, agent and routing mode) and returns the row after.
+  /// @throws Error(not_found); Error(conflict) if it is not assigned to that agent any more.
+  virtual PoolNumber unassign_number(const std::string& e164,
+                                     const std::string& expected_agent_slug) = 0;
+  /// Stores the voice-agent provider's id of an imported number (empty to forget it).
+  /// @throws Error(not_found); Error(conflict) if another number has that id.
+  virtual void set_agent_phone_number_id(const std::string& e164,
+                                         const std::string& phone_number_id) = 0;
+
   // --- audit ------------------------------------------------------------------------------
 
   /// Appends an audit entry.
   virtual void append_audit(const AuditEntry& entry) = 0;
-  /// Audit entries, oldest first, at or after `since` (UTC ISO 8601; empty for all).
-  virtual std::vector<AuditEntry> list_audit(const std::string& since) = 0;
+  /// Audit entries matching `filter`, oldest first.
+  virtual std::vector<AuditEntry> list_audit(const AuditFilter& filter) = 0;
 };
 
 /// Opens (creating it and its schema if the file does not exist) the SQLite state database at

@@ -88,4 +88,28 @@ form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 /// The HTTP Basic `Authorization` header value for `user` and `password` (RFC 7617).
 [[nodiscard]] std::string basic_authorization(std::string_view user, std::string_view password);
 
+/// One part of a `multipart/form-data` body (RFC 7578): a field, or a file when `file_name` is
+/// set.
+struct MultipartPart {
+  std::string name;         ///< The form field name.
+  std::string file_name;    ///< Set for a file part; empty for a plain field.
+  std::string content_type; ///< Of a file part; empty for a plain field.
+  std::string content;      ///< The bytes.
+};
+
+/// A `multipart/form-data` body and the `Content-Type` header value that names its boundary.
+struct MultipartBody {
+  std::string content_type; ///< "multipart/form-data; boundary=...".
+  std::string body;
+};
+
+/// Encodes `parts` as `multipart/form-data` (RFC 7578) with a random boundary that does not
+/// occur in any part.
+[[nodiscard]] MultipartBody multipart_encode(const std::vector<MultipartPart>& parts);
+
+/// Decodes a `multipart/form-data` body given its `Content-Type` header value.
+/// @throws vami::Error(invalid_input) when the header has no boundary or the body is malformed.
+[[nodiscard]] std::vector<MultipartPart> multipart_decode(std::string_view content_type,
+                                                          std::string_view body);
+
 } // namespace vami::http

@@ -17,6 +17,9 @@ struct SandboxCredentials {
   std::string auth_token;     ///< 32 hex digits.
   std::string api_key_sid;    ///< "SK" + 32 hex digits, derived from the auth token.
   std::string api_key_secret; ///< 32 hex digits, derived from the auth token.
+  /// The sandbox ElevenLabs account's `xi-api-key`: "sk_" + 48 hex digits, derived from the
+  /// auth token.
+  std::string elevenlabs_api_key;
 };
 
 /// A local emulator of the Twilio REST API 2010-04-01 (`AvailablePhoneNumbers`,

@@ -1,0 +1,159 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <vami/core/tenant.hpp>
+
+namespace vami {
+
+/// A knowledge-base document as an agent references it (ElevenLabs `KnowledgeBaseLocator`
+/// `{type, name, id, usage_mode: "auto"}` in `conversation_config.agent.prompt.knowledge_base`).
+struct KnowledgeBaseRef {
+  std::string document_id;
+  std::string name;
+  DocumentSourceKind kind = DocumentSourceKind::file;
+  friend bool operator==(const KnowledgeBaseRef&, const KnowledgeBaseRef&) = default;
+};
+
+/// What vami configures on an agent at the provider.
+struct AgentDefinition {
+  std::string name;
+  std::string prompt;            ///< The system prompt as sent (personality already folded in).
+  std::string first_message;     ///< Empty for none.
+  std::string voice_id;          ///< Empty for the provider's default voice.
+  std::string language;          ///< ISO 639-1 ("en"); empty for the provider's default.
+  std::vector<std::string> tags; ///< Lets vami find the agent again (`vami-agent:<slug>`).
+  std::vector<KnowledgeBaseRef> knowledge_base;
+};
+
+/// A partial update of an agent (HTTP PATCH): only the fields that are set are sent; the
+/// provider merges `conversation_config` so unset fields keep their values.
+struct AgentChange {
+  std::optional<std::string> name;
+  std::optional<std::string> prompt;
+  std::optional<std::string> first_message;
+  std::optional<std::string> voice_id;
+  std::optional<std::string> language;
+  std::optional<std::vector<KnowledgeBaseRef>> knowledge_base; ///< Replaces the whole list.
+};
+
+/// An agent as the provider reports it.
+struct ProviderAgent {
+  std::string agent_id;
+  AgentDefinition definition;
+};
+
+/// One line of the provider's agent list (ElevenLabs `AgentSummaryResponseModel`).
+struct AgentSummary {
+  std::string agent_id;
+  std::string name;
+  std::string voice_id;
+  std::vector<std::string> tags;
+  std::int64_t created_at_unix = 0; ///< Seconds since the Unix epoch.
+};
+
+/// A voice the provider can speak with (ElevenLabs `VoiceResponseModel`).
+struct Voice {
+  std::string voice_id;
+  std::string name;     ///< "Rachel".
+  std::string category; ///< "premade", "cloned", "generated", "professional".
+  std::string gender;   ///< From the voice's labels; may be empty.
+  std::string accent;   ///< From the voice's labels; may be empty.
+  std::string description;
+};
+
+/// A file to upload to the knowledge base (multipart `file`).
+struct DocumentUpload {
+  std::string name;      ///< Display name at the provider.
+  std::string file_name; ///< The file name sent in the multipart part ("faq.pdf").
+  std::string mime_type; ///< As detected from the content.
+  std::string content;   ///< The bytes.
+};
+
+/// A knowledge-base document the provider created (ElevenLabs `AddKnowledgeBaseResponseModel`).
+struct ProviderDocument {
+  std::string document_id;
+  std::string name;
+};
+
+/// A telephony number imported into the voice-agent provider (ElevenLabs
+/// `GetPhoneNumberTwilioResponseModel`).
+struct ImportedNumber {
+  std::string phone_number_id; ///< The provider's id of the imported number.
+  std::string e164;
+  std::string label;
+  std::string agent_id; ///< The assigned agent; empty when none.
+};
+
+/// One conversation (call) of an agent (ElevenLabs `ConversationSummaryResponseModel`).
+struct Conversation {
+  std::string conversation_id;
+  std::string agent_id;
+  std::string status; ///< "initiated", "in-progress", "processing", "done", "failed".
+  std::int64_t start_time_unix = 0;
+  std::int64_t duration_seconds = 0;
+  std::int64_t message_count = 0;
+  std::string call_successful; ///< "success", "failure", "unknown".
+};
+
+/// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
+/// provider requests and throws `vami::Error` typed by what went wrong: `auth` for a rejected
+/// key (401), `not_found` for a missing agent, document or number (404), `invalid_input` for a
+/// request the provider's validation refused (422, with the provider's message), `rate_limited`
+/// for 429 (with `Retry-After`), `unavailable` for network failures, timeouts and 5xx,
+/// `provider` for other refusals. Implementations must be safe to call from several threads.
+class VoiceAgentProvider {
+public:
+  virtual ~VoiceAgentProvider() = default;
+
+  /// Short name of the provider ("elevenlabs"), stored with each agent.
+  [[nodiscard]] virtual std::string name() const = 0;
+
+  /// Creates an agent and returns its id. Not idempotent: after an ambiguous failure look for
+  /// the agent by its tag before creating it again.
+  virtual std::string create_agent(const AgentDefinition& definition) = 0;
+  /// The agent, or empty when the provider does not know it.
+  virtual std::optional<ProviderAgent> get_agent(const std::string& agent_id) = 0;
+  /// Changes the set fields of an agent and returns the agent as the provider now reports it.
+  virtual ProviderAgent update_agent(const std::string& agent_id, const AgentChange& change) = 0;
+  /// Deletes an agent. @throws Error(not_found) when the provider does not know it.
+  virtual void delete_agent(const std::string& agent_id) = 0;
+  /// Every agent of the account whose name contains `search` (all when empty), following the
+  /// provider's cursor pages to the end. Throws, and returns nothing, if any page fails.
+  virtual std::vector<AgentSummary> list_agents(const std::string& search) = 0;
+
+  /// The voices the account can use.
+  virtual std::vector<Voice> list_voices() = 0;
+
+  /// Uploads a file to the knowledge base (multipart). Not idempotent.
+  virtual ProviderDocument add_document_file(const DocumentUpload& upload) = 0;
+  /// Adds a web page (http or https URL) to the knowledge base; `name` may be empty.
+  virtual ProviderDocument add_document_url(const std::string& url, const std::string& name) = 0;
+  /// Adds a text to the knowledge base; `name` may be empty.
+  virtual ProviderDocument add_document_text(const std::string& text, const std::string& name) = 0;
+  /// Deletes a knowledge-base document, even if agents still reference it.
+  /// @throws Error(not_found) when the provider does not know it.
+  virtual void delete_document(const std::string& document_id) = 0;
+
+  /// Imports a number the telephony account owns so that the provider answers its calls (for
+  /// Twilio the provider sets the number's voice URL itself). `label` names it in the
+  /// provider's console. @throws Error(invalid_input) when the telephony account does not own it.
+  virtual ImportedNumber import_number(const std::string& e164, const std::string& label) = 0;
+  /// Assigns an imported number to `agent_id`, or unassigns it when `agent_id` is empty, in one
+  /// request (a reassignment never leaves the number without an agent).
+  virtual ImportedNumber set_number_agent(const std::string& phone_number_id,
+                                          const std::string& agent_id) = 0;
+  /// Every number imported into the account (one list, no pages).
+  virtual std::vector<ImportedNumber> list_imported_numbers() = 0;
+  /// Removes an imported number from the provider (the telephony number stays owned).
+  /// @throws Error(not_found) when the provider does not know it.
+  virtual void remove_imported_number(const std::string& phone_number_id) = 0;
+
+  /// The newest conversations of an agent, at most `limit`, following cursor pages.
+  virtual std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) = 0;
+};
+
+} // namespace vami
