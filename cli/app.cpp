@@ -3,7 +3,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -148,22 +150,53 @@ Providers& AppContext::providers() {
     settings.twilio_api_secret = env("TWILIO_API_SECRET");
     settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
     settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
+    settings.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
+    settings.elevenlabs_base_url = env("VAMI_ELEVENLABS_BASE_URL");
     settings.sandbox_state_path = sandbox_state_path();
     if (options.debug) {
       settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
     }
     m_providers = connect_providers(settings);
     if (m_providers->is_sandbox()) {
-      note("no Twilio credentials set: using the built-in sandbox (state in " +
+      note("no Twilio or ElevenLabs credentials set: using the built-in sandbox (state in " +
            m_providers->sandbox_state_path().string() +
-           "); set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use a real account");
+           "); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY to use real "
+           "accounts");
     }
   }
   return *m_providers;
 }
 
 PoolService AppContext::pool() {
-  return PoolService(providers().telephony(), store(), actor());
+  if (!m_resilient_telephony) {
+    // Rate limiting and retries of what is safe to repeat (DESIGN.md section 3, rule 3).
+    m_telephony_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
+    m_resilient_telephony = std::make_unique<ResilientTelephonyProvider>(
+        providers().telephony(), *m_telephony_limiter, RetryPolicy{}, system_monotonic_clock());
+  }
+  return PoolService(*m_resilient_telephony, store(), actor());
+}
+
+TenantService AppContext::tenants() {
+  return TenantService(providers().telephony(), providers().agents(), store(), actor());
+}
+
+AgentService AppContext::agents() {
+  return AgentService(providers().agents(), store(), actor());
+}
+
+KnowledgeBaseService AppContext::knowledge_base() {
+  return KnowledgeBaseService(providers().agents(), store(), actor());
+}
+
+AssignmentService AppContext::assignments() {
+  return AssignmentService(providers().telephony(), providers().agents(), store(), actor(),
+                           options.router_url);
+}
+
+OnboardingService AppContext::onboarding() {
+  return OnboardingService(providers().telephony(), providers().agents(), store(), actor(),
+                           options.router_url);
 }
 
 std::string AppContext::actor() const {
@@ -181,6 +214,28 @@ void AppContext::note(const std::string& message) const {
   if (!options.quiet) {
     std::cerr << "vami: " << message << '\n';
   }
+}
+
+bool AppContext::interactive() noexcept {
+  return isatty(STDIN_FILENO) != 0 && isatty(STDERR_FILENO) != 0;
+}
+
+std::string AppContext::ask(const std::string& question, const std::string& default_value) {
+  std::cerr << question;
+  if (!default_value.empty()) {
+    std::cerr << " [" << default_value << "]";
+  }
+  std::cerr << ": " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) {
+    std::cerr << '\n';
+    return default_value;
+  }
+  auto first = answer.find_first_not_of(" \t");
+  if (first == std::string::npos) {
+    return default_value;
+  }
+  return answer.substr(first, answer.find_last_not_of(" \t\r") - first + 1);
 }
 
 bool AppContext::confirm(const std::string& question, const std::string& what) const {
@@ -273,6 +328,8 @@ nlohmann::ordered_json to_json(const PoolNumber& number) {
   json["region"] = text_or_null(number.region);
   json["tenant"] = text_or_null(number.tenant_slug);
   json["agent"] = text_or_null(number.agent_slug);
+  json["routing_mode"] =
+      number.routing_mode ? nlohmann::ordered_json(to_string(*number.routing_mode)) : nullptr;
   put_monthly_price(json, number.monthly_price);
   json["provider"] = number.provider;
   json["provider_sid"] = text_or_null(number.provider_sid);
@@ -283,6 +340,68 @@ nlohmann::ordered_json to_json(const PoolNumber& number) {
   json["operation_id"] = text_or_null(number.operation_id);
   json["created_at"] = text_or_null(number.created_at);
   json["updated_at"] = text_or_null(number.updated_at);
+  return json;
+}
+
+std::string read_prompt_file(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw Error(ErrorKind::invalid_input,
+                "cannot read the prompt file " + path + ": it does not exist or is not a file",
+                "check the path given to --prompt-file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(ErrorKind::invalid_input, "cannot read the prompt file " + path,
+                "check the file's permissions");
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+nlohmann::ordered_json to_json(const Tenant& tenant) {
+  nlohmann::ordered_json json;
+  json["slug"] = tenant.slug;
+  json["name"] = tenant.name;
+  json["industry"] = text_or_null(tenant.industry);
+  json["contact_name"] = text_or_null(tenant.contact_name);
+  json["contact_email"] = text_or_null(tenant.contact_email);
+  json["created_at"] = text_or_null(tenant.created_at);
+  json["updated_at"] = text_or_null(tenant.updated_at);
+  return json;
+}
+
+nlohmann::ordered_json to_json(const Agent& agent, bool with_prompt) {
+  nlohmann::ordered_json json;
+  json["slug"] = agent.slug;
+  json["tenant"] = agent.tenant_slug;
+  json["name"] = agent.name;
+  json["status"] = to_string(agent.status);
+  json["provider"] = agent.provider;
+  json["provider_agent_id"] = text_or_null(agent.provider_agent_id);
+  json["voice_id"] = text_or_null(agent.voice_id);
+  json["language"] = text_or_null(agent.language);
+  json["personality"] =
+      agent.personality ? nlohmann::ordered_json(to_string(*agent.personality)) : nullptr;
+  json["first_message"] = text_or_null(agent.first_message);
+  if (with_prompt) {
+    json["prompt"] = agent.prompt;
+  }
+  json["created_at"] = text_or_null(agent.created_at);
+  json["updated_at"] = text_or_null(agent.updated_at);
+  return json;
+}
+
+nlohmann::ordered_json to_json(const Document& document) {
+  nlohmann::ordered_json json;
+  json["id"] = document.provider_document_id;
+  json["agent"] = document.agent_slug;
+  json["name"] = document.name;
+  json["source_kind"] = to_string(document.source_kind);
+  json["source"] = text_or_null(document.source);
+  json["mime_type"] = text_or_null(document.mime_type);
+  json["size_bytes"] = document.size_bytes;
+  json["sha256"] = text_or_null(document.sha256);
+  json["created_at"] = text_or_null(document.created_at);
   return json;
 }
 

@@ -9,9 +9,15 @@
 #include "output.hpp"
 #include <CLI/CLI.hpp>
 
+#include <vami/core/agent_service.hpp>
+#include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/knowledge_base_service.hpp>
+#include <vami/core/onboarding_service.hpp>
 #include <vami/core/pool_service.hpp>
+#include <vami/core/resilient_telephony_provider.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/core/tenant_service.hpp>
 #include <vami/providers/provider_factory.hpp>
 
 namespace vami::cli {
@@ -44,7 +50,8 @@ struct GlobalOptions {
   bool no_color = false;
   std::string progress = "auto";
   bool yes = false;
-  std::string actor; ///< --actor; defaults to the OS user.
+  std::string actor;      ///< --actor; defaults to the OS user.
+  std::string router_url; ///< --router-url / VAMI_ROUTER_URL: the call router of webhook routing.
 };
 
 /// The state one command runs with: global options, and the state database and providers,
@@ -73,6 +80,16 @@ public:
   Providers& providers();
   /// The pool use cases over `store()` and `providers()`.
   PoolService pool();
+  /// The tenant use cases.
+  TenantService tenants();
+  /// The agent use cases.
+  AgentService agents();
+  /// The knowledge-base use cases.
+  KnowledgeBaseService knowledge_base();
+  /// Assignment of pool numbers to agents, with the router URL of `--router-url`.
+  AssignmentService assignments();
+  /// `vami onboard`.
+  OnboardingService onboarding();
   /// Who is acting: --actor, else the OS user name.
   [[nodiscard]] std::string actor() const;
 
@@ -84,6 +101,13 @@ public:
   /// @throws Error(invalid_input) "refusing to <what> without --yes ..." in a script.
   bool confirm(const std::string& question, const std::string& what) const;
 
+  /// Whether prompts may be shown: standard input and standard error are terminals.
+  [[nodiscard]] static bool interactive() noexcept;
+  /// Asks `question` on the terminal and returns the answer, or `default_value` when the answer
+  /// is empty (shown in brackets). End of input gives the default.
+  [[nodiscard]] static std::string ask(const std::string& question,
+                                       const std::string& default_value);
+
   /// True once SIGINT or SIGTERM arrived during a bulk command.
   [[nodiscard]] static bool interrupted() noexcept;
   /// Installs SIGINT/SIGTERM handlers that only set the interrupted flag.
@@ -92,6 +116,10 @@ public:
 private:
   std::unique_ptr<StateStore> m_store;
   std::unique_ptr<Providers> m_providers;
+  // One rate limiter per telephony account, shared by every worker; the retrying provider
+  // over it is what the pool use cases talk to.
+  std::unique_ptr<AdaptiveRateLimiter> m_telephony_limiter;
+  std::unique_ptr<ResilientTelephonyProvider> m_resilient_telephony;
 };
 
 /// Registers `vami init`.
@@ -104,9 +132,31 @@ void register_webhooks_commands(CLI::App& app, AppContext& context);
 void register_sandbox_commands(CLI::App& app, AppContext& context);
 /// Registers `vami reconcile`.
 void register_reconcile_command(CLI::App& app, AppContext& context);
+/// Registers `vami tenants ...`.
+void register_tenants_commands(CLI::App& app, AppContext& context);
+/// Registers `vami agents ...` and `vami voices list`.
+void register_agents_commands(CLI::App& app, AppContext& context);
+/// Registers `vami kb ...`.
+void register_kb_commands(CLI::App& app, AppContext& context);
+/// Registers `vami numbers assign|unassign|reassign` under `numbers`, and `vami route`.
+void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& context);
+/// Registers `vami onboard`.
+void register_onboard_command(CLI::App& app, AppContext& context);
+/// Registers `vami audit`.
+void register_audit_command(CLI::App& app, AppContext& context);
 
 /// A pool number as JSON: the one shape every command uses (docs/json.md).
 [[nodiscard]] nlohmann::ordered_json to_json(const PoolNumber& number);
+/// The text of a `--prompt-file`.
+/// @throws Error(invalid_input) when the file does not exist or cannot be read.
+[[nodiscard]] std::string read_prompt_file(const std::string& path);
+
+/// A tenant as JSON (docs/json.md).
+[[nodiscard]] nlohmann::ordered_json to_json(const Tenant& tenant);
+/// An agent as JSON; the prompt is included only with `with_prompt`.
+[[nodiscard]] nlohmann::ordered_json to_json(const Agent& agent, bool with_prompt = false);
+/// A knowledge-base document as JSON.
+[[nodiscard]] nlohmann::ordered_json to_json(const Document& document);
 /// A number for sale as JSON, with the monthly price when known.
 [[nodiscard]] nlohmann::ordered_json to_json(const AvailableNumber& number,
                                              const std::optional<Money>& monthly_price);

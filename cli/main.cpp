@@ -56,14 +56,19 @@ void add_global_options(CLI::App& app, vami::cli::GlobalOptions& options) {
   app.add_flag("-y,--yes", options.yes, "Answer yes to confirmations (required in scripts)");
   app.add_option("--actor", options.actor, "Name recorded in the audit trail (default: OS user)")
       ->envname("VAMI_ACTOR");
+  app.add_option("--router-url", options.router_url,
+                 "Call router that webhook routing points numbers at (https)")
+      ->envname("VAMI_ROUTER_URL")
+      ->type_name("URL");
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
   vami::cli::AppContext context;
-  CLI::App app{"vami: buy and manage the phone-number pool of a multi-tenant AI phone-agent "
-               "platform.\nWith no credentials set it runs against the built-in sandbox.",
+  CLI::App app{"vami: provision a multi-tenant AI phone-agent platform: the phone-number pool,\n"
+               "tenants, their voice agents and knowledge, and which number reaches which agent.\n"
+               "With no credentials set it runs against the built-in sandbox.",
                "vami"};
   app.set_version_flag("--version", std::string("vami ") + vami::cli::k_version + " (" +
                                         vami::cli::k_source_revision + ")");
@@ -75,7 +80,12 @@ int main(int argc, char** argv) {
   vami::cli::register_numbers_commands(app, context);
   vami::cli::register_webhooks_commands(app, context);
   vami::cli::register_sandbox_commands(app, context);
+  vami::cli::register_tenants_commands(app, context);
+  vami::cli::register_agents_commands(app, context);
+  vami::cli::register_kb_commands(app, context);
+  vami::cli::register_onboard_command(app, context);
   vami::cli::register_reconcile_command(app, context);
+  vami::cli::register_audit_command(app, context);
   // Set after the subcommands are added, so that it is not repeated in each one's help.
   app.footer("Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict,\n"
              "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"

@@ -31,6 +31,7 @@ struct BuyOptions {
   std::string locality;
   std::string max_monthly_cost;
   bool dry_run = false;
+  int concurrency = k_default_concurrency;
 };
 
 struct ListOptions {
@@ -47,6 +48,7 @@ struct ShowOptions {
 struct ReleaseOptions {
   std::vector<std::string> numbers;
   bool dry_run = false;
+  int concurrency = k_default_concurrency;
 };
 
 NumberType number_type(const std::string& text) {
@@ -205,6 +207,7 @@ void run_buy(AppContext& context, const BuyOptions& options) {
   request.search.region = options.region;
   request.search.locality = options.locality;
   request.area_codes = options.area_codes;
+  request.concurrency = options.concurrency;
   if (!options.max_monthly_cost.empty()) {
     request.max_monthly_price_micros = parse_decimal_micros(options.max_monthly_cost);
     if (*request.max_monthly_price_micros < 0) {
@@ -293,6 +296,7 @@ void run_list(AppContext& context, const ListOptions& options) {
 }
 
 void run_release(AppContext& context, const ReleaseOptions& options) {
+  validate_concurrency(options.concurrency); // before the prompt, not after it
   PoolService pool = context.pool();
   ReleasePlan plan = pool.plan_release(options.numbers);
   std::string what = "release " + std::to_string(plan.numbers.size()) +
@@ -314,8 +318,11 @@ void run_release(AppContext& context, const ReleaseOptions& options) {
   }
   AppContext::catch_interrupts();
   ProgressLine progress(context.show_progress(), "releasing");
+  vami::ReleaseOptions release_options;
+  release_options.concurrency = options.concurrency;
   BulkReport report = pool.release(
-      plan, [] { return AppContext::interrupted(); }, bulk_observer(context, progress, "release"));
+      plan, [] { return AppContext::interrupted(); }, bulk_observer(context, progress, "release"),
+      release_options);
   progress.finish();
   print_report(context, report, "released");
   if (auto code = exit_code_for(report); code != ExitCode::ok) {
@@ -326,8 +333,8 @@ void run_release(AppContext& context, const ReleaseOptions& options) {
 } // namespace
 
 void register_numbers_commands(CLI::App& app, AppContext& context) {
-  auto* numbers =
-      app.add_subcommand("numbers", "The phone-number pool: search, buy, list, release");
+  auto* numbers = app.add_subcommand(
+      "numbers", "The phone-number pool: search, buy, list, assign to agents, release");
   numbers->require_subcommand(1);
 
   auto search = std::make_shared<SearchOptions>();
@@ -357,6 +364,9 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
                    "Refuse numbers costing more per month (in the price list's currency)")
       ->type_name("AMOUNT");
   buy_command->add_flag("--dry-run", buy->dry_run, "Show the numbers and cost; buy nothing");
+  buy_command->add_option("--concurrency", buy->concurrency, "Purchases in flight at once (1-64)")
+      ->capture_default_str()
+      ->type_name("N");
   buy_command->callback([&context, buy] { run_buy(context, *buy); });
 
   auto list = std::make_shared<ListOptions>();
@@ -384,7 +394,13 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       "release", "Give numbers back to the provider (billing stops; irreversible)");
   release_command->add_option("numbers", release->numbers, "Phone numbers, E.164")->required();
   release_command->add_flag("--dry-run", release->dry_run, "Show what would be released");
+  release_command
+      ->add_option("--concurrency", release->concurrency, "Releases in flight at once (1-64)")
+      ->capture_default_str()
+      ->type_name("N");
   release_command->callback([&context, release] { run_release(context, *release); });
+
+  register_assignment_commands(app, *numbers, context);
 }
 
 } // namespace vami::cli

@@ -1,5 +1,11 @@
 // `vami sandbox`: the built-in emulator of the providers, served on loopback for tests and demos.
+#include <charconv>
+#include <cstdint>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "app.hpp"
 
@@ -12,8 +18,69 @@ namespace {
 struct ServeOptions {
   int port = 0;
   int latency_ms = 0;
+  int jitter_ms = 0;
+  double rate_limit = 0;
+  int max_concurrent = 0;
+  double fail_rate = 0;
+  double drop_rate = 0;
+  std::vector<std::string> fail_nth;
+  std::uint64_t seed = 0;
+  int timeout_ms = 90'000;
   std::string state;
 };
+
+// The KIND of `--fail-nth N[:KIND]`, in the words of the help text.
+std::optional<sandbox::InjectedFault> fault_named(std::string_view name) {
+  if (name == "500") {
+    return sandbox::InjectedFault::server_error;
+  }
+  if (name == "503") {
+    return sandbox::InjectedFault::service_unavailable;
+  }
+  if (name == "429") {
+    return sandbox::InjectedFault::rate_limited;
+  }
+  if (name == "drop") {
+    return sandbox::InjectedFault::drop;
+  }
+  if (name == "timeout") {
+    return sandbox::InjectedFault::timeout;
+  }
+  if (name == "refuse") {
+    return sandbox::InjectedFault::refuse;
+  }
+  return std::nullopt;
+}
+
+// "N" or "N:KIND"; nullopt when malformed.
+std::optional<sandbox::NthFault> parse_nth_fault(std::string_view text) {
+  sandbox::NthFault fault;
+  std::string_view number = text.substr(0, text.find(':'));
+  auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), fault.request);
+  if (error != std::errc() || end != number.data() + number.size() || fault.request < 1) {
+    return std::nullopt;
+  }
+  if (number.size() < text.size()) {
+    auto kind = fault_named(text.substr(number.size() + 1));
+    if (!kind) {
+      return std::nullopt;
+    }
+    fault.fault = *kind;
+  }
+  return fault;
+}
+
+const CLI::Validator k_nth_fault(
+    [](std::string& text) -> std::string {
+      if (parse_nth_fault(text)) {
+        return {};
+      }
+      return "'" + text +
+             "' is not N[:KIND] with N >= 1 and KIND one of 500, 503, 429, drop, timeout, refuse";
+    },
+    "");
+
+const CLI::Validator k_probability = CLI::Range(0.0, 1.0).description("");
 
 } // namespace
 
@@ -23,35 +90,105 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
 
   auto serve = std::make_shared<ServeOptions>();
   auto* serve_command = sandbox->add_subcommand(
-      "serve", "Serve the sandbox's Twilio API on 127.0.0.1 until interrupted; prints the base "
-               "URLs and credentials as shell exports");
+      "serve", "Serve the sandbox's Twilio and ElevenLabs APIs on 127.0.0.1 until interrupted, "
+               "optionally with faults; prints the base URLs and credentials as shell exports");
+  serve_command->footer(
+      "GET /__sandbox/stats answers what the server counted, as JSON: requests, by_status,\n"
+      "injected {rate_limited, failed, dropped, nth}, peak_concurrency, in_flight, seed. The\n"
+      "same line is printed on stderr on exit (\"vami: sandbox stats: {...}\").");
   serve_command->add_option("--port", serve->port, "TCP port (0 picks a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  serve_command->add_option("--latency-ms", serve->latency_ms, "Delay added to every response")
+  serve_command
+      ->add_option("--latency-ms", serve->latency_ms, "Delay added to every response, in ms")
       ->capture_default_str()
       ->check(CLI::Range(0, 60'000));
+  serve_command
+      ->add_option("--jitter-ms", serve->jitter_ms,
+                   "Each delay is uniform in latency +- jitter (never below 0), in ms")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60'000));
+  serve_command
+      ->add_option("--rate-limit", serve->rate_limit,
+                   "Admit at most RPS requests per second (token bucket); more get 429")
+      ->type_name("RPS")
+      ->check(CLI::PositiveNumber);
+  serve_command
+      ->add_option("--max-concurrent", serve->max_concurrent,
+                   "Handle at most N requests at once; more get 429")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1'000'000));
+  serve_command
+      ->add_option("--fail-rate", serve->fail_rate,
+                   "Probability (0 to 1) that a request gets a 500 or 503 before the sandbox "
+                   "acts")
+      ->type_name("P")
+      ->capture_default_str()
+      ->check(k_probability);
+  serve_command
+      ->add_option("--drop-rate", serve->drop_rate,
+                   "Probability (0 to 1) that the sandbox acts, then closes the connection "
+                   "without a response")
+      ->type_name("P")
+      ->capture_default_str()
+      ->check(k_probability);
+  serve_command
+      ->add_option("--fail-nth", serve->fail_nth,
+                   "The Nth request (from 1, counting every request) fails with KIND: 500 "
+                   "(default), 503, 429, drop (act, then close), timeout (act, then hold the "
+                   "connection for --timeout-ms, then close), refuse (close without acting); "
+                   "repeatable")
+      ->type_name("N[:KIND]")
+      ->check(k_nth_fault);
+  auto* seed_option =
+      serve_command
+          ->add_option("--seed", serve->seed,
+                       "Seed of every random choice, for a run that can be repeated (default: "
+                       "a random one, shown in the stats)")
+          ->type_name("S");
+  serve_command
+      ->add_option("--timeout-ms", serve->timeout_ms,
+                   "How long a --fail-nth timeout holds its connection, in ms")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
   serve_command
       ->add_option("--state", serve->state,
                    "Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)")
       ->type_name("PATH");
-  serve_command->callback([&context, serve] {
+  serve_command->callback([&context, serve, seed_option] {
+    sandbox::ServeOptions options;
+    options.port = serve->port;
+    options.latency_ms = serve->latency_ms;
+    options.jitter_ms = serve->jitter_ms;
+    options.rate_limit_rps = serve->rate_limit;
+    options.max_concurrent = serve->max_concurrent;
+    options.fail_rate = serve->fail_rate;
+    options.drop_rate = serve->drop_rate;
+    for (const std::string& text : serve->fail_nth) {
+      options.fail_nth.push_back(*parse_nth_fault(text)); // checked by k_nth_fault
+    }
+    if (seed_option->count() > 0) {
+      options.seed = serve->seed;
+    }
+    options.timeout_ms = serve->timeout_ms;
+
     auto path =
         serve->state.empty() ? context.sandbox_state_path() : std::filesystem::path(serve->state);
     auto emulator = sandbox::open_sandbox(path);
     auto credentials = emulator->credentials();
-    sandbox::ServeOptions options;
-    options.port = serve->port;
-    options.latency_ms = serve->latency_ms;
     AppContext::catch_interrupts();
-    sandbox::serve(
+    sandbox::ServeStats stats = sandbox::serve(
         *emulator, options,
         [&](int port) {
           std::string base = "http://127.0.0.1:" + std::to_string(port);
+          // The commented alternative comes last: readers (tests/integration/conftest.py) stop
+          // at it.
           std::cout << "export VAMI_TWILIO_BASE_URL=" << base << '\n'
                     << "export VAMI_TWILIO_PRICING_BASE_URL=" << base << '\n'
                     << "export TWILIO_ACCOUNT_SID=" << credentials.account_sid << '\n'
                     << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n'
+                    << "export VAMI_ELEVENLABS_BASE_URL=" << base << '\n'
+                    << "export ELEVENLABS_API_KEY=" << credentials.elevenlabs_api_key << '\n'
                     << "# or, with the account's API key instead of the auth token:\n"
                     << "# export TWILIO_API_KEY=" << credentials.api_key_sid
                     << " TWILIO_API_SECRET=" << credentials.api_key_secret << '\n'
@@ -60,6 +197,7 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                        "); Ctrl-C stops it");
         },
         [] { return AppContext::interrupted(); });
+    context.note("sandbox stats: " + sandbox::stats_json(stats));
     context.note("sandbox stopped");
   });
 }

@@ -1,4 +1,8 @@
+#include <algorithm>
+#include <optional>
+
 #include <vami/core/error.hpp>
+#include <vami/providers/elevenlabs_provider.hpp>
 #include <vami/providers/provider_factory.hpp>
 #include <vami/providers/sandbox.hpp>
 #include <vami/providers/twilio_provider.hpp>
@@ -30,37 +34,95 @@ public:
   ConnectedProviders(const ProviderSettings& settings) {
     bool any_twilio = !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
                       !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
+    bool any_live = any_twilio || !settings.elevenlabs_api_key.empty();
     std::vector<std::string> secrets;
-    twilio::TwilioConfig config;
+    std::optional<twilio::TwilioConfig> twilio_config;
+    std::optional<elevenlabs::ElevenLabsConfig> elevenlabs_config;
     std::unique_ptr<http::HttpClient> transport;
-    if (any_twilio) {
-      config = live_config(settings);
-      secrets = {config.auth_password};
+    if (any_live) {
+      if (any_twilio) {
+        twilio_config = live_config(settings);
+        secrets.push_back(twilio_config->auth_password);
+        secrets.push_back(settings.twilio_auth_token);
+      }
+      if (!settings.elevenlabs_api_key.empty()) {
+        check_base_url("VAMI_ELEVENLABS_BASE_URL", settings.elevenlabs_base_url);
+        elevenlabs::ElevenLabsConfig config;
+        config.api_key = settings.elevenlabs_api_key;
+        if (!settings.elevenlabs_base_url.empty()) {
+          config.base_url = settings.elevenlabs_base_url;
+        }
+        while (!config.base_url.empty() && config.base_url.back() == '/') {
+          config.base_url.pop_back();
+        }
+        if (twilio_config) {
+          config.twilio_sid = twilio_config->auth_username;
+          config.twilio_token = twilio_config->auth_password;
+          if (twilio_config->auth_username != twilio_config->account_sid) {
+            config.twilio_account_auth_token = settings.twilio_auth_token;
+          }
+        }
+        elevenlabs_config = config;
+        secrets.push_back(settings.elevenlabs_api_key);
+      }
       transport = http::make_curl_http_client(http::HttpClientOptions{});
     } else {
       m_sandbox_path = settings.sandbox_state_path;
       m_sandbox = sandbox::open_sandbox(m_sandbox_path);
       auto credentials = m_sandbox->credentials();
-      config.account_sid = credentials.account_sid;
-      config.auth_username = credentials.account_sid;
-      config.auth_password = credentials.auth_token;
-      config.base_url = k_in_process_base_url;
-      config.pricing_base_url = k_in_process_base_url;
-      secrets = {credentials.auth_token};
+      twilio_config.emplace();
+      twilio_config->account_sid = credentials.account_sid;
+      twilio_config->auth_username = credentials.account_sid;
+      twilio_config->auth_password = credentials.auth_token;
+      twilio_config->base_url = k_in_process_base_url;
+      twilio_config->pricing_base_url = k_in_process_base_url;
+      elevenlabs_config.emplace();
+      elevenlabs_config->api_key = credentials.elevenlabs_api_key;
+      elevenlabs_config->base_url = k_in_process_base_url;
+      elevenlabs_config->twilio_sid = credentials.account_sid;
+      elevenlabs_config->twilio_token = credentials.auth_token;
+      secrets = {credentials.auth_token, credentials.elevenlabs_api_key};
       transport = http::make_in_process_http_client(
           [emulator = m_sandbox.get()](const http::HttpRequest& request) {
             return emulator->handle(request);
           });
     }
+    secrets.erase(std::remove(secrets.begin(), secrets.end(), std::string()), secrets.end());
     if (settings.debug_trace) {
       transport = http::make_tracing_http_client(std::move(transport), settings.debug_trace,
                                                  std::move(secrets));
     }
     m_http = std::move(transport);
-    m_telephony = twilio::make_twilio_provider(config, *m_http);
+    if (twilio_config) {
+      m_telephony = twilio::make_twilio_provider(*twilio_config, *m_http);
+    }
+    if (elevenlabs_config) {
+      m_agents = elevenlabs::make_elevenlabs_provider(*elevenlabs_config, *m_http);
+    }
   }
 
-  TelephonyProvider& telephony() override { return *m_telephony; }
+  TelephonyProvider& telephony() override {
+    if (!m_telephony) {
+      throw Error(ErrorKind::auth,
+                  "Twilio credentials are not set, and vami does not use the sandbox while "
+                  "ELEVENLABS_API_KEY is set",
+                  "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
+                  "TWILIO_API_SECRET), or unset ELEVENLABS_API_KEY to use the sandbox");
+    }
+    return *m_telephony;
+  }
+
+  VoiceAgentProvider& agents() override {
+    if (!m_agents) {
+      throw Error(ErrorKind::auth,
+                  "ELEVENLABS_API_KEY is not set, and vami does not use the sandbox while Twilio "
+                  "credentials are set",
+                  "set ELEVENLABS_API_KEY to the key of the ElevenLabs account, or unset the "
+                  "TWILIO_* variables to use the sandbox");
+    }
+    return *m_agents;
+  }
+
   [[nodiscard]] bool is_sandbox() const override { return m_sandbox != nullptr; }
   [[nodiscard]] std::filesystem::path sandbox_state_path() const override { return m_sandbox_path; }
 
@@ -117,6 +179,7 @@ private:
   std::unique_ptr<sandbox::SandboxEmulator> m_sandbox;
   std::unique_ptr<http::HttpClient> m_http;
   std::unique_ptr<TelephonyProvider> m_telephony;
+  std::unique_ptr<VoiceAgentProvider> m_agents;
 };
 
 } // namespace

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
-  libphonenumber-dev libicu-dev libcpp-httplib-dev libssl-dev libgtest-dev libgmock-dev
+  libphonenumber-dev libicu-dev libcpp-httplib-dev libssl-dev libmagic-dev libgtest-dev libgmock-dev
   python3 python3-pytest sqlite3
 )
 if [ "${1:-}" = "--with-test-tools" ]; then

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <vami/core/number.hpp>
+#include <vami/core/state_store.hpp>
+#include <vami/core/tenant.hpp>
 
 namespace vami::detail {
 
@@ -23,11 +25,69 @@ inline std::string audit_json(const PoolNumber& number) {
       {"agent", number.agent_slug},
       {"operation_id", number.operation_id},
   };
+  if (number.routing_mode) {
+    json["routing_mode"] = to_string(*number.routing_mode);
+  }
   if (number.monthly_price) {
     json["monthly_price_micros"] = number.monthly_price->micros;
     json["currency"] = number.monthly_price->currency;
   }
   return json.dump();
+}
+
+/// A tenant as the audit trail records it.
+inline std::string audit_json(const Tenant& tenant) {
+  return nlohmann::ordered_json{{"slug", tenant.slug},
+                                {"name", tenant.name},
+                                {"industry", tenant.industry},
+                                {"contact_name", tenant.contact_name},
+                                {"contact_email", tenant.contact_email}}
+      .dump();
+}
+
+/// An agent as the audit trail records it (the prompt by size and hash: it may be long).
+inline std::string audit_json(const Agent& agent) {
+  return nlohmann::ordered_json{
+      {"slug", agent.slug},
+      {"tenant", agent.tenant_slug},
+      {"name", agent.name},
+      {"provider_agent_id", agent.provider_agent_id},
+      {"status", to_string(agent.status)},
+      {"voice_id", agent.voice_id},
+      {"language", agent.language},
+      {"personality", agent.personality ? to_string(*agent.personality) : ""},
+      {"first_message", agent.first_message},
+      {"prompt_bytes", agent.prompt.size()}}
+      .dump();
+}
+
+/// A knowledge-base document as the audit trail records it.
+inline std::string audit_json(const Document& document) {
+  return nlohmann::ordered_json{{"agent", document.agent_slug},
+                                {"provider_document_id", document.provider_document_id},
+                                {"name", document.name},
+                                {"source_kind", to_string(document.source_kind)},
+                                {"source", document.source},
+                                {"mime_type", document.mime_type},
+                                {"size_bytes", document.size_bytes},
+                                {"sha256", document.sha256}}
+      .dump();
+}
+
+/// Appends one audit entry for a change made by `actor`.
+inline void append_audit(StateStore& store, const std::string& actor, const std::string& command,
+                         const std::string& entity_type, const std::string& entity_id,
+                         const std::string& before, const std::string& after,
+                         const std::string& tenant_slug) {
+  AuditEntry entry;
+  entry.actor = actor;
+  entry.command = command;
+  entry.entity_type = entity_type;
+  entry.entity_id = entity_id;
+  entry.before_json = before;
+  entry.after_json = after;
+  entry.tenant_slug = tenant_slug;
+  store.append_audit(entry);
 }
 
 } // namespace vami::detail

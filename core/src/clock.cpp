@@ -1,18 +1,78 @@
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <random>
+#include <string>
 
 #include <vami/core/clock.hpp>
+#include <vami/core/error.hpp>
 
 namespace vami {
 
-std::string utc_now_iso8601() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string utc_iso8601(std::int64_t seconds) {
+  auto time = static_cast<std::time_t>(seconds);
   std::tm parts{};
-  gmtime_r(&now, &parts);
+  gmtime_r(&time, &parts);
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &parts);
   return buffer;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string utc_now_iso8601() {
+  return utc_iso8601(unix_now());
+}
+
+std::string parse_since(const std::string& text, std::int64_t now_seconds) {
+  if (text.empty()) {
+    return text;
+  }
+  auto invalid = [&] {
+    return Error(ErrorKind::invalid_input, "--since \"" + text + "\" is not a time",
+                 "give a UTC date or time (2026-11-22, 2026-11-22T10:00:00Z) or an age such as "
+                 "90m, 24h or 7d");
+  };
+  // An age: digits and one unit.
+  if (std::isdigit(static_cast<unsigned char>(text.front())) != 0 && text.size() <= 10 &&
+      std::string("smhd").find(text.back()) != std::string::npos &&
+      text.find_first_not_of("0123456789") == text.size() - 1) {
+    std::int64_t amount = std::stoll(text.substr(0, text.size() - 1));
+    static constexpr std::int64_t k_unit[] = {1, 60, 3600, 86400};
+    std::int64_t unit = k_unit[std::string("smhd").find(text.back())];
+    return utc_iso8601(now_seconds - amount * unit);
+  }
+  std::tm parts{};
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  char tail[8] = {};
+  int fields = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &year, &month, &day, &hour,
+                           &minute, &second, tail);
+  bool date_only = fields == 3 && text.size() == 10;
+  bool minutes = fields == 5 && text.size() == 16;
+  bool full = fields >= 6 && (fields == 6 ? text.size() == 19 : std::string(tail) == "Z");
+  if (!date_only && !minutes && !full) {
+    throw invalid();
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    throw invalid();
+  }
+  parts.tm_year = year - 1900;
+  parts.tm_mon = month - 1;
+  parts.tm_mday = day;
+  parts.tm_hour = hour;
+  parts.tm_min = minute;
+  parts.tm_sec = second;
+  return utc_iso8601(static_cast<std::int64_t>(timegm(&parts)));
 }
 
 std::string new_operation_id() {

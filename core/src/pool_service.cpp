@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <atomic>
 #include <deque>
+#include <iterator>
+#include <mutex>
 #include <set>
 
 #include "audit_json.hpp"
@@ -274,6 +277,7 @@ PurchasePlan PoolService::plan_purchase(const BuyRequest& request) {
         ErrorKind::invalid_input, "--count " + std::to_string(request.count) + " is out of range",
         "buy between 1 and " + std::to_string(k_max_purchase_count) + " numbers per command");
   }
+  validate_concurrency(request.concurrency);
   NumberSearch base = request.search;
   base.area_code.clear();
   base.limit = k_max_search_page;
@@ -334,6 +338,7 @@ PurchasePlan PoolService::plan_purchase(const BuyRequest& request) {
 
 BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
                             const StopRequested& stop_requested, const ItemObserver& observer) {
+  validate_concurrency(request.concurrency);
   Operation operation;
   operation.id = new_operation_id();
   operation.kind = OperationKind::buy;
@@ -348,6 +353,10 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
   BulkReport report;
   report.operation_id = operation.id;
   report.requested = request.count;
+
+  // The spares and the numbers already seen are shared by the workers under one lock, so that
+  // a spare goes to one worker only and one worker at a time searches for more.
+  std::mutex spare_mutex;
   std::deque<AvailableNumber> spares(plan.spares.begin(), plan.spares.end());
   std::set<std::string> seen;
   for (const auto& number : plan.numbers) {
@@ -356,41 +365,83 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
   for (const auto& number : plan.spares) {
     seen.insert(number.e164);
   }
-  try {
-    for (std::size_t position = 0; position < plan.numbers.size(); ++position) {
-      AvailableNumber candidate = plan.numbers[position];
-      while (true) {
-        if (stop_requested && stop_requested()) {
-          report.interrupted = true;
-          break;
+  auto next_spare = [&](std::size_t position, ItemResult& item) -> std::optional<AvailableNumber> {
+    std::lock_guard lock(spare_mutex);
+    if (spares.empty()) {
+      // Another buyer is draining the same inventory: search again for what is left.
+      try {
+        int searches = 0;
+        auto more = find_candidates(
+            request, std::max<std::size_t>(2, plan.numbers.size() - position), seen, searches);
+        spares.insert(spares.end(), more.begin(), more.end());
+      } catch (const Error& error) {
+        if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+          throw;
         }
-        ItemResult item = purchase_one(candidate, operation.id, tag, plan.monthly_price);
-        bool taken = item.status == ItemStatus::failed && item.error_code == k_not_for_sale;
-        if (taken && spares.empty()) {
-          // Another buyer is draining the same inventory: search again for what is left.
-          int searches = 0;
-          auto more = find_candidates(
-              request, std::max<std::size_t>(2, plan.numbers.size() - position), seen, searches);
-          spares.insert(spares.end(), more.begin(), more.end());
-        }
-        if (taken && !spares.empty()) {
-          item.status = ItemStatus::skipped;
-          item.message += "; replaced by " + spares.front().e164;
-        }
-        journal_item(m_store, operation.id, item);
-        count(report, item);
-        report.items.push_back(item);
-        if (observer) {
-          observer(item, report.succeeded + report.failed + report.uncertain, request.count);
-        }
-        if (item.status != ItemStatus::skipped) {
-          break;
-        }
-        candidate = spares.front();
-        spares.pop_front();
+        item.message += std::string("; searching for a replacement failed: ") + error.what();
+        return std::nullopt;
       }
-      if (report.interrupted) {
-        break;
+    }
+    if (spares.empty()) {
+      return std::nullopt;
+    }
+    AvailableNumber spare = spares.front();
+    spares.pop_front();
+    return spare;
+  };
+
+  // The caller's predicate is asked by the runner before each number and by a worker before a
+  // replacement; one lock keeps those calls one at a time.
+  std::mutex stop_mutex;
+  std::atomic<bool> stopped_before_replacement{false};
+  StopRequested stop = [&] {
+    std::lock_guard lock(stop_mutex);
+    return stop_requested && stop_requested();
+  };
+
+  // One position of the plan: its number, then spares while the numbers turn out taken.
+  std::function<std::vector<ItemResult>(std::size_t)> work = [&](std::size_t position) {
+    std::vector<ItemResult> attempts;
+    AvailableNumber candidate = plan.numbers[position];
+    while (true) {
+      ItemResult item = purchase_one(candidate, operation.id, tag, plan.monthly_price);
+      std::optional<AvailableNumber> spare;
+      if (item.status == ItemStatus::failed && item.error_code == k_not_for_sale) {
+        if (stop()) {
+          // A replacement is a new purchase: after Ctrl-C none is started.
+          stopped_before_replacement = true;
+        } else {
+          spare = next_spare(position, item);
+        }
+      }
+      if (spare) {
+        item.status = ItemStatus::skipped;
+        item.message += "; replaced by " + spare->e164;
+      }
+      journal_item(m_store, operation.id, item);
+      attempts.push_back(std::move(item));
+      if (!spare) {
+        return attempts;
+      }
+      candidate = std::move(*spare);
+    }
+  };
+  std::function<void(std::size_t, const std::vector<ItemResult>&)> settled =
+      [&](std::size_t, const std::vector<ItemResult>& attempts) {
+        for (const auto& item : attempts) {
+          count(report, item);
+          if (observer) {
+            observer(item, report.succeeded + report.failed + report.uncertain, request.count);
+          }
+        }
+      };
+
+  try {
+    auto outcome = run_bulk(plan.numbers.size(), request.concurrency, work, stop, settled);
+    report.interrupted = outcome.stopped || stopped_before_replacement;
+    for (auto& attempts : outcome.results) {
+      if (attempts) {
+        std::move(attempts->begin(), attempts->end(), std::back_inserter(report.items));
       }
     }
   } catch (const Error& error) {
@@ -461,6 +512,14 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
     switch (error.kind()) {
     case ErrorKind::unavailable:
       return resolve(error);
+    case ErrorKind::uncertain:
+    case ErrorKind::interrupted: {
+      // The provider may have acted and nobody could tell (a resilient provider's look-up
+      // failed, or the request was cut short): the intent row stays for reconcile.
+      ItemResult item = failure(candidate.e164, error, ItemStatus::uncertain);
+      item.message += "; run 'vami reconcile'";
+      return item;
+    }
     case ErrorKind::auth:
       m_store.abandon_purchase(candidate.e164);
       throw;
@@ -553,7 +612,8 @@ ReleasePlan PoolService::plan_release(const std::vector<std::string>& numbers) {
 }
 
 BulkReport PoolService::release(const ReleasePlan& plan, const StopRequested& stop_requested,
-                                const ItemObserver& observer) {
+                                const ItemObserver& observer, const ReleaseOptions& options) {
+  validate_concurrency(options.concurrency);
   Operation operation;
   operation.id = new_operation_id();
   operation.kind = OperationKind::release;
@@ -569,18 +629,25 @@ BulkReport PoolService::release(const ReleasePlan& plan, const StopRequested& st
   BulkReport report;
   report.operation_id = operation.id;
   report.requested = operation.requested_count;
+  std::function<ItemResult(std::size_t)> work = [&](std::size_t position) {
+    ItemResult item = release_one(plan.numbers[position]);
+    journal_item(m_store, operation.id, item);
+    return item;
+  };
+  std::function<void(std::size_t, const ItemResult&)> settled = [&](std::size_t,
+                                                                    const ItemResult& item) {
+    count(report, item);
+    if (observer) {
+      observer(item, report.succeeded + report.failed + report.uncertain, report.requested);
+    }
+  };
   try {
-    for (const auto& number : plan.numbers) {
-      if (stop_requested && stop_requested()) {
-        report.interrupted = true;
-        break;
-      }
-      ItemResult item = release_one(number);
-      journal_item(m_store, operation.id, item);
-      count(report, item);
-      report.items.push_back(item);
-      if (observer) {
-        observer(item, static_cast<int>(report.items.size()), report.requested);
+    auto outcome =
+        run_bulk(plan.numbers.size(), options.concurrency, work, stop_requested, settled);
+    report.interrupted = outcome.stopped;
+    for (auto& item : outcome.results) {
+      if (item) {
+        report.items.push_back(std::move(*item));
       }
     }
   } catch (const Error&) {

@@ -12,11 +12,14 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -160,8 +163,17 @@ CREATE TABLE audit_entries (
 CREATE INDEX audit_entries_at ON audit_entries(at);
 )sql";
 
-constexpr std::array<Migration, 1> k_migrations{{
+// v2: audit entries remember the tenant they concern, as a slug rather than a foreign key so
+// that the trail outlives the tenant. The index leads with the slug and serves the per-tenant
+// listing in time order.
+constexpr const char* k_schema_v2 = R"sql(
+ALTER TABLE audit_entries ADD COLUMN tenant_slug TEXT;
+CREATE INDEX audit_entries_tenant_slug_at ON audit_entries(tenant_slug, at);
+)sql";
+
+constexpr std::array<Migration, 2> k_migrations{{
     {1, k_schema_v1},
+    {2, k_schema_v2},
 }};
 
 constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
@@ -183,6 +195,12 @@ constexpr std::array<std::pair<OperationStatus, const char*>, 5> k_operation_sta
     {OperationStatus::interrupted, "interrupted"},
 }};
 
+constexpr std::array<std::pair<AgentStatus, const char*>, 3> k_agent_status_names{{
+    {AgentStatus::creating, "creating"},
+    {AgentStatus::active, "active"},
+    {AgentStatus::deleting, "deleting"},
+}};
+
 constexpr std::array<std::pair<ItemOutcome, const char*>, 4> k_outcome_names{{
     {ItemOutcome::pending, "pending"},
     {ItemOutcome::succeeded, "succeeded"},
@@ -200,8 +218,16 @@ const char* name_of(const std::array<std::pair<Enum, const char*>, N>& names, En
   return names.front().second;
 }
 
-/// The enum value stored as `text`. The CHECK constraints keep the column to known words, but
-/// a newer vami may know more of them than this one.
+/// A stored word this vami does not know. The CHECK constraints keep the columns to known
+/// words, but a newer vami may know more of them than this one.
+Error unknown_stored(std::string_view text, std::string_view what) {
+  return Error(ErrorKind::storage,
+               "the state database holds " + std::string(what) + " '" + std::string(text) +
+                   "', which this vami does not know",
+               "upgrade vami");
+}
+
+/// The enum value stored as `text`.
 template <typename Enum, std::size_t N>
 Enum parse_stored(const std::array<std::pair<Enum, const char*>, N>& names, std::string_view text,
                   std::string_view what) {
@@ -210,10 +236,16 @@ Enum parse_stored(const std::array<std::pair<Enum, const char*>, N>& names, std:
       return value;
     }
   }
-  throw Error(ErrorKind::storage,
-              "the state database holds " + std::string(what) + " '" + std::string(text) +
-                  "', which this vami does not know",
-              "upgrade vami");
+  throw unknown_stored(text, what);
+}
+
+/// The value a public parser (`parse_routing_mode`, ...) found in stored `text`.
+template <typename Enum>
+Enum stored_value(const std::optional<Enum>& parsed, std::string_view text, std::string_view what) {
+  if (!parsed) {
+    throw unknown_stored(text, what);
+  }
+  return *parsed;
 }
 
 std::string column_text(const SQLite::Column& column) {
@@ -227,6 +259,14 @@ void bind_text_or_null(SQLite::Statement& statement, const char* name, const std
     statement.bind(name);
   } else {
     statement.bind(name, value);
+  }
+}
+
+void bind_text_or_null(SQLite::Statement& statement, int index, const std::string& value) {
+  if (value.empty()) {
+    statement.bind(index);
+  } else {
+    statement.bind(index, value);
   }
 }
 
@@ -261,7 +301,8 @@ void check_money(const Money& money) {
 constexpr const char* k_number_select = R"sql(
 SELECT n.e164, n.status, n.provider, n.provider_sid, n.country, n.number_type, n.locality,
        n.region, n.monthly_price_micros, n.currency, n.friendly_name, n.voice_url, n.voice_method,
-       n.status_callback, n.operation_id, t.slug, a.slug, n.created_at, n.updated_at
+       n.status_callback, n.operation_id, t.slug, a.slug, n.created_at, n.updated_at,
+       n.routing_mode, n.provider_agent_phone_id
 FROM numbers AS n
 LEFT JOIN tenants AS t ON t.id = n.tenant_id
 LEFT JOIN agents AS a ON a.id = n.agent_id
@@ -275,14 +316,7 @@ PoolNumber read_number(const SQLite::Statement& row) {
   PoolNumber number;
   number.e164 = column_text(row.getColumn(0));
   const auto status_text = column_text(row.getColumn(1));
-  const auto status = parse_number_status(status_text);
-  if (!status) {
-    throw Error(ErrorKind::storage,
-                "the state database holds number status '" + status_text +
-                    "', which this vami does not know",
-                "upgrade vami");
-  }
-  number.status = *status;
+  number.status = stored_value(parse_number_status(status_text), status_text, "number status");
   number.provider = column_text(row.getColumn(2));
   number.provider_sid = column_text(row.getColumn(3));
   number.country = column_text(row.getColumn(4));
@@ -301,7 +335,96 @@ PoolNumber read_number(const SQLite::Statement& row) {
   number.agent_slug = column_text(row.getColumn(16));
   number.created_at = column_text(row.getColumn(17));
   number.updated_at = column_text(row.getColumn(18));
+  if (!row.getColumn(19).isNull()) {
+    const auto mode_text = column_text(row.getColumn(19));
+    number.routing_mode = stored_value(parse_routing_mode(mode_text), mode_text, "routing mode");
+  }
+  number.agent_phone_number_id = column_text(row.getColumn(20));
   return number;
+}
+
+constexpr const char* k_tenant_select =
+    "SELECT slug, name, industry, contact_name, contact_email, created_at, updated_at "
+    "FROM tenants ";
+
+Tenant read_tenant(const SQLite::Statement& row) {
+  Tenant tenant;
+  tenant.slug = column_text(row.getColumn(0));
+  tenant.name = column_text(row.getColumn(1));
+  tenant.industry = column_text(row.getColumn(2));
+  tenant.contact_name = column_text(row.getColumn(3));
+  tenant.contact_email = column_text(row.getColumn(4));
+  tenant.created_at = column_text(row.getColumn(5));
+  tenant.updated_at = column_text(row.getColumn(6));
+  return tenant;
+}
+
+constexpr const char* k_agent_select = R"sql(
+SELECT a.slug, t.slug, a.name, a.provider, a.provider_agent_id, a.voice_id, a.language,
+       a.personality, a.first_message, a.prompt, a.status, a.created_at, a.updated_at
+FROM agents AS a
+JOIN tenants AS t ON t.id = a.tenant_id
+)sql";
+
+Agent read_agent(const SQLite::Statement& row) {
+  Agent agent;
+  agent.slug = column_text(row.getColumn(0));
+  agent.tenant_slug = column_text(row.getColumn(1));
+  agent.name = column_text(row.getColumn(2));
+  agent.provider = column_text(row.getColumn(3));
+  agent.provider_agent_id = column_text(row.getColumn(4));
+  agent.voice_id = column_text(row.getColumn(5));
+  agent.language = column_text(row.getColumn(6));
+  if (!row.getColumn(7).isNull()) {
+    const auto personality_text = column_text(row.getColumn(7));
+    agent.personality =
+        stored_value(parse_personality(personality_text), personality_text, "personality");
+  }
+  agent.first_message = column_text(row.getColumn(8));
+  agent.prompt = column_text(row.getColumn(9));
+  agent.status = parse_stored(k_agent_status_names, column_text(row.getColumn(10)), "agent status");
+  agent.created_at = column_text(row.getColumn(11));
+  agent.updated_at = column_text(row.getColumn(12));
+  return agent;
+}
+
+constexpr const char* k_document_select = R"sql(
+SELECT a.slug, d.provider_document_id, d.name, d.source_kind, d.source, d.mime_type,
+       d.size_bytes, d.sha256, d.created_at
+FROM documents AS d
+JOIN agents AS a ON a.id = d.agent_id
+)sql";
+
+Document read_document(const SQLite::Statement& row) {
+  Document document;
+  document.agent_slug = column_text(row.getColumn(0));
+  document.provider_document_id = column_text(row.getColumn(1));
+  document.name = column_text(row.getColumn(2));
+  const auto kind_text = column_text(row.getColumn(3));
+  document.source_kind =
+      stored_value(parse_document_source_kind(kind_text), kind_text, "document source kind");
+  document.source = column_text(row.getColumn(4));
+  document.mime_type = column_text(row.getColumn(5));
+  document.size_bytes = row.getColumn(6).isNull() ? 0 : row.getColumn(6).getInt64();
+  document.sha256 = column_text(row.getColumn(7));
+  document.created_at = column_text(row.getColumn(8));
+  return document;
+}
+
+constexpr const char* k_audit_columns =
+    "at, actor, command, entity_type, entity_id, before_json, after_json, tenant_slug";
+
+AuditEntry read_audit_entry(const SQLite::Statement& row) {
+  AuditEntry entry;
+  entry.at = column_text(row.getColumn(0));
+  entry.actor = column_text(row.getColumn(1));
+  entry.command = column_text(row.getColumn(2));
+  entry.entity_type = column_text(row.getColumn(3));
+  entry.entity_id = column_text(row.getColumn(4));
+  entry.before_json = column_text(row.getColumn(5));
+  entry.after_json = column_text(row.getColumn(6));
+  entry.tenant_slug = column_text(row.getColumn(7));
+  return entry;
 }
 
 Operation read_operation(const SQLite::Statement& row) {
@@ -336,6 +459,133 @@ Error not_in_pool(const std::string& e164) {
 
 Error operation_not_found(const std::string& operation_id) {
   return Error(ErrorKind::not_found, "operation " + operation_id + " is not in the journal");
+}
+
+Error tenant_not_found(const std::string& slug) {
+  return Error(ErrorKind::not_found, "tenant \"" + slug + "\" does not exist",
+               "list the tenants with 'vami tenants list'");
+}
+
+Error agent_not_found(const std::string& slug) {
+  return Error(ErrorKind::not_found, "agent \"" + slug + "\" does not exist",
+               "list the agents with 'vami agents list'");
+}
+
+/// "+12125550101 is assigned to agent "dr-smith" (tenant acme)": the words every conflict over
+/// an assigned number starts with, so that support staff see who holds it.
+std::string held_by(const PoolNumber& number) {
+  return number.e164 + " is assigned to agent \"" + number.agent_slug + "\" (tenant " +
+         number.tenant_slug + ")";
+}
+
+/// "1 agent", "2 agents".
+std::string count_of(std::int64_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+/// Why a number that is not `available` cannot be assigned.
+Error not_assignable(const PoolNumber& number) {
+  switch (number.status) {
+  case NumberStatus::assigned:
+    return Error(ErrorKind::conflict, held_by(number),
+                 "unassign it first or use 'vami numbers reassign'");
+  case NumberStatus::purchasing:
+    return Error(ErrorKind::conflict,
+                 number.e164 + " is not available (status purchasing): an operation is buying it",
+                 "run 'vami reconcile' if that operation died");
+  case NumberStatus::releasing:
+    return Error(ErrorKind::conflict,
+                 number.e164 + " is not available (status releasing): an operation is releasing it",
+                 "run 'vami reconcile' if that operation died");
+  case NumberStatus::released:
+    return not_in_pool(number.e164);
+  case NumberStatus::suspended:
+  case NumberStatus::available:
+    break;
+  }
+  return Error(ErrorKind::conflict,
+               number.e164 + " is not available (status " + to_string(number.status) + ")");
+}
+
+/// Why a number is not, or no longer, assigned to `expected_agent_slug`.
+Error not_held_by(const PoolNumber& number, const std::string& expected_agent_slug) {
+  if (number.status == NumberStatus::assigned) {
+    return Error(ErrorKind::conflict,
+                 held_by(number) + ", not to agent \"" + expected_agent_slug + "\"");
+  }
+  return Error(ErrorKind::conflict, number.e164 + " is not assigned to agent \"" +
+                                        expected_agent_slug + "\" (status " +
+                                        to_string(number.status) + ")");
+}
+
+void check_area_code(const NumberFilter& filter) {
+  for (const char c : filter.area_code) {
+    if (std::isdigit(static_cast<unsigned char>(c)) == 0) {
+      throw Error(ErrorKind::invalid_input,
+                  "area code '" + filter.area_code + "' must be three digits");
+    }
+  }
+}
+
+/// The conditions of `filter` other than the status, appended to a query over
+/// `k_number_select`; `bind_number_filter` binds their values.
+void append_number_filter(std::string& sql, const NumberFilter& filter) {
+  if (!filter.area_code.empty()) {
+    // A range on e164 rather than LIKE: SQLite uses an index for LIKE only under
+    // case-insensitive collation. E.164 holds digits only, so both select the same rows.
+    sql += " AND n.e164 >= :prefix_low AND n.e164 < :prefix_high";
+  }
+  if (!filter.region.empty()) {
+    sql += " AND n.region = :region";
+  }
+  if (!filter.tenant_slug.empty()) {
+    sql += " AND t.slug = :tenant_slug";
+  }
+  if (!filter.agent_slug.empty()) {
+    sql += " AND a.slug = :agent_slug";
+  }
+  if (!filter.locality.empty()) {
+    // NOCASE folds ASCII letters only (SQLite folds no other case without ICU), so a locality
+    // with other letters matches only as the provider spelled it.
+    sql += " AND n.locality = :locality COLLATE NOCASE";
+  }
+}
+
+void bind_number_filter(SQLite::Statement& query, const NumberFilter& filter) {
+  if (!filter.area_code.empty()) {
+    const std::string prefix = "+1" + filter.area_code;
+    query.bind(":prefix_low", prefix);
+    query.bind(":prefix_high", prefix + "\x7f");
+  }
+  if (!filter.region.empty()) {
+    query.bind(":region", filter.region);
+  }
+  if (!filter.tenant_slug.empty()) {
+    query.bind(":tenant_slug", filter.tenant_slug);
+  }
+  if (!filter.agent_slug.empty()) {
+    query.bind(":agent_slug", filter.agent_slug);
+  }
+  if (!filter.locality.empty()) {
+    query.bind(":locality", filter.locality);
+  }
+}
+
+/// The filter in words ("area code 212, locality new york"), for "no available number in the
+/// pool matches ..."; empty when it matches everything.
+std::string describe(const NumberFilter& filter) {
+  std::string words;
+  auto add = [&](const std::string& name, const std::string& value) {
+    if (!value.empty()) {
+      words += (words.empty() ? "" : ", ") + name + " " + value;
+    }
+  };
+  add("area code", filter.area_code);
+  add("region", filter.region);
+  add("locality", filter.locality);
+  add("tenant", filter.tenant_slug);
+  add("agent", filter.agent_slug);
+  return words;
 }
 
 class SqliteStateStore final : public StateStore {
@@ -557,12 +807,7 @@ public:
   }
 
   std::vector<PoolNumber> list_numbers(const NumberFilter& filter) override {
-    for (const char c : filter.area_code) {
-      if (std::isdigit(static_cast<unsigned char>(c)) == 0) {
-        throw Error(ErrorKind::invalid_input,
-                    "area code '" + filter.area_code + "' must be three digits");
-      }
-    }
+    check_area_code(filter);
     return guarded("cannot list the pool", [&] {
       std::string sql = std::string(k_number_select) + "WHERE 1 = 1";
       if (filter.status) {
@@ -570,33 +815,13 @@ public:
       } else if (!filter.include_released) {
         sql += " AND n.status <> 'released'";
       }
-      if (!filter.area_code.empty()) {
-        // A range on e164 rather than LIKE: SQLite uses an index for LIKE only under
-        // case-insensitive collation. E.164 holds digits only, so both select the same rows.
-        sql += " AND n.e164 >= :prefix_low AND n.e164 < :prefix_high";
-      }
-      if (!filter.region.empty()) {
-        sql += " AND n.region = :region";
-      }
-      if (!filter.tenant_slug.empty()) {
-        sql += " AND t.slug = :tenant_slug";
-      }
+      append_number_filter(sql, filter);
       sql += " ORDER BY n.e164";
       SQLite::Statement query(m_db, sql);
       if (filter.status) {
         query.bind(":status", to_string(*filter.status));
       }
-      if (!filter.area_code.empty()) {
-        const std::string prefix = "+1" + filter.area_code;
-        query.bind(":prefix_low", prefix);
-        query.bind(":prefix_high", prefix + "\x7f");
-      }
-      if (!filter.region.empty()) {
-        query.bind(":region", filter.region);
-      }
-      if (!filter.tenant_slug.empty()) {
-        query.bind(":tenant_slug", filter.tenant_slug);
-      }
+      bind_number_filter(query, filter);
       std::vector<PoolNumber> numbers;
       while (query.executeStep()) {
         numbers.push_back(read_number(query));
@@ -614,9 +839,7 @@ public:
       }
       switch (before->status) {
       case NumberStatus::assigned:
-        throw Error(ErrorKind::conflict, e164 + " is assigned to agent \"" + before->agent_slug +
-                                             "\" (tenant " + before->tenant_slug +
-                                             "); unassign it first");
+        throw Error(ErrorKind::conflict, held_by(*before) + "; unassign it first");
       case NumberStatus::purchasing:
         throw Error(ErrorKind::conflict, e164 + " is being purchased by another operation; run "
                                                 "'vami reconcile'");
@@ -829,82 +1052,506 @@ public:
 
   void append_audit(const AuditEntry& entry) override {
     guarded("cannot append to the audit trail", [&] {
-      SQLite::Statement insert(
-          m_db, "INSERT INTO audit_entries (at, actor, command, entity_type, entity_id, "
-                "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      SQLite::Statement insert(m_db, std::string("INSERT INTO audit_entries (") + k_audit_columns +
+                                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       insert.bind(1, entry.at.empty() ? utc_now_iso8601() : entry.at);
       insert.bind(2, entry.actor);
       insert.bind(3, entry.command);
       insert.bind(4, entry.entity_type);
       insert.bind(5, entry.entity_id);
-      if (entry.before_json.empty()) {
-        insert.bind(6);
-      } else {
-        insert.bind(6, entry.before_json);
-      }
-      if (entry.after_json.empty()) {
-        insert.bind(7);
-      } else {
-        insert.bind(7, entry.after_json);
-      }
+      bind_text_or_null(insert, 6, entry.before_json);
+      bind_text_or_null(insert, 7, entry.after_json);
+      bind_text_or_null(insert, 8, entry.tenant_slug);
       insert.exec(); // A lone INSERT is its own transaction and reads nothing first.
     });
   }
 
-  // Placeholders until the tenant, agent, document and assignment storage lands.
-  Tenant create_tenant(const Tenant&) override { throw not_yet(); }
-  std::optional<Tenant> find_tenant(const std::string&) override { throw not_yet(); }
-  std::vector<Tenant> list_tenants() override { throw not_yet(); }
-  Tenant update_tenant(const std::string&, const TenantChange&) override { throw not_yet(); }
-  void delete_tenant(const std::string&) override { throw not_yet(); }
-  Agent insert_agent(const Agent&) override { throw not_yet(); }
-  std::optional<Agent> find_agent(const std::string&) override { throw not_yet(); }
-  std::vector<Agent> list_agents(const std::string&) override { throw not_yet(); }
-  Agent update_agent(const Agent&) override { throw not_yet(); }
-  void delete_agent(const std::string&) override { throw not_yet(); }
-  Document insert_document(const Document&) override { throw not_yet(); }
-  std::vector<Document> list_documents(const std::string&) override { throw not_yet(); }
-  std::optional<Document> find_document_by_sha256(const std::string&, const std::string&) override {
-    throw not_yet();
-  }
-  void delete_document(const std::string&, const std::string&) override { throw not_yet(); }
-  PoolNumber assign_number(const std::string&, const AssignmentTarget&) override {
-    throw not_yet();
-  }
-  PoolNumber assign_first_available(const NumberFilter&, const AssignmentTarget&) override {
-    throw not_yet();
-  }
-  PoolNumber reassign_number(const std::string&, const std::string&,
-                             const AssignmentTarget&) override {
-    throw not_yet();
-  }
-  PoolNumber unassign_number(const std::string&, const std::string&) override { throw not_yet(); }
-  void set_agent_phone_number_id(const std::string&, const std::string&) override {
-    throw not_yet();
-  }
-  static Error not_yet() { return Error(ErrorKind::storage, "not implemented yet"); }
-
   std::vector<AuditEntry> list_audit(const AuditFilter& filter) override {
-    const std::string& since = filter.since;
     return guarded("cannot read the audit trail", [&] {
-      // Every string is >= "", so an empty `since` selects everything.
-      SQLite::Statement query(m_db, "SELECT at, actor, command, entity_type, entity_id, "
-                                    "before_json, after_json FROM audit_entries WHERE at >= ? "
-                                    "ORDER BY at, id");
-      query.bind(1, since);
+      // Every string is >= "", so an empty `since` selects everything. The inner query takes
+      // the newest entries; the outer one puts them back in time order.
+      std::string sql = std::string("SELECT ") + k_audit_columns + " FROM (SELECT id, " +
+                        k_audit_columns + " FROM audit_entries WHERE at >= :since";
+      if (!filter.tenant_slug.empty()) {
+        sql += " AND tenant_slug = :tenant_slug";
+      }
+      sql += " ORDER BY at DESC, id DESC LIMIT :limit) ORDER BY at, id";
+      SQLite::Statement query(m_db, sql);
+      query.bind(":since", filter.since);
+      if (!filter.tenant_slug.empty()) {
+        query.bind(":tenant_slug", filter.tenant_slug);
+      }
+      query.bind(":limit", filter.limit > 0 ? filter.limit : -1); // Negative: no limit.
       std::vector<AuditEntry> entries;
       while (query.executeStep()) {
-        AuditEntry entry;
-        entry.at = column_text(query.getColumn(0));
-        entry.actor = column_text(query.getColumn(1));
-        entry.command = column_text(query.getColumn(2));
-        entry.entity_type = column_text(query.getColumn(3));
-        entry.entity_id = column_text(query.getColumn(4));
-        entry.before_json = column_text(query.getColumn(5));
-        entry.after_json = column_text(query.getColumn(6));
-        entries.push_back(std::move(entry));
+        entries.push_back(read_audit_entry(query));
       }
       return entries;
+    });
+  }
+
+  // --- tenants ----------------------------------------------------------------------------
+
+  Tenant create_tenant(const Tenant& tenant) override {
+    return guarded("cannot create tenant " + tenant.slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      if (const auto existing = select_tenant(tenant.slug)) {
+        throw Error(ErrorKind::conflict,
+                    "tenant \"" + tenant.slug + "\" already exists (" + existing->name +
+                        ", created " + existing->created_at + ")",
+                    "choose another slug");
+      }
+      const auto now = utc_now_iso8601();
+      SQLite::Statement insert(
+          m_db, "INSERT INTO tenants (slug, name, industry, contact_name, contact_email, "
+                "created_at, updated_at) VALUES (:slug, :name, :industry, :contact_name, "
+                ":contact_email, :created_at, :updated_at)");
+      insert.bind(":slug", tenant.slug);
+      insert.bind(":name", tenant.name);
+      bind_text_or_null(insert, ":industry", tenant.industry);
+      bind_text_or_null(insert, ":contact_name", tenant.contact_name);
+      bind_text_or_null(insert, ":contact_email", tenant.contact_email);
+      insert.bind(":created_at", tenant.created_at.empty() ? now : tenant.created_at);
+      insert.bind(":updated_at", tenant.updated_at.empty() ? now : tenant.updated_at);
+      insert.exec();
+      auto created = select_tenant(tenant.slug);
+      transaction.commit();
+      return *created;
+    });
+  }
+
+  std::optional<Tenant> find_tenant(const std::string& slug) override {
+    return guarded("cannot read tenant " + slug, [&] { return select_tenant(slug); });
+  }
+
+  std::vector<Tenant> list_tenants() override {
+    return guarded("cannot list the tenants", [&] {
+      SQLite::Statement query(m_db, std::string(k_tenant_select) + "ORDER BY slug");
+      std::vector<Tenant> tenants;
+      while (query.executeStep()) {
+        tenants.push_back(read_tenant(query));
+      }
+      return tenants;
+    });
+  }
+
+  Tenant update_tenant(const std::string& slug, const TenantChange& change) override {
+    return guarded("cannot update tenant " + slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      auto before = select_tenant(slug);
+      if (!before) {
+        throw tenant_not_found(slug);
+      }
+      if (!change.name && !change.industry && !change.contact_name && !change.contact_email) {
+        transaction.commit();
+        return *before; // Nothing changes, so neither does updated_at.
+      }
+      // An unset field keeps its value; a set one replaces it (empty clears it, name aside:
+      // it is NOT NULL and stays as given).
+      SQLite::Statement update(
+          m_db, "UPDATE tenants SET "
+                "name = CASE WHEN :set_name THEN :name ELSE name END, "
+                "industry = CASE WHEN :set_industry THEN :industry ELSE industry END, "
+                "contact_name = CASE WHEN :set_contact_name THEN :contact_name "
+                "ELSE contact_name END, "
+                "contact_email = CASE WHEN :set_contact_email THEN :contact_email "
+                "ELSE contact_email END, "
+                "updated_at = :now WHERE slug = :slug");
+      update.bind(":set_name", change.name ? 1 : 0);
+      update.bind(":name", change.name.value_or(before->name));
+      update.bind(":set_industry", change.industry ? 1 : 0);
+      bind_text_or_null(update, ":industry", change.industry.value_or(""));
+      update.bind(":set_contact_name", change.contact_name ? 1 : 0);
+      bind_text_or_null(update, ":contact_name", change.contact_name.value_or(""));
+      update.bind(":set_contact_email", change.contact_email ? 1 : 0);
+      bind_text_or_null(update, ":contact_email", change.contact_email.value_or(""));
+      update.bind(":now", utc_now_iso8601());
+      update.bind(":slug", slug);
+      update.exec();
+      auto after = select_tenant(slug);
+      transaction.commit();
+      return *after;
+    });
+  }
+
+  void delete_tenant(const std::string& slug) override {
+    guarded("cannot delete tenant " + slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto id = select_tenant_id(slug);
+      if (!id) {
+        throw tenant_not_found(slug);
+      }
+      SQLite::Statement counts(m_db, "SELECT (SELECT count(*) FROM agents WHERE tenant_id = :id), "
+                                     "(SELECT count(*) FROM numbers WHERE tenant_id = :id)");
+      counts.bind(":id", *id);
+      counts.executeStep();
+      const std::int64_t agents = counts.getColumn(0).getInt64();
+      const std::int64_t numbers = counts.getColumn(1).getInt64();
+      if (agents > 0 || numbers > 0) {
+        throw Error(ErrorKind::conflict,
+                    "tenant \"" + slug + "\" still has " + count_of(agents, "agent") + " and " +
+                        count_of(numbers, "assigned number"),
+                    "unassign its numbers and delete its agents first");
+      }
+      SQLite::Statement remove(m_db, "DELETE FROM tenants WHERE id = ?");
+      remove.bind(1, *id);
+      remove.exec();
+      transaction.commit();
+    });
+  }
+
+  // --- agents -----------------------------------------------------------------------------
+
+  Agent insert_agent(const Agent& agent) override {
+    return guarded("cannot record agent " + agent.slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto tenant_id = select_tenant_id(agent.tenant_slug);
+      if (!tenant_id) {
+        throw tenant_not_found(agent.tenant_slug);
+      }
+      if (const auto existing = select_agent_by_slug(agent.slug)) {
+        throw Error(ErrorKind::conflict,
+                    "agent \"" + agent.slug + "\" already exists (tenant " + existing->tenant_slug +
+                        ")",
+                    "choose another slug");
+      }
+      require_free_provider_agent_id(agent.provider_agent_id, agent.slug);
+      const auto now = utc_now_iso8601();
+      SQLite::Statement insert(
+          m_db, "INSERT INTO agents (tenant_id, slug, name, provider, provider_agent_id, "
+                "voice_id, language, personality, first_message, prompt, status, created_at, "
+                "updated_at) VALUES (:tenant_id, :slug, :name, :provider, :provider_agent_id, "
+                ":voice_id, :language, :personality, :first_message, :prompt, :status, "
+                ":created_at, :updated_at)");
+      insert.bind(":tenant_id", *tenant_id);
+      insert.bind(":slug", agent.slug);
+      insert.bind(":provider", agent.provider);
+      insert.bind(":created_at", agent.created_at.empty() ? now : agent.created_at);
+      insert.bind(":updated_at", agent.updated_at.empty() ? now : agent.updated_at);
+      bind_agent_configuration(insert, agent);
+      insert.exec();
+      auto inserted = select_agent_by_slug(agent.slug);
+      transaction.commit();
+      return *inserted;
+    });
+  }
+
+  std::optional<Agent> find_agent(const std::string& slug_or_provider_id) override {
+    return guarded("cannot read agent " + slug_or_provider_id, [&]() -> std::optional<Agent> {
+      // A slug cannot be mistaken for an ElevenLabs id ("agent_..." holds '_', which slugs do
+      // not), but should one ever equal another agent's provider id, the slug wins.
+      SQLite::Statement query(m_db, std::string(k_agent_select) +
+                                        "WHERE a.slug = :key OR a.provider_agent_id = :key "
+                                        "ORDER BY a.slug = :key DESC LIMIT 1");
+      query.bind(":key", slug_or_provider_id);
+      if (!query.executeStep()) {
+        return std::nullopt;
+      }
+      return read_agent(query);
+    });
+  }
+
+  std::vector<Agent> list_agents(const std::string& tenant_slug) override {
+    return guarded("cannot list the agents", [&] {
+      std::string sql = k_agent_select;
+      if (!tenant_slug.empty()) {
+        sql += "WHERE t.slug = :tenant_slug ";
+      }
+      sql += "ORDER BY a.slug";
+      SQLite::Statement query(m_db, sql);
+      if (!tenant_slug.empty()) {
+        query.bind(":tenant_slug", tenant_slug);
+      }
+      std::vector<Agent> agents;
+      while (query.executeStep()) {
+        agents.push_back(read_agent(query));
+      }
+      return agents;
+    });
+  }
+
+  Agent update_agent(const Agent& agent) override {
+    return guarded("cannot update agent " + agent.slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      if (!select_agent_by_slug(agent.slug)) {
+        throw agent_not_found(agent.slug);
+      }
+      require_free_provider_agent_id(agent.provider_agent_id, agent.slug);
+      SQLite::Statement update(
+          m_db, "UPDATE agents SET name = :name, provider_agent_id = :provider_agent_id, "
+                "voice_id = :voice_id, language = :language, personality = :personality, "
+                "first_message = :first_message, prompt = :prompt, status = :status, "
+                "updated_at = :now WHERE slug = :slug");
+      bind_agent_configuration(update, agent);
+      update.bind(":now", utc_now_iso8601());
+      update.bind(":slug", agent.slug);
+      update.exec();
+      auto after = select_agent_by_slug(agent.slug);
+      transaction.commit();
+      return *after;
+    });
+  }
+
+  void delete_agent(const std::string& slug) override {
+    guarded("cannot delete agent " + slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto agent = select_agent_ids(slug);
+      if (!agent) {
+        throw agent_not_found(slug);
+      }
+      SQLite::Statement held(m_db, "SELECT e164 FROM numbers WHERE agent_id = ? ORDER BY e164");
+      held.bind(1, agent->id);
+      std::vector<std::string> numbers;
+      while (held.executeStep()) {
+        numbers.push_back(column_text(held.getColumn(0)));
+      }
+      if (!numbers.empty()) {
+        constexpr std::size_t k_named = 3;
+        std::string named;
+        for (std::size_t i = 0; i < numbers.size() && i < k_named; ++i) {
+          named += (i == 0 ? "" : ", ") + numbers[i];
+        }
+        if (numbers.size() > k_named) {
+          named += ", ...";
+        }
+        throw Error(ErrorKind::conflict,
+                    "agent \"" + slug + "\" still has " +
+                        count_of(static_cast<std::int64_t>(numbers.size()), "assigned number") +
+                        " (" + named + ")",
+                    "unassign them first or move them with 'vami numbers reassign'");
+      }
+      SQLite::Statement documents(m_db, "DELETE FROM documents WHERE agent_id = ?");
+      documents.bind(1, agent->id);
+      documents.exec();
+      SQLite::Statement remove(m_db, "DELETE FROM agents WHERE id = ?");
+      remove.bind(1, agent->id);
+      remove.exec();
+      transaction.commit();
+    });
+  }
+
+  // --- documents --------------------------------------------------------------------------
+
+  Document insert_document(const Document& document) override {
+    return guarded(
+        "cannot record document " + document.name + " of agent " + document.agent_slug, [&] {
+          SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+          const auto agent = select_agent_ids(document.agent_slug);
+          if (!agent) {
+            throw agent_not_found(document.agent_slug);
+          }
+          if (!document.sha256.empty()) {
+            if (const auto same = select_document_by_sha256(document.agent_slug, document.sha256)) {
+              throw Error(ErrorKind::conflict,
+                          "agent \"" + document.agent_slug +
+                              "\" already has this content as document \"" + same->name +
+                              "\" (id " + same->provider_document_id + ")",
+                          "delete that document first to upload it again");
+            }
+          }
+          if (!document.provider_document_id.empty()) {
+            SQLite::Statement holder(m_db, std::string(k_document_select) +
+                                               "WHERE d.provider_document_id = ?");
+            holder.bind(1, document.provider_document_id);
+            if (holder.executeStep()) {
+              const auto other = read_document(holder);
+              throw Error(ErrorKind::conflict, "document id " + document.provider_document_id +
+                                                   " already belongs to document \"" + other.name +
+                                                   "\" of agent \"" + other.agent_slug + "\"");
+            }
+          }
+          SQLite::Statement insert(
+              m_db, "INSERT INTO documents (agent_id, provider_document_id, name, source_kind, "
+                    "source, mime_type, size_bytes, sha256, created_at) VALUES (:agent_id, "
+                    ":provider_document_id, :name, :source_kind, :source, :mime_type, :size_bytes, "
+                    ":sha256, :created_at)");
+          insert.bind(":agent_id", agent->id);
+          bind_text_or_null(insert, ":provider_document_id", document.provider_document_id);
+          insert.bind(":name", document.name);
+          insert.bind(":source_kind", to_string(document.source_kind));
+          bind_text_or_null(insert, ":source", document.source);
+          bind_text_or_null(insert, ":mime_type", document.mime_type);
+          insert.bind(":size_bytes", document.size_bytes);
+          bind_text_or_null(insert, ":sha256", document.sha256);
+          const auto created_at =
+              document.created_at.empty() ? utc_now_iso8601() : document.created_at;
+          insert.bind(":created_at", created_at);
+          try {
+            insert.exec();
+          } catch (const SQLite::Exception& error) {
+            if (error.getExtendedErrorCode() == SQLITE_CONSTRAINT_CHECK) {
+              throw Error(ErrorKind::invalid_input, "document size " +
+                                                        std::to_string(document.size_bytes) +
+                                                        " bytes is negative");
+            }
+            throw;
+          }
+          Document inserted = document;
+          inserted.created_at = created_at;
+          transaction.commit();
+          return inserted;
+        });
+  }
+
+  std::vector<Document> list_documents(const std::string& agent_slug) override {
+    return guarded("cannot list the documents of agent " + agent_slug, [&] {
+      SQLite::Statement query(m_db,
+                              std::string(k_document_select) + "WHERE a.slug = ? ORDER BY d.id");
+      query.bind(1, agent_slug);
+      std::vector<Document> documents;
+      while (query.executeStep()) {
+        documents.push_back(read_document(query));
+      }
+      return documents;
+    });
+  }
+
+  std::optional<Document> find_document_by_sha256(const std::string& agent_slug,
+                                                  const std::string& sha256) override {
+    return guarded("cannot read the documents of agent " + agent_slug,
+                   [&] { return select_document_by_sha256(agent_slug, sha256); });
+  }
+
+  void delete_document(const std::string& agent_slug,
+                       const std::string& provider_document_id) override {
+    guarded("cannot delete document " + provider_document_id + " of agent " + agent_slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement remove(m_db, "DELETE FROM documents WHERE provider_document_id = ? AND "
+                                     "agent_id = (SELECT id FROM agents WHERE slug = ?)");
+      remove.bind(1, provider_document_id);
+      remove.bind(2, agent_slug);
+      if (remove.exec() == 0) {
+        throw Error(ErrorKind::not_found,
+                    "agent \"" + agent_slug + "\" has no document with id " + provider_document_id);
+      }
+      transaction.commit();
+    });
+  }
+
+  // --- assignment -------------------------------------------------------------------------
+
+  PoolNumber assign_number(const std::string& e164, const AssignmentTarget& target) override {
+    return guarded("cannot assign " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = select_number(e164);
+      if (!before || before->status == NumberStatus::released) {
+        throw not_in_pool(e164);
+      }
+      const auto agent = require_assignable_agent(target.agent_slug);
+      if (before->status != NumberStatus::available) {
+        throw not_assignable(*before);
+      }
+      auto after = write_assignment(e164, std::nullopt, agent, target);
+      transaction.commit();
+      return after;
+    });
+  }
+
+  PoolNumber assign_first_available(const NumberFilter& filter,
+                                    const AssignmentTarget& target) override {
+    check_area_code(filter);
+    if (filter.status && *filter.status != NumberStatus::available) {
+      throw Error(ErrorKind::invalid_input,
+                  std::string("only an available number can be assigned, not a ") +
+                      to_string(*filter.status) + " one");
+    }
+    return guarded("cannot assign a number to agent " + target.agent_slug, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto agent = require_assignable_agent(target.agent_slug);
+      std::string sql = std::string(k_number_select) + "WHERE n.status = 'available'";
+      append_number_filter(sql, filter);
+      sql += " ORDER BY n.e164 LIMIT 1";
+      SQLite::Statement query(m_db, sql);
+      bind_number_filter(query, filter);
+      if (!query.executeStep()) {
+        const auto words = describe(filter);
+        throw Error(ErrorKind::conflict,
+                    "no available number in the pool" + (words.empty() ? "" : " matches " + words),
+                    "buy more with 'vami numbers buy' or widen the filter");
+      }
+      const auto e164 = read_number(query).e164;
+      query.reset();
+      auto after = write_assignment(e164, std::nullopt, agent, target);
+      transaction.commit();
+      return after;
+    });
+  }
+
+  PoolNumber reassign_number(const std::string& e164, const std::string& expected_agent_slug,
+                             const AssignmentTarget& target) override {
+    return guarded("cannot reassign " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = select_number(e164);
+      if (!before || before->status == NumberStatus::released) {
+        throw not_in_pool(e164);
+      }
+      const auto agent = require_assignable_agent(target.agent_slug);
+      const auto expected = select_agent_ids(expected_agent_slug);
+      if (before->status != NumberStatus::assigned || !expected ||
+          before->agent_slug != expected_agent_slug) {
+        throw not_held_by(*before, expected_agent_slug);
+      }
+      auto after = write_assignment(e164, expected->id, agent, target);
+      transaction.commit();
+      return after;
+    });
+  }
+
+  PoolNumber unassign_number(const std::string& e164,
+                             const std::string& expected_agent_slug) override {
+    return guarded("cannot unassign " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = select_number(e164);
+      if (!before || before->status == NumberStatus::released) {
+        throw not_in_pool(e164);
+      }
+      const auto expected = select_agent_ids(expected_agent_slug);
+      if (before->status != NumberStatus::assigned || !expected ||
+          before->agent_slug != expected_agent_slug) {
+        throw not_held_by(*before, expected_agent_slug);
+      }
+      // The voice-agent provider's id of the number stays: the number remains imported there,
+      // and a later assignment reuses the import.
+      SQLite::Statement update(
+          m_db, "UPDATE numbers SET status = 'available', tenant_id = NULL, agent_id = NULL, "
+                "routing_mode = NULL, updated_at = :now "
+                "WHERE e164 = :e164 AND status = 'assigned' AND agent_id = :agent_id");
+      update.bind(":now", utc_now_iso8601());
+      update.bind(":e164", e164);
+      update.bind(":agent_id", expected->id);
+      if (update.exec() == 0) {
+        throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
+      }
+      auto after = select_number(e164);
+      transaction.commit();
+      return *after;
+    });
+  }
+
+  void set_agent_phone_number_id(const std::string& e164,
+                                 const std::string& phone_number_id) override {
+    guarded("cannot record the voice-agent id of " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      if (!phone_number_id.empty()) {
+        SQLite::Statement holder(m_db, "SELECT e164 FROM numbers WHERE provider_agent_phone_id = ? "
+                                       "AND e164 <> ?");
+        holder.bind(1, phone_number_id);
+        holder.bind(2, e164);
+        if (holder.executeStep()) {
+          throw Error(ErrorKind::conflict, "voice-agent phone number id " + phone_number_id +
+                                               " already belongs to " +
+                                               column_text(holder.getColumn(0)));
+        }
+      }
+      SQLite::Statement update(m_db, "UPDATE numbers SET provider_agent_phone_id = ?, "
+                                     "updated_at = ? WHERE e164 = ? AND status <> 'released'");
+      bind_text_or_null(update, 1, phone_number_id);
+      update.bind(2, utc_now_iso8601());
+      update.bind(3, e164);
+      if (update.exec() == 0) {
+        throw not_in_pool(e164);
+      }
+      transaction.commit();
     });
   }
 
@@ -1019,6 +1666,141 @@ private:
       return std::nullopt;
     }
     return read_number(query);
+  }
+
+  std::optional<Tenant> select_tenant(const std::string& slug) {
+    SQLite::Statement query(m_db, std::string(k_tenant_select) + "WHERE slug = ?");
+    query.bind(1, slug);
+    if (!query.executeStep()) {
+      return std::nullopt;
+    }
+    return read_tenant(query);
+  }
+
+  std::optional<std::int64_t> select_tenant_id(const std::string& slug) {
+    SQLite::Statement query(m_db, "SELECT id FROM tenants WHERE slug = ?");
+    query.bind(1, slug);
+    if (!query.executeStep()) {
+      return std::nullopt;
+    }
+    return query.getColumn(0).getInt64();
+  }
+
+  std::optional<Agent> select_agent_by_slug(const std::string& slug) {
+    SQLite::Statement query(m_db, std::string(k_agent_select) + "WHERE a.slug = ?");
+    query.bind(1, slug);
+    if (!query.executeStep()) {
+      return std::nullopt;
+    }
+    return read_agent(query);
+  }
+
+  /// What an assignment needs of an agent row.
+  struct AgentIds {
+    std::int64_t id = 0;
+    std::int64_t tenant_id = 0;
+    AgentStatus status = AgentStatus::active;
+  };
+
+  std::optional<AgentIds> select_agent_ids(const std::string& slug) {
+    SQLite::Statement query(m_db, "SELECT id, tenant_id, status FROM agents WHERE slug = ?");
+    query.bind(1, slug);
+    if (!query.executeStep()) {
+      return std::nullopt;
+    }
+    return AgentIds{
+        query.getColumn(0).getInt64(), query.getColumn(1).getInt64(),
+        parse_stored(k_agent_status_names, column_text(query.getColumn(2)), "agent status")};
+  }
+
+  /// The agent a number is about to be given to.
+  /// @throws Error(not_found); Error(conflict) while the agent is being created or deleted: a
+  ///         number given to it then could ring an agent that never comes to exist.
+  AgentIds require_assignable_agent(const std::string& slug) {
+    const auto agent = select_agent_ids(slug);
+    if (!agent) {
+      throw agent_not_found(slug);
+    }
+    if (agent->status != AgentStatus::active) {
+      throw Error(ErrorKind::conflict,
+                  "agent \"" + slug + "\" is being " +
+                      (agent->status == AgentStatus::creating ? "created" : "deleted") +
+                      " (status " + to_string(agent->status) + ") and cannot receive numbers",
+                  "run 'vami reconcile' if the command that was changing it died");
+    }
+    return *agent;
+  }
+
+  /// @throws Error(conflict) naming the agent other than `slug` that has `provider_agent_id`.
+  void require_free_provider_agent_id(const std::string& provider_agent_id,
+                                      const std::string& slug) {
+    if (provider_agent_id.empty()) {
+      return;
+    }
+    SQLite::Statement holder(m_db,
+                             "SELECT slug FROM agents WHERE provider_agent_id = ? AND slug <> ?");
+    holder.bind(1, provider_agent_id);
+    holder.bind(2, slug);
+    if (holder.executeStep()) {
+      throw Error(ErrorKind::conflict, "provider agent id " + provider_agent_id +
+                                           " already belongs to agent \"" +
+                                           column_text(holder.getColumn(0)) + "\"");
+    }
+  }
+
+  /// Binds the columns insert_agent and update_agent both write.
+  static void bind_agent_configuration(SQLite::Statement& statement, const Agent& agent) {
+    statement.bind(":name", agent.name);
+    bind_text_or_null(statement, ":provider_agent_id", agent.provider_agent_id);
+    bind_text_or_null(statement, ":voice_id", agent.voice_id);
+    bind_text_or_null(statement, ":language", agent.language);
+    if (agent.personality) {
+      statement.bind(":personality", to_string(*agent.personality));
+    } else {
+      statement.bind(":personality");
+    }
+    bind_text_or_null(statement, ":first_message", agent.first_message);
+    bind_text_or_null(statement, ":prompt", agent.prompt);
+    statement.bind(":status", to_string(agent.status));
+  }
+
+  std::optional<Document> select_document_by_sha256(const std::string& agent_slug,
+                                                    const std::string& sha256) {
+    SQLite::Statement query(m_db,
+                            std::string(k_document_select) + "WHERE a.slug = ? AND d.sha256 = ?");
+    query.bind(1, agent_slug);
+    query.bind(2, sha256);
+    if (!query.executeStep()) {
+      return std::nullopt;
+    }
+    return read_document(query);
+  }
+
+  /// Gives `e164` to `agent` (and its tenant), on condition that the row is still `available`
+  /// (`from_agent_id` empty) or still assigned to `from_agent_id`, and returns the row after.
+  /// Callers hold a `BEGIN IMMEDIATE` transaction and have checked the row, so the condition
+  /// only guards against a caller that did not.
+  PoolNumber write_assignment(const std::string& e164,
+                              const std::optional<std::int64_t>& from_agent_id,
+                              const AgentIds& agent, const AssignmentTarget& target) {
+    std::string sql = "UPDATE numbers SET status = 'assigned', tenant_id = :tenant_id, "
+                      "agent_id = :agent_id, routing_mode = :routing_mode, updated_at = :now "
+                      "WHERE e164 = :e164 AND ";
+    sql += from_agent_id ? "status = 'assigned' AND agent_id = :from_agent_id"
+                         : "status = 'available'";
+    SQLite::Statement update(m_db, sql);
+    update.bind(":tenant_id", agent.tenant_id);
+    update.bind(":agent_id", agent.id);
+    update.bind(":routing_mode", to_string(target.routing_mode));
+    update.bind(":now", utc_now_iso8601());
+    update.bind(":e164", e164);
+    if (from_agent_id) {
+      update.bind(":from_agent_id", *from_agent_id);
+    }
+    if (update.exec() == 0) {
+      throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
+    }
+    return *select_number(e164);
   }
 
   void require_releasing(const std::string& e164) {

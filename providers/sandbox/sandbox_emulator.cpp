@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox_elevenlabs.hpp"
 #include "sandbox_inventory.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -420,7 +422,7 @@ std::int64_t validated_page_size(const Params& params) {
   return std::min(*size, k_max_page_size);
 }
 
-class SqliteSandbox final : public SandboxEmulator {
+class SqliteSandbox final : public SandboxEmulator, private TwilioAccountView {
 public:
   explicit SqliteSandbox(const std::filesystem::path& path)
       : m_path(path), m_db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
@@ -442,6 +444,9 @@ public:
         insert.bind(4, static_cast<std::int64_t>(now_seconds()));
         insert.exec();
       }
+      // Outside the fresh-file branch: state files made before the ElevenLabs emulator get its
+      // tables too.
+      ElevenLabsSandbox::create_schema(m_db);
       transaction.commit();
     }
     SQLite::Statement account(m_db,
@@ -457,12 +462,20 @@ public:
     // The API key is derived rather than stored, so state files made before it existed work.
     m_credentials.api_key_sid = "SK" + sha256_hex("api-key-sid:" + m_credentials.auth_token, 32);
     m_credentials.api_key_secret = sha256_hex("api-key-secret:" + m_credentials.auth_token, 32);
+    m_credentials.elevenlabs_api_key =
+        "sk_" + sha256_hex("elevenlabs-api-key:" + m_credentials.auth_token, 48);
     m_accepted_authorizations = {
         http::basic_authorization(m_credentials.account_sid, m_credentials.auth_token),
         http::basic_authorization(m_credentials.api_key_sid, m_credentials.api_key_secret)};
+    m_elevenlabs = std::make_unique<ElevenLabsSandbox>(
+        m_db, m_mutex, static_cast<TwilioAccountView&>(*this), m_credentials);
   }
 
   http::HttpResponse handle(const http::HttpRequest& request) override {
+    ParsedUrl url = parse_url(request.url);
+    if (ElevenLabsSandbox::handles(url.path)) {
+      return m_elevenlabs->handle(request, url.path, url.query);
+    }
     http::HttpResponse response;
     try {
       response = route(request);
@@ -482,6 +495,33 @@ public:
   [[nodiscard]] SandboxCredentials credentials() const override { return m_credentials; }
 
 private:
+  // -- What the ElevenLabs emulator sees of the Twilio account (connection already locked) ---
+
+  std::optional<std::string> owned_number_sid(const std::string& e164) override {
+    SQLite::Statement select(m_db, "SELECT sid FROM incoming_phone_numbers WHERE phone_number = ?");
+    select.bind(1, e164);
+    if (!select.executeStep()) {
+      return std::nullopt;
+    }
+    return select.getColumn(0).getString();
+  }
+
+  std::string number_voice_url(const std::string& sid) override {
+    std::optional<NumberRow> row = select_number(sid);
+    return row ? row->voice_url : std::string();
+  }
+
+  void set_number_voice_url(const std::string& sid, const std::string& url,
+                            const std::string& method) override {
+    SQLite::Statement update(m_db, "UPDATE incoming_phone_numbers SET voice_url = ?, "
+                                   "voice_method = ?, date_updated = ? WHERE sid = ?");
+    update.bind(1, url);
+    update.bind(2, method);
+    update.bind(3, static_cast<std::int64_t>(now_seconds()));
+    update.bind(4, sid);
+    update.exec();
+  }
+
   // The file's application id when it is (or may become) a sandbox file; throws otherwise.
   int refuse_if_foreign() {
     int application_id = m_db.execAndGet("PRAGMA application_id").getInt();
@@ -1023,6 +1063,8 @@ private:
     if (remove.exec() == 0) {
       return not_found(path);
     }
+    // A released number can no longer ring an ElevenLabs agent: its import goes with it.
+    m_elevenlabs->forget_twilio_number(sid);
     transaction.commit();
     http::HttpResponse response;
     response.status = 204;
@@ -1070,6 +1112,7 @@ private:
   std::string m_account_name;
   std::int64_t m_account_created = 0;
   std::vector<std::string> m_accepted_authorizations; ///< Basic credentials, auth token or API key.
+  std::unique_ptr<ElevenLabsSandbox> m_elevenlabs;    ///< The ElevenLabs Agents Platform half.
 };
 
 } // namespace

@@ -2,17 +2,23 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "sandbox_faults.hpp"
 #include <httplib.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include <vami/core/error.hpp>
@@ -27,6 +33,8 @@ namespace {
 constexpr std::size_t k_worker_threads = 128;
 constexpr std::size_t k_keep_alive_max_requests = 1000;
 constexpr auto k_stop_poll_interval = std::chrono::milliseconds(100);
+// Outside every provider's paths, so that no emulated API can collide with it.
+constexpr std::string_view k_stats_path = "/__sandbox/stats";
 
 bool iequals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -86,11 +94,103 @@ void copy_response(const http::HttpResponse& from, httplib::Response& to) {
   }
 }
 
+// Wakes every handler that is waiting (latency, a held connection) once the server stops, so
+// that stopping never waits for a sleep to end.
+class StopSignal {
+public:
+  void raise() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_raised = true;
+    }
+    m_changed.notify_all();
+  }
+  void wait_for(std::chrono::milliseconds duration) {
+    if (duration.count() <= 0) {
+      return;
+    }
+    std::unique_lock lock(m_mutex);
+    m_changed.wait_for(lock, duration, [&] { return m_raised; });
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  bool m_raised = false;
+};
+
+enum class SocketEnd { local, peer };
+
+// One end of a socket as httplib describes it (numeric host, port).
+std::optional<std::pair<std::string, int>> endpoint(int fd, SocketEnd end) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  auto* generic = reinterpret_cast<sockaddr*>(&address); // the sockets API's own idiom
+  int failed = end == SocketEnd::peer ? ::getpeername(fd, generic, &length)
+                                      : ::getsockname(fd, generic, &length);
+  if (failed != 0) {
+    return std::nullopt;
+  }
+  char host[NI_MAXHOST];
+  char service[NI_MAXSERV];
+  if (::getnameinfo(generic, length, host, sizeof host, service, sizeof service,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    return std::nullopt;
+  }
+  return std::pair<std::string, int>(host, std::atoi(service));
+}
+
+// Ends the request's connection with no response: the client sees the connection closed
+// before any byte of an answer, as when a response is lost on the way. httplib gives a handler
+// no access to its socket, so the descriptor is found by its two ends: the one socket of this
+// process whose local end is the request's local address and whose peer is the client. Only
+// shutdown() is called; httplib's write then fails and it closes the descriptor itself.
+bool cut_connection(const httplib::Request& request) {
+  const std::pair<std::string, int> local(request.local_addr, request.local_port);
+  const std::pair<std::string, int> remote(request.remote_addr, request.remote_port);
+  std::error_code error;
+  for (std::filesystem::directory_iterator entry("/dev/fd", error), last; !error && entry != last;
+       entry.increment(error)) {
+    std::string name = entry->path().filename().string();
+    int fd = -1;
+    auto [parsed, failure] = std::from_chars(name.data(), name.data() + name.size(), fd);
+    if (failure != std::errc() || parsed != name.data() + name.size()) {
+      continue;
+    }
+    if (endpoint(fd, SocketEnd::local) == local && endpoint(fd, SocketEnd::peer) == remote) {
+      ::shutdown(fd, SHUT_RDWR);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_loopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+void answer_json(httplib::Response& response, int status, const std::string& body) {
+  response.status = status;
+  response.set_content(body, "application/json");
+}
+
+http::HttpResponse internal_error() {
+  // handle() answers bad requests itself; this is a last resort that keeps the server up.
+  http::HttpResponse answer;
+  answer.status = 500;
+  answer.headers.emplace_back("Content-Type", "application/json");
+  answer.body = R"({"code":20500,"message":"Internal Server Error","more_info":)"
+                R"("https://www.twilio.com/docs/errors/20500","status":500})";
+  return answer;
+}
+
 } // namespace
 
-void serve(SandboxEmulator& emulator, const ServeOptions& options,
-           const std::function<void(int port)>& on_listening,
-           const std::function<bool()>& stop_requested) {
+ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
+                 const std::function<void(int port)>& on_listening,
+                 const std::function<bool()>& stop_requested) {
+  FaultPlanner planner(options, FaultPlanner::Clock::now()); // validates before binding
+  StopSignal stopping;
   Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
   server.set_keep_alive_max_count(k_keep_alive_max_requests);
@@ -118,22 +218,55 @@ void serve(SandboxEmulator& emulator, const ServeOptions& options,
   server.raise_backlog();
 
   const std::string origin = "http://" + host_for_url(options.host) + ":" + std::to_string(port);
-  const auto latency = std::chrono::milliseconds(options.latency_ms);
-  auto handler = [&](const httplib::Request& request, httplib::Response& response) {
-    http::HttpResponse answer;
+  auto act = [&](const httplib::Request& request) {
     try {
-      answer = emulator.handle(to_vami_request(request, origin));
-    } catch (const std::exception& e) {
-      // handle() answers bad requests itself; this is a last resort that keeps the server up.
-      answer.status = 500;
-      answer.headers.emplace_back("Content-Type", "application/json");
-      answer.body = R"({"code":20500,"message":"Internal Server Error","more_info":)"
-                    R"("https://www.twilio.com/docs/errors/20500","status":500})";
+      return emulator.handle(to_vami_request(request, origin));
+    } catch (const std::exception&) {
+      return internal_error();
     }
-    if (latency.count() > 0) {
-      std::this_thread::sleep_for(latency);
+  };
+  auto handler = [&](const httplib::Request& request, httplib::Response& response) {
+    if (request.path == k_stats_path) {
+      // Never counted and never faulted: reading the stats must not change them.
+      if (!is_loopback(request.remote_addr)) {
+        answer_json(response, 403, R"({"message":"the sandbox stats are for loopback clients"})");
+      } else if (request.method != "GET") {
+        answer_json(response, 405, R"({"message":"use GET"})");
+      } else {
+        answer_json(response, 200, stats_json(planner.stats()));
+      }
+      return;
+    }
+    const FaultPlan plan = planner.plan(FaultPlanner::Clock::now());
+    std::optional<int> sent;
+    struct Finish {
+      FaultPlanner& planner;
+      const FaultPlan& plan;
+      std::optional<int>& sent;
+      ~Finish() { planner.finish(plan, sent); }
+    } finish{planner, plan, sent};
+
+    http::HttpResponse answer;
+    if (plan.action == FaultAction::reject) {
+      answer = fault_response(plan, api_family_for(request.path));
+    } else if (plan.action != FaultAction::refuse) {
+      answer = act(request);
+    }
+    stopping.wait_for(plan.latency); // 0 for refuse
+    if (plan.action == FaultAction::hang) {
+      stopping.wait_for(planner.hang_time());
+    }
+    if (plan.action == FaultAction::refuse || plan.action == FaultAction::drop ||
+        plan.action == FaultAction::hang) {
+      if (cut_connection(request)) {
+        return;
+      }
+      // Not expected (the socket of a request being handled is open): a 500 at least keeps the
+      // fault from passing as a success.
+      answer = internal_error();
     }
     copy_response(answer, response);
+    sent = answer.status;
   };
   const std::string any_path = ".*";
   server.Get(any_path, handler);
@@ -156,6 +289,7 @@ void serve(SandboxEmulator& emulator, const ServeOptions& options,
     while (!finished_changed.wait_for(lock, k_stop_poll_interval, [&] { return finished; })) {
       if (!stopped && server.is_running() && stop_requested()) {
         stopped = true;
+        stopping.raise();
         server.stop();
       }
     }
@@ -173,6 +307,7 @@ void serve(SandboxEmulator& emulator, const ServeOptions& options,
                     " stopped unexpectedly",
                 "start it again");
   }
+  return planner.stats();
 }
 
 } // namespace vami::sandbox

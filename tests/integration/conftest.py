@@ -60,13 +60,13 @@ class Vami:
 class Sandbox:
     """`vami sandbox serve` on 127.0.0.1 with its own state file."""
 
-    def __init__(self, state: Path, env: dict, latency_ms=0):
+    def __init__(self, state: Path, env: dict, latency_ms=0, extra_args=()):
         self.process = subprocess.Popen(
             [VAMI, "sandbox", "serve", "--port", "0", "--state", str(state),
-             "--latency-ms", str(latency_ms)],
+             "--latency-ms", str(latency_ms), *[str(a) for a in extra_args]],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True)
-        # Four exports, then a commented alternative with the account's API key.
+        # Exports, then a commented alternative with the account's API key.
         self.exports = {}
         self.api_key = {}
         while not self.api_key:

@@ -1,11 +1,14 @@
 #include <set>
 
+#include "fake_monotonic_clock.hpp"
 #include "fake_telephony_provider.hpp"
+#include "in_flight_gate.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
 #include <vami/core/error.hpp>
 #include <vami/core/pool_service.hpp>
+#include <vami/core/resilient_telephony_provider.hpp>
 
 namespace vami {
 namespace {
@@ -184,6 +187,7 @@ TEST_F(PoolServiceTest, IntentRowStaysWhenTheOutcomeCannotBeKnown) {
 
 TEST_F(PoolServiceTest, RateLimitedPurchaseFailsThatItemOnlyAndLeavesNoRow) {
   auto buy_request = request(3);
+  buy_request.concurrency = 1; // the Nth call is then the first purchase
   auto plan = m_pool.plan_purchase(buy_request);
   int calls_before = static_cast<int>(m_provider.calls().size());
   m_provider.fail_at(calls_before + 1, {ErrorKind::rate_limited, false});
@@ -197,6 +201,7 @@ TEST_F(PoolServiceTest, RateLimitedPurchaseFailsThatItemOnlyAndLeavesNoRow) {
 
 TEST_F(PoolServiceTest, RejectedCredentialsStopTheWholePurchase) {
   auto buy_request = request(3);
+  buy_request.concurrency = 1; // the Nth call is then the first purchase
   auto plan = m_pool.plan_purchase(buy_request);
   int calls_before = static_cast<int>(m_provider.calls().size());
   m_provider.fail_at(calls_before + 1, {ErrorKind::auth, false});
@@ -313,42 +318,98 @@ TEST_F(PoolServiceTest, RefusesUnsafeOrMalformedWebhooks) {
       ErrorKind::not_found);
 }
 
-// Whatever call fails and however, a number the account paid for is never unknown locally.
+const std::vector<FakeTelephonyProvider::Fault> k_sweep_faults{{ErrorKind::unavailable, false},
+                                                               {ErrorKind::unavailable, true},
+                                                               {ErrorKind::rate_limited, false},
+                                                               {ErrorKind::provider, false},
+                                                               {ErrorKind::auth, false}};
+
+// Every number the account owns is in the pool, available or (when its purchase cannot be
+// known) still purchasing; and no more numbers were bought than asked for.
+void expect_no_paid_number_lost(FakeTelephonyProvider& provider, StateStore& store,
+                                const std::string& scenario) {
+  for (const auto& [e164, owned] : provider.owned()) {
+    auto row = store.find_number(e164);
+    ASSERT_TRUE(row.has_value()) << "lost " << e164 << " (" << scenario << ")";
+    EXPECT_TRUE(row->status == NumberStatus::available || row->status == NumberStatus::purchasing)
+        << e164 << " (" << scenario << ")";
+  }
+  EXPECT_LE(provider.owned().size(), 3U) << scenario;
+}
+
+// Whatever call fails and however, a number the account paid for is never unknown locally,
+// one purchase at a time or several at once.
 TEST(PoolServiceFaultSweep, NoPaidNumberIsEverLost) {
-  const std::vector<FakeTelephonyProvider::Fault> faults{{ErrorKind::unavailable, false},
-                                                         {ErrorKind::unavailable, true},
-                                                         {ErrorKind::rate_limited, false},
-                                                         {ErrorKind::provider, false},
-                                                         {ErrorKind::auth, false}};
   int scenarios = 0;
-  for (int n = 1; n <= 12; ++n) {
-    for (const auto& fault : faults) {
+  for (int concurrency : {1, 3}) {
+    for (int n = 1; n <= 12; ++n) {
+      for (const auto& fault : k_sweep_faults) {
+        testing::TempDir dir;
+        FakeTelephonyProvider provider({"212"}, 60);
+        auto store = open_sqlite_state_store(dir / "vami.db");
+        PoolService pool(provider, *store, "sweep");
+        provider.fail_at(n, fault);
+        BuyRequest request;
+        request.count = 3;
+        request.area_codes = {"212"};
+        request.concurrency = concurrency;
+        try {
+          auto plan = pool.plan_purchase(request);
+          (void)pool.buy(request, plan, {}, {});
+        } catch (const Error&) {
+          // The command may fail; the invariant below must hold anyway.
+        }
+        expect_no_paid_number_lost(provider, *store,
+                                   "fault at call " + std::to_string(n) + ", concurrency " +
+                                       std::to_string(concurrency));
+        ++scenarios;
+      }
+    }
+  }
+  EXPECT_EQ(scenarios, 120);
+}
+
+// The same sweep through the retrying, rate-limited provider the command line uses.
+TEST(PoolServiceFaultSweep, NoPaidNumberIsEverLostThroughRetries) {
+  int scenarios = 0;
+  for (int n = 1; n <= 16; ++n) {
+    for (const auto& fault : k_sweep_faults) {
       testing::TempDir dir;
+      testing::FakeMonotonicClock clock;
       FakeTelephonyProvider provider({"212"}, 60);
+      AdaptiveRateLimiter limiter(clock);
+      ResilientTelephonyProvider resilient(provider, limiter, RetryPolicy({}, [] { return 0.5; }),
+                                           clock);
       auto store = open_sqlite_state_store(dir / "vami.db");
-      PoolService pool(provider, *store, "sweep");
+      PoolService pool(resilient, *store, "sweep");
       provider.fail_at(n, fault);
       BuyRequest request;
       request.count = 3;
       request.area_codes = {"212"};
+      request.concurrency = 3;
+      bool finished = false;
       try {
         auto plan = pool.plan_purchase(request);
-        (void)pool.buy(request, plan, {}, {});
-      } catch (const Error&) {
-        // The command may fail; the invariant below must hold anyway.
+        auto report = pool.buy(request, plan, {}, {});
+        finished = true;
+        if (fault.kind != ErrorKind::provider) {
+          // One transient fault is absorbed by the retries.
+          EXPECT_EQ(report.succeeded, 3) << "fault at call " << n;
+        }
+      } catch (const Error& error) {
+        // Only definite refusals end the command: rejected credentials, or a refused search
+        // or price look-up while planning.
+        EXPECT_TRUE(error.kind() == ErrorKind::auth || error.kind() == ErrorKind::provider)
+            << error.what();
       }
-      for (const auto& [e164, owned] : provider.owned()) {
-        auto row = store->find_number(e164);
-        ASSERT_TRUE(row.has_value()) << "lost " << e164 << " (fault at call " << n << ")";
-        EXPECT_TRUE(row->status == NumberStatus::available ||
-                    row->status == NumberStatus::purchasing)
-            << e164;
+      if (fault.kind == ErrorKind::unavailable || fault.kind == ErrorKind::rate_limited) {
+        EXPECT_TRUE(finished) << "fault at call " << n;
       }
-      EXPECT_LE(provider.owned().size(), 3U);
+      expect_no_paid_number_lost(provider, *store, "fault at call " + std::to_string(n));
       ++scenarios;
     }
   }
-  EXPECT_EQ(scenarios, 60);
+  EXPECT_EQ(scenarios, 80);
 }
 
 } // namespace
@@ -374,6 +435,239 @@ TEST_F(PoolServiceTest, ListsAndShowsThePoolWithoutTheProvider) {
   EXPECT_EQ(kind_of([&] { (void)find_pool_number(*m_store, "+1 (212) 555-01O1"); }),
             ErrorKind::invalid_input);
   EXPECT_EQ(static_cast<int>(m_provider.calls().size()), calls);
+}
+
+} // namespace
+} // namespace vami
+
+namespace vami {
+namespace {
+
+// Forwards to a fake provider, holding each purchase at an `InFlightGate`.
+class GatedProvider final : public TelephonyProvider {
+public:
+  GatedProvider(TelephonyProvider& inner, testing::InFlightGate& gate)
+      : m_inner(inner), m_gate(gate) {}
+  std::string name() const override { return m_inner.name(); }
+  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
+    return m_inner.search_available(search);
+  }
+  PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
+    m_gate.pass();
+    return m_inner.buy(e164, tag);
+  }
+  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
+    return m_inner.find_owned(e164);
+  }
+  std::vector<OwnedNumber> list_owned() override { return m_inner.list_owned(); }
+  OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
+    return m_inner.set_voice_webhook(sid, webhook);
+  }
+  void release(const std::string& sid) override {
+    m_gate.pass();
+    m_inner.release(sid);
+  }
+  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
+    return m_inner.monthly_price(country, type);
+  }
+
+private:
+  TelephonyProvider& m_inner;
+  testing::InFlightGate& m_gate;
+};
+
+std::vector<std::string> e164s(const std::vector<ItemResult>& items) {
+  std::vector<std::string> numbers;
+  for (const auto& item : items) {
+    numbers.push_back(item.e164);
+  }
+  return numbers;
+}
+
+TEST_F(PoolServiceTest, ConcurrencyNKeepsExactlyNPurchasesInFlightAndReportsInInputOrder) {
+  testing::InFlightGate gate(4);
+  GatedProvider gated(m_provider, gate);
+  PoolService pool(gated, *m_store, "tester");
+  auto buy_request = request(12);
+  buy_request.concurrency = 4;
+  auto plan = pool.plan_purchase(buy_request);
+  std::vector<std::string> settled;
+  auto report = pool.buy(buy_request, plan, {}, [&](const ItemResult& item, int, int) {
+    settled.push_back(item.e164); // serialised by the service: no lock needed
+  });
+  EXPECT_FALSE(gate.gave_up()) << "four purchases were never in flight together";
+  EXPECT_EQ(gate.most_inside(), 4);
+  EXPECT_EQ(report.succeeded, 12);
+  std::vector<std::string> planned;
+  for (const auto& number : plan.numbers) {
+    planned.push_back(number.e164);
+  }
+  EXPECT_EQ(e164s(report.items), planned);
+  EXPECT_EQ(settled.size(), 12U);
+  EXPECT_EQ(rows(NumberStatus::available).size(), 12U);
+  EXPECT_EQ(m_store->list_items(report.operation_id).size(), 12U);
+}
+
+TEST_F(PoolServiceTest, ConcurrentWorkersNeverShareASpare) {
+  auto buy_request = request(20);
+  buy_request.concurrency = 8;
+  auto plan = m_pool.plan_purchase(buy_request);
+  ASSERT_EQ(plan.spares.size(), 2U);
+  // Ten numbers are taken meanwhile: two spares, then a new search for eight more.
+  for (std::size_t i = 0; i < plan.numbers.size(); i += 2) {
+    m_provider.take(plan.numbers[i].e164);
+  }
+  int searches_before = m_provider.count("search_available");
+  auto report = m_pool.buy(buy_request, plan, {}, {});
+  EXPECT_EQ(report.succeeded, 20);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_GT(m_provider.count("search_available"), searches_before);
+  std::set<std::string> bought;
+  int skipped = 0;
+  for (const auto& item : report.items) {
+    if (item.status == ItemStatus::succeeded) {
+      EXPECT_TRUE(bought.insert(item.e164).second) << item.e164 << " bought twice";
+    }
+    skipped += item.status == ItemStatus::skipped ? 1 : 0;
+  }
+  EXPECT_EQ(skipped, 10);
+  EXPECT_EQ(m_provider.owned().size(), 20U);
+  EXPECT_EQ(m_provider.count("buy"), 30) << "each spare was tried by one worker only";
+  EXPECT_EQ(rows(NumberStatus::available).size(), 20U);
+  EXPECT_TRUE(rows(NumberStatus::purchasing).empty());
+  EXPECT_EQ(m_store->list_items(report.operation_id).size(), 30U);
+}
+
+TEST_F(PoolServiceTest, StopStartsNoNewPurchaseAtAnyConcurrency) {
+  auto buy_request = request(10);
+  buy_request.concurrency = 4;
+  auto plan = m_pool.plan_purchase(buy_request);
+  int asked = 0;
+  auto report = m_pool.buy(buy_request, plan, [&asked] { return asked++ >= 6; }, {});
+  EXPECT_TRUE(report.interrupted);
+  EXPECT_EQ(report.succeeded, 6);
+  EXPECT_EQ(m_provider.count("buy"), 6);
+  EXPECT_EQ(m_provider.owned().size(), 6U);
+  EXPECT_EQ(m_store->find_operation(report.operation_id)->status, OperationStatus::interrupted);
+}
+
+TEST_F(PoolServiceTest, NoReplacementIsBoughtOnceStopIsRequested) {
+  auto buy_request = request(2);
+  buy_request.concurrency = 1;
+  auto plan = m_pool.plan_purchase(buy_request);
+  m_provider.take(plan.numbers[0].e164);
+  int asked = 0;
+  // The runner asks before the first number; the worker asks before replacing it.
+  auto report = m_pool.buy(buy_request, plan, [&asked] { return asked++ >= 1; }, {});
+  EXPECT_TRUE(report.interrupted);
+  ASSERT_EQ(report.items.size(), 1U);
+  EXPECT_EQ(report.items[0].status, ItemStatus::failed);
+  EXPECT_EQ(m_provider.count("buy"), 1);
+  EXPECT_TRUE(m_provider.owned().empty());
+}
+
+TEST_F(PoolServiceTest, RefusesAConcurrencyOutsideOneToSixtyFour) {
+  for (int concurrency : {0, k_max_concurrency + 1}) {
+    auto buy_request = request(2);
+    buy_request.concurrency = concurrency;
+    EXPECT_EQ(kind_of([&] { (void)m_pool.plan_purchase(buy_request); }), ErrorKind::invalid_input);
+    EXPECT_EQ(kind_of([&] { (void)m_pool.buy(buy_request, PurchasePlan{}, {}, {}); }),
+              ErrorKind::invalid_input);
+  }
+  EXPECT_TRUE(m_provider.calls().empty());
+  EXPECT_TRUE(m_store->list_operations(10).empty());
+  (void)buy(1);
+  auto plan = m_pool.plan_release({rows()[0].e164});
+  EXPECT_EQ(kind_of([&] { (void)m_pool.release(plan, {}, {}, ReleaseOptions{0}); }),
+            ErrorKind::invalid_input);
+  EXPECT_EQ(m_store->list_operations(10).size(), 1U);
+}
+
+TEST_F(PoolServiceTest, ReleasesConcurrentlyAndReportsInInputOrder) {
+  (void)buy(12);
+  std::vector<std::string> numbers;
+  for (const auto& row : rows()) {
+    numbers.insert(numbers.begin(), row.e164); // not the store's order
+  }
+  testing::InFlightGate gate(3);
+  GatedProvider gated(m_provider, gate);
+  PoolService pool(gated, *m_store, "tester");
+  auto plan = pool.plan_release(numbers);
+  int observed = 0;
+  auto report = pool.release(
+      plan, {}, [&](const ItemResult&, int, int) { ++observed; }, ReleaseOptions{3});
+  EXPECT_FALSE(gate.gave_up());
+  EXPECT_EQ(gate.most_inside(), 3);
+  EXPECT_EQ(report.succeeded, 12);
+  EXPECT_EQ(observed, 12);
+  EXPECT_EQ(e164s(report.items), numbers);
+  EXPECT_TRUE(m_provider.owned().empty());
+  EXPECT_EQ(rows(NumberStatus::released).size(), 12U);
+}
+
+// The stack the command line builds: rate limiter, retries, then the service.
+class ResilientPoolServiceTest : public PoolServiceTest {
+protected:
+  ResilientPoolServiceTest()
+      : m_limiter(m_clock),
+        m_resilient(m_provider, m_limiter, RetryPolicy({}, [] { return 0.5; }), m_clock),
+        m_resilient_pool(m_resilient, *m_store, "tester") {}
+
+  std::vector<std::string> methods_since(std::size_t first) const {
+    std::vector<std::string> names;
+    auto calls = m_provider.calls();
+    for (std::size_t i = first; i < calls.size(); ++i) {
+      names.push_back(calls[i].method);
+    }
+    return names;
+  }
+
+  testing::FakeMonotonicClock m_clock;
+  AdaptiveRateLimiter m_limiter;
+  ResilientTelephonyProvider m_resilient;
+  PoolService m_resilient_pool;
+};
+
+TEST_F(ResilientPoolServiceTest, ServerErrorOnAPurchaseIsLookedUpBeforeItIsRetried) {
+  auto buy_request = request(1);
+  auto plan = m_resilient_pool.plan_purchase(buy_request);
+  const auto calls_before = m_provider.calls().size();
+  m_provider.fail_at(static_cast<int>(calls_before) + 1, {ErrorKind::unavailable, false});
+  auto report = m_resilient_pool.buy(buy_request, plan, {}, {});
+  EXPECT_EQ(report.succeeded, 1);
+  EXPECT_EQ(methods_since(calls_before), (std::vector<std::string>{"buy", "find_owned", "buy"}));
+  EXPECT_EQ(rows(NumberStatus::available).size(), 1U);
+}
+
+TEST_F(ResilientPoolServiceTest, RateLimitedPurchaseIsRetriedAndTheLimiterSlowsDown) {
+  auto buy_request = request(3);
+  buy_request.concurrency = 1;
+  auto plan = m_resilient_pool.plan_purchase(buy_request);
+  const double rate_before = m_limiter.rate();
+  const auto calls_before = m_provider.calls().size();
+  m_provider.fail_at(static_cast<int>(calls_before) + 1, {ErrorKind::rate_limited, false});
+  auto report = m_resilient_pool.buy(buy_request, plan, {}, {});
+  EXPECT_EQ(report.succeeded, 3) << "the 429 cost a retry, not a number";
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_EQ(m_provider.count("buy"), 4);
+  EXPECT_LT(m_limiter.rate(), rate_before);
+  EXPECT_FALSE(m_clock.sleeps().empty());
+}
+
+TEST_F(ResilientPoolServiceTest, PurchaseWhoseOutcomeCannotBeKnownKeepsItsIntentRow) {
+  auto buy_request = request(1);
+  auto plan = m_resilient_pool.plan_purchase(buy_request);
+  const int calls_before = static_cast<int>(m_provider.calls().size());
+  m_provider.fail_at(calls_before + 1, {ErrorKind::unavailable, true});
+  for (int n = 2; n <= 1 + RetrySettings{}.max_attempts; ++n) {
+    m_provider.fail_at(calls_before + n, {ErrorKind::unavailable, false});
+  }
+  auto report = m_resilient_pool.buy(buy_request, plan, {}, {});
+  EXPECT_EQ(report.uncertain, 1);
+  EXPECT_EQ(report.items[0].error_kind, "uncertain");
+  EXPECT_EQ(m_provider.count("buy"), 1);
+  ASSERT_EQ(rows(NumberStatus::purchasing).size(), 1U);
+  EXPECT_EQ(m_provider.owned().size(), 1U);
 }
 
 } // namespace

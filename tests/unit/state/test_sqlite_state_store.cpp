@@ -24,6 +24,127 @@ using ::testing::HasSubstr;
 
 constexpr int k_vami_application_id = 0x76616D69;
 
+/// The schema of version 1 as vami shipped it, frozen here: databases written by that vami
+/// exist and must keep opening.
+constexpr const char* k_schema_v1 = R"sql(
+CREATE TABLE tenants (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  industry TEXT,
+  contact_name TEXT,
+  contact_email TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE agents (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  provider TEXT NOT NULL DEFAULT 'elevenlabs',
+  provider_agent_id TEXT UNIQUE,
+  voice_id TEXT,
+  language TEXT,
+  personality TEXT CHECK (personality IN ('friendly', 'professional', 'casual')
+                          OR personality IS NULL),
+  first_message TEXT,
+  prompt TEXT,
+  status TEXT NOT NULL DEFAULT 'active'
+    CHECK (status IN ('creating', 'active', 'deleting', 'deleted')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX agents_tenant_id ON agents(tenant_id);
+
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  agent_id INTEGER NOT NULL REFERENCES agents(id),
+  provider_document_id TEXT UNIQUE,
+  name TEXT NOT NULL,
+  source_kind TEXT NOT NULL CHECK (source_kind IN ('file', 'url', 'text')),
+  source TEXT,
+  mime_type TEXT,
+  size_bytes INTEGER CHECK (size_bytes >= 0),
+  sha256 TEXT,
+  created_at TEXT NOT NULL,
+  UNIQUE (agent_id, sha256)
+);
+
+CREATE TABLE operations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('buy', 'release', 'webhook', 'assign', 'unassign',
+                                     'reassign', 'reconcile', 'onboard')),
+  status TEXT NOT NULL
+    CHECK (status IN ('running', 'completed', 'partial', 'failed', 'interrupted')),
+  requested_count INTEGER NOT NULL CHECK (requested_count >= 0),
+  parameters TEXT NOT NULL DEFAULT '{}',
+  actor TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  finished_at TEXT
+);
+
+CREATE TABLE operation_items (
+  id INTEGER PRIMARY KEY,
+  operation_id TEXT NOT NULL REFERENCES operations(id),
+  e164 TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'succeeded', 'failed', 'uncertain')),
+  error_code TEXT,
+  error_message TEXT,
+  updated_at TEXT NOT NULL,
+  UNIQUE (operation_id, e164)
+);
+
+CREATE TABLE numbers (
+  id INTEGER PRIMARY KEY,
+  e164 TEXT NOT NULL UNIQUE,
+  provider TEXT NOT NULL,
+  provider_sid TEXT UNIQUE,
+  country TEXT NOT NULL,
+  number_type TEXT NOT NULL CHECK (number_type IN ('local', 'toll-free', 'mobile')),
+  locality TEXT,
+  region TEXT,
+  status TEXT NOT NULL CHECK (status IN ('purchasing', 'available', 'assigned', 'suspended',
+                                         'releasing', 'released')),
+  tenant_id INTEGER REFERENCES tenants(id),
+  agent_id INTEGER REFERENCES agents(id),
+  routing_mode TEXT CHECK (routing_mode IN ('native', 'webhook') OR routing_mode IS NULL),
+  provider_agent_phone_id TEXT UNIQUE,
+  friendly_name TEXT,
+  voice_url TEXT,
+  voice_method TEXT CHECK (voice_method IN ('GET', 'POST') OR voice_method IS NULL),
+  status_callback TEXT,
+  monthly_price_micros INTEGER
+    CHECK (monthly_price_micros IS NULL OR monthly_price_micros >= 0),
+  currency TEXT CHECK (currency IS NULL OR length(currency) = 3),
+  operation_id TEXT REFERENCES operations(id),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  released_at TEXT,
+  CHECK ((status = 'assigned') = (agent_id IS NOT NULL)),
+  CHECK (monthly_price_micros IS NULL OR currency IS NOT NULL)
+);
+-- Its leading column makes it the index on status too; with e164 second it serves
+-- "status = ? AND e164 in the +1<area> range" and returns rows already ordered by e164.
+CREATE INDEX numbers_status_e164 ON numbers(status, e164);
+CREATE INDEX numbers_agent_id ON numbers(agent_id);
+CREATE INDEX numbers_tenant_id ON numbers(tenant_id);
+CREATE INDEX numbers_region ON numbers(region);
+
+CREATE TABLE audit_entries (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  command TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT
+);
+CREATE INDEX audit_entries_at ON audit_entries(at);
+)sql";
+
 std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::string bytes(static_cast<std::size_t>(fs::file_size(path)), '\0');
@@ -179,6 +300,66 @@ TEST_F(SqliteStateStoreTest, ReopenKeepsData) {
   ASSERT_TRUE(number);
   EXPECT_EQ(number->status, NumberStatus::available);
   EXPECT_EQ(number->provider_sid, "PN01");
+}
+
+TEST_F(SqliteStateStoreTest, SchemaV1DatabaseIsMigratedAndKeepsItsRows) {
+  {
+    SQLite::Database v1(m_path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v1.exec("PRAGMA journal_mode = WAL");
+    v1.exec(k_schema_v1);
+    v1.exec("PRAGMA application_id = " + std::to_string(k_vami_application_id));
+    v1.exec("PRAGMA user_version = 1");
+    v1.exec(R"sql(
+INSERT INTO tenants (id, slug, name, created_at, updated_at)
+  VALUES (1, 'acme', 'Acme Dental', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+INSERT INTO agents (id, tenant_id, slug, name, provider_agent_id, created_at, updated_at)
+  VALUES (1, 1, 'dr-smith', 'Dr Smith', 'agent_01', '2026-01-01T00:00:00Z',
+          '2026-01-01T00:00:00Z');
+INSERT INTO operations (id, kind, status, requested_count, actor, created_at)
+  VALUES ('op-000000000001', 'buy', 'completed', 1, 'alice', '2026-01-01T00:00:00Z');
+INSERT INTO numbers (e164, provider, provider_sid, country, number_type, status, tenant_id,
+                     agent_id, routing_mode, provider_agent_phone_id, operation_id, created_at,
+                     updated_at)
+  VALUES ('+12125550101', 'twilio', 'PN01', 'US', 'local', 'assigned', 1, 1, 'native',
+          'phnum_01', 'op-000000000001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
+  VALUES ('2026-01-01T00:00:00Z', 'alice', 'numbers buy', 'number', '+12125550101');
+)sql");
+  }
+
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(current_schema_version(), 2);
+  auto number = store->find_number("+12125550101");
+  ASSERT_TRUE(number);
+  EXPECT_EQ(number->status, NumberStatus::assigned);
+  EXPECT_EQ(number->tenant_slug, "acme");
+  EXPECT_EQ(number->agent_slug, "dr-smith");
+  EXPECT_EQ(number->routing_mode, RoutingMode::native);
+  EXPECT_EQ(number->agent_phone_number_id, "phnum_01");
+  ASSERT_TRUE(store->find_tenant("acme"));
+  EXPECT_EQ(store->find_agent("agent_01")->slug, "dr-smith");
+
+  auto audit = store->list_audit({});
+  ASSERT_EQ(audit.size(), 1U);
+  EXPECT_EQ(audit[0].actor, "alice");
+  EXPECT_EQ(audit[0].tenant_slug, "");
+  store->append_audit(
+      {"2026-01-02T00:00:00Z", "bob", "numbers assign", "number", "+12125550101", "", "", "acme"});
+  auto about_acme = store->list_audit({.since = "", .tenant_slug = "acme", .limit = 0});
+  ASSERT_EQ(about_acme.size(), 1U);
+  EXPECT_EQ(about_acme[0].actor, "bob");
+
+  auto db = raw();
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                          "tbl_name = 'audit_entries' AND sql LIKE '%tenant_slug%'")
+                .getInt(),
+            1);
+  SQLite::Statement dangling(db, "PRAGMA foreign_key_check");
+  EXPECT_FALSE(dangling.executeStep());
+  store.reset();
+  // Opening again applies nothing twice.
+  EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), 2);
 }
 
 TEST_F(SqliteStateStoreTest, MissingFolderIsInvalidInput) {
@@ -657,6 +838,44 @@ TEST_F(SqliteStateStoreTest, AuditRoundTripsAndFiltersBySince) {
   auto since = store->list_audit({.since = "2026-03-01T12:00:00Z", .tenant_slug = "", .limit = 0});
   ASSERT_EQ(since.size(), 2U);
   EXPECT_EQ(since[0].actor, "bob");
+}
+
+TEST_F(SqliteStateStoreTest, AuditFiltersByTenantAndKeepsTheNewestWithinALimit) {
+  auto store = open_sqlite_state_store(m_path);
+  // Two entries share a time stamp; the one appended later is the newer.
+  store->append_audit({"2026-02-01T12:00:00Z", "alice", "tenants create", "tenant", "acme", "",
+                       R"({"slug":"acme"})", "acme"});
+  store->append_audit(
+      {"2026-02-02T12:00:00Z", "bob", "tenants create", "tenant", "globex", "", "", "globex"});
+  store->append_audit({"2026-02-03T12:00:00Z", "carol", "numbers assign", "number", "+12125550101",
+                       "", "", "acme"});
+  store->append_audit(
+      {"2026-02-03T12:00:00Z", "dave", "numbers assign", "number", "+12125550102", "", "", "acme"});
+  store->append_audit(
+      {"2026-02-04T12:00:00Z", "erin", "numbers buy", "number", "+12125550103", "", "", ""});
+
+  auto actors = [](const std::vector<AuditEntry>& entries) {
+    std::vector<std::string> result;
+    for (const auto& entry : entries) {
+      result.push_back(entry.actor);
+    }
+    return result;
+  };
+  auto acme = store->list_audit({.since = "", .tenant_slug = "acme", .limit = 0});
+  EXPECT_THAT(actors(acme), ElementsAre("alice", "carol", "dave"));
+  EXPECT_EQ(acme[0].tenant_slug, "acme");
+  EXPECT_EQ(acme[0].after_json, R"({"slug":"acme"})");
+
+  EXPECT_THAT(actors(store->list_audit({.since = "", .tenant_slug = "", .limit = 2})),
+              ElementsAre("dave", "erin"));
+  EXPECT_THAT(actors(store->list_audit({.since = "", .tenant_slug = "acme", .limit = 2})),
+              ElementsAre("carol", "dave"));
+  EXPECT_THAT(actors(store->list_audit(
+                  {.since = "2026-02-03T12:00:00Z", .tenant_slug = "acme", .limit = 1})),
+              ElementsAre("dave"));
+  EXPECT_THAT(actors(store->list_audit({.since = "", .tenant_slug = "", .limit = 50})),
+              ElementsAre("alice", "bob", "carol", "dave", "erin"));
+  EXPECT_TRUE(store->list_audit({.since = "", .tenant_slug = "initech", .limit = 0}).empty());
 }
 
 // --- concurrency ---------------------------------------------------------------------------

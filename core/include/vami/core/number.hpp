@@ -120,6 +120,8 @@ struct NumberFilter {
   std::string area_code; ///< Three digits after +1.
   std::string region;
   std::string tenant_slug;
+  std::string agent_slug;
+  std::string locality;          ///< City, compared without regard to case.
   bool include_released = false; ///< Released numbers are listed only when asked for by status.
 };
 

@@ -6,14 +6,12 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/bulk_runner.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 
 namespace vami {
-
-/// Polled between items of a bulk command; true once the user asked to stop (Ctrl-C).
-using StopRequested = std::function<bool()>;
 
 /// The most numbers one `numbers buy` may buy.
 inline constexpr int k_max_purchase_count = 1000;
@@ -25,7 +23,8 @@ struct BuyRequest {
   std::vector<std::string> area_codes; ///< Tried in order; empty means anywhere in the country.
   std::optional<std::int64_t> max_monthly_price_micros; ///< Refuse numbers that cost more.
   std::string pool = "default";                         ///< Pool name, part of the provider tag.
-  std::string journal_parameters = "{}"; ///< The request as JSON text, kept in the journal.
+  std::string journal_parameters = "{}";   ///< The request as JSON text, kept in the journal.
+  int concurrency = k_default_concurrency; ///< Purchases in flight at once, 1..k_max_concurrency.
 };
 
 /// The numbers one search found, and what one costs a month.
@@ -42,6 +41,11 @@ struct PurchasePlan {
   int searches = 0;                     ///< Provider searches it took.
 };
 
+/// How to run a release.
+struct ReleaseOptions {
+  int concurrency = k_default_concurrency; ///< Releases in flight at once, 1..k_max_concurrency.
+};
+
 /// The outcome of one number of a bulk command.
 enum class ItemStatus {
   succeeded, ///< Done.
@@ -52,7 +56,7 @@ enum class ItemStatus {
 /// "succeeded", "failed", "uncertain", "skipped".
 [[nodiscard]] const char* to_string(ItemStatus status) noexcept;
 
-/// One item of a bulk command's report.
+/// One item of a bulk command's report (one attempt at one number).
 struct ItemResult {
   std::string e164;
   ItemStatus status = ItemStatus::succeeded;
@@ -65,6 +69,8 @@ struct ItemResult {
 /// The report of a bulk command.
 struct BulkReport {
   std::string operation_id;
+  /// In input order, whatever order the items settled in; a number replaced by a spare is
+  /// followed by its replacement's item.
   std::vector<ItemResult> items;
   int requested = 0;
   int succeeded = 0;
@@ -73,7 +79,9 @@ struct BulkReport {
   bool interrupted = false;
 };
 
-/// Told about each item as soon as it is settled (for progress and streaming output).
+/// Told about each item as soon as it is settled (for progress and streaming output): one call
+/// at a time, from whichever worker thread settled it; `settled` counts the items succeeded,
+/// failed or uncertain so far.
 using ItemObserver = std::function<void(const ItemResult& item, int settled, int total)>;
 
 /// What releasing some numbers would do, checked before anything changes.
@@ -93,6 +101,9 @@ struct WebhookView {
 /// release, and set voice webhooks. It keeps rule 3 of the design notes: an intent row is
 /// committed before every purchase request, purchases name one exact number and carry a tag,
 /// and an ambiguous failure is resolved by looking the number up before anything else.
+/// Bulk purchases and releases run on `run_bulk` worker threads, so the provider and the store
+/// must be safe to call from several threads at once (as their interfaces require). Retries and
+/// rate limiting belong to the provider given (wrap it in a `ResilientTelephonyProvider`).
 class PoolService {
 public:
   /// `actor` is written into the journal and audit trail (a user name, never a secret).
@@ -107,15 +118,21 @@ public:
   /// Finds `count` numbers for sale (and a few spares) without buying anything, searching area
   /// code by area code and, when one search is not enough, partitioning the inventory by the
   /// last two digits (`Contains` "00$" ... "99$"). Numbers already in the pool are skipped.
-  /// @throws Error(invalid_input) for a count outside 1..k_max_purchase_count or bad search
-  ///         fields; Error(conflict) when fewer than `count` are for sale (naming how many and
-  ///         suggesting other area codes of the same region) or they cost more than the maximum.
+  /// @throws Error(invalid_input) for a count outside 1..k_max_purchase_count, a concurrency
+  ///         outside 1..k_max_concurrency or bad search fields; Error(conflict) when fewer than
+  ///         `count` are for sale (naming how many and suggesting other area codes of the same
+  ///         region) or they cost more than the maximum.
   PurchasePlan plan_purchase(const BuyRequest& request);
 
-  /// Buys the plan's numbers one at a time, journaled as one operation: intent row, purchase,
-  /// result. A number taken meanwhile (Twilio 21422) is replaced by a spare. Carries on past
-  /// failures; stops starting new purchases once `stop_requested` returns true.
-  /// @throws Error(auth) when the provider rejects the credentials (nothing more is tried).
+  /// Buys the plan's numbers, `request.concurrency` at a time, journaled as one operation: for
+  /// each number its intent row is committed, then the purchase is sent, then the result is
+  /// committed. A number taken meanwhile (Twilio 21422) is replaced by a spare (each spare goes
+  /// to one worker only; when they run out, the inventory is searched again). Carries on past
+  /// failures; once `stop_requested` (called one at a time) returns true, starts no purchase,
+  /// replacements included, and lets the ones in flight finish.
+  /// @throws Error(invalid_input) for a concurrency outside 1..k_max_concurrency (before
+  ///         anything is journaled); Error(auth) when the provider rejects the credentials
+  ///         (nothing more is started; the purchases in flight finish and are recorded).
   BulkReport buy(const BuyRequest& request, const PurchasePlan& plan,
                  const StopRequested& stop_requested, const ItemObserver& observer);
 
@@ -123,9 +140,13 @@ public:
   /// @throws Error(invalid_input | not_found | conflict) naming the first number that cannot.
   ReleasePlan plan_release(const std::vector<std::string>& numbers);
 
-  /// Releases the planned numbers at the provider, one at a time, journaled as one operation.
+  /// Releases the planned numbers at the provider, `options.concurrency` at a time, journaled
+  /// as one operation. Carries on past failures; stops starting releases once `stop_requested`
+  /// (called one at a time) returns true.
+  /// @throws Error(invalid_input) for a concurrency outside 1..k_max_concurrency (before
+  ///         anything is journaled); Error(auth) as `buy`.
   BulkReport release(const ReleasePlan& plan, const StopRequested& stop_requested,
-                     const ItemObserver& observer);
+                     const ItemObserver& observer, const ReleaseOptions& options = {});
 
   /// Sets a number's voice webhook at the provider, reads the number back to check that the
   /// provider stored it, and records it.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <vami/core/telephony_provider.hpp>
+#include <vami/core/voice_agent_provider.hpp>
 #include <vami/providers/http_client.hpp>
 
 namespace vami {
@@ -18,6 +19,8 @@ struct ProviderSettings {
   std::string twilio_api_secret;       ///< TWILIO_API_SECRET.
   std::string twilio_base_url;         ///< VAMI_TWILIO_BASE_URL; default https://api.twilio.com.
   std::string twilio_pricing_base_url; ///< VAMI_TWILIO_PRICING_BASE_URL.
+  std::string elevenlabs_api_key;      ///< ELEVENLABS_API_KEY.
+  std::string elevenlabs_base_url;     ///< VAMI_ELEVENLABS_BASE_URL; default api.elevenlabs.io.
   std::filesystem::path sandbox_state_path; ///< Used when no Twilio credentials are set.
   http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
 };
@@ -27,16 +30,21 @@ class Providers {
 public:
   virtual ~Providers() = default;
   /// The telephony provider (Twilio, live or sandbox).
+  /// @throws Error(auth) when live credentials are in use but none are set for Twilio.
   virtual TelephonyProvider& telephony() = 0;
+  /// The voice-agent provider (ElevenLabs, live or sandbox).
+  /// @throws Error(auth) when live credentials are in use but ELEVENLABS_API_KEY is not set.
+  virtual VoiceAgentProvider& agents() = 0;
   /// True when the built-in sandbox answers instead of a live account.
   [[nodiscard]] virtual bool is_sandbox() const = 0;
   /// Where the sandbox keeps its state, when `is_sandbox()`.
   [[nodiscard]] virtual std::filesystem::path sandbox_state_path() const = 0;
 };
 
-/// Connects the providers: Twilio over libcurl when a Twilio Account SID is set, otherwise the
-/// built-in sandbox in-process (same Twilio code, no socket). The sandbox is never used when any
-/// Twilio credential is set.
+/// Connects the providers: Twilio and ElevenLabs over libcurl when any credential of either is
+/// set, otherwise the built-in sandbox in-process for both (same provider code, no socket). The
+/// sandbox is never used when any credential is set: a provider whose credentials are missing
+/// then fails when first used.
 /// @throws Error(auth) when the credentials are incomplete (a SID without a token, a key without
 ///         its secret, or neither SID); Error(invalid_input) for a malformed SID or base URL or
 ///         an unusable sandbox state file.

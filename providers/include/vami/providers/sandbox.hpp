@@ -1,9 +1,13 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <vami/providers/http_client.hpp>
 
@@ -45,18 +49,77 @@ public:
 [[nodiscard]] std::unique_ptr<SandboxEmulator>
 open_sandbox(const std::filesystem::path& state_path);
 
-/// Options of `vami sandbox serve`.
+/// What a `--fail-nth` fault does to the request it hits.
+enum class InjectedFault {
+  server_error,        ///< HTTP 500 with the provider's error body, without acting.
+  service_unavailable, ///< HTTP 503 with the provider's error body, without acting.
+  rate_limited, ///< HTTP 429 with the provider's error body and `Retry-After`, without acting.
+  drop,         ///< Acts, then closes the connection without sending a response.
+  timeout, ///< Acts, then holds the connection without answering for `ServeOptions::timeout_ms`,
+           ///< then closes it.
+  refuse,  ///< Closes the connection without acting or answering.
+};
+
+/// One `--fail-nth N[:KIND]`: the `request`-th request the server receives (1-based, counting
+/// every request except those to the stats endpoint) fails with `fault`.
+struct NthFault {
+  std::uint64_t request = 1;
+  InjectedFault fault = InjectedFault::server_error;
+};
+
+/// Options of `vami sandbox serve`: where to listen and which faults to inject. Every random
+/// choice (jitter, fail and drop draws) of request N depends only on `seed` and N.
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 0;       ///< 0 picks a free port.
-  int latency_ms = 0; ///< Added before each response.
+  int latency_ms = 0; ///< Added before each response, in milliseconds.
+  /// Each response's delay is uniform in [latency_ms - jitter_ms, latency_ms + jitter_ms],
+  /// clipped at 0; in milliseconds.
+  int jitter_ms = 0;
+  /// Requests per second admitted by a token bucket (burst: max(1, rate)); more get 429. 0: none.
+  double rate_limit_rps = 0;
+  /// Requests handled at once; more get 429 (as both providers do). 0: no limit.
+  int max_concurrent = 0;
+  double fail_rate = 0; ///< Probability (0..1) of a 500 or 503 answered before acting.
+  /// Probability (0..1) that the emulator acts and the connection is then cut with no response.
+  double drop_rate = 0;
+  std::vector<NthFault> fail_nth;    ///< Faults for given request numbers; they skip the limits.
+  std::optional<std::uint64_t> seed; ///< Seed of every random choice; unset: a random one.
+  int timeout_ms = 90'000; ///< How long an `InjectedFault::timeout` holds its connection, in ms.
 };
 
+/// What a server counted: every request (except those to the stats endpoint), the status codes
+/// it answered, the faults it injected (each counted once, under `nth` when `--fail-nth` chose
+/// it), and the concurrency of requests the limits admitted.
+struct ServeStats {
+  std::uint64_t requests = 0;
+  std::map<int, std::uint64_t> by_status; ///< Responses sent, by HTTP status.
+  std::uint64_t rate_limited = 0;         ///< 429s from the rate or concurrency limit.
+  std::uint64_t failed = 0;               ///< 5xx from `fail_rate`.
+  std::uint64_t dropped = 0;              ///< Connections cut by `drop_rate`.
+  std::uint64_t nth = 0;                  ///< Faults from `fail_nth`.
+  std::uint64_t peak_concurrency = 0;     ///< Most admitted requests in flight at once.
+  std::uint64_t in_flight = 0;            ///< Admitted requests in flight now.
+  std::uint64_t seed = 0;                 ///< The seed in use (given or drawn).
+};
+
+/// The stats as one line of JSON: `{"requests", "by_status": {"200": n, ...}, "injected":
+/// {"rate_limited", "failed", "dropped", "nth"}, "peak_concurrency", "in_flight", "seed"}` (what
+/// `GET /__sandbox/stats` answers).
+[[nodiscard]] std::string stats_json(const ServeStats& stats);
+
 /// Serves `emulator` over HTTP on loopback (cpp-httplib) until `stop_requested` returns true
-/// (polled every 100 ms). `on_listening` is called once with the bound port.
-/// @throws vami::Error(unavailable) when the port cannot be bound.
-void serve(SandboxEmulator& emulator, const ServeOptions& options,
-           const std::function<void(int port)>& on_listening,
-           const std::function<bool()>& stop_requested);
+/// (polled every 100 ms), injecting the faults of `options`. `on_listening` is called once with
+/// the bound port. `GET /__sandbox/stats` answers `stats_json` to loopback clients (no
+/// credentials; never counted, never faulted). Injected errors on ElevenLabs paths
+/// (`/v1/convai/...`, `/v1/voices...`, `/v2/voices...`) have ElevenLabs' body `{detail: {status,
+/// message}}`, others Twilio's `{code, message, more_info, status}` (20429, 20500, 20503).
+/// @returns what the server counted, once it has stopped.
+/// @throws vami::Error(invalid_input) for options out of range (a rate outside 0..1, a
+///         negative latency, a fail-nth request of 0, ...); Error(unavailable) when the port
+///         cannot be bound.
+ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
+                 const std::function<void(int port)>& on_listening,
+                 const std::function<bool()>& stop_requested);
 
 } // namespace vami::sandbox

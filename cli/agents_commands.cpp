@@ -1,0 +1,234 @@
+// `vami agents` and `vami voices`: each tenant's voice agents at the voice-agent provider.
+#include <iostream>
+
+#include "app.hpp"
+
+namespace vami::cli {
+
+namespace {
+
+// Flags shared by create and update; unset optionals change nothing.
+struct AgentFlags {
+  std::optional<std::string> name;
+  std::optional<std::string> prompt;
+  std::optional<std::string> prompt_file;
+  std::optional<std::string> first_message;
+  std::optional<std::string> voice;
+  std::optional<std::string> language;
+  std::optional<std::string> personality;
+};
+
+struct CreateOptions {
+  std::string tenant;
+  std::string slug;
+  AgentFlags flags;
+};
+
+struct UpdateOptions {
+  std::string agent;
+  AgentFlags flags;
+};
+
+struct ConversationsOptions {
+  std::string agent;
+  int limit = 30;
+};
+
+const std::vector<Column>& agent_columns() {
+  static const std::vector<Column> columns = {field("SLUG", "slug"),
+                                              field("TENANT", "tenant"),
+                                              field("NAME", "name"),
+                                              field("STATUS", "status"),
+                                              field("VOICE", "voice_id"),
+                                              field("LANGUAGE", "language"),
+                                              field("AGENT ID", "provider_agent_id")};
+  return columns;
+}
+
+void add_agent_flags(CLI::App* command, AgentFlags& flags, bool name_required) {
+  auto* name = command->add_option("--name", flags.name, "Display name (also at the provider)");
+  if (name_required) {
+    name->required();
+  }
+  auto* prompt = command->add_option("--prompt", flags.prompt, "System prompt: the instructions");
+  auto* prompt_file = command
+                          ->add_option("--prompt-file", flags.prompt_file,
+                                       "Read the system prompt from a UTF-8 file")
+                          ->type_name("PATH");
+  prompt->excludes(prompt_file);
+  command->add_option("--first-message", flags.first_message, "Greeting the agent speaks first");
+  command->add_option("--voice", flags.voice, "Voice name or id (see 'vami voices list')");
+  command->add_option("--language", flags.language, "Conversation language, ISO 639-1 (\"en\")");
+  command->add_option("--personality", flags.personality, "How the agent speaks")
+      ->check(CLI::IsMember({"friendly", "professional", "casual"}));
+}
+
+std::optional<std::string> read_prompt(const AgentFlags& flags) {
+  if (flags.prompt) {
+    return flags.prompt;
+  }
+  if (!flags.prompt_file) {
+    return std::nullopt;
+  }
+  return read_prompt_file(*flags.prompt_file);
+}
+
+std::optional<Personality> personality(const AgentFlags& flags) {
+  return flags.personality ? parse_personality(*flags.personality) : std::nullopt;
+}
+
+nlohmann::ordered_json details_json(const AgentDetails& details) {
+  nlohmann::ordered_json json = to_json(details.agent, /*with_prompt=*/true);
+  json["numbers"] = nlohmann::ordered_json::array();
+  for (const PoolNumber& number : details.numbers) {
+    json["numbers"].push_back(to_json(number));
+  }
+  json["documents"] = nlohmann::ordered_json::array();
+  for (const Document& document : details.documents) {
+    json["documents"].push_back(to_json(document));
+  }
+  return json;
+}
+
+nlohmann::ordered_json to_json(const Voice& voice) {
+  return {{"voice_id", voice.voice_id},
+          {"name", voice.name},
+          {"category", text_or_null(voice.category)},
+          {"gender", text_or_null(voice.gender)},
+          {"accent", text_or_null(voice.accent)},
+          {"description", text_or_null(voice.description)}};
+}
+
+nlohmann::ordered_json to_json(const Conversation& conversation) {
+  return {{"conversation_id", conversation.conversation_id},
+          {"agent_id", conversation.agent_id},
+          {"status", conversation.status},
+          {"start_time_unix", conversation.start_time_unix},
+          {"duration_seconds", conversation.duration_seconds},
+          {"message_count", conversation.message_count},
+          {"call_successful", text_or_null(conversation.call_successful)}};
+}
+
+} // namespace
+
+void register_agents_commands(CLI::App& app, AppContext& context) {
+  auto* agents = app.add_subcommand("agents", "Voice agents: one or more per tenant");
+  agents->require_subcommand(1);
+
+  auto create = std::make_shared<CreateOptions>();
+  auto* create_command = agents->add_subcommand("create", "Create a tenant's voice agent");
+  create_command->add_option("--tenant", create->tenant, "Tenant slug")->required();
+  create_command->add_option("--slug", create->slug, "Agent slug (default: from the name)");
+  add_agent_flags(create_command, create->flags, /*name_required=*/true);
+  create_command->callback([&context, create] {
+    AgentRequest request;
+    request.tenant_slug = create->tenant;
+    request.slug = create->slug;
+    request.name = create->flags.name.value_or("");
+    request.prompt = read_prompt(create->flags);
+    request.first_message = create->flags.first_message.value_or("");
+    request.voice = create->flags.voice.value_or("");
+    request.language = create->flags.language.value_or("");
+    request.personality = personality(create->flags);
+    if (create->flags.first_message && create->flags.first_message->empty()) {
+      throw Error(ErrorKind::invalid_input, "--first-message is empty",
+                  "leave it out for the default greeting");
+    }
+    Agent agent = context.agents().create(request);
+    write_object(std::cout, context.output_format(), to_json(agent));
+    context.note("agent " + agent.slug + " created at " + agent.provider + " as " +
+                 agent.provider_agent_id +
+                 "; give it a number with 'vami numbers assign "
+                 "--pick --agent " +
+                 agent.slug + "'");
+  });
+
+  auto list_tenant = std::make_shared<std::string>();
+  auto* list_command = agents->add_subcommand("list", "List agents");
+  list_command->add_option("--tenant", *list_tenant, "Only this tenant's agents")
+      ->type_name("SLUG");
+  list_command->callback([&context, list_tenant] {
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    for (const Agent& agent : context.agents().list(*list_tenant)) {
+      records.push_back(to_json(agent));
+    }
+    write_records(std::cout, context.output_format(), records, agent_columns());
+  });
+
+  auto show_agent = std::make_shared<std::string>();
+  auto* show_command =
+      agents->add_subcommand("show", "Show an agent with its prompt, numbers and documents");
+  show_command->add_option("agent", *show_agent, "Agent slug or provider id")->required();
+  show_command->callback([&context, show_agent] {
+    write_object(std::cout, context.output_format(),
+                 details_json(context.agents().show(*show_agent)));
+  });
+
+  auto update = std::make_shared<UpdateOptions>();
+  auto* update_command =
+      agents->add_subcommand("update", "Change an agent's prompt, greeting, voice, language...");
+  update_command->add_option("agent", update->agent, "Agent slug or provider id")->required();
+  add_agent_flags(update_command, update->flags, /*name_required=*/false);
+  update_command->callback([&context, update] {
+    AgentUpdate change;
+    change.name = update->flags.name;
+    change.prompt = read_prompt(update->flags);
+    change.first_message = update->flags.first_message;
+    change.voice = update->flags.voice;
+    change.language = update->flags.language;
+    change.personality = personality(update->flags);
+    Agent agent = context.agents().update(update->agent, change);
+    write_object(std::cout, context.output_format(), to_json(agent));
+  });
+
+  auto remove_agent = std::make_shared<std::string>();
+  auto* delete_command = agents->add_subcommand(
+      "delete", "Delete an agent and its documents at the provider (its numbers must be "
+                "unassigned first)");
+  delete_command->add_option("agent", *remove_agent, "Agent slug or provider id")->required();
+  delete_command->callback([&context, remove_agent] {
+    Agent agent = context.agents().find(*remove_agent);
+    if (!context.confirm("delete agent " + agent.slug + " (tenant " + agent.tenant_slug +
+                             ") and its documents?",
+                         "delete agent " + agent.slug)) {
+      throw Error(ErrorKind::invalid_input, "not confirmed; nothing was deleted");
+    }
+    context.agents().remove(agent.slug);
+    write_object(std::cout, context.output_format(), to_json(agent));
+    context.note("deleted agent " + agent.slug);
+  });
+
+  auto conversations = std::make_shared<ConversationsOptions>();
+  auto* conversations_command =
+      agents->add_subcommand("conversations", "List an agent's newest conversations (calls)");
+  conversations_command->add_option("agent", conversations->agent, "Agent slug or provider id")
+      ->required();
+  conversations_command->add_option("--limit", conversations->limit, "At most this many (1-100)")
+      ->capture_default_str();
+  conversations_command->callback([&context, conversations] {
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    for (const Conversation& conversation :
+         context.agents().conversations(conversations->agent, conversations->limit)) {
+      records.push_back(to_json(conversation));
+    }
+    write_records(std::cout, context.output_format(), records,
+                  {field("CONVERSATION", "conversation_id"), field("STATUS", "status"),
+                   field("START (UNIX)", "start_time_unix"), field("SECONDS", "duration_seconds"),
+                   field("RESULT", "call_successful")});
+  });
+
+  auto* voices = app.add_subcommand("voices", "Voices the agents can speak with");
+  voices->require_subcommand(1);
+  auto* voices_list = voices->add_subcommand("list", "List the provider's voices");
+  voices_list->callback([&context] {
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    for (const Voice& voice : context.agents().voices()) {
+      records.push_back(to_json(voice));
+    }
+    write_records(std::cout, context.output_format(), records,
+                  {field("NAME", "name"), field("VOICE ID", "voice_id"), field("GENDER", "gender"),
+                   field("ACCENT", "accent"), field("CATEGORY", "category")});
+  });
+}
+
+} // namespace vami::cli

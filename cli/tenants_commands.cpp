@@ -1,0 +1,192 @@
+// `vami tenants`: the platform's customers.
+#include <iostream>
+
+#include "app.hpp"
+
+namespace vami::cli {
+
+namespace {
+
+struct UpdateOptions {
+  std::string slug;
+  std::optional<std::string> name;
+  std::optional<std::string> industry;
+  std::optional<std::string> contact_name;
+  std::optional<std::string> contact_email;
+};
+
+struct DeleteOptions {
+  std::string slug;
+  bool release_numbers = false;
+  bool dry_run = false;
+};
+
+const std::vector<Column>& tenant_columns() {
+  static const std::vector<Column> columns = {
+      field("SLUG", "slug"), field("NAME", "name"), field("INDUSTRY", "industry"),
+      field("CONTACT", "contact_email"), field("CREATED", "created_at")};
+  return columns;
+}
+
+std::string format_cost(const std::vector<Money>& cost) {
+  if (cost.empty()) {
+    return "0";
+  }
+  std::string text;
+  for (const Money& money : cost) {
+    text += (text.empty() ? "" : " + ") + format_money(money);
+  }
+  return text;
+}
+
+nlohmann::ordered_json details_json(const TenantDetails& details) {
+  nlohmann::ordered_json json = to_json(details.tenant);
+  json["agents"] = nlohmann::ordered_json::array();
+  for (const Agent& agent : details.agents) {
+    json["agents"].push_back(to_json(agent));
+  }
+  json["numbers"] = nlohmann::ordered_json::array();
+  for (const PoolNumber& number : details.numbers) {
+    json["numbers"].push_back(to_json(number));
+  }
+  json["monthly_cost"] = nlohmann::ordered_json::array();
+  for (const Money& money : details.monthly_cost) {
+    json["monthly_cost"].push_back({{"micros", money.micros}, {"currency", money.currency}});
+  }
+  return json;
+}
+
+void print_details(AppContext& context, const TenantDetails& details) {
+  OutputFormat format = context.output_format();
+  if (format != OutputFormat::table) {
+    write_object(std::cout, format, details_json(details));
+    return;
+  }
+  write_object(std::cout, format, to_json(details.tenant));
+  std::cout << "\nAgents (" << details.agents.size() << ")\n";
+  for (const Agent& agent : details.agents) {
+    std::cout << "  " << agent.slug << "  " << agent.name << "  " << to_string(agent.status) << "  "
+              << (agent.provider_agent_id.empty() ? "-" : agent.provider_agent_id) << '\n';
+  }
+  std::cout << "\nNumbers (" << details.numbers.size() << ")\n";
+  for (const PoolNumber& number : details.numbers) {
+    std::cout << "  " << number.e164 << "  " << number.agent_slug << "  "
+              << (number.routing_mode ? to_string(*number.routing_mode) : "-") << "  "
+              << format_money(number.monthly_price) << '\n';
+  }
+  std::cout << "\nMonthly cost: " << format_cost(details.monthly_cost) << '\n';
+}
+
+void add_tenant_fields(CLI::App* command, std::optional<std::string>& industry,
+                       std::optional<std::string>& contact_name,
+                       std::optional<std::string>& contact_email) {
+  command->add_option("--industry", industry, "Industry (\"dental\", \"legal\", ...)");
+  command->add_option("--contact-name", contact_name, "Contact person");
+  command->add_option("--contact-email", contact_email, "Contact e-mail")->type_name("EMAIL");
+}
+
+} // namespace
+
+void register_tenants_commands(CLI::App& app, AppContext& context) {
+  auto* tenants = app.add_subcommand("tenants", "Tenants: the platform's customer businesses");
+  tenants->require_subcommand(1);
+
+  auto create = std::make_shared<UpdateOptions>();
+  auto* create_command = tenants->add_subcommand("create", "Record a new tenant");
+  create_command->add_option("slug", create->slug, "Tenant slug: lower-case letters, digits, '-'")
+      ->required();
+  create_command->add_option("--name", create->name, "Display name")->required();
+  add_tenant_fields(create_command, create->industry, create->contact_name, create->contact_email);
+  create_command->callback([&context, create] {
+    Tenant tenant;
+    tenant.slug = create->slug;
+    tenant.name = create->name.value_or("");
+    tenant.industry = create->industry.value_or("");
+    tenant.contact_name = create->contact_name.value_or("");
+    tenant.contact_email = create->contact_email.value_or("");
+    Tenant created = context.tenants().create(tenant);
+    write_object(std::cout, context.output_format(), to_json(created));
+    context.note("tenant " + created.slug +
+                 " created; give it an agent with 'vami agents "
+                 "create --tenant " +
+                 created.slug + " --name NAME'");
+  });
+
+  auto* list_command = tenants->add_subcommand("list", "List tenants");
+  list_command->callback([&context] {
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    for (const Tenant& tenant : context.tenants().list()) {
+      records.push_back(to_json(tenant));
+    }
+    write_records(std::cout, context.output_format(), records, tenant_columns());
+  });
+
+  auto show_slug = std::make_shared<std::string>();
+  auto* show_command =
+      tenants->add_subcommand("show", "Show a tenant with its agents, numbers and monthly cost");
+  show_command->add_option("slug", *show_slug, "Tenant slug")->required();
+  show_command->callback(
+      [&context, show_slug] { print_details(context, context.tenants().show(*show_slug)); });
+
+  auto update = std::make_shared<UpdateOptions>();
+  auto* update_command = tenants->add_subcommand("update", "Change a tenant's details");
+  update_command->add_option("slug", update->slug, "Tenant slug")->required();
+  update_command->add_option("--name", update->name, "Display name");
+  add_tenant_fields(update_command, update->industry, update->contact_name, update->contact_email);
+  update_command->callback([&context, update] {
+    TenantChange change{update->name, update->industry, update->contact_name,
+                        update->contact_email};
+    write_object(std::cout, context.output_format(),
+                 to_json(context.tenants().update(update->slug, change)));
+  });
+
+  auto remove = std::make_shared<DeleteOptions>();
+  auto* delete_command = tenants->add_subcommand(
+      "delete", "Delete a tenant: its agents and documents at the provider, its numbers back to "
+                "the pool (or released)");
+  delete_command->add_option("slug", remove->slug, "Tenant slug")->required();
+  delete_command->add_flag("--release-numbers", remove->release_numbers,
+                           "Release its numbers to the provider instead of keeping them");
+  delete_command->add_flag("--dry-run", remove->dry_run, "Show what would be deleted");
+  delete_command->callback([&context, remove] {
+    TenantDetails details = context.tenants().show(remove->slug);
+    std::string numbers_fate = remove->release_numbers ? "released" : "returned to the pool";
+    std::string summary = "tenant " + details.tenant.slug + ": " +
+                          std::to_string(details.agents.size()) + " agent(s) deleted, " +
+                          std::to_string(details.numbers.size()) + " number(s) " + numbers_fate;
+    if (remove->dry_run) {
+      print_details(context, details);
+      context.note("dry run: " + summary);
+      return;
+    }
+    if (!context.confirm("delete " + summary + "?", "delete tenant " + details.tenant.slug)) {
+      throw Error(ErrorKind::invalid_input, "not confirmed; nothing was deleted");
+    }
+    TenantRemoval removal = context.tenants().remove(
+        remove->slug,
+        remove->release_numbers ? NumberDisposition::release : NumberDisposition::return_to_pool);
+    nlohmann::ordered_json json;
+    json["slug"] = remove->slug;
+    json["agents_deleted"] = removal.agents_deleted;
+    json["numbers_returned"] = removal.numbers_returned;
+    json["numbers_released"] = removal.numbers_released;
+    if (context.output_format() == OutputFormat::table) {
+      auto joined = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (const std::string& item : items) {
+          text += (text.empty() ? "" : " ") + item;
+        }
+        return text.empty() ? std::string("-") : text;
+      };
+      std::cout << "tenant            " << remove->slug << " (deleted)\n"
+                << "agents deleted    " << joined(removal.agents_deleted) << '\n'
+                << "numbers returned  " << joined(removal.numbers_returned) << '\n'
+                << "numbers released  " << joined(removal.numbers_released) << '\n';
+    } else {
+      write_object(std::cout, context.output_format(), json);
+    }
+    context.note("deleted tenant " + remove->slug);
+  });
+}
+
+} // namespace vami::cli

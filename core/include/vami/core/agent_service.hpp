@@ -1,0 +1,101 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <vami/core/number.hpp>
+#include <vami/core/state_store.hpp>
+#include <vami/core/tenant.hpp>
+#include <vami/core/voice_agent_provider.hpp>
+
+namespace vami {
+
+/// What `vami agents create` asks for.
+struct AgentRequest {
+  std::string tenant_slug;
+  std::string slug; ///< Empty: made from the name.
+  std::string name;
+  std::optional<std::string> prompt; ///< Empty optional: a default prompt naming the tenant.
+  std::string first_message;         ///< Empty: the tenant's default greeting.
+  std::string voice;                 ///< A voice name or id; empty for the provider's default.
+  std::string language;              ///< ISO 639-1; empty for "en".
+  std::optional<Personality> personality;
+};
+
+/// What `vami agents update` changes: only the fields that are set.
+struct AgentUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> prompt;
+  std::optional<std::string> first_message;
+  std::optional<std::string> voice;
+  std::optional<std::string> language;
+  std::optional<Personality> personality;
+};
+
+/// An agent with what hangs off it.
+struct AgentDetails {
+  Agent agent;
+  std::vector<PoolNumber> numbers;
+  std::vector<Document> documents;
+};
+
+/// The system prompt sent to the provider: a line describing the personality, a blank line, and
+/// the user's prompt (the prompt alone without a personality).
+[[nodiscard]] std::string compose_prompt(const std::optional<Personality>& personality,
+                                         const std::string& prompt);
+
+/// The use cases of agents: create, configure, list, show and delete a tenant's voice agents at
+/// the voice-agent provider, keeping the state database in step and the audit trail written.
+/// Errors: `Error(invalid_input)` for bad fields, `Error(not_found)` for an unknown tenant, agent
+/// or voice, `Error(conflict)` for a duplicate slug or an agent that still has numbers, provider
+/// errors as `VoiceAgentProvider` documents, `Error(uncertain)` when the provider may have created
+/// an agent that vami could not confirm.
+class AgentService {
+public:
+  /// `actor` is written into the audit trail (a user name, never a secret).
+  AgentService(VoiceAgentProvider& provider, StateStore& store, std::string actor);
+
+  /// Checks a request for `tenant` and fills its defaults: the slug from the name, a prompt and
+  /// greeting naming the tenant, language "en", and the voice resolved to its id. Reads the
+  /// provider's voices when a voice is named; creates nothing.
+  /// @throws Error(invalid_input) for a bad field; Error(not_found) for an unknown voice.
+  AgentRequest prepare(const AgentRequest& request, const Tenant& tenant);
+  /// Creates an agent: checks every field, resolves the voice, records a `creating` row, creates
+  /// the agent at the provider tagged `vami-agent:<slug>`, then marks the row active. If the
+  /// provider's answer is lost, vami looks for the tag before giving up.
+  Agent create(const AgentRequest& request);
+  /// Changes an agent's set fields at the provider, then in the database.
+  Agent update(const std::string& agent, const AgentUpdate& update);
+  /// Deletes an agent and its documents at the provider and in the database.
+  /// @throws Error(conflict) while numbers are assigned to it.
+  void remove(const std::string& agent);
+  /// Agents of a tenant (all when empty), from the database.
+  /// @throws Error(not_found) for an unknown tenant.
+  std::vector<Agent> list(const std::string& tenant_slug);
+  /// An agent (by slug or provider id) with its numbers and documents, from the database.
+  AgentDetails show(const std::string& agent);
+  /// The agent named by slug or provider id. @throws Error(not_found).
+  Agent find(const std::string& agent);
+  /// The provider's voices, ordered by name.
+  std::vector<Voice> voices();
+  /// The voice named by id or by name (case-insensitive).
+  /// @throws Error(not_found) listing up to five close matches.
+  Voice resolve_voice(const std::string& name_or_id);
+  /// The newest conversations of an agent at the provider, at most `limit` (1..100).
+  std::vector<Conversation> conversations(const std::string& agent, int limit);
+
+private:
+  std::optional<std::string> find_by_tag(const std::string& tag, const std::string& name);
+  void audit(const std::string& command, const std::string& entity_id, const std::string& before,
+             const std::string& after, const std::string& tenant_slug);
+
+  VoiceAgentProvider& m_provider;
+  StateStore& m_store;
+  std::string m_actor;
+};
+
+/// The provider tag that marks an agent vami created for `agent_slug`.
+[[nodiscard]] std::string agent_tag(const std::string& agent_slug);
+
+} // namespace vami

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <vami/core/state_store.hpp>
+#include <vami/core/tenant.hpp>
+#include <vami/core/voice_agent_provider.hpp>
+
+namespace vami {
+
+/// What adding one document came to.
+struct DocumentOutcome {
+  Document document;
+  /// False when the agent already had a document with the same content (same SHA-256): nothing
+  /// was uploaded and `document` is the existing one.
+  bool created = true;
+};
+
+/// The use cases of an agent's knowledge base: add files, URLs and texts, list and remove
+/// documents. Each document is uploaded, recorded, then attached to the agent
+/// (`conversation_config.agent.prompt.knowledge_base`); if attaching fails the upload is deleted
+/// again, so no document is left untracked.
+class KnowledgeBaseService {
+public:
+  /// `actor` is written into the audit trail.
+  KnowledgeBaseService(VoiceAgentProvider& provider, StateStore& store, std::string actor);
+
+  /// Checks every file first (exists, type by content, size; see `read_document_file`) and
+  /// uploads nothing if one is bad; then adds them one by one. `name` names a single file
+  /// (empty: the file name). @throws Error(invalid_input) for a bad file or a name given with
+  /// several files; Error(not_found) for an unknown agent.
+  std::vector<DocumentOutcome> add_files(const std::string& agent,
+                                         const std::vector<std::filesystem::path>& files,
+                                         const std::string& name);
+  /// Adds a web page. @throws Error(invalid_input) for a URL that is not http(s).
+  DocumentOutcome add_url(const std::string& agent, const std::string& url,
+                          const std::string& name);
+  /// Adds a text (an FAQ, opening hours). @throws Error(invalid_input) for an empty text.
+  DocumentOutcome add_text(const std::string& agent, const std::string& text,
+                           const std::string& name);
+  /// The agent's documents, from the database.
+  std::vector<Document> list(const std::string& agent);
+  /// Detaches a document (by provider id or name) from the agent and deletes it at the provider.
+  /// @throws Error(not_found) for an unknown agent or document; Error(conflict) when a name
+  ///         matches several documents.
+  Document remove(const std::string& agent, const std::string& document);
+
+private:
+  DocumentOutcome add(const Agent& agent, Document document,
+                      const std::function<ProviderDocument()>& upload);
+  void attach(const Agent& agent, const std::vector<Document>& documents);
+
+  VoiceAgentProvider& m_provider;
+  StateStore& m_store;
+  std::string m_actor;
+};
+
+} // namespace vami

@@ -1,0 +1,253 @@
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "audit_json.hpp"
+#include "lookups.hpp"
+
+#include <vami/core/document_file.hpp>
+#include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
+#include <vami/core/knowledge_base_service.hpp>
+
+namespace vami {
+
+namespace {
+
+constexpr std::size_t k_max_text_name = 60;
+
+std::string in_quotes(const std::string& text) {
+  return "\"" + text + "\"";
+}
+
+// A text document's default name: its first line, shortened.
+std::string name_from_text(const std::string& text) {
+  std::size_t start = text.find_first_not_of(" \t\r\n");
+  std::string line = text.substr(start, text.find_first_of("\r\n", start) - start);
+  if (line.size() > k_max_text_name) {
+    line.resize(k_max_text_name);
+    // Do not cut a UTF-8 sequence in half.
+    while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0U) == 0x80U) {
+      line.pop_back();
+    }
+    if (!line.empty() && (static_cast<unsigned char>(line.back()) & 0x80U) != 0) {
+      line.pop_back();
+    }
+    line += "...";
+  }
+  return line;
+}
+
+std::vector<KnowledgeBaseRef> references(const std::vector<Document>& documents) {
+  std::vector<KnowledgeBaseRef> refs;
+  refs.reserve(documents.size());
+  for (const Document& document : documents) {
+    refs.push_back({document.provider_document_id, document.name, document.source_kind});
+  }
+  return refs;
+}
+
+} // namespace
+
+KnowledgeBaseService::KnowledgeBaseService(VoiceAgentProvider& provider, StateStore& store,
+                                           std::string actor)
+    : m_provider(provider), m_store(store), m_actor(std::move(actor)) {}
+
+std::vector<DocumentOutcome>
+KnowledgeBaseService::add_files(const std::string& agent_name,
+                                const std::vector<std::filesystem::path>& files,
+                                const std::string& name) {
+  if (files.empty()) {
+    throw Error(ErrorKind::invalid_input, "no knowledge file given",
+                "name one or more files, or use --url or --text");
+  }
+  if (!name.empty() && files.size() > 1) {
+    throw Error(ErrorKind::invalid_input,
+                "--name names one document, but " + std::to_string(files.size()) +
+                    " files were given",
+                "add the files one at a time to name each");
+  }
+  if (!name.empty()) {
+    validate_display_name(name, "document name");
+  }
+  Agent agent = detail::require_active_agent(m_store, agent_name);
+  // Every file is checked before the first upload, so one bad file changes nothing.
+  std::vector<DocumentFile> checked;
+  checked.reserve(files.size());
+  for (const auto& path : files) {
+    checked.push_back(read_document_file(path));
+  }
+  std::vector<DocumentOutcome> outcomes;
+  for (DocumentFile& file : checked) {
+    if (auto existing = m_store.find_document_by_sha256(agent.slug, file.sha256)) {
+      outcomes.push_back({*existing, false});
+      continue;
+    }
+    Document document;
+    document.agent_slug = agent.slug;
+    document.name = name.empty() ? file.file_name : name;
+    document.source_kind = DocumentSourceKind::file;
+    document.source = file.file_name;
+    document.mime_type = file.mime_type;
+    document.size_bytes = file.size_bytes;
+    document.sha256 = file.sha256;
+    DocumentUpload upload{document.name, file.file_name, file.mime_type, std::move(file.content)};
+    outcomes.push_back(add(agent, document, [&] { return m_provider.add_document_file(upload); }));
+  }
+  return outcomes;
+}
+
+DocumentOutcome KnowledgeBaseService::add_url(const std::string& agent_name, const std::string& url,
+                                              const std::string& name) {
+  validate_document_url(url);
+  if (!name.empty()) {
+    validate_display_name(name, "document name");
+  }
+  Agent agent = detail::require_active_agent(m_store, agent_name);
+  for (const Document& existing : m_store.list_documents(agent.slug)) {
+    if (existing.source_kind == DocumentSourceKind::url && existing.source == url) {
+      return {existing, false};
+    }
+  }
+  Document document;
+  document.agent_slug = agent.slug;
+  document.name = name;
+  document.source_kind = DocumentSourceKind::url;
+  document.source = url;
+  return add(agent, document, [&] { return m_provider.add_document_url(url, name); });
+}
+
+DocumentOutcome KnowledgeBaseService::add_text(const std::string& agent_name,
+                                               const std::string& text, const std::string& name) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw Error(ErrorKind::invalid_input, "the knowledge text is empty",
+                "give the text itself, e.g. --text 'Opening hours: 9-17'");
+  }
+  if (static_cast<std::int64_t>(text.size()) > k_max_document_bytes || !is_valid_utf8(text)) {
+    throw Error(ErrorKind::invalid_input,
+                "the knowledge text is larger than 20 MiB or not valid UTF-8",
+                "put long texts in a file and add it with 'vami kb add AGENT FILE'");
+  }
+  if (!name.empty()) {
+    validate_display_name(name, "document name");
+  }
+  Agent agent = detail::require_active_agent(m_store, agent_name);
+  std::string sha256 = sha256_hex(text);
+  if (auto existing = m_store.find_document_by_sha256(agent.slug, sha256)) {
+    return {*existing, false};
+  }
+  Document document;
+  document.agent_slug = agent.slug;
+  document.name = name.empty() ? name_from_text(text) : name;
+  document.source_kind = DocumentSourceKind::text;
+  document.mime_type = "text/plain";
+  document.size_bytes = static_cast<std::int64_t>(text.size());
+  document.sha256 = sha256;
+  return add(agent, document, [&] { return m_provider.add_document_text(text, document.name); });
+}
+
+std::vector<Document> KnowledgeBaseService::list(const std::string& agent_name) {
+  return m_store.list_documents(detail::require_agent(m_store, agent_name).slug);
+}
+
+Document KnowledgeBaseService::remove(const std::string& agent_name,
+                                      const std::string& document_name) {
+  Agent agent = detail::require_active_agent(m_store, agent_name);
+  std::vector<Document> documents = m_store.list_documents(agent.slug);
+  std::vector<Document> matches;
+  for (const Document& document : documents) {
+    if (document.provider_document_id == document_name) {
+      matches = {document};
+      break;
+    }
+    if (document.name == document_name) {
+      matches.push_back(document);
+    }
+  }
+  if (matches.empty()) {
+    throw Error(ErrorKind::not_found,
+                "agent " + in_quotes(agent.slug) + " has no document " + in_quotes(document_name),
+                "see 'vami kb list " + agent.slug + "'");
+  }
+  if (matches.size() > 1) {
+    throw Error(ErrorKind::conflict,
+                std::to_string(matches.size()) + " documents of agent " + in_quotes(agent.slug) +
+                    " are named " + in_quotes(document_name),
+                "name the document by its id; see 'vami kb list " + agent.slug + "'");
+  }
+  const Document removed = matches.front();
+  std::vector<Document> remaining;
+  for (const Document& document : documents) {
+    if (document.provider_document_id != removed.provider_document_id) {
+      remaining.push_back(document);
+    }
+  }
+  // Detached first: an agent must never point at a deleted document.
+  attach(agent, remaining);
+  try {
+    m_provider.delete_document(removed.provider_document_id);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::not_found) {
+      throw;
+    }
+  }
+  m_store.delete_document(agent.slug, removed.provider_document_id);
+  detail::append_audit(m_store, m_actor, "kb remove", "document", removed.provider_document_id,
+                       detail::audit_json(removed), "", agent.tenant_slug);
+  return removed;
+}
+
+DocumentOutcome KnowledgeBaseService::add(const Agent& agent, Document document,
+                                          const std::function<ProviderDocument()>& upload) {
+  ProviderDocument created;
+  try {
+    created = upload();
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::unavailable) {
+      throw Error(ErrorKind::uncertain,
+                  "the upload of " + in_quotes(document.name) +
+                      " may or may not have reached the "
+                      "provider: " +
+                      error.what(),
+                  "run the same command again; a copy left unattached at the provider answers "
+                  "no calls");
+    }
+    throw;
+  }
+  document.provider_document_id = created.document_id;
+  if (document.name.empty()) {
+    document.name = created.name;
+  }
+  auto forget_upload = [&] {
+    try {
+      m_provider.delete_document(created.document_id);
+    } catch (const Error&) {
+      // Best effort: an unattached document answers no calls.
+    }
+  };
+  Document row;
+  try {
+    row = m_store.insert_document(document);
+  } catch (const Error&) {
+    forget_upload();
+    throw;
+  }
+  try {
+    attach(agent, m_store.list_documents(agent.slug));
+  } catch (const Error&) {
+    forget_upload();
+    m_store.delete_document(agent.slug, row.provider_document_id);
+    throw;
+  }
+  detail::append_audit(m_store, m_actor, "kb add", "document", row.provider_document_id, "",
+                       detail::audit_json(row), agent.tenant_slug);
+  return {row, true};
+}
+
+void KnowledgeBaseService::attach(const Agent& agent, const std::vector<Document>& documents) {
+  AgentChange change;
+  change.knowledge_base = references(documents);
+  m_provider.update_agent(agent.provider_agent_id, change);
+}
+
+} // namespace vami

@@ -1,0 +1,137 @@
+#include <string>
+#include <utility>
+
+#include <vami/core/agent_service.hpp>
+#include <vami/core/document_file.hpp>
+#include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
+#include <vami/core/knowledge_base_service.hpp>
+#include <vami/core/onboarding_service.hpp>
+#include <vami/core/phone_number.hpp>
+#include <vami/core/pool_service.hpp>
+#include <vami/core/tenant_service.hpp>
+
+namespace vami {
+
+namespace {
+
+std::string describe(const PickFilter& filter) {
+  std::string text;
+  if (!filter.area_code.empty()) {
+    text += " in area code " + filter.area_code;
+  }
+  if (!filter.locality.empty()) {
+    text += " in " + filter.locality;
+  }
+  return text;
+}
+
+} // namespace
+
+OnboardingService::OnboardingService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+                                     StateStore& store, std::string actor, std::string router_url)
+    : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
+      m_router_url(std::move(router_url)) {}
+
+OnboardResult OnboardingService::onboard(const OnboardRequest& request,
+                                         const OnboardStepObserver& observer) {
+  TenantService tenants(m_telephony, m_agents, m_store, m_actor);
+  AgentService agents(m_agents, m_store, m_actor);
+  KnowledgeBaseService knowledge(m_agents, m_store, m_actor);
+  AssignmentService assignments(m_telephony, m_agents, m_store, m_actor, m_router_url);
+
+  // Everything that can be checked is checked before the first change.
+  validate_tenant(request.tenant);
+  if (m_store.find_tenant(request.tenant.slug)) {
+    throw Error(ErrorKind::conflict, "tenant \"" + request.tenant.slug + "\" already exists",
+                "choose another slug, or add an agent to it with 'vami agents create --tenant " +
+                    request.tenant.slug + "'");
+  }
+  const AgentRequest agent_request = agents.prepare(request.agent, request.tenant);
+  if (std::optional<Agent> existing = m_store.find_agent(agent_request.slug)) {
+    throw Error(ErrorKind::conflict,
+                "agent \"" + agent_request.slug + "\" already exists (tenant " +
+                    existing->tenant_slug + ")",
+                "choose another agent slug with --agent-slug");
+  }
+  for (const auto& file : request.files) {
+    (void)read_document_file(file);
+  }
+  for (const std::string& url : request.urls) {
+    validate_document_url(url);
+  }
+  if (request.mode == RoutingMode::webhook && m_router_url.empty()) {
+    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
+                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
+  }
+  std::string e164;
+  if (!request.number.empty()) {
+    e164 = to_e164(request.number);
+    std::optional<PoolNumber> row = m_store.find_number(e164);
+    if (!row || row->status == NumberStatus::released) {
+      throw Error(ErrorKind::not_found, e164 + " is not in the pool",
+                  "list the available numbers with 'vami numbers list --status available'");
+    }
+    if (row->status != NumberStatus::available) {
+      throw Error(ErrorKind::conflict,
+                  e164 + " is not available (it is " + to_string(row->status) +
+                      (row->agent_slug.empty() ? "" : ", agent \"" + row->agent_slug + "\"") + ")",
+                  "choose another number, or let vami pick one with --area-code or --locality");
+    }
+  } else {
+    NumberFilter filter;
+    filter.status = NumberStatus::available;
+    filter.area_code = request.pick.area_code;
+    filter.locality = request.pick.locality;
+    if (!filter.area_code.empty()) {
+      validate_area_code("US", filter.area_code);
+    }
+    if (m_store.list_numbers(filter).empty()) {
+      throw Error(ErrorKind::conflict, "the pool has no available number" + describe(request.pick),
+                  "buy one first, e.g. 'vami numbers buy --count 1" +
+                      (request.pick.area_code.empty() ? std::string()
+                                                      : " --area-code " + request.pick.area_code) +
+                      "'");
+    }
+  }
+
+  OnboardResult result;
+  result.tenant = tenants.create(request.tenant);
+  observer("tenant", result.tenant.slug);
+  try {
+    result.agent = agents.create(agent_request);
+    observer("agent", result.agent.slug);
+    if (!request.files.empty()) {
+      for (DocumentOutcome& outcome :
+           knowledge.add_files(result.agent.slug, request.files, /*name=*/"")) {
+        result.documents.push_back(std::move(outcome.document));
+      }
+    }
+    for (const std::string& url : request.urls) {
+      result.documents.push_back(knowledge.add_url(result.agent.slug, url, "").document);
+    }
+    for (const std::string& text : request.texts) {
+      result.documents.push_back(knowledge.add_text(result.agent.slug, text, "").document);
+    }
+    observer("knowledge", std::to_string(result.documents.size()) + " document(s)");
+    result.number = e164.empty()
+                        ? assignments.assign_pick(request.pick, result.agent.slug, request.mode)
+                        : assignments.assign(e164, result.agent.slug, request.mode);
+    observer("number", result.number.e164);
+  } catch (const Error& error) {
+    // Undo: the tenant is new, so everything under it was made by this run.
+    try {
+      tenants.remove(result.tenant.slug, NumberDisposition::return_to_pool);
+    } catch (const Error& undo_error) {
+      throw Error(ErrorKind::uncertain,
+                  "onboarding of \"" + result.tenant.slug + "\" failed (" + error.what() +
+                      ") and undoing it failed too: " + undo_error.what(),
+                  "remove what is left with 'vami tenants delete " + result.tenant.slug +
+                      " --yes'");
+    }
+    throw;
+  }
+  return result;
+}
+
+} // namespace vami

@@ -1,0 +1,133 @@
+#include <map>
+#include <string>
+#include <utility>
+
+#include "audit_json.hpp"
+#include "lookups.hpp"
+
+#include <vami/core/agent_service.hpp>
+#include <vami/core/assignment_service.hpp>
+#include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
+#include <vami/core/pool_service.hpp>
+#include <vami/core/tenant_service.hpp>
+
+namespace vami {
+
+namespace {
+
+void validate_free_text(const std::string& text, std::string_view what) {
+  if (!text.empty()) {
+    validate_display_name(text, what);
+  }
+}
+
+} // namespace
+
+void validate_tenant(const Tenant& tenant) {
+  validate_slug(tenant.slug, "tenant slug");
+  validate_display_name(tenant.name, "tenant name");
+  validate_free_text(tenant.industry, "industry");
+  validate_free_text(tenant.contact_name, "contact name");
+  validate_email(tenant.contact_email);
+}
+
+TenantService::TenantService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+                             StateStore& store, std::string actor)
+    : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)) {}
+
+Tenant TenantService::create(const Tenant& tenant) {
+  validate_tenant(tenant);
+  if (std::optional<Tenant> existing = m_store.find_tenant(tenant.slug)) {
+    throw Error(ErrorKind::conflict,
+                "tenant \"" + tenant.slug + "\" already exists (" + existing->name + ")",
+                "choose another slug, or change it with 'vami tenants update " + tenant.slug + "'");
+  }
+  Tenant created = m_store.create_tenant(tenant);
+  detail::append_audit(m_store, m_actor, "tenants create", "tenant", created.slug, "",
+                       detail::audit_json(created), created.slug);
+  return created;
+}
+
+std::vector<Tenant> TenantService::list() {
+  return m_store.list_tenants();
+}
+
+TenantDetails TenantService::show(const std::string& slug) {
+  TenantDetails details;
+  details.tenant = detail::require_tenant(m_store, slug);
+  details.agents = m_store.list_agents(slug);
+  NumberFilter filter;
+  filter.tenant_slug = slug;
+  details.numbers = m_store.list_numbers(filter);
+  std::map<std::string, std::int64_t> cost;
+  for (const PoolNumber& number : details.numbers) {
+    if (number.monthly_price) {
+      cost[number.monthly_price->currency] += number.monthly_price->micros;
+    }
+  }
+  for (const auto& [currency, micros] : cost) {
+    details.monthly_cost.push_back(Money{micros, currency});
+  }
+  return details;
+}
+
+Tenant TenantService::update(const std::string& slug, const TenantChange& change) {
+  Tenant before = detail::require_tenant(m_store, slug);
+  Tenant after = before;
+  after.name = change.name.value_or(before.name);
+  after.industry = change.industry.value_or(before.industry);
+  after.contact_name = change.contact_name.value_or(before.contact_name);
+  after.contact_email = change.contact_email.value_or(before.contact_email);
+  validate_tenant(after);
+  if (!change.name && !change.industry && !change.contact_name && !change.contact_email) {
+    throw Error(ErrorKind::invalid_input, "nothing to change for tenant \"" + slug + "\"",
+                "give at least one of --name, --industry, --contact-name, --contact-email");
+  }
+  after = m_store.update_tenant(slug, change);
+  detail::append_audit(m_store, m_actor, "tenants update", "tenant", slug,
+                       detail::audit_json(before), detail::audit_json(after), slug);
+  return after;
+}
+
+TenantRemoval TenantService::remove(const std::string& slug, NumberDisposition numbers) {
+  const Tenant tenant = detail::require_tenant(m_store, slug);
+  TenantRemoval removal;
+  // Numbers first: an agent that still answers a number cannot be deleted. Unassigning never
+  // needs the router URL (a webhook-routed number's voice URL is cleared).
+  AssignmentService assignments(m_telephony, m_agents, m_store, m_actor, "");
+  NumberFilter filter;
+  filter.tenant_slug = slug;
+  for (const PoolNumber& number : m_store.list_numbers(filter)) {
+    if (number.status == NumberStatus::assigned) {
+      assignments.unassign(number.e164);
+      removal.numbers_returned.push_back(number.e164);
+    }
+  }
+  if (numbers == NumberDisposition::release && !removal.numbers_returned.empty()) {
+    PoolService pool(m_telephony, m_store, m_actor);
+    ReleasePlan plan = pool.plan_release(removal.numbers_returned);
+    BulkReport report = pool.release(
+        plan, [] { return false; }, nullptr);
+    for (const ItemResult& item : report.items) {
+      if (item.status != ItemStatus::succeeded) {
+        throw Error(ErrorKind::provider,
+                    "cannot release " + item.e164 + " of tenant \"" + slug + "\": " + item.message,
+                    "its agents are not deleted yet; run the same command again");
+      }
+    }
+    removal.numbers_released = std::move(removal.numbers_returned);
+    removal.numbers_returned.clear();
+  }
+  AgentService agents(m_agents, m_store, m_actor);
+  for (const Agent& agent : m_store.list_agents(slug)) {
+    agents.remove(agent.slug);
+    removal.agents_deleted.push_back(agent.slug);
+  }
+  m_store.delete_tenant(slug);
+  detail::append_audit(m_store, m_actor, "tenants delete", "tenant", slug,
+                       detail::audit_json(tenant), "", slug);
+  return removal;
+}
+
+} // namespace vami

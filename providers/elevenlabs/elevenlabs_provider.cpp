@@ -1,0 +1,1003 @@
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <vami/core/error.hpp>
+#include <vami/providers/elevenlabs_provider.hpp>
+
+namespace vami::elevenlabs {
+
+namespace {
+
+using nlohmann::json;
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* k_provider_name = "elevenlabs";
+/// Cursor lists (`/v1/convai/agents`, `/v1/convai/conversations`) hold at most 100 items a
+/// page; fewer pages, fewer chances for a listing to fail half way.
+constexpr int k_max_page_size = 100;
+/// A list that keeps handing out new cursors past this is not ElevenLabs (a million agents).
+constexpr int k_max_pages = 10'000;
+/// The defaults `TTSConversationalConfig.voice_id` and `AgentConfigAPIModel.language` document:
+/// what "the provider's default" means when an update asks for it.
+constexpr const char* k_default_voice_id = "cjVigY5qzO86Huf0OWal";
+constexpr const char* k_default_language = "en";
+/// ElevenLabs' `detail.status` of the two kinds of 429.
+constexpr std::string_view k_concurrency_code = "too_many_concurrent_requests";
+constexpr std::string_view k_busy_code = "system_busy";
+
+constexpr const char* k_auth_hint =
+    "check ELEVENLABS_API_KEY: ElevenLabs did not accept the key (wrong, revoked or of another "
+    "account)";
+constexpr const char* k_forbidden_hint =
+    "check that the key in ELEVENLABS_API_KEY may use the Agents Platform (its permissions in "
+    "the ElevenLabs settings)";
+constexpr const char* k_not_found_hint =
+    "check the id; 'vami reconcile' compares the state database with ElevenLabs";
+constexpr const char* k_invalid_hint = "correct the fields ElevenLabs named and try again";
+constexpr const char* k_unavailable_hint =
+    "retry later; ElevenLabs or the network between may be down";
+constexpr const char* k_provider_hint = "check the request against ElevenLabs' API documentation";
+constexpr const char* k_unexpected_hint =
+    "check that VAMI_ELEVENLABS_BASE_URL points at ElevenLabs or at the vami sandbox";
+
+/// One provider request as the user would describe it, for error messages.
+struct Call {
+  std::string action;         ///< "create agent \"Dr Smith\"", "list agents (page 2)".
+  std::string not_found_hint; ///< What a 404 means for this call, when not the default.
+  /// How a 400 is classed: the import of a number the Twilio account does not own is the
+  /// user's mistake (invalid_input), other 400s are the provider's refusal.
+  ErrorKind bad_request_kind = ErrorKind::provider;
+  /// What to do about a 400 or 422 of this call, when not the default.
+  std::string bad_request_hint;
+};
+
+/// The strings that must never reach an error message: the API key and the Twilio credentials
+/// handed to ElevenLabs. A provider message may echo what it was sent.
+using Secrets = std::vector<std::string>;
+
+std::string scrub(std::string text, const Secrets& secrets) {
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) {
+      continue;
+    }
+    for (auto pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + 10)) {
+      text.replace(pos, secret.size(), "[REDACTED]");
+    }
+  }
+  return text;
+}
+
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/') {
+    url.pop_back();
+  }
+  return url;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string in_quotes(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 10.2.3); a date in the past
+/// means "now".
+std::optional<double> parse_retry_after(std::string_view raw) {
+  std::string_view value = trim(raw);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  if (std::isdigit(static_cast<unsigned char>(value.front())) != 0) {
+    double seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) {
+      return std::nullopt;
+    }
+    return seconds;
+  }
+  // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+  std::string text(value);
+  int day = 0;
+  int year = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  char month_name[4] = {};
+  if (std::sscanf(text.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &day, month_name, &year, &hour,
+                  &minute, &second) != 6) {
+    return std::nullopt;
+  }
+  static constexpr std::string_view k_months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  auto index = k_months.find(std::string_view(month_name, 3));
+  if (index == std::string_view::npos || index % 3 != 0) {
+    return std::nullopt;
+  }
+  namespace chrono = std::chrono;
+  chrono::year_month_day date{chrono::year{year},
+                              chrono::month{static_cast<unsigned>(index / 3 + 1)},
+                              chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  auto when = chrono::sys_days{date} + chrono::hours{hour} + chrono::minutes{minute} +
+              chrono::seconds{second};
+  double wait = chrono::duration<double>(when - chrono::system_clock::now()).count();
+  return std::max(0.0, wait);
+}
+
+/// `loc` of a FastAPI `ValidationError` (`["body", "conversation_config", "agent", 0]`) as a
+/// path a user can read: `body.conversation_config.agent[0]`.
+std::string location_of(const json& loc) {
+  std::string path;
+  if (!loc.is_array()) {
+    return path;
+  }
+  for (const json& step : loc) {
+    if (step.is_string()) {
+      if (!path.empty()) {
+        path += '.';
+      }
+      path += step.get<std::string>();
+    } else if (step.is_number_integer()) {
+      path += "[" + std::to_string(step.get<long long>()) + "]";
+    }
+  }
+  return path;
+}
+
+/// What an error body said. ElevenLabs writes `{"detail": {"status": ..., "message": ...}}`,
+/// `{"detail": "text"}`, `422 {"detail": [{loc, msg, type}]}`, and on a few older endpoints
+/// `{"error": ..., "message": ...}`; proxies in between may answer anything.
+struct ErrorBody {
+  std::string code;
+  std::string message;
+  bool is_json = false;
+};
+
+std::string string_member(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end()) {
+    return {};
+  }
+  if (it->is_string()) {
+    return it->get<std::string>();
+  }
+  if (it->is_number()) {
+    return it->dump();
+  }
+  return {};
+}
+
+ErrorBody parse_error_body(const std::string& text) {
+  ErrorBody body;
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) {
+    return body;
+  }
+  body.is_json = true;
+  if (!parsed.is_object()) {
+    return body;
+  }
+  auto detail = parsed.find("detail");
+  if (detail == parsed.end()) {
+    body.code = string_member(parsed, "error");
+    body.message = string_member(parsed, "message");
+    return body;
+  }
+  if (detail->is_string()) {
+    body.message = detail->get<std::string>();
+  } else if (detail->is_object()) {
+    body.code = string_member(*detail, "status");
+    if (body.code.empty()) {
+      body.code = string_member(*detail, "code");
+    }
+    body.message = string_member(*detail, "message");
+  } else if (detail->is_array()) {
+    for (const json& item : *detail) {
+      if (!item.is_object()) {
+        continue;
+      }
+      std::string message = string_member(item, "msg");
+      std::string where = location_of(item.value("loc", json()));
+      if (body.code.empty()) {
+        body.code = string_member(item, "type");
+      }
+      if (message.empty() && where.empty()) {
+        continue;
+      }
+      if (!body.message.empty()) {
+        body.message += "; ";
+      }
+      body.message += where.empty() ? message : where + ": " + message;
+    }
+  }
+  return body;
+}
+
+ErrorKind classify(const Call& call, int status, std::string_view code) {
+  if (status == 429 || code == k_concurrency_code || code == k_busy_code) {
+    return ErrorKind::rate_limited;
+  }
+  if (status == 401) {
+    return ErrorKind::auth;
+  }
+  if (status == 404) {
+    return ErrorKind::not_found;
+  }
+  if (status == 422) {
+    return ErrorKind::invalid_input;
+  }
+  if (status >= 500) {
+    return ErrorKind::unavailable;
+  }
+  if (status == 400) {
+    return call.bad_request_kind;
+  }
+  return ErrorKind::provider;
+}
+
+std::string rate_limit_hint(std::string_view code, std::optional<double> retry_after) {
+  std::string when = "in a moment";
+  if (retry_after) {
+    when = "in " + std::to_string(static_cast<long long>(*retry_after + 0.5)) +
+           " s, as ElevenLabs asked";
+  }
+  if (code == k_concurrency_code) {
+    return "the account's limit of concurrent requests was reached; send fewer requests at once "
+           "and retry " +
+           when;
+  }
+  if (code == k_busy_code) {
+    return "ElevenLabs is busy; retry " + when;
+  }
+  return "ElevenLabs asked to slow down; retry " + when;
+}
+
+std::string hint_for(const Call& call, ErrorKind kind, int status, std::string_view code,
+                     std::optional<double> retry_after) {
+  switch (kind) {
+  case ErrorKind::auth:
+    return k_auth_hint;
+  case ErrorKind::not_found:
+    return call.not_found_hint.empty() ? k_not_found_hint : call.not_found_hint;
+  case ErrorKind::invalid_input:
+    return call.bad_request_hint.empty() ? k_invalid_hint : call.bad_request_hint;
+  case ErrorKind::rate_limited:
+    return rate_limit_hint(code, retry_after);
+  case ErrorKind::unavailable:
+    return k_unavailable_hint;
+  default:
+    if (status == 403) {
+      return k_forbidden_hint;
+    }
+    if (status == 400 && !call.bad_request_hint.empty()) {
+      return call.bad_request_hint;
+    }
+    return k_provider_hint;
+  }
+}
+
+std::string request_id_of(const http::HttpResponse& response) {
+  std::string id = response.header("request-id");
+  return id.empty() ? response.header("x-request-id") : id;
+}
+
+/// Turns a non-2xx response into the typed error the rest of vami understands.
+[[noreturn]] void throw_response_error(const Call& call, const http::HttpResponse& response,
+                                       const Secrets& secrets) {
+  ErrorBody body = parse_error_body(response.body);
+  body.code = scrub(body.code, secrets);
+  body.message = scrub(body.message, secrets);
+  ErrorKind kind = classify(call, response.status, body.code);
+  std::optional<double> retry_after = parse_retry_after(response.header("Retry-After"));
+
+  std::string status = "HTTP " + std::to_string(response.status);
+  std::string reason;
+  if (!body.message.empty()) {
+    reason = body.message + " (" + status + (body.code.empty() ? "" : ", " + body.code) + ")";
+  } else {
+    reason = status;
+    if (!body.code.empty()) {
+      reason += " (" + body.code + ")";
+    } else if (!body.is_json && !trim(response.body).empty()) {
+      reason += " with a body that is not JSON";
+    }
+  }
+  std::string message = "cannot " + call.action + " at ElevenLabs: " + reason;
+
+  ProviderErrorDetail detail{k_provider_name,        response.status, body.code, body.message, {},
+                             request_id_of(response)};
+  std::string hint = hint_for(call, kind, response.status, body.code, retry_after);
+  Error error(kind, std::move(message), std::move(hint), std::move(detail));
+  if (retry_after) {
+    error.set_retry_after_seconds(*retry_after);
+  }
+  throw error;
+}
+
+/// Reads a 2xx body, turning any departure from the documented shape into one clear error that
+/// names the field.
+class Reader {
+public:
+  Reader(const Call& call, const http::HttpResponse& response)
+      : m_call(call), m_response(response) {}
+
+  [[noreturn]] void unexpected(const std::string& why) const {
+    ProviderErrorDetail detail{k_provider_name,          m_response.status, {}, why, {},
+                               request_id_of(m_response)};
+    throw Error(ErrorKind::provider,
+                "cannot " + m_call.action + " at ElevenLabs: unexpected response (HTTP " +
+                    std::to_string(m_response.status) + "): " + why,
+                k_unexpected_hint, std::move(detail));
+  }
+
+  [[nodiscard]] json parse() const {
+    json parsed = json::parse(m_response.body, nullptr, false);
+    if (parsed.is_discarded()) {
+      unexpected("the body is not JSON");
+    }
+    return parsed;
+  }
+
+  [[nodiscard]] json object() const {
+    json parsed = parse();
+    if (!parsed.is_object()) {
+      unexpected("the body is not a JSON object");
+    }
+    return parsed;
+  }
+
+  enum class Presence { optional, required };
+
+  /// The member `name` of `object`, or nullptr when absent or null (an error when required).
+  /// `where` names `object` in the body ("agents[2]"), empty for the body itself.
+  [[nodiscard]] const json* member(const json& object, const char* name, Presence presence,
+                                   const std::string& where) const {
+    auto it = object.find(name);
+    if (it == object.end() || it->is_null()) {
+      if (presence == Presence::required) {
+        unexpected("'" + path(where, name) + "' is missing");
+      }
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  [[nodiscard]] std::string text(const json& object, const char* name, Presence presence,
+                                 const std::string& where = {}) const {
+    const json* value = member(object, name, presence, where);
+    if (value == nullptr) {
+      return {};
+    }
+    if (!value->is_string()) {
+      unexpected("'" + path(where, name) + "' is not a string");
+    }
+    return value->get<std::string>();
+  }
+
+  [[nodiscard]] std::int64_t integer(const json& object, const char* name, Presence presence,
+                                     const std::string& where = {}) const {
+    const json* value = member(object, name, presence, where);
+    if (value == nullptr) {
+      return 0;
+    }
+    if (value->is_number_integer()) {
+      return value->get<std::int64_t>();
+    }
+    // A whole number written as 1716153600.0 is still the documented integer.
+    if (value->is_number_float()) {
+      double number = value->get<double>();
+      if (number == static_cast<double>(static_cast<std::int64_t>(number))) {
+        return static_cast<std::int64_t>(number);
+      }
+    }
+    unexpected("'" + path(where, name) + "' is not an integer");
+  }
+
+  [[nodiscard]] bool boolean(const json& object, const char* name, Presence presence,
+                             const std::string& where = {}) const {
+    const json* value = member(object, name, presence, where);
+    if (value == nullptr) {
+      return false;
+    }
+    if (!value->is_boolean()) {
+      unexpected("'" + path(where, name) + "' is not a boolean");
+    }
+    return value->get<bool>();
+  }
+
+  /// The object member `name`; an absent or null one reads as an empty object unless required.
+  [[nodiscard]] const json& child(const json& parent, const char* name, Presence presence,
+                                  const std::string& where = {}) const {
+    static const json k_empty = json::object();
+    const json* value = member(parent, name, presence, where);
+    if (value == nullptr) {
+      return k_empty;
+    }
+    if (!value->is_object()) {
+      unexpected("'" + path(where, name) + "' is not an object");
+    }
+    return *value;
+  }
+
+  /// The array member `name`; an absent or null one reads as empty unless required.
+  [[nodiscard]] const json& array(const json& object, const char* name, Presence presence,
+                                  const std::string& where = {}) const {
+    static const json k_empty = json::array();
+    const json* value = member(object, name, presence, where);
+    if (value == nullptr) {
+      return k_empty;
+    }
+    if (!value->is_array()) {
+      unexpected("'" + path(where, name) + "' is not an array");
+    }
+    return *value;
+  }
+
+  [[nodiscard]] std::vector<std::string> strings(const json& object, const char* name,
+                                                 const std::string& where = {}) const {
+    std::vector<std::string> out;
+    std::size_t index = 0;
+    for (const json& item : array(object, name, Presence::optional, where)) {
+      if (!item.is_string()) {
+        unexpected("'" + path(where, name) + "[" + std::to_string(index) + "]' is not a string");
+      }
+      out.push_back(item.get<std::string>());
+      ++index;
+    }
+    return out;
+  }
+
+  void expect_object(const json& value, const std::string& where) const {
+    if (!value.is_object()) {
+      unexpected("'" + where + "' is not an object");
+    }
+  }
+
+  /// `GetAgentResponseModel`.
+  [[nodiscard]] ProviderAgent agent(const json& body) const {
+    ProviderAgent agent;
+    agent.agent_id = text(body, "agent_id", Presence::required);
+    AgentDefinition& definition = agent.definition;
+    definition.name = text(body, "name", Presence::required);
+    definition.tags = strings(body, "tags");
+    // `conversation_config` is required by the schema, yet the document's own example of this
+    // response leaves it out (and mock servers answer with that example): absent reads as the
+    // provider's defaults.
+    const json& config = child(body, "conversation_config", Presence::optional);
+    const json& agent_config = child(config, "agent", Presence::optional, "conversation_config");
+    definition.first_message =
+        text(agent_config, "first_message", Presence::optional, "conversation_config.agent");
+    definition.language =
+        text(agent_config, "language", Presence::optional, "conversation_config.agent");
+    const std::string prompt_path = "conversation_config.agent.prompt";
+    const json& prompt =
+        child(agent_config, "prompt", Presence::optional, "conversation_config.agent");
+    definition.prompt = text(prompt, "prompt", Presence::optional, prompt_path);
+    std::size_t index = 0;
+    for (const json& item : array(prompt, "knowledge_base", Presence::optional, prompt_path)) {
+      std::string where = prompt_path + ".knowledge_base[" + std::to_string(index++) + "]";
+      expect_object(item, where);
+      std::string type = text(item, "type", Presence::required, where);
+      std::optional<DocumentSourceKind> kind = parse_document_source_kind(type);
+      // A folder (or a type newer than this code) has no `DocumentSourceKind`: vami neither
+      // created nor manages it, so it is left out rather than failing every read of the agent.
+      if (!kind) {
+        continue;
+      }
+      KnowledgeBaseRef ref;
+      ref.document_id = text(item, "id", Presence::required, where);
+      ref.name = text(item, "name", Presence::optional, where);
+      ref.kind = *kind;
+      definition.knowledge_base.push_back(std::move(ref));
+    }
+    const json& tts = child(config, "tts", Presence::optional, "conversation_config");
+    definition.voice_id = text(tts, "voice_id", Presence::optional, "conversation_config.tts");
+    return agent;
+  }
+
+  /// `AgentSummaryResponseModel`.
+  [[nodiscard]] AgentSummary agent_summary(const json& item, const std::string& where) const {
+    expect_object(item, where);
+    AgentSummary summary;
+    summary.agent_id = text(item, "agent_id", Presence::required, where);
+    summary.name = text(item, "name", Presence::required, where);
+    summary.voice_id = text(item, "voice_id", Presence::optional, where);
+    summary.tags = strings(item, "tags", where);
+    summary.created_at_unix = integer(item, "created_at_unix_secs", Presence::optional, where);
+    return summary;
+  }
+
+  /// `VoiceResponseModel`.
+  [[nodiscard]] Voice voice(const json& item, const std::string& where) const {
+    expect_object(item, where);
+    Voice voice;
+    voice.voice_id = text(item, "voice_id", Presence::required, where);
+    voice.name = text(item, "name", Presence::optional, where);
+    voice.category = text(item, "category", Presence::optional, where);
+    voice.description = text(item, "description", Presence::optional, where);
+    const json& labels = child(item, "labels", Presence::optional, where);
+    // Labels are free-form strings; a label of another type is not worth failing the list for.
+    if (auto gender = labels.find("gender"); gender != labels.end() && gender->is_string()) {
+      voice.gender = gender->get<std::string>();
+    }
+    if (auto accent = labels.find("accent"); accent != labels.end() && accent->is_string()) {
+      voice.accent = accent->get<std::string>();
+    }
+    return voice;
+  }
+
+  /// `AddKnowledgeBaseResponseModel`; `requested_name` stands in for a missing `name`.
+  [[nodiscard]] ProviderDocument document(const std::string& requested_name) const {
+    json body = object();
+    ProviderDocument document;
+    document.document_id = text(body, "id", Presence::required);
+    document.name = text(body, "name", Presence::optional);
+    if (document.name.empty()) {
+      document.name = requested_name;
+    }
+    return document;
+  }
+
+  /// `GetPhoneNumberTwilioResponseModel` (and the Exotel and SIP trunk variants, which share
+  /// these fields).
+  [[nodiscard]] ImportedNumber imported_number(const json& item, const std::string& where) const {
+    expect_object(item, where);
+    ImportedNumber number;
+    number.phone_number_id = text(item, "phone_number_id", Presence::required, where);
+    number.e164 = text(item, "phone_number", Presence::required, where);
+    number.label = text(item, "label", Presence::optional, where);
+    const json& assigned = child(item, "assigned_agent", Presence::optional, where);
+    number.agent_id = text(assigned, "agent_id", Presence::optional, path(where, "assigned_agent"));
+    return number;
+  }
+
+  /// `ConversationSummaryResponseModel`.
+  [[nodiscard]] Conversation conversation(const json& item, const std::string& where) const {
+    expect_object(item, where);
+    Conversation conversation;
+    conversation.conversation_id = text(item, "conversation_id", Presence::required, where);
+    conversation.agent_id = text(item, "agent_id", Presence::optional, where);
+    conversation.status = text(item, "status", Presence::optional, where);
+    conversation.start_time_unix = integer(item, "start_time_unix_secs", Presence::optional, where);
+    conversation.duration_seconds = integer(item, "call_duration_secs", Presence::optional, where);
+    conversation.message_count = integer(item, "message_count", Presence::optional, where);
+    conversation.call_successful = text(item, "call_successful", Presence::optional, where);
+    return conversation;
+  }
+
+private:
+  static std::string path(const std::string& where, const char* name) {
+    return where.empty() ? std::string(name) : where + "." + name;
+  }
+
+  const Call& m_call;
+  const http::HttpResponse& m_response;
+};
+
+json knowledge_base_json(const std::vector<KnowledgeBaseRef>& refs) {
+  json list = json::array();
+  for (const KnowledgeBaseRef& ref : refs) {
+    list.push_back({{"type", to_string(ref.kind)},
+                    {"name", ref.name},
+                    {"id", ref.document_id},
+                    {"usage_mode", "auto"}});
+  }
+  return list;
+}
+
+/// `conversation_config` of a create or PATCH body, from the fields that are set. Nested
+/// objects with nothing in them are left out, so that a PATCH does not touch them.
+struct ConversationFields {
+  std::optional<std::string> prompt;
+  std::optional<std::string> first_message;
+  std::optional<std::string> voice_id;
+  std::optional<std::string> language;
+  std::optional<std::vector<KnowledgeBaseRef>> knowledge_base;
+};
+
+json conversation_config_json(const ConversationFields& fields) {
+  json prompt = json::object();
+  if (fields.prompt) {
+    prompt["prompt"] = *fields.prompt;
+  }
+  if (fields.knowledge_base) {
+    prompt["knowledge_base"] = knowledge_base_json(*fields.knowledge_base);
+  }
+  json agent = json::object();
+  if (fields.first_message) {
+    agent["first_message"] = *fields.first_message;
+  }
+  if (fields.language) {
+    agent["language"] = *fields.language;
+  }
+  if (!prompt.empty()) {
+    agent["prompt"] = std::move(prompt);
+  }
+  json config = json::object();
+  if (!agent.empty()) {
+    config["agent"] = std::move(agent);
+  }
+  if (fields.voice_id) {
+    config["tts"] = {{"voice_id", *fields.voice_id}};
+  }
+  return config;
+}
+
+std::optional<std::string> unless_empty(const std::string& value) {
+  return value.empty() ? std::nullopt : std::optional<std::string>(value);
+}
+
+class ElevenLabsProvider final : public VoiceAgentProvider {
+public:
+  ElevenLabsProvider(ElevenLabsConfig config, http::HttpClient& http)
+      : m_config(std::move(config)), m_http(http),
+        m_base(without_trailing_slashes(m_config.base_url)),
+        m_secrets{m_config.api_key, m_config.twilio_token, m_config.twilio_account_auth_token} {}
+
+  [[nodiscard]] std::string name() const override { return k_provider_name; }
+
+  std::string create_agent(const AgentDefinition& definition) override {
+    Call call{"create agent " + in_quotes(definition.name), {}, ErrorKind::provider, {}};
+    ConversationFields fields;
+    fields.prompt = unless_empty(definition.prompt);
+    fields.first_message = unless_empty(definition.first_message);
+    fields.voice_id = unless_empty(definition.voice_id);
+    fields.language = unless_empty(definition.language);
+    if (!definition.knowledge_base.empty()) {
+      fields.knowledge_base = definition.knowledge_base;
+    }
+    json body = {{"conversation_config", conversation_config_json(fields)}};
+    if (!definition.name.empty()) {
+      body["name"] = definition.name;
+    }
+    if (!definition.tags.empty()) {
+      body["tags"] = definition.tags;
+    }
+    http::HttpResponse response = send(call, "POST", url("/v1/convai/agents/create"), body);
+    Reader reader(call, response);
+    return reader.text(reader.object(), "agent_id", Reader::Presence::required);
+  }
+
+  std::optional<ProviderAgent> get_agent(const std::string& agent_id) override {
+    Call call{"look up agent " + agent_id, {}, ErrorKind::provider, {}};
+    http::HttpResponse response = exchange("GET", agent_url(agent_id));
+    if (response.status == 404) {
+      return std::nullopt;
+    }
+    check(call, response);
+    Reader reader(call, response);
+    return reader.agent(reader.object());
+  }
+
+  ProviderAgent update_agent(const std::string& agent_id, const AgentChange& change) override {
+    Call call{"update agent " + agent_id, {}, ErrorKind::provider, {}};
+    ConversationFields fields;
+    fields.prompt = change.prompt;
+    fields.first_message = change.first_message;
+    fields.knowledge_base = change.knowledge_base;
+    // An empty voice or language asks for the provider's default, which a PATCH can only say by
+    // naming it: an empty string is not a voice, and the language must be an ISO code.
+    if (change.voice_id) {
+      fields.voice_id = change.voice_id->empty() ? k_default_voice_id : *change.voice_id;
+    }
+    if (change.language) {
+      fields.language = change.language->empty() ? k_default_language : *change.language;
+    }
+    json body = json::object();
+    if (change.name) {
+      body["name"] = *change.name;
+    }
+    json config = conversation_config_json(fields);
+    if (!config.empty()) {
+      body["conversation_config"] = std::move(config);
+    }
+    http::HttpResponse response = send(call, "PATCH", agent_url(agent_id), body);
+    Reader reader(call, response);
+    return reader.agent(reader.object());
+  }
+
+  void delete_agent(const std::string& agent_id) override {
+    Call call{"delete agent " + agent_id, {}, ErrorKind::provider, {}};
+    (void)send(call, "DELETE", agent_url(agent_id));
+  }
+
+  std::vector<AgentSummary> list_agents(const std::string& search) override {
+    std::string action = search.empty() ? std::string("list agents")
+                                        : "list agents whose name contains " + in_quotes(search);
+    Fields filters;
+    if (!search.empty()) {
+      filters.emplace_back("search", search);
+    }
+    std::vector<AgentSummary> agents;
+    read_pages(
+        action, "/v1/convai/agents", filters, "agents", [] { return k_max_page_size; },
+        [&](const Reader& reader, const json& item, const std::string& where) {
+          agents.push_back(reader.agent_summary(item, where));
+        },
+        [] { return false; });
+    return agents;
+  }
+
+  std::vector<Voice> list_voices() override {
+    Call call{"list voices", {}, ErrorKind::provider, {}};
+    http::HttpResponse response = send(call, "GET", url("/v1/voices"));
+    Reader reader(call, response);
+    json body = reader.object();
+    std::vector<Voice> voices;
+    std::size_t index = 0;
+    for (const json& item : reader.array(body, "voices", Reader::Presence::required)) {
+      voices.push_back(reader.voice(item, "voices[" + std::to_string(index++) + "]"));
+    }
+    return voices;
+  }
+
+  ProviderDocument add_document_file(const DocumentUpload& upload) override {
+    Call call{"upload document " + in_quotes(upload.name.empty() ? upload.file_name : upload.name),
+              {},
+              ErrorKind::provider,
+              {}};
+    std::vector<http::MultipartPart> parts;
+    parts.push_back(
+        {"file", upload.file_name.empty() ? std::string("document") : upload.file_name,
+         upload.mime_type.empty() ? std::string("application/octet-stream") : upload.mime_type,
+         upload.content});
+    // `name` has minLength 1: an empty one is left for ElevenLabs to derive from the file.
+    if (!upload.name.empty()) {
+      parts.push_back({"name", {}, {}, upload.name});
+    }
+    http::MultipartBody multipart = http::multipart_encode(parts);
+    http::HttpRequest request = base_request("POST", url("/v1/convai/knowledge-base/file"));
+    request.headers.emplace_back("Content-Type", multipart.content_type);
+    request.body = std::move(multipart.body);
+    http::HttpResponse response = m_http.send(request);
+    check(call, response);
+    return Reader(call, response).document(upload.name);
+  }
+
+  ProviderDocument add_document_url(const std::string& address, const std::string& name) override {
+    Call call{
+        "add the web page " + address + " to the knowledge base", {}, ErrorKind::provider, {}};
+    json body = {{"url", address}};
+    if (!name.empty()) {
+      body["name"] = name;
+    }
+    http::HttpResponse response = send(call, "POST", url("/v1/convai/knowledge-base/url"), body);
+    return Reader(call, response).document(name);
+  }
+
+  ProviderDocument add_document_text(const std::string& text, const std::string& name) override {
+    Call call{name.empty() ? std::string("add a text to the knowledge base")
+                           : "add the text " + in_quotes(name) + " to the knowledge base",
+              {},
+              ErrorKind::provider,
+              {}};
+    json body = {{"text", text}};
+    if (!name.empty()) {
+      body["name"] = name;
+    }
+    http::HttpResponse response = send(call, "POST", url("/v1/convai/knowledge-base/text"), body);
+    return Reader(call, response).document(name);
+  }
+
+  void delete_document(const std::string& document_id) override {
+    Call call{"delete document " + document_id, {}, ErrorKind::provider, {}};
+    // force=true: deleting a document that agents still reference is what the contract asks;
+    // without it ElevenLabs refuses.
+    (void)send(call, "DELETE",
+               url("/v1/convai/knowledge-base/" + http::url_encode(document_id) + "?force=true"));
+  }
+
+  ImportedNumber import_number(const std::string& e164, const std::string& label) override {
+    Call call{"import " + e164 + " into the Agents Platform",
+              {},
+              ErrorKind::invalid_input,
+              "check that the Twilio account owns " + e164 +
+                  " and that the Twilio credentials (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, "
+                  "or TWILIO_API_KEY and TWILIO_API_SECRET) are right"};
+    if (m_config.twilio_sid.empty() || m_config.twilio_token.empty()) {
+      throw Error(ErrorKind::auth,
+                  "cannot " + call.action +
+                      " at ElevenLabs: no Twilio credentials to give it (it needs them to answer "
+                      "the number's calls)",
+                  "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and "
+                  "TWILIO_API_SECRET");
+    }
+    json body = {{"phone_number", e164},
+                 {"label", label},
+                 {"sid", m_config.twilio_sid},
+                 {"token", m_config.twilio_token},
+                 {"provider", "twilio"}};
+    if (!m_config.twilio_account_auth_token.empty()) {
+      body["account_auth_token"] = m_config.twilio_account_auth_token;
+    }
+    http::HttpResponse response = send(call, "POST", url("/v1/convai/phone-numbers"), body);
+    Reader reader(call, response);
+    ImportedNumber number;
+    number.phone_number_id =
+        reader.text(reader.object(), "phone_number_id", Reader::Presence::required);
+    number.e164 = e164;
+    number.label = label;
+    return number;
+  }
+
+  ImportedNumber set_number_agent(const std::string& phone_number_id,
+                                  const std::string& agent_id) override {
+    Call call{agent_id.empty() ? "unassign number " + phone_number_id
+                               : "assign number " + phone_number_id + " to agent " + agent_id,
+              "check the number's id and the agent's id; 'vami reconcile' compares the state "
+              "database with ElevenLabs",
+              ErrorKind::provider,
+              {}};
+    // A null agent_id is how the API document says "no agent"; an empty string is not.
+    json body = {{"agent_id", agent_id.empty() ? json(nullptr) : json(agent_id)}};
+    http::HttpResponse response = send(call, "PATCH", number_url(phone_number_id), body);
+    Reader reader(call, response);
+    return reader.imported_number(reader.object(), {});
+  }
+
+  std::vector<ImportedNumber> list_imported_numbers() override {
+    Call call{"list the imported phone numbers", {}, ErrorKind::provider, {}};
+    http::HttpResponse response = send(call, "GET", url("/v1/convai/phone-numbers"));
+    Reader reader(call, response);
+    json body = reader.parse();
+    if (!body.is_array()) {
+      reader.unexpected("the body is not a JSON array");
+    }
+    std::vector<ImportedNumber> numbers;
+    std::size_t index = 0;
+    for (const json& item : body) {
+      numbers.push_back(reader.imported_number(item, "[" + std::to_string(index++) + "]"));
+    }
+    return numbers;
+  }
+
+  void remove_imported_number(const std::string& phone_number_id) override {
+    Call call{"remove the imported number " + phone_number_id, {}, ErrorKind::provider, {}};
+    (void)send(call, "DELETE", number_url(phone_number_id));
+  }
+
+  std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override {
+    std::vector<Conversation> conversations;
+    if (limit <= 0) {
+      return conversations;
+    }
+    auto wanted = static_cast<std::size_t>(limit);
+    read_pages(
+        "list the conversations of agent " + agent_id, "/v1/convai/conversations",
+        {{"agent_id", agent_id}}, "conversations",
+        [&] {
+          return static_cast<int>(
+              std::min<std::size_t>(wanted - conversations.size(), k_max_page_size));
+        },
+        [&](const Reader& reader, const json& item, const std::string& where) {
+          if (conversations.size() < wanted) {
+            conversations.push_back(reader.conversation(item, where));
+          }
+        },
+        [&] { return conversations.size() >= wanted; });
+    return conversations;
+  }
+
+private:
+  std::string url(const std::string& path) const { return m_base + path; }
+
+  std::string agent_url(const std::string& agent_id) const {
+    return url("/v1/convai/agents/" + http::url_encode(agent_id));
+  }
+
+  std::string number_url(const std::string& phone_number_id) const {
+    return url("/v1/convai/phone-numbers/" + http::url_encode(phone_number_id));
+  }
+
+  http::HttpRequest base_request(const std::string& method, const std::string& address) const {
+    http::HttpRequest request;
+    request.method = method;
+    request.url = address;
+    request.headers = {{"xi-api-key", m_config.api_key}, {"Accept", "application/json"}};
+    return request;
+  }
+
+  /// Sends one request; a JSON `body` (an object) goes with `Content-Type: application/json`.
+  http::HttpResponse exchange(const std::string& method, const std::string& address,
+                              const std::optional<json>& body = std::nullopt) const {
+    http::HttpRequest request = base_request(method, address);
+    if (body) {
+      request.headers.emplace_back("Content-Type", "application/json");
+      request.body = body->dump();
+    }
+    return m_http.send(request);
+  }
+
+  void check(const Call& call, const http::HttpResponse& response) const {
+    if (response.status < 200 || response.status >= 300) {
+      throw_response_error(call, response, m_secrets);
+    }
+  }
+
+  http::HttpResponse send(const Call& call, const std::string& method, const std::string& address,
+                          const std::optional<json>& body = std::nullopt) const {
+    http::HttpResponse response = exchange(method, address, body);
+    check(call, response);
+    return response;
+  }
+
+  /// Reads the cursor pages of a list (`{<member>: [...], has_more, next_cursor}`), handing each
+  /// item to `take`, until the provider has no more or `enough` says so. Any failed page throws,
+  /// so the caller never returns part of a list.
+  template <typename PageSize, typename Take, typename Enough>
+  void read_pages(const std::string& action, const std::string& path, const Fields& filters,
+                  const char* member, PageSize page_size, Take take, Enough enough) const {
+    std::set<std::string> seen;
+    std::string cursor;
+    std::size_t index = 0;
+    for (int page = 1;; ++page) {
+      Call call{page == 1 ? action : action + " (page " + std::to_string(page) + ")",
+                {},
+                ErrorKind::provider,
+                {}};
+      Fields query = filters;
+      query.emplace_back("page_size", std::to_string(page_size()));
+      if (!cursor.empty()) {
+        query.emplace_back("cursor", cursor);
+      }
+      http::HttpResponse response = send(call, "GET", url(path + "?" + http::form_encode(query)));
+      Reader reader(call, response);
+      json body = reader.object();
+      for (const json& item : reader.array(body, member, Reader::Presence::required)) {
+        take(reader, item, std::string(member) + "[" + std::to_string(index++) + "]");
+      }
+      // The documented example pairs `has_more: false` with a `next_cursor`: has_more decides.
+      if (!reader.boolean(body, "has_more", Reader::Presence::required) || enough()) {
+        return;
+      }
+      cursor = reader.text(body, "next_cursor", Reader::Presence::optional);
+      if (cursor.empty()) {
+        reader.unexpected("'has_more' is true but 'next_cursor' is missing");
+      }
+      // A cursor seen before would loop for ever.
+      if (!seen.insert(cursor).second) {
+        reader.unexpected("'next_cursor' points back to a page already read");
+      }
+      if (page >= k_max_pages) {
+        reader.unexpected("more than " + std::to_string(k_max_pages) + " pages");
+      }
+    }
+  }
+
+  const ElevenLabsConfig m_config;
+  http::HttpClient& m_http;
+  const std::string m_base;
+  const Secrets m_secrets;
+};
+
+} // namespace
+
+std::unique_ptr<VoiceAgentProvider> make_elevenlabs_provider(ElevenLabsConfig config,
+                                                             http::HttpClient& http) {
+  return std::make_unique<ElevenLabsProvider>(std::move(config), http);
+}
+
+} // namespace vami::elevenlabs
