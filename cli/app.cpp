@@ -167,36 +167,47 @@ Providers& AppContext::providers() {
   return *m_providers;
 }
 
-PoolService AppContext::pool() {
+TelephonyProvider& AppContext::telephony() {
   if (!m_resilient_telephony) {
     // Rate limiting and retries of what is safe to repeat (DESIGN.md section 3, rule 3).
     m_telephony_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
     m_resilient_telephony = std::make_unique<ResilientTelephonyProvider>(
         providers().telephony(), *m_telephony_limiter, RetryPolicy{}, system_monotonic_clock());
   }
-  return PoolService(*m_resilient_telephony, store(), actor());
+  return *m_resilient_telephony;
+}
+
+VoiceAgentProvider& AppContext::voice_agents() {
+  if (!m_resilient_agents) {
+    m_agents_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
+    m_resilient_agents = std::make_unique<ResilientVoiceAgentProvider>(
+        providers().agents(), *m_agents_limiter, RetryPolicy{}, system_monotonic_clock());
+  }
+  return *m_resilient_agents;
+}
+
+PoolService AppContext::pool() {
+  return PoolService(telephony(), store(), actor());
 }
 
 TenantService AppContext::tenants() {
-  return TenantService(providers().telephony(), providers().agents(), store(), actor());
+  return TenantService(telephony(), voice_agents(), store(), actor());
 }
 
 AgentService AppContext::agents() {
-  return AgentService(providers().agents(), store(), actor());
+  return AgentService(voice_agents(), store(), actor());
 }
 
 KnowledgeBaseService AppContext::knowledge_base() {
-  return KnowledgeBaseService(providers().agents(), store(), actor());
+  return KnowledgeBaseService(voice_agents(), store(), actor());
 }
 
 AssignmentService AppContext::assignments() {
-  return AssignmentService(providers().telephony(), providers().agents(), store(), actor(),
-                           options.router_url);
+  return AssignmentService(telephony(), voice_agents(), store(), actor(), options.router_url);
 }
 
 OnboardingService AppContext::onboarding() {
-  return OnboardingService(providers().telephony(), providers().agents(), store(), actor(),
-                           options.router_url);
+  return OnboardingService(telephony(), voice_agents(), store(), actor(), options.router_url);
 }
 
 std::string AppContext::actor() const {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vami/core/onboarding_service.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/resilient_telephony_provider.hpp>
+#include <vami/core/resilient_voice_agent_provider.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant_service.hpp>
 #include <vami/providers/provider_factory.hpp>
@@ -78,7 +80,11 @@ public:
   StateStore& store();
   /// Connects the providers; announces the sandbox on stderr once.
   Providers& providers();
-  /// The pool use cases over `store()` and `providers()`.
+  /// The telephony provider behind its rate limiter and retries (one per command).
+  TelephonyProvider& telephony();
+  /// The voice-agent provider behind its own rate limiter and retries (one per command).
+  VoiceAgentProvider& voice_agents();
+  /// The pool use cases over `store()` and `telephony()`.
   PoolService pool();
   /// The tenant use cases.
   TenantService tenants();
@@ -120,6 +126,8 @@ private:
   // over it is what the pool use cases talk to.
   std::unique_ptr<AdaptiveRateLimiter> m_telephony_limiter;
   std::unique_ptr<ResilientTelephonyProvider> m_resilient_telephony;
+  std::unique_ptr<AdaptiveRateLimiter> m_agents_limiter;
+  std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_agents;
 };
 
 /// Registers `vami init`.
@@ -144,6 +152,8 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
 void register_onboard_command(CLI::App& app, AppContext& context);
 /// Registers `vami audit`.
 void register_audit_command(CLI::App& app, AppContext& context);
+/// Registers `vami operations list|show|resume`.
+void register_operations_commands(CLI::App& app, AppContext& context);
 
 /// A pool number as JSON: the one shape every command uses (docs/json.md).
 [[nodiscard]] nlohmann::ordered_json to_json(const PoolNumber& number);
@@ -188,5 +198,32 @@ private:
 struct BulkExit {
   ExitCode code;
 };
+
+/// The words of a bulk command's messages: `progress` on the live line ("buying"), `item` in
+/// the -v line of each number ("buy"), `done` in the summary ("bought 3 of 5 numbers").
+struct BulkWords {
+  std::string progress;
+  std::string item;
+  std::string done;
+};
+
+/// Draws `progress` as items settle and, with -v, names each item on stderr.
+[[nodiscard]] ItemObserver bulk_observer(AppContext& context, ProgressLine& progress,
+                                         const std::string& item_verb);
+/// Writes a bulk command's report on stdout: a table of the items, the JSON of `to_json(report)`
+/// with the members of `extra` added, or CSV rows of the items.
+void write_report(AppContext& context, const BulkReport& report,
+                  const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+/// `write_report`, then the summary on stderr ("bought 3 of 5 numbers (operation op-...)", with
+/// the failed, uncertain and interrupted counts).
+void print_report(AppContext& context, const BulkReport& report, const std::string& done_verb,
+                  const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+/// Runs one bulk use case as every bulk command does: Ctrl-C stops it from starting more
+/// items, a progress line is drawn on stderr, the report is printed, and a non-zero exit code
+/// (7 partial, 8 uncertain, 130 interrupted) is thrown as `BulkExit`.
+void run_bulk_command(
+    AppContext& context, const BulkWords& words,
+    const std::function<BulkReport(const StopRequested&, const ItemObserver&)>& run,
+    const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 
 } // namespace vami::cli

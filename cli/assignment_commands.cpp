@@ -1,4 +1,5 @@
 // `vami numbers assign|unassign|reassign` and `vami route`: which agent a pool number reaches.
+#include <fstream>
 #include <iostream>
 
 #include "app.hpp"
@@ -8,18 +9,76 @@ namespace vami::cli {
 namespace {
 
 struct AssignOptions {
-  std::string number;
+  std::vector<std::string> numbers;
+  std::string from_file;
   std::string agent;
   bool pick = false;
   std::string area_code;
   std::string locality;
   std::string mode = "native";
+  int concurrency = k_default_concurrency;
+};
+
+struct UnassignOptions {
+  std::vector<std::string> numbers;
+  std::string from_file;
+  int concurrency = k_default_concurrency;
 };
 
 struct ReassignOptions {
   std::string number;
   std::string agent;
 };
+
+// Phone numbers one per line from FILE, or standard input for "-": surrounding blanks, blank
+// lines and `#` comments are ignored.
+std::vector<std::string> read_number_list(const std::string& path) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+      throw Error(ErrorKind::invalid_input,
+                  "cannot read --from-file " + path + ": it does not exist or is not a file",
+                  "give a file with one phone number per line, or - for standard input");
+    }
+    file.open(path);
+    if (!file) {
+      throw Error(ErrorKind::invalid_input, "cannot read --from-file " + path,
+                  "check the file's permissions");
+    }
+    in = &file;
+  }
+  std::vector<std::string> numbers;
+  std::string line;
+  while (std::getline(*in, line)) {
+    line = line.substr(0, line.find('#'));
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) {
+      continue;
+    }
+    numbers.push_back(line.substr(first, line.find_last_not_of(" \t\r") - first + 1));
+  }
+  if (in->bad()) {
+    throw Error(ErrorKind::invalid_input, "reading --from-file " + path + " failed");
+  }
+  return numbers;
+}
+
+// The numbers of the arguments, then those of --from-file.
+std::vector<std::string> numbers_given(const std::vector<std::string>& arguments,
+                                       const std::string& from_file) {
+  std::vector<std::string> numbers = arguments;
+  if (!from_file.empty()) {
+    auto listed = read_number_list(from_file);
+    numbers.insert(numbers.end(), listed.begin(), listed.end());
+    if (listed.empty() && arguments.empty()) {
+      throw Error(ErrorKind::invalid_input, "--from-file " + from_file + " lists no number",
+                  "write one phone number per line");
+    }
+  }
+  return numbers;
+}
 
 nlohmann::ordered_json route_json(const Route& route) {
   nlohmann::ordered_json json;
@@ -83,12 +142,21 @@ void print_number(AppContext& context, const PoolNumber& number, const std::stri
 void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& context) {
   auto assign = std::make_shared<AssignOptions>();
   auto* assign_command = numbers.add_subcommand(
-      "assign", "Route a pool number to an agent (or --pick one from the pool)");
-  auto* number_option = assign_command->add_option("number", assign->number, "Phone number, E.164");
+      "assign", "Route pool numbers to an agent (or --pick one from the pool)");
+  auto* number_option =
+      assign_command->add_option("numbers", assign->numbers,
+                                 "Phone numbers, E.164; more than one are assigned as one bulk "
+                                 "operation");
+  auto* from_file = assign_command
+                        ->add_option("--from-file", assign->from_file,
+                                     "Also assign the numbers in FILE, one per line (- for "
+                                     "standard input; blank lines and # comments ignored)")
+                        ->type_name("FILE");
   assign_command->add_option("--agent", assign->agent, "Agent slug or provider id")->required();
   auto* pick = assign_command->add_flag(
       "--pick", assign->pick, "Take an available pool number matching --area-code/--locality");
   pick->excludes(number_option);
+  pick->excludes(from_file);
   assign_command->add_option("--area-code", assign->area_code, "With --pick: three digits")
       ->needs(pick);
   assign_command->add_option("--locality", assign->locality, "With --pick: city")->needs(pick);
@@ -97,28 +165,79 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
                    "native: imported into the agent provider; webhook: voice URL to the router")
       ->capture_default_str()
       ->check(CLI::IsMember({"native", "webhook"}));
+  assign_command
+      ->add_option("--concurrency", assign->concurrency,
+                   "With many numbers: assignments in flight at once (1-64)")
+      ->capture_default_str()
+      ->type_name("N");
   assign_command->callback([&context, assign] {
-    if (!assign->pick && assign->number.empty()) {
-      throw Error(ErrorKind::invalid_input, "no number given",
-                  "name a pool number, or let vami choose one with --pick");
-    }
     RoutingMode mode = parse_routing_mode(assign->mode).value_or(RoutingMode::native);
-    PoolNumber number =
-        assign->pick ? context.assignments().assign_pick({assign->area_code, assign->locality},
-                                                         assign->agent, mode)
-                     : context.assignments().assign(assign->number, assign->agent, mode);
-    print_number(context, number,
-                 number.e164 + " now reaches agent " + number.agent_slug + " (tenant " +
-                     number.tenant_slug + ", " + to_string(mode) + " routing)");
+    if (assign->pick) {
+      PoolNumber number = context.assignments().assign_pick({assign->area_code, assign->locality},
+                                                            assign->agent, mode);
+      print_number(context, number,
+                   number.e164 + " now reaches agent " + number.agent_slug + " (tenant " +
+                       number.tenant_slug + ", " + to_string(mode) + " routing)");
+      return;
+    }
+    if (assign->numbers.empty() && assign->from_file.empty()) {
+      throw Error(ErrorKind::invalid_input, "no number given",
+                  "name pool numbers, give them in --from-file FILE, or let vami choose one "
+                  "with --pick");
+    }
+    if (assign->numbers.size() == 1 && assign->from_file.empty()) {
+      PoolNumber number =
+          context.assignments().assign(assign->numbers.front(), assign->agent, mode);
+      print_number(context, number,
+                   number.e164 + " now reaches agent " + number.agent_slug + " (tenant " +
+                       number.tenant_slug + ", " + to_string(mode) + " routing)");
+      return;
+    }
+    BulkAssignRequest request;
+    request.numbers = numbers_given(assign->numbers, assign->from_file);
+    request.agent = assign->agent;
+    request.mode = mode;
+    request.concurrency = assign->concurrency;
+    AssignmentService assignments = context.assignments();
+    run_bulk_command(context, {"assigning", "assign", "assigned"},
+                     [&](const StopRequested& stop, const ItemObserver& observer) {
+                       return assignments.assign_many(request, stop, observer);
+                     });
   });
 
-  auto unassign_number = std::make_shared<std::string>();
+  auto unassign = std::make_shared<UnassignOptions>();
   auto* unassign_command =
-      numbers.add_subcommand("unassign", "Take a number back from its agent into the pool");
-  unassign_command->add_option("number", *unassign_number, "Phone number, E.164")->required();
-  unassign_command->callback([&context, unassign_number] {
-    PoolNumber number = context.assignments().unassign(*unassign_number);
-    print_number(context, number, number.e164 + " is back in the pool, available");
+      numbers.add_subcommand("unassign", "Take numbers back from their agents into the pool");
+  unassign_command->add_option(
+      "numbers", unassign->numbers,
+      "Phone numbers, E.164; more than one are unassigned as one bulk operation");
+  unassign_command
+      ->add_option("--from-file", unassign->from_file,
+                   "Also unassign the numbers in FILE, one per line (- for standard input; "
+                   "blank lines and # comments ignored)")
+      ->type_name("FILE");
+  unassign_command
+      ->add_option("--concurrency", unassign->concurrency,
+                   "With many numbers: unassignments in flight at once (1-64)")
+      ->capture_default_str()
+      ->type_name("N");
+  unassign_command->callback([&context, unassign] {
+    if (unassign->numbers.empty() && unassign->from_file.empty()) {
+      throw Error(ErrorKind::invalid_input, "no number given",
+                  "name pool numbers, or give them in --from-file FILE");
+    }
+    if (unassign->numbers.size() == 1 && unassign->from_file.empty()) {
+      PoolNumber number = context.assignments().unassign(unassign->numbers.front());
+      print_number(context, number, number.e164 + " is back in the pool, available");
+      return;
+    }
+    std::vector<std::string> given = numbers_given(unassign->numbers, unassign->from_file);
+    AssignmentService assignments = context.assignments();
+    run_bulk_command(context, {"unassigning", "unassign", "unassigned"},
+                     [&](const StopRequested& stop, const ItemObserver& observer) {
+                       return assignments.unassign_many(given, unassign->concurrency, stop,
+                                                        observer);
+                     });
   });
 
   auto reassign = std::make_shared<ReassignOptions>();

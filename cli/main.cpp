@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   vami::cli::register_onboard_command(app, context);
   vami::cli::register_reconcile_command(app, context);
   vami::cli::register_audit_command(app, context);
+  vami::cli::register_operations_commands(app, context);
   // Set after the subcommands are added, so that it is not repeated in each one's help.
   app.footer("Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict,\n"
              "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"

@@ -48,6 +48,7 @@ struct ShowOptions {
 struct ReleaseOptions {
   std::vector<std::string> numbers;
   bool dry_run = false;
+  bool unassign = false;
   int concurrency = k_default_concurrency;
 };
 
@@ -119,65 +120,6 @@ const std::vector<Column>& pool_columns() {
   return columns;
 }
 
-// Draws progress and, with -v, names each item as it settles.
-ItemObserver bulk_observer(AppContext& context, ProgressLine& progress, const std::string& verb) {
-  return [&context, &progress, verb, failed = 0](const ItemResult& item, int settled,
-                                                 int total) mutable {
-    if (item.status == ItemStatus::failed || item.status == ItemStatus::uncertain) {
-      ++failed;
-    }
-    if (context.options.verbosity > 0) {
-      progress.finish();
-      context.note(verb + " " + item.e164 + ": " + to_string(item.status) +
-                   (item.message.empty() ? "" : " (" + item.message + ")"));
-    }
-    progress.update(settled, total, failed);
-  };
-}
-
-void print_report(AppContext& context, const BulkReport& report, const std::string& verb) {
-  auto json = to_json(report);
-  if (context.output_format() == OutputFormat::table) {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& item : json["items"]) {
-      nlohmann::ordered_json row = item;
-      if (!item["number"].is_null()) {
-        for (const auto& key : {"locality", "region", "monthly_price", "currency"}) {
-          row[key] = item["number"][key];
-        }
-      }
-      rows.push_back(std::move(row));
-    }
-    write_records(std::cout, OutputFormat::table, rows,
-                  {field("NUMBER", "e164"), field("RESULT", "result"),
-                   field("LOCALITY", "locality"), field("REGION", "region"), money_column(),
-                   field("MESSAGE", "message")});
-  } else if (context.output_format() == OutputFormat::json) {
-    std::cout << json.dump(2) << '\n';
-  } else {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (auto item : json["items"]) {
-      item.erase("number");
-      rows.push_back(std::move(item));
-    }
-    write_records(std::cout, OutputFormat::csv, rows, {});
-  }
-  std::string summary = verb + " " + std::to_string(report.succeeded) + " of " +
-                        std::to_string(report.requested) + " numbers (operation " +
-                        report.operation_id + ")";
-  if (report.failed > 0) {
-    summary += ", " + std::to_string(report.failed) + " failed";
-  }
-  if (report.uncertain > 0) {
-    summary += ", " + std::to_string(report.uncertain) +
-               " uncertain: run 'vami reconcile' before retrying";
-  }
-  if (report.interrupted) {
-    summary += "; interrupted before the rest were started";
-  }
-  context.note(summary);
-}
-
 void run_search(AppContext& context, const SearchOptions& options) {
   NumberSearch search;
   search.country = upper(options.country);
@@ -216,18 +158,7 @@ void run_buy(AppContext& context, const BuyOptions& options) {
                   "give the most one number may cost per month, such as 1.50");
     }
   }
-  request.journal_parameters =
-      nlohmann::ordered_json{
-          {"count", options.count},
-          {"country", request.search.country},
-          {"type", to_string(request.search.type)},
-          {"area_codes", options.area_codes},
-          {"contains", options.contains},
-          {"region", options.region},
-          {"locality", options.locality},
-          {"max_monthly_cost", options.max_monthly_cost},
-      }
-          .dump();
+  request.journal_parameters = buy_parameters(request);
 
   PoolService pool = context.pool();
   PurchasePlan plan = pool.plan_purchase(request);
@@ -267,16 +198,10 @@ void run_buy(AppContext& context, const BuyOptions& options) {
   if (!context.confirm(what + " for " + format_money(total) + " per month?", what)) {
     throw Error(ErrorKind::invalid_input, "not confirmed; nothing was bought");
   }
-  AppContext::catch_interrupts();
-  ProgressLine progress(context.show_progress(), "buying");
-  BulkReport report = pool.buy(
-      request, plan, [] { return AppContext::interrupted(); },
-      bulk_observer(context, progress, "buy"));
-  progress.finish();
-  print_report(context, report, "bought");
-  if (auto code = exit_code_for(report); code != ExitCode::ok) {
-    throw BulkExit{code};
-  }
+  run_bulk_command(context, {"buying", "buy", "bought"},
+                   [&](const StopRequested& stop, const ItemObserver& observer) {
+                     return pool.buy(request, plan, stop, observer);
+                   });
 }
 
 void run_list(AppContext& context, const ListOptions& options) {
@@ -298,9 +223,19 @@ void run_list(AppContext& context, const ListOptions& options) {
 void run_release(AppContext& context, const ReleaseOptions& options) {
   validate_concurrency(options.concurrency); // before the prompt, not after it
   PoolService pool = context.pool();
-  ReleasePlan plan = pool.plan_release(options.numbers);
+  ReleasePlan plan = pool.plan_release(
+      options.numbers, options.unassign ? AssignedNumbers::allowed : AssignedNumbers::refused);
+  std::vector<std::string> assigned;
+  for (const PoolNumber& number : plan.numbers) {
+    if (number.status == NumberStatus::assigned) {
+      assigned.push_back(number.e164);
+    }
+  }
   std::string what = "release " + std::to_string(plan.numbers.size()) +
                      (plan.numbers.size() == 1 ? " number" : " numbers");
+  if (!assigned.empty()) {
+    what = "unassign " + std::to_string(assigned.size()) + " and " + what;
+  }
   if (options.dry_run) {
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
     for (const auto& number : plan.numbers) {
@@ -316,21 +251,121 @@ void run_release(AppContext& context, const ReleaseOptions& options) {
                        what)) {
     throw Error(ErrorKind::invalid_input, "not confirmed; nothing was released");
   }
-  AppContext::catch_interrupts();
-  ProgressLine progress(context.show_progress(), "releasing");
+  if (!assigned.empty()) {
+    AssignmentService assignments = context.assignments();
+    for (const std::string& e164 : assigned) {
+      assignments.unassign(e164);
+      context.note("unassigned " + e164);
+    }
+    plan = pool.plan_release(options.numbers);
+  }
   vami::ReleaseOptions release_options;
   release_options.concurrency = options.concurrency;
-  BulkReport report = pool.release(
-      plan, [] { return AppContext::interrupted(); }, bulk_observer(context, progress, "release"),
-      release_options);
+  run_bulk_command(context, {"releasing", "release", "released"},
+                   [&](const StopRequested& stop, const ItemObserver& observer) {
+                     return pool.release(plan, stop, observer, release_options);
+                   });
+}
+
+} // namespace
+
+ItemObserver bulk_observer(AppContext& context, ProgressLine& progress,
+                           const std::string& item_verb) {
+  return [&context, &progress, item_verb, failed = 0](const ItemResult& item, int settled,
+                                                      int total) mutable {
+    if (item.status == ItemStatus::failed || item.status == ItemStatus::uncertain) {
+      ++failed;
+    }
+    if (context.options.verbosity > 0) {
+      progress.finish();
+      context.note(item_verb + " " + item.e164 + ": " + to_string(item.status) +
+                   (item.message.empty() ? "" : " (" + item.message + ")"));
+    }
+    progress.update(settled, total, failed);
+  };
+}
+
+void write_report(AppContext& context, const BulkReport& report,
+                  const nlohmann::ordered_json& extra) {
+  auto json = to_json(report);
+  if (context.output_format() == OutputFormat::table) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    bool any_agent = false;
+    for (const auto& item : json["items"]) {
+      nlohmann::ordered_json row = item;
+      if (!item["number"].is_null()) {
+        for (const auto& key : {"locality", "region", "agent", "monthly_price", "currency"}) {
+          row[key] = item["number"][key];
+        }
+        any_agent = any_agent || !row["agent"].is_null();
+      }
+      rows.push_back(std::move(row));
+    }
+    // The agent column only where a number has one (assign), not for buy or release.
+    std::vector<Column> columns{field("NUMBER", "e164"), field("RESULT", "result"),
+                                field("LOCALITY", "locality"), field("REGION", "region")};
+    if (any_agent) {
+      columns.push_back(field("AGENT", "agent"));
+    }
+    columns.push_back(money_column());
+    columns.push_back(field("MESSAGE", "message"));
+    write_records(std::cout, OutputFormat::table, rows, columns);
+  } else if (context.output_format() == OutputFormat::json) {
+    for (const auto& [key, value] : extra.items()) {
+      json[key] = value;
+    }
+    std::cout << json.dump(2) << '\n';
+  } else {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (auto item : json["items"]) {
+      item.erase("number");
+      rows.push_back(std::move(item));
+    }
+    write_records(std::cout, OutputFormat::csv, rows, {});
+  }
+}
+
+void print_report(AppContext& context, const BulkReport& report, const std::string& done_verb,
+                  const nlohmann::ordered_json& extra) {
+  write_report(context, report, extra);
+  std::string summary = done_verb + " " + std::to_string(report.succeeded) + " of " +
+                        std::to_string(report.requested) + " numbers (operation " +
+                        report.operation_id + ")";
+  if (report.failed > 0) {
+    summary += ", " + std::to_string(report.failed) + " failed";
+  }
+  if (report.uncertain > 0) {
+    summary += ", " + std::to_string(report.uncertain) +
+               " uncertain: run 'vami reconcile' before retrying";
+  }
+  if (report.interrupted) {
+    summary += "; interrupted before the rest were started: finish with 'vami operations "
+               "resume " +
+               report.operation_id + "'";
+  }
+  context.note(summary);
+}
+
+void run_bulk_command(
+    AppContext& context, const BulkWords& words,
+    const std::function<BulkReport(const StopRequested&, const ItemObserver&)>& run,
+    const nlohmann::ordered_json& extra) {
+  AppContext::catch_interrupts();
+  ProgressLine progress(context.show_progress(), words.progress);
+  BulkReport report;
+  try {
+    report =
+        run([] { return AppContext::interrupted(); }, bulk_observer(context, progress, words.item));
+  } catch (...) {
+    progress.finish(); // the error message starts on a clean line
+    throw;
+  }
   progress.finish();
-  print_report(context, report, "released");
+  print_report(context, report, words.done, extra);
   if (auto code = exit_code_for(report); code != ExitCode::ok) {
     throw BulkExit{code};
   }
 }
-
-} // namespace
 
 void register_numbers_commands(CLI::App& app, AppContext& context) {
   auto* numbers = app.add_subcommand(
@@ -394,6 +429,8 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       "release", "Give numbers back to the provider (billing stops; irreversible)");
   release_command->add_option("numbers", release->numbers, "Phone numbers, E.164")->required();
   release_command->add_flag("--dry-run", release->dry_run, "Show what would be released");
+  release_command->add_flag("--unassign", release->unassign,
+                            "Unassign numbers from their agents first (else they are refused)");
   release_command
       ->add_option("--concurrency", release->concurrency, "Releases in flight at once (1-64)")
       ->capture_default_str()

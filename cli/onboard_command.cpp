@@ -1,5 +1,6 @@
 // `vami onboard`: a customer live in one command (tenant, number, agent, knowledge).
 #include <iostream>
+#include <map>
 
 #include "app.hpp"
 
@@ -217,7 +218,13 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
     OnboardRequest request = to_request(*options);
     OnboardResult result = context.onboarding().onboard(
         request, [&context](const std::string& step, const std::string& what) {
-          context.note(step + ": " + what + " done");
+          static const std::map<std::string, std::string> k_done = {
+              {"tenant", "tenant created: "},
+              {"agent", "agent created: "},
+              {"knowledge", "knowledge uploaded: "},
+              {"number", "number assigned: "}};
+          auto found = k_done.find(step);
+          context.note((found == k_done.end() ? step + ": " : found->second) + what);
         });
     if (context.output_format() == OutputFormat::table) {
       std::cout << "live: " << result.number.e164 << " reaches agent " << result.agent.slug << " ("

@@ -1,4 +1,5 @@
-// `vami reconcile`: compare the state database with the provider account and repair the pool.
+// `vami reconcile`: compare the state database with the provider accounts and repair the drift.
+// The core reports findings as facts; every word the user reads is written here.
 #include <iostream>
 
 #include "app.hpp"
@@ -14,20 +15,291 @@ struct ReconcileOptions {
 };
 
 constexpr const char* k_exit_rule =
-    "Exit codes: 0 when nothing is left to do (every number in sync, or every finding repaired\n"
+    "Exit codes: 0 when nothing is left to do (everything in sync, or every finding repaired\n"
     "by --apply); 4 when drift remains: any finding without --apply, or one that --apply\n"
-    "leaves (an untagged orphan, a row still in flight, a row changed meanwhile); 5 or 6 when\n"
-    "the provider's listing failed (nothing was changed); 1 for a database failure;\n"
-    "130 when interrupted.";
+    "leaves (an untagged orphan, an agent deleted outside vami or unknown to the database, a\n"
+    "row still in flight, a row changed meanwhile, a repair ElevenLabs refused); 5 when\n"
+    "credentials were rejected (nothing was changed), or when ELEVENLABS_API_KEY is not set\n"
+    "while the database holds agents or numbers imported into ElevenLabs (the Twilio side\n"
+    "still ran); 6 when a provider's listing failed (nothing was changed); 1 for a database\n"
+    "failure; 130 when interrupted.\n"
+    "Agents deleted outside vami are only reported: their numbers stay assigned to them (a\n"
+    "tenant's number is never handed back to the pool behind its back). Unassign or move the\n"
+    "numbers, then 'vami agents delete SLUG'.";
+
+std::string quoted(const std::string& text) {
+  return "\"" + text + "\"";
+}
+
+/// `agent "dr-smith" (tenant acme)`.
+std::string agent_words(const std::string& slug, const std::string& tenant) {
+  return "agent " + quoted(slug) + (tenant.empty() ? "" : " (tenant " + tenant + ")");
+}
+
+/// An agent at ElevenLabs: its id, with the local slug when the database knows it.
+std::string provider_agent_words(const std::string& agent_id, const std::string& slug) {
+  return "agent " + agent_id + (slug.empty() ? "" : " (" + quoted(slug) + ")");
+}
+
+// Twilio defaults the voice method to POST, and the store keeps no method for an unset one.
+std::string describe(const VoiceWebhook& webhook) {
+  std::string method = webhook.voice_method.empty() ? "POST" : webhook.voice_method;
+  std::string text =
+      webhook.voice_url.empty() ? std::string("none") : webhook.voice_url + " (" + method + ")";
+  if (!webhook.status_callback.empty()) {
+    text += ", status callback " + webhook.status_callback;
+  }
+  return text;
+}
+
+/// Where the database says a number should ring at ElevenLabs.
+std::string routing_target(const Finding& finding) {
+  return finding.stored.empty() ? std::string("no agent") : quoted(finding.agent_slug);
+}
+
+/// What `apply` does for a repair, in the present ("adopt") or the past ("adopted").
+enum class Tense { future, past };
+
+std::string repair_words(const Finding& finding, Tense tense) {
+  const bool past = tense == Tense::past;
+  switch (finding.repair) {
+  case Repair::adopt:
+    return past ? "adopted" : "adopt";
+  case Repair::mark_released:
+    return past ? "marked released" : "mark released";
+  case Repair::complete_purchase:
+    return past ? "completed purchase" : "complete purchase";
+  case Repair::abandon_purchase:
+    return past ? "abandoned purchase" : "abandon purchase";
+  case Repair::complete_release:
+    return past ? "completed release" : "complete release";
+  case Repair::restore:
+    return past ? "restored" : "restore";
+  case Repair::store_provider_sid:
+    return past ? "stored provider sid" : "store provider sid";
+  case Repair::store_provider_webhook:
+    return past ? "stored provider webhook" : "store provider webhook";
+  case Repair::set_provider_agent:
+    if (finding.stored.empty()) {
+      return past ? "unassigned at ElevenLabs" : "unassign it at ElevenLabs";
+    }
+    return (past ? "routed to " : "route it to ") + routing_target(finding) + " at ElevenLabs";
+  case Repair::store_import_id:
+    return past ? "stored ElevenLabs' id" : "store ElevenLabs' id";
+  case Repair::forget_import_id:
+    return past ? "forgot the unknown id" : "forget the unknown id";
+  case Repair::import_number:
+    return (past ? "imported into ElevenLabs, routed to "
+                 : "import it into ElevenLabs, route it to ") +
+           routing_target(finding);
+  case Repair::adopt_agent:
+    return (past ? "adopted " : "adopt ") + finding.reported;
+  case Repair::remove_agent_row:
+    return past ? "removed the agent row" : "remove the agent row";
+  case Repair::forget_document:
+    return past ? "removed from the database; add it again with 'vami kb add'"
+                : "remove it from the database (add it again with 'vami kb add')";
+  case Repair::none:
+    break;
+  }
+  return "";
+}
+
+/// What was done, what `--apply` would do, or why nothing is done.
+std::string action_words(const Finding& finding) {
+  switch (finding.resolution) {
+  case Resolution::none_needed:
+    return "";
+  case Resolution::would_repair:
+    return "would " + repair_words(finding, Tense::future);
+  case Resolution::repaired:
+    return repair_words(finding, Tense::past);
+  case Resolution::unresolved:
+    break;
+  }
+  switch (finding.holdup) {
+  case Holdup::not_vami:
+    return "left alone: not bought by vami, never adopted";
+  case Holdup::in_flight:
+    return "left alone: in flight; run again once it finished (or in " +
+           std::to_string(k_in_flight_grace.count() / 60) + " min if it died)";
+  case Holdup::needs_person:
+    switch (finding.kind) {
+    case FindingKind::agent_ghost:
+      return finding.assigned_numbers > 0
+                 ? "left alone: unassign or move its numbers ('vami numbers unassign', 'vami "
+                   "numbers reassign'), then 'vami agents delete " +
+                       finding.agent_slug + "'"
+                 : "left alone: 'vami agents delete " + finding.agent_slug +
+                       "' removes it from the database";
+    case FindingKind::stale_deleting:
+      return "left alone: run 'vami agents delete " + finding.agent_slug + "' again to finish";
+    default:
+      return "left alone: not in the database; delete it at ElevenLabs if nobody uses it";
+    }
+  case Holdup::agent_gone:
+    return "left alone: its agent " + quoted(finding.agent_slug) +
+           " is gone at ElevenLabs (see that agent)";
+  case Holdup::changed_meanwhile:
+    return "skipped: " + finding.error + "; run 'vami reconcile' again";
+  case Holdup::refused:
+    return "failed: " + finding.error + "; run 'vami reconcile --apply' again";
+  case Holdup::interrupted:
+    return "not attempted: interrupted";
+  case Holdup::none:
+    break;
+  }
+  return "";
+}
+
+/// What differs, for a person.
+std::string detail_words(const Finding& finding) {
+  const bool in_flight = finding.holdup == Holdup::in_flight;
+  switch (finding.kind) {
+  case FindingKind::in_sync:
+    return "";
+  case FindingKind::webhook_drift:
+    return "stored voice webhook " + describe(finding.stored_webhook) + ", the provider reports " +
+           describe(finding.reported_webhook);
+  case FindingKind::sid_drift:
+    return "stored provider id " + (finding.stored.empty() ? "none" : finding.stored) +
+           ", the provider reports " + finding.reported;
+  case FindingKind::orphan_tagged: {
+    std::string text = "owned, not in the pool; tagged '" + finding.name + "'";
+    if (!finding.tag_operation.empty() && finding.operation_id.empty()) {
+      text += " (operation " + finding.tag_operation + " is not in this journal)";
+    }
+    return text;
+  }
+  case FindingKind::orphan_untagged:
+    return "owned, not in the pool; friendly name '" + finding.name + "' carries no vami tag";
+  case FindingKind::ghost: {
+    std::string text = std::string("in the pool (") +
+                       (finding.status ? to_string(*finding.status) : "?") +
+                       ") but the provider does not own it";
+    if (!finding.agent_slug.empty()) {
+      text += "; assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
+              ", it rings nowhere";
+    }
+    return text;
+  }
+  case FindingKind::stale_purchasing: {
+    std::string text =
+        "purchase" + (finding.operation_id.empty() ? "" : " by operation " + finding.operation_id) +
+        " never recorded; ";
+    if (in_flight) {
+      return text + "its operation is still running";
+    }
+    if (finding.repair == Repair::complete_purchase) {
+      return text + "the provider owns it (" + finding.reported + ")";
+    }
+    return text + (finding.reported.empty()
+                       ? std::string("the provider does not own it")
+                       : "the provider owns it under '" + finding.reported + "', not a vami tag");
+  }
+  case FindingKind::stale_releasing:
+    if (in_flight) {
+      return "release never recorded; its operation is still running";
+    }
+    return finding.repair == Repair::complete_release
+               ? "release never recorded; the provider no longer owns it"
+               : "release never recorded; the provider still owns it";
+  case FindingKind::agent_drift: {
+    const std::string at_elevenlabs =
+        finding.reported.empty()
+            ? std::string("no agent")
+            : provider_agent_words(finding.reported, finding.reported_agent_slug);
+    // The database is the source of truth for assignment; say so where it decides.
+    const std::string decides =
+        finding.holdup == Holdup::agent_gone ? "" : "; the database decides";
+    if (finding.stored.empty()) {
+      return "not assigned in the pool, but ElevenLabs routes it to " + at_elevenlabs + decides;
+    }
+    return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
+           " in the database, ElevenLabs routes it to " + at_elevenlabs + decides;
+  }
+  case FindingKind::import_drift:
+    if (finding.reported.empty()) {
+      return "the database's id " + finding.stored + " of its ElevenLabs import is unknown there";
+    }
+    return finding.stored.empty() ? "imported into ElevenLabs as " + finding.reported +
+                                        ", the database has no id for it"
+                                  : "the database's id of its ElevenLabs import is " +
+                                        finding.stored + ", ElevenLabs' is " + finding.reported;
+  case FindingKind::not_imported:
+    return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
+           " with native routing, but not imported into ElevenLabs" +
+           (finding.stored.empty()
+                ? ""
+                : " (the database's id " + finding.stored + " is unknown there)") +
+           (in_flight ? "; assigned moments ago" : "");
+  case FindingKind::agent_ghost:
+    return "agent " + quoted(finding.agent_slug) + " (tenant " + finding.tenant_slug + ", " +
+           finding.provider_id + ") is gone at ElevenLabs, deleted outside vami" +
+           (finding.assigned_numbers > 0
+                ? "; its " + std::to_string(finding.assigned_numbers) +
+                      (finding.assigned_numbers == 1 ? " number rings" : " numbers ring") +
+                      " nowhere"
+                : "");
+  case FindingKind::agent_orphan:
+    return "ElevenLabs agent '" + finding.name + "' carries a vami tag, unknown to the database" +
+           (finding.agent_slug.empty()
+                ? ""
+                : " (made for agent " + quoted(finding.agent_slug) +
+                      (finding.tenant_slug.empty() ? "" : " of tenant " + finding.tenant_slug) +
+                      ")");
+  case FindingKind::stale_creating:
+    if (in_flight) {
+      return "creation never recorded; 'vami agents create' may still be running";
+    }
+    return finding.repair == Repair::adopt_agent
+               ? "creation never recorded; ElevenLabs has it as " + finding.reported
+               : "creation never recorded; ElevenLabs has no agent tagged vami-agent:" +
+                     finding.agent_slug;
+  case FindingKind::stale_deleting:
+    if (in_flight) {
+      return "deletion never finished; 'vami agents delete' may still be running";
+    }
+    return finding.reported.empty()
+               ? "deletion never finished; ElevenLabs no longer has it"
+               : "deletion never finished; ElevenLabs still has it (" + finding.reported + ")";
+  case FindingKind::document_ghost:
+    return "document '" + finding.name + "' of " + agent_words(finding.agent_slug, "") +
+           " is no longer in the agent's knowledge base at ElevenLabs (deleted or detached "
+           "outside vami)" +
+           (in_flight ? "; added moments ago" : "");
+  }
+  return "";
+}
+
+/// What a finding (as JSON) is about, for the table: the number, the agent or the document.
+std::string subject_words(const nlohmann::ordered_json& record) {
+  const std::string subject = record.at("subject").get<std::string>();
+  if (subject == "number") {
+    return display(record.at("e164"));
+  }
+  if (subject == "agent" && record.at("kind") != "agent_orphan") {
+    return "agent " + display(record.at("agent"));
+  }
+  return subject + " " + display(record.at("provider_id"));
+}
 
 nlohmann::ordered_json to_json(const Finding& finding) {
   nlohmann::ordered_json json;
   json["kind"] = to_string(finding.kind);
-  json["e164"] = finding.e164;
+  json["subject"] = to_string(finding.subject);
+  json["e164"] = text_or_null(finding.e164);
   json["provider_sid"] = text_or_null(finding.provider_sid);
-  json["detail"] = text_or_null(finding.detail);
-  json["action"] = text_or_null(finding.action);
+  json["provider_id"] = text_or_null(finding.provider_id);
+  json["agent"] = text_or_null(finding.agent_slug);
+  json["tenant"] = text_or_null(finding.tenant_slug);
+  json["detail"] = text_or_null(detail_words(finding));
+  json["action"] = text_or_null(action_words(finding));
+  json["repair"] = to_string(finding.repair);
   json["resolution"] = to_string(finding.resolution);
+  json["holdup"] = finding.holdup == Holdup::none
+                       ? nlohmann::ordered_json(nullptr)
+                       : nlohmann::ordered_json(to_string(finding.holdup));
   return json;
 }
 
@@ -42,7 +314,7 @@ nlohmann::ordered_json findings_json(const ReconcileReport& report) {
   return findings;
 }
 
-nlohmann::ordered_json to_json(const ReconcileReport& report) {
+nlohmann::ordered_json to_json(const ReconcileReport& report, const std::string& skipped_because) {
   nlohmann::ordered_json counts = nlohmann::ordered_json::object();
   for (const auto& [kind, count] : report.counts) {
     counts[to_string(kind)] = count;
@@ -51,6 +323,12 @@ nlohmann::ordered_json to_json(const ReconcileReport& report) {
   json["applied"] = report.applied;
   json["operation_id"] = text_or_null(report.operation_id);
   json["in_sync"] = report.counts.at(FindingKind::in_sync);
+  json["agents_in_sync"] = report.agents_in_sync;
+  json["documents_in_sync"] = report.documents_in_sync;
+  json["voice_agents"] = to_string(report.voice_agents);
+  json["voice_agents_skipped_because"] = report.voice_agents == VoiceAgentCoverage::compared
+                                             ? nlohmann::ordered_json(nullptr)
+                                             : text_or_null(skipped_because);
   json["settled"] = report.settled();
   json["interrupted"] = report.interrupted;
   json["findings"] = findings_json(report);
@@ -58,9 +336,18 @@ nlohmann::ordered_json to_json(const ReconcileReport& report) {
   return json;
 }
 
+std::string plural(int count, const std::string& one, const std::string& many) {
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
 std::string summary(const ReconcileReport& report) {
-  const int in_sync = report.counts.at(FindingKind::in_sync);
-  std::string text = std::to_string(in_sync) + (in_sync == 1 ? " number" : " numbers") + " in sync";
+  std::string text = plural(report.counts.at(FindingKind::in_sync), "number", "numbers");
+  // Agents and documents are named once there are any: a pool without agents reads as before.
+  if (report.agents_in_sync + report.documents_in_sync > 0) {
+    text += ", " + plural(report.agents_in_sync, "agent", "agents") + " and " +
+            plural(report.documents_in_sync, "document", "documents");
+  }
+  text += " in sync";
   std::string kinds;
   int would_repair = 0;
   int repaired = 0;
@@ -94,24 +381,53 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   if (options.apply) {
     AppContext::catch_interrupts();
   }
-  ReconcileService service(context.providers().telephony(), context.store(), context.actor());
+  // Behind their rate limiters and retries: a listing that fails once it runs out of retries
+  // still fails the whole run before anything changes.
+  TelephonyProvider& telephony = context.telephony();
+  // A setup with Twilio credentials only has no voice-agent provider: the Twilio side still
+  // runs, and the report says whether anything in the database needed the other one.
+  VoiceAgentProvider* agents = nullptr;
+  std::string skipped_because;
+  try {
+    agents = &context.voice_agents();
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::auth) {
+      throw;
+    }
+    skipped_because = error.what();
+    if (!error.hint().empty()) {
+      skipped_because += "; " + error.hint();
+    }
+  }
+  ReconcileService service(telephony, agents, context.store(), context.actor());
   ReconcileReport report =
       service.reconcile(options.apply ? ReconcileMode::apply : ReconcileMode::report,
                         [] { return AppContext::interrupted(); });
   switch (context.output_format()) {
   case OutputFormat::json:
-    std::cout << to_json(report).dump(2) << '\n';
+    std::cout << to_json(report, skipped_because).dump(2) << '\n';
     break;
   case OutputFormat::csv:
   case OutputFormat::table:
     write_records(std::cout, context.output_format(), findings_json(report),
-                  {field("KIND", "kind"), field("NUMBER", "e164"), field("DETAIL", "detail"),
-                   field("ACTION", "action")});
+                  {field("KIND", "kind"), Column{"SUBJECT", subject_words},
+                   field("DETAIL", "detail"), field("ACTION", "action")});
     break;
   }
   context.note(summary(report));
+  if (report.voice_agents == VoiceAgentCoverage::skipped) {
+    context.note("the ElevenLabs side (agents, documents, imported numbers) was not compared, "
+                 "though the database holds agents or imported numbers: " +
+                 skipped_because);
+  } else if (report.voice_agents == VoiceAgentCoverage::not_needed) {
+    context.note("the ElevenLabs side was not compared (nothing in the database depends on it): " +
+                 skipped_because);
+  }
   if (report.interrupted) {
     throw BulkExit{ExitCode::interrupted};
+  }
+  if (report.voice_agents == VoiceAgentCoverage::skipped) {
+    throw BulkExit{ExitCode::credentials};
   }
   if (!report.settled()) {
     throw BulkExit{ExitCode::conflict};
@@ -123,11 +439,16 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
 void register_reconcile_command(CLI::App& app, AppContext& context) {
   auto options = std::make_shared<ReconcileOptions>();
   auto* command = app.add_subcommand(
-      "reconcile", "Compare the state database with every number the provider account owns; "
-                   "--apply repairs the database (it never buys or releases at the provider)");
-  command->add_flag("--apply", options->apply,
-                    "Repair the state database: adopt vami-tagged orphans, mark ghosts released, "
-                    "finish purchases and releases left in flight, store the provider's webhook");
+      "reconcile",
+      "Compare the state database with every number Twilio owns and with ElevenLabs' agents, "
+      "documents and imported numbers; --apply repairs the drift (it never buys, releases, "
+      "creates or deletes at a provider)");
+  command->add_flag(
+      "--apply", options->apply,
+      "Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, "
+      "agent creations and deletions left in flight, store the provider's webhook and SID, "
+      "forget documents gone at ElevenLabs, and route numbers at ElevenLabs as the database says "
+      "(the database is the source of truth for assignment)");
   command->footer(k_exit_rule);
   command->callback([&context, options] { run_reconcile(context, *options); });
 }

@@ -9,7 +9,9 @@ echo
 echo "Generated from \`vami ... --help\` by \`scripts/command-reference.sh\`; a test fails when it"
 echo "differs from the binary."
 for command in "" "init" "numbers" "numbers search" "numbers buy" "numbers list" "numbers show" \
-  "numbers release" "webhooks" "webhooks set" "webhooks show" "reconcile" "sandbox" "sandbox serve"; do
+  "numbers release" "numbers assign" "numbers unassign" "webhooks" "webhooks set" "webhooks show" \
+  "operations" "operations list" "operations show" "operations resume" "reconcile" "sandbox" \
+  "sandbox serve"; do
   echo
   echo "## vami${command:+ $command}"
   echo

@@ -1,11 +1,15 @@
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "audit_json.hpp"
+#include "bulk_journal.hpp"
 #include "lookups.hpp"
+#include <nlohmann/json.hpp>
 
 #include <vami/core/assignment_service.hpp>
+#include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/phone_number.hpp>
 #include <vami/core/pool_service.hpp>
@@ -21,6 +25,15 @@ std::string holder(const PoolNumber& number) {
 // Runs `undo` after a failed provider step, from inside the catch block, then rethrows the
 // provider's error. If undoing fails too, the database no longer says where the number rings.
 [[noreturn]] void roll_back(const std::string& e164, const std::function<void()>& undo) {
+  try {
+    throw;
+  } catch (const Error& error) {
+    // The provider may have acted: the database keeps what was asked for, and reconcile makes
+    // the provider follow it.
+    if (error.kind() == ErrorKind::uncertain) {
+      throw;
+    }
+  }
   try {
     undo();
   } catch (const Error& undo_error) {
@@ -39,6 +52,59 @@ PoolNumber pool_row(StateStore& store, const std::string& e164) {
                 "list the pool with 'vami numbers list', or buy numbers with 'vami numbers buy'");
   }
   return *row;
+}
+
+// The numbers of a bulk command as E.164, each once, in the order given; all are checked
+// before anything is journaled.
+std::vector<std::string> distinct_numbers(const std::vector<std::string>& numbers) {
+  if (numbers.empty()) {
+    throw Error(ErrorKind::invalid_input, "no number given",
+                "name pool numbers, or give them one per line with --from-file FILE");
+  }
+  std::vector<std::string> distinct;
+  std::set<std::string> seen;
+  for (const auto& number : numbers) {
+    std::string e164 = to_e164(number);
+    if (seen.insert(e164).second) {
+      distinct.push_back(std::move(e164));
+    }
+  }
+  return distinct;
+}
+
+// One number of a bulk command: a refusal fails that number alone; rejected credentials and a
+// database failure end the command.
+ItemResult bulk_item(const std::string& e164, const std::function<PoolNumber()>& step) {
+  try {
+    ItemResult item;
+    item.e164 = e164;
+    item.number = step();
+    return item;
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+      throw;
+    }
+    return detail::failed_item(e164, error,
+                               error.kind() == ErrorKind::uncertain ? ItemStatus::uncertain
+                                                                    : ItemStatus::failed);
+  }
+}
+
+nlohmann::json read_parameters(const Operation& operation) {
+  nlohmann::json parameters = nlohmann::json::parse(operation.parameters, nullptr, false);
+  if (parameters.is_discarded() || !parameters.is_object()) {
+    throw Error(ErrorKind::invalid_input,
+                "the journal's request of operation " + operation.id + " cannot be read",
+                "run the command again instead of resuming it");
+  }
+  return parameters;
+}
+
+void require_webhook_router(RoutingMode mode, const std::string& router_url) {
+  if (mode == RoutingMode::webhook && router_url.empty()) {
+    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
+                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
+  }
 }
 
 } // namespace
@@ -63,14 +129,23 @@ AssignmentService::AssignmentService(TelephonyProvider& telephony, VoiceAgentPro
 PoolNumber AssignmentService::assign(const std::string& number, const std::string& agent_name,
                                      RoutingMode mode) {
   const std::string e164 = to_e164(number);
-  if (mode == RoutingMode::webhook && m_router_url.empty()) {
-    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
-                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
-  }
+  require_webhook_router(mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, agent_name);
+  return assign_to(e164, agent, mode, Rerun::no);
+}
+
+PoolNumber AssignmentService::assign_to(const std::string& e164, const Agent& agent,
+                                        RoutingMode mode, Rerun rerun) {
   const PoolNumber before = current(e164);
-  // The transaction decides the winner when two people assign the same number.
-  PoolNumber row = m_store.assign_number(e164, {agent.slug, mode});
+  PoolNumber row = before;
+  if (rerun == Rerun::yes && before.status == NumberStatus::assigned &&
+      before.agent_slug == agent.slug) {
+    // An interrupted run took the number and may not have told the providers: route it again.
+    mode = before.routing_mode.value_or(mode);
+  } else {
+    // The transaction decides the winner when two people assign the same number.
+    row = m_store.assign_number(e164, {agent.slug, mode});
+  }
   try {
     connect(row, agent, mode);
   } catch (const Error&) {
@@ -110,12 +185,37 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
 }
 
 PoolNumber AssignmentService::unassign(const std::string& number) {
-  const std::string e164 = to_e164(number);
+  return unassign_one(to_e164(number), "", Rerun::no);
+}
+
+PoolNumber AssignmentService::unassign_one(const std::string& e164,
+                                           const std::string& expected_agent, Rerun rerun) {
   const PoolNumber before = current(e164);
   if (before.status != NumberStatus::assigned) {
+    if (rerun == Rerun::yes && before.status == NumberStatus::available) {
+      // An interrupted run put the number back in the pool and may not have told the
+      // providers: clear its routing again (both steps are safe to repeat).
+      PoolNumber as_assigned = before;
+      if (!before.agent_phone_number_id.empty()) {
+        as_assigned.routing_mode = RoutingMode::native;
+      } else if (!m_router_url.empty() && before.webhook.voice_url.rfind(m_router_url, 0) == 0) {
+        as_assigned.routing_mode = RoutingMode::webhook;
+      } else {
+        return before;
+      }
+      PoolNumber row = before;
+      disconnect(row, as_assigned);
+      return current(e164);
+    }
     throw Error(ErrorKind::conflict,
                 e164 + " is not assigned (it is " + to_string(before.status) + ")",
                 "see 'vami route " + e164 + "'");
+  }
+  if (!expected_agent.empty() && before.agent_slug != expected_agent) {
+    throw Error(ErrorKind::conflict,
+                e164 + " is now assigned to " + holder(before) + ", not to agent \"" +
+                    expected_agent + "\" as when the operation started",
+                "unassign it by itself with 'vami numbers unassign " + e164 + "' if that is meant");
   }
   PoolNumber row = m_store.unassign_number(e164, before.agent_slug);
   try {
@@ -126,9 +226,176 @@ PoolNumber AssignmentService::unassign(const std::string& number) {
                             {before.agent_slug, before.routing_mode.value_or(RoutingMode::native)});
     });
   }
-  row = current(e164);
+  // `row` is this command's result; re-reading could show another staff member's later change.
   audit("numbers unassign", before, row);
   return row;
+}
+
+BulkReport AssignmentService::assign_many(const BulkAssignRequest& request,
+                                          const StopRequested& stop_requested,
+                                          const ItemObserver& observer) {
+  validate_concurrency(request.concurrency);
+  const std::vector<std::string> numbers = distinct_numbers(request.numbers);
+  require_webhook_router(request.mode, m_router_url);
+  const Agent agent = detail::require_active_agent(m_store, request.agent);
+
+  Operation operation;
+  operation.id = new_operation_id();
+  operation.kind = OperationKind::assign;
+  operation.requested_count = static_cast<int>(numbers.size());
+  operation.actor = m_actor;
+  operation.parameters = nlohmann::ordered_json{{"numbers", numbers},
+                                                {"agent", agent.slug},
+                                                {"mode", to_string(request.mode)}}
+                             .dump();
+  m_store.create_operation(operation);
+  return run_assignments(operation.id, numbers, agent, request.mode, request.concurrency,
+                         stop_requested, observer, 0, Rerun::no);
+}
+
+BulkReport AssignmentService::unassign_many(const std::vector<std::string>& numbers_given,
+                                            int concurrency, const StopRequested& stop_requested,
+                                            const ItemObserver& observer) {
+  validate_concurrency(concurrency);
+  const std::vector<std::string> numbers = distinct_numbers(numbers_given);
+  // Who held each number, so that a resumed unassign never takes one from a later holder.
+  std::map<std::string, std::string> holders;
+  for (const auto& e164 : numbers) {
+    std::optional<PoolNumber> row = m_store.find_number(e164);
+    if (row && row->status == NumberStatus::assigned) {
+      holders[e164] = row->agent_slug;
+    }
+  }
+
+  Operation operation;
+  operation.id = new_operation_id();
+  operation.kind = OperationKind::unassign;
+  operation.requested_count = static_cast<int>(numbers.size());
+  operation.actor = m_actor;
+  operation.parameters = nlohmann::ordered_json{{"numbers", numbers}, {"holders", holders}}.dump();
+  m_store.create_operation(operation);
+  return run_unassignments(operation.id, numbers, {}, concurrency, stop_requested, observer, 0,
+                           Rerun::no);
+}
+
+BulkReport AssignmentService::run_assignments(const std::string& operation_id,
+                                              const std::vector<std::string>& numbers,
+                                              const Agent& agent, RoutingMode mode, int concurrency,
+                                              const StopRequested& stop_requested,
+                                              const ItemObserver& observer, int done_before,
+                                              Rerun rerun) {
+  BulkReport report;
+  report.operation_id = operation_id;
+  report.requested = static_cast<int>(numbers.size());
+  detail::run_journaled(
+      m_store, report, numbers.size(), concurrency,
+      [&](std::size_t position) {
+        const std::string& e164 = numbers[position];
+        return bulk_item(e164, [&] { return assign_to(e164, agent, mode, rerun); });
+      },
+      stop_requested, observer, done_before);
+  return report;
+}
+
+BulkReport AssignmentService::run_unassignments(const std::string& operation_id,
+                                                const std::vector<std::string>& numbers,
+                                                const std::map<std::string, std::string>& holders,
+                                                int concurrency,
+                                                const StopRequested& stop_requested,
+                                                const ItemObserver& observer, int done_before,
+                                                Rerun rerun) {
+  BulkReport report;
+  report.operation_id = operation_id;
+  report.requested = static_cast<int>(numbers.size());
+  detail::run_journaled(
+      m_store, report, numbers.size(), concurrency,
+      [&](std::size_t position) {
+        const std::string& e164 = numbers[position];
+        auto holder_of = holders.find(e164);
+        const std::string expected = holder_of == holders.end() ? "" : holder_of->second;
+        return bulk_item(e164, [&] { return unassign_one(e164, expected, rerun); });
+      },
+      stop_requested, observer, done_before);
+  return report;
+}
+
+ResumePlan AssignmentService::plan_resume(const std::string& operation_id,
+                                          const ResumeOptions& options) {
+  validate_concurrency(options.concurrency);
+  ResumePlan plan;
+  plan.operation = journal_operation(m_store, operation_id);
+  plan.concurrency = options.concurrency;
+  if (plan.operation.kind != OperationKind::assign &&
+      plan.operation.kind != OperationKind::unassign) {
+    throw Error(ErrorKind::invalid_input,
+                "operation " + operation_id + " is a " + to_string(plan.operation.kind) +
+                    ", not an assign or an unassign",
+                "see it with 'vami operations show " + operation_id + "'");
+  }
+  std::set<std::string> done;
+  for (const auto& item : m_store.list_items(operation_id)) {
+    if (item.outcome == ItemOutcome::succeeded) {
+      done.insert(item.e164);
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& e164 : requested_numbers(plan.operation)) {
+    if (!seen.insert(e164).second) {
+      continue;
+    }
+    if (done.count(e164) > 0) {
+      ++plan.done_before;
+    } else if (plan.operation.status != OperationStatus::completed) {
+      plan.numbers.push_back(e164);
+    }
+  }
+  return plan;
+}
+
+BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested& stop_requested,
+                                     const ItemObserver& observer) {
+  const Operation& operation = plan.operation;
+  if (operation.kind != OperationKind::assign && operation.kind != OperationKind::unassign) {
+    throw Error(ErrorKind::invalid_input, "operation " + operation.id + " is a " +
+                                              to_string(operation.kind) +
+                                              ", not an assign or an unassign");
+  }
+  validate_concurrency(plan.concurrency);
+  if (plan.remaining() == 0) {
+    BulkReport report;
+    report.operation_id = operation.id;
+    if (operation.status != OperationStatus::completed) {
+      m_store.finish_operation(operation.id, OperationStatus::completed);
+    }
+    return report;
+  }
+  nlohmann::json parameters = read_parameters(operation);
+  if (operation.kind == OperationKind::assign) {
+    std::optional<RoutingMode> mode =
+        parse_routing_mode(parameters.value("mode", std::string("native")));
+    if (!mode || !parameters.contains("agent") || !parameters["agent"].is_string()) {
+      throw Error(ErrorKind::invalid_input,
+                  "the journal's request of operation " + operation.id + " names no agent",
+                  "run the command again instead of resuming it");
+    }
+    require_webhook_router(*mode, m_router_url);
+    const Agent agent =
+        detail::require_active_agent(m_store, parameters["agent"].get<std::string>());
+    m_store.finish_operation(operation.id, OperationStatus::running);
+    return run_assignments(operation.id, plan.numbers, agent, *mode, plan.concurrency,
+                           stop_requested, observer, plan.done_before, Rerun::yes);
+  }
+  std::map<std::string, std::string> holders;
+  if (auto stored = parameters.find("holders"); stored != parameters.end() && stored->is_object()) {
+    for (const auto& [e164, agent] : stored->items()) {
+      if (agent.is_string()) {
+        holders[e164] = agent.get<std::string>();
+      }
+    }
+  }
+  m_store.finish_operation(operation.id, OperationStatus::running);
+  return run_unassignments(operation.id, plan.numbers, holders, plan.concurrency, stop_requested,
+                           observer, plan.done_before, Rerun::yes);
 }
 
 PoolNumber AssignmentService::reassign(const std::string& number, const std::string& agent_name) {
@@ -176,6 +443,13 @@ void AssignmentService::connect(PoolNumber& row, const Agent& agent, RoutingMode
       m_agents.set_number_agent(row.agent_phone_number_id, agent.provider_agent_id);
       break;
     } catch (const Error& error) {
+      if (error.kind() == ErrorKind::unavailable) {
+        throw Error(ErrorKind::uncertain,
+                    "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
+                        agent.slug + "\" now: " + error.what(),
+                    "the database records the assignment; run 'vami reconcile --apply' to make "
+                    "the provider follow it");
+      }
       // The import was removed outside vami: import the number again, once.
       if (error.kind() != ErrorKind::not_found || attempt > 0) {
         throw;
@@ -185,10 +459,17 @@ void AssignmentService::connect(PoolNumber& row, const Agent& agent, RoutingMode
     }
   }
   // The voice-agent provider points the number's voice URL at itself on import: record what the
-  // telephony provider now reports.
-  if (std::optional<OwnedNumber> owned = m_telephony.find_owned(row.e164)) {
-    m_store.update_webhook(row.e164, owned->webhook);
-    row.webhook = owned->webhook;
+  // telephony provider now reports. Only a record: the number is routed already, so a failed
+  // read leaves the stored webhook for reconcile to refresh rather than undoing the assignment.
+  try {
+    if (std::optional<OwnedNumber> owned = m_telephony.find_owned(row.e164)) {
+      m_store.update_webhook(row.e164, owned->webhook);
+      row.webhook = owned->webhook;
+    }
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+      throw;
+    }
   }
 }
 
@@ -209,6 +490,7 @@ void AssignmentService::disconnect(PoolNumber& row, const PoolNumber& before) {
       throw;
     }
     m_store.set_agent_phone_number_id(row.e164, ""); // gone at the provider: nothing rings it
+    row.agent_phone_number_id.clear();
   }
 }
 

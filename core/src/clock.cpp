@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
@@ -47,32 +48,45 @@ std::string parse_since(const std::string& text, std::int64_t now_seconds) {
     std::int64_t unit = k_unit[std::string("smhd").find(text.back())];
     return utc_iso8601(now_seconds - amount * unit);
   }
-  std::tm parts{};
+  // The shape is checked first: sscanf alone takes signs, spaces and single digits
+  // ("2026-11-22T-1:00", " 2026-11-2", "2026-1-22").
+  auto shaped = [&](std::string_view pattern) {
+    if (text.size() != pattern.size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+      bool digit = std::isdigit(static_cast<unsigned char>(text[i])) != 0;
+      if (pattern[i] == 'd' ? !digit : text[i] != pattern[i]) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!shaped("dddd-dd-dd") && !shaped("dddd-dd-ddTdd:dd") && !shaped("dddd-dd-ddTdd:dd:dd") &&
+      !shaped("dddd-dd-ddTdd:dd:ddZ")) {
+    throw invalid();
+  }
   int year = 0;
   int month = 0;
   int day = 0;
   int hour = 0;
   int minute = 0;
   int second = 0;
-  char tail[8] = {};
-  int fields = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &year, &month, &day, &hour,
-                           &minute, &second, tail);
-  bool date_only = fields == 3 && text.size() == 10;
-  bool minutes = fields == 5 && text.size() == 16;
-  bool full = fields >= 6 && (fields == 6 ? text.size() == 19 : std::string(tail) == "Z");
-  if (!date_only && !minutes && !full) {
-    throw invalid();
-  }
+  (void)std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute,
+                    &second);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     throw invalid();
   }
+  std::tm parts{};
   parts.tm_year = year - 1900;
   parts.tm_mon = month - 1;
   parts.tm_mday = day;
-  parts.tm_hour = hour;
-  parts.tm_min = minute;
-  parts.tm_sec = second;
-  return utc_iso8601(static_cast<std::int64_t>(timegm(&parts)));
+  const auto midnight = static_cast<std::int64_t>(timegm(&parts));
+  // timegm carries a day the month does not have into the next month (2026-02-30 is March 2).
+  if (parts.tm_mon != month - 1 || parts.tm_mday != day) {
+    throw invalid();
+  }
+  return utc_iso8601(midnight + hour * 3600 + minute * 60 + second);
 }
 
 std::string new_operation_id() {

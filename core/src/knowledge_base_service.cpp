@@ -26,12 +26,18 @@ std::string name_from_text(const std::string& text) {
   std::string line = text.substr(start, text.find_first_of("\r\n", start) - start);
   if (line.size() > k_max_text_name) {
     line.resize(k_max_text_name);
-    // Do not cut a UTF-8 sequence in half.
-    while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0U) == 0x80U) {
-      line.pop_back();
+    // Do not cut a UTF-8 sequence in half: drop the last one only if it lost bytes (a sequence
+    // that ends exactly at the limit stays).
+    std::size_t lead = line.size();
+    while (lead > 0 && (static_cast<unsigned char>(line[lead - 1]) & 0xC0U) == 0x80U) {
+      --lead;
     }
-    if (!line.empty() && (static_cast<unsigned char>(line.back()) & 0x80U) != 0) {
-      line.pop_back();
+    if (lead > 0) {
+      const auto first = static_cast<unsigned char>(line[lead - 1]);
+      const std::size_t length = first >= 0xF0U ? 4 : first >= 0xE0U ? 3 : first >= 0xC0U ? 2 : 1;
+      if (line.size() - (lead - 1) < length) {
+        line.resize(lead - 1);
+      }
     }
     line += "...";
   }

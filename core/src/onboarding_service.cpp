@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -59,6 +60,16 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
   }
   for (const std::string& url : request.urls) {
     validate_document_url(url);
+  }
+  // The same checks as `KnowledgeBaseService::add_text`, made here so that a bad FAQ text is
+  // refused before the tenant and agent exist rather than undone after.
+  for (const std::string& text : request.texts) {
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos ||
+        static_cast<std::int64_t>(text.size()) > k_max_document_bytes || !is_valid_utf8(text)) {
+      throw Error(ErrorKind::invalid_input,
+                  "an FAQ text is empty, larger than 20 MiB or not valid UTF-8",
+                  "give the text itself, or put long texts in a file and pass it with --file");
+    }
   }
   if (request.mode == RoutingMode::webhook && m_router_url.empty()) {
     throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",

@@ -2,10 +2,12 @@
 #include <atomic>
 #include <deque>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
 
 #include "audit_json.hpp"
+#include "bulk_journal.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/clock.hpp>
@@ -44,7 +46,61 @@ void validate_search(const NumberSearch& search) {
   }
 }
 
-ItemResult failure(const std::string& e164, const Error& error, ItemStatus status) {
+std::string purchase_tag(const std::string& pool, const std::string& operation_id) {
+  // FriendlyName holds at most 64 characters; the pool name is cut to fit.
+  return "vami:" + pool.substr(0, 40) + ":" + operation_id;
+}
+
+// The text of a journal's `parameters`, as an object; anything else is a journal vami cannot
+// resume from.
+nlohmann::json parameters_object(const Operation& operation) {
+  nlohmann::json parameters = nlohmann::json::parse(operation.parameters, nullptr, false);
+  if (parameters.is_discarded() || !parameters.is_object()) {
+    throw Error(ErrorKind::invalid_input,
+                "the journal's request of operation " + operation.id + " cannot be read",
+                "run the command again instead of resuming it");
+  }
+  return parameters;
+}
+
+OperationItem settled_item(const std::string& operation_id, const std::string& e164,
+                           ItemOutcome outcome, const std::string& message) {
+  OperationItem item;
+  item.operation_id = operation_id;
+  item.e164 = e164;
+  item.outcome = outcome;
+  item.error_code = outcome == ItemOutcome::failed ? "settled" : "";
+  item.error_message = message;
+  return item;
+}
+
+std::string describe_search(const NumberSearch& search, const std::vector<std::string>& areas) {
+  std::string text = std::string(to_string(search.type)) + " numbers in " + search.country;
+  if (!areas.empty()) {
+    text += " (area code";
+    text += areas.size() > 1 ? "s " : " ";
+    for (std::size_t i = 0; i < areas.size(); ++i) {
+      text += (i > 0 ? "," : "") + areas[i];
+    }
+    text += ")";
+  }
+  if (!search.region.empty()) {
+    text += " in region " + search.region;
+  }
+  if (!search.locality.empty()) {
+    text += " in " + search.locality;
+  }
+  if (!search.contains.empty()) {
+    text += " containing " + search.contains;
+  }
+  return text;
+}
+
+} // namespace
+
+namespace detail {
+
+ItemResult failed_item(const std::string& e164, const Error& error, ItemStatus status) {
   ItemResult item;
   item.e164 = e164;
   item.status = status;
@@ -77,7 +133,7 @@ void journal_item(StateStore& store, const std::string& operation_id, const Item
   store.record_item(row);
 }
 
-void count(BulkReport& report, const ItemResult& item) {
+void count_item(BulkReport& report, const ItemResult& item) {
   switch (item.status) {
   case ItemStatus::succeeded:
     ++report.succeeded;
@@ -93,39 +149,50 @@ void count(BulkReport& report, const ItemResult& item) {
   }
 }
 
-OperationStatus final_status(const BulkReport& report) {
+OperationStatus final_status(const BulkReport& report, int done_before) {
   if (report.interrupted) {
     return OperationStatus::interrupted;
   }
   if (report.failed == 0 && report.uncertain == 0) {
     return OperationStatus::completed;
   }
-  return report.succeeded > 0 ? OperationStatus::partial : OperationStatus::failed;
+  return report.succeeded + done_before > 0 ? OperationStatus::partial : OperationStatus::failed;
 }
 
-std::string describe_search(const NumberSearch& search, const std::vector<std::string>& areas) {
-  std::string text = std::string(to_string(search.type)) + " numbers in " + search.country;
-  if (!areas.empty()) {
-    text += " (area code";
-    text += areas.size() > 1 ? "s " : " ";
-    for (std::size_t i = 0; i < areas.size(); ++i) {
-      text += (i > 0 ? "," : "") + areas[i];
+void run_journaled(StateStore& store, BulkReport& report, std::size_t count, int concurrency,
+                   const std::function<ItemResult(std::size_t)>& work,
+                   const StopRequested& stop_requested, const ItemObserver& observer,
+                   int done_before) {
+  std::function<ItemResult(std::size_t)> journaled = [&](std::size_t position) {
+    ItemResult item = work(position);
+    journal_item(store, report.operation_id, item);
+    return item;
+  };
+  std::function<void(std::size_t, const ItemResult&)> settled = [&](std::size_t,
+                                                                    const ItemResult& item) {
+    count_item(report, item);
+    if (observer) {
+      observer(item, report.succeeded + report.failed + report.uncertain, report.requested);
     }
-    text += ")";
+  };
+  try {
+    auto outcome = run_bulk(count, concurrency, journaled, stop_requested, settled);
+    report.interrupted = outcome.stopped;
+    for (auto& item : outcome.results) {
+      if (item) {
+        report.items.push_back(std::move(*item));
+      }
+    }
+  } catch (const Error&) {
+    store.finish_operation(report.operation_id, report.succeeded + done_before > 0
+                                                    ? OperationStatus::partial
+                                                    : OperationStatus::failed);
+    throw;
   }
-  if (!search.region.empty()) {
-    text += " in region " + search.region;
-  }
-  if (!search.locality.empty()) {
-    text += " in " + search.locality;
-  }
-  if (!search.contains.empty()) {
-    text += " containing " + search.contains;
-  }
-  return text;
+  store.finish_operation(report.operation_id, final_status(report, done_before));
 }
 
-} // namespace
+} // namespace detail
 
 const char* to_string(ItemStatus status) noexcept {
   switch (status) {
@@ -343,15 +410,21 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
   operation.id = new_operation_id();
   operation.kind = OperationKind::buy;
   operation.requested_count = request.count;
-  operation.parameters = request.journal_parameters;
+  operation.parameters = request.journal_parameters.empty() || request.journal_parameters == "{}"
+                             ? buy_parameters(request)
+                             : request.journal_parameters;
   operation.actor = m_actor;
   m_store.create_operation(operation);
+  return run_purchases(operation.id, purchase_tag(request.pool, operation.id), request, plan,
+                       stop_requested, observer, 0);
+}
 
-  // FriendlyName holds at most 64 characters; the pool name is cut to fit.
-  std::string tag = "vami:" + request.pool.substr(0, 40) + ":" + operation.id;
-
+BulkReport PoolService::run_purchases(const std::string& operation_id, const std::string& tag,
+                                      const BuyRequest& request, const PurchasePlan& plan,
+                                      const StopRequested& stop_requested,
+                                      const ItemObserver& observer, int done_before) {
   BulkReport report;
-  report.operation_id = operation.id;
+  report.operation_id = operation_id;
   report.requested = request.count;
 
   // The spares and the numbers already seen are shared by the workers under one lock, so that
@@ -404,7 +477,7 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
     std::vector<ItemResult> attempts;
     AvailableNumber candidate = plan.numbers[position];
     while (true) {
-      ItemResult item = purchase_one(candidate, operation.id, tag, plan.monthly_price);
+      ItemResult item = purchase_one(candidate, operation_id, tag, plan.monthly_price);
       std::optional<AvailableNumber> spare;
       if (item.status == ItemStatus::failed && item.error_code == k_not_for_sale) {
         if (stop()) {
@@ -418,7 +491,7 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
         item.status = ItemStatus::skipped;
         item.message += "; replaced by " + spare->e164;
       }
-      journal_item(m_store, operation.id, item);
+      detail::journal_item(m_store, operation_id, item);
       attempts.push_back(std::move(item));
       if (!spare) {
         return attempts;
@@ -429,7 +502,7 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
   std::function<void(std::size_t, const std::vector<ItemResult>&)> settled =
       [&](std::size_t, const std::vector<ItemResult>& attempts) {
         for (const auto& item : attempts) {
-          count(report, item);
+          detail::count_item(report, item);
           if (observer) {
             observer(item, report.succeeded + report.failed + report.uncertain, request.count);
           }
@@ -446,11 +519,12 @@ BulkReport PoolService::buy(const BuyRequest& request, const PurchasePlan& plan,
     }
   } catch (const Error& error) {
     report.interrupted = error.kind() == ErrorKind::interrupted;
-    m_store.finish_operation(operation.id, error.kind() == ErrorKind::auth ? OperationStatus::failed
-                                                                           : final_status(report));
+    m_store.finish_operation(operation_id, error.kind() == ErrorKind::auth
+                                               ? OperationStatus::failed
+                                               : detail::final_status(report, done_before));
     throw;
   }
-  m_store.finish_operation(operation.id, final_status(report));
+  m_store.finish_operation(operation_id, detail::final_status(report, done_before));
   return report;
 }
 
@@ -473,7 +547,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
       throw;
     }
     // Another process put this number in the pool since we searched: treat it as taken.
-    ItemResult item = failure(candidate.e164, error, ItemStatus::failed);
+    ItemResult item = detail::failed_item(candidate.e164, error, ItemStatus::failed);
     item.error_code = k_not_for_sale;
     return item;
   }
@@ -492,7 +566,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
     try {
       owned = m_telephony.find_owned(candidate.e164);
     } catch (const Error& lookup_error) {
-      ItemResult item = failure(candidate.e164, error, ItemStatus::uncertain);
+      ItemResult item = detail::failed_item(candidate.e164, error, ItemStatus::uncertain);
       item.message = "the purchase of " + candidate.e164 + " may have happened (" + error.what() +
                      ") and the look-up failed too (" + lookup_error.what() +
                      "); run 'vami reconcile'";
@@ -502,7 +576,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
       return bought(*owned);
     }
     m_store.abandon_purchase(candidate.e164);
-    return failure(candidate.e164, error, ItemStatus::failed);
+    return detail::failed_item(candidate.e164, error, ItemStatus::failed);
   };
 
   PurchaseOutcome outcome;
@@ -516,7 +590,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
     case ErrorKind::interrupted: {
       // The provider may have acted and nobody could tell (a resilient provider's look-up
       // failed, or the request was cut short): the intent row stays for reconcile.
-      ItemResult item = failure(candidate.e164, error, ItemStatus::uncertain);
+      ItemResult item = detail::failed_item(candidate.e164, error, ItemStatus::uncertain);
       item.message += "; run 'vami reconcile'";
       return item;
     }
@@ -526,7 +600,7 @@ ItemResult PoolService::purchase_one(const AvailableNumber& candidate,
     default:
       // A definite refusal (rate limit, bad request): the provider did not act.
       m_store.abandon_purchase(candidate.e164);
-      return failure(candidate.e164, error, ItemStatus::failed);
+      return detail::failed_item(candidate.e164, error, ItemStatus::failed);
     }
   }
   if (outcome.status == PurchaseOutcome::Status::bought) {
@@ -576,7 +650,8 @@ PoolNumber PoolService::owned_row(const std::string& e164) {
   return *row;
 }
 
-ReleasePlan PoolService::plan_release(const std::vector<std::string>& numbers) {
+ReleasePlan PoolService::plan_release(const std::vector<std::string>& numbers,
+                                      AssignedNumbers assigned) {
   if (numbers.empty()) {
     throw Error(ErrorKind::invalid_input, "no number to release", "name at least one number");
   }
@@ -588,11 +663,12 @@ ReleasePlan PoolService::plan_release(const std::vector<std::string>& numbers) {
       continue;
     }
     PoolNumber row = owned_row(e164);
-    if (row.status == NumberStatus::assigned) {
+    if (row.status == NumberStatus::assigned && assigned == AssignedNumbers::refused) {
       throw Error(ErrorKind::conflict,
                   e164 + " is assigned to agent \"" + row.agent_slug + "\" (tenant " +
                       row.tenant_slug + ")",
-                  "unassign it first with 'vami numbers unassign " + e164 + "'");
+                  "unassign it first with 'vami numbers unassign " + e164 +
+                      "', or release it with --unassign");
     }
     if (row.status == NumberStatus::releasing) {
       throw Error(ErrorKind::conflict, e164 + " is being released by another operation",
@@ -625,36 +701,20 @@ BulkReport PoolService::release(const ReleasePlan& plan, const StopRequested& st
   }
   operation.parameters = nlohmann::json{{"numbers", numbers}}.dump();
   m_store.create_operation(operation);
+  return run_releases(operation.id, plan.numbers, options.concurrency, stop_requested, observer, 0);
+}
 
+BulkReport PoolService::run_releases(const std::string& operation_id,
+                                     const std::vector<PoolNumber>& numbers, int concurrency,
+                                     const StopRequested& stop_requested,
+                                     const ItemObserver& observer, int done_before) {
   BulkReport report;
-  report.operation_id = operation.id;
-  report.requested = operation.requested_count;
-  std::function<ItemResult(std::size_t)> work = [&](std::size_t position) {
-    ItemResult item = release_one(plan.numbers[position]);
-    journal_item(m_store, operation.id, item);
-    return item;
-  };
-  std::function<void(std::size_t, const ItemResult&)> settled = [&](std::size_t,
-                                                                    const ItemResult& item) {
-    count(report, item);
-    if (observer) {
-      observer(item, report.succeeded + report.failed + report.uncertain, report.requested);
-    }
-  };
-  try {
-    auto outcome =
-        run_bulk(plan.numbers.size(), options.concurrency, work, stop_requested, settled);
-    report.interrupted = outcome.stopped;
-    for (auto& item : outcome.results) {
-      if (item) {
-        report.items.push_back(std::move(*item));
-      }
-    }
-  } catch (const Error&) {
-    m_store.finish_operation(operation.id, OperationStatus::failed);
-    throw;
-  }
-  m_store.finish_operation(operation.id, final_status(report));
+  report.operation_id = operation_id;
+  report.requested = static_cast<int>(numbers.size());
+  detail::run_journaled(
+      m_store, report, numbers.size(), concurrency,
+      [&](std::size_t position) { return release_one(numbers[position]); }, stop_requested,
+      observer, done_before);
   return report;
 }
 
@@ -666,7 +726,7 @@ ItemResult PoolService::release_one(const PoolNumber& number) {
     if (error.kind() == ErrorKind::storage) {
       throw;
     }
-    return failure(number.e164, error, ItemStatus::failed);
+    return detail::failed_item(number.e164, error, ItemStatus::failed);
   }
   auto released = [&] {
     m_store.complete_release(number.e164);
@@ -690,7 +750,7 @@ ItemResult PoolService::release_one(const PoolNumber& number) {
       try {
         owned = m_telephony.find_owned(number.e164);
       } catch (const Error& lookup_error) {
-        ItemResult item = failure(number.e164, error, ItemStatus::uncertain);
+        ItemResult item = detail::failed_item(number.e164, error, ItemStatus::uncertain);
         item.message = "the release of " + number.e164 + " may have happened (" + error.what() +
                        ") and the look-up failed too (" + lookup_error.what() +
                        "); run 'vami reconcile'";
@@ -700,16 +760,268 @@ ItemResult PoolService::release_one(const PoolNumber& number) {
         return released();
       }
       m_store.revert_release(number.e164, before.status);
-      return failure(number.e164, error, ItemStatus::failed);
+      return detail::failed_item(number.e164, error, ItemStatus::failed);
     }
     case ErrorKind::auth:
       m_store.revert_release(number.e164, before.status);
       throw;
     default:
       m_store.revert_release(number.e164, before.status);
-      return failure(number.e164, error, ItemStatus::failed);
+      return detail::failed_item(number.e164, error, ItemStatus::failed);
     }
   }
+}
+
+ResumePlan PoolService::plan_resume(const std::string& operation_id, const ResumeOptions& options) {
+  validate_concurrency(options.concurrency);
+  ResumePlan plan;
+  plan.operation = journal_operation(m_store, operation_id);
+  plan.concurrency = options.concurrency;
+  if (plan.operation.kind != OperationKind::buy && plan.operation.kind != OperationKind::release) {
+    throw Error(ErrorKind::invalid_input,
+                "operation " + operation_id + " is a " + to_string(plan.operation.kind) +
+                    ", not a buy or a release",
+                "see it with 'vami operations show " + operation_id + "'");
+  }
+  if (plan.operation.status == OperationStatus::completed) {
+    // Nothing is left, so nothing is looked up either.
+    for (const auto& item : m_store.list_items(operation_id)) {
+      plan.done_before += item.outcome == ItemOutcome::succeeded ? 1 : 0;
+    }
+    plan.buy.count = 0;
+    return plan;
+  }
+  if (plan.operation.kind == OperationKind::buy) {
+    plan_buy_resume(plan);
+  } else {
+    plan_release_resume(plan);
+  }
+  return plan;
+}
+
+void PoolService::plan_buy_resume(ResumePlan& plan) {
+  const Operation& operation = plan.operation;
+  BuyRequest request = buy_request_from_parameters(operation.parameters);
+  request.concurrency = plan.concurrency;
+  const std::string tag = purchase_tag(request.pool, operation.id);
+
+  auto rows_of_operation = [&] {
+    NumberFilter every;
+    every.include_released = true;
+    std::vector<PoolNumber> rows;
+    for (auto& row : m_store.list_numbers(every)) {
+      if (row.operation_id == operation.id) {
+        rows.push_back(std::move(row));
+      }
+    }
+    return rows;
+  };
+
+  // Unknown outcomes: items journaled as uncertain (or never finished), and intent rows whose
+  // purchase was sent by a process that died before it could record the answer.
+  std::set<std::string> unknown;
+  for (const auto& item : m_store.list_items(operation.id)) {
+    if (item.outcome == ItemOutcome::uncertain || item.outcome == ItemOutcome::pending) {
+      unknown.insert(item.e164);
+    }
+  }
+  for (const auto& row : rows_of_operation()) {
+    if (row.status == NumberStatus::purchasing) {
+      unknown.insert(row.e164);
+    }
+  }
+
+  std::optional<std::optional<Money>> price; // read once, when a purchase is completed
+  for (const auto& e164 : unknown) {
+    std::optional<PoolNumber> row = m_store.find_number(e164);
+    auto record = [&](ItemOutcome outcome, const std::string& message) {
+      m_store.record_item(
+          settled_item(operation.id, e164, outcome, "settled on resume: " + message));
+      ++plan.settled;
+    };
+    if (row && row->status != NumberStatus::purchasing && row->status != NumberStatus::released) {
+      // Reconcile, or the command itself, finished it already.
+      if (row->operation_id == operation.id) {
+        record(ItemOutcome::succeeded, "in the pool");
+      } else {
+        record(ItemOutcome::failed, "in the pool under operation " + row->operation_id);
+      }
+      continue;
+    }
+    if (row && row->status == NumberStatus::purchasing && row->operation_id != operation.id) {
+      record(ItemOutcome::failed, "operation " + row->operation_id + " is buying it");
+      continue;
+    }
+    std::optional<OwnedNumber> owned;
+    try {
+      owned = m_telephony.find_owned(e164);
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+        throw;
+      }
+      throw Error(ErrorKind::unavailable,
+                  "cannot tell whether " + e164 + " was bought by operation " + operation.id +
+                      ": looking it up failed (" + error.what() + ")",
+                  "nothing more was bought; try again later, or run 'vami reconcile'");
+    }
+    if (owned && owned->friendly_name == tag) {
+      if (!row || row->status == NumberStatus::released) {
+        // Bought, but its intent row is gone (reconcile abandoned it too early): put it back.
+        NumberLocation location = locate(e164);
+        PurchaseIntent intent;
+        intent.e164 = e164;
+        intent.operation_id = operation.id;
+        intent.provider = m_telephony.name();
+        intent.country = request.search.country;
+        intent.type = request.search.type;
+        intent.locality = location.locality;
+        intent.region = location.region;
+        intent.friendly_name = tag;
+        m_store.insert_purchase_intent(intent);
+      }
+      if (!price) {
+        try {
+          price = m_telephony.monthly_price(request.search.country, request.search.type);
+        } catch (const Error& error) {
+          if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+            throw;
+          }
+          price = std::optional<Money>(); // unknown price: recorded as unknown
+        }
+      }
+      PoolNumber after = m_store.complete_purchase(e164, *owned, *price);
+      audit("operations resume", e164, row ? detail::audit_json(*row) : "",
+            detail::audit_json(after));
+      record(ItemOutcome::succeeded, "the provider owns it under this operation's tag");
+    } else {
+      if (row && row->status == NumberStatus::purchasing) {
+        m_store.abandon_purchase(e164);
+        audit("operations resume", e164, detail::audit_json(*row), "");
+      }
+      record(ItemOutcome::failed, "the provider does not own it under this operation's tag");
+    }
+  }
+
+  // Bought by this operation: its succeeded items, and the rows that carry its id (a number
+  // adopted by reconcile, or bought just before a kill -9 let its item be written).
+  std::set<std::string> bought;
+  for (const auto& item : m_store.list_items(operation.id)) {
+    if (item.outcome == ItemOutcome::succeeded) {
+      bought.insert(item.e164);
+    }
+  }
+  for (const auto& row : rows_of_operation()) {
+    if (row.status != NumberStatus::purchasing) {
+      bought.insert(row.e164);
+    }
+  }
+  plan.done_before = static_cast<int>(bought.size());
+  request.count = std::max(0, operation.requested_count - plan.done_before);
+  plan.buy = request;
+  if (request.count > 0) {
+    plan.purchase = plan_purchase(request);
+  }
+}
+
+void PoolService::plan_release_resume(ResumePlan& plan) {
+  const Operation& operation = plan.operation;
+  std::map<std::string, ItemOutcome> outcomes;
+  for (const auto& item : m_store.list_items(operation.id)) {
+    outcomes[item.e164] = item.outcome;
+  }
+  std::set<std::string> seen;
+  for (const auto& e164 : requested_numbers(operation)) {
+    if (!seen.insert(e164).second) {
+      continue;
+    }
+    auto outcome = outcomes.find(e164);
+    if (outcome != outcomes.end() && outcome->second == ItemOutcome::succeeded) {
+      ++plan.done_before;
+      continue;
+    }
+    auto record = [&](ItemOutcome settled, const std::string& message) {
+      m_store.record_item(
+          settled_item(operation.id, e164, settled, "settled on resume: " + message));
+      ++plan.settled;
+    };
+    std::optional<PoolNumber> row = m_store.find_number(e164);
+    if (row && row->status == NumberStatus::released) {
+      record(ItemOutcome::succeeded, "released");
+      ++plan.done_before;
+      continue;
+    }
+    // A `releasing` row is this operation's only when its item is unknown or was never
+    // written (a kill -9 after the row changed); otherwise another release holds it.
+    bool ours = outcome == outcomes.end() || outcome->second == ItemOutcome::uncertain ||
+                outcome->second == ItemOutcome::pending;
+    if (row && row->status == NumberStatus::releasing && ours) {
+      std::optional<OwnedNumber> owned;
+      try {
+        owned = m_telephony.find_owned(e164);
+      } catch (const Error& error) {
+        if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+          throw;
+        }
+        throw Error(ErrorKind::unavailable,
+                    "cannot tell whether " + e164 + " was released by operation " + operation.id +
+                        ": looking it up failed (" + error.what() + ")",
+                    "nothing more was released; try again later, or run 'vami reconcile'");
+      }
+      if (!owned) {
+        m_store.complete_release(e164);
+        auto after = m_store.find_number(e164);
+        audit("operations resume", e164, detail::audit_json(*row),
+              after ? detail::audit_json(*after) : "");
+        record(ItemOutcome::succeeded, "the provider no longer owns it");
+        ++plan.done_before;
+        continue;
+      }
+      m_store.revert_release(e164, NumberStatus::available);
+      auto after = m_store.find_number(e164);
+      audit("operations resume", e164, detail::audit_json(*row),
+            after ? detail::audit_json(*after) : "");
+      record(ItemOutcome::failed, "the provider still owns it; releasing it again");
+    }
+    plan.numbers.push_back(e164);
+  }
+}
+
+BulkReport PoolService::resume(const ResumePlan& plan, const StopRequested& stop_requested,
+                               const ItemObserver& observer) {
+  const Operation& operation = plan.operation;
+  if (operation.kind != OperationKind::buy && operation.kind != OperationKind::release) {
+    throw Error(ErrorKind::invalid_input, "operation " + operation.id + " is a " +
+                                              to_string(operation.kind) +
+                                              ", not a buy or a release");
+  }
+  validate_concurrency(plan.concurrency);
+  if (plan.remaining() == 0) {
+    BulkReport report;
+    report.operation_id = operation.id;
+    if (operation.status != OperationStatus::completed) {
+      m_store.finish_operation(operation.id, OperationStatus::completed);
+    }
+    return report;
+  }
+  // `running` again while it runs, so that reconcile leaves its rows in flight alone.
+  m_store.finish_operation(operation.id, OperationStatus::running);
+  if (operation.kind == OperationKind::buy) {
+    BuyRequest request = plan.buy;
+    request.concurrency = plan.concurrency;
+    return run_purchases(operation.id, purchase_tag(request.pool, operation.id), request,
+                         plan.purchase, stop_requested, observer, plan.done_before);
+  }
+  std::vector<PoolNumber> rows;
+  for (const auto& e164 : plan.numbers) {
+    std::optional<PoolNumber> row = m_store.find_number(e164);
+    if (!row) {
+      row = PoolNumber{};
+      row->e164 = e164;
+    }
+    rows.push_back(std::move(*row));
+  }
+  return run_releases(operation.id, rows, plan.concurrency, stop_requested, observer,
+                      plan.done_before);
 }
 
 PoolNumber PoolService::set_webhook(const std::string& number, const VoiceWebhook& webhook,
@@ -757,6 +1069,155 @@ WebhookView PoolService::show_webhook(const std::string& number) {
   view.at_provider = owned->webhook;
   view.in_sync = view.at_provider == view.number.webhook;
   return view;
+}
+
+std::string buy_parameters(const BuyRequest& request) {
+  nlohmann::ordered_json json{
+      {"count", request.count},
+      {"country", request.search.country},
+      {"type", to_string(request.search.type)},
+      {"area_codes", request.area_codes},
+      {"contains", request.search.contains},
+      {"region", request.search.region},
+      {"locality", request.search.locality},
+      {"max_monthly_price_micros", request.max_monthly_price_micros
+                                       ? nlohmann::ordered_json(*request.max_monthly_price_micros)
+                                       : nlohmann::ordered_json()},
+      {"pool", request.pool},
+  };
+  return json.dump();
+}
+
+BuyRequest buy_request_from_parameters(const std::string& parameters) {
+  nlohmann::json json = nlohmann::json::parse(parameters, nullptr, false);
+  auto unreadable = [&](const std::string& why) {
+    return Error(ErrorKind::invalid_input, "the journaled purchase request cannot be read: " + why,
+                 "buy the rest with 'vami numbers buy' instead of resuming");
+  };
+  if (json.is_discarded() || !json.is_object()) {
+    throw unreadable("it is not a JSON object");
+  }
+  BuyRequest request;
+  try {
+    request.count = json.value("count", 0);
+    request.search.country = json.value("country", request.search.country);
+    std::string type = json.value("type", std::string(to_string(request.search.type)));
+    auto parsed = parse_number_type(type);
+    if (!parsed) {
+      throw unreadable("unknown number type '" + type + "'");
+    }
+    request.search.type = *parsed;
+    request.area_codes = json.value("area_codes", std::vector<std::string>{});
+    request.search.contains = json.value("contains", std::string());
+    request.search.region = json.value("region", std::string());
+    request.search.locality = json.value("locality", std::string());
+    request.pool = json.value("pool", request.pool);
+    if (auto micros = json.find("max_monthly_price_micros");
+        micros != json.end() && !micros->is_null()) {
+      request.max_monthly_price_micros = micros->get<std::int64_t>();
+    } else if (std::string cost = json.value("max_monthly_cost", std::string()); !cost.empty()) {
+      request.max_monthly_price_micros = parse_decimal_micros(cost);
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw unreadable(error.what());
+  }
+  request.journal_parameters = parameters;
+  return request;
+}
+
+Operation journal_operation(StateStore& store, const std::string& operation_id) {
+  if (auto operation = store.find_operation(operation_id)) {
+    return *operation;
+  }
+  throw Error(ErrorKind::not_found, "operation " + operation_id + " is not in the journal",
+              "list the journal with 'vami operations list'");
+}
+
+namespace {
+
+OperationSummary summarize(const Operation& operation, const std::vector<OperationItem>& items) {
+  OperationSummary summary;
+  summary.operation = operation;
+  for (const auto& item : items) {
+    switch (item.outcome) {
+    case ItemOutcome::succeeded:
+      ++summary.succeeded;
+      break;
+    case ItemOutcome::failed:
+      ++summary.failed;
+      break;
+    case ItemOutcome::uncertain:
+      ++summary.uncertain;
+      break;
+    case ItemOutcome::pending:
+      ++summary.pending;
+      break;
+    }
+  }
+  return summary;
+}
+
+} // namespace
+
+std::vector<OperationSummary> list_journal(StateStore& store, const OperationFilter& filter) {
+  if (filter.limit < 0) {
+    throw Error(ErrorKind::invalid_input,
+                "--limit " + std::to_string(filter.limit) + " is negative",
+                "give how many operations to list, or 0 for all");
+  }
+  std::vector<OperationSummary> summaries;
+  for (const auto& operation : store.list_operations(0)) {
+    if ((filter.kind && operation.kind != *filter.kind) ||
+        (filter.status && operation.status != *filter.status)) {
+      continue;
+    }
+    summaries.push_back(summarize(operation, store.list_items(operation.id)));
+    if (filter.limit > 0 && static_cast<int>(summaries.size()) >= filter.limit) {
+      break;
+    }
+  }
+  return summaries;
+}
+
+OperationDetail show_operation(StateStore& store, const std::string& operation_id) {
+  OperationDetail detail;
+  Operation operation = journal_operation(store, operation_id);
+  detail.items = store.list_items(operation_id);
+  detail.summary = summarize(operation, detail.items);
+  std::set<std::string> recorded;
+  for (const auto& item : detail.items) {
+    recorded.insert(item.e164);
+  }
+  for (const auto& e164 : requested_numbers(operation)) {
+    if (recorded.insert(e164).second) {
+      detail.not_started.push_back(e164);
+    }
+  }
+  return detail;
+}
+
+std::vector<std::string> requested_numbers(const Operation& operation) {
+  std::vector<std::string> numbers;
+  if (operation.kind != OperationKind::release && operation.kind != OperationKind::assign &&
+      operation.kind != OperationKind::unassign) {
+    return numbers;
+  }
+  nlohmann::json parameters = parameters_object(operation);
+  auto list = parameters.find("numbers");
+  if (list == parameters.end() || !list->is_array()) {
+    throw Error(ErrorKind::invalid_input,
+                "the journal's request of operation " + operation.id + " names no numbers",
+                "run the command again instead of resuming it");
+  }
+  for (const auto& number : *list) {
+    if (!number.is_string()) {
+      throw Error(ErrorKind::invalid_input,
+                  "the journal's request of operation " + operation.id + " cannot be read",
+                  "run the command again instead of resuming it");
+    }
+    numbers.push_back(number.get<std::string>());
+  }
+  return numbers;
 }
 
 void PoolService::audit(const std::string& command, const std::string& entity_id,

@@ -1,13 +1,22 @@
-// `vami reconcile`, telephony side (DESIGN.md section 3, rule 4).
+// `vami reconcile` (DESIGN.md section 3, rule 4).
 //
-// Concurrency: other vami processes may buy, release or set webhooks while reconcile runs.
-// Three things keep reconcile from undoing their work:
-// - the pool is read before the provider is listed, so a number bought in between looks like
-//   an orphan (whose adoption the store refuses, since the pool holds it by then) and never
-//   like a ghost;
-// - every repair is conditional on the row still being as it was read (status, SID, webhook);
-// - a transitional row changed recently whose operation is still running is in flight: its
-//   command may be waiting for the provider right now, so it is left alone.
+// Every provider read happens before the first change: a listing that fails (any page) throws
+// with the database untouched. The findings are facts; the command line words them.
+//
+// Concurrency: other vami processes may buy, release, set webhooks, assign numbers, create
+// agents or add documents while reconcile runs. These keep reconcile from undoing their work:
+// - the database is read before the providers are listed, so a number bought (or an agent
+//   created) in between looks like an orphan (never adopted over the new row) and never like a
+//   ghost;
+// - every repair is conditional on the row still being as it was read (status, SID, webhook,
+//   assignment, import id, agent status and time of change);
+// - a transitional row changed recently whose command may still be running is in flight and
+//   left alone: a number `purchasing`/`releasing` whose operation is still running, an agent
+//   `creating`/`deleting`, a number assigned moments ago and not yet imported, a document added
+//   moments ago and not yet attached (its command may be waiting for a provider right now);
+// - a number's agent at the voice-agent provider is set only to what the database says, which
+//   is what an assign, unassign or reassign in flight is about to set too (they change the
+//   database first).
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -17,6 +26,7 @@
 #include "audit_json.hpp"
 #include <nlohmann/json.hpp>
 
+#include <vami/core/agent_service.hpp>
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/phone_number.hpp>
@@ -28,15 +38,24 @@ namespace {
 
 constexpr const char* k_command = "reconcile";
 constexpr std::string_view k_tag_prefix = "vami:";
+constexpr std::string_view k_agent_tag_prefix = "vami-agent:";
+constexpr std::string_view k_tenant_tag_prefix = "vami-tenant:";
 
-constexpr std::array<FindingKind, 8> k_kinds{
+constexpr std::array<FindingKind, 16> k_kinds{
     FindingKind::in_sync,          FindingKind::webhook_drift,   FindingKind::sid_drift,
     FindingKind::orphan_tagged,    FindingKind::orphan_untagged, FindingKind::ghost,
-    FindingKind::stale_purchasing, FindingKind::stale_releasing,
+    FindingKind::stale_purchasing, FindingKind::stale_releasing, FindingKind::agent_drift,
+    FindingKind::import_drift,     FindingKind::not_imported,    FindingKind::agent_ghost,
+    FindingKind::agent_orphan,     FindingKind::stale_creating,  FindingKind::stale_deleting,
+    FindingKind::document_ghost,
 };
 
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
 bool has_vami_tag(const std::string& friendly_name) {
-  return friendly_name.compare(0, k_tag_prefix.size(), k_tag_prefix) == 0;
+  return starts_with(friendly_name, k_tag_prefix);
 }
 
 /// The operation id at the end of a tag `vami:<pool>:<op-id>`; empty when there is none.
@@ -51,6 +70,23 @@ std::string operation_of_tag(const std::string& tag) {
                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                            });
   return well_formed ? id : std::string{};
+}
+
+/// The value of the first provider tag starting with `prefix`; empty when none does.
+std::string tag_value(const std::vector<std::string>& tags, std::string_view prefix) {
+  for (const auto& tag : tags) {
+    if (starts_with(tag, prefix)) {
+      return tag.substr(prefix.size());
+    }
+  }
+  return {};
+}
+
+/// Whether an agent at the provider carries a tag vami gives its agents.
+bool has_vami_agent_tag(const std::vector<std::string>& tags) {
+  return std::any_of(tags.begin(), tags.end(), [](const std::string& tag) {
+    return tag == "vami" || starts_with(tag, k_agent_tag_prefix);
+  });
 }
 
 /// UTC ISO 8601 of `ago` before now, in the stored `updated_at` format, so that the two
@@ -79,85 +115,123 @@ bool same_webhook(const VoiceWebhook& stored, const VoiceWebhook& provider) {
          stored.status_callback == provider.status_callback;
 }
 
-std::string describe(const VoiceWebhook& webhook) {
-  std::string text = webhook.voice_url.empty()
-                         ? std::string("none")
-                         : webhook.voice_url + " (" + effective_method(webhook.voice_method) + ")";
-  if (!webhook.status_callback.empty()) {
-    text += ", status callback " + webhook.status_callback;
-  }
-  return text;
+/// A number whose pool row is settled (neither transitional nor released).
+bool settled_status(NumberStatus status) {
+  return status == NumberStatus::available || status == NumberStatus::assigned ||
+         status == NumberStatus::suspended;
 }
 
-/// The repair `apply` makes for a finding.
-enum class Repair {
-  none,
-  adopt,
-  mark_released,
-  complete_purchase,
-  abandon_purchase,
-  complete_release,
-  restore,
-  store_provider_view,
+/// Whether calls to an assigned row go through the voice-agent provider's import.
+bool routed_natively(const PoolNumber& row) {
+  return row.status == NumberStatus::assigned &&
+         row.routing_mode.value_or(RoutingMode::native) == RoutingMode::native;
+}
+
+/// A voice-agent provider's refusal of a repair (as opposed to the database refusing it
+/// because the row changed meanwhile).
+struct ProviderRefused {
+  std::string message;
 };
 
-/// What `apply` does, in the past tense once done.
-std::string done(Repair repair, FindingKind kind) {
-  switch (repair) {
-  case Repair::adopt:
-    return "adopted";
-  case Repair::mark_released:
-    return "marked released";
-  case Repair::complete_purchase:
-    return "completed purchase";
-  case Repair::abandon_purchase:
-    return "abandoned purchase";
-  case Repair::complete_release:
-    return "completed release";
-  case Repair::restore:
-    return "restored";
-  case Repair::store_provider_view:
-    return kind == FindingKind::sid_drift ? "stored provider sid" : "stored provider webhook";
-  case Repair::none:
-    break;
+/// Runs a request to a provider; its errors, but for the database's, become `ProviderRefused`.
+template <typename Request>
+auto at_provider(Request&& request) {
+  try {
+    return request();
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::storage) {
+      throw;
+    }
+    throw ProviderRefused{error.what()};
   }
-  return "";
 }
 
-/// What `apply` would do.
-std::string would(Repair repair, FindingKind kind) {
-  switch (repair) {
-  case Repair::adopt:
-    return "would adopt";
-  case Repair::mark_released:
-    return "would mark released";
-  case Repair::complete_purchase:
-    return "would complete purchase";
-  case Repair::abandon_purchase:
-    return "would abandon purchase";
-  case Repair::complete_release:
-    return "would complete release";
-  case Repair::restore:
-    return "would restore";
-  case Repair::store_provider_view:
-    return kind == FindingKind::sid_drift ? "would store provider sid"
-                                          : "would store provider webhook";
-  case Repair::none:
-    break;
+/// The audit trail's record of where the voice-agent provider routes a number.
+std::string routing_json(const std::string& e164, const std::string& phone_number_id,
+                         const std::string& agent_id) {
+  return nlohmann::ordered_json{
+      {"e164", e164}, {"agent_phone_number_id", phone_number_id}, {"provider_agent_id", agent_id}}
+      .dump();
+}
+
+/// The key of a finding's journal item: the number, or the agent or document it is about.
+std::string item_key(const Finding& finding) {
+  switch (finding.subject) {
+  case Subject::number:
+    return finding.e164;
+  case Subject::agent:
+    return "agent:" + (finding.agent_slug.empty() ? finding.provider_id : finding.agent_slug);
+  case Subject::document:
+    return "document:" + finding.provider_id;
   }
-  return "";
+  return finding.e164;
 }
 
 } // namespace
 
-/// A finding and the repair `apply` makes for it.
+/// A finding, and what `apply` needs to repair it.
 struct ReconcileService::Plan {
   Finding finding;
-  Repair repair = Repair::none;
   std::optional<PoolNumber> row;
   std::optional<OwnedNumber> owned;
-  std::string tag_operation; ///< For an adoption: the tag's operation, when journaled.
+  std::optional<Agent> agent;
+  std::optional<Document> document;
+  std::string phone_number_id; ///< set_provider_agent: the import to route.
+  std::string target_agent_id; ///< set_provider_agent, import_number: where to route it.
 };
+
+/// What the voice-agent provider reported, read in full before anything changes.
+struct ReconcileService::VoiceView {
+  std::vector<AgentSummary> agents;                              ///< Every agent it has.
+  std::set<std::string> listed;                                  ///< Their ids.
+  std::map<std::string, ImportedNumber> imports;                 ///< By E.164.
+  std::map<std::string, std::optional<ProviderAgent>> looked_up; ///< get_agent, by id.
+  std::map<std::string, Agent> local;                            ///< Database agents by slug.
+  std::map<std::string, std::string> slug_of;                    ///< Provider id -> slug.
+
+  /// Whether the provider has the agent: its own answer when asked, else the listing.
+  [[nodiscard]] bool exists(const std::string& agent_id) const {
+    if (auto found = looked_up.find(agent_id); found != looked_up.end()) {
+      return found->second.has_value();
+    }
+    return listed.count(agent_id) > 0;
+  }
+
+  /// Agents carrying `tag` that the database does not know by id, oldest first.
+  [[nodiscard]] std::vector<const AgentSummary*> tagged(const std::string& tag) const {
+    std::vector<const AgentSummary*> found;
+    for (const auto& summary : agents) {
+      if (std::find(summary.tags.begin(), summary.tags.end(), tag) != summary.tags.end() &&
+          slug_of.count(summary.agent_id) == 0) {
+        found.push_back(&summary);
+      }
+    }
+    std::sort(found.begin(), found.end(), [](const AgentSummary* a, const AgentSummary* b) {
+      return a->created_at_unix != b->created_at_unix ? a->created_at_unix < b->created_at_unix
+                                                      : a->agent_id < b->agent_id;
+    });
+    return found;
+  }
+};
+
+/// The journal of an applied run: one item per number, agent or document repaired (a number
+/// repaired on both sides gets one item naming both repairs).
+struct ReconcileService::Journal {
+  std::string operation_id;
+  std::map<std::string, OperationItem> items;
+};
+
+const char* to_string(Subject subject) noexcept {
+  switch (subject) {
+  case Subject::number:
+    return "number";
+  case Subject::agent:
+    return "agent";
+  case Subject::document:
+    return "document";
+  }
+  return "number";
+}
 
 const char* to_string(FindingKind kind) noexcept {
   switch (kind) {
@@ -177,8 +251,62 @@ const char* to_string(FindingKind kind) noexcept {
     return "stale_purchasing";
   case FindingKind::stale_releasing:
     return "stale_releasing";
+  case FindingKind::agent_drift:
+    return "agent_drift";
+  case FindingKind::import_drift:
+    return "import_drift";
+  case FindingKind::not_imported:
+    return "not_imported";
+  case FindingKind::agent_ghost:
+    return "agent_ghost";
+  case FindingKind::agent_orphan:
+    return "agent_orphan";
+  case FindingKind::stale_creating:
+    return "stale_creating";
+  case FindingKind::stale_deleting:
+    return "stale_deleting";
+  case FindingKind::document_ghost:
+    return "document_ghost";
   }
   return "in_sync";
+}
+
+const char* to_string(Repair repair) noexcept {
+  switch (repair) {
+  case Repair::none:
+    return "none";
+  case Repair::adopt:
+    return "adopt";
+  case Repair::mark_released:
+    return "mark_released";
+  case Repair::complete_purchase:
+    return "complete_purchase";
+  case Repair::abandon_purchase:
+    return "abandon_purchase";
+  case Repair::complete_release:
+    return "complete_release";
+  case Repair::restore:
+    return "restore";
+  case Repair::store_provider_sid:
+    return "store_provider_sid";
+  case Repair::store_provider_webhook:
+    return "store_provider_webhook";
+  case Repair::set_provider_agent:
+    return "set_provider_agent";
+  case Repair::store_import_id:
+    return "store_import_id";
+  case Repair::forget_import_id:
+    return "forget_import_id";
+  case Repair::import_number:
+    return "import_number";
+  case Repair::adopt_agent:
+    return "adopt_agent";
+  case Repair::remove_agent_row:
+    return "remove_agent_row";
+  case Repair::forget_document:
+    return "forget_document";
+  }
+  return "none";
 }
 
 const char* to_string(Resolution resolution) noexcept {
@@ -195,16 +323,52 @@ const char* to_string(Resolution resolution) noexcept {
   return "unresolved";
 }
 
-bool ReconcileReport::settled() const noexcept {
-  return std::all_of(findings.begin(), findings.end(), [](const Finding& finding) {
-    return finding.resolution == Resolution::none_needed ||
-           finding.resolution == Resolution::repaired;
-  });
+const char* to_string(Holdup holdup) noexcept {
+  switch (holdup) {
+  case Holdup::none:
+    return "none";
+  case Holdup::not_vami:
+    return "not_vami";
+  case Holdup::in_flight:
+    return "in_flight";
+  case Holdup::needs_person:
+    return "needs_person";
+  case Holdup::agent_gone:
+    return "agent_gone";
+  case Holdup::changed_meanwhile:
+    return "changed_meanwhile";
+  case Holdup::refused:
+    return "refused";
+  case Holdup::interrupted:
+    return "interrupted";
+  }
+  return "none";
 }
 
-ReconcileService::ReconcileService(TelephonyProvider& telephony, StateStore& store,
-                                   std::string actor, std::chrono::seconds in_flight_grace)
-    : m_telephony(telephony), m_store(store), m_actor(std::move(actor)),
+const char* to_string(VoiceAgentCoverage coverage) noexcept {
+  switch (coverage) {
+  case VoiceAgentCoverage::compared:
+    return "compared";
+  case VoiceAgentCoverage::not_needed:
+    return "not_needed";
+  case VoiceAgentCoverage::skipped:
+    return "skipped";
+  }
+  return "skipped";
+}
+
+bool ReconcileReport::settled() const noexcept {
+  return voice_agents != VoiceAgentCoverage::skipped &&
+         std::all_of(findings.begin(), findings.end(), [](const Finding& finding) {
+           return finding.resolution == Resolution::none_needed ||
+                  finding.resolution == Resolution::repaired;
+         });
+}
+
+ReconcileService::ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents,
+                                   StateStore& store, std::string actor,
+                                   std::chrono::seconds in_flight_grace)
+    : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
       m_in_flight_grace(in_flight_grace) {}
 
 ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
@@ -216,28 +380,71 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
   }
   const std::string in_flight_after = iso8601_before_now(m_in_flight_grace);
 
-  // The pool first, then the provider: see the note at the top of this file.
+  // The database first, then the providers: see the note at the top of this file.
   std::map<std::string, std::pair<std::optional<PoolNumber>, std::optional<OwnedNumber>>> numbers;
+  std::vector<PoolNumber> rows;
   for (auto& row : m_store.list_numbers(NumberFilter{})) {
     // Rows of another provider are that provider's business.
     if (row.provider == m_telephony.name()) {
+      rows.push_back(row);
       numbers[row.e164].first = std::move(row);
     }
   }
+  const std::vector<Agent> agents = m_store.list_agents("");
+  std::map<std::string, std::vector<Document>> documents;
+  for (const auto& agent : agents) {
+    if (agent.status == AgentStatus::active) {
+      documents[agent.slug] = m_store.list_documents(agent.slug);
+    }
+  }
+
   for (auto& owned : m_telephony.list_owned()) {
     numbers[owned.e164].second = std::move(owned);
+  }
+  std::optional<VoiceView> voice;
+  if (m_agents != nullptr) {
+    voice = read_voice_side(agents, documents);
+  } else {
+    const bool needed =
+        !agents.empty() || std::any_of(rows.begin(), rows.end(), [](const PoolNumber& row) {
+          return settled_status(row.status) &&
+                 (!row.agent_phone_number_id.empty() || routed_natively(row));
+        });
+    report.voice_agents = needed ? VoiceAgentCoverage::skipped : VoiceAgentCoverage::not_needed;
   }
 
   std::vector<Plan> plans;
   plans.reserve(numbers.size());
-  int repairs = 0;
   for (const auto& [e164, sides] : numbers) {
-    plans.push_back(classify(sides.first, sides.second, in_flight_after));
-    repairs += plans.back().repair == Repair::none ? 0 : 1;
+    Plan plan = classify(sides.first, sides.second, in_flight_after);
+    std::vector<Plan> routing;
+    const FindingKind kind = plan.finding.kind;
+    if (voice && sides.first && sides.second && settled_status(sides.first->status) &&
+        (kind == FindingKind::in_sync || kind == FindingKind::webhook_drift ||
+         kind == FindingKind::sid_drift)) {
+      routing = classify_number_routing(*sides.first, *voice, in_flight_after);
+    }
+    // One in_sync finding for a number in sync on both sides; otherwise only what differs.
+    if (kind != FindingKind::in_sync || routing.empty()) {
+      plans.push_back(std::move(plan));
+    }
+    for (auto& routed : routing) {
+      plans.push_back(std::move(routed));
+    }
+  }
+  if (voice) {
+    for (auto& plan : classify_agents(agents, documents, rows, *voice, in_flight_after, report)) {
+      plans.push_back(std::move(plan));
+    }
   }
 
-  Operation operation;
+  int repairs = 0;
+  for (const auto& plan : plans) {
+    repairs += plan.finding.repair == Repair::none ? 0 : 1;
+  }
+  Journal journal;
   if (report.applied) {
+    Operation operation;
     operation.id = new_operation_id();
     operation.kind = OperationKind::reconcile;
     operation.requested_count = repairs;
@@ -245,21 +452,22 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
     operation.actor = m_actor;
     m_store.create_operation(operation);
     report.operation_id = operation.id;
+    journal.operation_id = operation.id;
   }
 
   int repaired = 0;
   int unresolved = 0;
   try {
     for (auto& plan : plans) {
-      if (report.applied && plan.repair != Repair::none) {
+      if (report.applied && plan.finding.repair != Repair::none) {
         if (!report.interrupted && stop_requested && stop_requested()) {
           report.interrupted = true;
         }
         if (report.interrupted) {
-          plan.finding.action = "not attempted: interrupted";
           plan.finding.resolution = Resolution::unresolved;
+          plan.finding.holdup = Holdup::interrupted;
         } else {
-          repair(plan, plan.finding, operation.id);
+          repair(plan, journal);
         }
         (plan.finding.resolution == Resolution::repaired ? repaired : unresolved) += 1;
       }
@@ -268,7 +476,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
     }
   } catch (const Error&) {
     if (report.applied) {
-      m_store.finish_operation(operation.id, OperationStatus::failed);
+      m_store.finish_operation(journal.operation_id, OperationStatus::failed);
     }
     throw;
   }
@@ -279,7 +487,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
     } else if (unresolved > 0) {
       status = repaired > 0 ? OperationStatus::partial : OperationStatus::failed;
     }
-    m_store.finish_operation(operation.id, status);
+    m_store.finish_operation(journal.operation_id, status);
   }
   return report;
 }
@@ -291,100 +499,369 @@ ReconcileService::Plan ReconcileService::classify(const std::optional<PoolNumber
   plan.row = row;
   plan.owned = owned;
   Finding& finding = plan.finding;
+  finding.subject = Subject::number;
   finding.e164 = row ? row->e164 : owned->e164;
   finding.provider_sid = owned ? owned->provider_sid : row->provider_sid;
-  auto planned = [&](FindingKind kind, Repair repair, std::string detail) {
+  if (row) {
+    finding.status = row->status;
+    finding.agent_slug = row->agent_slug;
+    finding.tenant_slug = row->tenant_slug;
+    finding.name = row->friendly_name;
+  }
+  auto planned = [&](FindingKind kind, Repair repair) {
     finding.kind = kind;
-    finding.detail = std::move(detail);
-    plan.repair = repair;
-    finding.action = would(repair, kind);
+    finding.repair = repair;
     finding.resolution = Resolution::would_repair;
   };
-  auto left_alone = [&](FindingKind kind, std::string detail, std::string why) {
+  auto left_alone = [&](FindingKind kind, Holdup holdup) {
     finding.kind = kind;
-    finding.detail = std::move(detail);
-    finding.action = "left alone: " + std::move(why);
+    finding.holdup = holdup;
     finding.resolution = Resolution::unresolved;
   };
 
   if (!row) {
+    finding.name = owned->friendly_name;
     if (has_vami_tag(owned->friendly_name)) {
-      std::string detail = "owned, not in the pool; tagged '" + owned->friendly_name + "'";
-      plan.tag_operation = operation_of_tag(owned->friendly_name);
-      if (!plan.tag_operation.empty() && !m_store.find_operation(plan.tag_operation)) {
-        detail += " (operation " + plan.tag_operation + " is not in this journal)";
-        plan.tag_operation.clear();
+      finding.tag_operation = operation_of_tag(owned->friendly_name);
+      if (!finding.tag_operation.empty() && m_store.find_operation(finding.tag_operation)) {
+        finding.operation_id = finding.tag_operation;
       }
-      planned(FindingKind::orphan_tagged, Repair::adopt, std::move(detail));
+      planned(FindingKind::orphan_tagged, Repair::adopt);
     } else {
-      left_alone(FindingKind::orphan_untagged,
-                 "owned, not in the pool; friendly name '" + owned->friendly_name +
-                     "' carries no vami tag",
-                 "not bought by vami, never adopted");
+      left_alone(FindingKind::orphan_untagged, Holdup::not_vami);
     }
     return plan;
   }
 
-  const std::string by_operation =
-      row->operation_id.empty() ? std::string() : " by operation " + row->operation_id;
   if (row->status == NumberStatus::purchasing) {
-    std::string detail = "purchase" + by_operation + " never recorded; ";
+    finding.operation_id = row->operation_id;
+    finding.reported = owned ? owned->friendly_name : std::string();
     if (in_flight(*row, in_flight_after)) {
-      left_alone(FindingKind::stale_purchasing, detail + "its operation is still running",
-                 "in flight; run again once it finished (or in " +
-                     std::to_string(m_in_flight_grace.count() / 60) + " min if it died)");
-    } else if (!owned) {
-      planned(FindingKind::stale_purchasing, Repair::abandon_purchase,
-              detail + "the provider does not own it");
-    } else if (owned->friendly_name == row->friendly_name || has_vami_tag(owned->friendly_name)) {
-      planned(FindingKind::stale_purchasing, Repair::complete_purchase,
-              detail + "the provider owns it (" + owned->friendly_name + ")");
+      left_alone(FindingKind::stale_purchasing, Holdup::in_flight);
+    } else if (owned &&
+               (owned->friendly_name == row->friendly_name || has_vami_tag(owned->friendly_name))) {
+      planned(FindingKind::stale_purchasing, Repair::complete_purchase);
     } else {
-      // Owned, but under someone else's name: our purchase did not get it.
-      planned(FindingKind::stale_purchasing, Repair::abandon_purchase,
-              detail + "the provider owns it under '" + owned->friendly_name + "', not a vami tag");
+      // Not owned, or owned under someone else's name: our purchase did not get it.
+      planned(FindingKind::stale_purchasing, Repair::abandon_purchase);
     }
     return plan;
   }
   if (row->status == NumberStatus::releasing) {
-    std::string detail = "release never recorded; ";
     if (in_flight(*row, in_flight_after)) {
-      left_alone(FindingKind::stale_releasing, detail + "its operation is still running",
-                 "in flight; run again once it finished (or in " +
-                     std::to_string(m_in_flight_grace.count() / 60) + " min if it died)");
+      left_alone(FindingKind::stale_releasing, Holdup::in_flight);
     } else if (!owned) {
-      planned(FindingKind::stale_releasing, Repair::complete_release,
-              detail + "the provider no longer owns it");
+      planned(FindingKind::stale_releasing, Repair::complete_release);
     } else {
-      planned(FindingKind::stale_releasing, Repair::restore, detail + "the provider still owns it");
+      planned(FindingKind::stale_releasing, Repair::restore);
     }
     return plan;
   }
 
   if (!owned) {
-    std::string detail = std::string("in the pool (") + to_string(row->status) +
-                         ") but the provider does not own it";
-    if (row->status == NumberStatus::assigned) {
-      detail += "; assigned to agent " + row->agent_slug + " (tenant " + row->tenant_slug +
-                "), it rings nowhere";
-    }
-    planned(FindingKind::ghost, Repair::mark_released, std::move(detail));
+    planned(FindingKind::ghost, Repair::mark_released);
     return plan;
   }
   if (owned->provider_sid != row->provider_sid) {
-    planned(FindingKind::sid_drift, Repair::store_provider_view,
-            "stored provider id " + (row->provider_sid.empty() ? "none" : row->provider_sid) +
-                ", the provider reports " + owned->provider_sid);
+    finding.stored = row->provider_sid;
+    finding.reported = owned->provider_sid;
+    planned(FindingKind::sid_drift, Repair::store_provider_sid);
     return plan;
   }
   if (!same_webhook(row->webhook, owned->webhook)) {
-    planned(FindingKind::webhook_drift, Repair::store_provider_view,
-            "stored voice webhook " + describe(row->webhook) + ", the provider reports " +
-                describe(owned->webhook));
+    finding.stored_webhook = row->webhook;
+    finding.reported_webhook = owned->webhook;
+    planned(FindingKind::webhook_drift, Repair::store_provider_webhook);
     return plan;
   }
   finding.kind = FindingKind::in_sync;
   return plan;
+}
+
+ReconcileService::VoiceView
+ReconcileService::read_voice_side(const std::vector<Agent>& agents,
+                                  const std::map<std::string, std::vector<Document>>& documents) {
+  VoiceView voice;
+  for (const auto& agent : agents) {
+    voice.local[agent.slug] = agent;
+    if (!agent.provider_agent_id.empty()) {
+      voice.slug_of[agent.provider_agent_id] = agent.slug;
+    }
+  }
+  voice.agents = m_agents->list_agents("");
+  for (const auto& summary : voice.agents) {
+    voice.listed.insert(summary.agent_id);
+  }
+  for (auto& imported : m_agents->list_imported_numbers()) {
+    voice.imports[imported.e164] = std::move(imported);
+  }
+  // Ask for an agent the listing lacks (deleted, or not listed yet) and for an agent whose
+  // knowledge base must be read; 404 answers "gone", any other failure stops the run here.
+  for (const auto& agent : agents) {
+    const std::string& id = agent.provider_agent_id;
+    if (id.empty() || agent.status == AgentStatus::creating) {
+      continue;
+    }
+    auto held = documents.find(agent.slug);
+    const bool has_documents = held != documents.end() && !held->second.empty();
+    if (voice.listed.count(id) == 0 || has_documents) {
+      voice.looked_up[id] = m_agents->get_agent(id);
+    }
+  }
+  return voice;
+}
+
+std::vector<ReconcileService::Plan>
+ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView& voice,
+                                          const std::string& in_flight_after) {
+  std::vector<Plan> plans;
+  // A number routed by webhook does not ring through the voice-agent provider's import.
+  if (row.status == NumberStatus::assigned && !routed_natively(row)) {
+    return plans;
+  }
+  std::string expected; // The provider agent id the pool's assignment asks for; empty: none.
+  bool agent_gone = false;
+  if (row.status == NumberStatus::assigned) {
+    auto agent = voice.local.find(row.agent_slug);
+    if (agent == voice.local.end() || agent->second.provider_agent_id.empty()) {
+      return plans; // Not routable: an agent without a provider id takes no numbers.
+    }
+    expected = agent->second.provider_agent_id;
+    agent_gone = !voice.exists(expected);
+  }
+  auto finding_for = [&](FindingKind kind) {
+    Plan plan;
+    plan.row = row;
+    Finding& finding = plan.finding;
+    finding.kind = kind;
+    finding.subject = Subject::number;
+    finding.e164 = row.e164;
+    finding.provider_sid = row.provider_sid;
+    finding.provider_id = row.agent_phone_number_id;
+    finding.agent_slug = row.agent_slug;
+    finding.tenant_slug = row.tenant_slug;
+    finding.name = row.friendly_name;
+    finding.status = row.status;
+    return plan;
+  };
+  auto planned = [](Plan& plan, Repair repair) {
+    plan.finding.repair = repair;
+    plan.finding.resolution = Resolution::would_repair;
+  };
+  auto left_alone = [](Plan& plan, Holdup holdup) {
+    plan.finding.holdup = holdup;
+    plan.finding.resolution = Resolution::unresolved;
+  };
+
+  auto imported = voice.imports.find(row.e164);
+  if (imported != voice.imports.end()) {
+    const ImportedNumber& import = imported->second;
+    if (row.agent_phone_number_id != import.phone_number_id) {
+      Plan plan = finding_for(FindingKind::import_drift);
+      plan.finding.provider_id = import.phone_number_id;
+      plan.finding.stored = row.agent_phone_number_id;
+      plan.finding.reported = import.phone_number_id;
+      planned(plan, Repair::store_import_id);
+      plans.push_back(std::move(plan));
+    }
+    if (import.agent_id != expected) {
+      Plan plan = finding_for(FindingKind::agent_drift);
+      plan.finding.provider_id = import.phone_number_id;
+      plan.finding.stored = expected;
+      plan.finding.reported = import.agent_id;
+      if (auto known = voice.slug_of.find(import.agent_id); known != voice.slug_of.end()) {
+        plan.finding.reported_agent_slug = known->second;
+      }
+      plan.phone_number_id = import.phone_number_id;
+      plan.target_agent_id = expected;
+      if (agent_gone) {
+        left_alone(plan, Holdup::agent_gone);
+      } else {
+        planned(plan, Repair::set_provider_agent);
+      }
+      plans.push_back(std::move(plan));
+    }
+    return plans;
+  }
+  if (row.status == NumberStatus::assigned) {
+    Plan plan = finding_for(FindingKind::not_imported);
+    plan.finding.stored = row.agent_phone_number_id;
+    plan.target_agent_id = expected;
+    if (agent_gone) {
+      left_alone(plan, Holdup::agent_gone);
+    } else if (row.updated_at > in_flight_after) {
+      // An assignment moments ago may be importing it right now.
+      left_alone(plan, Holdup::in_flight);
+    } else {
+      planned(plan, Repair::import_number);
+    }
+    plans.push_back(std::move(plan));
+  } else if (!row.agent_phone_number_id.empty()) {
+    Plan plan = finding_for(FindingKind::import_drift);
+    plan.finding.stored = row.agent_phone_number_id;
+    planned(plan, Repair::forget_import_id);
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+std::vector<ReconcileService::Plan>
+ReconcileService::classify_agents(const std::vector<Agent>& agents,
+                                  const std::map<std::string, std::vector<Document>>& documents,
+                                  const std::vector<PoolNumber>& rows, const VoiceView& voice,
+                                  const std::string& in_flight_after, ReconcileReport& report) {
+  std::vector<Plan> agent_plans;
+  std::vector<Plan> document_plans;
+  std::set<std::string> claimed; // Provider agents a transitional row accounts for.
+  auto finding_for = [](const Agent& agent, FindingKind kind) {
+    Plan plan;
+    plan.agent = agent;
+    Finding& finding = plan.finding;
+    finding.kind = kind;
+    finding.subject = Subject::agent;
+    finding.provider_id = agent.provider_agent_id;
+    finding.agent_slug = agent.slug;
+    finding.tenant_slug = agent.tenant_slug;
+    finding.name = agent.name;
+    return plan;
+  };
+  auto planned = [](Plan& plan, Repair repair) {
+    plan.finding.repair = repair;
+    plan.finding.resolution = Resolution::would_repair;
+  };
+  auto left_alone = [](Plan& plan, Holdup holdup) {
+    plan.finding.holdup = holdup;
+    plan.finding.resolution = Resolution::unresolved;
+  };
+
+  for (const auto& agent : agents) {
+    const std::string& id = agent.provider_agent_id;
+    const bool fresh = agent.updated_at > in_flight_after;
+    switch (agent.status) {
+    case AgentStatus::active: {
+      if (id.empty()) {
+        break; // Nothing to compare it with.
+      }
+      if (!voice.exists(id)) {
+        Plan plan = finding_for(agent, FindingKind::agent_ghost);
+        plan.finding.assigned_numbers =
+            static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const PoolNumber& row) {
+              return row.status == NumberStatus::assigned && row.agent_slug == agent.slug;
+            }));
+        left_alone(plan, Holdup::needs_person);
+        agent_plans.push_back(std::move(plan));
+        break;
+      }
+      ++report.agents_in_sync;
+      auto held = documents.find(agent.slug);
+      if (held == documents.end() || held->second.empty()) {
+        break;
+      }
+      std::set<std::string> attached;
+      if (auto found = voice.looked_up.find(id); found != voice.looked_up.end() && found->second) {
+        for (const auto& ref : found->second->definition.knowledge_base) {
+          attached.insert(ref.document_id);
+        }
+      }
+      for (const auto& document : held->second) {
+        if (attached.count(document.provider_document_id) > 0) {
+          ++report.documents_in_sync;
+          continue;
+        }
+        Plan plan;
+        plan.agent = agent;
+        plan.document = document;
+        Finding& finding = plan.finding;
+        finding.kind = FindingKind::document_ghost;
+        finding.subject = Subject::document;
+        finding.provider_id = document.provider_document_id;
+        finding.agent_slug = agent.slug;
+        finding.tenant_slug = agent.tenant_slug;
+        finding.name = document.name;
+        if (document.created_at > in_flight_after) {
+          // A `kb add` records the document before it attaches it to the agent.
+          left_alone(plan, Holdup::in_flight);
+        } else {
+          planned(plan, Repair::forget_document);
+        }
+        document_plans.push_back(std::move(plan));
+      }
+      break;
+    }
+    case AgentStatus::creating: {
+      Plan plan = finding_for(agent, FindingKind::stale_creating);
+      std::vector<const AgentSummary*> tagged = voice.tagged(agent_tag(agent.slug));
+      if (fresh) {
+        for (const auto* summary : tagged) {
+          claimed.insert(summary->agent_id);
+        }
+        left_alone(plan, Holdup::in_flight);
+      } else if (!id.empty() && voice.exists(id)) {
+        plan.finding.reported = id;
+        planned(plan, Repair::adopt_agent);
+      } else if (!tagged.empty()) {
+        // The oldest is the first request's; any later one is a duplicate, left an orphan.
+        plan.finding.reported = tagged.front()->agent_id;
+        claimed.insert(tagged.front()->agent_id);
+        planned(plan, Repair::adopt_agent);
+      } else {
+        planned(plan, Repair::remove_agent_row);
+      }
+      agent_plans.push_back(std::move(plan));
+      break;
+    }
+    case AgentStatus::deleting: {
+      Plan plan = finding_for(agent, FindingKind::stale_deleting);
+      std::vector<const AgentSummary*> tagged = voice.tagged(agent_tag(agent.slug));
+      for (const auto* summary : tagged) {
+        claimed.insert(summary->agent_id);
+      }
+      std::string still_there = !id.empty() && voice.exists(id) ? id : std::string();
+      if (id.empty() && !tagged.empty()) {
+        still_there = tagged.front()->agent_id;
+      }
+      plan.finding.reported = still_there;
+      if (fresh) {
+        left_alone(plan, Holdup::in_flight);
+      } else if (!still_there.empty()) {
+        left_alone(plan, Holdup::needs_person); // `agents delete` again finishes it.
+      } else {
+        planned(plan, Repair::remove_agent_row);
+      }
+      agent_plans.push_back(std::move(plan));
+      break;
+    }
+    }
+  }
+
+  std::vector<Plan> orphan_plans;
+  for (const auto& summary : voice.agents) {
+    if (voice.slug_of.count(summary.agent_id) > 0 || claimed.count(summary.agent_id) > 0 ||
+        !has_vami_agent_tag(summary.tags)) {
+      continue;
+    }
+    Plan plan;
+    Finding& finding = plan.finding;
+    finding.kind = FindingKind::agent_orphan;
+    finding.subject = Subject::agent;
+    finding.provider_id = summary.agent_id;
+    finding.name = summary.name;
+    finding.agent_slug = tag_value(summary.tags, k_agent_tag_prefix);
+    finding.tenant_slug = tag_value(summary.tags, k_tenant_tag_prefix);
+    left_alone(plan, Holdup::needs_person);
+    orphan_plans.push_back(std::move(plan));
+  }
+  std::sort(orphan_plans.begin(), orphan_plans.end(), [](const Plan& a, const Plan& b) {
+    return a.finding.provider_id < b.finding.provider_id;
+  });
+
+  for (auto& plan : orphan_plans) {
+    agent_plans.push_back(std::move(plan));
+  }
+  for (auto& plan : document_plans) {
+    agent_plans.push_back(std::move(plan));
+  }
+  return agent_plans;
 }
 
 bool ReconcileService::in_flight(const PoolNumber& row, const std::string& in_flight_after) {
@@ -406,82 +883,57 @@ bool ReconcileService::in_flight(const PoolNumber& row, const std::string& in_fl
   return false;
 }
 
-void ReconcileService::repair(const Plan& plan, Finding& finding, const std::string& operation_id) {
-  const std::string& e164 = finding.e164;
-  const std::string settled_by = "settled by reconcile " + operation_id + ": ";
+void ReconcileService::repair(Plan& plan, Journal& journal) {
+  Finding& finding = plan.finding;
+  const std::string key = item_key(finding);
+  const std::string what = std::string(to_string(finding.kind)) + ": " + to_string(finding.repair);
+  auto record = [&](ItemOutcome outcome, const std::string& code, const std::string& message) {
+    auto [entry, first] = journal.items.try_emplace(key);
+    OperationItem& item = entry->second;
+    if (first) {
+      item = {journal.operation_id, key, outcome, code, message};
+    } else {
+      // A number repaired on both sides: one item naming both; failed if either failed.
+      item.error_message += "; " + message;
+      if (outcome == ItemOutcome::failed) {
+        item.outcome = ItemOutcome::failed;
+        item.error_code = code;
+      }
+    }
+    m_store.record_item(item);
+  };
   try {
-    switch (plan.repair) {
-    case Repair::adopt: {
-      AdoptedNumber number;
-      number.e164 = e164;
-      number.provider = m_telephony.name();
-      number.provider_sid = plan.owned->provider_sid;
-      number.country = region_of(e164);
-      number.type = NumberType::local; // The provider's listing of owned numbers has no type.
-      NumberLocation location = locate(e164);
-      number.locality = location.locality;
-      number.region = location.region;
-      number.friendly_name = plan.owned->friendly_name;
-      number.webhook = plan.owned->webhook;
-      if (!number.country.empty()) {
-        number.monthly_price = price_of(number.country, number.type);
-      }
-      number.operation_id = plan.tag_operation;
-      PoolNumber after = m_store.adopt_number(number);
-      audit(e164, "", detail::audit_json(after));
+    switch (finding.repair) {
+    case Repair::adopt:
+    case Repair::mark_released:
+    case Repair::complete_purchase:
+    case Repair::abandon_purchase:
+    case Repair::complete_release:
+    case Repair::restore:
+    case Repair::store_provider_sid:
+    case Repair::store_provider_webhook:
+      repair_number(plan, journal.operation_id);
       break;
-    }
-    case Repair::mark_released: {
-      PoolNumber before = m_store.mark_released(e164, plan.row->provider_sid);
-      auto after = m_store.find_number(e164);
-      audit(e164, detail::audit_json(before), after ? detail::audit_json(*after) : "");
+    case Repair::set_provider_agent:
+    case Repair::store_import_id:
+    case Repair::forget_import_id:
+    case Repair::import_number:
+      repair_routing(plan);
       break;
-    }
-    case Repair::complete_purchase: {
-      PoolNumber after =
-          m_store.complete_purchase(e164, *plan.owned, price_of(plan.row->country, plan.row->type));
-      audit(e164, detail::audit_json(*plan.row), detail::audit_json(after));
-      settle_items(e164, OperationKind::buy, plan.row->operation_id, ItemOutcome::succeeded,
-                   settled_by + "the provider owns it");
+    case Repair::adopt_agent:
+    case Repair::remove_agent_row:
+    case Repair::forget_document:
+      repair_agent(plan);
       break;
-    }
-    case Repair::abandon_purchase: {
-      // abandon_purchase deletes only a `purchasing` row and is silent otherwise.
-      auto current = m_store.find_number(e164);
-      if (!current || current->status != NumberStatus::purchasing) {
-        throw Error(ErrorKind::conflict, e164 + " is no longer being purchased");
-      }
-      m_store.abandon_purchase(e164);
-      audit(e164, detail::audit_json(*plan.row), "");
-      settle_items(e164, OperationKind::buy, plan.row->operation_id, ItemOutcome::failed,
-                   settled_by + finding.detail);
-      break;
-    }
-    case Repair::complete_release: {
-      m_store.complete_release(e164);
-      auto after = m_store.find_number(e164);
-      audit(e164, detail::audit_json(*plan.row), after ? detail::audit_json(*after) : "");
-      settle_items(e164, OperationKind::release, "", ItemOutcome::succeeded,
-                   settled_by + "the provider no longer owns it");
-      break;
-    }
-    case Repair::restore: {
-      m_store.revert_release(e164, NumberStatus::available);
-      auto after = m_store.find_number(e164);
-      audit(e164, detail::audit_json(*plan.row), after ? detail::audit_json(*after) : "");
-      settle_items(e164, OperationKind::release, "", ItemOutcome::failed,
-                   settled_by + "the provider still owns it");
-      break;
-    }
-    case Repair::store_provider_view: {
-      PoolNumber after = m_store.record_provider_view(e164, plan.row->provider_sid,
-                                                      plan.row->webhook, *plan.owned);
-      audit(e164, detail::audit_json(*plan.row), detail::audit_json(after));
-      break;
-    }
     case Repair::none:
       return;
     }
+  } catch (const ProviderRefused& refused) {
+    finding.resolution = Resolution::unresolved;
+    finding.holdup = Holdup::refused;
+    finding.error = refused.message;
+    record(ItemOutcome::failed, "refused", what + ": " + refused.message);
+    return;
   } catch (const Error& error) {
     // The row moved on since it was read (another vami process), or the provider reported
     // something the store refuses: leave it for the next run rather than force it.
@@ -489,16 +941,189 @@ void ReconcileService::repair(const Plan& plan, Finding& finding, const std::str
         error.kind() != ErrorKind::invalid_input) {
       throw;
     }
-    finding.action = "skipped: " + std::string(error.what()) + "; run 'vami reconcile' again";
     finding.resolution = Resolution::unresolved;
-    m_store.record_item({operation_id, e164, ItemOutcome::failed, to_string(error.kind()),
-                         std::string(to_string(finding.kind)) + ": " + error.what()});
+    finding.holdup = Holdup::changed_meanwhile;
+    finding.error = error.what();
+    record(ItemOutcome::failed, to_string(error.kind()), what + ": " + error.what());
     return;
   }
-  finding.action = done(plan.repair, finding.kind);
   finding.resolution = Resolution::repaired;
-  m_store.record_item({operation_id, e164, ItemOutcome::succeeded, "",
-                       std::string(to_string(finding.kind)) + ": " + finding.action});
+  record(ItemOutcome::succeeded, "", what);
+}
+
+void ReconcileService::repair_number(const Plan& plan, const std::string& operation_id) {
+  const Finding& finding = plan.finding;
+  const std::string& e164 = finding.e164;
+  const std::string settled_by = "settled by reconcile " + operation_id + ": ";
+  switch (finding.repair) {
+  case Repair::adopt: {
+    AdoptedNumber number;
+    number.e164 = e164;
+    number.provider = m_telephony.name();
+    number.provider_sid = plan.owned->provider_sid;
+    number.country = region_of(e164);
+    number.type = NumberType::local; // The provider's listing of owned numbers has no type.
+    NumberLocation location = locate(e164);
+    number.locality = location.locality;
+    number.region = location.region;
+    number.friendly_name = plan.owned->friendly_name;
+    number.webhook = plan.owned->webhook;
+    if (!number.country.empty()) {
+      number.monthly_price = price_of(number.country, number.type);
+    }
+    number.operation_id = finding.operation_id;
+    PoolNumber after = m_store.adopt_number(number);
+    audit("number", e164, "", detail::audit_json(after));
+    break;
+  }
+  case Repair::mark_released: {
+    PoolNumber before = m_store.mark_released(e164, plan.row->provider_sid);
+    auto after = m_store.find_number(e164);
+    audit("number", e164, detail::audit_json(before), after ? detail::audit_json(*after) : "",
+          before.tenant_slug);
+    break;
+  }
+  case Repair::complete_purchase: {
+    PoolNumber after =
+        m_store.complete_purchase(e164, *plan.owned, price_of(plan.row->country, plan.row->type));
+    audit("number", e164, detail::audit_json(*plan.row), detail::audit_json(after));
+    settle_items(e164, OperationKind::buy, plan.row->operation_id, ItemOutcome::succeeded,
+                 settled_by + "the provider owns it");
+    break;
+  }
+  case Repair::abandon_purchase: {
+    // abandon_purchase deletes only a `purchasing` row and is silent otherwise.
+    auto current = m_store.find_number(e164);
+    if (!current || current->status != NumberStatus::purchasing) {
+      throw Error(ErrorKind::conflict, e164 + " is no longer being purchased");
+    }
+    m_store.abandon_purchase(e164);
+    audit("number", e164, detail::audit_json(*plan.row), "");
+    settle_items(e164, OperationKind::buy, plan.row->operation_id, ItemOutcome::failed,
+                 settled_by + (plan.owned ? "the provider owns it under '" +
+                                                plan.owned->friendly_name + "', not a vami tag"
+                                          : std::string("the provider does not own it")));
+    break;
+  }
+  case Repair::complete_release: {
+    m_store.complete_release(e164);
+    auto after = m_store.find_number(e164);
+    audit("number", e164, detail::audit_json(*plan.row), after ? detail::audit_json(*after) : "");
+    settle_items(e164, OperationKind::release, "", ItemOutcome::succeeded,
+                 settled_by + "the provider no longer owns it");
+    break;
+  }
+  case Repair::restore: {
+    m_store.revert_release(e164, NumberStatus::available);
+    auto after = m_store.find_number(e164);
+    audit("number", e164, detail::audit_json(*plan.row), after ? detail::audit_json(*after) : "");
+    settle_items(e164, OperationKind::release, "", ItemOutcome::failed,
+                 settled_by + "the provider still owns it");
+    break;
+  }
+  case Repair::store_provider_sid:
+  case Repair::store_provider_webhook: {
+    PoolNumber after =
+        m_store.record_provider_view(e164, plan.row->provider_sid, plan.row->webhook, *plan.owned);
+    audit("number", e164, detail::audit_json(*plan.row), detail::audit_json(after),
+          after.tenant_slug);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+void ReconcileService::repair_routing(const Plan& plan) {
+  const Finding& finding = plan.finding;
+  const std::string& e164 = finding.e164;
+  const PoolNumber& read = *plan.row;
+  // Conditional on the row as it was read: its assignment (and, for the id repairs, the id).
+  std::optional<PoolNumber> current = m_store.find_number(e164);
+  const bool id_repair =
+      finding.repair == Repair::store_import_id || finding.repair == Repair::forget_import_id;
+  if (!current || current->status != read.status || current->agent_slug != read.agent_slug ||
+      current->routing_mode != read.routing_mode ||
+      (id_repair && current->agent_phone_number_id != read.agent_phone_number_id)) {
+    throw Error(ErrorKind::conflict,
+                e164 + " changed meanwhile (it is now " +
+                    (current ? std::string(to_string(current->status)) +
+                                   (current->agent_slug.empty()
+                                        ? std::string()
+                                        : " to agent \"" + current->agent_slug + "\"")
+                             : std::string("gone")) +
+                    ")");
+  }
+  switch (finding.repair) {
+  case Repair::store_import_id:
+  case Repair::forget_import_id: {
+    m_store.set_agent_phone_number_id(e164, finding.reported);
+    auto after = m_store.find_number(e164);
+    audit("number", e164, detail::audit_json(*current), after ? detail::audit_json(*after) : "",
+          current->tenant_slug);
+    break;
+  }
+  case Repair::set_provider_agent: {
+    at_provider(
+        [&] { return m_agents->set_number_agent(plan.phone_number_id, plan.target_agent_id); });
+    audit("number", e164, routing_json(e164, plan.phone_number_id, finding.reported),
+          routing_json(e164, plan.phone_number_id, plan.target_agent_id), current->tenant_slug);
+    break;
+  }
+  case Repair::import_number: {
+    ImportedNumber imported =
+        at_provider([&] { return m_agents->import_number(e164, "vami pool " + e164); });
+    m_store.set_agent_phone_number_id(e164, imported.phone_number_id);
+    at_provider(
+        [&] { return m_agents->set_number_agent(imported.phone_number_id, plan.target_agent_id); });
+    // The voice-agent provider points the number's voice URL at itself on import: store what
+    // the telephony provider now reports, or the next run finds it as webhook drift.
+    try {
+      if (std::optional<OwnedNumber> owned = m_telephony.find_owned(e164)) {
+        m_store.update_webhook(e164, owned->webhook);
+      }
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::storage) {
+        throw;
+      }
+    }
+    auto after = m_store.find_number(e164);
+    audit("number", e164, detail::audit_json(*current), after ? detail::audit_json(*after) : "",
+          current->tenant_slug);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+void ReconcileService::repair_agent(const Plan& plan) {
+  const Finding& finding = plan.finding;
+  if (finding.repair == Repair::forget_document) {
+    m_store.delete_document(finding.agent_slug, finding.provider_id);
+    audit("document", finding.provider_id, detail::audit_json(*plan.document), "",
+          finding.tenant_slug);
+    return;
+  }
+  const Agent& read = *plan.agent;
+  // Conditional on the row as it was read: a command that resumed it since changed it.
+  std::optional<Agent> current = m_store.find_agent(read.slug);
+  if (!current || current->slug != read.slug || current->status != read.status ||
+      current->updated_at != read.updated_at ||
+      current->provider_agent_id != read.provider_agent_id) {
+    throw Error(ErrorKind::conflict, "agent \"" + read.slug + "\" changed meanwhile");
+  }
+  if (finding.repair == Repair::adopt_agent) {
+    Agent adopted = *current;
+    adopted.provider_agent_id = finding.reported;
+    adopted.status = AgentStatus::active;
+    Agent after = m_store.update_agent(adopted);
+    audit("agent", read.slug, detail::audit_json(*current), detail::audit_json(after),
+          read.tenant_slug);
+  } else if (finding.repair == Repair::remove_agent_row) {
+    m_store.delete_agent(read.slug);
+    audit("agent", read.slug, detail::audit_json(*current), "", read.tenant_slug);
+  }
 }
 
 std::optional<Money> ReconcileService::price_of(const std::string& country, NumberType type) {
@@ -539,16 +1164,11 @@ void ReconcileService::settle_items(const std::string& e164, OperationKind kind,
   }
 }
 
-void ReconcileService::audit(const std::string& entity_id, const std::string& before,
-                             const std::string& after) {
-  AuditEntry entry;
-  entry.actor = m_actor;
-  entry.command = k_command;
-  entry.entity_type = "number";
-  entry.entity_id = entity_id;
-  entry.before_json = before;
-  entry.after_json = after;
-  m_store.append_audit(entry);
+void ReconcileService::audit(const std::string& entity_type, const std::string& entity_id,
+                             const std::string& before, const std::string& after,
+                             const std::string& tenant_slug) {
+  detail::append_audit(m_store, m_actor, k_command, entity_type, entity_id, before, after,
+                       tenant_slug);
 }
 
 } // namespace vami

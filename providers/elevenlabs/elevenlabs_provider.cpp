@@ -102,51 +102,6 @@ std::string in_quotes(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
-/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 10.2.3); a date in the past
-/// means "now".
-std::optional<double> parse_retry_after(std::string_view raw) {
-  std::string_view value = trim(raw);
-  if (value.empty()) {
-    return std::nullopt;
-  }
-  if (std::isdigit(static_cast<unsigned char>(value.front())) != 0) {
-    double seconds = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) {
-      return std::nullopt;
-    }
-    return seconds;
-  }
-  // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-  std::string text(value);
-  int day = 0;
-  int year = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  char month_name[4] = {};
-  if (std::sscanf(text.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &day, month_name, &year, &hour,
-                  &minute, &second) != 6) {
-    return std::nullopt;
-  }
-  static constexpr std::string_view k_months = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  auto index = k_months.find(std::string_view(month_name, 3));
-  if (index == std::string_view::npos || index % 3 != 0) {
-    return std::nullopt;
-  }
-  namespace chrono = std::chrono;
-  chrono::year_month_day date{chrono::year{year},
-                              chrono::month{static_cast<unsigned>(index / 3 + 1)},
-                              chrono::day{static_cast<unsigned>(day)}};
-  if (!date.ok()) {
-    return std::nullopt;
-  }
-  auto when = chrono::sys_days{date} + chrono::hours{hour} + chrono::minutes{minute} +
-              chrono::seconds{second};
-  double wait = chrono::duration<double>(when - chrono::system_clock::now()).count();
-  return std::max(0.0, wait);
-}
-
 /// `loc` of a FastAPI `ValidationError` (`["body", "conversation_config", "agent", 0]`) as a
 /// path a user can read: `body.conversation_config.agent[0]`.
 std::string location_of(const json& loc) {
@@ -249,6 +204,9 @@ ErrorKind classify(const Call& call, int status, std::string_view code) {
   if (status == 422) {
     return ErrorKind::invalid_input;
   }
+  if (status == 409) {
+    return ErrorKind::conflict; // already imported, document still in use
+  }
   if (status >= 500) {
     return ErrorKind::unavailable;
   }
@@ -311,7 +269,7 @@ std::string request_id_of(const http::HttpResponse& response) {
   body.code = scrub(body.code, secrets);
   body.message = scrub(body.message, secrets);
   ErrorKind kind = classify(call, response.status, body.code);
-  std::optional<double> retry_after = parse_retry_after(response.header("Retry-After"));
+  std::optional<double> retry_after = http::parse_retry_after(response.header("Retry-After"));
 
   std::string status = "HTTP " + std::to_string(response.status);
   std::string reason;

@@ -1,5 +1,10 @@
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -115,6 +120,55 @@ std::string basic_authorization(std::string_view user, std::string_view password
                       static_cast<int>(credentials.size()));
   return "Basic " + std::string(reinterpret_cast<const char*>(encoded.data()),
                                 static_cast<std::size_t>(length));
+}
+
+std::optional<double> parse_retry_after(std::string_view raw) {
+  std::string_view value = raw;
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r')) {
+    value.remove_suffix(1);
+  }
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  if (std::isdigit(static_cast<unsigned char>(value.front())) != 0) {
+    double seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) {
+      return std::nullopt;
+    }
+    return seconds;
+  }
+  // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+  std::string text(value);
+  int day = 0;
+  int year = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  char month_name[4] = {};
+  if (std::sscanf(text.c_str(), "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &day, month_name, &year, &hour,
+                  &minute, &second) != 6) {
+    return std::nullopt;
+  }
+  static constexpr std::string_view k_months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  auto index = k_months.find(std::string_view(month_name, 3));
+  if (index == std::string_view::npos || index % 3 != 0) {
+    return std::nullopt;
+  }
+  namespace chrono = std::chrono;
+  chrono::year_month_day date{chrono::year{year},
+                              chrono::month{static_cast<unsigned>(index / 3 + 1)},
+                              chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  auto when = chrono::sys_days{date} + chrono::hours{hour} + chrono::minutes{minute} +
+              chrono::seconds{second};
+  double wait = chrono::duration<double>(when - chrono::system_clock::now()).count();
+  return std::max(0.0, wait);
 }
 
 } // namespace vami::http

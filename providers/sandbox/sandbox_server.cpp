@@ -70,10 +70,28 @@ http::HttpRequest to_vami_request(const httplib::Request& request, const std::st
       converted.url += "?" + http::form_encode(params);
     }
   }
+  // httplib parses a multipart/form-data body into `files` and leaves `body` empty: encode the
+  // parts again, so that the emulator reads the request as the client sent it.
+  const bool reencode = request.body.empty() && request.is_multipart_form_data();
+  std::vector<http::MultipartPart> parts;
+  if (reencode) {
+    for (const auto& [field, part] : request.files) {
+      parts.push_back({part.name, part.filename, part.content_type, part.content});
+    }
+  }
+  http::MultipartBody multipart = reencode ? http::multipart_encode(parts) : http::MultipartBody{};
   for (const auto& [name, value] : request.headers) {
+    if (reencode && (iequals(name, "Content-Type") || iequals(name, "Content-Length"))) {
+      continue;
+    }
     converted.headers.emplace_back(name, value);
   }
-  converted.body = request.body;
+  if (reencode) {
+    converted.headers.emplace_back("Content-Type", multipart.content_type);
+    converted.body = std::move(multipart.body);
+  } else {
+    converted.body = request.body;
+  }
   return converted;
 }
 

@@ -145,3 +145,185 @@ def sandbox(tmp_path, home):
 def live(tmp_path, home, sandbox):
     """vami configured like a live Twilio account, pointed at `vami sandbox serve`."""
     return Vami(tmp_path, {**clean_environment(home), **sandbox.exports})
+
+
+# --- Tenants, agents, knowledge, assignment: helpers shared by their test files. ---------------
+
+def error_line(result):
+    """The one "vami: error: ..." line of a failed run."""
+    lines = [l for l in result.stderr.splitlines() if l.startswith("vami: error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def elevenlabs(sandbox, method, path, body=None):
+    """One ElevenLabs API request straight to the served sandbox (not through vami)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(sandbox.exports["VAMI_ELEVENLABS_BASE_URL"] + path,
+                                     data=data, method=method)
+    request.add_header("xi-api-key", sandbox.exports["ELEVENLABS_API_KEY"])
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read()
+        return error.code, json.loads(text) if text else None
+
+
+def sandbox_agents(sandbox):
+    """Every agent at the served sandbox's ElevenLabs API (GET /v1/convai/agents, all pages)."""
+    agents, cursor = [], None
+    while True:
+        path = "/v1/convai/agents?page_size=100" + (f"&cursor={cursor}" if cursor else "")
+        status, page = elevenlabs(sandbox, "GET", path)
+        assert status == 200, page
+        agents += page["agents"]
+        if not page.get("has_more"):
+            return agents
+        cursor = page["next_cursor"]
+
+
+def sandbox_agent(sandbox, agent_id):
+    """One agent at the served sandbox (GET /v1/convai/agents/{id}); None when it is gone."""
+    status, body = elevenlabs(sandbox, "GET", f"/v1/convai/agents/{agent_id}")
+    if status == 404:
+        return None
+    assert status == 200, body
+    return body
+
+
+def sandbox_knowledge_base(agent):
+    """The knowledge-base entries attached to an agent as the provider returns it."""
+    return agent["conversation_config"]["agent"]["prompt"].get("knowledge_base") or []
+
+
+def sandbox_documents(sandbox):
+    """Ids of every knowledge-base document the served sandbox holds. Its API has no listing of
+    documents, so this reads the sandbox's own state file (read-only)."""
+    args = sandbox.process.args
+    state = args[args.index("--state") + 1]
+    with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as connection:
+        return sorted(r[0] for r in connection.execute("SELECT document_id FROM convai_documents"))
+
+
+def sandbox_imported_numbers(sandbox):
+    """The numbers imported into the served sandbox's Agents Platform, with their agent."""
+    status, body = elevenlabs(sandbox, "GET", "/v1/convai/phone-numbers")
+    assert status == 200, body
+    return {n["phone_number"]: (n.get("assigned_agent") or {}).get("agent_id") for n in body}
+
+
+def database_state(vami):
+    """What the state database holds about tenants, agents, documents and numbers (everything a
+    command could change), to compare before and after a refused command."""
+    if not vami.db.exists():
+        return {}
+    return {
+        "tenants": vami.rows("SELECT slug, name, industry, contact_name, contact_email, "
+                             "updated_at FROM tenants ORDER BY slug"),
+        "agents": vami.rows("SELECT slug, tenant_id, name, provider_agent_id, voice_id, language, "
+                            "personality, first_message, prompt, status, updated_at "
+                            "FROM agents ORDER BY slug"),
+        "documents": vami.rows("SELECT provider_document_id, agent_id, name, sha256 "
+                               "FROM documents ORDER BY provider_document_id"),
+        "numbers": vami.rows("SELECT e164, status, tenant_id, agent_id, routing_mode, voice_url, "
+                             "provider_agent_phone_id FROM numbers ORDER BY e164"),
+        "audit": vami.rows("SELECT count(*) FROM audit_entries"),
+    }
+
+
+def world_state(vami, sandbox):
+    """The state database and what the served sandbox holds at ElevenLabs and Twilio."""
+    return {
+        "database": database_state(vami),
+        "agents": sorted((a["agent_id"], a["name"]) for a in sandbox_agents(sandbox)),
+        "documents": sandbox_documents(sandbox),
+        "imported": sandbox_imported_numbers(sandbox),
+        "owned": sorted((n["phone_number"], n["voice_url"]) for n in sandbox.owned()),
+    }
+
+
+def write_documents(folder: Path) -> dict:
+    """One small, valid file of each format the knowledge base accepts, typed by content."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    files["pdf"] = folder / "price-list.pdf"
+    files["pdf"].write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    files["txt"] = folder / "hours.txt"
+    files["txt"].write_text("Opening hours: Monday to Friday, 9:00 to 17:00.\n"
+                            "Closed on public holidays.\n")
+    files["markdown"] = folder / "faq.md"
+    files["markdown"].write_text("# FAQ\n\n- **Parking**: free, behind the building.\n"
+                                 "- *Payment*: cards and cash.\n")
+    files["html"] = folder / "services.html"
+    files["html"].write_text("<!DOCTYPE html>\n<html><head><title>Services</title></head>"
+                             "<body><p>Cleaning, fillings, crowns.</p></body></html>\n")
+    files["docx"] = folder / "policies.docx"
+    with zipfile.ZipFile(files["docx"], "w", zipfile.ZIP_DEFLATED) as docx:
+        docx.writestr("[Content_Types].xml",
+                      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                      '<Default Extension="rels" ContentType="application/'
+                      'vnd.openxmlformats-package.relationships+xml"/>'
+                      '<Default Extension="xml" ContentType="application/xml"/>'
+                      '<Override PartName="/word/document.xml" ContentType="application/'
+                      'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+                      '</Types>')
+        docx.writestr("_rels/.rels",
+                      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                      'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+                      '.org/officeDocument/2006/relationships/officeDocument" '
+                      'Target="word/document.xml"/></Relationships>')
+        docx.writestr("word/document.xml",
+                      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                      '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+                      '2006/main"><w:body><w:p><w:r><w:t>Cancellations: 24 hours ahead.</w:t>'
+                      '</w:r></w:p></w:body></w:document>')
+    files["epub"] = folder / "guide.epub"
+    with zipfile.ZipFile(files["epub"], "w") as epub:
+        # The EPUB signature: "mimetype" first, stored uncompressed.
+        epub.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip",
+                      compress_type=zipfile.ZIP_STORED)
+        epub.writestr("META-INF/container.xml",
+                      '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:'
+                      'opendocument:xmlns:container"><rootfiles><rootfile full-path="content.opf" '
+                      'media-type="application/oebps-package+xml"/></rootfiles></container>',
+                      compress_type=zipfile.ZIP_DEFLATED)
+        epub.writestr("content.opf",
+                      '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" '
+                      'version="3.0"><metadata/><manifest/><spine/></package>',
+                      compress_type=zipfile.ZIP_DEFLATED)
+    return files
+
+
+@pytest.fixture
+def documents(tmp_path):
+    """Knowledge files of every accepted format, by format name."""
+    return write_documents(tmp_path / "documents")
+
+
+def create_tenant(vami, slug, name=None, *flags):
+    result = vami.run("tenants", "create", slug, "--name", name or slug.title(), *flags, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def create_agent(vami, tenant, name, *flags):
+    result = vami.run("agents", "create", "--tenant", tenant, "--name", name, *flags, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def buy_numbers(vami, count=1, area_code="212"):
+    """Buys numbers into the pool; returns their E.164."""
+    report = vami.json("numbers", "buy", "--count", str(count), "--area-code", area_code, "--yes")
+    assert report["succeeded"] == count, report
+    return sorted(item["e164"] for item in report["items"])

@@ -2,6 +2,8 @@
 import json
 import socket
 import sqlite3
+import urllib.error
+import urllib.request
 
 TAG = "vami:default:op-000000000000"
 CONSOLE_URL = "https://console.example.com/voice"
@@ -102,7 +104,7 @@ def test_reconcile_reports_every_drift_then_repairs_what_it_safely_can(live, san
     table = live.run("reconcile")
     assert table.returncode == 4
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["KIND", "NUMBER", "DETAIL", "ACTION"]
+    assert lines[0].split() == ["KIND", "SUBJECT", "DETAIL", "ACTION"]
     assert len(lines) == 1 + 8
     assert "0 numbers in sync" in table.stderr and "--apply' would repair 7" in table.stderr
     assert snapshot(live) == before
@@ -188,3 +190,269 @@ def test_help_states_the_exit_code_rule(vami):
     result = vami.run("reconcile", "--help", db=False)
     assert result.returncode == 0
     assert "--apply" in result.stdout and "4 when drift remains" in result.stdout
+
+
+# --- The ElevenLabs side: agents, documents and imported numbers --------------------------------
+
+OLD = "2026-01-01T00:00:00Z"  # a time long past the in-flight grace
+
+
+def agents_api(sandbox, method, path, body=None):
+    """One ElevenLabs API request straight to the served sandbox (drift made outside vami)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(sandbox.exports["VAMI_ELEVENLABS_BASE_URL"] + path,
+                                     data=data, method=method)
+    request.add_header("xi-api-key", sandbox.exports["ELEVENLABS_API_KEY"])
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read()
+        return error.code, json.loads(text) if text else None
+
+
+def imported_numbers(sandbox):
+    """E.164 -> (phone_number_id, agent id or None) of every number imported at the sandbox."""
+    status, body = agents_api(sandbox, "GET", "/v1/convai/phone-numbers")
+    assert status == 200, body
+    return {n["phone_number"]: (n["phone_number_id"], (n.get("assigned_agent") or {}).get("agent_id"))
+            for n in body}
+
+
+def agent_ids(sandbox):
+    status, page = agents_api(sandbox, "GET", "/v1/convai/agents?page_size=100")
+    assert status == 200 and not page["has_more"], page
+    return sorted(a["agent_id"] for a in page["agents"])
+
+
+def database(vami):
+    """What reconcile may change in the database about agents, documents and routing."""
+    return (vami.rows("SELECT slug, status, provider_agent_id, updated_at FROM agents ORDER BY slug"),
+            vami.rows("SELECT provider_document_id, agent_id FROM documents ORDER BY 1"),
+            vami.rows("SELECT e164, status, agent_id, routing_mode, provider_agent_phone_id, "
+                      "voice_url, updated_at FROM numbers ORDER BY e164"),
+            vami.rows("SELECT count(*) FROM audit_entries"))
+
+
+def elevenlabs_state(sandbox):
+    return agent_ids(sandbox), imported_numbers(sandbox)
+
+
+def ok(vami, *args):
+    result = vami.run(*args)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def setup_tenant(live, numbers=3):
+    """A tenant with agents, documents and natively routed numbers, everything old enough."""
+    pool = sorted(item["e164"] for item in live.json(
+        "numbers", "buy", "--count", str(numbers), "--area-code", "212", "--yes")["items"])
+    ok(live, "tenants", "create", "acme", "--name", "Acme")
+    agents = {}
+    for slug in ("front-desk", "back-office", "old-desk"):
+        created = live.json("agents", "create", "--tenant", "acme", "--slug", slug,
+                            "--name", slug.replace("-", " ").title())
+        agents[slug] = created["provider_agent_id"]
+    for e164, slug in zip(pool, ("front-desk", "back-office", "old-desk")):
+        ok(live, "numbers", "assign", e164, "--agent", slug)
+    documents = [live.json("kb", "add", "front-desk", "--text", text)[0]["id"]
+                 for text in ("Opening hours: 9 to 17", "We sell shoes")]
+    with sqlite3.connect(live.db) as db:
+        db.execute("UPDATE documents SET created_at = ?", (OLD,))
+        db.execute("UPDATE numbers SET updated_at = ?", (OLD,))
+    return pool, agents, documents
+
+
+def findings(report):
+    """(subject, kind) -> finding, for every finding of a report."""
+    def subject(f):
+        if f["subject"] == "number":
+            return f["e164"]
+        if f["subject"] == "agent":
+            return "agent " + (f["provider_id"] if f["kind"] == "agent_orphan" else f["agent"])
+        return "document " + f["provider_id"]
+    return {(subject(f), f["kind"]): f for f in report["findings"]}
+
+
+def test_reconcile_compares_elevenlabs_and_routes_numbers_as_the_database_says(live, sandbox):
+    pool, agents, documents = setup_tenant(live)
+    code, report, stderr = reconcile(live)
+    assert code == 0, stderr
+    assert (report["in_sync"], report["agents_in_sync"], report["documents_in_sync"]) == (3, 3, 2)
+    assert report["voice_agents"] == "compared" and report["findings"] == []
+    assert "3 numbers, 3 agents and 2 documents in sync; nothing to do" in stderr
+
+    # Drift made at ElevenLabs outside vami, and rows left behind by commands that died.
+    imports = imported_numbers(sandbox)
+    status, _ = agents_api(sandbox, "PATCH", f"/v1/convai/phone-numbers/{imports[pool[0]][0]}",
+                           {"agent_id": agents["back-office"]})
+    assert status == 200
+    status, _ = agents_api(sandbox, "DELETE", f"/v1/convai/agents/{agents['old-desk']}")
+    assert status in (200, 204)
+    status, _ = agents_api(sandbox, "DELETE",
+                           f"/v1/convai/knowledge-base/{documents[1]}?force=true")
+    assert status == 200
+    status, leftover = agents_api(sandbox, "POST", "/v1/convai/agents/create", {
+        "name": "Leftover", "conversation_config": {},
+        "tags": ["vami", "vami-agent:leftover", "vami-tenant:acme"]})
+    assert status == 200, leftover
+    leftover = leftover["agent_id"]
+    status, made = agents_api(sandbox, "POST", "/v1/convai/agents/create", {
+        "name": "Night Line", "conversation_config": {},
+        "tags": ["vami", "vami-agent:night-line", "vami-tenant:acme"]})
+    assert status == 200, made
+    made = made["agent_id"]
+    with sqlite3.connect(live.db) as db:
+        # An `agents create` whose answer was lost: the provider made it, the row says creating.
+        db.execute("INSERT INTO agents (tenant_id, slug, name, status, created_at, updated_at) "
+                   "VALUES (1, 'night-line', 'Night Line', 'creating', ?, ?)", (OLD, OLD))
+        # The database lost the id of back-office's number's import.
+        db.execute("UPDATE numbers SET provider_agent_phone_id = NULL WHERE e164 = ?", (pool[1],))
+
+    world = (database(live), elevenlabs_state(sandbox), sandbox.owned())
+    code, report, stderr = reconcile(live)
+    assert code == 4, stderr
+    found = findings(report)
+    assert set(found) == {
+        (pool[0], "agent_drift"), (pool[1], "import_drift"), (pool[2], "agent_drift"),
+        ("agent old-desk", "agent_ghost"), ("agent night-line", "stale_creating"),
+        ("agent " + leftover, "agent_orphan"), ("document " + documents[1], "document_ghost")}
+    drift = found[(pool[0], "agent_drift")]
+    assert drift["agent"] == "front-desk" and drift["repair"] == "set_provider_agent"
+    assert "back-office" in drift["detail"] and "the database decides" in drift["detail"]
+    assert drift["action"] == 'would route it to "front-desk" at ElevenLabs'
+    assert found[(pool[2], "agent_drift")]["holdup"] == "agent_gone"
+    ghost = found[("agent old-desk", "agent_ghost")]
+    assert ghost["resolution"] == "unresolved" and ghost["provider_id"] == agents["old-desk"]
+    assert "1 number rings nowhere" in ghost["detail"]
+    assert "vami numbers unassign" in ghost["action"]
+    assert found[("agent night-line", "stale_creating")]["action"] == "would adopt " + made
+    assert found[("agent " + leftover, "agent_orphan")]["action"].startswith("left alone")
+    assert "vami kb add" in found[("document " + documents[1], "document_ghost")]["action"]
+    assert (database(live), elevenlabs_state(sandbox), sandbox.owned()) == world
+
+    table = live.run("reconcile")
+    assert table.returncode == 4
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["KIND", "SUBJECT", "DETAIL", "ACTION"]
+    assert len(lines) == 1 + 7
+    assert any(line.split()[:3] == ["agent_ghost", "agent", "old-desk"] for line in lines)
+
+    code, applied, stderr = reconcile(live, "--apply")
+    assert code == 4, stderr  # the deleted agent and the orphan need a person
+    repaired = {key for key, f in findings(applied).items() if f["resolution"] == "repaired"}
+    assert repaired == {(pool[0], "agent_drift"), (pool[1], "import_drift"),
+                        ("agent night-line", "stale_creating"),
+                        ("document " + documents[1], "document_ghost")}
+    imports_after = imported_numbers(sandbox)
+    assert imports_after[pool[0]][1] == agents["front-desk"]  # the database decided
+    assert live.rows("SELECT provider_agent_phone_id FROM numbers WHERE e164 = ?",
+                     (pool[1],)) == [(imports[pool[1]][0],)]
+    assert live.rows("SELECT status, provider_agent_id FROM agents WHERE slug = 'night-line'") \
+        == [("active", made)]
+    assert live.rows("SELECT provider_document_id FROM documents") == [(documents[0],)]
+    # The agent deleted outside vami keeps its row and its number.
+    assert live.rows("SELECT status FROM agents WHERE slug = 'old-desk'") == [("active",)]
+    assert live.rows("SELECT status FROM numbers WHERE e164 = ?", (pool[2],)) == [("assigned",)]
+    assert live.rows("SELECT kind, status, requested_count FROM operations WHERE id = ?",
+                     (applied["operation_id"],)) == [("reconcile", "completed", 4)]
+    assert live.rows("SELECT count(*) FROM audit_entries WHERE command = 'reconcile'") == [(4,)]
+
+    # Safe to run twice: only what needs a person is left, and nothing changes.
+    world = (database(live), elevenlabs_state(sandbox), sandbox.owned())
+    code, again, stderr = reconcile(live, "--apply")
+    assert code == 4, stderr
+    assert set(findings(again)) == {(pool[2], "agent_drift"), ("agent old-desk", "agent_ghost"),
+                                    ("agent " + leftover, "agent_orphan")}
+    assert (database(live), elevenlabs_state(sandbox), sandbox.owned()) == world
+
+    # What the report tells the operator to do settles it.
+    ok(live, "numbers", "unassign", pool[2])
+    ok(live, "agents", "delete", "old-desk", "--yes")
+    status, _ = agents_api(sandbox, "DELETE", f"/v1/convai/agents/{leftover}")
+    assert status in (200, 204)
+    settled = live.run("reconcile")
+    assert settled.returncode == 0, settled.stderr
+    assert settled.stdout == ""
+    assert "3 numbers, 3 agents and 1 document in sync; nothing to do" in settled.stderr
+
+
+def test_an_assigned_number_no_longer_imported_is_imported_again(live, sandbox):
+    pool, agents, _ = setup_tenant(live)
+    imports = imported_numbers(sandbox)
+    status, _ = agents_api(sandbox, "DELETE", f"/v1/convai/phone-numbers/{imports[pool[0]][0]}")
+    assert status in (200, 204)
+    assert pool[0] not in imported_numbers(sandbox)
+
+    code, applied, stderr = reconcile(live, "--apply")
+    assert code == 0, stderr
+    # Removing the import cleared the number's voice URL at Twilio too: that is stored first.
+    assert [(f["e164"], f["kind"], f["resolution"]) for f in applied["findings"]] == [
+        (pool[0], "webhook_drift", "repaired"), (pool[0], "not_imported", "repaired")]
+    assert applied["findings"][1]["action"] == 'imported into ElevenLabs, routed to "front-desk"'
+    new_id, agent = imported_numbers(sandbox)[pool[0]]
+    assert agent == agents["front-desk"] and new_id != imports[pool[0]][0]
+    assert live.rows("SELECT provider_agent_phone_id FROM numbers WHERE e164 = ?",
+                     (pool[0],)) == [(new_id,)]
+    # The import pointed the number's voice URL at ElevenLabs again; the database knows it.
+    code, again, stderr = reconcile(live)
+    assert code == 0, stderr
+    assert again["findings"] == []
+
+
+def test_a_failed_elevenlabs_listing_changes_nothing(live, sandbox):
+    pool, agents, _ = setup_tenant(live)
+    # Drift on both sides that --apply would repair.
+    status, _ = sandbox.request(
+        "DELETE", accounts_path(sandbox, "IncomingPhoneNumbers/" + live.rows(
+            "SELECT provider_sid FROM numbers WHERE e164 = ?", (pool[1],))[0][0] + ".json"))
+    assert status == 204
+    imports = imported_numbers(sandbox)
+    status, _ = agents_api(sandbox, "PATCH", f"/v1/convai/phone-numbers/{imports[pool[0]][0]}",
+                           {"agent_id": None})
+    assert status == 200
+    world = (snapshot(live), elevenlabs_state(sandbox))
+
+    rejected = live.run("reconcile", "--apply", env={"ELEVENLABS_API_KEY": "wrong"})
+    assert rejected.returncode == 5, rejected.stderr
+    assert (snapshot(live), elevenlabs_state(sandbox)) == world
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    down = live.run("reconcile", "--apply",
+                    env={"VAMI_ELEVENLABS_BASE_URL": f"http://127.0.0.1:{closed}"})
+    assert down.returncode == 6, down.stderr
+    assert (snapshot(live), elevenlabs_state(sandbox)) == world
+
+
+def test_with_twilio_credentials_only_the_elevenlabs_side_is_skipped_and_said_so(live, sandbox):
+    live.json("numbers", "buy", "--count", "2", "--area-code", "212", "--yes")
+    twilio_only = {"ELEVENLABS_API_KEY": ""}
+    # Nothing in the database depends on ElevenLabs: in sync, with a note.
+    result = live.run("reconcile", "--json", env=twilio_only)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["voice_agents"] == "not_needed" and report["settled"] is True
+    assert "ELEVENLABS_API_KEY" in report["voice_agents_skipped_because"]
+    assert "ElevenLabs side was not compared" in result.stderr
+
+    # With agents in the database, the Twilio side still runs and repairs; the exit says 5.
+    ok(live, "tenants", "create", "acme", "--name", "Acme")
+    ok(live, "agents", "create", "--tenant", "acme", "--slug", "front-desk", "--name", "Front")
+    e164, sid = live.rows("SELECT e164, provider_sid FROM numbers ORDER BY e164")[0]
+    status, _ = sandbox.request("DELETE", accounts_path(sandbox, f"IncomingPhoneNumbers/{sid}.json"))
+    assert status == 204
+    result = live.run("reconcile", "--apply", "--json", env=twilio_only)
+    assert result.returncode == 5, result.stderr
+    report = json.loads(result.stdout)
+    assert report["voice_agents"] == "skipped" and report["settled"] is False
+    assert [(f["e164"], f["kind"], f["resolution"]) for f in report["findings"]] == \
+        [(e164, "ghost", "repaired")]
+    assert "was not compared, though the database holds agents" in result.stderr
+    assert "ELEVENLABS_API_KEY" in result.stderr
+    assert live.rows("SELECT status FROM numbers WHERE e164 = ?", (e164,)) == [("released",)]

@@ -6,6 +6,7 @@
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
+#include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/resilient_telephony_provider.hpp>
@@ -668,6 +669,281 @@ TEST_F(ResilientPoolServiceTest, PurchaseWhoseOutcomeCannotBeKnownKeepsItsIntent
   EXPECT_EQ(m_provider.count("buy"), 1);
   ASSERT_EQ(rows(NumberStatus::purchasing).size(), 1U);
   EXPECT_EQ(m_provider.owned().size(), 1U);
+}
+
+} // namespace
+} // namespace vami
+
+namespace vami {
+namespace {
+
+// `vami operations resume`: finish an interrupted bulk operation into the same journal entry,
+// never buying a number twice.
+class ResumeTest : public PoolServiceTest {
+protected:
+  // A buy of `count` stopped after `started` numbers, as Ctrl-C leaves it.
+  BulkReport interrupted_buy(int count, int started) {
+    int asked = 0;
+    auto buy_request = request(count);
+    buy_request.concurrency = 1;
+    auto plan = m_pool.plan_purchase(buy_request);
+    return m_pool.buy(buy_request, plan, [&asked, started] { return asked++ >= started; }, {});
+  }
+
+  std::vector<PoolNumber> rows_of(const std::string& operation_id) {
+    std::vector<PoolNumber> mine;
+    NumberFilter every;
+    every.include_released = true;
+    for (auto& row : m_store->list_numbers(every)) {
+      if (row.operation_id == operation_id) {
+        mine.push_back(row);
+      }
+    }
+    return mine;
+  }
+};
+
+TEST_F(ResumeTest, InterruptedBuyBuysOnlyTheRestIntoTheSameOperation) {
+  auto first = interrupted_buy(10, 4);
+  ASSERT_TRUE(first.interrupted);
+  ASSERT_EQ(first.succeeded, 4);
+
+  auto plan = m_pool.plan_resume(first.operation_id, ResumeOptions{3});
+  EXPECT_EQ(plan.done_before, 4);
+  EXPECT_EQ(plan.settled, 0);
+  EXPECT_EQ(plan.remaining(), 6);
+  EXPECT_EQ(plan.buy.area_codes, (std::vector<std::string>{"212"})); // the journaled request
+  EXPECT_EQ(m_provider.count("buy"), 4) << "planning buys nothing";
+
+  auto report = m_pool.resume(plan, {}, {});
+  EXPECT_EQ(report.operation_id, first.operation_id);
+  EXPECT_EQ(report.requested, 6);
+  EXPECT_EQ(report.succeeded, 6);
+  EXPECT_EQ(m_provider.count("buy"), 10);
+  EXPECT_EQ(m_provider.owned().size(), 10U);
+  EXPECT_EQ(rows_of(first.operation_id).size(), 10U);
+  for (const auto& [e164, owned] : m_provider.owned()) {
+    EXPECT_EQ(owned.friendly_name, "vami:default:" + first.operation_id) << e164;
+  }
+  EXPECT_EQ(m_store->list_operations(0).size(), 1U) << "no second operation";
+  EXPECT_EQ(m_store->find_operation(first.operation_id)->status, OperationStatus::completed);
+  EXPECT_EQ(m_store->list_items(first.operation_id).size(), 10U);
+}
+
+TEST_F(ResumeTest, UncertainPurchaseIsSettledByLookingAndNeverBoughtTwice) {
+  auto buy_request = request(3);
+  buy_request.concurrency = 1;
+  auto plan = m_pool.plan_purchase(buy_request);
+  const int calls_before = static_cast<int>(m_provider.calls().size());
+  m_provider.fail_at(calls_before + 1, {ErrorKind::unavailable, true});  // bought, answer lost
+  m_provider.fail_at(calls_before + 2, {ErrorKind::unavailable, false}); // and the look-up fails
+  auto first = m_pool.buy(buy_request, plan, {}, {});
+  ASSERT_EQ(first.uncertain, 1);
+  ASSERT_EQ(first.succeeded, 2);
+
+  auto resumed = m_pool.plan_resume(first.operation_id);
+  EXPECT_EQ(resumed.settled, 1);
+  EXPECT_EQ(resumed.done_before, 3);
+  EXPECT_EQ(resumed.remaining(), 0);
+  EXPECT_EQ(m_provider.count("buy"), 3);
+  EXPECT_TRUE(rows(NumberStatus::purchasing).empty());
+  auto settled = m_store->find_number(plan.numbers[0].e164);
+  ASSERT_TRUE(settled.has_value());
+  EXPECT_EQ(settled->status, NumberStatus::available);
+  EXPECT_FALSE(settled->provider_sid.empty());
+
+  auto report = m_pool.resume(resumed, {}, {});
+  EXPECT_TRUE(report.items.empty());
+  EXPECT_EQ(m_provider.count("buy"), 3);
+  EXPECT_EQ(m_store->find_operation(first.operation_id)->status, OperationStatus::completed);
+  for (const auto& item : m_store->list_items(first.operation_id)) {
+    EXPECT_EQ(item.outcome, ItemOutcome::succeeded) << item.e164;
+  }
+}
+
+TEST_F(ResumeTest, IntentRowsLeftByAKilledProcessAreSettledThenTheRestIsBought) {
+  // What kill -9 leaves: an operation still `running`, one intent row whose purchase went
+  // through, one whose request never left, and no journal item for either.
+  BuyRequest buy_request = request(4);
+  Operation operation;
+  operation.id = new_operation_id();
+  operation.kind = OperationKind::buy;
+  operation.requested_count = 4;
+  operation.parameters = buy_parameters(buy_request);
+  operation.actor = "killed";
+  m_store->create_operation(operation);
+  const std::string tag = "vami:default:" + operation.id;
+  NumberSearch search;
+  search.area_code = "212";
+  auto candidates = m_provider.search_available(search);
+  for (int i = 0; i < 2; ++i) {
+    PurchaseIntent intent;
+    intent.e164 = candidates[static_cast<std::size_t>(i)].e164;
+    intent.operation_id = operation.id;
+    intent.country = "US";
+    intent.friendly_name = tag;
+    m_store->insert_purchase_intent(intent);
+  }
+  (void)m_provider.buy(candidates[0].e164, tag);
+
+  auto plan = m_pool.plan_resume(operation.id);
+  EXPECT_EQ(plan.settled, 2);
+  EXPECT_EQ(plan.done_before, 1);
+  EXPECT_EQ(plan.remaining(), 3);
+  EXPECT_EQ(m_store->find_number(candidates[0].e164)->status, NumberStatus::available);
+  EXPECT_FALSE(m_store->find_number(candidates[1].e164).has_value()) << "abandoned";
+
+  auto report = m_pool.resume(plan, {}, {});
+  EXPECT_EQ(report.succeeded, 3);
+  EXPECT_EQ(m_provider.owned().size(), 4U);
+  EXPECT_EQ(m_provider.count("buy"), 4) << "the settled number was not bought again";
+  EXPECT_EQ(rows_of(operation.id).size(), 4U);
+  EXPECT_EQ(m_store->find_operation(operation.id)->status, OperationStatus::completed);
+}
+
+TEST_F(ResumeTest, FailedLookUpStopsTheResumeBeforeAnyPurchase) {
+  auto buy_request = request(2);
+  buy_request.concurrency = 1;
+  auto plan = m_pool.plan_purchase(buy_request);
+  const int calls_before = static_cast<int>(m_provider.calls().size());
+  m_provider.fail_at(calls_before + 1, {ErrorKind::unavailable, false}); // not bought
+  m_provider.fail_at(calls_before + 2, {ErrorKind::unavailable, false}); // look-up fails
+  auto first = m_pool.buy(buy_request, plan, {}, {});
+  ASSERT_EQ(first.uncertain, 1);
+  const int calls = static_cast<int>(m_provider.calls().size());
+  m_provider.fail_at(calls + 1, {ErrorKind::unavailable, false}); // the resume's look-up too
+  EXPECT_EQ(kind_of([&] { (void)m_pool.plan_resume(first.operation_id); }), ErrorKind::unavailable);
+  EXPECT_EQ(m_provider.count("buy"), 2);
+  EXPECT_EQ(rows(NumberStatus::purchasing).size(), 1U);
+
+  // Once the provider answers, the number it does not own is abandoned and one more is bought.
+  auto resumed = m_pool.plan_resume(first.operation_id);
+  EXPECT_EQ(resumed.settled, 1);
+  EXPECT_EQ(resumed.remaining(), 1);
+  auto report = m_pool.resume(resumed, {}, {});
+  EXPECT_EQ(report.succeeded, 1);
+  EXPECT_EQ(m_provider.owned().size(), 2U);
+  EXPECT_TRUE(rows(NumberStatus::purchasing).empty());
+}
+
+TEST_F(ResumeTest, CompletedOperationIsLeftAloneWithoutAProviderCall) {
+  auto first = buy(2);
+  const auto calls = m_provider.calls().size();
+  auto plan = m_pool.plan_resume(first.operation_id);
+  EXPECT_EQ(plan.remaining(), 0);
+  EXPECT_EQ(plan.done_before, 2);
+  auto report = m_pool.resume(plan, {}, {});
+  EXPECT_TRUE(report.items.empty());
+  EXPECT_EQ(m_provider.calls().size(), calls);
+  EXPECT_EQ(m_store->find_operation(first.operation_id)->status, OperationStatus::completed);
+}
+
+TEST_F(ResumeTest, UnknownIdsAndOtherKindsAreRefused) {
+  EXPECT_EQ(kind_of([&] { (void)m_pool.plan_resume("op-000000000000"); }), ErrorKind::not_found);
+  Operation reconcile;
+  reconcile.id = new_operation_id();
+  reconcile.kind = OperationKind::reconcile;
+  reconcile.actor = "tester";
+  m_store->create_operation(reconcile);
+  EXPECT_EQ(kind_of([&] { (void)m_pool.plan_resume(reconcile.id); }), ErrorKind::invalid_input);
+  auto first = interrupted_buy(3, 1);
+  EXPECT_EQ(kind_of([&] { (void)m_pool.plan_resume(first.operation_id, ResumeOptions{0}); }),
+            ErrorKind::invalid_input);
+  EXPECT_EQ(m_provider.count("buy"), 1);
+}
+
+TEST_F(ResumeTest, InterruptedReleaseReleasesTheRestAndSettlesAnUnknownOne) {
+  (void)buy(5);
+  std::vector<std::string> numbers;
+  for (const auto& row : rows()) {
+    numbers.push_back(row.e164);
+  }
+  auto plan = m_pool.plan_release(numbers);
+  const int calls_before = static_cast<int>(m_provider.calls().size());
+  m_provider.fail_at(calls_before + 1, {ErrorKind::unavailable, true});  // released, answer lost
+  m_provider.fail_at(calls_before + 2, {ErrorKind::unavailable, false}); // look-up fails
+  int asked = 0;
+  auto first = m_pool.release(
+      plan, [&asked] { return asked++ >= 3; }, {}, ReleaseOptions{1});
+  ASSERT_TRUE(first.interrupted);
+  ASSERT_EQ(first.uncertain, 1);
+  ASSERT_EQ(first.succeeded, 2);
+  EXPECT_EQ(m_store->find_number(numbers[0])->status, NumberStatus::releasing);
+
+  auto detail = show_operation(*m_store, first.operation_id);
+  EXPECT_EQ(detail.items.size(), 3U);
+  EXPECT_EQ(detail.not_started, (std::vector<std::string>{numbers[3], numbers[4]}));
+
+  auto resumed = m_pool.plan_resume(first.operation_id);
+  EXPECT_EQ(resumed.settled, 1);
+  EXPECT_EQ(resumed.done_before, 3);
+  EXPECT_EQ(resumed.numbers, (std::vector<std::string>{numbers[3], numbers[4]}));
+  EXPECT_EQ(m_store->find_number(numbers[0])->status, NumberStatus::released);
+
+  auto report = m_pool.resume(resumed, {}, {});
+  EXPECT_EQ(report.succeeded, 2);
+  EXPECT_TRUE(m_provider.owned().empty());
+  EXPECT_EQ(rows(NumberStatus::released).size(), 5U);
+  EXPECT_EQ(m_store->find_operation(first.operation_id)->status, OperationStatus::completed);
+  EXPECT_TRUE(show_operation(*m_store, first.operation_id).not_started.empty());
+}
+
+TEST(BuyParameters, RoundTripTheRequestAndReadTheOlderShape) {
+  BuyRequest request;
+  request.count = 12;
+  request.search.country = "CA";
+  request.search.type = NumberType::toll_free;
+  request.area_codes = {"416", "647"};
+  request.search.contains = "55";
+  request.search.region = "ON";
+  request.search.locality = "Toronto";
+  request.max_monthly_price_micros = 2'500'000;
+  request.pool = "support";
+  BuyRequest back = buy_request_from_parameters(buy_parameters(request));
+  EXPECT_EQ(back.count, 12);
+  EXPECT_EQ(back.search.country, "CA");
+  EXPECT_EQ(back.search.type, NumberType::toll_free);
+  EXPECT_EQ(back.area_codes, request.area_codes);
+  EXPECT_EQ(back.search.contains, "55");
+  EXPECT_EQ(back.search.region, "ON");
+  EXPECT_EQ(back.search.locality, "Toronto");
+  EXPECT_EQ(back.max_monthly_price_micros, 2'500'000);
+  EXPECT_EQ(back.pool, "support");
+
+  BuyRequest older = buy_request_from_parameters(
+      R"({"count":3,"country":"US","type":"local","area_codes":["212"],"contains":"",)"
+      R"("region":"","locality":"","max_monthly_cost":"1.50"})");
+  EXPECT_EQ(older.max_monthly_price_micros, 1'500'000);
+  EXPECT_EQ(older.pool, "default");
+  EXPECT_EQ(kind_of([] { (void)buy_request_from_parameters("[1]"); }), ErrorKind::invalid_input);
+  EXPECT_EQ(kind_of([] { (void)buy_request_from_parameters(R"({"type":"fax"})"); }),
+            ErrorKind::invalid_input);
+}
+
+TEST_F(ResumeTest, JournalListsNewestFirstAndFiltersByKindAndStatus) {
+  auto interrupted = interrupted_buy(3, 1);
+  auto completed = buy(1);
+  (void)m_pool.release(m_pool.plan_release({rows_of(completed.operation_id)[0].e164}), {}, {});
+
+  auto all = list_journal(*m_store, OperationFilter{0, std::nullopt, std::nullopt});
+  ASSERT_EQ(all.size(), 3U);
+  EXPECT_EQ(all[0].operation.kind, OperationKind::release);
+  EXPECT_EQ(all[2].operation.id, interrupted.operation_id);
+  EXPECT_EQ(all[2].succeeded, 1);
+
+  auto buys = list_journal(*m_store, OperationFilter{0, OperationKind::buy, std::nullopt});
+  EXPECT_EQ(buys.size(), 2U);
+  auto stopped =
+      list_journal(*m_store, OperationFilter{0, std::nullopt, OperationStatus::interrupted});
+  ASSERT_EQ(stopped.size(), 1U);
+  EXPECT_EQ(stopped[0].operation.id, interrupted.operation_id);
+  EXPECT_EQ(list_journal(*m_store, OperationFilter{1, std::nullopt, std::nullopt}).size(), 1U);
+  EXPECT_EQ(kind_of([&] {
+              (void)list_journal(*m_store, OperationFilter{-1, {}, {}});
+            }),
+            ErrorKind::invalid_input);
+  EXPECT_EQ(kind_of([&] { (void)show_operation(*m_store, "op-ffffffffffff"); }),
+            ErrorKind::not_found);
 }
 
 } // namespace

@@ -1,13 +1,18 @@
+#include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "fake_telephony_provider.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
+#include <vami/core/agent_service.hpp>
+#include <vami/core/assignment_service.hpp>
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/knowledge_base_service.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/reconcile_service.hpp>
 
@@ -56,6 +61,203 @@ private:
   FakeTelephonyProvider& m_inner;
 };
 
+/// An in-memory voice-agent account for reconcile's tests (agents with tags and knowledge
+/// bases, documents, imported numbers), with a log of calls and a fault at the Nth call.
+class MemoryVoiceAgentProvider final : public VoiceAgentProvider {
+public:
+  /// Makes call number `n` (1-based, counting every method) throw an error of `kind`.
+  void fail_at(int n, ErrorKind kind) { m_faults[n] = kind; }
+  /// Makes the next call throw an error of `kind`.
+  void fail_next(ErrorKind kind) { fail_at(static_cast<int>(m_calls.size()) + 1, kind); }
+  /// Number of calls of `method`.
+  int count(const std::string& method) const {
+    return static_cast<int>(std::count(m_calls.begin(), m_calls.end(), method));
+  }
+  /// Every call so far.
+  int calls() const { return static_cast<int>(m_calls.size()); }
+  /// The agent the provider routes `e164` to ("" for none); throws when it is not imported.
+  std::string agent_of(const std::string& e164) const {
+    for (const auto& [id, number] : m_imports) {
+      if (number.e164 == e164) {
+        return number.agent_id;
+      }
+    }
+    throw std::runtime_error(e164 + " is not imported");
+  }
+  /// The provider's id of the import of `e164`, or "".
+  std::string import_id_of(const std::string& e164) const {
+    for (const auto& [id, number] : m_imports) {
+      if (number.e164 == e164) {
+        return id;
+      }
+    }
+    return "";
+  }
+  /// Whether the provider has the agent.
+  bool has_agent(const std::string& agent_id) const { return m_agents.count(agent_id) > 0; }
+  /// Everything the account holds, as text, to check that nothing changed.
+  std::string state() const {
+    std::string text;
+    for (const auto& [id, agent] : m_agents) {
+      text += id + " " + agent.definition.name + " kb:";
+      for (const auto& ref : agent.definition.knowledge_base) {
+        text += " " + ref.document_id;
+      }
+      text += "\n";
+    }
+    for (const auto& id : m_documents) {
+      text += "document " + id + "\n";
+    }
+    for (const auto& [id, number] : m_imports) {
+      text += id + " " + number.e164 + " -> " + number.agent_id + "\n";
+    }
+    return text;
+  }
+
+  std::string name() const override { return "elevenlabs"; }
+
+  std::string create_agent(const AgentDefinition& definition) override {
+    begin("create_agent");
+    ProviderAgent agent;
+    agent.agent_id = "agent_" + std::to_string(++m_next);
+    agent.definition = definition;
+    m_agents[agent.agent_id] = agent;
+    m_created[agent.agent_id] = m_next;
+    return agent.agent_id;
+  }
+  std::optional<ProviderAgent> get_agent(const std::string& agent_id) override {
+    begin("get_agent");
+    auto found = m_agents.find(agent_id);
+    return found == m_agents.end() ? std::nullopt : std::optional<ProviderAgent>(found->second);
+  }
+  ProviderAgent update_agent(const std::string& agent_id, const AgentChange& change) override {
+    begin("update_agent");
+    auto found = m_agents.find(agent_id);
+    if (found == m_agents.end()) {
+      throw Error(ErrorKind::not_found, "no agent " + agent_id);
+    }
+    if (change.knowledge_base) {
+      found->second.definition.knowledge_base = *change.knowledge_base;
+    }
+    if (change.name) {
+      found->second.definition.name = *change.name;
+    }
+    return found->second;
+  }
+  void delete_agent(const std::string& agent_id) override {
+    begin("delete_agent");
+    if (m_agents.erase(agent_id) == 0) {
+      throw Error(ErrorKind::not_found, "no agent " + agent_id);
+    }
+    // As ElevenLabs: its numbers stay imported, without an agent.
+    for (auto& [id, number] : m_imports) {
+      if (number.agent_id == agent_id) {
+        number.agent_id.clear();
+      }
+    }
+  }
+  std::vector<AgentSummary> list_agents(const std::string& search) override {
+    begin("list_agents");
+    std::vector<AgentSummary> agents;
+    for (const auto& [id, agent] : m_agents) {
+      if (agent.definition.name.find(search) != std::string::npos) {
+        agents.push_back({id, agent.definition.name, agent.definition.voice_id,
+                          agent.definition.tags, m_created.at(id)});
+      }
+    }
+    return agents;
+  }
+  std::vector<Voice> list_voices() override {
+    begin("list_voices");
+    return {};
+  }
+  ProviderDocument add_document_file(const DocumentUpload& upload) override {
+    return add_document(upload.name);
+  }
+  ProviderDocument add_document_url(const std::string&, const std::string& name) override {
+    return add_document(name);
+  }
+  ProviderDocument add_document_text(const std::string&, const std::string& name) override {
+    return add_document(name);
+  }
+  void delete_document(const std::string& document_id) override {
+    begin("delete_document");
+    if (m_documents.erase(document_id) == 0) {
+      throw Error(ErrorKind::not_found, "no document " + document_id);
+    }
+    // force=true: it goes from every knowledge base too.
+    for (auto& [id, agent] : m_agents) {
+      auto& kb = agent.definition.knowledge_base;
+      kb.erase(std::remove_if(
+                   kb.begin(), kb.end(),
+                   [&](const KnowledgeBaseRef& ref) { return ref.document_id == document_id; }),
+               kb.end());
+    }
+  }
+  ImportedNumber import_number(const std::string& e164, const std::string& label) override {
+    begin("import_number");
+    if (!import_id_of(e164).empty()) {
+      throw Error(ErrorKind::invalid_input, e164 + " is imported already");
+    }
+    ImportedNumber number{"phnum_" + std::to_string(++m_next), e164, label, ""};
+    m_imports[number.phone_number_id] = number;
+    return number;
+  }
+  ImportedNumber set_number_agent(const std::string& phone_number_id,
+                                  const std::string& agent_id) override {
+    begin("set_number_agent");
+    auto found = m_imports.find(phone_number_id);
+    if (found == m_imports.end()) {
+      throw Error(ErrorKind::not_found, "no imported number " + phone_number_id);
+    }
+    if (!agent_id.empty() && m_agents.count(agent_id) == 0) {
+      throw Error(ErrorKind::not_found, "no agent " + agent_id);
+    }
+    found->second.agent_id = agent_id;
+    return found->second;
+  }
+  std::vector<ImportedNumber> list_imported_numbers() override {
+    begin("list_imported_numbers");
+    std::vector<ImportedNumber> numbers;
+    for (const auto& [id, number] : m_imports) {
+      numbers.push_back(number);
+    }
+    return numbers;
+  }
+  void remove_imported_number(const std::string& phone_number_id) override {
+    begin("remove_imported_number");
+    if (m_imports.erase(phone_number_id) == 0) {
+      throw Error(ErrorKind::not_found, "no imported number " + phone_number_id);
+    }
+  }
+  std::vector<Conversation> list_conversations(const std::string&, int) override {
+    begin("list_conversations");
+    return {};
+  }
+
+private:
+  ProviderDocument add_document(const std::string& name) {
+    begin("add_document");
+    ProviderDocument document{"doc_" + std::to_string(++m_next), name};
+    m_documents.insert(document.document_id);
+    return document;
+  }
+  void begin(const std::string& method) {
+    m_calls.push_back(method);
+    if (auto fault = m_faults.find(static_cast<int>(m_calls.size())); fault != m_faults.end()) {
+      throw Error(fault->second, "injected fault at " + method);
+    }
+  }
+
+  std::map<std::string, ProviderAgent> m_agents;
+  std::map<std::string, std::int64_t> m_created;
+  std::set<std::string> m_documents;
+  std::map<std::string, ImportedNumber> m_imports;
+  std::map<int, ErrorKind> m_faults;
+  std::vector<std::string> m_calls;
+  std::int64_t m_next = 0;
+};
+
 class ReconcileServiceTest : public ::testing::Test {
 protected:
   ReconcileServiceTest()
@@ -64,8 +266,60 @@ protected:
 
   ReconcileReport reconcile(ReconcileMode mode, std::chrono::seconds grace = k_in_flight_grace,
                             const StopRequested& stop = {}) {
-    ReconcileService service(m_provider, *m_store, "tester", grace);
+    ReconcileService service(m_provider, &m_voice, *m_store, "tester", grace);
     return service.reconcile(mode, stop);
+  }
+
+  /// Creates tenant "acme" (once) and an agent `slug` of it at the provider; returns the agent.
+  Agent agent(const std::string& slug) {
+    if (!m_store->find_tenant("acme")) {
+      Tenant tenant;
+      tenant.slug = "acme";
+      tenant.name = "Acme";
+      (void)m_store->create_tenant(tenant);
+    }
+    AgentRequest request;
+    request.tenant_slug = "acme";
+    request.slug = slug;
+    request.name = "Agent " + slug;
+    return AgentService(m_voice, *m_store, "tester").create(request);
+  }
+
+  /// Assigns a pool number to an agent, as `vami numbers assign` does.
+  PoolNumber assign(const std::string& e164, const std::string& agent_slug,
+                    RoutingMode mode = RoutingMode::native) {
+    return AssignmentService(m_provider, m_voice, *m_store, "tester", "https://router.example.com/")
+        .assign(e164, agent_slug, mode);
+  }
+
+  /// Adds a text document to an agent's knowledge base, as `vami kb add --text` does.
+  Document add_text(const std::string& agent_slug, const std::string& text) {
+    return KnowledgeBaseService(m_voice, *m_store, "tester")
+        .add_text(agent_slug, text, "")
+        .document;
+  }
+
+  /// Marks a row as changed long ago, so that it is no longer in flight.
+  void age_agent(const std::string& slug) {
+    Agent row = *m_store->find_agent(slug);
+    m_store->delete_agent(slug);
+    row.updated_at = "2020-01-01T00:00:00Z";
+    (void)m_store->insert_agent(row);
+  }
+
+  /// Agents, documents and voice-agent routing in the database, as text.
+  std::string agents_text() {
+    std::string text;
+    for (const auto& row : m_store->list_agents("")) {
+      text += row.slug + " " + to_string(row.status) + " " + row.provider_agent_id + "\n";
+      for (const auto& document : m_store->list_documents(row.slug)) {
+        text += "  " + document.provider_document_id + "\n";
+      }
+    }
+    for (const auto& row : m_store->list_numbers({})) {
+      text += row.e164 + " " + row.agent_slug + " " + row.agent_phone_number_id + "\n";
+    }
+    return text;
   }
 
   /// Buys `count` numbers into the pool; returns the operation id.
@@ -111,7 +365,8 @@ protected:
         text += "  " + item.e164 + " " + to_string(item.outcome) + "\n";
       }
     }
-    return text + std::to_string(m_store->list_audit({}).size()) + " audit entries\n";
+    return text + agents_text() + m_voice.state() + std::to_string(m_store->list_audit({}).size()) +
+           " audit entries\n";
   }
 
   /// A purchase intent of `e164` by a journaled buy operation (running unless `finished`).
@@ -137,29 +392,58 @@ protected:
 
   testing::TempDir m_dir;
   FakeTelephonyProvider m_provider;
+  MemoryVoiceAgentProvider m_voice;
   std::unique_ptr<StateStore> m_store;
   PoolService m_pool;
 };
 
 /// e164 -> "kind resolution" of every finding that is not in sync.
+/// What a finding is about: the number, "agent <slug or provider id>", "document <id>".
+std::string subject_of(const Finding& finding) {
+  switch (finding.subject) {
+  case Subject::number:
+    return finding.e164;
+  case Subject::agent:
+    return "agent " +
+           (finding.kind == FindingKind::agent_orphan ? finding.provider_id : finding.agent_slug);
+  case Subject::document:
+    return "document " + finding.provider_id;
+  }
+  return "";
+}
+
+/// subject -> "kind resolution" of every finding that is not in sync (a number's findings on
+/// both sides joined by ", ").
 std::map<std::string, std::string> drift(const ReconcileReport& report) {
   std::map<std::string, std::string> found;
   for (const auto& finding : report.findings) {
     if (finding.kind != FindingKind::in_sync) {
-      found[finding.e164] =
-          std::string(to_string(finding.kind)) + " " + to_string(finding.resolution);
+      std::string& text = found[subject_of(finding)];
+      text += (text.empty() ? "" : ", ") + std::string(to_string(finding.kind)) + " " +
+              to_string(finding.resolution);
     }
   }
   return found;
 }
 
-const Finding& finding_of(const ReconcileReport& report, const std::string& e164) {
+/// "repair resolution[ holdup]" of a finding.
+std::string outcome(const Finding& finding) {
+  std::string text = std::string(to_string(finding.repair)) + " " + to_string(finding.resolution);
+  if (finding.holdup != Holdup::none) {
+    text += std::string(" ") + to_string(finding.holdup);
+  }
+  return text;
+}
+
+/// The first finding about `subject` (see `subject_of`), of `kind` when given.
+const Finding& finding_of(const ReconcileReport& report, const std::string& subject,
+                          std::optional<FindingKind> kind = std::nullopt) {
   for (const auto& finding : report.findings) {
-    if (finding.e164 == e164) {
+    if (subject_of(finding) == subject && (!kind || finding.kind == *kind)) {
       return finding;
     }
   }
-  throw std::runtime_error("no finding for " + e164);
+  throw std::runtime_error("no finding for " + subject);
 }
 
 TEST_F(ReconcileServiceTest, APoolInSyncHasNothingToDoAndAReportChangesNothing) {
@@ -170,7 +454,8 @@ TEST_F(ReconcileServiceTest, APoolInSyncHasNothingToDoAndAReportChangesNothing) 
   EXPECT_TRUE(report.operation_id.empty());
   EXPECT_EQ(report.findings.size(), 3U);
   EXPECT_EQ(report.counts.at(FindingKind::in_sync), 3);
-  EXPECT_EQ(report.counts.size(), 8U);
+  EXPECT_EQ(report.counts.size(), 16U);
+  EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
   EXPECT_TRUE(drift(report).empty());
   EXPECT_TRUE(report.settled());
   EXPECT_EQ(state(), before);
@@ -187,14 +472,15 @@ TEST_F(ReconcileServiceTest, TaggedOrphansAreReportedThenAdoptedWithOperationAnd
   EXPECT_EQ(drift(report),
             (std::map<std::string, std::string>{{k_orphan, "orphan_tagged would_repair"},
                                                 {k_other_orphan, "orphan_tagged would_repair"}}));
-  EXPECT_EQ(finding_of(report, k_orphan).action, "would adopt");
-  EXPECT_NE(finding_of(report, k_other_orphan).detail.find("not in this journal"),
-            std::string::npos);
+  EXPECT_EQ(outcome(finding_of(report, k_orphan)), "adopt would_repair");
+  EXPECT_EQ(finding_of(report, k_other_orphan).tag_operation, "op-0123456789ab");
+  EXPECT_EQ(finding_of(report, k_other_orphan).operation_id, ""); // not in this journal
+  EXPECT_EQ(finding_of(report, k_orphan).operation_id, bought_by);
   EXPECT_FALSE(report.settled());
   EXPECT_EQ(state(), before);
 
   auto applied = reconcile(ReconcileMode::apply);
-  EXPECT_EQ(finding_of(applied, k_orphan).action, "adopted");
+  EXPECT_EQ(outcome(finding_of(applied, k_orphan)), "adopt repaired");
   EXPECT_EQ(applied.counts.at(FindingKind::orphan_tagged), 2);
   EXPECT_TRUE(applied.settled());
   auto adopted = m_store->find_number(k_orphan);
@@ -230,7 +516,8 @@ TEST_F(ReconcileServiceTest, AnUntaggedOrphanIsReportedButNeverAdopted) {
   auto report = reconcile(ReconcileMode::apply);
   EXPECT_EQ(drift(report),
             (std::map<std::string, std::string>{{k_foreign, "orphan_untagged unresolved"}}));
-  EXPECT_EQ(finding_of(report, k_foreign).action.rfind("left alone", 0), 0U);
+  EXPECT_EQ(outcome(finding_of(report, k_foreign)), "none unresolved not_vami");
+  EXPECT_EQ(finding_of(report, k_foreign).name, "someone else");
   EXPECT_FALSE(report.settled());
   EXPECT_FALSE(m_store->find_number(k_foreign).has_value());
   EXPECT_EQ(m_store->find_operation(report.operation_id)->requested_count, 0);
@@ -248,7 +535,7 @@ TEST_F(ReconcileServiceTest, AGhostIsMarkedReleasedOnlyWithApply) {
   EXPECT_EQ(m_store->find_number(ghost.e164)->status, NumberStatus::available);
 
   auto applied = reconcile(ReconcileMode::apply);
-  EXPECT_EQ(finding_of(applied, ghost.e164).action, "marked released");
+  EXPECT_EQ(outcome(finding_of(applied, ghost.e164)), "mark_released repaired");
   auto row = m_store->find_number(ghost.e164);
   EXPECT_EQ(row->status, NumberStatus::released);
   EXPECT_EQ(row->provider_sid, "");
@@ -277,10 +564,10 @@ TEST_F(ReconcileServiceTest, APurchaseLeftUncertainIsCompletedAndItsJournalItemS
   auto report = reconcile(ReconcileMode::report);
   EXPECT_EQ(drift(report),
             (std::map<std::string, std::string>{{e164, "stale_purchasing would_repair"}}));
-  EXPECT_EQ(finding_of(report, e164).action, "would complete purchase");
+  EXPECT_EQ(outcome(finding_of(report, e164)), "complete_purchase would_repair");
 
   auto applied = reconcile(ReconcileMode::apply);
-  EXPECT_EQ(finding_of(applied, e164).action, "completed purchase");
+  EXPECT_EQ(outcome(finding_of(applied, e164)), "complete_purchase repaired");
   EXPECT_TRUE(applied.settled());
   auto row = m_store->find_number(e164);
   EXPECT_EQ(row->status, NumberStatus::available);
@@ -297,7 +584,7 @@ TEST_F(ReconcileServiceTest, APurchaseTheProviderNeverMadeIsAbandoned) {
   const std::string operation = intent(k_orphan, true);
   auto applied = reconcile(ReconcileMode::apply);
   EXPECT_EQ(finding_of(applied, k_orphan).kind, FindingKind::stale_purchasing);
-  EXPECT_EQ(finding_of(applied, k_orphan).action, "abandoned purchase");
+  EXPECT_EQ(outcome(finding_of(applied, k_orphan)), "abandon_purchase repaired");
   EXPECT_FALSE(m_store->find_number(k_orphan).has_value());
   auto items = m_store->list_items(operation);
   ASSERT_EQ(items.size(), 1U);
@@ -309,7 +596,8 @@ TEST_F(ReconcileServiceTest, APurchaseRowForSomeoneElsesNumberIsAbandonedNotComp
   (void)intent(k_foreign, true);
   (void)m_provider.buy(k_foreign, "someone else");
   auto applied = reconcile(ReconcileMode::apply);
-  EXPECT_EQ(finding_of(applied, k_foreign).action, "abandoned purchase");
+  EXPECT_EQ(outcome(finding_of(applied, k_foreign)), "abandon_purchase repaired");
+  EXPECT_EQ(finding_of(applied, k_foreign).reported, "someone else");
   EXPECT_FALSE(m_store->find_number(k_foreign).has_value());
   // Now it is what it always was: someone else's number.
   EXPECT_EQ(drift(reconcile(ReconcileMode::apply)),
@@ -321,11 +609,11 @@ TEST_F(ReconcileServiceTest, APurchaseStillInFlightIsLeftAlone) {
   auto applied = reconcile(ReconcileMode::apply);
   EXPECT_EQ(drift(applied),
             (std::map<std::string, std::string>{{k_orphan, "stale_purchasing unresolved"}}));
-  EXPECT_EQ(finding_of(applied, k_orphan).action.rfind("left alone: in flight", 0), 0U);
+  EXPECT_EQ(outcome(finding_of(applied, k_orphan)), "none unresolved in_flight");
   EXPECT_EQ(m_store->find_number(k_orphan)->status, NumberStatus::purchasing);
   // Once the grace period is over, its process is taken for dead.
   auto later = reconcile(ReconcileMode::apply, std::chrono::seconds(0));
-  EXPECT_EQ(finding_of(later, k_orphan).action, "abandoned purchase");
+  EXPECT_EQ(outcome(finding_of(later, k_orphan)), "abandon_purchase repaired");
   EXPECT_FALSE(m_store->find_number(k_orphan).has_value());
 }
 
@@ -334,11 +622,11 @@ TEST_F(ReconcileServiceTest, AReleaseTheProviderRefusedIsRestored) {
   const auto row = rows()[0];
   (void)m_store->begin_release(row.e164);
   auto report = reconcile(ReconcileMode::report);
-  EXPECT_EQ(finding_of(report, row.e164).action, "would restore");
+  EXPECT_EQ(outcome(finding_of(report, row.e164)), "restore would_repair");
   EXPECT_EQ(m_store->find_number(row.e164)->status, NumberStatus::releasing);
   auto applied = reconcile(ReconcileMode::apply);
   EXPECT_EQ(finding_of(applied, row.e164).kind, FindingKind::stale_releasing);
-  EXPECT_EQ(finding_of(applied, row.e164).action, "restored");
+  EXPECT_EQ(outcome(finding_of(applied, row.e164)), "restore repaired");
   EXPECT_EQ(m_store->find_number(row.e164)->status, NumberStatus::available);
   EXPECT_EQ(m_provider.owned().count(row.e164), 1U);
 }
@@ -355,7 +643,7 @@ TEST_F(ReconcileServiceTest, AReleaseLeftUncertainIsCompletedAndItsJournalItemSe
   ASSERT_EQ(m_store->find_number(row.e164)->status, NumberStatus::releasing);
 
   auto applied = reconcile(ReconcileMode::apply);
-  EXPECT_EQ(finding_of(applied, row.e164).action, "completed release");
+  EXPECT_EQ(outcome(finding_of(applied, row.e164)), "complete_release repaired");
   EXPECT_EQ(m_store->find_number(row.e164)->status, NumberStatus::released);
   auto items = m_store->list_items(released.operation_id);
   ASSERT_EQ(items.size(), 1U);
@@ -377,12 +665,15 @@ TEST_F(ReconcileServiceTest, WebhookAndSidDriftStoreWhatTheProviderReports) {
   EXPECT_EQ(drift(report),
             (std::map<std::string, std::string>{{pool[0].e164, "webhook_drift would_repair"},
                                                 {pool[1].e164, "sid_drift would_repair"}}));
-  EXPECT_NE(finding_of(report, pool[0].e164).detail.find(console.voice_url), std::string::npos);
+  EXPECT_EQ(finding_of(report, pool[0].e164).reported_webhook, console);
+  EXPECT_EQ(finding_of(report, pool[0].e164).stored_webhook, pool[0].webhook);
+  EXPECT_EQ(finding_of(report, pool[1].e164).stored, pool[1].provider_sid);
+  EXPECT_EQ(finding_of(report, pool[1].e164).reported, new_sid);
   EXPECT_EQ(m_store->find_number(pool[0].e164)->webhook, pool[0].webhook);
 
   auto applied = reconcile(ReconcileMode::apply);
-  EXPECT_EQ(finding_of(applied, pool[0].e164).action, "stored provider webhook");
-  EXPECT_EQ(finding_of(applied, pool[1].e164).action, "stored provider sid");
+  EXPECT_EQ(outcome(finding_of(applied, pool[0].e164)), "store_provider_webhook repaired");
+  EXPECT_EQ(outcome(finding_of(applied, pool[1].e164)), "store_provider_sid repaired");
   EXPECT_EQ(m_store->find_number(pool[0].e164)->webhook, console);
   EXPECT_EQ(m_store->find_number(pool[1].e164)->provider_sid, new_sid);
   EXPECT_TRUE(drift(reconcile(ReconcileMode::report)).empty());
@@ -444,8 +735,8 @@ TEST_F(ReconcileServiceTest, AnInterruptedApplyStopsBeforeTheNextRepair) {
   auto report =
       reconcile(ReconcileMode::apply, k_in_flight_grace, [&asked] { return ++asked > 1; });
   EXPECT_TRUE(report.interrupted);
-  EXPECT_EQ(finding_of(report, k_orphan).action, "adopted");
-  EXPECT_EQ(finding_of(report, k_other_orphan).action, "not attempted: interrupted");
+  EXPECT_EQ(outcome(finding_of(report, k_orphan)), "adopt repaired");
+  EXPECT_EQ(outcome(finding_of(report, k_other_orphan)), "adopt unresolved interrupted");
   EXPECT_FALSE(m_store->find_number(k_other_orphan).has_value());
   EXPECT_EQ(m_store->find_operation(report.operation_id)->status, OperationStatus::interrupted);
 }
@@ -461,7 +752,7 @@ TEST_F(ReconcileServiceTest, WorkOfAnotherProcessDuringTheListingIsNotUndone) {
     bought = buy(1); // a purchase completes: the pool did not hold it when it was read
     (void)m_pool.release(m_pool.plan_release({released.e164}), {}, {}); // and one is released
   };
-  ReconcileService service(provider, *m_store, "tester");
+  ReconcileService service(provider, &m_voice, *m_store, "tester");
   auto report = service.reconcile(ReconcileMode::apply);
   std::string bought_e164;
   for (const auto& row : rows()) {
@@ -473,7 +764,8 @@ TEST_F(ReconcileServiceTest, WorkOfAnotherProcessDuringTheListingIsNotUndone) {
   EXPECT_EQ(drift(report),
             (std::map<std::string, std::string>{{bought_e164, "orphan_tagged unresolved"},
                                                 {released.e164, "ghost unresolved"}}));
-  EXPECT_EQ(finding_of(report, bought_e164).action.rfind("skipped:", 0), 0U);
+  EXPECT_EQ(outcome(finding_of(report, bought_e164)), "adopt unresolved changed_meanwhile");
+  EXPECT_FALSE(finding_of(report, bought_e164).error.empty());
   EXPECT_EQ(m_store->find_number(bought_e164)->status, NumberStatus::available);
   EXPECT_EQ(m_store->find_number(bought_e164)->operation_id, bought);
   EXPECT_EQ(m_store->find_number(released.e164)->status, NumberStatus::released);
@@ -506,7 +798,8 @@ TEST(ReconcileFaultSweep, EveryOwnedNumberEndsUpInThePoolOrNothingChanges) {
       const int setup_calls = static_cast<int>(provider.calls().size());
       provider.fail_at(setup_calls + n, fault);
 
-      ReconcileService service(provider, *store, "sweep");
+      MemoryVoiceAgentProvider voice;
+      ReconcileService service(provider, &voice, *store, "sweep");
       bool failed = false;
       try {
         (void)service.reconcile(ReconcileMode::apply);
@@ -533,6 +826,370 @@ TEST(ReconcileFaultSweep, EveryOwnedNumberEndsUpInThePoolOrNothingChanges) {
   EXPECT_EQ(scenarios, 12);
 }
 
+// --- the voice-agent side -------------------------------------------------------------------
+
+TEST_F(ReconcileServiceTest, AgentsDocumentsAndNativeRoutingInSyncHaveNothingToDo) {
+  (void)buy(3);
+  const auto pool = rows();
+  (void)agent("front-desk");
+  (void)agent("back-office");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)assign(pool[1].e164, "back-office", RoutingMode::webhook);
+  (void)add_text("front-desk", "Opening hours: 9 to 17");
+  const std::string before = state();
+  const int calls_before = m_voice.calls();
+
+  auto report = reconcile(ReconcileMode::report);
+  EXPECT_TRUE(drift(report).empty());
+  EXPECT_EQ(report.counts.at(FindingKind::in_sync), 3);
+  EXPECT_EQ(report.agents_in_sync, 2);
+  EXPECT_EQ(report.documents_in_sync, 1);
+  EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
+  EXPECT_TRUE(report.settled());
+  EXPECT_EQ(state(), before);
+  // One listing of agents, one of imported numbers, and the knowledge base of the one agent
+  // that has documents.
+  EXPECT_EQ(m_voice.calls() - calls_before, 3);
+  EXPECT_EQ(m_voice.count("get_agent"), 1);
+  EXPECT_TRUE(reconcile(ReconcileMode::apply).settled());
+}
+
+TEST_F(ReconcileServiceTest, ANumberRoutedElsewhereAtTheProviderIsRoutedAsTheDatabaseSays) {
+  (void)buy(3);
+  const auto pool = rows();
+  const Agent desk = agent("front-desk");
+  const Agent office = agent("back-office");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)assign(pool[1].e164, "back-office");
+  AssignmentService(m_provider, m_voice, *m_store, "tester", "").unassign(pool[1].e164);
+  // Changed in the provider's console: the first to another agent, the unassigned one to one.
+  (void)m_voice.set_number_agent(m_voice.import_id_of(pool[0].e164), office.provider_agent_id);
+  (void)m_voice.set_number_agent(m_voice.import_id_of(pool[1].e164), desk.provider_agent_id);
+  const std::string before = state();
+
+  auto report = reconcile(ReconcileMode::report);
+  EXPECT_EQ(drift(report),
+            (std::map<std::string, std::string>{{pool[0].e164, "agent_drift would_repair"},
+                                                {pool[1].e164, "agent_drift would_repair"}}));
+  EXPECT_EQ(report.counts.at(FindingKind::in_sync), 1);
+  const Finding& moved = finding_of(report, pool[0].e164);
+  EXPECT_EQ(moved.subject, Subject::number);
+  EXPECT_EQ(moved.repair, Repair::set_provider_agent);
+  EXPECT_EQ(moved.agent_slug, "front-desk");
+  EXPECT_EQ(moved.stored, desk.provider_agent_id);
+  EXPECT_EQ(moved.reported, office.provider_agent_id);
+  EXPECT_EQ(moved.reported_agent_slug, "back-office");
+  EXPECT_EQ(moved.provider_id, m_voice.import_id_of(pool[0].e164));
+  const Finding& taken = finding_of(report, pool[1].e164);
+  EXPECT_EQ(taken.stored, "");
+  EXPECT_EQ(taken.reported, desk.provider_agent_id);
+  EXPECT_EQ(state(), before);
+  const std::string database_before = agents_text() + pool_text();
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(applied, pool[0].e164)), "set_provider_agent repaired");
+  EXPECT_EQ(outcome(finding_of(applied, pool[1].e164)), "set_provider_agent repaired");
+  EXPECT_TRUE(applied.settled());
+  EXPECT_EQ(m_voice.agent_of(pool[0].e164), desk.provider_agent_id);
+  EXPECT_EQ(m_voice.agent_of(pool[1].e164), "");
+  // The database was right: it did not change, and the change at the provider is audited.
+  EXPECT_EQ(agents_text() + pool_text(), database_before);
+  auto audit = m_store->list_audit({});
+  ASSERT_GE(audit.size(), 2U);
+  EXPECT_EQ(audit.back().command, "reconcile");
+  EXPECT_EQ(audit.back().entity_id, pool[1].e164);
+  EXPECT_NE(audit.back().before_json.find(desk.provider_agent_id), std::string::npos);
+  EXPECT_EQ(m_store->find_operation(applied.operation_id)->requested_count, 2);
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::report)).empty());
+}
+
+TEST_F(ReconcileServiceTest, ImportIdsAreStoredFromTheProviderOrForgotten) {
+  (void)buy(2);
+  const auto pool = rows();
+  (void)agent("front-desk");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)assign(pool[1].e164, "front-desk");
+  AssignmentService(m_provider, m_voice, *m_store, "tester", "").unassign(pool[1].e164);
+  const std::string imported = m_voice.import_id_of(pool[0].e164);
+  const std::string removed = m_voice.import_id_of(pool[1].e164);
+  m_store->set_agent_phone_number_id(pool[0].e164, ""); // the database lost it
+  m_voice.remove_imported_number(removed);              // removed outside vami
+
+  auto report = reconcile(ReconcileMode::report);
+  EXPECT_EQ(drift(report),
+            (std::map<std::string, std::string>{{pool[0].e164, "import_drift would_repair"},
+                                                {pool[1].e164, "import_drift would_repair"}}));
+  EXPECT_EQ(finding_of(report, pool[0].e164).repair, Repair::store_import_id);
+  EXPECT_EQ(finding_of(report, pool[0].e164).reported, imported);
+  EXPECT_EQ(finding_of(report, pool[1].e164).repair, Repair::forget_import_id);
+  EXPECT_EQ(finding_of(report, pool[1].e164).stored, removed);
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_TRUE(applied.settled());
+  EXPECT_EQ(m_store->find_number(pool[0].e164)->agent_phone_number_id, imported);
+  EXPECT_EQ(m_store->find_number(pool[1].e164)->agent_phone_number_id, "");
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::report)).empty());
+}
+
+TEST_F(ReconcileServiceTest, AnAssignedNumberNoLongerImportedIsImportedAgainOnceNotInFlight) {
+  (void)buy(1);
+  const std::string e164 = rows()[0].e164;
+  const Agent desk = agent("front-desk");
+  (void)assign(e164, "front-desk");
+  const std::string old_id = m_voice.import_id_of(e164);
+  m_voice.remove_imported_number(old_id);
+
+  // Assigned moments ago: an assignment may be importing it right now.
+  auto fresh = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(finding_of(fresh, e164).kind, FindingKind::not_imported);
+  EXPECT_EQ(outcome(finding_of(fresh, e164)), "none unresolved in_flight");
+  EXPECT_EQ(m_voice.import_id_of(e164), "");
+
+  auto applied = reconcile(ReconcileMode::apply, std::chrono::seconds(0));
+  EXPECT_EQ(outcome(finding_of(applied, e164)), "import_number repaired");
+  EXPECT_EQ(finding_of(applied, e164).stored, old_id);
+  const std::string new_id = m_voice.import_id_of(e164);
+  ASSERT_NE(new_id, "");
+  EXPECT_NE(new_id, old_id);
+  EXPECT_EQ(m_voice.agent_of(e164), desk.provider_agent_id);
+  EXPECT_EQ(m_store->find_number(e164)->agent_phone_number_id, new_id);
+  EXPECT_TRUE(applied.settled());
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::report, std::chrono::seconds(0))).empty());
+}
+
+TEST_F(ReconcileServiceTest, AnAgentDeletedOutsideVamiIsOnlyReportedWithItsNumbers) {
+  (void)buy(2);
+  const auto pool = rows();
+  const Agent desk = agent("front-desk");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)add_text("front-desk", "Opening hours: 9 to 17");
+  m_voice.delete_agent(desk.provider_agent_id);
+  const std::string before = agents_text() + pool_text() + m_voice.state();
+
+  auto applied = reconcile(ReconcileMode::apply, std::chrono::seconds(0));
+  // Its document is not reported on its own: the agent's finding covers it.
+  EXPECT_EQ(drift(applied),
+            (std::map<std::string, std::string>{{"agent front-desk", "agent_ghost unresolved"},
+                                                {pool[0].e164, "agent_drift unresolved"}}));
+  const Finding& ghost = finding_of(applied, "agent front-desk");
+  EXPECT_EQ(outcome(ghost), "none unresolved needs_person");
+  EXPECT_EQ(ghost.provider_id, desk.provider_agent_id);
+  EXPECT_EQ(ghost.tenant_slug, "acme");
+  EXPECT_EQ(ghost.assigned_numbers, 1);
+  EXPECT_EQ(outcome(finding_of(applied, pool[0].e164)), "none unresolved agent_gone");
+  EXPECT_EQ(applied.agents_in_sync, 0);
+  EXPECT_FALSE(applied.settled());
+  EXPECT_EQ(agents_text() + pool_text() + m_voice.state(), before);
+  EXPECT_EQ(m_store->find_operation(applied.operation_id)->requested_count, 0);
+}
+
+TEST_F(ReconcileServiceTest, AnInterruptedAgentCreationIsAdoptedByItsTagOrItsRowRemoved) {
+  (void)agent("front-desk"); // the tenant
+  for (const std::string slug : {"made", "lost"}) {
+    Agent row;
+    row.slug = slug;
+    row.tenant_slug = "acme";
+    row.name = "Agent " + slug;
+    row.status = AgentStatus::creating;
+    (void)m_store->insert_agent(row);
+  }
+  // The provider made "made" twice (a retry after a lost answer) and never made "lost".
+  AgentDefinition definition;
+  definition.name = "Agent made";
+  definition.tags = {"vami", agent_tag("made"), "vami-tenant:acme"};
+  const std::string first = m_voice.create_agent(definition);
+  const std::string duplicate = m_voice.create_agent(definition);
+
+  auto fresh = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(drift(fresh),
+            (std::map<std::string, std::string>{{"agent lost", "stale_creating unresolved"},
+                                                {"agent made", "stale_creating unresolved"}}));
+  EXPECT_EQ(finding_of(fresh, "agent made").holdup, Holdup::in_flight);
+  EXPECT_EQ(m_store->find_agent("made")->status, AgentStatus::creating);
+
+  age_agent("made");
+  age_agent("lost");
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(applied, "agent made")), "adopt_agent repaired");
+  EXPECT_EQ(finding_of(applied, "agent made").reported, first);
+  EXPECT_EQ(outcome(finding_of(applied, "agent lost")), "remove_agent_row repaired");
+  // The duplicate is vami's, but no row accounts for it: a person decides.
+  const Finding& orphan = finding_of(applied, "agent " + duplicate);
+  EXPECT_EQ(outcome(orphan), "none unresolved needs_person");
+  EXPECT_EQ(orphan.agent_slug, "made");
+  EXPECT_EQ(orphan.tenant_slug, "acme");
+  auto made = m_store->find_agent("made");
+  ASSERT_TRUE(made.has_value());
+  EXPECT_EQ(made->status, AgentStatus::active);
+  EXPECT_EQ(made->provider_agent_id, first);
+  EXPECT_FALSE(m_store->find_agent("lost").has_value());
+  EXPECT_TRUE(m_voice.has_agent(duplicate));
+
+  auto again = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(drift(again), (std::map<std::string, std::string>{
+                              {"agent " + duplicate, "agent_orphan unresolved"}}));
+  EXPECT_EQ(again.agents_in_sync, 2);
+}
+
+TEST_F(ReconcileServiceTest, AnInterruptedAgentDeletionIsFinishedOnlyWhenTheProviderHasNoAgent) {
+  const Agent gone = agent("gone");
+  const Agent kept = agent("kept");
+  for (const std::string slug : {"gone", "kept"}) {
+    Agent row = *m_store->find_agent(slug);
+    row.status = AgentStatus::deleting;
+    (void)m_store->update_agent(row);
+    age_agent(slug);
+  }
+  m_voice.delete_agent(gone.provider_agent_id);
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(applied, "agent gone")), "remove_agent_row repaired");
+  EXPECT_FALSE(m_store->find_agent("gone").has_value());
+  const Finding& unfinished = finding_of(applied, "agent kept");
+  EXPECT_EQ(unfinished.kind, FindingKind::stale_deleting);
+  EXPECT_EQ(outcome(unfinished), "none unresolved needs_person");
+  EXPECT_EQ(unfinished.reported, kept.provider_agent_id);
+  EXPECT_EQ(m_store->find_agent("kept")->status, AgentStatus::deleting);
+  EXPECT_TRUE(m_voice.has_agent(kept.provider_agent_id));
+}
+
+TEST_F(ReconcileServiceTest, ADocumentDeletedOutsideVamiIsForgottenSoItCanBeAddedAgain) {
+  (void)agent("front-desk");
+  const Document kept = add_text("front-desk", "Opening hours: 9 to 17");
+  const Document gone = add_text("front-desk", "We sell shoes");
+  m_voice.delete_document(gone.provider_document_id);
+  const std::string subject = "document " + gone.provider_document_id;
+
+  // Added moments ago: a `kb add` may be attaching it right now.
+  auto fresh = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(drift(fresh),
+            (std::map<std::string, std::string>{{subject, "document_ghost unresolved"}}));
+  EXPECT_EQ(finding_of(fresh, subject).holdup, Holdup::in_flight);
+  EXPECT_EQ(m_store->list_documents("front-desk").size(), 2U);
+
+  auto applied = reconcile(ReconcileMode::apply, std::chrono::seconds(0));
+  const Finding& forgotten = finding_of(applied, subject);
+  EXPECT_EQ(outcome(forgotten), "forget_document repaired");
+  EXPECT_EQ(forgotten.agent_slug, "front-desk");
+  EXPECT_EQ(forgotten.name, gone.name);
+  EXPECT_EQ(applied.documents_in_sync, 1);
+  auto documents = m_store->list_documents("front-desk");
+  ASSERT_EQ(documents.size(), 1U);
+  EXPECT_EQ(documents[0].provider_document_id, kept.provider_document_id);
+  EXPECT_TRUE(applied.settled());
+  // The same text is no longer taken for a duplicate.
+  EXPECT_TRUE(KnowledgeBaseService(m_voice, *m_store, "tester")
+                  .add_text("front-desk", "We sell shoes", "")
+                  .created);
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::report, std::chrono::seconds(0))).empty());
+}
+
+TEST_F(ReconcileServiceTest, OnlyAgentsWithAVamiTagUnknownLocallyAreReportedAsOrphans) {
+  AgentDefinition leftover;
+  leftover.name = "Leftover";
+  leftover.tags = {"vami", agent_tag("leftover"), "vami-tenant:gone"};
+  AgentDefinition foreign;
+  foreign.name = "Someone else's";
+  foreign.tags = {"support"};
+  const std::string id = m_voice.create_agent(leftover);
+  (void)m_voice.create_agent(foreign);
+  const std::string before = m_voice.state();
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(drift(applied),
+            (std::map<std::string, std::string>{{"agent " + id, "agent_orphan unresolved"}}));
+  const Finding& orphan = finding_of(applied, "agent " + id);
+  EXPECT_EQ(orphan.subject, Subject::agent);
+  EXPECT_EQ(orphan.name, "Leftover");
+  EXPECT_EQ(orphan.agent_slug, "leftover");
+  EXPECT_EQ(orphan.tenant_slug, "gone");
+  EXPECT_EQ(orphan.repair, Repair::none);
+  EXPECT_FALSE(applied.settled());
+  EXPECT_EQ(m_voice.state(), before);
+}
+
+TEST_F(ReconcileServiceTest, AFailedVoiceAgentListingOrLookupChangesNothing) {
+  (void)buy(2);
+  const auto pool = rows();
+  (void)agent("front-desk");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)add_text("front-desk", "Opening hours: 9 to 17");
+  // Drift on both sides that --apply would repair.
+  m_provider.release(pool[1].provider_sid);
+  (void)m_voice.set_number_agent(m_voice.import_id_of(pool[0].e164), "");
+  const std::string before = state();
+  // The voice-agent side reads: the agents, the imported numbers, one knowledge base.
+  for (int n = 1; n <= 3; ++n) {
+    for (auto kind : {ErrorKind::unavailable, ErrorKind::auth, ErrorKind::rate_limited}) {
+      m_voice.fail_at(m_voice.calls() + n, kind);
+      try {
+        (void)reconcile(ReconcileMode::apply);
+        ADD_FAILURE() << "reconcile went on after read " << n << " failed";
+      } catch (const Error& error) {
+        EXPECT_EQ(error.kind(), kind);
+      }
+      EXPECT_EQ(state(), before) << "read " << n << ", " << to_string(kind);
+    }
+  }
+  EXPECT_EQ(drift(reconcile(ReconcileMode::apply)).size(), 2U);
+}
+
+TEST_F(ReconcileServiceTest, ARepairTheProviderRefusesIsLeftForTheNextRun) {
+  (void)buy(2);
+  const auto pool = rows();
+  const Agent desk = agent("front-desk");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)assign(pool[1].e164, "front-desk");
+  for (const auto& row : pool) {
+    (void)m_voice.set_number_agent(m_voice.import_id_of(row.e164), "");
+  }
+  // Reads: the agents and the imported numbers; then the first repair fails.
+  m_voice.fail_at(m_voice.calls() + 3, ErrorKind::unavailable);
+  auto applied = reconcile(ReconcileMode::apply);
+  const Finding& refused = finding_of(applied, pool[0].e164);
+  EXPECT_EQ(outcome(refused), "set_provider_agent unresolved refused");
+  EXPECT_NE(refused.error.find("injected"), std::string::npos);
+  EXPECT_EQ(outcome(finding_of(applied, pool[1].e164)), "set_provider_agent repaired");
+  EXPECT_FALSE(applied.settled());
+  EXPECT_EQ(m_store->find_operation(applied.operation_id)->status, OperationStatus::partial);
+  auto items = m_store->list_items(applied.operation_id);
+  ASSERT_EQ(items.size(), 2U);
+  EXPECT_EQ(items[0].outcome, ItemOutcome::failed);
+  EXPECT_EQ(items[1].outcome, ItemOutcome::succeeded);
+
+  EXPECT_TRUE(reconcile(ReconcileMode::apply).settled());
+  EXPECT_EQ(m_voice.agent_of(pool[0].e164), desk.provider_agent_id);
+}
+
+TEST_F(ReconcileServiceTest, ANumberGoneAtTheTelephonyProviderIsOnlyAGhost) {
+  (void)buy(1);
+  const auto row = rows()[0];
+  (void)agent("front-desk");
+  (void)assign(row.e164, "front-desk");
+  m_provider.release(row.provider_sid); // still imported at the voice-agent provider
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(drift(applied), (std::map<std::string, std::string>{{row.e164, "ghost repaired"}}));
+  EXPECT_EQ(m_store->find_number(row.e164)->status, NumberStatus::released);
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::apply)).empty());
+}
+
+TEST_F(ReconcileServiceTest, WithoutAVoiceAgentProviderTheTelephonySideStillRuns) {
+  (void)buy(2);
+  m_provider.release(rows()[0].provider_sid);
+  ReconcileService telephony_only(m_provider, nullptr, *m_store, "tester");
+  auto report = telephony_only.reconcile(ReconcileMode::apply);
+  EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::not_needed);
+  EXPECT_EQ(report.counts.at(FindingKind::ghost), 1);
+  EXPECT_TRUE(report.settled());
+
+  (void)agent("front-desk");
+  auto skipped = telephony_only.reconcile(ReconcileMode::report);
+  EXPECT_EQ(skipped.voice_agents, VoiceAgentCoverage::skipped);
+  EXPECT_TRUE(drift(skipped).empty());
+  EXPECT_FALSE(skipped.settled()); // what the database holds at ElevenLabs went unchecked
+  EXPECT_EQ(m_voice.count("list_agents"), 0);
+}
+
 TEST(FindingNames, AreTheWordsOfTheOutput) {
   EXPECT_STREQ(to_string(FindingKind::in_sync), "in_sync");
   EXPECT_STREQ(to_string(FindingKind::webhook_drift), "webhook_drift");
@@ -542,6 +1199,12 @@ TEST(FindingNames, AreTheWordsOfTheOutput) {
   EXPECT_STREQ(to_string(FindingKind::ghost), "ghost");
   EXPECT_STREQ(to_string(FindingKind::stale_purchasing), "stale_purchasing");
   EXPECT_STREQ(to_string(FindingKind::stale_releasing), "stale_releasing");
+  EXPECT_STREQ(to_string(FindingKind::agent_drift), "agent_drift");
+  EXPECT_STREQ(to_string(FindingKind::document_ghost), "document_ghost");
+  EXPECT_STREQ(to_string(Repair::set_provider_agent), "set_provider_agent");
+  EXPECT_STREQ(to_string(Holdup::needs_person), "needs_person");
+  EXPECT_STREQ(to_string(Subject::document), "document");
+  EXPECT_STREQ(to_string(VoiceAgentCoverage::skipped), "skipped");
   EXPECT_STREQ(to_string(Resolution::would_repair), "would_repair");
   EXPECT_STREQ(to_string(OperationKind::reconcile), "reconcile");
 }

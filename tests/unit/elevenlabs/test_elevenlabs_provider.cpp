@@ -1113,8 +1113,14 @@ TEST_F(ElevenLabsProviderTest, MapsEveryErrorResponseToItsKind) {
        409,
        R"({"error": "conflict", "message": "busy editing"})",
        {},
-       ErrorKind::provider,
+       ErrorKind::conflict,
        "conflict"},
+      {"403 other",
+       403,
+       detail_error("missing_permissions", "no").dump(),
+       {},
+       ErrorKind::provider,
+       "missing_permissions"},
   };
   for (const auto& one : cases) {
     SCOPED_TRACE(one.name);

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <vami/core/bulk_runner.hpp>
 #include <vami/core/number.hpp>
+#include <vami/core/pool_service.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/tenant.hpp>
@@ -15,6 +19,14 @@ namespace vami {
 struct PickFilter {
   std::string area_code; ///< Three digits; empty for any.
   std::string locality;  ///< City; empty for any.
+};
+
+/// Many pool numbers to assign to one agent (`numbers assign N1 N2 ... --agent A`).
+struct BulkAssignRequest {
+  std::vector<std::string> numbers; ///< As given; each must be a valid number.
+  std::string agent;                ///< Slug or provider id.
+  RoutingMode mode = RoutingMode::native;
+  int concurrency = k_default_concurrency; ///< Assignments in flight at once, 1..k_max_concurrency.
 };
 
 /// Where a call to a pool number goes.
@@ -54,7 +66,58 @@ public:
   /// @throws Error(conflict) when it is not assigned or already assigned to that agent.
   PoolNumber reassign(const std::string& number, const std::string& agent);
 
+  /// Assigns many pool numbers to one agent, `request.concurrency` at a time, journaled as one
+  /// operation of kind `assign` (its parameters: `numbers`, `agent`, `mode`) with one item per
+  /// number. Each number is taken and routed as `assign` does; a number that cannot be (not in
+  /// the pool, held by someone, refused by a provider) fails alone and the rest carry on. Stops
+  /// starting numbers once `stop_requested` returns true; those in flight finish and are
+  /// journaled. Numbers named twice are assigned once.
+  /// @throws Error(invalid_input) for no number, a malformed one (naming it), webhook routing
+  ///         without router URL or a concurrency outside 1..k_max_concurrency;
+  ///         Error(not_found | conflict) for an unknown or inactive agent (all before anything
+  ///         is journaled); Error(auth) when a provider rejects the credentials (nothing more
+  ///         is started).
+  BulkReport assign_many(const BulkAssignRequest& request, const StopRequested& stop_requested,
+                         const ItemObserver& observer);
+
+  /// Takes many numbers back from their agents, `concurrency` at a time, journaled as one
+  /// operation of kind `unassign` (parameters: `numbers`, and `holders`: the agent holding each
+  /// assigned number when it started); per number as `unassign`, carrying on past failures and
+  /// stopping as `assign_many` does.
+  /// @throws Error(invalid_input) for no number, a malformed one or a bad concurrency;
+  ///         Error(auth) as `assign_many`.
+  BulkReport unassign_many(const std::vector<std::string>& numbers, int concurrency,
+                           const StopRequested& stop_requested, const ItemObserver& observer);
+
+  /// Finds what is left of a journaled `assign` or `unassign`: the numbers of its request
+  /// without a succeeded item (no provider call; nothing changes).
+  /// @throws Error(not_found) for an id the journal does not hold; Error(invalid_input) for
+  ///         another kind, unreadable parameters or a bad concurrency.
+  ResumePlan plan_resume(const std::string& operation_id, const ResumeOptions& options = {});
+
+  /// Runs what `plan` left into the same operation and finishes it (`completed` when nothing
+  /// was left). A number already assigned to the operation's agent (the process died after the
+  /// database changed) is routed again, which is safe to repeat; one already back in the pool
+  /// of an unassign has its provider side cleared again; an unassign leaves alone a number
+  /// that another agent than its journaled holder holds now (that item fails).
+  /// @throws Error(invalid_input) for a plan of another kind; as `assign_many`.
+  BulkReport resume(const ResumePlan& plan, const StopRequested& stop_requested,
+                    const ItemObserver& observer);
+
 private:
+  /// Whether a bulk item may find its number half done by an earlier, interrupted run.
+  enum class Rerun { no, yes };
+  PoolNumber assign_to(const std::string& e164, const Agent& agent, RoutingMode mode, Rerun rerun);
+  PoolNumber unassign_one(const std::string& e164, const std::string& expected_agent, Rerun rerun);
+  BulkReport run_assignments(const std::string& operation_id,
+                             const std::vector<std::string>& numbers, const Agent& agent,
+                             RoutingMode mode, int concurrency, const StopRequested& stop_requested,
+                             const ItemObserver& observer, int done_before, Rerun rerun);
+  BulkReport run_unassignments(const std::string& operation_id,
+                               const std::vector<std::string>& numbers,
+                               const std::map<std::string, std::string>& holders, int concurrency,
+                               const StopRequested& stop_requested, const ItemObserver& observer,
+                               int done_before, Rerun rerun);
   Agent routable_agent(const std::string& agent);
   void connect(PoolNumber& row, const Agent& agent, RoutingMode mode);
   void disconnect(PoolNumber& row, const PoolNumber& before);

@@ -23,7 +23,8 @@ struct BuyRequest {
   std::vector<std::string> area_codes; ///< Tried in order; empty means anywhere in the country.
   std::optional<std::int64_t> max_monthly_price_micros; ///< Refuse numbers that cost more.
   std::string pool = "default";                         ///< Pool name, part of the provider tag.
-  std::string journal_parameters = "{}";   ///< The request as JSON text, kept in the journal.
+  /// The request as JSON text, kept in the journal; empty or "{}": `buy_parameters(*this)`.
+  std::string journal_parameters = "{}";
   int concurrency = k_default_concurrency; ///< Purchases in flight at once, 1..k_max_concurrency.
 };
 
@@ -84,10 +85,59 @@ struct BulkReport {
 /// failed or uncertain so far.
 using ItemObserver = std::function<void(const ItemResult& item, int settled, int total)>;
 
+/// Whether a release plan may include numbers assigned to agents.
+enum class AssignedNumbers { refused, allowed };
+
 /// What releasing some numbers would do, checked before anything changes.
 struct ReleasePlan {
   std::vector<PoolNumber> numbers;
   std::optional<Money> monthly_saving; ///< Sum of the known monthly prices (one currency).
+};
+
+/// How to resume a journaled bulk operation (`vami operations resume`).
+struct ResumeOptions {
+  int concurrency = k_default_concurrency; ///< Items in flight at once, 1..k_max_concurrency.
+};
+
+/// What is left of a journaled bulk operation, found by a `plan_resume` once every item whose
+/// outcome was unknown has been settled by looking at the provider.
+struct ResumePlan {
+  Operation operation; ///< As the journal held it before resuming.
+  int done_before = 0; ///< Items done already: numbers bought, released, assigned, unassigned.
+  int settled = 0;     ///< Items whose outcome was unknown, settled by this plan.
+  int concurrency = k_default_concurrency;
+  BuyRequest buy;        ///< buy: the journaled request, `count` the numbers left to buy.
+  PurchasePlan purchase; ///< buy: the numbers to buy (empty when none is left).
+  std::vector<std::string> numbers; ///< release, assign, unassign: the numbers still to do.
+
+  /// Items left to do; 0 when the operation has nothing left.
+  [[nodiscard]] int remaining() const noexcept {
+    return operation.kind == OperationKind::buy ? buy.count : static_cast<int>(numbers.size());
+  }
+};
+
+/// Which journaled operations `list_journal` returns; empty fields match every operation.
+struct OperationFilter {
+  int limit = 20; ///< The newest `limit` matching operations; 0 for all.
+  std::optional<OperationKind> kind;
+  std::optional<OperationStatus> status;
+};
+
+/// A journaled operation with its items counted by outcome.
+struct OperationSummary {
+  Operation operation;
+  int succeeded = 0;
+  int failed = 0; ///< Items not done, replaced numbers of a purchase included.
+  int uncertain = 0;
+  int pending = 0;
+};
+
+/// A journaled operation with every item and its outcome.
+struct OperationDetail {
+  OperationSummary summary;
+  std::vector<OperationItem> items; ///< In the order first recorded.
+  /// release, assign, unassign: numbers of the request that have no item (never started).
+  std::vector<std::string> not_started;
 };
 
 /// A number's voice webhook as the state database and the provider each see it.
@@ -136,9 +186,11 @@ public:
   BulkReport buy(const BuyRequest& request, const PurchasePlan& plan,
                  const StopRequested& stop_requested, const ItemObserver& observer);
 
-  /// Checks that every number can be released (owned, not assigned, not in flight).
+  /// Checks that every number can be released (owned, not in flight, and not assigned unless
+  /// `assigned` is `AssignedNumbers::allowed`: the caller unassigns them before releasing).
   /// @throws Error(invalid_input | not_found | conflict) naming the first number that cannot.
-  ReleasePlan plan_release(const std::vector<std::string>& numbers);
+  ReleasePlan plan_release(const std::vector<std::string>& numbers,
+                           AssignedNumbers assigned = AssignedNumbers::refused);
 
   /// Releases the planned numbers at the provider, `options.concurrency` at a time, journaled
   /// as one operation. Carries on past failures; stops starting releases once `stop_requested`
@@ -147,6 +199,29 @@ public:
   ///         anything is journaled); Error(auth) as `buy`.
   BulkReport release(const ReleasePlan& plan, const StopRequested& stop_requested,
                      const ItemObserver& observer, const ReleaseOptions& options = {});
+
+  /// Finds what is left of a journaled `buy` or `release` so that `resume` can finish it.
+  /// Items whose outcome was unknown (`uncertain` or `pending` items, and `purchasing` /
+  /// `releasing` rows of the operation left by a process that died) are settled first by
+  /// looking each number up at the provider, as reconcile does: a number the provider owns
+  /// under the operation's tag is recorded as bought (put in the pool if reconcile has not),
+  /// one it does not own is not; a release is completed or put back. Those settlements are
+  /// committed here. A buy's numbers bought so far are its succeeded items and the pool rows
+  /// carrying its id; the rest, up to the original count, is planned as `plan_purchase` does
+  /// with the journaled request. A release's remaining numbers are those without a succeeded
+  /// item (a number released meanwhile counts as done). Nothing is bought or released here.
+  /// @throws Error(not_found) for an id the journal does not hold; Error(invalid_input) for
+  ///         another kind of operation, a journaled request vami cannot read, or a concurrency
+  ///         outside 1..k_max_concurrency; Error(unavailable) when a look-up fails (nothing is
+  ///         bought while an outcome is unknown); what `plan_purchase` throws.
+  ResumePlan plan_resume(const std::string& operation_id, const ResumeOptions& options = {});
+
+  /// Runs what `plan` left, recording into the same operation, then finishes it (`completed`
+  /// when nothing was left). Buys with the journaled tag, so that a number bought by the
+  /// operation is never bought twice; stops as `buy` and `release` do.
+  /// @throws Error(invalid_input) for a plan of another kind; Error(auth) as `buy`.
+  BulkReport resume(const ResumePlan& plan, const StopRequested& stop_requested,
+                    const ItemObserver& observer);
 
   /// Sets a number's voice webhook at the provider, reads the number back to check that the
   /// provider stored it, and records it.
@@ -159,6 +234,15 @@ public:
   WebhookView show_webhook(const std::string& number);
 
 private:
+  BulkReport run_purchases(const std::string& operation_id, const std::string& tag,
+                           const BuyRequest& request, const PurchasePlan& plan,
+                           const StopRequested& stop_requested, const ItemObserver& observer,
+                           int done_before);
+  BulkReport run_releases(const std::string& operation_id, const std::vector<PoolNumber>& numbers,
+                          int concurrency, const StopRequested& stop_requested,
+                          const ItemObserver& observer, int done_before);
+  void plan_buy_resume(ResumePlan& plan);
+  void plan_release_resume(ResumePlan& plan);
   std::vector<AvailableNumber> find_candidates(const BuyRequest& request, std::size_t wanted,
                                                std::set<std::string>& seen, int& searches);
   PoolNumber owned_row(const std::string& e164);
@@ -192,5 +276,32 @@ void validate_area_code(const std::string& country, const std::string& area_code
 
 /// Validates a voice webhook URL. @throws Error(invalid_input) naming it.
 void validate_webhook_url(const std::string& url, bool allow_http);
+
+/// A purchase request as the journal keeps it (`Operation::parameters`, JSON text): `count`,
+/// `country`, `type`, `area_codes`, `contains`, `region`, `locality`, `max_monthly_price_micros`
+/// (null for none) and `pool`; what `plan_resume` rebuilds the request from.
+[[nodiscard]] std::string buy_parameters(const BuyRequest& request);
+
+/// The purchase request of a journaled buy's parameters (also reads `max_monthly_cost`, the
+/// decimal text earlier versions kept). Fields absent take `BuyRequest`'s defaults.
+/// @throws Error(invalid_input) when the text is not a JSON object of that shape.
+[[nodiscard]] BuyRequest buy_request_from_parameters(const std::string& parameters);
+
+/// The journaled operation with that id.
+/// @throws Error(not_found) naming it, with a hint to list the journal.
+[[nodiscard]] Operation journal_operation(StateStore& store, const std::string& operation_id);
+
+/// The newest journaled operations matching `filter`, newest first, with their items counted.
+/// @throws Error(invalid_input) for a negative limit.
+[[nodiscard]] std::vector<OperationSummary> list_journal(StateStore& store,
+                                                         const OperationFilter& filter);
+
+/// One journaled operation with every item. @throws Error(not_found) for an unknown id.
+[[nodiscard]] OperationDetail show_operation(StateStore& store, const std::string& operation_id);
+
+/// The numbers a journaled release, assign or unassign was asked to do (its `numbers`
+/// parameter), in the order given; empty for other kinds.
+/// @throws Error(invalid_input) when the parameters cannot be read.
+[[nodiscard]] std::vector<std::string> requested_numbers(const Operation& operation);
 
 } // namespace vami

@@ -10,13 +10,22 @@
 #include <vami/core/pool_service.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
+#include <vami/core/tenant.hpp>
+#include <vami/core/voice_agent_provider.hpp>
 
 namespace vami {
 
-/// What reconcile found for one phone number, comparing the state database with the numbers the
-/// telephony provider account owns (by E.164 and provider SID).
+/// What a finding is about.
+enum class Subject { number, agent, document };
+/// "number", "agent", "document".
+[[nodiscard]] const char* to_string(Subject subject) noexcept;
+
+/// What reconcile found, comparing the state database with the telephony provider's owned
+/// numbers (by E.164 and SID) and with the voice-agent provider's imported numbers, agents and
+/// knowledge-base documents.
 enum class FindingKind {
-  in_sync,          ///< Owned, and the pool row agrees (status, SID, voice webhook).
+  // --- a number, at the telephony provider ----------------------------------------------------
+  in_sync,          ///< Owned, and the pool row agrees (status, SID, voice webhook, and routing).
   webhook_drift,    ///< Owned and in the pool, but the stored voice webhook differs.
   sid_drift,        ///< Owned and in the pool, but under another provider SID.
   orphan_tagged,    ///< Owned, not in the pool, tagged `vami:...`: vami bought it; adoptable.
@@ -24,66 +33,175 @@ enum class FindingKind {
   ghost,            ///< In the pool (not released, not transitional) but no longer owned.
   stale_purchasing, ///< A `purchasing` row: a purchase whose outcome was never recorded.
   stale_releasing,  ///< A `releasing` row: a release whose outcome was never recorded.
+  // --- a number, at the voice-agent provider --------------------------------------------------
+  /// Imported, but the provider routes it to another agent than the pool's native assignment:
+  /// another agent or none for an assigned number, any agent for an unassigned one.
+  agent_drift,
+  /// The pool's id of the number's import (`agent_phone_number_id`) is not the provider's: the
+  /// pool has none or another one while the provider has the number imported, or the pool has
+  /// one the provider does not know and the number is not assigned natively.
+  import_drift,
+  /// Assigned with native routing, but the provider has no import of the number.
+  not_imported,
+  // --- an agent -------------------------------------------------------------------------------
+  agent_ghost,    ///< `active` in the database, gone at the provider (deleted outside vami).
+  agent_orphan,   ///< At the provider with a vami tag, unknown to the database.
+  stale_creating, ///< A `creating` row: an `agents create` whose outcome was never recorded.
+  stale_deleting, ///< A `deleting` row: an `agents delete` that never finished.
+  // --- a document -----------------------------------------------------------------------------
+  /// In the database, but no longer in its agent's knowledge base at the provider (deleted or
+  /// detached outside vami).
+  document_ghost,
 };
-/// "in_sync", "webhook_drift", "sid_drift", "orphan_tagged", "orphan_untagged", "ghost",
-/// "stale_purchasing", "stale_releasing": the words of the command's output.
+/// The kind's name as written above ("in_sync", "agent_drift", ...): the words of the output.
 [[nodiscard]] const char* to_string(FindingKind kind) noexcept;
+
+/// What `ReconcileMode::apply` does about a finding. Every repair changes the state database
+/// only, except `set_provider_agent` and `import_number`, which change the voice-agent
+/// provider's routing to match the database (the database is the source of truth for
+/// assignment). Nothing is ever bought, released, created or deleted at a provider.
+enum class Repair {
+  none,
+  adopt,                  ///< orphan_tagged: put the number into the pool as `available`.
+  mark_released,          ///< ghost: mark the row `released` (dropping any assignment).
+  complete_purchase,      ///< stale_purchasing: the provider owns it under a vami tag.
+  abandon_purchase,       ///< stale_purchasing: the purchase did not happen; the row goes.
+  complete_release,       ///< stale_releasing: the provider no longer owns it.
+  restore,                ///< stale_releasing: the provider still owns it; back to `available`.
+  store_provider_sid,     ///< sid_drift: store the provider's SID.
+  store_provider_webhook, ///< webhook_drift: store the provider's voice webhook.
+  set_provider_agent,     ///< agent_drift: set the number's agent at the provider (or none).
+  store_import_id,        ///< import_drift: store the provider's id of the import.
+  forget_import_id,       ///< import_drift: forget an id the provider does not know.
+  import_number,          ///< not_imported: import it, route it to its agent, store the id.
+  adopt_agent,            ///< stale_creating: the provider made it; store its id, mark active.
+  remove_agent_row, ///< stale_creating / stale_deleting: no agent at the provider; drop the row.
+  forget_document,  ///< document_ghost: drop the document row.
+};
+/// The repair's name as written above ("adopt", "set_provider_agent", ...).
+[[nodiscard]] const char* to_string(Repair repair) noexcept;
 
 /// Whether a finding still needs something done.
 enum class Resolution {
   none_needed,  ///< In sync.
   would_repair, ///< Reported without `apply`; `apply` would repair it.
-  repaired,     ///< Repaired in the state database by this run.
-  unresolved,   ///< Left as it is: needs a person, or is in flight, or changed meanwhile.
+  repaired,     ///< Repaired by this run.
+  unresolved,   ///< Left as it is; `Finding::holdup` says why.
 };
 /// "none_needed", "would_repair", "repaired", "unresolved".
 [[nodiscard]] const char* to_string(Resolution resolution) noexcept;
 
-/// One number's finding.
+/// Why a finding is left as it is.
+enum class Holdup {
+  none,
+  not_vami,  ///< orphan_untagged: not bought by vami; never adopted.
+  in_flight, ///< A command may still be working on it (changed within the in-flight grace).
+  /// No safe automatic repair: an agent deleted outside vami (its row and its numbers'
+  /// assignments are the tenant's; a person decides), an agent unknown locally, or an
+  /// `agents delete` whose agent the provider still has.
+  needs_person,
+  agent_gone,        ///< A number whose agent is gone at the provider: see the agent_ghost.
+  changed_meanwhile, ///< The row changed since it was read (`error` says how).
+  refused,           ///< The provider refused the repair (`error` says why).
+  interrupted,       ///< Stopped before this repair was tried.
+};
+/// "none", "not_vami", "in_flight", "needs_person", "agent_gone", "changed_meanwhile",
+/// "refused", "interrupted".
+[[nodiscard]] const char* to_string(Holdup holdup) noexcept;
+
+/// One finding, as facts; the command line words them. Fields that do not apply are empty.
 struct Finding {
   FindingKind kind = FindingKind::in_sync;
-  std::string e164;
-  std::string provider_sid; ///< The provider's SID when it owns the number, else the stored one.
-  std::string detail;       ///< What differs, for a person.
-  /// What was done ("adopted", "marked released", "completed purchase", "abandoned purchase",
-  /// "completed release", "restored", "stored provider webhook", "stored provider sid"), what
-  /// `apply` would do ("would adopt", ...), or why nothing is done ("left alone: ...").
-  std::string action;
+  Subject subject = Subject::number;
+  std::string e164; ///< The number (number findings).
+  /// The telephony provider's SID of the number: the one it reports when it owns it, else the
+  /// stored one (number findings).
+  std::string provider_sid;
+  /// The voice-agent provider's id of the subject: the import's `phone_number_id` (voice-agent
+  /// number findings), the agent id, the document id.
+  std::string provider_id;
+  /// The agent: a number's agent in the pool, the agent itself, a document's agent; for an
+  /// agent_orphan, the slug its `vami-agent:` tag names.
+  std::string agent_slug;
+  std::string tenant_slug; ///< The agent's tenant (for an agent_orphan: its `vami-tenant:` tag).
+  /// A number's friendly name (its tag), an agent's name, a document's name.
+  std::string name;
+  std::optional<NumberStatus> status; ///< The pool row's status as read (number findings).
+  /// What the database holds of what differs (a SID, an agent id, an import's id); empty for
+  /// none. For agent_drift: the provider agent id the pool's assignment asks for.
+  std::string stored;
+  /// What the provider reports of it (a SID, an agent id, an import's id, a friendly name);
+  /// empty for none.
+  std::string reported;
+  std::string reported_agent_slug; ///< agent_drift: the local slug of the provider's agent.
+  VoiceWebhook stored_webhook;     ///< webhook_drift: the stored voice webhook.
+  VoiceWebhook reported_webhook;   ///< webhook_drift: the provider's.
+  /// stale_purchasing: the row's buy operation; orphan_tagged: the tag's operation when the
+  /// journal holds it (it is then recorded with the adopted number).
+  std::string operation_id;
+  std::string tag_operation; ///< orphan_tagged: the operation its tag names, journaled or not.
+  int assigned_numbers = 0;  ///< agent_ghost: numbers the pool assigns to it.
+  Repair repair = Repair::none;
   Resolution resolution = Resolution::none_needed;
+  Holdup holdup = Holdup::none;
+  std::string error; ///< changed_meanwhile, refused: what the store or the provider said.
 };
 
-/// Whether reconcile only reports or also repairs the state database.
+/// Whether reconcile only reports or also repairs.
 enum class ReconcileMode { report, apply };
+
+/// Whether the voice-agent side was compared.
+enum class VoiceAgentCoverage {
+  compared,   ///< Agents, documents and imported numbers were compared.
+  not_needed, ///< No voice-agent provider, and nothing in the database depends on one.
+  skipped,    ///< No voice-agent provider, yet the database holds agents or imported numbers.
+};
+/// "compared", "not_needed", "skipped".
+[[nodiscard]] const char* to_string(VoiceAgentCoverage coverage) noexcept;
 
 /// The outcome of one reconcile run.
 struct ReconcileReport {
   bool applied = false;
-  std::string operation_id;          ///< The journaled `reconcile` operation; empty unless applied.
-  std::vector<Finding> findings;     ///< Every number of either side, in E.164 order.
-  std::map<FindingKind, int> counts; ///< Findings per kind; every kind present, zero included.
-  bool interrupted = false;          ///< Stopped before every repair was tried.
+  std::string operation_id; ///< The journaled `reconcile` operation; empty unless applied.
+  /// Numbers first (by E.164; a number's telephony finding before its voice-agent findings,
+  /// one in_sync finding when it has none), then agents (by slug, then orphans by provider id),
+  /// then documents (by agent, in the order added).
+  std::vector<Finding> findings;
+  /// Findings per kind; every kind present, zero included. `in_sync` counts numbers.
+  std::map<FindingKind, int> counts;
+  int agents_in_sync = 0;    ///< Active agents the provider has, with no finding.
+  int documents_in_sync = 0; ///< Documents still in their agent's knowledge base.
+  VoiceAgentCoverage voice_agents = VoiceAgentCoverage::compared;
+  bool interrupted = false; ///< Stopped before every repair was tried.
 
-  /// True when nothing is left to do: every finding is in sync or was repaired.
+  /// True when nothing is left to do: every finding is in sync or was repaired, and the
+  /// voice-agent side was compared or is not needed.
   [[nodiscard]] bool settled() const noexcept;
 };
 
-/// How long after its last change a transitional row whose operation is still `running` is
-/// treated as in flight (its command may be waiting for the provider) and left alone. A single
-/// provider request gives up after 60 s; ten minutes leaves room for retries and backoff.
+/// How long after its last change a transitional row (a number `purchasing`/`releasing` whose
+/// operation is still `running`, an agent `creating`/`deleting`), a freshly assigned number or
+/// a freshly added document is treated as in flight (its command may be waiting for a provider)
+/// and left alone. A single provider request gives up after 60 s; ten minutes leaves room for
+/// retries and backoff.
 inline constexpr std::chrono::seconds k_in_flight_grace{600};
 
-/// `vami reconcile` for the telephony side (DESIGN.md section 3, rule 4): lists every number
-/// the provider account owns, compares them with the pool, reports each difference and, in
-/// `ReconcileMode::apply`, repairs what it safely can in the state database only. It never buys
-/// or releases anything at the provider, so it is safe to run at any time and twice.
+/// `vami reconcile` (DESIGN.md section 3, rule 4): reads the state database, then lists every
+/// number the telephony provider owns and, when a voice-agent provider is given, every agent
+/// and imported number it has (plus the agents whose knowledge base or existence must be
+/// confirmed). Any failed listing throws before anything changes. It then reports each
+/// difference and, in `ReconcileMode::apply`, repairs what it safely can. It never buys,
+/// releases, creates or deletes anything at a provider, so it is safe to run at any time and
+/// twice.
 class ReconcileService {
 public:
-  /// `actor` is written into the journal and audit trail. `in_flight_grace`: see
-  /// `k_in_flight_grace`.
-  ReconcileService(TelephonyProvider& telephony, StateStore& store, std::string actor,
-                   std::chrono::seconds in_flight_grace = k_in_flight_grace);
+  /// `agents` may be null (no voice-agent provider configured): the voice-agent side is then
+  /// skipped, and the report says whether the database depends on it. `actor` is written into
+  /// the journal and audit trail. `in_flight_grace`: see `k_in_flight_grace`.
+  ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
+                   std::string actor, std::chrono::seconds in_flight_grace = k_in_flight_grace);
 
-  /// Compares and, with `ReconcileMode::apply`, repairs:
+  /// Compares and, with `ReconcileMode::apply`, repairs (see `Repair`):
   /// - orphan_tagged: adopted as an `available` row (country, locality and region from the
   ///   number, type local, the provider's monthly price when it can be read, the operation of
   ///   the tag `vami:<pool>:<op-id>` when the journal holds it);
@@ -92,28 +210,55 @@ public:
   ///   else abandoned; the buy operation's journal item is settled;
   /// - stale_releasing: release completed when the provider no longer owns it, else restored
   ///   to `available`; `uncertain` items of release operations are settled;
-  /// - webhook_drift, sid_drift: the provider's voice webhook and SID are stored.
-  /// orphan_untagged numbers are only reported, and transitional rows still in flight are left
-  /// alone. Each repair is its own transaction, conditional on the row being as it was read,
-  /// with an audit entry (command "reconcile"); a row changed meanwhile is left unresolved. An
-  /// applied run is journaled as an operation of kind `reconcile`. Between repairs it stops
-  /// once `stop_requested` returns true.
-  /// @throws what `TelephonyProvider::list_owned` throws (before anything changes);
+  /// - webhook_drift, sid_drift: the provider's voice webhook and SID are stored;
+  /// - agent_drift: the number's agent at the voice-agent provider is set to the pool's
+  ///   assignment (none for an unassigned number); numbers routed by webhook are not compared;
+  /// - import_drift: the provider's id of the import is stored (or an unknown one forgotten);
+  /// - not_imported: the number is imported, routed to its agent, and the voice webhook the
+  ///   provider then reports is stored;
+  /// - stale_creating: the agent found by its tag `vami-agent:<slug>` (the oldest when
+  ///   several) is adopted and the row marked `active`; without one the row is removed;
+  /// - stale_deleting: the row is removed when the provider no longer has the agent;
+  /// - document_ghost: the document row is removed (so `vami kb add` can add it again).
+  /// Only reported: orphan_untagged, agent_orphan, agent_ghost (and its numbers), a
+  /// stale_deleting whose agent the provider still has, and anything in flight. Each repair is
+  /// its own transaction, conditional on the row being as it was read, with an audit entry
+  /// (command "reconcile"); a row changed meanwhile is left unresolved, and so is a repair the
+  /// provider refuses. An applied run is journaled as an operation of kind `reconcile`. Between
+  /// repairs it stops once `stop_requested` returns true.
+  /// @throws what `TelephonyProvider::list_owned`, `VoiceAgentProvider::list_agents`,
+  ///         `list_imported_numbers` and `get_agent` throw (before anything changes);
   ///         Error(storage) for database failures.
   ReconcileReport reconcile(ReconcileMode mode, const StopRequested& stop_requested = {});
 
 private:
   struct Plan;
+  struct VoiceView;
+  struct Journal;
   Plan classify(const std::optional<PoolNumber>& row, const std::optional<OwnedNumber>& owned,
                 const std::string& in_flight_after);
+  VoiceView read_voice_side(const std::vector<Agent>& agents,
+                            const std::map<std::string, std::vector<Document>>& documents);
+  std::vector<Plan> classify_number_routing(const PoolNumber& row, const VoiceView& voice,
+                                            const std::string& in_flight_after);
+  std::vector<Plan> classify_agents(const std::vector<Agent>& agents,
+                                    const std::map<std::string, std::vector<Document>>& documents,
+                                    const std::vector<PoolNumber>& rows, const VoiceView& voice,
+                                    const std::string& in_flight_after, ReconcileReport& report);
   bool in_flight(const PoolNumber& row, const std::string& in_flight_after);
-  void repair(const Plan& plan, Finding& finding, const std::string& operation_id);
+  void repair(Plan& plan, Journal& journal);
+  void repair_number(const Plan& plan, const std::string& operation_id);
+  void repair_routing(const Plan& plan);
+  void repair_agent(const Plan& plan);
   std::optional<Money> price_of(const std::string& country, NumberType type);
   void settle_items(const std::string& e164, OperationKind kind, const std::string& operation_id,
                     ItemOutcome outcome, const std::string& message);
-  void audit(const std::string& entity_id, const std::string& before, const std::string& after);
+  void audit(const std::string& entity_type, const std::string& entity_id,
+             const std::string& before, const std::string& after,
+             const std::string& tenant_slug = {});
 
   TelephonyProvider& m_telephony;
+  VoiceAgentProvider* m_agents;
   StateStore& m_store;
   std::string m_actor;
   std::chrono::seconds m_in_flight_grace;

@@ -2,6 +2,7 @@
 
 #include <vami/core/monotonic_clock.hpp>
 #include <vami/core/rate_limiter.hpp>
+#include <vami/core/resilient_calls.hpp>
 #include <vami/core/retry.hpp>
 #include <vami/core/telephony_provider.hpp>
 
@@ -49,17 +50,8 @@ public:
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override;
 
 private:
-  template <typename Call>
-  auto limited(Call&& call) -> decltype(call());
-  template <typename Call>
-  auto retried(Call&& call) -> decltype(call());
-  // Sleeps before the next try and returns true, or returns false when it must not be retried.
-  bool wait_before_retry(const Error& error, int attempts_made);
-
   TelephonyProvider& m_inner;
-  AdaptiveRateLimiter& m_limiter;
-  RetryPolicy m_policy;
-  MonotonicClock& m_clock;
+  ResilientCalls m_calls;
 };
 
 } // namespace vami

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,6 +88,10 @@ form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// The HTTP Basic `Authorization` header value for `user` and `password` (RFC 7617).
 [[nodiscard]] std::string basic_authorization(std::string_view user, std::string_view password);
+
+/// The wait a `Retry-After` header value asks for, in seconds: delay-seconds or an HTTP-date
+/// (RFC 9110 10.2.3; a date in the past means 0). Empty when absent or malformed.
+[[nodiscard]] std::optional<double> parse_retry_after(std::string_view value);
 
 /// One part of a `multipart/form-data` body (RFC 7578): a field, or a file when `file_name` is
 /// set.

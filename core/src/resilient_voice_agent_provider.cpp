@@ -1,0 +1,82 @@
+#include <utility>
+
+#include <vami/core/resilient_voice_agent_provider.hpp>
+
+namespace vami {
+
+ResilientVoiceAgentProvider::ResilientVoiceAgentProvider(VoiceAgentProvider& inner,
+                                                         AdaptiveRateLimiter& limiter,
+                                                         RetryPolicy policy, MonotonicClock& clock)
+    : m_inner(inner), m_calls(limiter, std::move(policy), clock) {}
+
+std::string ResilientVoiceAgentProvider::name() const {
+  return m_inner.name();
+}
+
+std::string ResilientVoiceAgentProvider::create_agent(const AgentDefinition& definition) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.create_agent(definition); });
+}
+
+std::optional<ProviderAgent> ResilientVoiceAgentProvider::get_agent(const std::string& agent_id) {
+  return m_calls.retried([&] { return m_inner.get_agent(agent_id); });
+}
+
+ProviderAgent ResilientVoiceAgentProvider::update_agent(const std::string& agent_id,
+                                                        const AgentChange& change) {
+  return m_calls.retried([&] { return m_inner.update_agent(agent_id, change); });
+}
+
+void ResilientVoiceAgentProvider::delete_agent(const std::string& agent_id) {
+  m_calls.deleted([&] { m_inner.delete_agent(agent_id); });
+}
+
+std::vector<AgentSummary> ResilientVoiceAgentProvider::list_agents(const std::string& search) {
+  return m_calls.retried([&] { return m_inner.list_agents(search); });
+}
+
+std::vector<Voice> ResilientVoiceAgentProvider::list_voices() {
+  return m_calls.retried([&] { return m_inner.list_voices(); });
+}
+
+ProviderDocument ResilientVoiceAgentProvider::add_document_file(const DocumentUpload& upload) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.add_document_file(upload); });
+}
+
+ProviderDocument ResilientVoiceAgentProvider::add_document_url(const std::string& url,
+                                                               const std::string& name) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.add_document_url(url, name); });
+}
+
+ProviderDocument ResilientVoiceAgentProvider::add_document_text(const std::string& text,
+                                                                const std::string& name) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.add_document_text(text, name); });
+}
+
+void ResilientVoiceAgentProvider::delete_document(const std::string& document_id) {
+  m_calls.deleted([&] { m_inner.delete_document(document_id); });
+}
+
+ImportedNumber ResilientVoiceAgentProvider::import_number(const std::string& e164,
+                                                          const std::string& label) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.import_number(e164, label); });
+}
+
+ImportedNumber ResilientVoiceAgentProvider::set_number_agent(const std::string& phone_number_id,
+                                                             const std::string& agent_id) {
+  return m_calls.retried([&] { return m_inner.set_number_agent(phone_number_id, agent_id); });
+}
+
+std::vector<ImportedNumber> ResilientVoiceAgentProvider::list_imported_numbers() {
+  return m_calls.retried([&] { return m_inner.list_imported_numbers(); });
+}
+
+void ResilientVoiceAgentProvider::remove_imported_number(const std::string& phone_number_id) {
+  m_calls.deleted([&] { m_inner.remove_imported_number(phone_number_id); });
+}
+
+std::vector<Conversation>
+ResilientVoiceAgentProvider::list_conversations(const std::string& agent_id, int limit) {
+  return m_calls.retried([&] { return m_inner.list_conversations(agent_id, limit); });
+}
+
+} // namespace vami

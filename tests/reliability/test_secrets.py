@@ -1,0 +1,144 @@
+"""Secrets canaries: the `--debug` output (stdout and stderr) of every kind of command never
+contains the Twilio auth token, the API key's secret or the ElevenLabs key, in any
+encoding a trace could carry them in, whether the providers accept or reject the credentials."""
+import base64
+import re
+import subprocess
+
+from conftest import VAMI, integration, vami_for
+
+# `vami sandbox serve` prints credentials on purpose: handing them out is its job.
+NOT_TRACED = {("sandbox", "serve")}
+
+
+def command_tree(path=()):
+    """Every leaf command of `vami`, from the --help of each group (so a new command must be
+    added below before this test passes)."""
+    result = subprocess.run([VAMI, *path, "--help"], capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    if "Subcommands:" not in result.stdout:
+        return [tuple(path)]
+    names = []
+    for line in result.stdout.split("Subcommands:", 1)[1].splitlines():
+        match = re.match(r"^  ([a-z][a-z-]*)\s", line)
+        if match:
+            names.append(match.group(1))
+        elif line and not line.startswith(" "):
+            break
+    leaves = []
+    for name in names:
+        leaves += command_tree((*path, name))
+    return leaves
+
+
+def canaries(sandbox):
+    """The secrets, raw and in the encodings a trace could show them in (Basic credentials).
+    The SIDs (AC..., SK...) only name the account and the key, as a user name does: the API
+    wire formats carry them in URLs and bodies (ElevenLabs' Twilio import takes `sid`), so a
+    trace may show them; the token and secrets paired with them must never show."""
+    sid = sandbox.account_sid
+    key = sandbox.api_key["TWILIO_API_KEY"]
+    secrets = {
+        "TWILIO_AUTH_TOKEN": sandbox.auth_token,
+        "TWILIO_API_SECRET": sandbox.api_key["TWILIO_API_SECRET"],
+        "ELEVENLABS_API_KEY": sandbox.exports["ELEVENLABS_API_KEY"],
+    }
+    for user, password in [(sid, sandbox.auth_token), (key, secrets["TWILIO_API_SECRET"])]:
+        secrets[f"Basic credentials of {user[:2]}"] = base64.b64encode(
+            f"{user}:{password}".encode()).decode()
+    return secrets
+
+
+def leaf_of(args, leaves):
+    """The command path an argument list runs: its longest prefix that is a leaf command."""
+    for length in range(len(args), 0, -1):
+        if tuple(args[:length]) in leaves:
+            return tuple(args[:length])
+    return None
+
+
+def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serve):
+    sandbox = serve()
+    leaves = set(command_tree())
+    secrets = canaries(sandbox)
+    token_env = vami_for(tmp_path, home, sandbox)
+    key_env = vami_for(tmp_path, home, sandbox)
+    key_env.env = {k: v for k, v in token_env.env.items() if k != "TWILIO_AUTH_TOKEN"}
+    key_env.env.update(sandbox.api_key)
+    documents = integration.write_documents(tmp_path / "documents")
+
+    covered = set()
+    traces = []
+
+    def run(vami, *args, expect=(0,)):
+        args = [str(a) for a in args]
+        result = vami.run("--debug", *args, input="", timeout=300)
+        what = f"vami --debug {' '.join(args)}"
+        assert result.returncode in expect, f"{what} -> {result.returncode}: {result.stderr}"
+        for name, secret in secrets.items():
+            for stream, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+                assert secret not in text, f"{what}: {name} in its {stream}"
+        covered.add(leaf_of(args, leaves))
+        traces.append(result.stderr)
+        return result
+
+    run(token_env, "init")
+    run(token_env, "numbers", "search", "--area-code", "212")
+    run(token_env, "numbers", "buy", "--count", 3, "--area-code", "212", "--yes")
+    run(key_env, "numbers", "buy", "--count", 3, "--area-code", "646", "--yes")
+    pool = [row[0] for row in token_env.rows("SELECT e164 FROM numbers ORDER BY e164")]
+    run(token_env, "numbers", "list")
+    run(token_env, "numbers", "show", pool[0])
+    run(token_env, "voices", "list")
+    run(token_env, "tenants", "create", "acme", "--name", "Acme Dental")
+    run(token_env, "tenants", "list")
+    run(token_env, "tenants", "update", "acme", "--industry", "dental")
+    run(token_env, "agents", "create", "--tenant", "acme", "--name", "Front Desk")
+    run(key_env, "agents", "create", "--tenant", "acme", "--name", "Back Office")
+    run(token_env, "agents", "list")
+    run(token_env, "agents", "update", "front-desk", "--first-message", "Hello, Acme Dental!")
+    run(token_env, "agents", "conversations", "front-desk")
+    run(token_env, "kb", "add", "front-desk", documents["txt"], documents["pdf"])
+    run(token_env, "kb", "add", "front-desk", "--text", "Parking is free.", "--name", "parking")
+    run(token_env, "kb", "list", "front-desk")
+    run(token_env, "kb", "remove", "front-desk", "parking", "--yes")
+    run(token_env, "numbers", "assign", pool[0], "--agent", "front-desk")
+    run(key_env, "numbers", "assign", "--pick", "--area-code", "646", "--agent", "back-office")
+    run(token_env, "numbers", "reassign", pool[0], "--agent", "back-office")
+    run(token_env, "route", pool[0])
+    run(token_env, "numbers", "unassign", pool[0])
+    run(token_env, "agents", "show", "front-desk")
+    run(token_env, "tenants", "show", "acme")
+    run(token_env, "webhooks", "set", pool[1], "--voice-url", "https://router.example.com/voice")
+    run(key_env, "webhooks", "show", pool[1])
+    run(token_env, "onboard", "--tenant", "bravo", "--name", "Bravo Law", "--area-code", "212",
+        "--agent-name", "Bravo Desk", "--faq", "We answer from 9 to 5.", "--yes")
+    run(token_env, "numbers", "release", pool[2], "--yes")
+    run(key_env, "numbers", "release", pool[-1], "--yes")
+    run(token_env, "reconcile")
+    run(key_env, "reconcile", "--apply")
+    run(token_env, "audit")
+    run(token_env, "operations", "list")
+    operation = token_env.rows("SELECT id FROM operations WHERE kind = 'buy' LIMIT 1")[0][0]
+    run(token_env, "operations", "show", operation)
+    # A finished operation has nothing left to do; what matters is what its trace shows.
+    run(token_env, "operations", "resume", operation, "--yes", expect=(0, 2, 4))
+    run(token_env, "agents", "delete", "back-office", "--yes", expect=(0, 4))
+    run(token_env, "tenants", "delete", "bravo", "--yes")
+
+    # Credentials the providers reject: their error answers are traced too.
+    rejected = vami_for(tmp_path, home, sandbox, "rejected.db")
+    rejected.env["TWILIO_AUTH_TOKEN"] = "0" * 32
+    rejected.env["ELEVENLABS_API_KEY"] = "sk_" + "0" * 48
+    secrets["rejected auth token"] = rejected.env["TWILIO_AUTH_TOKEN"]
+    secrets["rejected ElevenLabs key"] = rejected.env["ELEVENLABS_API_KEY"]
+    run(rejected, "numbers", "search", "--area-code", "212", expect=(5,))
+    run(rejected, "voices", "list", expect=(5,))
+
+    missing = sorted(" ".join(leaf) for leaf in leaves - covered - NOT_TRACED)
+    assert not missing, f"commands without a secrets canary run: {missing}"
+    # The runs did go through the traced HTTP client, with both kinds of credentials.
+    everything = "\n".join(traces)
+    assert "Authorization: [REDACTED]" in everything
+    assert re.search(r"xi-api-key: \[REDACTED\]", everything, re.IGNORECASE)

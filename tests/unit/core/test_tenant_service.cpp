@@ -1,0 +1,238 @@
+#include <string>
+#include <vector>
+
+#include "service_fixture.hpp"
+#include <gtest/gtest.h>
+
+#include <vami/core/assignment_service.hpp>
+#include <vami/core/error.hpp>
+#include <vami/core/knowledge_base_service.hpp>
+#include <vami/core/tenant_service.hpp>
+
+namespace vami {
+namespace {
+
+using test::contains;
+using test::error_of;
+using test::kind_of;
+
+class TenantServiceTest : public test::ServiceTest {
+protected:
+  TenantServiceTest()
+      : m_tenants(m_telephony, m_voice, *m_store, "tester"),
+        m_assignments(m_telephony, m_voice, *m_store, "tester", "https://router.example.com/v") {}
+
+  static Tenant tenant(const std::string& slug, const std::string& name = "Acme Dental") {
+    Tenant t;
+    t.slug = slug;
+    t.name = name;
+    t.industry = "dental";
+    t.contact_name = "Dana Smith";
+    t.contact_email = "dana@acme.example.com";
+    return t;
+  }
+
+  // A tenant with two agents, documents, and two numbers: one routed natively, one by webhook.
+  void populate() {
+    m_tenants.create(tenant("acme"));
+    m_front = make_agent("acme", "front-desk");
+    m_night = make_agent("acme", "night-line", "Night Line");
+    KnowledgeBaseService knowledge(m_voice, *m_store, "tester");
+    knowledge.add_text(m_front.slug, "Open 9 to 5.", "hours");
+    knowledge.add_url(m_night.slug, "https://acme.example.com/faq", "faq");
+    m_numbers = buy_numbers(3);
+    m_assignments.assign(m_numbers[0], m_front.slug, RoutingMode::native);
+    m_assignments.assign(m_numbers[1], m_night.slug, RoutingMode::webhook);
+    m_voice.clear_calls();
+  }
+
+  TenantService m_tenants;
+  AssignmentService m_assignments;
+  Agent m_front;
+  Agent m_night;
+  std::vector<std::string> m_numbers;
+};
+
+TEST_F(TenantServiceTest, CreateRecordsTheTenantWithoutAProviderCall) {
+  Tenant created = m_tenants.create(tenant("acme"));
+  EXPECT_EQ(created.slug, "acme");
+  EXPECT_EQ(created.contact_email, "dana@acme.example.com");
+  EXPECT_FALSE(created.created_at.empty());
+  EXPECT_TRUE(m_store->find_tenant("acme").has_value());
+  EXPECT_TRUE(m_voice.calls().empty());
+  EXPECT_TRUE(m_telephony.calls().empty());
+  auto entries = audit();
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_EQ(entries[0].command, "tenants create");
+  EXPECT_EQ(entries[0].entity_type, "tenant");
+  EXPECT_TRUE(entries[0].before_json.empty());
+  EXPECT_TRUE(contains(entries[0].after_json, "Acme Dental")) << entries[0].after_json;
+}
+
+TEST_F(TenantServiceTest, DuplicateSlugIsAConflict) {
+  m_tenants.create(tenant("acme"));
+  Error error = error_of([&] { m_tenants.create(tenant("acme", "Another Acme")); });
+  EXPECT_EQ(error.kind(), ErrorKind::conflict);
+  EXPECT_TRUE(contains(error.what(), "acme")) << error.what();
+  EXPECT_EQ(m_store->find_tenant("acme")->name, "Acme Dental");
+}
+
+TEST_F(TenantServiceTest, BadFieldsAreRefusedAndNothingIsRecorded) {
+  std::vector<Tenant> bad;
+  bad.push_back(tenant("acme dental"));
+  bad.push_back(tenant("Acme"));
+  bad.push_back(tenant(""));
+  bad.push_back(tenant("-acme"));
+  bad.push_back(tenant(std::string(64, 'a')));
+  bad.push_back(tenant("acme", "   "));
+  bad.push_back(tenant("acme", std::string(121, 'n')));
+  Tenant email = tenant("acme");
+  email.contact_email = "dana at acme";
+  bad.push_back(email);
+  Tenant industry = tenant("acme");
+  industry.industry = "dental\x1b[31m";
+  bad.push_back(industry);
+  for (const Tenant& t : bad) {
+    EXPECT_EQ(kind_of([&] { m_tenants.create(t); }), ErrorKind::invalid_input)
+        << t.slug << " / " << t.name << " / " << t.contact_email;
+  }
+  Error upper = error_of([&] { m_tenants.create(tenant("Acme-Dental")); });
+  EXPECT_TRUE(contains(upper.hint(), "acme-dental")) << upper.hint();
+  EXPECT_TRUE(m_tenants.list().empty());
+  EXPECT_TRUE(audit().empty());
+}
+
+TEST_F(TenantServiceTest, ListsBySlug) {
+  m_tenants.create(tenant("zeta"));
+  m_tenants.create(tenant("alpha"));
+  m_tenants.create(tenant("mike"));
+  std::vector<std::string> slugs;
+  for (const Tenant& t : m_tenants.list()) {
+    slugs.push_back(t.slug);
+  }
+  EXPECT_EQ(slugs, (std::vector<std::string>{"alpha", "mike", "zeta"}));
+}
+
+TEST_F(TenantServiceTest, UpdateChangesOnlyTheGivenFields) {
+  m_tenants.create(tenant("acme"));
+  TenantChange change;
+  change.name = "Acme Dental Care";
+  Tenant after = m_tenants.update("acme", change);
+  EXPECT_EQ(after.name, "Acme Dental Care");
+  EXPECT_EQ(after.industry, "dental");
+  EXPECT_EQ(after.contact_email, "dana@acme.example.com");
+  EXPECT_EQ(audit().back().command, "tenants update");
+  EXPECT_TRUE(contains(audit().back().before_json, "\"Acme Dental\""))
+      << audit().back().before_json;
+
+  EXPECT_EQ(kind_of([&] { m_tenants.update("acme", {}); }), ErrorKind::invalid_input);
+  TenantChange bad_email;
+  bad_email.contact_email = "not-an-address";
+  EXPECT_EQ(kind_of([&] { m_tenants.update("acme", bad_email); }), ErrorKind::invalid_input);
+  EXPECT_EQ(m_store->find_tenant("acme")->contact_email, "dana@acme.example.com");
+  EXPECT_EQ(kind_of([&] { m_tenants.update("nobody", change); }), ErrorKind::not_found);
+}
+
+TEST_F(TenantServiceTest, ShowSumsTheMonthlyCostPerCurrency) {
+  m_tenants.create(tenant("acme"));
+  Agent agent = make_agent("acme", "front-desk");
+  std::vector<std::string> usd = buy_numbers(2);
+  m_telephony.set_price(Money{900'000, "EUR"});
+  std::vector<std::string> eur = buy_numbers(1);
+  m_telephony.set_price(std::nullopt);
+  std::vector<std::string> unpriced = buy_numbers(1);
+  for (const auto& e164 : {usd[0], usd[1], eur[0], unpriced[0]}) {
+    m_assignments.assign(e164, agent.slug, RoutingMode::native);
+  }
+  buy_numbers(1); // in the pool, not the tenant's
+
+  TenantDetails details = m_tenants.show("acme");
+  EXPECT_EQ(details.tenant.name, "Acme Dental");
+  EXPECT_EQ(details.agents.size(), 1U);
+  EXPECT_EQ(details.numbers.size(), 4U);
+  EXPECT_EQ(details.monthly_cost,
+            (std::vector<Money>{Money{900'000, "EUR"}, Money{2 * 1'150'000, "USD"}}));
+  EXPECT_EQ(kind_of([&] { m_tenants.show("nobody"); }), ErrorKind::not_found);
+}
+
+TEST_F(TenantServiceTest, ShowOfATenantWithoutNumbersCostsNothing) {
+  m_tenants.create(tenant("acme"));
+  TenantDetails details = m_tenants.show("acme");
+  EXPECT_TRUE(details.numbers.empty());
+  EXPECT_TRUE(details.monthly_cost.empty());
+}
+
+TEST_F(TenantServiceTest, DeleteReturnsTheNumbersToThePoolAndDeletesEverythingElse) {
+  populate();
+  TenantRemoval removal = m_tenants.remove("acme", NumberDisposition::return_to_pool);
+  EXPECT_EQ(removal.numbers_returned, (std::vector<std::string>{m_numbers[0], m_numbers[1]}));
+  EXPECT_TRUE(removal.numbers_released.empty());
+  EXPECT_EQ(removal.agents_deleted, (std::vector<std::string>{"front-desk", "night-line"}));
+
+  for (const auto& e164 : {m_numbers[0], m_numbers[1]}) {
+    PoolNumber number = row(e164);
+    EXPECT_EQ(number.status, NumberStatus::available) << e164;
+    EXPECT_TRUE(number.tenant_slug.empty());
+    EXPECT_EQ(m_telephony.owned().count(e164), 1U) << e164; // still the platform's
+  }
+  EXPECT_TRUE(row(m_numbers[1]).webhook.voice_url.empty()); // the router no longer rings
+  EXPECT_TRUE(m_telephony.owned().at(m_numbers[1]).webhook.voice_url.empty());
+  for (const auto& [id, imported] : m_voice.imported()) {
+    EXPECT_TRUE(imported.agent_id.empty()) << id;
+  }
+  EXPECT_EQ(m_telephony.count("release"), 0);
+  EXPECT_TRUE(m_voice.agents().empty());
+  EXPECT_TRUE(m_voice.documents().empty());
+  EXPECT_FALSE(m_store->find_tenant("acme").has_value());
+  EXPECT_TRUE(m_store->list_agents("").empty());
+  EXPECT_EQ(audit().back().command, "tenants delete");
+}
+
+TEST_F(TenantServiceTest, DeleteWithReleaseGivesTheNumbersBack) {
+  populate();
+  TenantRemoval removal = m_tenants.remove("acme", NumberDisposition::release);
+  EXPECT_TRUE(removal.numbers_returned.empty());
+  EXPECT_EQ(removal.numbers_released, (std::vector<std::string>{m_numbers[0], m_numbers[1]}));
+  EXPECT_EQ(m_telephony.count("release"), 2);
+  EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::released);
+  EXPECT_EQ(row(m_numbers[1]).status, NumberStatus::released);
+  EXPECT_EQ(m_telephony.owned().count(m_numbers[0]), 0U);
+  EXPECT_EQ(m_telephony.owned().count(m_numbers[1]), 0U);
+  EXPECT_EQ(row(m_numbers[2]).status, NumberStatus::available); // not the tenant's
+  EXPECT_TRUE(m_voice.agents().empty());
+  EXPECT_FALSE(m_store->find_tenant("acme").has_value());
+}
+
+TEST_F(TenantServiceTest, FailedDeleteLeavesTheRestRecordedAndRunningItAgainFinishes) {
+  populate();
+  m_voice.fail_next("delete_agent", {ErrorKind::unavailable, false});
+  EXPECT_EQ(kind_of([&] { m_tenants.remove("acme", NumberDisposition::return_to_pool); }),
+            ErrorKind::unavailable);
+  ASSERT_TRUE(m_store->find_tenant("acme").has_value());
+  // Whatever is still at the provider is still in the database.
+  for (const auto& [id, agent] : m_voice.agents()) {
+    EXPECT_TRUE(m_store->find_agent(id).has_value()) << id;
+  }
+  m_tenants.remove("acme", NumberDisposition::return_to_pool);
+  EXPECT_FALSE(m_store->find_tenant("acme").has_value());
+  EXPECT_TRUE(m_voice.agents().empty());
+  EXPECT_TRUE(m_voice.documents().empty());
+}
+
+TEST_F(TenantServiceTest, DeleteOfAnUnknownTenantIsNotFound) {
+  EXPECT_EQ(kind_of([&] { m_tenants.remove("nobody", NumberDisposition::release); }),
+            ErrorKind::not_found);
+  EXPECT_TRUE(m_voice.calls().empty());
+}
+
+TEST(ValidateTenant, AcceptsAFullTenantAndAnEmptyEmail) {
+  Tenant t;
+  t.slug = "acme-dental-2";
+  t.name = "Acme Dental — Zürich";
+  validate_tenant(t);
+  t.contact_email = "ops@acme.example.com";
+  validate_tenant(t);
+}
+
+} // namespace
+} // namespace vami

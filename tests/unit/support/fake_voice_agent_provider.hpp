@@ -1,0 +1,474 @@
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <vami/core/error.hpp>
+#include <vami/core/voice_agent_provider.hpp>
+
+namespace vami::test {
+
+/// An in-memory `VoiceAgentProvider` for core unit tests: agents (with their tags and knowledge
+/// base), a voices catalogue, knowledge-base documents, imported numbers with their agent and
+/// conversations. It records every call (method name and main argument) and can be told to fail
+/// the Nth call (1-based, over the fake's whole life, every method counted) or the next calls of a
+/// named method, with a given `ErrorKind`. A fault may let the provider act first and lose the
+/// answer (`acted`), as a timeout after the request reached the provider does: the change is made
+/// and the caller gets the error. Thread-safe.
+class FakeVoiceAgentProvider final : public VoiceAgentProvider {
+public:
+  /// What a faulted call does instead of answering.
+  struct Fault {
+    ErrorKind kind = ErrorKind::unavailable;
+    /// The provider carries the request out, then the answer is lost. Only meaningful for the
+    /// methods that change something; read-only methods just fail.
+    bool acted = false;
+  };
+
+  /// One recorded call: the method name, its main argument and, for two-argument methods, the
+  /// second one (`set_number_agent`: the agent id; `add_document_url`: the name).
+  struct Call {
+    std::string method;
+    std::string argument;
+    std::string detail;
+  };
+
+  /// A document the provider holds.
+  struct StoredDocument {
+    std::string document_id;
+    std::string name;
+    DocumentSourceKind kind = DocumentSourceKind::file;
+    std::string file_name; ///< For files.
+    std::string mime_type; ///< For files.
+    std::string content;   ///< File bytes, URL or text.
+  };
+
+  /// An empty account with a catalogue of premade voices (the ElevenLabs defaults' names and ids).
+  FakeVoiceAgentProvider() {
+    m_voices = {
+        {"21m00Tcm4TlvDq8ikWAM", "Rachel", "premade", "female", "american", "calm"},
+        {"EXAVITQu4vr4xnSDxMaL", "Bella", "premade", "female", "american", "soft"},
+        {"pNInz6obpgDQGcFmaJgB", "Adam", "premade", "male", "american", "deep"},
+        {"ErXwobaYiN019PkySvjV", "Antoni", "premade", "male", "american", "well-rounded"},
+        {"AZnzlk1XvdvUeBnXmlld", "Domi", "premade", "female", "american", "strong"},
+        {"MF3mGyEYCl7XYWbV9V6O", "Elli", "premade", "female", "american", "emotional"},
+        {"TxGEqnHWrfWFTfGW9XjX", "Josh", "premade", "male", "american", "deep"},
+        {"VR6AewLTigWG4xSOukaG", "Arnold", "premade", "male", "american", "crisp"},
+        {"yoZ06aMxZJJ28mfd3POQ", "Sam", "premade", "male", "american", "raspy"},
+    };
+  }
+
+  // --- scripting ----------------------------------------------------------------------------
+
+  /// Makes call number `n` (1-based, counting every method over the fake's life) fail.
+  void fail_at(int n, Fault fault) {
+    std::lock_guard lock(m_mutex);
+    m_faults[n] = fault;
+  }
+  /// Makes the next `times` calls of `method` ("create_agent", "update_agent", ...) fail,
+  /// replacing what was asked earlier for that method.
+  void fail_next(const std::string& method, Fault fault, int times = 1) {
+    std::lock_guard lock(m_mutex);
+    m_method_faults[method] = {fault, times};
+  }
+  /// Adds a voice to the catalogue.
+  void add_voice(Voice voice) {
+    std::lock_guard lock(m_mutex);
+    m_voices.push_back(std::move(voice));
+  }
+  /// Adds a conversation of `conversation.agent_id`.
+  void add_conversation(Conversation conversation) {
+    std::lock_guard lock(m_mutex);
+    m_conversations.push_back(std::move(conversation));
+  }
+  /// Creates an agent directly (as someone using the provider's console would), unrecorded.
+  std::string seed_agent(AgentDefinition definition) {
+    std::lock_guard lock(m_mutex);
+    return store_agent(std::move(definition));
+  }
+
+  // --- inspection ---------------------------------------------------------------------------
+
+  /// Every call so far, in order, faulted ones included.
+  std::vector<Call> calls() const {
+    std::lock_guard lock(m_mutex);
+    return m_calls;
+  }
+  /// The recorded calls of `method`, in order.
+  std::vector<Call> calls_of(const std::string& method) const {
+    std::lock_guard lock(m_mutex);
+    std::vector<Call> found;
+    std::copy_if(m_calls.begin(), m_calls.end(), std::back_inserter(found),
+                 [&](const Call& call) { return call.method == method; });
+    return found;
+  }
+  /// The names of the methods called so far, in order.
+  std::vector<std::string> methods() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<std::string> names;
+    for (const auto& call : m_calls) {
+      names.push_back(call.method);
+    }
+    return names;
+  }
+  /// Number of calls of `method`.
+  int count(const std::string& method) const {
+    std::lock_guard lock(m_mutex);
+    return static_cast<int>(std::count_if(m_calls.begin(), m_calls.end(),
+                                          [&](const Call& call) { return call.method == method; }));
+  }
+  /// Number of calls over the fake's life, every method counted (`clear_calls` does not reset
+  /// it): the next call is `fail_at(call_count() + 1, ...)`.
+  int call_count() const {
+    std::lock_guard lock(m_mutex);
+    return m_cleared + static_cast<int>(m_calls.size());
+  }
+  /// Forgets the recorded calls (faults keep their positions over the fake's life).
+  void clear_calls() {
+    std::lock_guard lock(m_mutex);
+    m_cleared += static_cast<int>(m_calls.size());
+    m_calls.clear();
+  }
+  /// The agents the account holds, by id.
+  std::map<std::string, ProviderAgent> agents() const {
+    std::lock_guard lock(m_mutex);
+    return m_agents;
+  }
+  /// The documents the account holds, by id.
+  std::map<std::string, StoredDocument> documents() const {
+    std::lock_guard lock(m_mutex);
+    return m_documents;
+  }
+  /// The imported numbers, by phone number id.
+  std::map<std::string, ImportedNumber> imported() const {
+    std::lock_guard lock(m_mutex);
+    return m_imported;
+  }
+  /// Every change `update_agent` was given (agent id, change), in order, faulted ones included.
+  std::vector<std::pair<std::string, AgentChange>> changes() const {
+    std::lock_guard lock(m_mutex);
+    return m_changes;
+  }
+  /// How many times a document was deleted while an agent still referenced it.
+  int deleted_while_referenced() const {
+    std::lock_guard lock(m_mutex);
+    return m_deleted_while_referenced;
+  }
+
+  // --- VoiceAgentProvider -------------------------------------------------------------------
+
+  std::string name() const override { return "elevenlabs"; }
+
+  std::string create_agent(const AgentDefinition& definition) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("create_agent", definition.name, "", true);
+    check_voice(definition.voice_id);
+    check_documents(definition.knowledge_base);
+    std::string id = store_agent(definition);
+    if (act_then_fail) {
+      fail();
+    }
+    return id;
+  }
+
+  std::optional<ProviderAgent> get_agent(const std::string& agent_id) override {
+    std::lock_guard lock(m_mutex);
+    begin("get_agent", agent_id, "", false);
+    auto it = m_agents.find(agent_id);
+    return it == m_agents.end() ? std::nullopt : std::optional<ProviderAgent>(it->second);
+  }
+
+  ProviderAgent update_agent(const std::string& agent_id, const AgentChange& change) override {
+    std::lock_guard lock(m_mutex);
+    m_changes.emplace_back(agent_id, change);
+    const bool act_then_fail = begin("update_agent", agent_id, "", true);
+    ProviderAgent& agent = require_agent(agent_id);
+    if (change.voice_id) {
+      check_voice(*change.voice_id);
+    }
+    if (change.knowledge_base) {
+      check_documents(*change.knowledge_base);
+    }
+    AgentDefinition& definition = agent.definition;
+    definition.name = change.name.value_or(definition.name);
+    definition.prompt = change.prompt.value_or(definition.prompt);
+    definition.first_message = change.first_message.value_or(definition.first_message);
+    definition.voice_id = change.voice_id.value_or(definition.voice_id);
+    definition.language = change.language.value_or(definition.language);
+    definition.knowledge_base = change.knowledge_base.value_or(definition.knowledge_base);
+    if (act_then_fail) {
+      fail();
+    }
+    return agent;
+  }
+
+  void delete_agent(const std::string& agent_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("delete_agent", agent_id, "", true);
+    require_agent(agent_id);
+    m_agents.erase(agent_id);
+    // A deleted agent answers no number any more.
+    for (auto& [id, number] : m_imported) {
+      if (number.agent_id == agent_id) {
+        number.agent_id.clear();
+      }
+    }
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
+  std::vector<AgentSummary> list_agents(const std::string& search) override {
+    std::lock_guard lock(m_mutex);
+    begin("list_agents", search, "", false);
+    std::vector<AgentSummary> found;
+    for (const auto& [id, agent] : m_agents) {
+      if (lower(agent.definition.name).find(lower(search)) == std::string::npos) {
+        continue;
+      }
+      found.push_back({id, agent.definition.name, agent.definition.voice_id, agent.definition.tags,
+                       1'700'000'000 + static_cast<std::int64_t>(found.size())});
+    }
+    return found;
+  }
+
+  std::vector<Voice> list_voices() override {
+    std::lock_guard lock(m_mutex);
+    begin("list_voices", "", "", false);
+    return m_voices;
+  }
+
+  ProviderDocument add_document_file(const DocumentUpload& upload) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("add_document_file", upload.name, upload.file_name, true);
+    StoredDocument document;
+    document.name = upload.name;
+    document.kind = DocumentSourceKind::file;
+    document.file_name = upload.file_name;
+    document.mime_type = upload.mime_type;
+    document.content = upload.content;
+    return store_document(std::move(document), act_then_fail);
+  }
+
+  ProviderDocument add_document_url(const std::string& url, const std::string& name) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("add_document_url", url, name, true);
+    StoredDocument document;
+    document.name = name.empty() ? url : name;
+    document.kind = DocumentSourceKind::url;
+    document.content = url;
+    return store_document(std::move(document), act_then_fail);
+  }
+
+  ProviderDocument add_document_text(const std::string& text, const std::string& name) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("add_document_text", name, "", true);
+    StoredDocument document;
+    document.name = name.empty() ? "Text document" : name;
+    document.kind = DocumentSourceKind::text;
+    document.content = text;
+    return store_document(std::move(document), act_then_fail);
+  }
+
+  void delete_document(const std::string& document_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("delete_document", document_id, "", true);
+    if (m_documents.erase(document_id) == 0) {
+      throw Error(ErrorKind::not_found, "document " + document_id + " not found");
+    }
+    for (const auto& [id, agent] : m_agents) {
+      const auto& refs = agent.definition.knowledge_base;
+      if (std::any_of(refs.begin(), refs.end(), [&](const KnowledgeBaseRef& ref) {
+            return ref.document_id == document_id;
+          })) {
+        ++m_deleted_while_referenced;
+      }
+    }
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
+  ImportedNumber import_number(const std::string& e164, const std::string& label) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("import_number", e164, label, true);
+    for (const auto& [id, number] : m_imported) {
+      if (number.e164 == e164) {
+        throw Error(ErrorKind::provider, "phone number " + e164 + " is already imported");
+      }
+    }
+    ImportedNumber number;
+    number.phone_number_id = "phnum_" + padded(m_next_number++);
+    number.e164 = e164;
+    number.label = label;
+    m_imported[number.phone_number_id] = number;
+    if (act_then_fail) {
+      fail();
+    }
+    return number;
+  }
+
+  ImportedNumber set_number_agent(const std::string& phone_number_id,
+                                  const std::string& agent_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("set_number_agent", phone_number_id, agent_id, true);
+    auto it = m_imported.find(phone_number_id);
+    if (it == m_imported.end()) {
+      throw Error(ErrorKind::not_found, "phone number " + phone_number_id + " not found");
+    }
+    if (!agent_id.empty()) {
+      require_agent(agent_id);
+    }
+    it->second.agent_id = agent_id;
+    if (act_then_fail) {
+      fail();
+    }
+    return it->second;
+  }
+
+  std::vector<ImportedNumber> list_imported_numbers() override {
+    std::lock_guard lock(m_mutex);
+    begin("list_imported_numbers", "", "", false);
+    std::vector<ImportedNumber> numbers;
+    for (const auto& [id, number] : m_imported) {
+      numbers.push_back(number);
+    }
+    return numbers;
+  }
+
+  void remove_imported_number(const std::string& phone_number_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("remove_imported_number", phone_number_id, "", true);
+    if (m_imported.erase(phone_number_id) == 0) {
+      throw Error(ErrorKind::not_found, "phone number " + phone_number_id + " not found");
+    }
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
+  std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override {
+    std::lock_guard lock(m_mutex);
+    begin("list_conversations", agent_id, std::to_string(limit), false);
+    std::vector<Conversation> found;
+    for (auto it = m_conversations.rbegin();
+         it != m_conversations.rend() && static_cast<int>(found.size()) < limit; ++it) {
+      if (it->agent_id == agent_id) {
+        found.push_back(*it);
+      }
+    }
+    return found;
+  }
+
+private:
+  static std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+  }
+
+  static std::string padded(int n) {
+    std::string digits = std::to_string(n);
+    return std::string(digits.size() < 8 ? 8 - digits.size() : 0, '0') + digits;
+  }
+
+  // Records the call; throws its fault, or returns true when the fault wants the action done
+  // first (the caller then acts and calls fail()).
+  bool begin(const std::string& method, const std::string& argument, const std::string& detail,
+             bool can_act) {
+    m_calls.push_back({method, argument, detail});
+    std::optional<Fault> fault;
+    if (auto it = m_faults.find(m_cleared + static_cast<int>(m_calls.size()));
+        it != m_faults.end()) {
+      fault = it->second;
+    } else if (auto named = m_method_faults.find(method);
+               named != m_method_faults.end() && named->second.second > 0) {
+      fault = named->second.first;
+      --named->second.second;
+    }
+    if (!fault) {
+      return false;
+    }
+    m_pending = *fault;
+    if (m_pending.acted && can_act) {
+      return true;
+    }
+    fail();
+  }
+
+  [[noreturn]] void fail() const {
+    throw Error(m_pending.kind, std::string("injected ") + to_string(m_pending.kind) +
+                                    (m_pending.acted ? " after acting" : "") + " at call " +
+                                    std::to_string(m_cleared + static_cast<int>(m_calls.size())) +
+                                    " (" + m_calls.back().method + ")");
+  }
+
+  std::string store_agent(AgentDefinition definition) {
+    std::string id = "agent_" + padded(m_next_agent++);
+    m_agents[id] = ProviderAgent{id, std::move(definition)};
+    return id;
+  }
+
+  ProviderAgent& require_agent(const std::string& agent_id) {
+    auto it = m_agents.find(agent_id);
+    if (it == m_agents.end()) {
+      throw Error(ErrorKind::not_found, "agent " + agent_id + " not found");
+    }
+    return it->second;
+  }
+
+  void check_voice(const std::string& voice_id) const {
+    if (voice_id.empty()) {
+      return;
+    }
+    if (std::none_of(m_voices.begin(), m_voices.end(),
+                     [&](const Voice& voice) { return voice.voice_id == voice_id; })) {
+      throw Error(ErrorKind::invalid_input, "voice " + voice_id + " does not exist");
+    }
+  }
+
+  void check_documents(const std::vector<KnowledgeBaseRef>& refs) const {
+    for (const auto& ref : refs) {
+      if (m_documents.count(ref.document_id) == 0) {
+        throw Error(ErrorKind::invalid_input,
+                    "knowledge base document " + ref.document_id + " does not exist");
+      }
+    }
+  }
+
+  ProviderDocument store_document(StoredDocument document, bool act_then_fail) {
+    document.document_id = "doc" + padded(m_next_document++);
+    ProviderDocument created{document.document_id, document.name};
+    m_documents[document.document_id] = std::move(document);
+    if (act_then_fail) {
+      fail();
+    }
+    return created;
+  }
+
+  mutable std::mutex m_mutex;
+  std::map<std::string, ProviderAgent> m_agents;
+  std::map<std::string, StoredDocument> m_documents;
+  std::map<std::string, ImportedNumber> m_imported;
+  std::vector<Voice> m_voices;
+  std::vector<Conversation> m_conversations;
+  std::vector<Call> m_calls;
+  std::vector<std::pair<std::string, AgentChange>> m_changes;
+  std::map<int, Fault> m_faults;
+  std::map<std::string, std::pair<Fault, int>> m_method_faults;
+  Fault m_pending;
+  int m_cleared = 0;
+  int m_next_agent = 1;
+  int m_next_document = 1;
+  int m_next_number = 1;
+  int m_deleted_while_referenced = 0;
+};
+
+} // namespace vami::test
