@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "enum_names.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -195,28 +196,12 @@ constexpr std::array<std::pair<OperationStatus, const char*>, 5> k_operation_sta
     {OperationStatus::interrupted, "interrupted"},
 }};
 
-constexpr std::array<std::pair<AgentStatus, const char*>, 3> k_agent_status_names{{
-    {AgentStatus::creating, "creating"},
-    {AgentStatus::active, "active"},
-    {AgentStatus::deleting, "deleting"},
-}};
-
 constexpr std::array<std::pair<ItemOutcome, const char*>, 4> k_outcome_names{{
     {ItemOutcome::pending, "pending"},
     {ItemOutcome::succeeded, "succeeded"},
     {ItemOutcome::failed, "failed"},
     {ItemOutcome::uncertain, "uncertain"},
 }};
-
-template <typename Enum, std::size_t N>
-const char* name_of(const std::array<std::pair<Enum, const char*>, N>& names, Enum value) {
-  for (const auto& [candidate, name] : names) {
-    if (candidate == value) {
-      return name;
-    }
-  }
-  return names.front().second;
-}
 
 /// A stored word this vami does not know. The CHECK constraints keep the columns to known
 /// words, but a newer vami may know more of them than this one.
@@ -229,14 +214,19 @@ Error unknown_stored(std::string_view text, std::string_view what) {
 
 /// The enum value stored as `text`.
 template <typename Enum, std::size_t N>
-Enum parse_stored(const std::array<std::pair<Enum, const char*>, N>& names, std::string_view text,
+Enum parse_stored(const detail::EnumNames<Enum, N>& names, std::string_view text,
                   std::string_view what) {
-  for (const auto& [value, name] : names) {
-    if (text == name) {
-      return value;
-    }
+  if (std::optional<Enum> value = detail::value_named(names, text)) {
+    return *value;
   }
   throw unknown_stored(text, what);
+}
+
+AgentStatus parse_stored_agent_status(std::string_view text) {
+  if (std::optional<AgentStatus> status = parse_agent_status(text)) {
+    return *status;
+  }
+  throw unknown_stored(text, "agent status");
 }
 
 /// The value a public parser (`parse_routing_mode`, ...) found in stored `text`.
@@ -382,7 +372,7 @@ Agent read_agent(const SQLite::Statement& row) {
   }
   agent.first_message = column_text(row.getColumn(8));
   agent.prompt = column_text(row.getColumn(9));
-  agent.status = parse_stored(k_agent_status_names, column_text(row.getColumn(10)), "agent status");
+  agent.status = parse_stored_agent_status(column_text(row.getColumn(10)));
   agent.created_at = column_text(row.getColumn(11));
   agent.updated_at = column_text(row.getColumn(12));
   return agent;
@@ -1708,9 +1698,8 @@ private:
     if (!query.executeStep()) {
       return std::nullopt;
     }
-    return AgentIds{
-        query.getColumn(0).getInt64(), query.getColumn(1).getInt64(),
-        parse_stored(k_agent_status_names, column_text(query.getColumn(2)), "agent status")};
+    return AgentIds{query.getColumn(0).getInt64(), query.getColumn(1).getInt64(),
+                    parse_stored_agent_status(column_text(query.getColumn(2)))};
   }
 
   /// The agent a number is about to be given to.
@@ -1892,15 +1881,15 @@ private:
 } // namespace
 
 const char* to_string(OperationKind kind) noexcept {
-  return name_of(k_kind_names, kind);
+  return detail::name_of(k_kind_names, kind);
 }
 
 const char* to_string(OperationStatus status) noexcept {
-  return name_of(k_operation_status_names, status);
+  return detail::name_of(k_operation_status_names, status);
 }
 
 const char* to_string(ItemOutcome outcome) noexcept {
-  return name_of(k_outcome_names, outcome);
+  return detail::name_of(k_outcome_names, outcome);
 }
 
 int current_schema_version() noexcept {

@@ -1,6 +1,8 @@
 #include <array>
 #include <utility>
 
+#include "enum_names.hpp"
+
 #include <vami/core/tenant.hpp>
 
 namespace vami {
@@ -25,47 +27,30 @@ constexpr std::array<std::pair<DocumentSourceKind, const char*>, 3> k_source_kin
     {DocumentSourceKind::text, "text"},
 }};
 
-template <typename Enum, std::size_t N>
-const char* name_of(const std::array<std::pair<Enum, const char*>, N>& names, Enum value) {
-  for (const auto& [candidate, name] : names) {
-    if (candidate == value) {
-      return name;
-    }
-  }
-  return names.front().second;
-}
-
-template <typename Enum, std::size_t N>
-std::optional<Enum> parse_name(const std::array<std::pair<Enum, const char*>, N>& names,
-                               std::string_view text) {
-  for (const auto& [value, name] : names) {
-    if (text == name) {
-      return value;
-    }
-  }
-  return std::nullopt;
-}
-
 } // namespace
 
 const char* to_string(Personality personality) noexcept {
-  return name_of(k_personality_names, personality);
+  return detail::name_of(k_personality_names, personality);
 }
 
 std::optional<Personality> parse_personality(std::string_view text) noexcept {
-  return parse_name(k_personality_names, text);
+  return detail::value_named(k_personality_names, text);
 }
 
 const char* to_string(AgentStatus status) noexcept {
-  return name_of(k_agent_status_names, status);
+  return detail::name_of(k_agent_status_names, status);
+}
+
+std::optional<AgentStatus> parse_agent_status(std::string_view text) noexcept {
+  return detail::value_named(k_agent_status_names, text);
 }
 
 const char* to_string(DocumentSourceKind kind) noexcept {
-  return name_of(k_source_kind_names, kind);
+  return detail::name_of(k_source_kind_names, kind);
 }
 
 std::optional<DocumentSourceKind> parse_document_source_kind(std::string_view text) {
-  return parse_name(k_source_kind_names, text);
+  return detail::value_named(k_source_kind_names, text);
 }
 
 } // namespace vami

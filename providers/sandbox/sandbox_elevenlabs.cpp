@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 #include <openssl/sha.h>
@@ -26,7 +27,6 @@ namespace vami::sandbox {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using Params = std::vector<std::pair<std::string, std::string>>;
 
 constexpr std::int64_t k_default_page_size = 30;        // agents, conversations
 constexpr std::int64_t k_default_voices_page_size = 10; // GET /v2/voices
@@ -211,12 +211,6 @@ std::string sha256_hex(std::string_view data) {
   return hex;
 }
 
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string to_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -225,30 +219,8 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && to_lower(a) == to_lower(b);
-}
-
 bool contains_ignoring_case(std::string_view text, std::string_view needle) {
   return to_lower(text).find(to_lower(needle)) != std::string::npos;
-}
-
-std::string header_value(const http::HttpRequest& request, std::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (iequals(key, name)) {
-      return value;
-    }
-  }
-  return {};
-}
-
-std::optional<std::string> param(const Params& params, std::string_view name) {
-  for (const auto& [key, value] : params) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return std::nullopt;
 }
 
 std::vector<std::string> all_params(const Params& params, std::string_view name) {
@@ -259,20 +231,6 @@ std::vector<std::string> all_params(const Params& params, std::string_view name)
     }
   }
   return values;
-}
-
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> segments;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto slash = path.find('/');
-    segments.emplace_back(path.substr(0, slash));
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
-  }
-  return segments;
 }
 
 // The first `limit` characters (code points) of the first line of `text`.

@@ -17,6 +17,7 @@
 
 #include "sandbox_elevenlabs.hpp"
 #include "sandbox_inventory.hpp"
+#include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 #include <openssl/sha.h>
@@ -32,7 +33,6 @@ namespace vami::sandbox {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using Params = std::vector<std::pair<std::string, std::string>>;
 
 // `PRAGMA application_id` of a sandbox state file ("vsbx"), so that vami never mistakes its own
 // state database or any other SQLite file for one.
@@ -122,12 +122,6 @@ std::string secure_random_hex(std::size_t digits) {
   return out;
 }
 
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // RFC 2822 in UTC, as Twilio writes dates: "Thu, 30 Jul 2015 23:19:04 +0000". Written by hand
 // because strftime's day and month names follow the process locale.
 std::string rfc2822(std::int64_t seconds) {
@@ -146,13 +140,6 @@ std::string rfc2822(std::int64_t seconds) {
   return buffer;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 std::string to_upper(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -169,24 +156,6 @@ std::size_t utf8_length(std::string_view text) {
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::optional<std::string> param(const Params& params, std::string_view name) {
-  for (const auto& [key, value] : params) {
-    if (key == name) {
-      return value;
-    }
-  }
-  return std::nullopt;
-}
-
-std::string header_value(const http::HttpRequest& request, std::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (iequals(key, name)) {
-      return value;
-    }
-  }
-  return {};
 }
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
@@ -244,20 +213,6 @@ ParsedUrl parse_url(std::string_view url) {
     parsed.path = "/";
   }
   return parsed;
-}
-
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> segments;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto slash = path.find('/');
-    segments.emplace_back(path.substr(0, slash));
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
-  }
-  return segments;
 }
 
 http::HttpResponse json_response(int status, const Json& body) {

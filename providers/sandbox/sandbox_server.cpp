@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sandbox_faults.hpp"
+#include "sandbox_util.hpp"
 #include <httplib.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -35,13 +36,6 @@ constexpr std::size_t k_keep_alive_max_requests = 1000;
 constexpr auto k_stop_poll_interval = std::chrono::milliseconds(100);
 // Outside every provider's paths, so that no emulated API can collide with it.
 constexpr std::string_view k_stats_path = "/__sandbox/stats";
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 // httplib 0.11 listens with a backlog of 5: a burst of connections (a bulk command opening 64 at
 // once) overflows the accept queue, and the kernel's retransmissions then delay requests past

@@ -39,6 +39,8 @@ enum class Personality { friendly, professional, casual };
 enum class AgentStatus { creating, active, deleting };
 /// "creating", "active", "deleting".
 [[nodiscard]] const char* to_string(AgentStatus status) noexcept;
+/// Parses one of the names above.
+[[nodiscard]] std::optional<AgentStatus> parse_agent_status(std::string_view text) noexcept;
 
 /// One voice agent of a tenant, as the state database knows it.
 struct Agent {

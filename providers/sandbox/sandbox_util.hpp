@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <vami/providers/http_client.hpp>
+
+// Small request helpers shared by the Twilio and ElevenLabs halves of the sandbox emulator.
+namespace vami::sandbox {
+
+/// Decoded query or form parameters, in order (a name may repeat).
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+/// Seconds since the Unix epoch, now.
+[[nodiscard]] std::int64_t now_seconds();
+/// ASCII case-insensitive equality (header names, enum words).
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+/// The value of the first header named `name` (case-insensitive); empty when absent.
+[[nodiscard]] std::string header_value(const http::HttpRequest& request, std::string_view name);
+/// The value of the first parameter named `name`, if any.
+[[nodiscard]] std::optional<std::string> param(const Params& params, std::string_view name);
+/// The non-empty segments of a URL path ("/v1/convai/agents" -> {"v1", "convai", "agents"}).
+[[nodiscard]] std::vector<std::string> split_path(std::string_view path);
+
+} // namespace vami::sandbox
