@@ -15,7 +15,8 @@ OPERATIONS = 50
 POOL = 20
 # What a loser's error says: who holds the number, or that it is not assigned at all.
 HOLDER = re.compile(r'is (already )?assigned to agent "(agent-\d)" \(tenant acme\)')
-NOT_HELD = re.compile(r"is not assigned \((it is|status) available\)")
+# A loser whose number another worker put back in the pool meanwhile is told it is available.
+NOT_HELD = re.compile(r'is not assigned( to agent "agent-\d")? \((it is|status) available\)')
 
 
 def imported_numbers(sandbox):
