@@ -17,8 +17,8 @@
 #include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
 
+#include <vami/core/document_file.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/phone_number.hpp>
 
@@ -197,18 +197,6 @@ std::string random_text(std::string_view alphabet, std::size_t length) {
     out += alphabet[pick(engine)];
   }
   return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : digest) {
-    hex += k_hex[byte >> 4U];
-    hex += k_hex[byte & 0xFU];
-  }
-  return hex;
 }
 
 std::string to_lower(std::string_view text) {
@@ -1426,7 +1414,7 @@ private:
     row.file_name = file->file_name;
     row.content_type = file->content_type.empty() ? "application/octet-stream" : file->content_type;
     row.size_bytes = static_cast<std::int64_t>(file->content.size());
-    row.sha256 = sha256_hex(file->content);
+    row.sha256 = vami::sha256_hex(file->content);
     insert_document(row);
     return document_created(row);
   }
@@ -1454,7 +1442,7 @@ private:
     DocumentRow row = new_document("url");
     row.url = *url;
     row.name = name.value_or(*url);
-    row.sha256 = sha256_hex(*url);
+    row.sha256 = vami::sha256_hex(*url);
     insert_document(row);
     return document_created(row);
   }
@@ -1476,7 +1464,7 @@ private:
     row.text = *text;
     row.name = name ? *name : first_line(*text, 60);
     row.size_bytes = static_cast<std::int64_t>(text->size());
-    row.sha256 = sha256_hex(*text);
+    row.sha256 = vami::sha256_hex(*text);
     insert_document(row);
     return document_created(row);
   }

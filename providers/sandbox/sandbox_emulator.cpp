@@ -20,9 +20,9 @@
 #include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
 #include <sqlite3.h>
 
+#include <vami/core/document_file.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/phone_number.hpp>
@@ -95,19 +95,6 @@ std::string random_hex(std::size_t digits) {
 }
 
 // Account credentials come straight from the OS entropy source.
-// The first `digits` hex digits of SHA-256(`text`) (OpenSSL): stable secrets derived from others.
-std::string sha256_hex(const std::string& text, std::size_t digits) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : digest) {
-    hex += k_hex[byte >> 4U];
-    hex += k_hex[byte & 0xFU];
-  }
-  return hex.substr(0, digits);
-}
-
 std::string secure_random_hex(std::size_t digits) {
   std::random_device device;
   static constexpr char k_hex[] = "0123456789abcdef";
@@ -415,10 +402,12 @@ public:
     m_account_name = account.getColumn(2).getString();
     m_account_created = account.getColumn(3).getInt64();
     // The API key is derived rather than stored, so state files made before it existed work.
-    m_credentials.api_key_sid = "SK" + sha256_hex("api-key-sid:" + m_credentials.auth_token, 32);
-    m_credentials.api_key_secret = sha256_hex("api-key-secret:" + m_credentials.auth_token, 32);
+    m_credentials.api_key_sid =
+        "SK" + vami::sha256_hex("api-key-sid:" + m_credentials.auth_token).substr(0, 32);
+    m_credentials.api_key_secret =
+        vami::sha256_hex("api-key-secret:" + m_credentials.auth_token).substr(0, 32);
     m_credentials.elevenlabs_api_key =
-        "sk_" + sha256_hex("elevenlabs-api-key:" + m_credentials.auth_token, 48);
+        "sk_" + vami::sha256_hex("elevenlabs-api-key:" + m_credentials.auth_token).substr(0, 48);
     m_accepted_authorizations = {
         http::basic_authorization(m_credentials.account_sid, m_credentials.auth_token),
         http::basic_authorization(m_credentials.api_key_sid, m_credentials.api_key_secret)};
