@@ -45,6 +45,26 @@ std::string holder(const PoolNumber& number) {
   throw;
 }
 
+// Gives a number's routing back (`StateStore::end_routing_change`) when the change that took it
+// has reached the providers or failed, so that the next change starts from what they hold.
+class HeldRouting {
+public:
+  HeldRouting(StateStore& store, std::string e164) : m_store(store), m_e164(std::move(e164)) {}
+  HeldRouting(const HeldRouting&) = delete;
+  HeldRouting& operator=(const HeldRouting&) = delete;
+  ~HeldRouting() {
+    try {
+      m_store.end_routing_change(m_e164);
+    } catch (const Error&) {
+      // Still held: others see it free once this process has exited.
+    }
+  }
+
+private:
+  StateStore& m_store;
+  std::string m_e164;
+};
+
 PoolNumber pool_row(StateStore& store, const std::string& e164) {
   std::optional<PoolNumber> row = store.find_number(e164);
   if (!row || row->status == NumberStatus::released) {
@@ -142,10 +162,12 @@ PoolNumber AssignmentService::assign_to(const std::string& e164, const Agent& ag
       before.agent_slug == agent.slug) {
     // An interrupted run took the number and may not have told the providers: route it again.
     mode = before.routing_mode.value_or(mode);
+    m_store.begin_routing_change(e164);
   } else {
     // The transaction decides the winner when two people assign the same number.
     row = m_store.assign_number(e164, {agent.slug, mode});
   }
+  HeldRouting held(m_store, e164);
   try {
     connect(row, agent, mode);
   } catch (const Error&) {
@@ -170,6 +192,7 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
   numbers.locality = filter.locality;
   const Agent agent = detail::require_active_agent(m_store, agent_name);
   PoolNumber row = m_store.assign_first_available(numbers, {agent.slug, mode});
+  HeldRouting held(m_store, row.e164);
   PoolNumber before = row;
   before.status = NumberStatus::available;
   before.agent_slug.clear();
@@ -203,6 +226,8 @@ PoolNumber AssignmentService::unassign_one(const std::string& e164,
       } else {
         return before;
       }
+      m_store.begin_routing_change(e164);
+      HeldRouting held(m_store, e164);
       PoolNumber row = before;
       disconnect(row, as_assigned);
       return current(e164);
@@ -218,6 +243,7 @@ PoolNumber AssignmentService::unassign_one(const std::string& e164,
                 "unassign it by itself with 'vami numbers unassign " + e164 + "' if that is meant");
   }
   PoolNumber row = m_store.unassign_number(e164, before.agent_slug);
+  HeldRouting held(m_store, e164);
   try {
     disconnect(row, before);
   } catch (const Error&) {
@@ -323,7 +349,7 @@ ResumePlan AssignmentService::plan_resume(const std::string& operation_id,
                                           const ResumeOptions& options) {
   validate_concurrency(options.concurrency);
   ResumePlan plan;
-  plan.operation = journal_operation(m_store, operation_id);
+  plan.operation = detail::resumable_operation(m_store, operation_id);
   plan.concurrency = options.concurrency;
   if (plan.operation.kind != OperationKind::assign &&
       plan.operation.kind != OperationKind::unassign) {
@@ -361,6 +387,7 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
                                               ", not an assign or an unassign");
   }
   validate_concurrency(plan.concurrency);
+  m_store.claim_operation(operation.id);
   if (plan.remaining() == 0) {
     BulkReport report;
     report.operation_id = operation.id;
@@ -417,6 +444,7 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
                 "set VAMI_ROUTER_URL or pass --router-url");
   }
   PoolNumber row = m_store.reassign_number(e164, before.agent_slug, {agent.slug, mode});
+  HeldRouting held(m_store, e164);
   try {
     connect(row, agent, mode);
   } catch (const Error&) {

@@ -39,4 +39,9 @@ void run_journaled(StateStore& store, BulkReport& report, std::size_t count, int
                    const StopRequested& stop_requested, const ItemObserver& observer,
                    int done_before = 0);
 
+/// The journaled operation `operation_id`, to resume: refused while the process that runs it
+/// (its `holder`) is still running, so that two processes never work one operation.
+/// @throws Error(not_found) naming it; Error(conflict) naming the pid that still runs it.
+Operation resumable_operation(StateStore& store, const std::string& operation_id);
+
 } // namespace vami::detail

@@ -14,6 +14,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/phone_number.hpp>
 #include <vami/core/pool_service.hpp>
+#include <vami/core/process_holder.hpp>
 
 namespace vami {
 
@@ -775,7 +776,7 @@ ItemResult PoolService::release_one(const PoolNumber& number) {
 ResumePlan PoolService::plan_resume(const std::string& operation_id, const ResumeOptions& options) {
   validate_concurrency(options.concurrency);
   ResumePlan plan;
-  plan.operation = journal_operation(m_store, operation_id);
+  plan.operation = detail::resumable_operation(m_store, operation_id);
   plan.concurrency = options.concurrency;
   if (plan.operation.kind != OperationKind::buy && plan.operation.kind != OperationKind::release) {
     throw Error(ErrorKind::invalid_input,
@@ -806,15 +807,10 @@ void PoolService::plan_buy_resume(ResumePlan& plan) {
   const std::string tag = purchase_tag(request.pool, operation.id);
 
   auto rows_of_operation = [&] {
-    NumberFilter every;
-    every.include_released = true;
-    std::vector<PoolNumber> rows;
-    for (auto& row : m_store.list_numbers(every)) {
-      if (row.operation_id == operation.id) {
-        rows.push_back(std::move(row));
-      }
-    }
-    return rows;
+    NumberFilter bought;
+    bought.operation_id = operation.id;
+    bought.include_released = true;
+    return m_store.list_numbers(bought);
   };
 
   // Unknown outcomes: items journaled as uncertain (or never finished), and intent rows whose
@@ -995,6 +991,8 @@ BulkReport PoolService::resume(const ResumePlan& plan, const StopRequested& stop
                                               ", not a buy or a release");
   }
   validate_concurrency(plan.concurrency);
+  // The claim decides when two processes resume it at once (or its first run is still alive).
+  m_store.claim_operation(operation.id);
   if (plan.remaining() == 0) {
     BulkReport report;
     report.operation_id = operation.id;
@@ -1131,6 +1129,17 @@ Operation journal_operation(StateStore& store, const std::string& operation_id) 
   }
   throw Error(ErrorKind::not_found, "operation " + operation_id + " is not in the journal",
               "list the journal with 'vami operations list'");
+}
+
+Operation detail::resumable_operation(StateStore& store, const std::string& operation_id) {
+  Operation operation = journal_operation(store, operation_id);
+  if (!operation.holder.empty() && holder_liveness(operation.holder) == HolderLiveness::running) {
+    throw Error(ErrorKind::conflict,
+                "operation " + operation_id + " is still running (pid " +
+                    holder_pid(operation.holder) + ")",
+                "wait for it to finish, or stop it (Ctrl-C) and resume it then");
+  }
+  return operation;
 }
 
 namespace {

@@ -30,6 +30,7 @@
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/phone_number.hpp>
+#include <vami/core/process_holder.hpp>
 #include <vami/core/reconcile_service.hpp>
 
 namespace vami {
@@ -644,13 +645,20 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView
     finding.status = row.status;
     return plan;
   };
-  auto planned = [](Plan& plan, Repair repair) {
-    plan.finding.repair = repair;
-    plan.finding.resolution = Resolution::would_repair;
-  };
   auto left_alone = [](Plan& plan, Holdup holdup) {
     plan.finding.holdup = holdup;
     plan.finding.resolution = Resolution::unresolved;
+  };
+  // A process changing the number's routing right now is about to tell the providers itself.
+  const bool routing_in_flight =
+      !row.routing_holder.empty() && holder_liveness(row.routing_holder) != HolderLiveness::gone;
+  auto planned = [&](Plan& plan, Repair repair) {
+    if (routing_in_flight) {
+      left_alone(plan, Holdup::in_flight);
+      return;
+    }
+    plan.finding.repair = repair;
+    plan.finding.resolution = Resolution::would_repair;
   };
 
   auto imported = voice.imports.find(row.e164);

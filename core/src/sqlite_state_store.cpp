@@ -27,6 +27,7 @@
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/process_holder.hpp>
 #include <vami/core/state_store.hpp>
 
 namespace vami {
@@ -172,10 +173,24 @@ ALTER TABLE audit_entries ADD COLUMN tenant_slug TEXT;
 CREATE INDEX audit_entries_tenant_slug_at ON audit_entries(tenant_slug, at);
 )sql";
 
-constexpr std::array<Migration, 2> k_migrations{{
+// v3: who is changing a number's routing right now, and which process runs an operation, so
+// that a second process waits for the first to reach the providers (DESIGN.md section 3).
+constexpr const char* k_schema_v3 = R"sql(
+ALTER TABLE numbers ADD COLUMN routing_holder TEXT;
+ALTER TABLE numbers ADD COLUMN routing_since TEXT;
+ALTER TABLE operations ADD COLUMN holder TEXT;
+CREATE INDEX numbers_operation_id ON numbers(operation_id);
+)sql";
+
+constexpr std::array<Migration, 3> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
+    {3, k_schema_v3},
 }};
+
+/// How long a routing change held by a process on another host (which cannot be asked whether
+/// it still runs) blocks other changes: longer than any provider call with its retries.
+constexpr std::int64_t k_foreign_routing_hold_seconds = 600;
 
 constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
     {OperationKind::buy, "buy"},
@@ -292,14 +307,14 @@ constexpr const char* k_number_select = R"sql(
 SELECT n.e164, n.status, n.provider, n.provider_sid, n.country, n.number_type, n.locality,
        n.region, n.monthly_price_micros, n.currency, n.friendly_name, n.voice_url, n.voice_method,
        n.status_callback, n.operation_id, t.slug, a.slug, n.created_at, n.updated_at,
-       n.routing_mode, n.provider_agent_phone_id
+       n.routing_mode, n.provider_agent_phone_id, n.routing_holder, n.routing_since
 FROM numbers AS n
 LEFT JOIN tenants AS t ON t.id = n.tenant_id
 LEFT JOIN agents AS a ON a.id = n.agent_id
 )sql";
 
 constexpr const char* k_operation_select =
-    "SELECT id, kind, status, requested_count, parameters, actor, created_at, finished_at "
+    "SELECT id, kind, status, requested_count, parameters, actor, created_at, finished_at, holder "
     "FROM operations ";
 
 PoolNumber read_number(const SQLite::Statement& row) {
@@ -330,6 +345,8 @@ PoolNumber read_number(const SQLite::Statement& row) {
     number.routing_mode = stored_value(parse_routing_mode(mode_text), mode_text, "routing mode");
   }
   number.agent_phone_number_id = column_text(row.getColumn(20));
+  number.routing_holder = column_text(row.getColumn(21));
+  number.routing_since = column_text(row.getColumn(22));
   return number;
 }
 
@@ -428,6 +445,7 @@ Operation read_operation(const SQLite::Statement& row) {
   operation.actor = column_text(row.getColumn(5));
   operation.created_at = column_text(row.getColumn(6));
   operation.finished_at = column_text(row.getColumn(7));
+  operation.holder = column_text(row.getColumn(8));
   return operation;
 }
 
@@ -497,6 +515,23 @@ Error not_assignable(const PoolNumber& number) {
                number.e164 + " is not available (status " + to_string(number.status) + ")");
 }
 
+/// "pid 4242", or "a vami process on another host" when the holder names none.
+std::string describe_holder(const std::string& holder) {
+  const std::string pid = holder_pid(holder);
+  return pid.empty() ? "another vami process" : "another vami process (pid " + pid + ")";
+}
+
+/// Why a number whose routing another process is changing cannot be changed now.
+Error routing_in_flight(const PoolNumber& number) {
+  std::string now = number.status == NumberStatus::assigned
+                        ? held_by(number)
+                        : number.e164 + " is " + to_string(number.status);
+  return Error(ErrorKind::conflict,
+               number.e164 + " is being changed by " + describe_holder(number.routing_holder) +
+                   " since " + number.routing_since + " (" + now + " in the state database)",
+               "try again when that command has finished");
+}
+
 /// Why a number is not, or no longer, assigned to `expected_agent_slug`.
 Error not_held_by(const PoolNumber& number, const std::string& expected_agent_slug) {
   if (number.status == NumberStatus::assigned) {
@@ -539,6 +574,9 @@ void append_number_filter(std::string& sql, const NumberFilter& filter) {
     // with other letters matches only as the provider spelled it.
     sql += " AND n.locality = :locality COLLATE NOCASE";
   }
+  if (!filter.operation_id.empty()) {
+    sql += " AND n.operation_id = :operation_id";
+  }
 }
 
 void bind_number_filter(SQLite::Statement& query, const NumberFilter& filter) {
@@ -558,6 +596,9 @@ void bind_number_filter(SQLite::Statement& query, const NumberFilter& filter) {
   }
   if (!filter.locality.empty()) {
     query.bind(":locality", filter.locality);
+  }
+  if (!filter.operation_id.empty()) {
+    query.bind(":operation_id", filter.operation_id);
   }
 }
 
@@ -580,8 +621,8 @@ std::string describe(const NumberFilter& filter) {
 
 class SqliteStateStore final : public StateStore {
 public:
-  explicit SqliteStateStore(const std::filesystem::path& path)
-      : m_path(path.string()), m_db(open_connection(m_path)) {
+  SqliteStateStore(const std::filesystem::path& path, std::string holder)
+      : m_path(path.string()), m_holder(std::move(holder)), m_db(open_connection(m_path)) {
     try {
       check_identity();
       configure_connection();
@@ -609,8 +650,8 @@ public:
       }
       SQLite::Statement insert(
           m_db, "INSERT INTO operations (id, kind, status, requested_count, parameters, actor, "
-                "created_at, finished_at) VALUES (:id, :kind, :status, :requested_count, "
-                ":parameters, :actor, :created_at, :finished_at)");
+                "created_at, finished_at, holder) VALUES (:id, :kind, :status, :requested_count, "
+                ":parameters, :actor, :created_at, :finished_at, :holder)");
       insert.bind(":id", operation.id);
       insert.bind(":kind", to_string(operation.kind));
       insert.bind(":status", to_string(operation.status));
@@ -620,6 +661,7 @@ public:
       insert.bind(":created_at",
                   operation.created_at.empty() ? utc_now_iso8601() : operation.created_at);
       bind_text_or_null(insert, ":finished_at", operation.finished_at);
+      insert.bind(":holder", m_holder);
       insert.exec();
       transaction.commit();
     });
@@ -636,6 +678,33 @@ public:
       if (update.exec() == 0) {
         throw operation_not_found(operation_id);
       }
+      transaction.commit();
+    });
+  }
+
+  void claim_operation(const std::string& operation_id) override {
+    guarded("cannot claim operation " + operation_id, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement query(m_db, "SELECT holder FROM operations WHERE id = ?");
+      query.bind(1, operation_id);
+      if (!query.executeStep()) {
+        throw operation_not_found(operation_id);
+      }
+      const std::string holder = column_text(query.getColumn(0));
+      query.reset();
+      if (!holder.empty() && holder != m_holder) {
+        const HolderLiveness liveness = holder_liveness(holder);
+        if (liveness == HolderLiveness::running || liveness == HolderLiveness::this_process) {
+          throw Error(ErrorKind::conflict,
+                      "operation " + operation_id + " is still running in " +
+                          describe_holder(holder),
+                      "wait for it to finish, or stop it (Ctrl-C) and resume it then");
+        }
+      }
+      SQLite::Statement update(m_db, "UPDATE operations SET holder = ? WHERE id = ?");
+      update.bind(1, m_holder);
+      update.bind(2, operation_id);
+      update.exec();
       transaction.commit();
     });
   }
@@ -827,6 +896,7 @@ public:
       if (!before || before->status == NumberStatus::released) {
         throw not_in_pool(e164);
       }
+      require_routing_free(*before); // an unassign in flight may still be reaching the providers
       switch (before->status) {
       case NumberStatus::assigned:
         throw Error(ErrorKind::conflict, held_by(*before) + "; unassign it first");
@@ -1428,6 +1498,7 @@ public:
         throw not_in_pool(e164);
       }
       const auto agent = require_assignable_agent(target.agent_slug);
+      require_routing_free(*before);
       if (before->status != NumberStatus::available) {
         throw not_assignable(*before);
       }
@@ -1453,14 +1524,20 @@ public:
       sql += " ORDER BY n.e164 LIMIT 1";
       SQLite::Statement query(m_db, sql);
       bind_number_filter(query, filter);
-      if (!query.executeStep()) {
+      std::string e164;
+      while (e164.empty() && query.executeStep()) {
+        PoolNumber candidate = read_number(query);
+        if (routing_free(candidate)) { // one another process is unassigning is not free yet
+          e164 = candidate.e164;
+        }
+      }
+      query.reset();
+      if (e164.empty()) {
         const auto words = describe(filter);
         throw Error(ErrorKind::conflict,
                     "no available number in the pool" + (words.empty() ? "" : " matches " + words),
                     "buy more with 'vami numbers buy' or widen the filter");
       }
-      const auto e164 = read_number(query).e164;
-      query.reset();
       auto after = write_assignment(e164, std::nullopt, agent, target);
       transaction.commit();
       return after;
@@ -1477,6 +1554,7 @@ public:
       }
       const auto agent = require_assignable_agent(target.agent_slug);
       const auto expected = select_agent_ids(expected_agent_slug);
+      require_routing_free(*before);
       if (before->status != NumberStatus::assigned || !expected ||
           before->agent_slug != expected_agent_slug) {
         throw not_held_by(*before, expected_agent_slug);
@@ -1496,6 +1574,7 @@ public:
         throw not_in_pool(e164);
       }
       const auto expected = select_agent_ids(expected_agent_slug);
+      require_routing_free(*before);
       if (before->status != NumberStatus::assigned || !expected ||
           before->agent_slug != expected_agent_slug) {
         throw not_held_by(*before, expected_agent_slug);
@@ -1504,8 +1583,10 @@ public:
       // and a later assignment reuses the import.
       SQLite::Statement update(
           m_db, "UPDATE numbers SET status = 'available', tenant_id = NULL, agent_id = NULL, "
-                "routing_mode = NULL, updated_at = :now "
+                "routing_mode = NULL, routing_holder = :holder, routing_since = :now, "
+                "updated_at = :now "
                 "WHERE e164 = :e164 AND status = 'assigned' AND agent_id = :agent_id");
+      update.bind(":holder", m_holder);
       update.bind(":now", utc_now_iso8601());
       update.bind(":e164", e164);
       update.bind(":agent_id", expected->id);
@@ -1515,6 +1596,34 @@ public:
       auto after = select_number(e164);
       transaction.commit();
       return *after;
+    });
+  }
+
+  void begin_routing_change(const std::string& e164) override {
+    guarded("cannot take the routing of " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = select_number(e164);
+      if (!before || before->status == NumberStatus::released) {
+        throw not_in_pool(e164);
+      }
+      require_routing_free(*before);
+      SQLite::Statement update(
+          m_db, "UPDATE numbers SET routing_holder = ?, routing_since = ? WHERE e164 = ?");
+      update.bind(1, m_holder);
+      update.bind(2, utc_now_iso8601());
+      update.bind(3, e164);
+      update.exec();
+      transaction.commit();
+    });
+  }
+
+  void end_routing_change(const std::string& e164) override {
+    guarded("cannot give back the routing of " + e164, [&] {
+      SQLite::Statement update(m_db, "UPDATE numbers SET routing_holder = NULL, "
+                                     "routing_since = NULL WHERE e164 = ? AND routing_holder = ?");
+      update.bind(1, e164);
+      update.bind(2, m_holder);
+      update.exec();
     });
   }
 
@@ -1765,6 +1874,31 @@ private:
     return read_document(query);
   }
 
+  /// Whether this process may change the number's routing: nobody holds it, this process does,
+  /// or its holder has exited (or, on another host, has held it for longer than any provider
+  /// call takes).
+  [[nodiscard]] bool routing_free(const PoolNumber& number) const {
+    if (number.routing_holder.empty() || number.routing_holder == m_holder) {
+      return true;
+    }
+    switch (holder_liveness(number.routing_holder)) {
+    case HolderLiveness::gone:
+      return true;
+    case HolderLiveness::unknown:
+      return number.routing_since < utc_iso8601(unix_now() - k_foreign_routing_hold_seconds);
+    case HolderLiveness::running:
+    case HolderLiveness::this_process: // another store of this process: a test's second staff
+      return false;
+    }
+    return false;
+  }
+
+  void require_routing_free(const PoolNumber& number) const {
+    if (!routing_free(number)) {
+      throw routing_in_flight(number);
+    }
+  }
+
   /// Gives `e164` to `agent` (and its tenant), on condition that the row is still `available`
   /// (`from_agent_id` empty) or still assigned to `from_agent_id`, and returns the row after.
   /// Callers hold a `BEGIN IMMEDIATE` transaction and have checked the row, so the condition
@@ -1773,7 +1907,8 @@ private:
                               const std::optional<std::int64_t>& from_agent_id,
                               const AgentIds& agent, const AssignmentTarget& target) {
     std::string sql = "UPDATE numbers SET status = 'assigned', tenant_id = :tenant_id, "
-                      "agent_id = :agent_id, routing_mode = :routing_mode, updated_at = :now "
+                      "agent_id = :agent_id, routing_mode = :routing_mode, "
+                      "routing_holder = :holder, routing_since = :now, updated_at = :now "
                       "WHERE e164 = :e164 AND ";
     sql += from_agent_id ? "status = 'assigned' AND agent_id = :from_agent_id"
                          : "status = 'available'";
@@ -1781,6 +1916,7 @@ private:
     update.bind(":tenant_id", agent.tenant_id);
     update.bind(":agent_id", agent.id);
     update.bind(":routing_mode", to_string(target.routing_mode));
+    update.bind(":holder", m_holder);
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
     if (from_agent_id) {
@@ -1874,6 +2010,7 @@ private:
   }
 
   std::string m_path;
+  std::string m_holder; ///< This process, in routing changes and operation claims.
   std::mutex m_mutex;
   SQLite::Database m_db;
 };
@@ -1896,7 +2033,8 @@ int current_schema_version() noexcept {
   return k_migrations.back().version;
 }
 
-std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path) {
+std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path& path,
+                                                    const std::string& holder) {
   const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ignored;
   if (!std::filesystem::is_directory(folder, ignored)) {
@@ -1909,7 +2047,7 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
     throw Error(ErrorKind::invalid_input,
                 "cannot open the state database " + path.string() + ": it is a folder", k_db_hint);
   }
-  return std::make_unique<SqliteStateStore>(path);
+  return std::make_unique<SqliteStateStore>(path, holder);
 }
 
 } // namespace vami

@@ -6,6 +6,7 @@
 
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/state_store.hpp>
 
 namespace vami {
 namespace {
@@ -131,6 +132,49 @@ TEST_F(AssignmentServiceTest, WebhookModeWithoutARouterUrlIsRefusedBeforeAnyChan
   EXPECT_EQ(
       kind_of([&] { AssignmentService(m_telephony, m_voice, *m_store, "tester", "ftp://router"); }),
       ErrorKind::invalid_input);
+}
+
+TEST_F(AssignmentServiceTest, NoOtherProcessChangesANumberWhileItsChangeReachesTheProvider) {
+  // Another staff member's vami, on the same database, tries to unassign the number while this
+  // assignment's request is on its way to the voice-agent provider.
+  auto other = open_sqlite_state_store(m_dir / "vami.db", "other-host:4242:77");
+  std::vector<std::string> refused;
+  m_voice.on_call([&](const test::FakeVoiceAgentProvider::Call& call) {
+    if (call.method != "set_number_agent") {
+      return;
+    }
+    try {
+      (void)other->unassign_number(m_numbers[0], m_front.slug);
+      refused.push_back("not refused");
+    } catch (const Error& error) {
+      refused.push_back(std::string(to_string(error.kind())) + ": " + error.what());
+    }
+  });
+  (void)m_assignments.assign(m_numbers[0], m_front.slug, RoutingMode::native);
+  m_voice.on_call(nullptr);
+  ASSERT_EQ(refused.size(), 1U);
+  EXPECT_TRUE(contains(refused[0],
+                       "conflict: " + m_numbers[0] + " is being changed by another vami process"))
+      << refused[0];
+  // Once the provider has answered, the number is free for the next change.
+  EXPECT_TRUE(row(m_numbers[0]).routing_holder.empty());
+  EXPECT_EQ(other->unassign_number(m_numbers[0], m_front.slug).status, NumberStatus::available);
+}
+
+TEST_F(AssignmentServiceTest, TheNumberIsGivenBackWhateverTheProviderAnswered) {
+  for (ErrorKind kind : {ErrorKind::provider, ErrorKind::unavailable}) {
+    m_voice.fail_next("set_number_agent", {kind, false});
+    (void)kind_of([&] { m_assignments.assign(m_numbers[0], m_front.slug, RoutingMode::native); });
+    EXPECT_TRUE(row(m_numbers[0]).routing_holder.empty()) << to_string(kind);
+  }
+  (void)m_assignments.reassign(m_numbers[0], m_night.slug); // assigned (uncertain) above
+  EXPECT_TRUE(row(m_numbers[0]).routing_holder.empty());
+  (void)m_assignments.unassign(m_numbers[0]);
+  EXPECT_TRUE(row(m_numbers[0]).routing_holder.empty());
+  (void)m_assignments.assign_pick({}, m_front.slug, RoutingMode::webhook);
+  for (const auto& e164 : m_numbers) {
+    EXPECT_TRUE(row(e164).routing_holder.empty()) << e164;
+  }
 }
 
 TEST_F(AssignmentServiceTest, AnAmbiguousProviderFailureKeepsTheAssignmentAndIsUncertain) {

@@ -15,8 +15,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/process_holder.hpp>
 #include <vami/core/state_store.hpp>
 
 namespace vami {
@@ -829,6 +833,118 @@ TEST_F(AssignmentStoreTest, RacingAssignFirstAvailableHandsOutDistinctNumbers) {
   EXPECT_EQ(distinct.size(), static_cast<std::size_t>(k_racers * k_rounds));
   expect_error(ErrorKind::conflict,
                [&] { (void)m_store->assign_first_available({}, to("agent-0")); });
+}
+
+// --- routing changes in flight -------------------------------------------------------------
+
+/// The holder string of a process on this host that has exited (forked, exited and reaped).
+std::string holder_of_exited_process() {
+  const pid_t child = fork();
+  if (child == 0) {
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  const std::string& self = current_process_holder();
+  const auto last = self.rfind(':');
+  const auto host_end = self.rfind(':', last - 1);
+  return self.substr(0, host_end) + ":" + std::to_string(child) + ":1";
+}
+
+TEST_F(AssignmentStoreTest, ARoutingChangeInFlightBlocksOtherProcessesUntilGivenBack) {
+  add_tenants_and_agents();
+  add_available("+12125550101");
+  add_available("+12125550102");
+  // This store plays the staff member whose assignment is still reaching the providers; the
+  // second plays another process (it sees the first as a running process).
+  const PoolNumber taken = m_store->assign_number("+12125550101", to("dr-smith"));
+  EXPECT_EQ(taken.routing_holder, current_process_holder());
+  EXPECT_FALSE(taken.routing_since.empty());
+  auto other = open_sqlite_state_store(m_path, "other-host:4242:77");
+
+  const std::string in_flight = "+12125550101 is being changed by another vami process (pid " +
+                                std::to_string(getpid()) + ")";
+  Error unassign = expect_error(ErrorKind::conflict,
+                                [&] { (void)other->unassign_number("+12125550101", "dr-smith"); });
+  EXPECT_THAT(unassign.what(), StartsWith(in_flight));
+  EXPECT_THAT(unassign.what(), HasSubstr("is assigned to agent \"dr-smith\" (tenant acme)"));
+  expect_error(ErrorKind::conflict,
+               [&] { (void)other->reassign_number("+12125550101", "dr-smith", to("reception")); });
+  expect_error(ErrorKind::conflict, [&] { other->begin_routing_change("+12125550101"); });
+  // Picking passes over it; the row stays as the first process left it.
+  EXPECT_EQ(other->assign_first_available({}, to("reception")).e164, "+12125550102");
+  EXPECT_EQ(m_store->find_number("+12125550101")->agent_slug, "dr-smith");
+
+  other->end_routing_change("+12125550101"); // not its to give back
+  expect_error(ErrorKind::conflict,
+               [&] { (void)other->unassign_number("+12125550101", "dr-smith"); });
+  m_store->end_routing_change("+12125550101");
+  EXPECT_TRUE(m_store->find_number("+12125550101")->routing_holder.empty());
+  const PoolNumber freed = other->unassign_number("+12125550101", "dr-smith");
+  EXPECT_EQ(freed.status, NumberStatus::available);
+  EXPECT_EQ(freed.routing_holder, "other-host:4242:77");
+
+  // An available number whose unassignment is in flight can be neither assigned nor released.
+  Error assign = expect_error(
+      ErrorKind::conflict, [&] { (void)m_store->assign_number("+12125550101", to("dr-smith")); });
+  EXPECT_THAT(assign.what(), HasSubstr("(+12125550101 is available in the state database)"));
+  expect_error(ErrorKind::conflict, [&] { (void)m_store->begin_release("+12125550101"); });
+}
+
+TEST_F(AssignmentStoreTest, ARoutingChangeOfAnExitedProcessBlocksNobody) {
+  add_tenants_and_agents();
+  add_available("+12125550101");
+  auto died = open_sqlite_state_store(m_path, holder_of_exited_process());
+  (void)died->assign_number("+12125550101", to("dr-smith")); // then it was killed
+
+  const PoolNumber row = m_store->reassign_number("+12125550101", "dr-smith", to("front-desk"));
+  EXPECT_EQ(row.agent_slug, "front-desk");
+  EXPECT_EQ(row.routing_holder, current_process_holder());
+}
+
+TEST_F(AssignmentStoreTest, AHolderOnAnotherHostBlocksForTenMinutesAtMost) {
+  add_tenants_and_agents();
+  add_available("+12125550101");
+  auto set_holder = [&](const std::string& since) {
+    SQLite::Database db = raw();
+    SQLite::Statement update(db, "UPDATE numbers SET routing_holder = 'elsewhere:42:1', "
+                                 "routing_since = ? WHERE e164 = '+12125550101'");
+    update.bind(1, since);
+    update.exec();
+  };
+  set_holder(utc_iso8601(unix_now() - 60));
+  expect_error(ErrorKind::conflict,
+               [&] { (void)m_store->assign_number("+12125550101", to("dr-smith")); });
+  set_holder(utc_iso8601(unix_now() - 601));
+  EXPECT_EQ(m_store->assign_number("+12125550101", to("dr-smith")).status, NumberStatus::assigned);
+}
+
+TEST_F(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
+  auto other = open_sqlite_state_store(m_path, "other-host:4242:77");
+  // op-000000000001 was created by this process, which still runs.
+  Error running =
+      expect_error(ErrorKind::conflict, [&] { other->claim_operation("op-000000000001"); });
+  EXPECT_THAT(running.what(), HasSubstr("operation op-000000000001 is still running in another "
+                                        "vami process (pid " +
+                                        std::to_string(getpid()) + ")"));
+
+  auto died = open_sqlite_state_store(m_path, holder_of_exited_process());
+  Operation buy;
+  buy.id = "op-000000000002";
+  buy.requested_count = 5;
+  died->create_operation(buy);
+  m_store->claim_operation("op-000000000002");
+  EXPECT_EQ(m_store->find_operation("op-000000000002")->holder, current_process_holder());
+  expect_error(ErrorKind::not_found, [&] { m_store->claim_operation("op-000000000099"); });
+}
+
+TEST_F(AssignmentStoreTest, NumbersAreListedByTheOperationThatBoughtThem) {
+  add_available("+12125550101");
+  NumberFilter bought;
+  bought.operation_id = "op-000000000001";
+  EXPECT_THAT(e164s(m_store->list_numbers(bought)), ElementsAre("+12125550101"));
+  bought.operation_id = "op-000000000002";
+  EXPECT_TRUE(m_store->list_numbers(bought).empty());
 }
 
 } // namespace

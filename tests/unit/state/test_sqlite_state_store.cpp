@@ -328,8 +328,8 @@ INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
   }
 
   auto store = open_sqlite_state_store(m_path);
-  EXPECT_EQ(store->schema_version(), 2);
-  EXPECT_EQ(current_schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), 3);
+  EXPECT_EQ(current_schema_version(), 3);
   auto number = store->find_number("+12125550101");
   ASSERT_TRUE(number);
   EXPECT_EQ(number->status, NumberStatus::assigned);
@@ -337,6 +337,7 @@ INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
   EXPECT_EQ(number->agent_slug, "dr-smith");
   EXPECT_EQ(number->routing_mode, RoutingMode::native);
   EXPECT_EQ(number->agent_phone_number_id, "phnum_01");
+  EXPECT_EQ(number->routing_holder, ""); // v3: no change in flight
   ASSERT_TRUE(store->find_tenant("acme"));
   EXPECT_EQ(store->find_agent("agent_01")->slug, "dr-smith");
 
@@ -359,7 +360,7 @@ INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
   EXPECT_FALSE(dangling.executeStep());
   store.reset();
   // Opening again applies nothing twice.
-  EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), 2);
+  EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), 3);
 }
 
 TEST_F(SqliteStateStoreTest, MissingFolderIsInvalidInput) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,12 @@ public:
   void fail_next(const std::string& method, Fault fault, int times = 1) {
     std::lock_guard lock(m_mutex);
     m_method_faults[method] = {fault, times};
+  }
+  /// Runs `hook` at the start of every later call, before the provider acts: what another
+  /// process does while a request is on its way.
+  void on_call(std::function<void(const Call&)> hook) {
+    std::lock_guard lock(m_mutex);
+    m_on_call = std::move(hook);
   }
   /// Adds a voice to the catalogue.
   void add_voice(Voice voice) {
@@ -384,6 +391,9 @@ private:
   bool begin(const std::string& method, const std::string& argument, const std::string& detail,
              bool can_act) {
     m_calls.push_back({method, argument, detail});
+    if (m_on_call) {
+      m_on_call(m_calls.back());
+    }
     std::optional<Fault> fault;
     if (auto it = m_faults.find(m_cleared + static_cast<int>(m_calls.size()));
         it != m_faults.end()) {
@@ -461,6 +471,7 @@ private:
   std::vector<Conversation> m_conversations;
   std::vector<Call> m_calls;
   std::vector<std::pair<std::string, AgentChange>> m_changes;
+  std::function<void(const Call&)> m_on_call;
   std::map<int, Fault> m_faults;
   std::map<std::string, std::pair<Fault, int>> m_method_faults;
   Fault m_pending;

@@ -110,7 +110,13 @@ struct PoolNumber {
   /// The voice-agent provider's id of the number once imported (ElevenLabs `phone_number_id`);
   /// kept after unassignment so the number is not imported twice.
   std::string agent_phone_number_id;
-  std::string created_at; ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
+  /// The vami process changing how the number is routed right now (`current_process_holder`
+  /// form): taken by assign, reassign and unassign in the same transaction as the change and
+  /// given back once the providers have answered, so that no second change starts before the
+  /// first has reached the providers. Empty when no change is in flight.
+  std::string routing_holder;
+  std::string routing_since; ///< UTC, ISO 8601: when `routing_holder` took the number.
+  std::string created_at;    ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
   std::string updated_at;
 };
 
@@ -122,6 +128,7 @@ struct NumberFilter {
   std::string tenant_slug;
   std::string agent_slug;
   std::string locality;          ///< City, compared without regard to case.
+  std::string operation_id;      ///< Numbers bought by this operation.
   bool include_released = false; ///< Released numbers are listed only when asked for by status.
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <vami/core/number.hpp>
+#include <vami/core/process_holder.hpp>
 #include <vami/core/tenant.hpp>
 
 namespace vami {
@@ -31,6 +32,8 @@ struct Operation {
   std::string actor;
   std::string created_at; ///< UTC ISO 8601.
   std::string finished_at;
+  /// The vami process that runs it, or resumed it last (`current_process_holder` form).
+  std::string holder;
 };
 
 /// The outcome of one item (one number) of an operation.
@@ -124,6 +127,10 @@ public:
   virtual std::optional<Operation> find_operation(const std::string& operation_id) = 0;
   /// Operations, newest first.
   virtual std::vector<Operation> list_operations(int limit) = 0;
+  /// Makes this process the operation's holder, on condition that no other process that is
+  /// still running holds it (a holder on another host cannot be asked and does not block).
+  /// @throws Error(not_found); Error(conflict) naming the pid that still runs it.
+  virtual void claim_operation(const std::string& operation_id) = 0;
   /// Inserts or updates the item (operation_id, e164).
   virtual void record_item(const OperationItem& item) = 0;
   /// The items of an operation, in the order they were first recorded.
@@ -231,6 +238,9 @@ public:
                                const std::string& provider_document_id) = 0;
 
   // --- assignment (each one transaction, conditional on the row as the caller expects) -----
+  // Each change also takes the number's routing for this process (`PoolNumber::routing_holder`)
+  // and refuses with Error(conflict) while another running process holds it; the caller gives
+  // it back with `end_routing_change` once the providers have answered.
 
   /// Moves an `available` number to `assigned` for `target.agent_slug` (and its tenant) and
   /// returns the row after.
@@ -255,6 +265,15 @@ public:
   /// @throws Error(not_found); Error(conflict) if it is not assigned to that agent any more.
   virtual PoolNumber unassign_number(const std::string& e164,
                                      const std::string& expected_agent_slug) = 0;
+  /// Takes the number's routing for this process without changing the assignment (a rerun that
+  /// routes an assignment again), as assign, reassign and unassign do in their transaction.
+  /// @throws Error(not_found); Error(conflict) while another running process changes its
+  ///         routing (`routing_holder`), naming who holds the number.
+  virtual void begin_routing_change(const std::string& e164) = 0;
+  /// Gives the number's routing back once the providers have answered (or failed); does
+  /// nothing if this process does not hold it. A process that dies holding it blocks nobody:
+  /// its holder is then seen to be gone.
+  virtual void end_routing_change(const std::string& e164) = 0;
   /// Stores the voice-agent provider's id of an imported number (empty to forget it).
   /// @throws Error(not_found); Error(conflict) if another number has that id.
   virtual void set_agent_phone_number_id(const std::string& e164,
@@ -274,8 +293,11 @@ public:
 /// @throws Error(invalid_input) when the folder does not exist, the file is not a SQLite
 ///         database, or it is a SQLite database of another application or of a newer vami;
 ///         Error(storage) for other database failures.
+/// `holder` names this process in routing changes and operations it claims; tests pass another
+/// to play a second process.
 [[nodiscard]] std::unique_ptr<StateStore>
-open_sqlite_state_store(const std::filesystem::path& path);
+open_sqlite_state_store(const std::filesystem::path& path,
+                        const std::string& holder = current_process_holder());
 
 /// The newest schema version this vami knows.
 [[nodiscard]] int current_schema_version() noexcept;
