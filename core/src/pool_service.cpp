@@ -1,6 +1,9 @@
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -305,9 +308,10 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
   NumberSearch base = request.search;
   base.limit = k_max_search_page;
   std::vector<AvailableNumber> found;
-  auto gather = [&](const NumberSearch& search) {
-    ++searches;
-    for (auto& number : m_telephony.search_available(search)) {
+  // Takes one search's numbers exactly as a one-at-a-time loop would, so that the plan does not
+  // depend on which concurrent search answered first.
+  auto take = [&](std::vector<AvailableNumber>& numbers) {
+    for (auto& number : numbers) {
       if (found.size() >= wanted || !seen.insert(number.e164).second) {
         continue;
       }
@@ -318,19 +322,67 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
       found.push_back(std::move(number));
     }
   };
+  struct Answer {
+    std::vector<AvailableNumber> numbers;
+    std::exception_ptr error;
+  };
   std::vector<std::string> areas = request.area_codes;
   if (areas.empty()) {
     areas.emplace_back();
   }
   for (const auto& area : areas) {
-    NumberSearch search = base;
-    search.area_code = area;
-    gather(search);
     // The same search returns the same numbers; partitioning by the last two digits reaches
     // the rest of the inventory (Twilio's `Contains` with a `$` anchor).
-    for (int suffix = 0; suffix < 100 && found.size() < wanted && base.contains.empty(); ++suffix) {
+    std::vector<NumberSearch> queue;
+    NumberSearch search = base;
+    search.area_code = area;
+    queue.push_back(search);
+    for (int suffix = 0; suffix < 100 && base.contains.empty(); ++suffix) {
       search.contains = (suffix < 10 ? "0" : "") + std::to_string(suffix) + "$";
-      gather(search);
+      queue.push_back(search);
+    }
+    const std::size_t found_before = found.size();
+    std::size_t next = 0;
+    // At 50 ms a search, 100 of them one after the other took seconds: they go out in waves,
+    // --concurrency at a time, each wave as large as the searches still needed (at least the
+    // remainder over a full page; more when this area's searches have yielded less), so that
+    // a search for a few replacements does not fire a hundred requests.
+    while (next < queue.size() && (next == 0 || found.size() < wanted)) {
+      const double remaining = static_cast<double>(wanted - std::min(wanted, found.size()));
+      double estimate = std::ceil(remaining / k_max_search_page);
+      if (next > 0) {
+        const double yield =
+            static_cast<double>(found.size() - found_before) / static_cast<double>(next);
+        estimate = yield > 0 ? std::max(estimate, std::ceil(remaining / yield))
+                             : static_cast<double>(queue.size());
+      }
+      const std::size_t wave = std::min(
+          queue.size() - next,
+          static_cast<std::size_t>(std::clamp(estimate, 1.0, static_cast<double>(queue.size()))));
+      std::function<Answer(std::size_t)> ask = [&](std::size_t index) {
+        Answer answer;
+        try {
+          answer.numbers = m_telephony.search_available(queue[next + index]);
+        } catch (...) {
+          answer.error = std::current_exception();
+        }
+        return answer;
+      };
+      auto outcome = run_bulk(wave, request.concurrency, ask);
+      searches += static_cast<int>(wave);
+      for (std::size_t index = 0; index < wave; ++index) {
+        // Past the area's first search, the rest are only asked for while numbers are wanted;
+        // a search that failed matters only when its numbers were still needed.
+        if (next + index > 0 && found.size() >= wanted) {
+          break;
+        }
+        auto& answer = *outcome.results[index];
+        if (answer.error) {
+          std::rethrow_exception(answer.error);
+        }
+        take(answer.numbers);
+      }
+      next += wave;
     }
     if (found.size() >= wanted) {
       break;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <vami/core/error.hpp>
@@ -7,6 +8,14 @@
 namespace vami {
 
 namespace {
+
+// The window over which the rate requests actually went out at is measured, and a bound on the
+// instants kept for it (far above any rate a provider allows).
+constexpr Duration k_recent_window = std::chrono::seconds(1);
+constexpr std::size_t k_max_recent = 4096;
+// Permits let go within this of the first one are counted as if spread over it, so that a burst
+// at start-up gives a high but finite rate.
+constexpr Duration k_shortest_span = std::chrono::milliseconds(1);
 
 void check(bool ok, const std::string& what) {
   if (!ok) {
@@ -19,7 +28,8 @@ void check(bool ok, const std::string& what) {
 
 AdaptiveRateLimiter::AdaptiveRateLimiter(MonotonicClock& clock, RateLimiterSettings settings)
     : m_clock(clock), m_settings(settings), m_rate(settings.initial_rate) {
-  check(settings.min_rate > 0, "the minimum rate must be positive");
+  check(settings.min_rate > 0 && std::isfinite(settings.min_rate),
+        "the minimum rate must be positive and finite");
   check(settings.min_rate <= settings.initial_rate, "the minimum rate exceeds the initial rate");
   check(settings.initial_rate <= settings.max_rate, "the initial rate exceeds the maximum rate");
   check(settings.decrease_factor > 0 && settings.decrease_factor < 1,
@@ -46,6 +56,14 @@ AdaptiveRateLimiter::Permit AdaptiveRateLimiter::acquire() {
         continue;
       }
     }
+    const Instant granted_at = m_clock.now();
+    if (!m_first_grant) {
+      m_first_grant = granted_at;
+    }
+    m_recent.push_back(granted_at);
+    if (m_recent.size() > k_max_recent) {
+      m_recent.pop_front();
+    }
     return Permit{++m_granted};
   }
 }
@@ -60,7 +78,10 @@ void AdaptiveRateLimiter::on_rate_limited(Permit permit, std::optional<Duration>
   // Requests let go before the latest cut were sent at the old rate: their 429s belong to the
   // congestion event that already cut it, and cutting again would collapse the rate.
   if (permit.sequence > m_cut_after) {
-    m_rate = std::max(m_settings.min_rate, m_rate * m_settings.decrease_factor);
+    // Cutting an infinite (or long-climbed) rate would change nothing: what the provider
+    // refused is the rate requests really went out at.
+    const double base = std::min(m_rate, recent_rate(m_clock.now()));
+    m_rate = std::max(m_settings.min_rate, base * m_settings.decrease_factor);
     m_cut_after = m_granted;
   }
   if (retry_after && *retry_after > Duration::zero()) {
@@ -84,7 +105,23 @@ Instant AdaptiveRateLimiter::paused_until() const {
 }
 
 Duration AdaptiveRateLimiter::interval() const {
+  if (std::isinf(m_rate)) {
+    return Duration::zero();
+  }
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / m_rate));
+}
+
+double AdaptiveRateLimiter::recent_rate(Instant now) {
+  while (!m_recent.empty() && m_recent.front() + k_recent_window < now) {
+    m_recent.pop_front();
+  }
+  // A young limiter has not seen a whole window yet: its requests went out over less time.
+  Duration span = k_recent_window;
+  if (m_first_grant) {
+    span = std::clamp(now - *m_first_grant, k_shortest_span, k_recent_window);
+  }
+  const auto count = static_cast<double>(std::max<std::size_t>(1, m_recent.size()));
+  return count / std::chrono::duration<double>(span).count();
 }
 
 } // namespace vami

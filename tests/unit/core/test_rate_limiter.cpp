@@ -1,4 +1,6 @@
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -23,6 +25,81 @@ RateLimiterSettings ten_per_second() {
   settings.additive_increase = 0.5;
   settings.decrease_factor = 0.5;
   return settings;
+}
+
+TEST(AdaptiveRateLimiter, ByDefaultLetsEveryRequestGoUntilTheFirstRateLimit) {
+  FakeMonotonicClock clock;
+  AdaptiveRateLimiter limiter(clock);
+  for (int i = 0; i < 200; ++i) {
+    (void)limiter.acquire();
+    limiter.on_success();
+  }
+  EXPECT_TRUE(clock.sleeps().empty()) << "a provider that limits nothing is not paced";
+  EXPECT_TRUE(std::isinf(limiter.rate()));
+}
+
+TEST(AdaptiveRateLimiter, FirstRateLimitCutsTheRateRequestsWentOutAtAndPacesFromThen) {
+  FakeMonotonicClock clock;
+  AdaptiveRateLimiter limiter(clock);
+  // 40 requests over the last second: the provider refused 40/s.
+  AdaptiveRateLimiter::Permit last;
+  for (int i = 0; i < 40; ++i) {
+    last = limiter.acquire();
+    clock.advance(milliseconds(25));
+  }
+  EXPECT_TRUE(clock.sleeps().empty());
+  limiter.on_rate_limited(last, std::nullopt);
+  EXPECT_DOUBLE_EQ(limiter.rate(), 20.0);
+  (void)limiter.acquire();
+  const Instant paced_from = clock.now();
+  (void)limiter.acquire();
+  EXPECT_EQ(clock.now() - paced_from, milliseconds(50)) << "1/20 s apart";
+  // Additive recovery, with no ceiling by default.
+  for (int i = 0; i < 100; ++i) {
+    limiter.on_success();
+  }
+  EXPECT_DOUBLE_EQ(limiter.rate(), 70.0);
+}
+
+TEST(AdaptiveRateLimiter, UnthrottledBurstIsCutHardAndKeepsFallingWhileRefused) {
+  FakeMonotonicClock clock;
+  auto settings = RateLimiterSettings{};
+  settings.min_rate = 1;
+  AdaptiveRateLimiter limiter(clock, settings);
+  // Eight workers' first requests went out in the same instant and one was refused.
+  std::vector<AdaptiveRateLimiter::Permit> burst;
+  for (int i = 0; i < 8; ++i) {
+    burst.push_back(limiter.acquire());
+  }
+  limiter.on_rate_limited(burst.front(), seconds(1));
+  const double after_burst = limiter.rate();
+  EXPECT_TRUE(std::isfinite(after_burst));
+  for (const auto& permit : burst) {
+    limiter.on_rate_limited(permit, std::nullopt);
+  }
+  EXPECT_DOUBLE_EQ(limiter.rate(), after_burst) << "one congestion event, one cut";
+  EXPECT_EQ(limiter.paused_until(), FakeMonotonicClock::start() + seconds(1));
+  while (limiter.rate() > 1.0) {
+    limiter.on_rate_limited(limiter.acquire(), std::nullopt);
+  }
+  EXPECT_DOUBLE_EQ(limiter.rate(), 1.0) << "stops at the floor";
+}
+
+TEST(AdaptiveRateLimiter, CutsFromTheRateRequestsReallyWentOutAtAfterALongClimb) {
+  FakeMonotonicClock clock;
+  auto settings = ten_per_second();
+  settings.max_rate = 1000;
+  AdaptiveRateLimiter limiter(clock, settings);
+  AdaptiveRateLimiter::Permit last;
+  // Slow workers: 10 requests a second, while successes climbed the allowed rate to 60/s.
+  for (int i = 0; i < 100; ++i) {
+    last = limiter.acquire();
+    limiter.on_success();
+    clock.advance(milliseconds(100));
+  }
+  EXPECT_DOUBLE_EQ(limiter.rate(), 60.0);
+  limiter.on_rate_limited(last, std::nullopt);
+  EXPECT_DOUBLE_EQ(limiter.rate(), 5.0) << "half of the 10/s refused, not half of 60/s";
 }
 
 TEST(AdaptiveRateLimiter, SpacesRequestsEvenlyAtTheCurrentRate) {
@@ -194,7 +271,11 @@ TEST(AdaptiveRateLimiter, RefusesInconsistentSettings) {
   EXPECT_TRUE(refused([](auto& s) { s.min_rate = 11; }));
   EXPECT_TRUE(refused([](auto& s) { s.decrease_factor = 1; }));
   EXPECT_TRUE(refused([](auto& s) { s.additive_increase = -1; }));
+  EXPECT_TRUE(refused([](auto& s) { s.min_rate = std::numeric_limits<double>::infinity(); }));
+  EXPECT_TRUE(refused([](auto& s) { s.initial_rate = std::numeric_limits<double>::infinity(); }))
+      << "unthrottled start above a finite ceiling";
   EXPECT_FALSE(refused([](auto&) {}));
+  EXPECT_FALSE(refused([](auto& s) { s = RateLimiterSettings{}; })) << "the defaults";
 }
 
 } // namespace

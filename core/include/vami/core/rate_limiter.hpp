@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -8,20 +10,29 @@
 
 namespace vami {
 
-/// How an `AdaptiveRateLimiter` paces requests. Rates are in requests per second.
+/// How an `AdaptiveRateLimiter` paces requests. Rates are in requests per second; an infinite
+/// rate means no pacing at all.
 struct RateLimiterSettings {
-  double initial_rate = 10.0;     ///< The rate the first requests go out at.
-  double min_rate = 0.5;          ///< The floor that decreases stop at.
-  double max_rate = 50.0;         ///< The ceiling that increases stop at.
+  /// The rate the first requests go out at. Infinite (the default): unthrottled until the
+  /// provider first answers 429, since most runs never meet a limit and pacing a provider that
+  /// is not limiting us only makes bulk work slower.
+  double initial_rate = std::numeric_limits<double>::infinity();
+  double min_rate = 0.5; ///< The floor that decreases stop at (finite, positive).
+  /// The ceiling that additive increases stop at; infinite (the default) for none.
+  double max_rate = std::numeric_limits<double>::infinity();
   double additive_increase = 0.5; ///< Added to the rate after each successful request.
-  double decrease_factor = 0.5;   ///< The rate is multiplied by this on a 429 (0 < f < 1).
+  /// The rate is multiplied by this on a 429 (0 < f < 1). The rate cut is the lower of the
+  /// current rate and the rate requests actually went out at over the last second, so that the
+  /// first 429 of an unthrottled run, or one after a long climb, takes effect at once.
+  double decrease_factor = 0.5;
   /// The longest pause a `Retry-After` may impose on everyone; longer ones are cut to this.
   Duration max_pause = std::chrono::seconds(120);
 };
 
-/// An adaptive (AIMD) rate limiter shared by every worker that talks to one provider account:
-/// requests go out evenly spaced at the current rate; each success raises the rate by a fixed
-/// step up to a ceiling, and each HTTP 429 cuts it by a factor (once per congestion event: 429s
+/// An adaptive (AIMD) rate limiter shared by every worker that talks to one provider account.
+/// By default it lets every request go at once until the provider first answers HTTP 429; from
+/// then on requests go out evenly spaced at the current rate; each success raises the rate by a
+/// fixed step up to a ceiling, and each 429 cuts it by a factor (once per congestion event: 429s
 /// answering requests let go before the latest cut do not cut again) and, when the provider said
 /// `Retry-After`, holds every request until then. Thread-safe. Time comes from a
 /// `MonotonicClock`, so tests run on a fake one.
@@ -33,8 +44,9 @@ public:
   };
 
   /// A limiter reading and sleeping on `clock` (which must outlive it).
-  /// @throws Error(invalid_input) when the settings are inconsistent (a rate not positive,
-  ///         min > initial or initial > max, a factor outside (0, 1), a negative step or pause).
+  /// @throws Error(invalid_input) when the settings are inconsistent (a rate not positive, an
+  ///         infinite or NaN minimum, min > initial or initial > max, a factor outside (0, 1), a
+  ///         negative step or pause).
   explicit AdaptiveRateLimiter(MonotonicClock& clock, RateLimiterSettings settings = {});
 
   AdaptiveRateLimiter(const AdaptiveRateLimiter&) = delete;
@@ -47,12 +59,13 @@ public:
   /// Reports a request that succeeded: raises the rate by the additive step, up to the ceiling.
   void on_success();
 
-  /// Reports a request answered with HTTP 429: cuts the rate by the decrease factor (unless an
-  /// earlier 429 already cut it after `permit` was let go), and holds every request until
+  /// Reports a request answered with HTTP 429: cuts the rate (the lower of the current rate and
+  /// the rate of the last second's requests) by the decrease factor, not below the floor, unless
+  /// an earlier 429 already cut it after `permit` was let go; and holds every request until
   /// `retry_after` from now when the provider said so (at most `max_pause`).
   void on_rate_limited(Permit permit, std::optional<Duration> retry_after);
 
-  /// The current rate, in requests per second.
+  /// The current rate, in requests per second; infinite while unthrottled.
   [[nodiscard]] double rate() const;
 
   /// Until when every request is held by a `Retry-After`; in the past when none is.
@@ -60,6 +73,7 @@ public:
 
 private:
   [[nodiscard]] Duration interval() const;
+  [[nodiscard]] double recent_rate(Instant now);
 
   MonotonicClock& m_clock;
   RateLimiterSettings m_settings;
@@ -70,6 +84,8 @@ private:
   std::uint64_t m_granted = 0;   // permits handed out so far
   std::uint64_t m_cut_after = 0; // permits up to this one were let go before the latest cut
   std::uint64_t m_pauses = 0;    // Retry-After pauses so far, to wake waiters that must wait on
+  std::optional<Instant> m_first_grant; // when the first permit went out
+  std::deque<Instant> m_recent;         // when the permits of the last second went out
 };
 
 } // namespace vami
