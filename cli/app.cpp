@@ -141,17 +141,81 @@ StateStore& AppContext::store() {
   return *m_store;
 }
 
+const Profile* AppContext::profile() {
+  if (!m_profile_selected) {
+    m_profile = select_profile(options.profile);
+    m_profile_selected = true;
+  }
+  return m_profile ? &*m_profile : nullptr;
+}
+
+void AppContext::concurrency_from_profile(CLI::App* command, int& target) {
+  m_profile_defaults.emplace_back([this, command, &target] {
+    if (command->parsed() && command->count("--concurrency") == 0) {
+      if (const Profile* chosen = profile(); chosen != nullptr && chosen->concurrency) {
+        target = *chosen->concurrency;
+      }
+    }
+  });
+}
+
+void AppContext::country_from_profile(CLI::App* command, std::string& target) {
+  m_profile_defaults.emplace_back([this, command, &target] {
+    if (command->parsed() && command->count("--country") == 0) {
+      if (const Profile* chosen = profile();
+          chosen != nullptr && !chosen->default_country.empty()) {
+        target = chosen->default_country;
+      }
+    }
+  });
+}
+
+void AppContext::apply_profile_defaults() {
+  for (const auto& apply : m_profile_defaults) {
+    apply();
+  }
+}
+
 Providers& AppContext::providers() {
   if (!m_providers) {
     ProviderSettings settings;
+    // Each provider's credentials come from one place: any of its variables set means all of
+    // them come from the environment, so an SID never pairs with another account's token.
     settings.twilio_account_sid = env("TWILIO_ACCOUNT_SID");
     settings.twilio_auth_token = env("TWILIO_AUTH_TOKEN");
     settings.twilio_api_key = env("TWILIO_API_KEY");
     settings.twilio_api_secret = env("TWILIO_API_SECRET");
+    settings.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
     settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
     settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
-    settings.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
     settings.elevenlabs_base_url = env("VAMI_ELEVENLABS_BASE_URL");
+    bool twilio_from_env = !settings.twilio_account_sid.empty() ||
+                           !settings.twilio_auth_token.empty() ||
+                           !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
+    m_twilio_source = twilio_from_env ? CredentialSource::environment : CredentialSource::none;
+    m_elevenlabs_source = settings.elevenlabs_api_key.empty() ? CredentialSource::none
+                                                              : CredentialSource::environment;
+    if (const Profile* chosen = profile()) {
+      if (!twilio_from_env && chosen->has_twilio_credentials()) {
+        settings.twilio_account_sid = chosen->twilio_account_sid;
+        settings.twilio_auth_token = chosen->twilio_auth_token;
+        settings.twilio_api_key = chosen->twilio_api_key;
+        settings.twilio_api_secret = chosen->twilio_api_secret;
+        m_twilio_source = CredentialSource::profile;
+      }
+      if (settings.elevenlabs_api_key.empty() && chosen->has_elevenlabs_credentials()) {
+        settings.elevenlabs_api_key = chosen->elevenlabs_api_key;
+        m_elevenlabs_source = CredentialSource::profile;
+      }
+      auto or_profile = [](std::string& value, const std::string& from_profile) {
+        if (value.empty()) {
+          value = from_profile;
+        }
+      };
+      or_profile(settings.twilio_base_url, chosen->twilio_base_url);
+      or_profile(settings.twilio_pricing_base_url, chosen->twilio_pricing_base_url);
+      or_profile(settings.elevenlabs_base_url, chosen->elevenlabs_base_url);
+    }
     settings.sandbox_state_path = sandbox_state_path();
     if (options.debug) {
       settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
@@ -160,8 +224,8 @@ Providers& AppContext::providers() {
     if (m_providers->is_sandbox()) {
       note("no Twilio or ElevenLabs credentials set: using the built-in sandbox (state in " +
            m_providers->sandbox_state_path().string() +
-           "); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY to use real "
-           "accounts");
+           "); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY, or add a "
+           "profile with 'vami profiles add NAME', to use real accounts");
     }
   }
   return *m_providers;
@@ -169,6 +233,16 @@ Providers& AppContext::providers() {
 
 TelephonyProvider& AppContext::telephony() {
   if (!m_resilient_telephony) {
+    // The factory's message names the variables; when a profile is in use, name the profile.
+    if (!providers().is_sandbox() && m_twilio_source == CredentialSource::none && m_profile) {
+      throw Error(ErrorKind::auth,
+                  "no Twilio credentials in profile '" + m_profile->name +
+                      "', and vami does not use the sandbox while the profile has an ElevenLabs "
+                      "API key",
+                  "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
+                  "TWILIO_API_SECRET), or write the profile again with 'vami profiles add " +
+                      m_profile->name + " --replace'");
+    }
     // Rate limiting and retries of what is safe to repeat (DESIGN.md section 3, rule 3).
     m_telephony_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
     m_resilient_telephony = std::make_unique<ResilientTelephonyProvider>(
@@ -179,6 +253,13 @@ TelephonyProvider& AppContext::telephony() {
 
 VoiceAgentProvider& AppContext::voice_agents() {
   if (!m_resilient_agents) {
+    if (!providers().is_sandbox() && m_elevenlabs_source == CredentialSource::none && m_profile) {
+      throw Error(ErrorKind::auth,
+                  "no ElevenLabs API key in profile '" + m_profile->name +
+                      "', and vami does not use the sandbox while Twilio credentials are set",
+                  "set ELEVENLABS_API_KEY, or write the profile again with 'vami profiles add " +
+                      m_profile->name + " --replace'");
+    }
     m_agents_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
     m_resilient_agents = std::make_unique<ResilientVoiceAgentProvider>(
         providers().agents(), *m_agents_limiter, RetryPolicy{}, system_monotonic_clock());

@@ -6,8 +6,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "output.hpp"
+#include "profiles.hpp"
 #include <CLI/CLI.hpp>
 
 #include <vami/core/agent_service.hpp>
@@ -54,7 +56,12 @@ struct GlobalOptions {
   bool yes = false;
   std::string actor;      ///< --actor; defaults to the OS user.
   std::string router_url; ///< --router-url / VAMI_ROUTER_URL: the call router of webhook routing.
+  std::string profile;    ///< --profile / VAMI_PROFILE: the config file's profile to use.
 };
+
+/// Where one provider's credentials came from (environment variables win over the profile, as a
+/// group: never an SID from one and a token from the other).
+enum class CredentialSource { none, environment, profile };
 
 /// The state one command runs with: global options, and the state database and providers,
 /// opened on first use so that `--help` and bad usage never touch them.
@@ -78,8 +85,25 @@ public:
   [[nodiscard]] std::filesystem::path sandbox_state_path() const;
   /// Opens the state database (creating the default folder, never an explicit one).
   StateStore& store();
-  /// Connects the providers; announces the sandbox on stderr once.
+  /// Connects the providers; announces the sandbox on stderr once. Credentials and base URLs
+  /// come from the environment, else from `profile()` (each provider's credentials as a group).
+  /// @throws the errors of `profile()` and of `connect_providers`.
   Providers& providers();
+  /// The profile of this command: --profile, VAMI_PROFILE, else the config file's
+  /// default_profile; null when none. The config file is read once, on first use.
+  /// @throws Error(not_found) for an unknown profile; Error(invalid_input) for a config file
+  ///         others can read or that is not valid (read_config_file).
+  const Profile* profile();
+  /// Makes the profile's `concurrency` the value of `target` when `command` runs without
+  /// `--concurrency` (the flag still wins). Applied by `apply_profile_defaults`.
+  void concurrency_from_profile(CLI::App* command, int& target);
+  /// Makes the profile's `default_country` the value of `target` when `command` runs without
+  /// `--country` (the flag still wins). Applied by `apply_profile_defaults`.
+  void country_from_profile(CLI::App* command, std::string& target);
+  /// Applies the defaults registered by `*_from_profile` for the commands that were parsed;
+  /// `main` calls it once parsing is complete, before any command's callback runs. Reads the
+  /// config file only when such a command runs without the flag.
+  void apply_profile_defaults();
   /// The telephony provider behind its rate limiter and retries (one per command).
   TelephonyProvider& telephony();
   /// The voice-agent provider behind its own rate limiter and retries (one per command).
@@ -120,6 +144,12 @@ public:
   static void catch_interrupts();
 
 private:
+  // The defaults from the profile, each applied only when its command ran without its flag.
+  std::vector<std::function<void()>> m_profile_defaults;
+  bool m_profile_selected = false;
+  std::optional<Profile> m_profile;
+  CredentialSource m_twilio_source = CredentialSource::none;
+  CredentialSource m_elevenlabs_source = CredentialSource::none;
   std::unique_ptr<StateStore> m_store;
   std::unique_ptr<Providers> m_providers;
   // One rate limiter per telephony account, shared by every worker; the retrying provider
@@ -154,6 +184,11 @@ void register_onboard_command(CLI::App& app, AppContext& context);
 void register_audit_command(CLI::App& app, AppContext& context);
 /// Registers `vami operations list|show|resume`.
 void register_operations_commands(CLI::App& app, AppContext& context);
+/// Registers `vami profiles add|list|show|use|remove`.
+void register_profiles_commands(CLI::App& app, AppContext& context);
+/// Registers `vami completion bash|zsh|fish` and the hidden `vami __complete KIND [PREFIX]`
+/// (values for the scripts, from the state database) and `vami __man` (the man page).
+void register_completion_commands(CLI::App& app, AppContext& context);
 
 /// A pool number as JSON: the one shape every command uses (docs/json.md).
 [[nodiscard]] nlohmann::ordered_json to_json(const PoolNumber& number);

@@ -170,6 +170,7 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
                    "With many numbers: assignments in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
+  context.concurrency_from_profile(assign_command, assign->concurrency);
   assign_command->callback([&context, assign] {
     RoutingMode mode = parse_routing_mode(assign->mode).value_or(RoutingMode::native);
     if (assign->pick) {
@@ -221,6 +222,7 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
                    "With many numbers: unassignments in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
+  context.concurrency_from_profile(unassign_command, unassign->concurrency);
   unassign_command->callback([&context, unassign] {
     if (unassign->numbers.empty() && unassign->from_file.empty()) {
       throw Error(ErrorKind::invalid_input, "no number given",

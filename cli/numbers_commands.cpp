@@ -377,6 +377,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       numbers->add_subcommand("search", "Search the provider's numbers for sale (buys nothing)");
   add_search_filters(search_command, search->country, search->type, search->contains,
                      search->region, search->locality);
+  context.country_from_profile(search_command, search->country);
   search_command->add_option("--area-code", search->area_code, "Area code (US and CA)")
       ->type_name("NNN");
   search_command->add_option("--limit", search->limit, "At most this many numbers (1-30)")
@@ -391,6 +392,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       ->type_name("N");
   add_search_filters(buy_command, buy->country, buy->type, buy->contains, buy->region,
                      buy->locality);
+  context.country_from_profile(buy_command, buy->country);
   buy_command->add_option("--area-code", buy->area_codes, "Area codes to try, in order")
       ->delimiter(',')
       ->type_name("NNN[,NNN...]");
@@ -402,6 +404,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
   buy_command->add_option("--concurrency", buy->concurrency, "Purchases in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
+  context.concurrency_from_profile(buy_command, buy->concurrency);
   buy_command->callback([&context, buy] { run_buy(context, *buy); });
 
   auto list = std::make_shared<ListOptions>();
@@ -435,6 +438,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       ->add_option("--concurrency", release->concurrency, "Releases in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
+  context.concurrency_from_profile(release_command, release->concurrency);
   release_command->callback([&context, release] { run_release(context, *release); });
 
   register_assignment_commands(app, *numbers, context);

@@ -308,6 +308,7 @@ void register_operations_commands(CLI::App& app, AppContext& context) {
   resume_command->add_option("--concurrency", resume->concurrency, "Items in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
+  context.concurrency_from_profile(resume_command, resume->concurrency);
   resume_command->callback([&context, resume] { run_resume(context, *resume); });
 }
 

@@ -43,6 +43,14 @@ std::string csv_field(const std::string& text) {
 
 namespace {
 
+// Columns of a terminal a UTF-8 text takes, counted as code points (continuation bytes are
+// 10xxxxxx): "••••a1b2" or "Zürich" line up with ASCII. Wide (CJK) characters are not handled.
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+  }));
+}
+
 std::string csv_value(const nlohmann::ordered_json& value) {
   if (value.is_null()) {
     return {};
@@ -60,7 +68,7 @@ void write_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], row[i].size());
+      widths[i] = std::max(widths[i], display_width(row[i]));
     }
   }
   for (const auto& row : rows) {
@@ -68,7 +76,7 @@ void write_table(std::ostream& out, const std::vector<std::vector<std::string>>&
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
       if (i + 1 < row.size()) {
-        line.append(widths[i] - row[i].size() + 2, ' ');
+        line.append(widths[i] - display_width(row[i]) + 2, ' ');
       }
     }
     out << line << '\n';

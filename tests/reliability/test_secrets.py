@@ -127,6 +127,26 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(token_env, "agents", "delete", "back-office", "--yes", expect=(0, 4))
     run(token_env, "tenants", "delete", "bravo", "--yes")
 
+    # Profiles: the secrets stored from the environment, listed masked, then used with none of
+    # them in the environment.
+    config = tmp_path / "config" / "config.toml"
+    token_env.env["VAMI_CONFIG"] = str(config)
+    run(token_env, "profiles", "add", "sandbox", "--from-env", "--twilio-base-url",
+        token_env.env["VAMI_TWILIO_BASE_URL"], "--elevenlabs-base-url",
+        token_env.env["VAMI_ELEVENLABS_BASE_URL"])
+    run(token_env, "profiles", "list")
+    run(token_env, "profiles", "show", "sandbox")
+    run(token_env, "profiles", "use", "sandbox")
+    profile_env = vami_for(tmp_path, home, sandbox)
+    profile_env.env = {k: v for k, v in token_env.env.items()
+                       if not k.startswith("TWILIO_") and k != "ELEVENLABS_API_KEY"}
+    assert config.stat().st_mode & 0o777 == 0o600
+    run(profile_env, "--profile", "sandbox", "numbers", "search", "--area-code", "212")
+    run(profile_env, "voices", "list")
+    assert token_env.env["VAMI_ELEVENLABS_BASE_URL"] in traces[-1]  # the profile's account
+    run(profile_env, "completion", "bash")
+    run(token_env, "profiles", "remove", "sandbox", "--yes")
+
     # Credentials the providers reject: their error answers are traced too.
     rejected = vami_for(tmp_path, home, sandbox, "rejected.db")
     rejected.env["TWILIO_AUTH_TOKEN"] = "0" * 32

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vami::cli {
+
+/// One named set of provider credentials and defaults: a `[profiles.NAME]` table of the config
+/// file (docs/configuration.md). Empty strings are unset keys.
+struct Profile {
+  std::string name;                    ///< The table name: [a-z0-9][a-z0-9_-]{0,31}.
+  std::string twilio_account_sid;      ///< "AC" + 32 hex digits.
+  std::string twilio_auth_token;       ///< Secret.
+  std::string twilio_api_key;          ///< "SK" + 32 hex digits, used with the secret below.
+  std::string twilio_api_secret;       ///< Secret.
+  std::string elevenlabs_api_key;      ///< Secret.
+  std::string twilio_base_url;         ///< Replaces https://api.twilio.com.
+  std::string twilio_pricing_base_url; ///< Replaces https://pricing.twilio.com.
+  std::string elevenlabs_base_url;     ///< Replaces https://api.elevenlabs.io.
+  std::string default_country;         ///< ISO 3166 alpha-2; the default of `--country`.
+  std::optional<int> concurrency;      ///< 1..64; the default of `--concurrency`.
+
+  /// Whether any Twilio credential (SID, token, key or secret) is set.
+  [[nodiscard]] bool has_twilio_credentials() const noexcept;
+  /// Whether the ElevenLabs API key is set.
+  [[nodiscard]] bool has_elevenlabs_credentials() const noexcept;
+};
+
+/// The whole config file: `default_profile = "NAME"` and the `[profiles.NAME]` tables, in the
+/// order of the file.
+struct ConfigFile {
+  std::string default_profile; ///< Empty when unset.
+  std::vector<Profile> profiles;
+
+  /// The profile called `name`, or null.
+  [[nodiscard]] const Profile* find(const std::string& name) const noexcept;
+  /// The profile called `name`, or null.
+  [[nodiscard]] Profile* find(const std::string& name) noexcept;
+  /// The names of every profile, in file order.
+  [[nodiscard]] std::vector<std::string> names() const;
+};
+
+/// The config file's path: $VAMI_CONFIG, else $XDG_CONFIG_HOME/vami/config.toml, else
+/// $HOME/.config/vami/config.toml.
+/// @throws Error(invalid_input) when none of VAMI_CONFIG, XDG_CONFIG_HOME and HOME is set.
+[[nodiscard]] std::filesystem::path config_file_path();
+
+/// Reads and checks the config file at `path`. A missing file is an empty config.
+/// @throws Error(invalid_input) (exit 2) when the file or its folder is open to group or others
+///         (nothing is read then), when it is not valid TOML, or for an unknown key, a key of
+///         the wrong type or a bad value; the message names the file, line and key. Never
+///         includes a secret value in a message.
+[[nodiscard]] ConfigFile read_config_file(const std::filesystem::path& path);
+
+/// Writes `config` to `path` atomically: the folder is created 0700 if missing, a temporary
+/// file is created 0600 in the same folder, written, fsync'ed and renamed over `path`.
+/// @throws Error(storage) when the folder or file cannot be written; Error(invalid_input) for an
+///         invalid profile name.
+void write_config_file(const std::filesystem::path& path, const ConfigFile& config);
+
+/// The profile names of the config file at `config_file_path()`, in file order; empty when the
+/// file is missing or cannot be read (for shell completion, which must never fail).
+[[nodiscard]] std::vector<std::string> profile_names();
+
+/// Whether `name` is a valid profile name: [a-z0-9][a-z0-9_-]{0,31}.
+[[nodiscard]] bool is_valid_profile_name(const std::string& name) noexcept;
+
+/// What is wrong with `value` as the profile key `key` ("is not an Account SID (AC followed by 32
+/// hex digits)"), or "" when it is fine or empty. Checks twilio_account_sid, twilio_api_key,
+/// default_country (capitals) and the *_base_url keys (http:// or https://); never quotes the
+/// value.
+[[nodiscard]] std::string check_profile_value(const std::string& key, const std::string& value);
+
+/// `secret` masked for display: "••••" and its last 4 characters ("••••a1b2"), only "••••"
+/// when it is 8 characters or shorter, "" when empty.
+[[nodiscard]] std::string mask_secret(const std::string& secret);
+
+/// Selects the profile for this command: `flag_name` (--profile), else $VAMI_PROFILE, else the
+/// file's default_profile, else none (null). Reads the config file only when needed.
+/// @throws Error(not_found) (exit 3) for an unknown name, listing the known names;
+///         the errors of `read_config_file`.
+[[nodiscard]] std::optional<Profile> select_profile(const std::string& flag_name);
+
+} // namespace vami::cli
