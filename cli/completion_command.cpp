@@ -1,0 +1,774 @@
+// `vami completion bash|zsh|fish`, and the hidden `vami __complete KIND [PREFIX]` and
+// `vami __man`. The scripts are generated from the CLI11 tree (command_spec.hpp): each holds
+// the tree as small lookup functions and one engine that walks the words typed so far.
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+#include "app.hpp"
+#include "command_spec.hpp"
+#include "profiles.hpp"
+#include "version.hpp"
+
+#include <vami/core/number.hpp>
+#include <vami/core/state_store.hpp>
+
+namespace vami::cli {
+
+namespace {
+
+// --- the tree as the scripts see it -------------------------------------------------------------
+
+// "flag", "text", "path", "choice:a b c", or a dynamic kind of `vami __complete`.
+std::string kind_word(const ArgumentSpec& argument) {
+  switch (argument.kind) {
+  case ValueKind::none:
+    return "flag";
+  case ValueKind::text:
+    return "text";
+  case ValueKind::path:
+    return "path";
+  case ValueKind::choice: {
+    std::string word = "choice:";
+    for (std::size_t i = 0; i < argument.choices.size(); ++i) {
+      word += (i == 0 ? "" : " ") + argument.choices[i];
+    }
+    return word;
+  }
+  case ValueKind::number:
+  case ValueKind::agent:
+  case ValueKind::tenant:
+  case ValueKind::status:
+  case ValueKind::profile:
+    return dynamic_kind_name(argument.kind);
+  }
+  return "text";
+}
+
+// The options accepted at `command` besides the top's: its own, then those of the groups above
+// it (vami parses with fallthrough, so `vami numbers list --json` is the top's --json). The
+// scripts add the top's options themselves, so that each list is written once.
+std::vector<const ArgumentSpec*> options_at(const CommandSpec& top, const CommandSpec& command) {
+  std::vector<const CommandSpec*> chain{&command};
+  const CommandSpec* current = &top;
+  for (std::size_t depth = 0; depth + 1 < command.path.size(); ++depth) {
+    for (const auto& sub : current->subcommands) {
+      if (sub.path[depth] == command.path[depth]) {
+        current = &sub;
+        break;
+      }
+    }
+    chain.push_back(current);
+  }
+  std::vector<std::string> seen;
+  for (const auto& option : top.options) {
+    seen.push_back(option.names.back());
+  }
+  std::vector<const ArgumentSpec*> options;
+  for (const CommandSpec* level : chain) {
+    for (const auto& option : level->options) {
+      if (level == &top || std::find(seen.begin(), seen.end(), option.names.back()) != seen.end()) {
+        continue;
+      }
+      seen.push_back(option.names.back());
+      options.push_back(&option);
+    }
+  }
+  return options;
+}
+
+std::string single_quoted_sh(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return quoted + "'";
+}
+
+std::string single_quoted_fish(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') {
+      quoted += '\\';
+    }
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+std::string joined_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) {
+    text += (text.empty() ? "" : " ") + name;
+  }
+  return text;
+}
+
+// The option kinds: each command's own options, then the top's under a wildcard (they are
+// accepted after any subcommand). Emitted as `case "$path|$option"` patterns.
+struct KindCase {
+  std::string pattern; // "numbers buy|--count" or "*|--db"
+  std::string kind;
+};
+
+std::vector<KindCase> option_kind_cases(const CommandSpec& top) {
+  std::vector<KindCase> cases;
+  for (const CommandSpec* command : all_commands(top)) {
+    if (command->path.empty()) {
+      continue;
+    }
+    for (const auto& option : command->options) {
+      for (const auto& name : option.names) {
+        cases.push_back({command->path_text() + "|" + name, kind_word(option)});
+      }
+    }
+  }
+  for (const auto& option : top.options) {
+    for (const auto& name : option.names) {
+      cases.push_back({"*|" + name, kind_word(option)});
+    }
+  }
+  return cases;
+}
+
+// Positional kinds as `case "$path|$index"` patterns; a repeating last positional takes every
+// index from its own on ("kb add|*" after "kb add|0").
+std::vector<KindCase> positional_kind_cases(const CommandSpec& top) {
+  std::vector<KindCase> cases;
+  for (const CommandSpec* command : all_commands(top)) {
+    for (std::size_t index = 0; index < command->positionals.size(); ++index) {
+      const auto& positional = command->positionals[index];
+      bool open_ended = positional.repeats && index + 1 == command->positionals.size();
+      cases.push_back({command->path_text() + "|" + (open_ended ? "*" : std::to_string(index)),
+                       kind_word(positional)});
+    }
+  }
+  return cases;
+}
+
+const char* const k_generated_note =
+    "Generated by `vami completion SHELL` from the command definitions: do not edit.\n"
+    "# Regenerate with scripts/completions.sh; a test fails when this file is stale.\n";
+
+// --- bash -----------------------------------------------------------------------------------
+
+} // namespace
+
+std::string bash_completion(const CommandSpec& top) {
+  std::ostringstream out;
+  out << "# bash completion for vami. " << k_generated_note
+      << "# Install: copy to /usr/share/bash-completion/completions/vami, or source it.\n"
+         "# Numbers, agents, tenants and profiles come from `vami __complete KIND PREFIX`: the\n"
+         "# state database (--db, VAMI_DB) read-only, never the providers.\n\n";
+
+  out << "# The subcommands of a command path.\n_vami_subcommands() {\n  case \"$1\" in\n";
+  for (const CommandSpec* command : all_commands(top)) {
+    if (command->subcommands.empty()) {
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto& sub : command->subcommands) {
+      names.push_back(sub.path.back());
+    }
+    out << "  \"" << command->path_text() << "\") echo \"" << joined_names(names) << "\" ;;\n";
+  }
+  out << "  esac\n}\n\n";
+
+  out << "# The options of a command path (\"\": those accepted everywhere).\n"
+         "_vami_options() {\n  case \"$1\" in\n";
+  for (const CommandSpec* command : all_commands(top)) {
+    std::vector<std::string> names;
+    for (const ArgumentSpec* option : options_at(top, *command)) {
+      names.insert(names.end(), option->names.begin(), option->names.end());
+    }
+    if (command == &top) {
+      for (const auto& option : top.options) {
+        names.insert(names.end(), option.names.begin(), option.names.end());
+      }
+    }
+    if (names.empty()) {
+      continue;
+    }
+    out << "  \"" << command->path_text() << "\") echo \"" << joined_names(names) << "\" ;;\n";
+  }
+  out << "  esac\n}\n\n";
+
+  out << "# What option $2 at command path $1 takes: flag, text, path, choice:WORDS or a\n"
+         "# `vami __complete` kind.\n_vami_option_kind() {\n  case \"$1|$2\" in\n";
+  for (const auto& entry : option_kind_cases(top)) {
+    bool wildcard = entry.pattern.front() == '*';
+    out << "  " << (wildcard ? "*\"" + entry.pattern.substr(1) : "\"" + entry.pattern)
+        << "\") echo \"" << entry.kind << "\" ;;\n";
+  }
+  out << "  *) echo flag ;;\n  esac\n}\n\n";
+
+  out << "# What the positional argument number $2 (from 0) at command path $1 takes.\n"
+         "_vami_positional_kind() {\n  case \"$1|$2\" in\n";
+  for (const auto& entry : positional_kind_cases(top)) {
+    bool open_ended = entry.pattern.back() == '*';
+    out << "  \""
+        << (open_ended ? entry.pattern.substr(0, entry.pattern.size() - 1) + "\"*"
+                       : entry.pattern + "\"")
+        << ") echo \"" << entry.kind << "\" ;;\n";
+  }
+  out << "  *) return 1 ;;\n  esac\n}\n\n";
+
+  out << R"SCRIPT(# Fills COMPREPLY with the values of kind $1 that start with $2.
+_vami_values() {
+  local kind=$1 cur=$2
+  case $kind in
+  path)
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -f -- "$cur"))
+    ;;
+  choice:*) COMPREPLY=($(compgen -W "${kind#choice:}" -- "$cur")) ;;
+  numbers | agents | tenants | statuses | profiles)
+    local values
+    values=$("${COMP_WORDS[0]}" "${_vami_db[@]}" __complete "$kind" -- "$cur" 2>/dev/null | cut -f1)
+    COMPREPLY=($(compgen -W "$values" -- "$cur"))
+    ;;
+  esac
+}
+
+_vami() {
+  COMPREPLY=()
+  local cur=${COMP_WORDS[COMP_CWORD]} command_path="" word kind option="" npos=0 i
+  local -a _vami_db=()
+  # Walk the words before the cursor: subcommands, options (and the values they take),
+  # positional arguments. bash splits "--db=FILE" at "=": both forms are handled.
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word=${COMP_WORDS[i]}
+    if [[ -n $option ]]; then
+      [[ $word == "=" ]] && continue
+      [[ $option == --db ]] && _vami_db=(--db "$word")
+      option=""
+      continue
+    fi
+    case $word in
+    --) continue ;;
+    --*=*)
+      [[ ${word%%=*} == --db ]] && _vami_db=(--db "${word#*=}")
+      continue
+      ;;
+    -*)
+      kind=$(_vami_option_kind "$command_path" "$word")
+      [[ $kind != flag ]] && option=$word
+      continue
+      ;;
+    esac
+    if ((npos == 0)) && [[ " $(_vami_subcommands "$command_path") " == *" $word "* ]]; then
+      command_path=${command_path:+$command_path }$word
+    else
+      ((npos++))
+    fi
+  done
+  [[ $cur == "=" ]] && cur=""
+  if [[ -n $option ]]; then
+    _vami_values "$(_vami_option_kind "$command_path" "$option")" "$cur"
+    return 0
+  fi
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$(_vami_options "$command_path") ${path:+$(_vami_options "")}" -- "$cur"))
+    return 0
+  fi
+  local subcommands
+  subcommands=$(_vami_subcommands "$command_path")
+  if [[ -n $subcommands ]]; then
+    COMPREPLY=($(compgen -W "$subcommands" -- "$cur"))
+    return 0
+  fi
+  kind=$(_vami_positional_kind "$command_path" "$npos") && _vami_values "$kind" "$cur"
+  return 0
+}
+complete -F _vami vami
+)SCRIPT";
+  return out.str();
+}
+
+// --- zsh ------------------------------------------------------------------------------------
+
+std::string zsh_completion(const CommandSpec& top) {
+  std::ostringstream out;
+  out << "#compdef vami\n# zsh completion for vami. " << k_generated_note
+      << "# Install: put this file, named _vami, in a folder of $fpath (Debian:\n"
+         "# /usr/share/zsh/vendor-completions), then run compinit.\n\n";
+
+  out << "# The subcommands of a command path, as name:description in $reply.\n"
+         "_vami_subcommands() {\n  case $1 in\n";
+  for (const CommandSpec* command : all_commands(top)) {
+    if (command->subcommands.empty()) {
+      continue;
+    }
+    out << "  (" << single_quoted_sh(command->path_text()) << ")\n    reply=(\n";
+    for (const auto& sub : command->subcommands) {
+      out << "      " << single_quoted_sh(sub.path.back() + ":" + sub.description) << "\n";
+    }
+    out << "    ) ;;\n";
+  }
+  out << "  (*) reply=() ;;\n  esac\n}\n\n";
+
+  out << "# The options of a command path (\"\": those accepted everywhere), as\n"
+         "# name:description in $reply.\n_vami_options() {\n  case $1 in\n";
+  for (const CommandSpec* command : all_commands(top)) {
+    std::vector<const ArgumentSpec*> options = options_at(top, *command);
+    if (command == &top) {
+      for (const auto& option : top.options) {
+        options.push_back(&option);
+      }
+    }
+    if (options.empty()) {
+      continue;
+    }
+    out << "  (" << single_quoted_sh(command->path_text()) << ")\n    reply=(\n";
+    for (const ArgumentSpec* option : options) {
+      for (const auto& name : option->names) {
+        out << "      " << single_quoted_sh(name + ":" + option->description) << "\n";
+      }
+    }
+    out << "    ) ;;\n";
+  }
+  out << "  (*) reply=() ;;\n  esac\n}\n\n";
+
+  out << "# What option $2 at command path $1 takes, in $REPLY: flag, text, path,\n"
+         "# choice:WORDS or a `vami __complete` kind.\n_vami_option_kind() {\n"
+         "  case \"$1|$2\" in\n";
+  for (const auto& entry : option_kind_cases(top)) {
+    bool wildcard = entry.pattern.front() == '*';
+    out << "  ("
+        << (wildcard ? "*" + single_quoted_sh(entry.pattern.substr(1))
+                     : single_quoted_sh(entry.pattern))
+        << ") REPLY=" << single_quoted_sh(entry.kind) << " ;;\n";
+  }
+  out << "  (*) REPLY=flag ;;\n  esac\n}\n\n";
+
+  out << "# What the positional argument number $2 (from 0) at command path $1 takes, in $REPLY.\n"
+         "_vami_positional_kind() {\n  case \"$1|$2\" in\n";
+  for (const auto& entry : positional_kind_cases(top)) {
+    bool open_ended = entry.pattern.back() == '*';
+    out << "  ("
+        << (open_ended ? single_quoted_sh(entry.pattern.substr(0, entry.pattern.size() - 1)) + "*"
+                       : single_quoted_sh(entry.pattern))
+        << ") REPLY=" << single_quoted_sh(entry.kind) << " ;;\n";
+  }
+  out << "  (*) return 1 ;;\n  esac\n}\n\n";
+
+  out << R"SCRIPT(# Offers the name:description pairs of $reply.
+_vami_describe() {
+  local -a names display
+  local entry
+  for entry in "${reply[@]}"; do
+    names+=("${entry%%:*}")
+    display+=("${entry%%:*}  -- ${entry#*:}")
+  done
+  compadd -l -d display -- "${names[@]}"
+}
+
+# Offers the values of kind $1 (the word being completed is $2).
+_vami_values() {
+  local kind=$1 cur=$2
+  case $kind in
+  (path) _files ;;
+  (choice:*) compadd -- ${=kind#choice:} ;;
+  (numbers|agents|tenants|statuses|profiles)
+    local -a lines names display
+    local line
+    lines=("${(@f)$("${words[1]}" "${_vami_db[@]}" __complete "$kind" -- "$cur" 2>/dev/null)}")
+    for line in "${lines[@]}"; do
+      [[ -n $line ]] || continue
+      names+=("${line%%$'\t'*}")
+      if [[ $line == *$'\t'* ]]; then
+        display+=("${line%%$'\t'*}  -- ${line#*$'\t'}")
+      else
+        display+=("$line")
+      fi
+    done
+    (( ${#names} )) && compadd -l -d display -- "${names[@]}"
+    ;;
+  esac
+}
+
+_vami() {
+  local cur=${words[CURRENT]} command_path='' word option='' REPLY
+  local -a reply _vami_db
+  integer i npos=0
+  # Walk the words before the cursor: subcommands, options (and the values they take),
+  # positional arguments.
+  for ((i = 2; i < CURRENT; i++)); do
+    word=${words[i]}
+    if [[ -n $option ]]; then
+      [[ $option == --db ]] && _vami_db=(--db "$word")
+      option=''
+      continue
+    fi
+    case $word in
+    (--) continue ;;
+    (--*=*)
+      [[ ${word%%=*} == --db ]] && _vami_db=(--db "${word#*=}")
+      continue
+      ;;
+    (-*)
+      _vami_option_kind "$command_path" "$word"
+      [[ $REPLY != flag ]] && option=$word
+      continue
+      ;;
+    esac
+    _vami_subcommands "$command_path"
+    if (( npos == 0 && ${reply[(I)$word:*]} )); then
+      command_path=${command_path:+$command_path }$word
+    else
+      (( npos++ ))
+    fi
+  done
+  if [[ -n $option ]]; then
+    _vami_option_kind "$command_path" "$option"
+    _vami_values "$REPLY" "$cur"
+    return
+  fi
+  if [[ $cur == --*=* ]]; then
+    _vami_option_kind "$command_path" "${cur%%=*}"
+    compset -P '*='
+    _vami_values "$REPLY" "${cur#*=}"
+    return
+  fi
+  if [[ $cur == -* ]]; then
+    local -a own
+    _vami_options "$command_path"
+    own=("${reply[@]}")
+    [[ -n $command_path ]] && _vami_options ''
+    [[ -n $command_path ]] && reply=("${own[@]}" "${reply[@]}")
+    _vami_describe
+    return
+  fi
+  _vami_subcommands "$command_path"
+  if (( ${#reply} )); then
+    _vami_describe
+    return
+  fi
+  _vami_positional_kind "$command_path" "$npos" && _vami_values "$REPLY" "$cur"
+}
+
+if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
+  _vami "$@"
+elif (( $+functions[compdef] )); then
+  compdef _vami vami
+fi
+)SCRIPT";
+  return out.str();
+}
+
+// --- fish -----------------------------------------------------------------------------------
+
+namespace {
+
+// The `complete` arguments for the value an option or positional takes.
+std::string fish_value_arguments(const ArgumentSpec& argument) {
+  switch (argument.kind) {
+  case ValueKind::none:
+    return "";
+  case ValueKind::text:
+    return " -x";
+  case ValueKind::path:
+    return " -r -F";
+  case ValueKind::choice:
+    return " -x -a " + single_quoted_fish(joined_names(argument.choices));
+  case ValueKind::number:
+  case ValueKind::agent:
+  case ValueKind::tenant:
+  case ValueKind::status:
+  case ValueKind::profile:
+    return " -x -a " +
+           single_quoted_fish("(__vami_values " + dynamic_kind_name(argument.kind) + ")");
+  }
+  return " -x";
+}
+
+std::string fish_option_line(const ArgumentSpec& option, const std::string& condition) {
+  std::string line = "complete -c vami";
+  if (!condition.empty()) {
+    line += " -n " + condition;
+  }
+  for (const auto& name : option.names) {
+    line += name.rfind("--", 0) == 0 ? " -l " + name.substr(2) : " -s " + name.substr(1);
+  }
+  line += fish_value_arguments(option);
+  if (!option.description.empty()) {
+    line += " -d " + single_quoted_fish(option.description);
+  }
+  return line;
+}
+
+std::string fish_at(const std::string& path, const std::string& index = {}) {
+  return "\"__vami_at " + single_quoted_fish(path) + (index.empty() ? "" : " " + index) + "\"";
+}
+
+} // namespace
+
+std::string fish_completion(const CommandSpec& top) {
+  std::ostringstream out;
+  out << "# fish completion for vami. " << k_generated_note
+      << "# Install: copy to /usr/share/fish/vendor_completions.d/vami.fish or\n"
+         "# ~/.config/fish/completions/vami.fish.\n\n";
+
+  out << "# The subcommands of a command path.\nfunction __vami_subcommands --argument-names "
+         "command_path\n"
+         "    switch \"$command_path\"\n";
+  for (const CommandSpec* command : all_commands(top)) {
+    if (command->subcommands.empty()) {
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto& sub : command->subcommands) {
+      names.push_back(sub.path.back());
+    }
+    out << "        case " << single_quoted_fish(command->path_text()) << "\n"
+        << "            printf '%s\\n' " << joined_names(names) << "\n";
+  }
+  out << "    end\nend\n\n";
+
+  out << "# What option $option at command path $command_path takes: flag, or something else.\n"
+         "function __vami_option_kind --argument-names command_path option\n"
+         "    switch \"$command_path|$option\"\n";
+  for (const auto& entry : option_kind_cases(top)) {
+    out << "        case " << single_quoted_fish(entry.pattern) << "\n            echo "
+        << single_quoted_fish(entry.kind) << "\n";
+  }
+  out << "        case '*'\n            echo flag\n    end\nend\n\n";
+
+  out << R"SCRIPT(# Prints the number of positional arguments typed so far, then the command path.
+function __vami_state
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l command_path ''
+    set -l npos 0
+    set -l option ''
+    for word in $tokens
+        if test -n "$option"
+            set option ''
+            continue
+        end
+        switch $word
+            case '--' '--*=*'
+                continue
+            case '-*'
+                if test (__vami_option_kind "$command_path" $word) != flag
+                    set option $word
+                end
+                continue
+        end
+        if test $npos -eq 0; and contains -- $word (__vami_subcommands "$command_path")
+            set command_path (string trim -- "$command_path $word")
+        else
+            set npos (math $npos + 1)
+        end
+    end
+    echo $npos
+    echo $command_path
+end
+
+# Whether the command line is at command path $want and, when given, at positional argument
+# $index (from 0; "1+" means 1 or later).
+function __vami_at --argument-names want index
+    set -l state (__vami_state)
+    test "$state[2]" = "$want"; or return 1
+    test -z "$index"; and return 0
+    if string match -q -- '*+' $index
+        test $state[1] -ge (string trim -r -c + -- $index)
+    else
+        test $state[1] -eq $index
+    end
+end
+
+# The values of a `vami __complete` kind, from the state database of the --db on the line.
+function __vami_values --argument-names kind
+    set -l tokens (commandline -opc)
+    set -l db
+    for i in (seq 2 (count $tokens))
+        switch $tokens[$i]
+            case --db
+                set -l next (math $i + 1)
+                set -q tokens[$next]; and set db --db $tokens[$next]
+            case '--db=*'
+                set db --db (string replace -- --db= '' $tokens[$i])
+        end
+    end
+    command $tokens[1] $db __complete $kind -- (commandline -ct) 2>/dev/null
+end
+
+complete -c vami -f
+
+)SCRIPT";
+
+  out << "# Options of every command.\n";
+  for (const auto& option : top.options) {
+    out << fish_option_line(option, "") << "\n";
+  }
+  for (const CommandSpec* command : all_commands(top)) {
+    std::string at = fish_at(command->path_text());
+    out << "\n# vami" << (command->path.empty() ? "" : " " + command->path_text()) << "\n";
+    for (const auto& sub : command->subcommands) {
+      out << "complete -c vami -n " << at << " -a " << single_quoted_fish(sub.path.back()) << " -d "
+          << single_quoted_fish(sub.description) << "\n";
+    }
+    if (!command->path.empty()) {
+      for (const auto& option : command->options) {
+        out << fish_option_line(option, at) << "\n";
+      }
+    }
+    for (std::size_t index = 0; index < command->positionals.size(); ++index) {
+      const auto& positional = command->positionals[index];
+      std::string candidates;
+      if (positional.kind == ValueKind::path) {
+        candidates = " -F";
+      } else if (positional.kind == ValueKind::choice) {
+        candidates = " -a " + single_quoted_fish(joined_names(positional.choices));
+      } else if (!dynamic_kind_name(positional.kind).empty()) {
+        candidates = " -a " + single_quoted_fish("(__vami_values " +
+                                                 dynamic_kind_name(positional.kind) + ")");
+      } else {
+        continue;
+      }
+      bool open_ended = positional.repeats && index + 1 == command->positionals.size();
+      out << "complete -c vami -n "
+          << fish_at(command->path_text(), std::to_string(index) + (open_ended ? "+" : ""))
+          << candidates << " -d " << single_quoted_fish(positional.description) << "\n";
+    }
+  }
+  return out.str();
+}
+
+// --- the commands ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::array k_pool_statuses{NumberStatus::purchasing, NumberStatus::available,
+                                     NumberStatus::assigned,   NumberStatus::suspended,
+                                     NumberStatus::releasing,  NumberStatus::released};
+
+using Candidates = std::vector<std::pair<std::string, std::string>>;
+
+// Reads the database only if it exists (completion never creates one) and never the providers.
+Candidates database_candidates(AppContext& context, const std::string& kind) {
+  Candidates candidates;
+  std::filesystem::path path = context.database_path();
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return candidates;
+  }
+  std::unique_ptr<StateStore> store = open_sqlite_state_store(path);
+  if (kind == "numbers") {
+    for (const PoolNumber& number : store->list_numbers(NumberFilter{})) {
+      std::string description = to_string(number.status);
+      if (!number.agent_slug.empty()) {
+        description += " to " + number.agent_slug + " (" + number.tenant_slug + ")";
+      }
+      if (!number.locality.empty()) {
+        description += ", " + number.locality;
+      }
+      candidates.emplace_back(number.e164, description);
+    }
+  } else if (kind == "agents") {
+    for (const Agent& agent : store->list_agents("")) {
+      candidates.emplace_back(agent.slug, agent.name + " (" + agent.tenant_slug + ")");
+    }
+  } else if (kind == "tenants") {
+    for (const Tenant& tenant : store->list_tenants()) {
+      candidates.emplace_back(tenant.slug, tenant.name);
+    }
+  }
+  return candidates;
+}
+
+// "numbers show|number|numbers|Phone number, E.164" for every argument: how each one is
+// completed, for the test that keeps the map of value kinds complete.
+Candidates argument_kinds(CLI::App& app) {
+  Candidates candidates;
+  CommandSpec tree = describe_commands(app);
+  for (const CommandSpec* command : all_commands(tree)) {
+    for (const auto* list : {&command->positionals, &command->options}) {
+      for (const auto& argument : *list) {
+        std::string name =
+            argument.positional.empty() ? argument.names.back() : argument.positional;
+        candidates.emplace_back(command->path_text() + "|" + name + "|" + kind_word(argument) +
+                                    "|" + argument.description,
+                                "");
+      }
+    }
+  }
+  return candidates;
+}
+
+void print_candidates(CLI::App& app, AppContext& context, const std::string& kind,
+                      const std::string& prefix) {
+  Candidates candidates;
+  try {
+    if (kind == "arguments") {
+      candidates = argument_kinds(app);
+    } else if (kind == "statuses") {
+      for (NumberStatus status : k_pool_statuses) {
+        candidates.emplace_back(to_string(status), "");
+      }
+    } else if (kind == "profiles") {
+      for (const auto& name : profile_names()) {
+        candidates.emplace_back(name, "");
+      }
+    } else {
+      candidates = database_candidates(context, kind);
+    }
+  } catch (...) {
+    // A shell completing a word must never show an error: no candidates is the answer.
+    return;
+  }
+  for (const auto& [value, description] : candidates) {
+    if (value.compare(0, prefix.size(), prefix) != 0) {
+      continue;
+    }
+    std::cout << value;
+    if (!description.empty()) {
+      std::cout << '\t' << description;
+    }
+    std::cout << '\n';
+  }
+}
+
+} // namespace
+
+void register_completion_commands(CLI::App& app, AppContext& context) {
+  auto shell = std::make_shared<std::string>();
+  auto* completion = app.add_subcommand(
+      "completion", "Print the shell completion script of bash, zsh or fish on stdout");
+  completion->add_option("shell", *shell, "bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->footer("Try it in the running shell: source <(vami completion bash)\n"
+                     "The installed package puts the scripts where each shell finds them.");
+  completion->callback([&app, shell] {
+    CommandSpec tree = describe_commands(app);
+    if (*shell == "bash") {
+      std::cout << bash_completion(tree);
+    } else if (*shell == "zsh") {
+      std::cout << zsh_completion(tree);
+    } else {
+      std::cout << fish_completion(tree);
+    }
+  });
+
+  // What the scripts call for values: hidden, as it is no command for people.
+  auto kind = std::make_shared<std::string>();
+  auto prefix = std::make_shared<std::string>();
+  auto* complete = app.add_subcommand("__complete", "Candidates for shell completion")->group("");
+  complete->add_option("kind", *kind, "What to list")
+      ->required()
+      ->check(CLI::IsMember({"numbers", "agents", "tenants", "statuses", "profiles", "arguments"}));
+  complete->add_option("prefix", *prefix, "Only values starting with this");
+  complete->callback(
+      [&app, &context, kind, prefix] { print_candidates(app, context, *kind, *prefix); });
+
+  auto* man = app.add_subcommand("__man", "Print the man page vami(1) in roff")->group("");
+  man->callback([&app] { std::cout << man_page(describe_commands(app), k_version); });
+}
+
+} // namespace vami::cli
