@@ -160,8 +160,24 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
       agents->add_subcommand("show", "Show an agent with its prompt, numbers and documents");
   show_command->add_option("agent", *show_agent, "Agent slug or provider id")->required();
   show_command->callback([&context, show_agent] {
-    write_object(std::cout, context.output_format(),
-                 details_json(context.agents().show(*show_agent)));
+    const AgentDetails details = context.agents().show(*show_agent);
+    const OutputFormat format = context.output_format();
+    if (format != OutputFormat::table) {
+      write_object(std::cout, format, details_json(details));
+      return;
+    }
+    write_object(std::cout, format, to_json(details.agent, /*with_prompt=*/true));
+    std::cout << "\nNumbers (" << details.numbers.size() << ")\n";
+    for (const PoolNumber& number : details.numbers) {
+      std::cout << "  " << number.e164 << "  "
+                << (number.routing_mode ? to_string(*number.routing_mode) : "-") << "  "
+                << format_money(number.monthly_price) << '\n';
+    }
+    std::cout << "\nDocuments (" << details.documents.size() << ")\n";
+    for (const Document& document : details.documents) {
+      std::cout << "  " << document.name << "  " << document.provider_document_id << "  "
+                << document.size_bytes << " bytes\n";
+    }
   });
 
   auto update = std::make_shared<UpdateOptions>();

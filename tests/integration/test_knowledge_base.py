@@ -168,3 +168,16 @@ def test_unknown_agents_are_not_found(live, sandbox, agent, documents):
         assert result.returncode == 3, (command, result.stderr)
         assert '"ghost"' in error_line(result)
     assert world_state(live, sandbox) == before
+
+
+def test_agents_show_lists_the_agents_documents_and_numbers_in_a_table(live, agent, documents):
+    added = live.json("kb", "add", "front-desk", documents["markdown"])
+    bought = live.json("numbers", "buy", "--count", "1", "--area-code", "212", "--yes")
+    number = bought["items"][0]["e164"]
+    assert live.run("numbers", "assign", number, "--agent", "front-desk").returncode == 0
+
+    lines = live.run("agents", "show", "front-desk").stdout.splitlines()
+    numbers = lines.index("Numbers (1)")
+    assert lines[numbers + 1].split() == [number, "native", "1.15", "USD"]
+    listed = lines.index("Documents (1)")
+    assert lines[listed + 1].split()[:2] == [documents["markdown"].name, added[0]["id"]]
