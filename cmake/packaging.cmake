@@ -60,6 +60,9 @@ sandbox that emulates both providers for tries and tests, a man page, and shell
 completions for bash, zsh and fish.")
 # dpkg-shlibdeps (dpkg-dev) reads the binary's libraries and declares them in Depends.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libcurl is loaded with dlopen (providers/http/libcurl_api.cpp), which dpkg-shlibdeps cannot see:
+# declared here, and CPack appends what dpkg-shlibdeps finds. 7.85: CURLOPT_PROTOCOLS_STR.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.85.0)")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 # DEB-DEFAULT: vami_<version>_<arch>.deb (with -<release> only when a release is set).
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "libcurl_api.hpp"
 #include <curl/curl.h>
 
 #include <vami/core/error.hpp>
@@ -23,23 +24,15 @@ constexpr std::size_t k_max_idle_handles = 32;
 
 constexpr const char* k_transport_hint = "check the network and the base URL, then retry";
 
-void init_curl_once() {
-  static std::once_flag flag;
-  std::call_once(flag, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw Error(ErrorKind::unavailable, "libcurl could not be initialised",
-                  "check the installation of libcurl and its TLS library");
-    }
-  });
-}
-
+// A handle or list only exists once libcurl_api() has succeeded, so the deleters' calls to it
+// return the loaded table without loading anything.
 struct EasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const noexcept { libcurl_api().easy_cleanup(handle); }
 };
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const noexcept { libcurl_api().slist_free_all(list); }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
@@ -122,9 +115,9 @@ bool has_header(const Headers& headers, std::string_view name) {
 
 class CurlHttpClient final : public HttpClient {
 public:
-  explicit CurlHttpClient(HttpClientOptions options) : m_options(std::move(options)) {
-    init_curl_once();
-  }
+  // libcurl is loaded here, by the first client, rather than by the dynamic loader at start-up.
+  explicit CurlHttpClient(HttpClientOptions options)
+      : m_options(std::move(options)), m_curl(libcurl_api()) {}
 
   HttpResponse send(const HttpRequest& request) override {
     EasyHandle handle = take_handle();
@@ -149,7 +142,7 @@ private:
         return handle;
       }
     }
-    EasyHandle handle(curl_easy_init());
+    EasyHandle handle(m_curl.easy_init());
     if (!handle) {
       throw Error(ErrorKind::unavailable, "libcurl could not create a transfer handle",
                   "the machine may be out of memory; retry");
@@ -160,7 +153,7 @@ private:
   void give_back(EasyHandle handle) {
     // curl_easy_reset clears the options but keeps the live connections, so the next request to
     // the same host reuses the socket (and the TLS session).
-    curl_easy_reset(handle.get());
+    m_curl.easy_reset(handle.get());
     std::lock_guard lock(m_mutex);
     if (m_idle.size() < k_max_idle_handles) {
       m_idle.push_back(std::move(handle));
@@ -173,7 +166,7 @@ private:
 
     Slist header_list;
     auto append_header = [&](const std::string& line) {
-      curl_slist* next = curl_slist_append(header_list.get(), line.c_str());
+      curl_slist* next = m_curl.slist_append(header_list.get(), line.c_str());
       if (next == nullptr) {
         throw Error(ErrorKind::unavailable, "libcurl could not build the request headers",
                     "the machine may be out of memory; retry");
@@ -191,47 +184,47 @@ private:
       append_header("Expect:");
     }
 
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, m_options.connect_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, m_options.total_timeout_ms);
+    m_curl.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+    m_curl.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    m_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    m_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    m_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, m_options.connect_timeout_ms);
+    m_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, m_options.total_timeout_ms);
     // Verification is deliberately not configurable: vami sends account credentials.
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, m_options.user_agent.c_str());
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    m_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    m_curl.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    m_curl.easy_setopt(curl, CURLOPT_USERAGENT, m_options.user_agent.c_str());
+    m_curl.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    m_curl.easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    m_curl.easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     // A redirect would resend the Authorization header to wherever it points.
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+    m_curl.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    m_curl.easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
+    m_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+    m_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+    m_curl.easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
+    m_curl.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
 
     const std::string& method = request.method;
     if (method == "GET") {
-      curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+      m_curl.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     } else if (method == "HEAD") {
-      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+      m_curl.easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else {
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+      m_curl.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
       // A POST always carries a body (possibly empty, "Content-Length: 0"); other methods only
       // when there is one, so that a plain DELETE goes out without a Content-Type.
       if (method == "POST" || !request.body.empty()) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(request.body.size()));
+        m_curl.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+        m_curl.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                           static_cast<curl_off_t>(request.body.size()));
       }
     }
 
-    CURLcode code = curl_easy_perform(curl);
+    CURLcode code = m_curl.easy_perform(curl);
     if (code != CURLE_OK) {
       std::string reason = error_buffer[0] != '\0' ? std::string(error_buffer)
-                                                   : std::string(curl_easy_strerror(code));
+                                                   : std::string(m_curl.easy_strerror(code));
       throw Error(ErrorKind::unavailable,
                   method + " " + url_for_message(request.url) +
                       " failed: " + std::string(trim(reason)),
@@ -239,7 +232,7 @@ private:
     }
 
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    m_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     HttpResponse response;
     response.status = static_cast<int>(status);
     response.headers = std::move(transfer.headers);
@@ -248,6 +241,7 @@ private:
   }
 
   HttpClientOptions m_options;
+  const LibcurlApi& m_curl;
   std::mutex m_mutex;
   std::vector<EasyHandle> m_idle;
 };

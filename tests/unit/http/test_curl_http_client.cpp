@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "libcurl_api.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -369,6 +370,49 @@ TEST_F(CurlHttpClientTest, ManyThreadsShareTheClientAndItsConnections) {
   }
   EXPECT_LT(ports.size(), seen.size()) << "connections were not reused";
   EXPECT_LE(ports.size(), static_cast<std::size_t>(2 * k_threads));
+}
+
+// libcurl is loaded with dlopen on first use; a machine without it must get a message that says
+// what is missing and how to install it, not a dynamic loader failure at start-up.
+TEST(LibcurlLoader, MissingLibraryIsAProviderErrorWithAnInstallHint) {
+  try {
+    (void)load_libcurl_api("libvami-no-such-curl.so.4");
+    FAIL() << "expected Error(provider)";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::provider);
+    EXPECT_THAT(std::string(error.what()),
+                HasSubstr("cannot load libcurl (libvami-no-such-curl.so.4: cannot open shared "
+                          "object file"));
+    EXPECT_EQ(error.hint(), "install it with 'apt-get install libcurl4'");
+  }
+}
+
+TEST(LibcurlLoader, LibraryWithoutTheFunctionsIsAProviderError) {
+  // A library that loads but is not libcurl: the first function looked up is missing.
+  try {
+    (void)load_libcurl_api("libc.so.6");
+    FAIL() << "expected Error(provider)";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::provider);
+    EXPECT_EQ(std::string(error.what()), "cannot use libcurl (libc.so.6 has no curl_global_init)");
+    EXPECT_EQ(error.hint(), "install it with 'apt-get install libcurl4'");
+  }
+}
+
+TEST(LibcurlLoader, InstalledLibraryProvidesEveryFunction) {
+  LibcurlApi api = load_libcurl_api(k_libcurl_soname);
+  EXPECT_NE(api.global_init, nullptr);
+  EXPECT_NE(api.easy_init, nullptr);
+  EXPECT_NE(api.easy_setopt, nullptr);
+  EXPECT_NE(api.easy_perform, nullptr);
+  EXPECT_NE(api.easy_getinfo, nullptr);
+  EXPECT_NE(api.easy_reset, nullptr);
+  EXPECT_NE(api.easy_cleanup, nullptr);
+  EXPECT_NE(api.slist_append, nullptr);
+  EXPECT_NE(api.slist_free_all, nullptr);
+  ASSERT_NE(api.easy_strerror, nullptr);
+  // Resolved to libcurl's own functions, not to something else of the same name.
+  EXPECT_STREQ(api.easy_strerror(CURLE_COULDNT_CONNECT), "Couldn't connect to server");
 }
 
 } // namespace

@@ -52,6 +52,10 @@ struct HttpClientOptions {
 
 /// An `HttpClient` over libcurl: TLS peer and host verification always on, connections reused
 /// across requests (a pool of easy handles shared by all threads), HTTP/1.1 keep-alive.
+/// libcurl (libcurl.so.4) is loaded on first use, so commands that send no request never load
+/// it and its libraries.
+/// @throws vami::Error(provider) when libcurl.so.4 cannot be loaded (hint: apt-get install
+///         libcurl4); Error(unavailable) when curl_global_init fails.
 [[nodiscard]] std::unique_ptr<HttpClient> make_curl_http_client(const HttpClientOptions& options);
 
 /// A function that answers requests in-process (the sandbox emulator).
