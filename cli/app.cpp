@@ -510,27 +510,58 @@ nlohmann::ordered_json to_json(const AvailableNumber& number,
   return json;
 }
 
-nlohmann::ordered_json to_json(const BulkReport& report) {
-  nlohmann::ordered_json items = nlohmann::ordered_json::array();
-  for (const auto& item : report.items) {
-    nlohmann::ordered_json json;
-    json["e164"] = item.e164;
-    json["result"] = to_string(item.status);
-    json["error_kind"] = text_or_null(item.error_kind);
-    json["error_code"] = text_or_null(item.error_code);
-    json["message"] = text_or_null(item.message);
-    json["number"] = item.number ? to_json(*item.number) : nlohmann::ordered_json();
-    items.push_back(std::move(json));
-  }
+nlohmann::ordered_json to_json(const ItemResult& item) {
   nlohmann::ordered_json json;
-  json["operation_id"] = report.operation_id;
-  json["requested"] = report.requested;
-  json["succeeded"] = report.succeeded;
-  json["failed"] = report.failed;
-  json["uncertain"] = report.uncertain;
-  json["interrupted"] = report.interrupted;
-  json["items"] = std::move(items);
+  json["e164"] = item.e164;
+  json["result"] = to_string(item.status);
+  json["error_kind"] = text_or_null(item.error_kind);
+  json["error_code"] = text_or_null(item.error_code);
+  json["message"] = text_or_null(item.message);
+  json["number"] = item.number ? to_json(*item.number) : nlohmann::ordered_json();
   return json;
+}
+
+namespace {
+
+// `value.dump(2)` as it reads nested `depth` levels deep in a dump(2) of a larger document. JSON
+// text holds no raw newline inside a value, so re-indenting after each newline is exact.
+std::string dump_nested(const nlohmann::ordered_json& value, std::size_t depth) {
+  std::string text = value.dump(2);
+  const std::string indent(2 * depth, ' ');
+  for (std::size_t at = text.find('\n'); at != std::string::npos;
+       at = text.find('\n', at + 1 + indent.size())) {
+    text.insert(at + 1, indent);
+  }
+  return text;
+}
+
+} // namespace
+
+void write_report_json(std::ostream& out, const BulkReport& report,
+                       const nlohmann::ordered_json& extra) {
+  // The text dump(2) of the whole document gives, written an item at a time: a thousand items'
+  // JSON held at once took megabytes.
+  nlohmann::ordered_json counts;
+  counts["operation_id"] = report.operation_id;
+  counts["requested"] = report.requested;
+  counts["succeeded"] = report.succeeded;
+  counts["failed"] = report.failed;
+  counts["uncertain"] = report.uncertain;
+  counts["interrupted"] = report.interrupted;
+  const char* separator = "{\n  ";
+  for (const auto& [key, value] : counts.items()) {
+    out << separator << nlohmann::ordered_json(key).dump() << ": " << dump_nested(value, 1);
+    separator = ",\n  ";
+  }
+  out << ",\n  \"items\": [";
+  for (std::size_t index = 0; index < report.items.size(); ++index) {
+    out << (index == 0 ? "\n    " : ",\n    ") << dump_nested(to_json(report.items[index]), 2);
+  }
+  out << (report.items.empty() ? "]" : "\n  ]");
+  for (const auto& [key, value] : extra.items()) {
+    out << ",\n  " << nlohmann::ordered_json(key).dump() << ": " << dump_nested(value, 1);
+  }
+  out << "\n}\n";
 }
 
 } // namespace vami::cli

@@ -205,8 +205,13 @@ void register_completion_commands(CLI::App& app, AppContext& context);
 /// A number for sale as JSON, with the monthly price when known.
 [[nodiscard]] nlohmann::ordered_json to_json(const AvailableNumber& number,
                                              const std::optional<Money>& monthly_price);
-/// A bulk command's report as JSON.
-[[nodiscard]] nlohmann::ordered_json to_json(const BulkReport& report);
+/// One item of a bulk command's report as JSON (docs/json.md, "bulk report").
+[[nodiscard]] nlohmann::ordered_json to_json(const ItemResult& item);
+/// Writes a bulk command's report as JSON (docs/json.md): its counts, every item, then the
+/// members of `extra`; the text `dump(2)` of the whole document would give, built an item at a
+/// time so that a large report is never held in memory as JSON.
+void write_report_json(std::ostream& out, const BulkReport& report,
+                       const nlohmann::ordered_json& extra);
 /// "1.15 USD", or "-" when unknown.
 [[nodiscard]] std::string format_money(const std::optional<Money>& money);
 /// The exit code of a bulk command: 0, 7 (some failed), 8 (uncertain) or 130 (interrupted).
@@ -245,8 +250,8 @@ struct BulkWords {
 /// Draws `progress` as items settle and, with -v, names each item on stderr.
 [[nodiscard]] ItemObserver bulk_observer(AppContext& context, ProgressLine& progress,
                                          const std::string& item_verb);
-/// Writes a bulk command's report on stdout: a table of the items, the JSON of `to_json(report)`
-/// with the members of `extra` added, or CSV rows of the items.
+/// Writes a bulk command's report on stdout: a table of the items, its JSON
+/// (`write_report_json`) with the members of `extra` added, or CSV rows of the items.
 void write_report(AppContext& context, const BulkReport& report,
                   const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 /// `write_report`, then the summary on stderr ("bought 3 of 5 numbers (operation op-...)", with

@@ -287,42 +287,46 @@ ItemObserver bulk_observer(AppContext& context, ProgressLine& progress,
 
 void write_report(AppContext& context, const BulkReport& report,
                   const nlohmann::ordered_json& extra) {
-  auto json = to_json(report);
-  if (context.output_format() == OutputFormat::table) {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    bool any_agent = false;
-    for (const auto& item : json["items"]) {
-      nlohmann::ordered_json row = item;
-      if (!item["number"].is_null()) {
-        for (const auto& key : {"locality", "region", "agent", "monthly_price", "currency"}) {
-          row[key] = item["number"][key];
-        }
-        any_agent = any_agent || !row["agent"].is_null();
-      }
-      rows.push_back(std::move(row));
-    }
-    // The agent column only where a number has one (assign), not for buy or release.
-    std::vector<Column> columns{field("NUMBER", "e164"), field("RESULT", "result"),
-                                field("LOCALITY", "locality"), field("REGION", "region")};
-    if (any_agent) {
-      columns.push_back(field("AGENT", "agent"));
-    }
-    columns.push_back(money_column());
-    columns.push_back(field("MESSAGE", "message"));
-    write_records(std::cout, OutputFormat::table, rows, columns);
-  } else if (context.output_format() == OutputFormat::json) {
-    for (const auto& [key, value] : extra.items()) {
-      json[key] = value;
-    }
-    std::cout << json.dump(2) << '\n';
-  } else {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (auto item : json["items"]) {
-      item.erase("number");
-      rows.push_back(std::move(item));
-    }
-    write_records(std::cout, OutputFormat::csv, rows, {});
+  if (context.output_format() == OutputFormat::json) {
+    write_report_json(std::cout, report, extra);
+    return;
   }
+  // Table and CSV rows hold only what they show: a thousand items' full JSON took megabytes.
+  const bool table = context.output_format() == OutputFormat::table;
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  bool any_agent = false;
+  for (const auto& item : report.items) {
+    nlohmann::ordered_json row;
+    row["e164"] = item.e164;
+    row["result"] = to_string(item.status);
+    if (table) {
+      if (item.number) {
+        row["locality"] = text_or_null(item.number->locality);
+        row["region"] = text_or_null(item.number->region);
+        row["agent"] = text_or_null(item.number->agent_slug);
+        row["monthly"] = format_money(item.number->monthly_price);
+        any_agent = any_agent || !item.number->agent_slug.empty();
+      }
+    } else {
+      row["error_kind"] = text_or_null(item.error_kind);
+      row["error_code"] = text_or_null(item.error_code);
+    }
+    row["message"] = text_or_null(item.message);
+    rows.push_back(std::move(row));
+  }
+  if (!table) {
+    write_records(std::cout, OutputFormat::csv, rows, {});
+    return;
+  }
+  // The agent column only where a number has one (assign), not for buy or release.
+  std::vector<Column> columns{field("NUMBER", "e164"), field("RESULT", "result"),
+                              field("LOCALITY", "locality"), field("REGION", "region")};
+  if (any_agent) {
+    columns.push_back(field("AGENT", "agent"));
+  }
+  columns.push_back(field("MONTHLY", "monthly"));
+  columns.push_back(field("MESSAGE", "message"));
+  write_records(std::cout, OutputFormat::table, rows, columns);
 }
 
 void print_report(AppContext& context, const BulkReport& report, const std::string& done_verb,

@@ -182,6 +182,7 @@ void run_journaled(StateStore& store, BulkReport& report, std::size_t count, int
   try {
     auto outcome = run_bulk(count, concurrency, journaled, stop_requested, settled);
     report.interrupted = outcome.stopped;
+    report.items.reserve(outcome.results.size());
     for (auto& item : outcome.results) {
       if (item) {
         report.items.push_back(std::move(*item));
@@ -310,13 +311,10 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
   std::vector<AvailableNumber> found;
   // Takes one search's numbers exactly as a one-at-a-time loop would, so that the plan does not
   // depend on which concurrent search answered first.
-  auto take = [&](std::vector<AvailableNumber>& numbers) {
+  auto take = [&](std::vector<AvailableNumber>& numbers, const std::set<std::string>& pooled) {
     for (auto& number : numbers) {
-      if (found.size() >= wanted || !seen.insert(number.e164).second) {
-        continue;
-      }
-      auto row = m_store.find_number(number.e164);
-      if (row && row->status != NumberStatus::released) {
+      if (found.size() >= wanted || !seen.insert(number.e164).second ||
+          pooled.count(number.e164) > 0) {
         continue;
       }
       found.push_back(std::move(number));
@@ -336,7 +334,11 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
     std::vector<NumberSearch> queue;
     NumberSearch search = base;
     search.area_code = area;
-    queue.push_back(search);
+    // The unpartitioned search is a sample of the partitions: worth a request only when one
+    // page may be enough or nothing partitions.
+    if (wanted <= k_max_search_page || !base.contains.empty()) {
+      queue.push_back(search);
+    }
     for (int suffix = 0; suffix < 100 && base.contains.empty(); ++suffix) {
       search.contains = (suffix < 10 ? "0" : "") + std::to_string(suffix) + "$";
       queue.push_back(search);
@@ -356,9 +358,15 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
         estimate = yield > 0 ? std::max(estimate, std::ceil(remaining / yield))
                              : static_cast<double>(queue.size());
       }
-      const std::size_t wave = std::min(
-          queue.size() - next,
-          static_cast<std::size_t>(std::clamp(estimate, 1.0, static_cast<double>(queue.size()))));
+      // A wave that leaves workers idle costs a whole round trip for a few searches: round it
+      // up to whole rounds of --concurrency.
+      const auto slots = static_cast<std::size_t>(request.concurrency);
+      auto needed =
+          static_cast<std::size_t>(std::clamp(estimate, 1.0, static_cast<double>(queue.size())));
+      if (needed > 1) {
+        needed = (needed + slots - 1) / slots * slots;
+      }
+      const std::size_t wave = std::min(queue.size() - next, needed);
       std::function<Answer(std::size_t)> ask = [&](std::size_t index) {
         Answer answer;
         try {
@@ -370,6 +378,13 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
       };
       auto outcome = run_bulk(wave, request.concurrency, ask);
       searches += static_cast<int>(wave);
+      std::vector<std::string> offered;
+      for (const auto& answer : outcome.results) {
+        for (const auto& number : answer ? answer->numbers : std::vector<AvailableNumber>{}) {
+          offered.push_back(number.e164);
+        }
+      }
+      const std::set<std::string> pooled = m_store.numbers_in_pool(offered);
       for (std::size_t index = 0; index < wave; ++index) {
         // Past the area's first search, the rest are only asked for while numbers are wanted;
         // a search that failed matters only when its numbers were still needed.
@@ -380,7 +395,7 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
         if (answer.error) {
           std::rethrow_exception(answer.error);
         }
-        take(answer.numbers);
+        take(answer.numbers, pooled);
       }
       next += wave;
     }

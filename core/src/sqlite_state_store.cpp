@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -863,6 +864,29 @@ public:
 
   std::optional<PoolNumber> find_number(const std::string& e164) override {
     return guarded("cannot read " + e164, [&] { return select_number(e164); });
+  }
+
+  std::set<std::string> numbers_in_pool(const std::vector<std::string>& e164s) override {
+    return guarded("cannot read the pool", [&] {
+      // One bound JSON array instead of one parameter per number (SQLite's json_each).
+      SQLite::Statement query(m_db, "SELECT e164 FROM numbers WHERE status <> 'released' AND "
+                                    "e164 IN (SELECT value FROM json_each(?))");
+      std::string array = "[";
+      for (const auto& e164 : e164s) {
+        // Only "+" and digits can be in the pool, and need no escaping in JSON.
+        if (e164.size() < 2 || e164[0] != '+' ||
+            e164.find_first_not_of("0123456789", 1) != std::string::npos) {
+          continue;
+        }
+        array += (array.size() > 1 ? ",\"" : "\"") + e164 + "\"";
+      }
+      query.bind(1, array + "]");
+      std::set<std::string> held;
+      while (query.executeStep()) {
+        held.insert(column_text(query.getColumn(0)));
+      }
+      return held;
+    });
   }
 
   std::vector<PoolNumber> list_numbers(const NumberFilter& filter) override {

@@ -938,6 +938,20 @@ TEST_F(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
   expect_error(ErrorKind::not_found, [&] { m_store->claim_operation("op-000000000099"); });
 }
 
+TEST_F(AssignmentStoreTest, NumbersInPoolAreThoseHeldInAnyStatusButReleased) {
+  add_tenants_and_agents();
+  add_available("+12125550101");
+  add_available("+12125550102");
+  add_available("+12125550103");
+  (void)m_store->assign_number("+12125550102", to("dr-smith"));
+  (void)m_store->begin_release("+12125550103");
+  m_store->complete_release("+12125550103");
+  EXPECT_EQ(m_store->numbers_in_pool(
+                {"+12125550101", "+12125550102", "+12125550103", "+12125550104", "+1212\"555", ""}),
+            (std::set<std::string>{"+12125550101", "+12125550102"}));
+  EXPECT_TRUE(m_store->numbers_in_pool({}).empty());
+}
+
 TEST_F(AssignmentStoreTest, NumbersAreListedByTheOperationThatBoughtThem) {
   add_available("+12125550101");
   NumberFilter bought;

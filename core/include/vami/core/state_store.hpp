@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,9 @@ public:
   virtual std::optional<PoolNumber> find_number(const std::string& e164) = 0;
   /// Pool rows matching `filter`, ordered by E.164.
   virtual std::vector<PoolNumber> list_numbers(const NumberFilter& filter) = 0;
+  /// Which of `e164s` the pool holds in any status but `released`, in one query (planning a
+  /// purchase checks hundreds of candidates at once).
+  virtual std::set<std::string> numbers_in_pool(const std::vector<std::string>& e164s) = 0;
 
   /// Moves `available` or `suspended` to `releasing` and returns the row before the change.
   /// @throws Error(not_found) if the pool does not hold the number (or it is released);
