@@ -54,7 +54,6 @@ extern "C" void restore_terminal_and_die(int signal_number) {
 
 // Reads one line from the terminal without echoing it.
 std::string ask_secret(const std::string& question) {
-  std::cerr << question << ": " << std::flush;
   termios current{};
   bool echo_off = tcgetattr(STDIN_FILENO, &current) == 0;
   using Handler = void (*)(int);
@@ -69,6 +68,8 @@ std::string ask_secret(const std::string& question) {
     // TCSANOW, not TCSAFLUSH: a line typed ahead is the answer, not noise to discard.
     tcsetattr(STDIN_FILENO, TCSANOW, &hidden);
   }
+  // Asked only once echo is off: an answer typed as soon as the question shows is never echoed.
+  std::cerr << question << ": " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) {
     answer.clear();
