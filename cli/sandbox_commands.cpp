@@ -100,7 +100,8 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   serve_command
-      ->add_option("--latency-ms", serve->latency_ms, "Delay added to every response, in ms")
+      ->add_option("--latency-ms", serve->latency_ms,
+                   "Time to answer each request, in ms (the emulator's own work included)")
       ->capture_default_str()
       ->check(CLI::Range(0, 60'000));
   serve_command

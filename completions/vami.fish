@@ -707,7 +707,7 @@ complete -c vami -n "__vami_at 'sandbox'" -s h -l help -d 'Print this help messa
 # vami sandbox serve
 complete -c vami -n "__vami_at 'sandbox serve'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'sandbox serve'" -l port -x -d 'TCP port (0 picks a free one)'
-complete -c vami -n "__vami_at 'sandbox serve'" -l latency-ms -x -d 'Delay added to every response, in ms'
+complete -c vami -n "__vami_at 'sandbox serve'" -l latency-ms -x -d 'Time to answer each request, in ms (the emulator\'s own work included)'
 complete -c vami -n "__vami_at 'sandbox serve'" -l jitter-ms -x -d 'Each delay is uniform in latency +- jitter (never below 0), in ms'
 complete -c vami -n "__vami_at 'sandbox serve'" -l rate-limit -x -d 'Admit at most RPS requests per second (token bucket); more get 429'
 complete -c vami -n "__vami_at 'sandbox serve'" -l max-concurrent -x -d 'Handle at most N requests at once; more get 429'

@@ -372,6 +372,9 @@ public:
     // Look before touching anything: a foreign file is refused unchanged.
     refuse_if_foreign();
     m_db.exec("PRAGMA journal_mode = WAL");
+    // An emulator's account survives a crash of vami or of the sandbox (WAL); it need not
+    // survive a power cut, so commits are not flushed to the disk one by one.
+    m_db.exec("PRAGMA synchronous = NORMAL");
     {
       SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have initialised the file since the look above.

@@ -249,6 +249,7 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
       }
       return;
     }
+    const auto arrived = std::chrono::steady_clock::now();
     const FaultPlan plan = planner.plan(FaultPlanner::Clock::now());
     std::optional<int> sent;
     struct Finish {
@@ -264,7 +265,10 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
     } else if (plan.action != FaultAction::refuse) {
       answer = act(request);
     }
-    stopping.wait_for(plan.latency); // 0 for refuse
+    // The latency is the provider's time to answer, the emulator's own work included: a slow
+    // state file must not make the "provider" slower than asked.
+    stopping.wait_for(plan.latency - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - arrived));
     if (plan.action == FaultAction::hang) {
       stopping.wait_for(planner.hang_time());
     }

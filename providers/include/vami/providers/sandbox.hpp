@@ -71,8 +71,10 @@ struct NthFault {
 /// choice (jitter, fail and drop draws) of request N depends only on `seed` and N.
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 0;       ///< 0 picks a free port.
-  int latency_ms = 0; ///< Added before each response, in milliseconds.
+  int port = 0; ///< 0 picks a free port.
+  /// Each response is sent this long after its request arrived (the emulator's own work
+  /// included, as a provider's latency would), in milliseconds.
+  int latency_ms = 0;
   /// Each response's delay is uniform in [latency_ms - jitter_ms, latency_ms + jitter_ms],
   /// clipped at 0; in milliseconds.
   int jitter_ms = 0;
