@@ -363,6 +363,11 @@ void AppContext::catch_interrupts() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+void AppContext::default_interrupts() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
 ProgressLine::ProgressLine(bool enabled, std::string verb)
     : m_enabled(enabled), m_verb(std::move(verb)), m_started(now_seconds()) {}
 

@@ -142,6 +142,8 @@ public:
   [[nodiscard]] static bool interrupted() noexcept;
   /// Installs SIGINT/SIGTERM handlers that only set the interrupted flag.
   static void catch_interrupts();
+  /// Gives SIGINT/SIGTERM back their default action (ending the process at once).
+  static void default_interrupts();
 
 private:
   // The defaults from the profile, each applied only when its command ran without its flag.

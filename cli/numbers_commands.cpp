@@ -161,7 +161,13 @@ void run_buy(AppContext& context, const BuyOptions& options) {
   request.journal_parameters = buy_parameters(request);
 
   PoolService pool = context.pool();
-  PurchasePlan plan = pool.plan_purchase(request);
+  // Ctrl-C while searching stops the searches and says that nothing was bought (exit 130).
+  AppContext::catch_interrupts();
+  PurchasePlan plan = pool.plan_purchase(request, [] { return AppContext::interrupted(); });
+  if (AppContext::interrupted()) {
+    throw Error(ErrorKind::interrupted, "interrupted after the search; nothing was bought");
+  }
+  AppContext::default_interrupts(); // a Ctrl-C at the confirmation ends vami at once
   std::optional<Money> total;
   if (plan.monthly_price) {
     total = Money{plan.monthly_price->micros * request.count, plan.monthly_price->currency};

@@ -305,7 +305,8 @@ SearchResult PoolService::search(const NumberSearch& search) {
 std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& request,
                                                           std::size_t wanted,
                                                           std::set<std::string>& seen,
-                                                          int& searches) {
+                                                          int& searches,
+                                                          const StopRequested& stop_requested) {
   NumberSearch base = request.search;
   base.limit = k_max_search_page;
   std::vector<AvailableNumber> found;
@@ -376,7 +377,11 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
         }
         return answer;
       };
-      auto outcome = run_bulk(wave, request.concurrency, ask);
+      auto outcome = run_bulk(wave, request.concurrency, ask, stop_requested);
+      if (outcome.stopped || (stop_requested && stop_requested())) {
+        throw Error(ErrorKind::interrupted,
+                    "interrupted while looking for numbers to buy; nothing was bought");
+      }
       searches += static_cast<int>(wave);
       std::vector<std::string> offered;
       for (const auto& answer : outcome.results) {
@@ -406,7 +411,8 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
   return found;
 }
 
-PurchasePlan PoolService::plan_purchase(const BuyRequest& request) {
+PurchasePlan PoolService::plan_purchase(const BuyRequest& request,
+                                        const StopRequested& stop_requested) {
   if (request.count < 1 || request.count > k_max_purchase_count) {
     throw Error(
         ErrorKind::invalid_input, "--count " + std::to_string(request.count) + " is out of range",
@@ -444,7 +450,8 @@ PurchasePlan PoolService::plan_purchase(const BuyRequest& request) {
   // A few spares replace numbers that someone else buys between our search and our purchase.
   const auto wanted = static_cast<std::size_t>(request.count + std::max(2, request.count / 10));
   std::set<std::string> seen;
-  std::vector<AvailableNumber> found = find_candidates(request, wanted, seen, plan.searches);
+  std::vector<AvailableNumber> found =
+      find_candidates(request, wanted, seen, plan.searches, stop_requested);
 
   if (found.size() < static_cast<std::size_t>(request.count)) {
     std::string hint = "lower --count";

@@ -67,6 +67,25 @@ def test_interrupted_purchase_exits_130_loses_no_number_and_resumes(tmp_path, ho
         slow.stop()
 
 
+def test_interrupted_search_of_a_purchase_exits_130_having_bought_nothing(tmp_path, home):
+    slow = Sandbox(tmp_path / "slow-sandbox.db", clean_environment(home), latency_ms=200)
+    try:
+        vami = Vami(tmp_path, {**clean_environment(home), **slow.exports})
+        # 300 numbers take ~100 searches, 8 at a time: seconds of searching before any purchase.
+        started = time.monotonic()
+        code, stdout, stderr = interrupt_when(
+            vami, ["numbers", "buy", "--count", "300", "--area-code", "212", "--yes"],
+            lambda: time.monotonic() - started > 0.8)
+        assert code == 130, stderr
+        assert "interrupted while looking for numbers to buy; nothing was bought" in stderr
+        assert stdout == ""
+        assert slow.owned() == []
+        assert vami.rows("SELECT count(*) FROM numbers") == [(0,)]
+        assert vami.rows("SELECT count(*) FROM operations") == [(0,)]
+    finally:
+        slow.stop()
+
+
 def test_interrupted_bulk_assign_exits_130_and_resume_assigns_the_rest(tmp_path, home):
     slow = Sandbox(tmp_path / "slow-sandbox.db", clean_environment(home), latency_ms=60)
     try:

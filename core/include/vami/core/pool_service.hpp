@@ -171,8 +171,9 @@ public:
   /// @throws Error(invalid_input) for a count outside 1..k_max_purchase_count, a concurrency
   ///         outside 1..k_max_concurrency or bad search fields; Error(conflict) when fewer than
   ///         `count` are for sale (naming how many and suggesting other area codes of the same
-  ///         region) or they cost more than the maximum.
-  PurchasePlan plan_purchase(const BuyRequest& request);
+  ///         region) or they cost more than the maximum; Error(interrupted) when
+  ///         `stop_requested` answers true between searches (nothing is bought by planning).
+  PurchasePlan plan_purchase(const BuyRequest& request, const StopRequested& stop_requested = {});
 
   /// Buys the plan's numbers, `request.concurrency` at a time, journaled as one operation: for
   /// each number its intent row is committed, then the purchase is sent, then the result is
@@ -244,7 +245,8 @@ private:
   void plan_buy_resume(ResumePlan& plan);
   void plan_release_resume(ResumePlan& plan);
   std::vector<AvailableNumber> find_candidates(const BuyRequest& request, std::size_t wanted,
-                                               std::set<std::string>& seen, int& searches);
+                                               std::set<std::string>& seen, int& searches,
+                                               const StopRequested& stop_requested = {});
   PoolNumber owned_row(const std::string& e164);
   ItemResult purchase_one(const AvailableNumber& candidate, const std::string& operation_id,
                           const std::string& tag, const std::optional<Money>& price);
