@@ -113,7 +113,8 @@ ArgumentSpec describe_argument(const std::vector<std::string>& path, CLI::Option
       std::transform(upper.begin(), upper.end(), upper.begin(),
                      [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; });
       argument.value_name = upper;
-    } else if (argument.kind == ValueKind::number) {
+    } else if (argument.kind == ValueKind::number || argument.kind == ValueKind::assigned_number ||
+               argument.kind == ValueKind::available_number) {
       argument.value_name = "E164";
     } else if (argument.kind == ValueKind::agent || argument.kind == ValueKind::tenant) {
       argument.value_name = "SLUG";
@@ -174,6 +175,10 @@ constexpr std::array k_kind_rules{
     KindRule{"profiles add", "name", ValueKind::text},
     KindRule{"profiles", "name", ValueKind::profile},
     KindRule{"profiles", "profile", ValueKind::profile},
+    // Support staff move numbers: offer only those the command can take.
+    KindRule{"numbers assign", "numbers", ValueKind::available_number},
+    KindRule{"numbers unassign", "numbers", ValueKind::assigned_number},
+    KindRule{"numbers reassign", "number", ValueKind::assigned_number},
     KindRule{"", "number", ValueKind::number},
     KindRule{"", "numbers", ValueKind::number},
     KindRule{"", "--number", ValueKind::number},
@@ -211,6 +216,10 @@ std::string dynamic_kind_name(ValueKind kind) {
   switch (kind) {
   case ValueKind::number:
     return "numbers";
+  case ValueKind::assigned_number:
+    return "assigned-numbers";
+  case ValueKind::available_number:
+    return "available-numbers";
   case ValueKind::agent:
     return "agents";
   case ValueKind::tenant:

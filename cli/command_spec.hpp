@@ -10,19 +10,22 @@ namespace vami::cli {
 /// What kind of value an option or positional argument takes, for shell completion and the man
 /// page. `none` is a flag (no value).
 enum class ValueKind {
-  none,    ///< A flag: takes no value.
-  text,    ///< Free text: nothing to complete.
-  choice,  ///< One of `ArgumentSpec::choices` (CLI11 `IsMember`, or a type name "a|b|c").
-  path,    ///< A file path.
-  number,  ///< A pool number, E.164, from the state database.
-  agent,   ///< An agent slug, from the state database.
-  tenant,  ///< A tenant slug, from the state database.
-  status,  ///< A pool number status.
-  profile, ///< A profile name, from the config file.
+  none,             ///< A flag: takes no value.
+  text,             ///< Free text: nothing to complete.
+  choice,           ///< One of `ArgumentSpec::choices` (CLI11 `IsMember`, or a type name "a|b|c").
+  path,             ///< A file path.
+  number,           ///< A pool number, E.164, from the state database.
+  assigned_number,  ///< A pool number that is assigned (unassign, reassign), E.164.
+  available_number, ///< A pool number that is available (assign), E.164.
+  agent,            ///< An agent slug, from the state database.
+  tenant,           ///< A tenant slug, from the state database.
+  status,           ///< A pool number status.
+  profile,          ///< A profile name, from the config file.
 };
 
 /// The word of `kind` used by `vami __complete KIND` and the generated scripts ("numbers",
-/// "agents", "tenants", "statuses", "profiles"); empty for the kinds that are not dynamic.
+/// "assigned-numbers", "available-numbers", "agents", "tenants", "statuses", "profiles");
+/// empty for the kinds that are not dynamic.
 [[nodiscard]] std::string dynamic_kind_name(ValueKind kind);
 
 /// One option (`names` not empty) or positional argument (`names` empty) of a command.

@@ -40,6 +40,8 @@ std::string kind_word(const ArgumentSpec& argument) {
     return word;
   }
   case ValueKind::number:
+  case ValueKind::assigned_number:
+  case ValueKind::available_number:
   case ValueKind::agent:
   case ValueKind::tenant:
   case ValueKind::status:
@@ -226,7 +228,7 @@ _vami_values() {
     COMPREPLY=($(compgen -f -- "$cur"))
     ;;
   choice:*) COMPREPLY=($(compgen -W "${kind#choice:}" -- "$cur")) ;;
-  numbers | agents | tenants | statuses | profiles)
+  numbers | assigned-numbers | available-numbers | agents | tenants | statuses | profiles)
     local values
     values=$("${COMP_WORDS[0]}" "${_vami_db[@]}" __complete "$kind" -- "$cur" 2>/dev/null | cut -f1)
     COMPREPLY=($(compgen -W "$values" -- "$cur"))
@@ -373,7 +375,7 @@ _vami_values() {
   case $kind in
   (path) _files ;;
   (choice:*) compadd -- ${=kind#choice:} ;;
-  (numbers|agents|tenants|statuses|profiles)
+  (numbers|assigned-numbers|available-numbers|agents|tenants|statuses|profiles)
     local -a lines names display
     local line
     lines=("${(@f)$("${words[1]}" "${_vami_db[@]}" __complete "$kind" -- "$cur" 2>/dev/null)}")
@@ -476,6 +478,8 @@ std::string fish_value_arguments(const ArgumentSpec& argument) {
   case ValueKind::choice:
     return " -x -a " + single_quoted_fish(joined_names(argument.choices));
   case ValueKind::number:
+  case ValueKind::assigned_number:
+  case ValueKind::available_number:
   case ValueKind::agent:
   case ValueKind::tenant:
   case ValueKind::status:
@@ -659,8 +663,12 @@ Candidates database_candidates(AppContext& context, const std::string& kind) {
     return candidates;
   }
   std::unique_ptr<StateStore> store = open_sqlite_state_store(path);
-  if (kind == "numbers") {
-    for (const PoolNumber& number : store->list_numbers(NumberFilter{})) {
+  if (kind == "numbers" || kind == "assigned-numbers" || kind == "available-numbers") {
+    NumberFilter filter;
+    if (kind != "numbers") {
+      filter.status = kind == "assigned-numbers" ? NumberStatus::assigned : NumberStatus::available;
+    }
+    for (const PoolNumber& number : store->list_numbers(filter)) {
       std::string description = to_string(number.status);
       if (!number.agent_slug.empty()) {
         description += " to " + number.agent_slug + " (" + number.tenant_slug + ")";
@@ -762,7 +770,8 @@ void register_completion_commands(CLI::App& app, AppContext& context) {
   auto* complete = app.add_subcommand("__complete", "Candidates for shell completion")->group("");
   complete->add_option("kind", *kind, "What to list")
       ->required()
-      ->check(CLI::IsMember({"numbers", "agents", "tenants", "statuses", "profiles", "arguments"}));
+      ->check(CLI::IsMember({"numbers", "assigned-numbers", "available-numbers", "agents",
+                             "tenants", "statuses", "profiles", "arguments"}));
   complete->add_option("prefix", *prefix, "Only values starting with this");
   complete->callback(
       [&app, &context, kind, prefix] { print_candidates(app, context, *kind, *prefix); });

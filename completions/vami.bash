@@ -299,9 +299,9 @@ _vami_positional_kind() {
   case "$1|$2" in
   "numbers show|0") echo "numbers" ;;
   "numbers release|"*) echo "numbers" ;;
-  "numbers assign|"*) echo "numbers" ;;
-  "numbers unassign|"*) echo "numbers" ;;
-  "numbers reassign|0") echo "numbers" ;;
+  "numbers assign|"*) echo "available-numbers" ;;
+  "numbers unassign|"*) echo "assigned-numbers" ;;
+  "numbers reassign|0") echo "assigned-numbers" ;;
   "route|0") echo "numbers" ;;
   "webhooks set|0") echo "numbers" ;;
   "webhooks show|0") echo "numbers" ;;
@@ -338,7 +338,7 @@ _vami_values() {
     COMPREPLY=($(compgen -f -- "$cur"))
     ;;
   choice:*) COMPREPLY=($(compgen -W "${kind#choice:}" -- "$cur")) ;;
-  numbers | agents | tenants | statuses | profiles)
+  numbers | assigned-numbers | available-numbers | agents | tenants | statuses | profiles)
     local values
     values=$("${COMP_WORDS[0]}" "${_vami_db[@]}" __complete "$kind" -- "$cur" 2>/dev/null | cut -f1)
     COMPREPLY=($(compgen -W "$values" -- "$cur"))

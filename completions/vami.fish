@@ -666,18 +666,18 @@ complete -c vami -n "__vami_at 'numbers assign'" -l area-code -x -d 'With --pick
 complete -c vami -n "__vami_at 'numbers assign'" -l locality -x -d 'With --pick: city'
 complete -c vami -n "__vami_at 'numbers assign'" -l mode -x -a 'native webhook' -d 'native: imported into the agent provider; webhook: voice URL to the router'
 complete -c vami -n "__vami_at 'numbers assign'" -l concurrency -x -d 'With many numbers: assignments in flight at once (1-64)'
-complete -c vami -n "__vami_at 'numbers assign' 0+" -a '(__vami_values numbers)' -d 'Phone numbers, E.164; more than one are assigned as one bulk operation'
+complete -c vami -n "__vami_at 'numbers assign' 0+" -a '(__vami_values available-numbers)' -d 'Phone numbers, E.164; more than one are assigned as one bulk operation'
 
 # vami numbers unassign
 complete -c vami -n "__vami_at 'numbers unassign'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'numbers unassign'" -l from-file -r -F -d 'Also unassign the numbers in FILE, one per line (- for standard input; blank lines and # comments ignored)'
 complete -c vami -n "__vami_at 'numbers unassign'" -l concurrency -x -d 'With many numbers: unassignments in flight at once (1-64)'
-complete -c vami -n "__vami_at 'numbers unassign' 0+" -a '(__vami_values numbers)' -d 'Phone numbers, E.164; more than one are unassigned as one bulk operation'
+complete -c vami -n "__vami_at 'numbers unassign' 0+" -a '(__vami_values assigned-numbers)' -d 'Phone numbers, E.164; more than one are unassigned as one bulk operation'
 
 # vami numbers reassign
 complete -c vami -n "__vami_at 'numbers reassign'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'numbers reassign'" -l agent -x -a '(__vami_values agents)' -d 'The new agent (slug or provider id)'
-complete -c vami -n "__vami_at 'numbers reassign' 0" -a '(__vami_values numbers)' -d 'Phone number, E.164'
+complete -c vami -n "__vami_at 'numbers reassign' 0" -a '(__vami_values assigned-numbers)' -d 'Phone number, E.164'
 
 # vami route
 complete -c vami -n "__vami_at 'route'" -s h -l help -d 'Print this help message and exit'
