@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "output.hpp"
+
 namespace vami::cli {
 
 namespace {
@@ -109,10 +111,7 @@ ArgumentSpec describe_argument(const std::vector<std::string>& path, CLI::Option
   if (argument.value_name.empty() || argument.value_name == "TEXT") {
     // CLI11's generic "TEXT" says less than the positional's own name or a kind's word.
     if (!argument.positional.empty()) {
-      std::string upper = argument.positional;
-      std::transform(upper.begin(), upper.end(), upper.begin(),
-                     [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; });
-      argument.value_name = upper;
+      argument.value_name = upper(argument.positional);
     } else if (argument.kind == ValueKind::number || argument.kind == ValueKind::assigned_number ||
                argument.kind == ValueKind::available_number) {
       argument.value_name = "E164";

@@ -61,15 +61,6 @@ NumberType number_type(const std::string& text) {
   return *type;
 }
 
-std::string upper(std::string text) {
-  for (auto& c : text) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return text;
-}
-
 void add_search_filters(CLI::App* command, std::string& country, std::string& type,
                         std::string& contains, std::string& region, std::string& locality) {
   command->add_option("--country", country, "ISO 3166-1 country code")

@@ -36,6 +36,8 @@ void write_object(std::ostream& out, OutputFormat format, const nlohmann::ordere
 
 /// A string as JSON, or null when it is empty (JSON output shows absent values as null).
 [[nodiscard]] nlohmann::ordered_json text_or_null(const std::string& text);
+/// `text` with its ASCII letters in capitals ("us" -> "US", "number" -> "NUMBER").
+[[nodiscard]] std::string upper(std::string text);
 
 /// Quotes one CSV field when it needs it (RFC 4180).
 [[nodiscard]] std::string csv_field(const std::string& text);

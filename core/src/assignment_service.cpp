@@ -179,10 +179,7 @@ PoolNumber AssignmentService::assign_to(const std::string& e164, const Agent& ag
 
 PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::string& agent_name,
                                           RoutingMode mode) {
-  if (mode == RoutingMode::webhook && m_router_url.empty()) {
-    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
-                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
-  }
+  require_webhook_router(mode, m_router_url);
   NumberFilter numbers;
   numbers.status = NumberStatus::available;
   if (!filter.area_code.empty()) {
