@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox_elevenlabs_wire.hpp"
+#include "sandbox_knowledge_base.hpp"
 #include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -26,17 +28,11 @@ namespace vami::sandbox {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using namespace elevenlabs; // NOLINT(google-build-using-namespace): this half's wire helpers
 
-constexpr std::int64_t k_default_page_size = 30;        // agents, conversations
 constexpr std::int64_t k_default_voices_page_size = 10; // GET /v2/voices
-constexpr std::int64_t k_max_page_size = 100;
-constexpr std::size_t k_max_file_bytes = 20U * 1024U * 1024U;
 // `TTSConversationalConfig.voice_id`'s default in the API document (the premade voice Eric).
 constexpr std::string_view k_default_voice_id = "cjVigY5qzO86Huf0OWal";
-constexpr std::string_view k_lower_alnum = "0123456789abcdefghijklmnopqrstuvwxyz";
-constexpr std::string_view k_alnum =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 constexpr const char* k_schema = R"sql(
 CREATE TABLE IF NOT EXISTS convai_agents (
@@ -48,26 +44,6 @@ CREATE TABLE IF NOT EXISTS convai_agents (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS convai_documents (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  document_id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL CHECK (type IN ('file', 'url', 'text')),
-  name TEXT NOT NULL,
-  file_name TEXT NOT NULL DEFAULT '',
-  content_type TEXT NOT NULL DEFAULT '',
-  url TEXT NOT NULL DEFAULT '',
-  text TEXT NOT NULL DEFAULT '',
-  size_bytes INTEGER NOT NULL,
-  sha256 TEXT NOT NULL,
-  created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS convai_agent_documents (
-  agent_id TEXT NOT NULL,
-  document_id TEXT NOT NULL,
-  PRIMARY KEY (agent_id, document_id)
-);
-CREATE INDEX IF NOT EXISTS convai_agent_documents_by_document
-  ON convai_agent_documents (document_id);
 CREATE TABLE IF NOT EXISTS convai_phone_numbers (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   phone_number_id TEXT NOT NULL UNIQUE,
@@ -179,263 +155,6 @@ bool is_known_language(std::string_view code) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small helpers.
-
-std::string random_text(std::string_view alphabet, std::size_t length) {
-  // One generator per thread, seeded from the OS: ids must not repeat across processes sharing
-  // a state file.
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }()};
-  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
-  std::string out;
-  out.reserve(length);
-  for (std::size_t i = 0; i < length; ++i) {
-    out += alphabet[pick(engine)];
-  }
-  return out;
-}
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-bool contains_ignoring_case(std::string_view text, std::string_view needle) {
-  return to_lower(text).find(to_lower(needle)) != std::string::npos;
-}
-
-std::vector<std::string> all_params(const Params& params, std::string_view name) {
-  std::vector<std::string> values;
-  for (const auto& [key, value] : params) {
-    if (key == name) {
-      values.push_back(value);
-    }
-  }
-  return values;
-}
-
-// The first `limit` characters (code points) of the first line of `text`.
-std::string first_line(std::string_view text, std::size_t limit) {
-  text = text.substr(0, text.find('\n'));
-  std::size_t characters = 0;
-  std::size_t end = 0;
-  for (; end < text.size(); ++end) {
-    if ((static_cast<unsigned char>(text[end]) & 0xC0U) != 0x80U && characters++ == limit) {
-      break;
-    }
-  }
-  std::string line(text.substr(0, end));
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())) != 0) {
-    line.pop_back();
-  }
-  return line;
-}
-
-bool is_blank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Cursors are opaque to clients: the hex of the sort key of the last item of a page.
-std::string encode_cursor(std::string_view key) {
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : key) {
-    auto byte = static_cast<unsigned char>(c);
-    out += k_hex[byte >> 4U];
-    out += k_hex[byte & 0xFU];
-  }
-  return out;
-}
-
-std::optional<std::string> decode_cursor(std::string_view cursor) {
-  if (cursor.empty() || cursor.size() % 2 != 0) {
-    return std::nullopt;
-  }
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < cursor.size(); i += 2) {
-    int high = nibble(cursor[i]);
-    int low = nibble(cursor[i + 1]);
-    if (high < 0 || low < 0) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(high * 16 + low);
-  }
-  return out;
-}
-
-std::optional<std::int64_t> parse_integer(std::string_view text) {
-  bool negative = !text.empty() && text.front() == '-';
-  std::string_view digits = negative ? text.substr(1) : text;
-  if (digits.empty() || digits.size() > 18 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  std::int64_t value = std::stoll(std::string(digits)); // 18 digits always fit in 64 bits
-  return negative ? -value : value;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Responses and errors, in the shapes of the API document: `{"detail": {status, message}}` for
-// the service's own refusals, pydantic's `HTTPValidationError` for 422.
-
-http::HttpResponse json_response(int status, const Json& body) {
-  http::HttpResponse response;
-  response.status = status;
-  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return response;
-}
-
-http::HttpResponse detail_error(int status, std::string_view code, const std::string& message) {
-  Json detail;
-  detail["status"] = code;
-  detail["message"] = message;
-  return json_response(status, Json{{"detail", detail}});
-}
-
-// Thrown to answer with an error; handle() catches it.
-class RequestFailure {
-public:
-  explicit RequestFailure(http::HttpResponse response) : m_response(std::move(response)) {}
-  http::HttpResponse& response() { return m_response; }
-
-private:
-  http::HttpResponse m_response;
-};
-
-[[noreturn]] void fail(int status, std::string_view code, const std::string& message) {
-  throw RequestFailure(detail_error(status, code, message));
-}
-
-// Collects pydantic-style errors so that one 422 names every bad field, as FastAPI does.
-class Validation {
-public:
-  void add(Json loc, std::string msg, std::string_view type) {
-    Json error;
-    error["loc"] = std::move(loc);
-    error["msg"] = std::move(msg);
-    error["type"] = type;
-    m_errors.push_back(std::move(error));
-  }
-  void throw_if_any() const {
-    if (!m_errors.empty()) {
-      throw RequestFailure(json_response(422, Json{{"detail", m_errors}}));
-    }
-  }
-
-private:
-  Json m_errors = Json::array();
-};
-
-[[noreturn]] void reject(Json loc, std::string msg, std::string_view type) {
-  Json error;
-  error["loc"] = std::move(loc);
-  error["msg"] = std::move(msg);
-  error["type"] = type;
-  throw RequestFailure(json_response(422, Json{{"detail", Json::array({std::move(error)})}}));
-}
-
-Json loc_of(Json base, const Json& member) {
-  base.push_back(member);
-  return base;
-}
-
-const char* const k_not_an_object =
-    "Input should be a valid dictionary or object to extract fields from";
-
-enum class BodyPresence { required, optional };
-
-// The request's JSON object body, or a 422 as FastAPI gives for a missing, malformed or
-// non-object body.
-Json json_body(const http::HttpRequest& request, BodyPresence presence) {
-  if (is_blank(request.body)) {
-    if (presence == BodyPresence::optional) {
-      return Json::object();
-    }
-    reject(Json::array({"body"}), "Field required", "missing");
-  }
-  Json body = Json::parse(request.body, nullptr, false);
-  if (body.is_discarded()) {
-    reject(Json::array({"body", 0}), "JSON decode error", "json_invalid");
-  }
-  if (!body.is_object()) {
-    reject(Json::array({"body"}), k_not_an_object, "model_attributes_type");
-  }
-  return body;
-}
-
-enum class Nullable { no, yes };
-enum class Presence { required, optional };
-
-// The string member `name` of `object`: nullopt when absent or (if allowed) null; an error is
-// recorded when it is required and missing, or is of another type.
-std::optional<std::string> string_member(const Json& object, const char* name, const Json& base,
-                                         Validation& validation, Presence presence,
-                                         Nullable nullable = Nullable::no) {
-  auto found = object.find(name);
-  if (found == object.end()) {
-    if (presence == Presence::required) {
-      validation.add(loc_of(base, name), "Field required", "missing");
-    }
-    return std::nullopt;
-  }
-  if (found->is_null() && nullable == Nullable::yes) {
-    return std::nullopt;
-  }
-  if (!found->is_string()) {
-    validation.add(loc_of(base, name), "Input should be a valid string", "string_type");
-    return std::nullopt;
-  }
-  return found->get<std::string>();
-}
-
-// `name` of the KB create bodies and multipart forms: at least one character.
-void check_min_length(const std::optional<std::string>& value, const Json& loc,
-                      Validation& validation) {
-  if (value && value->empty()) {
-    validation.add(loc, "String should have at least 1 character", "string_too_short");
-  }
-}
-
 // `tags`: an array of strings or null; nullopt when absent or null.
 std::optional<Json> tags_member(const Json& body, Validation& validation) {
   auto found = body.find("tags");
@@ -455,89 +174,8 @@ std::optional<Json> tags_member(const Json& body, Validation& validation) {
   return *found;
 }
 
-std::int64_t page_size_param(const Params& query, std::int64_t fallback, Validation& validation) {
-  auto value = param(query, "page_size");
-  if (!value) {
-    return fallback;
-  }
-  Json loc = Json::array({"query", "page_size"});
-  auto size = parse_integer(*value);
-  if (!size) {
-    validation.add(loc, "Input should be a valid integer, unable to parse string as an integer",
-                   "int_parsing");
-    return fallback;
-  }
-  if (*size < 1) {
-    validation.add(loc, "Input should be greater than or equal to 1", "greater_than_equal");
-  } else if (*size > k_max_page_size) {
-    validation.add(loc, "Input should be less than or equal to 100", "less_than_equal");
-  }
-  return *size;
-}
-
-// pydantic's lax booleans.
-std::optional<bool> bool_param(const Params& query, const char* name, Validation& validation) {
-  auto value = param(query, name);
-  if (!value) {
-    return std::nullopt;
-  }
-  std::string text = to_lower(*value);
-  for (const char* yes : {"true", "1", "yes", "on", "t", "y"}) {
-    if (text == yes) {
-      return true;
-    }
-  }
-  for (const char* no : {"false", "0", "no", "off", "f", "n"}) {
-    if (text == no) {
-      return false;
-    }
-  }
-  validation.add(Json::array({"query", name}),
-                 "Input should be a valid boolean, unable to interpret input", "bool_parsing");
-  return std::nullopt;
-}
-
-enum class SortDirection { descending, ascending };
-
-SortDirection sort_direction_param(const Params& query, Validation& validation) {
-  auto value = param(query, "sort_direction");
-  if (!value || *value == "desc") {
-    return SortDirection::descending;
-  }
-  if (*value == "asc") {
-    return SortDirection::ascending;
-  }
-  validation.add(Json::array({"query", "sort_direction"}), "Input should be 'asc' or 'desc'",
-                 "enum");
-  return SortDirection::descending;
-}
-
-// The decoded `cursor` query parameter; a 422 when a client made one up.
-std::optional<std::string> cursor_param(const Params& query, Validation& validation) {
-  auto value = param(query, "cursor");
-  if (!value || value->empty()) {
-    return std::nullopt;
-  }
-  auto key = decode_cursor(*value);
-  if (!key) {
-    validation.add(Json::array({"query", "cursor"}),
-                   "Value error, the cursor is not one this API returned", "value_error");
-  }
-  return key;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Agents' conversation_config.
-
-Json access_info() {
-  Json info;
-  info["is_creator"] = true;
-  info["creator_name"] = "vami sandbox";
-  info["creator_email"] = "sandbox@vami.invalid";
-  info["role"] = "admin";
-  info["access_source"] = "creator";
-  return info;
-}
 
 // What the service fills in for the members vami reads, before the request's config is merged
 // over it.
@@ -815,29 +453,17 @@ Json phone_json(const PhoneRow& row) {
   return body;
 }
 
-struct DocumentRow {
-  std::string document_id;
-  std::string type;
-  std::string name;
-  std::string file_name;
-  std::string content_type;
-  std::string url;
-  std::string text;
-  std::int64_t size_bytes = 0;
-  std::string sha256;
-  std::int64_t created_at = 0;
-};
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
 // The emulator.
 
-class ElevenLabsSandbox::Impl {
+class ElevenLabsSandbox::Impl final : private AgentKnowledgeView {
 public:
   Impl(SQLite::Database& db, std::mutex& mutex, TwilioAccountView& twilio,
        SandboxCredentials credentials)
-      : m_db(db), m_mutex(mutex), m_twilio(twilio), m_credentials(std::move(credentials)) {}
+      : m_db(db), m_mutex(mutex), m_twilio(twilio), m_credentials(std::move(credentials)),
+        m_knowledge_base(db, mutex, static_cast<AgentKnowledgeView&>(*this)) {}
 
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                             const std::string& query) {
@@ -852,7 +478,7 @@ public:
     } catch (const std::exception& e) {
       response = detail_error(500, "internal_error", e.what());
     }
-    if (response.status != 204) {
+    if (response.status != 204 && response.header("Content-Type").empty()) {
       response.headers.emplace_back("Content-Type", "application/json");
     }
     response.headers.emplace_back("request-id", random_text("0123456789abcdef", 32));
@@ -918,26 +544,8 @@ private:
         return method_not_allowed();
       }
     }
-    if (is({"v1", "convai", "knowledge-base"}) && s.size() == 4) {
-      if (method == "POST") {
-        if (s[3] == "file") {
-          return add_file(request);
-        }
-        if (s[3] == "url") {
-          return add_url(request);
-        }
-        if (s[3] == "text") {
-          return add_text(request);
-        }
-        return method_not_allowed();
-      }
-      if (method == "GET") {
-        return get_document(s[3]);
-      }
-      if (method == "DELETE") {
-        return delete_document(s[3], query);
-      }
-      return method_not_allowed();
+    if (is({"v1", "convai", "knowledge-base"})) {
+      return m_knowledge_base.route(method, s, request, query);
     }
     if (is({"v1", "convai", "phone-numbers"})) {
       if (s.size() == 3) {
@@ -1331,259 +939,6 @@ private:
     return json_response(200, body);
   }
 
-  // -- Knowledge base --------------------------------------------------------------------------
-
-  void insert_document(const DocumentRow& row) {
-    std::lock_guard lock(m_mutex);
-    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement insert(m_db,
-                             "INSERT INTO convai_documents (document_id, type, name, file_name, "
-                             "content_type, url, text, size_bytes, sha256, created_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insert.bind(1, row.document_id);
-    insert.bind(2, row.type);
-    insert.bind(3, row.name);
-    insert.bind(4, row.file_name);
-    insert.bind(5, row.content_type);
-    insert.bind(6, row.url);
-    insert.bind(7, row.text);
-    insert.bind(8, static_cast<std::int64_t>(row.size_bytes));
-    insert.bind(9, row.sha256);
-    insert.bind(10, static_cast<std::int64_t>(row.created_at));
-    insert.exec();
-    transaction.commit();
-  }
-
-  static DocumentRow new_document(std::string type) {
-    DocumentRow row;
-    row.document_id = random_text(k_alnum, 20);
-    row.type = std::move(type);
-    row.created_at = now_seconds();
-    return row;
-  }
-
-  static http::HttpResponse document_created(const DocumentRow& row) {
-    Json body;
-    body["id"] = row.document_id;
-    body["name"] = row.name;
-    body["folder_path"] = Json::array();
-    return json_response(200, body);
-  }
-
-  http::HttpResponse add_file(const http::HttpRequest& request) {
-    std::string content_type = header_value(request, "Content-Type");
-    std::vector<http::MultipartPart> parts;
-    if (to_lower(content_type).rfind("multipart/form-data", 0) == 0) {
-      try {
-        parts = http::multipart_decode(content_type, request.body);
-      } catch (const Error&) {
-        // Starlette's answer to a form it cannot parse.
-        return json_response(400, Json{{"detail", "There was an error parsing the body"}});
-      }
-    }
-    const http::MultipartPart* file = nullptr;
-    std::optional<std::string> name;
-    for (const http::MultipartPart& part : parts) {
-      if (part.name == "file" && file == nullptr) {
-        file = &part;
-      } else if (part.name == "name" && !name) {
-        name = part.content;
-      }
-    }
-    Validation validation;
-    const Json file_loc = Json::array({"body", "file"});
-    if (file == nullptr) {
-      validation.add(file_loc, "Field required", "missing");
-    } else if (file->file_name.empty()) {
-      validation.add(file_loc, "Value error, Expected UploadFile, received: <class 'str'>",
-                     "value_error");
-    } else if (file->content.empty()) {
-      validation.add(file_loc, "Value error, the file is empty", "value_error");
-    } else if (file->content.size() > k_max_file_bytes) {
-      validation.add(file_loc,
-                     "Value error, the file is " + std::to_string(file->content.size()) +
-                         " bytes; the knowledge base accepts files of at most 20 MiB (" +
-                         std::to_string(k_max_file_bytes) + " bytes)",
-                     "value_error");
-    }
-    check_min_length(name, Json::array({"body", "name"}), validation);
-    validation.throw_if_any();
-
-    DocumentRow row = new_document("file");
-    row.name = name.value_or(file->file_name);
-    row.file_name = file->file_name;
-    row.content_type = file->content_type.empty() ? "application/octet-stream" : file->content_type;
-    row.size_bytes = static_cast<std::int64_t>(file->content.size());
-    row.sha256 = vami::sha256_hex(file->content);
-    insert_document(row);
-    return document_created(row);
-  }
-
-  http::HttpResponse add_url(const http::HttpRequest& request) {
-    Json body = json_body(request, BodyPresence::required);
-    Validation validation;
-    const Json base = Json::array({"body"});
-    auto url = string_member(body, "url", base, validation, Presence::required);
-    auto name = string_member(body, "name", base, validation, Presence::optional, Nullable::yes);
-    check_min_length(name, Json::array({"body", "name"}), validation);
-    if (url) {
-      std::string lower = to_lower(*url);
-      std::size_t host = lower.rfind("https://", 0) == 0  ? 8
-                         : lower.rfind("http://", 0) == 0 ? 7
-                                                          : 0;
-      if (host == 0 || url->size() == host || (*url)[host] == '/' ||
-          url->find_first_of(" \t\r\n") != std::string::npos) {
-        validation.add(Json::array({"body", "url"}),
-                       "Value error, '" + *url + "' is not an http or https URL", "value_error");
-      }
-    }
-    validation.throw_if_any();
-
-    DocumentRow row = new_document("url");
-    row.url = *url;
-    row.name = name.value_or(*url);
-    row.sha256 = vami::sha256_hex(*url);
-    insert_document(row);
-    return document_created(row);
-  }
-
-  http::HttpResponse add_text(const http::HttpRequest& request) {
-    Json body = json_body(request, BodyPresence::required);
-    Validation validation;
-    const Json base = Json::array({"body"});
-    auto text = string_member(body, "text", base, validation, Presence::required);
-    auto name = string_member(body, "name", base, validation, Presence::optional, Nullable::yes);
-    check_min_length(name, Json::array({"body", "name"}), validation);
-    if (text && is_blank(*text)) {
-      validation.add(Json::array({"body", "text"}), "Value error, the text is empty",
-                     "value_error");
-    }
-    validation.throw_if_any();
-
-    DocumentRow row = new_document("text");
-    row.text = *text;
-    row.name = name ? *name : first_line(*text, 60);
-    row.size_bytes = static_cast<std::int64_t>(text->size());
-    row.sha256 = vami::sha256_hex(*text);
-    insert_document(row);
-    return document_created(row);
-  }
-
-  // Connection locked by the caller.
-  std::optional<DocumentRow> select_document(const std::string& document_id) {
-    SQLite::Statement select(m_db, "SELECT document_id, type, name, file_name, content_type, url, "
-                                   "text, size_bytes, sha256, created_at FROM convai_documents "
-                                   "WHERE document_id = ?");
-    select.bind(1, document_id);
-    if (!select.executeStep()) {
-      return std::nullopt;
-    }
-    DocumentRow row;
-    row.document_id = select.getColumn(0).getString();
-    row.type = select.getColumn(1).getString();
-    row.name = select.getColumn(2).getString();
-    row.file_name = select.getColumn(3).getString();
-    row.content_type = select.getColumn(4).getString();
-    row.url = select.getColumn(5).getString();
-    row.text = select.getColumn(6).getString();
-    row.size_bytes = select.getColumn(7).getInt64();
-    row.sha256 = select.getColumn(8).getString();
-    row.created_at = select.getColumn(9).getInt64();
-    return row;
-  }
-
-  [[noreturn]] static void document_not_found(const std::string& document_id) {
-    fail(404, "document_not_found",
-         "Knowledge base document with id " + document_id + " was not found");
-  }
-
-  http::HttpResponse get_document(const std::string& document_id) {
-    std::optional<DocumentRow> row;
-    {
-      std::lock_guard lock(m_mutex);
-      row = select_document(document_id);
-    }
-    if (!row) {
-      document_not_found(document_id);
-    }
-    Json body;
-    body["id"] = row->document_id;
-    body["name"] = row->name;
-    body["metadata"] = Json{{"created_at_unix_secs", row->created_at},
-                            {"last_updated_at_unix_secs", row->created_at},
-                            {"size_bytes", row->size_bytes}};
-    body["supported_usages"] = Json::array({"prompt", "auto"});
-    body["access_info"] = access_info();
-    body["folder_parent_id"] = nullptr;
-    body["folder_path"] = Json::array();
-    body["type"] = row->type;
-    if (row->type == "url") {
-      body["url"] = row->url;
-    }
-    // The sandbox does not render files or fetch pages; only a text's content is known.
-    body["extracted_inner_html"] = row->type == "text" ? html_escape(row->text) : "";
-    body["content_format"] = "html";
-    if (row->type == "file") {
-      body["filename"] = row->file_name;
-    }
-    return json_response(200, body);
-  }
-
-  http::HttpResponse delete_document(const std::string& document_id, const Params& query) {
-    Validation validation;
-    bool force = bool_param(query, "force", validation).value_or(false);
-    validation.throw_if_any();
-
-    std::lock_guard lock(m_mutex);
-    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    if (!select_document(document_id)) {
-      document_not_found(document_id);
-    }
-    std::vector<std::string> users;
-    {
-      SQLite::Statement select(m_db, "SELECT agent_id FROM convai_agent_documents "
-                                     "WHERE document_id = ? ORDER BY agent_id");
-      select.bind(1, document_id);
-      while (select.executeStep()) {
-        users.push_back(select.getColumn(0).getString());
-      }
-    }
-    if (!users.empty() && !force) {
-      std::string list;
-      for (const std::string& user : users) {
-        list += (list.empty() ? "" : ", ") + user;
-      }
-      fail(409, "document_in_use",
-           "Document " + document_id + " is used by " + std::to_string(users.size()) +
-               " agent(s): " + list +
-               ". Remove it from their knowledge base first, or delete it with force=true");
-    }
-    for (const std::string& user : users) {
-      std::optional<AgentRow> agent = select_agent(user);
-      if (!agent) {
-        continue;
-      }
-      Json& entries = agent->config["agent"]["prompt"]["knowledge_base"];
-      Json kept = Json::array();
-      for (const Json& entry : entries) {
-        if (entry.value("id", "") != document_id) {
-          kept.push_back(entry);
-        }
-      }
-      entries = std::move(kept);
-      agent->updated_at = now_seconds();
-      update_agent_row(*agent);
-    }
-    SQLite::Statement detach(m_db, "DELETE FROM convai_agent_documents WHERE document_id = ?");
-    detach.bind(1, document_id);
-    detach.exec();
-    SQLite::Statement remove(m_db, "DELETE FROM convai_documents WHERE document_id = ?");
-    remove.bind(1, document_id);
-    remove.exec();
-    transaction.commit();
-    return json_response(200, Json::object());
-  }
-
   // -- Phone numbers ---------------------------------------------------------------------------
 
   bool twilio_credentials_match(const std::string& sid, const std::string& token) const {
@@ -1862,10 +1217,31 @@ private:
     return json_response(200, body);
   }
 
+  // -- What the knowledge base sees of the agents (connection locked, inside a transaction) ---
+
+  void remove_document_from_agent(const std::string& agent_id,
+                                  const std::string& document_id) override {
+    std::optional<AgentRow> agent = select_agent(agent_id);
+    if (!agent) {
+      return;
+    }
+    Json& entries = agent->config["agent"]["prompt"]["knowledge_base"];
+    Json kept = Json::array();
+    for (const Json& entry : entries) {
+      if (entry.value("id", "") != document_id) {
+        kept.push_back(entry);
+      }
+    }
+    entries = std::move(kept);
+    agent->updated_at = now_seconds();
+    update_agent_row(*agent);
+  }
+
   SQLite::Database& m_db;
   std::mutex& m_mutex;
   TwilioAccountView& m_twilio;
   SandboxCredentials m_credentials;
+  KnowledgeBaseSandbox m_knowledge_base;
 };
 
 ElevenLabsSandbox::ElevenLabsSandbox(SQLite::Database& db, std::mutex& mutex,
@@ -1876,6 +1252,7 @@ ElevenLabsSandbox::~ElevenLabsSandbox() = default;
 
 void ElevenLabsSandbox::create_schema(SQLite::Database& db) {
   db.exec(k_schema);
+  KnowledgeBaseSandbox::create_schema(db);
 }
 
 bool ElevenLabsSandbox::handles(std::string_view path) {

@@ -47,8 +47,8 @@ inline constexpr std::string_view k_elevenlabs_inbound_url =
 ///   `cursor` / `next_cursor` / `has_more`; newest first). `sort_by` is accepted and ignored.
 /// - `GET /v1/voices`, `GET /v1/voices/{voice_id}`, `GET /v2/voices`: a fixed catalogue of
 ///   ElevenLabs' public premade voices.
-/// - `POST /v1/convai/knowledge-base/{file,url,text}`, `GET|DELETE
-///   /v1/convai/knowledge-base/{id}` (`?force=true` also detaches it from agents).
+/// - `/v1/convai/knowledge-base...`: the knowledge base, answered by `KnowledgeBaseSandbox`
+///   (`sandbox_knowledge_base.hpp`): add, list, get, rename, content, dependent agents, delete.
 /// - `POST|GET /v1/convai/phone-numbers`, `GET|PATCH|DELETE /v1/convai/phone-numbers/{id}`:
 ///   Twilio imports, checked against the sandbox's Twilio account; an import points the
 ///   number's voice URL at `k_elevenlabs_inbound_url`.
@@ -70,7 +70,8 @@ inline constexpr std::string_view k_elevenlabs_inbound_url =
 /// - `convai_agents (seq INTEGER PRIMARY KEY AUTOINCREMENT, agent_id TEXT UNIQUE, name TEXT,
 ///   tags TEXT (JSON array), conversation_config TEXT (JSON object), created_at, updated_at)`
 /// - `convai_documents (seq, document_id TEXT UNIQUE, type 'file'|'url'|'text', name, file_name,
-///   content_type, url, text, size_bytes, sha256 (hex of the content), created_at)`
+///   content_type, url, text, size_bytes, sha256 (hex of the content), created_at, updated_at,
+///   content)`, kept by `KnowledgeBaseSandbox`
 /// - `convai_agent_documents (agent_id, document_id)`: which agent's knowledge base names which
 ///   document.
 /// - `convai_phone_numbers (seq, phone_number_id TEXT UNIQUE, phone_number TEXT UNIQUE (E.164),

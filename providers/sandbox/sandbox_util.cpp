@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <set>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 
 namespace vami::sandbox {
 
@@ -49,6 +52,21 @@ std::vector<std::string> split_path(std::string_view path) {
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
   }
   return segments;
+}
+
+void add_missing_columns(SQLite::Database& db, const std::string& table,
+                         const std::vector<ColumnDefinition>& columns) {
+  std::set<std::string> present;
+  SQLite::Statement info(db, "SELECT name FROM pragma_table_info(?)");
+  info.bind(1, table);
+  while (info.executeStep()) {
+    present.insert(info.getColumn(0).getString());
+  }
+  for (const ColumnDefinition& column : columns) {
+    if (present.count(column.name) == 0) {
+      db.exec("ALTER TABLE " + table + " ADD COLUMN " + column.name + " " + column.definition);
+    }
+  }
 }
 
 } // namespace vami::sandbox

@@ -9,6 +9,10 @@
 
 #include <vami/providers/http_client.hpp>
 
+namespace SQLite {
+class Database;
+} // namespace SQLite
+
 // Small request helpers shared by the Twilio and ElevenLabs halves of the sandbox emulator.
 namespace vami::sandbox {
 
@@ -25,5 +29,18 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] std::optional<std::string> param(const Params& params, std::string_view name);
 /// The non-empty segments of a URL path ("/v1/convai/agents" -> {"v1", "convai", "agents"}).
 [[nodiscard]] std::vector<std::string> split_path(std::string_view path);
+
+/// A column to add to an older state file's table: its name and its SQL type and constraints
+/// (`"TEXT"`, `"INTEGER NOT NULL DEFAULT 0"`).
+struct ColumnDefinition {
+  std::string name;
+  std::string definition;
+};
+
+/// Adds to `table` every column of `columns` it lacks (`ALTER TABLE ... ADD COLUMN`), so that
+/// state files made by an older vami keep working. Call inside a write transaction.
+/// @throws SQLite::Exception when the table does not exist or a column cannot be added.
+void add_missing_columns(SQLite::Database& db, const std::string& table,
+                         const std::vector<ColumnDefinition>& columns);
 
 } // namespace vami::sandbox
