@@ -175,8 +175,9 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
     }
     std::cout << "\nDocuments (" << details.documents.size() << ")\n";
     for (const Document& document : details.documents) {
-      std::cout << "  " << document.name << "  " << document.provider_document_id << "  "
-                << document.size_bytes << " bytes\n";
+      std::cout << "  " << terminal_text(document.name) << "  "
+                << terminal_text(document.provider_document_id) << "  " << document.size_bytes
+                << " bytes\n";
     }
   });
 

@@ -293,18 +293,19 @@ OnboardingService AppContext::onboarding() {
 
 std::string AppContext::actor() const {
   if (!options.actor.empty()) {
-    return options.actor;
+    return options.actor; // --actor refuses control characters (main.cpp)
   }
+  // Printed in audit rows: escaped like every free text, so that it cannot forge one.
   if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {
-    return entry->pw_name;
+    return terminal_text(entry->pw_name);
   }
   std::string user = env("USER");
-  return user.empty() ? "uid:" + std::to_string(geteuid()) : user;
+  return user.empty() ? "uid:" + std::to_string(geteuid()) : terminal_text(user);
 }
 
 void AppContext::note(const std::string& message) const {
   if (!options.quiet) {
-    std::cerr << "vami: " << message << '\n';
+    std::cerr << "vami: " << terminal_text(message) << '\n';
   }
 }
 
@@ -313,9 +314,9 @@ bool AppContext::interactive() noexcept {
 }
 
 std::string AppContext::ask(const std::string& question, const std::string& default_value) {
-  std::cerr << question;
+  std::cerr << terminal_text(question);
   if (!default_value.empty()) {
-    std::cerr << " [" << default_value << "]";
+    std::cerr << " [" << terminal_text(default_value) << "]";
   }
   std::cerr << ": " << std::flush;
   std::string answer;
@@ -343,7 +344,7 @@ bool AppContext::confirm(const std::string& question, const std::string& what) c
   if (!sentence.empty() && sentence.front() >= 'a' && sentence.front() <= 'z') {
     sentence.front() = static_cast<char>(sentence.front() - 'a' + 'A');
   }
-  std::cerr << sentence << " [y/N] " << std::flush;
+  std::cerr << terminal_text(sentence) << " [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) {
     return false;
@@ -377,8 +378,9 @@ void ProgressLine::update(int settled, int total, int failed) {
   }
   double elapsed = now_seconds() - m_started;
   double rate = elapsed > 0 ? settled / elapsed : 0;
-  std::string line =
-      "\r\033[K" + m_verb + " " + std::to_string(settled) + "/" + std::to_string(total);
+  // A dumb terminal has no "erase line": spaces cover what a longer line left.
+  std::string line = (terminal_has_escapes() ? "\r\033[K" : "\r") + m_verb + " " +
+                     std::to_string(settled) + "/" + std::to_string(total);
   if (failed > 0) {
     line += ", " + std::to_string(failed) + " failed";
   }
@@ -387,12 +389,20 @@ void ProgressLine::update(int settled, int total, int failed) {
     std::snprintf(buffer, sizeof buffer, ", %.1f/s, ETA %.0fs", rate, (total - settled) / rate);
     line += buffer;
   }
+  if (!terminal_has_escapes()) {
+    std::size_t length = line.size();
+    line.append(m_drawn > length ? m_drawn - length : 0, ' ');
+    m_drawn = length;
+  }
   std::cerr << line << std::flush;
 }
 
 void ProgressLine::finish() {
-  if (m_enabled) {
+  if (m_enabled && terminal_has_escapes()) {
     std::cerr << "\r\033[K" << std::flush;
+  } else if (m_enabled && m_drawn > 0) {
+    std::cerr << '\r' << std::string(m_drawn, ' ') << '\r' << std::flush;
+    m_drawn = 0;
   }
 }
 
@@ -452,7 +462,25 @@ std::string read_prompt_file(const std::string& path) {
     throw Error(ErrorKind::invalid_input, "cannot read the prompt file " + path,
                 "check the file's permissions");
   }
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return utf8_text(
+      std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+      "the prompt file " + path);
+}
+
+std::string utf8_text(std::string text, const std::string& what) {
+  // Editors on Windows start a UTF-8 file with a byte order mark; it is no part of the text.
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
+    text.erase(0, 3);
+  }
+  // Notepad's "Unicode" is UTF-16: a byte order mark, and a NUL byte in every ASCII character.
+  bool utf16_mark = text.rfind("\xFF\xFE", 0) == 0 || text.rfind("\xFE\xFF", 0) == 0;
+  if (utf16_mark || text.find('\0') != std::string::npos) {
+    throw Error(ErrorKind::invalid_input,
+                what + " is " + (utf16_mark ? "UTF-16" : "UTF-16 or binary") +
+                    " text, and vami reads UTF-8 only",
+                "save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)");
+  }
+  return text;
 }
 
 nlohmann::ordered_json to_json(const Tenant& tenant) {

@@ -194,7 +194,12 @@ void register_completion_commands(CLI::App& app, AppContext& context);
 
 /// A pool number as JSON: the one shape every command uses (docs/json.md).
 [[nodiscard]] nlohmann::ordered_json to_json(const PoolNumber& number);
-/// The text of a `--prompt-file`.
+/// `text`, read from a text file that messages call `what` ("the prompt file notes.txt"),
+/// without the UTF-8 byte order mark an editor may have put first.
+/// @throws Error(invalid_input) naming UTF-16 or UTF-32 text (a byte order mark or NUL bytes):
+///         vami reads UTF-8 only.
+[[nodiscard]] std::string utf8_text(std::string text, const std::string& what);
+/// The text of a `--prompt-file` (`utf8_text`).
 /// @throws Error(invalid_input) when the file does not exist or cannot be read.
 [[nodiscard]] std::string read_prompt_file(const std::string& path);
 
@@ -234,6 +239,7 @@ private:
   bool m_enabled;
   std::string m_verb;
   double m_started;
+  std::size_t m_drawn = 0; // length of the line drawn last, on a terminal without escapes
 };
 
 /// A bulk command's exit code travels up to `main` in this exception after its report is printed.

@@ -1,6 +1,8 @@
 // `vami numbers assign|unassign|reassign` and `vami route`: which agent a pool number reaches.
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "app.hpp"
 
@@ -49,18 +51,20 @@ std::vector<std::string> read_number_list(const std::string& path) {
     }
     in = &file;
   }
+  std::string text{std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>()};
+  if (in->bad()) {
+    throw Error(ErrorKind::invalid_input, "reading --from-file " + path + " failed");
+  }
+  std::istringstream lines(utf8_text(std::move(text), "--from-file " + path));
   std::vector<std::string> numbers;
   std::string line;
-  while (std::getline(*in, line)) {
+  while (std::getline(lines, line)) {
     line = line.substr(0, line.find('#'));
     auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos) {
       continue;
     }
     numbers.push_back(line.substr(first, line.find_last_not_of(" \t\r") - first + 1));
-  }
-  if (in->bad()) {
-    throw Error(ErrorKind::invalid_input, "reading --from-file " + path + " failed");
   }
   return numbers;
 }
@@ -112,11 +116,13 @@ void print_route(AppContext& context, const Route& route) {
   const PoolNumber& number = route.number;
   std::cout << number.e164 << " (" << to_string(number.status) << ")\n";
   if (route.tenant) {
-    std::cout << "  tenant         " << route.tenant->slug << " (" << route.tenant->name << ")\n";
+    std::cout << "  tenant         " << route.tenant->slug << " ("
+              << terminal_text(route.tenant->name) << ")\n";
   }
   if (route.agent) {
-    std::cout << "  agent          " << route.agent->slug << " (" << route.agent->name << ", "
-              << route.agent->provider << " " << route.agent->provider_agent_id << ")\n";
+    std::cout << "  agent          " << route.agent->slug << " ("
+              << terminal_text(route.agent->name) << ", " << route.agent->provider << " "
+              << terminal_text(route.agent->provider_agent_id) << ")\n";
   }
   if (number.routing_mode) {
     std::cout << "  routing        " << to_string(*number.routing_mode) << '\n';
@@ -124,7 +130,7 @@ void print_route(AppContext& context, const Route& route) {
   std::cout << "  voice webhook  "
             << (number.webhook.voice_url.empty()
                     ? std::string("(none: calls are not answered)")
-                    : number.webhook.voice_method + " " + number.webhook.voice_url)
+                    : terminal_text(number.webhook.voice_method + " " + number.webhook.voice_url))
             << '\n';
   if (number.status != NumberStatus::assigned) {
     std::cout << "  no agent: assign one with 'vami numbers assign " << number.e164

@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "option_rules.hpp"
+#include "output.hpp"
 #include "version.hpp"
 #include <malloc.h>
 
@@ -67,16 +69,57 @@ void add_global_options(CLI::App& app, vami::cli::GlobalOptions& options) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_flag("-y,--yes", options.yes, "Answer yes to confirmations (required in scripts)");
   app.add_option("--actor", options.actor, "Name recorded in the audit trail (default: OS user)")
-      ->envname("VAMI_ACTOR");
+      ->envname("VAMI_ACTOR")
+      ->check(CLI::Validator(
+          [](const std::string& actor) -> std::string {
+            // An actor is printed in audit rows: a line break or escape in it could forge one.
+            if (vami::cli::terminal_text(actor) != actor) {
+              return "'" + vami::cli::terminal_text(actor, vami::cli::LineBreaks::escape, 60) +
+                     "' holds control characters; give a name on one line";
+            }
+            return {};
+          },
+          ""));
   app.add_option("--router-url", options.router_url,
                  "Call router that webhook routing points numbers at (https)")
       ->envname("VAMI_ROUTER_URL")
       ->type_name("URL");
 }
 
+// The one line of an error on stderr: one line, nothing a terminal acts on, and a 100 kB
+// argument echoed in it shortened.
+void print_error(const std::string& line) {
+  std::cerr << "vami: error: "
+            << vami::cli::terminal_text(line, vami::cli::LineBreaks::escape, 2000) << '\n';
+}
+
+// -o and --json both given ask for two formats unless they agree.
+void check_output_options(CLI::App& app, const vami::cli::GlobalOptions& options) {
+  if (options.json && app.get_option("--output")->count() > 0 && options.output != "json") {
+    throw vami::Error(vami::ErrorKind::invalid_input,
+                      "--json and --output " + options.output + " ask for two formats",
+                      "give one of them");
+  }
+}
+
+int run(int argc, char** argv);
+
 } // namespace
 
 int main(int argc, char** argv) {
+  vami::cli::guard_closed_stdout();
+  int code = run(argc, argv);
+  // Results that did not reach stdout are a failure: a CI job would read nothing and go on.
+  if (!vami::cli::stdout_ok()) {
+    print_error("cannot write output: " + vami::cli::stdout_failure());
+    return code == to_int(ExitCode::ok) ? to_int(ExitCode::failure) : code;
+  }
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   // Answered before anything is built: scripts and package checks run it often, and building
   // the command tree costs more than the answer (issue 4: at most 10 ms).
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
@@ -111,9 +154,14 @@ int main(int argc, char** argv) {
   vami::cli::register_profiles_commands(app, context);
   // Last: `completion` and `__man` describe every command registered before.
   vami::cli::register_completion_commands(app, context);
+  // Every option registered above follows the same rules: no empty values, decimal integers.
+  vami::cli::apply_option_rules(app);
   // Runs once every option is parsed and before any command's callback: a profile's defaults
   // fill the flags that were not given.
-  app.parse_complete_callback([&context] { context.apply_profile_defaults(); });
+  app.parse_complete_callback([&context, &app] {
+    check_output_options(app, context.options);
+    context.apply_profile_defaults();
+  });
   // Set after the subcommands are added, so that it is not repeated in each one's help.
   app.footer("Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict,\n"
              "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"
@@ -125,18 +173,20 @@ int main(int argc, char** argv) {
     if (error.get_exit_code() == 0) {
       return app.exit(error); // --help, --version
     }
-    std::cerr << "vami: error: " << error.what() << "; run '" << command_path(app)
-              << " --help' for usage\n";
+    print_error(vami::cli::usage_message(error) + "; run '" + command_path(app) +
+                " --help' for usage");
     return to_int(ExitCode::usage);
   } catch (const vami::cli::BulkExit& bulk) {
     return to_int(bulk.code);
   } catch (const vami::Error& error) {
-    std::cerr << "vami: error: " << one_line(error) << '\n';
+    print_error(one_line(error));
     return to_int(vami::cli::exit_code_for(error.kind()));
   } catch (const std::exception& error) {
-    std::cerr << "vami: error: unexpected failure: " << error.what()
-              << "; please report it with the command you ran\n";
+    print_error(std::string("unexpected failure: ") + error.what() +
+                "; please report it with the command you ran");
     return to_int(ExitCode::failure);
   }
   return to_int(ExitCode::ok);
 }
+
+} // namespace

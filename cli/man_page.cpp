@@ -50,6 +50,7 @@ constexpr std::array k_environment{
     Entry{"VAMI_ACTOR", "The name recorded in the audit trail, as --actor."},
     Entry{"VAMI_SANDBOX_DB", "The sandbox's state file, instead of one beside the state database."},
     Entry{"NO_COLOR", "When set, never use colour, as --no-color."},
+    Entry{"TERM", "When \"dumb\", the progress line uses no escape codes."},
     Entry{"XDG_CONFIG_HOME", "Where the config folder vami/ is (default: ~/.config)."},
     Entry{"XDG_DATA_HOME", "Where the data folder vami/ is (default: ~/.local/share)."},
 };

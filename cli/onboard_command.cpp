@@ -228,8 +228,9 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
         });
     if (context.output_format() == OutputFormat::table) {
       std::cout << "live: " << result.number.e164 << " reaches agent " << result.agent.slug << " ("
-                << result.agent.provider_agent_id << ") of tenant " << result.tenant.slug
-                << " with " << result.documents.size() << " knowledge document(s)\n";
+                << terminal_text(result.agent.provider_agent_id) << ") of tenant "
+                << result.tenant.slug << " with " << result.documents.size()
+                << " knowledge document(s)\n";
     } else {
       write_object(std::cout, context.output_format(), result_json(result));
     }

@@ -3,6 +3,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,5 +42,37 @@ void write_object(std::ostream& out, OutputFormat format, const nlohmann::ordere
 
 /// Quotes one CSV field when it needs it (RFC 4180).
 [[nodiscard]] std::string csv_field(const std::string& text);
+
+/// A CSV cell for a value of the records: `csv_field` of its text, with free text that a
+/// spreadsheet would run as a formula neutralised as the OWASP CSV-injection guidance says: a
+/// text starting with '=', '+', '-', '@', tab or carriage return gets a leading "'". Typed values
+/// are kept exactly as they are: a plain number ("+12125550101" E.164, "-1.15" amount) is not a
+/// formula, and times start with a digit. docs/json.md ("CSV") documents it.
+[[nodiscard]] std::string csv_cell(const std::string& text);
+
+/// How `terminal_text` shows line breaks.
+enum class LineBreaks { escape, keep };
+
+/// `text` made safe to print on a terminal: control characters (C0, DEL, C1) become visible
+/// escapes ("\n", "\t", "\x1b", "\u009b"), bytes that are not UTF-8 become "\xNN", so a
+/// name, greeting, actor or provider message can never move the cursor, recolour the screen or
+/// print a line of its own. With `LineBreaks::keep`, '\n' stays a line break. A text longer than
+/// `max_bytes` keeps its start and end, cut between characters, around "...(N bytes)...".
+[[nodiscard]] std::string terminal_text(std::string_view text,
+                                        LineBreaks line_breaks = LineBreaks::escape,
+                                        std::size_t max_bytes = 0);
+
+/// Whether the terminal understands escape codes: false when TERM is "dumb".
+[[nodiscard]] bool terminal_has_escapes() noexcept;
+
+/// Makes fd 1 safe when the process started with standard output closed (`>&-`): it is
+/// reopened on /dev/full, so that no file the command opens lands on fd 1 and every write of a
+/// result fails (and is reported by `check_stdout`). Call first in `main`.
+void guard_closed_stdout() noexcept;
+/// Flushes standard output and tells whether every write and flush of it succeeded.
+[[nodiscard]] bool stdout_ok();
+/// Why standard output could not be written: "standard output is closed", or the system's
+/// reason ("No space left on device").
+[[nodiscard]] std::string stdout_failure();
 
 } // namespace vami::cli

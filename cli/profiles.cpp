@@ -18,6 +18,7 @@
 
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
 
 namespace vami::cli {
 
@@ -123,7 +124,7 @@ std::string problem_with(const std::string& key, const std::string& value) {
     return "is not an ISO 3166-1 alpha-2 country code in capitals (such as US)";
   }
   if (key.size() > 9 && key.compare(key.size() - 9, 9, "_base_url") == 0 &&
-      value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) {
+      url_scheme(value) == UrlScheme::other) {
     return "is not an http:// or https:// URL";
   }
   return {};
@@ -345,7 +346,10 @@ std::vector<std::string> ConfigFile::names() const {
   return result;
 }
 
-std::filesystem::path config_file_path() {
+namespace {
+
+// The config file's path, or nothing when none of the variables that place it is set.
+std::optional<std::filesystem::path> locate_config_file() {
   if (std::string explicit_path = env("VAMI_CONFIG"); !explicit_path.empty()) {
     return explicit_path;
   }
@@ -355,6 +359,15 @@ std::filesystem::path config_file_path() {
   }
   if (std::string home = env("HOME"); !home.empty()) {
     return std::filesystem::path(home) / ".config" / "vami" / "config.toml";
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::filesystem::path config_file_path() {
+  if (auto path = locate_config_file()) {
+    return *path;
   }
   throw Error(ErrorKind::invalid_input,
               "cannot locate the config file: none of VAMI_CONFIG, XDG_CONFIG_HOME and HOME is set",
@@ -504,6 +517,11 @@ std::string mask_secret(const std::string& secret) {
 
 std::optional<Profile> select_profile(const std::string& flag_name) {
   std::string name = flag_name.empty() ? env("VAMI_PROFILE") : flag_name;
+  // A systemd unit or an `env -i` job has no HOME: with no profile asked for, there is no config
+  // file to read, and the environment's credentials are all the command needs.
+  if (name.empty() && !locate_config_file()) {
+    return std::nullopt;
+  }
   auto path = config_file_path();
   ConfigFile config = read_config_file(path);
   std::string names;

@@ -146,7 +146,7 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
           ->add_option("--seed", serve->seed,
                        "Seed of every random choice, for a run that can be repeated (default: "
                        "a random one, shown in the stats)")
-          ->type_name("S");
+          ->type_name("N");
   serve_command
       ->add_option("--timeout-ms", serve->timeout_ms,
                    "How long a --fail-nth timeout holds its connection, in ms")

@@ -65,8 +65,10 @@ void print_details(AppContext& context, const TenantDetails& details) {
   write_object(std::cout, format, to_json(details.tenant));
   std::cout << "\nAgents (" << details.agents.size() << ")\n";
   for (const Agent& agent : details.agents) {
-    std::cout << "  " << agent.slug << "  " << agent.name << "  " << to_string(agent.status) << "  "
-              << (agent.provider_agent_id.empty() ? "-" : agent.provider_agent_id) << '\n';
+    std::cout << "  " << agent.slug << "  " << terminal_text(agent.name) << "  "
+              << to_string(agent.status) << "  "
+              << (agent.provider_agent_id.empty() ? "-" : terminal_text(agent.provider_agent_id))
+              << '\n';
   }
   std::cout << "\nNumbers (" << details.numbers.size() << ")\n";
   for (const PoolNumber& number : details.numbers) {

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
 #include <vami/providers/elevenlabs_provider.hpp>
 #include <vami/providers/provider_factory.hpp>
 #include <vami/providers/sandbox.hpp>
@@ -22,7 +23,7 @@ bool is_account_sid(const std::string& sid) {
 }
 
 void check_base_url(const char* variable, const std::string& url) {
-  if (!url.empty() && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+  if (!url.empty() && url_scheme(url) == UrlScheme::other) {
     throw Error(ErrorKind::invalid_input,
                 std::string(variable) + " '" + url + "' is not an http(s) URL",
                 "set it to a base URL such as https://api.twilio.com");

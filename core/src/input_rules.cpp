@@ -213,9 +213,25 @@ void validate_language(const std::string& language) {
               "use an ISO 639-1 code: " + accepted);
 }
 
+UrlScheme url_scheme(std::string_view url) noexcept {
+  auto starts_with = [url](std::string_view prefix) {
+    return url.size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), url.begin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  if (starts_with("https://")) {
+    return UrlScheme::https;
+  }
+  if (starts_with("http://")) {
+    return UrlScheme::http;
+  }
+  return UrlScheme::other;
+}
+
 void validate_document_url(const std::string& url) {
-  bool https = url.rfind("https://", 0) == 0;
-  bool http = url.rfind("http://", 0) == 0;
+  bool https = url_scheme(url) == UrlScheme::https;
+  bool http = url_scheme(url) == UrlScheme::http;
   if (!https && !http) {
     throw Error(ErrorKind::invalid_input, "URL " + in_quotes(url) + " is not an http(s) URL",
                 "give an absolute URL such as https://example.com/faq");

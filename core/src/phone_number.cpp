@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -18,7 +19,17 @@ PhoneNumberUtil& util() {
   return *PhoneNumberUtil::GetInstance();
 }
 
+bool has_letter(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
 std::optional<PhoneNumber> parse_valid(std::string_view text, std::string_view default_region) {
+  // libphonenumber turns three or more letters into keypad digits ("+1 800 FLOWERS") and drops
+  // fewer ("+1 212 555 01O1"): a typo could name another number. vami takes digits only.
+  if (has_letter(text)) {
+    return std::nullopt;
+  }
   PhoneNumber number;
   if (util().Parse(std::string(text), std::string(default_region), &number) !=
       PhoneNumberUtil::NO_PARSING_ERROR) {
@@ -31,6 +42,11 @@ std::optional<PhoneNumber> parse_valid(std::string_view text, std::string_view d
 }
 
 std::string describe_parse_failure(std::string_view input, std::string_view default_region) {
+  for (char c : input) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      return "it contains a letter ('" + std::string(1, c) + "'); vanity numbers are not converted";
+    }
+  }
   PhoneNumber number;
   switch (util().Parse(std::string(input), std::string(default_region), &number)) {
   case PhoneNumberUtil::NO_PARSING_ERROR:
@@ -44,11 +60,6 @@ std::string describe_parse_failure(std::string_view input, std::string_view defa
     return "it is too short";
   case PhoneNumberUtil::TOO_LONG_NSN:
     return "it is too long";
-  }
-  for (char c : input) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      return "it contains a letter ('" + std::string(1, c) + "')";
-    }
   }
   switch (util().IsPossibleNumberWithReason(number)) {
   case PhoneNumberUtil::TOO_SHORT:

@@ -15,6 +15,7 @@
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
 #include <vami/core/phone_number.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/process_holder.hpp>
@@ -269,8 +270,8 @@ void validate_webhook_url(const std::string& url, bool allow_http) {
   auto invalid = [&](const std::string& why, const std::string& hint) {
     return Error(ErrorKind::invalid_input, "voice webhook '" + url + "' " + why, hint);
   };
-  bool https = url.rfind("https://", 0) == 0;
-  bool http = url.rfind("http://", 0) == 0;
+  bool https = url_scheme(url) == UrlScheme::https;
+  bool http = url_scheme(url) == UrlScheme::http;
   if (!https && !http) {
     throw invalid("is not an http(s) URL",
                   "give an absolute URL such as https://example.com/voice");

@@ -72,5 +72,7 @@ def test_man_page_names_every_environment_variable_the_code_reads():
                        "XDG_DATA_HOME", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                        "VAMI_TWILIO_PRICING_BASE_URL", "VAMI_SANDBOX_DB", "VAMI_ROUTER_URL",
                        "VAMI_ACTOR"}
-    missing = sorted(name for name in expected if f"\n       {name}\n" not in environment)
+    # man puts a tag shorter than the indent (TERM) on the line of its text.
+    missing = sorted(name for name in expected if f"\n       {name}\n" not in environment
+                     and not re.search(rf"\n       {name} {{2,}}\S", environment))
     assert not missing, f"add them to k_environment in cli/man_page.cpp: {missing}"

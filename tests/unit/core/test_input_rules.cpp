@@ -137,6 +137,16 @@ TEST(InputRules, AcceptsHttpAndHttpsUrlsOnly) {
   }
 }
 
+TEST(InputRules, ASchemeIsComparedWithoutCase) {
+  // RFC 3986 section 3.1: schemes are case-insensitive.
+  EXPECT_EQ(url_scheme("HTTPS://acme.example.com"), UrlScheme::https);
+  EXPECT_EQ(url_scheme("Http://acme.example.com"), UrlScheme::http);
+  EXPECT_EQ(url_scheme("https:/acme.example.com"), UrlScheme::other);
+  EXPECT_EQ(url_scheme("HTTPSX://acme.example.com"), UrlScheme::other);
+  EXPECT_NO_THROW(validate_document_url("HTTPS://acme.example.com/faq"));
+  EXPECT_NO_THROW(validate_document_url("hTTp://acme.example.com/faq"));
+}
+
 TEST(InputRules, RecognisesValidUtf8) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("plain ASCII"));

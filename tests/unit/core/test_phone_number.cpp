@@ -25,6 +25,23 @@ TEST(PhoneNumber, RejectsTheLenientParseOfATypo) {
   }
 }
 
+TEST(PhoneNumber, AlwaysRejectsLetters) {
+  // libphonenumber converts three or more letters to keypad digits and drops fewer: vami takes
+  // neither, so "+1 800 FLOWERS" is refused as "+1 212 555 01O1" is.
+  for (const char* typed :
+       {"+1 800 FLOWERS", "+1 212 FLO 5647", "+1212555010A", "1-800-CALL-NOW"}) {
+    try {
+      (void)to_e164(typed, "US");
+      ADD_FAILURE() << "accepted " << typed;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+      EXPECT_NE(std::string(error.what()).find("contains a letter"), std::string::npos)
+          << error.what();
+    }
+  }
+  EXPECT_FALSE(is_e164("+1800FLOWERS"));
+}
+
 TEST(PhoneNumber, RejectsNumbersNotInService) {
   EXPECT_THROW((void)to_e164("+19992345678"), Error); // 999 is no area code
   EXPECT_THROW((void)to_e164("12"), Error);

@@ -45,7 +45,14 @@ void validate_first_message(const std::string& first_message);
 /// @throws Error(invalid_input) listing the accepted codes.
 void validate_language(const std::string& language);
 
-/// Checks a knowledge-base URL: absolute http or https with a host, no spaces.
+/// The scheme of a URL vami sends a provider to.
+enum class UrlScheme { other, http, https };
+
+/// The scheme of `url`, compared without regard to case as RFC 3986 section 3.1 says
+/// ("HTTPS://example.com" is https); `other` for any other scheme or none.
+[[nodiscard]] UrlScheme url_scheme(std::string_view url) noexcept;
+
+/// Checks a knowledge-base URL: absolute http or https (any case) with a host, no spaces.
 /// @throws Error(invalid_input).
 void validate_document_url(const std::string& url);
 

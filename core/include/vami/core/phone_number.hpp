@@ -8,7 +8,8 @@ namespace vami {
 /// Parses a phone number as a user typed it ("+1 212 555 0101", "(212) 555-0101" with
 /// `default_region` "US") and returns it in E.164 ("+12125550101"). Uses libphonenumber and
 /// requires `IsValidNumber`, so a lenient parse of a mistyped number ("+1 (212) 555-01O1")
-/// is rejected.
+/// is rejected. Letters are always rejected: a vanity number ("+1 800 FLOWERS") is never
+/// converted to keypad digits (docs/troubleshooting.md).
 /// @throws Error(invalid_input) naming `input` and saying why it is not a valid number.
 [[nodiscard]] std::string to_e164(std::string_view input, std::string_view default_region = "US");
 
