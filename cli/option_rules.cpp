@@ -103,6 +103,17 @@ std::string usage_message(const CLI::ParseError& error) {
   if (std::regex_match(message, match, at_least)) {
     return match[1].str() + " needs at least " + match[2].str() + " values, not " + match[3].str();
   }
+  // App.hpp: an option at the end of the line with its value missing.
+  static const std::regex missing("^(.+): ([0-9]+) required (.+) missing$");
+  if (std::regex_match(message, match, missing)) {
+    return match[1].str() + " needs " +
+           (match[2] == "1" ? std::string("a value") : match[2].str() + " values");
+  }
+  // Error.hpp: ExcludesError.
+  static const std::regex excludes("^(\\S+) excludes (\\S+)$");
+  if (std::regex_match(message, match, excludes)) {
+    return match[1].str() + " and " + match[2].str() + " cannot be given together; give one";
+  }
   // Error.hpp: ConversionError(name, results).
   static const std::regex conversion("^Could not convert: (.+) = ([\\s\\S]*)$");
   if (std::regex_match(message, match, conversion)) {
