@@ -65,9 +65,10 @@ enum class LineBreaks { escape, keep };
 /// Whether the terminal understands escape codes: false when TERM is "dumb".
 [[nodiscard]] bool terminal_has_escapes() noexcept;
 
-/// Makes fd 1 safe when the process started with standard output closed (`>&-`): it is
-/// reopened on /dev/full, so that no file the command opens lands on fd 1 and every write of a
-/// result fails (and is reported by `check_stdout`). Call first in `main`.
+/// Makes fds 0 to 2 safe when the process started with one of them closed (`>&-`): standard
+/// output is reopened on /dev/full, so that no file the command opens lands on fd 1 and every
+/// write of a result fails (and `stdout_ok` says so); standard input and error on /dev/null.
+/// Call first in `main`.
 void guard_closed_stdout() noexcept;
 /// Flushes standard output and tells whether every write and flush of it succeeded.
 [[nodiscard]] bool stdout_ok();
