@@ -70,12 +70,46 @@ ExitCode exit_code_for(ErrorKind kind) noexcept {
   return ExitCode::failure;
 }
 
+namespace {
+
+// The kind whose `to_string` is `text` (a bulk item's `error_kind`); empty for any other text.
+std::optional<ErrorKind> error_kind_named(const std::string& text) noexcept {
+  for (ErrorKind kind :
+       {ErrorKind::invalid_input, ErrorKind::not_found, ErrorKind::conflict, ErrorKind::auth,
+        ErrorKind::rate_limited, ErrorKind::unavailable, ErrorKind::provider, ErrorKind::storage,
+        ErrorKind::uncertain, ErrorKind::interrupted}) {
+    if (text == to_string(kind)) {
+      return kind;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 ExitCode exit_code_for(const BulkReport& report) noexcept {
   if (report.interrupted) {
     return ExitCode::interrupted;
   }
   if (report.uncertain > 0) {
     return ExitCode::uncertain;
+  }
+  if (report.failed > 0 && report.succeeded == 0) {
+    // Nothing done: the items' common reason says more than "partial" (a script repeating a
+    // refused command sees the same code as for one number).
+    std::optional<ErrorKind> common;
+    bool same = true;
+    for (const auto& item : report.items) {
+      if (item.status != ItemStatus::failed) {
+        continue;
+      }
+      std::optional<ErrorKind> kind = error_kind_named(item.error_kind);
+      same = same && kind && (!common || *common == *kind);
+      common = kind;
+    }
+    if (same && common) {
+      return exit_code_for(*common);
+    }
   }
   if (report.failed > 0) {
     return ExitCode::partial;
@@ -265,6 +299,21 @@ VoiceAgentProvider& AppContext::voice_agents() {
         providers().agents(), *m_agents_limiter, RetryPolicy{}, system_monotonic_clock());
   }
   return *m_resilient_agents;
+}
+
+VoiceAgentProvider* AppContext::voice_agents_if_configured(std::string& why) {
+  try {
+    return &voice_agents();
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::auth) {
+      throw;
+    }
+    why = error.what();
+    if (!error.hint().empty()) {
+      why += "; " + error.hint();
+    }
+    return nullptr;
+  }
 }
 
 PoolService AppContext::pool() {

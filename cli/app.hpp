@@ -108,6 +108,9 @@ public:
   TelephonyProvider& telephony();
   /// The voice-agent provider behind its own rate limiter and retries (one per command).
   VoiceAgentProvider& voice_agents();
+  /// `voice_agents()`, or null when none is configured (its credentials are missing), with the
+  /// reason in `why`: for the commands that compare what they can without it.
+  VoiceAgentProvider* voice_agents_if_configured(std::string& why);
   /// The pool use cases over `store()` and `telephony()`.
   PoolService pool();
   /// The tenant use cases.

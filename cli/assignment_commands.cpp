@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app.hpp"
+#include "routing_words.hpp"
 
 namespace vami::cli {
 
@@ -30,6 +31,11 @@ struct UnassignOptions {
 struct ReassignOptions {
   std::string number;
   std::string agent;
+};
+
+struct RouteOptions {
+  std::string number;
+  bool offline = false;
 };
 
 // Phone numbers one per line from FILE, or standard input for "-": surrounding blanks, blank
@@ -138,6 +144,46 @@ void print_route(AppContext& context, const Route& route) {
   }
 }
 
+void print_route_check(AppContext& context, const RouteCheck& check) {
+  Route route = check.route;
+  // The voice webhook the telephony provider answers with, not the one last stored.
+  if (check.observed.owned) {
+    route.number.webhook = check.observed.owned->webhook;
+  }
+  const std::vector<std::string> problems = routing_problem_words(check);
+  OutputFormat format = context.output_format();
+  if (format != OutputFormat::table) {
+    nlohmann::ordered_json json = route_json(route);
+    json["calls_answered"] = check.calls_answered;
+    nlohmann::ordered_json listed = nlohmann::ordered_json::array();
+    for (RoutingFault fault : check.faults) {
+      listed.push_back(to_string(fault));
+    }
+    json["routing_problems"] = std::move(listed);
+    write_object(std::cout, format, json);
+  } else {
+    print_route(context, route);
+    std::string calls;
+    if (check.calls_answered) {
+      calls = "answered by agent " + route.number.agent_slug;
+    } else if (check.desired.target == RoutingTarget::none) {
+      calls = "not answered: the number is not assigned";
+    } else {
+      calls = "NOT ANSWERED";
+    }
+    std::cout << "  calls          " << calls << '\n';
+    for (const auto& problem : problems) {
+      std::cout << "    - " << problem << '\n';
+    }
+  }
+  if (check.desired.target != RoutingTarget::none && !check.calls_answered) {
+    context.note("calls to " + route.number.e164 + " are not answered: " + join(problems) +
+                 "; repair it with 'vami reconcile --apply'");
+  } else if (!problems.empty()) {
+    context.note(route.number.e164 + ": " + join(problems));
+  }
+}
+
 void print_number(AppContext& context, const PoolNumber& number, const std::string& message) {
   write_object(std::cout, context.output_format(), to_json(number));
   context.note(message);
@@ -193,11 +239,17 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
                   "with --pick");
     }
     if (assign->numbers.size() == 1 && assign->from_file.empty()) {
-      PoolNumber number =
+      AssignOutcome outcome =
           context.assignments().assign(assign->numbers.front(), assign->agent, mode);
-      print_number(context, number,
-                   number.e164 + " now reaches agent " + number.agent_slug + " (tenant " +
-                       number.tenant_slug + ", " + to_string(mode) + " routing)");
+      const PoolNumber& number = outcome.number;
+      print_number(
+          context, number,
+          number.e164 +
+              (outcome.already_assigned ? " is already assigned to agent "
+                                        : " now reaches agent ") +
+              number.agent_slug + " (tenant " + number.tenant_slug + ", " + to_string(mode) +
+              " routing)" +
+              (outcome.already_assigned ? "; its routing was checked at the providers" : ""));
       return;
     }
     BulkAssignRequest request;
@@ -261,12 +313,26 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
                      number.tenant_slug + ")");
   });
 
-  auto route_number = std::make_shared<std::string>();
+  auto route = std::make_shared<RouteOptions>();
   auto* route_command = app.add_subcommand(
-      "route", "Show where a call to a number goes: tenant, agent, routing mode, voice webhook");
-  route_command->add_option("number", *route_number, "Phone number, E.164")->required();
-  route_command->callback([&context, route_number] {
-    print_route(context, find_route(context.store(), *route_number));
+      "route", "Show where a call to a number goes: tenant, agent, routing mode, voice webhook, "
+               "and whether the providers answer its calls");
+  route_command->add_option("number", route->number, "Phone number, E.164")->required();
+  route_command->add_flag("--offline", route->offline,
+                          "From the state database alone: do not ask the providers whether "
+                          "calls are answered");
+  route_command->callback([&context, route] {
+    if (route->offline) {
+      print_route(context, find_route(context.store(), route->number));
+      return;
+    }
+    std::string why;
+    VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
+    if (agents == nullptr) {
+      context.note("ElevenLabs was not asked (" + why + ")");
+    }
+    print_route_check(context, check_route(context.telephony(), agents, context.store(),
+                                           context.options.router_url, route->number));
   });
 }
 

@@ -16,9 +16,10 @@ struct ReconcileOptions {
 
 constexpr const char* k_exit_rule =
     "Exit codes: 0 when nothing is left to do (everything in sync, or every finding repaired\n"
-    "by --apply); 4 when drift remains: any finding without --apply, or one that --apply\n"
-    "leaves (an untagged orphan, an agent deleted outside vami or unknown to the database, a\n"
-    "row still in flight, a row changed meanwhile, a repair ElevenLabs refused); 5 when\n"
+    "by --apply); 4 when drift remains: any finding without --apply (a number whose calls are\n"
+    "not answered among them), or one that --apply leaves (an untagged orphan, an agent\n"
+    "deleted outside vami or unknown to the database, a row still in flight, a row changed\n"
+    "meanwhile, a repair a provider refused, a webhook number without --router-url); 5 when\n"
     "credentials were rejected (nothing was changed), or when ELEVENLABS_API_KEY is not set\n"
     "while the database holds agents or numbers imported into ElevenLabs (the Twilio side\n"
     "still ran); 6 when a provider's listing failed (nothing was changed); 1 for a database\n"
@@ -92,6 +93,17 @@ std::string repair_words(const Finding& finding, Tense tense) {
     return (past ? "imported into ElevenLabs, routed to "
                  : "import it into ElevenLabs, route it to ") +
            routing_target(finding);
+  case Repair::route_again:
+    if (finding.routing_mode == RoutingMode::webhook) {
+      return past ? "pointed its voice URL at the router again"
+                  : "point its voice URL at the router again";
+    }
+    return (past ? "imported into ElevenLabs again, which points its voice URL there, routed to "
+                 : "import it into ElevenLabs again (which points its voice URL there), route it "
+                   "to ") +
+           quoted(finding.agent_slug);
+  case Repair::clear_voice_url:
+    return past ? "cleared its voice URL" : "clear its voice URL";
   case Repair::adopt_agent:
     return (past ? "adopted " : "adopt ") + finding.reported;
   case Repair::remove_agent_row:
@@ -146,6 +158,9 @@ std::string action_words(const Finding& finding) {
     return "failed: " + finding.error + "; run 'vami reconcile --apply' again";
   case Holdup::interrupted:
     return "not attempted: interrupted";
+  case Holdup::no_router_url:
+    return "left alone: the router URL is not configured; pass --router-url (or set "
+           "VAMI_ROUTER_URL) to repair it";
   case Holdup::none:
     break;
   }
@@ -212,6 +227,10 @@ std::string detail_words(const Finding& finding) {
     // The database is the source of truth for assignment; say so where it decides.
     const std::string decides =
         finding.holdup == Holdup::agent_gone ? "" : "; the database decides";
+    if (finding.stored.empty() && finding.status == NumberStatus::assigned) {
+      return "routed by webhook to " + agent_words(finding.agent_slug, finding.tenant_slug) +
+             ", but its ElevenLabs import still routes it to " + at_elevenlabs + decides;
+    }
     if (finding.stored.empty()) {
       return "not assigned in the pool, but ElevenLabs routes it to " + at_elevenlabs + decides;
     }
@@ -233,6 +252,21 @@ std::string detail_words(const Finding& finding) {
                 ? ""
                 : " (the database's id " + finding.stored + " is unknown there)") +
            (in_flight ? "; assigned moments ago" : "");
+  case FindingKind::voice_url_drift:
+    if (finding.status != NumberStatus::assigned) {
+      return "not assigned, but its voice URL at Twilio still points at the router (" +
+             describe(finding.reported_webhook) + "): calls reach an agent";
+    }
+    return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) + " with " +
+           (finding.routing_mode == RoutingMode::webhook ? "webhook" : "native") +
+           " routing, but its voice URL at Twilio is " + describe(finding.reported_webhook) +
+           ", not " +
+           (finding.routing_mode == RoutingMode::webhook
+                ? (finding.stored_webhook.voice_url.empty()
+                       ? std::string("the router's for that agent")
+                       : "the router's " + describe(finding.stored_webhook))
+                : std::string("ElevenLabs'")) +
+           ": calls to it are not answered";
   case FindingKind::agent_ghost:
     return "agent " + quoted(finding.agent_slug) + " (tenant " + finding.tenant_slug + ", " +
            finding.provider_id + ") is gone at ElevenLabs, deleted outside vami" +
@@ -386,20 +420,10 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   TelephonyProvider& telephony = context.telephony();
   // A setup with Twilio credentials only has no voice-agent provider: the Twilio side still
   // runs, and the report says whether anything in the database needed the other one.
-  VoiceAgentProvider* agents = nullptr;
   std::string skipped_because;
-  try {
-    agents = &context.voice_agents();
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::auth) {
-      throw;
-    }
-    skipped_because = error.what();
-    if (!error.hint().empty()) {
-      skipped_because += "; " + error.hint();
-    }
-  }
-  ReconcileService service(telephony, agents, context.store(), context.actor());
+  VoiceAgentProvider* agents = context.voice_agents_if_configured(skipped_because);
+  ReconcileService service(telephony, agents, context.store(), context.actor(), k_in_flight_grace,
+                           context.options.router_url);
   ReconcileReport report =
       service.reconcile(options.apply ? ReconcileMode::apply : ReconcileMode::report,
                         [] { return AppContext::interrupted(); });
@@ -441,14 +465,16 @@ void register_reconcile_command(CLI::App& app, AppContext& context) {
   auto* command = app.add_subcommand(
       "reconcile",
       "Compare the state database with every number Twilio owns and with ElevenLabs' agents, "
-      "documents and imported numbers; --apply repairs the drift (it never buys, releases, "
-      "creates or deletes at a provider)");
+      "documents and imported numbers, and check that calls to each assigned number reach its "
+      "agent; --apply repairs the drift (it never buys or releases a number, nor creates or "
+      "deletes an agent or a document)");
   command->add_flag(
       "--apply", options->apply,
       "Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, "
       "agent creations and deletions left in flight, store the provider's webhook and SID, "
-      "forget documents gone at ElevenLabs, and route numbers at ElevenLabs as the database says "
-      "(the database is the source of truth for assignment)");
+      "forget documents gone at ElevenLabs, and route numbers as the database says: their agent "
+      "at ElevenLabs and their voice URL at Twilio (the database is the source of truth for "
+      "assignment)");
   command->footer(k_exit_rule);
   command->callback([&context, options] { run_reconcile(context, *options); });
 }

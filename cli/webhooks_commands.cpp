@@ -1,7 +1,9 @@
 // `vami webhooks`: the voice webhook the telephony provider calls when a pool number rings.
+#include <algorithm>
 #include <iostream>
 
 #include "app.hpp"
+#include "routing_words.hpp"
 
 namespace vami::cli {
 
@@ -53,17 +55,38 @@ void register_webhooks_commands(CLI::App& app, AppContext& context) {
   });
 
   auto show_number = std::make_shared<std::string>();
-  auto* show_command =
-      webhooks->add_subcommand("show", "Show a number's voice webhook as the provider reports it");
+  auto* show_command = webhooks->add_subcommand(
+      "show", "Show a number's voice webhook as the provider reports it, and whether it is the "
+              "one the number's routing needs");
   show_command->add_option("number", *show_number, "Phone number, E.164")->required();
   show_command->callback([&context, show_number] {
-    WebhookView view = context.pool().show_webhook(*show_number);
-    nlohmann::ordered_json json = webhook_json(view.number.e164, view.at_provider);
-    json["in_sync"] = view.in_sync;
-    json["stored_voice_url"] = text_or_null(view.number.webhook.voice_url);
+    std::string why;
+    VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
+    RouteCheck check = check_route(context.telephony(), agents, context.store(),
+                                   context.options.router_url, *show_number);
+    if (!check.observed.owned) {
+      throw Error(ErrorKind::uncertain,
+                  check.route.number.e164 + " is in the pool but the provider does not report it",
+                  "run 'vami reconcile'");
+    }
+    // In sync: stored as the provider has it, and what the number's routing needs.
+    const bool voice_url_right =
+        std::none_of(check.faults.begin(), check.faults.end(), [](RoutingFault fault) {
+          return fault == RoutingFault::no_voice_url || fault == RoutingFault::wrong_voice_url;
+        });
+    const PoolNumber& number = check.route.number;
+    nlohmann::ordered_json json = webhook_json(number.e164, check.observed.owned->webhook);
+    json["in_sync"] = check.stored_webhook_current && voice_url_right;
+    json["stored_voice_url"] = text_or_null(number.webhook.voice_url);
     write_object(std::cout, context.output_format(), json);
-    if (!view.in_sync) {
-      context.note("the state database differs from the provider for " + view.number.e164 +
+    if (!voice_url_right) {
+      context.note(std::string(number.status == NumberStatus::assigned
+                                   ? "calls to " + number.e164 + " are not answered: "
+                                   : number.e164 + ": ") +
+                   join(routing_problem_words(check)) +
+                   "; repair it with 'vami reconcile --apply'");
+    } else if (!check.stored_webhook_current) {
+      context.note("the state database differs from the provider for " + number.e164 +
                    "; set it again with 'vami webhooks set' or run 'vami reconcile'");
     }
   });

@@ -31,6 +31,7 @@ _vami_options() {
   "numbers assign") echo "--from-file --agent --pick --area-code --locality --mode --concurrency" ;;
   "numbers unassign") echo "--from-file --concurrency" ;;
   "numbers reassign") echo "--agent" ;;
+  "route") echo "--offline" ;;
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email" ;;
@@ -111,6 +112,7 @@ _vami_option_kind() {
   "numbers reassign|--agent") echo "agents" ;;
   "route|-h") echo "flag" ;;
   "route|--help") echo "flag" ;;
+  "route|--offline") echo "flag" ;;
   "webhooks|-h") echo "flag" ;;
   "webhooks|--help") echo "flag" ;;
   "webhooks set|-h") echo "flag" ;;

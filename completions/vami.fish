@@ -144,6 +144,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'route|--help'
             echo 'flag'
+        case 'route|--offline'
+            echo 'flag'
         case 'webhooks|-h'
             echo 'flag'
         case 'webhooks|--help'
@@ -588,7 +590,7 @@ complete -c vami -l router-url -x -d 'Call router that webhook routing points nu
 # vami
 complete -c vami -n "__vami_at ''" -a 'init' -d 'Create (or upgrade) the state database and show which provider account vami uses'
 complete -c vami -n "__vami_at ''" -a 'numbers' -d 'The phone-number pool: search, buy, list, assign to agents, release'
-complete -c vami -n "__vami_at ''" -a 'route' -d 'Show where a call to a number goes: tenant, agent, routing mode, voice webhook'
+complete -c vami -n "__vami_at ''" -a 'route' -d 'Show where a call to a number goes: tenant, agent, routing mode, voice webhook, and whether the providers answer its calls'
 complete -c vami -n "__vami_at ''" -a 'webhooks' -d 'Voice webhooks of pool numbers'
 complete -c vami -n "__vami_at ''" -a 'sandbox' -d 'The built-in provider emulator'
 complete -c vami -n "__vami_at ''" -a 'tenants' -d 'Tenants: the platform\'s customer businesses'
@@ -596,7 +598,7 @@ complete -c vami -n "__vami_at ''" -a 'agents' -d 'Voice agents: one or more per
 complete -c vami -n "__vami_at ''" -a 'voices' -d 'Voices the agents can speak with'
 complete -c vami -n "__vami_at ''" -a 'kb' -d 'Knowledge base: documents an agent answers from'
 complete -c vami -n "__vami_at ''" -a 'onboard' -d 'Put a customer live in one command: tenant, number, agent, knowledge. Asks on a terminal for what the flags do not give; undoes its steps if one fails'
-complete -c vami -n "__vami_at ''" -a 'reconcile' -d 'Compare the state database with every number Twilio owns and with ElevenLabs\' agents, documents and imported numbers; --apply repairs the drift (it never buys, releases, creates or deletes at a provider)'
+complete -c vami -n "__vami_at ''" -a 'reconcile' -d 'Compare the state database with every number Twilio owns and with ElevenLabs\' agents, documents and imported numbers, and check that calls to each assigned number reach its agent; --apply repairs the drift (it never buys or releases a number, nor creates or deletes an agent or a document)'
 complete -c vami -n "__vami_at ''" -a 'audit' -d 'List the audit trail: every change, who made it'
 complete -c vami -n "__vami_at ''" -a 'operations' -d 'The journal of bulk commands: list, show item by item, resume'
 complete -c vami -n "__vami_at ''" -a 'profiles' -d 'Named credentials and defaults in the config file ($XDG_CONFIG_HOME/vami)'
@@ -681,11 +683,12 @@ complete -c vami -n "__vami_at 'numbers reassign' 0" -a '(__vami_values assigned
 
 # vami route
 complete -c vami -n "__vami_at 'route'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'route'" -l offline -d 'From the state database alone: do not ask the providers whether calls are answered'
 complete -c vami -n "__vami_at 'route' 0" -a '(__vami_values numbers)' -d 'Phone number, E.164'
 
 # vami webhooks
 complete -c vami -n "__vami_at 'webhooks'" -a 'set' -d 'Set the URL the provider calls when a number rings, then read it back'
-complete -c vami -n "__vami_at 'webhooks'" -a 'show' -d 'Show a number\'s voice webhook as the provider reports it'
+complete -c vami -n "__vami_at 'webhooks'" -a 'show' -d 'Show a number\'s voice webhook as the provider reports it, and whether it is the one the number\'s routing needs'
 complete -c vami -n "__vami_at 'webhooks'" -s h -l help -d 'Print this help message and exit'
 
 # vami webhooks set
@@ -857,7 +860,7 @@ complete -c vami -n "__vami_at 'onboard'" -l faq -x -d '4. An FAQ text (repeatab
 
 # vami reconcile
 complete -c vami -n "__vami_at 'reconcile'" -s h -l help -d 'Print this help message and exit'
-complete -c vami -n "__vami_at 'reconcile'" -l apply -d 'Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, agent creations and deletions left in flight, store the provider\'s webhook and SID, forget documents gone at ElevenLabs, and route numbers at ElevenLabs as the database says (the database is the source of truth for assignment)'
+complete -c vami -n "__vami_at 'reconcile'" -l apply -d 'Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, agent creations and deletions left in flight, store the provider\'s webhook and SID, forget documents gone at ElevenLabs, and route numbers as the database says: their agent at ElevenLabs and their voice URL at Twilio (the database is the source of truth for assignment)'
 
 # vami audit
 complete -c vami -n "__vami_at 'audit'" -s h -l help -d 'Print this help message and exit'

@@ -45,25 +45,13 @@ std::string holder(const PoolNumber& number) {
   throw;
 }
 
-// Gives a number's routing back (`StateStore::end_routing_change`) when the change that took it
-// has reached the providers or failed, so that the next change starts from what they hold.
-class HeldRouting {
-public:
-  HeldRouting(StateStore& store, std::string e164) : m_store(store), m_e164(std::move(e164)) {}
-  HeldRouting(const HeldRouting&) = delete;
-  HeldRouting& operator=(const HeldRouting&) = delete;
-  ~HeldRouting() {
-    try {
-      m_store.end_routing_change(m_e164);
-    } catch (const Error&) {
-      // Still held: others see it free once this process has exited.
-    }
-  }
-
-private:
-  StateStore& m_store;
-  std::string m_e164;
-};
+// Twilio defaults the voice method to POST, and the store keeps no method for an unset one.
+bool same_webhook(const VoiceWebhook& stored, const VoiceWebhook& reported) {
+  auto method = [](const std::string& text) { return text.empty() ? std::string("POST") : text; };
+  return stored.voice_url == reported.voice_url &&
+         method(stored.voice_method) == method(reported.voice_method) &&
+         stored.status_callback == reported.status_callback;
+}
 
 PoolNumber pool_row(StateStore& store, const std::string& e164) {
   std::optional<PoolNumber> row = store.find_number(e164);
@@ -129,14 +117,6 @@ void require_webhook_router(RoutingMode mode, const std::string& router_url) {
 
 } // namespace
 
-VoiceWebhook router_webhook(const std::string& router_url, const std::string& provider_agent_id) {
-  VoiceWebhook webhook;
-  webhook.voice_url = router_url + (router_url.find('?') == std::string::npos ? "?" : "&") +
-                      "agent_id=" + provider_agent_id;
-  webhook.voice_method = "POST";
-  return webhook;
-}
-
 AssignmentService::AssignmentService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
                                      StateStore& store, std::string actor, std::string router_url)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
@@ -146,34 +126,47 @@ AssignmentService::AssignmentService(TelephonyProvider& telephony, VoiceAgentPro
   }
 }
 
-PoolNumber AssignmentService::assign(const std::string& number, const std::string& agent_name,
-                                     RoutingMode mode) {
+AssignOutcome AssignmentService::assign(const std::string& number, const std::string& agent_name,
+                                        RoutingMode mode) {
   const std::string e164 = to_e164(number);
   require_webhook_router(mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, agent_name);
-  return assign_to(e164, agent, mode, Rerun::no);
+  AssignOutcome outcome;
+  outcome.number = assign_to(e164, agent, mode, Rerun::no, &outcome.already_assigned);
+  return outcome;
 }
 
 PoolNumber AssignmentService::assign_to(const std::string& e164, const Agent& agent,
-                                        RoutingMode mode, Rerun rerun) {
+                                        RoutingMode mode, Rerun rerun, bool* already_assigned) {
   const PoolNumber before = current(e164);
   PoolNumber row = before;
-  if (rerun == Rerun::yes && before.status == NumberStatus::assigned &&
-      before.agent_slug == agent.slug) {
-    // An interrupted run took the number and may not have told the providers: route it again.
-    mode = before.routing_mode.value_or(mode);
+  const bool held_by_agent =
+      before.status == NumberStatus::assigned && before.agent_slug == agent.slug;
+  // Assigned to this agent in this mode already (a script repeating itself): route it again.
+  const bool already = held_by_agent && before.routing_mode.value_or(RoutingMode::native) == mode;
+  if (already || (rerun == Rerun::yes && held_by_agent)) {
+    // Or an interrupted run took the number and may not have told the providers: route it
+    // again, in the mode the row records.
     m_store.begin_routing_change(e164);
   } else {
     // The transaction decides the winner when two people assign the same number.
     row = m_store.assign_number(e164, {agent.slug, mode});
   }
-  HeldRouting held(m_store, e164);
+  RoutingHold held(m_store, e164);
   try {
-    connect(row, agent, mode);
+    connect(row, agent);
   } catch (const Error&) {
+    if (already) {
+      throw; // The assignment predates this command: it stays, whatever the providers said.
+    }
     roll_back(e164, [&] { m_store.unassign_number(e164, agent.slug); });
   }
-  audit("numbers assign", before, row);
+  if (already_assigned != nullptr) {
+    *already_assigned = already;
+  }
+  if (!already) {
+    audit("numbers assign", before, row);
+  }
   return row;
 }
 
@@ -189,14 +182,14 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
   numbers.locality = filter.locality;
   const Agent agent = detail::require_active_agent(m_store, agent_name);
   PoolNumber row = m_store.assign_first_available(numbers, {agent.slug, mode});
-  HeldRouting held(m_store, row.e164);
+  RoutingHold held(m_store, row.e164);
   PoolNumber before = row;
   before.status = NumberStatus::available;
   before.agent_slug.clear();
   before.tenant_slug.clear();
   before.routing_mode.reset();
   try {
-    connect(row, agent, mode);
+    connect(row, agent);
   } catch (const Error&) {
     roll_back(row.e164, [&] { m_store.unassign_number(row.e164, agent.slug); });
   }
@@ -216,6 +209,7 @@ PoolNumber AssignmentService::unassign_one(const std::string& e164,
       // An interrupted run put the number back in the pool and may not have told the
       // providers: clear its routing again (both steps are safe to repeat).
       PoolNumber as_assigned = before;
+      as_assigned.status = NumberStatus::assigned;
       if (!before.agent_phone_number_id.empty()) {
         as_assigned.routing_mode = RoutingMode::native;
       } else if (!m_router_url.empty() && before.webhook.voice_url.rfind(m_router_url, 0) == 0) {
@@ -224,7 +218,7 @@ PoolNumber AssignmentService::unassign_one(const std::string& e164,
         return before;
       }
       m_store.begin_routing_change(e164);
-      HeldRouting held(m_store, e164);
+      RoutingHold held(m_store, e164);
       PoolNumber row = before;
       disconnect(row, as_assigned);
       return current(e164);
@@ -240,7 +234,7 @@ PoolNumber AssignmentService::unassign_one(const std::string& e164,
                 "unassign it by itself with 'vami numbers unassign " + e164 + "' if that is meant");
   }
   PoolNumber row = m_store.unassign_number(e164, before.agent_slug);
-  HeldRouting held(m_store, e164);
+  RoutingHold held(m_store, e164);
   try {
     disconnect(row, before);
   } catch (const Error&) {
@@ -441,9 +435,9 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
                 "set VAMI_ROUTER_URL or pass --router-url");
   }
   PoolNumber row = m_store.reassign_number(e164, before.agent_slug, {agent.slug, mode});
-  HeldRouting held(m_store, e164);
+  RoutingHold held(m_store, e164);
   try {
-    connect(row, agent, mode);
+    connect(row, agent);
   } catch (const Error&) {
     roll_back(e164, [&] { m_store.reassign_number(e164, agent.slug, {before.agent_slug, mode}); });
   }
@@ -451,89 +445,14 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
   return row;
 }
 
-void AssignmentService::connect(PoolNumber& row, const Agent& agent, RoutingMode mode) {
-  if (mode == RoutingMode::webhook) {
-    OwnedNumber owned = m_telephony.set_voice_webhook(
-        row.provider_sid, router_webhook(m_router_url, agent.provider_agent_id));
-    m_store.update_webhook(row.e164, owned.webhook);
-    row.webhook = owned.webhook;
-    return;
-  }
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (row.agent_phone_number_id.empty()) {
-      row.agent_phone_number_id = import(row.e164);
-      m_store.set_agent_phone_number_id(row.e164, row.agent_phone_number_id);
-    }
-    try {
-      m_agents.set_number_agent(row.agent_phone_number_id, agent.provider_agent_id);
-      break;
-    } catch (const Error& error) {
-      if (error.kind() == ErrorKind::unavailable) {
-        throw Error(ErrorKind::uncertain,
-                    "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
-                        agent.slug + "\" now: " + error.what(),
-                    "the database records the assignment; run 'vami reconcile --apply' to make "
-                    "the provider follow it");
-      }
-      // The import was removed outside vami: import the number again, once.
-      if (error.kind() != ErrorKind::not_found || attempt > 0) {
-        throw;
-      }
-      m_store.set_agent_phone_number_id(row.e164, "");
-      row.agent_phone_number_id.clear();
-    }
-  }
-  // The voice-agent provider points the number's voice URL at itself on import: record what the
-  // telephony provider now reports. Only a record: the number is routed already, so a failed
-  // read leaves the stored webhook for reconcile to refresh rather than undoing the assignment.
-  try {
-    if (std::optional<OwnedNumber> owned = m_telephony.find_owned(row.e164)) {
-      m_store.update_webhook(row.e164, owned->webhook);
-      row.webhook = owned->webhook;
-    }
-  } catch (const Error& error) {
-    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
-      throw;
-    }
-  }
+void AssignmentService::connect(PoolNumber& row, const Agent& agent) {
+  // `row` is as the store left it (assigned to `agent` in its mode): the providers follow it.
+  enact_routing(m_telephony, m_agents, m_store, desired_routing(row, agent, m_router_url), row);
 }
 
 void AssignmentService::disconnect(PoolNumber& row, const PoolNumber& before) {
-  if (before.routing_mode == RoutingMode::webhook) {
-    OwnedNumber owned = m_telephony.set_voice_webhook(row.provider_sid, VoiceWebhook{});
-    m_store.update_webhook(row.e164, owned.webhook);
-    row.webhook = owned.webhook;
-    return;
-  }
-  if (before.agent_phone_number_id.empty()) {
-    return;
-  }
-  try {
-    m_agents.set_number_agent(before.agent_phone_number_id, "");
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::not_found) {
-      throw;
-    }
-    m_store.set_agent_phone_number_id(row.e164, ""); // gone at the provider: nothing rings it
-    row.agent_phone_number_id.clear();
-  }
-}
-
-std::string AssignmentService::import(const std::string& e164) {
-  try {
-    return m_agents.import_number(e164, "vami pool " + e164).phone_number_id;
-  } catch (const Error& error) {
-    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::rate_limited) {
-      throw;
-    }
-    // Imported already (by an earlier attempt whose answer was lost, or by hand): reuse it.
-    for (const ImportedNumber& imported : m_agents.list_imported_numbers()) {
-      if (imported.e164 == e164) {
-        return imported.phone_number_id;
-      }
-    }
-    throw;
-  }
+  clear_routing(m_telephony, m_agents, m_store,
+                desired_routing(before, m_store.find_agent(before.agent_slug), m_router_url), row);
 }
 
 PoolNumber AssignmentService::current(const std::string& e164) {
@@ -548,6 +467,21 @@ Route find_route(StateStore& store, const std::string& number) {
     route.agent = store.find_agent(route.number.agent_slug);
   }
   return route;
+}
+
+RouteCheck check_route(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
+                       const std::string& router_url, const std::string& number) {
+  RouteCheck check;
+  check.route = find_route(store, number);
+  check.desired = desired_routing(check.route.number, check.route.agent, router_url);
+  check.observed = observe_routing(telephony, agents, check.desired);
+  check.faults = routing_faults(check.desired, check.observed);
+  check.calls_answered =
+      check.desired.target != RoutingTarget::none && !calls_unanswered(check.desired, check.faults);
+  check.stored_webhook_current =
+      check.observed.owned &&
+      same_webhook(check.route.number.webhook, check.observed.owned->webhook);
+  return check;
 }
 
 void AssignmentService::audit(const std::string& command, const PoolNumber& before,

@@ -127,7 +127,7 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
     observer("knowledge", std::to_string(result.documents.size()) + " document(s)");
     result.number = e164.empty()
                         ? assignments.assign_pick(request.pick, result.agent.slug, request.mode)
-                        : assignments.assign(e164, result.agent.slug, request.mode);
+                        : assignments.assign(e164, result.agent.slug, request.mode).number;
     observer("number", result.number.e164);
   } catch (const Error& error) {
     // Undo: the tenant is new, so everything under it was made by this run.

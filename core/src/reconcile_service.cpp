@@ -32,6 +32,7 @@
 #include <vami/core/phone_number.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/reconcile_service.hpp>
+#include <vami/core/routing.hpp>
 
 namespace vami {
 
@@ -42,13 +43,13 @@ constexpr std::string_view k_tag_prefix = "vami:";
 constexpr std::string_view k_agent_tag_prefix = "vami-agent:";
 constexpr std::string_view k_tenant_tag_prefix = "vami-tenant:";
 
-constexpr std::array<FindingKind, 16> k_kinds{
+constexpr std::array<FindingKind, 17> k_kinds{
     FindingKind::in_sync,          FindingKind::webhook_drift,   FindingKind::sid_drift,
     FindingKind::orphan_tagged,    FindingKind::orphan_untagged, FindingKind::ghost,
     FindingKind::stale_purchasing, FindingKind::stale_releasing, FindingKind::agent_drift,
-    FindingKind::import_drift,     FindingKind::not_imported,    FindingKind::agent_ghost,
-    FindingKind::agent_orphan,     FindingKind::stale_creating,  FindingKind::stale_deleting,
-    FindingKind::document_ghost,
+    FindingKind::import_drift,     FindingKind::not_imported,    FindingKind::voice_url_drift,
+    FindingKind::agent_ghost,      FindingKind::agent_orphan,    FindingKind::stale_creating,
+    FindingKind::stale_deleting,   FindingKind::document_ghost,
 };
 
 bool starts_with(const std::string& text, std::string_view prefix) {
@@ -258,6 +259,8 @@ const char* to_string(FindingKind kind) noexcept {
     return "import_drift";
   case FindingKind::not_imported:
     return "not_imported";
+  case FindingKind::voice_url_drift:
+    return "voice_url_drift";
   case FindingKind::agent_ghost:
     return "agent_ghost";
   case FindingKind::agent_orphan:
@@ -300,6 +303,10 @@ const char* to_string(Repair repair) noexcept {
     return "forget_import_id";
   case Repair::import_number:
     return "import_number";
+  case Repair::route_again:
+    return "route_again";
+  case Repair::clear_voice_url:
+    return "clear_voice_url";
   case Repair::adopt_agent:
     return "adopt_agent";
   case Repair::remove_agent_row:
@@ -342,6 +349,8 @@ const char* to_string(Holdup holdup) noexcept {
     return "refused";
   case Holdup::interrupted:
     return "interrupted";
+  case Holdup::no_router_url:
+    return "no_router_url";
   }
   return "none";
 }
@@ -368,9 +377,9 @@ bool ReconcileReport::settled() const noexcept {
 
 ReconcileService::ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents,
                                    StateStore& store, std::string actor,
-                                   std::chrono::seconds in_flight_grace)
+                                   std::chrono::seconds in_flight_grace, std::string router_url)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
-      m_in_flight_grace(in_flight_grace) {}
+      m_in_flight_grace(in_flight_grace), m_router_url(std::move(router_url)) {}
 
 ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
                                             const StopRequested& stop_requested) {
@@ -423,10 +432,16 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
     if (voice && sides.first && sides.second && settled_status(sides.first->status) &&
         (kind == FindingKind::in_sync || kind == FindingKind::webhook_drift ||
          kind == FindingKind::sid_drift)) {
-      routing = classify_number_routing(*sides.first, *voice, in_flight_after);
+      routing = classify_number_routing(*sides.first, *sides.second, *voice, in_flight_after);
     }
+    // Routing the number again stores the voice webhook the provider then reports: storing
+    // the wrong one first would only record the drift.
+    const bool routed_again = std::any_of(routing.begin(), routing.end(), [](const Plan& routed) {
+      return routed.finding.kind == FindingKind::voice_url_drift;
+    });
     // One in_sync finding for a number in sync on both sides; otherwise only what differs.
-    if (kind != FindingKind::in_sync || routing.empty()) {
+    if ((kind != FindingKind::in_sync || routing.empty()) &&
+        !(routed_again && kind == FindingKind::webhook_drift)) {
       plans.push_back(std::move(plan));
     }
     for (auto& routed : routing) {
@@ -613,23 +628,37 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
 }
 
 std::vector<ReconcileService::Plan>
-ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView& voice,
+ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumber& owned,
+                                          const VoiceView& voice,
                                           const std::string& in_flight_after) {
   std::vector<Plan> plans;
-  // A number routed by webhook does not ring through the voice-agent provider's import.
-  if (row.status == NumberStatus::assigned && !routed_natively(row)) {
-    return plans;
+  std::optional<Agent> agent;
+  if (auto local = voice.local.find(row.agent_slug);
+      row.status == NumberStatus::assigned && local != voice.local.end()) {
+    agent = local->second;
   }
-  std::string expected; // The provider agent id the pool's assignment asks for; empty: none.
-  bool agent_gone = false;
-  if (row.status == NumberStatus::assigned) {
-    auto agent = voice.local.find(row.agent_slug);
-    if (agent == voice.local.end() || agent->second.provider_agent_id.empty()) {
-      return plans; // Not routable: an agent without a provider id takes no numbers.
-    }
-    expected = agent->second.provider_agent_id;
-    agent_gone = !voice.exists(expected);
+  // The chain a call follows, compared link by link with what the pool row asks for.
+  const DesiredRouting desired = desired_routing(row, agent, m_router_url);
+  if (desired.blocked == RoutingFault::agent_unroutable) {
+    return plans; // Not routable: an agent without a provider id takes no numbers.
   }
+  ObservedRouting observed;
+  observed.owned = owned;
+  observed.voice_url_is_agent_provider = m_agents->answers_voice_url(owned.webhook.voice_url);
+  auto imported = voice.imports.find(row.e164);
+  if (imported != voice.imports.end()) {
+    observed.imported = imported->second;
+  }
+  if (!desired.provider_agent_id.empty()) {
+    observed.agent_exists = voice.exists(desired.provider_agent_id);
+  }
+  const std::vector<RoutingFault> faults = routing_faults(desired, observed);
+  auto found = [&](RoutingFault fault) {
+    return std::find(faults.begin(), faults.end(), fault) != faults.end();
+  };
+  const std::string& expected = desired.import_agent_id; // Empty: no agent.
+  const bool agent_gone = found(RoutingFault::agent_missing);
+
   auto finding_for = [&](FindingKind kind) {
     Plan plan;
     plan.row = row;
@@ -643,6 +672,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView
     finding.tenant_slug = row.tenant_slug;
     finding.name = row.friendly_name;
     finding.status = row.status;
+    finding.routing_mode = row.routing_mode;
     return plan;
   };
   auto left_alone = [](Plan& plan, Holdup holdup) {
@@ -661,9 +691,28 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView
     plan.finding.resolution = Resolution::would_repair;
   };
 
-  auto imported = voice.imports.find(row.e164);
-  if (imported != voice.imports.end()) {
-    const ImportedNumber& import = imported->second;
+  // The voice URL first: it is what a call meets first, and routing the number again mends
+  // the import and its agent as well.
+  const bool voice_url_wrong =
+      found(RoutingFault::no_voice_url) || found(RoutingFault::wrong_voice_url);
+  if (voice_url_wrong) {
+    Plan plan = finding_for(FindingKind::voice_url_drift);
+    plan.finding.stored_webhook = desired.voice_webhook;
+    plan.finding.reported_webhook = owned.webhook;
+    if (desired.target == RoutingTarget::none) {
+      planned(plan, Repair::clear_voice_url);
+    } else if (agent_gone) {
+      left_alone(plan, Holdup::agent_gone);
+    } else if (desired.blocked == RoutingFault::no_router_url) {
+      left_alone(plan, Holdup::no_router_url);
+    } else {
+      planned(plan, Repair::route_again);
+    }
+    plans.push_back(std::move(plan));
+  }
+
+  if (observed.imported) {
+    const ImportedNumber& import = *observed.imported;
     if (row.agent_phone_number_id != import.phone_number_id) {
       Plan plan = finding_for(FindingKind::import_drift);
       plan.finding.provider_id = import.phone_number_id;
@@ -672,7 +721,8 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView
       planned(plan, Repair::store_import_id);
       plans.push_back(std::move(plan));
     }
-    if (import.agent_id != expected) {
+    const bool routed_again = voice_url_wrong && desired.target == RoutingTarget::native;
+    if (import.agent_id != expected && !routed_again) {
       Plan plan = finding_for(FindingKind::agent_drift);
       plan.finding.provider_id = import.phone_number_id;
       plan.finding.stored = expected;
@@ -682,7 +732,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView
       }
       plan.phone_number_id = import.phone_number_id;
       plan.target_agent_id = expected;
-      if (agent_gone) {
+      if (agent_gone && !expected.empty()) {
         left_alone(plan, Holdup::agent_gone);
       } else {
         planned(plan, Repair::set_provider_agent);
@@ -691,7 +741,10 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const VoiceView
     }
     return plans;
   }
-  if (row.status == NumberStatus::assigned) {
+  if (desired.target == RoutingTarget::native) {
+    if (voice_url_wrong) {
+      return plans; // Routing it again imports it.
+    }
     Plan plan = finding_for(FindingKind::not_imported);
     plan.finding.stored = row.agent_phone_number_id;
     plan.target_agent_id = expected;
@@ -926,6 +979,8 @@ void ReconcileService::repair(Plan& plan, Journal& journal) {
     case Repair::store_import_id:
     case Repair::forget_import_id:
     case Repair::import_number:
+    case Repair::route_again:
+    case Repair::clear_voice_url:
       repair_routing(plan);
       break;
     case Repair::adopt_agent:
@@ -1046,6 +1101,16 @@ void ReconcileService::repair_routing(const Plan& plan) {
   const Finding& finding = plan.finding;
   const std::string& e164 = finding.e164;
   const PoolNumber& read = *plan.row;
+  // The repairs that tell the providers take the number's routing first, as assign does, so
+  // that no assign, reassign or unassign changes it meanwhile.
+  const bool provider_repair = finding.repair == Repair::import_number ||
+                               finding.repair == Repair::route_again ||
+                               finding.repair == Repair::clear_voice_url;
+  std::optional<RoutingHold> hold;
+  if (provider_repair) {
+    m_store.begin_routing_change(e164);
+    hold.emplace(m_store, e164);
+  }
   // Conditional on the row as it was read: its assignment (and, for the id repairs, the id).
   std::optional<PoolNumber> current = m_store.find_number(e164);
   const bool id_repair =
@@ -1078,23 +1143,25 @@ void ReconcileService::repair_routing(const Plan& plan) {
           routing_json(e164, plan.phone_number_id, plan.target_agent_id), current->tenant_slug);
     break;
   }
-  case Repair::import_number: {
-    ImportedNumber imported =
-        at_provider([&] { return m_agents->import_number(e164, "vami pool " + e164); });
-    m_store.set_agent_phone_number_id(e164, imported.phone_number_id);
-    at_provider(
-        [&] { return m_agents->set_number_agent(imported.phone_number_id, plan.target_agent_id); });
-    // The voice-agent provider points the number's voice URL at itself on import: store what
-    // the telephony provider now reports, or the next run finds it as webhook drift.
-    try {
-      if (std::optional<OwnedNumber> owned = m_telephony.find_owned(e164)) {
-        m_store.update_webhook(e164, owned->webhook);
-      }
-    } catch (const Error& error) {
-      if (error.kind() == ErrorKind::storage) {
-        throw;
-      }
-    }
+  case Repair::import_number:
+  case Repair::route_again: {
+    // What assign does: the import, its agent and the voice URL, whatever the number's history.
+    PoolNumber row = *current;
+    const DesiredRouting desired =
+        desired_routing(row, m_store.find_agent(row.agent_slug), m_router_url);
+    at_provider([&] {
+      enact_routing(m_telephony, *m_agents, m_store, desired, row);
+      return true;
+    });
+    auto after = m_store.find_number(e164);
+    audit("number", e164, detail::audit_json(*current), after ? detail::audit_json(*after) : "",
+          current->tenant_slug);
+    break;
+  }
+  case Repair::clear_voice_url: {
+    OwnedNumber owned =
+        at_provider([&] { return m_telephony.set_voice_webhook(current->provider_sid, {}); });
+    m_store.update_webhook(e164, owned.webhook);
     auto after = m_store.find_number(e164);
     audit("number", e164, detail::audit_json(*current), after ? detail::audit_json(*after) : "",
           current->tenant_slug);

@@ -70,6 +70,10 @@ std::vector<ImportedNumber> ResilientVoiceAgentProvider::list_imported_numbers()
   return m_calls.retried([&] { return m_inner.list_imported_numbers(); });
 }
 
+bool ResilientVoiceAgentProvider::answers_voice_url(const std::string& voice_url) const {
+  return m_inner.answers_voice_url(voice_url);
+}
+
 void ResilientVoiceAgentProvider::remove_imported_number(const std::string& phone_number_id) {
   m_calls.deleted([&] { m_inner.remove_imported_number(phone_number_id); });
 }

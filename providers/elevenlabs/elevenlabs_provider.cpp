@@ -816,6 +816,32 @@ public:
     return reader.imported_number(reader.object(), {});
   }
 
+  bool answers_voice_url(const std::string& voice_url) const override {
+    // The native Twilio integration points an imported number at
+    // https://api[.us|.eu...].elevenlabs.io/twilio/inbound_call (the host depends on the
+    // account's region); any https host of elevenlabs.io with that path is ElevenLabs'.
+    constexpr std::string_view scheme = "https://";
+    constexpr std::string_view path = "/twilio/inbound_call";
+    constexpr std::string_view domain = "elevenlabs.io";
+    if (voice_url.size() <= scheme.size() + path.size() ||
+        !std::equal(scheme.begin(), scheme.end(), voice_url.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return false;
+    }
+    const std::string rest = voice_url.substr(scheme.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string::npos || rest.substr(slash) != path) {
+      return false;
+    }
+    std::string host = rest.substr(0, slash);
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return host == domain || (host.size() > domain.size() + 1 &&
+                              host.compare(host.size() - domain.size() - 1, std::string::npos,
+                                           ".elevenlabs.io") == 0);
+  }
+
   std::vector<ImportedNumber> list_imported_numbers() override {
     Call call{"list the imported phone numbers", {}, ErrorKind::provider, {}};
     http::HttpResponse response = send(call, "GET", url("/v1/convai/phone-numbers"));

@@ -390,10 +390,12 @@ def test_an_assigned_number_no_longer_imported_is_imported_again(live, sandbox):
 
     code, applied, stderr = reconcile(live, "--apply")
     assert code == 0, stderr
-    # Removing the import cleared the number's voice URL at Twilio too: that is stored first.
+    # Removing the import cleared the number's voice URL at Twilio too, so its calls are not
+    # answered: routing it again imports it, which points the voice URL back, and stores it.
     assert [(f["e164"], f["kind"], f["resolution"]) for f in applied["findings"]] == [
-        (pool[0], "webhook_drift", "repaired"), (pool[0], "not_imported", "repaired")]
-    assert applied["findings"][1]["action"] == 'imported into ElevenLabs, routed to "front-desk"'
+        (pool[0], "voice_url_drift", "repaired")]
+    assert applied["findings"][0]["action"] == (
+        'imported into ElevenLabs again, which points its voice URL there, routed to "front-desk"')
     new_id, agent = imported_numbers(sandbox)[pool[0]]
     assert agent == agents["front-desk"] and new_id != imports[pool[0]][0]
     assert live.rows("SELECT provider_agent_phone_id FROM numbers WHERE e164 = ?",

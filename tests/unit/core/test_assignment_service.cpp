@@ -46,7 +46,7 @@ protected:
 
 TEST_F(AssignmentServiceTest, NativeAssignmentImportsTheNumberAndAssignsItThere) {
   const std::string& e164 = m_numbers[0];
-  PoolNumber assigned = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  PoolNumber assigned = m_assignments.assign(e164, m_front.slug, RoutingMode::native).number;
   EXPECT_EQ(assigned.status, NumberStatus::assigned);
   EXPECT_EQ(assigned.agent_slug, "front-desk");
   EXPECT_EQ(assigned.tenant_slug, "acme");
@@ -71,13 +71,13 @@ TEST_F(AssignmentServiceTest, NativeAssignmentImportsTheNumberAndAssignsItThere)
 
 TEST_F(AssignmentServiceTest, ImportsANumberOnceAndReusesItsId) {
   const std::string& e164 = m_numbers[0];
-  PoolNumber first = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  PoolNumber first = m_assignments.assign(e164, m_front.slug, RoutingMode::native).number;
   PoolNumber unassigned = m_assignments.unassign(e164);
   EXPECT_EQ(unassigned.status, NumberStatus::available);
   EXPECT_EQ(unassigned.agent_phone_number_id, first.agent_phone_number_id); // kept
   EXPECT_TRUE(m_voice.imported().at(first.agent_phone_number_id).agent_id.empty());
 
-  PoolNumber again = m_assignments.assign(e164, m_night.slug, RoutingMode::native);
+  PoolNumber again = m_assignments.assign(e164, m_night.slug, RoutingMode::native).number;
   EXPECT_EQ(m_voice.count("import_number"), 1);
   EXPECT_EQ(again.agent_phone_number_id, first.agent_phone_number_id);
   auto sets = m_voice.calls_of("set_number_agent");
@@ -89,7 +89,8 @@ TEST_F(AssignmentServiceTest, ImportsANumberOnceAndReusesItsId) {
 
 TEST_F(AssignmentServiceTest, LostImportAnswerIsFoundInTheImportedList) {
   m_voice.fail_next("import_number", {ErrorKind::unavailable, /*acted=*/true});
-  PoolNumber assigned = m_assignments.assign(m_numbers[0], m_front.slug, RoutingMode::native);
+  PoolNumber assigned =
+      m_assignments.assign(m_numbers[0], m_front.slug, RoutingMode::native).number;
   EXPECT_EQ(m_voice.count("import_number"), 1);
   EXPECT_EQ(m_voice.count("list_imported_numbers"), 1);
   ASSERT_EQ(m_voice.imported().size(), 1U);
@@ -98,10 +99,10 @@ TEST_F(AssignmentServiceTest, LostImportAnswerIsFoundInTheImportedList) {
 
 TEST_F(AssignmentServiceTest, AnImportRemovedOutsideVamiIsImportedAgainOnce) {
   const std::string& e164 = m_numbers[0];
-  PoolNumber first = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  PoolNumber first = m_assignments.assign(e164, m_front.slug, RoutingMode::native).number;
   m_assignments.unassign(e164);
   m_voice.remove_imported_number(first.agent_phone_number_id);
-  PoolNumber again = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  PoolNumber again = m_assignments.assign(e164, m_front.slug, RoutingMode::native).number;
   EXPECT_EQ(m_voice.count("import_number"), 2);
   EXPECT_NE(again.agent_phone_number_id, first.agent_phone_number_id);
   EXPECT_EQ(row(e164).agent_phone_number_id, again.agent_phone_number_id);
@@ -110,7 +111,7 @@ TEST_F(AssignmentServiceTest, AnImportRemovedOutsideVamiIsImportedAgainOnce) {
 
 TEST_F(AssignmentServiceTest, WebhookModePointsTheNumberAtTheRouterWithTheAgentId) {
   const std::string& e164 = m_numbers[0];
-  PoolNumber assigned = m_assignments.assign(e164, m_front.slug, RoutingMode::webhook);
+  PoolNumber assigned = m_assignments.assign(e164, m_front.slug, RoutingMode::webhook).number;
   const std::string expected = std::string(k_router) + "?agent_id=" + m_front.provider_agent_id;
   EXPECT_EQ(assigned.routing_mode, RoutingMode::webhook);
   EXPECT_EQ(assigned.webhook.voice_url, expected);
@@ -244,9 +245,35 @@ TEST_F(AssignmentServiceTest, AnAssignedNumberIsAConflictNamingItsHolder) {
   EXPECT_EQ(row(m_numbers[0]).agent_slug, "front-desk");
 }
 
+// Issue 10, item 15: repeating an assignment is not a conflict.
+TEST_F(AssignmentServiceTest, AssigningANumberToItsAgentAgainSucceedsAndRoutesItAgain) {
+  const std::string& e164 = m_numbers[0];
+  AssignOutcome first = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  EXPECT_FALSE(first.already_assigned);
+  const std::size_t entries = audit().size();
+  m_telephony.point(e164, ""); // broken behind vami's back
+  AssignOutcome again = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  EXPECT_TRUE(again.already_assigned);
+  EXPECT_EQ(again.number.agent_slug, "front-desk");
+  EXPECT_EQ(webhook_at_telephony(e164), test::FakeVoiceAgentProvider::k_inbound_url);
+  EXPECT_EQ(audit().size(), entries); // the assignment did not change
+  EXPECT_TRUE(row(e164).routing_holder.empty());
+  // Another mode, or another agent, is still a conflict.
+  EXPECT_EQ(kind_of([&] { m_assignments.assign(e164, m_front.slug, RoutingMode::webhook); }),
+            ErrorKind::conflict);
+  EXPECT_EQ(kind_of([&] { m_assignments.assign(e164, m_night.slug, RoutingMode::native); }),
+            ErrorKind::conflict);
+  // A refused re-routing leaves the assignment that was there before.
+  m_voice.fail_next("set_number_agent", {ErrorKind::provider, false});
+  EXPECT_EQ(kind_of([&] { m_assignments.assign(e164, m_front.slug, RoutingMode::native); }),
+            ErrorKind::provider);
+  EXPECT_EQ(row(e164).status, NumberStatus::assigned);
+  EXPECT_EQ(row(e164).agent_slug, "front-desk");
+}
+
 TEST_F(AssignmentServiceTest, ReassignIsOneProviderRequest) {
   const std::string& e164 = m_numbers[0];
-  PoolNumber first = m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  PoolNumber first = m_assignments.assign(e164, m_front.slug, RoutingMode::native).number;
   m_voice.clear_calls();
   PoolNumber moved = m_assignments.reassign(e164, m_bravo.slug);
   auto calls = m_voice.calls();
@@ -375,6 +402,59 @@ TEST_F(AssignmentServiceTest, RouteSaysWhereACallGoesFromTheDatabaseAlone) {
   EXPECT_EQ(kind_of([&] { (void)find_route(*m_store, "+12125550199"); }), ErrorKind::not_found);
   EXPECT_EQ(kind_of([&] { (void)find_route(*m_store, "12"); }), ErrorKind::invalid_input);
   EXPECT_TRUE(m_voice.calls().empty());
+}
+
+// Issue 10, item 1: native, unassign, webhook, unassign, native left the number assigned with
+// no voice URL (the import made first was reused, and only an import sets the voice URL).
+TEST_F(AssignmentServiceTest, ARoutingModeRoundTripLeavesTheNumberAnswered) {
+  const std::string& e164 = m_numbers[0];
+  const std::string inbound = test::FakeVoiceAgentProvider::k_inbound_url;
+  m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  EXPECT_EQ(webhook_at_telephony(e164), inbound);
+  m_assignments.unassign(e164);
+  PoolNumber by_webhook = m_assignments.assign(e164, m_front.slug, RoutingMode::webhook).number;
+  EXPECT_EQ(webhook_at_telephony(e164),
+            std::string(k_router) + "?agent_id=" + m_front.provider_agent_id);
+  for (const auto& [id, imported] : m_voice.imported()) {
+    EXPECT_TRUE(imported.agent_id.empty()) << "the import still names " << imported.agent_id;
+  }
+  m_assignments.unassign(e164);
+  EXPECT_TRUE(webhook_at_telephony(e164).empty());
+
+  PoolNumber native = m_assignments.assign(e164, m_night.slug, RoutingMode::native).number;
+  EXPECT_EQ(webhook_at_telephony(e164), inbound);
+  EXPECT_EQ(native.webhook.voice_url, inbound);
+  EXPECT_EQ(row(e164).webhook.voice_url, inbound);
+  ASSERT_EQ(m_voice.imported().size(), 1U);
+  const ImportedNumber& imported = m_voice.imported().begin()->second;
+  EXPECT_EQ(imported.agent_id, m_night.provider_agent_id);
+  EXPECT_EQ(row(e164).agent_phone_number_id, imported.phone_number_id);
+  EXPECT_NE(imported.phone_number_id, by_webhook.agent_phone_number_id); // imported again
+}
+
+TEST_F(AssignmentServiceTest, NativeRoutingRepointsAVoiceUrlChangedByHand) {
+  const std::string& e164 = m_numbers[0];
+  m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  m_assignments.unassign(e164);
+  m_telephony.point(e164, "https://someone.example.com/ivr");
+  (void)m_assignments.assign(e164, m_front.slug, RoutingMode::native);
+  EXPECT_EQ(webhook_at_telephony(e164), test::FakeVoiceAgentProvider::k_inbound_url);
+  // Reassigning verifies too: the voice URL changed behind vami's back is pointed back.
+  m_telephony.point(e164, "");
+  (void)m_assignments.reassign(e164, m_night.slug);
+  EXPECT_EQ(webhook_at_telephony(e164), test::FakeVoiceAgentProvider::k_inbound_url);
+  EXPECT_EQ(m_voice.imported().begin()->second.agent_id, m_night.provider_agent_id);
+}
+
+TEST_F(AssignmentServiceTest, AVoiceUrlThatStaysWrongIsUncertainAndKeepsTheAssignment) {
+  const std::string& e164 = m_numbers[0];
+  m_voice.link_telephony({}); // imports no longer point the voice URL anywhere
+  Error error = error_of([&] { m_assignments.assign(e164, m_front.slug, RoutingMode::native); });
+  EXPECT_EQ(error.kind(), ErrorKind::uncertain);
+  EXPECT_TRUE(contains(error.what(), "not answered")) << error.what();
+  EXPECT_EQ(row(e164).status, NumberStatus::assigned);
+  EXPECT_EQ(m_voice.count("import_number"), 2);
+  EXPECT_EQ(m_voice.count("remove_imported_number"), 1);
 }
 
 TEST(RouterWebhook, AppendsTheAgentIdToTheRouterUrl) {

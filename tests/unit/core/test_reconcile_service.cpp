@@ -115,6 +115,14 @@ public:
   }
 
   std::string name() const override { return "elevenlabs"; }
+  /// The voice URL an import gives a number.
+  static constexpr const char* k_inbound = "https://api.us.elevenlabs.io/twilio/inbound_call";
+  /// Sets a number's voice URL at the telephony account (an import calls it with `k_inbound`).
+  std::function<void(const std::string& e164, const std::string& url)> point;
+
+  bool answers_voice_url(const std::string& voice_url) const override {
+    return voice_url == k_inbound;
+  }
 
   std::string create_agent(const AgentDefinition& definition) override {
     begin("create_agent");
@@ -201,6 +209,9 @@ public:
     }
     ImportedNumber number{"phnum_" + std::to_string(++m_next), e164, label, ""};
     m_imports[number.phone_number_id] = number;
+    if (point) {
+      point(e164, k_inbound); // as ElevenLabs' native integration does
+    }
     return number;
   }
   ImportedNumber set_number_agent(const std::string& phone_number_id,
@@ -262,11 +273,15 @@ class ReconcileServiceTest : public ::testing::Test {
 protected:
   ReconcileServiceTest()
       : m_provider({"212"}, 80), m_store(open_sqlite_state_store(m_dir / "vami.db")),
-        m_pool(m_provider, *m_store, "tester") {}
+        m_pool(m_provider, *m_store, "tester") {
+    m_voice.point = [this](const std::string& e164, const std::string& url) {
+      m_provider.point(e164, url);
+    };
+  }
 
   ReconcileReport reconcile(ReconcileMode mode, std::chrono::seconds grace = k_in_flight_grace,
                             const StopRequested& stop = {}) {
-    ReconcileService service(m_provider, &m_voice, *m_store, "tester", grace);
+    ReconcileService service(m_provider, &m_voice, *m_store, "tester", grace, m_router_url);
     return service.reconcile(mode, stop);
   }
 
@@ -289,7 +304,8 @@ protected:
   PoolNumber assign(const std::string& e164, const std::string& agent_slug,
                     RoutingMode mode = RoutingMode::native) {
     return AssignmentService(m_provider, m_voice, *m_store, "tester", "https://router.example.com/")
-        .assign(e164, agent_slug, mode);
+        .assign(e164, agent_slug, mode)
+        .number;
   }
 
   /// Adds a text document to an agent's knowledge base, as `vami kb add --text` does.
@@ -391,6 +407,7 @@ protected:
   }
 
   testing::TempDir m_dir;
+  std::string m_router_url; ///< The router URL reconcile is given (none unless a test sets it).
   FakeTelephonyProvider m_provider;
   MemoryVoiceAgentProvider m_voice;
   std::unique_ptr<StateStore> m_store;
@@ -454,7 +471,7 @@ TEST_F(ReconcileServiceTest, APoolInSyncHasNothingToDoAndAReportChangesNothing) 
   EXPECT_TRUE(report.operation_id.empty());
   EXPECT_EQ(report.findings.size(), 3U);
   EXPECT_EQ(report.counts.at(FindingKind::in_sync), 3);
-  EXPECT_EQ(report.counts.size(), 16U);
+  EXPECT_EQ(report.counts.size(), 17U);
   EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
   EXPECT_TRUE(drift(report).empty());
   EXPECT_TRUE(report.settled());
@@ -957,6 +974,114 @@ TEST_F(ReconcileServiceTest, AnAssignedNumberNoLongerImportedIsImportedAgainOnce
   EXPECT_TRUE(drift(reconcile(ReconcileMode::report, std::chrono::seconds(0))).empty());
 }
 
+// Issue 10, items 1 and 2: a native number whose voice URL is not ElevenLabs' is not answered,
+// even when the database stored that same wrong voice URL; reconcile said "in sync".
+TEST_F(ReconcileServiceTest, ANativeNumberWhoseCallsAreNotAnsweredIsRoutedAgain) {
+  (void)buy(2);
+  const auto pool = rows();
+  const Agent desk = agent("front-desk");
+  (void)assign(pool[0].e164, "front-desk");
+  (void)assign(pool[1].e164, "front-desk");
+  const std::string old_id = m_voice.import_id_of(pool[0].e164);
+  // The round trip's end state: the provider and the database agree on an empty voice URL.
+  m_provider.point(pool[0].e164, "");
+  m_store->update_webhook(pool[0].e164, VoiceWebhook{});
+  // Changed in Twilio's console: the database still has ElevenLabs' URL.
+  m_provider.point(pool[1].e164, "https://someone.example.com/ivr");
+
+  auto report = reconcile(ReconcileMode::report);
+  EXPECT_EQ(drift(report),
+            (std::map<std::string, std::string>{{pool[0].e164, "voice_url_drift would_repair"},
+                                                {pool[1].e164, "voice_url_drift would_repair"}}));
+  EXPECT_FALSE(report.settled());
+  const Finding& silent = finding_of(report, pool[0].e164);
+  EXPECT_EQ(silent.repair, Repair::route_again);
+  EXPECT_EQ(silent.routing_mode, RoutingMode::native);
+  EXPECT_EQ(silent.reported_webhook.voice_url, "");
+  EXPECT_EQ(finding_of(report, pool[1].e164).reported_webhook.voice_url,
+            "https://someone.example.com/ivr");
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(applied, pool[0].e164)), "route_again repaired");
+  EXPECT_EQ(outcome(finding_of(applied, pool[1].e164)), "route_again repaired");
+  EXPECT_TRUE(applied.settled());
+  for (const auto& number : pool) {
+    EXPECT_EQ(m_provider.voice_url_of(number.e164), MemoryVoiceAgentProvider::k_inbound);
+    EXPECT_EQ(m_store->find_number(number.e164)->webhook.voice_url,
+              MemoryVoiceAgentProvider::k_inbound);
+    EXPECT_EQ(m_voice.agent_of(number.e164), desk.provider_agent_id);
+    EXPECT_EQ(m_store->find_number(number.e164)->agent_phone_number_id,
+              m_voice.import_id_of(number.e164));
+    EXPECT_TRUE(m_store->find_number(number.e164)->routing_holder.empty());
+  }
+  EXPECT_NE(m_voice.import_id_of(pool[0].e164), old_id); // imported again
+  EXPECT_EQ(m_store->list_audit({}).back().command, "reconcile");
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::report)).empty());
+}
+
+TEST_F(ReconcileServiceTest, AWebhookNumberIsCheckedAgainstTheRouterUrlForItsAgent) {
+  m_router_url = "https://router.example.com/";
+  (void)buy(3);
+  const auto pool = rows();
+  const Agent desk = agent("front-desk");
+  const Agent office = agent("back-office");
+  (void)assign(pool[0].e164, "front-desk", RoutingMode::webhook);
+  (void)assign(pool[1].e164, "back-office", RoutingMode::webhook);
+  // The first rings the router for another agent, the second rings ElevenLabs.
+  m_provider.point(pool[0].e164,
+                   "https://router.example.com/?agent_id=" + office.provider_agent_id);
+  m_provider.point(pool[1].e164, MemoryVoiceAgentProvider::k_inbound);
+  // The third was unassigned, but still rings the router.
+  (void)assign(pool[2].e164, "front-desk", RoutingMode::webhook);
+  AssignmentService(m_provider, m_voice, *m_store, "tester", m_router_url).unassign(pool[2].e164);
+  m_provider.point(pool[2].e164, "https://router.example.com/?agent_id=" + desk.provider_agent_id);
+  m_store->update_webhook(pool[2].e164, m_provider.owned().at(pool[2].e164).webhook);
+
+  auto report = reconcile(ReconcileMode::report);
+  EXPECT_EQ(drift(report),
+            (std::map<std::string, std::string>{{pool[0].e164, "voice_url_drift would_repair"},
+                                                {pool[1].e164, "voice_url_drift would_repair"},
+                                                {pool[2].e164, "voice_url_drift would_repair"}}));
+  EXPECT_EQ(finding_of(report, pool[0].e164).stored_webhook.voice_url,
+            "https://router.example.com/?agent_id=" + desk.provider_agent_id);
+  EXPECT_EQ(finding_of(report, pool[2].e164).repair, Repair::clear_voice_url);
+
+  // Without the router URL the right one is unknown: reported, not repaired.
+  m_router_url.clear();
+  auto blind = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(blind, pool[0].e164)), "none unresolved no_router_url");
+  EXPECT_EQ(outcome(finding_of(blind, pool[1].e164)), "none unresolved no_router_url");
+  EXPECT_FALSE(blind.settled());
+
+  m_router_url = "https://router.example.com/";
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_TRUE(applied.settled());
+  EXPECT_EQ(m_provider.voice_url_of(pool[0].e164),
+            "https://router.example.com/?agent_id=" + desk.provider_agent_id);
+  EXPECT_EQ(m_provider.voice_url_of(pool[1].e164),
+            "https://router.example.com/?agent_id=" + office.provider_agent_id);
+  EXPECT_EQ(m_provider.voice_url_of(pool[2].e164), "");
+  EXPECT_EQ(m_store->find_number(pool[2].e164)->webhook.voice_url, "");
+  EXPECT_TRUE(drift(reconcile(ReconcileMode::report)).empty());
+}
+
+TEST_F(ReconcileServiceTest, AWebhookNumbersImportNamesNoAgent) {
+  m_router_url = "https://router.example.com/";
+  (void)buy(1);
+  const std::string e164 = rows()[0].e164;
+  const Agent desk = agent("front-desk");
+  (void)assign(e164, "front-desk");
+  AssignmentService(m_provider, m_voice, *m_store, "tester", m_router_url).unassign(e164);
+  (void)assign(e164, "front-desk", RoutingMode::webhook);
+  (void)m_voice.set_number_agent(m_voice.import_id_of(e164), desk.provider_agent_id);
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(drift(applied), (std::map<std::string, std::string>{{e164, "agent_drift repaired"}}));
+  EXPECT_EQ(m_voice.agent_of(e164), "");
+  EXPECT_EQ(m_provider.voice_url_of(e164),
+            "https://router.example.com/?agent_id=" + desk.provider_agent_id);
+}
+
 TEST_F(ReconcileServiceTest, AnAgentDeletedOutsideVamiIsOnlyReportedWithItsNumbers) {
   (void)buy(2);
   const auto pool = rows();
@@ -1200,6 +1325,10 @@ TEST(FindingNames, AreTheWordsOfTheOutput) {
   EXPECT_STREQ(to_string(FindingKind::stale_purchasing), "stale_purchasing");
   EXPECT_STREQ(to_string(FindingKind::stale_releasing), "stale_releasing");
   EXPECT_STREQ(to_string(FindingKind::agent_drift), "agent_drift");
+  EXPECT_STREQ(to_string(FindingKind::voice_url_drift), "voice_url_drift");
+  EXPECT_STREQ(to_string(Repair::route_again), "route_again");
+  EXPECT_STREQ(to_string(Repair::clear_voice_url), "clear_voice_url");
+  EXPECT_STREQ(to_string(Holdup::no_router_url), "no_router_url");
   EXPECT_STREQ(to_string(FindingKind::document_ghost), "document_ghost");
   EXPECT_STREQ(to_string(Repair::set_provider_agent), "set_provider_agent");
   EXPECT_STREQ(to_string(Holdup::needs_person), "needs_person");

@@ -1300,5 +1300,20 @@ TEST(ElevenLabsProvider, NameIsElevenLabs) {
   EXPECT_EQ(provider->name(), "elevenlabs");
 }
 
+TEST_F(ElevenLabsProviderTest, AnswersTheVoiceUrlItsTwilioImportsGiveANumber) {
+  // The native integration's inbound endpoint, on the account's regional host; no request.
+  EXPECT_TRUE(m_provider->answers_voice_url("https://api.us.elevenlabs.io/twilio/inbound_call"));
+  EXPECT_TRUE(m_provider->answers_voice_url("https://api.elevenlabs.io/twilio/inbound_call"));
+  EXPECT_TRUE(
+      m_provider->answers_voice_url("https://api.eu.residency.elevenlabs.io/twilio/inbound_call"));
+  EXPECT_FALSE(m_provider->answers_voice_url(""));
+  EXPECT_FALSE(m_provider->answers_voice_url("http://api.us.elevenlabs.io/twilio/inbound_call"));
+  EXPECT_FALSE(m_provider->answers_voice_url("https://router.example.com/voice?agent_id=a"));
+  EXPECT_FALSE(m_provider->answers_voice_url("https://evil-elevenlabs.io/twilio/inbound_call"));
+  EXPECT_FALSE(
+      m_provider->answers_voice_url("https://api.elevenlabs.io.evil.com/twilio/inbound_call"));
+  EXPECT_FALSE(m_provider->answers_voice_url("https://api.elevenlabs.io/twilio/other"));
+}
+
 } // namespace
 } // namespace vami::elevenlabs

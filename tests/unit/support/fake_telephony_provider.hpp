@@ -66,6 +66,22 @@ public:
     }
     return n;
   }
+  /// Sets the voice URL (POST) of an owned number directly, unrecorded, as a voice-agent
+  /// provider's import does or someone in the provider's console would; nothing when the
+  /// account does not own it.
+  void point(const std::string& e164, const std::string& voice_url) {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_owned.find(e164); it != m_owned.end()) {
+      it->second.webhook.voice_url = voice_url;
+      it->second.webhook.voice_method = "POST";
+    }
+  }
+  /// The voice URL of an owned number ("" when none or not owned), unrecorded.
+  std::string voice_url_of(const std::string& e164) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_owned.find(e164);
+    return it == m_owned.end() ? std::string() : it->second.webhook.voice_url;
+  }
   /// The numbers the account owns, by E.164.
   std::map<std::string, OwnedNumber> owned() const {
     std::lock_guard lock(m_mutex);

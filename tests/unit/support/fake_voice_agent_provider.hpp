@@ -85,6 +85,20 @@ public:
     std::lock_guard lock(m_mutex);
     m_on_call = std::move(hook);
   }
+  /// The telephony account whose numbers this account imports: an import points the number's
+  /// voice URL at `k_inbound_url`, and removing the import clears it while it still points
+  /// there, as ElevenLabs' native Twilio integration does. Unlinked, imports touch no voice URL.
+  struct TelephonyLink {
+    std::function<std::string(const std::string& e164)> voice_url;
+    std::function<void(const std::string& e164, const std::string& url)> point;
+  };
+  /// The voice URL this fake's imports give a number (ElevenLabs' inbound-call endpoint).
+  static constexpr const char* k_inbound_url = "https://api.us.elevenlabs.io/twilio/inbound_call";
+  /// Links the fake to a telephony account (see `TelephonyLink`).
+  void link_telephony(TelephonyLink link) {
+    std::lock_guard lock(m_mutex);
+    m_telephony = std::move(link);
+  }
   /// Adds a voice to the catalogue.
   void add_voice(Voice voice) {
     std::lock_guard lock(m_mutex);
@@ -316,6 +330,9 @@ public:
     number.e164 = e164;
     number.label = label;
     m_imported[number.phone_number_id] = number;
+    if (m_telephony.point) {
+      m_telephony.point(e164, k_inbound_url);
+    }
     if (act_then_fail) {
       fail();
     }
@@ -340,6 +357,10 @@ public:
     return it->second;
   }
 
+  bool answers_voice_url(const std::string& voice_url) const override {
+    return voice_url == k_inbound_url;
+  }
+
   std::vector<ImportedNumber> list_imported_numbers() override {
     std::lock_guard lock(m_mutex);
     begin("list_imported_numbers", "", "", false);
@@ -353,8 +374,14 @@ public:
   void remove_imported_number(const std::string& phone_number_id) override {
     std::lock_guard lock(m_mutex);
     const bool act_then_fail = begin("remove_imported_number", phone_number_id, "", true);
-    if (m_imported.erase(phone_number_id) == 0) {
+    auto it = m_imported.find(phone_number_id);
+    if (it == m_imported.end()) {
       throw Error(ErrorKind::not_found, "phone number " + phone_number_id + " not found");
+    }
+    const std::string e164 = it->second.e164;
+    m_imported.erase(it);
+    if (m_telephony.point && m_telephony.voice_url(e164) == k_inbound_url) {
+      m_telephony.point(e164, "");
     }
     if (act_then_fail) {
       fail();
@@ -472,6 +499,7 @@ private:
   std::vector<Call> m_calls;
   std::vector<std::pair<std::string, AgentChange>> m_changes;
   std::function<void(const Call&)> m_on_call;
+  TelephonyLink m_telephony;
   std::map<int, Fault> m_faults;
   std::map<std::string, std::pair<Fault, int>> m_method_faults;
   Fault m_pending;

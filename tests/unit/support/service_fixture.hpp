@@ -54,7 +54,14 @@ inline bool contains(const std::string& text, const std::string& part) {
 class ServiceWorld {
 public:
   ServiceWorld()
-      : m_telephony({"212", "646"}, 40), m_store(open_sqlite_state_store(m_dir / "vami.db")) {}
+      : m_telephony({"212", "646"}, 40), m_store(open_sqlite_state_store(m_dir / "vami.db")) {
+    // Imports point the number's voice URL at the voice-agent provider, as ElevenLabs' do.
+    m_voice.link_telephony(
+        {[this](const std::string& e164) { return m_telephony.voice_url_of(e164); },
+         [this](const std::string& e164, const std::string& url) {
+           m_telephony.point(e164, url);
+         }});
+  }
 
   /// Records a tenant directly in the database.
   Tenant make_tenant(const std::string& slug, const std::string& name = "Acme Dental") {

@@ -8,6 +8,7 @@
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/pool_service.hpp>
+#include <vami/core/routing.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/tenant.hpp>
@@ -27,6 +28,14 @@ struct BulkAssignRequest {
   std::string agent;                ///< Slug or provider id.
   RoutingMode mode = RoutingMode::native;
   int concurrency = k_default_concurrency; ///< Assignments in flight at once, 1..k_max_concurrency.
+};
+
+/// What `AssignmentService::assign` came to.
+struct AssignOutcome {
+  PoolNumber number; ///< The pool row afterwards.
+  /// The number was assigned to that agent in that mode already: nothing changed but its
+  /// routing at the providers, which was checked and made whole again.
+  bool already_assigned = false;
 };
 
 /// Where a call to a pool number goes.
@@ -53,8 +62,11 @@ public:
   AssignmentService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                     std::string actor, std::string router_url);
 
-  /// Assigns an available pool number to an agent.
-  PoolNumber assign(const std::string& number, const std::string& agent, RoutingMode mode);
+  /// Assigns an available pool number to an agent. Assigning a number to the agent it is
+  /// assigned to already, in the same mode, succeeds (`already_assigned`) after routing it again
+  /// at the providers, so that a script can repeat it.
+  /// @throws Error(conflict) when another agent holds the number, or this agent in another mode.
+  AssignOutcome assign(const std::string& number, const std::string& agent, RoutingMode mode);
   /// Assigns the first available pool number matching `filter` to an agent.
   /// @throws Error(conflict) when no available number matches.
   PoolNumber assign_pick(const PickFilter& filter, const std::string& agent, RoutingMode mode);
@@ -107,7 +119,8 @@ public:
 private:
   /// Whether a bulk item may find its number half done by an earlier, interrupted run.
   enum class Rerun { no, yes };
-  PoolNumber assign_to(const std::string& e164, const Agent& agent, RoutingMode mode, Rerun rerun);
+  PoolNumber assign_to(const std::string& e164, const Agent& agent, RoutingMode mode, Rerun rerun,
+                       bool* already_assigned = nullptr);
   PoolNumber unassign_one(const std::string& e164, const std::string& expected_agent, Rerun rerun);
   BulkReport run_assignments(const std::string& operation_id,
                              const std::vector<std::string>& numbers, const Agent& agent,
@@ -119,9 +132,8 @@ private:
                                const StopRequested& stop_requested, const ItemObserver& observer,
                                int done_before, Rerun rerun);
   Agent routable_agent(const std::string& agent);
-  void connect(PoolNumber& row, const Agent& agent, RoutingMode mode);
+  void connect(PoolNumber& row, const Agent& agent);
   void disconnect(PoolNumber& row, const PoolNumber& before);
-  std::string import(const std::string& e164);
   PoolNumber current(const std::string& e164);
   void audit(const std::string& command, const PoolNumber& before, const PoolNumber& after);
 
@@ -132,13 +144,33 @@ private:
   std::string m_router_url;
 };
 
+/// Where calls to a pool number go, checked at the providers (`vami route`, `vami webhooks
+/// show`).
+struct RouteCheck {
+  Route route;                      ///< What the state database says.
+  DesiredRouting desired;           ///< What the providers must hold for it.
+  ObservedRouting observed;         ///< What they hold.
+  std::vector<RoutingFault> faults; ///< `routing_faults(desired, observed)`.
+  /// Whether calls reach the agent the pool assigns the number to: assigned, and no fault that
+  /// a call cannot get past (`calls_unanswered`). False for an unassigned number.
+  bool calls_answered = false;
+  /// Whether the stored voice webhook is the one the telephony provider reports.
+  bool stored_webhook_current = false;
+};
+
+/// Checks where calls to `number` go: its pool row, the routing that row asks for
+/// (`desired_routing`, with `router_url`) and what the providers hold (`observe_routing`).
+/// `agents` may be null (no voice-agent provider configured): only the telephony side is then
+/// compared. Changes nothing.
+/// @throws Error(invalid_input) for a malformed number; Error(not_found) when the pool does not
+///         own it; what `observe_routing` throws.
+[[nodiscard]] RouteCheck check_route(TelephonyProvider& telephony, VoiceAgentProvider* agents,
+                                     StateStore& store, const std::string& router_url,
+                                     const std::string& number);
+
 /// Where a call to `number` goes, from the state database alone (no provider call).
 /// @throws Error(invalid_input) for a malformed number; Error(not_found) when the pool does not
 ///         own it.
 [[nodiscard]] Route find_route(StateStore& store, const std::string& number);
-
-/// The voice webhook that routes a number to an agent through the platform's call router.
-[[nodiscard]] VoiceWebhook router_webhook(const std::string& router_url,
-                                          const std::string& provider_agent_id);
 
 } // namespace vami

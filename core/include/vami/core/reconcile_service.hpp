@@ -43,6 +43,11 @@ enum class FindingKind {
   import_drift,
   /// Assigned with native routing, but the provider has no import of the number.
   not_imported,
+  /// The voice URL at the telephony provider is not the one the number's routing needs, so
+  /// calls do not go where the pool says: for native routing not the voice-agent provider's,
+  /// for webhook routing not the router's URL for its agent (`stored_webhook` holds that one),
+  /// for an unassigned number still the router's. `reported_webhook` holds the provider's.
+  voice_url_drift,
   // --- an agent -------------------------------------------------------------------------------
   agent_ghost,    ///< `active` in the database, gone at the provider (deleted outside vami).
   agent_orphan,   ///< At the provider with a vami tag, unknown to the database.
@@ -57,9 +62,10 @@ enum class FindingKind {
 [[nodiscard]] const char* to_string(FindingKind kind) noexcept;
 
 /// What `ReconcileMode::apply` does about a finding. Every repair changes the state database
-/// only, except `set_provider_agent` and `import_number`, which change the voice-agent
-/// provider's routing to match the database (the database is the source of truth for
-/// assignment). Nothing is ever bought, released, created or deleted at a provider.
+/// only, except `set_provider_agent`, `import_number`, `route_again` and `clear_voice_url`,
+/// which change the providers' routing to match the database (the database is the source of
+/// truth for assignment). No number is ever bought or released, no agent or document created
+/// or deleted; a number's import is made again when that is what points its voice URL back.
 enum class Repair {
   none,
   adopt,                  ///< orphan_tagged: put the number into the pool as `available`.
@@ -74,7 +80,11 @@ enum class Repair {
   store_import_id,        ///< import_drift: store the provider's id of the import.
   forget_import_id,       ///< import_drift: forget an id the provider does not know.
   import_number,          ///< not_imported: import it, route it to its agent, store the id.
-  adopt_agent,            ///< stale_creating: the provider made it; store its id, mark active.
+  /// voice_url_drift of an assigned number: route it again as its mode needs (`enact_routing`:
+  /// native imports it again, which points the voice URL back; webhook sets the router's URL).
+  route_again,
+  clear_voice_url,  ///< voice_url_drift of an unassigned number: clear its voice webhook.
+  adopt_agent,      ///< stale_creating: the provider made it; store its id, mark active.
   remove_agent_row, ///< stale_creating / stale_deleting: no agent at the provider; drop the row.
   forget_document,  ///< document_ghost: drop the document row.
 };
@@ -104,9 +114,11 @@ enum class Holdup {
   changed_meanwhile, ///< The row changed since it was read (`error` says how).
   refused,           ///< The provider refused the repair (`error` says why).
   interrupted,       ///< Stopped before this repair was tried.
+  /// Webhook routing, but no router URL is configured: the right voice URL is unknown.
+  no_router_url,
 };
 /// "none", "not_vami", "in_flight", "needs_person", "agent_gone", "changed_meanwhile",
-/// "refused", "interrupted".
+/// "refused", "interrupted", "no_router_url".
 [[nodiscard]] const char* to_string(Holdup holdup) noexcept;
 
 /// One finding, as facts; the command line words them. Fields that do not apply are empty.
@@ -126,7 +138,8 @@ struct Finding {
   std::string tenant_slug; ///< The agent's tenant (for an agent_orphan: its `vami-tenant:` tag).
   /// A number's friendly name (its tag), an agent's name, a document's name.
   std::string name;
-  std::optional<NumberStatus> status; ///< The pool row's status as read (number findings).
+  std::optional<NumberStatus> status;      ///< The pool row's status as read (number findings).
+  std::optional<RoutingMode> routing_mode; ///< An assigned number's routing mode, as read.
   /// What the database holds of what differs (a SID, an agent id, an import's id); empty for
   /// none. For agent_drift: the provider agent id the pool's assignment asks for.
   std::string stored;
@@ -134,8 +147,10 @@ struct Finding {
   /// empty for none.
   std::string reported;
   std::string reported_agent_slug; ///< agent_drift: the local slug of the provider's agent.
-  VoiceWebhook stored_webhook;     ///< webhook_drift: the stored voice webhook.
-  VoiceWebhook reported_webhook;   ///< webhook_drift: the provider's.
+  /// webhook_drift: the stored voice webhook; voice_url_drift: the one the routing needs
+  /// (empty for native routing, where it is the voice-agent provider's own).
+  VoiceWebhook stored_webhook;
+  VoiceWebhook reported_webhook; ///< webhook_drift, voice_url_drift: the provider's.
   /// stale_purchasing: the row's buy operation; orphan_tagged: the tag's operation when the
   /// journal holds it (it is then recorded with the adopted number).
   std::string operation_id;
@@ -198,8 +213,12 @@ public:
   /// `agents` may be null (no voice-agent provider configured): the voice-agent side is then
   /// skipped, and the report says whether the database depends on it. `actor` is written into
   /// the journal and audit trail. `in_flight_grace`: see `k_in_flight_grace`.
+  /// `router_url`: the platform's call router that webhook routing points numbers at (empty when
+  /// none is configured: the voice URL of a webhook-routed number is then only checked to name
+  /// its agent, and not repaired).
   ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
-                   std::string actor, std::chrono::seconds in_flight_grace = k_in_flight_grace);
+                   std::string actor, std::chrono::seconds in_flight_grace = k_in_flight_grace,
+                   std::string router_url = {});
 
   /// Compares and, with `ReconcileMode::apply`, repairs (see `Repair`):
   /// - orphan_tagged: adopted as an `available` row (country, locality and region from the
@@ -212,7 +231,11 @@ public:
   ///   to `available`; `uncertain` items of release operations are settled;
   /// - webhook_drift, sid_drift: the provider's voice webhook and SID are stored;
   /// - agent_drift: the number's agent at the voice-agent provider is set to the pool's
-  ///   assignment (none for an unassigned number); numbers routed by webhook are not compared;
+  ///   assignment (none for an unassigned number or one routed by webhook);
+  /// - voice_url_drift (the routing a call follows, `routing_faults`): an assigned number is
+  ///   routed again as its mode needs (`enact_routing`), an unassigned one whose voice URL still
+  ///   points at the router has it cleared; left alone when its agent is gone at the provider
+  ///   or (webhook routing) no router URL is configured;
   /// - import_drift: the provider's id of the import is stored (or an unknown one forgotten);
   /// - not_imported: the number is imported, routed to its agent, and the voice webhook the
   ///   provider then reports is stored;
@@ -239,7 +262,8 @@ private:
                 const std::string& in_flight_after);
   VoiceView read_voice_side(const std::vector<Agent>& agents,
                             const std::map<std::string, std::vector<Document>>& documents);
-  std::vector<Plan> classify_number_routing(const PoolNumber& row, const VoiceView& voice,
+  std::vector<Plan> classify_number_routing(const PoolNumber& row, const OwnedNumber& owned,
+                                            const VoiceView& voice,
                                             const std::string& in_flight_after);
   std::vector<Plan> classify_agents(const std::vector<Agent>& agents,
                                     const std::map<std::string, std::vector<Document>>& documents,
@@ -262,6 +286,7 @@ private:
   StateStore& m_store;
   std::string m_actor;
   std::chrono::seconds m_in_flight_grace;
+  std::string m_router_url;
   std::map<std::pair<std::string, NumberType>, std::optional<Money>> m_prices;
 };
 

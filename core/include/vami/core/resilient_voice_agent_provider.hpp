@@ -49,6 +49,8 @@ public:
   /// Retried.
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& agent_id) override;
+  /// The wrapped provider's answer (no request).
+  [[nodiscard]] bool answers_voice_url(const std::string& voice_url) const override;
   /// Retried.
   std::vector<ImportedNumber> list_imported_numbers() override;
   /// Retried; "not found" after an ambiguous try counts as removed.

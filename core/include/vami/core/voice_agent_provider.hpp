@@ -146,6 +146,9 @@ public:
   /// request (a reassignment never leaves the number without an agent).
   virtual ImportedNumber set_number_agent(const std::string& phone_number_id,
                                           const std::string& agent_id) = 0;
+  /// Whether `voice_url` is the voice URL the provider gives a telephony number when it imports
+  /// it (its own inbound-call endpoint), so that it answers the number's calls. No request.
+  [[nodiscard]] virtual bool answers_voice_url(const std::string& voice_url) const = 0;
   /// Every number imported into the account (one list, no pages).
   virtual std::vector<ImportedNumber> list_imported_numbers() = 0;
   /// Removes an imported number from the provider (the telephony number stays owned).

@@ -1,0 +1,75 @@
+#include "routing_words.hpp"
+
+namespace vami::cli {
+
+namespace {
+
+std::string voice_url_words(const VoiceWebhook& webhook) {
+  return webhook.voice_url.empty() ? std::string("none") : "'" + webhook.voice_url + "'";
+}
+
+std::string fault_words(const RouteCheck& check, RoutingFault fault) {
+  const DesiredRouting& desired = check.desired;
+  const VoiceWebhook reported =
+      check.observed.owned ? check.observed.owned->webhook : VoiceWebhook{};
+  switch (fault) {
+  case RoutingFault::not_owned:
+    return "Twilio does not own the number (run 'vami reconcile')";
+  case RoutingFault::no_voice_url:
+    return "it has no voice URL at Twilio";
+  case RoutingFault::wrong_voice_url:
+    switch (desired.target) {
+    case RoutingTarget::native:
+      return "its voice URL at Twilio is " + voice_url_words(reported) +
+             ", not ElevenLabs' (native routing)";
+    case RoutingTarget::webhook:
+      return "its voice URL at Twilio is " + voice_url_words(reported) + ", not " +
+             (desired.voice_webhook.voice_url.empty()
+                  ? std::string("the router's for agent ") + desired.provider_agent_id
+                  : "the router's " + voice_url_words(desired.voice_webhook)) +
+             " (webhook routing)";
+    case RoutingTarget::none:
+      return "it is not assigned, but its voice URL at Twilio still points at the router (" +
+             voice_url_words(reported) + ")";
+    }
+    break;
+  case RoutingFault::not_imported:
+    return "it is not imported into ElevenLabs";
+  case RoutingFault::import_unassigned:
+    return "its ElevenLabs import is assigned to no agent";
+  case RoutingFault::import_other_agent:
+    return "its ElevenLabs import routes to agent " +
+           (check.observed.imported ? check.observed.imported->agent_id : std::string("?")) +
+           (desired.target == RoutingTarget::native ? ", not " + desired.provider_agent_id
+                                                    : std::string());
+  case RoutingFault::agent_missing:
+    return "agent \"" + desired.agent_slug + "\" (" + desired.provider_agent_id +
+           ") is gone at ElevenLabs";
+  case RoutingFault::agent_unroutable:
+    return "its agent \"" + desired.agent_slug + "\" has no ElevenLabs id";
+  case RoutingFault::no_router_url:
+    return "the router URL is not configured (--router-url or VAMI_ROUTER_URL), so its voice "
+           "URL was only checked to name its agent";
+  }
+  return to_string(fault);
+}
+
+} // namespace
+
+std::vector<std::string> routing_problem_words(const RouteCheck& check) {
+  std::vector<std::string> words;
+  for (RoutingFault fault : check.faults) {
+    words.push_back(fault_words(check, fault));
+  }
+  return words;
+}
+
+std::string join(const std::vector<std::string>& phrases) {
+  std::string text;
+  for (const auto& phrase : phrases) {
+    text += (text.empty() ? "" : "; ") + phrase;
+  }
+  return text;
+}
+
+} // namespace vami::cli

@@ -1,0 +1,393 @@
+// Desired routing: what the providers must hold for calls to a pool number to go where its row
+// says, how to compare it with what they report, and how to make them hold it. Assign,
+// reassign, unassign, reconcile, `route` and `webhooks show` all go through here, so that a
+// number's history (an earlier routing mode, an import made long ago, a voice URL changed by
+// hand) cannot leave it routed differently from what any of them reports.
+#include <algorithm>
+
+#include <vami/core/error.hpp>
+#include <vami/core/routing.hpp>
+
+namespace vami {
+
+namespace {
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return !prefix.empty() && text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Twilio defaults the voice method to POST; the store keeps none for an unset one.
+bool same_voice_target(const VoiceWebhook& wanted, const VoiceWebhook& reported) {
+  auto method = [](const std::string& text) { return text.empty() ? std::string("POST") : text; };
+  return wanted.voice_url == reported.voice_url &&
+         method(wanted.voice_method) == method(reported.voice_method);
+}
+
+// Whether a router URL carries `agent_id=<id>` as a query parameter (`router_webhook`).
+bool names_agent(const std::string& voice_url, const std::string& provider_agent_id) {
+  const std::string parameter = "agent_id=" + provider_agent_id;
+  for (auto at = voice_url.find(parameter); at != std::string::npos;
+       at = voice_url.find(parameter, at + 1)) {
+    const char before = at == 0 ? '\0' : voice_url[at - 1];
+    const std::size_t end = at + parameter.size();
+    if ((before == '?' || before == '&') && (end == voice_url.size() || voice_url[end] == '&')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The voice-agent provider's import of `e164`, re-read after a lost answer or a 409.
+std::optional<ImportedNumber> find_import(VoiceAgentProvider& agents, const std::string& e164) {
+  for (ImportedNumber& imported : agents.list_imported_numbers()) {
+    if (imported.e164 == e164) {
+      return std::move(imported);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string import_number(VoiceAgentProvider& agents, const std::string& e164) {
+  try {
+    return agents.import_number(e164, "vami pool " + e164).phone_number_id;
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::rate_limited) {
+      throw;
+    }
+    // Imported already (by an earlier attempt whose answer was lost, or by hand): reuse it.
+    if (std::optional<ImportedNumber> imported = find_import(agents, e164)) {
+      return imported->phone_number_id;
+    }
+    throw;
+  }
+}
+
+// Assigns the row's import to `agent_id`, importing the number first when the row records no
+// import, and once more when the provider no longer knows the recorded one.
+void assign_import(VoiceAgentProvider& agents, StateStore& store, const DesiredRouting& desired,
+                   PoolNumber& row) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (row.agent_phone_number_id.empty()) {
+      row.agent_phone_number_id = import_number(agents, row.e164);
+      store.set_agent_phone_number_id(row.e164, row.agent_phone_number_id);
+    }
+    try {
+      agents.set_number_agent(row.agent_phone_number_id, desired.provider_agent_id);
+      return;
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::unavailable) {
+        throw Error(ErrorKind::uncertain,
+                    "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
+                        desired.agent_slug + "\" now: " + error.what(),
+                    "the database records the assignment; run 'vami reconcile --apply' to make "
+                    "the provider follow it");
+      }
+      // The import was removed outside vami: import the number again, once.
+      if (error.kind() != ErrorKind::not_found || attempt > 0) {
+        throw;
+      }
+      store.set_agent_phone_number_id(row.e164, "");
+      row.agent_phone_number_id.clear();
+    }
+  }
+}
+
+// The number as the telephony provider reports it now; its voice webhook is stored.
+OwnedNumber read_back(TelephonyProvider& telephony, StateStore& store,
+                      const DesiredRouting& desired, PoolNumber& row) {
+  std::optional<OwnedNumber> owned;
+  try {
+    owned = telephony.find_owned(row.e164);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+      throw;
+    }
+    throw Error(ErrorKind::uncertain,
+                row.e164 + " is assigned to agent \"" + desired.agent_slug +
+                    "\" at the voice-agent provider, but its voice URL could not be read back "
+                    "from the telephony provider: " +
+                    error.what(),
+                "run 'vami route " + row.e164 +
+                    "' or 'vami reconcile' to check that its calls "
+                    "are answered");
+  }
+  if (!owned) {
+    throw Error(ErrorKind::uncertain,
+                row.e164 + " is in the pool but the telephony provider does not report it",
+                "run 'vami reconcile'");
+  }
+  store.update_webhook(row.e164, owned->webhook);
+  row.webhook = owned->webhook;
+  return *owned;
+}
+
+void enact_native(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+                  const DesiredRouting& desired, PoolNumber& row) {
+  assign_import(agents, store, desired, row);
+  OwnedNumber owned = read_back(telephony, store, desired, row);
+  if (agents.answers_voice_url(owned.webhook.voice_url)) {
+    return;
+  }
+  // The provider sets the voice URL when it imports a number, and only then: an import made
+  // before the number was routed by webhook (or before someone changed its voice URL) does not
+  // answer its calls. Importing it again points the voice URL back.
+  try {
+    agents.remove_imported_number(row.agent_phone_number_id);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::not_found) {
+      throw;
+    }
+  }
+  store.set_agent_phone_number_id(row.e164, "");
+  row.agent_phone_number_id.clear();
+  assign_import(agents, store, desired, row);
+  owned = read_back(telephony, store, desired, row);
+  if (!agents.answers_voice_url(owned.webhook.voice_url)) {
+    throw Error(ErrorKind::uncertain,
+                row.e164 + " is assigned to agent \"" + desired.agent_slug +
+                    "\" at the voice-agent provider, but its voice URL at the telephony provider "
+                    "is " +
+                    (owned.webhook.voice_url.empty() ? std::string("empty")
+                                                     : "'" + owned.webhook.voice_url + "'") +
+                    " even after importing it again, so its calls are not answered",
+                "check the number at the telephony provider, then run 'vami reconcile --apply'");
+  }
+}
+
+void enact_webhook(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+                   const DesiredRouting& desired, PoolNumber& row) {
+  OwnedNumber owned = telephony.set_voice_webhook(row.provider_sid, desired.voice_webhook);
+  store.update_webhook(row.e164, owned.webhook);
+  row.webhook = owned.webhook;
+  if (row.agent_phone_number_id.empty()) {
+    return;
+  }
+  // An import left from native routing must not name an agent the number no longer reaches
+  // through it.
+  try {
+    agents.set_number_agent(row.agent_phone_number_id, "");
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::not_found) {
+      throw;
+    }
+    store.set_agent_phone_number_id(row.e164, "");
+    row.agent_phone_number_id.clear();
+  }
+}
+
+} // namespace
+
+const char* to_string(RoutingTarget target) noexcept {
+  switch (target) {
+  case RoutingTarget::none:
+    return "none";
+  case RoutingTarget::native:
+    return "native";
+  case RoutingTarget::webhook:
+    return "webhook";
+  }
+  return "none";
+}
+
+const char* to_string(RoutingFault fault) noexcept {
+  switch (fault) {
+  case RoutingFault::not_owned:
+    return "not_owned";
+  case RoutingFault::no_voice_url:
+    return "no_voice_url";
+  case RoutingFault::wrong_voice_url:
+    return "wrong_voice_url";
+  case RoutingFault::not_imported:
+    return "not_imported";
+  case RoutingFault::import_unassigned:
+    return "import_unassigned";
+  case RoutingFault::import_other_agent:
+    return "import_other_agent";
+  case RoutingFault::agent_missing:
+    return "agent_missing";
+  case RoutingFault::agent_unroutable:
+    return "agent_unroutable";
+  case RoutingFault::no_router_url:
+    return "no_router_url";
+  }
+  return "not_owned";
+}
+
+VoiceWebhook router_webhook(const std::string& router_url, const std::string& provider_agent_id) {
+  VoiceWebhook webhook;
+  webhook.voice_url = router_url + (router_url.find('?') == std::string::npos ? "?" : "&") +
+                      "agent_id=" + provider_agent_id;
+  webhook.voice_method = "POST";
+  return webhook;
+}
+
+DesiredRouting desired_routing(const PoolNumber& row, const std::optional<Agent>& agent,
+                               const std::string& router_url) {
+  DesiredRouting desired;
+  desired.e164 = row.e164;
+  desired.provider_sid = row.provider_sid;
+  desired.router_url = router_url;
+  if (row.status != NumberStatus::assigned) {
+    return desired;
+  }
+  const RoutingMode mode = row.routing_mode.value_or(RoutingMode::native);
+  desired.target = mode == RoutingMode::webhook ? RoutingTarget::webhook : RoutingTarget::native;
+  desired.agent_slug = row.agent_slug;
+  if (!agent || agent->provider_agent_id.empty()) {
+    desired.blocked = RoutingFault::agent_unroutable;
+    return desired;
+  }
+  desired.provider_agent_id = agent->provider_agent_id;
+  if (desired.target == RoutingTarget::native) {
+    desired.import_agent_id = desired.provider_agent_id;
+  } else if (router_url.empty()) {
+    desired.blocked = RoutingFault::no_router_url;
+  } else {
+    desired.voice_webhook = router_webhook(router_url, desired.provider_agent_id);
+  }
+  return desired;
+}
+
+std::vector<RoutingFault> routing_faults(const DesiredRouting& desired,
+                                         const ObservedRouting& observed) {
+  std::vector<RoutingFault> faults;
+  if (desired.blocked) {
+    faults.push_back(*desired.blocked);
+  }
+  if (!observed.owned) {
+    faults.push_back(RoutingFault::not_owned);
+    return faults;
+  }
+  const VoiceWebhook& webhook = observed.owned->webhook;
+  switch (desired.target) {
+  case RoutingTarget::native:
+    if (webhook.voice_url.empty()) {
+      faults.push_back(RoutingFault::no_voice_url);
+    } else if (observed.voice_agent_side_read && !observed.voice_url_is_agent_provider) {
+      faults.push_back(RoutingFault::wrong_voice_url);
+    }
+    break;
+  case RoutingTarget::webhook:
+    if (webhook.voice_url.empty()) {
+      faults.push_back(RoutingFault::no_voice_url);
+    } else if (desired.blocked == RoutingFault::no_router_url) {
+      // The router's URL is unknown here: it must at least name the agent, and not be the
+      // voice-agent provider's.
+      if (observed.voice_url_is_agent_provider ||
+          !names_agent(webhook.voice_url, desired.provider_agent_id)) {
+        faults.push_back(RoutingFault::wrong_voice_url);
+      }
+    } else if (!desired.blocked && !same_voice_target(desired.voice_webhook, webhook)) {
+      faults.push_back(RoutingFault::wrong_voice_url);
+    }
+    break;
+  case RoutingTarget::none:
+    if (starts_with(webhook.voice_url, desired.router_url)) {
+      faults.push_back(RoutingFault::wrong_voice_url);
+    }
+    break;
+  }
+  if (!observed.voice_agent_side_read) {
+    return faults;
+  }
+  const bool knows_agent = !desired.provider_agent_id.empty();
+  if (desired.target == RoutingTarget::native && knows_agent) {
+    if (!observed.imported) {
+      faults.push_back(RoutingFault::not_imported);
+    } else if (observed.imported->agent_id.empty()) {
+      faults.push_back(RoutingFault::import_unassigned);
+    } else if (observed.imported->agent_id != desired.import_agent_id) {
+      faults.push_back(RoutingFault::import_other_agent);
+    }
+  } else if (desired.target != RoutingTarget::native && observed.imported &&
+             !observed.imported->agent_id.empty()) {
+    faults.push_back(RoutingFault::import_other_agent);
+  }
+  if (knows_agent && observed.agent_exists == false) {
+    faults.push_back(RoutingFault::agent_missing);
+  }
+  return faults;
+}
+
+bool calls_unanswered(const DesiredRouting& desired, const std::vector<RoutingFault>& faults) {
+  if (desired.target == RoutingTarget::none) {
+    return false; // No agent is meant to answer.
+  }
+  return std::any_of(faults.begin(), faults.end(), [&](RoutingFault fault) {
+    switch (fault) {
+    case RoutingFault::not_owned:
+    case RoutingFault::no_voice_url:
+    case RoutingFault::wrong_voice_url:
+    case RoutingFault::agent_missing:
+    case RoutingFault::agent_unroutable:
+      return true;
+    case RoutingFault::not_imported:
+    case RoutingFault::import_unassigned:
+    case RoutingFault::import_other_agent:
+      // Through the import only for native routing; by webhook the import is not in the way.
+      return desired.target == RoutingTarget::native;
+    case RoutingFault::no_router_url:
+      return false; // Not known to be broken: only not checked.
+    }
+    return true;
+  });
+}
+
+ObservedRouting observe_routing(TelephonyProvider& telephony, VoiceAgentProvider* agents,
+                                const DesiredRouting& desired) {
+  ObservedRouting observed;
+  observed.owned = telephony.find_owned(desired.e164);
+  if (agents == nullptr) {
+    observed.voice_agent_side_read = false;
+    return observed;
+  }
+  if (observed.owned) {
+    observed.voice_url_is_agent_provider =
+        agents->answers_voice_url(observed.owned->webhook.voice_url);
+  }
+  observed.imported = find_import(*agents, desired.e164);
+  if (!desired.provider_agent_id.empty()) {
+    observed.agent_exists = agents->get_agent(desired.provider_agent_id).has_value();
+  }
+  return observed;
+}
+
+void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+                   const DesiredRouting& desired, PoolNumber& row) {
+  if (desired.target == RoutingTarget::none || desired.blocked) {
+    throw Error(ErrorKind::invalid_input,
+                "cannot route " + desired.e164 + ": " +
+                    (desired.target == RoutingTarget::none
+                         ? std::string("it is not assigned")
+                         : to_string(desired.blocked.value_or(RoutingFault::agent_unroutable))));
+  }
+  if (desired.target == RoutingTarget::native) {
+    enact_native(telephony, agents, store, desired, row);
+  } else {
+    enact_webhook(telephony, agents, store, desired, row);
+  }
+}
+
+void clear_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+                   const DesiredRouting& previous, PoolNumber& row) {
+  if (previous.target == RoutingTarget::webhook) {
+    OwnedNumber owned = telephony.set_voice_webhook(row.provider_sid, VoiceWebhook{});
+    store.update_webhook(row.e164, owned.webhook);
+    row.webhook = owned.webhook;
+    return;
+  }
+  if (row.agent_phone_number_id.empty()) {
+    return;
+  }
+  try {
+    agents.set_number_agent(row.agent_phone_number_id, "");
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::not_found) {
+      throw;
+    }
+    store.set_agent_phone_number_id(row.e164, ""); // gone at the provider: nothing rings it
+    row.agent_phone_number_id.clear();
+  }
+}
+
+} // namespace vami

@@ -1,0 +1,150 @@
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <vami/core/routing.hpp>
+
+namespace vami {
+namespace {
+
+constexpr const char* k_router = "https://router.example.com/voice";
+constexpr const char* k_inbound = "https://api.us.elevenlabs.io/twilio/inbound_call";
+
+PoolNumber assigned_row(RoutingMode mode) {
+  PoolNumber row;
+  row.e164 = "+12125551000";
+  row.provider_sid = "PN1";
+  row.status = NumberStatus::assigned;
+  row.agent_slug = "front-desk";
+  row.tenant_slug = "acme";
+  row.routing_mode = mode;
+  return row;
+}
+
+Agent front_desk() {
+  Agent agent;
+  agent.slug = "front-desk";
+  agent.tenant_slug = "acme";
+  agent.provider_agent_id = "agent_1";
+  return agent;
+}
+
+/// What the providers report when they route the number as `desired` asks.
+ObservedRouting routed(const std::string& voice_url, const std::string& import_agent) {
+  ObservedRouting observed;
+  OwnedNumber owned;
+  owned.provider_sid = "PN1";
+  owned.e164 = "+12125551000";
+  owned.webhook.voice_url = voice_url;
+  observed.owned = owned;
+  observed.voice_url_is_agent_provider = voice_url == k_inbound;
+  if (!import_agent.empty()) {
+    ImportedNumber imported;
+    imported.phone_number_id = "phnum_1";
+    imported.e164 = owned.e164;
+    imported.agent_id = import_agent;
+    observed.imported = imported;
+  }
+  observed.agent_exists = true;
+  return observed;
+}
+
+TEST(DesiredRouting, FollowsTheRowsStatusModeAndAgent) {
+  DesiredRouting native = desired_routing(assigned_row(RoutingMode::native), front_desk(), "");
+  EXPECT_EQ(native.target, RoutingTarget::native);
+  EXPECT_EQ(native.import_agent_id, "agent_1");
+  EXPECT_TRUE(native.voice_webhook.voice_url.empty());
+  EXPECT_FALSE(native.blocked.has_value());
+
+  DesiredRouting webhook =
+      desired_routing(assigned_row(RoutingMode::webhook), front_desk(), k_router);
+  EXPECT_EQ(webhook.target, RoutingTarget::webhook);
+  EXPECT_EQ(webhook.voice_webhook.voice_url, std::string(k_router) + "?agent_id=agent_1");
+  EXPECT_TRUE(webhook.import_agent_id.empty());
+
+  EXPECT_EQ(desired_routing(assigned_row(RoutingMode::webhook), front_desk(), "").blocked,
+            RoutingFault::no_router_url);
+  EXPECT_EQ(desired_routing(assigned_row(RoutingMode::native), std::nullopt, k_router).blocked,
+            RoutingFault::agent_unroutable);
+
+  PoolNumber available = assigned_row(RoutingMode::native);
+  available.status = NumberStatus::available;
+  EXPECT_EQ(desired_routing(available, front_desk(), k_router).target, RoutingTarget::none);
+}
+
+TEST(RoutingFaults, NoneWhenTheProvidersHoldWhatTheModeNeeds) {
+  const auto native = desired_routing(assigned_row(RoutingMode::native), front_desk(), k_router);
+  EXPECT_TRUE(routing_faults(native, routed(k_inbound, "agent_1")).empty());
+  const auto webhook = desired_routing(assigned_row(RoutingMode::webhook), front_desk(), k_router);
+  EXPECT_TRUE(routing_faults(webhook, routed(webhook.voice_webhook.voice_url, "")).empty());
+}
+
+// Issue 10, item 1: after a round trip through webhook routing the import still named the
+// agent but the voice URL was empty; every check said "in sync".
+TEST(RoutingFaults, AnImportedNativeNumberWithoutItsVoiceUrlIsNotAnswered) {
+  const auto native = desired_routing(assigned_row(RoutingMode::native), front_desk(), k_router);
+  const auto faults = routing_faults(native, routed("", "agent_1"));
+  EXPECT_EQ(faults, std::vector<RoutingFault>{RoutingFault::no_voice_url});
+  EXPECT_TRUE(calls_unanswered(native, faults));
+  const auto elsewhere = routing_faults(native, routed("https://someone.example.com/", "agent_1"));
+  EXPECT_EQ(elsewhere, std::vector<RoutingFault>{RoutingFault::wrong_voice_url});
+}
+
+TEST(RoutingFaults, NamesEveryBrokenLinkOfTheChain) {
+  const auto native = desired_routing(assigned_row(RoutingMode::native), front_desk(), k_router);
+  EXPECT_EQ(routing_faults(native, routed(k_inbound, "")),
+            std::vector<RoutingFault>{RoutingFault::not_imported});
+  ObservedRouting unassigned_import = routed(k_inbound, "agent_1");
+  unassigned_import.imported->agent_id.clear();
+  EXPECT_EQ(routing_faults(native, unassigned_import),
+            std::vector<RoutingFault>{RoutingFault::import_unassigned});
+  EXPECT_EQ(routing_faults(native, routed(k_inbound, "agent_2")),
+            std::vector<RoutingFault>{RoutingFault::import_other_agent});
+  ObservedRouting gone = routed(k_inbound, "agent_1");
+  gone.agent_exists = false;
+  EXPECT_EQ(routing_faults(native, gone), std::vector<RoutingFault>{RoutingFault::agent_missing});
+  EXPECT_TRUE(calls_unanswered(native, routing_faults(native, gone)));
+  ObservedRouting not_owned;
+  EXPECT_EQ(routing_faults(native, not_owned), std::vector<RoutingFault>{RoutingFault::not_owned});
+
+  const auto webhook = desired_routing(assigned_row(RoutingMode::webhook), front_desk(), k_router);
+  EXPECT_EQ(routing_faults(webhook, routed(k_inbound, "")),
+            std::vector<RoutingFault>{RoutingFault::wrong_voice_url});
+  EXPECT_EQ(routing_faults(webhook, routed(std::string(k_router) + "?agent_id=agent_2", "")),
+            std::vector<RoutingFault>{RoutingFault::wrong_voice_url});
+  // An import left from native routing must not name an agent; calls still reach the router.
+  const auto stale = routing_faults(webhook, routed(webhook.voice_webhook.voice_url, "agent_1"));
+  EXPECT_EQ(stale, std::vector<RoutingFault>{RoutingFault::import_other_agent});
+  EXPECT_FALSE(calls_unanswered(webhook, stale));
+}
+
+TEST(RoutingFaults, WithoutARouterUrlAWebhookNumberMustStillNameItsAgent) {
+  const auto webhook = desired_routing(assigned_row(RoutingMode::webhook), front_desk(), "");
+  const std::string other_router = "https://other.example.com/in?agent_id=agent_1&x=1";
+  EXPECT_EQ(routing_faults(webhook, routed(other_router, "")),
+            std::vector<RoutingFault>{RoutingFault::no_router_url});
+  EXPECT_FALSE(calls_unanswered(webhook, routing_faults(webhook, routed(other_router, ""))));
+  EXPECT_EQ(
+      routing_faults(webhook, routed("https://other.example.com/in?agent_id=agent_12", "")),
+      (std::vector<RoutingFault>{RoutingFault::no_router_url, RoutingFault::wrong_voice_url}));
+  EXPECT_EQ(
+      routing_faults(webhook, routed(k_inbound, "")),
+      (std::vector<RoutingFault>{RoutingFault::no_router_url, RoutingFault::wrong_voice_url}));
+}
+
+TEST(RoutingFaults, AnUnassignedNumberMustNotReachAnAgent) {
+  PoolNumber available = assigned_row(RoutingMode::webhook);
+  available.status = NumberStatus::available;
+  const auto none = desired_routing(available, std::nullopt, k_router);
+  EXPECT_TRUE(routing_faults(none, routed("", "")).empty());
+  EXPECT_TRUE(routing_faults(none, routed(k_inbound, "")).empty());
+  EXPECT_EQ(routing_faults(none, routed(std::string(k_router) + "?agent_id=agent_1", "")),
+            std::vector<RoutingFault>{RoutingFault::wrong_voice_url});
+  EXPECT_EQ(routing_faults(none, routed(k_inbound, "agent_1")),
+            std::vector<RoutingFault>{RoutingFault::import_other_agent});
+  EXPECT_FALSE(calls_unanswered(none, routing_faults(none, routed("", ""))));
+}
+
+} // namespace
+} // namespace vami
