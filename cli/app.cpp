@@ -336,6 +336,10 @@ AssignmentService AppContext::assignments() {
   return AssignmentService(telephony(), voice_agents(), store(), actor(), options.router_url);
 }
 
+NumberProvisioning AppContext::provisioning() {
+  return NumberProvisioning(telephony(), voice_agents(), store(), actor(), options.router_url);
+}
+
 OnboardingService AppContext::onboarding() {
   return OnboardingService(telephony(), voice_agents(), store(), actor(), options.router_url);
 }
@@ -453,6 +457,24 @@ void ProgressLine::finish() {
     std::cerr << '\r' << std::string(m_drawn, ' ') << '\r' << std::flush;
     m_drawn = 0;
   }
+}
+
+std::optional<std::int64_t> max_monthly_cost_micros(const std::string& text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::int64_t micros = parse_decimal_micros(text);
+  if (micros < 0) {
+    throw Error(ErrorKind::invalid_input, "--max-monthly-cost " + text + " is negative",
+                "give the most one number may cost per month, such as 1.50");
+  }
+  return micros;
+}
+
+BuyIfNeeded buy_if_needed(const std::string& max_monthly_cost) {
+  BuyIfNeeded options;
+  options.max_monthly_price_micros = max_monthly_cost_micros(max_monthly_cost);
+  return options;
 }
 
 std::string format_money(const std::optional<Money>& money) {

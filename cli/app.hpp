@@ -16,6 +16,7 @@
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/knowledge_base_service.hpp>
+#include <vami/core/number_provisioning.hpp>
 #include <vami/core/onboarding_service.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/resilient_telephony_provider.hpp>
@@ -123,6 +124,8 @@ public:
   AssignmentService assignments();
   /// `vami onboard`.
   OnboardingService onboarding();
+  /// `numbers assign --pick --buy-if-needed`: a pool number, or one bought for the agent.
+  NumberProvisioning provisioning();
   /// Who is acting: --actor, else the OS user name.
   [[nodiscard]] std::string actor() const;
 
@@ -222,6 +225,11 @@ void register_completion_commands(CLI::App& app, AppContext& context);
 /// time so that a large report is never held in memory as JSON.
 void write_report_json(std::ostream& out, const BulkReport& report,
                        const nlohmann::ordered_json& extra);
+/// `--max-monthly-cost AMOUNT` in micros of the price list's currency; empty text: no cap.
+/// @throws Error(invalid_input) for text that is not a decimal amount, or a negative amount.
+[[nodiscard]] std::optional<std::int64_t> max_monthly_cost_micros(const std::string& text);
+/// `--buy-if-needed` with the text of its `--max-monthly-cost` (empty: no cap).
+[[nodiscard]] BuyIfNeeded buy_if_needed(const std::string& max_monthly_cost);
 /// "1.15 USD", or "-" when unknown.
 [[nodiscard]] std::string format_money(const std::optional<Money>& money);
 /// The exit code of a bulk command: 0, 7 (some failed), 8 (uncertain) or 130 (interrupted).

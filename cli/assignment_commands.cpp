@@ -18,6 +18,8 @@ struct AssignOptions {
   bool pick = false;
   std::string area_code;
   std::string locality;
+  bool buy_if_needed = false;
+  std::string max_monthly_cost;
   std::string mode = "native";
   int concurrency = k_default_concurrency;
 };
@@ -212,6 +214,16 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
   assign_command->add_option("--area-code", assign->area_code, "With --pick: three digits")
       ->needs(pick);
   assign_command->add_option("--locality", assign->locality, "With --pick: city")->needs(pick);
+  auto* buy = assign_command
+                  ->add_flag("--buy-if-needed", assign->buy_if_needed,
+                             "With --pick: buy a number when the pool has none matching (area "
+                             "code first, then nearby ones; released again if assigning fails)")
+                  ->needs(pick);
+  assign_command
+      ->add_option("--max-monthly-cost", assign->max_monthly_cost,
+                   "With --buy-if-needed: refuse a number costing more per month")
+      ->type_name("AMOUNT")
+      ->needs(buy);
   assign_command
       ->add_option("--mode", assign->mode,
                    "native: imported into the agent provider; webhook: voice URL to the router")
@@ -226,8 +238,20 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
   assign_command->callback([&context, assign] {
     RoutingMode mode = parse_routing_mode(assign->mode).value_or(RoutingMode::native);
     if (assign->pick) {
-      PoolNumber number = context.assignments().assign_pick({assign->area_code, assign->locality},
-                                                            assign->agent, mode);
+      PoolNumber number;
+      if (assign->buy_if_needed) {
+        ProvisionedNumber provisioned =
+            context.provisioning().assign_pick({assign->area_code, assign->locality}, assign->agent,
+                                               mode, buy_if_needed(assign->max_monthly_cost));
+        number = provisioned.number;
+        if (provisioned.bought) {
+          context.note("bought " + number.e164 + " into the pool (operation " +
+                       provisioned.operation_id + ")");
+        }
+      } else {
+        number = context.assignments().assign_pick({assign->area_code, assign->locality},
+                                                   assign->agent, mode);
+      }
       print_number(context, number,
                    number.e164 + " now reaches agent " + number.agent_slug + " (tenant " +
                        number.tenant_slug + ", " + to_string(mode) + " routing)");

@@ -141,14 +141,7 @@ void run_buy(AppContext& context, const BuyOptions& options) {
   request.search.locality = options.locality;
   request.area_codes = options.area_codes;
   request.concurrency = options.concurrency;
-  if (!options.max_monthly_cost.empty()) {
-    request.max_monthly_price_micros = parse_decimal_micros(options.max_monthly_cost);
-    if (*request.max_monthly_price_micros < 0) {
-      throw Error(ErrorKind::invalid_input,
-                  "--max-monthly-cost " + options.max_monthly_cost + " is negative",
-                  "give the most one number may cost per month, such as 1.50");
-    }
-  }
+  request.max_monthly_price_micros = max_monthly_cost_micros(options.max_monthly_cost);
   request.journal_parameters = buy_parameters(request);
 
   PoolService pool = context.pool();

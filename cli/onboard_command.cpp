@@ -20,6 +20,8 @@ struct OnboardOptions {
   std::string area_code;
   std::string locality;
   std::string mode = "native";
+  bool buy_if_needed = false;
+  std::string max_monthly_cost;
   std::string agent_name;
   std::string agent_slug;
   std::string first_message;
@@ -130,6 +132,9 @@ OnboardRequest to_request(const OnboardOptions& options) {
   request.tenant.contact_email = options.contact_email;
   request.number = options.number;
   request.pick = {options.area_code, options.locality};
+  if (options.buy_if_needed) {
+    request.buy_if_needed = buy_if_needed(options.max_monthly_cost);
+  }
   request.mode = parse_routing_mode(options.mode).value_or(RoutingMode::native);
   request.agent.slug = options.agent_slug;
   request.agent.name = options.agent_name;
@@ -158,6 +163,9 @@ nlohmann::ordered_json result_json(const OnboardResult& result) {
   json["tenant"] = to_json(result.tenant);
   json["agent"] = to_json(result.agent);
   json["number"] = to_json(result.number);
+  json["bought_operation"] = result.bought_operation_id.empty()
+                                 ? nlohmann::ordered_json()
+                                 : nlohmann::ordered_json(result.bought_operation_id);
   json["documents"] = nlohmann::ordered_json::array();
   for (const Document& document : result.documents) {
     json["documents"].push_back(to_json(document));
@@ -187,6 +195,18 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
   command->add_option("--locality", options->locality, "2. Or pick one in this city")
       ->group("Number")
       ->excludes(number);
+  auto* buy = command
+                  ->add_flag("--buy-if-needed", options->buy_if_needed,
+                             "2. Buy a number when the pool has none matching (area code first, "
+                             "then nearby ones; released again if a later step fails)")
+                  ->group("Number");
+  buy->excludes(number);
+  command
+      ->add_option("--max-monthly-cost", options->max_monthly_cost,
+                   "2. With --buy-if-needed: refuse a number costing more per month")
+      ->group("Number")
+      ->type_name("AMOUNT")
+      ->needs(buy);
   command->add_option("--mode", options->mode, "2. Routing: native or webhook")
       ->group("Number")
       ->capture_default_str()
@@ -222,6 +242,7 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
               {"tenant", "tenant created: "},
               {"agent", "agent created: "},
               {"knowledge", "knowledge uploaded: "},
+              {"bought", "number bought: "},
               {"number", "number assigned: "}};
           auto found = k_done.find(step);
           context.note((found == k_done.end() ? step + ": " : found->second) + what);

@@ -28,7 +28,7 @@ _vami_options() {
   "numbers buy") echo "--count --country --type --contains --region --locality --area-code --max-monthly-cost --dry-run --concurrency" ;;
   "numbers list") echo "--status --area-code --region --tenant" ;;
   "numbers release") echo "--dry-run --unassign --concurrency" ;;
-  "numbers assign") echo "--from-file --agent --pick --area-code --locality --mode --concurrency" ;;
+  "numbers assign") echo "--from-file --agent --pick --area-code --locality --buy-if-needed --max-monthly-cost --mode --concurrency" ;;
   "numbers unassign") echo "--from-file --concurrency" ;;
   "numbers reassign") echo "--agent" ;;
   "route") echo "--offline" ;;
@@ -42,7 +42,7 @@ _vami_options() {
   "agents update") echo "--name --prompt --prompt-file --first-message --voice --language --personality" ;;
   "agents conversations") echo "--limit" ;;
   "kb add") echo "--url --text --name" ;;
-  "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --mode --agent-name --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq" ;;
+  "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq" ;;
   "reconcile") echo "--apply" ;;
   "audit") echo "--tenant --since --limit" ;;
   "operations list") echo "--limit --kind --status" ;;
@@ -101,6 +101,8 @@ _vami_option_kind() {
   "numbers assign|--pick") echo "flag" ;;
   "numbers assign|--area-code") echo "text" ;;
   "numbers assign|--locality") echo "text" ;;
+  "numbers assign|--buy-if-needed") echo "flag" ;;
+  "numbers assign|--max-monthly-cost") echo "text" ;;
   "numbers assign|--mode") echo "choice:native webhook" ;;
   "numbers assign|--concurrency") echo "text" ;;
   "numbers unassign|-h") echo "flag" ;;
@@ -217,6 +219,8 @@ _vami_option_kind() {
   "onboard|--number") echo "numbers" ;;
   "onboard|--area-code") echo "text" ;;
   "onboard|--locality") echo "text" ;;
+  "onboard|--buy-if-needed") echo "flag" ;;
+  "onboard|--max-monthly-cost") echo "text" ;;
   "onboard|--mode") echo "choice:native webhook" ;;
   "onboard|--agent-name") echo "text" ;;
   "onboard|--agent-slug") echo "text" ;;

@@ -108,12 +108,7 @@ nlohmann::json read_parameters(const Operation& operation) {
   return parameters;
 }
 
-void require_webhook_router(RoutingMode mode, const std::string& router_url) {
-  if (mode == RoutingMode::webhook && router_url.empty()) {
-    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
-                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
-  }
-}
+using detail::require_webhook_router;
 
 } // namespace
 

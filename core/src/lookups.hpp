@@ -39,4 +39,13 @@ inline Agent require_active_agent(StateStore& store, const std::string& name) {
   return agent;
 }
 
+/// Refuses webhook routing when no call router URL is configured.
+/// @throws Error(invalid_input) saying how to set one.
+inline void require_webhook_router(RoutingMode mode, const std::string& router_url) {
+  if (mode == RoutingMode::webhook && router_url.empty()) {
+    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
+                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
+  }
+}
+
 } // namespace vami::detail

@@ -2,6 +2,8 @@
 #include <string>
 #include <utility>
 
+#include "lookups.hpp"
+
 #include <vami/core/agent_service.hpp>
 #include <vami/core/document_file.hpp>
 #include <vami/core/error.hpp>
@@ -71,10 +73,9 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
                   "give the text itself, or put long texts in a file and pass it with --file");
     }
   }
-  if (request.mode == RoutingMode::webhook && m_router_url.empty()) {
-    throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
-                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
-  }
+  detail::require_webhook_router(request.mode, m_router_url);
+  NumberProvisioning provisioning(m_telephony, m_agents, m_store, m_actor, m_router_url);
+  std::optional<ProvisionPlan> purchase;
   std::string e164;
   if (!request.number.empty()) {
     e164 = to_e164(request.number);
@@ -89,6 +90,10 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
                       (row->agent_slug.empty() ? "" : ", agent \"" + row->agent_slug + "\"") + ")",
                   "choose another number, or let vami pick one with --area-code or --locality");
     }
+  } else if (request.buy_if_needed) {
+    // Planned now, so that nothing is created when no number is for sale or it costs too much;
+    // bought last, so that a failed step before it costs nothing.
+    purchase = provisioning.plan(request.pick, *request.buy_if_needed);
   } else {
     NumberFilter filter;
     filter.status = NumberStatus::available;
@@ -102,11 +107,12 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
                   "buy one first, e.g. 'vami numbers buy --count 1" +
                       (request.pick.area_code.empty() ? std::string()
                                                       : " --area-code " + request.pick.area_code) +
-                      "'");
+                      "', or let onboarding buy one with --buy-if-needed");
     }
   }
 
   OnboardResult result;
+  std::string bought_e164;
   result.tenant = tenants.create(request.tenant);
   observer("tenant", result.tenant.slug);
   try {
@@ -125,20 +131,41 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
       result.documents.push_back(knowledge.add_text(result.agent.slug, text, "").document);
     }
     observer("knowledge", std::to_string(result.documents.size()) + " document(s)");
+    if (purchase) {
+      ProvisionedNumber bought = provisioning.buy(*purchase);
+      bought_e164 = bought.number.e164;
+      result.bought_operation_id = bought.operation_id;
+      observer("bought", bought_e164);
+      e164 = bought_e164;
+    }
     result.number = e164.empty()
                         ? assignments.assign_pick(request.pick, result.agent.slug, request.mode)
                         : assignments.assign(e164, result.agent.slug, request.mode).number;
     observer("number", result.number.e164);
   } catch (const Error& error) {
-    // Undo: the tenant is new, so everything under it was made by this run.
+    // Undo: the tenant is new, so everything under it was made by this run; a number bought for
+    // it goes back to the provider once the tenant no longer holds it.
     try {
       tenants.remove(result.tenant.slug, NumberDisposition::return_to_pool);
     } catch (const Error& undo_error) {
-      throw Error(ErrorKind::uncertain,
-                  "onboarding of \"" + result.tenant.slug + "\" failed (" + error.what() +
-                      ") and undoing it failed too: " + undo_error.what(),
-                  "remove what is left with 'vami tenants delete " + result.tenant.slug +
-                      " --yes'");
+      throw Error(
+          ErrorKind::uncertain,
+          "onboarding of \"" + result.tenant.slug + "\" failed (" + error.what() +
+              ") and undoing it failed too: " + undo_error.what(),
+          "remove what is left with 'vami tenants delete " + result.tenant.slug + " --yes'" +
+              (bought_e164.empty() ? std::string()
+                                   : ", then release " + bought_e164 +
+                                         " with 'vami numbers release " + bought_e164 + " --yes'"));
+    }
+    if (!bought_e164.empty()) {
+      try {
+        provisioning.release(bought_e164);
+      } catch (const Error& undo_error) {
+        throw Error(ErrorKind::uncertain,
+                    "onboarding of \"" + result.tenant.slug + "\" failed (" + error.what() +
+                        ") and was undone, but " + undo_error.what(),
+                    undo_error.hint());
+      }
     }
     throw;
   }

@@ -229,3 +229,31 @@ def test_bad_assignments_are_refused_and_change_nothing(live, sandbox, agents):
         assert mentioned in error_line(result), (command, result.stderr)
         assert result.stdout == ""
     assert world_state(live, sandbox) == before
+
+
+def test_pick_buys_a_number_when_the_pool_has_none(live, sandbox, agents):
+    refused = live.run("numbers", "assign", "--pick", "--agent", "front-desk", "--area-code",
+                       "303")
+    assert refused.returncode == 4 and "no available number" in error_line(refused)
+    # --max-monthly-cost belongs to --buy-if-needed, which belongs to --pick.
+    assert live.run("numbers", "assign", "--pick", "--agent", "front-desk",
+                    "--max-monthly-cost", "5").returncode == 2
+    assert live.run("numbers", "assign", "+13035550100", "--agent", "front-desk",
+                    "--buy-if-needed").returncode == 2
+
+    result = live.run("numbers", "assign", "--pick", "--agent", "front-desk", "--area-code", "303",
+                      "--buy-if-needed", "--max-monthly-cost", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    assigned = json.loads(result.stdout)
+    assert assigned["e164"].startswith("+1303") and assigned["agent"] == "front-desk"
+    assert f"bought {assigned['e164']} into the pool (operation op" in result.stderr
+    assert sandbox_imported_numbers(sandbox) == {assigned["e164"]: agents["front-desk"]}
+    (journaled,) = live.json("operations", "list", "--kind", "buy")
+    assert journaled["succeeded"] == 1
+
+    # With a free number in the pool, it is taken and nothing is bought.
+    (e164,) = buy_numbers(live, 1, "303")
+    again = live.json("numbers", "assign", "--pick", "--agent", "back-office", "--area-code",
+                      "303", "--buy-if-needed")
+    assert again["e164"] == e164
+    assert len(live.json("operations", "list", "--kind", "buy")) == 2

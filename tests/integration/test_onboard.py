@@ -257,3 +257,66 @@ def test_a_provider_failure_half_way_undoes_every_step(live, sandbox, tmp_path, 
         assert without_audit(world_state(vami, failing)) == without_audit(before)
     finally:
         failing.stop()
+
+
+def test_buy_if_needed_provisions_a_number_when_the_pool_has_none(live, sandbox):
+    flags = ["onboard", "--tenant", "carol", "--name", "Carol", "--agent-name", "Carol Desk",
+             "--area-code", "303"]
+    refused = live.run(*flags)
+    assert refused.returncode == 4
+    assert "the pool has no available number in area code 303" in error_line(refused)
+    assert "--buy-if-needed" in refused.stderr
+    assert sandbox.owned() == []
+
+    result = live.run(*flags, "--buy-if-needed", "--max-monthly-cost", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    onboarded = json.loads(result.stdout)
+    number = onboarded["number"]
+    assert number["e164"].startswith("+1303") and number["agent"] == "carol-desk"
+    assert f"vami: number bought: {number['e164']}" in result.stderr
+    # Bought as `numbers buy` buys: one journaled operation, the number tagged with it.
+    operation = onboarded["bought_operation"]
+    (journaled,) = live.json("operations", "list", "--kind", "buy")
+    assert journaled["id"] == operation and journaled["status"] == "completed"
+    assert journaled["succeeded"] == 1
+    (owned,) = sandbox.owned()
+    assert owned["phone_number"] == number["e164"]
+    assert owned["friendly_name"] == f"vami:default:{operation}"
+    assert sandbox_imported_numbers(sandbox) == {number["e164"]:
+                                                 onboarded["agent"]["provider_agent_id"]}
+
+
+def test_buy_if_needed_refuses_a_number_above_the_price_cap(live, sandbox):
+    result = live.run("onboard", "--tenant", "carol", "--name", "Carol", "--agent-name",
+                      "Carol Desk", "--area-code", "303", "--buy-if-needed",
+                      "--max-monthly-cost", "0.01")
+    assert result.returncode == 4, result.stderr
+    assert "--max-monthly-cost" in error_line(result)
+    assert_nothing_of(live, sandbox, "carol")
+    assert live.rows("SELECT count(*) FROM numbers") == [(0,)]
+    assert live.rows("SELECT count(*) FROM operations") == [(0,)]
+    assert sandbox.owned() == []
+
+
+def test_a_failed_step_after_buying_releases_the_bought_number(live, sandbox, tmp_path, home):
+    sandbox.stop()
+    # Requests: the price and one search (checks), the agent, the FAQ text and its attachment,
+    # the purchase, then the import into the Agents Platform, which answers 500.
+    state = sandbox.process.args[sandbox.process.args.index("--state") + 1]
+    failing = Sandbox(state, clean_environment(home), extra_args=["--fail-nth", "7:500"])
+    try:
+        vami = Vami(tmp_path, {**clean_environment(home), **failing.exports})
+        result = vami.run("onboard", "--tenant", "carol", "--name", "Carol", "--agent-name",
+                          "Carol Desk", "--area-code", "303", "--buy-if-needed", "--faq",
+                          "We open at 8.")
+        assert result.returncode == 6, result.stderr
+        assert "import" in error_line(result)
+        assert "vami: number bought: +1303" in result.stderr
+        assert_nothing_of(vami, failing, "carol")
+        # Released again, through the journal: nothing is left to pay for.
+        assert failing.owned() == []
+        kinds = {(o["kind"], o["status"]) for o in vami.json("operations", "list")}
+        assert kinds == {("buy", "completed"), ("release", "completed")}
+        assert vami.rows("SELECT status FROM numbers") == [("released",)]
+    finally:
+        failing.stop()

@@ -44,10 +44,20 @@ public:
     std::lock_guard lock(m_mutex);
     m_faults[n] = fault;
   }
+  /// Makes the next call of `method` fail with `fault`.
+  void fail_next(const std::string& method, Fault fault) {
+    std::lock_guard lock(m_mutex);
+    m_method_faults[method] = fault;
+  }
   /// Makes every `buy` of `e164` answer "not available" (someone else took it).
   void take(const std::string& e164) {
     std::lock_guard lock(m_mutex);
     m_taken.insert(e164);
+  }
+  /// Sells out an area code: its numbers are no longer offered by any search.
+  void sell_out(const std::string& area_code) {
+    std::lock_guard lock(m_mutex);
+    m_inventory.erase(area_code);
   }
   /// Sets the monthly price (nullopt: none published).
   void set_price(std::optional<Money> price) { m_price = std::move(price); }
@@ -207,10 +217,15 @@ private:
   bool begin(const std::string& method, const std::string& argument, bool can_act) {
     m_calls.push_back({method, argument});
     auto it = m_faults.find(static_cast<int>(m_calls.size()));
-    if (it == m_faults.end()) {
+    auto by_method = m_method_faults.find(method);
+    if (it != m_faults.end()) {
+      m_pending = it->second;
+    } else if (by_method != m_method_faults.end()) {
+      m_pending = by_method->second;
+      m_method_faults.erase(by_method);
+    } else {
       return false;
     }
-    m_pending = it->second;
     if (m_pending.acted && can_act) {
       return true;
     }
@@ -227,6 +242,7 @@ private:
   std::map<std::string, OwnedNumber> m_owned;
   std::set<std::string> m_taken;
   std::map<int, Fault> m_faults;
+  std::map<std::string, Fault> m_method_faults;
   std::vector<Call> m_calls;
   Fault m_pending;
   std::optional<Money> m_price = Money{1'150'000, "USD"};
