@@ -829,7 +829,12 @@ PoolNumber PoolService::set_webhook(const std::string& number, const VoiceWebhoo
                 "the provider no longer reports " + e164 + " after setting its voice webhook",
                 "run 'vami reconcile'");
   }
-  if (read_back->webhook != webhook) {
+  // A status callback left out of the request stays as the provider had it.
+  bool same = read_back->webhook.voice_url == webhook.voice_url &&
+              read_back->webhook.voice_method == webhook.voice_method &&
+              (webhook.status_callback.empty() ||
+               read_back->webhook.status_callback == webhook.status_callback);
+  if (!same) {
     throw Error(ErrorKind::provider,
                 "the provider reports voice webhook '" + read_back->webhook.voice_url + "' (" +
                     read_back->webhook.voice_method + ") for " + e164 + " after setting '" +

@@ -482,8 +482,11 @@ public:
     if (!webhook.voice_method.empty()) {
       fields.emplace_back("VoiceMethod", webhook.voice_method);
     }
-    // An empty StatusCallback is sent on purpose: it is how Twilio is told to clear it.
-    fields.emplace_back("StatusCallback", webhook.status_callback);
+    // Only what was given: an empty StatusCallback would clear one set elsewhere, and the API
+    // document types it `format: uri`, which an empty string is not.
+    if (!webhook.status_callback.empty()) {
+      fields.emplace_back("StatusCallback", webhook.status_callback);
+    }
     http::HttpResponse response =
         send(call, "POST", number_url(provider_sid), http::form_encode(fields));
     Reader reader(call, response);

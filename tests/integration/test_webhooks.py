@@ -39,6 +39,22 @@ def test_show_notices_a_change_made_outside_vami(live, sandbox):
     assert shown["voice_url"] == "https://elsewhere.example.com/" and shown["in_sync"] is False
 
 
+def test_set_without_status_callback_keeps_the_one_set_elsewhere(live, sandbox):
+    e164 = bought_number(live)
+    sid = provider_view(sandbox, e164)["sid"]
+    status, _ = sandbox.request(
+        "POST", f"/2010-04-01/Accounts/{sandbox.account_sid}/IncomingPhoneNumbers/{sid}.json",
+        form={"StatusCallback": "https://crm.example.com/status"})
+    assert status == 200
+    result = live.json("webhooks", "set", e164, "--voice-url", "https://router.example.com/voice")
+    assert result["voice_url"] == "https://router.example.com/voice"
+    assert result["status_callback"] == "https://crm.example.com/status"
+    at_twilio = provider_view(sandbox, e164)
+    assert at_twilio["voice_url"] == "https://router.example.com/voice"
+    assert at_twilio["status_callback"] == "https://crm.example.com/status"
+    assert live.json("webhooks", "show", e164)["in_sync"] is True
+
+
 def test_plain_http_needs_allow_http(live, sandbox):
     e164 = bought_number(live)
     refused = live.run("webhooks", "set", e164, "--voice-url", "http://router.example.com/voice")

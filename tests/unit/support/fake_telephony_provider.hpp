@@ -180,7 +180,14 @@ public:
     begin("set_voice_webhook", provider_sid, false);
     for (auto& [e164, number] : m_owned) {
       if (number.provider_sid == provider_sid) {
-        number.webhook = webhook;
+        // As Twilio: an empty method or status callback is not sent, so stays as it was.
+        number.webhook.voice_url = webhook.voice_url;
+        if (!webhook.voice_method.empty()) {
+          number.webhook.voice_method = webhook.voice_method;
+        }
+        if (!webhook.status_callback.empty()) {
+          number.webhook.status_callback = webhook.status_callback;
+        }
         return number;
       }
     }

@@ -435,7 +435,7 @@ TEST_F(TwilioProviderTest, ListOwnedRefusesALoopingOrForeignNextPage) {
 
 // ---- set_voice_webhook and release ----------------------------------------------------------
 
-TEST_F(TwilioProviderTest, SetVoiceWebhookPostsTheThreeFieldsAndParsesTheSpecExample) {
+TEST_F(TwilioProviderTest, SetVoiceWebhookPostsOnlyTheGivenFieldsAndParsesTheSpecExample) {
   REQUIRE_SPECS();
   m_http.push_response(200, example(*m_api, k_incoming_one_path, "post", "200", "update"));
 
@@ -447,13 +447,22 @@ TEST_F(TwilioProviderTest, SetVoiceWebhookPostsTheThreeFieldsAndParsesTheSpecExa
   EXPECT_EQ(request.url,
             k_account_url + "/IncomingPhoneNumbers/PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json");
   expect_common_headers(request);
-  EXPECT_EQ(http::form_decode(request.body),
-            (Fields{{"VoiceUrl", "https://hooks.example.test/voice?agent=a1"},
-                    {"VoiceMethod", "POST"},
-                    {"StatusCallback", ""}}));
+  EXPECT_EQ(
+      http::form_decode(request.body),
+      (Fields{{"VoiceUrl", "https://hooks.example.test/voice?agent=a1"}, {"VoiceMethod", "POST"}}));
   EXPECT_EQ(number.provider_sid, "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
   EXPECT_EQ(number.e164, "+18089255327");
   EXPECT_EQ(number.webhook.voice_method, "POST");
+
+  // A status callback is sent when given.
+  m_http.push_response(200, example(*m_api, k_incoming_one_path, "post", "200", "update"));
+  (void)m_provider->set_voice_webhook(
+      "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      {"https://hooks.example.test/voice", "GET", "https://hooks.example.test/status"});
+  EXPECT_EQ(http::form_decode(m_http.last_request().body),
+            (Fields{{"VoiceUrl", "https://hooks.example.test/voice"},
+                    {"VoiceMethod", "GET"},
+                    {"StatusCallback", "https://hooks.example.test/status"}}));
 }
 
 TEST_F(TwilioProviderTest, ReleaseDeletesTheNumber) {

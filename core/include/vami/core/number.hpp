@@ -39,7 +39,9 @@ enum class RoutingMode { native, webhook };
 [[nodiscard]] std::optional<RoutingMode> parse_routing_mode(std::string_view text) noexcept;
 
 /// What the telephony provider calls when a number rings (Twilio `VoiceUrl`, `VoiceMethod`,
-/// `StatusCallback`). Empty strings mean "not set".
+/// `StatusCallback`). Empty strings mean "not set"; asked of a provider
+/// (`TelephonyProvider::set_voice_webhook`), an empty method or status callback means "leave as
+/// it is".
 struct VoiceWebhook {
   std::string voice_url;
   std::string voice_method = "POST"; ///< "POST" or "GET".

@@ -38,7 +38,9 @@ public:
   virtual std::vector<OwnedNumber> list_owned() = 0;
 
   /// Sets the voice webhook of an owned number and returns the number as the provider now
-  /// reports it.
+  /// reports it. `voice_url` is always set (empty clears it: the number stops answering);
+  /// `voice_method` and `status_callback` are sent only when not empty, so an empty one leaves
+  /// the provider's value as it is (a status callback set elsewhere survives).
   virtual OwnedNumber set_voice_webhook(const std::string& provider_sid,
                                         const VoiceWebhook& webhook) = 0;
 
