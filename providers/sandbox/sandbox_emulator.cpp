@@ -17,6 +17,7 @@
 
 #include "sandbox_elevenlabs.hpp"
 #include "sandbox_inventory.hpp"
+#include "sandbox_number_settings.hpp"
 #include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -161,6 +162,39 @@ Json capabilities(std::string_view country, NumberType type) {
   return Json{{"voice", true}, {"sms", messaging}, {"mms", mms}, {"fax", false}};
 }
 
+// The countries whose numbers the sandbox sells (sandbox_inventory.cpp) and prices.
+struct SandboxCountry {
+  const char* iso;
+  const char* name;
+};
+constexpr std::array<SandboxCountry, 3> k_countries = {{
+    {"US", "United States"},
+    {"CA", "Canada"},
+    {"GB", "United Kingdom"},
+}};
+
+// "Local.json", "TollFree.json", "Mobile.json": the resource of a number type.
+std::string resource_name(NumberType type) {
+  switch (type) {
+  case NumberType::toll_free:
+    return "TollFree.json";
+  case NumberType::mobile:
+    return "Mobile.json";
+  case NumberType::local:
+    break;
+  }
+  return "Local.json";
+}
+
+std::optional<NumberType> typed_resource(std::string_view segment) {
+  for (NumberType type : {NumberType::local, NumberType::toll_free, NumberType::mobile}) {
+    if (segment == resource_name(type)) {
+      return type;
+    }
+  }
+  return std::nullopt;
+}
+
 Json nullable(const std::string& text) {
   return text.empty() ? Json(nullptr) : Json(text);
 }
@@ -240,34 +274,49 @@ struct NumberRow {
   std::string sid;
   std::string phone_number;
   std::string friendly_name;
-  std::string voice_url;
-  std::string voice_method;
-  std::string status_callback;
-  std::string status_callback_method;
   std::string iso_country;
   std::string type;
   std::int64_t date_created = 0;
   std::int64_t date_updated = 0;
+  NumberSettings settings = default_number_settings(); ///< URLs, methods and the rest
 };
 
-constexpr const char* k_number_columns =
-    "sid, phone_number, friendly_name, voice_url, voice_method, status_callback, "
-    "status_callback_method, iso_country, type, date_created, date_updated";
+constexpr int k_fixed_number_columns = 7;
+
+// The columns of a number row: the fixed ones, then one per setting.
+const std::string& number_columns() {
+  static const std::string k_columns = [] {
+    std::string columns = "sid, phone_number, friendly_name, iso_country, type, date_created, "
+                          "date_updated";
+    for (const ColumnDefinition& column : number_setting_columns()) {
+      columns += ", " + column.name;
+    }
+    return columns;
+  }();
+  return k_columns;
+}
 
 NumberRow read_row(SQLite::Statement& statement) {
   NumberRow row;
   row.sid = statement.getColumn(0).getString();
   row.phone_number = statement.getColumn(1).getString();
   row.friendly_name = statement.getColumn(2).getString();
-  row.voice_url = statement.getColumn(3).getString();
-  row.voice_method = statement.getColumn(4).getString();
-  row.status_callback = statement.getColumn(5).getString();
-  row.status_callback_method = statement.getColumn(6).getString();
-  row.iso_country = statement.getColumn(7).getString();
-  row.type = statement.getColumn(8).getString();
-  row.date_created = statement.getColumn(9).getInt64();
-  row.date_updated = statement.getColumn(10).getInt64();
+  row.iso_country = statement.getColumn(3).getString();
+  row.type = statement.getColumn(4).getString();
+  row.date_created = statement.getColumn(5).getInt64();
+  row.date_updated = statement.getColumn(6).getInt64();
+  int index = k_fixed_number_columns;
+  for (const ColumnDefinition& column : number_setting_columns()) {
+    row.settings[column.name] = statement.getColumn(index++).getString();
+  }
   return row;
+}
+
+// Binds a row's settings from `index` on, in number_setting_columns() order.
+void bind_settings(SQLite::Statement& statement, int index, const NumberSettings& settings) {
+  for (const ColumnDefinition& column : number_setting_columns()) {
+    statement.bind(index++, settings.at(column.name));
+  }
 }
 
 // A page position: the (date_created, sid) of the item a page starts after ("PA") or ends
@@ -328,20 +377,6 @@ private:
   http::HttpResponse m_response;
 };
 
-std::optional<std::string> validated_method(const Params& params, const char* name) {
-  auto value = param(params, name);
-  if (!value) {
-    return std::nullopt;
-  }
-  std::string method = to_upper(*value);
-  if (method != "GET" && method != "POST") {
-    throw RequestFailure(twilio_error(400, 21209,
-                                      std::string(name) + " is not valid: '" + *value +
-                                          "'. It must be GET or POST."));
-  }
-  return method;
-}
-
 std::optional<std::string> validated_friendly_name(const Params& params) {
   auto value = param(params, "FriendlyName");
   if (value && utf8_length(*value) > k_max_friendly_name) {
@@ -389,8 +424,9 @@ public:
         insert.bind(4, static_cast<std::int64_t>(now_seconds()));
         insert.exec();
       }
-      // Outside the fresh-file branch: state files made before the ElevenLabs emulator get its
-      // tables too.
+      // Outside the fresh-file branch: state files made by an older vami get the settings
+      // columns and the ElevenLabs emulator's tables too.
+      add_missing_columns(m_db, "incoming_phone_numbers", number_setting_columns());
       ElevenLabsSandbox::create_schema(m_db);
       transaction.commit();
     }
@@ -455,7 +491,7 @@ private:
 
   std::string number_voice_url(const std::string& sid) override {
     std::optional<NumberRow> row = select_number(sid);
-    return row ? row->voice_url : std::string();
+    return row ? row->settings.at("voice_url") : std::string();
   }
 
   void set_number_voice_url(const std::string& sid, const std::string& url,
@@ -512,6 +548,10 @@ private:
     std::string method = request.method == "HEAD" ? "GET" : request.method;
     Params query = http::form_decode(url.query);
 
+    if (segments.size() == 3 && segments[0] == "v1" && segments[1] == "PhoneNumbers" &&
+        segments[2] == "Countries") {
+      return method == "GET" ? pricing_countries(url, query) : method_not_allowed();
+    }
     if (segments.size() == 4 && segments[0] == "v1" && segments[1] == "PhoneNumbers" &&
         segments[2] == "Countries") {
       if (method != "GET") {
@@ -534,6 +574,26 @@ private:
     if (segments[2] != m_credentials.account_sid) {
       return not_authenticated();
     }
+    if (segments.size() == 4 && segments[3] == "AvailablePhoneNumbers.json") {
+      return method == "GET" ? available_countries(url.path) : method_not_allowed();
+    }
+    if (segments.size() == 5 && segments[3] == "AvailablePhoneNumbers" &&
+        ends_with(segments[4], ".json")) {
+      return method == "GET"
+                 ? available_country(url.path, segments[4].substr(0, segments[4].size() - 5))
+                 : method_not_allowed();
+    }
+    if (segments.size() == 5 && segments[3] == "IncomingPhoneNumbers") {
+      if (std::optional<NumberType> type = typed_resource(segments[4])) {
+        if (method == "GET") {
+          return list_numbers(query, type);
+        }
+        if (method == "POST") {
+          return buy(http::form_decode(request.body), type);
+        }
+        return method_not_allowed();
+      }
+    }
     if (segments.size() == 6 && segments[3] == "AvailablePhoneNumbers") {
       if (method != "GET") {
         return method_not_allowed();
@@ -542,10 +602,10 @@ private:
     }
     if (segments.size() == 4 && segments[3] == "IncomingPhoneNumbers.json") {
       if (method == "GET") {
-        return list_numbers(query);
+        return list_numbers(query, std::nullopt);
       }
       if (method == "POST") {
-        return buy(http::form_decode(request.body));
+        return buy(http::form_decode(request.body), std::nullopt);
       }
       return method_not_allowed();
     }
@@ -587,6 +647,47 @@ private:
   }
 
   // -- AvailablePhoneNumbers -------------------------------------------------------------------
+
+  // api.v2010.account.available_phone_number_country of a country the sandbox sells in.
+  Json country_json(const SandboxCountry& country) const {
+    std::string base = "/2010-04-01/Accounts/" + m_credentials.account_sid +
+                       "/AvailablePhoneNumbers/" + country.iso;
+    Json subresources = Json::object();
+    for (NumberType type : {NumberType::local, NumberType::toll_free, NumberType::mobile}) {
+      if (inventory_offers(country.iso, type)) {
+        subresources[type == NumberType::local       ? "local"
+                     : type == NumberType::toll_free ? "toll_free"
+                                                     : "mobile"] = base + "/" + resource_name(type);
+      }
+    }
+    Json body;
+    body["country_code"] = country.iso;
+    body["country"] = country.name;
+    body["uri"] = base + ".json";
+    body["beta"] = false;
+    body["subresource_uris"] = std::move(subresources);
+    return body;
+  }
+
+  http::HttpResponse available_countries(const std::string& path) const {
+    Json countries = Json::array();
+    for (const SandboxCountry& country : k_countries) {
+      countries.push_back(country_json(country));
+    }
+    Json body;
+    body["countries"] = std::move(countries);
+    body["uri"] = path;
+    return json_response(200, body);
+  }
+
+  http::HttpResponse available_country(const std::string& path, const std::string& iso) const {
+    for (const SandboxCountry& country : k_countries) {
+      if (to_upper(iso) == country.iso) {
+        return json_response(200, country_json(country));
+      }
+    }
+    return not_found(path);
+  }
 
   std::unordered_set<std::string> owned_numbers() {
     std::lock_guard lock(m_mutex);
@@ -672,44 +773,24 @@ private:
     Json body;
     body["account_sid"] = m_credentials.account_sid;
     body["address_requirements"] = "none";
-    body["address_sid"] = nullptr;
-    body["api_version"] = k_api_version;
     body["beta"] = false;
     body["capabilities"] = capabilities(row.iso_country, type);
     body["date_created"] = rfc2822(row.date_created);
     body["date_updated"] = rfc2822(row.date_updated);
-    body["emergency_status"] = "Inactive";
-    body["emergency_address_sid"] = nullptr;
     body["emergency_address_status"] = "unregistered";
     body["friendly_name"] = row.friendly_name;
-    body["identity_sid"] = nullptr;
     body["origin"] = "twilio";
     body["phone_number"] = row.phone_number;
     body["sid"] = row.sid;
-    body["sms_application_sid"] = nullptr;
-    body["sms_fallback_method"] = "POST";
-    body["sms_fallback_url"] = "";
-    body["sms_method"] = "POST";
-    body["sms_url"] = "";
-    body["status_callback"] = row.status_callback;
-    body["status_callback_method"] = row.status_callback_method;
-    body["trunk_sid"] = nullptr;
     body["uri"] = number_uri(row.sid);
-    body["voice_receive_mode"] = "voice";
-    body["voice_application_sid"] = nullptr;
-    body["voice_caller_id_lookup"] = false;
-    body["voice_fallback_method"] = "POST";
-    body["voice_fallback_url"] = "";
-    body["voice_method"] = row.voice_method;
-    body["voice_url"] = row.voice_url;
-    body["bundle_sid"] = nullptr;
     body["status"] = "in-use";
     body["type"] = row.type;
+    write_number_settings(row.settings, body);
     return body;
   }
 
   std::optional<NumberRow> select_number(const std::string& sid) {
-    SQLite::Statement select(m_db, std::string("SELECT ") + k_number_columns +
+    SQLite::Statement select(m_db, std::string("SELECT ") + number_columns() +
                                        " FROM incoming_phone_numbers WHERE sid = ?");
     select.bind(1, sid);
     if (!select.executeStep()) {
@@ -720,18 +801,14 @@ private:
 
   // Inserts a purchased number in its own transaction; nullopt when the number is already owned
   // (the UNIQUE constraint makes concurrent buyers of one number, in any process, exclusive).
-  std::optional<NumberRow> insert_number(const Listing& listing, const Params& form,
+  std::optional<NumberRow> insert_number(const Listing& listing,
                                          const std::optional<std::string>& friendly_name,
-                                         const std::optional<std::string>& voice_method,
-                                         const std::optional<std::string>& status_callback_method) {
+                                         const NumberSettings& settings) {
     NumberRow row;
     row.sid = "PN" + random_hex(32);
     row.phone_number = listing.e164;
     row.friendly_name = friendly_name.value_or(details_of(listing).friendly_name);
-    row.voice_url = param(form, "VoiceUrl").value_or("");
-    row.voice_method = voice_method.value_or("POST");
-    row.status_callback = param(form, "StatusCallback").value_or("");
-    row.status_callback_method = status_callback_method.value_or("POST");
+    row.settings = settings;
     row.iso_country = listing.iso_country;
     row.type = to_string(listing.type);
     row.date_created = now_seconds();
@@ -739,20 +816,22 @@ private:
     std::lock_guard lock(m_mutex);
     try {
       SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      std::string placeholders = "?";
+      for (std::size_t i = 1;
+           i < static_cast<std::size_t>(k_fixed_number_columns) + number_setting_columns().size();
+           ++i) {
+        placeholders += ", ?";
+      }
       SQLite::Statement insert(m_db, std::string("INSERT INTO incoming_phone_numbers (") +
-                                         k_number_columns +
-                                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                         number_columns() + ") VALUES (" + placeholders + ")");
       insert.bind(1, row.sid);
       insert.bind(2, row.phone_number);
       insert.bind(3, row.friendly_name);
-      insert.bind(4, row.voice_url);
-      insert.bind(5, row.voice_method);
-      insert.bind(6, row.status_callback);
-      insert.bind(7, row.status_callback_method);
-      insert.bind(8, row.iso_country);
-      insert.bind(9, row.type);
-      insert.bind(10, static_cast<std::int64_t>(row.date_created));
-      insert.bind(11, static_cast<std::int64_t>(row.date_updated));
+      insert.bind(4, row.iso_country);
+      insert.bind(5, row.type);
+      insert.bind(6, static_cast<std::int64_t>(row.date_created));
+      insert.bind(7, static_cast<std::int64_t>(row.date_updated));
+      bind_settings(insert, k_fixed_number_columns + 1, row.settings);
       insert.exec();
       transaction.commit();
     } catch (const SQLite::Exception& e) {
@@ -768,12 +847,16 @@ private:
     return twilio_error(400, 21422, "PhoneNumber requested is not available");
   }
 
-  http::HttpResponse buy(const Params& form) {
+  // `only` is the type of IncomingPhoneNumbers/{Local,TollFree,Mobile}.json, which take a
+  // PhoneNumber only; nullopt for IncomingPhoneNumbers.json, which also buys by AreaCode.
+  http::HttpResponse buy(const Params& form, std::optional<NumberType> only) {
     auto friendly_name = validated_friendly_name(form);
-    auto voice_method = validated_method(form, "VoiceMethod");
-    auto status_callback_method = validated_method(form, "StatusCallbackMethod");
+    NumberSettings settings = default_number_settings();
+    if (auto error = apply_number_settings(form, settings)) {
+      return twilio_error(400, error->code, error->message);
+    }
     std::string phone_number = param(form, "PhoneNumber").value_or("");
-    std::string area_code = param(form, "AreaCode").value_or("");
+    std::string area_code = only ? std::string() : param(form, "AreaCode").value_or("");
 
     if (!phone_number.empty()) {
       if (!is_e164(phone_number)) {
@@ -783,8 +866,17 @@ private:
       if (!listing) {
         return not_available();
       }
-      auto row = insert_number(*listing, form, friendly_name, voice_method, status_callback_method);
+      if (only && listing->type != *only) {
+        return twilio_error(400, 21422,
+                            "PhoneNumber requested is not available as a " +
+                                std::string(to_string(*only)) + " number: " + phone_number +
+                                " is " + std::string(to_string(listing->type)));
+      }
+      auto row = insert_number(*listing, friendly_name, settings);
       return row ? json_response(201, number_json(*row)) : not_available();
+    }
+    if (only) {
+      return twilio_error(400, 21450, "PhoneNumber is required");
     }
     if (!area_code.empty()) {
       InventoryQuery query;
@@ -809,8 +901,7 @@ private:
         if (listings.empty()) {
           break;
         }
-        auto row = insert_number(listings.front(), form, friendly_name, voice_method,
-                                 status_callback_method);
+        auto row = insert_number(listings.front(), friendly_name, settings);
         if (row) {
           return json_response(201, number_json(*row));
         }
@@ -820,7 +911,8 @@ private:
     return twilio_error(400, 21450, "PhoneNumber or AreaCode is required");
   }
 
-  http::HttpResponse list_numbers(const Params& query) {
+  // `type`: the type of IncomingPhoneNumbers/{Local,TollFree,Mobile}.json; nullopt for all.
+  http::HttpResponse list_numbers(const Params& query, std::optional<NumberType> type) {
     std::int64_t page_size = validated_page_size(query);
     std::int64_t page = 0;
     if (auto value = param(query, "Page")) {
@@ -841,6 +933,11 @@ private:
     }
     auto phone_filter = param(query, "PhoneNumber");
     auto name_filter = param(query, "FriendlyName");
+    // Every sandbox number is a Twilio number out of beta: other Beta or Origin match none.
+    auto beta_filter = param(query, "Beta");
+    auto origin_filter = param(query, "Origin");
+    bool none = (beta_filter && to_upper(*beta_filter) == "TRUE") ||
+                (origin_filter && !origin_filter->empty() && *origin_filter != "twilio");
 
     // The filters, repeated in every page URI so that following them keeps the same list.
     Params filters;
@@ -853,6 +950,18 @@ private:
       filters.emplace_back("FriendlyName", *name_filter);
       where += " AND friendly_name = ?";
     }
+    if (beta_filter) {
+      filters.emplace_back("Beta", *beta_filter);
+    }
+    if (origin_filter) {
+      filters.emplace_back("Origin", *origin_filter);
+    }
+    if (none) {
+      where += " AND 0";
+    }
+    if (type) {
+      where += " AND type = ?";
+    }
     auto bind_filters = [&](SQLite::Statement& statement) {
       int index = 1;
       if (phone_filter && !phone_filter->empty()) {
@@ -860,6 +969,9 @@ private:
       }
       if (name_filter && !name_filter->empty()) {
         statement.bind(index++, *name_filter);
+      }
+      if (type) {
+        statement.bind(index++, std::string(to_string(*type)));
       }
       return index;
     };
@@ -870,7 +982,7 @@ private:
     {
       std::lock_guard lock(m_mutex);
       std::string sql =
-          std::string("SELECT ") + k_number_columns + " FROM incoming_phone_numbers" + where;
+          std::string("SELECT ") + number_columns() + " FROM incoming_phone_numbers" + where;
       if (token) {
         sql += token->after ? " AND (date_created, sid) > (?, ?) ORDER BY date_created, sid"
                             : " AND (date_created, sid) < (?, ?) ORDER BY date_created DESC, "
@@ -911,8 +1023,8 @@ private:
       }
     }
 
-    std::string base =
-        "/2010-04-01/Accounts/" + m_credentials.account_sid + "/IncomingPhoneNumbers.json";
+    std::string base = "/2010-04-01/Accounts/" + m_credentials.account_sid +
+                       "/IncomingPhoneNumbers" + (type ? "/" + resource_name(*type) : ".json");
     auto page_uri = [&](std::int64_t page_number, const std::string& page_token) {
       Params fields = filters;
       fields.emplace_back("PageSize", std::to_string(page_size));
@@ -960,10 +1072,6 @@ private:
   http::HttpResponse update_number(const std::string& path, const std::string& sid,
                                    const Params& form) {
     auto friendly_name = validated_friendly_name(form);
-    auto voice_method = validated_method(form, "VoiceMethod");
-    auto status_callback_method = validated_method(form, "StatusCallbackMethod");
-    auto voice_url = param(form, "VoiceUrl");
-    auto status_callback = param(form, "StatusCallback");
 
     std::lock_guard lock(m_mutex);
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -971,32 +1079,22 @@ private:
     if (!row) {
       return not_found(path);
     }
+    if (auto error = apply_number_settings(form, row->settings)) {
+      return twilio_error(400, error->code, error->message);
+    }
     if (friendly_name) {
       row->friendly_name = *friendly_name;
     }
-    if (voice_url) {
-      row->voice_url = *voice_url;
-    }
-    if (voice_method) {
-      row->voice_method = *voice_method;
-    }
-    if (status_callback) {
-      row->status_callback = *status_callback;
-    }
-    if (status_callback_method) {
-      row->status_callback_method = *status_callback_method;
-    }
     row->date_updated = now_seconds();
-    SQLite::Statement update(m_db, "UPDATE incoming_phone_numbers SET friendly_name = ?, "
-                                   "voice_url = ?, voice_method = ?, status_callback = ?, "
-                                   "status_callback_method = ?, date_updated = ? WHERE sid = ?");
+    std::string sql = "UPDATE incoming_phone_numbers SET friendly_name = ?, date_updated = ?";
+    for (const ColumnDefinition& column : number_setting_columns()) {
+      sql += ", " + column.name + " = ?";
+    }
+    SQLite::Statement update(m_db, sql + " WHERE sid = ?");
     update.bind(1, row->friendly_name);
-    update.bind(2, row->voice_url);
-    update.bind(3, row->voice_method);
-    update.bind(4, row->status_callback);
-    update.bind(5, row->status_callback_method);
-    update.bind(6, static_cast<std::int64_t>(row->date_updated));
-    update.bind(7, sid);
+    update.bind(2, static_cast<std::int64_t>(row->date_updated));
+    bind_settings(update, 3, row->settings);
+    update.bind(3 + static_cast<int>(number_setting_columns().size()), sid);
     update.exec();
     transaction.commit();
     return json_response(200, number_json(*row));
@@ -1019,6 +1117,46 @@ private:
   }
 
   // -- Pricing v1 ------------------------------------------------------------------------------
+
+  // GET /v1/PhoneNumbers/Countries: the countries the sandbox prices, in Page/PageSize pages.
+  static http::HttpResponse pricing_countries(const ParsedUrl& url, const Params& query) {
+    std::int64_t page_size = validated_page_size(query);
+    std::int64_t page = 0;
+    if (auto value = param(query, "Page")) {
+      auto parsed = parse_integer(*value);
+      if (!parsed || *parsed > k_max_page_index) {
+        return twilio_error(400, 20001,
+                            "Page must be a non-negative integer, got '" + *value + "'");
+      }
+      page = *parsed;
+    }
+    std::string origin = url.origin.empty() ? "https://pricing.twilio.com" : url.origin;
+    std::string base = origin + url.path;
+    auto page_url = [&](std::int64_t number) {
+      return base + "?PageSize=" + std::to_string(page_size) + "&Page=" + std::to_string(number);
+    };
+    Json countries = Json::array();
+    auto total = static_cast<std::int64_t>(k_countries.size());
+    for (std::int64_t i = page * page_size; i < total && i < (page + 1) * page_size; ++i) {
+      const SandboxCountry& country = k_countries[static_cast<std::size_t>(i)];
+      countries.push_back(Json{{"country", country.name},
+                               {"iso_country", country.iso},
+                               {"url", base + "/" + std::string(country.iso)}});
+    }
+    Json meta;
+    meta["page"] = page;
+    meta["page_size"] = page_size;
+    meta["first_page_url"] = page_url(0);
+    meta["previous_page_url"] = page > 0 ? Json(page_url(page - 1)) : Json(nullptr);
+    meta["url"] = page_url(page);
+    meta["next_page_url"] =
+        (page + 1) * page_size < total ? Json(page_url(page + 1)) : Json(nullptr);
+    meta["key"] = "countries";
+    Json body;
+    body["countries"] = std::move(countries);
+    body["meta"] = std::move(meta);
+    return json_response(200, body);
+  }
 
   static http::HttpResponse pricing(const ParsedUrl& url, const std::string& iso) {
     struct CountryPrices {
