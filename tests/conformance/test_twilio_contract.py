@@ -37,6 +37,8 @@ def test_twilio_operations_follow_the_official_contract(contract):
     # match; what matters here is that both requests are valid.
     run("webhooks", "set", e164, "--voice-url", "https://router.example.com/voice",
         "--voice-method", "POST", "--status-callback", "https://router.example.com/status")
+    # Without --status-callback, no StatusCallback at all (an empty one is not a uri).
+    run("webhooks", "set", e164, "--voice-url", "https://router.example.com/voice")
     run("webhooks", "show", e164)
 
     released = run("numbers", "release", e164, "--yes")
