@@ -136,7 +136,7 @@ ProvisionedNumber NumberProvisioning::assign_pick(const PickFilter& pick, const 
   }
   ProvisionedNumber bought = buy(*plan);
   try {
-    bought.number = assignments.assign(bought.number.e164, target.slug, mode);
+    bought.number = assignments.assign(bought.number.e164, target.slug, mode).number;
   } catch (const Error& error) {
     try {
       release(bought.number.e164);
