@@ -822,6 +822,21 @@ PoolNumber PoolService::set_webhook(const std::string& number, const VoiceWebhoo
                 "use --voice-method POST or GET");
   }
   PoolNumber before = owned_row(e164);
+  // An assigned number's voice URL is its routing (the voice-agent provider's, or the router's
+  // for its agent): another one would leave its calls unanswered until reconcile put it back.
+  const auto method = [](const std::string& text) { return text.empty() ? "POST" : text; };
+  if (before.status == NumberStatus::assigned &&
+      (webhook.voice_url != before.webhook.voice_url ||
+       method(webhook.voice_method) != method(before.webhook.voice_method))) {
+    throw Error(ErrorKind::conflict,
+                e164 + " is assigned to agent \"" + before.agent_slug + "\" (tenant " +
+                    before.tenant_slug + ", " +
+                    to_string(before.routing_mode.value_or(RoutingMode::native)) +
+                    " routing): its voice URL is what routes its calls to the agent",
+                "unassign it first ('vami numbers unassign " + e164 +
+                    "'); to change only its status callback, give its current --voice-url and "
+                    "--voice-method");
+  }
   m_telephony.set_voice_webhook(before.provider_sid, webhook);
   auto read_back = m_telephony.find_owned(e164);
   if (!read_back) {

@@ -282,7 +282,9 @@ std::vector<RoutingFault> routing_faults(const DesiredRouting& desired,
     }
     break;
   case RoutingTarget::none:
-    if (starts_with(webhook.voice_url, desired.router_url)) {
+    // The router's URL with an agent's id still sends calls to that agent.
+    if (starts_with(webhook.voice_url, desired.router_url) &&
+        webhook.voice_url.find("agent_id=") != std::string::npos) {
       faults.push_back(RoutingFault::wrong_voice_url);
     }
     break;

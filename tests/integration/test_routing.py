@@ -159,3 +159,19 @@ def test_a_bulk_command_whose_items_all_failed_exits_with_their_common_code(live
     assert unknown.returncode == 3, unknown.stderr  # every item: not in the pool
     mixed = vami_run(live, "numbers", "unassign", numbers[0], "+12125550199")
     assert mixed.returncode == 7, mixed.stderr  # one done, one failed: partial
+
+
+def test_webhooks_set_refuses_to_change_the_routing_of_an_assigned_number(live, sandbox, agents):
+    (e164,) = buy_numbers(live, 1)
+    assert_ok(vami_run(live, "numbers", "assign", e164, "--agent", "front-desk"))
+    refused = vami_run(live, "webhooks", "set", e164, "--voice-url", "https://elsewhere.example.com/")
+    assert refused.returncode == 4, refused.stderr
+    assert "its voice URL is what routes its calls" in refused.stderr
+    assert voice_url(sandbox, e164) == ELEVENLABS_INBOUND
+    # The status callback alone may change: the routing stays.
+    assert_ok(vami_run(live, "webhooks", "set", e164, "--voice-url", ELEVENLABS_INBOUND,
+                       "--status-callback", "https://status.example.com/calls"))
+    assert live.json("route", e164)["calls_answered"] is True
+    # Back in the pool, its voice URL is the user's to set.
+    assert_ok(vami_run(live, "numbers", "unassign", e164))
+    assert_ok(vami_run(live, "webhooks", "set", e164, "--voice-url", "https://elsewhere.example.com/"))

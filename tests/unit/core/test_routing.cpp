@@ -141,6 +141,7 @@ TEST(RoutingFaults, AnUnassignedNumberMustNotReachAnAgent) {
   EXPECT_TRUE(routing_faults(none, routed(k_inbound, "")).empty());
   EXPECT_EQ(routing_faults(none, routed(std::string(k_router) + "?agent_id=agent_1", "")),
             std::vector<RoutingFault>{RoutingFault::wrong_voice_url});
+  EXPECT_TRUE(routing_faults(none, routed(k_router, "")).empty()); // the router, for no agent
   EXPECT_EQ(routing_faults(none, routed(k_inbound, "agent_1")),
             std::vector<RoutingFault>{RoutingFault::import_other_agent});
   EXPECT_FALSE(calls_unanswered(none, routing_faults(none, routed("", ""))));

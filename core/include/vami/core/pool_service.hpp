@@ -228,7 +228,8 @@ public:
   /// provider stored it, and records it.
   /// @throws Error(invalid_input) for a URL that is not absolute http(s) (http only when
   ///         `allow_http`) or a method other than GET/POST; Error(not_found) for a number the
-  ///         pool does not hold; Error(provider) when the read-back differs.
+  ///         pool does not hold; Error(conflict) for another voice URL or method on an assigned
+  ///         number (they are its routing); Error(provider) when the read-back differs.
   PoolNumber set_webhook(const std::string& number, const VoiceWebhook& webhook, bool allow_http);
 
   /// The stored and the provider's view of a number's voice webhook.
