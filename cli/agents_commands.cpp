@@ -120,6 +120,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   create_command->add_option("--tenant", create->tenant, "Tenant slug")->required();
   create_command->add_option("--slug", create->slug, "Agent slug (default: from the name)");
   add_agent_flags(create_command, create->flags, /*name_required=*/true);
+  context.stops_after_step(create_command); // changes providers: see cli/signals.hpp
   create_command->callback([&context, create] {
     AgentRequest request;
     request.tenant_slug = create->tenant;
@@ -186,6 +187,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
       agents->add_subcommand("update", "Change an agent's prompt, greeting, voice, language...");
   update_command->add_option("agent", update->agent, "Agent slug or provider id")->required();
   add_agent_flags(update_command, update->flags, /*name_required=*/false);
+  context.stops_after_step(update_command); // changes providers: see cli/signals.hpp
   update_command->callback([&context, update] {
     AgentUpdate change;
     change.name = update->flags.name;
@@ -203,6 +205,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
       "delete", "Delete an agent and its documents at the provider (its numbers must be "
                 "unassigned first)");
   delete_command->add_option("agent", *remove_agent, "Agent slug or provider id")->required();
+  context.stops_after_step(delete_command); // changes providers: see cli/signals.hpp
   delete_command->callback([&context, remove_agent] {
     Agent agent = context.agents().find(*remove_agent);
     if (!context.confirm("delete agent " + agent.slug + " (tenant " + agent.tenant_slug +

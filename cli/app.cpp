@@ -1,12 +1,12 @@
 #include "app.hpp"
 
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
+#include "signals.hpp"
 #include <pwd.h>
 #include <unistd.h>
 
@@ -15,12 +15,6 @@
 namespace vami::cli {
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int /*signal*/) {
-  g_interrupted.store(true);
-}
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -208,6 +202,16 @@ void AppContext::apply_profile_defaults() {
   for (const auto& apply : m_profile_defaults) {
     apply();
   }
+  for (CLI::App* command : m_stopping_commands) {
+    if (command->parsed()) {
+      m_stopping_after_step = true;
+      catch_interrupts();
+    }
+  }
+}
+
+void AppContext::stops_after_step(CLI::App* command) {
+  m_stopping_commands.push_back(command);
 }
 
 Providers& AppContext::providers() {
@@ -367,6 +371,7 @@ bool AppContext::interactive() noexcept {
 }
 
 std::string AppContext::ask(const std::string& question, const std::string& default_value) {
+  PromptSignalScope prompt; // a signal at a question ends vami: nothing is in flight
   std::cerr << terminal_text(question);
   if (!default_value.empty()) {
     std::cerr << " [" << terminal_text(default_value) << "]";
@@ -393,6 +398,7 @@ bool AppContext::confirm(const std::string& question, const std::string& what) c
                 "refusing to " + what + " without --yes: standard input is not a terminal",
                 "add --yes to confirm, or --dry-run to see what it would do");
   }
+  PromptSignalScope prompt; // a signal at a question ends vami: nothing is in flight
   std::string sentence = question;
   if (!sentence.empty() && sentence.front() >= 'a' && sentence.front() <= 'z') {
     sentence.front() = static_cast<char>(sentence.front() - 'a' + 'A');
@@ -406,20 +412,15 @@ bool AppContext::confirm(const std::string& question, const std::string& what) c
 }
 
 bool AppContext::interrupted() noexcept {
-  return g_interrupted.load();
+  return stop_signal_received();
 }
 
 void AppContext::catch_interrupts() {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  set_signal_mode(SignalMode::stop_after_step);
 }
 
 void AppContext::default_interrupts() {
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  set_signal_mode(SignalMode::end_at_once);
 }
 
 ProgressLine::ProgressLine(bool enabled, std::string verb)

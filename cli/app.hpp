@@ -144,16 +144,26 @@ public:
   [[nodiscard]] static std::string ask(const std::string& question,
                                        const std::string& default_value);
 
-  /// True once SIGINT or SIGTERM arrived during a bulk command.
+  /// True once SIGINT, SIGTERM or SIGHUP arrived while the command was stopping after a step
+  /// (see cli/signals.hpp).
   [[nodiscard]] static bool interrupted() noexcept;
-  /// Installs SIGINT/SIGTERM handlers that only set the interrupted flag.
+  /// From now on a stopping signal only sets the interrupted flag (`SignalMode::stop_after_step`).
   static void catch_interrupts();
-  /// Gives SIGINT/SIGTERM back their default action (ending the process at once).
+  /// From now on a stopping signal ends vami at once (`SignalMode::end_at_once`).
   static void default_interrupts();
+  /// Marks `command` as one that changes providers: when it runs, SIGINT, SIGTERM and SIGHUP
+  /// stop it after the step in flight (it settles or undoes what it started) rather than
+  /// ending vami at once, and `main` exits 130 once it returns. Applied by
+  /// `apply_profile_defaults` once parsing is complete.
+  void stops_after_step(CLI::App* command);
+  /// Whether the command that runs was marked with `stops_after_step`.
+  [[nodiscard]] bool stopping_after_step() const noexcept { return m_stopping_after_step; }
 
 private:
   // The defaults from the profile, each applied only when its command ran without its flag.
   std::vector<std::function<void()>> m_profile_defaults;
+  std::vector<CLI::App*> m_stopping_commands;
+  bool m_stopping_after_step = false;
   bool m_profile_selected = false;
   std::optional<Profile> m_profile;
   CredentialSource m_twilio_source = CredentialSource::none;

@@ -235,6 +235,7 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(assign_command, assign->concurrency);
+  context.stops_after_step(assign_command); // changes providers: see cli/signals.hpp
   assign_command->callback([&context, assign] {
     RoutingMode mode = parse_routing_mode(assign->mode).value_or(RoutingMode::native);
     if (assign->pick) {
@@ -305,6 +306,7 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(unassign_command, unassign->concurrency);
+  context.stops_after_step(unassign_command); // changes providers: see cli/signals.hpp
   unassign_command->callback([&context, unassign] {
     if (unassign->numbers.empty() && unassign->from_file.empty()) {
       throw Error(ErrorKind::invalid_input, "no number given",
@@ -330,6 +332,7 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
   reassign_command->add_option("number", reassign->number, "Phone number, E.164")->required();
   reassign_command->add_option("--agent", reassign->agent, "The new agent (slug or provider id)")
       ->required();
+  context.stops_after_step(reassign_command); // changes providers: see cli/signals.hpp
   reassign_command->callback([&context, reassign] {
     PoolNumber number = context.assignments().reassign(reassign->number, reassign->agent);
     print_number(context, number,

@@ -44,8 +44,10 @@ void register_kb_commands(CLI::App& app, AppContext& context) {
   files->excludes(url)->excludes(text);
   url->excludes(text);
   add_command->add_option("--name", add->name, "Document name (one document only)");
+  context.stops_after_step(add_command); // changes providers: see cli/signals.hpp
   add_command->callback([&context, add, url, text] {
     std::vector<DocumentOutcome> outcomes;
+    std::size_t not_started = 0;
     KnowledgeBaseService knowledge = context.knowledge_base();
     // Counted, not tested for emptiness: `--text ""` is an empty text, not a missing one.
     if (url->count() > 0) {
@@ -54,7 +56,9 @@ void register_kb_commands(CLI::App& app, AppContext& context) {
       outcomes.push_back(knowledge.add_text(add->agent, add->text, add->name));
     } else if (!add->files.empty()) {
       std::vector<std::filesystem::path> paths(add->files.begin(), add->files.end());
-      outcomes = knowledge.add_files(add->agent, paths, add->name);
+      outcomes = knowledge.add_files(add->agent, paths, add->name,
+                                     [] { return AppContext::interrupted(); });
+      not_started = paths.size() - outcomes.size();
     } else {
       throw Error(ErrorKind::invalid_input, "nothing to add",
                   "name files, or give --url URL or --text TEXT");
@@ -70,6 +74,12 @@ void register_kb_commands(CLI::App& app, AppContext& context) {
       }
     }
     write_records(std::cout, context.output_format(), records, document_columns());
+    if (not_started > 0) {
+      context.note("interrupted: " + std::to_string(not_started) +
+                   " file(s) not added; the documents above were added and attached; run the "
+                   "same command again to add the rest");
+      throw BulkExit{ExitCode::interrupted};
+    }
   });
 
   auto list_agent = std::make_shared<std::string>();
@@ -88,6 +98,7 @@ void register_kb_commands(CLI::App& app, AppContext& context) {
       "remove", "Detach a document from the agent and delete it at the provider");
   remove_command->add_option("agent", remove->agent, "Agent slug or provider id")->required();
   remove_command->add_option("document", remove->document, "Document id or name")->required();
+  context.stops_after_step(remove_command); // changes providers: see cli/signals.hpp
   remove_command->callback([&context, remove] {
     Document removed = context.knowledge_base().remove(remove->agent, remove->document);
     write_object(std::cout, context.output_format(), to_json(removed));

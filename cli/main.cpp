@@ -1,11 +1,13 @@
 // vami: the command-line admin and provisioning toolkit of a multi-tenant AI phone-agent
 // platform. main wires the command groups and is the one place errors become exit codes.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 
 #include "app.hpp"
 #include "option_rules.hpp"
 #include "output.hpp"
+#include "signals.hpp"
 #include "version.hpp"
 #include <malloc.h>
 
@@ -17,6 +19,20 @@ using vami::cli::ExitCode;
 // built from a tree with changes, "unknown" when built outside git).
 std::string version_text() {
   return std::string("vami ") + vami::cli::k_version + " (" + vami::cli::k_source_revision + ")";
+}
+
+// "SIGTERM": the name users know a stopping signal by.
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
+  case SIGINT:
+    return "SIGINT (Ctrl-C)";
+  case SIGTERM:
+    return "SIGTERM";
+  case SIGHUP:
+    return "SIGHUP (the terminal went away)";
+  default:
+    return "a signal";
+  }
 }
 
 int to_int(ExitCode code) {
@@ -130,6 +146,9 @@ int run(int argc, char** argv) {
   // command then holds ~25 mostly empty heaps. Two arenas keep the peak RSS of a 1,000-number
   // buy low (issue 4: at most 30 MB); the workers mostly wait on the network, not on malloc.
   mallopt(M_ARENA_MAX, 2);
+  // Before anything can change: a signal never ends vami between a provider's answer and its
+  // record, and a closed pipe is a failed write, not death (cli/signals.hpp).
+  vami::cli::install_signal_handling();
   vami::cli::AppContext context;
   CLI::App app{"vami: provision a multi-tenant AI phone-agent platform: the phone-number pool,\n"
                "tenants, their voice agents and knowledge, and which number reaches which agent.\n"
@@ -185,6 +204,12 @@ int run(int argc, char** argv) {
     print_error(std::string("unexpected failure: ") + error.what() +
                 "; please report it with the command you ran");
     return to_int(ExitCode::failure);
+  }
+  if (context.stopping_after_step() && vami::cli::AppContext::interrupted()) {
+    // The signal came during the last step: it was finished and recorded, and is shown above.
+    context.note(std::string("interrupted by ") + signal_name(vami::cli::received_signal()) +
+                 " after the work in flight was done; what was done is shown above");
+    return to_int(ExitCode::interrupted);
   }
   return to_int(ExitCode::ok);
 }

@@ -151,7 +151,6 @@ void run_buy(AppContext& context, const BuyOptions& options) {
   if (AppContext::interrupted()) {
     throw Error(ErrorKind::interrupted, "interrupted after the search; nothing was bought");
   }
-  AppContext::default_interrupts(); // a Ctrl-C at the confirmation ends vami at once
   std::optional<Money> total;
   if (plan.monthly_price) {
     total = Money{plan.monthly_price->micros * request.count, plan.monthly_price->currency};
@@ -266,12 +265,18 @@ ItemObserver bulk_observer(AppContext& context, ProgressLine& progress,
     if (item.status == ItemStatus::failed || item.status == ItemStatus::uncertain) {
       ++failed;
     }
-    if (context.options.verbosity > 0) {
-      progress.finish();
-      context.note(item_verb + " " + item.e164 + ": " + to_string(item.status) +
-                   (item.message.empty() ? "" : " (" + item.message + ")"));
+    // A line on stderr that cannot be written (a closed pipe, a full disk) never stops the
+    // work: the bulk runner halts on anything its observer throws.
+    try {
+      if (context.options.verbosity > 0) {
+        progress.finish();
+        context.note(item_verb + " " + item.e164 + ": " + to_string(item.status) +
+                     (item.message.empty() ? "" : " (" + item.message + ")"));
+      }
+      progress.update(settled, total, failed);
+    } catch (const std::exception&) {
+      std::cerr.clear(std::ios::badbit); // stop trying: the reader is gone
     }
-    progress.update(settled, total, failed);
   };
 }
 
@@ -399,6 +404,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(buy_command, buy->concurrency);
+  context.stops_after_step(buy_command); // changes providers: see cli/signals.hpp
   buy_command->callback([&context, buy] { run_buy(context, *buy); });
 
   auto list = std::make_shared<ListOptions>();
@@ -433,6 +439,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(release_command, release->concurrency);
+  context.stops_after_step(release_command); // changes providers: see cli/signals.hpp
   release_command->callback([&context, release] { run_release(context, *release); });
 
   register_assignment_commands(app, *numbers, context);

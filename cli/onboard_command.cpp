@@ -231,22 +231,32 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
   command->add_option("--url", options->urls, "4. A knowledge web page (repeatable)")
       ->group("Knowledge");
   command->add_option("--faq", options->faqs, "4. An FAQ text (repeatable)")->group("Knowledge");
+  context.stops_after_step(command); // changes providers: see cli/signals.hpp
   command->callback([&context, options] {
     if (AppContext::interactive() && !context.options.yes) {
       ask_missing(*options);
     }
     OnboardRequest request = to_request(*options);
     OnboardResult result = context.onboarding().onboard(
-        request, [&context](const std::string& step, const std::string& what) {
+        request,
+        [&context](const std::string& step, const std::string& what) {
           static const std::map<std::string, std::string> k_done = {
               {"tenant", "tenant created: "},
+              {"tenant_already", "tenant already there: "},
               {"agent", "agent created: "},
+              {"agent_already", "agent already there: "},
               {"knowledge", "knowledge uploaded: "},
+              {"knowledge_already", "knowledge already there: "},
               {"bought", "number bought: "},
-              {"number", "number assigned: "}};
+              {"number", "number assigned: "},
+              {"number_already", "number already assigned: "}};
           auto found = k_done.find(step);
           context.note((found == k_done.end() ? step + ": " : found->second) + what);
-        });
+        },
+        [] { return AppContext::interrupted(); });
+    if (result.already_live) {
+      context.note(result.tenant.slug + " was already live: nothing to do");
+    }
     if (context.output_format() == OutputFormat::table) {
       std::cout << "live: " << result.number.e164 << " reaches agent " << result.agent.slug << " ("
                 << terminal_text(result.agent.provider_agent_id) << ") of tenant "

@@ -309,6 +309,7 @@ void register_operations_commands(CLI::App& app, AppContext& context) {
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(resume_command, resume->concurrency);
+  context.stops_after_step(resume_command); // changes providers: see cli/signals.hpp
   resume_command->callback([&context, resume] { run_resume(context, *resume); });
 }
 

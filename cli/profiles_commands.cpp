@@ -1,12 +1,12 @@
 // `vami profiles`: named credentials and defaults in the config file. Secrets are typed at a
 // prompt or taken from the environment, never from a flag (it would land in shell history),
 // and are shown masked everywhere.
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
 #include "app.hpp"
 #include "profiles.hpp"
+#include "signals.hpp"
 #include <termios.h>
 #include <unistd.h>
 
@@ -42,27 +42,14 @@ std::string env(const char* name) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
-// The terminal's settings while echo is off, so that Ctrl-C at a secret prompt gives the
-// terminal back as it was.
-termios g_saved_terminal{};
-
-extern "C" void restore_terminal_and_die(int signal_number) {
-  tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_terminal);
-  std::signal(signal_number, SIG_DFL);
-  std::raise(signal_number);
-}
-
-// Reads one line from the terminal without echoing it.
+// Reads one line from the terminal without echoing it. Any stopping signal while it waits
+// (SIGINT, SIGTERM, SIGHUP) gives the terminal its echo back before vami ends (signals.hpp).
 std::string ask_secret(const std::string& question) {
+  PromptSignalScope prompt;
+  TerminalRestore restore;
   termios current{};
-  bool echo_off = tcgetattr(STDIN_FILENO, &current) == 0;
-  using Handler = void (*)(int);
-  Handler previous_int = SIG_DFL;
-  Handler previous_term = SIG_DFL;
+  bool echo_off = restore.saved() && tcgetattr(STDIN_FILENO, &current) == 0;
   if (echo_off) {
-    g_saved_terminal = current;
-    previous_int = std::signal(SIGINT, restore_terminal_and_die);
-    previous_term = std::signal(SIGTERM, restore_terminal_and_die);
     termios hidden = current;
     hidden.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     // TCSANOW, not TCSAFLUSH: a line typed ahead is the answer, not noise to discard.
@@ -76,8 +63,6 @@ std::string ask_secret(const std::string& question) {
   }
   if (echo_off) {
     tcsetattr(STDIN_FILENO, TCSANOW, &current);
-    std::signal(SIGINT, previous_int);
-    std::signal(SIGTERM, previous_term);
   }
   std::cerr << '\n';
   while (!answer.empty() && (answer.back() == '\r' || answer.back() == ' ')) {

@@ -150,6 +150,7 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
   delete_command->add_flag("--release-numbers", remove->release_numbers,
                            "Release its numbers to the provider instead of keeping them");
   delete_command->add_flag("--dry-run", remove->dry_run, "Show what would be deleted");
+  context.stops_after_step(delete_command); // changes providers: see cli/signals.hpp
   delete_command->callback([&context, remove] {
     TenantDetails details = context.tenants().show(remove->slug);
     std::string numbers_fate = remove->release_numbers ? "released" : "returned to the pool";

@@ -46,6 +46,7 @@ void register_webhooks_commands(CLI::App& app, AppContext& context) {
       ->type_name("URL");
   set_command->add_flag("--allow-http", set->allow_http,
                         "Accept plain http URLs (test endpoints only)");
+  context.stops_after_step(set_command); // changes providers: see cli/signals.hpp
   set_command->callback([&context, set] {
     VoiceWebhook webhook{set->voice_url, set->voice_method, set->status_callback};
     PoolNumber number = context.pool().set_webhook(set->number, webhook, set->allow_http);

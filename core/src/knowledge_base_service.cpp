@@ -62,7 +62,7 @@ KnowledgeBaseService::KnowledgeBaseService(VoiceAgentProvider& provider, StateSt
 std::vector<DocumentOutcome>
 KnowledgeBaseService::add_files(const std::string& agent_name,
                                 const std::vector<std::filesystem::path>& files,
-                                const std::string& name) {
+                                const std::string& name, const StopRequested& stop_requested) {
   if (files.empty()) {
     throw Error(ErrorKind::invalid_input, "no knowledge file given",
                 "name one or more files, or use --url or --text");
@@ -85,6 +85,9 @@ KnowledgeBaseService::add_files(const std::string& agent_name,
   }
   std::vector<DocumentOutcome> outcomes;
   for (DocumentFile& file : checked) {
+    if (stop_requested && stop_requested()) {
+      break;
+    }
     if (auto existing = m_store.find_document_by_sha256(agent.slug, file.sha256)) {
       outcomes.push_back({*existing, false});
       continue;

@@ -212,6 +212,24 @@ TEST_F(KnowledgeBaseServiceTest, FailedAttachDeletesTheUploadAndTheRow) {
   EXPECT_TRUE(m_kb.add_files(m_agent.slug, {faq}, "")[0].created);
 }
 
+TEST_F(KnowledgeBaseServiceTest, AStopStartsNoFurtherUpload) {
+  auto faq = write("faq.txt", "Q: Do you take walk-ins?\nA: Yes.\n");
+  auto hours = write("hours.txt", "Open 9 to 5.\n");
+  auto prices = write("prices.txt", "A check-up is 80 USD.\n");
+  int polls = 0;
+  auto outcomes =
+      m_kb.add_files(m_agent.slug, {faq, hours, prices}, "", [&] { return ++polls > 1; });
+  ASSERT_EQ(outcomes.size(), 1U);
+  EXPECT_EQ(outcomes[0].document.name, "faq.txt");
+  EXPECT_EQ(m_voice.count("add_document_file"), 1);
+  EXPECT_EQ(stored_ids(), attached());
+  // The rest is added by the same call again; the first is not uploaded twice.
+  outcomes = m_kb.add_files(m_agent.slug, {faq, hours, prices}, "");
+  ASSERT_EQ(outcomes.size(), 3U);
+  EXPECT_FALSE(outcomes[0].created);
+  EXPECT_EQ(m_voice.count("add_document_file"), 3);
+}
+
 TEST_F(KnowledgeBaseServiceTest, LostUploadAnswerIsUncertainAndRecordsNothing) {
   m_voice.fail_next("add_document_text", {ErrorKind::unavailable, false});
   Error error = error_of([&] { m_kb.add_text(m_agent.slug, "Open 9 to 5.", "hours"); });

@@ -12,7 +12,9 @@
 
 #include <vami/core/agent_service.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/knowledge_base_service.hpp>
 #include <vami/core/onboarding_service.hpp>
+#include <vami/core/tenant_service.hpp>
 
 namespace vami {
 namespace {
@@ -229,6 +231,87 @@ TEST_F(OnboardingServiceTest, RefusesAnExistingTenantOrAgent) {
   EXPECT_EQ(kind_of([&] { onboard(again); }), ErrorKind::conflict);
   EXPECT_FALSE(m_store->find_tenant("bravo").has_value());
   EXPECT_EQ(audit().size(), audit_after_first);
+}
+
+TEST_F(OnboardingServiceTest, ARerunOfAFinishedOnboardingIsAlreadyLive) {
+  OnboardResult first = onboard(full_request());
+  m_steps.clear();
+  m_voice.clear_calls();
+  const auto audit_after_first = audit().size();
+  OnboardResult again = onboard(full_request());
+  EXPECT_TRUE(again.already_live);
+  EXPECT_FALSE(first.already_live);
+  EXPECT_EQ(again.agent.provider_agent_id, first.agent.provider_agent_id);
+  EXPECT_EQ(again.number.e164, first.number.e164);
+  EXPECT_EQ(again.documents.size(), first.documents.size());
+  std::vector<std::string> steps;
+  for (const auto& [step, what] : m_steps) {
+    steps.push_back(step);
+  }
+  EXPECT_EQ(steps, (std::vector<std::string>{"tenant_already", "agent_already", "knowledge_already",
+                                             "number_already"}));
+  for (const auto& method : m_voice.methods()) {
+    EXPECT_EQ(method, "list_voices"); // nothing made again
+  }
+  EXPECT_EQ(audit().size(), audit_after_first);
+  // Another business under the same slug is still refused.
+  OnboardRequest other = full_request();
+  other.tenant.name = "Acme Plumbing";
+  EXPECT_EQ(kind_of([&] { onboard(other); }), ErrorKind::conflict);
+}
+
+TEST_F(OnboardingServiceTest, ARerunFinishesWhatAKilledRunLeft) {
+  // What a run killed after its first upload leaves: the tenant, the agent, one document.
+  OnboardRequest request = full_request();
+  TenantService(m_telephony, m_voice, *m_store, "tester").create(request.tenant);
+  AgentService agents(m_voice, *m_store, "tester");
+  AgentRequest agent = agents.prepare(request.agent, request.tenant);
+  const Agent made = agents.create(agent);
+  KnowledgeBaseService(m_voice, *m_store, "tester").add_files(made.slug, {m_faq}, "");
+  m_steps.clear();
+  OnboardResult result = onboard(request);
+  EXPECT_FALSE(result.already_live);
+  EXPECT_EQ(result.agent.provider_agent_id, made.provider_agent_id);
+  EXPECT_EQ(result.number.status, NumberStatus::assigned);
+  EXPECT_EQ(m_voice.documents().size(), 2U); // the first not uploaded twice
+  EXPECT_EQ(m_store->list_documents(made.slug).size(), 2U);
+  EXPECT_EQ(m_voice.agents().size(), 1U);
+  std::vector<std::string> steps;
+  for (const auto& [step, what] : m_steps) {
+    steps.push_back(step);
+  }
+  EXPECT_EQ(steps,
+            (std::vector<std::string>{"tenant_already", "agent_already", "knowledge", "number"}));
+}
+
+TEST_F(OnboardingServiceTest, AStopBetweenStepsUndoesWhatWasMade) {
+  // Stop at each poll in turn: the first stop is before anything, the last before the number.
+  for (int stop_at = 1;; ++stop_at) {
+    int polls = 0;
+    m_steps.clear();
+    std::optional<Error> error;
+    try {
+      m_onboarding.onboard(
+          full_request(), [](const std::string&, const std::string&) {},
+          [&] { return ++polls >= stop_at; });
+    } catch (const Error& caught) {
+      error = caught;
+    }
+    if (!error) {
+      EXPECT_GT(stop_at, 2); // it polled at least before the tenant and before the number
+      break;
+    }
+    const std::string what = "stopped at poll " + std::to_string(stop_at);
+    EXPECT_EQ(error->kind(), ErrorKind::interrupted) << what << ": " << error->what();
+    EXPECT_TRUE(contains(error->hint(), "run the same command again")) << what;
+    EXPECT_FALSE(m_store->find_tenant("acme").has_value()) << what;
+    EXPECT_TRUE(m_store->list_agents("").empty()) << what;
+    EXPECT_TRUE(m_voice.agents().empty()) << what;
+    EXPECT_TRUE(m_voice.documents().empty()) << what;
+    EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::available) << what;
+    ASSERT_LT(stop_at, 20);
+  }
+  EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::assigned);
 }
 
 TEST_F(OnboardingServiceTest, AFailureHalfWayUndoesEveryStep) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/bulk_runner.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
 #include <vami/core/voice_agent_provider.hpp>
@@ -30,11 +31,14 @@ public:
 
   /// Checks every file first (exists, type by content, size; see `read_document_file`) and
   /// uploads nothing if one is bad; then adds them one by one. `name` names a single file
-  /// (empty: the file name). @throws Error(invalid_input) for a bad file or a name given with
-  /// several files; Error(not_found) for an unknown agent.
+  /// (empty: the file name). Before each upload it polls `stop_requested`: once it returns
+  /// true, no further file is started, and the outcomes returned are fewer than the files.
+  /// @throws Error(invalid_input) for a bad file or a name given with several files;
+  ///         Error(not_found) for an unknown agent.
   std::vector<DocumentOutcome> add_files(const std::string& agent,
                                          const std::vector<std::filesystem::path>& files,
-                                         const std::string& name);
+                                         const std::string& name,
+                                         const StopRequested& stop_requested = {});
   /// Adds a web page. @throws Error(invalid_input) for a URL that is not http(s).
   DocumentOutcome add_url(const std::string& agent, const std::string& url,
                           const std::string& name);

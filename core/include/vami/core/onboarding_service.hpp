@@ -8,11 +8,15 @@
 
 #include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
+#include <vami/core/bulk_runner.hpp>
+#include <vami/core/error.hpp>
+#include <vami/core/knowledge_base_service.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/number_provisioning.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/tenant.hpp>
+#include <vami/core/tenant_service.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 
 namespace vami {
@@ -39,30 +43,55 @@ struct OnboardResult {
   PoolNumber number;
   std::string bought_operation_id; ///< The journaled buy when the number was bought for it.
   std::vector<Document> documents;
+  /// True when an earlier run had already put this customer live: the same tenant, agent,
+  /// number and knowledge were there, and nothing was changed.
+  bool already_live = false;
 };
 
 /// One onboarding step, reported as it finishes ("tenant", "agent", "knowledge", "bought" when a
-/// number was bought for it, "number").
+/// number was bought for it, "number"), or found done by an earlier run of the same onboarding
+/// ("tenant_already", "agent_already", "knowledge_already", "number_already").
 using OnboardStepObserver = std::function<void(const std::string& step, const std::string& what)>;
 
 /// `vami onboard`: puts a customer live in one call. It checks everything it can before creating
-/// anything (fields, files, that the tenant does not exist, that a matching pool number is
-/// available or, with `buy_if_needed`, that one is for sale within the price cap), then creates
-/// the tenant, the agent, uploads the knowledge, buys the number if needed (as
-/// `NumberProvisioning` does: journaled, tagged) and assigns it. If a step fails, it undoes the
-/// steps done so far (documents, agent, tenant, and releases a number it bought) and rethrows
-/// the failure; if undoing fails too, it throws Error(uncertain) naming what is left and how to
-/// remove it (`vami tenants delete SLUG`, `vami numbers release NUMBER`).
+/// anything (fields, files, that a matching pool number is available or, with `buy_if_needed`,
+/// that one is for sale within the price cap), then creates the tenant, the agent, uploads the
+/// knowledge, buys the number if needed (as `NumberProvisioning` does: journaled, tagged) and
+/// assigns it.
+///
+/// A rerun with the same request finishes what an earlier run left (one killed half-way) or
+/// finds it all done: a tenant with the same business details, its agent with the same
+/// settings, documents with the same content and the number already assigned to the agent are
+/// kept, not refused. A tenant or agent of the same slug with other details is a conflict.
+///
+/// If a step fails, or `stop_requested` returns true between steps (the user interrupted), it
+/// undoes what this run made (number assignment, documents, agent, tenant, and releases a number
+/// it bought), then rethrows the failure, or throws Error(interrupted) naming what it undid; if
+/// undoing fails too, it throws Error(uncertain) naming what is left and how to remove it
+/// (`vami tenants delete SLUG`, `vami numbers release NUMBER`).
 class OnboardingService {
 public:
   /// `router_url` is used for `webhook` routing.
   OnboardingService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                     std::string actor, std::string router_url);
 
-  /// Runs the four steps; `observer` hears each one finish.
-  OnboardResult onboard(const OnboardRequest& request, const OnboardStepObserver& observer);
+  /// Runs the four steps; `observer` hears each one finish. `stop_requested` is polled before
+  /// each provider step.
+  OnboardResult onboard(const OnboardRequest& request, const OnboardStepObserver& observer,
+                        const StopRequested& stop_requested = {});
 
 private:
+  // What one run made, so that undoing it leaves what an earlier run made.
+  struct Made {
+    bool tenant = false;
+    bool agent = false;
+    std::vector<Document> documents;
+    bool number = false;
+  };
+  std::string undo(const Made& made, const OnboardResult& result, TenantService& tenants,
+                   AgentService& agents, KnowledgeBaseService& knowledge,
+                   AssignmentService& assignments, const Error& error);
+
   TelephonyProvider& m_telephony;
   VoiceAgentProvider& m_agents;
   StateStore& m_store;
