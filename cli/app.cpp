@@ -593,6 +593,7 @@ nlohmann::ordered_json to_json(const Document& document) {
   json["id"] = document.provider_document_id;
   json["agent"] = document.agent_slug;
   json["name"] = document.name;
+  json["status"] = to_string(document.status);
   json["source_kind"] = to_string(document.source_kind);
   json["source"] = text_or_null(document.source);
   json["mime_type"] = text_or_null(document.mime_type);

@@ -111,6 +111,14 @@ std::string repair_words(const Finding& finding, Tense tense) {
   case Repair::forget_document:
     return past ? "removed from the database; add it again with 'vami kb add'"
                 : "remove it from the database (add it again with 'vami kb add')";
+  case Repair::adopt_document:
+    return (past ? "adopted " : "adopt ") + finding.reported +
+           (past ? " and attached it to the agent" : " and attach it to the agent");
+  case Repair::forget_upload:
+    return past ? "removed the record; add it again with 'vami kb add'"
+                : "remove the record (add it again with 'vami kb add')";
+  case Repair::delete_document:
+    return past ? "deleted at ElevenLabs" : "delete it at ElevenLabs";
   case Repair::none:
     break;
   }
@@ -302,6 +310,16 @@ std::string detail_words(const Finding& finding) {
            " is no longer in the agent's knowledge base at ElevenLabs (deleted or detached "
            "outside vami)" +
            (in_flight ? "; added moments ago" : "");
+  case FindingKind::document_uploading:
+    return "the upload of '" + finding.name + "' for " + agent_words(finding.agent_slug, "") +
+           " never recorded its answer; " +
+           (finding.reported.empty() ? "ElevenLabs has no such document"
+                                     : "ElevenLabs has it (" + finding.reported + ")") +
+           (in_flight ? "; started moments ago" : "");
+  case FindingKind::document_orphan:
+    return "document '" + finding.name +
+           "' at ElevenLabs was uploaded by vami, is unknown to the database and attached to "
+           "no agent";
   }
   return "";
 }

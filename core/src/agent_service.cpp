@@ -255,7 +255,18 @@ void AgentService::remove(const std::string& agent_name) {
   }
   agent.status = AgentStatus::deleting;
   agent = m_store.update_agent(agent);
-  for (const Document& document : m_store.list_documents(agent.slug)) {
+  for (Document document : m_store.list_documents(agent.slug)) {
+    if (document.status == DocumentStatus::uploading) {
+      // An upload whose answer was lost: its name finds it if the provider made it.
+      for (const DocumentSummary& found : m_provider.list_documents(document.upload_name)) {
+        if (found.name == document.upload_name) {
+          document.provider_document_id = found.document_id;
+        }
+      }
+      if (document.provider_document_id.empty()) {
+        continue;
+      }
+    }
     try {
       m_provider.delete_document(document.provider_document_id);
     } catch (const Error& error) {

@@ -9,6 +9,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
 #include <vami/core/knowledge_base_service.hpp>
+#include <vami/core/process_holder.hpp>
 
 namespace vami {
 
@@ -42,6 +43,17 @@ std::string name_from_text(const std::string& text) {
     line += "...";
   }
   return line;
+}
+
+// The documents the provider has answered for (an `uploading` one has no id to attach).
+std::vector<Document> active_only(const std::vector<Document>& documents) {
+  std::vector<Document> active;
+  for (const Document& document : documents) {
+    if (document.status == DocumentStatus::active) {
+      active.push_back(document);
+    }
+  }
+  return active;
 }
 
 std::vector<KnowledgeBaseRef> references(const std::vector<Document>& documents) {
@@ -88,7 +100,8 @@ KnowledgeBaseService::add_files(const std::string& agent_name,
     if (stop_requested && stop_requested()) {
       break;
     }
-    if (auto existing = m_store.find_document_by_sha256(agent.slug, file.sha256)) {
+    std::optional<Document> existing = m_store.find_document_by_sha256(agent.slug, file.sha256);
+    if (existing && existing->status == DocumentStatus::active) {
       outcomes.push_back({*existing, false});
       continue;
     }
@@ -100,8 +113,11 @@ KnowledgeBaseService::add_files(const std::string& agent_name,
     document.mime_type = file.mime_type;
     document.size_bytes = file.size_bytes;
     document.sha256 = file.sha256;
-    DocumentUpload upload{document.name, file.file_name, file.mime_type, std::move(file.content)};
-    outcomes.push_back(add(agent, document, [&] { return m_provider.add_document_file(upload); }));
+    DocumentUpload upload{"", file.file_name, file.mime_type, std::move(file.content)};
+    outcomes.push_back(add(agent, existing.value_or(document), [&](const std::string& upload_name) {
+      upload.name = upload_name;
+      return m_provider.add_document_file(upload);
+    }));
   }
   return outcomes;
 }
@@ -113,17 +129,22 @@ DocumentOutcome KnowledgeBaseService::add_url(const std::string& agent_name, con
     validate_display_name(name, "document name");
   }
   Agent agent = detail::require_active_agent(m_store, agent_name);
-  for (const Document& existing : m_store.list_documents(agent.slug)) {
-    if (existing.source_kind == DocumentSourceKind::url && existing.source == url) {
-      return {existing, false};
-    }
-  }
   Document document;
   document.agent_slug = agent.slug;
-  document.name = name;
+  document.name = name.empty() ? url : name;
   document.source_kind = DocumentSourceKind::url;
   document.source = url;
-  return add(agent, document, [&] { return m_provider.add_document_url(url, name); });
+  for (const Document& existing : m_store.list_documents(agent.slug)) {
+    if (existing.source_kind == DocumentSourceKind::url && existing.source == url) {
+      if (existing.status == DocumentStatus::active) {
+        return {existing, false};
+      }
+      document = existing; // an earlier upload whose answer was lost
+    }
+  }
+  return add(agent, document, [&](const std::string& upload_name) {
+    return m_provider.add_document_url(url, upload_name);
+  });
 }
 
 DocumentOutcome KnowledgeBaseService::add_text(const std::string& agent_name,
@@ -142,7 +163,8 @@ DocumentOutcome KnowledgeBaseService::add_text(const std::string& agent_name,
   }
   Agent agent = detail::require_active_agent(m_store, agent_name);
   std::string sha256 = sha256_hex(text);
-  if (auto existing = m_store.find_document_by_sha256(agent.slug, sha256)) {
+  std::optional<Document> existing = m_store.find_document_by_sha256(agent.slug, sha256);
+  if (existing && existing->status == DocumentStatus::active) {
     return {*existing, false};
   }
   Document document;
@@ -152,7 +174,9 @@ DocumentOutcome KnowledgeBaseService::add_text(const std::string& agent_name,
   document.mime_type = "text/plain";
   document.size_bytes = static_cast<std::int64_t>(text.size());
   document.sha256 = sha256;
-  return add(agent, document, [&] { return m_provider.add_document_text(text, document.name); });
+  return add(agent, existing.value_or(document), [&](const std::string& upload_name) {
+    return m_provider.add_document_text(text, upload_name);
+  });
 }
 
 std::vector<Document> KnowledgeBaseService::list(const std::string& agent_name) {
@@ -185,6 +209,16 @@ Document KnowledgeBaseService::remove(const std::string& agent_name,
                 "name the document by its id; see 'vami kb list " + agent.slug + "'");
   }
   const Document removed = matches.front();
+  if (removed.status == DocumentStatus::uploading) {
+    // An upload whose answer was lost: delete it at the provider if it got there.
+    if (std::optional<std::string> id = find_upload(removed.upload_name)) {
+      m_provider.delete_document(*id);
+    }
+    m_store.delete_document_intent(removed.upload_name);
+    detail::append_audit(m_store, m_actor, "kb remove", "document", removed.upload_name,
+                         detail::audit_json(removed), "", agent.tenant_slug);
+    return removed;
+  }
   std::vector<Document> remaining;
   for (const Document& document : documents) {
     if (document.provider_document_id != removed.provider_document_id) {
@@ -206,46 +240,54 @@ Document KnowledgeBaseService::remove(const std::string& agent_name,
   return removed;
 }
 
-DocumentOutcome KnowledgeBaseService::add(const Agent& agent, Document document,
-                                          const std::function<ProviderDocument()>& upload) {
-  ProviderDocument created;
-  try {
-    created = upload();
-  } catch (const Error& error) {
-    if (error.kind() == ErrorKind::unavailable) {
-      throw Error(ErrorKind::uncertain,
-                  "the upload of " + in_quotes(document.name) +
-                      " may or may not have reached the "
-                      "provider: " +
-                      error.what(),
-                  "run the same command again; a copy left unattached at the provider answers "
-                  "no calls");
-    }
-    throw;
-  }
-  document.provider_document_id = created.document_id;
-  if (document.name.empty()) {
-    document.name = created.name;
-  }
-  auto forget_upload = [&] {
+DocumentOutcome
+KnowledgeBaseService::add(const Agent& agent, Document document,
+                          const std::function<ProviderDocument(const std::string&)>& upload) {
+  // The intent first (DESIGN.md section 3, rule 3): a row `uploading` under the name the
+  // document is uploaded with, so that an upload whose answer never arrives (a kill, a timeout,
+  // a dropped connection) is found again by a rerun or by `vami reconcile`, never lost.
+  std::optional<std::string> document_id;
+  if (document.status == DocumentStatus::uploading) {
+    // An earlier attempt's intent: the provider may have made the document.
     try {
-      m_provider.delete_document(created.document_id);
-    } catch (const Error&) {
-      // Best effort: an unattached document answers no calls.
+      document_id = find_upload(document.upload_name);
+    } catch (const Error& error) {
+      throw lost_answer(document, error);
     }
-  };
-  Document row;
-  try {
-    row = m_store.insert_document(document);
-  } catch (const Error&) {
-    forget_upload();
-    throw;
+  } else {
+    document.status = DocumentStatus::uploading;
+    document.upload_name = document_upload_name(document);
+    document.holder = current_process_holder();
+    document = m_store.insert_document(document);
   }
+  if (!document_id) {
+    try {
+      document_id = upload(document.upload_name).document_id;
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::unavailable) {
+        // The request may have been carried out before the answer was lost: look first.
+        try {
+          document_id = find_upload(document.upload_name);
+        } catch (const Error&) {
+          throw lost_answer(document, error);
+        }
+      }
+      if (!document_id) {
+        m_store.delete_document_intent(document.upload_name);
+        throw;
+      }
+    }
+  }
+  Document row = m_store.mark_document_uploaded(document.upload_name, *document_id);
   try {
     attach(agent, m_store.list_documents(agent.slug));
   } catch (const Error&) {
-    forget_upload();
-    m_store.delete_document(agent.slug, row.provider_document_id);
+    try {
+      m_provider.delete_document(*document_id);
+    } catch (const Error&) {
+      // Best effort: an unattached document answers no calls, and reconcile finds it by name.
+    }
+    m_store.delete_document(agent.slug, *document_id);
     throw;
   }
   detail::append_audit(m_store, m_actor, "kb add", "document", row.provider_document_id, "",
@@ -253,9 +295,27 @@ DocumentOutcome KnowledgeBaseService::add(const Agent& agent, Document document,
   return {row, true};
 }
 
+std::optional<std::string> KnowledgeBaseService::find_upload(const std::string& upload_name) {
+  for (const DocumentSummary& found : m_provider.list_documents(upload_name)) {
+    if (found.name == upload_name) {
+      return found.document_id;
+    }
+  }
+  return std::nullopt;
+}
+
+Error KnowledgeBaseService::lost_answer(const Document& document, const Error& error) {
+  return Error(ErrorKind::uncertain,
+               "the upload of " + in_quotes(document.name) +
+                   " may or may not have reached the provider, and vami could not look for it: " +
+                   error.what(),
+               "run the same command again (it looks for the upload before sending it again), "
+               "or 'vami reconcile --apply'");
+}
+
 void KnowledgeBaseService::attach(const Agent& agent, const std::vector<Document>& documents) {
   AgentChange change;
-  change.knowledge_base = references(documents);
+  change.knowledge_base = references(active_only(documents));
   m_provider.update_agent(agent.provider_agent_id, change);
 }
 

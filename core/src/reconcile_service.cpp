@@ -43,13 +43,14 @@ constexpr std::string_view k_tag_prefix = "vami:";
 constexpr std::string_view k_agent_tag_prefix = "vami-agent:";
 constexpr std::string_view k_tenant_tag_prefix = "vami-tenant:";
 
-constexpr std::array<FindingKind, 17> k_kinds{
+constexpr std::array<FindingKind, 19> k_kinds{
     FindingKind::in_sync,          FindingKind::webhook_drift,   FindingKind::sid_drift,
     FindingKind::orphan_tagged,    FindingKind::orphan_untagged, FindingKind::ghost,
     FindingKind::stale_purchasing, FindingKind::stale_releasing, FindingKind::agent_drift,
     FindingKind::import_drift,     FindingKind::not_imported,    FindingKind::voice_url_drift,
     FindingKind::agent_ghost,      FindingKind::agent_orphan,    FindingKind::stale_creating,
-    FindingKind::stale_deleting,   FindingKind::document_ghost,
+    FindingKind::stale_deleting,   FindingKind::document_ghost,  FindingKind::document_uploading,
+    FindingKind::document_orphan,
 };
 
 bool starts_with(const std::string& text, std::string_view prefix) {
@@ -164,7 +165,7 @@ std::string item_key(const Finding& finding) {
   case Subject::agent:
     return "agent:" + (finding.agent_slug.empty() ? finding.provider_id : finding.agent_slug);
   case Subject::document:
-    return "document:" + finding.provider_id;
+    return "document:" + (finding.provider_id.empty() ? finding.name : finding.provider_id);
   }
   return finding.e164;
 }
@@ -190,6 +191,7 @@ struct ReconcileService::VoiceView {
   std::map<std::string, std::optional<ProviderAgent>> looked_up; ///< get_agent, by id.
   std::map<std::string, Agent> local;                            ///< Database agents by slug.
   std::map<std::string, std::string> slug_of;                    ///< Provider id -> slug.
+  std::vector<DocumentSummary> uploads; ///< Documents under a vami upload name.
 
   /// Whether the provider has the agent: its own answer when asked, else the listing.
   [[nodiscard]] bool exists(const std::string& agent_id) const {
@@ -271,6 +273,10 @@ const char* to_string(FindingKind kind) noexcept {
     return "stale_deleting";
   case FindingKind::document_ghost:
     return "document_ghost";
+  case FindingKind::document_uploading:
+    return "document_uploading";
+  case FindingKind::document_orphan:
+    return "document_orphan";
   }
   return "in_sync";
 }
@@ -313,6 +319,12 @@ const char* to_string(Repair repair) noexcept {
     return "remove_agent_row";
   case Repair::forget_document:
     return "forget_document";
+  case Repair::adopt_document:
+    return "adopt_document";
+  case Repair::forget_upload:
+    return "forget_upload";
+  case Repair::delete_document:
+    return "delete_document";
   }
   return "none";
 }
@@ -450,6 +462,9 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
   }
   if (voice) {
     for (auto& plan : classify_agents(agents, documents, rows, *voice, in_flight_after, report)) {
+      plans.push_back(std::move(plan));
+    }
+    for (auto& plan : classify_documents(agents, documents, *voice, in_flight_after)) {
       plans.push_back(std::move(plan));
     }
   }
@@ -611,6 +626,7 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
   for (auto& imported : m_agents->list_imported_numbers()) {
     voice.imports[imported.e164] = std::move(imported);
   }
+  voice.uploads = m_agents->list_documents(k_document_name_prefix);
   // Ask for an agent the listing lacks (deleted, or not listed yet) and for an agent whose
   // knowledge base must be read; 404 answers "gone", any other failure stops the run here.
   for (const auto& agent : agents) {
@@ -825,6 +841,9 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
         }
       }
       for (const auto& document : held->second) {
+        if (document.status == DocumentStatus::uploading) {
+          continue; // classify_documents
+        }
         if (attached.count(document.provider_document_id) > 0) {
           ++report.documents_in_sync;
           continue;
@@ -987,6 +1006,11 @@ void ReconcileService::repair(Plan& plan, Journal& journal) {
     case Repair::remove_agent_row:
     case Repair::forget_document:
       repair_agent(plan);
+      break;
+    case Repair::adopt_document:
+    case Repair::forget_upload:
+    case Repair::delete_document:
+      repair_document(plan);
       break;
     case Repair::none:
       return;
@@ -1244,6 +1268,156 @@ void ReconcileService::audit(const std::string& entity_type, const std::string& 
                              const std::string& tenant_slug) {
   detail::append_audit(m_store, m_actor, k_command, entity_type, entity_id, before, after,
                        tenant_slug);
+}
+
+// --- knowledge-base uploads (issue 10, item 8) -----------------------------------------------
+
+std::vector<ReconcileService::Plan>
+ReconcileService::classify_documents(const std::vector<Agent>& agents,
+                                     const std::map<std::string, std::vector<Document>>& documents,
+                                     const VoiceView& voice, const std::string& in_flight_after) {
+  std::map<std::string, const DocumentSummary*> uploaded; // by upload name
+  for (const DocumentSummary& summary : voice.uploads) {
+    uploaded.emplace(summary.name, &summary);
+  }
+  // Every document the database knows, by provider id and by upload name (agents not active
+  // included: an orphan is only what no row accounts for).
+  std::set<std::string> known_ids;
+  std::set<std::string> known_names;
+  std::vector<Plan> plans;
+  for (const Agent& agent : agents) {
+    auto held = documents.find(agent.slug);
+    const std::vector<Document> rows =
+        held != documents.end() ? held->second : m_store.list_documents(agent.slug);
+    for (const Document& document : rows) {
+      known_ids.insert(document.provider_document_id);
+      known_names.insert(document.upload_name);
+      if (document.status != DocumentStatus::uploading) {
+        continue;
+      }
+      Plan plan;
+      plan.agent = agent;
+      plan.document = document;
+      Finding& finding = plan.finding;
+      finding.kind = FindingKind::document_uploading;
+      finding.subject = Subject::document;
+      finding.agent_slug = agent.slug;
+      finding.tenant_slug = agent.tenant_slug;
+      finding.name = document.upload_name;
+      auto found = uploaded.find(document.upload_name);
+      if (found != uploaded.end()) {
+        finding.provider_id = found->second->document_id;
+        finding.reported = found->second->document_id;
+      }
+      const HolderLiveness liveness = holder_liveness(document.holder);
+      if (liveness == HolderLiveness::this_process || liveness == HolderLiveness::running ||
+          (liveness == HolderLiveness::unknown && document.created_at > in_flight_after)) {
+        // Its `kb add` may be waiting for the provider's answer right now (a process on another
+        // host cannot be asked: it gets the grace).
+        finding.holdup = Holdup::in_flight;
+        finding.resolution = Resolution::unresolved;
+      } else if (agent.status != AgentStatus::active && found != uploaded.end()) {
+        finding.holdup = Holdup::needs_person; // nothing to attach it to
+        finding.resolution = Resolution::unresolved;
+      } else {
+        finding.repair = found != uploaded.end() ? Repair::adopt_document : Repair::forget_upload;
+        finding.resolution = Resolution::would_repair;
+      }
+      plans.push_back(std::move(plan));
+    }
+  }
+  // Documents an agent at the provider references, as far as reconcile read agents.
+  std::set<std::string> referenced;
+  for (const auto& [id, agent] : voice.looked_up) {
+    if (agent) {
+      for (const auto& ref : agent->definition.knowledge_base) {
+        referenced.insert(ref.document_id);
+      }
+    }
+  }
+  std::vector<Plan> orphans;
+  for (const DocumentSummary& summary : voice.uploads) {
+    if (known_ids.count(summary.document_id) > 0 || known_names.count(summary.name) > 0) {
+      continue;
+    }
+    Plan plan;
+    Finding& finding = plan.finding;
+    finding.kind = FindingKind::document_orphan;
+    finding.subject = Subject::document;
+    finding.provider_id = summary.document_id;
+    finding.reported = summary.document_id;
+    finding.name = summary.name;
+    // `vami:<agent slug>:<key> <name>`: the agent it was uploaded for.
+    const std::string rest = summary.name.substr(std::string(k_document_name_prefix).size());
+    finding.agent_slug = rest.substr(0, rest.find(':'));
+    if (referenced.count(summary.document_id) > 0) {
+      finding.holdup = Holdup::needs_person; // an agent answers from it: a person decides
+      finding.resolution = Resolution::unresolved;
+    } else {
+      finding.repair = Repair::delete_document;
+      finding.resolution = Resolution::would_repair;
+    }
+    orphans.push_back(std::move(plan));
+  }
+  std::sort(orphans.begin(), orphans.end(), [](const Plan& a, const Plan& b) {
+    return a.finding.provider_id < b.finding.provider_id;
+  });
+  for (auto& plan : orphans) {
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+void ReconcileService::repair_document(const Plan& plan) {
+  const Finding& finding = plan.finding;
+  if (finding.repair == Repair::delete_document) {
+    // Conditional on the database still not knowing it: a `kb add` records its intent before
+    // it uploads, so a document it is adding right now has a row by now.
+    std::optional<Agent> agent = m_store.find_agent(finding.agent_slug);
+    if (agent) {
+      for (const Document& document : m_store.list_documents(agent->slug)) {
+        if (document.upload_name == finding.name ||
+            document.provider_document_id == finding.provider_id) {
+          throw Error(ErrorKind::conflict,
+                      "document " + finding.provider_id + " was recorded meanwhile");
+        }
+      }
+    }
+    at_provider([&] {
+      try {
+        m_agents->delete_document(finding.provider_id);
+      } catch (const Error& error) {
+        if (error.kind() != ErrorKind::not_found) {
+          throw;
+        }
+      }
+    });
+    audit("document", finding.provider_id,
+          nlohmann::ordered_json{{"provider_document_id", finding.provider_id},
+                                 {"name", finding.name}}
+              .dump(),
+          "", agent ? agent->tenant_slug : std::string());
+    return;
+  }
+  const Document& read = *plan.document;
+  if (finding.repair == Repair::forget_upload) {
+    m_store.delete_document_intent(read.upload_name);
+    audit("document", read.upload_name, detail::audit_json(read), "", finding.tenant_slug);
+    return;
+  }
+  // adopt_document: record the upload, then attach every active document of the agent.
+  Document adopted = m_store.mark_document_uploaded(read.upload_name, finding.reported);
+  AgentChange change;
+  change.knowledge_base.emplace();
+  for (const Document& document : m_store.list_documents(read.agent_slug)) {
+    if (document.status == DocumentStatus::active) {
+      change.knowledge_base->push_back(
+          {document.provider_document_id, document.name, document.source_kind});
+    }
+  }
+  at_provider([&] { return m_agents->update_agent(plan.agent->provider_agent_id, change); });
+  audit("document", adopted.provider_document_id, detail::audit_json(read),
+        detail::audit_json(adopted), finding.tenant_slug);
 }
 
 } // namespace vami

@@ -34,6 +34,11 @@ std::vector<AgentSummary> ResilientVoiceAgentProvider::list_agents(const std::st
   return m_calls.retried([&] { return m_inner.list_agents(search); });
 }
 
+std::vector<DocumentSummary>
+ResilientVoiceAgentProvider::list_documents(const std::string& name_prefix) {
+  return m_calls.retried([&] { return m_inner.list_documents(name_prefix); });
+}
+
 std::vector<Voice> ResilientVoiceAgentProvider::list_voices() {
   return m_calls.retried([&] { return m_inner.list_voices(); });
 }

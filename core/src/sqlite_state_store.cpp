@@ -185,10 +185,21 @@ ALTER TABLE operations ADD COLUMN holder TEXT;
 CREATE INDEX numbers_operation_id ON numbers(operation_id);
 )sql";
 
-constexpr std::array<Migration, 3> k_migrations{{
+// v4: a knowledge-base upload is recorded before it is sent (`uploading`, with the name it is
+// uploaded under), so that an upload whose answer is lost is found again (issue 10, item 8).
+constexpr const char* k_schema_v4 = R"sql(
+ALTER TABLE documents ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
+  CHECK (status IN ('uploading', 'active'));
+ALTER TABLE documents ADD COLUMN upload_name TEXT;
+ALTER TABLE documents ADD COLUMN holder TEXT;
+CREATE UNIQUE INDEX documents_upload_name ON documents(upload_name);
+)sql";
+
+constexpr std::array<Migration, 4> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
     {3, k_schema_v3},
+    {4, k_schema_v4},
 }};
 
 /// How long a routing change held by a process on another host (which cannot be asked whether
@@ -400,7 +411,7 @@ Agent read_agent(const SQLite::Statement& row) {
 
 constexpr const char* k_document_select = R"sql(
 SELECT a.slug, d.provider_document_id, d.name, d.source_kind, d.source, d.mime_type,
-       d.size_bytes, d.sha256, d.created_at
+       d.size_bytes, d.sha256, d.created_at, d.status, d.upload_name, d.holder
 FROM documents AS d
 JOIN agents AS a ON a.id = d.agent_id
 )sql";
@@ -418,6 +429,11 @@ Document read_document(const SQLite::Statement& row) {
   document.size_bytes = row.getColumn(6).isNull() ? 0 : row.getColumn(6).getInt64();
   document.sha256 = column_text(row.getColumn(7));
   document.created_at = column_text(row.getColumn(8));
+  const auto status_text = column_text(row.getColumn(9));
+  document.status =
+      stored_value(parse_document_status(status_text), status_text, "document status");
+  document.upload_name = column_text(row.getColumn(10));
+  document.holder = column_text(row.getColumn(11));
   return document;
 }
 
@@ -1447,10 +1463,12 @@ public:
             }
           }
           SQLite::Statement insert(
-              m_db, "INSERT INTO documents (agent_id, provider_document_id, name, source_kind, "
-                    "source, mime_type, size_bytes, sha256, created_at) VALUES (:agent_id, "
-                    ":provider_document_id, :name, :source_kind, :source, :mime_type, :size_bytes, "
-                    ":sha256, :created_at)");
+              m_db,
+              "INSERT INTO documents (agent_id, provider_document_id, name, source_kind, "
+              "source, mime_type, size_bytes, sha256, created_at, status, upload_name, holder) "
+              "VALUES (:agent_id, :provider_document_id, :name, :source_kind, :source, "
+              ":mime_type, :size_bytes, :sha256, :created_at, :status, :upload_name, "
+              ":holder)");
           insert.bind(":agent_id", agent->id);
           bind_text_or_null(insert, ":provider_document_id", document.provider_document_id);
           insert.bind(":name", document.name);
@@ -1462,6 +1480,9 @@ public:
           const auto created_at =
               document.created_at.empty() ? utc_now_iso8601() : document.created_at;
           insert.bind(":created_at", created_at);
+          insert.bind(":status", to_string(document.status));
+          bind_text_or_null(insert, ":upload_name", document.upload_name);
+          bind_text_or_null(insert, ":holder", document.holder);
           try {
             insert.exec();
           } catch (const SQLite::Exception& error) {
@@ -1496,6 +1517,38 @@ public:
                                                   const std::string& sha256) override {
     return guarded("cannot read the documents of agent " + agent_slug,
                    [&] { return select_document_by_sha256(agent_slug, sha256); });
+  }
+
+  Document mark_document_uploaded(const std::string& upload_name,
+                                  const std::string& provider_document_id) override {
+    return guarded("cannot record the upload of document " + upload_name, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement update(
+          m_db, "UPDATE documents SET provider_document_id = ?, status = 'active', holder = "
+                "NULL WHERE upload_name = ? AND status = 'uploading'");
+      update.bind(1, provider_document_id);
+      update.bind(2, upload_name);
+      if (update.exec() == 0) {
+        throw Error(ErrorKind::not_found, "no upload of document " + upload_name + " is pending");
+      }
+      SQLite::Statement query(m_db, std::string(k_document_select) + "WHERE d.upload_name = ?");
+      query.bind(1, upload_name);
+      query.executeStep();
+      Document document = read_document(query);
+      transaction.commit();
+      return document;
+    });
+  }
+
+  void delete_document_intent(const std::string& upload_name) override {
+    guarded("cannot forget the upload of document " + upload_name, [&] {
+      SQLite::Statement remove(
+          m_db, "DELETE FROM documents WHERE upload_name = ? AND status = 'uploading'");
+      remove.bind(1, upload_name);
+      if (remove.exec() == 0) {
+        throw Error(ErrorKind::not_found, "no upload of document " + upload_name + " is pending");
+      }
+    });
   }
 
   void delete_document(const std::string& agent_slug,

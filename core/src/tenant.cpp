@@ -3,6 +3,7 @@
 
 #include "enum_names.hpp"
 
+#include <vami/core/document_file.hpp>
 #include <vami/core/tenant.hpp>
 
 namespace vami {
@@ -25,6 +26,11 @@ constexpr std::array<std::pair<DocumentSourceKind, const char*>, 3> k_source_kin
     {DocumentSourceKind::file, "file"},
     {DocumentSourceKind::url, "url"},
     {DocumentSourceKind::text, "text"},
+}};
+
+constexpr std::array<std::pair<DocumentStatus, const char*>, 2> k_document_status_names{{
+    {DocumentStatus::uploading, "uploading"},
+    {DocumentStatus::active, "active"},
 }};
 
 } // namespace
@@ -51,6 +57,20 @@ const char* to_string(DocumentSourceKind kind) noexcept {
 
 std::optional<DocumentSourceKind> parse_document_source_kind(std::string_view text) {
   return detail::value_named(k_source_kind_names, text);
+}
+
+const char* to_string(DocumentStatus status) noexcept {
+  return detail::name_of(k_document_status_names, status);
+}
+
+std::optional<DocumentStatus> parse_document_status(std::string_view text) noexcept {
+  return detail::value_named(k_document_status_names, text);
+}
+
+std::string document_upload_name(const Document& document) {
+  const std::string key = document.sha256.empty() ? sha256_hex(document.source) : document.sha256;
+  return std::string(k_document_name_prefix) + document.agent_slug + ":" + key.substr(0, 12) + " " +
+         document.name;
 }
 
 } // namespace vami

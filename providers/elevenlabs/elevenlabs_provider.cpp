@@ -488,6 +488,23 @@ public:
     return summary;
   }
 
+  /// `GetKnowledgeBaseSummary{File,URL,Text}ResponseModel`; empty for a folder (or a type newer
+  /// than this code), which vami neither creates nor manages.
+  [[nodiscard]] std::optional<DocumentSummary> document_summary(const json& item,
+                                                                const std::string& where) const {
+    expect_object(item, where);
+    std::optional<DocumentSourceKind> kind =
+        parse_document_source_kind(text(item, "type", Presence::required, where));
+    if (!kind) {
+      return std::nullopt;
+    }
+    DocumentSummary summary;
+    summary.document_id = text(item, "id", Presence::required, where);
+    summary.name = text(item, "name", Presence::required, where);
+    summary.kind = *kind;
+    return summary;
+  }
+
   /// `VoiceResponseModel`.
   [[nodiscard]] Voice voice(const json& item, const std::string& where) const {
     expect_object(item, where);
@@ -758,6 +775,27 @@ public:
     }
     http::HttpResponse response = send(call, "POST", url("/v1/convai/knowledge-base/text"), body);
     return Reader(call, response).document(name);
+  }
+
+  std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override {
+    std::string action =
+        name_prefix.empty()
+            ? std::string("list knowledge-base documents")
+            : "list knowledge-base documents whose name starts with " + in_quotes(name_prefix);
+    Fields filters;
+    if (!name_prefix.empty()) {
+      filters.emplace_back("search", name_prefix);
+    }
+    std::vector<DocumentSummary> documents;
+    read_pages(
+        action, "/v1/convai/knowledge-base", filters, "documents", [] { return k_max_page_size; },
+        [&](const Reader& reader, const json& item, const std::string& where) {
+          if (std::optional<DocumentSummary> summary = reader.document_summary(item, where)) {
+            documents.push_back(std::move(*summary));
+          }
+        },
+        [] { return false; });
+    return documents;
   }
 
   void delete_document(const std::string& document_id) override {

@@ -371,16 +371,10 @@ TEST_F(OnboardingServiceTest, AFullWebhookOnboardingMakesTheseProviderCalls) {
 
 // After any failure: everything the fake providers hold is known to the database (an agent
 // whose creation is unconfirmed by the tag its `creating` row keeps), and the onboarding either
-// left no trace or said it was uncertain and what to do.
-//
-// `lost_upload`: a known gap. `VoiceAgentProvider` cannot list knowledge-base documents, so a
-// document whose upload answer was lost cannot be found again and stays at the provider,
-// unattached (see KnowledgeBaseServiceTest.DISABLED_LostUploadAnswerLeavesNoUntrackedDocument).
-// Until the interface can, that one copy is allowed, and the error must be `uncertain` and name it.
-enum class LostUpload { not_expected, expected };
-
+// left no trace or said it was uncertain and what to do. A document whose upload answer was
+// lost is found again by its name, so none is ever left untracked.
 void expect_consistent(OnboardingWorld& world, const std::optional<Error>& error,
-                       const std::string& what, LostUpload lost_upload = LostUpload::not_expected) {
+                       const std::string& what) {
   StateStore& store = *world.m_store;
   for (const auto& [id, agent] : world.m_voice.agents()) {
     std::optional<Agent> known = store.find_agent(id);
@@ -399,19 +393,10 @@ void expect_consistent(OnboardingWorld& world, const std::optional<Error>& error
       known_documents.insert(document.provider_document_id);
     }
   }
-  int untracked = 0;
   for (const auto& [id, document] : world.m_voice.documents()) {
-    if (known_documents.count(id) == 0 && lost_upload == LostUpload::expected) {
-      ++untracked;
-      ASSERT_TRUE(error.has_value()) << what;
-      EXPECT_EQ(error->kind(), ErrorKind::uncertain) << what;
-      EXPECT_TRUE(contains(error->what(), document.name)) << what << ": " << error->what();
-      continue;
-    }
     EXPECT_EQ(known_documents.count(id), 1U)
         << what << ": document " << id << " (" << document.name << ") is unknown to the database";
   }
-  EXPECT_LE(untracked, 1) << what;
   if (!error) {
     // The fault was absorbed (a lost answer found again): the tenant is live.
     std::optional<PoolNumber> number = store.find_number(world.m_numbers[0]);
@@ -471,9 +456,7 @@ void sweep(RoutingMode mode) {
         error = caught;
         ++failures;
       }
-      expect_consistent(world, error, what,
-                        method == "add_document_file" && fault.acted ? LostUpload::expected
-                                                                     : LostUpload::not_expected);
+      expect_consistent(world, error, what);
       if (error && !fault.acted) {
         EXPECT_TRUE(error->kind() == fault.kind || error->kind() == ErrorKind::uncertain)
             << what << ": " << to_string(error->kind()) << ": " << error->what();

@@ -11,9 +11,11 @@
 #include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/clock.hpp>
+#include <vami/core/document_file.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/knowledge_base_service.hpp>
 #include <vami/core/pool_service.hpp>
+#include <vami/core/process_holder.hpp>
 #include <vami/core/reconcile_service.hpp>
 
 namespace vami {
@@ -245,12 +247,34 @@ public:
     begin("list_conversations");
     return {};
   }
+  std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override {
+    begin("list_documents");
+    std::vector<DocumentSummary> found;
+    for (const auto& [id, name] : m_document_names) {
+      if (m_documents.count(id) > 0 && name.rfind(name_prefix, 0) == 0) {
+        found.push_back({id, name, DocumentSourceKind::text});
+      }
+    }
+    return found;
+  }
+  /// Adds a document directly (as a lost upload leaves it), unrecorded.
+  std::string seed_document(const std::string& name) {
+    std::string id = "doc_" + std::to_string(++m_next);
+    m_documents.insert(id);
+    m_document_names[id] = name;
+    return id;
+  }
+  /// Whether the provider has the document.
+  bool has_document(const std::string& document_id) const {
+    return m_documents.count(document_id) > 0;
+  }
 
 private:
   ProviderDocument add_document(const std::string& name) {
     begin("add_document");
     ProviderDocument document{"doc_" + std::to_string(++m_next), name};
     m_documents.insert(document.document_id);
+    m_document_names[document.document_id] = name;
     return document;
   }
   void begin(const std::string& method) {
@@ -263,6 +287,7 @@ private:
   std::map<std::string, ProviderAgent> m_agents;
   std::map<std::string, std::int64_t> m_created;
   std::set<std::string> m_documents;
+  std::map<std::string, std::string> m_document_names;
   std::map<std::string, ImportedNumber> m_imports;
   std::map<int, ErrorKind> m_faults;
   std::vector<std::string> m_calls;
@@ -471,7 +496,7 @@ TEST_F(ReconcileServiceTest, APoolInSyncHasNothingToDoAndAReportChangesNothing) 
   EXPECT_TRUE(report.operation_id.empty());
   EXPECT_EQ(report.findings.size(), 3U);
   EXPECT_EQ(report.counts.at(FindingKind::in_sync), 3);
-  EXPECT_EQ(report.counts.size(), 17U);
+  EXPECT_EQ(report.counts.size(), 19U);
   EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
   EXPECT_TRUE(drift(report).empty());
   EXPECT_TRUE(report.settled());
@@ -864,9 +889,10 @@ TEST_F(ReconcileServiceTest, AgentsDocumentsAndNativeRoutingInSyncHaveNothingToD
   EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
   EXPECT_TRUE(report.settled());
   EXPECT_EQ(state(), before);
-  // One listing of agents, one of imported numbers, and the knowledge base of the one agent
-  // that has documents.
-  EXPECT_EQ(m_voice.calls() - calls_before, 3);
+  // One listing of agents, one of imported numbers, one of vami's uploads, and the knowledge
+  // base of the one agent that has documents.
+  EXPECT_EQ(m_voice.calls() - calls_before, 4);
+  EXPECT_EQ(m_voice.count("list_documents"), 1);
   EXPECT_EQ(m_voice.count("get_agent"), 1);
   EXPECT_TRUE(reconcile(ReconcileMode::apply).settled());
 }
@@ -1209,6 +1235,101 @@ TEST_F(ReconcileServiceTest, ADocumentDeletedOutsideVamiIsForgottenSoItCanBeAdde
   EXPECT_TRUE(drift(reconcile(ReconcileMode::report, std::chrono::seconds(0))).empty());
 }
 
+// --- knowledge-base uploads whose answer was lost (issue 10, item 8) ---------------------------
+
+/// The intent a `kb add` records before it uploads, as one that died after recording it leaves.
+Document upload_intent(StateStore& store, const std::string& agent_slug, const std::string& text,
+                       const std::string& holder) {
+  Document document;
+  document.agent_slug = agent_slug;
+  document.name = "hours";
+  document.source_kind = DocumentSourceKind::text;
+  document.sha256 = sha256_hex(text);
+  document.status = DocumentStatus::uploading;
+  document.upload_name = document_upload_name(document);
+  document.holder = holder;
+  return store.insert_document(document);
+}
+
+std::vector<Finding> findings_of(const ReconcileReport& report, FindingKind kind) {
+  std::vector<Finding> found;
+  for (const auto& finding : report.findings) {
+    if (finding.kind == kind) {
+      found.push_back(finding);
+    }
+  }
+  return found;
+}
+
+TEST_F(ReconcileServiceTest, AnUploadWhoseAnswerWasLostIsAdoptedAndAttached) {
+  const Agent desk = agent("front-desk");
+  const Document kept = add_text("front-desk", "Parking is free.");
+  const Document intent = upload_intent(*m_store, "front-desk", "Open 9 to 5.", "");
+  const std::string id = m_voice.seed_document(intent.upload_name); // the provider made it
+
+  auto report = reconcile(ReconcileMode::report);
+  auto found = findings_of(report, FindingKind::document_uploading);
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(outcome(found[0]), "adopt_document would_repair");
+  EXPECT_EQ(found[0].reported, id);
+  EXPECT_FALSE(report.settled());
+  EXPECT_TRUE(findings_of(report, FindingKind::document_orphan).empty());
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(findings_of(applied, FindingKind::document_uploading).at(0)),
+            "adopt_document repaired");
+  auto rows = m_store->list_documents("front-desk");
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[1].status, DocumentStatus::active);
+  EXPECT_EQ(rows[1].provider_document_id, id);
+  std::vector<std::string> attached;
+  const std::optional<ProviderAgent> at_provider = m_voice.get_agent(desk.provider_agent_id);
+  ASSERT_TRUE(at_provider.has_value());
+  for (const auto& ref : at_provider->definition.knowledge_base) {
+    attached.push_back(ref.document_id);
+  }
+  EXPECT_EQ(attached, (std::vector<std::string>{kept.provider_document_id, id}));
+  EXPECT_TRUE(reconcile(ReconcileMode::apply).settled());
+}
+
+TEST_F(ReconcileServiceTest, AnUploadThatNeverHappenedIsForgottenAndOneInFlightIsLeftAlone) {
+  (void)agent("front-desk");
+  (void)upload_intent(*m_store, "front-desk", "Open 9 to 5.", "");
+  const Document running =
+      upload_intent(*m_store, "front-desk", "Closed on Sundays.", current_process_holder());
+
+  auto applied = reconcile(ReconcileMode::apply);
+  auto found = findings_of(applied, FindingKind::document_uploading);
+  ASSERT_EQ(found.size(), 2U);
+  EXPECT_EQ(outcome(found[0]), "forget_upload repaired");
+  EXPECT_EQ(outcome(found[1]), "none unresolved in_flight");
+  auto rows = m_store->list_documents("front-desk");
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].upload_name, running.upload_name);
+}
+
+TEST_F(ReconcileServiceTest, AnUnattachedUploadUnderAVamiNameIsDeletedAndOthersAreLeftAlone) {
+  (void)agent("front-desk");
+  (void)add_text("front-desk", "Parking is free.");
+  const std::string lost = m_voice.seed_document("vami:front-desk:0123456789ab hours");
+  const std::string theirs = m_voice.seed_document("price list");
+
+  auto report = reconcile(ReconcileMode::report);
+  auto found = findings_of(report, FindingKind::document_orphan);
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].provider_id, lost);
+  EXPECT_EQ(found[0].agent_slug, "front-desk");
+  EXPECT_EQ(outcome(found[0]), "delete_document would_repair");
+  EXPECT_TRUE(m_voice.has_document(lost));
+
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(findings_of(applied, FindingKind::document_orphan).at(0)),
+            "delete_document repaired");
+  EXPECT_FALSE(m_voice.has_document(lost));
+  EXPECT_TRUE(m_voice.has_document(theirs));
+  EXPECT_TRUE(reconcile(ReconcileMode::apply).settled());
+}
+
 TEST_F(ReconcileServiceTest, OnlyAgentsWithAVamiTagUnknownLocallyAreReportedAsOrphans) {
   AgentDefinition leftover;
   leftover.name = "Leftover";
@@ -1243,8 +1364,9 @@ TEST_F(ReconcileServiceTest, AFailedVoiceAgentListingOrLookupChangesNothing) {
   m_provider.release(pool[1].provider_sid);
   (void)m_voice.set_number_agent(m_voice.import_id_of(pool[0].e164), "");
   const std::string before = state();
-  // The voice-agent side reads: the agents, the imported numbers, one knowledge base.
-  for (int n = 1; n <= 3; ++n) {
+  // The voice-agent side reads: the agents, the imported numbers, vami's uploads, one
+  // knowledge base.
+  for (int n = 1; n <= 4; ++n) {
     for (auto kind : {ErrorKind::unavailable, ErrorKind::auth, ErrorKind::rate_limited}) {
       m_voice.fail_at(m_voice.calls() + n, kind);
       try {
@@ -1268,8 +1390,8 @@ TEST_F(ReconcileServiceTest, ARepairTheProviderRefusesIsLeftForTheNextRun) {
   for (const auto& row : pool) {
     (void)m_voice.set_number_agent(m_voice.import_id_of(row.e164), "");
   }
-  // Reads: the agents and the imported numbers; then the first repair fails.
-  m_voice.fail_at(m_voice.calls() + 3, ErrorKind::unavailable);
+  // Reads: the agents, the imported numbers and vami's uploads; then the first repair fails.
+  m_voice.fail_at(m_voice.calls() + 4, ErrorKind::unavailable);
   auto applied = reconcile(ReconcileMode::apply);
   const Finding& refused = finding_of(applied, pool[0].e164);
   EXPECT_EQ(outcome(refused), "set_provider_agent unresolved refused");
@@ -1330,6 +1452,9 @@ TEST(FindingNames, AreTheWordsOfTheOutput) {
   EXPECT_STREQ(to_string(Repair::clear_voice_url), "clear_voice_url");
   EXPECT_STREQ(to_string(Holdup::no_router_url), "no_router_url");
   EXPECT_STREQ(to_string(FindingKind::document_ghost), "document_ghost");
+  EXPECT_STREQ(to_string(FindingKind::document_uploading), "document_uploading");
+  EXPECT_STREQ(to_string(FindingKind::document_orphan), "document_orphan");
+  EXPECT_STREQ(to_string(Repair::delete_document), "delete_document");
   EXPECT_STREQ(to_string(Repair::set_provider_agent), "set_provider_agent");
   EXPECT_STREQ(to_string(Holdup::needs_person), "needs_person");
   EXPECT_STREQ(to_string(Subject::document), "document");

@@ -816,6 +816,68 @@ TEST_F(ElevenLabsProviderTest, DeleteDocumentForcesTheDeletion) {
   EXPECT_EQ(error.provider_detail()->code, "document_not_found");
 }
 
+TEST_F(ElevenLabsProviderTest, ListDocumentsSearchesByNamePrefixAcrossPagesSkippingFolders) {
+  REQUIRE_SPEC();
+  auto item = [](const std::string& id, const std::string& type, const std::string& name) {
+    json entry = {{"id", id},
+                  {"name", name},
+                  {"type", type},
+                  {"metadata",
+                   {{"created_at_unix_secs", 1716153600},
+                    {"last_updated_at_unix_secs", 1716153600},
+                    {"size_bytes", 12}}},
+                  {"supported_usages", json::array({"auto"})},
+                  {"access_info",
+                   {{"is_creator", true},
+                    {"creator_name", "Ops"},
+                    {"creator_email", "ops@example.com"},
+                    {"role", "admin"}}},
+                  {"dependent_agents", json::array()}};
+    if (type == "url") {
+      entry["url"] = "https://acme.example/faq";
+    }
+    if (type == "folder") {
+      entry["children_count"] = 0;
+      entry["document_count"] = 0;
+    }
+    return entry;
+  };
+  json page1 = {{"documents", json::array({item("d1", "text", "vami:front-desk:0a hours"),
+                                           item("f1", "folder", "vami:folder")})},
+                {"has_more", true},
+                {"next_cursor", "cursor 2"}};
+  expect_conforms(page1, "GetKnowledgeBaseListResponseModel");
+  m_http.push_response(200, page1.dump());
+  m_http.push_response(
+      200, json{{"documents", json::array({item("d2", "url", "vami:front-desk:0b faq")})},
+                {"has_more", false},
+                {"next_cursor", nullptr}}
+               .dump());
+  auto documents = m_provider->list_documents("vami:front-desk:");
+  ASSERT_EQ(documents.size(), 2U);
+  EXPECT_EQ(documents[0].document_id, "d1");
+  EXPECT_EQ(documents[0].name, "vami:front-desk:0a hours");
+  EXPECT_EQ(documents[0].kind, DocumentSourceKind::text);
+  EXPECT_EQ(documents[1].document_id, "d2");
+  EXPECT_EQ(documents[1].kind, DocumentSourceKind::url);
+  auto requests = m_http.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  expect_request(requests[0], "GET", "/v1/convai/knowledge-base",
+                 {{"search", "vami:front-desk:"}, {"page_size", "100"}});
+  expect_request(requests[1], "GET", "/v1/convai/knowledge-base",
+                 {{"search", "vami:front-desk:"}, {"page_size", "100"}, {"cursor", "cursor 2"}});
+  for (const auto& request : requests) {
+    expect_no_body(request);
+    expect_documented(request, "/v1/convai/knowledge-base", "get");
+  }
+}
+
+TEST_F(ElevenLabsProviderTest, ListDocumentsThrowsWhenAPageFails) {
+  m_http.push_response(200, R"({"documents": [], "has_more": true, "next_cursor": "c2"})");
+  m_http.push_response(503, "{}");
+  EXPECT_EQ(error_of([&] { (void)m_provider->list_documents(""); }).kind(), ErrorKind::unavailable);
+}
+
 // ---- phone numbers ---------------------------------------------------------------------------
 
 TEST_F(ElevenLabsProviderTest, ImportNumberGivesElevenLabsTheTwilioCredentials) {

@@ -376,6 +376,40 @@ TEST_F(AssignmentStoreTest, DeleteAgentRefusesWhileNumbersAreAssignedAndDropsIts
 
 // --- documents -----------------------------------------------------------------------------
 
+TEST_F(AssignmentStoreTest, AnUploadIsRecordedAsAnIntentThenWithItsProviderId) {
+  add_tenants_and_agents();
+  Document intent = document("dr-smith", "", "faq.pdf", "aa11");
+  intent.status = DocumentStatus::uploading;
+  intent.upload_name = "vami:dr-smith:aa11 faq.pdf";
+  intent.holder = "host:1:2";
+  (void)m_store->insert_document(intent);
+  auto rows = m_store->list_documents("dr-smith");
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].status, DocumentStatus::uploading);
+  EXPECT_EQ(rows[0].provider_document_id, "");
+  EXPECT_EQ(rows[0].upload_name, intent.upload_name);
+  EXPECT_EQ(rows[0].holder, "host:1:2");
+  // The same content again is the same intent, not a second one.
+  expect_error(ErrorKind::conflict, [&] { (void)m_store->insert_document(intent); });
+
+  Document uploaded = m_store->mark_document_uploaded(intent.upload_name, "doc-1");
+  EXPECT_EQ(uploaded.status, DocumentStatus::active);
+  EXPECT_EQ(uploaded.provider_document_id, "doc-1");
+  EXPECT_EQ(uploaded.holder, "");
+  EXPECT_EQ(m_store->find_document_by_sha256("dr-smith", "aa11")->provider_document_id, "doc-1");
+  // Once recorded, the intent is settled: neither recorded nor forgotten again.
+  expect_error(ErrorKind::not_found,
+               [&] { (void)m_store->mark_document_uploaded(intent.upload_name, "doc-2"); });
+  expect_error(ErrorKind::not_found, [&] { m_store->delete_document_intent(intent.upload_name); });
+
+  Document other = document("dr-smith", "", "hours.txt", "bb22");
+  other.status = DocumentStatus::uploading;
+  other.upload_name = "vami:dr-smith:bb22 hours.txt";
+  (void)m_store->insert_document(other);
+  m_store->delete_document_intent(other.upload_name);
+  EXPECT_EQ(m_store->list_documents("dr-smith").size(), 1U);
+}
+
 TEST_F(AssignmentStoreTest, DocumentsListInInsertionOrderAndAreFoundBySha256) {
   add_tenants_and_agents();
   auto pdf = document("dr-smith", "doc-z", "z-prices.pdf", "ff00");

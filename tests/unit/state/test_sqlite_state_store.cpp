@@ -324,12 +324,14 @@ INSERT INTO numbers (e164, provider, provider_sid, country, number_type, status,
           'phnum_01', 'op-000000000001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
 INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
   VALUES ('2026-01-01T00:00:00Z', 'alice', 'numbers buy', 'number', '+12125550101');
+INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256, created_at)
+  VALUES (1, 'doc_01', 'hours', 'text', 'ab', '2026-01-01T00:00:00Z');
 )sql");
   }
 
   auto store = open_sqlite_state_store(m_path);
-  EXPECT_EQ(store->schema_version(), 3);
-  EXPECT_EQ(current_schema_version(), 3);
+  EXPECT_EQ(store->schema_version(), current_schema_version());
+  EXPECT_GE(current_schema_version(), 4);
   auto number = store->find_number("+12125550101");
   ASSERT_TRUE(number);
   EXPECT_EQ(number->status, NumberStatus::assigned);
@@ -340,6 +342,10 @@ INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
   EXPECT_EQ(number->routing_holder, ""); // v3: no change in flight
   ASSERT_TRUE(store->find_tenant("acme"));
   EXPECT_EQ(store->find_agent("agent_01")->slug, "dr-smith");
+  auto documents = store->list_documents("dr-smith");
+  ASSERT_EQ(documents.size(), 1U);
+  EXPECT_EQ(documents[0].status, DocumentStatus::active); // v4: uploaded before intents
+  EXPECT_EQ(documents[0].upload_name, "");
 
   auto audit = store->list_audit({});
   ASSERT_EQ(audit.size(), 1U);
@@ -360,7 +366,7 @@ INSERT INTO audit_entries (at, actor, command, entity_type, entity_id)
   EXPECT_FALSE(dangling.executeStep());
   store.reset();
   // Opening again applies nothing twice.
-  EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), 3);
+  EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), current_schema_version());
 }
 
 TEST_F(SqliteStateStoreTest, MissingFolderIsInvalidInput) {

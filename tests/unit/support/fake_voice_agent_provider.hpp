@@ -298,6 +298,18 @@ public:
     return store_document(std::move(document), act_then_fail);
   }
 
+  std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override {
+    std::lock_guard lock(m_mutex);
+    begin("list_documents", name_prefix, "", false);
+    std::vector<DocumentSummary> found;
+    for (const auto& [id, document] : m_documents) {
+      if (document.name.rfind(name_prefix, 0) == 0) {
+        found.push_back({id, document.name, document.kind});
+      }
+    }
+    return found;
+  }
+
   void delete_document(const std::string& document_id) override {
     std::lock_guard lock(m_mutex);
     const bool act_then_fail = begin("delete_document", document_id, "", true);

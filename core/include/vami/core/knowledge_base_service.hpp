@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <vami/core/bulk_runner.hpp>
+#include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
 #include <vami/core/voice_agent_provider.hpp>
@@ -21,9 +23,12 @@ struct DocumentOutcome {
 };
 
 /// The use cases of an agent's knowledge base: add files, URLs and texts, list and remove
-/// documents. Each document is uploaded, recorded, then attached to the agent
-/// (`conversation_config.agent.prompt.knowledge_base`); if attaching fails the upload is deleted
-/// again, so no document is left untracked.
+/// documents. Each document is recorded as an intent (`uploading`, with the name it is uploaded
+/// under: `document_upload_name`), uploaded, recorded with the provider's id, then attached to
+/// the agent (`conversation_config.agent.prompt.knowledge_base`). When the upload's answer is
+/// lost, the provider's documents are listed by that name before anything is sent again (by
+/// the same call, a rerun, or `vami reconcile`); if attaching fails the upload is deleted
+/// again. So no document is left at the provider untracked, and none is uploaded twice.
 class KnowledgeBaseService {
 public:
   /// `actor` is written into the audit trail.
@@ -53,8 +58,12 @@ public:
   Document remove(const std::string& agent, const std::string& document);
 
 private:
+  // Uploads `document` under its upload name (`upload(name)`), recording the intent first; an
+  // `uploading` document is an earlier attempt's, looked for before it is uploaded again.
   DocumentOutcome add(const Agent& agent, Document document,
-                      const std::function<ProviderDocument()>& upload);
+                      const std::function<ProviderDocument(const std::string&)>& upload);
+  std::optional<std::string> find_upload(const std::string& upload_name);
+  static Error lost_answer(const Document& document, const Error& error);
   void attach(const Agent& agent, const std::vector<Document>& documents);
 
   VoiceAgentProvider& m_provider;

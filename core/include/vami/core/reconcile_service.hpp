@@ -57,6 +57,11 @@ enum class FindingKind {
   /// In the database, but no longer in its agent's knowledge base at the provider (deleted or
   /// detached outside vami).
   document_ghost,
+  /// An `uploading` row: a `kb add` (or `onboard`) whose upload's answer was never recorded.
+  document_uploading,
+  /// At the provider under a vami upload name (`vami:<agent>:<key> <name>`), unknown to the
+  /// database and attached to no agent it read: an upload whose intent is gone.
+  document_orphan,
 };
 /// The kind's name as written above ("in_sync", "agent_drift", ...): the words of the output.
 [[nodiscard]] const char* to_string(FindingKind kind) noexcept;
@@ -64,8 +69,10 @@ enum class FindingKind {
 /// What `ReconcileMode::apply` does about a finding. Every repair changes the state database
 /// only, except `set_provider_agent`, `import_number`, `route_again` and `clear_voice_url`,
 /// which change the providers' routing to match the database (the database is the source of
-/// truth for assignment). No number is ever bought or released, no agent or document created
-/// or deleted; a number's import is made again when that is what points its voice URL back.
+/// truth for assignment), `adopt_document`, which attaches the adopted document to its agent,
+/// and `delete_document`, which deletes an unattached knowledge-base document vami uploaded and
+/// lost track of. No number is ever bought or released, no agent or document created; a
+/// number's import is made again when that is what points its voice URL back.
 enum class Repair {
   none,
   adopt,                  ///< orphan_tagged: put the number into the pool as `available`.
@@ -87,6 +94,9 @@ enum class Repair {
   adopt_agent,      ///< stale_creating: the provider made it; store its id, mark active.
   remove_agent_row, ///< stale_creating / stale_deleting: no agent at the provider; drop the row.
   forget_document,  ///< document_ghost: drop the document row.
+  adopt_document,   ///< document_uploading: the provider has it; store its id and attach it.
+  forget_upload,    ///< document_uploading: the provider has no such upload; drop the row.
+  delete_document,  ///< document_orphan: delete it at the provider (it answers no calls).
 };
 /// The repair's name as written above ("adopt", "set_provider_agent", ...).
 [[nodiscard]] const char* to_string(Repair repair) noexcept;
@@ -180,7 +190,8 @@ struct ReconcileReport {
   std::string operation_id; ///< The journaled `reconcile` operation; empty unless applied.
   /// Numbers first (by E.164; a number's telephony finding before its voice-agent findings,
   /// one in_sync finding when it has none), then agents (by slug, then orphans by provider id),
-  /// then documents (by agent, in the order added).
+  /// then documents (by agent, in the order added; then uploads in doubt and unattached vami
+  /// uploads at the provider).
   std::vector<Finding> findings;
   /// Findings per kind; every kind present, zero included. `in_sync` counts numbers.
   std::map<FindingKind, int> counts;
@@ -242,7 +253,12 @@ public:
   /// - stale_creating: the agent found by its tag `vami-agent:<slug>` (the oldest when
   ///   several) is adopted and the row marked `active`; without one the row is removed;
   /// - stale_deleting: the row is removed when the provider no longer has the agent;
-  /// - document_ghost: the document row is removed (so `vami kb add` can add it again).
+  /// - document_ghost: the document row is removed (so `vami kb add` can add it again);
+  /// - document_uploading: the document found at the provider under the row's upload name is
+  ///   adopted (its id stored, the row `active`, attached to the agent); without one the row
+  ///   is removed;
+  /// - document_orphan: the document is deleted at the provider, unless an agent references
+  ///   it or the database has meanwhile recorded its upload.
   /// Only reported: orphan_untagged, agent_orphan, agent_ghost (and its numbers), a
   /// stale_deleting whose agent the provider still has, and anything in flight. Each repair is
   /// its own transaction, conditional on the row being as it was read, with an audit entry
@@ -269,6 +285,11 @@ private:
                                     const std::map<std::string, std::vector<Document>>& documents,
                                     const std::vector<PoolNumber>& rows, const VoiceView& voice,
                                     const std::string& in_flight_after, ReconcileReport& report);
+  std::vector<Plan>
+  classify_documents(const std::vector<Agent>& agents,
+                     const std::map<std::string, std::vector<Document>>& documents,
+                     const VoiceView& voice, const std::string& in_flight_after);
+  void repair_document(const Plan& plan);
   bool in_flight(const PoolNumber& row, const std::string& in_flight_after);
   void repair(Plan& plan, Journal& journal);
   void repair_number(const Plan& plan, const std::string& operation_id);

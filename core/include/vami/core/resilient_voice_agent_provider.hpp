@@ -8,7 +8,7 @@ namespace vami {
 /// A `VoiceAgentProvider` decorator: every call goes through the voice-agent provider's own
 /// shared `AdaptiveRateLimiter`, and transient failures are retried only where repeating the
 /// request is safe (DESIGN.md section 3, rule 3):
-/// - reads (`get_agent`, `list_agents`, `list_voices`, `list_imported_numbers`,
+/// - reads (`get_agent`, `list_agents`, `list_voices`, `list_documents`, `list_imported_numbers`,
 ///   `list_conversations`) and PATCHes that set the same values again (`update_agent`,
 ///   `set_number_agent`) are retried as they are;
 /// - deletions are retried, and "not found" after an ambiguous try counts as deleted;
@@ -42,6 +42,8 @@ public:
   ProviderDocument add_document_url(const std::string& url, const std::string& name) override;
   /// Retried after a 429 only.
   ProviderDocument add_document_text(const std::string& text, const std::string& name) override;
+  /// Retried (every page again).
+  std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override;
   /// Retried; "not found" after an ambiguous try counts as deleted.
   void delete_document(const std::string& document_id) override;
   /// Retried after a 429 only.

@@ -228,7 +228,9 @@ public:
 
   // --- documents --------------------------------------------------------------------------
 
-  /// Records a document of an agent (creation time filled when empty) and returns it.
+  /// Records a document of an agent (creation time filled when empty) and returns it: an
+  /// `active` one with its provider id, or the `uploading` intent of an upload (no provider id,
+  /// its `upload_name` set).
   /// @throws Error(not_found) if the agent does not exist; Error(conflict) if the agent already
   ///         has a document with the same SHA-256 (naming it) or the provider id exists.
   virtual Document insert_document(const Document& document) = 0;
@@ -237,6 +239,14 @@ public:
   /// The agent's document with that SHA-256, if any.
   virtual std::optional<Document> find_document_by_sha256(const std::string& agent_slug,
                                                           const std::string& sha256) = 0;
+  /// Records the answer of an upload: the `uploading` row of `upload_name` gets the provider's
+  /// id and becomes `active`; returns it. @throws Error(not_found) when no such row is
+  /// `uploading`; Error(conflict) when the provider id belongs to another row.
+  virtual Document mark_document_uploaded(const std::string& upload_name,
+                                          const std::string& provider_document_id) = 0;
+  /// Deletes the `uploading` row of `upload_name` (an upload that did not happen).
+  /// @throws Error(not_found) when no such row is `uploading`.
+  virtual void delete_document_intent(const std::string& upload_name) = 0;
   /// Deletes the agent's document with that provider id. @throws Error(not_found).
   virtual void delete_document(const std::string& agent_slug,
                                const std::string& provider_document_id) = 0;

@@ -66,11 +66,29 @@ enum class DocumentSourceKind { file, url, text };
 /// Parses one of the names above.
 [[nodiscard]] std::optional<DocumentSourceKind> parse_document_source_kind(std::string_view text);
 
+/// Where a document row is in its life. `uploading` is the intent recorded before the upload:
+/// the provider's answer has not been recorded (it may never have arrived), and the row's
+/// `upload_name` finds the document at the provider again.
+enum class DocumentStatus { uploading, active };
+/// "uploading", "active".
+[[nodiscard]] const char* to_string(DocumentStatus status) noexcept;
+/// Parses one of the names above.
+[[nodiscard]] std::optional<DocumentStatus> parse_document_status(std::string_view text) noexcept;
+
 /// A knowledge-base document attached to an agent, as the state database knows it.
 struct Document {
   std::string agent_slug;
-  std::string provider_document_id; ///< ElevenLabs knowledge-base document id.
-  std::string name;
+  std::string provider_document_id; ///< ElevenLabs knowledge-base document id; empty while
+                                    ///< `uploading`.
+  std::string name;                 ///< The name users see and give (`vami kb remove NAME`).
+  DocumentStatus status = DocumentStatus::active;
+  /// The document's name at the provider, unique to this document and starting with
+  /// `k_document_name_prefix` (`document_upload_name`); empty for documents vami uploaded
+  /// before it named them so.
+  std::string upload_name;
+  /// While `uploading`: the process that records the upload (`current_process_holder`), so
+  /// that reconcile can tell an upload in flight from one whose process died.
+  std::string holder;
   DocumentSourceKind source_kind = DocumentSourceKind::file;
   std::string source;    ///< File name, URL, or empty for text.
   std::string mime_type; ///< As libmagic saw the content ("application/pdf"); empty for URLs.
@@ -78,5 +96,14 @@ struct Document {
   std::string sha256;     ///< Lower-case hex of the content (file, text); empty for URLs.
   std::string created_at; ///< UTC ISO 8601.
 };
+
+/// How the name of every document vami uploads starts at the provider: what lets `vami
+/// reconcile` and a rerun find an upload whose answer was lost.
+inline constexpr const char* k_document_name_prefix = "vami:";
+
+/// The name a document is uploaded under: `vami:<agent slug>:<key> <name>`, where the key is
+/// the first 12 hex digits of the content's SHA-256 (for a URL, of the URL). An agent never
+/// holds two documents of the same content, so the name is the document's alone.
+[[nodiscard]] std::string document_upload_name(const Document& document);
 
 } // namespace vami

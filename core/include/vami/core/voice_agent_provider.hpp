@@ -79,6 +79,14 @@ struct ProviderDocument {
   std::string name;
 };
 
+/// One knowledge-base document as the provider lists it (ElevenLabs
+/// `GetKnowledgeBaseSummary{File,URL,Text}ResponseModel`).
+struct DocumentSummary {
+  std::string document_id;
+  std::string name;
+  DocumentSourceKind kind = DocumentSourceKind::file;
+};
+
 /// A telephony number imported into the voice-agent provider (ElevenLabs
 /// `GetPhoneNumberTwilioResponseModel`).
 struct ImportedNumber {
@@ -134,6 +142,10 @@ public:
   virtual ProviderDocument add_document_url(const std::string& url, const std::string& name) = 0;
   /// Adds a text to the knowledge base; `name` may be empty.
   virtual ProviderDocument add_document_text(const std::string& text, const std::string& name) = 0;
+  /// Every knowledge-base document of the account whose name starts with `name_prefix` (all
+  /// when empty), following the provider's cursor pages to the end; folders are left out.
+  /// Throws, and returns nothing, if any page fails.
+  virtual std::vector<DocumentSummary> list_documents(const std::string& name_prefix) = 0;
   /// Deletes a knowledge-base document, even if agents still reference it.
   /// @throws Error(not_found) when the provider does not know it.
   virtual void delete_document(const std::string& document_id) = 0;
