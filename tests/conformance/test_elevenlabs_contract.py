@@ -52,6 +52,17 @@ def elevenlabs_contract(mocks, tmp_path_factory):
         assert result.returncode == 0, (args, result.stderr)
         return json.loads(result.stdout) if "--json" in args else result.stdout
 
+    def run_allowing_uncertain(*args):
+        result = subprocess.run([VAMI, "--db", str(db), *map(str, args)], env=env,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode in (0, 8), (args, result.stderr)
+        if result.returncode == 8:
+            assert "does not report it" in result.stderr, result.stderr
+        with sqlite3.connect(db) as connection:
+            return connection.execute("SELECT status, routing_mode FROM numbers WHERE e164 = ?",
+                                      (args[2],)).fetchone()
+
     def violations():
         result = subprocess.run([str(API_MOCKS), "violations", str(directory)],
                                 capture_output=True, text=True, timeout=60)
@@ -60,11 +71,11 @@ def elevenlabs_contract(mocks, tmp_path_factory):
     def served():
         return served_requests((directory / "elevenlabs.log").read_text())
 
-    return run, violations, served, db, home
+    return run, run_allowing_uncertain, violations, served, db, home
 
 
 def test_elevenlabs_operations_follow_the_official_contract(elevenlabs_contract):
-    run, violations, served, db, home = elevenlabs_contract
+    run, run_allowing_uncertain, violations, served, db, home = elevenlabs_contract
 
     voices = run("voices", "list", "--json")
     assert voices and voices[0]["voice_id"] and voices[0]["name"]
@@ -98,9 +109,11 @@ def test_elevenlabs_operations_follow_the_official_contract(elevenlabs_contract)
     # Phone numbers: import into the Agents Platform, assign, unassign.
     report = run("numbers", "buy", "--count", "1", "--area-code", "212", "--yes", "--json")
     e164 = report["items"][0]["e164"]
-    assigned = run("numbers", "assign", e164, "--agent", "front-desk", "--json")
-    assert assigned["status"] == "assigned" and assigned["routing_mode"] == "native"
-    assigned_phone_id = run("route", e164, "--json")["agent_phone_number_id"]
+    # Prism keeps no state: the read-back of the voice URL after a native assign cannot find
+    # the number, so vami keeps the assignment and says the routing is unconfirmed (exit 8).
+    assigned = run_allowing_uncertain("numbers", "assign", e164, "--agent", "front-desk")
+    assert assigned == ("assigned", "native")
+    assigned_phone_id = run("route", e164, "--offline", "--json")["agent_phone_number_id"]
     assert assigned_phone_id
     assert run("numbers", "unassign", e164, "--json")["status"] == "available"
 
