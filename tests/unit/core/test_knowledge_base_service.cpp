@@ -173,8 +173,7 @@ TEST_F(KnowledgeBaseServiceTest, TextIsNamedByItsFirstLineShortened) {
   EXPECT_EQ(short_text.document.name, "Opening hours");
   EXPECT_EQ(short_text.document.source_kind, DocumentSourceKind::text);
   // Uploaded under its vami name, which ends with the name.
-  EXPECT_EQ(m_voice.calls_of("add_document_text").back().argument,
-            short_text.document.upload_name);
+  EXPECT_EQ(m_voice.calls_of("add_document_text").back().argument, short_text.document.upload_name);
   EXPECT_TRUE(short_text.document.upload_name.ends_with(" Opening hours"));
 
   // Cut at 60 bytes, never inside a UTF-8 sequence, and never dropping one that fits.
