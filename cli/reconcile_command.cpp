@@ -141,8 +141,9 @@ std::string action_words(const Finding& finding) {
   case Holdup::not_vami:
     return "left alone: not bought by vami, never adopted";
   case Holdup::in_flight:
-    return "left alone: in flight; run again once it finished (or in " +
-           std::to_string(k_in_flight_grace.count() / 60) + " min if it died)";
+    return "left alone: in flight; run again once its command has finished (one whose "
+           "process cannot be checked, such as one on another host, counts as running for " +
+           std::to_string(k_in_flight_grace.count() / 60) + " min after its last change)";
   case Holdup::needs_person:
     switch (finding.kind) {
     case FindingKind::agent_ghost:

@@ -954,6 +954,8 @@ namespace {
 OperationSummary summarize(const Operation& operation, const std::vector<OperationItem>& items) {
   OperationSummary summary;
   summary.operation = operation;
+  // A `running` operation whose process died is shown as what it is: interrupted.
+  summary.operation.status = current_status(operation);
   for (const auto& item : items) {
     switch (item.outcome) {
     case ItemOutcome::succeeded:
@@ -984,7 +986,7 @@ std::vector<OperationSummary> list_journal(StateStore& store, const OperationFil
   std::vector<OperationSummary> summaries;
   for (const auto& operation : store.list_operations(0)) {
     if ((filter.kind && operation.kind != *filter.kind) ||
-        (filter.status && operation.status != *filter.status)) {
+        (filter.status && current_status(operation) != *filter.status)) {
       continue;
     }
     summaries.push_back(summarize(operation, store.list_items(operation.id)));

@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <vami/core/clock.hpp>
 #include <vami/core/process_holder.hpp>
+#include <vami/core/state_store.hpp>
 
 namespace vami {
 
@@ -102,6 +104,39 @@ HolderLiveness holder_liveness(std::string_view holder) noexcept {
   } catch (...) {
     return HolderLiveness::gone;
   }
+}
+
+bool holder_still_working(std::string_view holder, std::string_view since,
+                          std::chrono::seconds limit) noexcept {
+  try {
+    if (!holder.empty()) {
+      switch (holder_liveness(holder)) {
+      case HolderLiveness::this_process:
+      case HolderLiveness::running:
+        return true;
+      case HolderLiveness::gone:
+        return false;
+      case HolderLiveness::unknown:
+        break;
+      }
+    }
+    // Nobody can be asked: only time tells. ISO 8601 UTC times compare as strings.
+    return since > utc_iso8601(unix_now() - static_cast<std::int64_t>(limit.count()));
+  } catch (...) {
+    return false;
+  }
+}
+
+bool operation_in_progress(const Operation& operation,
+                           std::chrono::seconds foreign_limit) noexcept {
+  return operation.status == OperationStatus::running &&
+         holder_still_working(operation.holder, operation.active_at, foreign_limit);
+}
+
+OperationStatus current_status(const Operation& operation) noexcept {
+  return operation.status == OperationStatus::running && !operation_in_progress(operation)
+             ? OperationStatus::interrupted
+             : operation.status;
 }
 
 std::string holder_pid(std::string_view holder) {

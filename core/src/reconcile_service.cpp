@@ -438,7 +438,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
   std::vector<Plan> plans;
   plans.reserve(numbers.size());
   for (const auto& [e164, sides] : numbers) {
-    Plan plan = classify(sides.first, sides.second, in_flight_after);
+    Plan plan = classify(sides.first, sides.second);
     std::vector<Plan> routing;
     const FindingKind kind = plan.finding.kind;
     if (voice && sides.first && sides.second && settled_status(sides.first->status) &&
@@ -524,8 +524,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
 }
 
 ReconcileService::Plan ReconcileService::classify(const std::optional<PoolNumber>& row,
-                                                  const std::optional<OwnedNumber>& owned,
-                                                  const std::string& in_flight_after) {
+                                                  const std::optional<OwnedNumber>& owned) {
   Plan plan;
   plan.row = row;
   plan.owned = owned;
@@ -567,7 +566,7 @@ ReconcileService::Plan ReconcileService::classify(const std::optional<PoolNumber
   if (row->status == NumberStatus::purchasing) {
     finding.operation_id = row->operation_id;
     finding.reported = owned ? owned->friendly_name : std::string();
-    if (in_flight(*row, in_flight_after)) {
+    if (in_flight(*row)) {
       left_alone(FindingKind::stale_purchasing, Holdup::in_flight);
     } else if (owned &&
                (owned->friendly_name == row->friendly_name || has_vami_tag(owned->friendly_name))) {
@@ -579,7 +578,7 @@ ReconcileService::Plan ReconcileService::classify(const std::optional<PoolNumber
     return plan;
   }
   if (row->status == NumberStatus::releasing) {
-    if (in_flight(*row, in_flight_after)) {
+    if (in_flight(*row)) {
       left_alone(FindingKind::stale_releasing, Holdup::in_flight);
     } else if (!owned) {
       planned(FindingKind::stale_releasing, Repair::complete_release);
@@ -697,7 +696,8 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
   };
   // A process changing the number's routing right now is about to tell the providers itself.
   const bool routing_in_flight =
-      !row.routing_holder.empty() && holder_liveness(row.routing_holder) != HolderLiveness::gone;
+      !row.routing_holder.empty() &&
+      holder_still_working(row.routing_holder, row.routing_since, m_in_flight_grace);
   auto planned = [&](Plan& plan, Repair repair) {
     if (routing_in_flight) {
       left_alone(plan, Holdup::in_flight);
@@ -944,18 +944,22 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
   return agent_plans;
 }
 
-bool ReconcileService::in_flight(const PoolNumber& row, const std::string& in_flight_after) {
-  if (row.updated_at <= in_flight_after) {
-    return false; // Untouched for longer than any request waits: its process is gone.
-  }
+bool ReconcileService::in_flight(const PoolNumber& row) {
+  // Its operation's process decides (`holder_still_working`): one on this host that has exited
+  // is interrupted now; one on another host counts as working for the grace period after the
+  // row last changed (a request hanging longer than that is given up).
+  auto working = [&](const Operation& operation) {
+    return operation.status == OperationStatus::running &&
+           holder_still_working(operation.holder, row.updated_at, m_in_flight_grace);
+  };
   if (row.status == NumberStatus::purchasing) {
     auto operation = m_store.find_operation(row.operation_id);
-    return operation && operation->status == OperationStatus::running;
+    return operation && working(*operation);
   }
   // A releasing row does not name its release operation; the operation's parameters list the
-  // numbers it releases. Only recently changed rows get here, so this scan is rare.
+  // numbers it releases.
   for (const auto& operation : m_store.list_operations(0)) {
-    if (operation.kind == OperationKind::release && operation.status == OperationStatus::running &&
+    if (operation.kind == OperationKind::release && working(operation) &&
         operation.parameters.find("\"" + row.e164 + "\"") != std::string::npos) {
       return true;
     }

@@ -202,10 +202,6 @@ constexpr std::array<Migration, 4> k_migrations{{
     {4, k_schema_v4},
 }};
 
-/// How long a routing change held by a process on another host (which cannot be asked whether
-/// it still runs) blocks other changes: longer than any provider call with its retries.
-constexpr std::int64_t k_foreign_routing_hold_seconds = 600;
-
 constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
     {OperationKind::buy, "buy"},
     {OperationKind::release, "release"},
@@ -327,8 +323,12 @@ LEFT JOIN tenants AS t ON t.id = n.tenant_id
 LEFT JOIN agents AS a ON a.id = n.agent_id
 )sql";
 
+// The last column is the operation's last sign of life (`Operation::active_at`): a running
+// operation's `finished_at` is the time it was last resumed.
 constexpr const char* k_operation_select =
-    "SELECT id, kind, status, requested_count, parameters, actor, created_at, finished_at, holder "
+    "SELECT id, kind, status, requested_count, parameters, actor, created_at, finished_at, holder, "
+    "max(created_at, coalesce(finished_at, ''), coalesce((SELECT max(i.updated_at) FROM "
+    "operation_items AS i WHERE i.operation_id = operations.id), '')) "
     "FROM operations ";
 
 PoolNumber read_number(const SQLite::Statement& row) {
@@ -465,6 +465,7 @@ Operation read_operation(const SQLite::Statement& row) {
   operation.created_at = column_text(row.getColumn(6));
   operation.finished_at = column_text(row.getColumn(7));
   operation.holder = column_text(row.getColumn(8));
+  operation.active_at = column_text(row.getColumn(9));
   return operation;
 }
 
@@ -704,21 +705,20 @@ public:
   void claim_operation(const std::string& operation_id) override {
     guarded("cannot claim operation " + operation_id, [&] {
       SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-      SQLite::Statement query(m_db, "SELECT holder FROM operations WHERE id = ?");
+      SQLite::Statement query(m_db, std::string(k_operation_select) + "WHERE id = ?");
       query.bind(1, operation_id);
       if (!query.executeStep()) {
         throw operation_not_found(operation_id);
       }
-      const std::string holder = column_text(query.getColumn(0));
+      const Operation operation = read_operation(query);
       query.reset();
-      if (!holder.empty() && holder != m_holder) {
-        const HolderLiveness liveness = holder_liveness(holder);
-        if (liveness == HolderLiveness::running || liveness == HolderLiveness::this_process) {
-          throw Error(ErrorKind::conflict,
-                      "operation " + operation_id + " is still running in " +
-                          describe_holder(holder),
-                      "wait for it to finish, or stop it (Ctrl-C) and resume it then");
-        }
+      // Whatever its status says: a finished operation's holder may be resuming it right now.
+      if (!operation.holder.empty() && operation.holder != m_holder &&
+          holder_still_working(operation.holder, operation.active_at)) {
+        throw Error(ErrorKind::conflict,
+                    "operation " + operation_id + " is still running in " +
+                        describe_holder(operation.holder),
+                    "wait for it to finish, or stop it (Ctrl-C) and resume it then");
       }
       SQLite::Statement update(m_db, "UPDATE operations SET holder = ? WHERE id = ?");
       update.bind(1, m_holder);
@@ -1986,19 +1986,9 @@ private:
   /// or its holder has exited (or, on another host, has held it for longer than any provider
   /// call takes).
   [[nodiscard]] bool routing_free(const PoolNumber& number) const {
-    if (number.routing_holder.empty() || number.routing_holder == m_holder) {
-      return true;
-    }
-    switch (holder_liveness(number.routing_holder)) {
-    case HolderLiveness::gone:
-      return true;
-    case HolderLiveness::unknown:
-      return number.routing_since < utc_iso8601(unix_now() - k_foreign_routing_hold_seconds);
-    case HolderLiveness::running:
-    case HolderLiveness::this_process: // another store of this process: a test's second staff
-      return false;
-    }
-    return false;
+    // Another store of this process (a test's second staff member) is a holder still working.
+    return number.routing_holder.empty() || number.routing_holder == m_holder ||
+           !holder_still_working(number.routing_holder, number.routing_since);
   }
 
   void require_routing_free(const PoolNumber& number) const {

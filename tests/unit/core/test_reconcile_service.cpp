@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "exited_process.hpp"
 #include "fake_telephony_provider.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
@@ -412,21 +413,25 @@ protected:
 
   /// A purchase intent of `e164` by a journaled buy operation (running unless `finished`).
   std::string intent(const std::string& e164, bool finished) {
+    return intent(e164, finished, *m_store);
+  }
+  /// The same, journaled by the process `store` names.
+  std::string intent(const std::string& e164, bool finished, StateStore& store) {
     Operation operation;
     operation.id = new_operation_id();
     operation.kind = OperationKind::buy;
     operation.requested_count = 1;
     operation.actor = "tester";
-    m_store->create_operation(operation);
+    store.create_operation(operation);
     PurchaseIntent purchase;
     purchase.e164 = e164;
     purchase.operation_id = operation.id;
     purchase.provider = m_provider.name();
     purchase.country = "US";
     purchase.friendly_name = "vami:default:" + operation.id;
-    m_store->insert_purchase_intent(purchase);
+    store.insert_purchase_intent(purchase);
     if (finished) {
-      m_store->finish_operation(operation.id, OperationStatus::failed);
+      store.finish_operation(operation.id, OperationStatus::failed);
     }
     return operation.id;
   }
@@ -647,13 +652,46 @@ TEST_F(ReconcileServiceTest, APurchaseRowForSomeoneElsesNumberIsAbandonedNotComp
 }
 
 TEST_F(ReconcileServiceTest, APurchaseStillInFlightIsLeftAlone) {
-  (void)intent(k_orphan, false); // its operation is running and the row is fresh
+  (void)intent(k_orphan, false); // its operation runs in this process, which is alive
   auto applied = reconcile(ReconcileMode::apply);
   EXPECT_EQ(drift(applied),
             (std::map<std::string, std::string>{{k_orphan, "stale_purchasing unresolved"}}));
   EXPECT_EQ(outcome(finding_of(applied, k_orphan)), "none unresolved in_flight");
   EXPECT_EQ(m_store->find_number(k_orphan)->status, NumberStatus::purchasing);
-  // Once the grace period is over, its process is taken for dead.
+  // A process on this host is asked, not timed out: it is alive, so its row stays in flight.
+  auto later = reconcile(ReconcileMode::apply, std::chrono::seconds(0));
+  EXPECT_EQ(outcome(finding_of(later, k_orphan)), "none unresolved in_flight");
+  EXPECT_EQ(m_store->find_number(k_orphan)->status, NumberStatus::purchasing);
+}
+
+TEST_F(ReconcileServiceTest, APurchaseOfAProcessThatDiedIsRepairedAtOnce) {
+  // kill -9 of a buy: its operation still says running, its row is seconds old.
+  auto died = open_sqlite_state_store(m_dir / "vami.db", testing::holder_of_exited_process());
+  const std::string operation_id = intent(k_orphan, false, *died);
+  const std::string bought = intent(k_other_orphan, false, *died);
+  (void)m_provider.buy(k_other_orphan, "vami:default:" + bought);
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(applied, k_orphan)), "abandon_purchase repaired");
+  EXPECT_EQ(outcome(finding_of(applied, k_other_orphan)), "complete_purchase repaired");
+  EXPECT_TRUE(applied.settled());
+  EXPECT_FALSE(m_store->find_number(k_orphan).has_value());
+  EXPECT_EQ(m_store->find_number(k_other_orphan)->status, NumberStatus::available);
+  // The journal shows the operation as what it is.
+  OperationFilter interrupted;
+  interrupted.status = OperationStatus::interrupted;
+  std::set<std::string> listed;
+  for (const auto& summary : list_journal(*m_store, interrupted)) {
+    listed.insert(summary.operation.id);
+  }
+  EXPECT_EQ(listed, (std::set<std::string>{operation_id, bought}));
+}
+
+TEST_F(ReconcileServiceTest, APurchaseHeldOnAnotherHostWaitsForTheGracePeriod) {
+  auto elsewhere = open_sqlite_state_store(m_dir / "vami.db", "elsewhere:42:1");
+  (void)intent(k_orphan, false, *elsewhere);
+  auto applied = reconcile(ReconcileMode::apply);
+  EXPECT_EQ(outcome(finding_of(applied, k_orphan)), "none unresolved in_flight");
+  // Nobody can ask that host: once the grace period is over, its process is taken for dead.
   auto later = reconcile(ReconcileMode::apply, std::chrono::seconds(0));
   EXPECT_EQ(outcome(finding_of(later, k_orphan)), "abandon_purchase repaired");
   EXPECT_FALSE(m_store->find_number(k_orphan).has_value());

@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "exited_process.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vami/core/clock.hpp>
@@ -155,7 +155,7 @@ TEST_F(AssignmentStoreTest, TenantsRoundTripAndListBySlug) {
   EXPECT_EQ(created.industry, "dental");
   EXPECT_EQ(created.contact_name, "Ann Smith");
   EXPECT_EQ(created.contact_email, "ann@globex.example.com");
-  EXPECT_THAT(created.created_at, testing::EndsWith("Z"));
+  EXPECT_THAT(created.created_at, ::testing::EndsWith("Z"));
   EXPECT_EQ(created.updated_at, created.created_at);
 
   auto given = tenant("acme", "Acme Dental");
@@ -262,7 +262,7 @@ TEST_F(AssignmentStoreTest, AgentsRoundTripAndAreFoundBySlugOrProviderId) {
   EXPECT_EQ(stored.first_message, "Hello, Acme Dental.");
   EXPECT_EQ(stored.prompt, "You book appointments.");
   EXPECT_EQ(stored.status, AgentStatus::active);
-  EXPECT_THAT(stored.created_at, testing::EndsWith("Z"));
+  EXPECT_THAT(stored.created_at, ::testing::EndsWith("Z"));
 
   (void)m_store->insert_agent(agent("dr-smith", "acme"));
   (void)m_store->insert_agent(agent("reception", "globex", AgentStatus::creating));
@@ -415,7 +415,7 @@ TEST_F(AssignmentStoreTest, DocumentsListInInsertionOrderAndAreFoundBySha256) {
   auto pdf = document("dr-smith", "doc-z", "z-prices.pdf", "ff00");
   auto stored = m_store->insert_document(pdf);
   EXPECT_EQ(stored.provider_document_id, "doc-z");
-  EXPECT_THAT(stored.created_at, testing::EndsWith("Z"));
+  EXPECT_THAT(stored.created_at, ::testing::EndsWith("Z"));
 
   Document url;
   url.agent_slug = "dr-smith";
@@ -871,19 +871,7 @@ TEST_F(AssignmentStoreTest, RacingAssignFirstAvailableHandsOutDistinctNumbers) {
 
 // --- routing changes in flight -------------------------------------------------------------
 
-/// The holder string of a process on this host that has exited (forked, exited and reaped).
-std::string holder_of_exited_process() {
-  const pid_t child = fork();
-  if (child == 0) {
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
-  const std::string& self = current_process_holder();
-  const auto last = self.rfind(':');
-  const auto host_end = self.rfind(':', last - 1);
-  return self.substr(0, host_end) + ":" + std::to_string(child) + ":1";
-}
+using testing::holder_of_exited_process;
 
 TEST_F(AssignmentStoreTest, ARoutingChangeInFlightBlocksOtherProcessesUntilGivenBack) {
   add_tenants_and_agents();
@@ -970,6 +958,34 @@ TEST_F(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
   m_store->claim_operation("op-000000000002");
   EXPECT_EQ(m_store->find_operation("op-000000000002")->holder, current_process_holder());
   expect_error(ErrorKind::not_found, [&] { m_store->claim_operation("op-000000000099"); });
+}
+
+TEST_F(AssignmentStoreTest, AnOperationHeldOnAnotherHostIsClaimedOnlyAfterTenQuietMinutes) {
+  auto elsewhere = open_sqlite_state_store(m_path, "elsewhere:42:1");
+  Operation buy;
+  buy.id = "op-000000000003";
+  buy.requested_count = 5;
+  elsewhere->create_operation(buy);
+  elsewhere->record_item({buy.id, "+12125550101", ItemOutcome::succeeded, "", ""});
+  EXPECT_EQ(m_store->find_operation(buy.id)->active_at.substr(0, 4),
+            utc_now_iso8601().substr(0, 4));
+  Error recent = expect_error(ErrorKind::conflict, [&] { m_store->claim_operation(buy.id); });
+  EXPECT_THAT(recent.what(), HasSubstr("is still running in another vami process (pid 42)"));
+
+  // Its last sign of life (creation, resumption, last item) is eleven minutes old.
+  SQLite::Database db = raw();
+  const std::string old = utc_iso8601(unix_now() - 660);
+  SQLite::Statement quiet(db, "UPDATE operations SET created_at = ? WHERE id = ?");
+  quiet.bind(1, old);
+  quiet.bind(2, buy.id);
+  quiet.exec();
+  SQLite::Statement items(db, "UPDATE operation_items SET updated_at = ? WHERE operation_id = ?");
+  items.bind(1, old);
+  items.bind(2, buy.id);
+  items.exec();
+  EXPECT_EQ(m_store->find_operation(buy.id)->active_at, old);
+  m_store->claim_operation(buy.id);
+  EXPECT_EQ(m_store->find_operation(buy.id)->holder, current_process_holder());
 }
 
 TEST_F(AssignmentStoreTest, NumbersInPoolAreThoseHeldInAnyStatusButReleased) {

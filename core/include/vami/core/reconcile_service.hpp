@@ -206,10 +206,11 @@ struct ReconcileReport {
 };
 
 /// How long after its last change a transitional row (a number `purchasing`/`releasing` whose
-/// operation is still `running`, an agent `creating`/`deleting`), a freshly assigned number or
+/// operation runs on another host, an agent `creating`/`deleting`), a freshly assigned number or
 /// a freshly added document is treated as in flight (its command may be waiting for a provider)
-/// and left alone. A single provider request gives up after 60 s; ten minutes leaves room for
-/// retries and backoff.
+/// and left alone. A number whose operation or routing change is held by a process on this host
+/// is in flight exactly while that process runs (`holder_still_working`). A single provider
+/// request gives up after 60 s; ten minutes leaves room for retries and backoff.
 inline constexpr std::chrono::seconds k_in_flight_grace{600};
 
 /// `vami reconcile` (DESIGN.md section 3, rule 4): reads the state database, then lists every
@@ -274,8 +275,7 @@ private:
   struct Plan;
   struct VoiceView;
   struct Journal;
-  Plan classify(const std::optional<PoolNumber>& row, const std::optional<OwnedNumber>& owned,
-                const std::string& in_flight_after);
+  Plan classify(const std::optional<PoolNumber>& row, const std::optional<OwnedNumber>& owned);
   VoiceView read_voice_side(const std::vector<Agent>& agents,
                             const std::map<std::string, std::vector<Document>>& documents);
   std::vector<Plan> classify_number_routing(const PoolNumber& row, const OwnedNumber& owned,
@@ -290,7 +290,8 @@ private:
                      const std::map<std::string, std::vector<Document>>& documents,
                      const VoiceView& voice, const std::string& in_flight_after);
   void repair_document(const Plan& plan);
-  bool in_flight(const PoolNumber& row, const std::string& in_flight_after);
+  /// Whether a `purchasing`/`releasing` row's operation may still be at work on it.
+  bool in_flight(const PoolNumber& row);
   void repair(Plan& plan, Journal& journal);
   void repair_number(const Plan& plan, const std::string& operation_id);
   void repair_routing(const Plan& plan);

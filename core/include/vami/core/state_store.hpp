@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -35,7 +36,22 @@ struct Operation {
   std::string finished_at;
   /// The vami process that runs it, or resumed it last (`current_process_holder` form).
   std::string holder;
+  /// Its last sign of life, UTC ISO 8601: the latest of its creation, its last resumption and
+  /// its last journaled item. Filled by the store.
+  std::string active_at;
 };
+
+/// Whether the process that runs `operation` may still be working on it: true only for a
+/// `running` operation whose holder is still working (`holder_still_working`, from its last
+/// sign of life `active_at`). A `running` operation whose process has exited is interrupted at
+/// once; one held on another host, only once `foreign_limit` has passed without a sign of life.
+[[nodiscard]] bool
+operation_in_progress(const Operation& operation,
+                      std::chrono::seconds foreign_limit = k_foreign_holder_limit) noexcept;
+
+/// The status of `operation` as it stands: `interrupted` for a `running` operation that is no
+/// longer in progress (`operation_in_progress`), else the stored status.
+[[nodiscard]] OperationStatus current_status(const Operation& operation) noexcept;
 
 /// The outcome of one item (one number) of an operation.
 enum class ItemOutcome { pending, succeeded, failed, uncertain };
