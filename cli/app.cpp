@@ -82,6 +82,9 @@ std::optional<ErrorKind> error_kind_named(const std::string& text) noexcept {
 } // namespace
 
 ExitCode exit_code_for(const BulkReport& report) noexcept {
+  if (report.state_failure) {
+    return ExitCode::uncertain;
+  }
   if (report.interrupted) {
     return ExitCode::interrupted;
   }

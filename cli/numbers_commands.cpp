@@ -361,6 +361,9 @@ void run_bulk_command(
   }
   progress.finish();
   print_report(context, report, words.done, extra);
+  if (report.state_failure) {
+    throw *report.state_failure; // what failed, and reconcile then resume (exit 8)
+  }
   if (auto code = exit_code_for(report); code != ExitCode::ok) {
     throw BulkExit{code};
   }

@@ -300,7 +300,7 @@ BulkReport AssignmentService::run_assignments(const std::string& operation_id,
   report.operation_id = operation_id;
   report.requested = static_cast<int>(numbers.size());
   detail::run_journaled(
-      m_store, report, numbers.size(), concurrency,
+      m_store, report, numbers, concurrency,
       [&](std::size_t position) {
         const std::string& e164 = numbers[position];
         return bulk_item(e164, [&] { return assign_to(e164, agent, mode, rerun); });
@@ -320,7 +320,7 @@ BulkReport AssignmentService::run_unassignments(const std::string& operation_id,
   report.operation_id = operation_id;
   report.requested = static_cast<int>(numbers.size());
   detail::run_journaled(
-      m_store, report, numbers.size(), concurrency,
+      m_store, report, numbers, concurrency,
       [&](std::size_t position) {
         const std::string& e164 = numbers[position];
         auto holder_of = holders.find(e164);

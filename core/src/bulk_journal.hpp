@@ -1,8 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/error.hpp>
@@ -10,8 +14,9 @@
 #include <vami/core/state_store.hpp>
 
 // What every journaled bulk use case (buy, release, assign, unassign, and their resumption)
-// shares: turning an error into an item, writing an item to the journal, counting, and the
-// operation's final status. Defined in pool_service.cpp.
+// shares: turning an error into an item, writing an item to the journal, counting, the
+// operation's final status, and a state database that fails while providers act. Defined in
+// bulk_journal.cpp.
 namespace vami::detail {
 
 /// The item of a number whose step failed with `error`.
@@ -29,13 +34,52 @@ void count_item(BulkReport& report, const ItemResult& item);
 /// succeeded in earlier runs (a resumed operation).
 [[nodiscard]] OperationStatus final_status(const BulkReport& report, int done_before = 0);
 
-/// Runs `work` over the items 0 .. count-1 of operation `report.operation_id` with `run_bulk`:
-/// journals each item as it settles, counts it into `report`, tells `observer` (with
-/// `report.requested` as the total), then finishes the operation with `final_status`. Items not
-/// started (stopped) are not in the report. A rethrown error finishes the operation `failed`
-/// (or `partial` when some items are done).
-void run_journaled(StateStore& store, BulkReport& report, std::size_t count, int concurrency,
-                   const std::function<ItemResult(std::size_t)>& work,
+/// What a bulk run knows of its state database: the first storage failure of its items (the
+/// database could not record what a provider did). Once it failed, no new item starts.
+/// Thread-safe.
+class JournalHealth {
+public:
+  /// Records a storage failure; the first one is kept.
+  void fail(const Error& error);
+  /// Whether a storage failure happened.
+  [[nodiscard]] bool failed() const noexcept;
+  /// The first storage failure, if any.
+  [[nodiscard]] std::optional<Error> first() const;
+
+private:
+  mutable std::mutex m_mutex;
+  std::optional<Error> m_first;
+  std::atomic<bool> m_failed{false};
+};
+
+/// Runs one item's `work` (its provider calls and the writes that record them) and journals its
+/// result in operation `operation_id`. A storage failure in `work` or in the journal, after
+/// which nobody can tell what the provider did, makes the item `uncertain` (journaled so if the
+/// database still takes it) and marks `health`. Other errors propagate.
+[[nodiscard]] ItemResult journaled(StateStore& store, const std::string& operation_id,
+                                   const std::string& e164, const std::function<ItemResult()>& work,
+                                   JournalHealth& health);
+
+/// The stop predicate of a journaled run: the user's (`stop_requested`, may be empty), or a
+/// state database that failed. Both arguments must outlive the predicate.
+[[nodiscard]] StopRequested stop_or_lost(const StopRequested& stop_requested,
+                                         const JournalHealth& health);
+
+/// Finishes operation `report.operation_id` once its items have settled: with `final_status`
+/// when the database held up. When it failed (in an item or in this last write), the operation
+/// is left `interrupted` (or `running`, whose process will have exited: interrupted too) for
+/// `vami operations resume`, and `report.state_failure` says so (Error(uncertain)).
+void finish_journaled(StateStore& store, BulkReport& report, int done_before,
+                      JournalHealth& health);
+
+/// Runs `work` over the items 0 .. numbers.size()-1 of operation `report.operation_id` with
+/// `run_bulk`: journals each item as it settles (`journaled`, `numbers[i]` naming item i),
+/// counts it into `report`, tells `observer` (with `report.requested` as the total), then
+/// finishes the operation (`finish_journaled`). Items not started (stopped) are not in the
+/// report. A rethrown error finishes the operation `failed` (or `partial` when some items are
+/// done).
+void run_journaled(StateStore& store, BulkReport& report, const std::vector<std::string>& numbers,
+                   int concurrency, const std::function<ItemResult(std::size_t)>& work,
                    const StopRequested& stop_requested, const ItemObserver& observer,
                    int done_before = 0);
 

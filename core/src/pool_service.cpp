@@ -57,103 +57,6 @@ OperationItem settled_item(const std::string& operation_id, const std::string& e
 
 } // namespace
 
-namespace detail {
-
-ItemResult failed_item(const std::string& e164, const Error& error, ItemStatus status) {
-  ItemResult item;
-  item.e164 = e164;
-  item.status = status;
-  item.error_kind = to_string(error.kind());
-  if (error.provider_detail()) {
-    item.error_code = error.provider_detail()->code;
-  }
-  item.message = error.what();
-  return item;
-}
-
-void journal_item(StateStore& store, const std::string& operation_id, const ItemResult& item) {
-  OperationItem row;
-  row.operation_id = operation_id;
-  row.e164 = item.e164;
-  switch (item.status) {
-  case ItemStatus::succeeded:
-    row.outcome = ItemOutcome::succeeded;
-    break;
-  case ItemStatus::uncertain:
-    row.outcome = ItemOutcome::uncertain;
-    break;
-  case ItemStatus::failed:
-  case ItemStatus::skipped:
-    row.outcome = ItemOutcome::failed;
-    break;
-  }
-  row.error_code = item.error_code.empty() ? item.error_kind : item.error_code;
-  row.error_message = item.message;
-  store.record_item(row);
-}
-
-void count_item(BulkReport& report, const ItemResult& item) {
-  switch (item.status) {
-  case ItemStatus::succeeded:
-    ++report.succeeded;
-    break;
-  case ItemStatus::failed:
-    ++report.failed;
-    break;
-  case ItemStatus::uncertain:
-    ++report.uncertain;
-    break;
-  case ItemStatus::skipped:
-    break;
-  }
-}
-
-OperationStatus final_status(const BulkReport& report, int done_before) {
-  if (report.interrupted) {
-    return OperationStatus::interrupted;
-  }
-  if (report.failed == 0 && report.uncertain == 0) {
-    return OperationStatus::completed;
-  }
-  return report.succeeded + done_before > 0 ? OperationStatus::partial : OperationStatus::failed;
-}
-
-void run_journaled(StateStore& store, BulkReport& report, std::size_t count, int concurrency,
-                   const std::function<ItemResult(std::size_t)>& work,
-                   const StopRequested& stop_requested, const ItemObserver& observer,
-                   int done_before) {
-  std::function<ItemResult(std::size_t)> journaled = [&](std::size_t position) {
-    ItemResult item = work(position);
-    journal_item(store, report.operation_id, item);
-    return item;
-  };
-  std::function<void(std::size_t, const ItemResult&)> settled = [&](std::size_t,
-                                                                    const ItemResult& item) {
-    count_item(report, item);
-    if (observer) {
-      observer(item, report.succeeded + report.failed + report.uncertain, report.requested);
-    }
-  };
-  try {
-    auto outcome = run_bulk(count, concurrency, journaled, stop_requested, settled);
-    report.interrupted = outcome.stopped;
-    report.items.reserve(outcome.results.size());
-    for (auto& item : outcome.results) {
-      if (item) {
-        report.items.push_back(std::move(*item));
-      }
-    }
-  } catch (const Error&) {
-    store.finish_operation(report.operation_id, report.succeeded + done_before > 0
-                                                    ? OperationStatus::partial
-                                                    : OperationStatus::failed);
-    throw;
-  }
-  store.finish_operation(report.operation_id, final_status(report, done_before));
-}
-
-} // namespace detail
-
 const char* to_string(ItemStatus status) noexcept {
   switch (status) {
   case ItemStatus::succeeded:
@@ -260,26 +163,37 @@ BulkReport PoolService::run_purchases(const std::string& operation_id, const std
     return stop_requested && stop_requested();
   };
 
+  detail::JournalHealth health;
+  const StopRequested stop_or_lost = detail::stop_or_lost(stop, health);
+
   // One position of the plan: its number, then spares while the numbers turn out taken.
   std::function<std::vector<ItemResult>(std::size_t)> work = [&](std::size_t position) {
     std::vector<ItemResult> attempts;
     AvailableNumber candidate = plan.numbers[position];
     while (true) {
-      ItemResult item = purchase_one(candidate, operation_id, tag, plan.monthly_price);
       std::optional<AvailableNumber> spare;
-      if (item.status == ItemStatus::failed && item.error_code == k_not_for_sale) {
-        if (stop()) {
-          // A replacement is a new purchase: after Ctrl-C none is started.
-          stopped_before_replacement = true;
-        } else {
-          spare = next_spare(position, item);
-        }
+      ItemResult item = detail::journaled(
+          m_store, operation_id, candidate.e164,
+          [&] {
+            ItemResult tried = purchase_one(candidate, operation_id, tag, plan.monthly_price);
+            if (tried.status == ItemStatus::failed && tried.error_code == k_not_for_sale) {
+              if (stop_or_lost()) {
+                // A replacement is a new purchase: after Ctrl-C none is started.
+                stopped_before_replacement = !health.failed();
+              } else {
+                spare = next_spare(position, tried);
+              }
+            }
+            if (spare) {
+              tried.status = ItemStatus::skipped;
+              tried.message += "; replaced by " + spare->e164;
+            }
+            return tried;
+          },
+          health);
+      if (item.status != ItemStatus::skipped) {
+        spare.reset(); // the database failed while journaling the replaced number
       }
-      if (spare) {
-        item.status = ItemStatus::skipped;
-        item.message += "; replaced by " + spare->e164;
-      }
-      detail::journal_item(m_store, operation_id, item);
       attempts.push_back(std::move(item));
       if (!spare) {
         return attempts;
@@ -298,7 +212,7 @@ BulkReport PoolService::run_purchases(const std::string& operation_id, const std
       };
 
   try {
-    auto outcome = run_bulk(plan.numbers.size(), request.concurrency, work, stop, settled);
+    auto outcome = run_bulk(plan.numbers.size(), request.concurrency, work, stop_or_lost, settled);
     report.interrupted = outcome.stopped || stopped_before_replacement;
     for (auto& attempts : outcome.results) {
       if (attempts) {
@@ -307,12 +221,16 @@ BulkReport PoolService::run_purchases(const std::string& operation_id, const std
     }
   } catch (const Error& error) {
     report.interrupted = error.kind() == ErrorKind::interrupted;
-    m_store.finish_operation(operation_id, error.kind() == ErrorKind::auth
-                                               ? OperationStatus::failed
-                                               : detail::final_status(report, done_before));
+    try {
+      m_store.finish_operation(operation_id, error.kind() == ErrorKind::auth
+                                                 ? OperationStatus::failed
+                                                 : detail::final_status(report, done_before));
+    } catch (const Error&) {
+      // Left `running`: once this process has exited, that reads as interrupted.
+    }
     throw;
   }
-  m_store.finish_operation(operation_id, detail::final_status(report, done_before));
+  detail::finish_journaled(m_store, report, done_before, health);
   return report;
 }
 
@@ -499,8 +417,13 @@ BulkReport PoolService::run_releases(const std::string& operation_id,
   BulkReport report;
   report.operation_id = operation_id;
   report.requested = static_cast<int>(numbers.size());
+  std::vector<std::string> e164s;
+  e164s.reserve(numbers.size());
+  for (const auto& number : numbers) {
+    e164s.push_back(number.e164);
+  }
   detail::run_journaled(
-      m_store, report, numbers.size(), concurrency,
+      m_store, report, e164s, concurrency,
       [&](std::size_t position) { return release_one(numbers[position]); }, stop_requested,
       observer, done_before);
   return report;
@@ -936,17 +859,6 @@ Operation journal_operation(StateStore& store, const std::string& operation_id) 
   }
   throw Error(ErrorKind::not_found, "operation " + operation_id + " is not in the journal",
               "list the journal with 'vami operations list'");
-}
-
-Operation detail::resumable_operation(StateStore& store, const std::string& operation_id) {
-  Operation operation = journal_operation(store, operation_id);
-  if (!operation.holder.empty() && holder_liveness(operation.holder) == HolderLiveness::running) {
-    throw Error(ErrorKind::conflict,
-                "operation " + operation_id + " is still running (pid " +
-                    holder_pid(operation.holder) + ")",
-                "wait for it to finish, or stop it (Ctrl-C) and resume it then");
-  }
-  return operation;
 }
 
 namespace {

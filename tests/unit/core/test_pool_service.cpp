@@ -1,9 +1,11 @@
 #include <set>
 
+#include "disk_full.hpp"
 #include "fake_monotonic_clock.hpp"
 #include "fake_telephony_provider.hpp"
 #include "in_flight_gate.hpp"
 #include "temp_dir.hpp"
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <vami/core/clock.hpp>
@@ -237,6 +239,70 @@ TEST_F(PoolServiceTest, SkipsNumbersAlreadyInThePoolWhenPlanning) {
   for (const auto& number : plan.numbers) {
     EXPECT_EQ(m_store->find_number(number.e164), std::nullopt) << number.e164;
   }
+}
+
+TEST_F(PoolServiceTest, AFullDiskAfterAPurchaseIsUncertainAndLeavesTheBuyResumable) {
+  testing::DiskFillingProvider disk(m_provider, m_dir / "vami.db");
+  PoolService pool(disk, *m_store, "tester");
+  auto buy_request = request(5);
+  buy_request.concurrency = 1;
+  const auto plan = pool.plan_purchase(buy_request);
+  disk.fill_after("buy", 3); // the third number is bought, then nothing can be written
+  const BulkReport report = pool.buy(buy_request, plan, {}, {});
+  disk.free_disk();
+
+  EXPECT_EQ(report.succeeded, 2);
+  EXPECT_EQ(report.uncertain, 1);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_FALSE(report.interrupted);
+  EXPECT_EQ(m_provider.count("buy"), 3) << "no purchase after the database failed";
+  ASSERT_TRUE(report.state_failure.has_value());
+  EXPECT_EQ(report.state_failure->kind(), ErrorKind::uncertain);
+  EXPECT_THAT(report.state_failure->what(), ::testing::HasSubstr((m_dir / "vami.db").string()));
+  EXPECT_THAT(report.state_failure->hint(),
+              ::testing::HasSubstr("vami operations resume " + report.operation_id));
+  EXPECT_NE(m_store->find_operation(report.operation_id)->status, OperationStatus::completed);
+  ASSERT_EQ(report.items.size(), 3U);
+  EXPECT_EQ(report.items[2].status, ItemStatus::uncertain);
+
+  // The resume settles the third by looking it up and buys the last two: five, none twice.
+  const ResumePlan resume = m_pool.plan_resume(report.operation_id, {});
+  EXPECT_EQ(resume.done_before, 3);
+  const BulkReport rest = m_pool.resume(resume, {}, {});
+  EXPECT_FALSE(rest.state_failure.has_value());
+  EXPECT_EQ(rows(NumberStatus::available).size(), 5U);
+  EXPECT_EQ(m_provider.count("buy"), 5);
+  EXPECT_EQ(m_store->find_operation(report.operation_id)->status, OperationStatus::completed);
+}
+
+TEST_F(PoolServiceTest, AFullDiskAfterAReleaseIsUncertainAndLeavesTheReleaseResumable) {
+  (void)buy(4);
+  testing::DiskFillingProvider disk(m_provider, m_dir / "vami.db");
+  PoolService pool(disk, *m_store, "tester");
+  std::vector<std::string> numbers;
+  for (const auto& row : rows()) {
+    numbers.push_back(row.e164);
+  }
+  ReleaseOptions one_at_a_time;
+  one_at_a_time.concurrency = 1;
+  disk.fill_after("release", 2);
+  const BulkReport report = pool.release(pool.plan_release(numbers), {}, {}, one_at_a_time);
+  disk.free_disk();
+
+  EXPECT_EQ(report.succeeded, 1);
+  EXPECT_EQ(report.uncertain, 1);
+  EXPECT_EQ(m_provider.count("release"), 2);
+  ASSERT_TRUE(report.state_failure.has_value());
+  EXPECT_EQ(report.state_failure->kind(), ErrorKind::uncertain);
+  EXPECT_NE(m_store->find_operation(report.operation_id)->status, OperationStatus::completed);
+
+  const BulkReport rest = m_pool.resume(m_pool.plan_resume(report.operation_id, {}), {}, {});
+  EXPECT_FALSE(rest.state_failure.has_value());
+  for (const auto& e164 : numbers) {
+    EXPECT_EQ(m_store->find_number(e164)->status, NumberStatus::released) << e164;
+  }
+  EXPECT_EQ(m_provider.count("release"), 4);
+  EXPECT_EQ(m_store->find_operation(report.operation_id)->status, OperationStatus::completed);
 }
 
 TEST_F(PoolServiceTest, ReleasesAndRefusesNumbersThePoolDoesNotHold) {

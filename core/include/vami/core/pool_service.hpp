@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <vami/core/bulk_runner.hpp>
+#include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
@@ -78,6 +79,10 @@ struct BulkReport {
   int failed = 0;
   int uncertain = 0;
   bool interrupted = false;
+  /// Set when the state database failed while the operation was under way, after a provider
+  /// may have acted (a full disk, a read-only or damaged file): Error(uncertain) naming the
+  /// cause, the operation left resumable. The command ends with it once the report is written.
+  std::optional<Error> state_failure;
 };
 
 /// Told about each item as soon as it is settled (for progress and streaming output): one call
