@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "enum_names.hpp"
+#include "sqlite_errors.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -1739,8 +1740,7 @@ private:
       return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                               k_busy_timeout_ms);
     } catch (const SQLite::Exception& error) {
-      throw Error(ErrorKind::storage,
-                  "cannot open the state database " + path + ": " + error.what());
+      throw detail::sqlite_error(path, "cannot open the state database", error);
     }
   }
 
@@ -1764,7 +1764,12 @@ private:
       user_tables = query.getColumn(2).getInt();
     } catch (const SQLite::Exception& error) {
       if (primary_code(error) == SQLITE_NOTADB) {
-        throw Error(ErrorKind::invalid_input, m_path + " is not a vami state database", k_db_hint);
+        throw Error(ErrorKind::invalid_input,
+                    m_path + " is not a vami state database: it is not a SQLite database, or "
+                             "its header is damaged",
+                    "if it held your pool, restore it from a backup and run 'vami reconcile "
+                    "--apply'; otherwise " +
+                        std::string(k_db_hint));
       }
       throw;
     }
@@ -2082,18 +2087,7 @@ private:
   }
 
   Error storage_error(const std::string& what, const SQLite::Exception& error) const {
-    const int code = primary_code(error);
-    std::string hint;
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
-      hint = "another vami process kept the database busy for more than " +
-             std::to_string(k_busy_timeout_ms / 1000) + " s; try again";
-    } else if (code == SQLITE_FULL) {
-      hint = "free some disk space";
-    } else if (code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_CANTOPEN) {
-      hint = "check that the file and its folder are writable, or " + std::string(k_db_hint);
-    }
-    return Error(ErrorKind::storage, what + " (state database " + m_path + "): " + error.what(),
-                 std::move(hint));
+    return detail::sqlite_error(m_path, what, error);
   }
 
   /// Runs `body` holding the connection, and turns every SQLite failure into an `Error`.
@@ -2147,7 +2141,23 @@ std::unique_ptr<StateStore> open_sqlite_state_store(const std::filesystem::path&
     throw Error(ErrorKind::invalid_input,
                 "cannot open the state database " + path.string() + ": it is a folder", k_db_hint);
   }
-  return std::make_unique<SqliteStateStore>(path, holder);
+  detail::check_database_file(path);
+  // SQLite takes an empty file for a new database; when making one in it fails, say so.
+  const bool empty = std::filesystem::is_regular_file(path, ignored) &&
+                     std::filesystem::file_size(path, ignored) == 0;
+  try {
+    return std::make_unique<SqliteStateStore>(path, holder);
+  } catch (const Error& error) {
+    if (!empty) {
+      throw;
+    }
+    throw Error(error.kind(),
+                std::string(error.what()) + " (the file was empty: vami was making a new "
+                                            "database in it)",
+                (error.hint().empty() ? std::string() : error.hint() + "; ") +
+                    "if it held your pool before, it was truncated: restore it from a backup and "
+                    "run 'vami reconcile --apply'");
+  }
 }
 
 } // namespace vami

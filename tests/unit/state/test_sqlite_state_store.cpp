@@ -8,9 +8,11 @@
 #include <thread>
 #include <vector>
 
+#include "disk_full.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
@@ -285,6 +287,120 @@ TEST_F(SqliteStateStoreTest, EmptyExistingFileIsMigrated) {
   write_bytes(m_path, "");
   auto store = open_sqlite_state_store(m_path);
   EXPECT_EQ(store->schema_version(), current_schema_version());
+}
+
+/// A vami database with one operation, closed (its write-ahead log folded in).
+void make_database(const fs::path& path) {
+  auto store = open_sqlite_state_store(path);
+  Operation op;
+  op.id = "op-000000000001";
+  op.requested_count = 1;
+  op.actor = "alice";
+  store->create_operation(op);
+}
+
+TEST_F(SqliteStateStoreTest, ADamagedHeaderIsNamedWithARestoreHint) {
+  make_database(m_path);
+  std::string bytes = read_bytes(m_path);
+  bytes.replace(0, 16, "not a header....");
+  write_bytes(m_path, bytes);
+  auto error =
+      expect_error(ErrorKind::invalid_input, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_THAT(error.what(), HasSubstr(m_path.string() + " is not a vami state database"));
+  EXPECT_THAT(error.what(), HasSubstr("header is damaged"));
+  EXPECT_THAT(error.hint(), HasSubstr("restore it from a backup"));
+}
+
+TEST_F(SqliteStateStoreTest, ADamagedFileIsNamedWithTheIntegrityCheckAndARestoreHint) {
+  make_database(m_path);
+  std::string bytes = read_bytes(m_path);
+  for (std::size_t i = 100; i < 300; ++i) {
+    bytes[i] = static_cast<char>(0xA5); // the first page's b-tree, past the file header
+  }
+  write_bytes(m_path, bytes);
+  auto error = expect_error(ErrorKind::storage, [&] {
+    auto store = open_sqlite_state_store(m_path);
+    (void)store->list_operations(0);
+  });
+  EXPECT_THAT(error.what(),
+              HasSubstr("state database " + m_path.string() + ": the file is damaged"));
+  EXPECT_THAT(error.hint(), HasSubstr("sqlite3 " + m_path.string() + " 'PRAGMA integrity_check'"));
+  EXPECT_THAT(error.hint(), HasSubstr("restore it from a backup"));
+}
+
+TEST_F(SqliteStateStoreTest, ADamagedWriteAheadLogIsRefusedBeforeSqliteDropsIt) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001")); // in the write-ahead log
+  const fs::path wal = m_path.string() + "-wal";
+  ASSERT_GE(fs::file_size(wal), 32U);
+  {
+    std::fstream out(wal, std::ios::binary | std::ios::in | std::ios::out);
+    out.write("garbage garbage garbage garbage!", 32);
+  }
+  auto error = expect_error(ErrorKind::storage, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_THAT(error.what(), HasSubstr("the write-ahead log " + wal.string()));
+  EXPECT_THAT(error.what(), HasSubstr("is damaged"));
+  EXPECT_THAT(error.hint(), HasSubstr("restore the database from a backup"));
+}
+
+TEST_F(SqliteStateStoreTest, AFullDiskIsNamedWithTheFolderToFree) {
+  auto store = open_sqlite_state_store(m_path);
+  store->create_operation(operation("op-000000000001"));
+  const fs::path wal = m_path.string() + "-wal";
+  Error error(ErrorKind::provider, "not thrown");
+  {
+    // The file may not grow: SQLite's write is refused as on a full disk.
+    testing::FileSizeLimit full(static_cast<rlim_t>(fs::file_size(wal) + 100));
+    error = expect_error(ErrorKind::storage,
+                         [&] { store->create_operation(operation("op-000000000002")); });
+  }
+  EXPECT_THAT(error.what(), HasSubstr("cannot record operation op-000000000002: state database " +
+                                      m_path.string()));
+  EXPECT_THAT(error.what(), HasSubstr("writing the file failed: the disk is full"));
+  EXPECT_THAT(error.hint(),
+              HasSubstr("free space on the file system that holds " + m_dir.string()));
+  // Once there is room again, nothing is lost and the next write works.
+  store->create_operation(operation("op-000000000002"));
+  EXPECT_EQ(store->list_operations(0).size(), 2U);
+}
+
+TEST_F(SqliteStateStoreTest, AReadOnlyFileOrLeftoverSharedMemoryFileIsNamed) {
+  if (geteuid() == 0) {
+    GTEST_SKIP() << "root writes read-only files";
+  }
+  make_database(m_path);
+  fs::permissions(m_path, fs::perms::owner_write, fs::perm_options::remove);
+  auto error = expect_error(ErrorKind::storage, [&] {
+    auto store = open_sqlite_state_store(m_path);
+    store->create_operation(operation("op-000000000002"));
+  });
+  EXPECT_THAT(error.what(),
+              HasSubstr("state database " + m_path.string() + ": the file is read-only"));
+  EXPECT_THAT(error.hint(), HasSubstr("chmod u+w " + m_path.string()));
+  fs::permissions(m_path, fs::perms::owner_write, fs::perm_options::add);
+
+  const fs::path shm = m_path.string() + "-shm";
+  write_bytes(shm, std::string(32768, '\0'));
+  fs::permissions(shm, fs::perms::owner_write, fs::perm_options::remove);
+  error = expect_error(ErrorKind::storage, [&] {
+    auto store = open_sqlite_state_store(m_path);
+    store->create_operation(operation("op-000000000002"));
+  });
+  EXPECT_THAT(error.what(), HasSubstr("its shared-memory file " + shm.string() + " is read-only"));
+  EXPECT_THAT(error.hint(), HasSubstr("delete " + shm.string()));
+}
+
+TEST_F(SqliteStateStoreTest, AnEmptyReadOnlyFileIsNamedAsEmpty) {
+  if (geteuid() == 0) {
+    GTEST_SKIP() << "root writes read-only files";
+  }
+  write_bytes(m_path, "");
+  fs::permissions(m_path, fs::perms::owner_write, fs::perm_options::remove);
+  auto error = expect_error(ErrorKind::storage, [&] { (void)open_sqlite_state_store(m_path); });
+  EXPECT_THAT(error.what(), HasSubstr(m_path.string() + ": the file is read-only"));
+  EXPECT_THAT(error.what(), HasSubstr("the file was empty: vami was making a new database in it"));
+  EXPECT_THAT(error.hint(), HasSubstr("chmod u+w " + m_path.string()));
+  EXPECT_THAT(error.hint(), HasSubstr("restore it from a backup"));
 }
 
 TEST_F(SqliteStateStoreTest, ReopenKeepsData) {
