@@ -287,6 +287,10 @@ void write_report(AppContext& context, const BulkReport& report,
 /// the failed, uncertain and interrupted counts).
 void print_report(AppContext& context, const BulkReport& report, const std::string& done_verb,
                   const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+/// Writes what deleting tenant `slug` did (`tenants delete`, or `operations resume` of its
+/// release): a table, or JSON `{slug, agents_deleted, numbers_returned, numbers_released}`.
+void write_tenant_removal(AppContext& context, const std::string& slug,
+                          const TenantRemoval& removal);
 /// Runs one bulk use case as every bulk command does: Ctrl-C stops it from starting more
 /// items, a progress line is drawn on stderr, the report is printed, and a non-zero exit code
 /// (7 partial, 8 uncertain, 130 interrupted) is thrown as `BulkExit`.

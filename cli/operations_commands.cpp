@@ -200,6 +200,21 @@ void run_resume(AppContext& context, const ResumeCommandOptions& options) {
                     "' shows what it did so far");
   }
 
+  // A release that deletes a tenant finishes the deletion: its numbers, then its agents and
+  // the tenant itself (unless the tenant is gone already).
+  const std::string tenant = deleted_tenant(operation);
+  if (!tenant.empty() && operation.status != OperationStatus::completed &&
+      context.store().find_tenant(tenant)) {
+    std::string what = "release the numbers of operation " + operation.id +
+                       " that are left and delete tenant " + tenant;
+    if (!context.confirm(what + "? This cannot be undone.", what)) {
+      throw Error(ErrorKind::invalid_input, "not confirmed; nothing was released or deleted");
+    }
+    write_tenant_removal(context, tenant,
+                         context.tenants().remove(tenant, NumberDisposition::release));
+    return;
+  }
+
   ResumeOptions resume_options;
   resume_options.concurrency = options.concurrency;
   // Both services are built now (not in the callback) so that they outlive the run.

@@ -168,28 +168,33 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
     TenantRemoval removal = context.tenants().remove(
         remove->slug,
         remove->release_numbers ? NumberDisposition::release : NumberDisposition::return_to_pool);
-    nlohmann::ordered_json json;
-    json["slug"] = remove->slug;
-    json["agents_deleted"] = removal.agents_deleted;
-    json["numbers_returned"] = removal.numbers_returned;
-    json["numbers_released"] = removal.numbers_released;
-    if (context.output_format() == OutputFormat::table) {
-      auto joined = [](const std::vector<std::string>& items) {
-        std::string text;
-        for (const std::string& item : items) {
-          text += (text.empty() ? "" : " ") + item;
-        }
-        return text.empty() ? std::string("-") : text;
-      };
-      std::cout << "tenant            " << remove->slug << " (deleted)\n"
-                << "agents deleted    " << joined(removal.agents_deleted) << '\n'
-                << "numbers returned  " << joined(removal.numbers_returned) << '\n'
-                << "numbers released  " << joined(removal.numbers_released) << '\n';
-    } else {
-      write_object(std::cout, context.output_format(), json);
-    }
-    context.note("deleted tenant " + remove->slug);
+    write_tenant_removal(context, remove->slug, removal);
   });
+}
+
+void write_tenant_removal(AppContext& context, const std::string& slug,
+                          const TenantRemoval& removal) {
+  nlohmann::ordered_json json;
+  json["slug"] = slug;
+  json["agents_deleted"] = removal.agents_deleted;
+  json["numbers_returned"] = removal.numbers_returned;
+  json["numbers_released"] = removal.numbers_released;
+  if (context.output_format() == OutputFormat::table) {
+    auto joined = [](const std::vector<std::string>& items) {
+      std::string text;
+      for (const std::string& item : items) {
+        text += (text.empty() ? "" : " ") + item;
+      }
+      return text.empty() ? std::string("-") : text;
+    };
+    std::cout << "tenant            " << slug << " (deleted)\n"
+              << "agents deleted    " << joined(removal.agents_deleted) << '\n'
+              << "numbers returned  " << joined(removal.numbers_returned) << '\n'
+              << "numbers released  " << joined(removal.numbers_released) << '\n';
+  } else {
+    write_object(std::cout, context.output_format(), json);
+  }
+  context.note("deleted tenant " + slug);
 }
 
 } // namespace vami::cli

@@ -1,12 +1,16 @@
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "audit_json.hpp"
+#include "bulk_journal.hpp"
 #include "lookups.hpp"
+#include <nlohmann/json.hpp>
 
 #include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
+#include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
 #include <vami/core/pool_service.hpp>
@@ -90,34 +94,109 @@ Tenant TenantService::update(const std::string& slug, const TenantChange& change
   return after;
 }
 
-TenantRemoval TenantService::remove(const std::string& slug, NumberDisposition numbers) {
+std::string deleted_tenant(const Operation& operation) {
+  if (operation.kind != OperationKind::release) {
+    return {};
+  }
+  const nlohmann::json parameters = nlohmann::json::parse(operation.parameters, nullptr, false);
+  if (!parameters.is_object()) {
+    return {};
+  }
+  auto tenant = parameters.find("delete_tenant");
+  return tenant != parameters.end() && tenant->is_string() ? tenant->get<std::string>()
+                                                           : std::string();
+}
+
+std::optional<Operation> TenantService::unfinished_deletion(const std::string& slug) {
+  for (const Operation& operation : m_store.list_operations(0)) {
+    if (operation.status != OperationStatus::completed && deleted_tenant(operation) == slug) {
+      // Refused while the process that runs it is alive: two deletions never release at once.
+      return detail::resumable_operation(m_store, operation.id);
+    }
+  }
+  return std::nullopt;
+}
+
+TenantRemoval TenantService::remove(const std::string& slug, NumberDisposition numbers,
+                                    const StopRequested& stop_requested) {
   const Tenant tenant = detail::require_tenant(m_store, slug);
   TenantRemoval removal;
+  NumberFilter filter;
+  filter.tenant_slug = slug;
+  std::vector<std::string> assigned;
+  for (const PoolNumber& number : m_store.list_numbers(filter)) {
+    if (number.status == NumberStatus::assigned) {
+      assigned.push_back(number.e164);
+    }
+  }
+
+  // Releasing is journaled before the first number is unassigned: once unassigned, a number no
+  // longer says whose it was, and a deletion killed before its releases would leave it owned
+  // (and paid for) in the pool. A rerun, or `operations resume`, finishes that operation.
+  std::optional<Operation> deletion = unfinished_deletion(slug);
+  if (deletion && numbers != NumberDisposition::release) {
+    throw Error(ErrorKind::conflict,
+                "tenant \"" + slug + "\" is being deleted with its numbers released (operation " +
+                    deletion->id + "), and that deletion has not finished",
+                "finish it with 'vami tenants delete " + slug +
+                    " --release-numbers' or 'vami operations resume " + deletion->id + "'");
+  }
+  if (!deletion && numbers == NumberDisposition::release && !assigned.empty()) {
+    PoolService pool(m_telephony, m_store, m_actor);
+    (void)pool.plan_release(assigned, AssignedNumbers::allowed); // checks them before anything
+    Operation operation;
+    operation.id = new_operation_id();
+    operation.kind = OperationKind::release;
+    operation.requested_count = static_cast<int>(assigned.size());
+    operation.actor = m_actor;
+    operation.parameters = nlohmann::json{{"numbers", assigned}, {"delete_tenant", slug}}.dump();
+    m_store.create_operation(operation);
+    deletion = operation;
+  }
+  std::set<std::string> to_release;
+  if (deletion) {
+    for (const std::string& e164 : requested_numbers(*deletion)) {
+      to_release.insert(e164);
+    }
+  }
+
   // Numbers first: an agent that still answers a number cannot be deleted. Unassigning never
   // needs the router URL (a webhook-routed number's voice URL is cleared).
   AssignmentService assignments(m_telephony, m_agents, m_store, m_actor, "");
-  NumberFilter filter;
-  filter.tenant_slug = slug;
-  for (const PoolNumber& number : m_store.list_numbers(filter)) {
-    if (number.status == NumberStatus::assigned) {
-      assignments.unassign(number.e164);
-      removal.numbers_returned.push_back(number.e164);
+  for (const std::string& e164 : assigned) {
+    assignments.unassign(e164);
+    if (to_release.count(e164) == 0) {
+      removal.numbers_returned.push_back(e164);
     }
   }
-  if (numbers == NumberDisposition::release && !removal.numbers_returned.empty()) {
+  if (deletion) {
     PoolService pool(m_telephony, m_store, m_actor);
-    ReleasePlan plan = pool.plan_release(removal.numbers_returned);
-    BulkReport report = pool.release(
-        plan, [] { return false; }, nullptr);
+    ResumePlan plan = pool.plan_resume(deletion->id, {});
+    BulkReport report = pool.resume(plan, stop_requested, nullptr);
+    if (report.state_failure) {
+      throw *report.state_failure;
+    }
     for (const ItemResult& item : report.items) {
       if (item.status != ItemStatus::succeeded) {
-        throw Error(ErrorKind::provider,
+        throw Error(item.status == ItemStatus::uncertain ? ErrorKind::uncertain
+                                                         : ErrorKind::provider,
                     "cannot release " + item.e164 + " of tenant \"" + slug + "\": " + item.message,
-                    "its agents are not deleted yet; run the same command again");
+                    "its agents are not deleted yet; run the same command again (operation " +
+                        deletion->id + ")");
       }
     }
-    removal.numbers_released = std::move(removal.numbers_returned);
-    removal.numbers_returned.clear();
+    if (report.interrupted) {
+      throw Error(ErrorKind::interrupted,
+                  "interrupted while releasing the numbers of tenant \"" + slug + "\"",
+                  "its agents are not deleted yet; finish with 'vami operations resume " +
+                      deletion->id + "'");
+    }
+    for (const std::string& e164 : requested_numbers(*deletion)) {
+      std::optional<PoolNumber> row = m_store.find_number(e164);
+      if (row && row->status == NumberStatus::released) {
+        removal.numbers_released.push_back(e164);
+      }
+    }
   }
   AgentService agents(m_agents, m_store, m_actor);
   for (const Agent& agent : m_store.list_agents(slug)) {

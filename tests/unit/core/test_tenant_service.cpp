@@ -219,6 +219,79 @@ TEST_F(TenantServiceTest, FailedDeleteLeavesTheRestRecordedAndRunningItAgainFini
   EXPECT_TRUE(m_voice.documents().empty());
 }
 
+/// Thrown where a `kill -9` would stop the process: nothing after it runs, no catch cleans up.
+struct Killed {};
+
+/// The fake telephony account, where the process dies as its first release is about to be sent.
+class KilledBeforeTheFirstRelease final : public TelephonyProvider {
+public:
+  explicit KilledBeforeTheFirstRelease(TelephonyProvider& inner) : m_inner(inner) {}
+  std::string name() const override { return m_inner.name(); }
+  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
+    return m_inner.search_available(search);
+  }
+  PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
+    return m_inner.buy(e164, tag);
+  }
+  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
+    return m_inner.find_owned(e164);
+  }
+  std::vector<OwnedNumber> list_owned() override { return m_inner.list_owned(); }
+  OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
+    return m_inner.set_voice_webhook(sid, webhook);
+  }
+  void release(const std::string&) override { throw Killed{}; }
+  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
+    return m_inner.monthly_price(country, type);
+  }
+
+private:
+  TelephonyProvider& m_inner;
+};
+
+TEST_F(TenantServiceTest, ADeletionKilledBeforeItsReleasesIsFinishedByRunningItAgain) {
+  populate();
+  KilledBeforeTheFirstRelease dying(m_telephony);
+  TenantService first(dying, m_voice, *m_store, "tester");
+  EXPECT_THROW(first.remove("acme", NumberDisposition::release), Killed);
+  // Killed after the unassigns: the numbers no longer say whose they were.
+  EXPECT_TRUE(row(m_numbers[0]).tenant_slug.empty());
+  EXPECT_TRUE(row(m_numbers[1]).tenant_slug.empty());
+  EXPECT_EQ(m_telephony.count("release"), 0);
+
+  TenantRemoval removal = m_tenants.remove("acme", NumberDisposition::release);
+  EXPECT_EQ(removal.numbers_released, (std::vector<std::string>{m_numbers[0], m_numbers[1]}));
+  EXPECT_TRUE(removal.numbers_returned.empty());
+  EXPECT_EQ(m_telephony.count("release"), 2);
+  EXPECT_EQ(m_telephony.owned().count(m_numbers[0]), 0U);
+  EXPECT_EQ(m_telephony.owned().count(m_numbers[1]), 0U);
+  EXPECT_EQ(row(m_numbers[2]).status, NumberStatus::available); // never the tenant's
+  EXPECT_FALSE(m_store->find_tenant("acme").has_value());
+  EXPECT_TRUE(m_voice.agents().empty());
+  // One journaled release, now completed, named after the tenant.
+  std::vector<Operation> releases;
+  for (const auto& operation : m_store->list_operations(0)) {
+    if (operation.kind == OperationKind::release) {
+      releases.push_back(operation);
+    }
+  }
+  ASSERT_EQ(releases.size(), 1U);
+  EXPECT_EQ(releases[0].status, OperationStatus::completed);
+  EXPECT_EQ(deleted_tenant(releases[0]), "acme");
+}
+
+TEST_F(TenantServiceTest, AnUnfinishedDeletionWithReleasesIsNotSwitchedToReturningTheNumbers) {
+  populate();
+  KilledBeforeTheFirstRelease dying(m_telephony);
+  TenantService first(dying, m_voice, *m_store, "tester");
+  EXPECT_THROW(first.remove("acme", NumberDisposition::release), Killed);
+  const Error error =
+      error_of([&] { m_tenants.remove("acme", NumberDisposition::return_to_pool); });
+  EXPECT_EQ(error.kind(), ErrorKind::conflict);
+  EXPECT_TRUE(contains(error.hint(), "--release-numbers"));
+  EXPECT_TRUE(m_store->find_tenant("acme").has_value());
+}
+
 TEST_F(TenantServiceTest, DeleteOfAnUnknownTenantIsNotFound) {
   EXPECT_EQ(kind_of([&] { m_tenants.remove("nobody", NumberDisposition::release); }),
             ErrorKind::not_found);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/bulk_runner.hpp>
 #include <vami/core/money.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/state_store.hpp>
@@ -53,15 +54,32 @@ public:
   /// Changes the set fields.
   Tenant update(const std::string& slug, const TenantChange& change);
   /// Deletes a tenant: unassigns its numbers (and releases them when asked), deletes its agents
-  /// and documents at the provider, then the tenant.
-  TenantRemoval remove(const std::string& slug, NumberDisposition numbers);
+  /// and documents at the provider, then the tenant. With `NumberDisposition::release`, the
+  /// release is a journaled `release` operation recorded before the first number is
+  /// unassigned; a deletion that died is finished by running it again (or by `operations
+  /// resume`), which releases exactly the numbers it set out to release. `stop_requested` (may
+  /// be empty) stops the releases as in a bulk command.
+  /// @throws Error(conflict) while another process runs the same deletion, or when a deletion
+  ///         with released numbers is unfinished and `numbers` is `return_to_pool`;
+  ///         Error(uncertain) when the state database failed after a release (run reconcile);
+  ///         Error(interrupted) when stopped before every number was released.
+  TenantRemoval remove(const std::string& slug, NumberDisposition numbers,
+                       const StopRequested& stop_requested = {});
 
 private:
+  /// The unfinished (not completed) release operation that deletes tenant `slug`, if any.
+  /// @throws Error(conflict) while the process that runs it is still alive.
+  std::optional<Operation> unfinished_deletion(const std::string& slug);
+
   TelephonyProvider& m_telephony;
   VoiceAgentProvider& m_agents;
   StateStore& m_store;
   std::string m_actor;
 };
+
+/// The slug of the tenant whose deletion `operation` is part of (a `release` operation made
+/// by `TenantService::remove` with `NumberDisposition::release`); empty for any other.
+[[nodiscard]] std::string deleted_tenant(const Operation& operation);
 
 /// Checks a tenant's fields (slug, name, e-mail, and that the rest are printable).
 /// @throws Error(invalid_input).
