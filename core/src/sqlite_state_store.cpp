@@ -26,6 +26,7 @@
 
 #include "enum_names.hpp"
 #include "sqlite_errors.hpp"
+#include "sqlite_call_history.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -196,11 +197,13 @@ ALTER TABLE documents ADD COLUMN holder TEXT;
 CREATE UNIQUE INDEX documents_upload_name ON documents(upload_name);
 )sql";
 
-constexpr std::array<Migration, 4> k_migrations{{
+// v5: the call history (issue 11), its schema and statements in sqlite_call_history.cpp.
+constexpr std::array<Migration, 5> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
     {3, k_schema_v3},
     {4, k_schema_v4},
+    {5, sqlite_calls::k_schema},
 }};
 
 constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
@@ -1732,6 +1735,27 @@ public:
       }
       transaction.commit();
     });
+  }
+
+  // --- call history ------------------------------------------------------------------------
+
+  CallUpsert upsert_call(const CallRecord& call) override {
+    const std::string id = call.call_sid.empty() ? call.conversation_id : call.call_sid;
+    return guarded("cannot record call " + id, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      CallUpsert upsert = sqlite_calls::upsert(m_db, call);
+      transaction.commit();
+      return upsert;
+    });
+  }
+
+  std::optional<CallRecord> find_call(const std::string& id) override {
+    return guarded("cannot read call " + id, [&] { return sqlite_calls::find(m_db, id); });
+  }
+
+  std::vector<CallRecord> list_calls(const CallFilter& filter) override {
+    return guarded("cannot read the call history",
+                   [&] { return sqlite_calls::list(m_db, filter); });
   }
 
 private:

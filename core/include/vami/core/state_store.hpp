@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/call.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/tenant.hpp>
@@ -315,6 +316,21 @@ public:
   virtual void append_audit(const AuditEntry& entry) = 0;
   /// Audit entries matching `filter`, oldest first.
   virtual std::vector<AuditEntry> list_audit(const AuditFilter& filter) = 0;
+
+  // --- call history -----------------------------------------------------------------------
+
+  /// Records what one source knows of a call, idempotently: a new call is inserted; a call
+  /// already stored under its CallSid or conversation id gains only the fields it lacks and a
+  /// later status (`merge_call`), so a redelivered webhook or a second sync changes nothing.
+  /// When the CallSid and the conversation id name two stored calls (Twilio's and ElevenLabs'
+  /// halves of one call), they become one. One transaction.
+  /// @throws Error(invalid_input) when neither id is set, a cost is negative or has no
+  ///         three-letter currency, or the duration is negative.
+  virtual CallUpsert upsert_call(const CallRecord& call) = 0;
+  /// The call whose CallSid or conversation id is `id`, if any.
+  virtual std::optional<CallRecord> find_call(const std::string& id) = 0;
+  /// Calls matching `filter`, newest first (by start, or first record when no start is known).
+  virtual std::vector<CallRecord> list_calls(const CallFilter& filter) = 0;
 };
 
 /// Opens (creating it and its schema if the file does not exist) the SQLite state database at
