@@ -88,4 +88,8 @@ ResilientVoiceAgentProvider::list_conversations(const std::string& agent_id, int
   return m_calls.retried([&] { return m_inner.list_conversations(agent_id, limit); });
 }
 
+std::string ResilientVoiceAgentProvider::register_call(const CallRegistration& call) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.register_call(call); });
+}
+
 } // namespace vami

@@ -923,6 +923,45 @@ public:
     return conversations;
   }
 
+  std::string register_call(const CallRegistration& call) override {
+    Call what{"register call " + call.from_number + " -> " + call.to_number + " with agent " +
+                  call.agent_id,
+              {},
+              ErrorKind::provider,
+              {}};
+    json body = {{"agent_id", call.agent_id},
+                 {"from_number", call.from_number},
+                 {"to_number", call.to_number},
+                 {"direction", call.direction == CallDirection::inbound ? "inbound" : "outbound"}};
+    json client_data = json::object();
+    if (!call.user_id.empty()) {
+      client_data["user_id"] = call.user_id;
+    }
+    if (!call.dynamic_variables.empty()) {
+      json variables = json::object();
+      for (const auto& [name, value] : call.dynamic_variables) {
+        variables[name] = value;
+      }
+      client_data["dynamic_variables"] = std::move(variables);
+    }
+    if (!client_data.empty()) {
+      body["conversation_initiation_client_data"] = std::move(client_data);
+    }
+    // The answer is the TwiML as `text/html` (the API document's only 200 content type).
+    http::HttpRequest request = base_request("POST", url("/v1/convai/twilio/register-call"));
+    request.headers = {{"xi-api-key", m_config.api_key},
+                       {"Accept", "text/html"},
+                       {"Content-Type", "application/json"}};
+    request.body = body.dump();
+    http::HttpResponse response = m_http.send(request);
+    check(what, response);
+    // A proxy's or a login page's HTML must never reach Twilio as if it were TwiML.
+    if (response.body.find("<Response") == std::string::npos) {
+      Reader(what, response).unexpected("the body is not a TwiML document (no <Response>)");
+    }
+    return response.body;
+  }
+
 private:
   std::string url(const std::string& path) const { return m_base + path; }
 

@@ -248,6 +248,10 @@ public:
     begin("list_conversations");
     return {};
   }
+  std::string register_call(const CallRegistration&) override {
+    begin("register_call");
+    return "<Response/>";
+  }
   std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override {
     begin("list_documents");
     std::vector<DocumentSummary> found;

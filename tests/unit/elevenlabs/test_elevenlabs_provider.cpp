@@ -1379,3 +1379,74 @@ TEST_F(ElevenLabsProviderTest, AnswersTheVoiceUrlItsTwilioImportsGiveANumber) {
 
 } // namespace
 } // namespace vami::elevenlabs
+
+// ---- register-call -----------------------------------------------------------------------------
+
+namespace vami::elevenlabs {
+namespace {
+
+class ElevenLabsRegisterCallTest : public ElevenLabsProviderTest {
+protected:
+  static CallRegistration registration() {
+    CallRegistration call;
+    call.agent_id = "agent_7";
+    call.from_number = "+14155550123";
+    call.to_number = "+12125550101";
+    call.user_id = "acme";
+    call.dynamic_variables = {{"vami_tenant", "acme"}, {"vami_call_sid", "CA123"}};
+    return call;
+  }
+};
+
+TEST_F(ElevenLabsRegisterCallTest, PostsTheDocumentedBodyAndReturnsTheTwiml) {
+  REQUIRE_SPEC();
+  const std::string twiml = R"(<?xml version="1.0" encoding="UTF-8"?><Response><Connect>)"
+                            R"(<Stream url="wss://example/x"/></Connect></Response>)";
+  m_http.push_response(200, twiml, {{"Content-Type", "text/html; charset=utf-8"}});
+  EXPECT_EQ(m_provider->register_call(registration()), twiml);
+
+  auto request = m_http.last_request();
+  expect_request(request, "POST", "/v1/convai/twilio/register-call");
+  EXPECT_EQ(header_of(request, "Accept"), "text/html");
+  EXPECT_EQ(json_body(request), json::parse(R"({
+              "agent_id": "agent_7", "from_number": "+14155550123", "to_number": "+12125550101",
+              "direction": "inbound",
+              "conversation_initiation_client_data": {
+                "user_id": "acme",
+                "dynamic_variables": {"vami_tenant": "acme", "vami_call_sid": "CA123"}}})"));
+  expect_documented(request, "/v1/convai/twilio/register-call", "post");
+}
+
+TEST_F(ElevenLabsRegisterCallTest, LeavesOutEmptyClientData) {
+  m_http.push_response(200, "<Response/>");
+  CallRegistration call = registration();
+  call.user_id.clear();
+  call.dynamic_variables.clear();
+  call.direction = CallDirection::outbound;
+  (void)m_provider->register_call(call);
+  json body = json_body(m_http.last_request());
+  EXPECT_FALSE(body.contains("conversation_initiation_client_data"));
+  EXPECT_EQ(body["direction"], "outbound");
+}
+
+TEST_F(ElevenLabsRegisterCallTest, ABodyThatIsNotTwimlIsRefused) {
+  m_http.push_response(200, "<html><body>Sign in</body></html>");
+  Error error = error_of([&] { (void)m_provider->register_call(registration()); });
+  EXPECT_EQ(error.kind(), ErrorKind::provider);
+  EXPECT_THAT(error.what(), HasSubstr("not a TwiML document"));
+}
+
+TEST_F(ElevenLabsRegisterCallTest, ErrorsAreTyped) {
+  m_http.push_response(404, R"({"detail":{"status":"agent_not_found","message":"nope"}})");
+  EXPECT_EQ(error_of([&] { (void)m_provider->register_call(registration()); }).kind(),
+            ErrorKind::not_found);
+  m_http.push_response(503, "upstream down");
+  EXPECT_EQ(error_of([&] { (void)m_provider->register_call(registration()); }).kind(),
+            ErrorKind::unavailable);
+  m_http.push_response(429, R"({"detail":{"status":"too_many_concurrent_requests"}})");
+  EXPECT_EQ(error_of([&] { (void)m_provider->register_call(registration()); }).kind(),
+            ErrorKind::rate_limited);
+}
+
+} // namespace
+} // namespace vami::elevenlabs

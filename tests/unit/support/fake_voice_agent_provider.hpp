@@ -413,6 +413,38 @@ public:
     return found;
   }
 
+  /// `<Response><Connect><Stream url="wss://fake.invalid/<agent_id>"/></Connect></Response>`
+  /// for an agent the account holds; Error(not_found) otherwise. Recorded as ("register_call",
+  /// agent id, "from -> to"); every registration is kept (`registrations`). Runs `delay` first,
+  /// when set (a slow provider).
+  std::string register_call(const CallRegistration& call) override {
+    std::function<void()> delay;
+    {
+      std::lock_guard lock(m_mutex);
+      begin("register_call", call.agent_id, call.from_number + " -> " + call.to_number, false);
+      if (m_agents.count(call.agent_id) == 0) {
+        throw Error(ErrorKind::not_found, "agent " + call.agent_id + " not found");
+      }
+      m_registrations.push_back(call);
+      delay = m_register_delay;
+    }
+    if (delay) {
+      delay();
+    }
+    return "<Response><Connect><Stream url=\"wss://fake.invalid/" + call.agent_id +
+           "\"/></Connect></Response>";
+  }
+  /// Runs `delay` inside every later `register_call`, after it is recorded, without the lock.
+  void on_register_call(std::function<void()> delay) {
+    std::lock_guard lock(m_mutex);
+    m_register_delay = std::move(delay);
+  }
+  /// Every registration `register_call` accepted, in order.
+  std::vector<CallRegistration> registrations() const {
+    std::lock_guard lock(m_mutex);
+    return m_registrations;
+  }
+
 private:
   static std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -508,6 +540,8 @@ private:
   std::map<std::string, ImportedNumber> m_imported;
   std::vector<Voice> m_voices;
   std::vector<Conversation> m_conversations;
+  std::vector<CallRegistration> m_registrations;
+  std::function<void()> m_register_delay;
   std::vector<Call> m_calls;
   std::vector<std::pair<std::string, AgentChange>> m_changes;
   std::function<void(const Call&)> m_on_call;

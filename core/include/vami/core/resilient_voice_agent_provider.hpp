@@ -59,6 +59,8 @@ public:
   void remove_imported_number(const std::string& phone_number_id) override;
   /// Retried.
   std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override;
+  /// Retried after a 429 only: a call waits on the line, so nothing else is worth the wait.
+  std::string register_call(const CallRegistration& call) override;
 
 private:
   VoiceAgentProvider& m_inner;

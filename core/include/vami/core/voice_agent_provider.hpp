@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <vami/core/tenant.hpp>
@@ -107,6 +108,24 @@ struct Conversation {
   std::string call_successful; ///< "success", "failure", "unknown".
 };
 
+/// Which way a telephone call goes, from the platform's side (ElevenLabs `TelephonyDirection`).
+enum class CallDirection { inbound, outbound };
+
+/// A call the telephony provider is connecting, to be handed to an agent (the body of
+/// ElevenLabs `POST /v1/convai/twilio/register-call`).
+struct CallRegistration {
+  std::string agent_id;    ///< The provider's agent id.
+  std::string from_number; ///< The caller, as Twilio's `From` gave it (E.164 or `client:...`).
+  std::string to_number;   ///< The number called (E.164).
+  CallDirection direction = CallDirection::inbound;
+  /// The end user of the conversation (`conversation_initiation_client_data.user_id`); the
+  /// router puts the tenant here. Empty for none.
+  std::string user_id;
+  /// `conversation_initiation_client_data.dynamic_variables`, as strings, in order; the post-call
+  /// webhook echoes them back (`vami_tenant`, `vami_call_sid`).
+  std::vector<std::pair<std::string, std::string>> dynamic_variables;
+};
+
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
 /// provider requests and throws `vami::Error` typed by what went wrong: `auth` for a rejected
 /// key (401), `not_found` for a missing agent, document or number (404), `invalid_input` for a
@@ -169,6 +188,15 @@ public:
 
   /// The newest conversations of an agent, at most `limit`, following cursor pages.
   virtual std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) = 0;
+
+  /// Registers a call the telephony provider is connecting with the agent `call.agent_id` and
+  /// returns the document to answer the telephony provider's voice webhook with (TwiML that
+  /// connects the call's audio to the agent; opaque to vami, relayed as it is). ElevenLabs
+  /// `register-call`. Not idempotent (each registration starts a conversation), but nothing is
+  /// lost by repeating one that failed: the call is connected only by the TwiML returned.
+  /// @throws Error(not_found) for an unknown agent; Error(provider) when the answer is not a
+  ///         TwiML document; the other errors of the class.
+  virtual std::string register_call(const CallRegistration& call) = 0;
 };
 
 } // namespace vami

@@ -23,8 +23,9 @@ struct ElevenLabsConfig {
 /// The ElevenLabs Agents Platform implementation of `VoiceAgentProvider`, following
 /// `shared/specs/elevenlabs_openapi.json`: `/v1/convai/agents` (create, get, PATCH, delete, list
 /// by cursor), `/v1/voices`, `/v1/convai/knowledge-base/{file,url,text}` and delete,
-/// `/v1/convai/phone-numbers` (import, PATCH `agent_id`, list, delete) and
-/// `/v1/convai/conversations`. Every request carries `xi-api-key`; bodies are JSON except the
+/// `/v1/convai/phone-numbers` (import, PATCH `agent_id`, list, delete),
+/// `/v1/convai/conversations` and `/v1/convai/twilio/register-call` (JSON in, TwiML out as
+/// `text/html`; a 200 body without `<Response` is refused as unexpected). Every request carries `xi-api-key`; bodies are JSON except the
 /// multipart file upload. Error bodies (`{"detail": {"status", "message"}}`, `{"detail": "text"}`,
 /// `422 {"detail": [{loc, msg, type}]}`, or anything unparseable) become `vami::Error` whose
 /// message says what vami was doing ("cannot create agent \"X\" at ElevenLabs: ...") and whose

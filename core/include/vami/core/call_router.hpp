@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <vami/core/error.hpp>
+#include <vami/core/monotonic_clock.hpp>
+#include <vami/core/state_store.hpp>
+#include <vami/core/voice_agent_provider.hpp>
+
+namespace vami {
+
+/// An incoming call as the telephony provider's voice webhook describes it (Twilio's request
+/// parameters `CallSid`, `AccountSid`, `From`, `To`, `Direction`, `CallStatus`).
+struct IncomingCall {
+  std::string call_sid;    ///< "CA" + 32 hex digits.
+  std::string account_sid; ///< The account the number belongs to ("AC...").
+  std::string from;        ///< The caller: E.164, or `client:...` / `sip:...`.
+  std::string to;          ///< The number called: E.164 for a call from the phone network.
+  std::string direction;   ///< "inbound" for a call to a pool number.
+  std::string call_status; ///< "ringing" on the first request.
+  /// The agent id the voice URL names (`?agent_id=`), when it names one. The state database
+  /// decides where the call goes; a different id here is reported (`agent_id_mismatch`).
+  std::string requested_agent_id;
+};
+
+/// What the router answers a call with.
+enum class CallOutcome {
+  connected, ///< Handed to its agent: the agent provider's TwiML is the answer.
+  rejected,  ///< Refused unanswered (Twilio `<Reject/>`; the call is not billed).
+  failed,    ///< The agent could not take it in time: an apology is spoken, then hang up.
+};
+/// "connected", "rejected", "failed".
+[[nodiscard]] const char* to_string(CallOutcome outcome) noexcept;
+
+/// Why a call is rejected.
+enum class RejectReason {
+  not_a_number,     ///< `To` is not an E.164 number (a `client:` or `sip:` address).
+  not_in_pool,      ///< The pool does not hold the number (or it was released).
+  not_assigned,     ///< The pool holds it, but no agent has it (available, or in transition).
+  suspended,        ///< The number is suspended: no agent answers it.
+  native_routing,   ///< Assigned with native routing: the agent provider answers it, not the
+                    ///< router; a call here means its voice URL is wrong (see `vami reconcile`).
+  agent_unroutable, ///< Its agent row has no provider id or is being created or deleted.
+};
+/// "not_a_number", "not_in_pool", "not_assigned", "suspended", "native_routing",
+/// "agent_unroutable".
+[[nodiscard]] const char* to_string(RejectReason reason) noexcept;
+
+/// Why a call that should reach an agent failed.
+enum class CallFailure {
+  provider_error, ///< The agent provider refused or could not be reached.
+  over_budget,    ///< The agent provider answered, but after the time budget.
+  storage,        ///< The state database could not be read.
+};
+/// "provider_error", "over_budget", "storage".
+[[nodiscard]] const char* to_string(CallFailure failure) noexcept;
+
+/// What to answer one call with, and the facts to log and count.
+struct CallDecision {
+  CallOutcome outcome = CallOutcome::rejected;
+  std::optional<RejectReason> reject_reason; ///< Set when `rejected`.
+  std::optional<CallFailure> failure;        ///< Set when `failed`.
+  std::string connect_document; ///< When `connected`: the agent provider's TwiML, as it came.
+  std::string tenant_slug;      ///< The number's tenant, when the pool knows one.
+  std::string agent_slug;       ///< The number's agent, when assigned.
+  std::string provider_agent_id;
+  /// The voice URL named another agent than the state database: it is stale (the database wins).
+  bool agent_id_mismatch = false;
+  /// How long the agent provider took (zero when it was not asked).
+  Duration provider_latency{};
+  std::optional<ErrorKind> error_kind; ///< When `failed`: the error's kind.
+  std::string error_message;           ///< When `failed`: the error's message (no secret).
+};
+
+/// The routing decision for webhook-routed numbers (DESIGN.md: "the call-routing decision"): by
+/// the number called, `To` -> pool row -> tenant and agent -> what to answer. A number the pool
+/// holds, assigned to an active agent with webhook routing, is registered with the agent
+/// provider (`VoiceAgentProvider::register_call`, inbound, `user_id` = the tenant, dynamic
+/// variables `vami_tenant` and `vami_call_sid`) and its answer relayed; anything else is
+/// rejected before anyone is billed; a provider failure, or an answer later than the time
+/// budget, fails the call (the caller hears an apology). Reads only: it never changes the state
+/// database. Thread-safe when the store and the provider are.
+class CallRouter {
+public:
+  /// The time budget by default: well inside the 15 s Twilio waits for a voice webhook's answer
+  /// ("11205: HTTP connection failure").
+  static constexpr std::chrono::milliseconds k_default_budget{5000};
+
+  /// Routes with `store`, `agents` and `clock` (all must outlive the router) within `budget`.
+  /// @throws Error(invalid_input) for a budget that is not positive.
+  CallRouter(StateStore& store, VoiceAgentProvider& agents, MonotonicClock& clock,
+             Duration budget = k_default_budget);
+
+  /// Decides what to answer `call` with. Never throws for a call: every failure is a decision.
+  [[nodiscard]] CallDecision route(const IncomingCall& call);
+
+private:
+  StateStore& m_store;
+  VoiceAgentProvider& m_agents;
+  MonotonicClock& m_clock;
+  Duration m_budget;
+};
+
+} // namespace vami

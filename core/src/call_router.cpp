@@ -1,0 +1,151 @@
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "enum_names.hpp"
+
+#include <vami/core/call_router.hpp>
+
+namespace vami {
+
+namespace {
+
+constexpr detail::EnumNames<CallOutcome, 3> k_outcome_names{{
+    {CallOutcome::connected, "connected"},
+    {CallOutcome::rejected, "rejected"},
+    {CallOutcome::failed, "failed"},
+}};
+
+constexpr detail::EnumNames<RejectReason, 6> k_reject_names{{
+    {RejectReason::not_a_number, "not_a_number"},
+    {RejectReason::not_in_pool, "not_in_pool"},
+    {RejectReason::not_assigned, "not_assigned"},
+    {RejectReason::suspended, "suspended"},
+    {RejectReason::native_routing, "native_routing"},
+    {RejectReason::agent_unroutable, "agent_unroutable"},
+}};
+
+constexpr detail::EnumNames<CallFailure, 3> k_failure_names{{
+    {CallFailure::provider_error, "provider_error"},
+    {CallFailure::over_budget, "over_budget"},
+    {CallFailure::storage, "storage"},
+}};
+
+// "+" and 2 to 15 digits: the shape of every number the pool stores (E.164). The exact text is
+// the key; no lenient parsing, so "client:alice" or "sip:..." never match a pool row.
+bool looks_like_e164(std::string_view text) {
+  if (text.size() < 3 || text.size() > 16 || text.front() != '+') {
+    return false;
+  }
+  return std::all_of(text.begin() + 1, text.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+CallDecision rejected(CallDecision decision, RejectReason reason) {
+  decision.outcome = CallOutcome::rejected;
+  decision.reject_reason = reason;
+  return decision;
+}
+
+CallDecision failed(CallDecision decision, CallFailure failure, const Error& error) {
+  decision.outcome = CallOutcome::failed;
+  decision.failure = failure;
+  decision.error_kind = error.kind();
+  decision.error_message = error.what();
+  return decision;
+}
+
+} // namespace
+
+const char* to_string(CallOutcome outcome) noexcept {
+  return detail::name_of(k_outcome_names, outcome);
+}
+
+const char* to_string(RejectReason reason) noexcept {
+  return detail::name_of(k_reject_names, reason);
+}
+
+const char* to_string(CallFailure failure) noexcept {
+  return detail::name_of(k_failure_names, failure);
+}
+
+CallRouter::CallRouter(StateStore& store, VoiceAgentProvider& agents, MonotonicClock& clock,
+                       Duration budget)
+    : m_store(store), m_agents(agents), m_clock(clock), m_budget(budget) {
+  if (budget <= Duration::zero()) {
+    throw Error(ErrorKind::invalid_input, "the call router's time budget must be positive");
+  }
+}
+
+CallDecision CallRouter::route(const IncomingCall& call) {
+  CallDecision decision;
+  if (!looks_like_e164(call.to)) {
+    return rejected(std::move(decision), RejectReason::not_a_number);
+  }
+  std::optional<PoolNumber> number;
+  std::optional<Agent> agent;
+  try {
+    number = m_store.find_number(call.to);
+    if (number) {
+      decision.tenant_slug = number->tenant_slug;
+      decision.agent_slug = number->agent_slug;
+      if (number->status == NumberStatus::assigned && !number->agent_slug.empty()) {
+        agent = m_store.find_agent(number->agent_slug);
+      }
+    }
+  } catch (const Error& error) {
+    return failed(std::move(decision), CallFailure::storage, error);
+  }
+  if (!number || number->status == NumberStatus::released ||
+      number->status == NumberStatus::purchasing) {
+    return rejected(std::move(decision), RejectReason::not_in_pool);
+  }
+  if (number->status == NumberStatus::suspended) {
+    return rejected(std::move(decision), RejectReason::suspended);
+  }
+  if (number->status != NumberStatus::assigned) {
+    return rejected(std::move(decision), RejectReason::not_assigned);
+  }
+  if (number->routing_mode != RoutingMode::webhook) {
+    return rejected(std::move(decision), RejectReason::native_routing);
+  }
+  if (!agent || agent->status != AgentStatus::active || agent->provider_agent_id.empty()) {
+    return rejected(std::move(decision), RejectReason::agent_unroutable);
+  }
+  decision.provider_agent_id = agent->provider_agent_id;
+  decision.agent_id_mismatch =
+      !call.requested_agent_id.empty() && call.requested_agent_id != agent->provider_agent_id;
+
+  CallRegistration registration;
+  registration.agent_id = agent->provider_agent_id;
+  registration.from_number = call.from;
+  registration.to_number = call.to;
+  registration.direction = CallDirection::inbound;
+  registration.user_id = number->tenant_slug;
+  registration.dynamic_variables = {{"vami_tenant", number->tenant_slug},
+                                    {"vami_call_sid", call.call_sid}};
+  const Instant started = m_clock.now();
+  try {
+    std::string document = m_agents.register_call(registration);
+    decision.provider_latency = m_clock.now() - started;
+    if (decision.provider_latency > m_budget) {
+      // Twilio may still be waiting, but a caller who waited this long has heard only silence:
+      // an apology now beats an agent that picks up later (and the next call must not queue
+      // behind a slow provider).
+      return failed(std::move(decision), CallFailure::over_budget,
+                    Error(ErrorKind::unavailable, "the agent provider answered after the budget"));
+    }
+    decision.outcome = CallOutcome::connected;
+    decision.connect_document = std::move(document);
+    return decision;
+  } catch (const Error& error) {
+    decision.provider_latency = m_clock.now() - started;
+    const CallFailure failure = decision.provider_latency > m_budget ? CallFailure::over_budget
+                                                                     : CallFailure::provider_error;
+    return failed(std::move(decision), failure, error);
+  }
+}
+
+} // namespace vami
