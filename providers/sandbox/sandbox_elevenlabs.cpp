@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox_elevenlabs_calls.hpp"
 #include "sandbox_elevenlabs_wire.hpp"
 #include "sandbox_knowledge_base.hpp"
 #include "sandbox_util.hpp"
@@ -569,6 +570,15 @@ private:
     }
     if (s.size() == 3 && is({"v1", "convai", "conversations"})) {
       return method == "GET" ? list_conversations(query) : method_not_allowed();
+    }
+    if (s.size() == 4 && is({"v1", "convai", "twilio", "register-call"})) {
+      if (method != "POST") {
+        return method_not_allowed();
+      }
+      return register_twilio_call(request, [this](const std::string& agent_id) {
+        std::lock_guard lock(m_mutex);
+        return select_agent(agent_id).has_value();
+      });
     }
     return route_not_found();
   }

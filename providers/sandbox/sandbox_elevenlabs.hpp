@@ -52,6 +52,8 @@ inline constexpr std::string_view k_elevenlabs_inbound_url =
 /// - `POST|GET /v1/convai/phone-numbers`, `GET|PATCH|DELETE /v1/convai/phone-numbers/{id}`:
 ///   Twilio imports, checked against the sandbox's Twilio account; an import points the
 ///   number's voice URL at `k_elevenlabs_inbound_url`.
+/// - `POST /v1/convai/twilio/register-call`: TwiML connecting a call to an agent
+///   (`sandbox_elevenlabs_calls.hpp`).
 /// - `GET /v1/convai/conversations` (`agent_id`, `page_size`, `cursor`), read from the
 ///   `conversations` table, which nothing in the emulator writes: tests seed it with sqlite3.
 ///
