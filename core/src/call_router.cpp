@@ -12,10 +12,10 @@ namespace vami {
 
 namespace {
 
-constexpr detail::EnumNames<CallOutcome, 3> k_outcome_names{{
-    {CallOutcome::connected, "connected"},
-    {CallOutcome::rejected, "rejected"},
-    {CallOutcome::failed, "failed"},
+constexpr detail::EnumNames<RouteOutcome, 3> k_route_outcome_names{{
+    {RouteOutcome::connected, "connected"},
+    {RouteOutcome::rejected, "rejected"},
+    {RouteOutcome::failed, "failed"},
 }};
 
 constexpr detail::EnumNames<RejectReason, 6> k_reject_names{{
@@ -27,10 +27,10 @@ constexpr detail::EnumNames<RejectReason, 6> k_reject_names{{
     {RejectReason::agent_unroutable, "agent_unroutable"},
 }};
 
-constexpr detail::EnumNames<CallFailure, 3> k_failure_names{{
-    {CallFailure::provider_error, "provider_error"},
-    {CallFailure::over_budget, "over_budget"},
-    {CallFailure::storage, "storage"},
+constexpr detail::EnumNames<RouteFailure, 3> k_failure_names{{
+    {RouteFailure::provider_error, "provider_error"},
+    {RouteFailure::over_budget, "over_budget"},
+    {RouteFailure::storage, "storage"},
 }};
 
 // "+" and 2 to 15 digits: the shape of every number the pool stores (E.164). The exact text is
@@ -44,13 +44,13 @@ bool looks_like_e164(std::string_view text) {
 }
 
 CallDecision rejected(CallDecision decision, RejectReason reason) {
-  decision.outcome = CallOutcome::rejected;
+  decision.outcome = RouteOutcome::rejected;
   decision.reject_reason = reason;
   return decision;
 }
 
-CallDecision failed(CallDecision decision, CallFailure failure, const Error& error) {
-  decision.outcome = CallOutcome::failed;
+CallDecision failed(CallDecision decision, RouteFailure failure, const Error& error) {
+  decision.outcome = RouteOutcome::failed;
   decision.failure = failure;
   decision.error_kind = error.kind();
   decision.error_message = error.what();
@@ -59,15 +59,15 @@ CallDecision failed(CallDecision decision, CallFailure failure, const Error& err
 
 } // namespace
 
-const char* to_string(CallOutcome outcome) noexcept {
-  return detail::name_of(k_outcome_names, outcome);
+const char* to_string(RouteOutcome outcome) noexcept {
+  return detail::name_of(k_route_outcome_names, outcome);
 }
 
 const char* to_string(RejectReason reason) noexcept {
   return detail::name_of(k_reject_names, reason);
 }
 
-const char* to_string(CallFailure failure) noexcept {
+const char* to_string(RouteFailure failure) noexcept {
   return detail::name_of(k_failure_names, failure);
 }
 
@@ -96,7 +96,7 @@ CallDecision CallRouter::route(const IncomingCall& call) {
       }
     }
   } catch (const Error& error) {
-    return failed(std::move(decision), CallFailure::storage, error);
+    return failed(std::move(decision), RouteFailure::storage, error);
   }
   if (!number || number->status == NumberStatus::released ||
       number->status == NumberStatus::purchasing) {
@@ -134,16 +134,17 @@ CallDecision CallRouter::route(const IncomingCall& call) {
       // Twilio may still be waiting, but a caller who waited this long has heard only silence:
       // an apology now beats an agent that picks up later (and the next call must not queue
       // behind a slow provider).
-      return failed(std::move(decision), CallFailure::over_budget,
+      return failed(std::move(decision), RouteFailure::over_budget,
                     Error(ErrorKind::unavailable, "the agent provider answered after the budget"));
     }
-    decision.outcome = CallOutcome::connected;
+    decision.outcome = RouteOutcome::connected;
     decision.connect_document = std::move(document);
     return decision;
   } catch (const Error& error) {
     decision.provider_latency = m_clock.now() - started;
-    const CallFailure failure = decision.provider_latency > m_budget ? CallFailure::over_budget
-                                                                     : CallFailure::provider_error;
+    const RouteFailure failure = decision.provider_latency > m_budget
+                                     ? RouteFailure::over_budget
+                                     : RouteFailure::provider_error;
     return failed(std::move(decision), failure, error);
   }
 }

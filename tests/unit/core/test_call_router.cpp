@@ -55,14 +55,14 @@ TEST_F(CallRouterTest, AWebhookNumberIsRegisteredWithItsTenantsAgent) {
   m_voice.clear_calls();
 
   CallDecision acme = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(acme.outcome, CallOutcome::connected);
+  EXPECT_EQ(acme.outcome, RouteOutcome::connected);
   EXPECT_EQ(acme.tenant_slug, "acme");
   EXPECT_EQ(acme.agent_slug, "acme-desk");
   EXPECT_EQ(acme.provider_agent_id, m_acme_agent.provider_agent_id);
   EXPECT_TRUE(contains(acme.connect_document, m_acme_agent.provider_agent_id));
 
   CallDecision globex = m_router.route(call_to(m_numbers[1]));
-  EXPECT_EQ(globex.outcome, CallOutcome::connected);
+  EXPECT_EQ(globex.outcome, RouteOutcome::connected);
   EXPECT_EQ(globex.tenant_slug, "globex");
   EXPECT_TRUE(contains(globex.connect_document, m_globex_agent.provider_agent_id));
 
@@ -87,7 +87,7 @@ TEST_F(CallRouterTest, AReassignedNumberReachesTheNewAgentOnTheNextCall) {
             m_acme_agent.provider_agent_id);
   m_assignments.reassign(m_numbers[0], "acme-night");
   CallDecision after = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(after.outcome, CallOutcome::connected);
+  EXPECT_EQ(after.outcome, RouteOutcome::connected);
   EXPECT_EQ(after.agent_slug, "acme-night");
   EXPECT_EQ(after.provider_agent_id, night.provider_agent_id);
 }
@@ -97,21 +97,21 @@ TEST_F(CallRouterTest, NumbersWithoutAWebhookAgentAreRejectedWithoutAskingThePro
   m_voice.clear_calls();
 
   CallDecision foreign = m_router.route(call_to("+12125559999"));
-  EXPECT_EQ(foreign.outcome, CallOutcome::rejected);
+  EXPECT_EQ(foreign.outcome, RouteOutcome::rejected);
   EXPECT_EQ(foreign.reject_reason, RejectReason::not_in_pool);
 
   CallDecision available = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(available.outcome, CallOutcome::rejected);
+  EXPECT_EQ(available.outcome, RouteOutcome::rejected);
   EXPECT_EQ(available.reject_reason, RejectReason::not_assigned);
 
   CallDecision native = m_router.route(call_to(m_numbers[1]));
-  EXPECT_EQ(native.outcome, CallOutcome::rejected);
+  EXPECT_EQ(native.outcome, RouteOutcome::rejected);
   EXPECT_EQ(native.reject_reason, RejectReason::native_routing);
   EXPECT_EQ(native.tenant_slug, "acme");
 
   for (const char* address : {"client:alice", "sip:alice@example.com", "", "+1212555abcd"}) {
     CallDecision odd = m_router.route(call_to(address));
-    EXPECT_EQ(odd.outcome, CallOutcome::rejected) << address;
+    EXPECT_EQ(odd.outcome, RouteOutcome::rejected) << address;
     EXPECT_EQ(odd.reject_reason, RejectReason::not_a_number) << address;
   }
   EXPECT_EQ(m_voice.count("register_call"), 0);
@@ -132,27 +132,27 @@ TEST_F(CallRouterTest, AProviderFailureFailsTheCallWithItsKind) {
   m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::webhook);
   m_voice.fail_next("register_call", {ErrorKind::unavailable, false});
   CallDecision decision = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(decision.outcome, CallOutcome::failed);
-  EXPECT_EQ(decision.failure, CallFailure::provider_error);
+  EXPECT_EQ(decision.outcome, RouteOutcome::failed);
+  EXPECT_EQ(decision.failure, RouteFailure::provider_error);
   EXPECT_EQ(decision.error_kind, ErrorKind::unavailable);
   EXPECT_EQ(decision.tenant_slug, "acme");
   EXPECT_TRUE(decision.connect_document.empty());
   // The next call is not affected.
-  EXPECT_EQ(m_router.route(call_to(m_numbers[0])).outcome, CallOutcome::connected);
+  EXPECT_EQ(m_router.route(call_to(m_numbers[0])).outcome, RouteOutcome::connected);
 }
 
 TEST_F(CallRouterTest, AnAnswerAfterTheBudgetFailsTheCall) {
   m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::webhook);
   m_voice.on_register_call([this] { m_clock.advance(milliseconds(5001)); });
   CallDecision late = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(late.outcome, CallOutcome::failed);
-  EXPECT_EQ(late.failure, CallFailure::over_budget);
+  EXPECT_EQ(late.outcome, RouteOutcome::failed);
+  EXPECT_EQ(late.failure, RouteFailure::over_budget);
   EXPECT_EQ(late.provider_latency, milliseconds(5001));
   EXPECT_TRUE(late.connect_document.empty());
 
   m_voice.on_register_call([this] { m_clock.advance(milliseconds(4999)); });
   CallDecision in_time = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(in_time.outcome, CallOutcome::connected);
+  EXPECT_EQ(in_time.outcome, RouteOutcome::connected);
   EXPECT_EQ(in_time.provider_latency, milliseconds(4999));
 }
 
@@ -163,7 +163,7 @@ TEST_F(CallRouterTest, ATimeoutPastTheBudgetIsOverBudget) {
     throw Error(ErrorKind::unavailable, "timed out");
   });
   CallDecision decision = m_router.route(call_to(m_numbers[0]));
-  EXPECT_EQ(decision.failure, CallFailure::over_budget);
+  EXPECT_EQ(decision.failure, RouteFailure::over_budget);
   EXPECT_EQ(decision.error_kind, ErrorKind::unavailable);
 }
 
@@ -172,7 +172,7 @@ TEST_F(CallRouterTest, TheDatabaseDecidesWhenTheVoiceUrlNamesAnotherAgent) {
   IncomingCall stale = call_to(m_numbers[0]);
   stale.requested_agent_id = m_globex_agent.provider_agent_id;
   CallDecision decision = m_router.route(stale);
-  EXPECT_EQ(decision.outcome, CallOutcome::connected);
+  EXPECT_EQ(decision.outcome, RouteOutcome::connected);
   EXPECT_EQ(decision.provider_agent_id, m_acme_agent.provider_agent_id);
   EXPECT_TRUE(decision.agent_id_mismatch);
   stale.requested_agent_id = m_acme_agent.provider_agent_id;
@@ -185,12 +185,12 @@ TEST_F(CallRouterTest, ABudgetMustBePositive) {
 }
 
 TEST(CallRouterWords, EveryValueHasAWord) {
-  EXPECT_STREQ(to_string(CallOutcome::connected), "connected");
-  EXPECT_STREQ(to_string(CallOutcome::rejected), "rejected");
-  EXPECT_STREQ(to_string(CallOutcome::failed), "failed");
+  EXPECT_STREQ(to_string(RouteOutcome::connected), "connected");
+  EXPECT_STREQ(to_string(RouteOutcome::rejected), "rejected");
+  EXPECT_STREQ(to_string(RouteOutcome::failed), "failed");
   EXPECT_STREQ(to_string(RejectReason::native_routing), "native_routing");
   EXPECT_STREQ(to_string(RejectReason::agent_unroutable), "agent_unroutable");
-  EXPECT_STREQ(to_string(CallFailure::over_budget), "over_budget");
+  EXPECT_STREQ(to_string(RouteFailure::over_budget), "over_budget");
 }
 
 } // namespace

@@ -1422,7 +1422,7 @@ TEST_F(ElevenLabsRegisterCallTest, LeavesOutEmptyClientData) {
   CallRegistration call = registration();
   call.user_id.clear();
   call.dynamic_variables.clear();
-  call.direction = CallDirection::outbound;
+  call.direction = CallDirection::outbound_api;
   (void)m_provider->register_call(call);
   json body = json_body(m_http.last_request());
   EXPECT_FALSE(body.contains("conversation_initiation_client_data"));

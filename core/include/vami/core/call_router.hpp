@@ -26,13 +26,13 @@ struct IncomingCall {
 };
 
 /// What the router answers a call with.
-enum class CallOutcome {
+enum class RouteOutcome {
   connected, ///< Handed to its agent: the agent provider's TwiML is the answer.
   rejected,  ///< Refused unanswered (Twilio `<Reject/>`; the call is not billed).
   failed,    ///< The agent could not take it in time: an apology is spoken, then hang up.
 };
 /// "connected", "rejected", "failed".
-[[nodiscard]] const char* to_string(CallOutcome outcome) noexcept;
+[[nodiscard]] const char* to_string(RouteOutcome outcome) noexcept;
 
 /// Why a call is rejected.
 enum class RejectReason {
@@ -49,19 +49,19 @@ enum class RejectReason {
 [[nodiscard]] const char* to_string(RejectReason reason) noexcept;
 
 /// Why a call that should reach an agent failed.
-enum class CallFailure {
+enum class RouteFailure {
   provider_error, ///< The agent provider refused or could not be reached.
   over_budget,    ///< The agent provider answered, but after the time budget.
   storage,        ///< The state database could not be read.
 };
 /// "provider_error", "over_budget", "storage".
-[[nodiscard]] const char* to_string(CallFailure failure) noexcept;
+[[nodiscard]] const char* to_string(RouteFailure failure) noexcept;
 
 /// What to answer one call with, and the facts to log and count.
 struct CallDecision {
-  CallOutcome outcome = CallOutcome::rejected;
+  RouteOutcome outcome = RouteOutcome::rejected;
   std::optional<RejectReason> reject_reason; ///< Set when `rejected`.
-  std::optional<CallFailure> failure;        ///< Set when `failed`.
+  std::optional<RouteFailure> failure;       ///< Set when `failed`.
   std::string connect_document; ///< When `connected`: the agent provider's TwiML, as it came.
   std::string tenant_slug;      ///< The number's tenant, when the pool knows one.
   std::string agent_slug;       ///< The number's agent, when assigned.

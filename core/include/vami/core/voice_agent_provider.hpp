@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include <vami/core/call.hpp>
 #include <vami/core/tenant.hpp>
 
 namespace vami {
@@ -108,15 +109,13 @@ struct Conversation {
   std::string call_successful; ///< "success", "failure", "unknown".
 };
 
-/// Which way a telephone call goes, from the platform's side (ElevenLabs `TelephonyDirection`).
-enum class CallDirection { inbound, outbound };
-
 /// A call the telephony provider is connecting, to be handed to an agent (the body of
 /// ElevenLabs `POST /v1/convai/twilio/register-call`).
 struct CallRegistration {
   std::string agent_id;    ///< The provider's agent id.
   std::string from_number; ///< The caller, as Twilio's `From` gave it (E.164 or `client:...`).
   std::string to_number;   ///< The number called (E.164).
+  /// `inbound`, or an outbound direction (ElevenLabs `TelephonyDirection` `outbound`).
   CallDirection direction = CallDirection::inbound;
   /// The end user of the conversation (`conversation_initiation_client_data.user_id`); the
   /// router puts the tenant here. Empty for none.
