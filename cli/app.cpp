@@ -258,6 +258,7 @@ Providers& AppContext::providers() {
       or_profile(settings.elevenlabs_base_url, chosen->elevenlabs_base_url);
     }
     settings.sandbox_state_path = sandbox_state_path();
+    settings.http_total_timeout_ms = http_total_timeout_ms;
     if (options.debug) {
       settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
     }

@@ -72,6 +72,9 @@ public:
 
   /// Global options, as parsed.
   GlobalOptions options;
+  /// The providers' HTTP timeout for a whole request, in ms, when set before `providers()` is
+  /// first used (`router serve`: its time budget); 0 for the default.
+  long http_total_timeout_ms = 0;
 
   /// The output format from `-o` and `--json`.
   /// @throws Error(invalid_input) for an unknown format.
@@ -184,6 +187,8 @@ void register_init_command(CLI::App& app, AppContext& context);
 void register_numbers_commands(CLI::App& app, AppContext& context);
 /// Registers `vami webhooks ...`.
 void register_webhooks_commands(CLI::App& app, AppContext& context);
+/// Registers `vami router serve`.
+void register_router_commands(CLI::App& app, AppContext& context);
 /// Registers `vami sandbox ...`.
 void register_sandbox_commands(CLI::App& app, AppContext& context);
 /// Registers `vami reconcile`.

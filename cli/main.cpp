@@ -162,6 +162,7 @@ int run(int argc, char** argv) {
   vami::cli::register_init_command(app, context);
   vami::cli::register_numbers_commands(app, context);
   vami::cli::register_webhooks_commands(app, context);
+  vami::cli::register_router_commands(app, context);
   vami::cli::register_sandbox_commands(app, context);
   vami::cli::register_tenants_commands(app, context);
   vami::cli::register_agents_commands(app, context);

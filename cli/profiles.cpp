@@ -139,6 +139,7 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
       {"twilio_api_key", &Profile::twilio_api_key},
       {"twilio_api_secret", &Profile::twilio_api_secret},
       {"elevenlabs_api_key", &Profile::elevenlabs_api_key},
+      {"elevenlabs_webhook_secret", &Profile::elevenlabs_webhook_secret},
       {"twilio_base_url", &Profile::twilio_base_url},
       {"twilio_pricing_base_url", &Profile::twilio_pricing_base_url},
       {"elevenlabs_base_url", &Profile::elevenlabs_base_url},

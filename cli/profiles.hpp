@@ -10,12 +10,14 @@ namespace vami::cli {
 /// One named set of provider credentials and defaults: a `[profiles.NAME]` table of the config
 /// file (docs/configuration.md). Empty strings are unset keys.
 struct Profile {
-  std::string name;                    ///< The table name: [a-z0-9][a-z0-9_-]{0,31}.
-  std::string twilio_account_sid;      ///< "AC" + 32 hex digits.
-  std::string twilio_auth_token;       ///< Secret.
-  std::string twilio_api_key;          ///< "SK" + 32 hex digits, used with the secret below.
-  std::string twilio_api_secret;       ///< Secret.
-  std::string elevenlabs_api_key;      ///< Secret.
+  std::string name;               ///< The table name: [a-z0-9][a-z0-9_-]{0,31}.
+  std::string twilio_account_sid; ///< "AC" + 32 hex digits.
+  std::string twilio_auth_token;  ///< Secret.
+  std::string twilio_api_key;     ///< "SK" + 32 hex digits, used with the secret below.
+  std::string twilio_api_secret;  ///< Secret.
+  std::string elevenlabs_api_key; ///< Secret.
+  /// Secret: checks the `ElevenLabs-Signature` of post-call webhooks (`vami router serve`).
+  std::string elevenlabs_webhook_secret;
   std::string twilio_base_url;         ///< Replaces https://api.twilio.com.
   std::string twilio_pricing_base_url; ///< Replaces https://pricing.twilio.com.
   std::string elevenlabs_base_url;     ///< Replaces https://api.elevenlabs.io.

@@ -7,11 +7,13 @@
 function __vami_subcommands --argument-names command_path
     switch "$command_path"
         case ''
-            printf '%s\n' init numbers route webhooks sandbox tenants agents voices kb onboard reconcile audit operations profiles completion
+            printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile audit operations profiles completion
         case 'numbers'
             printf '%s\n' search buy list show release assign unassign reassign
         case 'webhooks'
             printf '%s\n' set show
+        case 'router'
+            printf '%s\n' serve
         case 'sandbox'
             printf '%s\n' serve
         case 'tenants'
@@ -169,6 +171,30 @@ function __vami_option_kind --argument-names command_path option
         case 'webhooks show|-h'
             echo 'flag'
         case 'webhooks show|--help'
+            echo 'flag'
+        case 'router|-h'
+            echo 'flag'
+        case 'router|--help'
+            echo 'flag'
+        case 'router serve|-h'
+            echo 'flag'
+        case 'router serve|--help'
+            echo 'flag'
+        case 'router serve|--listen'
+            echo 'text'
+        case 'router serve|--public-url'
+            echo 'text'
+        case 'router serve|--tls-cert'
+            echo 'path'
+        case 'router serve|--tls-key'
+            echo 'path'
+        case 'router serve|--log'
+            echo 'path'
+        case 'router serve|--log-caller-numbers'
+            echo 'flag'
+        case 'router serve|--budget-ms'
+            echo 'text'
+        case 'router serve|--insecure-no-signatures'
             echo 'flag'
         case 'sandbox|-h'
             echo 'flag'
@@ -600,6 +626,7 @@ complete -c vami -n "__vami_at ''" -a 'init' -d 'Create (or upgrade) the state d
 complete -c vami -n "__vami_at ''" -a 'numbers' -d 'The phone-number pool: search, buy, list, assign to agents, release'
 complete -c vami -n "__vami_at ''" -a 'route' -d 'Show where a call to a number goes: tenant, agent, routing mode, voice webhook, and whether the providers answer its calls'
 complete -c vami -n "__vami_at ''" -a 'webhooks' -d 'Voice webhooks of pool numbers'
+complete -c vami -n "__vami_at ''" -a 'router' -d 'The call router of webhook-routed numbers'
 complete -c vami -n "__vami_at ''" -a 'sandbox' -d 'The built-in provider emulator'
 complete -c vami -n "__vami_at ''" -a 'tenants' -d 'Tenants: the platform\'s customer businesses'
 complete -c vami -n "__vami_at ''" -a 'agents' -d 'Voice agents: one or more per tenant'
@@ -712,6 +739,21 @@ complete -c vami -n "__vami_at 'webhooks set' 0" -a '(__vami_values numbers)' -d
 # vami webhooks show
 complete -c vami -n "__vami_at 'webhooks show'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'webhooks show' 0" -a '(__vami_values numbers)' -d 'Phone number, E.164'
+
+# vami router
+complete -c vami -n "__vami_at 'router'" -a 'serve' -d 'Answer Twilio\'s voice webhooks of webhook-routed numbers: each call goes to the agent its number is assigned to, until SIGTERM or Ctrl-C'
+complete -c vami -n "__vami_at 'router'" -s h -l help -d 'Print this help message and exit'
+
+# vami router serve
+complete -c vami -n "__vami_at 'router serve'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'router serve'" -l listen -x -d 'Address and port to listen on (port 0: any)'
+complete -c vami -n "__vami_at 'router serve'" -l public-url -x -d 'The URL Twilio reaches the router at (https; http only for a loopback host); signatures are checked against it'
+complete -c vami -n "__vami_at 'router serve'" -l tls-cert -r -F -d 'PEM certificate chain to serve HTTPS'
+complete -c vami -n "__vami_at 'router serve'" -l tls-key -r -F -d 'PEM private key of --tls-cert'
+complete -c vami -n "__vami_at 'router serve'" -l log -r -F -d 'Append the access log to FILE (created 0600) instead of stderr'
+complete -c vami -n "__vami_at 'router serve'" -l log-caller-numbers -d 'Log callers\' numbers whole (masked by default)'
+complete -c vami -n "__vami_at 'router serve'" -l budget-ms -x -d 'Time the agent provider has to take a call before the caller hears an apology, in ms'
+complete -c vami -n "__vami_at 'router serve'" -l insecure-no-signatures -d 'Check no signature (local experiments only; warns loudly)'
 
 # vami sandbox
 complete -c vami -n "__vami_at 'sandbox'" -a 'serve' -d 'Serve the sandbox\'s Twilio and ElevenLabs APIs on 127.0.0.1 until interrupted, optionally with faults; prints the base URLs and credentials as shell exports'

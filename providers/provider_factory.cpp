@@ -66,7 +66,13 @@ public:
         elevenlabs_config = config;
         secrets.push_back(settings.elevenlabs_api_key);
       }
-      transport = http::make_curl_http_client(http::HttpClientOptions{});
+      http::HttpClientOptions options;
+      if (settings.http_total_timeout_ms > 0) {
+        options.total_timeout_ms = settings.http_total_timeout_ms;
+        options.connect_timeout_ms =
+            std::min(options.connect_timeout_ms, settings.http_total_timeout_ms);
+      }
+      transport = http::make_curl_http_client(options);
     } else {
       m_sandbox_path = settings.sandbox_state_path;
       m_sandbox = sandbox::open_sandbox(m_sandbox_path);

@@ -11,6 +11,7 @@
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
+#include <vami/core/input_rules.hpp>
 #include <vami/core/phone_number.hpp>
 #include <vami/core/pool_service.hpp>
 
@@ -117,7 +118,8 @@ AssignmentService::AssignmentService(TelephonyProvider& telephony, VoiceAgentPro
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
       m_router_url(std::move(router_url)) {
   if (!m_router_url.empty()) {
-    validate_webhook_url(m_router_url, /*allow_http=*/false);
+    // Plain http only for a router on this machine (the served sandbox and a local router).
+    validate_webhook_url(m_router_url, /*allow_http=*/is_loopback_url(m_router_url));
   }
 }
 

@@ -213,6 +213,35 @@ void validate_language(const std::string& language) {
               "use an ISO 639-1 code: " + accepted);
 }
 
+std::string url_host(std::string_view url) {
+  if (url_scheme(url) == UrlScheme::other) {
+    return {};
+  }
+  std::size_t begin = url.find("://") + 3;
+  std::size_t end = url.find_first_of("/?#", begin);
+  std::string_view authority = url.substr(begin, end == std::string_view::npos ? end : end - begin);
+  if (authority.find('@') != std::string_view::npos) {
+    return {};
+  }
+  std::string_view host;
+  if (!authority.empty() && authority.front() == '[') {
+    std::size_t bracket = authority.find(']');
+    host =
+        bracket == std::string_view::npos ? std::string_view() : authority.substr(1, bracket - 1);
+  } else {
+    host = authority.substr(0, authority.find(':'));
+  }
+  std::string lower(host);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+bool is_loopback_url(std::string_view url) {
+  std::string host = url_host(url);
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
 UrlScheme url_scheme(std::string_view url) noexcept {
   auto starts_with = [url](std::string_view prefix) {
     return url.size() >= prefix.size() &&

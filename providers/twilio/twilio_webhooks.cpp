@@ -307,6 +307,17 @@ bool validate_signature(std::string_view auth_token, std::string_view url, const
   return valid;
 }
 
+IncomingCall incoming_call(const FormParams& params) {
+  IncomingCall call;
+  call.call_sid = form_value(params, "CallSid");
+  call.account_sid = form_value(params, "AccountSid");
+  call.from = form_value(params, "From");
+  call.to = form_value(params, "To");
+  call.direction = form_value(params, "Direction");
+  call.call_status = form_value(params, "CallStatus");
+  return call;
+}
+
 std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

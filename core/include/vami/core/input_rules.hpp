@@ -52,6 +52,14 @@ enum class UrlScheme { other, http, https };
 /// ("HTTPS://example.com" is https); `other` for any other scheme or none.
 [[nodiscard]] UrlScheme url_scheme(std::string_view url) noexcept;
 
+/// The host of an http(s) URL, lower-cased, without brackets (IPv6), port or path; "" when the
+/// URL is not http(s), has no host, or carries credentials (`user@`).
+[[nodiscard]] std::string url_host(std::string_view url);
+
+/// Whether `url` is an http(s) URL of this machine (`localhost`, `127.0.0.0/8`, `::1`): the only
+/// URLs plain http is accepted for as a call router's (nothing leaves the machine).
+[[nodiscard]] bool is_loopback_url(std::string_view url);
+
 /// Checks a knowledge-base URL: absolute http or https (any case) with a host, no spaces.
 /// @throws Error(invalid_input).
 void validate_document_url(const std::string& url);

@@ -23,6 +23,9 @@ struct ProviderSettings {
   std::string elevenlabs_base_url;     ///< VAMI_ELEVENLABS_BASE_URL; default api.elevenlabs.io.
   std::filesystem::path sandbox_state_path; ///< Used when no Twilio credentials are set.
   http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
+  /// The live providers' timeout for a whole request (and at most for connecting), in ms; 0
+  /// for the default (`HttpClientOptions`).
+  long http_total_timeout_ms = 0;
 };
 
 /// The providers one command talks to, and the transports they own.

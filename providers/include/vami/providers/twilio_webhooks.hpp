@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include <vami/core/call_router.hpp>
+
 namespace vami::twilio {
 
 /// Decoded `application/x-www-form-urlencoded` parameters, in the order received (a name may
@@ -67,6 +69,11 @@ struct ParsedForm {
 [[nodiscard]] bool validate_signature(std::string_view auth_token, std::string_view url,
                                       const FormParams& params, std::string_view raw_body,
                                       std::string_view signature);
+
+/// The call a voice webhook's parameters describe (`CallSid`, `AccountSid`, `From`, `To`,
+/// `Direction`, `CallStatus`; "TwiML Voice: Twilio's Request"); `requested_agent_id` is left
+/// empty (it comes from the URL, not the form).
+[[nodiscard]] IncomingCall incoming_call(const FormParams& params);
 
 // -- TwiML (https://www.twilio.com/docs/voice/twiml) ---------------------------------------------
 

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "router_access_log.hpp"
+#include "router_metrics.hpp"
+
+#include <vami/core/call_router.hpp>
+#include <vami/core/state_store.hpp>
+
+namespace vami::cli {
+
+/// How `vami router serve` runs: where it listens, how it checks signatures, what it answers
+/// when an agent cannot take a call, and its limits.
+struct RouterServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080; ///< 0 picks a free port.
+  /// The URL Twilio calls, without a trailing slash ("https://router.example.com"): Twilio
+  /// signs this URL followed by the request's path and query string as received.
+  std::string public_url;
+  std::string tls_cert; ///< PEM certificate chain; empty for plain HTTP (behind a proxy).
+  std::string tls_key;  ///< PEM private key, with `tls_cert`.
+  /// Primary Auth Token by Account SID: a request is checked with its `AccountSid`'s token.
+  std::map<std::string, std::string> twilio_auth_tokens;
+  std::string elevenlabs_webhook_secret; ///< Checks `ElevenLabs-Signature`.
+  bool check_signatures = true;          ///< False only with `--insecure-no-signatures`.
+  bool log_caller_numbers = false;       ///< Log `From` whole instead of masked.
+  std::string apology; ///< What a caller hears when the agent cannot take the call.
+  std::size_t max_twilio_body = 64 * 1024; ///< Bytes of a Twilio form body.
+  std::size_t max_body = 4 * 1024 * 1024;  ///< Bytes of any body (post-call).
+  std::size_t max_headers = 100;           ///< Header fields of one request.
+  int read_timeout_seconds = 5;            ///< A client that sends slower is cut.
+  int write_timeout_seconds = 5;           ///< A client that reads slower is cut.
+  std::size_t worker_threads = 64;         ///< Requests (connections) at once.
+};
+
+/// Serves the call router until `stop_requested` returns true (polled every 100 ms), then stops
+/// accepting, lets the requests in flight finish, and returns. `on_listening` is called once
+/// with the bound port. Routes: `POST /twilio/voice` (the decision of `router`, as TwiML),
+/// `POST /twilio/status`, `POST /elevenlabs/post-call`, `GET /healthz`, `GET /metrics`.
+/// @throws Error(unavailable) when the address cannot be bound; Error(invalid_input) when the
+///         TLS certificate or key cannot be loaded.
+void serve_router(const RouterServerOptions& options, CallRouter& router, StateStore& store,
+                  AccessLog& log, RouterMetrics& metrics,
+                  const std::function<void(int port)>& on_listening,
+                  const std::function<bool()>& stop_requested);
+
+} // namespace vami::cli
