@@ -239,7 +239,10 @@ std::string url_host(std::string_view url) {
 
 bool is_loopback_url(std::string_view url) {
   std::string host = url_host(url);
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+  // 127.0.0.0/8 as a dotted quad only: "127.0.0.1.example.com" is a name anyone can register.
+  bool dotted_quad = host.find_first_not_of("0123456789.") == std::string::npos &&
+                     std::count(host.begin(), host.end(), '.') == 3;
+  return host == "localhost" || host == "::1" || (dotted_quad && host.rfind("127.", 0) == 0);
 }
 
 UrlScheme url_scheme(std::string_view url) noexcept {

@@ -9,6 +9,7 @@
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
+#include <vami/core/assignment_service.hpp>
 #include <vami/core/clock.hpp>
 #include <vami/core/document_file.hpp>
 #include <vami/core/error.hpp>
@@ -429,6 +430,37 @@ TEST(ParseSince, RefusesAnythingElse) {
     EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << text;
     EXPECT_TRUE(contains(error.hint(), "7d")) << text << ": " << error.hint();
   }
+}
+
+TEST(UrlHost, IsTheHostAlone) {
+  EXPECT_EQ(url_host("https://Router.Example.com:8443/twilio/voice?x=1"), "router.example.com");
+  EXPECT_EQ(url_host("http://[::1]:8080/"), "::1");
+  EXPECT_EQ(url_host("http://127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(url_host("https://user:pw@host.example/"), "");
+  EXPECT_EQ(url_host("ftp://host.example/"), "");
+}
+
+TEST(LoopbackUrl, OnlyThisMachine) {
+  for (const char* url : {"http://127.0.0.1:8080/twilio/voice", "http://localhost/x",
+                          "HTTP://LOCALHOST:1", "http://[::1]:8080", "https://127.1.2.3/"}) {
+    EXPECT_TRUE(is_loopback_url(url)) << url;
+  }
+  for (const char* url :
+       {"http://router.example.com/", "http://127.0.0.1.example.com/", "http://10.0.0.1/",
+        "http://localhost@evil.example/", "http://[::2]/", "file:///tmp"}) {
+    EXPECT_FALSE(is_loopback_url(url)) << url;
+  }
+}
+
+TEST(RouterUrl, PlainHttpOnlyForALoopbackRouter) {
+  test::ServiceWorld world;
+  EXPECT_NO_THROW(AssignmentService(world.m_telephony, world.m_voice, *world.m_store, "tester",
+                                    "http://127.0.0.1:8080/twilio/voice"));
+  EXPECT_EQ(test::kind_of([&] {
+              AssignmentService(world.m_telephony, world.m_voice, *world.m_store, "tester",
+                                "http://router.example.com/twilio/voice");
+            }),
+            ErrorKind::invalid_input);
 }
 
 } // namespace
