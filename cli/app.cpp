@@ -348,6 +348,10 @@ NumberProvisioning AppContext::provisioning() {
   return NumberProvisioning(telephony(), voice_agents(), store(), actor(), options.router_url);
 }
 
+SuspensionService AppContext::suspensions() {
+  return SuspensionService(telephony(), voice_agents(), store(), actor());
+}
+
 OnboardingService AppContext::onboarding() {
   return OnboardingService(telephony(), voice_agents(), store(), actor(), options.router_url);
 }
@@ -523,6 +527,12 @@ nlohmann::ordered_json to_json(const PoolNumber& number) {
   json["operation_id"] = text_or_null(number.operation_id);
   json["created_at"] = text_or_null(number.created_at);
   json["updated_at"] = text_or_null(number.updated_at);
+  const Suspension* suspension = number.suspension ? &*number.suspension : nullptr;
+  json["suspended_from"] =
+      suspension ? nlohmann::ordered_json(to_string(suspension->previous_status)) : nullptr;
+  json["suspended_agent"] = suspension ? text_or_null(suspension->agent_slug) : nullptr;
+  json["suspension_message"] = suspension ? text_or_null(suspension->message) : nullptr;
+  json["suspended_at"] = suspension ? text_or_null(suspension->suspended_at) : nullptr;
   return json;
 }
 

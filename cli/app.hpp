@@ -22,6 +22,7 @@
 #include <vami/core/resilient_telephony_provider.hpp>
 #include <vami/core/resilient_voice_agent_provider.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/core/suspension_service.hpp>
 #include <vami/core/tenant_service.hpp>
 #include <vami/providers/provider_factory.hpp>
 
@@ -125,6 +126,8 @@ public:
   KnowledgeBaseService knowledge_base();
   /// Assignment of pool numbers to agents, with the router URL of `--router-url`.
   AssignmentService assignments();
+  /// Suspension and resumption of pool numbers.
+  SuspensionService suspensions();
   /// `vami onboard`.
   OnboardingService onboarding();
   /// `numbers assign --pick --buy-if-needed`: a pool number, or one bought for the agent.
@@ -201,6 +204,15 @@ void register_agents_commands(CLI::App& app, AppContext& context);
 void register_kb_commands(CLI::App& app, AppContext& context);
 /// Registers `vami numbers assign|unassign|reassign` under `numbers`, and `vami route`.
 void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& context);
+/// Registers `vami numbers suspend|resume` under `numbers`.
+void register_number_suspension_commands(CLI::App& numbers, AppContext& context);
+/// Registers `vami tenants suspend|resume` under `tenants`.
+void register_tenant_suspension_commands(CLI::App& tenants, AppContext& context);
+/// The numbers of a bulk command: `arguments`, then those of `from_file` (one per line, `-` for
+/// standard input; blanks and `#` comments ignored); `from_file` may be empty.
+/// @throws Error(invalid_input) when the file cannot be read or lists nothing.
+[[nodiscard]] std::vector<std::string> numbers_given(const std::vector<std::string>& arguments,
+                                                     const std::string& from_file);
 /// Registers `vami onboard`.
 void register_onboard_command(CLI::App& app, AppContext& context);
 /// Registers `vami audit`.

@@ -11,35 +11,6 @@ namespace vami::cli {
 
 namespace {
 
-struct AssignOptions {
-  std::vector<std::string> numbers;
-  std::string from_file;
-  std::string agent;
-  bool pick = false;
-  std::string area_code;
-  std::string locality;
-  bool buy_if_needed = false;
-  std::string max_monthly_cost;
-  std::string mode = "native";
-  int concurrency = k_default_concurrency;
-};
-
-struct UnassignOptions {
-  std::vector<std::string> numbers;
-  std::string from_file;
-  int concurrency = k_default_concurrency;
-};
-
-struct ReassignOptions {
-  std::string number;
-  std::string agent;
-};
-
-struct RouteOptions {
-  std::string number;
-  bool offline = false;
-};
-
 // Phone numbers one per line from FILE, or standard input for "-": surrounding blanks, blank
 // lines and `#` comments are ignored.
 std::vector<std::string> read_number_list(const std::string& path) {
@@ -77,7 +48,8 @@ std::vector<std::string> read_number_list(const std::string& path) {
   return numbers;
 }
 
-// The numbers of the arguments, then those of --from-file.
+} // namespace
+
 std::vector<std::string> numbers_given(const std::vector<std::string>& arguments,
                                        const std::string& from_file) {
   std::vector<std::string> numbers = arguments;
@@ -91,6 +63,37 @@ std::vector<std::string> numbers_given(const std::vector<std::string>& arguments
   }
   return numbers;
 }
+
+namespace {
+
+struct AssignOptions {
+  std::vector<std::string> numbers;
+  std::string from_file;
+  std::string agent;
+  bool pick = false;
+  std::string area_code;
+  std::string locality;
+  bool buy_if_needed = false;
+  std::string max_monthly_cost;
+  std::string mode = "native";
+  int concurrency = k_default_concurrency;
+};
+
+struct UnassignOptions {
+  std::vector<std::string> numbers;
+  std::string from_file;
+  int concurrency = k_default_concurrency;
+};
+
+struct ReassignOptions {
+  std::string number;
+  std::string agent;
+};
+
+struct RouteOptions {
+  std::string number;
+  bool offline = false;
+};
 
 nlohmann::ordered_json route_json(const Route& route) {
   nlohmann::ordered_json json;
@@ -112,6 +115,10 @@ nlohmann::ordered_json route_json(const Route& route) {
   json["voice_url"] = text_or_null(route.number.webhook.voice_url);
   json["voice_method"] = text_or_null(route.number.webhook.voice_method);
   json["agent_phone_number_id"] = text_or_null(route.number.agent_phone_number_id);
+  const Suspension* suspension = route.number.suspension ? &*route.number.suspension : nullptr;
+  json["suspended"] = suspension != nullptr;
+  json["suspended_agent"] = suspension ? text_or_null(suspension->agent_slug) : nullptr;
+  json["suspension_message"] = suspension ? text_or_null(suspension->message) : nullptr;
   return json;
 }
 
@@ -140,7 +147,18 @@ void print_route(AppContext& context, const Route& route) {
                     ? std::string("(none: calls are not answered)")
                     : terminal_text(number.webhook.voice_method + " " + number.webhook.voice_url))
             << '\n';
-  if (number.status != NumberStatus::assigned) {
+  if (number.suspension) {
+    const Suspension& suspension = *number.suspension;
+    std::cout << "  suspended      since " << suspension.suspended_at << ": no agent answers; "
+              << (suspension.message.empty() ? std::string("calls are rejected")
+                                             : "callers hear \"" + suspension.message + "\"")
+              << '\n';
+    std::cout << "  resume with    'vami numbers resume " << number.e164 << "' ("
+              << (suspension.previous_status == NumberStatus::assigned
+                      ? "back to agent " + suspension.agent_slug
+                      : std::string("back to the pool, available"))
+              << ")\n";
+  } else if (number.status != NumberStatus::assigned) {
     std::cout << "  no agent: assign one with 'vami numbers assign " << number.e164
               << " --agent AGENT'\n";
   }
@@ -168,6 +186,8 @@ void print_route_check(AppContext& context, const RouteCheck& check) {
     std::string calls;
     if (check.calls_answered) {
       calls = "answered by agent " + route.number.agent_slug;
+    } else if (route.number.status == NumberStatus::suspended) {
+      calls = "not answered by an agent: the number is suspended";
     } else if (check.desired.target == RoutingTarget::none) {
       calls = "not answered: the number is not assigned";
     } else {

@@ -143,8 +143,9 @@ std::string value_text(const ArgumentSpec& argument) {
   }
   std::string text;
   if (argument.kind == ValueKind::choice) {
+    // `\:` lets troff break a long list of choices after a bar rather than overflow the line.
     for (std::size_t i = 0; i < argument.choices.size(); ++i) {
-      text += (i == 0 ? "" : "|") + std::string("\\fB") + escape(argument.choices[i]) + "\\fR";
+      text += (i == 0 ? "" : "|\\:") + std::string("\\fB") + escape(argument.choices[i]) + "\\fR";
     }
   } else {
     text = "\\fI" + escape(argument.value_name) + "\\fR";

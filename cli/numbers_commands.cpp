@@ -327,6 +327,10 @@ void write_report(AppContext& context, const BulkReport& report,
 void print_report(AppContext& context, const BulkReport& report, const std::string& done_verb,
                   const nlohmann::ordered_json& extra) {
   write_report(context, report, extra);
+  if (report.operation_id.empty() && report.requested == 0) {
+    context.note("nothing to do: no number was " + done_verb + " (nothing journaled)");
+    return;
+  }
   std::string summary = done_verb + " " + std::to_string(report.succeeded) + " of " +
                         std::to_string(report.requested) + " numbers (operation " +
                         report.operation_id + ")";
@@ -446,6 +450,7 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
   release_command->callback([&context, release] { run_release(context, *release); });
 
   register_assignment_commands(app, *numbers, context);
+  register_number_suspension_commands(*numbers, context);
 }
 
 } // namespace vami::cli

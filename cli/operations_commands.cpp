@@ -23,7 +23,8 @@ struct ResumeCommandOptions {
 constexpr OperationKind k_kinds[] = {OperationKind::buy,       OperationKind::release,
                                      OperationKind::webhook,   OperationKind::assign,
                                      OperationKind::unassign,  OperationKind::reassign,
-                                     OperationKind::reconcile, OperationKind::onboard};
+                                     OperationKind::reconcile, OperationKind::onboard,
+                                     OperationKind::suspend,   OperationKind::resume};
 constexpr OperationStatus k_statuses[] = {OperationStatus::running, OperationStatus::completed,
                                           OperationStatus::partial, OperationStatus::failed,
                                           OperationStatus::interrupted};
@@ -168,6 +169,10 @@ BulkWords words_of(OperationKind kind) {
     return {"assigning", "assign", "assigned"};
   case OperationKind::unassign:
     return {"unassigning", "unassign", "unassigned"};
+  case OperationKind::suspend:
+    return {"suspending", "suspend", "suspended"};
+  case OperationKind::resume:
+    return {"resuming", "resume", "resumed"};
   default:
     return {"resuming", "resume", "done"};
   }
@@ -181,10 +186,13 @@ void run_resume(AppContext& context, const ResumeCommandOptions& options) {
       operation.kind == OperationKind::buy || operation.kind == OperationKind::release;
   const bool assignment_kind =
       operation.kind == OperationKind::assign || operation.kind == OperationKind::unassign;
-  if (!pool_kind && !assignment_kind) {
+  const bool suspension_kind =
+      operation.kind == OperationKind::suspend || operation.kind == OperationKind::resume;
+  if (!pool_kind && !assignment_kind && !suspension_kind) {
     throw Error(ErrorKind::invalid_input,
                 "operation " + operation.id + " is a " + kind + ", which cannot be resumed",
-                "only buy, release, assign and unassign operations can be resumed");
+                "only buy, release, assign, unassign, suspend and resume operations can be "
+                "resumed");
   }
 
   // In a script, refuse a resume that spends money or gives numbers up before anything is
@@ -220,10 +228,14 @@ void run_resume(AppContext& context, const ResumeCommandOptions& options) {
   // Both services are built now (not in the callback) so that they outlive the run.
   std::optional<PoolService> pool;
   std::optional<AssignmentService> assignments;
+  std::optional<SuspensionService> suspensions;
   ResumePlan plan;
   if (pool_kind) {
     pool.emplace(context.pool());
     plan = pool->plan_resume(operation.id, resume_options);
+  } else if (suspension_kind) {
+    suspensions.emplace(context.suspensions());
+    plan = suspensions->plan_resume(operation.id, resume_options);
   } else {
     assignments.emplace(context.assignments());
     plan = assignments->plan_resume(operation.id, resume_options);
@@ -252,7 +264,9 @@ void run_resume(AppContext& context, const ResumeCommandOptions& options) {
                 " whose outcome was unknown settled by looking at the provider";
   }
   if (plan.remaining() == 0) {
-    BulkReport nothing = pool ? pool->resume(plan, {}, {}) : assignments->resume(plan, {}, {});
+    BulkReport nothing = pool          ? pool->resume(plan, {}, {})
+                         : suspensions ? suspensions->resume_operation(plan, {}, {})
+                                       : assignments->resume(plan, {}, {});
     write_report(context, nothing, extra);
     context.note(progress + "; nothing was left to do: it is now completed");
     return;
@@ -281,8 +295,9 @@ void run_resume(AppContext& context, const ResumeCommandOptions& options) {
   run_bulk_command(
       context, words_of(operation.kind),
       [&](const StopRequested& stop, const ItemObserver& observer) {
-        return pool ? pool->resume(plan, stop, observer)
-                    : assignments->resume(plan, stop, observer);
+        return pool          ? pool->resume(plan, stop, observer)
+               : suspensions ? suspensions->resume_operation(plan, stop, observer)
+                             : assignments->resume(plan, stop, observer);
       },
       extra);
 }
@@ -314,7 +329,8 @@ void register_operations_commands(CLI::App& app, AppContext& context) {
 
   auto resume = std::make_shared<ResumeCommandOptions>();
   auto* resume_command = operations->add_subcommand(
-      "resume", "Finish an interrupted buy, release, assign or unassign in the same operation");
+      "resume", "Finish an interrupted buy, release, assign, unassign, suspend or resume in the "
+                "same operation");
   resume_command->footer(
       "Numbers whose outcome is unknown are first looked up at the provider, so a buy never\n"
       "buys a number twice and stops at its original count. Run it once the command that\n"

@@ -80,6 +80,8 @@ std::string repair_words(const Finding& finding, Tense tense) {
     return past ? "stored provider sid" : "store provider sid";
   case Repair::store_provider_webhook:
     return past ? "stored provider webhook" : "store provider webhook";
+  case Repair::answer_out_of_service:
+    return past ? "answers out of service again" : "point it at the out-of-service answer";
   case Repair::set_provider_agent:
     if (finding.stored.empty()) {
       return past ? "unassigned at ElevenLabs" : "unassign it at ElevenLabs";
@@ -185,6 +187,9 @@ std::string detail_words(const Finding& finding) {
   case FindingKind::webhook_drift:
     return "stored voice webhook " + describe(finding.stored_webhook) + ", the provider reports " +
            describe(finding.reported_webhook);
+  case FindingKind::suspension_drift:
+    return "suspended, but the provider's voice webhook is " + describe(finding.reported_webhook) +
+           ", not the out-of-service answer";
   case FindingKind::sid_drift:
     return "stored provider id " + (finding.stored.empty() ? "none" : finding.stored) +
            ", the provider reports " + finding.reported;

@@ -170,6 +170,8 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
         remove->release_numbers ? NumberDisposition::release : NumberDisposition::return_to_pool);
     write_tenant_removal(context, remove->slug, removal);
   });
+
+  register_tenant_suspension_commands(*tenants, context);
 }
 
 void write_tenant_removal(AppContext& context, const std::string& slug,

@@ -9,7 +9,7 @@ function __vami_subcommands --argument-names command_path
         case ''
             printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile audit operations profiles completion
         case 'numbers'
-            printf '%s\n' search buy list show release assign unassign reassign
+            printf '%s\n' search buy list show release assign unassign reassign suspend resume
         case 'webhooks'
             printf '%s\n' set show
         case 'router'
@@ -17,7 +17,7 @@ function __vami_subcommands --argument-names command_path
         case 'sandbox'
             printf '%s\n' serve
         case 'tenants'
-            printf '%s\n' create list show update delete
+            printf '%s\n' create list show update delete suspend resume
         case 'agents'
             printf '%s\n' create list show update delete conversations
         case 'voices'
@@ -146,6 +146,24 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'numbers reassign|--agent'
             echo 'agents'
+        case 'numbers suspend|-h'
+            echo 'flag'
+        case 'numbers suspend|--help'
+            echo 'flag'
+        case 'numbers suspend|--from-file'
+            echo 'path'
+        case 'numbers suspend|--message'
+            echo 'text'
+        case 'numbers suspend|--concurrency'
+            echo 'text'
+        case 'numbers resume|-h'
+            echo 'flag'
+        case 'numbers resume|--help'
+            echo 'flag'
+        case 'numbers resume|--from-file'
+            echo 'path'
+        case 'numbers resume|--concurrency'
+            echo 'text'
         case 'route|-h'
             echo 'flag'
         case 'route|--help'
@@ -270,6 +288,20 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'tenants delete|--dry-run'
             echo 'flag'
+        case 'tenants suspend|-h'
+            echo 'flag'
+        case 'tenants suspend|--help'
+            echo 'flag'
+        case 'tenants suspend|--message'
+            echo 'text'
+        case 'tenants suspend|--concurrency'
+            echo 'text'
+        case 'tenants resume|-h'
+            echo 'flag'
+        case 'tenants resume|--help'
+            echo 'flag'
+        case 'tenants resume|--concurrency'
+            echo 'text'
         case 'agents|-h'
             echo 'flag'
         case 'agents|--help'
@@ -439,7 +471,7 @@ function __vami_option_kind --argument-names command_path option
         case 'operations list|--limit'
             echo 'text'
         case 'operations list|--kind'
-            echo 'choice:buy release webhook assign unassign reassign reconcile onboard'
+            echo 'choice:buy release webhook assign unassign reassign reconcile onboard suspend resume'
         case 'operations list|--status'
             echo 'choice:running completed partial failed interrupted'
         case 'operations show|-h'
@@ -651,6 +683,8 @@ complete -c vami -n "__vami_at 'numbers'" -a 'release' -d 'Give numbers back to 
 complete -c vami -n "__vami_at 'numbers'" -a 'assign' -d 'Route pool numbers to an agent (or --pick one from the pool)'
 complete -c vami -n "__vami_at 'numbers'" -a 'unassign' -d 'Take numbers back from their agents into the pool'
 complete -c vami -n "__vami_at 'numbers'" -a 'reassign' -d 'Move an assigned number to another agent in one step'
+complete -c vami -n "__vami_at 'numbers'" -a 'suspend' -d 'Take numbers out of service: calls reach no agent until they are resumed'
+complete -c vami -n "__vami_at 'numbers'" -a 'resume' -d 'Put suspended numbers back in service with exactly the routing they had'
 complete -c vami -n "__vami_at 'numbers'" -s h -l help -d 'Print this help message and exit'
 
 # vami numbers search
@@ -718,6 +752,19 @@ complete -c vami -n "__vami_at 'numbers reassign'" -s h -l help -d 'Print this h
 complete -c vami -n "__vami_at 'numbers reassign'" -l agent -x -a '(__vami_values agents)' -d 'The new agent (slug or provider id)'
 complete -c vami -n "__vami_at 'numbers reassign' 0" -a '(__vami_values assigned-numbers)' -d 'Phone number, E.164'
 
+# vami numbers suspend
+complete -c vami -n "__vami_at 'numbers suspend'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'numbers suspend'" -l from-file -r -F -d 'Also suspend the numbers in FILE, one per line (- for standard input; blank lines and # comments ignored)'
+complete -c vami -n "__vami_at 'numbers suspend'" -l message -x -d 'What callers hear before the call is hung up (default: calls are rejected unanswered)'
+complete -c vami -n "__vami_at 'numbers suspend'" -l concurrency -x -d 'With many numbers: suspensions in flight at once (1-64)'
+complete -c vami -n "__vami_at 'numbers suspend' 0+" -a '(__vami_values numbers)' -d 'Phone numbers, E.164; more than one are suspended as one bulk operation'
+
+# vami numbers resume
+complete -c vami -n "__vami_at 'numbers resume'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'numbers resume'" -l from-file -r -F -d 'Also resume the numbers in FILE, one per line (- for standard input; blank lines and # comments ignored)'
+complete -c vami -n "__vami_at 'numbers resume'" -l concurrency -x -d 'With many numbers: resumptions in flight at once (1-64)'
+complete -c vami -n "__vami_at 'numbers resume' 0+" -a '(__vami_values numbers)' -d 'Phone numbers, E.164; more than one are resumed as one bulk operation'
+
 # vami route
 complete -c vami -n "__vami_at 'route'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'route'" -l offline -d 'From the state database alone: do not ask the providers whether calls are answered'
@@ -779,6 +826,8 @@ complete -c vami -n "__vami_at 'tenants'" -a 'list' -d 'List tenants'
 complete -c vami -n "__vami_at 'tenants'" -a 'show' -d 'Show a tenant with its agents, numbers and monthly cost'
 complete -c vami -n "__vami_at 'tenants'" -a 'update' -d 'Change a tenant\'s details'
 complete -c vami -n "__vami_at 'tenants'" -a 'delete' -d 'Delete a tenant: its agents and documents at the provider, its numbers back to the pool (or released)'
+complete -c vami -n "__vami_at 'tenants'" -a 'suspend' -d 'Take every number of a tenant out of service (one bulk operation)'
+complete -c vami -n "__vami_at 'tenants'" -a 'resume' -d 'Put every suspended number of a tenant back in service (one bulk operation)'
 complete -c vami -n "__vami_at 'tenants'" -s h -l help -d 'Print this help message and exit'
 
 # vami tenants create
@@ -808,6 +857,17 @@ complete -c vami -n "__vami_at 'tenants delete'" -s h -l help -d 'Print this hel
 complete -c vami -n "__vami_at 'tenants delete'" -l release-numbers -d 'Release its numbers to the provider instead of keeping them'
 complete -c vami -n "__vami_at 'tenants delete'" -l dry-run -d 'Show what would be deleted'
 complete -c vami -n "__vami_at 'tenants delete' 0" -a '(__vami_values tenants)' -d 'Tenant slug'
+
+# vami tenants suspend
+complete -c vami -n "__vami_at 'tenants suspend'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'tenants suspend'" -l message -x -d 'What callers hear before the call is hung up (default: calls are rejected unanswered)'
+complete -c vami -n "__vami_at 'tenants suspend'" -l concurrency -x -d 'Suspensions in flight at once (1-64)'
+complete -c vami -n "__vami_at 'tenants suspend' 0" -a '(__vami_values tenants)' -d 'Tenant slug'
+
+# vami tenants resume
+complete -c vami -n "__vami_at 'tenants resume'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'tenants resume'" -l concurrency -x -d 'Resumptions in flight at once (1-64)'
+complete -c vami -n "__vami_at 'tenants resume' 0" -a '(__vami_values tenants)' -d 'Tenant slug'
 
 # vami agents
 complete -c vami -n "__vami_at 'agents'" -a 'create' -d 'Create a tenant\'s voice agent'
@@ -925,13 +985,13 @@ complete -c vami -n "__vami_at 'audit'" -l limit -x -d 'Only the newest N entrie
 # vami operations
 complete -c vami -n "__vami_at 'operations'" -a 'list' -d 'List journaled operations, newest first'
 complete -c vami -n "__vami_at 'operations'" -a 'show' -d 'Show one operation and the outcome of every item'
-complete -c vami -n "__vami_at 'operations'" -a 'resume' -d 'Finish an interrupted buy, release, assign or unassign in the same operation'
+complete -c vami -n "__vami_at 'operations'" -a 'resume' -d 'Finish an interrupted buy, release, assign, unassign, suspend or resume in the same operation'
 complete -c vami -n "__vami_at 'operations'" -s h -l help -d 'Print this help message and exit'
 
 # vami operations list
 complete -c vami -n "__vami_at 'operations list'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'operations list'" -l limit -x -d 'At most this many operations (0: all)'
-complete -c vami -n "__vami_at 'operations list'" -l kind -x -a 'buy release webhook assign unassign reassign reconcile onboard' -d 'Only operations of this kind'
+complete -c vami -n "__vami_at 'operations list'" -l kind -x -a 'buy release webhook assign unassign reassign reconcile onboard suspend resume' -d 'Only operations of this kind'
 complete -c vami -n "__vami_at 'operations list'" -l status -x -a 'running completed partial failed interrupted' -d 'Only operations in this status'
 
 # vami operations show

@@ -5,6 +5,7 @@
 
 #include "audit_json.hpp"
 #include "bulk_journal.hpp"
+#include "routing_steps.hpp"
 #include "lookups.hpp"
 #include <nlohmann/json.hpp>
 
@@ -19,31 +20,13 @@ namespace vami {
 
 namespace {
 
+using detail::bulk_item;
+using detail::distinct_numbers;
+using detail::pool_row;
+using detail::roll_back;
+
 std::string holder(const PoolNumber& number) {
   return "agent \"" + number.agent_slug + "\" (tenant " + number.tenant_slug + ")";
-}
-
-// Runs `undo` after a failed provider step, from inside the catch block, then rethrows the
-// provider's error. If undoing fails too, the database no longer says where the number rings.
-[[noreturn]] void roll_back(const std::string& e164, const std::function<void()>& undo) {
-  try {
-    throw;
-  } catch (const Error& error) {
-    // The provider may have acted: the database keeps what was asked for, and reconcile makes
-    // the provider follow it.
-    if (error.kind() == ErrorKind::uncertain) {
-      throw;
-    }
-  }
-  try {
-    undo();
-  } catch (const Error& undo_error) {
-    throw Error(ErrorKind::uncertain,
-                "a provider refused a change to " + e164 +
-                    " and putting the state database back failed: " + undo_error.what(),
-                "run 'vami reconcile' to compare the database with the providers");
-  }
-  throw;
 }
 
 // Twilio defaults the voice method to POST, and the store keeps no method for an unset one.
@@ -52,51 +35,6 @@ bool same_webhook(const VoiceWebhook& stored, const VoiceWebhook& reported) {
   return stored.voice_url == reported.voice_url &&
          method(stored.voice_method) == method(reported.voice_method) &&
          stored.status_callback == reported.status_callback;
-}
-
-PoolNumber pool_row(StateStore& store, const std::string& e164) {
-  std::optional<PoolNumber> row = store.find_number(e164);
-  if (!row || row->status == NumberStatus::released) {
-    throw Error(ErrorKind::not_found, e164 + " is not in the pool",
-                "list the pool with 'vami numbers list', or buy numbers with 'vami numbers buy'");
-  }
-  return *row;
-}
-
-// The numbers of a bulk command as E.164, each once, in the order given; all are checked
-// before anything is journaled.
-std::vector<std::string> distinct_numbers(const std::vector<std::string>& numbers) {
-  if (numbers.empty()) {
-    throw Error(ErrorKind::invalid_input, "no number given",
-                "name pool numbers, or give them one per line with --from-file FILE");
-  }
-  std::vector<std::string> distinct;
-  std::set<std::string> seen;
-  for (const auto& number : numbers) {
-    std::string e164 = to_e164(number);
-    if (seen.insert(e164).second) {
-      distinct.push_back(std::move(e164));
-    }
-  }
-  return distinct;
-}
-
-// One number of a bulk command: a refusal fails that number alone; rejected credentials and a
-// database failure end the command.
-ItemResult bulk_item(const std::string& e164, const std::function<PoolNumber()>& step) {
-  try {
-    ItemResult item;
-    item.e164 = e164;
-    item.number = step();
-    return item;
-  } catch (const Error& error) {
-    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
-      throw;
-    }
-    return detail::failed_item(e164, error,
-                               error.kind() == ErrorKind::uncertain ? ItemStatus::uncertain
-                                                                    : ItemStatus::failed);
-  }
 }
 
 nlohmann::json read_parameters(const Operation& operation) {
@@ -459,8 +397,10 @@ PoolNumber AssignmentService::current(const std::string& e164) {
 Route find_route(StateStore& store, const std::string& number) {
   Route route;
   route.number = pool_row(store, to_e164(number));
-  if (route.number.status == NumberStatus::assigned) {
+  if (!route.number.tenant_slug.empty()) { // assigned, or suspended from an assignment
     route.tenant = store.find_tenant(route.number.tenant_slug);
+  }
+  if (route.number.status == NumberStatus::assigned) {
     route.agent = store.find_agent(route.number.agent_slug);
   }
   return route;

@@ -32,6 +32,14 @@ inline std::string audit_json(const PoolNumber& number) {
     json["monthly_price_micros"] = number.monthly_price->micros;
     json["currency"] = number.monthly_price->currency;
   }
+  if (number.suspension) {
+    const Suspension& suspension = *number.suspension;
+    json["suspension"] = {{"previous_status", to_string(suspension.previous_status)},
+                          {"agent", suspension.agent_slug},
+                          {"previous_voice_url", suspension.previous_webhook.voice_url},
+                          {"previous_voice_method", suspension.previous_webhook.voice_method},
+                          {"message", suspension.message}};
+  }
   return json.dump();
 }
 

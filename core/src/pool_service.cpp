@@ -929,7 +929,8 @@ OperationDetail show_operation(StateStore& store, const std::string& operation_i
 std::vector<std::string> requested_numbers(const Operation& operation) {
   std::vector<std::string> numbers;
   if (operation.kind != OperationKind::release && operation.kind != OperationKind::assign &&
-      operation.kind != OperationKind::unassign) {
+      operation.kind != OperationKind::unassign && operation.kind != OperationKind::suspend &&
+      operation.kind != OperationKind::resume) {
     return numbers;
   }
   nlohmann::json parameters = parameters_object(operation);

@@ -43,13 +43,26 @@ constexpr std::string_view k_tag_prefix = "vami:";
 constexpr std::string_view k_agent_tag_prefix = "vami-agent:";
 constexpr std::string_view k_tenant_tag_prefix = "vami-tenant:";
 
-constexpr std::array<FindingKind, 19> k_kinds{
-    FindingKind::in_sync,          FindingKind::webhook_drift,   FindingKind::sid_drift,
-    FindingKind::orphan_tagged,    FindingKind::orphan_untagged, FindingKind::ghost,
-    FindingKind::stale_purchasing, FindingKind::stale_releasing, FindingKind::agent_drift,
-    FindingKind::import_drift,     FindingKind::not_imported,    FindingKind::voice_url_drift,
-    FindingKind::agent_ghost,      FindingKind::agent_orphan,    FindingKind::stale_creating,
-    FindingKind::stale_deleting,   FindingKind::document_ghost,  FindingKind::document_uploading,
+constexpr std::array<FindingKind, 20> k_kinds{
+    FindingKind::in_sync,
+    FindingKind::webhook_drift,
+    FindingKind::sid_drift,
+    FindingKind::orphan_tagged,
+    FindingKind::orphan_untagged,
+    FindingKind::ghost,
+    FindingKind::stale_purchasing,
+    FindingKind::stale_releasing,
+    FindingKind::suspension_drift,
+    FindingKind::agent_drift,
+    FindingKind::import_drift,
+    FindingKind::not_imported,
+    FindingKind::voice_url_drift,
+    FindingKind::agent_ghost,
+    FindingKind::agent_orphan,
+    FindingKind::stale_creating,
+    FindingKind::stale_deleting,
+    FindingKind::document_ghost,
+    FindingKind::document_uploading,
     FindingKind::document_orphan,
 };
 
@@ -255,6 +268,8 @@ const char* to_string(FindingKind kind) noexcept {
     return "stale_purchasing";
   case FindingKind::stale_releasing:
     return "stale_releasing";
+  case FindingKind::suspension_drift:
+    return "suspension_drift";
   case FindingKind::agent_drift:
     return "agent_drift";
   case FindingKind::import_drift:
@@ -301,6 +316,8 @@ const char* to_string(Repair repair) noexcept {
     return "store_provider_sid";
   case Repair::store_provider_webhook:
     return "store_provider_webhook";
+  case Repair::answer_out_of_service:
+    return "answer_out_of_service";
   case Repair::set_provider_agent:
     return "set_provider_agent";
   case Repair::store_import_id:
@@ -443,7 +460,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
     const FindingKind kind = plan.finding.kind;
     if (voice && sides.first && sides.second && settled_status(sides.first->status) &&
         (kind == FindingKind::in_sync || kind == FindingKind::webhook_drift ||
-         kind == FindingKind::sid_drift)) {
+         kind == FindingKind::sid_drift || kind == FindingKind::suspension_drift)) {
       routing = classify_number_routing(*sides.first, *sides.second, *voice, in_flight_after);
     }
     // Routing the number again stores the voice webhook the provider then reports: storing
@@ -598,6 +615,24 @@ ReconcileService::Plan ReconcileService::classify(const std::optional<PoolNumber
     planned(FindingKind::sid_drift, Repair::store_provider_sid);
     return plan;
   }
+  if (row->status == NumberStatus::suspended) {
+    // The database decides: a suspended number answers out of service, whatever its voice URL
+    // was set to since (storing the provider's would let calls reach an agent again).
+    VoiceWebhook wanted =
+        m_telephony.out_of_service_webhook(row->suspension ? row->suspension->message : "");
+    wanted.status_callback = owned->webhook.status_callback;
+    if (!same_webhook(wanted, owned->webhook)) {
+      finding.stored_webhook = wanted;
+      finding.reported_webhook = owned->webhook;
+      if (!row->routing_holder.empty() &&
+          holder_liveness(row->routing_holder) != HolderLiveness::gone) {
+        left_alone(FindingKind::suspension_drift, Holdup::in_flight);
+      } else {
+        planned(FindingKind::suspension_drift, Repair::answer_out_of_service);
+      }
+      return plan;
+    }
+  }
   if (!same_webhook(row->webhook, owned->webhook)) {
     finding.stored_webhook = row->webhook;
     finding.reported_webhook = owned->webhook;
@@ -709,8 +744,10 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
 
   // The voice URL first: it is what a call meets first, and routing the number again mends
   // the import and its agent as well.
+  // A suspended number's voice URL must be the out-of-service answer: suspension_drift's.
   const bool voice_url_wrong =
-      found(RoutingFault::no_voice_url) || found(RoutingFault::wrong_voice_url);
+      row.status != NumberStatus::suspended &&
+      (found(RoutingFault::no_voice_url) || found(RoutingFault::wrong_voice_url));
   if (voice_url_wrong) {
     Plan plan = finding_for(FindingKind::voice_url_drift);
     plan.finding.stored_webhook = desired.voice_webhook;
@@ -996,6 +1033,7 @@ void ReconcileService::repair(Plan& plan, Journal& journal) {
     case Repair::restore:
     case Repair::store_provider_sid:
     case Repair::store_provider_webhook:
+    case Repair::answer_out_of_service:
       repair_number(plan, journal.operation_id);
       break;
     case Repair::set_provider_agent:
@@ -1117,6 +1155,23 @@ void ReconcileService::repair_number(const Plan& plan, const std::string& operat
     PoolNumber after =
         m_store.record_provider_view(e164, plan.row->provider_sid, plan.row->webhook, *plan.owned);
     audit("number", e164, detail::audit_json(*plan.row), detail::audit_json(after),
+          after.tenant_slug);
+    break;
+  }
+  case Repair::answer_out_of_service: {
+    // Conditional on the row as read: still suspended with the same message.
+    std::optional<PoolNumber> current = m_store.find_number(e164);
+    if (!current || current->status != NumberStatus::suspended ||
+        current->suspension != plan.row->suspension) {
+      throw Error(ErrorKind::conflict, e164 + " changed meanwhile (it is now " +
+                                           (current ? to_string(current->status) : "gone") + ")");
+    }
+    OwnedNumber owned = at_provider([&] {
+      return m_telephony.set_voice_webhook(plan.row->provider_sid, finding.stored_webhook);
+    });
+    PoolNumber after =
+        m_store.record_provider_view(e164, plan.row->provider_sid, current->webhook, owned);
+    audit("number", e164, detail::audit_json(*current), detail::audit_json(after),
           after.tenant_slug);
     break;
   }

@@ -71,6 +71,10 @@ OwnedNumber ResilientTelephonyProvider::set_voice_webhook(const std::string& pro
   return m_calls.retried([&] { return m_inner.set_voice_webhook(provider_sid, webhook); });
 }
 
+VoiceWebhook ResilientTelephonyProvider::out_of_service_webhook(const std::string& message) const {
+  return m_inner.out_of_service_webhook(message);
+}
+
 void ResilientTelephonyProvider::release(const std::string& provider_sid) {
   m_calls.deleted([&] { m_inner.release(provider_sid); });
 }

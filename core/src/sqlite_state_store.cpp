@@ -49,6 +49,9 @@ constexpr int k_busy_timeout_ms = 10'000;
 struct Migration {
   int version;
   const char* sql;
+  /// Whether the step rebuilds a table that others reference (SQLite cannot change a CHECK
+  /// constraint in place): it then runs with foreign keys off, checked before it commits.
+  bool rebuilds_tables = false;
 };
 
 constexpr const char* k_schema_v1 = R"sql(
@@ -198,15 +201,53 @@ CREATE UNIQUE INDEX documents_upload_name ON documents(upload_name);
 )sql";
 
 // v5: the call history (issue 11), its schema and statements in sqlite_call_history.cpp.
-constexpr std::array<Migration, 5> k_migrations{{
+
+// v6: suspension. A suspended number keeps its tenant, routing mode and import, and remembers
+// what it was before (status, agent, voice webhook) so that a resume restores exactly that; the
+// journal learns the `suspend` and `resume` kinds (a CHECK, so the table is rebuilt).
+constexpr const char* k_schema_v6 = R"sql(
+CREATE TABLE operations_v6 (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('buy', 'release', 'webhook', 'assign', 'unassign',
+                                     'reassign', 'reconcile', 'onboard', 'suspend', 'resume')),
+  status TEXT NOT NULL
+    CHECK (status IN ('running', 'completed', 'partial', 'failed', 'interrupted')),
+  requested_count INTEGER NOT NULL CHECK (requested_count >= 0),
+  parameters TEXT NOT NULL DEFAULT '{}',
+  actor TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  finished_at TEXT,
+  holder TEXT
+);
+INSERT INTO operations_v6 (id, kind, status, requested_count, parameters, actor, created_at,
+                           finished_at, holder)
+  SELECT id, kind, status, requested_count, parameters, actor, created_at, finished_at, holder
+  FROM operations;
+DROP TABLE operations;
+ALTER TABLE operations_v6 RENAME TO operations;
+
+ALTER TABLE numbers ADD COLUMN suspended_from TEXT
+  CHECK (suspended_from IN ('available', 'assigned') OR suspended_from IS NULL);
+ALTER TABLE numbers ADD COLUMN suspended_agent_id INTEGER REFERENCES agents(id);
+ALTER TABLE numbers ADD COLUMN suspended_voice_url TEXT;
+ALTER TABLE numbers ADD COLUMN suspended_voice_method TEXT
+  CHECK (suspended_voice_method IN ('GET', 'POST') OR suspended_voice_method IS NULL);
+ALTER TABLE numbers ADD COLUMN suspended_status_callback TEXT;
+ALTER TABLE numbers ADD COLUMN suspension_message TEXT;
+ALTER TABLE numbers ADD COLUMN suspended_at TEXT;
+CREATE INDEX numbers_suspended_agent_id ON numbers(suspended_agent_id);
+)sql";
+
+constexpr std::array<Migration, 6> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
     {3, k_schema_v3},
     {4, k_schema_v4},
     {5, sqlite_calls::k_schema},
+    {6, k_schema_v6, true},
 }};
 
-constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
+constexpr std::array<std::pair<OperationKind, const char*>, 10> k_kind_names{{
     {OperationKind::buy, "buy"},
     {OperationKind::release, "release"},
     {OperationKind::webhook, "webhook"},
@@ -215,6 +256,8 @@ constexpr std::array<std::pair<OperationKind, const char*>, 8> k_kind_names{{
     {OperationKind::reassign, "reassign"},
     {OperationKind::reconcile, "reconcile"},
     {OperationKind::onboard, "onboard"},
+    {OperationKind::suspend, "suspend"},
+    {OperationKind::resume, "resume"},
 }};
 
 constexpr std::array<std::pair<OperationStatus, const char*>, 5> k_operation_status_names{{
@@ -321,11 +364,20 @@ constexpr const char* k_number_select = R"sql(
 SELECT n.e164, n.status, n.provider, n.provider_sid, n.country, n.number_type, n.locality,
        n.region, n.monthly_price_micros, n.currency, n.friendly_name, n.voice_url, n.voice_method,
        n.status_callback, n.operation_id, t.slug, a.slug, n.created_at, n.updated_at,
-       n.routing_mode, n.provider_agent_phone_id, n.routing_holder, n.routing_since
+       n.routing_mode, n.provider_agent_phone_id, n.routing_holder, n.routing_since,
+       n.suspended_from, sa.slug, n.suspended_voice_url, n.suspended_voice_method,
+       n.suspended_status_callback, n.suspension_message, n.suspended_at
 FROM numbers AS n
 LEFT JOIN tenants AS t ON t.id = n.tenant_id
 LEFT JOIN agents AS a ON a.id = n.agent_id
+LEFT JOIN agents AS sa ON sa.id = n.suspended_agent_id
 )sql";
+
+/// The assignments of an UPDATE of `numbers` that forget a number's suspension.
+constexpr const char* k_no_suspension =
+    "suspended_from = NULL, suspended_agent_id = NULL, suspended_voice_url = NULL, "
+    "suspended_voice_method = NULL, suspended_status_callback = NULL, suspension_message = NULL, "
+    "suspended_at = NULL";
 
 // The last column is the operation's last sign of life (`Operation::active_at`): a running
 // operation's `finished_at` is the time it was last resumed.
@@ -365,6 +417,20 @@ PoolNumber read_number(const SQLite::Statement& row) {
   number.agent_phone_number_id = column_text(row.getColumn(20));
   number.routing_holder = column_text(row.getColumn(21));
   number.routing_since = column_text(row.getColumn(22));
+  if (number.status == NumberStatus::suspended) {
+    Suspension suspension;
+    const auto from_text = column_text(row.getColumn(23));
+    suspension.previous_status = from_text.empty() ? NumberStatus::available
+                                                   : stored_value(parse_number_status(from_text),
+                                                                  from_text, "number status");
+    suspension.agent_slug = column_text(row.getColumn(24));
+    suspension.previous_webhook.voice_url = column_text(row.getColumn(25));
+    suspension.previous_webhook.voice_method = column_text(row.getColumn(26));
+    suspension.previous_webhook.status_callback = column_text(row.getColumn(27));
+    suspension.message = column_text(row.getColumn(28));
+    suspension.suspended_at = column_text(row.getColumn(29));
+    number.suspension = std::move(suspension);
+  }
   return number;
 }
 
@@ -591,7 +657,7 @@ void append_number_filter(std::string& sql, const NumberFilter& filter) {
     sql += " AND t.slug = :tenant_slug";
   }
   if (!filter.agent_slug.empty()) {
-    sql += " AND a.slug = :agent_slug";
+    sql += " AND (a.slug = :agent_slug OR sa.slug = :agent_slug)";
   }
   if (!filter.locality.empty()) {
     // NOCASE folds ASCII letters only (SQLite folds no other case without ICU), so a locality
@@ -976,8 +1042,9 @@ public:
       SQLite::Statement update(
           m_db, "UPDATE numbers SET status = 'released', released_at = :now, updated_at = :now, "
                 "provider_sid = NULL, voice_url = NULL, voice_method = NULL, "
-                "status_callback = NULL, routing_mode = NULL, provider_agent_phone_id = NULL "
-                "WHERE e164 = :e164 AND status = 'releasing'");
+                "status_callback = NULL, routing_mode = NULL, provider_agent_phone_id = NULL, "
+                "tenant_id = NULL, " +
+                    std::string(k_no_suspension) + " WHERE e164 = :e164 AND status = 'releasing'");
       update.bind(":now", utc_now_iso8601());
       update.bind(":e164", e164);
       update.exec();
@@ -1103,7 +1170,8 @@ public:
           m_db, "UPDATE numbers SET status = 'released', released_at = :now, updated_at = :now, "
                 "provider_sid = NULL, voice_url = NULL, voice_method = NULL, "
                 "status_callback = NULL, routing_mode = NULL, provider_agent_phone_id = NULL, "
-                "tenant_id = NULL, agent_id = NULL WHERE e164 = :e164 AND status = :status");
+                "tenant_id = NULL, agent_id = NULL, " +
+                    std::string(k_no_suspension) + " WHERE e164 = :e164 AND status = :status");
       update.bind(":now", utc_now_iso8601());
       update.bind(":e164", e164);
       update.bind(":status", to_string(before.status));
@@ -1405,11 +1473,15 @@ public:
       if (!agent) {
         throw agent_not_found(slug);
       }
-      SQLite::Statement held(m_db, "SELECT e164 FROM numbers WHERE agent_id = ? ORDER BY e164");
-      held.bind(1, agent->id);
+      // A number suspended from it counts: resuming it gives it back to this agent.
+      SQLite::Statement held(m_db, "SELECT e164, agent_id IS NULL FROM numbers WHERE "
+                                   "agent_id = :id OR suspended_agent_id = :id ORDER BY e164");
+      held.bind(":id", agent->id);
       std::vector<std::string> numbers;
+      std::size_t suspended = 0;
       while (held.executeStep()) {
         numbers.push_back(column_text(held.getColumn(0)));
+        suspended += held.getColumn(1).getInt() != 0 ? 1U : 0U;
       }
       if (!numbers.empty()) {
         constexpr std::size_t k_named = 3;
@@ -1422,9 +1494,14 @@ public:
         }
         throw Error(ErrorKind::conflict,
                     "agent \"" + slug + "\" still has " +
-                        count_of(static_cast<std::int64_t>(numbers.size()), "assigned number") +
+                        count_of(static_cast<std::int64_t>(numbers.size()),
+                                 suspended == 0                ? "assigned number"
+                                 : suspended == numbers.size() ? "suspended number"
+                                                               : "assigned or suspended number") +
                         " (" + named + ")",
-                    "unassign them first or move them with 'vami numbers reassign'");
+                    suspended == 0 ? "unassign them first or move them with 'vami numbers reassign'"
+                                   : "resume the suspended ones first ('vami numbers resume'), "
+                                     "then unassign or move them");
       }
       SQLite::Statement documents(m_db, "DELETE FROM documents WHERE agent_id = ?");
       documents.bind(1, agent->id);
@@ -1710,6 +1787,119 @@ public:
     });
   }
 
+  PoolNumber suspend_number(const std::string& e164, const Suspension& suspension) override {
+    const bool from_assigned = suspension.previous_status == NumberStatus::assigned;
+    if (!from_assigned && suspension.previous_status != NumberStatus::available) {
+      throw Error(ErrorKind::invalid_input,
+                  std::string("only an available or assigned number can be suspended, not a ") +
+                      to_string(suspension.previous_status) + " one");
+    }
+    const auto method = normalized_voice_method(suspension.previous_webhook.voice_method);
+    return guarded("cannot suspend " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = select_number(e164);
+      if (!before || before->status == NumberStatus::released) {
+        throw not_in_pool(e164);
+      }
+      require_routing_free(*before);
+      if (before->status == NumberStatus::suspended) {
+        throw Error(ErrorKind::conflict, e164 + " is already suspended");
+      }
+      if (before->status != suspension.previous_status ||
+          (from_assigned && before->agent_slug != suspension.agent_slug)) {
+        throw Error(ErrorKind::conflict,
+                    (before->status == NumberStatus::assigned
+                         ? held_by(*before)
+                         : e164 + " is " + to_string(before->status)) +
+                        " now; it changed since it was read",
+                    "see 'vami route " + e164 + "' and try again");
+      }
+      std::optional<AgentIds> agent;
+      if (from_assigned) {
+        agent = select_agent_ids(suspension.agent_slug);
+        if (!agent) {
+          throw agent_not_found(suspension.agent_slug);
+        }
+      }
+      const std::string now = utc_now_iso8601();
+      SQLite::Statement update(
+          m_db, "UPDATE numbers SET status = 'suspended', agent_id = NULL, "
+                "suspended_from = :from, suspended_agent_id = :agent_id, "
+                "suspended_voice_url = :voice_url, suspended_voice_method = :voice_method, "
+                "suspended_status_callback = :status_callback, suspension_message = :message, "
+                "suspended_at = :at, routing_holder = :holder, routing_since = :now, "
+                "updated_at = :now WHERE e164 = :e164 AND status = :status");
+      update.bind(":from", to_string(suspension.previous_status));
+      if (agent) {
+        update.bind(":agent_id", agent->id);
+      } else {
+        update.bind(":agent_id");
+      }
+      bind_text_or_null(update, ":voice_url", suspension.previous_webhook.voice_url);
+      bind_text_or_null(update, ":voice_method", method);
+      bind_text_or_null(update, ":status_callback", suspension.previous_webhook.status_callback);
+      bind_text_or_null(update, ":message", suspension.message);
+      update.bind(":at", suspension.suspended_at.empty() ? now : suspension.suspended_at);
+      update.bind(":holder", m_holder);
+      update.bind(":now", now);
+      update.bind(":e164", e164);
+      update.bind(":status", to_string(before->status));
+      if (update.exec() == 0) {
+        throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
+      }
+      auto after = select_number(e164);
+      transaction.commit();
+      return *after;
+    });
+  }
+
+  PoolNumber resume_number(const std::string& e164) override {
+    return guarded("cannot resume " + e164, [&] {
+      SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+      const auto before = select_number(e164);
+      if (!before || before->status == NumberStatus::released) {
+        throw not_in_pool(e164);
+      }
+      require_routing_free(*before);
+      if (before->status != NumberStatus::suspended || !before->suspension) {
+        throw Error(ErrorKind::conflict,
+                    e164 + " is not suspended (it is " + to_string(before->status) + ")");
+      }
+      const Suspension& suspension = *before->suspension;
+      std::string sql = "UPDATE numbers SET status = :status, agent_id = :agent_id, "
+                        "tenant_id = :tenant_id, routing_holder = :holder, routing_since = :now, "
+                        "updated_at = :now, " +
+                        std::string(k_no_suspension) +
+                        " WHERE e164 = :e164 AND status = 'suspended'";
+      SQLite::Statement update(m_db, sql);
+      if (suspension.previous_status == NumberStatus::assigned) {
+        const auto agent = require_assignable_agent(suspension.agent_slug);
+        update.bind(":status", "assigned");
+        update.bind(":agent_id", agent.id);
+        update.bind(":tenant_id", agent.tenant_id);
+      } else {
+        update.bind(":status", "available");
+        update.bind(":agent_id");
+        update.bind(":tenant_id");
+      }
+      update.bind(":holder", m_holder);
+      update.bind(":now", utc_now_iso8601());
+      update.bind(":e164", e164);
+      if (update.exec() == 0) {
+        throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
+      }
+      if (suspension.previous_status != NumberStatus::assigned) {
+        // An available number has no routing mode; a stale one would mislead `route`.
+        SQLite::Statement clear(m_db, "UPDATE numbers SET routing_mode = NULL WHERE e164 = ?");
+        clear.bind(1, e164);
+        clear.exec();
+      }
+      auto after = select_number(e164);
+      transaction.commit();
+      return *after;
+    });
+  }
+
   void set_agent_phone_number_id(const std::string& e164,
                                  const std::string& phone_number_id) override {
     guarded("cannot record the voice-agent id of " + e164, [&] {
@@ -1842,12 +2032,35 @@ private:
     m_db.exec("PRAGMA foreign_keys = ON");
   }
 
+  /// Turns foreign keys off for the life of a table-rebuilding migration step (the pragma is a
+  /// no-op inside a transaction, so it brackets the step's transaction) and back on after.
+  class ForeignKeysOff {
+  public:
+    ForeignKeysOff(SQLite::Database& db, bool off) : m_db(db), m_off(off) {
+      if (m_off) {
+        m_db.exec("PRAGMA foreign_keys = OFF");
+      }
+    }
+    ForeignKeysOff(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+    ~ForeignKeysOff() {
+      if (m_off) {
+        (void)m_db.tryExec("PRAGMA foreign_keys = ON");
+      }
+    }
+
+  private:
+    SQLite::Database& m_db;
+    bool m_off;
+  };
+
   void migrate() {
     int version = read_user_version();
     for (const auto& migration : k_migrations) {
       if (migration.version <= version) {
         continue;
       }
+      ForeignKeysOff foreign_keys(m_db, migration.rebuilds_tables);
       SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have migrated while this one waited for the write lock.
       version = read_user_version();
@@ -1857,6 +2070,17 @@ private:
         continue;
       }
       m_db.exec(migration.sql);
+      if (migration.rebuilds_tables) {
+        SQLite::Statement broken(m_db, "PRAGMA foreign_key_check");
+        if (broken.executeStep()) {
+          throw Error(ErrorKind::storage,
+                      "cannot upgrade the state database " + m_path + " to schema " +
+                          std::to_string(migration.version) + ": table " +
+                          column_text(broken.getColumn(0)) + " refers to rows that do not exist",
+                      "run 'PRAGMA foreign_key_check' on a copy of it with sqlite3, or restore "
+                      "a backup");
+        }
+      }
       m_db.exec("PRAGMA application_id = " + std::to_string(k_application_id));
       m_db.exec("PRAGMA user_version = " + std::to_string(migration.version));
       transaction.commit();

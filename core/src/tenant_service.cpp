@@ -124,10 +124,22 @@ TenantRemoval TenantService::remove(const std::string& slug, NumberDisposition n
   NumberFilter filter;
   filter.tenant_slug = slug;
   std::vector<std::string> assigned;
+  // A suspended number keeps its tenant until it is resumed or released; going back to the
+  // pool from out of service is not a step vami takes silently.
+  std::vector<std::string> suspended;
   for (const PoolNumber& number : m_store.list_numbers(filter)) {
     if (number.status == NumberStatus::assigned) {
       assigned.push_back(number.e164);
+    } else if (number.status == NumberStatus::suspended) {
+      suspended.push_back(number.e164);
     }
+  }
+  if (!suspended.empty() && numbers == NumberDisposition::return_to_pool) {
+    throw Error(ErrorKind::conflict,
+                "tenant \"" + slug + "\" has " + std::to_string(suspended.size()) +
+                    " suspended number(s), first " + suspended.front(),
+                "resume them with 'vami tenants resume " + slug +
+                    "' first, or delete the tenant with --release-numbers");
   }
 
   // Releasing is journaled before the first number is unassigned: once unassigned, a number no
@@ -141,15 +153,17 @@ TenantRemoval TenantService::remove(const std::string& slug, NumberDisposition n
                 "finish it with 'vami tenants delete " + slug +
                     " --release-numbers' or 'vami operations resume " + deletion->id + "'");
   }
-  if (!deletion && numbers == NumberDisposition::release && !assigned.empty()) {
+  std::vector<std::string> held = assigned;
+  held.insert(held.end(), suspended.begin(), suspended.end());
+  if (!deletion && numbers == NumberDisposition::release && !held.empty()) {
     PoolService pool(m_telephony, m_store, m_actor);
-    (void)pool.plan_release(assigned, AssignedNumbers::allowed); // checks them before anything
+    (void)pool.plan_release(held, AssignedNumbers::allowed); // checks them before anything
     Operation operation;
     operation.id = new_operation_id();
     operation.kind = OperationKind::release;
-    operation.requested_count = static_cast<int>(assigned.size());
+    operation.requested_count = static_cast<int>(held.size());
     operation.actor = m_actor;
-    operation.parameters = nlohmann::json{{"numbers", assigned}, {"delete_tenant", slug}}.dump();
+    operation.parameters = nlohmann::json{{"numbers", held}, {"delete_tenant", slug}}.dump();
     m_store.create_operation(operation);
     deletion = operation;
   }

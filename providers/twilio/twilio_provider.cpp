@@ -33,6 +33,9 @@ constexpr int k_max_search_page = 30;
 constexpr std::string_view k_list_page_size = "1000";
 /// A list that keeps pointing to new pages past this is not Twilio (10 million numbers).
 constexpr int k_max_list_pages = 10'000;
+/// Twilio's echo Twimlet: answers with the TwiML given in its `Twiml` parameter (Twilio Labs
+/// Twimlets, https://www.twilio.com/labs/twimlets/echo).
+constexpr std::string_view k_echo_twimlet = "https://twimlets.com/echo";
 /// "PhoneNumber requested is not available": someone else bought it first.
 constexpr std::string_view k_number_not_available_code = "21422";
 
@@ -491,6 +494,38 @@ public:
         send(call, "POST", number_url(provider_sid), http::form_encode(fields));
     Reader reader(call, response);
     return reader.owned_number(reader.object());
+  }
+
+  [[nodiscard]] VoiceWebhook out_of_service_webhook(const std::string& message) const override {
+    // The echo Twimlet answers with the TwiML in its `Twiml` parameter: Twilio serves it, so a
+    // suspended number needs no server of the platform and reaches no agent.
+    std::string twiml = "<Response>";
+    if (message.empty()) {
+      twiml += "<Reject/>";
+    } else {
+      twiml += "<Say>";
+      for (const char c : message) {
+        switch (c) {
+        case '&':
+          twiml += "&amp;";
+          break;
+        case '<':
+          twiml += "&lt;";
+          break;
+        case '>':
+          twiml += "&gt;";
+          break;
+        default:
+          twiml += c;
+        }
+      }
+      twiml += "</Say><Hangup/>";
+    }
+    twiml += "</Response>";
+    VoiceWebhook webhook;
+    webhook.voice_url = std::string(k_echo_twimlet) + "?Twiml=" + http::url_encode(twiml);
+    webhook.voice_method = "GET";
+    return webhook;
   }
 
   void release(const std::string& provider_sid) override {

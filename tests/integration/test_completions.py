@@ -89,7 +89,7 @@ def test_bash_completes_commands_flags_and_values(shell_env):
         f"vami --db {db} numbers assign +1",
     )
     assert replies[0] == {"numbers"}
-    assert replies[1] == {"release", "reassign"}
+    assert replies[1] == {"release", "reassign", "resume"}
     assert replies[2] == {"--count", "--country"}
     assert replies[3] == {numbers[0]}  # reassign: the assigned numbers only
     assert replies[4] == {shell_env["agent"]}

@@ -530,6 +530,9 @@ public:
   OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
     return m_inner.set_voice_webhook(sid, webhook);
   }
+  VoiceWebhook out_of_service_webhook(const std::string& message) const override {
+    return m_inner.out_of_service_webhook(message);
+  }
   void release(const std::string& sid) override {
     m_gate.pass();
     m_inner.release(sid);

@@ -55,6 +55,9 @@ public:
   OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
     return m_inner.set_voice_webhook(sid, webhook);
   }
+  VoiceWebhook out_of_service_webhook(const std::string& message) const override {
+    return m_inner.out_of_service_webhook(message);
+  }
   void release(const std::string& sid) override { m_inner.release(sid); }
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
     return m_inner.monthly_price(country, type);
@@ -1488,6 +1491,8 @@ TEST(FindingNames, AreTheWordsOfTheOutput) {
   EXPECT_STREQ(to_string(FindingKind::ghost), "ghost");
   EXPECT_STREQ(to_string(FindingKind::stale_purchasing), "stale_purchasing");
   EXPECT_STREQ(to_string(FindingKind::stale_releasing), "stale_releasing");
+  EXPECT_STREQ(to_string(FindingKind::suspension_drift), "suspension_drift");
+  EXPECT_STREQ(to_string(Repair::answer_out_of_service), "answer_out_of_service");
   EXPECT_STREQ(to_string(FindingKind::agent_drift), "agent_drift");
   EXPECT_STREQ(to_string(FindingKind::voice_url_drift), "voice_url_drift");
   EXPECT_STREQ(to_string(Repair::route_again), "route_again");

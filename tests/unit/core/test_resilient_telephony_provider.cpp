@@ -43,6 +43,9 @@ public:
     next("set_voice_webhook");
     return fake.set_voice_webhook(sid, webhook);
   }
+  VoiceWebhook out_of_service_webhook(const std::string& message) const override {
+    return fake.out_of_service_webhook(message);
+  }
   void release(const std::string& sid) override {
     next("release");
     fake.release(sid);

@@ -1011,5 +1011,79 @@ TEST_F(AssignmentStoreTest, NumbersAreListedByTheOperationThatBoughtThem) {
   EXPECT_TRUE(m_store->list_numbers(bought).empty());
 }
 
+// --- suspension --------------------------------------------------------------------------
+
+TEST_F(AssignmentStoreTest, SuspensionRemembersTheRoutingAndResumeRestoresIt) {
+  add_tenants_and_agents();
+  add_available("+12125550101");
+  add_available("+12125550102");
+  (void)m_store->assign_number("+12125550101", {"dr-smith", RoutingMode::webhook});
+  m_store->end_routing_change("+12125550101");
+  m_store->set_agent_phone_number_id("+12125550101", "phnum_01");
+  m_store->update_webhook("+12125550101", {"https://router.example.com/v?agent_id=a1", "POST", ""});
+
+  Suspension record{NumberStatus::assigned, "dr-smith",
+                    VoiceWebhook{"https://router.example.com/v?agent_id=a1", "POST", ""},
+                    "We are closed", ""};
+  // Only as read: the agent must still hold it.
+  Suspension stale = record;
+  stale.agent_slug = "front-desk";
+  expect_error(ErrorKind::conflict, [&] { (void)m_store->suspend_number("+12125550101", stale); });
+
+  PoolNumber suspended = m_store->suspend_number("+12125550101", record);
+  EXPECT_EQ(suspended.status, NumberStatus::suspended);
+  EXPECT_EQ(suspended.tenant_slug, "acme");
+  EXPECT_EQ(suspended.agent_slug, "");
+  EXPECT_EQ(suspended.routing_mode, RoutingMode::webhook);
+  EXPECT_EQ(suspended.agent_phone_number_id, "phnum_01");
+  ASSERT_TRUE(suspended.suspension);
+  EXPECT_EQ(suspended.suspension->agent_slug, "dr-smith");
+  EXPECT_EQ(suspended.suspension->message, "We are closed");
+  EXPECT_EQ(suspended.suspension->previous_webhook, record.previous_webhook);
+  EXPECT_FALSE(suspended.suspension->suspended_at.empty());
+  EXPECT_FALSE(suspended.routing_holder.empty()); // taken, as assign does
+  m_store->end_routing_change("+12125550101");
+
+  expect_error(ErrorKind::conflict, [&] { (void)m_store->suspend_number("+12125550101", record); });
+  expect_error(ErrorKind::conflict, [&] { (void)m_store->resume_number("+12125550102"); });
+  // Its tenant and agent still list it; the agent cannot be deleted under it.
+  NumberFilter of_agent;
+  of_agent.agent_slug = "dr-smith";
+  EXPECT_THAT(e164s(m_store->list_numbers(of_agent)), ElementsAre("+12125550101"));
+  NumberFilter of_tenant;
+  of_tenant.tenant_slug = "acme";
+  EXPECT_THAT(e164s(m_store->list_numbers(of_tenant)), ElementsAre("+12125550101"));
+  expect_error(ErrorKind::conflict, [&] { m_store->delete_agent("dr-smith"); });
+
+  PoolNumber resumed = m_store->resume_number("+12125550101");
+  EXPECT_EQ(resumed.status, NumberStatus::assigned);
+  EXPECT_EQ(resumed.agent_slug, "dr-smith");
+  EXPECT_EQ(resumed.tenant_slug, "acme");
+  EXPECT_EQ(resumed.routing_mode, RoutingMode::webhook);
+  EXPECT_FALSE(resumed.suspension);
+  EXPECT_EQ(raw()
+                .execAndGet("SELECT count(*) FROM numbers WHERE suspended_from IS NOT NULL OR "
+                            "suspended_agent_id IS NOT NULL OR suspension_message IS NOT NULL")
+                .getInt(),
+            0);
+}
+
+TEST_F(AssignmentStoreTest, AReleasedSuspendedNumberForgetsItsTenantAndSuspension) {
+  add_tenants_and_agents();
+  add_available("+12125550101");
+  (void)m_store->assign_number("+12125550101", {"dr-smith", RoutingMode::native});
+  m_store->end_routing_change("+12125550101");
+  (void)m_store->suspend_number("+12125550101",
+                                {NumberStatus::assigned, "dr-smith", VoiceWebhook{}, "", ""});
+  m_store->end_routing_change("+12125550101");
+  PoolNumber before = m_store->begin_release("+12125550101");
+  EXPECT_EQ(before.status, NumberStatus::suspended);
+  m_store->complete_release("+12125550101");
+  PoolNumber released = *m_store->find_number("+12125550101");
+  EXPECT_EQ(released.tenant_slug, "");
+  EXPECT_FALSE(released.suspension);
+  m_store->delete_agent("dr-smith"); // nothing refers to it any more
+}
+
 } // namespace
 } // namespace vami

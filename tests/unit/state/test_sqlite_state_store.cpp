@@ -433,6 +433,8 @@ INSERT INTO agents (id, tenant_id, slug, name, provider_agent_id, created_at, up
           '2026-01-01T00:00:00Z');
 INSERT INTO operations (id, kind, status, requested_count, actor, created_at)
   VALUES ('op-000000000001', 'buy', 'completed', 1, 'alice', '2026-01-01T00:00:00Z');
+INSERT INTO operation_items (operation_id, e164, outcome, updated_at)
+  VALUES ('op-000000000001', '+12125550101', 'succeeded', '2026-01-01T00:00:00Z');
 INSERT INTO numbers (e164, provider, provider_sid, country, number_type, status, tenant_id,
                      agent_id, routing_mode, provider_agent_phone_id, operation_id, created_at,
                      updated_at)
@@ -447,7 +449,7 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
 
   auto store = open_sqlite_state_store(m_path);
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_GE(current_schema_version(), 4);
+  EXPECT_EQ(current_schema_version(), 5);
   auto number = store->find_number("+12125550101");
   ASSERT_TRUE(number);
   EXPECT_EQ(number->status, NumberStatus::assigned);
@@ -456,6 +458,22 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
   EXPECT_EQ(number->routing_mode, RoutingMode::native);
   EXPECT_EQ(number->agent_phone_number_id, "phnum_01");
   EXPECT_EQ(number->routing_holder, ""); // v3: no change in flight
+  EXPECT_FALSE(number->suspension);      // v5
+  // v5 rebuilt the journal (new kinds): its rows, their items and the references stay.
+  auto bought = store->find_operation("op-000000000001");
+  ASSERT_TRUE(bought);
+  EXPECT_EQ(bought->kind, OperationKind::buy);
+  EXPECT_EQ(bought->actor, "alice");
+  ASSERT_EQ(store->list_items("op-000000000001").size(), 1U);
+  EXPECT_EQ(number->operation_id, "op-000000000001");
+  Operation suspend;
+  suspend.id = "op-000000000002";
+  suspend.kind = OperationKind::suspend;
+  suspend.actor = "bob";
+  store->create_operation(suspend);
+  EXPECT_EQ(store->find_operation("op-000000000002")->kind, OperationKind::suspend);
+  EXPECT_THROW(store->record_item({"op-000000000009", "+12125550101", ItemOutcome::failed, "", ""}),
+               Error); // foreign keys are on again
   ASSERT_TRUE(store->find_tenant("acme"));
   EXPECT_EQ(store->find_agent("agent_01")->slug, "dr-smith");
   auto documents = store->list_documents("dr-smith");
@@ -1198,6 +1216,8 @@ TEST(StateStoreNames, EnumsHaveStableNames) {
   EXPECT_STREQ(to_string(OperationKind::buy), "buy");
   EXPECT_STREQ(to_string(OperationKind::release), "release");
   EXPECT_STREQ(to_string(OperationKind::webhook), "webhook");
+  EXPECT_STREQ(to_string(OperationKind::suspend), "suspend");
+  EXPECT_STREQ(to_string(OperationKind::resume), "resume");
   EXPECT_STREQ(to_string(OperationStatus::running), "running");
   EXPECT_STREQ(to_string(OperationStatus::completed), "completed");
   EXPECT_STREQ(to_string(OperationStatus::partial), "partial");

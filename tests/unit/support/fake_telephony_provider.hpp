@@ -194,6 +194,12 @@ public:
     throw Error(ErrorKind::not_found, provider_sid + " not found");
   }
 
+  /// A recognisable URL that encodes the message (the fake serves no TwiML).
+  VoiceWebhook out_of_service_webhook(const std::string& message) const override {
+    return {"https://out-of-service.example.com/" + (message.empty() ? "reject" : "say?" + message),
+            "GET", ""};
+  }
+
   void release(const std::string& provider_sid) override {
     std::lock_guard lock(m_mutex);
     auto act = [&] {

@@ -41,7 +41,7 @@ struct AssignOutcome {
 /// Where a call to a pool number goes.
 struct Route {
   PoolNumber number;
-  std::optional<Tenant> tenant; ///< Set when assigned.
+  std::optional<Tenant> tenant; ///< Set when assigned, or suspended from an assignment.
   std::optional<Agent> agent;   ///< Set when assigned.
 };
 

@@ -92,6 +92,22 @@ struct PurchaseOutcome {
   std::string provider_message;
 };
 
+/// Why a pool number is out of service and the routing it had before, so that resuming it
+/// restores exactly that routing. Kept in the state database while the number is `suspended`.
+struct Suspension {
+  /// The status before: `available` or `assigned`.
+  NumberStatus previous_status = NumberStatus::available;
+  /// The agent the number was assigned to (its tenant stays on the row); empty when available.
+  std::string agent_slug;
+  /// The voice webhook before (for native routing: the one the voice-agent provider set).
+  VoiceWebhook previous_webhook;
+  /// What callers hear before the call is hung up; empty: calls are rejected.
+  std::string message;
+  std::string suspended_at; ///< UTC, ISO 8601; filled by the state store when empty.
+
+  friend bool operator==(const Suspension&, const Suspension&) = default;
+};
+
 /// A number of the pool as the state database knows it.
 struct PoolNumber {
   std::string e164;
@@ -105,10 +121,11 @@ struct PoolNumber {
   std::optional<Money> monthly_price; ///< What the provider charges per month; unknown if empty.
   std::string friendly_name;
   VoiceWebhook webhook;
-  std::string operation_id;                ///< The operation that bought it.
-  std::string tenant_slug;                 ///< Set when assigned.
-  std::string agent_slug;                  ///< Set when assigned.
-  std::optional<RoutingMode> routing_mode; ///< Set when assigned.
+  std::string operation_id; ///< The operation that bought it.
+  std::string tenant_slug;  ///< Set when assigned, and when suspended from an assignment.
+  std::string agent_slug;   ///< Set when assigned (a suspended number's is in `suspension`).
+  /// Set when assigned, and kept while suspended from an assignment (the mode resume restores).
+  std::optional<RoutingMode> routing_mode;
   /// The voice-agent provider's id of the number once imported (ElevenLabs `phone_number_id`);
   /// kept after unassignment so the number is not imported twice.
   std::string agent_phone_number_id;
@@ -118,7 +135,9 @@ struct PoolNumber {
   /// first has reached the providers. Empty when no change is in flight.
   std::string routing_holder;
   std::string routing_since; ///< UTC, ISO 8601: when `routing_holder` took the number.
-  std::string created_at;    ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
+  /// Set exactly when `suspended`: what callers hear and the routing `numbers resume` restores.
+  std::optional<Suspension> suspension;
+  std::string created_at; ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
   std::string updated_at;
 };
 
@@ -128,7 +147,7 @@ struct NumberFilter {
   std::string area_code; ///< Three digits after +1.
   std::string region;
   std::string tenant_slug;
-  std::string agent_slug;
+  std::string agent_slug;        ///< Assigned to it, or suspended from an assignment to it.
   std::string locality;          ///< City, compared without regard to case.
   std::string operation_id;      ///< Numbers bought by this operation.
   bool include_released = false; ///< Released numbers are listed only when asked for by status.

@@ -33,6 +33,9 @@ enum class FindingKind {
   ghost,            ///< In the pool (not released, not transitional) but no longer owned.
   stale_purchasing, ///< A `purchasing` row: a purchase whose outcome was never recorded.
   stale_releasing,  ///< A `releasing` row: a release whose outcome was never recorded.
+  /// Suspended, but the provider's voice webhook is not the out-of-service answer
+  /// (`TelephonyProvider::out_of_service_webhook`): calls may reach an agent or the platform.
+  suspension_drift,
   // --- a number, at the voice-agent provider --------------------------------------------------
   /// Imported, but the provider routes it to another agent than the pool's native assignment:
   /// another agent or none for an assigned number, any agent for an unassigned one.
@@ -69,10 +72,12 @@ enum class FindingKind {
 /// What `ReconcileMode::apply` does about a finding. Every repair changes the state database
 /// only, except `set_provider_agent`, `import_number`, `route_again` and `clear_voice_url`,
 /// which change the providers' routing to match the database (the database is the source of
-/// truth for assignment), `adopt_document`, which attaches the adopted document to its agent,
-/// and `delete_document`, which deletes an unattached knowledge-base document vami uploaded and
-/// lost track of. No number is ever bought or released, no agent or document created; a
-/// number's import is made again when that is what points its voice URL back.
+/// truth for assignment), `answer_out_of_service`, which points a suspended number's voice
+/// webhook back at the out-of-service answer, `adopt_document`, which attaches the adopted
+/// document to its agent, and `delete_document`, which deletes an unattached knowledge-base
+/// document vami uploaded and lost track of. No number is ever bought or released, no agent or
+/// document created; a number's import is made again when that is what points its voice URL
+/// back.
 enum class Repair {
   none,
   adopt,                  ///< orphan_tagged: put the number into the pool as `available`.
@@ -83,10 +88,13 @@ enum class Repair {
   restore,                ///< stale_releasing: the provider still owns it; back to `available`.
   store_provider_sid,     ///< sid_drift: store the provider's SID.
   store_provider_webhook, ///< webhook_drift: store the provider's voice webhook.
-  set_provider_agent,     ///< agent_drift: set the number's agent at the provider (or none).
-  store_import_id,        ///< import_drift: store the provider's id of the import.
-  forget_import_id,       ///< import_drift: forget an id the provider does not know.
-  import_number,          ///< not_imported: import it, route it to its agent, store the id.
+  /// suspension_drift: point the voice webhook at the out-of-service answer again (a change at
+  /// the telephony provider; the database is the source of truth) and store it.
+  answer_out_of_service,
+  set_provider_agent, ///< agent_drift: set the number's agent at the provider (or none).
+  store_import_id,    ///< import_drift: store the provider's id of the import.
+  forget_import_id,   ///< import_drift: forget an id the provider does not know.
+  import_number,      ///< not_imported: import it, route it to its agent, store the id.
   /// voice_url_drift of an assigned number: route it again as its mode needs (`enact_routing`:
   /// native imports it again, which points the voice URL back; webhook sets the router's URL).
   route_again,
@@ -242,6 +250,7 @@ public:
   /// - stale_releasing: release completed when the provider no longer owns it, else restored
   ///   to `available`; `uncertain` items of release operations are settled;
   /// - webhook_drift, sid_drift: the provider's voice webhook and SID are stored;
+  /// - suspension_drift: the voice webhook is set back to the out-of-service answer and stored;
   /// - agent_drift: the number's agent at the voice-agent provider is set to the pool's
   ///   assignment (none for an unassigned number or one routed by webhook);
   /// - voice_url_drift (the routing a call follows, `routing_faults`): an assigned number is

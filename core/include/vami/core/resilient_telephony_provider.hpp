@@ -44,6 +44,8 @@ public:
   /// Rate-limited and retried.
   OwnedNumber set_voice_webhook(const std::string& provider_sid,
                                 const VoiceWebhook& webhook) override;
+  /// The wrapped provider's (no request).
+  [[nodiscard]] VoiceWebhook out_of_service_webhook(const std::string& message) const override;
   /// Rate-limited and retried; see the class comment for "not found" after an ambiguous try.
   void release(const std::string& provider_sid) override;
   /// Rate-limited and retried.

@@ -16,8 +16,20 @@
 namespace vami {
 
 /// The kind of a journaled operation.
-enum class OperationKind { buy, release, webhook, assign, unassign, reassign, reconcile, onboard };
-/// "buy", "release", "webhook", "assign", "unassign", "reassign", "reconcile", "onboard".
+enum class OperationKind {
+  buy,
+  release,
+  webhook,
+  assign,
+  unassign,
+  reassign,
+  reconcile,
+  onboard,
+  suspend,
+  resume
+};
+/// "buy", "release", "webhook", "assign", "unassign", "reassign", "reconcile", "onboard",
+/// "suspend", "resume".
 [[nodiscard]] const char* to_string(OperationKind kind) noexcept;
 
 /// Where a journaled operation stands. `running` after a crash means it was interrupted.
@@ -305,6 +317,21 @@ public:
   /// nothing if this process does not hold it. A process that dies holding it blocks nobody:
   /// its holder is then seen to be gone.
   virtual void end_routing_change(const std::string& e164) = 0;
+  /// Moves a number out of service: from `suspension.previous_status` (`available`, or
+  /// `assigned` to `suspension.agent_slug`), as the caller read it, to `suspended`, recording
+  /// `suspension` (its time filled when empty) and keeping the tenant, routing mode, import id
+  /// and voice webhook; the agent is dropped from the row (it is in the suspension). Takes the
+  /// number's routing as assign does. Returns the row after.
+  /// @throws Error(not_found) for a number the pool does not hold or an unknown agent;
+  ///         Error(invalid_input) for a previous status other than available or assigned;
+  ///         Error(conflict) if the row is no longer as read (naming its status or holder).
+  virtual PoolNumber suspend_number(const std::string& e164, const Suspension& suspension) = 0;
+  /// Puts a `suspended` number back to the status and agent its suspension recorded (the
+  /// tenant follows the agent), forgetting the suspension, and returns the row after; the
+  /// caller then restores the voice webhook at the providers and records it. Takes the
+  /// number's routing as assign does.
+  /// @throws Error(not_found); Error(conflict) if it is not suspended.
+  virtual PoolNumber resume_number(const std::string& e164) = 0;
   /// Stores the voice-agent provider's id of an imported number (empty to forget it).
   /// @throws Error(not_found); Error(conflict) if another number has that id.
   virtual void set_agent_phone_number_id(const std::string& e164,

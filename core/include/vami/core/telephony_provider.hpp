@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,9 @@
 #include <vami/core/number.hpp>
 
 namespace vami {
+
+/// The longest message a suspended number speaks, in characters (it travels in a voice URL).
+inline constexpr std::size_t k_max_suspension_message = 300;
 
 /// A telephony provider account that sells and hosts phone numbers (Twilio today). Every
 /// method makes one or more provider requests and throws `vami::Error` typed by what went wrong:
@@ -43,6 +47,14 @@ public:
   /// the provider's value as it is (a status callback set elsewhere survives).
   virtual OwnedNumber set_voice_webhook(const std::string& provider_sid,
                                         const VoiceWebhook& webhook) = 0;
+
+  /// The voice webhook that answers every call of a suspended number without reaching an agent
+  /// or any server of the platform, served by the provider itself: `message` (plain text, at
+  /// most `k_max_suspension_message` characters) spoken once, then hang up; with an empty
+  /// `message`, the call rejected unanswered. Sends no request.
+  /// (Twilio: its echo Twimlet, `https://twimlets.com/echo?Twiml=...`, serving `<Say>` and
+  /// `<Hangup/>`, or `<Reject/>`, for which Twilio bills no call.)
+  [[nodiscard]] virtual VoiceWebhook out_of_service_webhook(const std::string& message) const = 0;
 
   /// Gives an owned number back to the provider (irreversible; billing stops).
   /// @throws Error(not_found) when the provider does not know the number.
