@@ -150,8 +150,9 @@ void print_route(AppContext& context, const Route& route) {
   if (number.suspension) {
     const Suspension& suspension = *number.suspension;
     std::cout << "  suspended      since " << suspension.suspended_at << ": no agent answers; "
-              << (suspension.message.empty() ? std::string("calls are rejected")
-                                             : "callers hear \"" + suspension.message + "\"")
+              << (suspension.message.empty()
+                      ? std::string("calls are rejected")
+                      : "callers hear \"" + terminal_text(suspension.message) + "\"")
               << '\n';
     std::cout << "  resume with    'vami numbers resume " << number.e164 << "' ("
               << (suspension.previous_status == NumberStatus::assigned

@@ -24,17 +24,10 @@ struct TenantSuspendOptions {
 constexpr const char* k_message_help =
     "What callers hear before the call is hung up (default: calls are rejected unanswered)";
 
-// "--message ''" must not silently mean "reject": an unset shell variable would change what
-// callers get.
-CLI::Option* add_message_option(CLI::App* command, std::string& message) {
-  return command->add_option("--message", message, k_message_help)->type_name("TEXT");
-}
-
-void require_message_value(const CLI::Option* option, const std::string& message) {
-  if (option->count() > 0 && message.empty()) {
-    throw Error(ErrorKind::invalid_input, "--message is empty",
-                "give the words callers should hear, or leave --message out to reject calls");
-  }
+// An empty --message is refused by the rules every option follows (option_rules.hpp), so an
+// unset shell variable never turns a message into a rejection.
+void add_message_option(CLI::App* command, std::string& message) {
+  command->add_option("--message", message, k_message_help)->type_name("TEXT");
 }
 
 std::string what_callers_get(const PoolNumber& number) {
@@ -73,15 +66,14 @@ void register_number_suspension_commands(CLI::App& numbers, AppContext& context)
                    "Also suspend the numbers in FILE, one per line (- for standard input; blank "
                    "lines and # comments ignored)")
       ->type_name("FILE");
-  auto* suspend_message = add_message_option(suspend_command, suspend->message);
+  add_message_option(suspend_command, suspend->message);
   suspend_command
       ->add_option("--concurrency", suspend->concurrency,
                    "With many numbers: suspensions in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(suspend_command, suspend->concurrency);
-  suspend_command->callback([&context, suspend, suspend_message] {
-    require_message_value(suspend_message, suspend->message);
+  suspend_command->callback([&context, suspend] {
     if (suspend->numbers.empty() && suspend->from_file.empty()) {
       throw Error(ErrorKind::invalid_input, "no number given",
                   "name pool numbers, or give them in --from-file FILE");
@@ -143,14 +135,13 @@ void register_tenant_suspension_commands(CLI::App& tenants, AppContext& context)
   auto* suspend_command = tenants.add_subcommand(
       "suspend", "Take every number of a tenant out of service (one bulk operation)");
   suspend_command->add_option("slug", suspend->slug, "Tenant slug")->required();
-  auto* suspend_message = add_message_option(suspend_command, suspend->message);
+  add_message_option(suspend_command, suspend->message);
   suspend_command
       ->add_option("--concurrency", suspend->concurrency, "Suspensions in flight at once (1-64)")
       ->capture_default_str()
       ->type_name("N");
   context.concurrency_from_profile(suspend_command, suspend->concurrency);
-  suspend_command->callback([&context, suspend, suspend_message] {
-    require_message_value(suspend_message, suspend->message);
+  suspend_command->callback([&context, suspend] {
     SuspensionService suspensions = context.suspensions();
     run_bulk_command(context, k_suspend_words,
                      [&](const StopRequested& stop, const ItemObserver& observer) {
