@@ -7,12 +7,11 @@
 # The subcommands of a command path.
 _vami_subcommands() {
   case "$1" in
-  "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile audit operations profiles completion" ;;
-  "numbers") echo "search buy list show release assign unassign reassign" ;;
+  "") echo "init numbers route webhooks sandbox tenants agents voices kb onboard reconcile audit operations profiles completion" ;;
+  "numbers") echo "search buy list show release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
-  "router") echo "serve" ;;
   "sandbox") echo "serve" ;;
-  "tenants") echo "create list show update delete" ;;
+  "tenants") echo "create list show update delete suspend resume" ;;
   "agents") echo "create list show update delete conversations" ;;
   "voices") echo "list" ;;
   "kb") echo "add list remove" ;;
@@ -32,13 +31,16 @@ _vami_options() {
   "numbers assign") echo "--from-file --agent --pick --area-code --locality --buy-if-needed --max-monthly-cost --mode --concurrency" ;;
   "numbers unassign") echo "--from-file --concurrency" ;;
   "numbers reassign") echo "--agent" ;;
+  "numbers suspend") echo "--from-file --message --concurrency" ;;
+  "numbers resume") echo "--from-file --concurrency" ;;
   "route") echo "--offline" ;;
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
-  "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email" ;;
   "tenants delete") echo "--release-numbers --dry-run" ;;
+  "tenants suspend") echo "--message --concurrency" ;;
+  "tenants resume") echo "--concurrency" ;;
   "agents create") echo "--tenant --slug --name --prompt --prompt-file --first-message --voice --language --personality" ;;
   "agents list") echo "--tenant" ;;
   "agents update") echo "--name --prompt --prompt-file --first-message --voice --language --personality" ;;
@@ -114,6 +116,15 @@ _vami_option_kind() {
   "numbers reassign|-h") echo "flag" ;;
   "numbers reassign|--help") echo "flag" ;;
   "numbers reassign|--agent") echo "agents" ;;
+  "numbers suspend|-h") echo "flag" ;;
+  "numbers suspend|--help") echo "flag" ;;
+  "numbers suspend|--from-file") echo "path" ;;
+  "numbers suspend|--message") echo "text" ;;
+  "numbers suspend|--concurrency") echo "text" ;;
+  "numbers resume|-h") echo "flag" ;;
+  "numbers resume|--help") echo "flag" ;;
+  "numbers resume|--from-file") echo "path" ;;
+  "numbers resume|--concurrency") echo "text" ;;
   "route|-h") echo "flag" ;;
   "route|--help") echo "flag" ;;
   "route|--offline") echo "flag" ;;
@@ -127,18 +138,6 @@ _vami_option_kind() {
   "webhooks set|--allow-http") echo "flag" ;;
   "webhooks show|-h") echo "flag" ;;
   "webhooks show|--help") echo "flag" ;;
-  "router|-h") echo "flag" ;;
-  "router|--help") echo "flag" ;;
-  "router serve|-h") echo "flag" ;;
-  "router serve|--help") echo "flag" ;;
-  "router serve|--listen") echo "text" ;;
-  "router serve|--public-url") echo "text" ;;
-  "router serve|--tls-cert") echo "path" ;;
-  "router serve|--tls-key") echo "path" ;;
-  "router serve|--log") echo "path" ;;
-  "router serve|--log-caller-numbers") echo "flag" ;;
-  "router serve|--budget-ms") echo "text" ;;
-  "router serve|--insecure-no-signatures") echo "flag" ;;
   "sandbox|-h") echo "flag" ;;
   "sandbox|--help") echo "flag" ;;
   "sandbox serve|-h") echo "flag" ;;
@@ -176,6 +175,13 @@ _vami_option_kind() {
   "tenants delete|--help") echo "flag" ;;
   "tenants delete|--release-numbers") echo "flag" ;;
   "tenants delete|--dry-run") echo "flag" ;;
+  "tenants suspend|-h") echo "flag" ;;
+  "tenants suspend|--help") echo "flag" ;;
+  "tenants suspend|--message") echo "text" ;;
+  "tenants suspend|--concurrency") echo "text" ;;
+  "tenants resume|-h") echo "flag" ;;
+  "tenants resume|--help") echo "flag" ;;
+  "tenants resume|--concurrency") echo "text" ;;
   "agents|-h") echo "flag" ;;
   "agents|--help") echo "flag" ;;
   "agents create|-h") echo "flag" ;;
@@ -260,7 +266,7 @@ _vami_option_kind() {
   "operations list|-h") echo "flag" ;;
   "operations list|--help") echo "flag" ;;
   "operations list|--limit") echo "text" ;;
-  "operations list|--kind") echo "choice:buy release webhook assign unassign reassign reconcile onboard" ;;
+  "operations list|--kind") echo "choice:buy release webhook assign unassign reassign reconcile onboard suspend resume" ;;
   "operations list|--status") echo "choice:running completed partial failed interrupted" ;;
   "operations show|-h") echo "flag" ;;
   "operations show|--help") echo "flag" ;;
@@ -322,6 +328,8 @@ _vami_positional_kind() {
   "numbers assign|"*) echo "available-numbers" ;;
   "numbers unassign|"*) echo "assigned-numbers" ;;
   "numbers reassign|0") echo "assigned-numbers" ;;
+  "numbers suspend|"*) echo "numbers" ;;
+  "numbers resume|"*) echo "numbers" ;;
   "route|0") echo "numbers" ;;
   "webhooks set|0") echo "numbers" ;;
   "webhooks show|0") echo "numbers" ;;
@@ -329,6 +337,8 @@ _vami_positional_kind() {
   "tenants show|0") echo "tenants" ;;
   "tenants update|0") echo "tenants" ;;
   "tenants delete|0") echo "tenants" ;;
+  "tenants suspend|0") echo "tenants" ;;
+  "tenants resume|0") echo "tenants" ;;
   "agents show|0") echo "agents" ;;
   "agents update|0") echo "agents" ;;
   "agents delete|0") echo "agents" ;;

@@ -5,8 +5,8 @@
 
 #include "audit_json.hpp"
 #include "bulk_journal.hpp"
-#include "routing_steps.hpp"
 #include "lookups.hpp"
+#include "routing_steps.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/assignment_service.hpp>

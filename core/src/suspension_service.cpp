@@ -5,8 +5,8 @@
 
 #include "audit_json.hpp"
 #include "bulk_journal.hpp"
-#include "routing_steps.hpp"
 #include "lookups.hpp"
+#include "routing_steps.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/clock.hpp>
@@ -19,8 +19,6 @@
 namespace vami {
 
 namespace {
-
-
 
 std::string state_of(const PoolNumber& row) {
   return row.status == NumberStatus::assigned

@@ -16,8 +16,8 @@ namespace {
 using test::kind_of;
 
 constexpr const char* k_router = "https://router.example.com/voice";
-/// What ElevenLabs sets as the voice URL of a number it imports.
-const VoiceWebhook k_inbound{"https://api.elevenlabs.io/twilio/inbound_call", "POST", ""};
+/// What ElevenLabs (and the linked fake) sets as the voice URL of a number it imports.
+const VoiceWebhook k_inbound{test::FakeVoiceAgentProvider::k_inbound_url, "POST", ""};
 
 class SuspensionServiceTest : public test::ServiceTest {
 protected:
