@@ -294,7 +294,7 @@ BulkReport SuspensionService::execute(const std::string& operation_id, Operation
   report.operation_id = operation_id;
   report.requested = static_cast<int>(numbers.size());
   detail::run_journaled(
-      m_store, report, numbers.size(), concurrency,
+      m_store, report, numbers, concurrency,
       [&](std::size_t position) {
         const std::string& e164 = numbers[position];
         return detail::bulk_item(e164, [&] {

@@ -3,6 +3,7 @@
 #include "disk_full.hpp"
 #include "fake_monotonic_clock.hpp"
 #include "fake_telephony_provider.hpp"
+#include "forwarding_telephony_provider.hpp"
 #include "in_flight_gate.hpp"
 #include "temp_dir.hpp"
 #include <gmock/gmock.h>
@@ -511,38 +512,20 @@ namespace vami {
 namespace {
 
 // Forwards to a fake provider, holding each purchase at an `InFlightGate`.
-class GatedProvider final : public TelephonyProvider {
+class GatedProvider final : public testing::ForwardingTelephonyProvider {
 public:
   GatedProvider(TelephonyProvider& inner, testing::InFlightGate& gate)
-      : m_inner(inner), m_gate(gate) {}
-  std::string name() const override { return m_inner.name(); }
-  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
-    return m_inner.search_available(search);
-  }
+      : ForwardingTelephonyProvider(inner), m_gate(gate) {}
   PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
     m_gate.pass();
-    return m_inner.buy(e164, tag);
-  }
-  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
-    return m_inner.find_owned(e164);
-  }
-  std::vector<OwnedNumber> list_owned() override { return m_inner.list_owned(); }
-  OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
-    return m_inner.set_voice_webhook(sid, webhook);
-  }
-  VoiceWebhook out_of_service_webhook(const std::string& message) const override {
-    return m_inner.out_of_service_webhook(message);
+    return inner().buy(e164, tag);
   }
   void release(const std::string& sid) override {
     m_gate.pass();
-    m_inner.release(sid);
-  }
-  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
-    return m_inner.monthly_price(country, type);
+    inner().release(sid);
   }
 
 private:
-  TelephonyProvider& m_inner;
   testing::InFlightGate& m_gate;
 };
 

@@ -6,6 +6,7 @@
 
 #include "exited_process.hpp"
 #include "fake_telephony_provider.hpp"
+#include "forwarding_telephony_provider.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
@@ -31,40 +32,17 @@ constexpr const char* k_foreign = "+12125551052";
 
 /// The fake account, with a hook that runs when reconcile lists it: another vami process
 /// acting between reconcile's reading of the pool and its listing of the provider.
-class HookedProvider final : public TelephonyProvider {
+class HookedProvider final : public testing::ForwardingTelephonyProvider {
 public:
-  explicit HookedProvider(FakeTelephonyProvider& inner) : m_inner(inner) {}
+  explicit HookedProvider(FakeTelephonyProvider& inner) : ForwardingTelephonyProvider(inner) {}
   std::function<void()> before_list;
 
-  std::string name() const override { return m_inner.name(); }
-  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
-    return m_inner.search_available(search);
-  }
-  PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
-    return m_inner.buy(e164, tag);
-  }
-  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
-    return m_inner.find_owned(e164);
-  }
   std::vector<OwnedNumber> list_owned() override {
     if (before_list) {
       before_list();
     }
-    return m_inner.list_owned();
+    return inner().list_owned();
   }
-  OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
-    return m_inner.set_voice_webhook(sid, webhook);
-  }
-  VoiceWebhook out_of_service_webhook(const std::string& message) const override {
-    return m_inner.out_of_service_webhook(message);
-  }
-  void release(const std::string& sid) override { m_inner.release(sid); }
-  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
-    return m_inner.monthly_price(country, type);
-  }
-
-private:
-  FakeTelephonyProvider& m_inner;
 };
 
 /// An in-memory voice-agent account for reconcile's tests (agents with tags and knowledge

@@ -1,6 +1,7 @@
 #include <string>
 #include <vector>
 
+#include "forwarding_telephony_provider.hpp"
 #include "service_fixture.hpp"
 #include <gtest/gtest.h>
 
@@ -223,30 +224,10 @@ TEST_F(TenantServiceTest, FailedDeleteLeavesTheRestRecordedAndRunningItAgainFini
 struct Killed {};
 
 /// The fake telephony account, where the process dies as its first release is about to be sent.
-class KilledBeforeTheFirstRelease final : public TelephonyProvider {
+class KilledBeforeTheFirstRelease final : public testing::ForwardingTelephonyProvider {
 public:
-  explicit KilledBeforeTheFirstRelease(TelephonyProvider& inner) : m_inner(inner) {}
-  std::string name() const override { return m_inner.name(); }
-  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
-    return m_inner.search_available(search);
-  }
-  PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
-    return m_inner.buy(e164, tag);
-  }
-  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
-    return m_inner.find_owned(e164);
-  }
-  std::vector<OwnedNumber> list_owned() override { return m_inner.list_owned(); }
-  OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
-    return m_inner.set_voice_webhook(sid, webhook);
-  }
+  using ForwardingTelephonyProvider::ForwardingTelephonyProvider;
   void release(const std::string&) override { throw Killed{}; }
-  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
-    return m_inner.monthly_price(country, type);
-  }
-
-private:
-  TelephonyProvider& m_inner;
 };
 
 TEST_F(TenantServiceTest, ADeletionKilledBeforeItsReleasesIsFinishedByRunningItAgain) {

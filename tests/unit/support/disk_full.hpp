@@ -5,9 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "forwarding_telephony_provider.hpp"
 #include <sys/resource.h>
-
-#include <vami/core/telephony_provider.hpp>
 
 namespace vami::testing {
 
@@ -39,10 +38,10 @@ private:
 /// `database` fills up right after the provider acted on its `n`th purchase, release or webhook
 /// change: from
 /// then on the database can no longer grow its write-ahead log.
-class DiskFillingProvider final : public TelephonyProvider {
+class DiskFillingProvider final : public ForwardingTelephonyProvider {
 public:
   DiskFillingProvider(TelephonyProvider& inner, std::filesystem::path database)
-      : m_inner(inner), m_wal(database.string() + "-wal") {}
+      : ForwardingTelephonyProvider(inner), m_wal(database.string() + "-wal") {}
 
   /// Fills the disk after the `n`th call (1-based) of `method` ("buy", "release" or
   /// "set_voice_webhook").
@@ -55,30 +54,19 @@ public:
   /// Whether the disk is full now.
   [[nodiscard]] bool full() const { return m_limit.has_value(); }
 
-  std::string name() const override { return m_inner.name(); }
-  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
-    return m_inner.search_available(search);
-  }
   PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
-    PurchaseOutcome outcome = m_inner.buy(e164, tag);
+    PurchaseOutcome outcome = inner().buy(e164, tag);
     acted("buy");
     return outcome;
   }
-  std::optional<OwnedNumber> find_owned(const std::string& e164) override {
-    return m_inner.find_owned(e164);
-  }
-  std::vector<OwnedNumber> list_owned() override { return m_inner.list_owned(); }
   OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
-    OwnedNumber owned = m_inner.set_voice_webhook(sid, webhook);
+    OwnedNumber owned = inner().set_voice_webhook(sid, webhook);
     acted("set_voice_webhook");
     return owned;
   }
   void release(const std::string& sid) override {
-    m_inner.release(sid);
+    inner().release(sid);
     acted("release");
-  }
-  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
-    return m_inner.monthly_price(country, type);
   }
 
 private:
@@ -90,7 +78,6 @@ private:
     }
   }
 
-  TelephonyProvider& m_inner;
   std::string m_wal;
   std::string m_method;
   int m_remaining = 0;
