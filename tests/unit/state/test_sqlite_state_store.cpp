@@ -449,7 +449,7 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
 
   auto store = open_sqlite_state_store(m_path);
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 5);
+  EXPECT_EQ(current_schema_version(), 6);
   auto number = store->find_number("+12125550101");
   ASSERT_TRUE(number);
   EXPECT_EQ(number->status, NumberStatus::assigned);
@@ -458,8 +458,8 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
   EXPECT_EQ(number->routing_mode, RoutingMode::native);
   EXPECT_EQ(number->agent_phone_number_id, "phnum_01");
   EXPECT_EQ(number->routing_holder, ""); // v3: no change in flight
-  EXPECT_FALSE(number->suspension);      // v5
-  // v5 rebuilt the journal (new kinds): its rows, their items and the references stay.
+  EXPECT_FALSE(number->suspension);      // v6
+  // v6 rebuilt the journal (new kinds): its rows, their items and the references stay.
   auto bought = store->find_operation("op-000000000001");
   ASSERT_TRUE(bought);
   EXPECT_EQ(bought->kind, OperationKind::buy);
