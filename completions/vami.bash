@@ -7,9 +7,10 @@
 # The subcommands of a command path.
 _vami_subcommands() {
   case "$1" in
-  "") echo "init numbers route webhooks sandbox tenants agents voices kb onboard reconcile audit operations profiles completion" ;;
+  "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile audit operations profiles completion" ;;
   "numbers") echo "search buy list show release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
+  "router") echo "serve" ;;
   "sandbox") echo "serve" ;;
   "tenants") echo "create list show update delete suspend resume" ;;
   "agents") echo "create list show update delete conversations" ;;
@@ -35,6 +36,7 @@ _vami_options() {
   "numbers resume") echo "--from-file --concurrency" ;;
   "route") echo "--offline" ;;
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
+  "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email" ;;
@@ -138,6 +140,18 @@ _vami_option_kind() {
   "webhooks set|--allow-http") echo "flag" ;;
   "webhooks show|-h") echo "flag" ;;
   "webhooks show|--help") echo "flag" ;;
+  "router|-h") echo "flag" ;;
+  "router|--help") echo "flag" ;;
+  "router serve|-h") echo "flag" ;;
+  "router serve|--help") echo "flag" ;;
+  "router serve|--listen") echo "text" ;;
+  "router serve|--public-url") echo "text" ;;
+  "router serve|--tls-cert") echo "path" ;;
+  "router serve|--tls-key") echo "path" ;;
+  "router serve|--log") echo "path" ;;
+  "router serve|--log-caller-numbers") echo "flag" ;;
+  "router serve|--budget-ms") echo "text" ;;
+  "router serve|--insecure-no-signatures") echo "flag" ;;
   "sandbox|-h") echo "flag" ;;
   "sandbox|--help") echo "flag" ;;
   "sandbox serve|-h") echo "flag" ;;
