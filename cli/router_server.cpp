@@ -288,9 +288,41 @@ private:
     if (!params) {
       return;
     }
-    t_request.facts.outcome = "received";
-    t_request.facts.reason = twilio::form_value(*params, "CallStatus");
-    response.status = 204;
+    record(twilio::status_callback_call(*params), response, 204);
+  }
+
+  // Stores a webhook's call in the call history; `ok_status` on success, 500 when the state
+  // database fails (the provider then delivers again, and the upsert makes that harmless).
+  void record(const CallRecord& call, httplib::Response& response, int ok_status) {
+    RequestFacts& facts = t_request.facts;
+    try {
+      CallUpsert upsert = m_router.record(call);
+      facts.outcome = "recorded";
+      facts.reason = upsert_word(upsert.result);
+      facts.tenant = upsert.call.tenant_slug;
+      facts.agent = upsert.call.agent_slug;
+      response.status = ok_status;
+      if (ok_status == 200) {
+        response.set_content(R"({"status":"ok"})", "application/json");
+      }
+    } catch (const Error& error) {
+      answer(response, error.kind() == ErrorKind::invalid_input ? 400 : 500,
+             error.kind() == ErrorKind::invalid_input ? "refused" : "failed",
+             error.kind() == ErrorKind::invalid_input ? "no_call_id" : "state_database");
+      facts.error = error.what();
+    }
+  }
+
+  static const char* upsert_word(CallUpsertResult result) {
+    switch (result) {
+    case CallUpsertResult::created:
+      return "created";
+    case CallUpsertResult::updated:
+      return "updated";
+    case CallUpsertResult::unchanged:
+      return "unchanged";
+    }
+    return "unchanged";
   }
 
   void post_call(const httplib::Request& request, httplib::Response& response) {
@@ -307,21 +339,25 @@ private:
         return;
       }
     }
-    nlohmann::json event = nlohmann::json::parse(request.body, nullptr, false);
-    if (event.is_discarded() || !event.is_object()) {
-      answer(response, 400, "refused", "not_json");
+    elevenlabs::PostCallEvent event;
+    try {
+      event = elevenlabs::parse_post_call_event(request.body);
+    } catch (const Error& error) {
+      answer(response, 400, "refused", "not_a_post_call_event");
+      facts.error = error.what();
       return;
     }
-    if (const auto data = event.find("data"); data != event.end() && data->is_object()) {
-      if (auto id = data->find("conversation_id"); id != data->end() && id->is_string()) {
-        facts.conversation_id = id->get<std::string>();
-      }
+    facts.conversation_id = event.call.conversation_id;
+    facts.call_sid = event.call.call_sid;
+    if (event.type == elevenlabs::PostCallEventType::audio ||
+        event.type == elevenlabs::PostCallEventType::other) {
+      // Acknowledged (a non-200 counts towards ElevenLabs disabling the webhook), not stored.
+      facts.outcome = "ignored";
+      facts.reason = event.type_name;
+      response.set_content(R"({"status":"ok"})", "application/json");
+      return;
     }
-    facts.outcome = "received";
-    if (auto type = event.find("type"); type != event.end() && type->is_string()) {
-      facts.reason = type->get<std::string>();
-    }
-    response.set_content(R"({"status":"ok"})", "application/json");
+    record(event.call, response, 200);
   }
 
   const RouterServerOptions& m_options;

@@ -149,4 +149,30 @@ CallDecision CallRouter::route(const IncomingCall& call) {
   }
 }
 
+CallUpsert CallRouter::record(CallRecord call) {
+  if (call.call_sid.empty() && call.conversation_id.empty()) {
+    throw Error(ErrorKind::invalid_input, "a call record needs a CallSid or a conversation id");
+  }
+  if (!call.provider_agent_id.empty() && call.agent_slug.empty()) {
+    if (std::optional<Agent> agent = m_store.find_agent(call.provider_agent_id)) {
+      call.agent_slug = agent->slug;
+      if (call.tenant_slug.empty()) {
+        call.tenant_slug = agent->tenant_slug;
+      }
+    }
+  }
+  if (looks_like_e164(call.number) && (call.tenant_slug.empty() || call.agent_slug.empty())) {
+    std::optional<PoolNumber> number = m_store.find_number(call.number);
+    if (number && number->status == NumberStatus::assigned) {
+      if (call.tenant_slug.empty()) {
+        call.tenant_slug = number->tenant_slug;
+      }
+      if (call.agent_slug.empty() && call.provider_agent_id.empty()) {
+        call.agent_slug = number->agent_slug;
+      }
+    }
+  }
+  return m_store.upsert_call(call);
+}
+
 } // namespace vami

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -315,6 +316,25 @@ IncomingCall incoming_call(const FormParams& params) {
   call.to = form_value(params, "To");
   call.direction = form_value(params, "Direction");
   call.call_status = form_value(params, "CallStatus");
+  return call;
+}
+
+CallRecord status_callback_call(const FormParams& params) {
+  CallRecord call;
+  call.source = CallSource::router;
+  call.call_sid = form_value(params, "CallSid");
+  call.direction = parse_call_direction(form_value(params, "Direction"));
+  call.status = parse_call_status(form_value(params, "CallStatus"));
+  const bool inbound = !call.direction || *call.direction == CallDirection::inbound;
+  call.number = form_value(params, inbound ? "To" : "From");
+  call.caller = form_value(params, inbound ? "From" : "To");
+  const std::string duration = form_value(params, "CallDuration");
+  std::int64_t seconds = 0;
+  auto [end, error] = std::from_chars(duration.data(), duration.data() + duration.size(), seconds);
+  if (!duration.empty() && error == std::errc() && end == duration.data() + duration.size() &&
+      seconds >= 0) {
+    call.duration_seconds = seconds;
+  }
   return call;
 }
 

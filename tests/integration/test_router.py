@@ -318,3 +318,59 @@ def test_insecure_mode_warns_loudly(live, sandbox, tmp_path):
         assert status == 200 and "<Reject" in twiml
     finally:
         router.stop()
+
+
+def test_status_callbacks_and_post_call_webhooks_are_recorded_once(platform, sandbox):
+    live, router, agents, numbers = platform
+    assign(live, router, numbers[0], "--agent", "acme-desk", "--mode", "webhook")
+    call_sid = "CA" + "1" * 32
+    assert router.voice(call(sandbox, numbers[0], call_sid), sandbox.auth_token)[0] == 200
+    status = call(sandbox, numbers[0], call_sid)
+    status = [(k, "completed" if k == "CallStatus" else v) for k, v in status]
+    status += [("CallDuration", "42"), ("Timestamp", "Sat, 05 Dec 2026 00:40:00 +0000")]
+    assert router.voice(status, sandbox.auth_token, path="/twilio/status")[0] == 204
+
+    body = json.dumps({"type": "post_call_transcription", "event_timestamp": int(time.time()),
+                       "data": {
+                           "agent_id": agents["acme-desk"], "conversation_id": "conv_acme_1",
+                           "status": "done",
+                           "transcript": [{"role": "agent", "message": "Hello, Acme Dental.",
+                                           "time_in_call_secs": 0},
+                                          {"role": "user", "message": "Are you open?",
+                                           "time_in_call_secs": 3}],
+                           "metadata": {"start_time_unix_secs": 1796000000,
+                                        "call_duration_secs": 41, "cost": 296,
+                                        "cost_fiat": 0.1234},
+                           "analysis": {"call_successful": "success",
+                                        "transcript_summary": "Asked about opening hours."},
+                           "conversation_initiation_client_data": {
+                               "user_id": "acme",
+                               "dynamic_variables": {"vami_tenant": "acme",
+                                                     "vami_call_sid": call_sid}}}})
+    headers = {"Content-Type": "application/json"}
+    for _ in range(2):  # a redelivery changes nothing
+        status_code, _, _ = router.post("/elevenlabs/post-call", body, {
+            **headers, "ElevenLabs-Signature": elevenlabs_signature(WEBHOOK_SECRET, body)})
+        assert status_code == 200
+    rows = live.rows("SELECT call_sid, conversation_id, number, caller, tenant_slug, agent_slug, "
+                     "status, duration_seconds, agent_cost_micros, agent_credits, outcome, "
+                     "summary, source FROM calls")
+    assert rows == [(call_sid, "conv_acme_1", numbers[0], CALLER, "acme", "acme-desk",
+                     "completed", 42, 123400, 296, "success", "Asked about opening hours.",
+                     "router")]
+    recorded = router.log_lines(3, lambda l: l.get("outcome") == "recorded")
+    assert sorted(l["reason"] for l in recorded) == ["created", "unchanged", "updated"]
+
+    failure = json.dumps({"type": "call_initiation_failure", "event_timestamp": int(time.time()),
+                          "data": {"agent_id": agents["globex-desk"],
+                                   "conversation_id": "conv_globex_1", "failure_reason": "busy"}})
+    audio = json.dumps({"type": "post_call_audio", "event_timestamp": int(time.time()),
+                        "data": {"agent_id": agents["globex-desk"],
+                                 "conversation_id": "conv_globex_1", "full_audio": "AAAA"}})
+    for event in (failure, audio):
+        status_code, _, _ = router.post("/elevenlabs/post-call", event, {
+            **headers, "ElevenLabs-Signature": elevenlabs_signature(WEBHOOK_SECRET, event)})
+        assert status_code == 200
+    assert live.rows("SELECT tenant_slug, agent_slug, status, failure_reason FROM calls "
+                     "WHERE conversation_id = 'conv_globex_1'") == [
+        ("globex", "globex-desk", "failed-to-start", "busy")]

@@ -195,3 +195,44 @@ TEST(CallRouterWords, EveryValueHasAWord) {
 
 } // namespace
 } // namespace vami::test
+
+namespace vami::test {
+namespace {
+
+TEST_F(CallRouterTest, RecordFillsTheTenantAndAgentThePoolKnowsAndIsIdempotent) {
+  m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::webhook);
+  CallRecord status;
+  status.call_sid = "CA1";
+  status.number = m_numbers[0];
+  status.caller = k_caller;
+  status.status = CallStatus::completed;
+  status.duration_seconds = 42;
+  CallUpsert first = m_router.record(status);
+  EXPECT_EQ(first.result, CallUpsertResult::created);
+  EXPECT_EQ(first.call.tenant_slug, "acme");
+  EXPECT_EQ(first.call.agent_slug, "acme-desk");
+  EXPECT_EQ(m_router.record(status).result, CallUpsertResult::unchanged);
+
+  CallRecord post_call;
+  post_call.conversation_id = "conv_1";
+  post_call.call_sid = "CA1";
+  post_call.provider_agent_id = m_acme_agent.provider_agent_id;
+  post_call.summary = "Asked about hours.";
+  CallUpsert merged = m_router.record(post_call);
+  EXPECT_EQ(merged.result, CallUpsertResult::updated);
+  EXPECT_EQ(merged.call.conversation_id, "conv_1");
+  EXPECT_EQ(merged.call.duration_seconds, 42);
+  EXPECT_EQ(m_store->list_calls({}).size(), 1u);
+
+  CallRecord globex;
+  globex.conversation_id = "conv_2";
+  globex.provider_agent_id = m_globex_agent.provider_agent_id;
+  CallUpsert by_agent = m_router.record(globex);
+  EXPECT_EQ(by_agent.call.tenant_slug, "globex");
+  EXPECT_EQ(by_agent.call.agent_slug, "globex-desk");
+
+  EXPECT_EQ(kind_of([&] { (void)m_router.record(CallRecord{}); }), ErrorKind::invalid_input);
+}
+
+} // namespace
+} // namespace vami::test

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <vami/core/error.hpp>
 #include <vami/providers/elevenlabs_webhooks.hpp>
 
 namespace vami::elevenlabs {
@@ -96,6 +97,66 @@ TEST(ElevenLabsSignature, MissingOrMalformedHeaders) {
             WebhookSignatureCheck::malformed);
   EXPECT_EQ(check_webhook_signature("t=,v0=f8a0", k_e1_body, "test_secret", k_sdk_now),
             WebhookSignatureCheck::malformed);
+}
+
+} // namespace
+} // namespace vami::elevenlabs
+
+namespace vami::elevenlabs {
+namespace {
+
+TEST(PostCallEvent, TranscriptionIsReadIntoACallRecord) {
+  PostCallEvent event = parse_post_call_event(R"({
+    "type": "post_call_transcription", "event_timestamp": 1739537297,
+    "data": {
+      "agent_id": "agent_1", "conversation_id": "conv_1", "status": "done",
+      "transcript": [{"role": "agent", "message": "Hello", "time_in_call_secs": 0},
+                     {"role": "user", "message": "Hi", "time_in_call_secs": 2.0}, 7],
+      "metadata": {"start_time_unix_secs": 1739537297, "call_duration_secs": 22, "cost": 296,
+                   "cost_fiat": 0.05,
+                   "phone_call": {"type": "twilio", "direction": "inbound",
+                                  "agent_number": "+12125550101",
+                                  "external_number": "+14155550123", "call_sid": "CA9"}},
+      "analysis": {"call_successful": "success", "transcript_summary": "Greeted."},
+      "conversation_initiation_client_data": {"user_id": "acme",
+        "dynamic_variables": {"vami_tenant": "acme-dental"}}}})");
+  EXPECT_EQ(event.type, PostCallEventType::transcription);
+  const CallRecord& call = event.call;
+  EXPECT_EQ(call.conversation_id, "conv_1");
+  EXPECT_EQ(call.provider_agent_id, "agent_1");
+  EXPECT_EQ(call.tenant_slug, "acme-dental"); // the router's variable wins over user_id
+  EXPECT_EQ(call.call_sid, "CA9");            // from phone_call when the variable is absent
+  EXPECT_EQ(call.number, "+12125550101");
+  EXPECT_EQ(call.caller, "+14155550123");
+  EXPECT_EQ(call.direction, CallDirection::inbound);
+  EXPECT_EQ(call.started_at, "2025-02-14T12:48:17Z");
+  EXPECT_EQ(call.duration_seconds, 22);
+  EXPECT_EQ(call.agent_credits, 296);
+  EXPECT_EQ(call.agent_cost, (Money{50'000, "USD"}));
+  EXPECT_EQ(call.outcome, CallOutcome::success);
+  EXPECT_EQ(call.summary, "Greeted.");
+  ASSERT_EQ(call.transcript.size(), 2u);
+  EXPECT_EQ(call.transcript[1].time_in_call_seconds, 2);
+  EXPECT_FALSE(call.status.has_value());
+}
+
+TEST(PostCallEvent, FailuresAudioAndMalformedBodies) {
+  PostCallEvent failure = parse_post_call_event(
+      R"({"type":"call_initiation_failure","data":{"agent_id":"a","conversation_id":"c",)"
+      R"("failure_reason":"busy","metadata":"odd"}})");
+  EXPECT_EQ(failure.type, PostCallEventType::initiation_failure);
+  EXPECT_EQ(failure.call.status, CallStatus::failed_to_start);
+  EXPECT_EQ(failure.call.failure_reason, "busy");
+  EXPECT_EQ(
+      parse_post_call_event(R"({"type":"post_call_audio","data":{"conversation_id":"c"}})").type,
+      PostCallEventType::audio);
+  EXPECT_EQ(parse_post_call_event(R"({"type":"new_kind","data":{"conversation_id":"c"}})").type,
+            PostCallEventType::other);
+  for (const char* body :
+       {"", "[]", R"({"data":{"conversation_id":"c"}})", R"({"type":"post_call_transcription"})",
+        R"({"type":"post_call_transcription","data":{}})"}) {
+    EXPECT_THROW((void)parse_post_call_event(body), Error) << body;
+  }
 }
 
 } // namespace

@@ -278,3 +278,36 @@ TEST(Twiml, RecognisesAResponseDocument) {
 
 } // namespace
 } // namespace vami::twilio
+
+namespace vami::twilio {
+namespace {
+
+TEST(TwilioStatusCallback, IsReadIntoACallRecord) {
+  FormParams inbound = {{"CallSid", "CA1"},          {"Direction", "inbound"},
+                        {"CallStatus", "completed"}, {"From", "+14155550123"},
+                        {"To", "+12125550101"},      {"CallDuration", "42"}};
+  CallRecord call = status_callback_call(inbound);
+  EXPECT_EQ(call.call_sid, "CA1");
+  EXPECT_EQ(call.direction, CallDirection::inbound);
+  EXPECT_EQ(call.status, CallStatus::completed);
+  EXPECT_EQ(call.number, "+12125550101");
+  EXPECT_EQ(call.caller, "+14155550123");
+  EXPECT_EQ(call.duration_seconds, 42);
+  EXPECT_EQ(call.source, CallSource::router);
+
+  FormParams outbound = {{"CallSid", "CA2"},          {"Direction", "outbound-api"},
+                         {"CallStatus", "no-answer"}, {"From", "+12125550101"},
+                         {"To", "+14155550123"},      {"CallDuration", "4.5"}};
+  call = status_callback_call(outbound);
+  EXPECT_EQ(call.number, "+12125550101");
+  EXPECT_EQ(call.caller, "+14155550123");
+  EXPECT_EQ(call.status, CallStatus::no_answer);
+  EXPECT_FALSE(call.duration_seconds.has_value());
+
+  call = status_callback_call({{"CallSid", "CA3"}, {"CallStatus", "exploded"}});
+  EXPECT_FALSE(call.status.has_value());
+  EXPECT_FALSE(call.direction.has_value());
+}
+
+} // namespace
+} // namespace vami::twilio

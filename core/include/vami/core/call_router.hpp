@@ -96,6 +96,14 @@ public:
   /// Decides what to answer `call` with. Never throws for a call: every failure is a decision.
   [[nodiscard]] CallDecision route(const IncomingCall& call);
 
+  /// Stores what a webhook (a status callback, a post-call event) says of a call in the call
+  /// history, idempotently (`StateStore::upsert_call`: a redelivery changes nothing), first
+  /// filling what the pool knows and the record lacks: the tenant and agent of its number when
+  /// assigned, the agent (and its tenant) named by `provider_agent_id`.
+  /// @throws Error(storage) when the state database fails; Error(invalid_input) for a record
+  ///         with neither a CallSid nor a conversation id.
+  CallUpsert record(CallRecord call);
+
 private:
   StateStore& m_store;
   VoiceAgentProvider& m_agents;

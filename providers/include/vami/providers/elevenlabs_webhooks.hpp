@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <vami/core/call.hpp>
+
 namespace vami::elevenlabs {
 
 /// How long after its timestamp an `ElevenLabs-Signature` is accepted: 30 minutes, as in every
@@ -39,5 +41,36 @@ enum class WebhookSignatureCheck {
                                                             std::string_view body,
                                                             std::string_view secret,
                                                             std::int64_t now_unix);
+
+/// The kind of a post-call webhook (`type` of its envelope).
+enum class PostCallEventType {
+  transcription,      ///< `post_call_transcription`: the conversation, its metadata and analysis.
+  audio,              ///< `post_call_audio`: base64 audio only; nothing to record.
+  initiation_failure, ///< `call_initiation_failure`: the agent never took the call.
+  other,              ///< A type newer than this code; acknowledged, not recorded.
+};
+
+/// A post-call webhook read into what the call history keeps.
+struct PostCallEvent {
+  PostCallEventType type = PostCallEventType::other;
+  std::string type_name; ///< The envelope's `type` as sent.
+  /// The call as the event describes it (source `router`): `conversation_id`,
+  /// `provider_agent_id` (`data.agent_id`), `tenant_slug` (`dynamic_variables.vami_tenant`, else
+  /// `user_id`), `call_sid` (`dynamic_variables.vami_call_sid`, else
+  /// `metadata.phone_call.call_sid`), `number` and `caller` (`metadata.phone_call.agent_number`
+  /// and `external_number`), `direction`, `started_at` (`metadata.start_time_unix_secs`),
+  /// `duration_seconds`, `agent_credits` (`metadata.cost`), `agent_cost` (`metadata.cost_fiat`,
+  /// USD), `outcome` and `summary` (`analysis.call_successful`, `transcript_summary`),
+  /// `transcript`; for an initiation failure `status` `failed_to_start` and `failure_reason`.
+  /// Fields the event lacks stay unknown.
+  CallRecord call;
+};
+
+/// Reads the raw body of a post-call webhook (`{"type", "event_timestamp", "data"}`,
+/// "Post-call webhooks", https://elevenlabs.io/docs/eleven-agents/workflows/post-call-webhooks),
+/// leniently: members of an unexpected type are left unknown, never an error.
+/// @throws Error(invalid_input) when the body is not a JSON object with a string `type` and an
+///         object `data` holding a string `conversation_id` (the key the history needs).
+[[nodiscard]] PostCallEvent parse_post_call_event(std::string_view body);
 
 } // namespace vami::elevenlabs

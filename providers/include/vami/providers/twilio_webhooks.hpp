@@ -75,6 +75,12 @@ struct ParsedForm {
 /// empty (it comes from the URL, not the form).
 [[nodiscard]] IncomingCall incoming_call(const FormParams& params);
 
+/// The call a status callback describes, for the call history (source `router`): `call_sid`
+/// (`CallSid`), `direction` and `status` (`Direction`, `CallStatus`), `number` and `caller`
+/// (`To` and `From` for an inbound call, the other way round otherwise), `duration_seconds`
+/// (`CallDuration`, when it is a whole number). Unknown or malformed values stay unknown.
+[[nodiscard]] CallRecord status_callback_call(const FormParams& params);
+
 // -- TwiML (https://www.twilio.com/docs/voice/twiml) ---------------------------------------------
 
 /// `text` escaped for XML character data and attribute values (`& < > " '`).
