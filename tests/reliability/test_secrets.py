@@ -2,8 +2,15 @@
 contains the Twilio auth token, the API key's secret or the ElevenLabs key, in any
 encoding a trace could carry them in, whether the providers accept or reject the credentials."""
 import base64
+import hashlib
+import hmac
 import re
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from conftest import VAMI, integration, vami_for
 
@@ -160,9 +167,68 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(rejected, "numbers", "search", "--area-code", "212", expect=(5,))
     run(rejected, "voices", "list", expect=(5,))
 
+    # The call router holds the auth token and the post-call webhook secret for as long as it
+    # runs: its --debug output over a voice webhook, a post-call delivery and a stop shows neither.
+    secrets["VAMI_ELEVENLABS_WEBHOOK_SECRET"] = "wsec_canary_" + "7" * 24
+    run_router(token_env, pool[1], sandbox.account_sid, secrets)
+    covered.add(("router", "serve"))
+
     missing = sorted(" ".join(leaf) for leaf in leaves - covered - NOT_TRACED)
     assert not missing, f"commands without a secrets canary run: {missing}"
     # The runs did go through the traced HTTP client, with both kinds of credentials.
     everything = "\n".join(traces)
     assert "Authorization: [REDACTED]" in everything
     assert re.search(r"xi-api-key: \[REDACTED\]", everything, re.IGNORECASE)
+
+
+def run_router(vami, number, account_sid, secrets):
+    """`vami --debug router serve` answering one signed voice webhook and one signed post-call
+    delivery, then stopped with SIGTERM; neither of its streams may carry a secret."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    public_url = f"http://127.0.0.1:{port}"
+    webhook_secret = secrets["VAMI_ELEVENLABS_WEBHOOK_SECRET"]
+    router = subprocess.Popen(
+        [VAMI, "--debug", "--db", str(vami.db), "router", "serve", "--listen",
+         f"127.0.0.1:{port}", "--public-url", public_url],
+        env={**vami.env, "VAMI_ELEVENLABS_WEBHOOK_SECRET": webhook_secret},
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(public_url + "/healthz", timeout=5).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        params = [("AccountSid", account_sid), ("CallSid", "CA" + "5" * 32), ("From", "+14155550123"),
+                  ("To", number), ("Direction", "inbound"), ("CallStatus", "ringing")]
+        signed = public_url + "/twilio/voice" + "".join(n + v for n, v in sorted(params))
+        signature = base64.b64encode(hmac.new(secrets["TWILIO_AUTH_TOKEN"].encode(),
+                                              signed.encode(), hashlib.sha1).digest()).decode()
+        voice = urllib.request.Request(
+            public_url + "/twilio/voice", data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature,
+                     "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(voice, timeout=30) as response:
+            assert response.status == 200
+        body = '{"type": "post_call_transcription", "event_timestamp": 1, "data": {}}'
+        stamp = str(int(time.time()))
+        digest = hmac.new(webhook_secret.encode(), f"{stamp}.{body}".encode(),
+                          hashlib.sha256).hexdigest()
+        post_call = urllib.request.Request(
+            public_url + "/elevenlabs/post-call", data=body.encode(),
+            headers={"ElevenLabs-Signature": f"t={stamp},v0={digest}",
+                     "Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(post_call, timeout=30).close()
+        except urllib.error.HTTPError:
+            pass  # a delivery the router cannot use is refused; its trace is what matters
+    finally:
+        router.terminate()
+        stdout, stderr = router.communicate(timeout=30)
+    assert router.returncode == 0, stderr
+    for name, secret in secrets.items():
+        for stream, text in (("stdout", stdout), ("stderr", stderr)):
+            assert secret not in text, f"vami --debug router serve: {name} in its {stream}"
