@@ -274,6 +274,10 @@ private:
       twiml = twilio::twiml_reject();
       facts.reason = decision.reject_reason ? to_string(*decision.reject_reason) : "";
       break;
+    case RouteOutcome::out_of_service:
+      twiml = twilio::twiml_say_and_hang_up(decision.spoken_message);
+      facts.reason = "suspended";
+      break;
     case RouteOutcome::failed:
       twiml = twilio::twiml_say_and_hang_up(m_options.apology);
       facts.reason = decision.failure ? to_string(*decision.failure) : "";

@@ -34,7 +34,7 @@ struct RouterServerOptions {
   std::size_t max_headers = 100;           ///< Header fields of one request.
   int read_timeout_seconds = 5;            ///< A client that sends slower is cut.
   int write_timeout_seconds = 5;           ///< A client that reads slower is cut.
-  std::size_t worker_threads = 64;         ///< Requests (connections) at once.
+  std::size_t worker_threads = 256;        ///< Requests (connections) at once.
 };
 
 /// Serves the call router until `stop_requested` returns true (polled every 100 ms), then stops

@@ -12,10 +12,11 @@ namespace vami {
 
 namespace {
 
-constexpr detail::EnumNames<RouteOutcome, 3> k_route_outcome_names{{
+constexpr detail::EnumNames<RouteOutcome, 4> k_route_outcome_names{{
     {RouteOutcome::connected, "connected"},
     {RouteOutcome::rejected, "rejected"},
     {RouteOutcome::failed, "failed"},
+    {RouteOutcome::out_of_service, "out_of_service"},
 }};
 
 constexpr detail::EnumNames<RejectReason, 6> k_reject_names{{
@@ -103,6 +104,14 @@ CallDecision CallRouter::route(const IncomingCall& call) {
     return rejected(std::move(decision), RejectReason::not_in_pool);
   }
   if (number->status == NumberStatus::suspended) {
+    // A call that reaches the router for a suspended number gets the number's out-of-service
+    // answer (its voice URL's, which a console edit or a stale cache bypassed): never an agent.
+    if (number->suspension && !number->suspension->message.empty()) {
+      decision.outcome = RouteOutcome::out_of_service;
+      decision.reject_reason = RejectReason::suspended;
+      decision.spoken_message = number->suspension->message;
+      return decision;
+    }
     return rejected(std::move(decision), RejectReason::suspended);
   }
   if (number->status != NumberStatus::assigned) {

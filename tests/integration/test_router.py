@@ -374,3 +374,14 @@ def test_status_callbacks_and_post_call_webhooks_are_recorded_once(platform, san
     assert live.rows("SELECT tenant_slug, agent_slug, status, failure_reason FROM calls "
                      "WHERE conversation_id = 'conv_globex_1'") == [
         ("globex", "globex-desk", "failed-to-start", "busy")]
+
+
+def test_a_suspended_number_gets_its_message_not_its_agent(platform, sandbox):
+    live, router, agents, numbers = platform
+    assign(live, router, numbers[0], "--agent", "acme-desk", "--mode", "webhook")
+    result = live.run("numbers", "suspend", numbers[0], "--message", "Acme's line is closed.")
+    assert result.returncode == 0, result.stderr
+    status, _, twiml = router.voice(call(sandbox, numbers[0]), sandbox.auth_token)
+    assert status == 200
+    assert twiml.endswith("<Say>Acme&apos;s line is closed.</Say><Hangup/></Response>"), twiml
+    assert agents["acme-desk"] not in twiml

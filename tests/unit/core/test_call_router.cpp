@@ -9,6 +9,7 @@
 
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/call_router.hpp>
+#include <vami/core/suspension_service.hpp>
 
 namespace vami::test {
 namespace {
@@ -232,6 +233,32 @@ TEST_F(CallRouterTest, RecordFillsTheTenantAndAgentThePoolKnowsAndIsIdempotent) 
   EXPECT_EQ(by_agent.call.agent_slug, "globex-desk");
 
   EXPECT_EQ(kind_of([&] { (void)m_router.record(CallRecord{}); }), ErrorKind::invalid_input);
+}
+
+} // namespace
+} // namespace vami::test
+
+namespace vami::test {
+namespace {
+
+TEST_F(CallRouterTest, ASuspendedNumberGetsItsOutOfServiceAnswerNeverAnAgent) {
+  m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::webhook);
+  m_assignments.assign(m_numbers[1], "acme-desk", RoutingMode::webhook);
+  SuspensionService suspensions(m_telephony, m_voice, *m_store, "tester");
+  suspensions.suspend(m_numbers[0], "This number is out of service.");
+  suspensions.suspend(m_numbers[1], "");
+  m_voice.clear_calls();
+
+  CallDecision spoken = m_router.route(call_to(m_numbers[0]));
+  EXPECT_EQ(spoken.outcome, RouteOutcome::out_of_service);
+  EXPECT_EQ(spoken.reject_reason, RejectReason::suspended);
+  EXPECT_EQ(spoken.spoken_message, "This number is out of service.");
+  EXPECT_EQ(spoken.tenant_slug, "acme");
+
+  CallDecision silent = m_router.route(call_to(m_numbers[1]));
+  EXPECT_EQ(silent.outcome, RouteOutcome::rejected);
+  EXPECT_EQ(silent.reject_reason, RejectReason::suspended);
+  EXPECT_EQ(m_voice.count("register_call"), 0);
 }
 
 } // namespace

@@ -30,8 +30,11 @@ enum class RouteOutcome {
   connected, ///< Handed to its agent: the agent provider's TwiML is the answer.
   rejected,  ///< Refused unanswered (Twilio `<Reject/>`; the call is not billed).
   failed,    ///< The agent could not take it in time: an apology is spoken, then hang up.
+  /// A suspended number with a message (`vami numbers suspend --message`): the message is
+  /// spoken, then hang up, as the number's own out-of-service answer does.
+  out_of_service,
 };
-/// "connected", "rejected", "failed".
+/// "connected", "rejected", "failed", "out_of_service".
 [[nodiscard]] const char* to_string(RouteOutcome outcome) noexcept;
 
 /// Why a call is rejected.
@@ -63,6 +66,7 @@ struct CallDecision {
   std::optional<RejectReason> reject_reason; ///< Set when `rejected`.
   std::optional<RouteFailure> failure;       ///< Set when `failed`.
   std::string connect_document; ///< When `connected`: the agent provider's TwiML, as it came.
+  std::string spoken_message;   ///< When `out_of_service`: the suspension's message.
   std::string tenant_slug;      ///< The number's tenant, when the pool knows one.
   std::string agent_slug;       ///< The number's agent, when assigned.
   std::string provider_agent_id;
@@ -79,7 +83,8 @@ struct CallDecision {
 /// holds, assigned to an active agent with webhook routing, is registered with the agent
 /// provider (`VoiceAgentProvider::register_call`, inbound, `user_id` = the tenant, dynamic
 /// variables `vami_tenant` and `vami_call_sid`) and its answer relayed; anything else is
-/// rejected before anyone is billed; a provider failure, or an answer later than the time
+/// rejected before anyone is billed (a suspended number with a message gets its message, as
+/// its out-of-service voice URL answers); a provider failure, or an answer later than the time
 /// budget, fails the call (the caller hears an apology). Reads only: it never changes the state
 /// database. Thread-safe when the store and the provider are.
 class CallRouter {
