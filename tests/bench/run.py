@@ -269,7 +269,130 @@ def bench_list(vami, folder, home, runs=21):
         f"{listed} numbers listed (expected {expected}), min {min(times) * 1000:.1f} ms")
 
 
-BENCHES = ["bulk-buy", "rate-limit", "version", "list"]
+def bench_router(vami, folder, home, seconds=30, connections=120):
+    """Call setups through `vami router serve`, the sandbox's ElevenLabs answering register-call
+    in 200 ms: calls per second sustained for `seconds` with `connections` keep-alive clients,
+    errors, p99 answer time, the router's own share (answer minus provider time, from its access
+    log), peak RSS; then rejects of unknown numbers per second. 120 clients: the served sandbox
+    answers with 128 workers, each held by one keep-alive connection, so more clients than that
+    would measure the sandbox's queue (5 s keep-alive stalls), not the router."""
+    import base64
+    import hashlib
+    import hmac
+    import http.client
+    import socket
+    import threading
+    import urllib.parse
+
+    env = clean_environment(home)
+    served = Served(vami, folder, env, "--latency-ms", "200")
+    router = None
+    try:
+        live = {**env, **served.exports, "VAMI_ELEVENLABS_WEBHOOK_SECRET": "bench-secret"}
+        db = str(folder / "vami.db")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        public = f"http://127.0.0.1:{port}"
+        run = lambda *args: subprocess.run([vami, "--db", db, *args], env=live, check=True,
+                                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        run("tenants", "create", "acme", "--name", "Acme")
+        run("agents", "create", "--tenant", "acme", "--name", "Desk")
+        report = json.loads(run("numbers", "buy", "--count", "10", "--area-code", "212", "--yes",
+                                "--json").stdout)
+        numbers = [item["e164"] for item in report["items"]]
+        run("--router-url", public + "/twilio/voice", "numbers", "assign", *numbers,
+            "--agent", "desk", "--mode", "webhook")
+        log = folder / "router.log"
+        router = subprocess.Popen(
+            [vami, "--db", db, "router", "serve", "--listen", f"127.0.0.1:{port}",
+             "--public-url", public, "--log", str(log)], env=live, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        while "router listening" not in router.stderr.readline():
+            if router.poll() is not None:
+                raise RuntimeError("router serve exited")
+        token, account = served.exports["TWILIO_AUTH_TOKEN"], served.exports["TWILIO_ACCOUNT_SID"]
+        url = public + "/twilio/voice"
+
+        def phase(targets, duration, expect):
+            latencies, errors, stop = [], [0], time.monotonic() + duration
+            lock = threading.Lock()
+
+            def client(index):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                mine, n = [], 0
+                while time.monotonic() < stop:
+                    n += 1
+                    params = {"AccountSid": account, "CallSid": f"CA{index:08x}{n:024x}",
+                              "From": "+14155550123", "To": targets[n % len(targets)],
+                              "Direction": "inbound", "CallStatus": "ringing"}
+                    signed = url + "".join(k + v for k, v in sorted(params.items()))
+                    signature = base64.b64encode(hmac.new(token.encode(), signed.encode(),
+                                                          hashlib.sha1).digest()).decode()
+                    started = time.perf_counter()
+                    try:
+                        connection.request("POST", "/twilio/voice", urllib.parse.urlencode(params),
+                                           {"Content-Type": "application/x-www-form-urlencoded",
+                                            "X-Twilio-Signature": signature})
+                        response = connection.getresponse()
+                        body = response.read().decode()
+                        ok = response.status == 200 and expect in body
+                    except (OSError, http.client.HTTPException):
+                        ok = False
+                        connection.close()
+                        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    mine.append(time.perf_counter() - started)
+                    if not ok:
+                        with lock:
+                            errors[0] += 1
+                with lock:
+                    latencies.extend(mine)
+
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+            began = time.monotonic()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return latencies, errors[0], time.monotonic() - began
+
+        def p(values, q):
+            ordered = sorted(values)
+            return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+        latencies, errors, wall = phase(numbers, seconds, "<Connect>")
+        rate = len(latencies) / wall
+        lines = [json.loads(l) for l in log.read_text().splitlines() if '"connected"' in l]
+        own = [l["duration_ms"] - l.get("provider_ms", 0) for l in lines if "duration_ms" in l]
+        rejects, reject_errors, reject_wall = phase(["+12125550000", "+13125550000"], 5, "<Reject")
+        rss = 0
+        for line in Path(f"/proc/{router.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                rss = int(line.split()[1]) * 1024
+    finally:
+        if router is not None and router.poll() is None:
+            router.send_signal(signal.SIGTERM)
+            router.wait(timeout=30)
+        served.stop()
+    print(f"router: {connections} keep-alive clients, register-call at 200 ms (sandbox), {seconds} s")
+    row("call setups per second", f"{rate:.0f} /s", ">= 500 /s", rate >= 500,
+        f"{len(latencies)} calls")
+    row("errors", f"{errors}", "0", errors == 0)
+    p99 = p(latencies, 0.99) * 1000
+    row("p99 answer time (client)", f"{p99:.0f} ms", "<= 260 ms", p99 <= 260,
+        f"p50 {p(latencies, 0.5) * 1000:.0f} ms")
+    own99 = p(own, 0.99)
+    row("router's own share, p99", f"{own99:.1f} ms", "<= 10 ms", own99 <= 10,
+        "answer - provider time, access log")
+    row("peak memory (RSS, VmHWM)", f"{rss / 1e6:.1f} MB", "<= 64 MB", rss <= 64e6)
+    reject_rate = len(rejects) / reject_wall
+    row("rejects of unknown numbers", f"{reject_rate:.0f} /s", ">= 5000 /s",
+        reject_rate >= 5000, f"{reject_errors} errors; the Python client is the bottleneck"
+        if reject_rate < 5000 else "")
+    print(f"      router exit code {router.returncode} after SIGTERM")
+
+
+BENCHES = ["bulk-buy", "rate-limit", "version", "list", "router"]
 
 
 def main():
@@ -293,7 +416,8 @@ def main():
             {"bulk-buy": lambda: bench_bulk_buy(vami, folder, home),
              "rate-limit": lambda: bench_rate_limit(vami, folder, home),
              "version": lambda: bench_version(vami, home),
-             "list": lambda: bench_list(vami, folder, home)}[name]()
+             "list": lambda: bench_list(vami, folder, home),
+             "router": lambda: bench_router(vami, folder, home)}[name]()
 
 
 if __name__ == "__main__":
