@@ -385,3 +385,64 @@ def test_a_suspended_number_gets_its_message_not_its_agent(platform, sandbox):
     assert status == 200
     assert twiml.endswith("<Say>Acme&apos;s line is closed.</Say><Hangup/></Response>"), twiml
     assert agents["acme-desk"] not in twiml
+
+
+def test_a_call_in_flight_is_answered_before_sigterm_stops_the_router(tmp_path, home):
+    import threading
+    slow = Sandbox(tmp_path / "slow.db", clean_environment(home), latency_ms=1500)
+    live = Vami(tmp_path, {**clean_environment(home), **slow.exports})
+    router = None
+    try:
+        create_tenant(live, "acme", "Acme Dental")
+        agent = create_agent(live, "acme", "Acme Desk")["provider_agent_id"]
+        (e164,) = buy_numbers(live, 1)
+        router = Router(live, tmp_path / "router.log")
+        assign(live, router, e164, "--agent", "acme-desk", "--mode", "webhook")
+        answers = []
+        caller = threading.Thread(
+            target=lambda: answers.append(router.voice(call(slow, e164), slow.auth_token)))
+        caller.start()
+        time.sleep(0.5)  # the register-call is on its way to the sandbox
+        assert router.stop(signal.SIGTERM) == 0
+        caller.join(timeout=30)
+        (status, _, twiml), = answers
+        assert status == 200 and f'value="{agent}"' in twiml
+    finally:
+        if router:
+            router.stop()
+        slow.stop()
+
+
+@pytest.mark.skipif(subprocess.run(["which", "openssl"], capture_output=True).returncode != 0,
+                    reason="no openssl command")
+def test_the_router_serves_https_with_its_certificate(live, sandbox, tmp_path):
+    import ssl
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    port = free_port()
+    env = {**live.env, "VAMI_ELEVENLABS_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    process = subprocess.Popen(
+        [VAMI, "--db", str(live.db), "router", "serve", "--listen", f"127.0.0.1:{port}",
+         "--public-url", f"https://127.0.0.1:{port}", "--tls-cert", str(cert), "--tls-key",
+         str(key), "--log", str(tmp_path / "tls.log")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        text=True)
+    try:
+        assert "router listening on https://" in process.stderr.readline()
+        context = ssl.create_default_context(cafile=str(cert))
+        url = f"https://127.0.0.1:{port}/twilio/voice"
+        params = call(sandbox, "+12125550000")
+        request = urllib.request.Request(
+            url, data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": twilio_signature(sandbox.auth_token, url, params)})
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            assert response.status == 200 and "<Reject" in response.read().decode()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    broken = live.run("router", "serve", "--public-url", "https://router.example.com",
+                      "--tls-cert", str(key), "--tls-key", str(key),
+                      env={"VAMI_ELEVENLABS_WEBHOOK_SECRET": WEBHOOK_SECRET}, timeout=30)
+    assert broken.returncode == 2 and "TLS certificate" in broken.stderr
