@@ -29,12 +29,15 @@ struct RouterServerOptions {
   bool check_signatures = true;          ///< False only with `--insecure-no-signatures`.
   bool log_caller_numbers = false;       ///< Log `From` whole instead of masked.
   std::string apology; ///< What a caller hears when the agent cannot take the call.
-  std::size_t max_twilio_body = 64 * 1024; ///< Bytes of a Twilio form body.
-  std::size_t max_body = 4 * 1024 * 1024;  ///< Bytes of any body (post-call).
-  std::size_t max_headers = 100;           ///< Header fields of one request.
-  int read_timeout_seconds = 5;            ///< A client that sends slower is cut.
-  int write_timeout_seconds = 5;           ///< A client that reads slower is cut.
-  std::size_t worker_threads = 256;        ///< Requests (connections) at once.
+  /// Bytes of a Twilio form body. cpp-httplib 0.11 (Debian's shared library) refuses any
+  /// `application/x-www-form-urlencoded` body above 8 KiB with 413 before a handler runs
+  /// (`CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH`, compiled in), so this is that limit.
+  std::size_t max_twilio_body = 8 * 1024;
+  std::size_t max_body = 4 * 1024 * 1024; ///< Bytes of any body (post-call).
+  std::size_t max_headers = 100;          ///< Header fields of one request.
+  int read_timeout_seconds = 5;           ///< A client that sends slower is cut.
+  int write_timeout_seconds = 5;          ///< A client that reads slower is cut.
+  std::size_t worker_threads = 256;       ///< Requests (connections) at once.
 };
 
 /// Serves the call router until `stop_requested` returns true (polled every 100 ms), then stops
