@@ -215,6 +215,10 @@ void register_tenant_suspension_commands(CLI::App& tenants, AppContext& context)
                                                      const std::string& from_file);
 /// Registers `vami onboard`.
 void register_onboard_command(CLI::App& app, AppContext& context);
+/// Registers `vami calls list|show|sync`.
+void register_calls_commands(CLI::App& app, AppContext& context);
+/// Registers `vami usage`.
+void register_usage_command(CLI::App& app, AppContext& context);
 /// Registers `vami audit`.
 void register_audit_command(CLI::App& app, AppContext& context);
 /// Registers `vami operations list|show|resume`.

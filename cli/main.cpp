@@ -169,6 +169,8 @@ int run(int argc, char** argv) {
   vami::cli::register_kb_commands(app, context);
   vami::cli::register_onboard_command(app, context);
   vami::cli::register_reconcile_command(app, context);
+  vami::cli::register_calls_commands(app, context);
+  vami::cli::register_usage_command(app, context);
   vami::cli::register_audit_command(app, context);
   vami::cli::register_operations_commands(app, context);
   vami::cli::register_profiles_commands(app, context);

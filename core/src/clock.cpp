@@ -89,6 +89,47 @@ std::string parse_since(const std::string& text, std::int64_t now_seconds) {
   return utc_iso8601(midnight + hour * 3600 + minute * 60 + second);
 }
 
+std::int64_t unix_of_iso8601(const std::string& time) {
+  // parse_since checks the shape and the calendar, and writes it back in one form.
+  std::string checked;
+  try {
+    checked = time.size() == 20 ? parse_since(time, 0) : std::string{};
+  } catch (const Error&) {
+    checked.clear();
+  }
+  if (checked != time) {
+    throw Error(ErrorKind::invalid_input, "\"" + time + "\" is not a UTC time",
+                "write it as 2026-11-22T10:00:00Z");
+  }
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  (void)std::sscanf(time.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &year, &month, &day, &hour, &minute,
+                    &second);
+  std::tm parts{};
+  parts.tm_year = year - 1900;
+  parts.tm_mon = month - 1;
+  parts.tm_mday = day;
+  parts.tm_hour = hour;
+  parts.tm_min = minute;
+  parts.tm_sec = second;
+  return static_cast<std::int64_t>(timegm(&parts));
+}
+
+std::string month_start_iso8601(std::int64_t unix_seconds, int months_later) {
+  auto time = static_cast<std::time_t>(unix_seconds);
+  std::tm parts{};
+  gmtime_r(&time, &parts);
+  std::tm start{};
+  start.tm_year = parts.tm_year;
+  start.tm_mon = parts.tm_mon + months_later; // timegm carries whole years.
+  start.tm_mday = 1;
+  return utc_iso8601(static_cast<std::int64_t>(timegm(&start)));
+}
+
 std::string new_operation_id() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   static constexpr char k_hex[] = "0123456789abcdef";

@@ -66,6 +66,11 @@ std::vector<OwnedNumber> ResilientTelephonyProvider::list_owned() {
   return m_calls.retried([&] { return m_inner.list_owned(); });
 }
 
+std::vector<TelephonyCall>
+ResilientTelephonyProvider::list_calls(const std::string& started_on_or_after) {
+  return m_calls.retried([&] { return m_inner.list_calls(started_on_or_after); });
+}
+
 OwnedNumber ResilientTelephonyProvider::set_voice_webhook(const std::string& provider_sid,
                                                           const VoiceWebhook& webhook) {
   return m_calls.retried([&] { return m_inner.set_voice_webhook(provider_sid, webhook); });

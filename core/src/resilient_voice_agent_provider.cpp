@@ -92,4 +92,16 @@ std::string ResilientVoiceAgentProvider::register_call(const CallRegistration& c
   return m_calls.retried_if_unprocessed([&] { return m_inner.register_call(call); });
 }
 
+std::vector<Conversation>
+ResilientVoiceAgentProvider::list_conversations_since(const std::string& agent_id,
+                                                      std::int64_t start_after_unix) {
+  return m_calls.retried(
+      [&] { return m_inner.list_conversations_since(agent_id, start_after_unix); });
+}
+
+ConversationDetails
+ResilientVoiceAgentProvider::get_conversation(const std::string& conversation_id) {
+  return m_calls.retried([&] { return m_inner.get_conversation(conversation_id); });
+}
+
 } // namespace vami

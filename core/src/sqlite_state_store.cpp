@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "enum_names.hpp"
-#include "sqlite_errors.hpp"
 #include "sqlite_call_history.hpp"
+#include "sqlite_errors.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -366,7 +366,8 @@ SELECT n.e164, n.status, n.provider, n.provider_sid, n.country, n.number_type, n
        n.status_callback, n.operation_id, t.slug, a.slug, n.created_at, n.updated_at,
        n.routing_mode, n.provider_agent_phone_id, n.routing_holder, n.routing_since,
        n.suspended_from, sa.slug, n.suspended_voice_url, n.suspended_voice_method,
-       n.suspended_status_callback, n.suspension_message, n.suspended_at
+       n.suspended_status_callback, n.suspension_message, n.suspended_at,
+       n.released_at
 FROM numbers AS n
 LEFT JOIN tenants AS t ON t.id = n.tenant_id
 LEFT JOIN agents AS a ON a.id = n.agent_id
@@ -431,6 +432,7 @@ PoolNumber read_number(const SQLite::Statement& row) {
     suspension.suspended_at = column_text(row.getColumn(29));
     number.suspension = std::move(suspension);
   }
+  number.released_at = column_text(row.getColumn(30));
   return number;
 }
 

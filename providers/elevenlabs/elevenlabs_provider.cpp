@@ -2,6 +2,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -563,6 +564,68 @@ public:
     return conversation;
   }
 
+  /// A `GetConversationResponseModel`: the summary fields, `metadata` (phone call, cost) and
+  /// `analysis`, and the transcript.
+  [[nodiscard]] ConversationDetails conversation_details(const json& body) const {
+    ConversationDetails details;
+    details.conversation = conversation(body, "");
+    if (const json* metadata = member(body, "metadata", Presence::optional, "")) {
+      expect_object(*metadata, "metadata");
+      details.conversation.start_time_unix =
+          integer(*metadata, "start_time_unix_secs", Presence::optional, "metadata");
+      details.conversation.duration_seconds =
+          integer(*metadata, "call_duration_secs", Presence::optional, "metadata");
+      if (const json* credits = member(*metadata, "cost", Presence::optional, "metadata")) {
+        if (!credits->is_number()) {
+          unexpected("'metadata.cost' is not a number");
+        }
+        details.credits = integer(*metadata, "cost", Presence::optional, "metadata");
+      }
+      if (const json* fiat = member(*metadata, "cost_fiat", Presence::optional, "metadata")) {
+        if (!fiat->is_number() || fiat->get<double>() < 0) {
+          unexpected("'metadata.cost_fiat' is not an amount");
+        }
+        // A JSON number in USD: its nearest micro (exact for any real cost).
+        details.cost = Money{std::llround(fiat->get<double>() * 1'000'000.0), "USD"};
+      }
+      if (const json* call = member(*metadata, "phone_call", Presence::optional, "metadata")) {
+        expect_object(*call, "metadata.phone_call");
+        const std::string where = "metadata.phone_call";
+        details.call_sid = text(*call, "call_sid", Presence::optional, where);
+        details.agent_number = text(*call, "agent_number", Presence::optional, where);
+        details.external_number = text(*call, "external_number", Presence::optional, where);
+        details.direction =
+            parse_call_direction(text(*call, "direction", Presence::optional, where));
+      }
+    }
+    if (const json* analysis = member(body, "analysis", Presence::optional, "")) {
+      expect_object(*analysis, "analysis");
+      details.transcript_summary =
+          text(*analysis, "transcript_summary", Presence::optional, "analysis");
+      details.conversation.call_successful =
+          text(*analysis, "call_successful", Presence::optional, "analysis");
+    }
+    if (const json* lines = member(body, "transcript", Presence::optional, "")) {
+      if (!lines->is_array()) {
+        unexpected("'transcript' is not an array");
+      }
+      std::size_t index = 0;
+      for (const json& line : *lines) {
+        const std::string where = "transcript[" + std::to_string(index++) + "]";
+        expect_object(line, where);
+        TranscriptLine entry;
+        entry.role = text(line, "role", Presence::optional, where);
+        entry.message = text(line, "message", Presence::optional, where);
+        if (member(line, "time_in_call_secs", Presence::optional, where) != nullptr) {
+          entry.time_in_call_seconds =
+              integer(line, "time_in_call_secs", Presence::optional, where);
+        }
+        details.transcript.push_back(std::move(entry));
+      }
+    }
+    return details;
+  }
+
 private:
   static std::string path(const std::string& where, const char* name) {
     return where.empty() ? std::string(name) : where + "." + name;
@@ -960,6 +1023,36 @@ public:
       Reader(what, response).unexpected("the body is not a TwiML document (no <Response>)");
     }
     return response.body;
+  }
+
+  std::vector<Conversation> list_conversations_since(const std::string& agent_id,
+                                                     std::int64_t start_after_unix) override {
+    std::vector<Conversation> conversations;
+    Fields filters{{"agent_id", agent_id}};
+    if (start_after_unix > 0) {
+      // The document says "after" without saying whether the second itself is in: one second
+      // earlier includes it either way.
+      filters.emplace_back("call_start_after_unix", std::to_string(start_after_unix - 1));
+    }
+    read_pages(
+        "list the conversations of agent " + agent_id, "/v1/convai/conversations", filters,
+        "conversations", [] { return k_max_page_size; },
+        [&](const Reader& reader, const json& item, const std::string& where) {
+          conversations.push_back(reader.conversation(item, where));
+        },
+        [] { return false; });
+    return conversations;
+  }
+
+  ConversationDetails get_conversation(const std::string& conversation_id) override {
+    Call call{"read conversation " + conversation_id,
+              "the conversation may have been deleted at ElevenLabs",
+              ErrorKind::provider,
+              {}};
+    http::HttpResponse response =
+        send(call, "GET", url("/v1/convai/conversations/" + http::url_encode(conversation_id)));
+    Reader reader(call, response);
+    return reader.conversation_details(reader.object());
   }
 
 private:

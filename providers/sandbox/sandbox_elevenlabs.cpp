@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox_conversations.hpp"
 #include "sandbox_elevenlabs_calls.hpp"
 #include "sandbox_elevenlabs_wire.hpp"
 #include "sandbox_knowledge_base.hpp"
@@ -580,6 +581,9 @@ private:
         return select_agent(agent_id).has_value();
       });
     }
+    if (s.size() == 4 && s[0] == "v1" && s[1] == "convai" && s[2] == "conversations") {
+      return method == "GET" ? get_conversation(s[3]) : method_not_allowed();
+    }
     return route_not_found();
   }
 
@@ -1140,6 +1144,19 @@ private:
 
   // -- Conversations ---------------------------------------------------------------------------
 
+  http::HttpResponse get_conversation(const std::string& conversation_id) {
+    std::optional<Json> body;
+    {
+      std::lock_guard lock(m_mutex);
+      body = conversations::details(m_db, conversation_id);
+    }
+    if (!body) {
+      fail(404, "conversation_not_found",
+           "Conversation with id " + conversation_id + " was not found");
+    }
+    return json_response(200, *body);
+  }
+
   http::HttpResponse list_conversations(const Params& query) {
     Validation validation;
     std::int64_t page_size = page_size_param(query, k_default_page_size, validation);
@@ -1158,6 +1175,16 @@ private:
         cursor_id = cursor->substr(colon + 1);
       }
     }
+    auto start_after = param(query, "call_start_after_unix");
+    std::optional<std::int64_t> start_after_unix;
+    if (start_after && !start_after->empty()) {
+      start_after_unix = parse_integer(*start_after);
+      if (!start_after_unix) {
+        validation.add(Json::array({"query", "call_start_after_unix"}),
+                       "Input should be a valid integer, unable to parse string as an integer",
+                       "int_parsing");
+      }
+    }
     validation.throw_if_any();
     auto agent_id = param(query, "agent_id");
 
@@ -1168,6 +1195,9 @@ private:
                       "LEFT JOIN convai_agents a ON a.agent_id = c.agent_id WHERE 1 = 1";
     if (agent_id && !agent_id->empty()) {
       sql += " AND c.agent_id = ?";
+    }
+    if (start_after_unix) {
+      sql += " AND c.start_time_unix_secs > ?";
     }
     if (cursor_start) {
       sql += " AND (c.start_time_unix_secs, c.conversation_id) < (?, ?)";
@@ -1186,6 +1216,9 @@ private:
       int index = 1;
       if (agent_id && !agent_id->empty()) {
         select.bind(index++, *agent_id);
+      }
+      if (start_after_unix) {
+        select.bind(index++, static_cast<std::int64_t>(*start_after_unix));
       }
       if (cursor_start) {
         select.bind(index++, static_cast<std::int64_t>(*cursor_start));
@@ -1262,6 +1295,7 @@ ElevenLabsSandbox::~ElevenLabsSandbox() = default;
 
 void ElevenLabsSandbox::create_schema(SQLite::Database& db) {
   db.exec(k_schema);
+  conversations::create_schema(db);
   KnowledgeBaseSandbox::create_schema(db);
 }
 

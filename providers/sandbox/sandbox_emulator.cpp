@@ -18,6 +18,7 @@
 #include "sandbox_elevenlabs.hpp"
 #include "sandbox_inventory.hpp"
 #include "sandbox_number_settings.hpp"
+#include "sandbox_twilio_calls.hpp"
 #include "sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -108,24 +109,6 @@ std::string secure_random_hex(std::size_t digits) {
     }
   }
   return out;
-}
-
-// RFC 2822 in UTC, as Twilio writes dates: "Thu, 30 Jul 2015 23:19:04 +0000". Written by hand
-// because strftime's day and month names follow the process locale.
-std::string rfc2822(std::int64_t seconds) {
-  static constexpr std::array<const char*, 7> k_days = {"Sun", "Mon", "Tue", "Wed",
-                                                        "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> k_months = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  auto time = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-                k_days[static_cast<std::size_t>(utc.tm_wday)], utc.tm_mday,
-                k_months[static_cast<std::size_t>(utc.tm_mon)], utc.tm_year + 1900, utc.tm_hour,
-                utc.tm_min, utc.tm_sec);
-  return buffer;
 }
 
 std::string to_upper(std::string_view text) {
@@ -428,6 +411,7 @@ public:
       // columns and the ElevenLabs emulator's tables too.
       add_missing_columns(m_db, "incoming_phone_numbers", number_setting_columns());
       ElevenLabsSandbox::create_schema(m_db);
+      twilio_calls::create_schema(m_db);
       transaction.commit();
     }
     SQLite::Statement account(m_db,
@@ -599,6 +583,17 @@ private:
         return method_not_allowed();
       }
       return search(url, segments[4], segments[5], query);
+    }
+    if (segments.size() == 4 && segments[3] == "Calls.json") {
+      if (method != "GET") {
+        return method_not_allowed();
+      }
+      const std::int64_t page_size = validated_page_size(query);
+      std::lock_guard lock(m_mutex);
+      twilio_calls::ListAnswer answer =
+          twilio_calls::list(m_db, m_credentials.account_sid, query, page_size);
+      return answer.status == 200 ? json_response(200, answer.body)
+                                  : twilio_error(answer.status, answer.code, answer.message);
     }
     if (segments.size() == 4 && segments[3] == "IncomingPhoneNumbers.json") {
       if (method == "GET") {

@@ -1,8 +1,11 @@
 #include "sandbox_util.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <set>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -67,6 +70,23 @@ void add_missing_columns(SQLite::Database& db, const std::string& table,
       db.exec("ALTER TABLE " + table + " ADD COLUMN " + column.name + " " + column.definition);
     }
   }
+}
+
+// Written by hand because strftime's day and month names follow the process locale.
+std::string rfc2822(std::int64_t seconds) {
+  static constexpr std::array<const char*, 7> k_days = {"Sun", "Mon", "Tue", "Wed",
+                                                        "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> k_months = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto time = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+                k_days[static_cast<std::size_t>(utc.tm_wday)], utc.tm_mday,
+                k_months[static_cast<std::size_t>(utc.tm_mon)], utc.tm_year + 1900, utc.tm_hour,
+                utc.tm_min, utc.tm_sec);
+  return buffer;
 }
 
 } // namespace vami::sandbox

@@ -21,6 +21,10 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 
 /// Seconds since the Unix epoch, now.
 [[nodiscard]] std::int64_t now_seconds();
+/// `seconds` since the Unix epoch in RFC 2822, UTC, as Twilio writes dates:
+/// "Thu, 30 Jul 2015 23:19:04 +0000" (English names whatever the locale).
+[[nodiscard]] std::string rfc2822(std::int64_t seconds);
+
 /// ASCII case-insensitive equality (header names, enum words).
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 /// The value of the first header named `name` (case-insensitive); empty when absent.

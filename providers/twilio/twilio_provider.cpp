@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/money.hpp>
 #include <vami/providers/twilio_provider.hpp>
@@ -326,6 +328,42 @@ public:
     return number;
   }
 
+  /// A call of `Calls.json` (`api.v2010.account.call`). Its times are RFC 2822 ("Tue, 31 Aug
+  /// 2010 20:36:28 +0000"); its price a signed decimal string, negative for a charge.
+  [[nodiscard]] TelephonyCall telephony_call(const json& item) const {
+    if (!item.is_object()) {
+      unexpected("a call is not a JSON object");
+    }
+    TelephonyCall call;
+    call.call_sid = text(item, "sid", Presence::required);
+    call.from = text(item, "from", Presence::optional);
+    call.to = text(item, "to", Presence::optional);
+    call.direction = parse_call_direction(text(item, "direction", Presence::optional));
+    call.status = parse_call_status(text(item, "status", Presence::optional));
+    const std::string start = text(item, "start_time", Presence::optional);
+    if (!start.empty()) {
+      call.start_time = iso8601_of_rfc2822(start);
+    }
+    const std::string duration(trim(text(item, "duration", Presence::optional)));
+    if (!duration.empty()) {
+      std::int64_t seconds = 0;
+      auto [end, error] =
+          std::from_chars(duration.data(), duration.data() + duration.size(), seconds);
+      if (error != std::errc() || end != duration.data() + duration.size() || seconds < 0) {
+        unexpected("'duration' is not a number of seconds: '" + duration + "'");
+      }
+      call.duration_seconds = seconds;
+    }
+    if (std::optional<std::int64_t> micros = price(item, "price")) {
+      std::string currency = upper(text(item, "price_unit", Presence::optional));
+      if (currency.size() != 3) {
+        unexpected("call " + call.call_sid + " has a price without a 'price_unit'");
+      }
+      call.price = Money{*micros < 0 ? -*micros : *micros, currency};
+    }
+    return call;
+  }
+
   /// A price as Pricing v1 writes it: a decimal string ("1.15") or, per the schema, a number.
   [[nodiscard]] std::optional<std::int64_t> price(const json& entry, const char* name) const {
     auto it = entry.find(name);
@@ -351,6 +389,16 @@ public:
   }
 
 private:
+  std::string iso8601_of_rfc2822(const std::string& time) const {
+    std::tm parts{};
+    const char* end = strptime(time.c_str(), "%a, %d %b %Y %H:%M:%S %z", &parts);
+    if (end == nullptr || *end != '\0') {
+      unexpected("'start_time' is not an RFC 2822 time: '" + time + "'");
+    }
+    const long offset = parts.tm_gmtoff; // strptime's %z; timegm ignores it.
+    return utc_iso8601(static_cast<std::int64_t>(timegm(&parts)) - offset);
+  }
+
   const Call& m_call;
   const http::HttpResponse& m_response;
 };
@@ -443,38 +491,26 @@ public:
 
   std::vector<OwnedNumber> list_owned() override {
     std::vector<OwnedNumber> numbers;
-    std::set<std::string> visited;
-    std::string url =
-        m_account_url + "/IncomingPhoneNumbers.json?PageSize=" + std::string(k_list_page_size);
-    for (int page = 1;; ++page) {
-      Call call{Service::api,
-                page == 1 ? std::string("list owned numbers")
-                          : "list owned numbers (page " + std::to_string(page) + ")",
-                {}};
-      visited.insert(url);
-      http::HttpResponse response = send(call, "GET", url);
-      Reader reader(call, response);
-      json body = reader.object();
-      for (const json& item : reader.array(body, "incoming_phone_numbers", Reader::Nullable::no)) {
-        numbers.push_back(reader.owned_number(item));
-      }
-      std::string next = reader.text(body, "next_page_uri", Reader::Presence::optional);
-      if (next.empty()) {
-        return numbers;
-      }
-      // next_page_uri is a path on the API host; an absolute URL elsewhere would receive the
-      // credentials, and a page seen before would loop for ever.
-      if (next.front() != '/') {
-        reader.unexpected("next_page_uri '" + next + "' is not a path");
-      }
-      url = m_base + next;
-      if (visited.count(url) != 0) {
-        reader.unexpected("next_page_uri points back to a page already read");
-      }
-      if (page >= k_max_list_pages) {
-        reader.unexpected("more than " + std::to_string(k_max_list_pages) + " pages");
-      }
+    read_pages("list owned numbers",
+               m_account_url +
+                   "/IncomingPhoneNumbers.json?PageSize=" + std::string(k_list_page_size),
+               "incoming_phone_numbers", [&](const Reader& reader, const json& item) {
+                 numbers.push_back(reader.owned_number(item));
+               });
+    return numbers;
+  }
+
+  std::vector<TelephonyCall> list_calls(const std::string& started_on_or_after) override {
+    std::vector<TelephonyCall> calls;
+    Fields query{{"PageSize", std::string(k_list_page_size)}};
+    if (!started_on_or_after.empty()) {
+      query.emplace_back("StartTime>", started_on_or_after);
     }
+    read_pages("list calls", m_account_url + "/Calls.json?" + http::form_encode(query), "calls",
+               [&](const Reader& reader, const json& item) {
+                 calls.push_back(reader.telephony_call(item));
+               });
+    return calls;
   }
 
   OwnedNumber set_voice_webhook(const std::string& provider_sid,
@@ -556,6 +592,40 @@ public:
   }
 
 private:
+  /// Reads every page of a list from `url` on, handing each item of its array `member` to
+  /// `take`. Throws, having handed over part of the list, if any page fails.
+  template <typename Take>
+  void read_pages(const std::string& action, std::string url, const char* member, Take take) const {
+    std::set<std::string> visited;
+    for (int page = 1;; ++page) {
+      Call call{
+          Service::api, page == 1 ? action : action + " (page " + std::to_string(page) + ")", {}};
+      visited.insert(url);
+      http::HttpResponse response = send(call, "GET", url);
+      Reader reader(call, response);
+      json body = reader.object();
+      for (const json& item : reader.array(body, member, Reader::Nullable::no)) {
+        take(reader, item);
+      }
+      std::string next = reader.text(body, "next_page_uri", Reader::Presence::optional);
+      if (next.empty()) {
+        return;
+      }
+      // next_page_uri is a path on the API host; an absolute URL elsewhere would receive the
+      // credentials, and a page seen before would loop for ever.
+      if (next.front() != '/') {
+        reader.unexpected("next_page_uri '" + next + "' is not a path");
+      }
+      url = m_base + next;
+      if (visited.count(url) != 0) {
+        reader.unexpected("next_page_uri points back to a page already read");
+      }
+      if (page >= k_max_list_pages) {
+        reader.unexpected("more than " + std::to_string(k_max_list_pages) + " pages");
+      }
+    }
+  }
+
   std::string number_url(const std::string& provider_sid) const {
     return m_account_url + "/IncomingPhoneNumbers/" + http::url_encode(provider_sid) + ".json";
   }

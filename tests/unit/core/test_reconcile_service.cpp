@@ -233,6 +233,14 @@ public:
     begin("register_call");
     return "<Response/>";
   }
+  std::vector<Conversation> list_conversations_since(const std::string&, std::int64_t) override {
+    begin("list_conversations_since");
+    return {};
+  }
+  ConversationDetails get_conversation(const std::string& id) override {
+    begin("get_conversation");
+    throw Error(ErrorKind::not_found, "conversation " + id + " not found");
+  }
   std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override {
     begin("list_documents");
     std::vector<DocumentSummary> found;

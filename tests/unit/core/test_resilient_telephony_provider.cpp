@@ -39,6 +39,10 @@ public:
     next("list_owned");
     return fake.list_owned();
   }
+  std::vector<TelephonyCall> list_calls(const std::string& since) override {
+    next("list_calls");
+    return fake.list_calls(since);
+  }
   OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
     next("set_voice_webhook");
     return fake.set_voice_webhook(sid, webhook);

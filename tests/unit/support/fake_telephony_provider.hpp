@@ -164,6 +164,25 @@ public:
     return it == m_owned.end() ? std::nullopt : std::optional<OwnedNumber>(it->second);
   }
 
+  /// Adds a call to the account's call list.
+  void add_call(TelephonyCall call) {
+    std::lock_guard lock(m_mutex);
+    m_account_calls.push_back(std::move(call));
+  }
+
+  /// The calls added, those started on or after the date (Twilio compares days).
+  std::vector<TelephonyCall> list_calls(const std::string& started_on_or_after) override {
+    std::lock_guard lock(m_mutex);
+    begin("list_calls", started_on_or_after, false);
+    std::vector<TelephonyCall> calls;
+    for (const TelephonyCall& call : m_account_calls) {
+      if (call.start_time.substr(0, 10) >= started_on_or_after) {
+        calls.push_back(call);
+      }
+    }
+    return calls;
+  }
+
   std::vector<OwnedNumber> list_owned() override {
     std::lock_guard lock(m_mutex);
     begin("list_owned", "", false);
@@ -253,6 +272,7 @@ private:
   mutable std::mutex m_mutex;
   std::map<std::string, std::vector<std::string>> m_inventory;
   std::map<std::string, OwnedNumber> m_owned;
+  std::vector<TelephonyCall> m_account_calls;
   std::set<std::string> m_taken;
   std::map<int, Fault> m_faults;
   std::map<std::string, Fault> m_method_faults;

@@ -400,6 +400,40 @@ public:
     }
   }
 
+  /// Adds a conversation with its details (also listed as its summary).
+  void add_conversation_details(ConversationDetails details) {
+    std::lock_guard lock(m_mutex);
+    m_conversations.push_back(details.conversation);
+    m_details[details.conversation.conversation_id] = std::move(details);
+  }
+
+  std::vector<Conversation> list_conversations_since(const std::string& agent_id,
+                                                     std::int64_t start_after_unix) override {
+    std::lock_guard lock(m_mutex);
+    begin("list_conversations_since", agent_id, std::to_string(start_after_unix), false);
+    std::vector<Conversation> found;
+    for (const Conversation& conversation : m_conversations) {
+      if (conversation.agent_id == agent_id && conversation.start_time_unix >= start_after_unix) {
+        found.push_back(conversation);
+      }
+    }
+    return found;
+  }
+
+  ConversationDetails get_conversation(const std::string& conversation_id) override {
+    std::lock_guard lock(m_mutex);
+    begin("get_conversation", conversation_id, "", false);
+    if (auto it = m_details.find(conversation_id); it != m_details.end()) {
+      return it->second;
+    }
+    for (const Conversation& conversation : m_conversations) {
+      if (conversation.conversation_id == conversation_id) {
+        return ConversationDetails{conversation, {}, {}, {}, {}, {}, {}, {}, {}};
+      }
+    }
+    throw Error(ErrorKind::not_found, "conversation " + conversation_id + " not found");
+  }
+
   std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override {
     std::lock_guard lock(m_mutex);
     begin("list_conversations", agent_id, std::to_string(limit), false);
@@ -542,6 +576,7 @@ private:
   std::vector<Conversation> m_conversations;
   std::vector<CallRegistration> m_registrations;
   std::function<void()> m_register_delay;
+  std::map<std::string, ConversationDetails> m_details;
   std::vector<Call> m_calls;
   std::vector<std::pair<std::string, AgentChange>> m_changes;
   std::function<void(const Call&)> m_on_call;

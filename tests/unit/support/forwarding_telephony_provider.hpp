@@ -26,6 +26,9 @@ public:
     return m_inner.find_owned(e164);
   }
   std::vector<OwnedNumber> list_owned() override { return m_inner.list_owned(); }
+  std::vector<TelephonyCall> list_calls(const std::string& since) override {
+    return m_inner.list_calls(since);
+  }
   OwnedNumber set_voice_webhook(const std::string& sid, const VoiceWebhook& webhook) override {
     return m_inner.set_voice_webhook(sid, webhook);
   }

@@ -17,6 +17,14 @@ namespace vami {
 /// @throws Error(invalid_input) for anything else.
 [[nodiscard]] std::string parse_since(const std::string& text, std::int64_t now_seconds);
 
+/// Seconds since the Unix epoch of a UTC ISO 8601 time as vami writes it
+/// ("2026-11-22T03:35:28Z"). @throws Error(invalid_input) for another shape.
+[[nodiscard]] std::int64_t unix_of_iso8601(const std::string& time);
+
+/// The start (UTC, ISO 8601) of the calendar month that contains `unix_seconds`, and with
+/// `months_later` the start of a month after it (1: the next month).
+[[nodiscard]] std::string month_start_iso8601(std::int64_t unix_seconds, int months_later = 0);
+
 /// Seconds since the Unix epoch, now.
 [[nodiscard]] std::int64_t unix_now();
 

@@ -137,8 +137,9 @@ struct PoolNumber {
   std::string routing_since; ///< UTC, ISO 8601: when `routing_holder` took the number.
   /// Set exactly when `suspended`: what callers hear and the routing `numbers resume` restores.
   std::optional<Suspension> suspension;
-  std::string created_at; ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z").
+  std::string created_at; ///< UTC, ISO 8601 ("2026-11-22T03:35:28Z"): when it was bought.
   std::string updated_at;
+  std::string released_at; ///< UTC, ISO 8601: when it was released; empty unless `released`.
 };
 
 /// A filter over the pool; empty fields match everything.

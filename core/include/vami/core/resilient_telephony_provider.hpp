@@ -12,7 +12,7 @@ namespace vami {
 /// shared `AdaptiveRateLimiter` (reporting 429s and successes to it), and retries the failures
 /// `RetryPolicy` calls transient where repeating the request is safe (DESIGN.md section 3,
 /// rule 3):
-/// - `search_available`, `find_owned`, `list_owned`, `monthly_price` (reads) and
+/// - `search_available`, `find_owned`, `list_owned`, `list_calls`, `monthly_price` (reads) and
 ///   `set_voice_webhook` (sets the same values again) are retried as they are.
 /// - `release` is retried too; a retry answered "not found" after an earlier attempt failed
 ///   ambiguously (`unavailable`) means that attempt released the number, and returns normally.
@@ -41,6 +41,8 @@ public:
   std::optional<OwnedNumber> find_owned(const std::string& e164) override;
   /// Rate-limited and retried (every page again: a failed page returns nothing).
   std::vector<OwnedNumber> list_owned() override;
+  /// Retried (every page again).
+  std::vector<TelephonyCall> list_calls(const std::string& started_on_or_after) override;
   /// Rate-limited and retried.
   OwnedNumber set_voice_webhook(const std::string& provider_sid,
                                 const VoiceWebhook& webhook) override;

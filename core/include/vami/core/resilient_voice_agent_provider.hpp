@@ -9,8 +9,8 @@ namespace vami {
 /// shared `AdaptiveRateLimiter`, and transient failures are retried only where repeating the
 /// request is safe (DESIGN.md section 3, rule 3):
 /// - reads (`get_agent`, `list_agents`, `list_voices`, `list_documents`, `list_imported_numbers`,
-///   `list_conversations`) and PATCHes that set the same values again (`update_agent`,
-///   `set_number_agent`) are retried as they are;
+///   `list_conversations`, `list_conversations_since`, `get_conversation`) and PATCHes that set the
+///   same values again (`update_agent`, `set_number_agent`) are retried as they are;
 /// - deletions are retried, and "not found" after an ambiguous try counts as deleted;
 /// - creations (`create_agent`, `add_document_*`, `import_number`) are retried only after a 429,
 ///   which the provider never processes; after any other failure the caller looks for what it
@@ -61,6 +61,11 @@ public:
   std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override;
   /// Retried after a 429 only: a call waits on the line, so nothing else is worth the wait.
   std::string register_call(const CallRegistration& call) override;
+  /// Retried (every page again).
+  std::vector<Conversation> list_conversations_since(const std::string& agent_id,
+                                                     std::int64_t start_after_unix) override;
+  /// Retried.
+  ConversationDetails get_conversation(const std::string& conversation_id) override;
 
 private:
   VoiceAgentProvider& m_inner;

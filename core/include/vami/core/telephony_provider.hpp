@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/call.hpp>
 #include <vami/core/money.hpp>
 #include <vami/core/number.hpp>
 
@@ -12,6 +13,20 @@ namespace vami {
 
 /// The longest message a suspended number speaks, in characters (it travels in a voice URL).
 inline constexpr std::size_t k_max_suspension_message = 300;
+
+/// A call as the telephony provider lists it (Twilio `api.v2010.account.call`).
+struct TelephonyCall {
+  std::string call_sid; ///< Twilio `sid` ("CA...").
+  std::string from;     ///< The calling party: E.164, or a `client:`/`sip:` address.
+  std::string to;       ///< The called party, same forms.
+  std::optional<CallDirection> direction;
+  std::optional<CallStatus> status;
+  std::string start_time; ///< UTC ISO 8601; empty while the call has not started.
+  std::optional<std::int64_t> duration_seconds; ///< Empty for unanswered or ongoing calls.
+  /// What the call cost, as a positive amount (Twilio writes charges as negative decimals);
+  /// empty until the provider has priced the call.
+  std::optional<Money> price;
+};
 
 /// A telephony provider account that sells and hosts phone numbers (Twilio today). Every
 /// method makes one or more provider requests and throws `vami::Error` typed by what went wrong:
@@ -59,6 +74,11 @@ public:
   /// Gives an owned number back to the provider (irreversible; billing stops).
   /// @throws Error(not_found) when the provider does not know the number.
   virtual void release(const std::string& provider_sid) = 0;
+
+  /// Every call of the account that started on or after the UTC date `started_on_or_after`
+  /// ("2026-11-22"; empty: every call), following the provider's pages to the end (Twilio
+  /// `GET Calls.json` with `StartTime>`). Throws, and returns nothing, if any page fails.
+  virtual std::vector<TelephonyCall> list_calls(const std::string& started_on_or_after) = 0;
 
   /// The monthly price of a number of `type` in `country` (Twilio Pricing v1
   /// `current_price`); empty when the provider publishes none for that type.

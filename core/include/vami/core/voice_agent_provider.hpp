@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <vami/core/call.hpp>
+#include <vami/core/money.hpp>
 #include <vami/core/tenant.hpp>
 
 namespace vami {
@@ -125,6 +126,20 @@ struct CallRegistration {
   std::vector<std::pair<std::string, std::string>> dynamic_variables;
 };
 
+/// One conversation with what its details add to the list's summary (ElevenLabs
+/// `GetConversationResponseModel`): the phone call, the cost, the analysis and the transcript.
+struct ConversationDetails {
+  Conversation conversation;
+  std::string call_sid;        ///< `metadata.phone_call.call_sid` (Twilio calls only).
+  std::string agent_number;    ///< `metadata.phone_call.agent_number`: the pool number.
+  std::string external_number; ///< `metadata.phone_call.external_number`: the other party.
+  std::optional<CallDirection> direction; ///< `metadata.phone_call.direction`.
+  std::optional<Money> cost;              ///< `metadata.cost_fiat`, in USD.
+  std::optional<std::int64_t> credits;    ///< `metadata.cost`, in credits.
+  std::string transcript_summary;         ///< `analysis.transcript_summary`.
+  std::vector<TranscriptLine> transcript;
+};
+
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
 /// provider requests and throws `vami::Error` typed by what went wrong: `auth` for a rejected
 /// key (401), `not_found` for a missing agent, document or number (404), `invalid_input` for a
@@ -196,6 +211,17 @@ public:
   /// @throws Error(not_found) for an unknown agent; Error(provider) when the answer is not a
   ///         TwiML document; the other errors of the class.
   virtual std::string register_call(const CallRegistration& call) = 0;
+
+  /// Every conversation of an agent that started at or after `start_after_unix` (seconds since
+  /// the epoch; 0: all), following cursor pages to the end (ElevenLabs
+  /// `GET /v1/convai/conversations?agent_id=&call_start_after_unix=`). Throws, and returns
+  /// nothing, if any page fails.
+  virtual std::vector<Conversation> list_conversations_since(const std::string& agent_id,
+                                                             std::int64_t start_after_unix) = 0;
+
+  /// One conversation with its details (ElevenLabs `GET /v1/convai/conversations/{id}`).
+  /// @throws Error(not_found) when the provider does not know it.
+  virtual ConversationDetails get_conversation(const std::string& conversation_id) = 0;
 };
 
 } // namespace vami
