@@ -1084,6 +1084,81 @@ TEST_F(ElevenLabsProviderTest, ListConversationsFollowsCursorsUpToTheLimit) {
   }
 }
 
+TEST_F(ElevenLabsProviderTest, ListConversationsSinceReadsEveryPageFromASecondBefore) {
+  REQUIRE_SPEC();
+  m_http.push_response(200, conversations_page(0, 100, true, "c2").dump());
+  m_http.push_response(200, conversations_page(100, 7, false, nullptr).dump());
+  auto conversations = m_provider->list_conversations_since("agent_1", 1716153600);
+  EXPECT_EQ(conversations.size(), 107U);
+  auto requests = m_http.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  expect_request(
+      requests[0], "GET", "/v1/convai/conversations",
+      {{"agent_id", "agent_1"}, {"call_start_after_unix", "1716153599"}, {"page_size", "100"}});
+  expect_request(requests[1], "GET", "/v1/convai/conversations",
+                 {{"agent_id", "agent_1"},
+                  {"call_start_after_unix", "1716153599"},
+                  {"page_size", "100"},
+                  {"cursor", "c2"}});
+  expect_documented(requests[0], "/v1/convai/conversations", "get");
+
+  m_http.push_response(200, conversations_page(0, 1, false, nullptr).dump());
+  (void)m_provider->list_conversations_since("agent_1", 0);
+  expect_request(m_http.last_request(), "GET", "/v1/convai/conversations",
+                 {{"agent_id", "agent_1"}, {"page_size", "100"}});
+}
+
+TEST_F(ElevenLabsProviderTest, GetConversationReadsThePhoneCallCostAnalysisAndTranscript) {
+  REQUIRE_SPEC();
+  json body = {{"agent_id", "agent_1"},
+               {"conversation_id", "conv_1"},
+               {"status", "done"},
+               {"has_audio", false},
+               {"has_user_audio", false},
+               {"has_response_audio", false},
+               {"has_auxiliary_audio", false},
+               {"metadata",
+                {{"start_time_unix_secs", 1739537297},
+                 {"call_duration_secs", 22},
+                 {"cost", 296},
+                 {"cost_fiat", 0.1234},
+                 {"phone_call",
+                  {{"type", "twilio"},
+                   {"direction", "inbound"},
+                   {"phone_number_id", "phnum_1"},
+                   {"agent_number", "+12125550101"},
+                   {"external_number", "+14155550199"},
+                   {"stream_sid", "MZ1"},
+                   {"call_sid", "CA1"}}}}},
+               {"analysis", {{"call_successful", "success"}, {"transcript_summary", "Booked."}}},
+               {"transcript",
+                {{{"role", "agent"}, {"message", "Hello."}, {"time_in_call_secs", 0}},
+                 {{"role", "user"}, {"message", nullptr}, {"time_in_call_secs", 2}}}}};
+  expect_conforms(body, "GetConversationResponseModel");
+  m_http.push_response(200, body.dump());
+  ConversationDetails details = m_provider->get_conversation("conv_1");
+  expect_request(m_http.last_request(), "GET", "/v1/convai/conversations/conv_1", {});
+  expect_documented(m_http.last_request(), "/v1/convai/conversations/{conversation_id}", "get");
+  EXPECT_EQ(details.conversation.conversation_id, "conv_1");
+  EXPECT_EQ(details.conversation.start_time_unix, 1739537297);
+  EXPECT_EQ(details.conversation.duration_seconds, 22);
+  EXPECT_EQ(details.conversation.call_successful, "success");
+  EXPECT_EQ(details.call_sid, "CA1");
+  EXPECT_EQ(details.agent_number, "+12125550101");
+  EXPECT_EQ(details.external_number, "+14155550199");
+  EXPECT_EQ(details.direction, CallDirection::inbound);
+  EXPECT_EQ(details.cost, (Money{123'400, "USD"}));
+  EXPECT_EQ(details.credits, 296);
+  EXPECT_EQ(details.transcript_summary, "Booked.");
+  ASSERT_EQ(details.transcript.size(), 2U);
+  EXPECT_EQ(details.transcript[0], (TranscriptLine{"agent", "Hello.", 0}));
+  EXPECT_EQ(details.transcript[1], (TranscriptLine{"user", "", 2}));
+
+  m_http.push_response(404, R"({"detail": {"status": "conversation_not_found", "message": "x"}})");
+  Error error = error_of([&] { (void)m_provider->get_conversation("conv_2"); });
+  EXPECT_EQ(error.kind(), ErrorKind::not_found);
+}
+
 TEST_F(ElevenLabsProviderTest, ListConversationsStopsAtTheEndAndNeverExceedsTheLimit) {
   m_http.push_response(200, conversations_page(0, 3, false, nullptr).dump());
   EXPECT_EQ(m_provider->list_conversations("agent_1", 10).size(), 3U);

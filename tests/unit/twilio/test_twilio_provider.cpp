@@ -342,6 +342,55 @@ TEST_F(TwilioProviderTest, FindOwnedIgnoresOtherNumbersAndEmptyPages) {
   EXPECT_FALSE(m_provider->find_owned("+18089255327").has_value());
 }
 
+// ---- list_calls -----------------------------------------------------------------------------
+
+TEST_F(TwilioProviderTest, ListCallsFollowsThePagesOfTheSpecExampleAndReadsChargesAsCosts) {
+  REQUIRE_SPECS();
+  const std::string calls_path = "/2010-04-01/Accounts/{AccountSid}/Calls.json";
+  json page1 = json::parse(example(*m_api, calls_path, "get", "200", "readFullPage1"));
+  json page2 = json::parse(example(*m_api, calls_path, "get", "200", "readFullPage2"));
+  page2["next_page_uri"] = nullptr; // The example links to a third page it does not show.
+  m_http.set_handler([&](const http::HttpRequest& request) -> http::HttpResponse {
+    return {200, {}, request.url.find("Page=1") == std::string::npos ? page1.dump() : page2.dump()};
+  });
+  auto calls = m_provider->list_calls("2019-10-18");
+
+  auto requests = m_http.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].url, k_account_url + "/Calls.json?PageSize=1000&StartTime%3E=2019-10-18");
+  EXPECT_EQ(requests[1].url, std::string(k_base) + page1["next_page_uri"].get<std::string>());
+  expect_common_headers(requests[0]);
+  ASSERT_EQ(calls.size(), 4U);
+  const TelephonyCall& call = calls[0];
+  EXPECT_EQ(call.call_sid, "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(call.from, "+13051416799");
+  EXPECT_EQ(call.direction, CallDirection::outbound_api);
+  EXPECT_EQ(call.status, CallStatus::completed);
+  EXPECT_EQ(call.start_time, "2019-10-18T17:02:00Z");
+  EXPECT_EQ(call.duration_seconds, 4);
+  EXPECT_EQ(call.price, (Money{200'000, "USD"})); // "-0.200": a charge of 0.20
+}
+
+TEST_F(TwilioProviderTest, ListCallsWithoutADateListsEveryCallAndReadsUnpricedCalls) {
+  m_http.push_response(200,
+                       R"({"calls": [{"sid": "CA1", "from": "+14155550199", "to": "+12125550101",
+                "direction": "inbound", "status": "in-progress", "start_time":
+                "Tue, 01 Dec 2026 09:30:00 -0500", "duration": null, "price": null,
+                "price_unit": "USD"}], "next_page_uri": null})");
+  auto calls = m_provider->list_calls("");
+  EXPECT_EQ(m_http.last_request().url, k_account_url + "/Calls.json?PageSize=1000");
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_EQ(calls[0].start_time, "2026-12-01T14:30:00Z"); // the offset applied
+  EXPECT_FALSE(calls[0].duration_seconds);
+  EXPECT_FALSE(calls[0].price);
+  EXPECT_EQ(calls[0].status, CallStatus::in_progress);
+
+  m_http.push_response(200, R"({"calls": [{"sid": "CA1", "start_time": "yesterday"}]})");
+  Error error = error_of([&] { (void)m_provider->list_calls(""); });
+  EXPECT_EQ(error.kind(), ErrorKind::provider);
+  EXPECT_NE(std::string(error.what()).find("RFC 2822"), std::string::npos);
+}
+
 // ---- list_owned -----------------------------------------------------------------------------
 
 /// Three pages of two numbers, linked by next_page_uri the way Twilio links them.
