@@ -143,7 +143,8 @@ void register_calls_commands(CLI::App& app, AppContext& context) {
       ->type_name("TIME");
   list_command
       ->add_option("--status", list->status,
-                   "Only calls with this status (completed, busy, no-answer, failed, ...)")
+                   "Only calls with this status: queued, ringing, in-progress, completed, busy, "
+                   "failed, no-answer, canceled or failed-to-start")
       ->type_name("STATUS");
   list_command->add_option("--limit", list->limit, "Only the newest N calls (0: all)")
       ->check(CLI::NonNegativeNumber);

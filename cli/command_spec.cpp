@@ -172,6 +172,8 @@ constexpr std::array k_kind_rules{
     KindRule{"tenants", "slug", ValueKind::tenant},
     KindRule{"onboard", "--tenant", ValueKind::text},
     KindRule{"profiles add", "name", ValueKind::text},
+    // A call's status, not a pool number's: its words are in the option's help.
+    KindRule{"calls", "--status", ValueKind::text},
     KindRule{"profiles", "name", ValueKind::profile},
     KindRule{"profiles", "profile", ValueKind::profile},
     // Support staff move numbers: offer only those the command can take.

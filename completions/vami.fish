@@ -7,7 +7,7 @@
 function __vami_subcommands --argument-names command_path
     switch "$command_path"
         case ''
-            printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile audit operations profiles completion
+            printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles completion
         case 'numbers'
             printf '%s\n' search buy list show release assign unassign reassign suspend resume
         case 'webhooks'
@@ -24,6 +24,8 @@ function __vami_subcommands --argument-names command_path
             printf '%s\n' list
         case 'kb'
             printf '%s\n' add list remove
+        case 'calls'
+            printf '%s\n' list show sync
         case 'operations'
             printf '%s\n' list show resume
         case 'profiles'
@@ -450,6 +452,56 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'reconcile|--apply'
             echo 'flag'
+        case 'calls|-h'
+            echo 'flag'
+        case 'calls|--help'
+            echo 'flag'
+        case 'calls list|-h'
+            echo 'flag'
+        case 'calls list|--help'
+            echo 'flag'
+        case 'calls list|--tenant'
+            echo 'tenants'
+        case 'calls list|--agent'
+            echo 'agents'
+        case 'calls list|--number'
+            echo 'numbers'
+        case 'calls list|--since'
+            echo 'text'
+        case 'calls list|--until'
+            echo 'text'
+        case 'calls list|--status'
+            echo 'text'
+        case 'calls list|--limit'
+            echo 'text'
+        case 'calls show|-h'
+            echo 'flag'
+        case 'calls show|--help'
+            echo 'flag'
+        case 'calls show|--transcript'
+            echo 'flag'
+        case 'calls sync|-h'
+            echo 'flag'
+        case 'calls sync|--help'
+            echo 'flag'
+        case 'calls sync|--since'
+            echo 'text'
+        case 'usage|-h'
+            echo 'flag'
+        case 'usage|--help'
+            echo 'flag'
+        case 'usage|--tenant'
+            echo 'tenants'
+        case 'usage|--since'
+            echo 'text'
+        case 'usage|--until'
+            echo 'text'
+        case 'usage|--by'
+            echo 'choice:tenant agent number'
+        case 'usage|--rate-number'
+            echo 'text'
+        case 'usage|--rate-minute'
+            echo 'text'
         case 'audit|-h'
             echo 'flag'
         case 'audit|--help'
@@ -666,6 +718,8 @@ complete -c vami -n "__vami_at ''" -a 'voices' -d 'Voices the agents can speak w
 complete -c vami -n "__vami_at ''" -a 'kb' -d 'Knowledge base: documents an agent answers from'
 complete -c vami -n "__vami_at ''" -a 'onboard' -d 'Put a customer live in one command: tenant, number, agent, knowledge. Asks on a terminal for what the flags do not give; undoes its steps if one fails'
 complete -c vami -n "__vami_at ''" -a 'reconcile' -d 'Compare the state database with every number Twilio owns and with ElevenLabs\' agents, documents and imported numbers, and check that calls to each assigned number reach its agent; --apply repairs the drift (it never buys or releases a number, nor creates or deletes an agent or a document)'
+complete -c vami -n "__vami_at ''" -a 'calls' -d 'The call history: list, show and sync calls'
+complete -c vami -n "__vami_at ''" -a 'usage' -d 'Numbers held, calls, minutes and costs over a period, per tenant, agent or number; with rates, what to bill and the margin'
 complete -c vami -n "__vami_at ''" -a 'audit' -d 'List the audit trail: every change, who made it'
 complete -c vami -n "__vami_at ''" -a 'operations' -d 'The journal of bulk commands: list, show item by item, resume'
 complete -c vami -n "__vami_at ''" -a 'profiles' -d 'Named credentials and defaults in the config file ($XDG_CONFIG_HOME/vami)'
@@ -975,6 +1029,39 @@ complete -c vami -n "__vami_at 'onboard'" -l faq -x -d '4. An FAQ text (repeatab
 # vami reconcile
 complete -c vami -n "__vami_at 'reconcile'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'reconcile'" -l apply -d 'Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, agent creations and deletions left in flight, store the provider\'s webhook and SID, forget documents gone at ElevenLabs, and route numbers as the database says: their agent at ElevenLabs and their voice URL at Twilio (the database is the source of truth for assignment)'
+
+# vami calls
+complete -c vami -n "__vami_at 'calls'" -a 'list' -d 'List calls from the state database, newest first'
+complete -c vami -n "__vami_at 'calls'" -a 'show' -d 'Show one call: caller, times, duration, cost, outcome, summary'
+complete -c vami -n "__vami_at 'calls'" -a 'sync' -d 'Fill the call history from Twilio\'s calls and ElevenLabs\' conversations (idempotent)'
+complete -c vami -n "__vami_at 'calls'" -s h -l help -d 'Print this help message and exit'
+
+# vami calls list
+complete -c vami -n "__vami_at 'calls list'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'calls list'" -l tenant -x -a '(__vami_values tenants)' -d 'Only this tenant\'s calls'
+complete -c vami -n "__vami_at 'calls list'" -l agent -x -a '(__vami_values agents)' -d 'Only this agent\'s calls (slug or provider id)'
+complete -c vami -n "__vami_at 'calls list'" -l number -x -a '(__vami_values numbers)' -d 'Only calls to or from this pool number'
+complete -c vami -n "__vami_at 'calls list'" -l since -x -d 'Only calls started at or after this UTC time (2026-11-22, 2026-11-22T10:00:00Z) or within this age (90m, 24h, 7d)'
+complete -c vami -n "__vami_at 'calls list'" -l until -x -d 'Only calls started before this UTC time or age (same forms as --since)'
+complete -c vami -n "__vami_at 'calls list'" -l status -x -d 'Only calls with this status: queued, ringing, in-progress, completed, busy, failed, no-answer, canceled or failed-to-start'
+complete -c vami -n "__vami_at 'calls list'" -l limit -x -d 'Only the newest N calls (0: all)'
+
+# vami calls show
+complete -c vami -n "__vami_at 'calls show'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'calls show'" -l transcript -d 'Also print the transcript'
+
+# vami calls sync
+complete -c vami -n "__vami_at 'calls sync'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'calls sync'" -l since -x -d 'Only calls started at or after this UTC time (2026-11-22, 2026-11-22T10:00:00Z) or within this age (90m, 24h, 7d); default: all'
+
+# vami usage
+complete -c vami -n "__vami_at 'usage'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'usage'" -l tenant -x -a '(__vami_values tenants)' -d 'Only this tenant\'s numbers and calls'
+complete -c vami -n "__vami_at 'usage'" -l since -x -d 'Start of the period: a UTC time (2026-11-01, 2026-11-01T00:00:00Z) or an age (7d); default: the start of this month'
+complete -c vami -n "__vami_at 'usage'" -l until -x -d 'End of the period, excluded (same forms as --since); default: now'
+complete -c vami -n "__vami_at 'usage'" -l by -x -a 'tenant agent number' -d 'One row per tenant, agent or number'
+complete -c vami -n "__vami_at 'usage'" -l rate-number -x -d 'What to bill per number per month (prorated), in the report\'s currency'
+complete -c vami -n "__vami_at 'usage'" -l rate-minute -x -d 'What to bill per started minute of each call, in the report\'s currency'
 
 # vami audit
 complete -c vami -n "__vami_at 'audit'" -s h -l help -d 'Print this help message and exit'

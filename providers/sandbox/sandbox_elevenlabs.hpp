@@ -54,8 +54,10 @@ inline constexpr std::string_view k_elevenlabs_inbound_url =
 ///   number's voice URL at `k_elevenlabs_inbound_url`.
 /// - `POST /v1/convai/twilio/register-call`: TwiML connecting a call to an agent
 ///   (`sandbox_elevenlabs_calls.hpp`).
-/// - `GET /v1/convai/conversations` (`agent_id`, `page_size`, `cursor`), read from the
-///   `conversations` table, which nothing in the emulator writes: tests seed it with sqlite3.
+/// - `GET /v1/convai/conversations` (`agent_id`, `call_start_after_unix`, `page_size`,
+///   `cursor`), read from the `conversations` table, which nothing in the emulator writes: tests
+///   seed it with sqlite3. `GET /v1/convai/conversations/{id}`: one conversation with its
+///   `conversation_details` row (phone call, cost, transcript; sandbox_conversations.hpp).
 ///
 /// Errors: 401 `{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}` for a
 /// missing or wrong `xi-api-key`; 404 `{"detail":{"status":"agent_not_found" |

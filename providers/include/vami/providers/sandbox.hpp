@@ -29,12 +29,13 @@ struct SandboxCredentials {
 /// A local emulator of the Twilio REST API 2010-04-01 (`AvailablePhoneNumbers` countries and
 /// their Local, TollFree and Mobile searches; `IncomingPhoneNumbers` and its Local, TollFree and
 /// Mobile lists and creates, fetch, update, release, with every documented setting stored or
-/// refused) and Pricing v1 (`/v1/PhoneNumbers/Countries[/{IsoCountry}]`), and of the ElevenLabs
-/// Agents Platform: same paths, fields, status codes and error bodies (20003, 20404, 21205,
-/// 21209, 21422, 21452, ...) as the official documents in `shared/specs`. Its inventory is
-/// deterministic for every US and Canadian area code in service and for GB; localities and regions
-/// come from libphonenumber's offline geocoder. State (owned numbers) lives in its own SQLite file
-/// so separate vami runs see the same account. Thread-safe.
+/// refused; `Calls.json`, the call log, from a `calls` table tests seed) and Pricing v1
+/// (`/v1/PhoneNumbers/Countries[/{IsoCountry}]`), and of the ElevenLabs Agents Platform: same
+/// paths, fields, status codes and error bodies (20003, 20404, 21205, 21209, 21422, 21452, ...) as
+/// the official documents in `shared/specs`. Its inventory is deterministic for every US and
+/// Canadian area code in service and for GB; localities and regions come from libphonenumber's
+/// offline geocoder. State (owned numbers) lives in its own SQLite file so separate vami runs see
+/// the same account. Thread-safe.
 class SandboxEmulator {
 public:
   virtual ~SandboxEmulator() = default;
