@@ -7,7 +7,7 @@
 # The subcommands of a command path.
 _vami_subcommands() {
   case "$1" in
-  "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile audit operations profiles completion" ;;
+  "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles completion" ;;
   "numbers") echo "search buy list show release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
   "router") echo "serve" ;;
@@ -16,6 +16,7 @@ _vami_subcommands() {
   "agents") echo "create list show update delete conversations" ;;
   "voices") echo "list" ;;
   "kb") echo "add list remove" ;;
+  "calls") echo "list show sync" ;;
   "operations") echo "list show resume" ;;
   "profiles") echo "add list show use remove" ;;
   esac
@@ -50,6 +51,10 @@ _vami_options() {
   "kb add") echo "--url --text --name" ;;
   "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq" ;;
   "reconcile") echo "--apply" ;;
+  "calls list") echo "--tenant --agent --number --since --until --status --limit" ;;
+  "calls show") echo "--transcript" ;;
+  "calls sync") echo "--since" ;;
+  "usage") echo "--tenant --since --until --by --rate-number --rate-minute" ;;
   "audit") echo "--tenant --since --limit" ;;
   "operations list") echo "--limit --kind --status" ;;
   "operations resume") echo "--concurrency" ;;
@@ -270,6 +275,31 @@ _vami_option_kind() {
   "reconcile|-h") echo "flag" ;;
   "reconcile|--help") echo "flag" ;;
   "reconcile|--apply") echo "flag" ;;
+  "calls|-h") echo "flag" ;;
+  "calls|--help") echo "flag" ;;
+  "calls list|-h") echo "flag" ;;
+  "calls list|--help") echo "flag" ;;
+  "calls list|--tenant") echo "tenants" ;;
+  "calls list|--agent") echo "agents" ;;
+  "calls list|--number") echo "numbers" ;;
+  "calls list|--since") echo "text" ;;
+  "calls list|--until") echo "text" ;;
+  "calls list|--status") echo "text" ;;
+  "calls list|--limit") echo "text" ;;
+  "calls show|-h") echo "flag" ;;
+  "calls show|--help") echo "flag" ;;
+  "calls show|--transcript") echo "flag" ;;
+  "calls sync|-h") echo "flag" ;;
+  "calls sync|--help") echo "flag" ;;
+  "calls sync|--since") echo "text" ;;
+  "usage|-h") echo "flag" ;;
+  "usage|--help") echo "flag" ;;
+  "usage|--tenant") echo "tenants" ;;
+  "usage|--since") echo "text" ;;
+  "usage|--until") echo "text" ;;
+  "usage|--by") echo "choice:tenant agent number" ;;
+  "usage|--rate-number") echo "text" ;;
+  "usage|--rate-minute") echo "text" ;;
   "audit|-h") echo "flag" ;;
   "audit|--help") echo "flag" ;;
   "audit|--tenant") echo "tenants" ;;
@@ -362,6 +392,7 @@ _vami_positional_kind() {
   "kb list|0") echo "agents" ;;
   "kb remove|0") echo "agents" ;;
   "kb remove|1") echo "text" ;;
+  "calls show|0") echo "text" ;;
   "operations show|0") echo "text" ;;
   "operations resume|0") echo "text" ;;
   "profiles add|0") echo "text" ;;
