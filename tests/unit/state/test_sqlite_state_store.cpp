@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "disk_full.hpp"
+#include "permissions_enforced.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -365,9 +366,7 @@ TEST_F(SqliteStateStoreTest, AFullDiskIsNamedWithTheFolderToFree) {
 }
 
 TEST_F(SqliteStateStoreTest, AReadOnlyFileOrLeftoverSharedMemoryFileIsNamed) {
-  if (geteuid() == 0) {
-    GTEST_SKIP() << "root writes read-only files";
-  }
+  const testing::PermissionsEnforced enforced; // root (CI) would write read-only files
   make_database(m_path);
   fs::permissions(m_path, fs::perms::owner_write, fs::perm_options::remove);
   auto error = expect_error(ErrorKind::storage, [&] {
@@ -391,9 +390,7 @@ TEST_F(SqliteStateStoreTest, AReadOnlyFileOrLeftoverSharedMemoryFileIsNamed) {
 }
 
 TEST_F(SqliteStateStoreTest, AnEmptyReadOnlyFileIsNamedAsEmpty) {
-  if (geteuid() == 0) {
-    GTEST_SKIP() << "root writes read-only files";
-  }
+  const testing::PermissionsEnforced enforced; // root (CI) would write read-only files
   write_bytes(m_path, "");
   fs::permissions(m_path, fs::perms::owner_write, fs::perm_options::remove);
   auto error = expect_error(ErrorKind::storage, [&] { (void)open_sqlite_state_store(m_path); });
