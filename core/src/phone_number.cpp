@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 
@@ -24,11 +25,50 @@ bool has_letter(std::string_view text) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
 }
 
+// A NANP (+1) or GB (+44) number written as "+" and digits (the form vami stores and providers
+// send), built without Parse's regular expressions, which dominate the time of a sandbox
+// generating its inventory or of a buy checking a thousand numbers. Only where Parse would read
+// the same digits: it strips a national prefix (NANP "1", GB "0") that no national number in
+// E.164 begins with, while in other plans (Mexico's mobile "1", Argentina's "9") a prefix can
+// begin a number that is valid both with and without it. Anything else is nullopt, for Parse.
+std::optional<PhoneNumber> from_plain_e164(std::string_view text) {
+  struct Plan {
+    std::string_view calling_code;
+    char national_prefix;
+    std::size_t max_national_digits;
+  };
+  static constexpr std::array<Plan, 2> k_plans{{{"1", '1', 10}, {"44", '0', 10}}};
+  for (const Plan& plan : k_plans) {
+    if (text.size() < 2 + plan.calling_code.size() || text.front() != '+' ||
+        text.substr(1, plan.calling_code.size()) != plan.calling_code) {
+      continue;
+    }
+    const std::string_view national = text.substr(1 + plan.calling_code.size());
+    constexpr std::size_t k_min_national_digits = 2; // shorter is not a number to Parse
+    if (national.size() < k_min_national_digits || national.size() > plan.max_national_digits ||
+        national.front() == plan.national_prefix || national.front() == '0' ||
+        !std::all_of(national.begin(), national.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    PhoneNumber number;
+    number.set_country_code(std::stoi(std::string(plan.calling_code)));
+    number.set_national_number(std::stoull(std::string(national)));
+    return number;
+  }
+  return std::nullopt;
+}
+
 std::optional<PhoneNumber> parse_valid(std::string_view text, std::string_view default_region) {
   // libphonenumber turns three or more letters into keypad digits ("+1 800 FLOWERS") and drops
   // fewer ("+1 212 555 01O1"): a typo could name another number. vami takes digits only.
   if (has_letter(text)) {
     return std::nullopt;
+  }
+  // An invalid one goes to Parse, which may still read it ("+112125550101": a NANP trunk 1).
+  if (std::optional<PhoneNumber> plain = from_plain_e164(text);
+      plain && util().IsValidNumber(*plain)) {
+    return plain;
   }
   PhoneNumber number;
   if (util().Parse(std::string(text), std::string(default_region), &number) !=
@@ -39,6 +79,13 @@ std::optional<PhoneNumber> parse_valid(std::string_view text, std::string_view d
     return std::nullopt;
   }
   return number;
+}
+
+// The region of a parsed valid number; empty for none ("ZZ").
+std::string region_for(const PhoneNumber& number) {
+  std::string region;
+  util().GetRegionCodeForNumber(number, &region);
+  return region == "ZZ" ? std::string() : region;
 }
 
 std::string describe_parse_failure(std::string_view input, std::string_view default_region) {
@@ -175,21 +222,36 @@ bool is_e164(std::string_view e164) {
 
 std::string region_of(std::string_view e164) {
   auto number = parse_valid(e164, "ZZ");
+  return number ? region_for(*number) : std::string();
+}
+
+std::string canonical_region_of(std::string_view e164) {
+  if (e164.empty() || e164.front() != '+') {
+    return {};
+  }
+  auto number = parse_valid(e164, "ZZ");
   if (!number) {
     return {};
   }
-  std::string region;
-  util().GetRegionCodeForNumber(*number, &region);
-  return region == "ZZ" ? std::string() : region;
+  std::string canonical;
+  util().Format(*number, PhoneNumberUtil::E164, &canonical);
+  if (canonical != e164) {
+    return {};
+  }
+  return region_for(*number);
 }
 
 std::string format_national(std::string_view e164) {
-  PhoneNumber number;
-  if (util().Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
-    return std::string(e164);
+  std::optional<PhoneNumber> number = from_plain_e164(e164);
+  if (!number) {
+    PhoneNumber parsed;
+    if (util().Parse(std::string(e164), "ZZ", &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) {
+      return std::string(e164);
+    }
+    number = parsed;
   }
   std::string national;
-  util().Format(number, PhoneNumberUtil::NATIONAL, &national);
+  util().Format(*number, PhoneNumberUtil::NATIONAL, &national);
   return national;
 }
 
@@ -211,7 +273,7 @@ NumberLocation locate(std::string_view e164) {
   if (auto comma = description.rfind(", "); comma != std::string::npos) {
     location.locality = description.substr(0, comma);
     location.region = description.substr(comma + 2);
-  } else if (region_of(e164) == "US" || region_of(e164) == "CA") {
+  } else if (std::string region = region_for(*number); region == "US" || region == "CA") {
     auto code = region_codes().find(description);
     location.region = code == region_codes().end() ? description : code->second;
   } else {

@@ -331,7 +331,7 @@ void generate(Block& block, std::string_view country, NumberType type, std::stri
     if (e164.empty() || !seen.insert(e164).second) {
       continue;
     }
-    if (!is_e164(e164) || region_of(e164) != expected_region) {
+    if (canonical_region_of(e164) != expected_region) {
       continue;
     }
     Place place;
@@ -463,7 +463,7 @@ AreaSample sample_area(std::string_view country, const std::string& area_code) {
   AreaSample sample;
   for (const char* exchange : {"234", "345", "456", "567", "678", "789", "890", "902"}) {
     std::string e164 = "+1" + area_code + exchange + "4567";
-    if (!is_e164(e164) || region_of(e164) != country) {
+    if (canonical_region_of(e164) != country) {
       continue;
     }
     ++sample.valid;
@@ -791,7 +791,9 @@ std::vector<Listing> search_inventory(const InventoryQuery& query,
 }
 
 std::optional<Listing> find_in_inventory(std::string_view e164) {
-  if (!is_e164(e164)) {
+  // Every +1 and +44 number has a region: an empty one is not a valid number in E.164.
+  const std::string region = canonical_region_of(e164);
+  if (region.empty()) {
     return std::nullopt;
   }
   std::vector<BlockRef> candidates;
@@ -801,9 +803,8 @@ std::optional<Listing> find_in_inventory(std::string_view e164) {
       candidates.push_back({"US", NumberType::toll_free, area_code});
       candidates.push_back({"CA", NumberType::toll_free, area_code});
     } else {
-      std::string country = region_of(e164);
-      if (is_nanp(country)) {
-        candidates.push_back({country == "US" ? std::string_view("US") : std::string_view("CA"),
+      if (is_nanp(region)) {
+        candidates.push_back({region == "US" ? std::string_view("US") : std::string_view("CA"),
                               NumberType::local, area_code});
       }
     }

@@ -1,4 +1,9 @@
+#include <random>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumberutil.h>
 
 #include <vami/core/error.hpp>
 #include <vami/core/phone_number.hpp>
@@ -84,6 +89,70 @@ TEST(PhoneNumber, KnowsCountries) {
   EXPECT_TRUE(is_supported_country("US"));
   EXPECT_TRUE(is_supported_country("GB"));
   EXPECT_FALSE(is_supported_country("XX"));
+}
+
+// vami reads a plain "+<digits>" without libphonenumber's Parse (its regular expressions were
+// most of a sandbox's time building its inventory): on any input, the answers must be Parse's.
+TEST(PhoneNumber, PlainE164IsReadExactlyAsLibphonenumberParsesIt) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  struct Oracle {
+    bool is_e164 = false;
+    std::string region;
+    std::string national; // the text itself when it does not parse
+  };
+  auto oracle = [&](const std::string& text) {
+    Oracle answer;
+    PhoneNumber number;
+    if (util.Parse(text, "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+      answer.national = text;
+      return answer;
+    }
+    util.Format(number, PhoneNumberUtil::NATIONAL, &answer.national);
+    if (!util.IsValidNumber(number)) {
+      return answer;
+    }
+    std::string canonical;
+    util.Format(number, PhoneNumberUtil::E164, &canonical);
+    answer.is_e164 = canonical == text;
+    util.GetRegionCodeForNumber(number, &answer.region);
+    if (answer.region == "ZZ") {
+      answer.region.clear();
+    }
+    return answer;
+  };
+  std::vector<std::string> inputs = {
+      "+12125550101",  "+112125550101", "+442071234567",    "+4402071234567",
+      "+390612345678", "+39312345678",  "+80012345678",     "+882345678901",
+      "+79123456789",  "+78123456789",  "+0012125550101",   "+1",
+      "+12",           "+999123456",    "+1212555010123456"};
+  const std::vector<std::string> codes = {"1",   "7",   "20",  "33",  "39",  "44",  "49",  "52",
+                                          "61",  "81",  "86",  "91",  "351", "353", "800", "808",
+                                          "870", "882", "883", "979", "999", "0",   "28",  "11"};
+  std::mt19937_64 random(20261204); // fixed: the same inputs on every run
+  for (int i = 0; i < 20000; ++i) {
+    // Half of them in the plans read without Parse (NANP, GB), half anywhere.
+    const std::string code =
+        i % 2 == 0 ? (i % 4 == 0 ? "1" : "44") : codes[random() % codes.size()];
+    std::string text = "+" + code;
+    // Mostly full-length national numbers in the fast plans, so that many are valid.
+    const auto length = (i % 2 == 0 && i % 8 != 0) ? 10 : 3 + random() % 12;
+    for (std::size_t digit = 0; digit < length; ++digit) {
+      text += static_cast<char>('0' + random() % 10);
+    }
+    inputs.push_back(text);
+  }
+  int valid = 0;
+  for (const std::string& text : inputs) {
+    const Oracle expected = oracle(text);
+    valid += expected.is_e164 ? 1 : 0;
+    ASSERT_EQ(is_e164(text), expected.is_e164) << text;
+    ASSERT_EQ(region_of(text), expected.region) << text;
+    ASSERT_EQ(canonical_region_of(text), expected.is_e164 ? expected.region : "") << text;
+    ASSERT_EQ(format_national(text), expected.national) << text;
+  }
+  EXPECT_GT(valid, 1000); // the sample reaches the fast path, not only Parse's refusals
 }
 
 } // namespace

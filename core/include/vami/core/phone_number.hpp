@@ -19,6 +19,10 @@ namespace vami {
 /// The ISO 3166-1 alpha-2 region of a valid E.164 number ("US", "CA", "GB"); empty if unknown.
 [[nodiscard]] std::string region_of(std::string_view e164);
 
+/// `region_of(e164)` when `is_e164(e164)`, else empty: one parse where the two take two (for
+/// callers that check many numbers, such as the sandbox generating its inventory).
+[[nodiscard]] std::string canonical_region_of(std::string_view e164);
+
 /// The number in its country's national format ("(212) 555-0101"), the form Twilio uses as a
 /// number's default friendly name. Returns `e164` unchanged if it does not parse.
 [[nodiscard]] std::string format_national(std::string_view e164);
