@@ -176,13 +176,12 @@ void register_calls_commands(CLI::App& app, AppContext& context) {
                    money_cell("TELEPHONY", "telephony_cost"),
                    money_cell("AGENT COST", "agent_cost"), field("OUTCOME", "outcome")});
     if (records.empty()) {
-      context.note("no calls recorded" +
-                   std::string(filter.tenant_slug.empty() && filter.agent_slug.empty() &&
-                                       filter.number.empty() && filter.since.empty() &&
-                                       filter.until.empty() && !filter.status
-                                   ? ""
-                                   : " match") +
-                   "; 'vami calls sync' fills the history from the providers");
+      const bool filtered = !filter.tenant_slug.empty() || !filter.agent_slug.empty() ||
+                            !filter.number.empty() || !filter.since.empty() ||
+                            !filter.until.empty() || filter.status;
+      context.note(
+          std::string(filtered ? "no recorded call matches" : "the call history is empty") +
+          "; 'vami calls sync' fills it from the providers");
     }
   });
 

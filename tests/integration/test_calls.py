@@ -57,6 +57,9 @@ def setup_world(vami, state=None):
 def test_sync_fills_the_history_once_and_list_and_show_read_it(vami):
     agent, numbers = setup_world(vami)
     assert vami.json("calls", "list") == []
+    empty = vami.run("calls", "list")
+    assert empty.returncode == 0 and empty.stdout == ""
+    assert "the call history is empty; 'vami calls sync'" in empty.stderr
 
     first = vami.json("calls", "sync")
     assert first == {"since": None, "telephony_calls": 2, "conversations": 1,
