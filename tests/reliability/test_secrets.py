@@ -130,6 +130,10 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(token_env, "reconcile")
     run(key_env, "reconcile", "--apply")
     run(token_env, "audit")
+    run(token_env, "calls", "sync")
+    run(key_env, "calls", "list")
+    run(token_env, "calls", "show", "CA" + "6" * 32, expect=(0, 3))
+    run(key_env, "usage", "--by", "number")
     run(token_env, "operations", "list")
     operation = token_env.rows("SELECT id FROM operations WHERE kind = 'buy' LIMIT 1")[0][0]
     run(token_env, "operations", "show", operation)
