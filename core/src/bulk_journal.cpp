@@ -3,6 +3,7 @@
 // database fails while providers act (DESIGN.md section 3).
 #include "bulk_journal.hpp"
 
+#include <set>
 #include <utility>
 
 #include <vami/core/process_holder.hpp>
@@ -229,6 +230,26 @@ Operation resumable_operation(StateStore& store, const std::string& operation_id
                           : "wait for it to finish, or stop it (Ctrl-C) and resume it then");
   }
   return operation;
+}
+
+void plan_remaining_numbers(StateStore& store, ResumePlan& plan) {
+  std::set<std::string> done;
+  for (const auto& item : store.list_items(plan.operation.id)) {
+    if (item.outcome == ItemOutcome::succeeded) {
+      done.insert(item.e164);
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& e164 : requested_numbers(plan.operation)) {
+    if (!seen.insert(e164).second) {
+      continue;
+    }
+    if (done.count(e164) > 0) {
+      ++plan.done_before;
+    } else if (plan.operation.status != OperationStatus::completed) {
+      plan.numbers.push_back(e164);
+    }
+  }
 }
 
 } // namespace vami::detail

@@ -88,4 +88,10 @@ void run_journaled(StateStore& store, BulkReport& report, const std::vector<std:
 /// @throws Error(not_found) naming it; Error(conflict) naming the pid that still runs it.
 Operation resumable_operation(StateStore& store, const std::string& operation_id);
 
+/// Fills `plan.numbers` with the numbers operation `plan.operation` still has to work on (its
+/// requested numbers in order, each once, without those whose item succeeded; none once it
+/// completed) and `plan.done_before` with those that succeeded: the plan of resuming an
+/// operation whose items are independent (assign, unassign, suspend, resume).
+void plan_remaining_numbers(StateStore& store, ResumePlan& plan);
+
 } // namespace vami::detail

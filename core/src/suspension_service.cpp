@@ -319,23 +319,7 @@ ResumePlan SuspensionService::plan_resume(const std::string& operation_id,
                     ", not a suspend or a resume",
                 "see it with 'vami operations show " + operation_id + "'");
   }
-  std::set<std::string> done;
-  for (const auto& item : m_store.list_items(operation_id)) {
-    if (item.outcome == ItemOutcome::succeeded) {
-      done.insert(item.e164);
-    }
-  }
-  std::set<std::string> seen;
-  for (const auto& e164 : requested_numbers(plan.operation)) {
-    if (!seen.insert(e164).second) {
-      continue;
-    }
-    if (done.count(e164) > 0) {
-      ++plan.done_before;
-    } else if (plan.operation.status != OperationStatus::completed) {
-      plan.numbers.push_back(e164);
-    }
-  }
+  detail::plan_remaining_numbers(m_store, plan);
   return plan;
 }
 
