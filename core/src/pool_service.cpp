@@ -785,20 +785,6 @@ PoolNumber PoolService::set_webhook(const std::string& number, const VoiceWebhoo
   return after;
 }
 
-WebhookView PoolService::show_webhook(const std::string& number) {
-  std::string e164 = to_e164(number);
-  WebhookView view;
-  view.number = owned_row(e164);
-  auto owned = m_telephony.find_owned(e164);
-  if (!owned) {
-    throw Error(ErrorKind::uncertain, e164 + " is in the pool but the provider does not report it",
-                "run 'vami reconcile'");
-  }
-  view.at_provider = owned->webhook;
-  view.in_sync = view.at_provider == view.number.webhook;
-  return view;
-}
-
 std::string buy_parameters(const BuyRequest& request) {
   nlohmann::ordered_json json{
       {"count", request.count},

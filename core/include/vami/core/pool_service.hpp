@@ -145,13 +145,6 @@ struct OperationDetail {
   std::vector<std::string> not_started;
 };
 
-/// A number's voice webhook as the state database and the provider each see it.
-struct WebhookView {
-  PoolNumber number;        ///< The local row, with its stored webhook.
-  VoiceWebhook at_provider; ///< What the provider reports now.
-  bool in_sync = true;      ///< Whether the two agree.
-};
-
 /// The number-pool use cases: search the provider's inventory, buy in bulk, list, show,
 /// release, and set voice webhooks. It keeps rule 3 of the design notes: an intent row is
 /// committed before every purchase request, purchases name one exact number and carry a tag,
@@ -236,9 +229,6 @@ public:
   ///         pool does not hold; Error(conflict) for another voice URL or method on an assigned
   ///         number (they are its routing); Error(provider) when the read-back differs.
   PoolNumber set_webhook(const std::string& number, const VoiceWebhook& webhook, bool allow_http);
-
-  /// The stored and the provider's view of a number's voice webhook.
-  WebhookView show_webhook(const std::string& number);
 
 private:
   BulkReport run_purchases(const std::string& operation_id, const std::string& tag,
