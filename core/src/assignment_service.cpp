@@ -297,14 +297,8 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
                                               ", not an assign or an unassign");
   }
   validate_concurrency(plan.concurrency);
-  m_store.claim_operation(operation.id);
-  if (plan.remaining() == 0) {
-    BulkReport report;
-    report.operation_id = operation.id;
-    if (operation.status != OperationStatus::completed) {
-      m_store.finish_operation(operation.id, OperationStatus::completed);
-    }
-    return report;
+  if (std::optional<BulkReport> nothing_left = detail::claim_for_resume(m_store, plan)) {
+    return *nothing_left;
   }
   nlohmann::json parameters = read_parameters(operation);
   if (operation.kind == OperationKind::assign) {

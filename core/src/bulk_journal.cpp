@@ -252,4 +252,19 @@ void plan_remaining_numbers(StateStore& store, ResumePlan& plan) {
   }
 }
 
+std::optional<BulkReport> claim_for_resume(StateStore& store, const ResumePlan& plan) {
+  const Operation& operation = plan.operation;
+  // The claim decides when two processes resume it at once (or its first run is still alive).
+  store.claim_operation(operation.id);
+  if (plan.remaining() > 0) {
+    return std::nullopt;
+  }
+  BulkReport report;
+  report.operation_id = operation.id;
+  if (operation.status != OperationStatus::completed) {
+    store.finish_operation(operation.id, OperationStatus::completed);
+  }
+  return report;
+}
+
 } // namespace vami::detail

@@ -94,4 +94,9 @@ Operation resumable_operation(StateStore& store, const std::string& operation_id
 /// operation whose items are independent (assign, unassign, suspend, resume).
 void plan_remaining_numbers(StateStore& store, ResumePlan& plan);
 
+/// Claims operation `plan.operation` for this process before it is resumed (Error(conflict) while
+/// another live process runs it). With nothing left to do, completes it (unless it already is)
+/// and returns the empty report to answer with; otherwise nullopt: go on and run the rest.
+[[nodiscard]] std::optional<BulkReport> claim_for_resume(StateStore& store, const ResumePlan& plan);
+
 } // namespace vami::detail

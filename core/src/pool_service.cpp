@@ -701,15 +701,8 @@ BulkReport PoolService::resume(const ResumePlan& plan, const StopRequested& stop
                                               ", not a buy or a release");
   }
   validate_concurrency(plan.concurrency);
-  // The claim decides when two processes resume it at once (or its first run is still alive).
-  m_store.claim_operation(operation.id);
-  if (plan.remaining() == 0) {
-    BulkReport report;
-    report.operation_id = operation.id;
-    if (operation.status != OperationStatus::completed) {
-      m_store.finish_operation(operation.id, OperationStatus::completed);
-    }
-    return report;
+  if (std::optional<BulkReport> nothing_left = detail::claim_for_resume(m_store, plan)) {
+    return *nothing_left;
   }
   // `running` again while it runs, so that reconcile leaves its rows in flight alone.
   m_store.finish_operation(operation.id, OperationStatus::running);

@@ -333,14 +333,8 @@ BulkReport SuspensionService::resume_operation(const ResumePlan& plan,
                                               ", not a suspend or a resume");
   }
   validate_concurrency(plan.concurrency);
-  m_store.claim_operation(operation.id);
-  if (plan.remaining() == 0) {
-    BulkReport report;
-    report.operation_id = operation.id;
-    if (operation.status != OperationStatus::completed) {
-      m_store.finish_operation(operation.id, OperationStatus::completed);
-    }
-    return report;
+  if (std::optional<BulkReport> nothing_left = detail::claim_for_resume(m_store, plan)) {
+    return *nothing_left;
   }
   std::string message;
   if (operation.kind == OperationKind::suspend) {

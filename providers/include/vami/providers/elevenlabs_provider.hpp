@@ -25,19 +25,19 @@ struct ElevenLabsConfig {
 /// by cursor), `/v1/voices`, `/v1/convai/knowledge-base/{file,url,text}` and delete,
 /// `/v1/convai/phone-numbers` (import, PATCH `agent_id`, list, delete),
 /// `/v1/convai/conversations` and `/v1/convai/twilio/register-call` (JSON in, TwiML out as
-/// `text/html`; a 200 body without `<Response` is refused as unexpected). Every request carries `xi-api-key`; bodies are JSON except the
-/// multipart file upload. Error bodies (`{"detail": {"status", "message"}}`, `{"detail": "text"}`,
-/// `422 {"detail": [{loc, msg, type}]}`, or anything unparseable) become `vami::Error` whose
-/// message says what vami was doing ("cannot create agent \"X\" at ElevenLabs: ...") and whose
-/// provider detail keeps the HTTP status, the provider's code (`detail.status`, or the first 422
-/// `type`), message and `request-id` / `x-request-id`: 401 -> auth, 404 -> not_found, 422 ->
-/// invalid_input (every message with its field path), 429 or a `too_many_concurrent_requests` /
-/// `system_busy` status -> rate_limited (with `Retry-After`), 5xx -> unavailable, 400 on a number
-/// import -> invalid_input, other 4xx -> provider. A 2xx body without a field vami needs ->
-/// provider, naming the field. Transport failures from `http` pass through unchanged. The API
-/// key and the Twilio credentials never appear in an error. Knowledge-base entries of type
-/// `folder` have no `DocumentSourceKind` and are left out of `get_agent`. Thread-safe; `http`
-/// must outlive the provider.
+/// `text/html`; a 200 body without `<Response` is refused as unexpected). Every request carries
+/// `xi-api-key`; bodies are JSON except the multipart file upload. Error bodies (`{"detail":
+/// {"status", "message"}}`, `{"detail": "text"}`, `422 {"detail": [{loc, msg, type}]}`, or anything
+/// unparseable) become `vami::Error` whose message says what vami was doing ("cannot create agent
+/// \"X\" at ElevenLabs: ...") and whose provider detail keeps the HTTP status, the provider's code
+/// (`detail.status`, or the first 422 `type`), message and `request-id` / `x-request-id`: 401 ->
+/// auth, 404 -> not_found, 422 -> invalid_input (every message with its field path), 429 or a
+/// `too_many_concurrent_requests` / `system_busy` status -> rate_limited (with `Retry-After`), 5xx
+/// -> unavailable, 400 on a number import -> invalid_input, other 4xx -> provider. A 2xx body
+/// without a field vami needs -> provider, naming the field. Transport failures from `http` pass
+/// through unchanged. The API key and the Twilio credentials never appear in an error.
+/// Knowledge-base entries of type `folder` have no `DocumentSourceKind` and are left out of
+/// `get_agent`. Thread-safe; `http` must outlive the provider.
 [[nodiscard]] std::unique_ptr<VoiceAgentProvider> make_elevenlabs_provider(ElevenLabsConfig config,
                                                                            http::HttpClient& http);
 
