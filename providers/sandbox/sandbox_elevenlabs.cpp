@@ -19,6 +19,7 @@
 #include "sandbox_elevenlabs_wire.hpp"
 #include "sandbox_knowledge_base.hpp"
 #include "sandbox_util.hpp"
+#include "sandbox_workspace_webhooks.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
@@ -465,7 +466,10 @@ public:
   Impl(SQLite::Database& db, std::mutex& mutex, TwilioAccountView& twilio,
        SandboxCredentials credentials)
       : m_db(db), m_mutex(mutex), m_twilio(twilio), m_credentials(std::move(credentials)),
-        m_knowledge_base(db, mutex, static_cast<AgentKnowledgeView&>(*this)) {}
+        m_knowledge_base(db, mutex, static_cast<AgentKnowledgeView&>(*this)),
+        m_workspace(db, mutex) {}
+
+  WorkspaceSandbox& workspace() { return m_workspace; }
 
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                             const std::string& query) {
@@ -548,6 +552,9 @@ private:
     }
     if (is({"v1", "convai", "knowledge-base"})) {
       return m_knowledge_base.route(method, s, request, query);
+    }
+    if (WorkspaceSandbox::handles(s)) {
+      return m_workspace.route(method, s, request, query);
     }
     if (is({"v1", "convai", "phone-numbers"})) {
       if (s.size() == 3) {
@@ -1285,6 +1292,7 @@ private:
   TwilioAccountView& m_twilio;
   SandboxCredentials m_credentials;
   KnowledgeBaseSandbox m_knowledge_base;
+  WorkspaceSandbox m_workspace;
 };
 
 ElevenLabsSandbox::ElevenLabsSandbox(SQLite::Database& db, std::mutex& mutex,
@@ -1297,16 +1305,22 @@ void ElevenLabsSandbox::create_schema(SQLite::Database& db) {
   db.exec(k_schema);
   conversations::create_schema(db);
   KnowledgeBaseSandbox::create_schema(db);
+  WorkspaceSandbox::create_schema(db);
 }
 
 bool ElevenLabsSandbox::handles(std::string_view path) {
   auto starts = [&](std::string_view prefix) { return path.substr(0, prefix.size()) == prefix; };
-  return starts("/v1/convai/") || starts("/v1/voices") || starts("/v2/voices");
+  return starts("/v1/convai/") || starts("/v1/voices") || starts("/v2/voices") ||
+         path == "/v1/workspace/webhooks" || starts("/v1/workspace/webhooks/");
 }
 
 http::HttpResponse ElevenLabsSandbox::handle(const http::HttpRequest& request,
                                              const std::string& path, const std::string& query) {
   return m_impl->handle(request, path, query);
+}
+
+std::optional<PostCallWebhook> ElevenLabsSandbox::post_call_webhook() {
+  return m_impl->workspace().post_call_webhook();
 }
 
 void ElevenLabsSandbox::forget_twilio_number(const std::string& twilio_number_sid) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "sandbox_workspace_webhooks.hpp"
+
 #include <vami/providers/http_client.hpp>
 #include <vami/providers/sandbox.hpp>
 
@@ -58,6 +60,9 @@ inline constexpr std::string_view k_elevenlabs_inbound_url =
 ///   `cursor`), read from the `conversations` table, which nothing in the emulator writes: tests
 ///   seed it with sqlite3. `GET /v1/convai/conversations/{id}`: one conversation with its
 ///   `conversation_details` row (phone call, cost, transcript; sandbox_conversations.hpp).
+/// - `POST|GET /v1/workspace/webhooks`, `PATCH|DELETE /v1/workspace/webhooks/{id}` and
+///   `GET|PATCH /v1/convai/settings`: workspace webhooks and the post-call webhook
+///   (`WorkspaceSandbox`, sandbox_workspace_webhooks.hpp).
 ///
 /// Errors: 401 `{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}` for a
 /// missing or wrong `xi-api-key`; 404 `{"detail":{"status":"agent_not_found" |
@@ -106,14 +111,17 @@ public:
   /// made before this emulator existed keep working). Call inside a write transaction.
   static void create_schema(SQLite::Database& db);
 
-  /// Whether `path` belongs to this emulator: it starts with `/v1/convai/`, `/v1/voices` or
-  /// `/v2/voices`.
+  /// Whether `path` belongs to this emulator: it starts with `/v1/convai/`, `/v1/voices`,
+  /// `/v2/voices` or `/v1/workspace/webhooks`.
   [[nodiscard]] static bool handles(std::string_view path);
 
   /// Answers one request whose URL path is `path` and query string (without `?`) is `query`.
   /// Never throws: database failures become 500 `{"detail":{"status":"internal_error",...}}`.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                             const std::string& query);
+
+  /// The post-call webhook the settings name (enabled), nullopt when none. Takes the mutex.
+  [[nodiscard]] std::optional<PostCallWebhook> post_call_webhook();
 
   /// Removes the import of the Twilio number `twilio_number_sid`, when it is imported: the
   /// Twilio emulator calls it when the number is released. Call with the mutex held and inside

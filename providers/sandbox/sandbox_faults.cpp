@@ -110,7 +110,8 @@ bool starts_with_segment(std::string_view path, std::string_view prefix) {
 } // namespace
 
 ApiFamily api_family_for(std::string_view path) {
-  for (std::string_view prefix : {"/v1/convai", "/v1/voices", "/v2/voices"}) {
+  for (std::string_view prefix :
+       {"/v1/convai", "/v1/voices", "/v2/voices", "/v1/workspace/webhooks"}) {
     if (starts_with_segment(path, prefix)) {
       return ApiFamily::elevenlabs;
     }

@@ -117,8 +117,9 @@ struct ServeStats {
 /// (polled every 100 ms), injecting the faults of `options`. `on_listening` is called once with
 /// the bound port. `GET /__sandbox/stats` answers `stats_json` to loopback clients (no
 /// credentials; never counted, never faulted). Injected errors on ElevenLabs paths
-/// (`/v1/convai/...`, `/v1/voices...`, `/v2/voices...`) have ElevenLabs' body `{detail: {status,
-/// message}}`, others Twilio's `{code, message, more_info, status}` (20429, 20500, 20503).
+/// (`/v1/convai/...`, `/v1/voices...`, `/v2/voices...`, `/v1/workspace/webhooks...`) have
+/// ElevenLabs' body `{detail: {status, message}}`, others Twilio's `{code, message, more_info,
+/// status}` (20429, 20500, 20503).
 /// @returns what the server counted, once it has stopped.
 /// @throws vami::Error(invalid_input) for options out of range (a rate outside 0..1, a
 ///         negative latency, a fail-nth request of 0, ...); Error(unavailable) when the port
