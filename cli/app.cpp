@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <vami/core/money.hpp>
+#include <vami/stores/state_store_factory.hpp>
 
 namespace vami::cli {
 
@@ -167,7 +168,7 @@ StateStore& AppContext::store() {
       std::filesystem::permissions(path.parent_path(), std::filesystem::perms::owner_all,
                                    std::filesystem::perm_options::replace, ignored);
     }
-    m_store = open_sqlite_state_store(path);
+    m_store = open_state_store(path.string());
   }
   return *m_store;
 }

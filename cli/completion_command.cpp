@@ -16,6 +16,7 @@
 
 #include <vami/core/number.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/stores/state_store_factory.hpp>
 
 namespace vami::cli {
 
@@ -662,7 +663,7 @@ Candidates database_candidates(AppContext& context, const std::string& kind) {
   if (!std::filesystem::is_regular_file(path, error)) {
     return candidates;
   }
-  std::unique_ptr<StateStore> store = open_sqlite_state_store(path);
+  std::unique_ptr<StateStore> store = open_state_store(path.string());
   if (kind == "numbers" || kind == "assigned-numbers" || kind == "available-numbers") {
     NumberFilter filter;
     if (kind != "numbers") {

@@ -7,6 +7,7 @@
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {

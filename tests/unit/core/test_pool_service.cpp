@@ -13,6 +13,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/resilient_telephony_provider.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {

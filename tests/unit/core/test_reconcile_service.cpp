@@ -19,6 +19,7 @@
 #include <vami/core/pool_service.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/reconcile_service.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {

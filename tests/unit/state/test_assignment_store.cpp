@@ -22,6 +22,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {

@@ -17,6 +17,7 @@
 
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {

@@ -12,6 +12,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/usage_report.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {

@@ -17,6 +17,7 @@
 #include <vami/core/pool_service.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami::test {
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <vami/core/call.hpp>
@@ -31,11 +32,15 @@ enum class OperationKind {
 /// "buy", "release", "webhook", "assign", "unassign", "reassign", "reconcile", "onboard",
 /// "suspend", "resume".
 [[nodiscard]] const char* to_string(OperationKind kind) noexcept;
+/// The kind whose word (`to_string`) is `text`, if any.
+[[nodiscard]] std::optional<OperationKind> parse_operation_kind(std::string_view text) noexcept;
 
 /// Where a journaled operation stands. `running` after a crash means it was interrupted.
 enum class OperationStatus { running, completed, partial, failed, interrupted };
 /// "running", "completed", "partial", "failed", "interrupted".
 [[nodiscard]] const char* to_string(OperationStatus status) noexcept;
+/// The status whose word (`to_string`) is `text`, if any.
+[[nodiscard]] std::optional<OperationStatus> parse_operation_status(std::string_view text) noexcept;
 
 /// One bulk command in the journal.
 struct Operation {
@@ -70,6 +75,8 @@ operation_in_progress(const Operation& operation,
 enum class ItemOutcome { pending, succeeded, failed, uncertain };
 /// "pending", "succeeded", "failed", "uncertain".
 [[nodiscard]] const char* to_string(ItemOutcome outcome) noexcept;
+/// The outcome whose word (`to_string`) is `text`, if any.
+[[nodiscard]] std::optional<ItemOutcome> parse_item_outcome(std::string_view text) noexcept;
 
 /// One item of an operation.
 struct OperationItem {
@@ -359,20 +366,5 @@ public:
   /// Calls matching `filter`, newest first (by start, or first record when no start is known).
   virtual std::vector<CallRecord> list_calls(const CallFilter& filter) = 0;
 };
-
-/// Opens (creating it and its schema if the file does not exist) the SQLite state database at
-/// `path`: WAL, `busy_timeout` 10 s, foreign keys on, migrations applied up to the current
-/// schema version.
-/// @throws Error(invalid_input) when the folder does not exist, the file is not a SQLite
-///         database, or it is a SQLite database of another application or of a newer vami;
-///         Error(storage) for other database failures.
-/// `holder` names this process in routing changes and operations it claims; tests pass another
-/// to play a second process.
-[[nodiscard]] std::unique_ptr<StateStore>
-open_sqlite_state_store(const std::filesystem::path& path,
-                        const std::string& holder = current_process_holder());
-
-/// The newest schema version this vami knows.
-[[nodiscard]] int current_schema_version() noexcept;
 
 } // namespace vami

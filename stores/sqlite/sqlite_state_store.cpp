@@ -24,7 +24,6 @@
 #include <utility>
 #include <vector>
 
-#include "enum_names.hpp"
 #include "sqlite_call_history.hpp"
 #include "sqlite_errors.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -34,6 +33,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 
@@ -247,34 +247,6 @@ constexpr std::array<Migration, 6> k_migrations{{
     {6, k_schema_v6, true},
 }};
 
-constexpr std::array<std::pair<OperationKind, const char*>, 10> k_kind_names{{
-    {OperationKind::buy, "buy"},
-    {OperationKind::release, "release"},
-    {OperationKind::webhook, "webhook"},
-    {OperationKind::assign, "assign"},
-    {OperationKind::unassign, "unassign"},
-    {OperationKind::reassign, "reassign"},
-    {OperationKind::reconcile, "reconcile"},
-    {OperationKind::onboard, "onboard"},
-    {OperationKind::suspend, "suspend"},
-    {OperationKind::resume, "resume"},
-}};
-
-constexpr std::array<std::pair<OperationStatus, const char*>, 5> k_operation_status_names{{
-    {OperationStatus::running, "running"},
-    {OperationStatus::completed, "completed"},
-    {OperationStatus::partial, "partial"},
-    {OperationStatus::failed, "failed"},
-    {OperationStatus::interrupted, "interrupted"},
-}};
-
-constexpr std::array<std::pair<ItemOutcome, const char*>, 4> k_outcome_names{{
-    {ItemOutcome::pending, "pending"},
-    {ItemOutcome::succeeded, "succeeded"},
-    {ItemOutcome::failed, "failed"},
-    {ItemOutcome::uncertain, "uncertain"},
-}};
-
 /// A stored word this vami does not know. The CHECK constraints keep the columns to known
 /// words, but a newer vami may know more of them than this one.
 Error unknown_stored(std::string_view text, std::string_view what) {
@@ -282,16 +254,6 @@ Error unknown_stored(std::string_view text, std::string_view what) {
                "the state database holds " + std::string(what) + " '" + std::string(text) +
                    "', which this vami does not know",
                "upgrade vami");
-}
-
-/// The enum value stored as `text`.
-template <typename Enum, std::size_t N>
-Enum parse_stored(const detail::EnumNames<Enum, N>& names, std::string_view text,
-                  std::string_view what) {
-  if (std::optional<Enum> value = detail::value_named(names, text)) {
-    return *value;
-  }
-  throw unknown_stored(text, what);
 }
 
 AgentStatus parse_stored_agent_status(std::string_view text) {
@@ -528,9 +490,11 @@ AuditEntry read_audit_entry(const SQLite::Statement& row) {
 Operation read_operation(const SQLite::Statement& row) {
   Operation operation;
   operation.id = column_text(row.getColumn(0));
-  operation.kind = parse_stored(k_kind_names, column_text(row.getColumn(1)), "operation kind");
+  const auto kind_text = column_text(row.getColumn(1));
+  operation.kind = stored_value(parse_operation_kind(kind_text), kind_text, "operation kind");
+  const auto status_text = column_text(row.getColumn(2));
   operation.status =
-      parse_stored(k_operation_status_names, column_text(row.getColumn(2)), "operation status");
+      stored_value(parse_operation_status(status_text), status_text, "operation status");
   operation.requested_count = row.getColumn(3).getInt();
   operation.parameters = column_text(row.getColumn(4));
   operation.actor = column_text(row.getColumn(5));
@@ -546,7 +510,8 @@ OperationItem read_item(const SQLite::Statement& row) {
   OperationItem item;
   item.operation_id = column_text(row.getColumn(0));
   item.e164 = column_text(row.getColumn(1));
-  item.outcome = parse_stored(k_outcome_names, column_text(row.getColumn(2)), "item outcome");
+  const auto outcome_text = column_text(row.getColumn(2));
+  item.outcome = stored_value(parse_item_outcome(outcome_text), outcome_text, "item outcome");
   item.error_code = column_text(row.getColumn(3));
   item.error_message = column_text(row.getColumn(4));
   return item;
@@ -2360,18 +2325,6 @@ private:
 };
 
 } // namespace
-
-const char* to_string(OperationKind kind) noexcept {
-  return detail::name_of(k_kind_names, kind);
-}
-
-const char* to_string(OperationStatus status) noexcept {
-  return detail::name_of(k_operation_status_names, status);
-}
-
-const char* to_string(ItemOutcome outcome) noexcept {
-  return detail::name_of(k_outcome_names, outcome);
-}
 
 int current_schema_version() noexcept {
   return k_migrations.back().version;
