@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "sqlite_state_store.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/clock.hpp>
@@ -368,3 +369,28 @@ std::vector<CallRecord> list(SQLite::Database& db, const CallFilter& filter) {
 }
 
 } // namespace vami::sqlite_calls
+
+namespace vami::sqlite_store {
+
+// The store's part: each call runs the statements above under its lock and, for a write, in a
+// `BEGIN IMMEDIATE` transaction.
+
+CallUpsert SqliteStateStore::upsert_call(const CallRecord& call) {
+  const std::string id = call.call_sid.empty() ? call.conversation_id : call.call_sid;
+  return guarded("cannot record call " + id, [&] {
+    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    CallUpsert upsert = sqlite_calls::upsert(m_db, call);
+    transaction.commit();
+    return upsert;
+  });
+}
+
+std::optional<CallRecord> SqliteStateStore::find_call(const std::string& id) {
+  return guarded("cannot read call " + id, [&] { return sqlite_calls::find(m_db, id); });
+}
+
+std::vector<CallRecord> SqliteStateStore::list_calls(const CallFilter& filter) {
+  return guarded("cannot read the call history", [&] { return sqlite_calls::list(m_db, filter); });
+}
+
+} // namespace vami::sqlite_store

@@ -1,0 +1,85 @@
+// Why the SQLite state store refuses a change (see sqlite_conflicts.hpp).
+
+#include "sqlite_conflicts.hpp"
+
+#include <vami/core/process_holder.hpp>
+
+namespace vami::sqlite_store {
+
+Error not_in_pool(const std::string& e164) {
+  return Error(ErrorKind::not_found, e164 + " is not in the pool",
+               "list the pool with 'vami numbers list'");
+}
+
+Error operation_not_found(const std::string& operation_id) {
+  return Error(ErrorKind::not_found, "operation " + operation_id + " is not in the journal");
+}
+
+Error tenant_not_found(const std::string& slug) {
+  return Error(ErrorKind::not_found, "tenant \"" + slug + "\" does not exist",
+               "list the tenants with 'vami tenants list'");
+}
+
+Error agent_not_found(const std::string& slug) {
+  return Error(ErrorKind::not_found, "agent \"" + slug + "\" does not exist",
+               "list the agents with 'vami agents list'");
+}
+
+std::string held_by(const PoolNumber& number) {
+  return number.e164 + " is assigned to agent \"" + number.agent_slug + "\" (tenant " +
+         number.tenant_slug + ")";
+}
+
+std::string count_of(std::int64_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+Error not_assignable(const PoolNumber& number) {
+  switch (number.status) {
+  case NumberStatus::assigned:
+    return Error(ErrorKind::conflict, held_by(number),
+                 "unassign it first or use 'vami numbers reassign'");
+  case NumberStatus::purchasing:
+    return Error(ErrorKind::conflict,
+                 number.e164 + " is not available (status purchasing): an operation is buying it",
+                 "run 'vami reconcile' if that operation died");
+  case NumberStatus::releasing:
+    return Error(ErrorKind::conflict,
+                 number.e164 + " is not available (status releasing): an operation is releasing it",
+                 "run 'vami reconcile' if that operation died");
+  case NumberStatus::released:
+    return not_in_pool(number.e164);
+  case NumberStatus::suspended:
+  case NumberStatus::available:
+    break;
+  }
+  return Error(ErrorKind::conflict,
+               number.e164 + " is not available (status " + to_string(number.status) + ")");
+}
+
+std::string describe_holder(const std::string& holder) {
+  const std::string pid = holder_pid(holder);
+  return pid.empty() ? "another vami process" : "another vami process (pid " + pid + ")";
+}
+
+Error routing_in_flight(const PoolNumber& number) {
+  std::string now = number.status == NumberStatus::assigned
+                        ? held_by(number)
+                        : number.e164 + " is " + to_string(number.status);
+  return Error(ErrorKind::conflict,
+               number.e164 + " is being changed by " + describe_holder(number.routing_holder) +
+                   " since " + number.routing_since + " (" + now + " in the state database)",
+               "try again when that command has finished");
+}
+
+Error not_held_by(const PoolNumber& number, const std::string& expected_agent_slug) {
+  if (number.status == NumberStatus::assigned) {
+    return Error(ErrorKind::conflict,
+                 held_by(number) + ", not to agent \"" + expected_agent_slug + "\"");
+  }
+  return Error(ErrorKind::conflict, number.e164 + " is not assigned to agent \"" +
+                                        expected_agent_slug + "\" (status " +
+                                        to_string(number.status) + ")");
+}
+
+} // namespace vami::sqlite_store
