@@ -1,5 +1,5 @@
-// The SQLite state store's tenants, agents, documents and assignments, against a real database
-// file in a temporary folder.
+// The state store's tenants, agents, documents and assignments, against every store
+// implementation (store_backend.hpp).
 
 #include <algorithm>
 #include <array>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "exited_process.hpp"
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "store_backend.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -22,7 +22,6 @@
 #include <vami/core/error.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/state_store.hpp>
-#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {
@@ -92,14 +91,12 @@ AssignmentTarget to(const std::string& agent_slug, RoutingMode mode = RoutingMod
   return {agent_slug, mode};
 }
 
-class AssignmentStoreTest : public ::testing::Test {
+class AssignmentStoreTest : public testing::StoreBackendTest {
 protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "vami-assign-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    m_dir = pattern;
-    m_path = m_dir / "state.db";
-    m_store = open_sqlite_state_store(m_path);
+    testing::StoreBackendTest::SetUp();
+    ASSERT_FALSE(HasFatalFailure());
+    m_store = m_backend->open();
     Operation buy;
     buy.id = "op-000000000001";
     buy.requested_count = 1;
@@ -109,12 +106,7 @@ protected:
 
   void TearDown() override {
     m_store.reset();
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-
-  [[nodiscard]] SQLite::Database raw() const {
-    return SQLite::Database(m_path.string(), SQLite::OPEN_READWRITE, 10'000);
+    testing::StoreBackendTest::TearDown();
   }
 
   /// Puts an `available` number in the pool, as a purchase does.
@@ -142,14 +134,12 @@ protected:
     (void)m_store->insert_agent(agent("reception", "globex"));
   }
 
-  fs::path m_dir;
-  fs::path m_path;
   std::unique_ptr<StateStore> m_store;
 };
 
 // --- tenants -------------------------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, TenantsRoundTripAndListBySlug) {
+TEST_P(AssignmentStoreTest, TenantsRoundTripAndListBySlug) {
   auto created = m_store->create_tenant(tenant("globex", "Globex Clinic"));
   EXPECT_EQ(created.slug, "globex");
   EXPECT_EQ(created.name, "Globex Clinic");
@@ -178,7 +168,7 @@ TEST_F(AssignmentStoreTest, TenantsRoundTripAndListBySlug) {
   EXPECT_EQ(tenants[1].slug, "globex");
 }
 
-TEST_F(AssignmentStoreTest, DuplicateTenantConflictsNamingTheExistingOne) {
+TEST_P(AssignmentStoreTest, DuplicateTenantConflictsNamingTheExistingOne) {
   (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
   auto error = expect_error(ErrorKind::conflict,
                             [&] { (void)m_store->create_tenant(tenant("acme", "Other")); });
@@ -188,7 +178,7 @@ TEST_F(AssignmentStoreTest, DuplicateTenantConflictsNamingTheExistingOne) {
   EXPECT_EQ(m_store->list_tenants().size(), 1U);
 }
 
-TEST_F(AssignmentStoreTest, UpdateTenantChangesOnlyTheSetFields) {
+TEST_P(AssignmentStoreTest, UpdateTenantChangesOnlyTheSetFields) {
   auto given = tenant("acme", "Acme Dental");
   given.created_at = "2026-01-02T03:04:05Z";
   given.updated_at = "2026-01-02T03:04:05Z";
@@ -220,7 +210,7 @@ TEST_F(AssignmentStoreTest, UpdateTenantChangesOnlyTheSetFields) {
   EXPECT_THAT(error.what(), HasSubstr("\"initech\""));
 }
 
-TEST_F(AssignmentStoreTest, DeleteTenantRefusesWhileItHasAgentsOrNumbers) {
+TEST_P(AssignmentStoreTest, DeleteTenantRefusesWhileItHasAgentsOrNumbers) {
   add_tenants_and_agents();
   add_available("+12125550101");
   (void)m_store->assign_number("+12125550101", to("dr-smith"));
@@ -242,7 +232,7 @@ TEST_F(AssignmentStoreTest, DeleteTenantRefusesWhileItHasAgentsOrNumbers) {
 
 // --- agents --------------------------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, AgentsRoundTripAndAreFoundBySlugOrProviderId) {
+TEST_P(AssignmentStoreTest, AgentsRoundTripAndAreFoundBySlugOrProviderId) {
   (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
   (void)m_store->create_tenant(tenant("globex", "Globex Clinic"));
   auto full = agent("front-desk", "acme");
@@ -296,7 +286,7 @@ TEST_F(AssignmentStoreTest, AgentsRoundTripAndAreFoundBySlugOrProviderId) {
   EXPECT_TRUE(m_store->list_agents("initech").empty());
 }
 
-TEST_F(AssignmentStoreTest, InsertAgentChecksTenantSlugAndProviderId) {
+TEST_P(AssignmentStoreTest, InsertAgentChecksTenantSlugAndProviderId) {
   add_tenants_and_agents();
   auto error = expect_error(ErrorKind::not_found,
                             [&] { (void)m_store->insert_agent(agent("helper", "initech")); });
@@ -314,7 +304,7 @@ TEST_F(AssignmentStoreTest, InsertAgentChecksTenantSlugAndProviderId) {
   EXPECT_FALSE(m_store->find_agent("helper"));
 }
 
-TEST_F(AssignmentStoreTest, UpdateAgentReplacesItsConfiguration) {
+TEST_P(AssignmentStoreTest, UpdateAgentReplacesItsConfiguration) {
   add_tenants_and_agents();
   (void)m_store->insert_agent(agent("helper", "acme", AgentStatus::creating));
 
@@ -351,7 +341,7 @@ TEST_F(AssignmentStoreTest, UpdateAgentReplacesItsConfiguration) {
   EXPECT_THAT(error.what(), HasSubstr("agent \"nobody\" does not exist"));
 }
 
-TEST_F(AssignmentStoreTest, DeleteAgentRefusesWhileNumbersAreAssignedAndDropsItsDocuments) {
+TEST_P(AssignmentStoreTest, DeleteAgentRefusesWhileNumbersAreAssignedAndDropsItsDocuments) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -370,14 +360,14 @@ TEST_F(AssignmentStoreTest, DeleteAgentRefusesWhileNumbersAreAssignedAndDropsIts
   m_store->delete_agent("dr-smith");
   EXPECT_FALSE(m_store->find_agent("dr-smith"));
   EXPECT_TRUE(m_store->list_documents("dr-smith").empty());
-  EXPECT_EQ(raw().execAndGet("SELECT count(*) FROM documents").getInt(), 1);
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM documents"), 1);
   EXPECT_EQ(m_store->list_documents("front-desk").size(), 1U);
   expect_error(ErrorKind::not_found, [&] { m_store->delete_agent("dr-smith"); });
 }
 
 // --- documents -----------------------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, AnUploadIsRecordedAsAnIntentThenWithItsProviderId) {
+TEST_P(AssignmentStoreTest, AnUploadIsRecordedAsAnIntentThenWithItsProviderId) {
   add_tenants_and_agents();
   Document intent = document("dr-smith", "", "faq.pdf", "aa11");
   intent.status = DocumentStatus::uploading;
@@ -411,7 +401,7 @@ TEST_F(AssignmentStoreTest, AnUploadIsRecordedAsAnIntentThenWithItsProviderId) {
   EXPECT_EQ(m_store->list_documents("dr-smith").size(), 1U);
 }
 
-TEST_F(AssignmentStoreTest, DocumentsListInInsertionOrderAndAreFoundBySha256) {
+TEST_P(AssignmentStoreTest, DocumentsListInInsertionOrderAndAreFoundBySha256) {
   add_tenants_and_agents();
   auto pdf = document("dr-smith", "doc-z", "z-prices.pdf", "ff00");
   auto stored = m_store->insert_document(pdf);
@@ -455,7 +445,7 @@ TEST_F(AssignmentStoreTest, DocumentsListInInsertionOrderAndAreFoundBySha256) {
   EXPECT_FALSE(m_store->find_document_by_sha256("dr-smith", "0000"));
 }
 
-TEST_F(AssignmentStoreTest, InsertDocumentConflictsOnContentOrProviderIdAndNeedsTheAgent) {
+TEST_P(AssignmentStoreTest, InsertDocumentConflictsOnContentOrProviderIdAndNeedsTheAgent) {
   add_tenants_and_agents();
   (void)m_store->insert_document(document("dr-smith", "doc-1", "faq.pdf", "aa11"));
 
@@ -478,10 +468,10 @@ TEST_F(AssignmentStoreTest, InsertDocumentConflictsOnContentOrProviderIdAndNeeds
     (void)m_store->insert_document(document("nobody", "doc-3", "x.pdf", "cc33"));
   });
   EXPECT_THAT(error.what(), HasSubstr("agent \"nobody\" does not exist"));
-  EXPECT_EQ(raw().execAndGet("SELECT count(*) FROM documents").getInt(), 2);
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM documents"), 2);
 }
 
-TEST_F(AssignmentStoreTest, DeleteDocumentByProviderIdOfThatAgentOnly) {
+TEST_P(AssignmentStoreTest, DeleteDocumentByProviderIdOfThatAgentOnly) {
   add_tenants_and_agents();
   (void)m_store->insert_document(document("dr-smith", "doc-1", "faq.pdf", "aa11"));
   (void)m_store->insert_document(document("dr-smith", "doc-2", "hours.pdf", "bb22"));
@@ -500,7 +490,7 @@ TEST_F(AssignmentStoreTest, DeleteDocumentByProviderIdOfThatAgentOnly) {
 
 // --- assignment ----------------------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, AssignGivesTheNumberToTheAgentAndItsTenant) {
+TEST_P(AssignmentStoreTest, AssignGivesTheNumberToTheAgentAndItsTenant) {
   add_tenants_and_agents();
   add_available("+12125550101");
   auto after = m_store->assign_number("+12125550101", to("reception", RoutingMode::webhook));
@@ -523,7 +513,7 @@ TEST_F(AssignmentStoreTest, AssignGivesTheNumberToTheAgentAndItsTenant) {
   EXPECT_TRUE(m_store->list_numbers(by_agent).empty());
 }
 
-TEST_F(AssignmentStoreTest, AssignConflictsNameTheHolderOrTheStatus) {
+TEST_P(AssignmentStoreTest, AssignConflictsNameTheHolderOrTheStatus) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -545,7 +535,7 @@ TEST_F(AssignmentStoreTest, AssignConflictsNameTheHolderOrTheStatus) {
                        [&] { (void)m_store->assign_number("+12125550102", to("dr-smith")); });
   EXPECT_THAT(error.what(), HasSubstr("status releasing"));
 
-  raw().exec("UPDATE numbers SET status = 'suspended' WHERE e164 = '+12125550103'");
+  m_backend->execute("UPDATE numbers SET status = 'suspended' WHERE e164 = '+12125550103'");
   error = expect_error(ErrorKind::conflict,
                        [&] { (void)m_store->assign_number("+12125550103", to("dr-smith")); });
   EXPECT_THAT(error.what(), HasSubstr("status suspended"));
@@ -572,7 +562,7 @@ TEST_F(AssignmentStoreTest, AssignConflictsNameTheHolderOrTheStatus) {
   EXPECT_EQ(m_store->find_number("+12125550104")->status, NumberStatus::available);
 }
 
-TEST_F(AssignmentStoreTest, AgentsBeingCreatedOrDeletedCannotReceiveNumbers) {
+TEST_P(AssignmentStoreTest, AgentsBeingCreatedOrDeletedCannotReceiveNumbers) {
   add_tenants_and_agents();
   (void)m_store->insert_agent(agent("helper", "acme", AgentStatus::creating));
   add_available("+12125550101");
@@ -604,7 +594,7 @@ TEST_F(AssignmentStoreTest, AgentsBeingCreatedOrDeletedCannotReceiveNumbers) {
   EXPECT_EQ(m_store->unassign_number("+12125550102", "dr-smith").status, NumberStatus::available);
 }
 
-TEST_F(AssignmentStoreTest, AssignFirstAvailableTakesTheLowestMatchingNumber) {
+TEST_P(AssignmentStoreTest, AssignFirstAvailableTakesTheLowestMatchingNumber) {
   add_tenants_and_agents();
   add_available("+13105550101", "CA", "Los Angeles");
   add_available("+12125550103", "NY", "New York");
@@ -653,7 +643,7 @@ TEST_F(AssignmentStoreTest, AssignFirstAvailableTakesTheLowestMatchingNumber) {
   EXPECT_EQ(m_store->find_number("+12125550101")->agent_slug, "reception");
 }
 
-TEST_F(AssignmentStoreTest, ListNumbersFiltersByAgentAndLocality) {
+TEST_P(AssignmentStoreTest, ListNumbersFiltersByAgentAndLocality) {
   add_tenants_and_agents();
   add_available("+12125550101", "NY", "New York");
   add_available("+12125550102", "NY", "Brooklyn");
@@ -669,7 +659,7 @@ TEST_F(AssignmentStoreTest, ListNumbersFiltersByAgentAndLocality) {
   EXPECT_TRUE(m_store->list_numbers(city).empty());
 }
 
-TEST_F(AssignmentStoreTest, ReassignMovesTheNumberAndItsTenantOnlyFromTheExpectedAgent) {
+TEST_P(AssignmentStoreTest, ReassignMovesTheNumberAndItsTenantOnlyFromTheExpectedAgent) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -706,7 +696,7 @@ TEST_F(AssignmentStoreTest, ReassignMovesTheNumberAndItsTenantOnlyFromTheExpecte
   EXPECT_EQ(m_store->find_number("+12125550102")->status, NumberStatus::available);
 }
 
-TEST_F(AssignmentStoreTest, UnassignClearsTheAssignmentButKeepsTheImportId) {
+TEST_P(AssignmentStoreTest, UnassignClearsTheAssignmentButKeepsTheImportId) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -734,7 +724,7 @@ TEST_F(AssignmentStoreTest, UnassignClearsTheAssignmentButKeepsTheImportId) {
   EXPECT_THAT(error.what(), HasSubstr("status available"));
 }
 
-TEST_F(AssignmentStoreTest, AgentPhoneNumberIdIsUniqueAndCanBeForgotten) {
+TEST_P(AssignmentStoreTest, AgentPhoneNumberIdIsUniqueAndCanBeForgotten) {
   add_available("+12125550101");
   add_available("+12125550102");
   m_store->set_agent_phone_number_id("+12125550101", "phnum_0001");
@@ -754,7 +744,7 @@ TEST_F(AssignmentStoreTest, AgentPhoneNumberIdIsUniqueAndCanBeForgotten) {
                [&] { m_store->set_agent_phone_number_id("+12125550199", "phnum_0009"); });
 }
 
-TEST_F(AssignmentStoreTest, MarkReleasedTakesAnAssignedNumberAwayFromItsAgent) {
+TEST_P(AssignmentStoreTest, MarkReleasedTakesAnAssignedNumberAwayFromItsAgent) {
   add_tenants_and_agents();
   add_available("+12125550101");
   (void)m_store->assign_number("+12125550101", to("dr-smith"));
@@ -773,7 +763,7 @@ TEST_F(AssignmentStoreTest, MarkReleasedTakesAnAssignedNumberAwayFromItsAgent) {
 
 // --- concurrency ---------------------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, RacingAssignmentsOfOneNumberHaveExactlyOneWinner) {
+TEST_P(AssignmentStoreTest, RacingAssignmentsOfOneNumberHaveExactlyOneWinner) {
   constexpr int k_racers = 8;
   (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
   for (int i = 0; i < k_racers; ++i) {
@@ -782,8 +772,8 @@ TEST_F(AssignmentStoreTest, RacingAssignmentsOfOneNumberHaveExactlyOneWinner) {
   add_available("+12125550101");
 
   // Two stores, that is two connections, as two processes would have; four threads each.
-  auto first = open_sqlite_state_store(m_path);
-  auto second = open_sqlite_state_store(m_path);
+  auto first = m_backend->open();
+  auto second = m_backend->open();
   std::latch start(k_racers);
   std::array<std::string, k_racers> outcomes;
   std::vector<std::thread> threads;
@@ -820,7 +810,7 @@ TEST_F(AssignmentStoreTest, RacingAssignmentsOfOneNumberHaveExactlyOneWinner) {
   EXPECT_EQ(wins, 1);
 }
 
-TEST_F(AssignmentStoreTest, RacingAssignFirstAvailableHandsOutDistinctNumbers) {
+TEST_P(AssignmentStoreTest, RacingAssignFirstAvailableHandsOutDistinctNumbers) {
   constexpr int k_racers = 8;
   constexpr int k_rounds = 3;
   (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
@@ -831,8 +821,8 @@ TEST_F(AssignmentStoreTest, RacingAssignFirstAvailableHandsOutDistinctNumbers) {
     add_available("+1212555" + std::to_string(1000 + i));
   }
 
-  auto first = open_sqlite_state_store(m_path);
-  auto second = open_sqlite_state_store(m_path);
+  auto first = m_backend->open();
+  auto second = m_backend->open();
   std::latch start(k_racers);
   std::array<std::vector<std::string>, k_racers> taken;
   std::array<std::string, k_racers> failures;
@@ -874,7 +864,7 @@ TEST_F(AssignmentStoreTest, RacingAssignFirstAvailableHandsOutDistinctNumbers) {
 
 using testing::holder_of_exited_process;
 
-TEST_F(AssignmentStoreTest, ARoutingChangeInFlightBlocksOtherProcessesUntilGivenBack) {
+TEST_P(AssignmentStoreTest, ARoutingChangeInFlightBlocksOtherProcessesUntilGivenBack) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -883,7 +873,7 @@ TEST_F(AssignmentStoreTest, ARoutingChangeInFlightBlocksOtherProcessesUntilGiven
   const PoolNumber taken = m_store->assign_number("+12125550101", to("dr-smith"));
   EXPECT_EQ(taken.routing_holder, current_process_holder());
   EXPECT_FALSE(taken.routing_since.empty());
-  auto other = open_sqlite_state_store(m_path, "other-host:4242:77");
+  auto other = m_backend->open("other-host:4242:77");
 
   const std::string in_flight = "+12125550101 is being changed by another vami process (pid " +
                                 std::to_string(getpid()) + ")";
@@ -914,10 +904,10 @@ TEST_F(AssignmentStoreTest, ARoutingChangeInFlightBlocksOtherProcessesUntilGiven
   expect_error(ErrorKind::conflict, [&] { (void)m_store->begin_release("+12125550101"); });
 }
 
-TEST_F(AssignmentStoreTest, ARoutingChangeOfAnExitedProcessBlocksNobody) {
+TEST_P(AssignmentStoreTest, ARoutingChangeOfAnExitedProcessBlocksNobody) {
   add_tenants_and_agents();
   add_available("+12125550101");
-  auto died = open_sqlite_state_store(m_path, holder_of_exited_process());
+  auto died = m_backend->open(holder_of_exited_process());
   (void)died->assign_number("+12125550101", to("dr-smith")); // then it was killed
 
   const PoolNumber row = m_store->reassign_number("+12125550101", "dr-smith", to("front-desk"));
@@ -925,15 +915,13 @@ TEST_F(AssignmentStoreTest, ARoutingChangeOfAnExitedProcessBlocksNobody) {
   EXPECT_EQ(row.routing_holder, current_process_holder());
 }
 
-TEST_F(AssignmentStoreTest, AHolderOnAnotherHostBlocksForTenMinutesAtMost) {
+TEST_P(AssignmentStoreTest, AHolderOnAnotherHostBlocksForTenMinutesAtMost) {
   add_tenants_and_agents();
   add_available("+12125550101");
   auto set_holder = [&](const std::string& since) {
-    SQLite::Database db = raw();
-    SQLite::Statement update(db, "UPDATE numbers SET routing_holder = 'elsewhere:42:1', "
-                                 "routing_since = ? WHERE e164 = '+12125550101'");
-    update.bind(1, since);
-    update.exec();
+    m_backend->execute("UPDATE numbers SET routing_holder = 'elsewhere:42:1', "
+                       "routing_since = ? WHERE e164 = '+12125550101'",
+                       {since});
   };
   set_holder(utc_iso8601(unix_now() - 60));
   expect_error(ErrorKind::conflict,
@@ -942,8 +930,8 @@ TEST_F(AssignmentStoreTest, AHolderOnAnotherHostBlocksForTenMinutesAtMost) {
   EXPECT_EQ(m_store->assign_number("+12125550101", to("dr-smith")).status, NumberStatus::assigned);
 }
 
-TEST_F(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
-  auto other = open_sqlite_state_store(m_path, "other-host:4242:77");
+TEST_P(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
+  auto other = m_backend->open("other-host:4242:77");
   // op-000000000001 was created by this process, which still runs.
   Error running =
       expect_error(ErrorKind::conflict, [&] { other->claim_operation("op-000000000001"); });
@@ -951,7 +939,7 @@ TEST_F(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
                                         "vami process (pid " +
                                         std::to_string(getpid()) + ")"));
 
-  auto died = open_sqlite_state_store(m_path, holder_of_exited_process());
+  auto died = m_backend->open(holder_of_exited_process());
   Operation buy;
   buy.id = "op-000000000002";
   buy.requested_count = 5;
@@ -961,8 +949,8 @@ TEST_F(AssignmentStoreTest, AnOperationIsClaimedOnlyFromAProcessThatIsGone) {
   expect_error(ErrorKind::not_found, [&] { m_store->claim_operation("op-000000000099"); });
 }
 
-TEST_F(AssignmentStoreTest, AnOperationHeldOnAnotherHostIsClaimedOnlyAfterTenQuietMinutes) {
-  auto elsewhere = open_sqlite_state_store(m_path, "elsewhere:42:1");
+TEST_P(AssignmentStoreTest, AnOperationHeldOnAnotherHostIsClaimedOnlyAfterTenQuietMinutes) {
+  auto elsewhere = m_backend->open("elsewhere:42:1");
   Operation buy;
   buy.id = "op-000000000003";
   buy.requested_count = 5;
@@ -974,22 +962,16 @@ TEST_F(AssignmentStoreTest, AnOperationHeldOnAnotherHostIsClaimedOnlyAfterTenQui
   EXPECT_THAT(recent.what(), HasSubstr("is still running in another vami process (pid 42)"));
 
   // Its last sign of life (creation, resumption, last item) is eleven minutes old.
-  SQLite::Database db = raw();
   const std::string old = utc_iso8601(unix_now() - 660);
-  SQLite::Statement quiet(db, "UPDATE operations SET created_at = ? WHERE id = ?");
-  quiet.bind(1, old);
-  quiet.bind(2, buy.id);
-  quiet.exec();
-  SQLite::Statement items(db, "UPDATE operation_items SET updated_at = ? WHERE operation_id = ?");
-  items.bind(1, old);
-  items.bind(2, buy.id);
-  items.exec();
+  m_backend->execute("UPDATE operations SET created_at = ? WHERE id = ?", {old, buy.id});
+  m_backend->execute("UPDATE operation_items SET updated_at = ? WHERE operation_id = ?",
+                     {old, buy.id});
   EXPECT_EQ(m_store->find_operation(buy.id)->active_at, old);
   m_store->claim_operation(buy.id);
   EXPECT_EQ(m_store->find_operation(buy.id)->holder, current_process_holder());
 }
 
-TEST_F(AssignmentStoreTest, NumbersInPoolAreThoseHeldInAnyStatusButReleased) {
+TEST_P(AssignmentStoreTest, NumbersInPoolAreThoseHeldInAnyStatusButReleased) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -1003,7 +985,7 @@ TEST_F(AssignmentStoreTest, NumbersInPoolAreThoseHeldInAnyStatusButReleased) {
   EXPECT_TRUE(m_store->numbers_in_pool({}).empty());
 }
 
-TEST_F(AssignmentStoreTest, NumbersAreListedByTheOperationThatBoughtThem) {
+TEST_P(AssignmentStoreTest, NumbersAreListedByTheOperationThatBoughtThem) {
   add_available("+12125550101");
   NumberFilter bought;
   bought.operation_id = "op-000000000001";
@@ -1014,7 +996,7 @@ TEST_F(AssignmentStoreTest, NumbersAreListedByTheOperationThatBoughtThem) {
 
 // --- suspension --------------------------------------------------------------------------
 
-TEST_F(AssignmentStoreTest, SuspensionRemembersTheRoutingAndResumeRestoresIt) {
+TEST_P(AssignmentStoreTest, SuspensionRemembersTheRoutingAndResumeRestoresIt) {
   add_tenants_and_agents();
   add_available("+12125550101");
   add_available("+12125550102");
@@ -1062,14 +1044,12 @@ TEST_F(AssignmentStoreTest, SuspensionRemembersTheRoutingAndResumeRestoresIt) {
   EXPECT_EQ(resumed.tenant_slug, "acme");
   EXPECT_EQ(resumed.routing_mode, RoutingMode::webhook);
   EXPECT_FALSE(resumed.suspension);
-  EXPECT_EQ(raw()
-                .execAndGet("SELECT count(*) FROM numbers WHERE suspended_from IS NOT NULL OR "
-                            "suspended_agent_id IS NOT NULL OR suspension_message IS NOT NULL")
-                .getInt(),
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM numbers WHERE suspended_from IS NOT NULL OR "
+                             "suspended_agent_id IS NOT NULL OR suspension_message IS NOT NULL"),
             0);
 }
 
-TEST_F(AssignmentStoreTest, AReleasedSuspendedNumberForgetsItsTenantAndSuspension) {
+TEST_P(AssignmentStoreTest, AReleasedSuspendedNumberForgetsItsTenantAndSuspension) {
   add_tenants_and_agents();
   add_available("+12125550101");
   (void)m_store->assign_number("+12125550101", {"dr-smith", RoutingMode::native});
@@ -1085,6 +1065,8 @@ TEST_F(AssignmentStoreTest, AReleasedSuspendedNumberForgetsItsTenantAndSuspensio
   EXPECT_FALSE(released.suspension);
   m_store->delete_agent("dr-smith"); // nothing refers to it any more
 }
+
+VAMI_STORE_BACKENDS(AssignmentStoreTest);
 
 } // namespace
 } // namespace vami

@@ -1,16 +1,16 @@
 #include <filesystem>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "store_backend.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <vami/core/call.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
-#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {
@@ -19,21 +19,18 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class CallHistoryStoreTest : public ::testing::Test {
+// The call history of the state store, against every store implementation (store_backend.hpp).
+class CallHistoryStoreTest : public testing::StoreBackendTest {
 protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("vami-calls-" + std::to_string(std::random_device{}()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(m_dir);
-    m_path = m_dir / "state.db";
-    m_store = open_sqlite_state_store(m_path);
+    testing::StoreBackendTest::SetUp();
+    ASSERT_FALSE(HasFatalFailure());
+    m_store = m_backend->open();
   }
 
   void TearDown() override {
     m_store.reset();
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
+    testing::StoreBackendTest::TearDown();
   }
 
   /// What the router learns from Twilio's voice webhook and status callback.
@@ -67,12 +64,10 @@ protected:
     return call;
   }
 
-  fs::path m_dir;
-  fs::path m_path;
   std::unique_ptr<StateStore> m_store;
 };
 
-TEST_F(CallHistoryStoreTest, ANewCallIsCreatedAndFoundByEitherId) {
+TEST_P(CallHistoryStoreTest, ANewCallIsCreatedAndFoundByEitherId) {
   const CallUpsert first = m_store->upsert_call(post_call("conv_01", "CA01"));
   EXPECT_EQ(first.result, CallUpsertResult::created);
   EXPECT_FALSE(first.call.created_at.empty());
@@ -94,7 +89,7 @@ TEST_F(CallHistoryStoreTest, ANewCallIsCreatedAndFoundByEitherId) {
   EXPECT_FALSE(m_store->find_call(""));
 }
 
-TEST_F(CallHistoryStoreTest, ARedeliveredPostCallChangesNothing) {
+TEST_P(CallHistoryStoreTest, ARedeliveredPostCallChangesNothing) {
   const CallUpsert first = m_store->upsert_call(post_call("conv_01", "CA01"));
   CallRecord again = post_call("conv_01", "CA01");
   again.summary = "A different summary the second time.";
@@ -106,7 +101,7 @@ TEST_F(CallHistoryStoreTest, ARedeliveredPostCallChangesNothing) {
   EXPECT_EQ(m_store->list_calls({}).size(), 1U);
 }
 
-TEST_F(CallHistoryStoreTest, StatusMovesForwardOnlyAndALateCallbackFillsOnlyWhatIsMissing) {
+TEST_P(CallHistoryStoreTest, StatusMovesForwardOnlyAndALateCallbackFillsOnlyWhatIsMissing) {
   (void)m_store->upsert_call(twilio_half("CA01"));
   (void)m_store->upsert_call(post_call("conv_01", "CA01"));
 
@@ -142,7 +137,7 @@ TEST_F(CallHistoryStoreTest, StatusMovesForwardOnlyAndALateCallbackFillsOnlyWhat
   EXPECT_EQ(m_store->find_call("CA02")->status, CallStatus::busy);
 }
 
-TEST_F(CallHistoryStoreTest, TheTwoHalvesOfOneCallBecomeOneRow) {
+TEST_P(CallHistoryStoreTest, TheTwoHalvesOfOneCallBecomeOneRow) {
   // Twilio's list knew the CallSid; ElevenLabs' list the conversation (without the CallSid).
   CallRecord twilio = twilio_half("CA01");
   twilio.source = CallSource::sync;
@@ -165,7 +160,7 @@ TEST_F(CallHistoryStoreTest, TheTwoHalvesOfOneCallBecomeOneRow) {
   EXPECT_EQ(calls[0].source, CallSource::sync);
 }
 
-TEST_F(CallHistoryStoreTest, TwoDifferentCallsAreNotJoined) {
+TEST_P(CallHistoryStoreTest, TwoDifferentCallsAreNotJoined) {
   (void)m_store->upsert_call(post_call("conv_01", "CA01"));
   (void)m_store->upsert_call(post_call("conv_02", "CA02"));
   // A record naming the CallSid of one and the conversation of the other does not merge them.
@@ -175,7 +170,7 @@ TEST_F(CallHistoryStoreTest, TwoDifferentCallsAreNotJoined) {
   EXPECT_EQ(m_store->find_call("CA02")->conversation_id, "conv_02");
 }
 
-TEST_F(CallHistoryStoreTest, AFailureToStartIsStored) {
+TEST_P(CallHistoryStoreTest, AFailureToStartIsStored) {
   CallRecord failure;
   failure.conversation_id = "conv_09";
   failure.provider_agent_id = "agent_01";
@@ -190,7 +185,7 @@ TEST_F(CallHistoryStoreTest, AFailureToStartIsStored) {
   EXPECT_FALSE(found->duration_seconds);
 }
 
-TEST_F(CallHistoryStoreTest, ListFiltersByTenantAgentNumberTimeAndStatusNewestFirst) {
+TEST_P(CallHistoryStoreTest, ListFiltersByTenantAgentNumberTimeAndStatusNewestFirst) {
   auto add = [&](const std::string& sid, const std::string& tenant, const std::string& agent,
                  const std::string& number, const std::string& at, CallStatus status) {
     CallRecord call;
@@ -241,7 +236,7 @@ TEST_F(CallHistoryStoreTest, ListFiltersByTenantAgentNumberTimeAndStatusNewestFi
   EXPECT_THAT(sids(filter), ElementsAre("CA4"));
 }
 
-TEST_F(CallHistoryStoreTest, RecordsWithoutAnIdOrWithBadMoneyAreRefused) {
+TEST_P(CallHistoryStoreTest, RecordsWithoutAnIdOrWithBadMoneyAreRefused) {
   CallRecord nameless;
   nameless.number = "+12125550101";
   try {
@@ -263,18 +258,19 @@ TEST_F(CallHistoryStoreTest, RecordsWithoutAnIdOrWithBadMoneyAreRefused) {
   EXPECT_TRUE(m_store->list_calls({}).empty());
 }
 
-TEST_F(CallHistoryStoreTest, TheCallsTableHasItsConstraints) {
-  SQLite::Database raw(m_path.string(), SQLite::OPEN_READWRITE, 10'000);
-  EXPECT_THROW(raw.exec("INSERT INTO calls (number, source, created_at, updated_at) VALUES "
-                        "('+12125550101', 'router', 'x', 'x')"),
-               SQLite::Exception);
-  EXPECT_THROW(raw.exec("INSERT INTO calls (call_sid, status, source, created_at, updated_at) "
-                        "VALUES ('CA1', 'lost', 'router', 'x', 'x')"),
-               SQLite::Exception);
-  EXPECT_THROW(raw.exec("INSERT INTO calls (call_sid, telephony_cost_micros, source, created_at, "
-                        "updated_at) VALUES ('CA1', 5, 'router', 'x', 'x')"),
-               SQLite::Exception);
+TEST_P(CallHistoryStoreTest, TheCallsTableHasItsConstraints) {
+  EXPECT_THROW(m_backend->execute("INSERT INTO calls (number, source, created_at, updated_at) "
+                                  "VALUES ('+12125550101', 'router', 'x', 'x')"),
+               std::runtime_error);
+  EXPECT_THROW(m_backend->execute("INSERT INTO calls (call_sid, status, source, created_at, "
+                                  "updated_at) VALUES ('CA1', 'lost', 'router', 'x', 'x')"),
+               std::runtime_error);
+  EXPECT_THROW(m_backend->execute("INSERT INTO calls (call_sid, telephony_cost_micros, source, "
+                                  "created_at, updated_at) VALUES ('CA1', 5, 'router', 'x', 'x')"),
+               std::runtime_error);
 }
+
+VAMI_STORE_BACKENDS(CallHistoryStoreTest);
 
 TEST(CallRecordNames, StatusesParseWithDashesOrUnderscores) {
   EXPECT_EQ(parse_call_status("in-progress"), CallStatus::in_progress);

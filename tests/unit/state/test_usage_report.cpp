@@ -1,10 +1,10 @@
-// The usage report against a real state database: figures computed by hand (see each
-// comment), in micros.
+// The usage report against every store implementation (store_backend.hpp): figures computed by hand
+// (see each comment), in micros.
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "store_backend.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,7 +12,6 @@
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/usage_report.hpp>
-#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami {
 namespace {
@@ -20,14 +19,12 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class UsageReportTest : public ::testing::Test {
+class UsageReportTest : public testing::StoreBackendTest {
 protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "vami-usage-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    m_dir = pattern;
-    m_path = m_dir / "state.db";
-    m_store = open_sqlite_state_store(m_path);
+    testing::StoreBackendTest::SetUp();
+    ASSERT_FALSE(HasFatalFailure());
+    m_store = m_backend->open();
     Operation buy;
     buy.id = "op-000000000001";
     buy.actor = "alice";
@@ -52,8 +49,8 @@ protected:
     buy_number("+12125550103", 2'000'000, "2026-11-01T00:00:00Z");
     (void)m_store->begin_release("+12125550103");
     m_store->complete_release("+12125550103");
-    raw().exec("UPDATE numbers SET released_at = '2026-11-11T00:00:00Z' WHERE e164 = "
-               "'+12125550103'");
+    m_backend->execute("UPDATE numbers SET released_at = '2026-11-11T00:00:00Z' WHERE e164 = "
+                       "'+12125550103'");
     // D: from Nov 21 12:00 (820800 of 2592000 s), globex: 1.15 * 0.3166667 = 0.364167.
     buy_number("+12125550104", 1'150'000, "2026-11-21T12:00:00Z");
     assign("+12125550104", "reception");
@@ -74,12 +71,7 @@ protected:
 
   void TearDown() override {
     m_store.reset();
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-
-  [[nodiscard]] SQLite::Database raw() const {
-    return SQLite::Database(m_path.string(), SQLite::OPEN_READWRITE, 10'000);
+    testing::StoreBackendTest::TearDown();
   }
 
   void add_agent(const std::string& slug, const std::string& tenant) {
@@ -101,11 +93,7 @@ protected:
     owned.e164 = e164;
     owned.provider_sid = "PN" + e164.substr(1);
     (void)m_store->complete_purchase(e164, owned, Money{price, "USD"});
-    SQLite::Database db = raw();
-    SQLite::Statement update(db, "UPDATE numbers SET created_at = ? WHERE e164 = ?");
-    update.bind(1, bought_at);
-    update.bind(2, e164);
-    update.exec();
+    m_backend->execute("UPDATE numbers SET created_at = ? WHERE e164 = ?", {bought_at, e164});
   }
 
   void assign(const std::string& e164, const std::string& agent) {
@@ -145,12 +133,10 @@ protected:
 
   static constexpr std::int64_t k_now = 1'796'428'800; // 2026-12-05T00:00:00Z
 
-  fs::path m_dir;
-  fs::path m_path;
   std::unique_ptr<StateStore> m_store;
 };
 
-TEST_F(UsageReportTest, ByTenantProratesNumbersAndAddsUpCalls) {
+TEST_P(UsageReportTest, ByTenantProratesNumbersAndAddsUpCalls) {
   ASSERT_EQ(utc_iso8601(k_now), "2026-12-05T00:00:00Z");
   const UsageReport report = usage_report(*m_store, november(), k_now);
   EXPECT_EQ(report.currency, "USD");
@@ -199,7 +185,7 @@ TEST_F(UsageReportTest, ByTenantProratesNumbersAndAddsUpCalls) {
   EXPECT_EQ(report.numbers_without_price, 0);
 }
 
-TEST_F(UsageReportTest, RatesGiveTheBillAndTheMargin) {
+TEST_P(UsageReportTest, RatesGiveTheBillAndTheMargin) {
   UsageQuery query = november();
   query.rate_number_micros = 2'000'000; // 2.00 per number per month
   query.rate_minute_micros = 100'000;   // 0.10 per minute
@@ -215,7 +201,7 @@ TEST_F(UsageReportTest, RatesGiveTheBillAndTheMargin) {
   EXPECT_EQ(report.total.margin_micros, 1'719'766);
 }
 
-TEST_F(UsageReportTest, ByNumberAndByAgentAndForOneTenant) {
+TEST_P(UsageReportTest, ByNumberAndByAgentAndForOneTenant) {
   const UsageReport numbers = usage_report(*m_store, november(UsageGrouping::number), k_now);
   ASSERT_EQ(numbers.rows.size(), 4U);
   EXPECT_EQ(numbers.rows[0].key, "+12125550101");
@@ -239,7 +225,7 @@ TEST_F(UsageReportTest, ByNumberAndByAgentAndForOneTenant) {
   EXPECT_EQ(one.total.total_cost_micros, 1'923'900);
 }
 
-TEST_F(UsageReportTest, APeriodInProgressCountsNumbersUntilNow) {
+TEST_P(UsageReportTest, APeriodInProgressCountsNumbersUntilNow) {
   UsageQuery query = november();
   query.until = "2027-01-01T00:00:00Z";
   // Now is Nov 16: A holds 15 of November's 30 days: 0.575.
@@ -248,7 +234,7 @@ TEST_F(UsageReportTest, APeriodInProgressCountsNumbersUntilNow) {
   EXPECT_EQ(report.rows[1].number_cost_micros, 575'000);
 }
 
-TEST_F(UsageReportTest, AnEmptyPeriodOrMixedCurrenciesAreRefused) {
+TEST_P(UsageReportTest, AnEmptyPeriodOrMixedCurrenciesAreRefused) {
   UsageQuery reversed = november();
   reversed.until = reversed.since;
   EXPECT_THROW((void)usage_report(*m_store, reversed, k_now), Error);
@@ -275,6 +261,8 @@ TEST(UsageClock, MonthStartsAndIsoTimes) {
   EXPECT_EQ(month_start_iso8601(mid_december), "2026-12-01T00:00:00Z");
   EXPECT_EQ(month_start_iso8601(mid_december, 1), "2027-01-01T00:00:00Z");
 }
+
+VAMI_STORE_BACKENDS(UsageReportTest);
 
 } // namespace
 } // namespace vami

@@ -1,0 +1,83 @@
+#pragma once
+
+// The state store's behaviour tests are one set run against every store implementation: a
+// suite is a TEST_P fixture deriving from `StoreBackendTest`, instantiated over
+// `store_backends()`, so a new store is one more entry there. What only one implementation
+// has (SQLite's files, pragmas and migrations from old files) stays in its own suites.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <vami/core/process_holder.hpp>
+#include <vami/core/state_store.hpp>
+
+namespace vami::testing {
+
+/// One store implementation holding one test's state, as the behaviour tests drive it.
+class StoreBackend {
+public:
+  virtual ~StoreBackend() = default;
+
+  /// Opens a store on this test's state with its own connection, as another process would;
+  /// `holder` names that process (`open_state_store`).
+  [[nodiscard]] virtual std::unique_ptr<StateStore>
+  open(const std::string& holder = current_process_holder()) = 0;
+
+  /// Runs one SQL statement on a connection of its own, outside every store, with the `?`
+  /// placeholders bound to `values` in order: what no StateStore method does (a row as a crash,
+  /// another host or an older vami left it). Returns the number of rows changed.
+  /// @throws std::runtime_error when the database refuses the statement (a CHECK, a UNIQUE).
+  virtual int execute(const std::string& sql, const std::vector<std::string>& values = {}) = 0;
+
+  /// The first column of the first row of the SELECT `sql`, as text; nullopt for NULL or no row.
+  [[nodiscard]] virtual std::optional<std::string> query(const std::string& sql) = 0;
+
+  /// `query` read as an integer (a count); 0 for NULL or no row.
+  [[nodiscard]] std::int64_t count(const std::string& sql) {
+    const std::optional<std::string> text = query(sql);
+    return text ? std::stoll(*text) : 0;
+  }
+};
+
+/// A store implementation the suites run against: its name (the last part of each test's name)
+/// and how to make a fresh, empty state in `folder`, a temporary folder of the test's own.
+struct StoreBackendKind {
+  std::string name;
+  std::function<std::unique_ptr<StoreBackend>(const std::filesystem::path& folder)> make;
+};
+
+/// Every store implementation vami has: SQLite.
+[[nodiscard]] std::vector<StoreBackendKind> store_backends();
+
+/// The backend's name, as the suffix of a test's name.
+[[nodiscard]] std::string backend_name(const ::testing::TestParamInfo<StoreBackendKind>& info);
+
+/// How gtest prints a backend in a failure: by its name.
+void PrintTo(const StoreBackendKind& kind, std::ostream* out);
+
+/// A fixture of the behaviour suites: a temporary folder and the backend's fresh state in it.
+class StoreBackendTest : public ::testing::TestWithParam<StoreBackendKind> {
+protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// The test's own temporary folder, removed after it.
+  std::filesystem::path m_dir;
+  /// The state of this test.
+  std::unique_ptr<StoreBackend> m_backend;
+};
+
+} // namespace vami::testing
+
+/// Runs the TEST_P tests of `suite` against every store implementation.
+#define VAMI_STORE_BACKENDS(suite)                                                                 \
+  INSTANTIATE_TEST_SUITE_P(Stores, suite, ::testing::ValuesIn(::vami::testing::store_backends()),  \
+                           ::vami::testing::backend_name)
