@@ -130,11 +130,9 @@ SearchResult PoolService::search(const NumberSearch& search) {
   return result;
 }
 
-std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& request,
-                                                          std::size_t wanted,
-                                                          std::set<std::string>& seen,
-                                                          int& searches,
-                                                          const StopRequested& stop_requested) {
+std::vector<AvailableNumber> PoolService::find_candidates(
+    const BuyRequest& request, std::size_t wanted, std::set<std::string>& seen, int& searches,
+    const StopRequested& stop_requested, const std::function<void()>& alongside) {
   NumberSearch base = request.search;
   base.limit = k_max_search_page;
   std::vector<AvailableNumber> found;
@@ -199,17 +197,28 @@ std::vector<AvailableNumber> PoolService::find_candidates(const BuyRequest& requ
       if (needed > 1) {
         needed = (needed + slots - 1) / slots * slots;
       }
-      const std::size_t wave = std::min(queue.size() - next, needed);
+      // The first wave gives one of its slots to the request sent alongside.
+      const bool with_alongside = alongside && next == 0 && &area == &areas.front();
+      const std::size_t wave =
+          std::min(queue.size() - next, needed - (with_alongside && needed > 1 ? 1 : 0));
       std::function<Answer(std::size_t)> ask = [&](std::size_t index) {
         Answer answer;
         try {
-          answer.numbers = m_telephony.search_available(queue[next + index]);
+          if (index == wave) {
+            alongside();
+          } else {
+            answer.numbers = m_telephony.search_available(queue[next + index]);
+          }
         } catch (...) {
           answer.error = std::current_exception();
         }
         return answer;
       };
-      auto outcome = run_bulk(wave, request.concurrency, ask, stop_requested);
+      auto outcome =
+          run_bulk(wave + (with_alongside ? 1 : 0), request.concurrency, ask, stop_requested);
+      if (with_alongside && outcome.results[wave] && outcome.results[wave]->error) {
+        std::rethrow_exception(outcome.results[wave]->error);
+      }
       if (outcome.stopped || (stop_requested && stop_requested())) {
         throw Error(ErrorKind::interrupted,
                     "interrupted while looking for numbers to buy; nothing was bought");
@@ -264,7 +273,20 @@ PurchasePlan PoolService::plan_purchase(const BuyRequest& request,
   }
 
   PurchasePlan plan;
-  plan.monthly_price = m_telephony.monthly_price(base.country, base.type);
+  // The price is asked within the first wave of searches: one round trip less before buying.
+  // Searching costs nothing, so a price over --max-monthly-cost still refuses before a purchase.
+  const auto wanted = static_cast<std::size_t>(request.count + std::max(2, request.count / 10));
+  std::set<std::string> seen;
+  bool priced = false;
+  auto price = [&] {
+    plan.monthly_price = m_telephony.monthly_price(base.country, base.type);
+    priced = true;
+  };
+  std::vector<AvailableNumber> found =
+      find_candidates(request, wanted, seen, plan.searches, stop_requested, price);
+  if (!priced) {
+    price();
+  }
   if (request.max_monthly_price_micros) {
     if (!plan.monthly_price) {
       throw Error(ErrorKind::conflict,
@@ -282,12 +304,6 @@ PurchasePlan PoolService::plan_purchase(const BuyRequest& request,
                   "raise --max-monthly-cost or choose another number type or country");
     }
   }
-
-  // A few spares replace numbers that someone else buys between our search and our purchase.
-  const auto wanted = static_cast<std::size_t>(request.count + std::max(2, request.count / 10));
-  std::set<std::string> seen;
-  std::vector<AvailableNumber> found =
-      find_candidates(request, wanted, seen, plan.searches, stop_requested);
 
   if (found.size() < static_cast<std::size_t>(request.count)) {
     std::string hint = "lower --count";

@@ -18,8 +18,10 @@ namespace vami::sandbox {
 
 namespace {
 
-// Numbers generated per inventory block (one area code of one country and type).
-constexpr std::size_t k_block_size = 1000;
+// Numbers for sale per inventory block (one area code of one country and type): 30 per ending
+// of two digits, so that a search of one partition ("07$") fills Twilio's page of 30 as it does
+// in a metropolitan area code, and a 1,000-number buy leaves most of the block for sale.
+constexpr std::size_t k_block_size = 3000;
 // Generation gives up after this many candidates, and early when the first ones are all
 // rejected (a non-geographic area code such as 900 has no local numbers at all).
 constexpr std::size_t k_max_attempts = 20 * k_block_size;
@@ -224,14 +226,34 @@ struct Place {
 
 struct Entry {
   std::string e164;
-  std::uint32_t place = 0;
+  std::shared_ptr<const Place> place;
+};
+
+// Twilio's `Contains` search partitions naturally by the last two digits ("07$"), and a search
+// anchored there needs only the numbers ending in them: a block is generated as 100 shards, one
+// per last two digits, each on first use, so that such a search costs about k_shard_size
+// candidates instead of a whole block (a country-wide buy touched dozens of whole blocks before
+// its first purchase).
+constexpr std::size_t k_shards = 100;
+constexpr std::size_t k_shard_size = k_block_size / k_shards;
+constexpr std::size_t k_shard_attempts = k_max_attempts / k_shards;
+
+struct Shard {
+  std::once_flag generated;
+  std::vector<Entry> entries;
 };
 
 struct Block {
-  std::once_flag generated;
-  std::vector<Entry> entries;
-  std::vector<Place> places;
-  std::unordered_map<std::string, std::size_t> index; // e164 -> position in `entries`
+  std::string country;
+  NumberType type = NumberType::local;
+  std::string area_code;
+  std::once_flag checked;
+  bool viable = false; ///< Some candidate of the block is a sellable number.
+  std::array<Shard, k_shards> shards;
+  // Places of the block's numbers: one geocoder look-up per NANP exchange, shared by shards.
+  std::mutex places_mutex;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const Place>> places;
+  std::unordered_map<std::string, std::shared_ptr<const Place>> exchange_places;
 };
 
 const char* type_key(NumberType type) {
@@ -263,55 +285,45 @@ std::string random_digits(SplitMix64& rng, std::size_t count) {
   return out;
 }
 
-// One candidate number of a block, or empty when the draw is excluded by construction.
-std::string draw_candidate(std::string_view country, std::string_view area_code, SplitMix64& rng) {
+// One candidate number of a block ending in `suffix` (two digits), or empty when the draw is
+// excluded by construction.
+std::string draw_candidate(std::string_view country, std::string_view area_code,
+                           std::string_view suffix, SplitMix64& rng) {
   if (is_nanp(country)) {
     // NANP exchanges are 200-999; N11 codes are service codes and 555 is reserved for fiction.
     unsigned exchange = 200 + rng.below(800);
-    unsigned line = rng.below(10000);
+    unsigned line = rng.below(100);
     if (exchange % 100 == 11 || exchange == 555) {
       return {};
     }
     char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "%03u%04u", exchange, line);
-    return "+1" + std::string(area_code) + buffer;
+    std::snprintf(buffer, sizeof buffer, "%03u%02u", exchange, line);
+    return "+1" + std::string(area_code) + buffer + std::string(suffix);
   }
   // GB national significant numbers are ten digits for the ranges sold here.
-  return "+44" + std::string(area_code) + random_digits(rng, 10 - area_code.size());
+  return "+44" + std::string(area_code) + random_digits(rng, 8 - area_code.size()) +
+         std::string(suffix);
 }
 
-void generate(Block& block, std::string_view country, NumberType type, std::string_view area_code) {
-  SplitMix64 rng(fnv1a(std::string(country) + "|" + type_key(type) + "|" + std::string(area_code)));
-  // NANP toll-free numbers belong to the whole plan; libphonenumber files them under US.
-  const std::string expected_region =
-      (is_nanp(country) && type == NumberType::toll_free) ? "US" : std::string(country);
-  const bool geocoded = type == NumberType::local;
-  std::unordered_set<std::string> seen;
-  std::map<std::pair<std::string, std::string>, std::uint32_t> place_ids;
-  // NANP geocoding data goes down to the exchange (NPA-NXX), so one lookup per exchange is
-  // enough; GB prefixes are not as regular, so GB numbers are looked up one by one.
-  std::unordered_map<std::string, std::optional<Place>> exchange_places;
-
-  auto place_id = [&](Place place) {
-    auto key = std::make_pair(place.locality, place.region);
-    auto found = place_ids.find(key);
-    if (found != place_ids.end()) {
-      return found->second;
+// The place of a local number, or nullptr when it is not a geographic number (never sold as
+// Local). Looked up once per NANP exchange; GB prefixes are not as regular, so GB numbers are
+// looked up one by one.
+std::shared_ptr<const Place> place_of(Block& block, const std::string& e164) {
+  const bool nanp = is_nanp(block.country);
+  const std::string exchange = nanp ? e164.substr(5, 3) : std::string();
+  if (nanp) {
+    std::lock_guard lock(block.places_mutex);
+    if (auto cached = block.exchange_places.find(exchange); cached != block.exchange_places.end()) {
+      return cached->second;
     }
-    auto id = static_cast<std::uint32_t>(block.places.size());
-    block.places.push_back(std::move(place));
-    place_ids.emplace(std::move(key), id);
-    return id;
-  };
-  auto locate_place = [&](const std::string& e164) -> std::optional<Place> {
-    NumberLocation location = locate(e164);
-    if (is_country_name(location.region) || is_country_name(location.locality)) {
-      return std::nullopt;
-    }
+  }
+  NumberLocation location = locate(e164);
+  std::shared_ptr<const Place> shared;
+  if (!is_country_name(location.region) && !is_country_name(location.locality)) {
     Place place;
     place.locality = location.locality;
-    if (is_nanp(country)) {
-      const RegionInfo* info = find_region(country, location.region);
+    if (nanp) {
+      const RegionInfo* info = find_region(block.country, location.region);
       if (info != nullptr) {
         place.region = std::string(info->code);
       } else if (place.locality.empty() && location.region.find('/') == std::string::npos) {
@@ -319,41 +331,107 @@ void generate(Block& block, std::string_view country, NumberType type, std::stri
         place.locality = location.region;
       }
     }
-    return place;
-  };
+    shared = std::make_shared<const Place>(std::move(place));
+  }
+  std::lock_guard lock(block.places_mutex);
+  if (shared) {
+    // One object per distinct place, as listings compare places by value anyway.
+    auto [slot, inserted] =
+        block.places.try_emplace(std::make_pair(shared->locality, shared->region), shared);
+    shared = slot->second;
+  }
+  if (nanp) {
+    block.exchange_places.emplace(exchange, shared);
+  }
+  return shared;
+}
 
-  for (std::size_t attempt = 0; attempt < k_max_attempts && block.entries.size() < k_block_size;
+// Whether `e164` is a number the block sells; its place (empty for toll-free and mobile).
+std::optional<std::shared_ptr<const Place>> sellable(Block& block, const std::string& e164) {
+  // NANP toll-free numbers belong to the whole plan; libphonenumber files them under US.
+  const std::string_view expected_region =
+      (is_nanp(block.country) && block.type == NumberType::toll_free)
+          ? std::string_view("US")
+          : std::string_view(block.country);
+  if (canonical_region_of(e164) != expected_region) {
+    return std::nullopt;
+  }
+  if (block.type != NumberType::local) {
+    static const auto k_nowhere = std::make_shared<const Place>();
+    return k_nowhere;
+  }
+  std::shared_ptr<const Place> place = place_of(block, e164);
+  if (!place) {
+    return std::nullopt;
+  }
+  return place;
+}
+
+std::uint64_t shard_seed(const Block& block, std::string_view suffix) {
+  return fnv1a(block.country + "|" + type_key(block.type) + "|" + block.area_code + "|" +
+               std::string(suffix));
+}
+
+std::string suffix_of(std::size_t shard) {
+  return {static_cast<char>('0' + shard / 10), static_cast<char>('0' + shard % 10)};
+}
+
+// Gives up on a block whose first candidates are all rejected (a non-geographic area code
+// such as 900 has no local numbers at all), before any shard spends its attempts on it.
+void check_viable(Block& block) {
+  SplitMix64 rng(shard_seed(block, "viable"));
+  for (std::size_t attempt = 0; attempt < k_early_give_up && !block.viable; ++attempt) {
+    std::string e164 =
+        draw_candidate(block.country, block.area_code, suffix_of(rng.below(k_shards)), rng);
+    block.viable = !e164.empty() && sellable(block, e164).has_value();
+  }
+}
+
+void generate(Block& block, std::size_t index) {
+  Shard& shard = block.shards[index];
+  const std::string suffix = suffix_of(index);
+  SplitMix64 rng(shard_seed(block, suffix));
+  std::unordered_set<std::string> seen;
+  for (std::size_t attempt = 0; attempt < k_shard_attempts && shard.entries.size() < k_shard_size;
        ++attempt) {
-    if (attempt >= k_early_give_up && block.entries.empty()) {
-      break;
-    }
-    std::string e164 = draw_candidate(country, area_code, rng);
+    std::string e164 = draw_candidate(block.country, block.area_code, suffix, rng);
     if (e164.empty() || !seen.insert(e164).second) {
       continue;
     }
-    if (canonical_region_of(e164) != expected_region) {
-      continue;
+    if (auto place = sellable(block, e164)) {
+      shard.entries.push_back(Entry{std::move(e164), std::move(*place)});
     }
-    Place place;
-    if (geocoded) {
-      std::optional<Place> located;
-      if (is_nanp(country)) {
-        std::string exchange = e164.substr(5, 3);
-        auto cached = exchange_places.find(exchange);
-        if (cached == exchange_places.end()) {
-          cached = exchange_places.emplace(exchange, locate_place(e164)).first;
+  }
+}
+
+// The numbers of one shard, generated on first use; empty for a block that sells nothing.
+const std::vector<Entry>& shard_entries(Block& block, std::size_t index) {
+  std::call_once(block.checked, [&] { check_viable(block); });
+  if (block.viable) {
+    std::call_once(block.shards[index].generated, [&] { generate(block, index); });
+  }
+  return block.shards[index].entries;
+}
+
+// Visits the block's numbers in its fixed order, interleaved across shards (the first number
+// of every ending, then the second ...) so that a search without a suffix sees numbers of every
+// ending rather than all the "00"s first; shards are generated as the walk reaches them, so a
+// first page costs a few shards, not the block. Stops when `visit` returns false.
+void for_each_entry(Block& block, const std::function<bool(const Entry&)>& visit) {
+  for (std::size_t position = 0; position < k_shard_size; ++position) {
+    bool any = false;
+    for (std::size_t index = 0; index < k_shards; ++index) {
+      const std::vector<Entry>& entries = shard_entries(block, index);
+      if (position < entries.size()) {
+        any = true;
+        if (!visit(entries[position])) {
+          return;
         }
-        located = cached->second;
-      } else {
-        located = locate_place(e164);
       }
-      if (!located) {
-        continue; // not a geographic number: never sold as Local
-      }
-      place = std::move(*located);
     }
-    block.index.emplace(e164, block.entries.size());
-    block.entries.push_back(Entry{std::move(e164), place_id(std::move(place))});
+    if (!any) {
+      return;
+    }
   }
 }
 
@@ -364,21 +442,19 @@ public:
     return cache;
   }
 
-  // The block, generated on first use; concurrent callers of one block wait for one generation.
-  std::shared_ptr<const Block> get(std::string_view country, NumberType type,
-                                   std::string_view area_code) {
+  // The block (its shards generated on first use); one object per country, type and area code.
+  std::shared_ptr<Block> get(std::string_view country, NumberType type,
+                             std::string_view area_code) {
     std::string key = std::string(country) + "|" + type_key(type) + "|" + std::string(area_code);
-    std::shared_ptr<Block> block;
-    {
-      std::lock_guard lock(m_mutex);
-      auto& slot = m_blocks[key];
-      if (!slot) {
-        slot = std::make_shared<Block>();
-      }
-      block = slot;
+    std::lock_guard lock(m_mutex);
+    auto& slot = m_blocks[key];
+    if (!slot) {
+      slot = std::make_shared<Block>();
+      slot->country = std::string(country);
+      slot->type = type;
+      slot->area_code = std::string(area_code);
     }
-    std::call_once(block->generated, [&] { generate(*block, country, type, area_code); });
-    return block;
+    return slot;
   }
 
 private:
@@ -710,10 +786,20 @@ std::vector<std::string> walk_order(const InventoryQuery& query) {
   return codes;
 }
 
-Listing listing_from(std::string_view country, NumberType type, const std::string& area_code,
-                     const Block& block, const Entry& entry) {
-  const Place& place = block.places[entry.place];
-  return Listing{entry.e164, std::string(country), type, area_code, place.locality, place.region};
+Listing listing_from(const Block& block, const Entry& entry) {
+  return Listing{entry.e164,      block.country,         block.type,
+                 block.area_code, entry.place->locality, entry.place->region};
+}
+
+// The shard a pattern confines a search to: the last two digits of a pattern anchored at the
+// end ("07$", "%4207$"), or nullopt when numbers of any ending may match.
+std::optional<std::size_t> shard_of_pattern(const ContainsPattern& pattern) {
+  const std::string& body = pattern.body;
+  if (!pattern.valid || !pattern.anchored_end || body.size() < 2 ||
+      !all_digits(std::string_view(body).substr(body.size() - 2))) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>((body[body.size() - 2] - '0') * 10 + (body.back() - '0'));
 }
 
 } // namespace
@@ -723,6 +809,12 @@ bool inventory_offers(std::string_view country, NumberType type) {
     return type == NumberType::local || type == NumberType::toll_free;
   }
   return country == "GB";
+}
+
+void warm_up_inventory() {
+  for (const char* e164 : {"+12122345678", "+14162345678", "+442079460000"}) {
+    (void)locate(e164);
+  }
 }
 
 std::vector<Listing> search_inventory(const InventoryQuery& query,
@@ -738,6 +830,7 @@ std::vector<Listing> search_inventory(const InventoryQuery& query,
       return found;
     }
   }
+  const std::optional<std::size_t> suffix_shard = shard_of_pattern(pattern);
   const std::string calling_code = calling_code_of(query.country);
   const bool nanp_local_walk =
       is_nanp(query.country) && query.type == NumberType::local && query.area_code.empty();
@@ -768,23 +861,34 @@ std::vector<Listing> search_inventory(const InventoryQuery& query,
     if (++visited > k_max_blocks_per_search) {
       break;
     }
-    auto block = BlockCache::instance().get(query.country, query.type, area_code);
-    for (const Entry& entry : block->entries) {
-      const Place& place = block->places[entry.place];
+    std::shared_ptr<Block> block = BlockCache::instance().get(query.country, query.type, area_code);
+    // Whether the listing was taken into `found`; false once the page is full.
+    auto offer = [&](const Entry& entry) {
+      const Place& place = *entry.place;
       if ((!query.in_region.empty() && !iequals(place.region, query.in_region)) ||
           (!query.in_locality.empty() && !iequals(place.locality, query.in_locality)) ||
           (!query.contains.empty() && !pattern_matches_number(pattern, entry.e164)) ||
           is_taken(entry.e164)) {
-        continue;
+        return true;
       }
-      Listing listing = listing_from(query.country, query.type, area_code, *block, entry);
+      Listing listing = listing_from(*block, entry);
       if (!postal.empty() && postal_key(details_of(listing).postal_code) != postal) {
-        continue;
+        return true;
       }
       found.push_back(std::move(listing));
-      if (found.size() >= query.limit) {
-        return found;
+      return found.size() < query.limit;
+    };
+    if (suffix_shard) {
+      for (const Entry& entry : shard_entries(*block, *suffix_shard)) {
+        if (!offer(entry)) {
+          break;
+        }
       }
+    } else {
+      for_each_entry(*block, offer);
+    }
+    if (found.size() >= query.limit) {
+      return found;
     }
   }
   return found;
@@ -818,12 +922,14 @@ std::optional<Listing> find_in_inventory(std::string_view e164) {
       }
     }
   }
+  const std::size_t shard =
+      static_cast<std::size_t>((e164[e164.size() - 2] - '0') * 10 + (e164.back() - '0'));
   for (const BlockRef& ref : candidates) {
-    auto block = BlockCache::instance().get(ref.country, ref.type, ref.area_code);
-    auto found = block->index.find(std::string(e164));
-    if (found != block->index.end()) {
-      return listing_from(ref.country, ref.type, ref.area_code, *block,
-                          block->entries[found->second]);
+    std::shared_ptr<Block> block = BlockCache::instance().get(ref.country, ref.type, ref.area_code);
+    for (const Entry& entry : shard_entries(*block, shard)) {
+      if (entry.e164 == e164) {
+        return listing_from(*block, entry);
+      }
     }
   }
   return std::nullopt;

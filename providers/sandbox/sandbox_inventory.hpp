@@ -51,6 +51,12 @@ struct InventoryQuery {
 /// Local, Mobile and TollFree.
 [[nodiscard]] bool inventory_offers(std::string_view country, NumberType type);
 
+/// Loads what searches need on first use (libphonenumber's metadata, the offline geocoder's
+/// North American and British tables), so that the
+/// first searches of a served sandbox answer within its latency like later ones. Optional:
+/// everything also loads on demand. Thread-safe.
+void warm_up_inventory();
+
 /// The first `query.limit` listings matching `query`, in the inventory's fixed order, skipping
 /// those for which `is_taken(e164)` is true. The same query over the same taken set always
 /// returns the same listings. Thread-safe; generated inventory blocks are cached per process.

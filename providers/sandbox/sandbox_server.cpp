@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sandbox_faults.hpp"
+#include "sandbox_inventory.hpp"
 #include "sandbox_util.hpp"
 #include <httplib.h>
 #include <netdb.h>
@@ -292,6 +293,7 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
   server.Delete(any_path, handler);
   server.Options(any_path, handler);
 
+  warm_up_inventory();
   on_listening(port);
 
   // httplib's stop() does nothing before the accept loop runs, so the watcher keeps polling

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <set>
 
 #include "disk_full.hpp"
@@ -559,6 +560,57 @@ TEST_F(PoolServiceTest, ConcurrencyNKeepsExactlyNPurchasesInFlightAndReportsInIn
   EXPECT_EQ(settled.size(), 12U);
   EXPECT_EQ(rows(NumberStatus::available).size(), 12U);
   EXPECT_EQ(m_store->list_items(report.operation_id).size(), 12U);
+}
+
+// Forwards to a fake provider; the price look-up and the first search meet at a gate, and the
+// requests in flight at once are counted.
+class OverlapProvider final : public testing::ForwardingTelephonyProvider {
+public:
+  OverlapProvider(TelephonyProvider& inner, testing::InFlightGate& gate)
+      : ForwardingTelephonyProvider(inner), m_gate(gate) {}
+  std::vector<AvailableNumber> search_available(const NumberSearch& search) override {
+    Counted counted(*this);
+    if (!m_first_search.exchange(true)) {
+      m_gate.pass();
+    }
+    return inner().search_available(search);
+  }
+  std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
+    Counted counted(*this);
+    m_gate.pass();
+    return inner().monthly_price(country, type);
+  }
+  int most_in_flight() const { return m_most; }
+
+private:
+  struct Counted {
+    explicit Counted(OverlapProvider& provider) : m_provider(provider) {
+      int now = ++m_provider.m_in_flight;
+      int most = m_provider.m_most.load();
+      while (now > most && !m_provider.m_most.compare_exchange_weak(most, now)) {
+      }
+    }
+    ~Counted() { --m_provider.m_in_flight; }
+    OverlapProvider& m_provider;
+  };
+  testing::InFlightGate& m_gate;
+  std::atomic<bool> m_first_search{false};
+  std::atomic<int> m_in_flight{0};
+  std::atomic<int> m_most{0};
+};
+
+TEST_F(PoolServiceTest, ThePriceIsAskedWithinTheFirstWaveOfSearchesNotBeforeIt) {
+  testing::InFlightGate gate(2, std::chrono::seconds(5));
+  OverlapProvider overlapping(m_provider, gate);
+  PoolService pool(overlapping, *m_store, "tester");
+  auto buy_request = request(100, {"212", "646"});
+  buy_request.concurrency = 4;
+  auto plan = pool.plan_purchase(buy_request);
+  EXPECT_FALSE(gate.gave_up()) << "the price was asked while no search was in flight";
+  EXPECT_LE(overlapping.most_in_flight(), 4) << "more requests at once than --concurrency";
+  ASSERT_TRUE(plan.monthly_price.has_value());
+  EXPECT_EQ(plan.monthly_price->micros, 1'150'000);
+  EXPECT_EQ(plan.numbers.size(), 100U);
 }
 
 TEST_F(PoolServiceTest, ConcurrentWorkersNeverShareASpare) {

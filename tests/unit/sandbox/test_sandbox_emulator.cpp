@@ -179,6 +179,36 @@ TEST_F(SandboxTest, ContainsAnchoredAtTheEndMatchesTheLastDigits) {
   EXPECT_GT(total, 30U);
 }
 
+// A 1,000-number buy partitions its search by the last two digits: in a metropolitan area code
+// each partition fills Twilio's page, as Twilio's own inventory does, and patterns that end in
+// a wildcard still reach every ending.
+TEST_F(SandboxTest, APartitionOfAnAreaCodeFillsAPageAndWholeSearchesSeeEveryEnding) {
+  for (const char* pattern : {"07$", "%07$", "+1212%07$"}) {
+    std::vector<std::string> numbers =
+        m_client.search_numbers("US", "Local", {{"AreaCode", "212"}, {"Contains", pattern}});
+    EXPECT_EQ(numbers.size(), 30U) << pattern;
+    for (const std::string& number : numbers) {
+      EXPECT_EQ(number.substr(number.size() - 2), "07") << pattern << ": " << number;
+    }
+  }
+  std::set<char> tens;
+  for (const std::string& number :
+       m_client.search_numbers("US", "Local", {{"AreaCode", "212"}, {"Contains", "0*$"}})) {
+    EXPECT_EQ(number[number.size() - 2], '0') << number;
+    tens.insert(number.back());
+  }
+  EXPECT_GT(tens.size(), 5U);
+  std::set<std::string> endings;
+  for (const std::string& number : m_client.search_numbers("US", "Local", {{"AreaCode", "212"}})) {
+    endings.insert(number.substr(number.size() - 2));
+  }
+  EXPECT_GT(endings.size(), 20U);
+  // Country-wide, a partition is gathered across area codes.
+  for (const std::string& number : m_client.search_numbers("US", "Local", {{"Contains", "42$"}})) {
+    EXPECT_EQ(number.substr(number.size() - 2), "42") << number;
+  }
+}
+
 TEST_F(SandboxTest, ContainsWildcardsLettersAndStartAnchor) {
   for (const std::string& number :
        m_client.search_numbers("US", "Local", {{"Contains", "+1907"}})) {

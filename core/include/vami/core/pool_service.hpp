@@ -240,9 +240,13 @@ private:
                           const ItemObserver& observer, int done_before);
   void plan_buy_resume(ResumePlan& plan);
   void plan_release_resume(ResumePlan& plan);
+  /// Searches for up to `wanted` numbers not in `seen` or the pool. `alongside` (optional) is
+  /// one more request sent within the first wave of searches, in one of its slots, so that it
+  /// costs no round trip of its own; what it throws is rethrown before any search's error.
   std::vector<AvailableNumber> find_candidates(const BuyRequest& request, std::size_t wanted,
                                                std::set<std::string>& seen, int& searches,
-                                               const StopRequested& stop_requested = {});
+                                               const StopRequested& stop_requested = {},
+                                               const std::function<void()>& alongside = {});
   PoolNumber owned_row(const std::string& e164);
   ItemResult purchase_one(const AvailableNumber& candidate, const std::string& operation_id,
                           const std::string& tag, const std::optional<Money>& price);
