@@ -104,4 +104,31 @@ ResilientVoiceAgentProvider::get_conversation(const std::string& conversation_id
   return m_calls.retried([&] { return m_inner.get_conversation(conversation_id); });
 }
 
+std::vector<WorkspaceWebhook> ResilientVoiceAgentProvider::list_webhooks() {
+  return m_calls.retried([&] { return m_inner.list_webhooks(); });
+}
+
+std::optional<WorkspaceWebhook>
+ResilientVoiceAgentProvider::get_webhook(const std::string& webhook_id) {
+  return m_calls.retried([&] { return m_inner.get_webhook(webhook_id); });
+}
+
+CreatedWebhook ResilientVoiceAgentProvider::create_webhook(const std::string& name,
+                                                           const std::string& url) {
+  return m_calls.retried_if_unprocessed([&] { return m_inner.create_webhook(name, url); });
+}
+
+void ResilientVoiceAgentProvider::delete_webhook(const std::string& webhook_id) {
+  m_calls.deleted([&] { m_inner.delete_webhook(webhook_id); });
+}
+
+PostCallWebhookSettings ResilientVoiceAgentProvider::post_call_webhook() {
+  return m_calls.retried([&] { return m_inner.post_call_webhook(); });
+}
+
+PostCallWebhookSettings
+ResilientVoiceAgentProvider::set_post_call_webhook(const PostCallWebhookSettings& settings) {
+  return m_calls.retried([&] { return m_inner.set_post_call_webhook(settings); });
+}
+
 } // namespace vami

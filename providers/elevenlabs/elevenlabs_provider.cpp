@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "elevenlabs_wire.hpp"
+#include "elevenlabs_workspace_webhooks.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/error.hpp>
@@ -22,10 +24,9 @@ namespace vami::elevenlabs {
 
 namespace {
 
-using nlohmann::json;
+using namespace detail;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-constexpr const char* k_provider_name = "elevenlabs";
 /// Cursor lists (`/v1/convai/agents`, `/v1/convai/conversations`) hold at most 100 items a
 /// page; fewer pages, fewer chances for a listing to fail half way.
 constexpr int k_max_page_size = 100;
@@ -35,405 +36,10 @@ constexpr int k_max_pages = 10'000;
 /// what "the provider's default" means when an update asks for it.
 constexpr const char* k_default_voice_id = "cjVigY5qzO86Huf0OWal";
 constexpr const char* k_default_language = "en";
-/// ElevenLabs' `detail.status` of the two kinds of 429.
-constexpr std::string_view k_concurrency_code = "too_many_concurrent_requests";
-constexpr std::string_view k_busy_code = "system_busy";
 
-constexpr const char* k_auth_hint =
-    "check ELEVENLABS_API_KEY: ElevenLabs did not accept the key (wrong, revoked or of another "
-    "account)";
-constexpr const char* k_forbidden_hint =
-    "check that the key in ELEVENLABS_API_KEY may use the Agents Platform (its permissions in "
-    "the ElevenLabs settings)";
-constexpr const char* k_not_found_hint =
-    "check the id; 'vami reconcile' compares the state database with ElevenLabs";
-constexpr const char* k_invalid_hint = "correct the fields ElevenLabs named and try again";
-constexpr const char* k_unavailable_hint =
-    "retry later; ElevenLabs or the network between may be down";
-constexpr const char* k_provider_hint = "check the request against ElevenLabs' API documentation";
-constexpr const char* k_unexpected_hint =
-    "check that VAMI_ELEVENLABS_BASE_URL points at ElevenLabs or at the vami sandbox";
-
-/// One provider request as the user would describe it, for error messages.
-struct Call {
-  std::string action;         ///< "create agent \"Dr Smith\"", "list agents (page 2)".
-  std::string not_found_hint; ///< What a 404 means for this call, when not the default.
-  /// How a 400 is classed: the import of a number the Twilio account does not own is the
-  /// user's mistake (invalid_input), other 400s are the provider's refusal.
-  ErrorKind bad_request_kind = ErrorKind::provider;
-  /// What to do about a 400 or 422 of this call, when not the default.
-  std::string bad_request_hint;
-};
-
-/// The strings that must never reach an error message: the API key and the Twilio credentials
-/// handed to ElevenLabs. A provider message may echo what it was sent.
-using Secrets = std::vector<std::string>;
-
-std::string scrub(std::string text, const Secrets& secrets) {
-  for (const std::string& secret : secrets) {
-    if (secret.empty()) {
-      continue;
-    }
-    for (auto pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + 10)) {
-      text.replace(pos, secret.size(), "[REDACTED]");
-    }
-  }
-  return text;
-}
-
-std::string without_trailing_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/') {
-    url.pop_back();
-  }
-  return url;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string in_quotes(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
-
-/// `loc` of a FastAPI `ValidationError` (`["body", "conversation_config", "agent", 0]`) as a
-/// path a user can read: `body.conversation_config.agent[0]`.
-std::string location_of(const json& loc) {
-  std::string path;
-  if (!loc.is_array()) {
-    return path;
-  }
-  for (const json& step : loc) {
-    if (step.is_string()) {
-      if (!path.empty()) {
-        path += '.';
-      }
-      path += step.get<std::string>();
-    } else if (step.is_number_integer()) {
-      path += "[" + std::to_string(step.get<long long>()) + "]";
-    }
-  }
-  return path;
-}
-
-/// What an error body said. ElevenLabs writes `{"detail": {"status": ..., "message": ...}}`,
-/// `{"detail": "text"}`, `422 {"detail": [{loc, msg, type}]}`, and on a few older endpoints
-/// `{"error": ..., "message": ...}`; proxies in between may answer anything.
-struct ErrorBody {
-  std::string code;
-  std::string message;
-  bool is_json = false;
-};
-
-std::string string_member(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end()) {
-    return {};
-  }
-  if (it->is_string()) {
-    return it->get<std::string>();
-  }
-  if (it->is_number()) {
-    return it->dump();
-  }
-  return {};
-}
-
-ErrorBody parse_error_body(const std::string& text) {
-  ErrorBody body;
-  json parsed = json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) {
-    return body;
-  }
-  body.is_json = true;
-  if (!parsed.is_object()) {
-    return body;
-  }
-  auto detail = parsed.find("detail");
-  if (detail == parsed.end()) {
-    body.code = string_member(parsed, "error");
-    body.message = string_member(parsed, "message");
-    return body;
-  }
-  if (detail->is_string()) {
-    body.message = detail->get<std::string>();
-  } else if (detail->is_object()) {
-    body.code = string_member(*detail, "status");
-    if (body.code.empty()) {
-      body.code = string_member(*detail, "code");
-    }
-    body.message = string_member(*detail, "message");
-  } else if (detail->is_array()) {
-    for (const json& item : *detail) {
-      if (!item.is_object()) {
-        continue;
-      }
-      std::string message = string_member(item, "msg");
-      std::string where = location_of(item.value("loc", json()));
-      if (body.code.empty()) {
-        body.code = string_member(item, "type");
-      }
-      if (message.empty() && where.empty()) {
-        continue;
-      }
-      if (!body.message.empty()) {
-        body.message += "; ";
-      }
-      body.message += where.empty() ? message : where + ": " + message;
-    }
-  }
-  return body;
-}
-
-ErrorKind classify(const Call& call, int status, std::string_view code) {
-  if (status == 429 || code == k_concurrency_code || code == k_busy_code) {
-    return ErrorKind::rate_limited;
-  }
-  if (status == 401) {
-    return ErrorKind::auth;
-  }
-  if (status == 404) {
-    return ErrorKind::not_found;
-  }
-  if (status == 422) {
-    return ErrorKind::invalid_input;
-  }
-  if (status == 409) {
-    return ErrorKind::conflict; // already imported, document still in use
-  }
-  if (status >= 500) {
-    return ErrorKind::unavailable;
-  }
-  if (status == 400) {
-    return call.bad_request_kind;
-  }
-  return ErrorKind::provider;
-}
-
-std::string rate_limit_hint(std::string_view code, std::optional<double> retry_after) {
-  std::string when = "in a moment";
-  if (retry_after) {
-    when = "in " + std::to_string(static_cast<long long>(*retry_after + 0.5)) +
-           " s, as ElevenLabs asked";
-  }
-  if (code == k_concurrency_code) {
-    return "the account's limit of concurrent requests was reached; send fewer requests at once "
-           "and retry " +
-           when;
-  }
-  if (code == k_busy_code) {
-    return "ElevenLabs is busy; retry " + when;
-  }
-  return "ElevenLabs asked to slow down; retry " + when;
-}
-
-std::string hint_for(const Call& call, ErrorKind kind, int status, std::string_view code,
-                     std::optional<double> retry_after) {
-  switch (kind) {
-  case ErrorKind::auth:
-    return k_auth_hint;
-  case ErrorKind::not_found:
-    return call.not_found_hint.empty() ? k_not_found_hint : call.not_found_hint;
-  case ErrorKind::invalid_input:
-    return call.bad_request_hint.empty() ? k_invalid_hint : call.bad_request_hint;
-  case ErrorKind::rate_limited:
-    return rate_limit_hint(code, retry_after);
-  case ErrorKind::unavailable:
-    return k_unavailable_hint;
-  default:
-    if (status == 403) {
-      return k_forbidden_hint;
-    }
-    if (status == 400 && !call.bad_request_hint.empty()) {
-      return call.bad_request_hint;
-    }
-    return k_provider_hint;
-  }
-}
-
-std::string request_id_of(const http::HttpResponse& response) {
-  std::string id = response.header("request-id");
-  return id.empty() ? response.header("x-request-id") : id;
-}
-
-/// Turns a non-2xx response into the typed error the rest of vami understands.
-[[noreturn]] void throw_response_error(const Call& call, const http::HttpResponse& response,
-                                       const Secrets& secrets) {
-  ErrorBody body = parse_error_body(response.body);
-  body.code = scrub(body.code, secrets);
-  body.message = scrub(body.message, secrets);
-  ErrorKind kind = classify(call, response.status, body.code);
-  std::optional<double> retry_after = http::parse_retry_after(response.header("Retry-After"));
-
-  std::string status = "HTTP " + std::to_string(response.status);
-  std::string reason;
-  if (!body.message.empty()) {
-    reason = body.message + " (" + status + (body.code.empty() ? "" : ", " + body.code) + ")";
-  } else {
-    reason = status;
-    if (!body.code.empty()) {
-      reason += " (" + body.code + ")";
-    } else if (!body.is_json && !trim(response.body).empty()) {
-      reason += " with a body that is not JSON";
-    }
-  }
-  std::string message = "cannot " + call.action + " at ElevenLabs: " + reason;
-
-  ProviderErrorDetail detail{k_provider_name,        response.status, body.code, body.message, {},
-                             request_id_of(response)};
-  std::string hint = hint_for(call, kind, response.status, body.code, retry_after);
-  Error error(kind, std::move(message), std::move(hint), std::move(detail));
-  if (retry_after) {
-    error.set_retry_after_seconds(*retry_after);
-  }
-  throw error;
-}
-
-/// Reads a 2xx body, turning any departure from the documented shape into one clear error that
-/// names the field.
-class Reader {
+class Reader : public ResponseReader {
 public:
-  Reader(const Call& call, const http::HttpResponse& response)
-      : m_call(call), m_response(response) {}
-
-  [[noreturn]] void unexpected(const std::string& why) const {
-    ProviderErrorDetail detail{k_provider_name,          m_response.status, {}, why, {},
-                               request_id_of(m_response)};
-    throw Error(ErrorKind::provider,
-                "cannot " + m_call.action + " at ElevenLabs: unexpected response (HTTP " +
-                    std::to_string(m_response.status) + "): " + why,
-                k_unexpected_hint, std::move(detail));
-  }
-
-  [[nodiscard]] json parse() const {
-    json parsed = json::parse(m_response.body, nullptr, false);
-    if (parsed.is_discarded()) {
-      unexpected("the body is not JSON");
-    }
-    return parsed;
-  }
-
-  [[nodiscard]] json object() const {
-    json parsed = parse();
-    if (!parsed.is_object()) {
-      unexpected("the body is not a JSON object");
-    }
-    return parsed;
-  }
-
-  enum class Presence { optional, required };
-
-  /// The member `name` of `object`, or nullptr when absent or null (an error when required).
-  /// `where` names `object` in the body ("agents[2]"), empty for the body itself.
-  [[nodiscard]] const json* member(const json& object, const char* name, Presence presence,
-                                   const std::string& where) const {
-    auto it = object.find(name);
-    if (it == object.end() || it->is_null()) {
-      if (presence == Presence::required) {
-        unexpected("'" + path(where, name) + "' is missing");
-      }
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  [[nodiscard]] std::string text(const json& object, const char* name, Presence presence,
-                                 const std::string& where = {}) const {
-    const json* value = member(object, name, presence, where);
-    if (value == nullptr) {
-      return {};
-    }
-    if (!value->is_string()) {
-      unexpected("'" + path(where, name) + "' is not a string");
-    }
-    return value->get<std::string>();
-  }
-
-  [[nodiscard]] std::int64_t integer(const json& object, const char* name, Presence presence,
-                                     const std::string& where = {}) const {
-    const json* value = member(object, name, presence, where);
-    if (value == nullptr) {
-      return 0;
-    }
-    if (value->is_number_integer()) {
-      return value->get<std::int64_t>();
-    }
-    // A whole number written as 1716153600.0 is still the documented integer.
-    if (value->is_number_float()) {
-      double number = value->get<double>();
-      if (number == static_cast<double>(static_cast<std::int64_t>(number))) {
-        return static_cast<std::int64_t>(number);
-      }
-    }
-    unexpected("'" + path(where, name) + "' is not an integer");
-  }
-
-  [[nodiscard]] bool boolean(const json& object, const char* name, Presence presence,
-                             const std::string& where = {}) const {
-    const json* value = member(object, name, presence, where);
-    if (value == nullptr) {
-      return false;
-    }
-    if (!value->is_boolean()) {
-      unexpected("'" + path(where, name) + "' is not a boolean");
-    }
-    return value->get<bool>();
-  }
-
-  /// The object member `name`; an absent or null one reads as an empty object unless required.
-  [[nodiscard]] const json& child(const json& parent, const char* name, Presence presence,
-                                  const std::string& where = {}) const {
-    static const json k_empty = json::object();
-    const json* value = member(parent, name, presence, where);
-    if (value == nullptr) {
-      return k_empty;
-    }
-    if (!value->is_object()) {
-      unexpected("'" + path(where, name) + "' is not an object");
-    }
-    return *value;
-  }
-
-  /// The array member `name`; an absent or null one reads as empty unless required.
-  [[nodiscard]] const json& array(const json& object, const char* name, Presence presence,
-                                  const std::string& where = {}) const {
-    static const json k_empty = json::array();
-    const json* value = member(object, name, presence, where);
-    if (value == nullptr) {
-      return k_empty;
-    }
-    if (!value->is_array()) {
-      unexpected("'" + path(where, name) + "' is not an array");
-    }
-    return *value;
-  }
-
-  [[nodiscard]] std::vector<std::string> strings(const json& object, const char* name,
-                                                 const std::string& where = {}) const {
-    std::vector<std::string> out;
-    std::size_t index = 0;
-    for (const json& item : array(object, name, Presence::optional, where)) {
-      if (!item.is_string()) {
-        unexpected("'" + path(where, name) + "[" + std::to_string(index) + "]' is not a string");
-      }
-      out.push_back(item.get<std::string>());
-      ++index;
-    }
-    return out;
-  }
-
-  void expect_object(const json& value, const std::string& where) const {
-    if (!value.is_object()) {
-      unexpected("'" + where + "' is not an object");
-    }
-  }
+  using ResponseReader::ResponseReader;
 
   /// `GetAgentResponseModel`.
   [[nodiscard]] ProviderAgent agent(const json& body) const {
@@ -625,14 +231,6 @@ public:
     }
     return details;
   }
-
-private:
-  static std::string path(const std::string& where, const char* name) {
-    return where.empty() ? std::string(name) : where + "." + name;
-  }
-
-  const Call& m_call;
-  const http::HttpResponse& m_response;
 };
 
 json knowledge_base_json(const std::vector<KnowledgeBaseRef>& refs) {
@@ -693,7 +291,8 @@ public:
   ElevenLabsProvider(ElevenLabsConfig config, http::HttpClient& http)
       : m_config(std::move(config)), m_http(http),
         m_base(without_trailing_slashes(m_config.base_url)),
-        m_secrets{m_config.api_key, m_config.twilio_token, m_config.twilio_account_auth_token} {}
+        m_secrets{m_config.api_key, m_config.twilio_token, m_config.twilio_account_auth_token},
+        m_workspace(http, m_base, m_config.api_key, m_secrets) {}
 
   [[nodiscard]] std::string name() const override { return k_provider_name; }
 
@@ -1055,6 +654,26 @@ public:
     return reader.conversation_details(reader.object());
   }
 
+  std::vector<WorkspaceWebhook> list_webhooks() override { return m_workspace.list_webhooks(); }
+
+  std::optional<WorkspaceWebhook> get_webhook(const std::string& webhook_id) override {
+    return m_workspace.get_webhook(webhook_id);
+  }
+
+  CreatedWebhook create_webhook(const std::string& name, const std::string& url) override {
+    return m_workspace.create_webhook(name, url);
+  }
+
+  void delete_webhook(const std::string& webhook_id) override {
+    m_workspace.delete_webhook(webhook_id);
+  }
+
+  PostCallWebhookSettings post_call_webhook() override { return m_workspace.post_call_webhook(); }
+
+  PostCallWebhookSettings set_post_call_webhook(const PostCallWebhookSettings& settings) override {
+    return m_workspace.set_post_call_webhook(settings);
+  }
+
 private:
   std::string url(const std::string& path) const { return m_base + path; }
 
@@ -1145,6 +764,7 @@ private:
   http::HttpClient& m_http;
   const std::string m_base;
   const Secrets m_secrets;
+  const WorkspaceWebhooksClient m_workspace;
 };
 
 } // namespace

@@ -242,6 +242,30 @@ public:
     begin("get_conversation");
     throw Error(ErrorKind::not_found, "conversation " + id + " not found");
   }
+  std::vector<WorkspaceWebhook> list_webhooks() override {
+    begin("list_webhooks");
+    return {};
+  }
+  std::optional<WorkspaceWebhook> get_webhook(const std::string&) override {
+    begin("get_webhook");
+    return std::nullopt;
+  }
+  CreatedWebhook create_webhook(const std::string&, const std::string&) override {
+    begin("create_webhook");
+    throw Error(ErrorKind::provider, "reconcile never creates a webhook");
+  }
+  void delete_webhook(const std::string& id) override {
+    begin("delete_webhook");
+    throw Error(ErrorKind::not_found, "webhook " + id + " not found");
+  }
+  PostCallWebhookSettings post_call_webhook() override {
+    begin("post_call_webhook");
+    return {};
+  }
+  PostCallWebhookSettings set_post_call_webhook(const PostCallWebhookSettings&) override {
+    begin("set_post_call_webhook");
+    throw Error(ErrorKind::provider, "reconcile never attaches a webhook");
+  }
   std::vector<DocumentSummary> list_documents(const std::string& name_prefix) override {
     begin("list_documents");
     std::vector<DocumentSummary> found;

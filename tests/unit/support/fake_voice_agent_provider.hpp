@@ -479,6 +479,102 @@ public:
     return m_registrations;
   }
 
+  // --- workspace webhooks -------------------------------------------------------------------
+
+  std::vector<WorkspaceWebhook> list_webhooks() override {
+    std::lock_guard lock(m_mutex);
+    begin("list_webhooks", "", "", false);
+    std::vector<WorkspaceWebhook> out;
+    for (const auto& [id, webhook] : m_webhooks) {
+      out.push_back(webhook);
+    }
+    return out;
+  }
+
+  std::optional<WorkspaceWebhook> get_webhook(const std::string& webhook_id) override {
+    std::lock_guard lock(m_mutex);
+    begin("get_webhook", webhook_id, "", false);
+    auto it = m_webhooks.find(webhook_id);
+    return it == m_webhooks.end() ? std::nullopt : std::optional<WorkspaceWebhook>(it->second);
+  }
+
+  /// Creates an HMAC webhook whose secret is "whsec_<n>"; its id is "wh<n>".
+  CreatedWebhook create_webhook(const std::string& name, const std::string& url) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("create_webhook", name, url, true);
+    const std::string n = padded(m_next_webhook++);
+    WorkspaceWebhook webhook;
+    webhook.webhook_id = "wh" + n;
+    webhook.name = name;
+    webhook.url = url;
+    webhook.auth_type = "hmac";
+    m_webhooks[webhook.webhook_id] = webhook;
+    m_webhook_secrets[webhook.webhook_id] = "whsec_" + n;
+    if (act_then_fail) {
+      fail();
+    }
+    return {webhook.webhook_id, "whsec_" + n};
+  }
+
+  void delete_webhook(const std::string& webhook_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("delete_webhook", webhook_id, "", true);
+    if (m_webhooks.erase(webhook_id) == 0) {
+      throw Error(ErrorKind::not_found, "webhook " + webhook_id + " not found");
+    }
+    if (m_post_call.webhook_id == webhook_id) {
+      m_post_call.webhook_id.clear(); // as ElevenLabs: a deleted webhook is attached nowhere
+    }
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
+  PostCallWebhookSettings post_call_webhook() override {
+    std::lock_guard lock(m_mutex);
+    begin("post_call_webhook", "", "", false);
+    return m_post_call;
+  }
+
+  PostCallWebhookSettings set_post_call_webhook(const PostCallWebhookSettings& settings) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("set_post_call_webhook", settings.webhook_id, "", true);
+    if (!settings.webhook_id.empty() && m_webhooks.count(settings.webhook_id) == 0) {
+      throw Error(ErrorKind::invalid_input, "webhook " + settings.webhook_id + " not found");
+    }
+    m_post_call = settings;
+    if (act_then_fail) {
+      fail();
+    }
+    return m_post_call;
+  }
+
+  /// Adds a workspace webhook directly (as a person in the console would), unrecorded.
+  void seed_webhook(WorkspaceWebhook webhook) {
+    std::lock_guard lock(m_mutex);
+    m_webhooks[webhook.webhook_id] = std::move(webhook);
+  }
+  /// The secret the fake gave webhook `webhook_id` when it created it ("" for seeded ones).
+  std::string webhook_secret(const std::string& webhook_id) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_webhook_secrets.find(webhook_id);
+    return it == m_webhook_secrets.end() ? std::string() : it->second;
+  }
+  /// Every workspace webhook, unrecorded.
+  std::vector<WorkspaceWebhook> webhooks() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<WorkspaceWebhook> out;
+    for (const auto& [id, webhook] : m_webhooks) {
+      out.push_back(webhook);
+    }
+    return out;
+  }
+  /// The post-call webhook setting, unrecorded.
+  PostCallWebhookSettings post_call_setting() const {
+    std::lock_guard lock(m_mutex);
+    return m_post_call;
+  }
+
 private:
   static std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -587,6 +683,10 @@ private:
   int m_cleared = 0;
   int m_next_agent = 1;
   int m_next_document = 1;
+  int m_next_webhook = 1;
+  std::map<std::string, WorkspaceWebhook> m_webhooks;
+  std::map<std::string, std::string> m_webhook_secrets;
+  PostCallWebhookSettings m_post_call;
   int m_next_number = 1;
   int m_deleted_while_referenced = 0;
 };

@@ -14,7 +14,9 @@ namespace vami {
 /// - deletions are retried, and "not found" after an ambiguous try counts as deleted;
 /// - creations (`create_agent`, `add_document_*`, `import_number`) are retried only after a 429,
 ///   which the provider never processes; after any other failure the caller looks for what it
-///   asked for (tag, hash, imported number) before creating it again.
+///   asked for (tag, hash, imported number) before creating it again. So is `create_webhook`:
+///   the caller replaces a webhook whose secret it never received. Workspace reads and the
+///   post-call setting (the same values again) are retried, webhook deletions as deletions.
 /// Thread-safe when the wrapped provider is.
 class ResilientVoiceAgentProvider final : public VoiceAgentProvider {
 public:
@@ -66,6 +68,18 @@ public:
                                                      std::int64_t start_after_unix) override;
   /// Retried.
   ConversationDetails get_conversation(const std::string& conversation_id) override;
+  /// Retried.
+  std::vector<WorkspaceWebhook> list_webhooks() override;
+  /// Retried.
+  std::optional<WorkspaceWebhook> get_webhook(const std::string& webhook_id) override;
+  /// Retried after a 429 only: a second webhook would be made, and its secret is shown once.
+  CreatedWebhook create_webhook(const std::string& name, const std::string& url) override;
+  /// Retried; "not found" after an ambiguous try counts as deleted.
+  void delete_webhook(const std::string& webhook_id) override;
+  /// Retried.
+  PostCallWebhookSettings post_call_webhook() override;
+  /// Retried: it sets the same values again.
+  PostCallWebhookSettings set_post_call_webhook(const PostCallWebhookSettings& settings) override;
 
 private:
   VoiceAgentProvider& m_inner;

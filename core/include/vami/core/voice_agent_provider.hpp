@@ -140,6 +140,35 @@ struct ConversationDetails {
   std::vector<TranscriptLine> transcript;
 };
 
+/// A webhook of the voice-agent provider's workspace, which its products (post-call
+/// notifications among them) deliver to (ElevenLabs `WorkspaceWebhookResponseModel`).
+struct WorkspaceWebhook {
+  std::string webhook_id;
+  std::string name;                 ///< The display name ("vami router").
+  std::string url;                  ///< `webhook_url`: where deliveries go.
+  std::string auth_type;            ///< "hmac", "oauth2" or "mtls".
+  bool disabled = false;            ///< `is_disabled`: turned off by a person.
+  bool auto_disabled = false;       ///< `is_auto_disabled`: turned off after repeated failures.
+  std::int64_t created_at_unix = 0; ///< Seconds since the Unix epoch.
+};
+
+/// A signed (HMAC) workspace webhook just created (ElevenLabs
+/// `WorkspaceCreateWebhookResponseModel`): the only time the provider hands out its secret.
+struct CreatedWebhook {
+  std::string webhook_id;
+  std::string secret; ///< Signs every delivery (`ElevenLabs-Signature`); a credential.
+};
+
+/// Where the workspace's post-call webhooks go (ElevenLabs `ConvAIWebhooks` of the Agents
+/// Platform settings).
+struct PostCallWebhookSettings {
+  std::string webhook_id; ///< `post_call_webhook_id`; empty: no post-call webhook.
+  /// The events delivered (`WebhookEventType`: "transcript", "audio",
+  /// "call_initiation_failure", ...).
+  std::vector<std::string> events;
+  friend bool operator==(const PostCallWebhookSettings&, const PostCallWebhookSettings&) = default;
+};
+
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
 /// provider requests and throws `vami::Error` typed by what went wrong: `auth` for a rejected
 /// key (401), `not_found` for a missing agent, document or number (404), `invalid_input` for a
@@ -222,6 +251,33 @@ public:
   /// One conversation with its details (ElevenLabs `GET /v1/convai/conversations/{id}`).
   /// @throws Error(not_found) when the provider does not know it.
   virtual ConversationDetails get_conversation(const std::string& conversation_id) = 0;
+
+  /// Every webhook of the workspace (ElevenLabs `GET /v1/workspace/webhooks`; one list, no
+  /// pages).
+  virtual std::vector<WorkspaceWebhook> list_webhooks() = 0;
+  /// The workspace webhook `webhook_id`, or empty when the provider does not know it (read from
+  /// the list: the provider has no request for one webhook).
+  virtual std::optional<WorkspaceWebhook> get_webhook(const std::string& webhook_id) = 0;
+  /// Creates a workspace webhook signed with HMAC, named `name`, delivering to `url` (https),
+  /// and returns its id and secret, which the provider never shows again (ElevenLabs
+  /// `POST /v1/workspace/webhooks`, `WebhookHMACSettings`). Not idempotent: after an ambiguous
+  /// failure look for it by name and URL (its secret is lost: delete it and create another).
+  /// @throws Error(invalid_input) when the provider refuses the URL (422); Error(provider) when
+  ///         the answer carries no secret.
+  virtual CreatedWebhook create_webhook(const std::string& name, const std::string& url) = 0;
+  /// Deletes a workspace webhook (ElevenLabs `DELETE /v1/workspace/webhooks/{webhook_id}`).
+  /// @throws Error(not_found) when the provider does not know it.
+  virtual void delete_webhook(const std::string& webhook_id) = 0;
+  /// The workspace's post-call webhook settings (ElevenLabs `GET /v1/convai/settings`,
+  /// `webhooks`).
+  virtual PostCallWebhookSettings post_call_webhook() = 0;
+  /// Makes `settings` the workspace's post-call webhook and events, and returns the settings as
+  /// the provider then reports them. The other Agents Platform settings are sent back as they
+  /// were read, so that a PATCH whose schema has defaults cannot reset them (ElevenLabs
+  /// `GET`, then `PATCH /v1/convai/settings` `{"webhooks": {post_call_webhook_id, events}}`).
+  /// Setting the same values again changes nothing.
+  virtual PostCallWebhookSettings
+  set_post_call_webhook(const PostCallWebhookSettings& settings) = 0;
 };
 
 } // namespace vami
