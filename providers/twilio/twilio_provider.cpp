@@ -525,6 +525,9 @@ public:
     // document types it `format: uri`, which an empty string is not.
     if (!webhook.status_callback.empty()) {
       fields.emplace_back("StatusCallback", webhook.status_callback);
+      // vami's router takes status callbacks by POST only; a number once set to GET keeps GET
+      // unless told.
+      fields.emplace_back("StatusCallbackMethod", "POST");
     }
     http::HttpResponse response =
         send(call, "POST", number_url(provider_sid), http::form_encode(fields));

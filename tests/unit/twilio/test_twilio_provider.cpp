@@ -503,7 +503,8 @@ TEST_F(TwilioProviderTest, SetVoiceWebhookPostsOnlyTheGivenFieldsAndParsesTheSpe
   EXPECT_EQ(number.e164, "+18089255327");
   EXPECT_EQ(number.webhook.voice_method, "POST");
 
-  // A status callback is sent when given.
+  // A status callback is sent when given, with POST as its method: the router takes status
+  // callbacks by POST only, and a number once set to GET would otherwise keep GET.
   m_http.push_response(200, example(*m_api, k_incoming_one_path, "post", "200", "update"));
   (void)m_provider->set_voice_webhook(
       "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -511,7 +512,8 @@ TEST_F(TwilioProviderTest, SetVoiceWebhookPostsOnlyTheGivenFieldsAndParsesTheSpe
   EXPECT_EQ(http::form_decode(m_http.last_request().body),
             (Fields{{"VoiceUrl", "https://hooks.example.test/voice"},
                     {"VoiceMethod", "GET"},
-                    {"StatusCallback", "https://hooks.example.test/status"}}));
+                    {"StatusCallback", "https://hooks.example.test/status"},
+                    {"StatusCallbackMethod", "POST"}}));
 }
 
 TEST_F(TwilioProviderTest, ReleaseDeletesTheNumber) {
