@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <vami/core/money.hpp>
+#include <vami/providers/http_client.hpp>
+#include <vami/providers/router_health_probe.hpp>
 #include <vami/stores/state_store_factory.hpp>
 
 namespace vami::cli {
@@ -342,11 +344,11 @@ KnowledgeBaseService AppContext::knowledge_base() {
 }
 
 AssignmentService AppContext::assignments() {
-  return AssignmentService(telephony(), voice_agents(), store(), actor(), options.router_url);
+  return AssignmentService(telephony(), voice_agents(), store(), actor(), router_url());
 }
 
 NumberProvisioning AppContext::provisioning() {
-  return NumberProvisioning(telephony(), voice_agents(), store(), actor(), options.router_url);
+  return NumberProvisioning(telephony(), voice_agents(), store(), actor(), router_url());
 }
 
 SuspensionService AppContext::suspensions() {
@@ -354,7 +356,30 @@ SuspensionService AppContext::suspensions() {
 }
 
 OnboardingService AppContext::onboarding() {
-  return OnboardingService(telephony(), voice_agents(), store(), actor(), options.router_url);
+  return OnboardingService(telephony(), voice_agents(), store(), actor(), router_url());
+}
+
+std::string AppContext::router_url() {
+  if (!options.router_url.empty()) {
+    return options.router_url; // --router-url, or VAMI_ROUTER_URL (CLI11 reads it)
+  }
+  const Profile* chosen = profile();
+  return chosen == nullptr ? std::string() : chosen->router_url;
+}
+
+RouterHealthProbe& AppContext::router_health() {
+  if (!m_router_health) {
+    http::HttpClientOptions client;
+    client.connect_timeout_ms = http::k_router_health_timeout_ms;
+    client.total_timeout_ms = http::k_router_health_timeout_ms;
+    std::unique_ptr<http::HttpClient> transport = http::make_curl_http_client(client);
+    if (options.debug) {
+      transport = http::make_tracing_http_client(
+          std::move(transport), [](std::string_view text) { std::cerr << text << std::flush; }, {});
+    }
+    m_router_health = http::make_router_health_probe(std::move(transport));
+  }
+  return *m_router_health;
 }
 
 std::string AppContext::actor() const {

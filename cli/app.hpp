@@ -21,6 +21,7 @@
 #include <vami/core/pool_service.hpp>
 #include <vami/core/resilient_telephony_provider.hpp>
 #include <vami/core/resilient_voice_agent_provider.hpp>
+#include <vami/core/router_health.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/suspension_service.hpp>
 #include <vami/core/tenant_service.hpp>
@@ -132,6 +133,13 @@ public:
   OnboardingService onboarding();
   /// `numbers assign --pick --buy-if-needed`: a pool number, or one bought for the agent.
   NumberProvisioning provisioning();
+  /// The call router of webhook routing: --router-url, else VAMI_ROUTER_URL, else the
+  /// profile's `router_url` (written by `vami router setup`); empty when none.
+  /// @throws the errors of `profile()`.
+  [[nodiscard]] std::string router_url();
+  /// Asks routers for their health (`GET /healthz`) over HTTP with a short timeout
+  /// (`http::k_router_health_timeout_ms`), traced with --debug. Made on first use.
+  RouterHealthProbe& router_health();
   /// Who is acting: --actor, else the OS user name.
   [[nodiscard]] std::string actor() const;
 
@@ -182,6 +190,7 @@ private:
   std::unique_ptr<ResilientTelephonyProvider> m_resilient_telephony;
   std::unique_ptr<AdaptiveRateLimiter> m_agents_limiter;
   std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_agents;
+  std::unique_ptr<RouterHealthProbe> m_router_health;
 };
 
 /// Registers `vami init`.
@@ -190,8 +199,10 @@ void register_init_command(CLI::App& app, AppContext& context);
 void register_numbers_commands(CLI::App& app, AppContext& context);
 /// Registers `vami webhooks ...`.
 void register_webhooks_commands(CLI::App& app, AppContext& context);
-/// Registers `vami router serve`.
+/// Registers `vami router serve` and `vami router setup`.
 void register_router_commands(CLI::App& app, AppContext& context);
+/// Registers `vami router setup` under `router`.
+void register_router_setup_command(CLI::App& router, AppContext& context);
 /// Registers `vami sandbox ...`.
 void register_sandbox_commands(CLI::App& app, AppContext& context);
 /// Registers `vami reconcile`.

@@ -379,8 +379,9 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
     if (agents == nullptr) {
       context.note("ElevenLabs was not asked (" + why + ")");
     }
-    print_route_check(context, check_route(context.telephony(), agents, context.store(),
-                                           context.options.router_url, route->number));
+    print_route_check(context,
+                      check_route(context.telephony(), agents, context.store(),
+                                  context.router_url(), route->number, &context.router_health()));
   });
 }
 

@@ -123,7 +123,8 @@ std::string problem_with(const std::string& key, const std::string& value) {
        !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))) {
     return "is not an ISO 3166-1 alpha-2 country code in capitals (such as US)";
   }
-  if (key.size() > 9 && key.compare(key.size() - 9, 9, "_base_url") == 0 &&
+  if (((key.size() > 9 && key.compare(key.size() - 9, 9, "_base_url") == 0) ||
+       key == "router_url") &&
       url_scheme(value) == UrlScheme::other) {
     return "is not an http:// or https:// URL";
   }
@@ -144,6 +145,8 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
       {"twilio_pricing_base_url", &Profile::twilio_pricing_base_url},
       {"elevenlabs_base_url", &Profile::elevenlabs_base_url},
       {"default_country", &Profile::default_country},
+      {"router_url", &Profile::router_url},
+      {"elevenlabs_webhook_id", &Profile::elevenlabs_webhook_id},
   };
   return keys;
 }

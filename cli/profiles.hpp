@@ -23,6 +23,12 @@ struct Profile {
   std::string elevenlabs_base_url;     ///< Replaces https://api.elevenlabs.io.
   std::string default_country;         ///< ISO 3166 alpha-2; the default of `--country`.
   std::optional<int> concurrency;      ///< 1..64; the default of `--concurrency`.
+  /// The call router of webhook routing (`<public>/twilio/voice`), as `--router-url`; written
+  /// by `vami router setup`.
+  std::string router_url;
+  /// The ElevenLabs post-call webhook `vami router setup` made, whose secret is
+  /// `elevenlabs_webhook_secret`.
+  std::string elevenlabs_webhook_id;
 
   /// Whether any Twilio credential (SID, token, key or secret) is set.
   [[nodiscard]] bool has_twilio_credentials() const noexcept;
@@ -71,8 +77,8 @@ void write_config_file(const std::filesystem::path& path, const ConfigFile& conf
 
 /// What is wrong with `value` as the profile key `key` ("is not an Account SID (AC followed by 32
 /// hex digits)"), or "" when it is fine or empty. Checks twilio_account_sid, twilio_api_key,
-/// default_country (capitals) and the *_base_url keys (http:// or https://); never quotes the
-/// value.
+/// default_country (capitals), the *_base_url keys and router_url (http:// or https://); never
+/// quotes the value.
 [[nodiscard]] std::string check_profile_value(const std::string& key, const std::string& value);
 
 /// `secret` masked for display: "••••" and its last 4 characters ("••••a1b2"), only "••••"

@@ -121,6 +121,9 @@ nlohmann::ordered_json to_json(const Profile& profile, const ConfigFile& config)
   json["twilio_pricing_base_url"] = text_or_null(profile.twilio_pricing_base_url);
   json["elevenlabs_base_url"] = text_or_null(profile.elevenlabs_base_url);
   json["default_country"] = text_or_null(profile.default_country);
+  json["router_url"] = text_or_null(profile.router_url);
+  json["elevenlabs_webhook_id"] = text_or_null(profile.elevenlabs_webhook_id);
+  json["elevenlabs_webhook_secret"] = masked_or_null(profile.elevenlabs_webhook_secret);
   json["concurrency"] =
       profile.concurrency ? nlohmann::ordered_json(*profile.concurrency) : nlohmann::ordered_json();
   return json;
@@ -258,6 +261,11 @@ void run_add(AppContext& context, const AddOptions& options) {
   fill_credentials(profile, options, prompt ? SecretSource::prompt : SecretSource::environment);
 
   if (previous != nullptr) {
+    // What `router setup` wrote is not a credential of the accounts: a new key keeps the router
+    // (and the webhook secret ElevenLabs shows only once).
+    profile.router_url = previous->router_url;
+    profile.elevenlabs_webhook_id = previous->elevenlabs_webhook_id;
+    profile.elevenlabs_webhook_secret = previous->elevenlabs_webhook_secret;
     *previous = profile;
   } else {
     config.profiles.push_back(profile);

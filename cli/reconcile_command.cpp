@@ -19,7 +19,8 @@ constexpr const char* k_exit_rule =
     "by --apply); 4 when drift remains: any finding without --apply (a number whose calls are\n"
     "not answered among them), or one that --apply leaves (an untagged orphan, an agent\n"
     "deleted outside vami or unknown to the database, a row still in flight, a row changed\n"
-    "meanwhile, a repair a provider refused, a webhook number without --router-url); 5 when\n"
+    "meanwhile, a repair a provider refused, a webhook number without --router-url), or when\n"
+    "vami's router (a router URL ending in /twilio/voice) does not answer GET /healthz; 5 when\n"
     "credentials were rejected (nothing was changed), or when ELEVENLABS_API_KEY is not set\n"
     "while the database holds agents or numbers imported into ElevenLabs (the Twilio side\n"
     "still ran); 6 when a provider's listing failed (nothing was changed); 1 for a database\n"
@@ -170,8 +171,8 @@ std::string action_words(const Finding& finding) {
   case Holdup::interrupted:
     return "not attempted: interrupted";
   case Holdup::no_router_url:
-    return "left alone: the router URL is not configured; pass --router-url (or set "
-           "VAMI_ROUTER_URL) to repair it";
+    return "left alone: the router URL is not configured; run 'vami router setup' (or pass "
+           "--router-url, or set VAMI_ROUTER_URL) to repair it";
   case Holdup::none:
     break;
   }
@@ -387,6 +388,17 @@ nlohmann::ordered_json to_json(const ReconcileReport& report, const std::string&
   json["voice_agents_skipped_because"] = report.voice_agents == VoiceAgentCoverage::compared
                                              ? nlohmann::ordered_json(nullptr)
                                              : text_or_null(skipped_because);
+  if (report.router_health) {
+    const RouterHealth& health = *report.router_health;
+    json["router"] = {{"health_url", health.url},
+                      {"healthy", health.healthy},
+                      {"http_status", health.http_status == 0
+                                          ? nlohmann::ordered_json()
+                                          : nlohmann::ordered_json(health.http_status)},
+                      {"problem", text_or_null(health.problem)}};
+  } else {
+    json["router"] = nullptr;
+  }
   json["settled"] = report.settled();
   json["interrupted"] = report.interrupted;
   json["findings"] = findings_json(report);
@@ -447,7 +459,7 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   std::string skipped_because;
   VoiceAgentProvider* agents = context.voice_agents_if_configured(skipped_because);
   ReconcileService service(telephony, agents, context.store(), context.actor(), k_in_flight_grace,
-                           context.options.router_url);
+                           context.router_url(), &context.router_health());
   ReconcileReport report =
       service.reconcile(options.apply ? ReconcileMode::apply : ReconcileMode::report,
                         [] { return AppContext::interrupted(); });
@@ -470,6 +482,12 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   } else if (report.voice_agents == VoiceAgentCoverage::not_needed) {
     context.note("the ElevenLabs side was not compared (nothing in the database depends on it): " +
                  skipped_because);
+  }
+  if (report.router_health && !report.router_health->healthy) {
+    context.note("the call router does not answer its health check at " +
+                 report.router_health->url + " (" + report.router_health->problem +
+                 "): calls to webhook-routed numbers reach no agent; start it with 'vami router "
+                 "serve' (or check the proxy in front of it)");
   }
   if (report.interrupted) {
     throw BulkExit{ExitCode::interrupted};

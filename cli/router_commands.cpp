@@ -16,6 +16,7 @@
 #include <vami/core/call_router.hpp>
 #include <vami/core/input_rules.hpp>
 #include <vami/core/monotonic_clock.hpp>
+#include <vami/core/router_endpoints.hpp>
 #include <vami/providers/sandbox.hpp>
 
 namespace vami::cli {
@@ -66,28 +67,6 @@ std::optional<std::pair<std::string, int>> parse_listen(std::string_view text) {
   return std::pair<std::string, int>(std::string(host), port);
 }
 
-// The public URL as the router signs with it: http(s), a host, no credentials, query or
-// fragment, no trailing slash; plain http only for a loopback host.
-std::string checked_public_url(std::string url) {
-  UrlScheme scheme = url_scheme(url);
-  std::string host = url_host(url);
-  if (scheme == UrlScheme::other || host.empty() || url.find_first_of("?#") != std::string::npos) {
-    throw Error(ErrorKind::invalid_input,
-                "--public-url '" + url + "' is not an http(s) URL with a host and no query",
-                "give the URL Twilio calls, such as https://router.example.com");
-  }
-  if (scheme == UrlScheme::http && !is_loopback_url(url)) {
-    throw Error(ErrorKind::invalid_input,
-                "--public-url '" + url + "' is plain http on a host other than this machine",
-                "use https (with --tls-cert and --tls-key, or a TLS proxy in front); plain http "
-                "is accepted for 127.0.0.1, ::1 and localhost only");
-  }
-  while (!url.empty() && url.back() == '/') {
-    url.pop_back();
-  }
-  return url;
-}
-
 // Twilio signs with the primary Auth Token of the account the number belongs to: the
 // environment's account, else the profile's, else (no credentials at all) the sandbox's.
 std::map<std::string, std::string> twilio_tokens(AppContext& context) {
@@ -135,7 +114,7 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   }
   server.host = listen->first;
   server.port = listen->second;
-  server.public_url = checked_public_url(options.public_url);
+  server.public_url = checked_router_public_url(options.public_url);
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     throw Error(ErrorKind::invalid_input, "--tls-cert and --tls-key go together",
                 "give both (PEM files), or neither to serve plain HTTP behind a TLS proxy");
@@ -189,9 +168,9 @@ void serve(AppContext& context, const RouterServeOptions& options) {
             server.host.find(':') != std::string::npos ? "[" + server.host + "]" : server.host;
         std::string address = scheme + "://" + host + ":" + std::to_string(port);
         context.note("router listening on " + address + "; Twilio's voice URL is " +
+                     server.public_url + "/twilio/voice ('vami router setup --public-url " +
                      server.public_url +
-                     "/twilio/voice (set --router-url to it); SIGTERM or "
-                     "Ctrl-C stops it");
+                     "' points the providers at it); SIGTERM or Ctrl-C stops it");
         log.event("start", "listening on " + address + ", public URL " + server.public_url);
       },
       [] { return AppContext::interrupted(); });
@@ -247,6 +226,8 @@ void register_router_commands(CLI::App& app, AppContext& context) {
   serve_command->add_flag("--insecure-no-signatures", options->insecure_no_signatures,
                           "Check no signature (local experiments only; warns loudly)");
   serve_command->callback([&context, options] { serve(context, *options); });
+
+  register_router_setup_command(*router, context);
 }
 
 } // namespace vami::cli

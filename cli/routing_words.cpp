@@ -48,8 +48,13 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
   case RoutingFault::agent_unroutable:
     return "its agent \"" + desired.agent_slug + "\" has no ElevenLabs id";
   case RoutingFault::no_router_url:
-    return "the router URL is not configured (--router-url or VAMI_ROUTER_URL), so its voice "
-           "URL was only checked to name its agent";
+    return "the router URL is not configured ('vami router setup', --router-url or "
+           "VAMI_ROUTER_URL), so its voice URL was only checked to name its agent";
+  case RoutingFault::router_unhealthy: {
+    const RouterHealth& health = check.observed.router_health.value_or(RouterHealth{});
+    return "the router does not answer its health check at " + health.url + " (" + health.problem +
+           "); start it with 'vami router serve'";
+  }
   }
   return to_string(fault);
 }

@@ -64,7 +64,7 @@ void register_webhooks_commands(CLI::App& app, AppContext& context) {
     std::string why;
     VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
     RouteCheck check = check_route(context.telephony(), agents, context.store(),
-                                   context.options.router_url, *show_number);
+                                   context.router_url(), *show_number);
     if (!check.observed.owned) {
       throw Error(ErrorKind::uncertain,
                   check.route.number.e164 + " is in the pool but the provider does not report it",

@@ -10,7 +10,7 @@ _vami_subcommands() {
   "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles completion" ;;
   "numbers") echo "search buy list show release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
-  "router") echo "serve" ;;
+  "router") echo "serve setup" ;;
   "sandbox") echo "serve" ;;
   "tenants") echo "create list show update delete suspend resume" ;;
   "agents") echo "create list show update delete conversations" ;;
@@ -38,6 +38,7 @@ _vami_options() {
   "route") echo "--offline" ;;
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
   "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
+  "router setup") echo "--public-url" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email" ;;
@@ -157,6 +158,9 @@ _vami_option_kind() {
   "router serve|--log-caller-numbers") echo "flag" ;;
   "router serve|--budget-ms") echo "text" ;;
   "router serve|--insecure-no-signatures") echo "flag" ;;
+  "router setup|-h") echo "flag" ;;
+  "router setup|--help") echo "flag" ;;
+  "router setup|--public-url") echo "text" ;;
   "sandbox|-h") echo "flag" ;;
   "sandbox|--help") echo "flag" ;;
   "sandbox serve|-h") echo "flag" ;;

@@ -13,7 +13,7 @@ function __vami_subcommands --argument-names command_path
         case 'webhooks'
             printf '%s\n' set show
         case 'router'
-            printf '%s\n' serve
+            printf '%s\n' serve setup
         case 'sandbox'
             printf '%s\n' serve
         case 'tenants'
@@ -216,6 +216,12 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'router serve|--insecure-no-signatures'
             echo 'flag'
+        case 'router setup|-h'
+            echo 'flag'
+        case 'router setup|--help'
+            echo 'flag'
+        case 'router setup|--public-url'
+            echo 'text'
         case 'sandbox|-h'
             echo 'flag'
         case 'sandbox|--help'
@@ -843,6 +849,7 @@ complete -c vami -n "__vami_at 'webhooks show' 0" -a '(__vami_values numbers)' -
 
 # vami router
 complete -c vami -n "__vami_at 'router'" -a 'serve' -d 'Answer Twilio\'s voice webhooks of webhook-routed numbers: each call goes to the agent its number is assigned to, until SIGTERM or Ctrl-C'
+complete -c vami -n "__vami_at 'router'" -a 'setup' -d 'Point the providers at the call router: webhook-routed numbers\' voice webhook and status callback, and the ElevenLabs post-call webhook (HMAC, secret kept in the profile)'
 complete -c vami -n "__vami_at 'router'" -s h -l help -d 'Print this help message and exit'
 
 # vami router serve
@@ -855,6 +862,10 @@ complete -c vami -n "__vami_at 'router serve'" -l log -r -F -d 'Append the acces
 complete -c vami -n "__vami_at 'router serve'" -l log-caller-numbers -d 'Log callers\' numbers whole (masked by default)'
 complete -c vami -n "__vami_at 'router serve'" -l budget-ms -x -d 'Time the agent provider has to take a call before the caller hears an apology, in ms'
 complete -c vami -n "__vami_at 'router serve'" -l insecure-no-signatures -d 'Check no signature (local experiments only; warns loudly)'
+
+# vami router setup
+complete -c vami -n "__vami_at 'router setup'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'router setup'" -l public-url -x -d 'The URL Twilio and ElevenLabs reach the router at (https; http only for a loopback host)'
 
 # vami sandbox
 complete -c vami -n "__vami_at 'sandbox'" -a 'serve' -d 'Serve the sandbox\'s Twilio and ElevenLabs APIs on 127.0.0.1 until interrupted, optionally with faults; prints the base URLs and credentials as shell exports'

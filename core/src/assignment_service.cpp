@@ -345,7 +345,8 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
   if (mode == RoutingMode::webhook && m_router_url.empty()) {
     throw Error(ErrorKind::invalid_input,
                 e164 + " is routed by webhook, which needs the platform's call router URL",
-                "set VAMI_ROUTER_URL or pass --router-url");
+                "run 'vami router setup --public-url URL' (or set VAMI_ROUTER_URL or pass "
+                "--router-url)");
   }
   PoolNumber row = m_store.reassign_number(e164, before.agent_slug, {agent.slug, mode});
   RoutingHold held(m_store, e164);
@@ -385,11 +386,12 @@ Route find_route(StateStore& store, const std::string& number) {
 }
 
 RouteCheck check_route(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
-                       const std::string& router_url, const std::string& number) {
+                       const std::string& router_url, const std::string& number,
+                       RouterHealthProbe* router) {
   RouteCheck check;
   check.route = find_route(store, number);
   check.desired = desired_routing(check.route.number, check.route.agent, router_url);
-  check.observed = observe_routing(telephony, agents, check.desired);
+  check.observed = observe_routing(telephony, agents, check.desired, router);
   check.faults = routing_faults(check.desired, check.observed);
   check.calls_answered =
       check.desired.target != RoutingTarget::none && !calls_unanswered(check.desired, check.faults);

@@ -44,7 +44,8 @@ inline Agent require_active_agent(StateStore& store, const std::string& name) {
 inline void require_webhook_router(RoutingMode mode, const std::string& router_url) {
   if (mode == RoutingMode::webhook && router_url.empty()) {
     throw Error(ErrorKind::invalid_input, "webhook routing needs the platform's call router URL",
-                "set VAMI_ROUTER_URL or pass --router-url, or use --mode native");
+                "run 'vami router setup --public-url URL' (or set VAMI_ROUTER_URL or pass "
+                "--router-url), or use --mode native");
   }
 }
 

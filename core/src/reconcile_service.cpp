@@ -32,6 +32,7 @@
 #include <vami/core/phone_number.hpp>
 #include <vami/core/process_holder.hpp>
 #include <vami/core/reconcile_service.hpp>
+#include <vami/core/router_endpoints.hpp>
 #include <vami/core/routing.hpp>
 
 namespace vami {
@@ -398,6 +399,7 @@ const char* to_string(VoiceAgentCoverage coverage) noexcept {
 
 bool ReconcileReport::settled() const noexcept {
   return voice_agents != VoiceAgentCoverage::skipped &&
+         (!router_health || router_health->healthy) &&
          std::all_of(findings.begin(), findings.end(), [](const Finding& finding) {
            return finding.resolution == Resolution::none_needed ||
                   finding.resolution == Resolution::repaired;
@@ -406,9 +408,11 @@ bool ReconcileReport::settled() const noexcept {
 
 ReconcileService::ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents,
                                    StateStore& store, std::string actor,
-                                   std::chrono::seconds in_flight_grace, std::string router_url)
+                                   std::chrono::seconds in_flight_grace, std::string router_url,
+                                   RouterHealthProbe* router_health)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
-      m_in_flight_grace(in_flight_grace), m_router_url(std::move(router_url)) {}
+      m_in_flight_grace(in_flight_grace), m_router_url(std::move(router_url)),
+      m_router_health(router_health) {}
 
 ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
                                             const StopRequested& stop_requested) {
@@ -439,6 +443,12 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
 
   for (auto& owned : m_telephony.list_owned()) {
     numbers[owned.e164].second = std::move(owned);
+  }
+  // vami's router answers calls of every webhook-routed number: one check for them all.
+  if (m_router_health != nullptr) {
+    if (std::optional<RouterEndpoints> router = endpoints_of_router_url(m_router_url)) {
+      report.router_health = m_router_health->probe(router->health_url);
+    }
   }
   std::optional<VoiceView> voice;
   if (m_agents != nullptr) {

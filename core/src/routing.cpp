@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include <vami/core/error.hpp>
+#include <vami/core/router_endpoints.hpp>
 #include <vami/core/routing.hpp>
 
 namespace vami {
@@ -16,11 +17,13 @@ bool starts_with(const std::string& text, const std::string& prefix) {
   return !prefix.empty() && text.compare(0, prefix.size(), prefix) == 0;
 }
 
-// Twilio defaults the voice method to POST; the store keeps none for an unset one.
+// Twilio defaults the voice method to POST; the store keeps none for an unset one. A status
+// callback is compared only when the routing wants one (vami's router records call statuses).
 bool same_voice_target(const VoiceWebhook& wanted, const VoiceWebhook& reported) {
   auto method = [](const std::string& text) { return text.empty() ? std::string("POST") : text; };
   return wanted.voice_url == reported.voice_url &&
-         method(wanted.voice_method) == method(reported.voice_method);
+         method(wanted.voice_method) == method(reported.voice_method) &&
+         (wanted.status_callback.empty() || wanted.status_callback == reported.status_callback);
 }
 
 // Whether a router URL carries `agent_id=<id>` as a query parameter (`router_webhook`).
@@ -209,6 +212,8 @@ const char* to_string(RoutingFault fault) noexcept {
     return "agent_unroutable";
   case RoutingFault::no_router_url:
     return "no_router_url";
+  case RoutingFault::router_unhealthy:
+    return "router_unhealthy";
   }
   return "not_owned";
 }
@@ -218,6 +223,9 @@ VoiceWebhook router_webhook(const std::string& router_url, const std::string& pr
   webhook.voice_url = router_url + (router_url.find('?') == std::string::npos ? "?" : "&") +
                       "agent_id=" + provider_agent_id;
   webhook.voice_method = "POST";
+  if (std::optional<RouterEndpoints> endpoints = endpoints_of_router_url(router_url)) {
+    webhook.status_callback = endpoints->status_callback;
+  }
   return webhook;
 }
 
@@ -280,6 +288,9 @@ std::vector<RoutingFault> routing_faults(const DesiredRouting& desired,
     } else if (!desired.blocked && !same_voice_target(desired.voice_webhook, webhook)) {
       faults.push_back(RoutingFault::wrong_voice_url);
     }
+    if (observed.router_health && !observed.router_health->healthy) {
+      faults.push_back(RoutingFault::router_unhealthy);
+    }
     break;
   case RoutingTarget::none:
     // The router's URL with an agent's id still sends calls to that agent.
@@ -322,6 +333,7 @@ bool calls_unanswered(const DesiredRouting& desired, const std::vector<RoutingFa
     case RoutingFault::wrong_voice_url:
     case RoutingFault::agent_missing:
     case RoutingFault::agent_unroutable:
+    case RoutingFault::router_unhealthy:
       return true;
     case RoutingFault::not_imported:
     case RoutingFault::import_unassigned:
@@ -336,9 +348,14 @@ bool calls_unanswered(const DesiredRouting& desired, const std::vector<RoutingFa
 }
 
 ObservedRouting observe_routing(TelephonyProvider& telephony, VoiceAgentProvider* agents,
-                                const DesiredRouting& desired) {
+                                const DesiredRouting& desired, RouterHealthProbe* router) {
   ObservedRouting observed;
   observed.owned = telephony.find_owned(desired.e164);
+  if (router != nullptr && desired.target == RoutingTarget::webhook) {
+    if (std::optional<RouterEndpoints> endpoints = endpoints_of_router_url(desired.router_url)) {
+      observed.router_health = router->probe(endpoints->health_url);
+    }
+  }
   if (agents == nullptr) {
     observed.voice_agent_side_read = false;
     return observed;

@@ -42,8 +42,8 @@ def elevenlabs_signature(secret, body, timestamp=None):
 class Router:
     """`vami router serve` on a free loopback port, its public URL that same address."""
 
-    def __init__(self, vami, log, extra_env=None, args=()):
-        self.port = free_port()
+    def __init__(self, vami, log, extra_env=None, args=(), port=None):
+        self.port = port or free_port()
         self.public_url = f"http://127.0.0.1:{self.port}"
         self.log = log
         env = {**vami.env, "VAMI_ELEVENLABS_WEBHOOK_SECRET": WEBHOOK_SECRET, **(extra_env or {})}

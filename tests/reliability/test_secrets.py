@@ -162,6 +162,17 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(profile_env, "completion", "bash")
     run(token_env, "profiles", "remove", "sandbox", "--yes")
 
+    # router setup: the post-call webhook's secret, handed out once by ElevenLabs, goes into the
+    # profile only; neither that run nor any later one shows it.
+    setup = run(token_env, "router", "setup", "--public-url", "http://127.0.0.1:9")
+    stored = re.search(r'^elevenlabs_webhook_secret = "([^"]+)"$', config.read_text(), re.MULTILINE)
+    assert stored, "router setup stored no webhook secret"
+    secrets["router setup's webhook secret"] = stored.group(1)
+    for stream, text in (("stdout", setup.stdout), ("stderr", setup.stderr)):
+        assert stored.group(1) not in text, f"vami --debug router setup: the secret in its {stream}"
+    run(token_env, "router", "setup", "--public-url", "http://127.0.0.1:9")
+    run(token_env, "route", pool[1])
+
     # Credentials the providers reject: their error answers are traced too.
     rejected = vami_for(tmp_path, home, sandbox, "rejected.db")
     rejected.env["TWILIO_AUTH_TOKEN"] = "0" * 32

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vami/core/error.hpp>
+#include <vami/core/router_endpoints.hpp>
 #include <vami/core/routing.hpp>
 
 namespace vami {
@@ -145,6 +147,70 @@ TEST(RoutingFaults, AnUnassignedNumberMustNotReachAnAgent) {
   EXPECT_EQ(routing_faults(none, routed(k_inbound, "agent_1")),
             std::vector<RoutingFault>{RoutingFault::import_other_agent});
   EXPECT_FALSE(calls_unanswered(none, routing_faults(none, routed("", ""))));
+}
+
+// ---- vami's router: endpoints, status callback, health ----------------------------------------
+
+constexpr const char* k_vami_router = "https://calls.example.com/twilio/voice";
+
+TEST(RouterEndpoints, ComeFromThePublicUrlAndBackFromTheRouterUrl) {
+  RouterEndpoints endpoints = router_endpoints("https://calls.example.com");
+  EXPECT_EQ(endpoints.voice_url, k_vami_router);
+  EXPECT_EQ(endpoints.status_callback, "https://calls.example.com/twilio/status");
+  EXPECT_EQ(endpoints.post_call_url, "https://calls.example.com/elevenlabs/post-call");
+  EXPECT_EQ(endpoints.health_url, "https://calls.example.com/healthz");
+  EXPECT_EQ(endpoints_of_router_url(k_vami_router), endpoints);
+  // Someone else's router: only its voice URL is known.
+  EXPECT_FALSE(endpoints_of_router_url(k_router).has_value());
+  EXPECT_FALSE(endpoints_of_router_url("https://calls.example.com/twilio/voice?x=1").has_value());
+  EXPECT_FALSE(endpoints_of_router_url("/twilio/voice").has_value());
+}
+
+TEST(RouterEndpoints, ThePublicUrlIsHttpsOrLoopbackHttpWithoutQuery) {
+  EXPECT_EQ(checked_router_public_url("https://calls.example.com//"), "https://calls.example.com");
+  EXPECT_EQ(checked_router_public_url("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
+  EXPECT_EQ(checked_router_public_url("http://localhost:8080"), "http://localhost:8080");
+  for (const char* bad :
+       {"http://calls.example.com", "ftp://calls.example.com", "https://calls.example.com/?a=1",
+        "https://", "calls.example.com", "https://user@calls.example.com"}) {
+    try {
+      (void)checked_router_public_url(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << bad;
+    }
+  }
+}
+
+TEST(RouterWebhook, VamisRouterGetsItsStatusCallbackAndANumberWithoutItIsNotRouted) {
+  VoiceWebhook webhook = router_webhook(k_vami_router, "agent_1");
+  EXPECT_EQ(webhook.voice_url, std::string(k_vami_router) + "?agent_id=agent_1");
+  EXPECT_EQ(webhook.status_callback, "https://calls.example.com/twilio/status");
+  // Another router's status callback is not vami's to choose.
+  EXPECT_EQ(router_webhook(k_router, "agent_1").status_callback, "");
+
+  DesiredRouting desired =
+      desired_routing(assigned_row(RoutingMode::webhook), front_desk(), k_vami_router);
+  ObservedRouting observed = routed(webhook.voice_url, "");
+  observed.owned->webhook.status_callback = webhook.status_callback;
+  EXPECT_TRUE(routing_faults(desired, observed).empty());
+  observed.owned->webhook.status_callback = "https://old.example.com/status";
+  EXPECT_EQ(routing_faults(desired, observed),
+            std::vector<RoutingFault>{RoutingFault::wrong_voice_url});
+}
+
+TEST(RouterHealthFault, AnUnhealthyRouterLeavesWebhookCallsUnanswered) {
+  DesiredRouting desired =
+      desired_routing(assigned_row(RoutingMode::webhook), front_desk(), k_vami_router);
+  ObservedRouting observed = routed(router_webhook(k_vami_router, "agent_1").voice_url, "");
+  observed.owned->webhook.status_callback = "https://calls.example.com/twilio/status";
+  observed.router_health = RouterHealth{"https://calls.example.com/healthz", false, 0, "refused"};
+  std::vector<RoutingFault> faults = routing_faults(desired, observed);
+  EXPECT_EQ(faults, std::vector<RoutingFault>{RoutingFault::router_unhealthy});
+  EXPECT_TRUE(calls_unanswered(desired, faults));
+  EXPECT_STREQ(to_string(RoutingFault::router_unhealthy), "router_unhealthy");
+  observed.router_health->healthy = true;
+  EXPECT_TRUE(routing_faults(desired, observed).empty());
 }
 
 } // namespace

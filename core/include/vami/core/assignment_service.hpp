@@ -161,12 +161,14 @@ struct RouteCheck {
 /// Checks where calls to `number` go: its pool row, the routing that row asks for
 /// (`desired_routing`, with `router_url`) and what the providers hold (`observe_routing`).
 /// `agents` may be null (no voice-agent provider configured): only the telephony side is then
-/// compared. Changes nothing.
+/// compared. With `router` (may be null), a number routed by webhook through vami's router has
+/// the router's health checked too (`router_unhealthy`). Changes nothing.
 /// @throws Error(invalid_input) for a malformed number; Error(not_found) when the pool does not
 ///         own it; what `observe_routing` throws.
 [[nodiscard]] RouteCheck check_route(TelephonyProvider& telephony, VoiceAgentProvider* agents,
                                      StateStore& store, const std::string& router_url,
-                                     const std::string& number);
+                                     const std::string& number,
+                                     RouterHealthProbe* router = nullptr);
 
 /// Where a call to `number` goes, from the state database alone (no provider call).
 /// @throws Error(invalid_input) for a malformed number; Error(not_found) when the pool does not

@@ -8,6 +8,7 @@
 
 #include <vami/core/number.hpp>
 #include <vami/core/pool_service.hpp>
+#include <vami/core/router_health.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/tenant.hpp>
@@ -207,9 +208,13 @@ struct ReconcileReport {
   int documents_in_sync = 0; ///< Documents still in their agent's knowledge base.
   VoiceAgentCoverage voice_agents = VoiceAgentCoverage::compared;
   bool interrupted = false; ///< Stopped before every repair was tried.
+  /// What vami's call router answered its health check, when the router URL is vami's router
+  /// (`endpoints_of_router_url`) and a probe was given; empty otherwise. A router that is not
+  /// healthy is drift no repair can make (calls to webhook-routed numbers reach no agent).
+  std::optional<RouterHealth> router_health;
 
-  /// True when nothing is left to do: every finding is in sync or was repaired, and the
-  /// voice-agent side was compared or is not needed.
+  /// True when nothing is left to do: every finding is in sync or was repaired, the
+  /// voice-agent side was compared or is not needed, and the router (when checked) is healthy.
   [[nodiscard]] bool settled() const noexcept;
 };
 
@@ -235,10 +240,11 @@ public:
   /// the journal and audit trail. `in_flight_grace`: see `k_in_flight_grace`.
   /// `router_url`: the platform's call router that webhook routing points numbers at (empty when
   /// none is configured: the voice URL of a webhook-routed number is then only checked to name
-  /// its agent, and not repaired).
+  /// its agent, and not repaired). `router_health` (may be null) checks vami's router at
+  /// `router_url` once per run (`ReconcileReport::router_health`).
   ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
                    std::string actor, std::chrono::seconds in_flight_grace = k_in_flight_grace,
-                   std::string router_url = {});
+                   std::string router_url = {}, RouterHealthProbe* router_health = nullptr);
 
   /// Compares and, with `ReconcileMode::apply`, repairs (see `Repair`):
   /// - orphan_tagged: adopted as an `available` row (country, locality and region from the
@@ -318,6 +324,7 @@ private:
   std::string m_actor;
   std::chrono::seconds m_in_flight_grace;
   std::string m_router_url;
+  RouterHealthProbe* m_router_health;
   std::map<std::pair<std::string, NumberType>, std::optional<Money>> m_prices;
 };
 

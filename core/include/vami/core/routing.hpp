@@ -7,6 +7,7 @@
 
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
+#include <vami/core/router_health.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/tenant.hpp>
@@ -62,9 +63,13 @@ enum class RoutingFault {
   agent_missing,    ///< The agent does not exist at the voice-agent provider.
   agent_unroutable, ///< The row's agent is unknown to the database or has no provider id.
   no_router_url,    ///< Webhook routing, but no router URL is configured: nothing to compare.
+  /// Webhook routing through vami's router, which does not answer its health check
+  /// (`GET <public>/healthz`) as it should: calls reach no agent.
+  router_unhealthy,
 };
 /// "not_owned", "no_voice_url", "wrong_voice_url", "not_imported", "import_unassigned",
-/// "import_other_agent", "agent_missing", "agent_unroutable", "no_router_url".
+/// "import_other_agent", "agent_missing", "agent_unroutable", "no_router_url",
+/// "router_unhealthy".
 [[nodiscard]] const char* to_string(RoutingFault fault) noexcept;
 
 /// What the providers must hold for calls to a pool number to go where its row says. The one
@@ -100,7 +105,11 @@ struct DesiredRouting {
                                              const std::string& router_url);
 
 /// The voice webhook that routes a number to an agent through the platform's call router:
-/// `<router_url>?agent_id=<provider_agent_id>` (`&` when the URL has a query), POST.
+/// `<router_url>?agent_id=<provider_agent_id>` (`&` when the URL has a query), POST. The router
+/// looks calls up by the number called, so the agent id only lets reconcile tell which agent a
+/// voice URL meant. When `router_url` is vami's router (`<public>/twilio/voice`,
+/// `endpoints_of_router_url`), the status callback is its `<public>/twilio/status`, and a
+/// number without it is not routed as it should be (`wrong_voice_url`).
 [[nodiscard]] VoiceWebhook router_webhook(const std::string& router_url,
                                           const std::string& provider_agent_id);
 
@@ -116,6 +125,9 @@ struct ObservedRouting {
   /// `voice_url_is_agent_provider` mean something); when not, only the telephony side is
   /// compared.
   bool voice_agent_side_read = true;
+  /// What the router answered its health check (webhook routing through vami's router only);
+  /// empty when not asked.
+  std::optional<RouterHealth> router_health;
 };
 
 /// Every way `observed` differs from `desired`, in the order a call meets them (telephony
@@ -132,12 +144,15 @@ struct ObservedRouting {
 
 /// Reads what the providers hold of one number's routing: the telephony provider's number, the
 /// voice-agent provider's import of it and (when `desired` names an agent) whether the agent
-/// exists. `agents` may be null: the voice-agent side is then not read.
+/// exists. `agents` may be null: the voice-agent side is then not read. With `router` (may be
+/// null), a number routed by webhook through vami's router (`endpoints_of_router_url`) has the
+/// router's health checked too.
 /// @throws what `TelephonyProvider::find_owned`, `VoiceAgentProvider::list_imported_numbers`
 ///         and `get_agent` throw.
 [[nodiscard]] ObservedRouting observe_routing(TelephonyProvider& telephony,
                                               VoiceAgentProvider* agents,
-                                              const DesiredRouting& desired);
+                                              const DesiredRouting& desired,
+                                              RouterHealthProbe* router = nullptr);
 
 /// Makes the providers route a number as `desired` (target native or webhook) says, whatever
 /// its history, starting from what its pool row `row` records, and stores what changed (the

@@ -1,0 +1,234 @@
+// `vami router setup`: point the providers at the call router (docs/guides/router.md).
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "app.hpp"
+#include "output.hpp"
+#include "profiles.hpp"
+
+#include <vami/core/router_setup_service.hpp>
+
+namespace vami::cli {
+
+namespace {
+
+constexpr const char* k_new_profile = "default";
+
+struct RouterSetupOptions {
+  std::string public_url;
+};
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// The profile `router setup` writes to: the profile in use, else a new one called "default"
+// (made the default profile when the file names none).
+std::string target_profile_name(AppContext& context) {
+  const Profile* chosen = context.profile();
+  return chosen != nullptr ? chosen->name : std::string(k_new_profile);
+}
+
+// Writes what the next run (and every command after) needs into the profile, atomically and
+// 0600 (`write_config_file`), re-reading the file first so that nothing written meanwhile is
+// lost.
+void remember_in_profile(AppContext& context, const std::string& name,
+                         const RouterSetupRecord& record) {
+  const auto path = config_file_path();
+  ConfigFile config = read_config_file(path);
+  Profile* profile = config.find(name);
+  if (profile == nullptr) {
+    Profile fresh;
+    fresh.name = name;
+    config.profiles.push_back(fresh);
+    profile = &config.profiles.back();
+    context.note("added profile '" + name + "' in " + path.string() + " for the router");
+  }
+  profile->router_url = record.endpoints.voice_url;
+  profile->elevenlabs_webhook_id = record.webhook_id;
+  if (!record.new_secret.empty()) {
+    profile->elevenlabs_webhook_secret = record.new_secret;
+  }
+  if (config.default_profile.empty() || config.find(config.default_profile) == nullptr) {
+    config.default_profile = name;
+  }
+  write_config_file(path, config);
+}
+
+nlohmann::ordered_json number_json(const RouterNumberResult& number) {
+  nlohmann::ordered_json json;
+  json["e164"] = number.e164;
+  json["tenant"] = text_or_null(number.tenant_slug);
+  json["agent"] = text_or_null(number.agent_slug);
+  json["outcome"] = to_string(number.outcome);
+  json["voice_url"] = text_or_null(number.after.voice_url);
+  json["status_callback"] = text_or_null(number.after.status_callback);
+  json["previous_voice_url"] = text_or_null(number.before.voice_url);
+  json["error"] = text_or_null(number.error);
+  return json;
+}
+
+nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::string& profile) {
+  nlohmann::ordered_json json;
+  json["public_url"] = report.endpoints.public_url;
+  json["router_url"] = report.endpoints.voice_url;
+  json["status_callback"] = report.endpoints.status_callback;
+  json["post_call_url"] = report.endpoints.post_call_url;
+  json["health_url"] = report.endpoints.health_url;
+  json["profile"] = profile;
+  nlohmann::ordered_json webhook;
+  webhook["webhook_id"] = report.webhook_id;
+  webhook["created"] = report.webhook_created;
+  webhook["events"] = router_post_call_events();
+  webhook["attachment_changed"] = report.attachment_changed;
+  webhook["replaced_attachment"] = text_or_null(report.replaced_attachment);
+  webhook["deleted"] = report.deleted_webhooks;
+  json["post_call_webhook"] = webhook;
+  json["numbers"] = nlohmann::ordered_json::array();
+  int counts[4] = {0, 0, 0, 0};
+  for (const RouterNumberResult& number : report.numbers) {
+    json["numbers"].push_back(number_json(number));
+    ++counts[static_cast<int>(number.outcome)];
+  }
+  json["counts"] = {{"in_place", counts[0]},
+                    {"pointed", counts[1]},
+                    {"failed", counts[2]},
+                    {"interrupted", counts[3]}};
+  return json;
+}
+
+std::string outcome_words(const RouterNumberResult& number) {
+  switch (number.outcome) {
+  case RouterNumberOutcome::in_place:
+    return "already pointed at the router";
+  case RouterNumberOutcome::pointed:
+    return "pointed at the router" + (number.before.voice_url.empty()
+                                          ? std::string()
+                                          : " (was " + number.before.voice_url + ")");
+  case RouterNumberOutcome::failed:
+    return "failed: " + number.error;
+  case RouterNumberOutcome::interrupted:
+    return "not tried: interrupted";
+  }
+  return "";
+}
+
+void write_report(AppContext& context, const RouterSetupReport& report,
+                  const std::string& profile) {
+  const OutputFormat format = context.output_format();
+  if (format == OutputFormat::json) {
+    std::cout << report_json(report, profile).dump(2) << '\n';
+    return;
+  }
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const RouterNumberResult& number : report.numbers) {
+    nlohmann::ordered_json row = number_json(number);
+    row["detail"] = outcome_words(number);
+    rows.push_back(std::move(row));
+  }
+  if (format == OutputFormat::csv) {
+    write_records(std::cout, format, rows, {});
+    return;
+  }
+  nlohmann::ordered_json summary;
+  summary["router_url"] = report.endpoints.voice_url;
+  summary["status_callback"] = report.endpoints.status_callback;
+  summary["post_call_webhook"] = report.endpoints.post_call_url + " (" + report.webhook_id + ", " +
+                                 (report.webhook_created ? "created" : "kept") + ")";
+  summary["profile"] = profile;
+  write_object(std::cout, format, summary);
+  if (!report.numbers.empty()) {
+    std::cout << '\n';
+    write_records(std::cout, format, rows,
+                  {field("NUMBER", "e164"), field("TENANT", "tenant"), field("AGENT", "agent"),
+                   field("RESULT", "detail")});
+  }
+}
+
+void run_setup(AppContext& context, const RouterSetupOptions& options) {
+  const std::string name = target_profile_name(context);
+  RouterSetupMemory memory;
+  if (const Profile* chosen = context.profile(); chosen != nullptr) {
+    memory.webhook_id = chosen->elevenlabs_webhook_id;
+    memory.webhook_secret = chosen->elevenlabs_webhook_secret;
+  }
+  RouterSetupService service(context.telephony(), context.voice_agents(), context.store(),
+                             context.actor());
+  RouterSetupReport report = service.set_up(
+      options.public_url, memory,
+      [&](const RouterSetupRecord& record) { remember_in_profile(context, name, record); },
+      [] { return AppContext::interrupted(); });
+  write_report(context, report, name);
+
+  context.note(std::string(report.webhook_created
+                               ? "created the post-call webhook " + report.webhook_id +
+                                     " (its secret is in profile '" + name + "', 0600)"
+                               : "kept the post-call webhook " + report.webhook_id) +
+               (report.attachment_changed ? ", attached it" : ", attached already") +
+               (report.deleted_webhooks.empty()
+                    ? std::string()
+                    : ", deleted " + std::to_string(report.deleted_webhooks.size()) +
+                          " earlier vami webhook(s)"));
+  if (!report.replaced_attachment.empty()) {
+    context.note("the workspace's post-call webhook was " + report.replaced_attachment +
+                 "; its deliveries now go to the router instead");
+  }
+  int pointed = 0;
+  for (const RouterNumberResult& number : report.numbers) {
+    pointed += number.outcome == RouterNumberOutcome::pointed ? 1 : 0;
+  }
+  context.note("pointed " + std::to_string(pointed) + " of " +
+               std::to_string(report.numbers.size()) +
+               " webhook-routed numbers at the router; 'vami numbers assign --mode webhook' now "
+               "uses " +
+               report.endpoints.voice_url);
+  if (!env("VAMI_ELEVENLABS_WEBHOOK_SECRET").empty() && report.webhook_created) {
+    context.note("warning: VAMI_ELEVENLABS_WEBHOOK_SECRET is set and 'vami router serve' prefers "
+                 "it to the profile's new secret; unset it");
+  }
+  if (!context.options.router_url.empty() &&
+      context.options.router_url != report.endpoints.voice_url) {
+    context.note("warning: --router-url or VAMI_ROUTER_URL (" + context.options.router_url +
+                 ") overrides the profile's router URL; unset it to use the router set up");
+  }
+  if (report.interrupted) {
+    throw BulkExit{ExitCode::interrupted};
+  }
+  if (report.failed() > 0) {
+    context.note(std::to_string(report.failed()) +
+                 " number(s) could not be pointed at the router; run 'vami router setup' again "
+                 "or 'vami reconcile --apply'");
+    throw BulkExit{ExitCode::partial};
+  }
+}
+
+} // namespace
+
+void register_router_setup_command(CLI::App& router, AppContext& context) {
+  auto options = std::make_shared<RouterSetupOptions>();
+  auto* command = router.add_subcommand(
+      "setup", "Point the providers at the call router: webhook-routed numbers' voice webhook "
+               "and status callback, and the ElevenLabs post-call webhook (HMAC, secret kept in "
+               "the profile)");
+  command->footer(
+      "Sets every webhook-routed number's voice URL to URL/twilio/voice and its status\n"
+      "callback to URL/twilio/status; creates the ElevenLabs workspace webhook\n"
+      "URL/elevenlabs/post-call (HMAC) and attaches it as the post-call webhook (events\n"
+      "transcript, call_initiation_failure), replacing an earlier vami webhook; stores the\n"
+      "router URL, the webhook id and its secret in the profile (0600; never printed). Run it\n"
+      "again at any time: what is in place is kept. Exit 7 when some numbers failed.\n"
+      "See docs/guides/router.md.");
+  command
+      ->add_option("--public-url", options->public_url,
+                   "The URL Twilio and ElevenLabs reach the router at (https; http only for a "
+                   "loopback host)")
+      ->type_name("URL")
+      ->required();
+  context.stops_after_step(command); // changes providers: see cli/signals.hpp
+  command->callback([&context, options] { run_setup(context, *options); });
+}
+
+} // namespace vami::cli

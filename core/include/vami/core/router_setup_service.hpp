@@ -1,0 +1,128 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <vami/core/bulk_runner.hpp>
+#include <vami/core/error.hpp>
+#include <vami/core/number.hpp>
+#include <vami/core/router_endpoints.hpp>
+#include <vami/core/state_store.hpp>
+#include <vami/core/telephony_provider.hpp>
+#include <vami/core/voice_agent_provider.hpp>
+
+namespace vami {
+
+/// The name of the post-call webhook `router setup` creates: a workspace webhook of this name
+/// is vami's, and one that is not the configured router's is replaced (deleted), not kept.
+inline constexpr const char* k_router_webhook_name = "vami router";
+
+/// The post-call events the router records (`transcript`, `call_initiation_failure`): not
+/// `audio`, which ElevenLabs streams as large chunked bodies the router does not store.
+[[nodiscard]] const std::vector<std::string>& router_post_call_events();
+
+/// What an earlier `router setup` left for the next one (the CLI keeps it in the profile).
+struct RouterSetupMemory {
+  std::string webhook_id;     ///< The post-call webhook vami created; empty for none.
+  std::string webhook_secret; ///< Its secret; empty when unknown (it is then replaced).
+};
+
+/// What the next `router setup` must remember, handed over as soon as it is known (a secret is
+/// shown once: losing it means a new webhook).
+struct RouterSetupRecord {
+  RouterEndpoints endpoints; ///< `endpoints.voice_url` is the router URL of webhook routing.
+  std::string webhook_id;
+  std::string new_secret; ///< The secret of a webhook just created; empty when kept.
+};
+
+/// What happened to one webhook-routed number.
+enum class RouterNumberOutcome {
+  in_place,    ///< Its voice webhook was the router's already.
+  pointed,     ///< Its voice webhook now is the router's.
+  failed,      ///< It could not be pointed (`error` says why).
+  interrupted, ///< Not tried: stopped first.
+};
+/// "in_place", "pointed", "failed", "interrupted".
+[[nodiscard]] const char* to_string(RouterNumberOutcome outcome) noexcept;
+
+/// One webhook-routed number of a `router setup`.
+struct RouterNumberResult {
+  std::string e164;
+  std::string tenant_slug;
+  std::string agent_slug;
+  RouterNumberOutcome outcome = RouterNumberOutcome::in_place;
+  VoiceWebhook before; ///< As the telephony provider reported it (the row's when not owned).
+  VoiceWebhook after;  ///< As it reports it now (pointed, in_place); empty otherwise.
+  ErrorKind error_kind = ErrorKind::provider; ///< failed: what kind of failure.
+  std::string error;                          ///< failed: the message.
+};
+
+/// What `router setup` did, as facts; the command line words them.
+struct RouterSetupReport {
+  RouterEndpoints endpoints;
+  std::string webhook_id;       ///< The post-call webhook now attached.
+  bool webhook_created = false; ///< A new webhook (and secret) was made; else it was kept.
+  /// The Agents Platform setting was changed (another webhook or other events were attached).
+  bool attachment_changed = false;
+  /// The webhook attached before, when it was another one (possibly not vami's); empty else.
+  std::string replaced_attachment;
+  /// Earlier vami webhooks (`k_router_webhook_name`) deleted: for another URL, or whose secret
+  /// vami does not know.
+  std::vector<std::string> deleted_webhooks;
+  std::vector<RouterNumberResult> numbers; ///< Every webhook-routed assigned number, by E.164.
+  bool interrupted = false;                ///< Stopped before every number was tried.
+  /// Numbers whose outcome is `failed`.
+  [[nodiscard]] int failed() const noexcept;
+};
+
+/// `vami router setup`: makes the providers hold what the call router at a public URL needs.
+class RouterSetupService {
+public:
+  /// `actor` goes into the audit trail. The references must outlive the service.
+  RouterSetupService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+                     std::string actor);
+
+  /// Sets the providers up for the router at `public_url`, and can be run again (what is in
+  /// place is left alone):
+  /// 1. the post-call webhook: kept when `memory` names a vami webhook that still exists, is
+  ///    enabled, delivers to `<public>/elevenlabs/post-call` and whose secret `memory` holds;
+  ///    otherwise a new HMAC webhook is created (`VoiceAgentProvider::create_webhook`, never
+  ///    retried after an ambiguous failure: the next run replaces what it may have made);
+  /// 2. `remember` is called with what the next run needs (the endpoints, the webhook, a new
+  ///    secret) before anything else changes; it must store it durably. When it throws, a
+  ///    webhook just created is deleted and the error passes through;
+  /// 3. the webhook is attached as the workspace's post-call webhook with
+  ///    `router_post_call_events()`, unless it is already;
+  /// 4. every other vami webhook (`k_router_webhook_name`) is deleted; webhooks of other names
+  ///    are never touched;
+  /// 5. every assigned number routed by webhook is pointed at `<public>/twilio/voice` for its
+  ///    agent with the status callback `<public>/twilio/status` (`router_webhook`,
+  ///    `enact_routing`), each under the number's routing hold, conditional on its assignment
+  ///    as read, with an audit entry ("router setup"); one number's failure is reported and
+  ///    the others carry on. Between numbers it stops once `stop_requested` returns true.
+  /// The webhook change is audited too (entity "webhook").
+  /// @throws Error(invalid_input) for a public URL `checked_router_public_url` refuses; the
+  ///         provider errors of steps 1 to 4 and of listing the owned numbers (nothing after
+  ///         the failed step is done); Error(storage).
+  RouterSetupReport set_up(const std::string& public_url, const RouterSetupMemory& memory,
+                           const std::function<void(const RouterSetupRecord&)>& remember,
+                           const StopRequested& stop_requested = {});
+
+private:
+  void set_up_webhook(const RouterSetupMemory& memory,
+                      const std::function<void(const RouterSetupRecord&)>& remember,
+                      RouterSetupReport& report);
+  RouterNumberResult point_number(const PoolNumber& row, const OwnedNumber* owned,
+                                  const RouterEndpoints& endpoints);
+  void audit(const std::string& entity_type, const std::string& entity_id,
+             const std::string& before, const std::string& after,
+             const std::string& tenant_slug = {});
+
+  TelephonyProvider& m_telephony;
+  VoiceAgentProvider& m_agents;
+  StateStore& m_store;
+  std::string m_actor;
+};
+
+} // namespace vami

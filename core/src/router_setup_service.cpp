@@ -1,0 +1,250 @@
+// `vami router setup`: the post-call webhook and the voice webhooks the call router needs
+// (router_setup_service.hpp).
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "audit_json.hpp"
+#include <nlohmann/json.hpp>
+
+#include <vami/core/router_setup_service.hpp>
+#include <vami/core/routing.hpp>
+
+namespace vami {
+
+namespace {
+
+bool same_webhook(const VoiceWebhook& wanted, const VoiceWebhook& reported) {
+  auto method = [](const std::string& text) { return text.empty() ? std::string("POST") : text; };
+  return wanted.voice_url == reported.voice_url &&
+         method(wanted.voice_method) == method(reported.voice_method) &&
+         wanted.status_callback == reported.status_callback;
+}
+
+std::string webhook_audit_json(const std::string& webhook_id, const std::string& url,
+                               const std::vector<std::string>& events) {
+  // Never the secret: the audit trail is readable by whoever reads the database.
+  nlohmann::ordered_json json{{"webhook_id", webhook_id}, {"url", url}, {"events", events}};
+  return json.dump();
+}
+
+} // namespace
+
+const std::vector<std::string>& router_post_call_events() {
+  static const std::vector<std::string> events{"transcript", "call_initiation_failure"};
+  return events;
+}
+
+const char* to_string(RouterNumberOutcome outcome) noexcept {
+  switch (outcome) {
+  case RouterNumberOutcome::in_place:
+    return "in_place";
+  case RouterNumberOutcome::pointed:
+    return "pointed";
+  case RouterNumberOutcome::failed:
+    return "failed";
+  case RouterNumberOutcome::interrupted:
+    return "interrupted";
+  }
+  return "failed";
+}
+
+int RouterSetupReport::failed() const noexcept {
+  return static_cast<int>(std::count_if(numbers.begin(), numbers.end(), [](const auto& number) {
+    return number.outcome == RouterNumberOutcome::failed;
+  }));
+}
+
+RouterSetupService::RouterSetupService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+                                       StateStore& store, std::string actor)
+    : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)) {}
+
+RouterSetupReport
+RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemory& memory,
+                           const std::function<void(const RouterSetupRecord&)>& remember,
+                           const StopRequested& stop_requested) {
+  RouterSetupReport report;
+  report.endpoints = router_endpoints(checked_router_public_url(public_url));
+  set_up_webhook(memory, remember, report);
+
+  // One listing of the owned numbers (every page) rather than a lookup per number.
+  std::vector<PoolNumber> rows;
+  NumberFilter filter;
+  filter.status = NumberStatus::assigned;
+  for (PoolNumber& row : m_store.list_numbers(filter)) {
+    if (row.routing_mode == RoutingMode::webhook) {
+      rows.push_back(std::move(row));
+    }
+  }
+  std::map<std::string, OwnedNumber> owned;
+  if (!rows.empty()) {
+    for (OwnedNumber& number : m_telephony.list_owned()) {
+      std::string e164 = number.e164;
+      owned.emplace(std::move(e164), std::move(number));
+    }
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const PoolNumber& a, const PoolNumber& b) { return a.e164 < b.e164; });
+  for (const PoolNumber& row : rows) {
+    if (!report.interrupted && stop_requested && stop_requested()) {
+      report.interrupted = true;
+    }
+    if (report.interrupted) {
+      RouterNumberResult skipped;
+      skipped.e164 = row.e164;
+      skipped.tenant_slug = row.tenant_slug;
+      skipped.agent_slug = row.agent_slug;
+      skipped.before = row.webhook;
+      skipped.outcome = RouterNumberOutcome::interrupted;
+      report.numbers.push_back(std::move(skipped));
+      continue;
+    }
+    auto found = owned.find(row.e164);
+    report.numbers.push_back(
+        point_number(row, found == owned.end() ? nullptr : &found->second, report.endpoints));
+  }
+  return report;
+}
+
+void RouterSetupService::set_up_webhook(
+    const RouterSetupMemory& memory, const std::function<void(const RouterSetupRecord&)>& remember,
+    RouterSetupReport& report) {
+  const RouterEndpoints& endpoints = report.endpoints;
+  const std::vector<WorkspaceWebhook> webhooks = m_agents.list_webhooks();
+  auto kept = std::find_if(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& webhook) {
+    return !memory.webhook_id.empty() && !memory.webhook_secret.empty() &&
+           webhook.webhook_id == memory.webhook_id && webhook.url == endpoints.post_call_url &&
+           !webhook.disabled && !webhook.auto_disabled;
+  });
+  RouterSetupRecord record;
+  record.endpoints = endpoints;
+  if (kept != webhooks.end()) {
+    record.webhook_id = kept->webhook_id;
+  } else {
+    CreatedWebhook created =
+        m_agents.create_webhook(k_router_webhook_name, endpoints.post_call_url);
+    record.webhook_id = created.webhook_id;
+    record.new_secret = std::move(created.secret);
+    report.webhook_created = true;
+  }
+  report.webhook_id = record.webhook_id;
+  try {
+    remember(record);
+  } catch (...) {
+    if (report.webhook_created) {
+      try {
+        m_agents.delete_webhook(record.webhook_id); // its secret is lost with the failed write
+      } catch (const Error&) {
+        // Left for the next run, which deletes vami webhooks whose secret it does not know.
+      }
+    }
+    throw;
+  }
+  if (report.webhook_created) {
+    audit("webhook", record.webhook_id, "",
+          webhook_audit_json(record.webhook_id, endpoints.post_call_url, {}));
+  }
+
+  const PostCallWebhookSettings wanted{record.webhook_id, router_post_call_events()};
+  const PostCallWebhookSettings attached = m_agents.post_call_webhook();
+  if (attached != wanted) {
+    if (!attached.webhook_id.empty() && attached.webhook_id != record.webhook_id) {
+      report.replaced_attachment = attached.webhook_id;
+    }
+    (void)m_agents.set_post_call_webhook(wanted);
+    report.attachment_changed = true;
+    audit("webhook", record.webhook_id,
+          webhook_audit_json(attached.webhook_id, "", attached.events),
+          webhook_audit_json(record.webhook_id, endpoints.post_call_url, wanted.events));
+  }
+
+  for (const WorkspaceWebhook& webhook : webhooks) {
+    if (webhook.name != k_router_webhook_name || webhook.webhook_id == record.webhook_id) {
+      continue;
+    }
+    try {
+      m_agents.delete_webhook(webhook.webhook_id);
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::not_found) {
+        throw;
+      }
+    }
+    report.deleted_webhooks.push_back(webhook.webhook_id);
+    audit("webhook", webhook.webhook_id, webhook_audit_json(webhook.webhook_id, webhook.url, {}),
+          "");
+  }
+}
+
+RouterNumberResult RouterSetupService::point_number(const PoolNumber& row, const OwnedNumber* owned,
+                                                    const RouterEndpoints& endpoints) {
+  RouterNumberResult result;
+  result.e164 = row.e164;
+  result.tenant_slug = row.tenant_slug;
+  result.agent_slug = row.agent_slug;
+  result.before = owned != nullptr ? owned->webhook : row.webhook;
+  auto fail = [&](ErrorKind kind, std::string message) {
+    result.outcome = RouterNumberOutcome::failed;
+    result.error_kind = kind;
+    result.error = std::move(message);
+    return result;
+  };
+  if (owned == nullptr) {
+    return fail(ErrorKind::not_found,
+                row.e164 + " is in the pool but the telephony provider does not report it");
+  }
+  try {
+    DesiredRouting desired =
+        desired_routing(row, m_store.find_agent(row.agent_slug), endpoints.voice_url);
+    if (desired.blocked) {
+      return fail(ErrorKind::invalid_input, row.e164 + " is assigned to agent \"" + row.agent_slug +
+                                                "\", which has no id at the voice-agent provider");
+    }
+    if (same_webhook(desired.voice_webhook, owned->webhook)) {
+      if (row.webhook != owned->webhook) {
+        m_store.update_webhook(row.e164, owned->webhook);
+      }
+      result.after = owned->webhook;
+      return result;
+    }
+    // As assign does: the number's routing is held, and the change is made only if the
+    // assignment is still the one read.
+    m_store.begin_routing_change(row.e164);
+    RoutingHold hold(m_store, row.e164);
+    std::optional<PoolNumber> current = m_store.find_number(row.e164);
+    if (!current || current->status != NumberStatus::assigned ||
+        current->agent_slug != row.agent_slug || current->routing_mode != row.routing_mode) {
+      return fail(ErrorKind::conflict, row.e164 + " changed meanwhile; run 'vami router setup' "
+                                                  "again");
+    }
+    PoolNumber changed = *current;
+    desired = desired_routing(changed, m_store.find_agent(changed.agent_slug), endpoints.voice_url);
+    enact_routing(m_telephony, m_agents, m_store, desired, changed);
+    result.after = changed.webhook;
+    result.outcome = RouterNumberOutcome::pointed;
+    audit("number", row.e164, detail::audit_json(*current), detail::audit_json(changed),
+          row.tenant_slug);
+    return result;
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::storage || error.kind() == ErrorKind::auth) {
+      throw;
+    }
+    return fail(error.kind(), error.what());
+  }
+}
+
+void RouterSetupService::audit(const std::string& entity_type, const std::string& entity_id,
+                               const std::string& before, const std::string& after,
+                               const std::string& tenant_slug) {
+  AuditEntry entry;
+  entry.actor = m_actor;
+  entry.command = "router setup";
+  entry.entity_type = entity_type;
+  entry.entity_id = entity_id;
+  entry.before_json = before;
+  entry.after_json = after;
+  entry.tenant_slug = tenant_slug;
+  m_store.append_audit(entry);
+}
+
+} // namespace vami
