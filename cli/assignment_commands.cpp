@@ -1,4 +1,5 @@
 // `vami numbers assign|unassign|reassign` and `vami route`: which agent a pool number reaches.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -199,9 +200,13 @@ void print_route_check(AppContext& context, const RouteCheck& check) {
       std::cout << "    - " << problem << '\n';
     }
   }
+  // Reconcile repairs what the providers hold; a router that is down is started, not repaired.
+  const bool repairable =
+      std::any_of(check.faults.begin(), check.faults.end(),
+                  [](RoutingFault fault) { return fault != RoutingFault::router_unhealthy; });
   if (check.desired.target != RoutingTarget::none && !check.calls_answered) {
     context.note("calls to " + route.number.e164 + " are not answered: " + join(problems) +
-                 "; repair it with 'vami reconcile --apply'");
+                 (repairable ? "; repair it with 'vami reconcile --apply'" : ""));
   } else if (!problems.empty()) {
     context.note(route.number.e164 + ": " + join(problems));
   }

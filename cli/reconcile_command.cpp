@@ -432,8 +432,9 @@ std::string summary(const ReconcileReport& report) {
     repaired += finding.resolution == Resolution::repaired ? 1 : 0;
     unresolved += finding.resolution == Resolution::unresolved ? 1 : 0;
   }
+  const bool router_down = report.router_health && !report.router_health->healthy;
   if (kinds.empty()) {
-    return text + "; nothing to do";
+    return text + (router_down ? "; the call router is down (below)" : "; nothing to do");
   }
   text += "; " + kinds;
   if (report.applied) {

@@ -126,13 +126,17 @@ def test_the_router_uses_the_secret_setup_stored_and_reconcile_checks_it(live, s
     assert live.run("numbers", "assign", number, "--agent", "front-desk", "--mode",
                     "webhook").returncode == 0
 
-    # The router is not running: route and reconcile say so.
+    # The router is not running: route and reconcile say so, and neither offers a repair that
+    # cannot start it.
     route = live.run("route", number, "--json")
     assert "router_unhealthy" in json.loads(route.stdout)["routing_problems"], route.stdout
+    assert "reconcile --apply" not in route.stderr, route.stderr
+    assert "vami router serve" in route.stderr
     down = live.run("reconcile", "--json")
     assert down.returncode == 4, down.stderr
     assert json.loads(down.stdout)["router"]["healthy"] is False
     assert "health check" in down.stderr
+    assert "nothing to do" not in down.stderr, down.stderr
 
     router = Router(live, tmp_path / "router.log", extra_env={"VAMI_ELEVENLABS_WEBHOOK_SECRET": ""},
                     port=port)
