@@ -102,6 +102,7 @@ public:
     server.set_read_timeout(m_options.read_timeout_seconds, 0);
     server.set_write_timeout(m_options.write_timeout_seconds, 0);
     server.set_keep_alive_timeout(5);
+    server.set_keep_alive_max_count(m_options.keep_alive_max_requests);
     server.set_payload_max_length(m_options.max_body);
     server.set_socket_options([](socket_t socket) {
       int yes = 1;

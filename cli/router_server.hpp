@@ -38,6 +38,10 @@ struct RouterServerOptions {
   int read_timeout_seconds = 5;           ///< A client that sends slower is cut.
   int write_timeout_seconds = 5;          ///< A client that reads slower is cut.
   std::size_t worker_threads = 256;       ///< Requests (connections) at once.
+  /// Requests one keep-alive connection carries before the router closes it. httplib's default
+  /// (5) cost a new TCP connection and a worker hand-off every 5 webhooks from a client that
+  /// reuses connections (Twilio, a reverse proxy); idle connections still close after 5 s.
+  std::size_t keep_alive_max_requests = 1000;
 };
 
 /// Serves the call router until `stop_requested` returns true (polled every 100 ms), then stops

@@ -245,6 +245,29 @@ def test_hostile_requests_get_4xx_without_affecting_calls(platform, sandbox):
     assert router.get("/healthz")[0] == 200
 
 
+def test_a_keep_alive_connection_carries_many_webhooks(platform, sandbox):
+    """Twilio and a proxy in front reuse connections: the router keeps one open for many requests
+    instead of closing it every 5 (httplib's default), which cost a new TCP connection and a
+    worker hand-off per 5 calls."""
+    import http.client
+    live, router, agents, numbers = platform
+    connection = http.client.HTTPConnection("127.0.0.1", router.port, timeout=30)
+    connection.connect()
+    local = connection.sock.getsockname()
+    for index in range(50):
+        params = call(sandbox, "+12125550000", call_sid=f"CA{index:032x}")
+        body = urllib.parse.urlencode(params)
+        connection.request("POST", "/twilio/voice", body, {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": twilio_signature(sandbox.auth_token,
+                                                   router.public_url + "/twilio/voice", params)})
+        response = connection.getresponse()
+        assert response.status == 200 and "<Reject" in response.read().decode()
+        assert (response.getheader("Connection") or "").lower() != "close", index
+        assert connection.sock is not None and connection.sock.getsockname() == local, index
+    connection.close()
+
+
 def test_post_call_webhooks_are_verified(platform):
     live, router, agents, numbers = platform
     body = json.dumps({"type": "post_call_transcription", "event_timestamp": int(time.time()),
