@@ -411,6 +411,50 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def flask_python():
+    """A Python that imports Flask (this one, else Debian's), or None."""
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        if Path(python).exists() and subprocess.run(
+                [python, "-c", "import flask"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+def flask_rejects(folder, db, token, account, targets, seconds=5):
+    """tests/bench/flask_router.py on the state database `db` under the reject load of the vami
+    router: (answers, errors, wall seconds, its CPU seconds), or why it was not measured."""
+    import socket
+
+    python = flask_python()
+    if python is None:
+        return "Flask is not installed (Debian: apt-get install python3-flask)"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    public = f"http://127.0.0.1:{port}"
+    with open(folder / "flask.log", "w") as log:
+        process = subprocess.Popen(
+            [python, str(Path(__file__).with_name("flask_router.py")), "--db", db, "--port",
+             str(port), "--public-url", public, "--account", account, "--token", token],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        if "listening" not in process.stdout.readline():
+            return "flask_router.py did not start: " + (folder / "flask.log").read_text()[-500:]
+        requests = signed_voice_requests(port, token, account, public + "/twilio/voice", targets)
+        forged = signed_voice_requests(port, "f" * 32, account, public + "/twilio/voice", targets,
+                                       count=1)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as check:
+            check.sendall(forged[0])
+            if not check.recv(4096).startswith(b"HTTP/1.1 403"):
+                return "flask_router.py did not refuse a request signed with another token"
+        cpu_before = cpu_seconds(process.pid)
+        count, errors, wall, _ = hammer(port, requests, "<Reject", seconds)
+        return count, errors, wall, cpu_seconds(process.pid) - cpu_before
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def bench_router(vami, folder, home, seconds=30, connections=120):
     """Call setups through `vami router serve`, the sandbox's ElevenLabs answering register-call
     in 200 ms: calls per second sustained for `seconds` with `connections` keep-alive clients,
@@ -470,6 +514,7 @@ def bench_router(vami, folder, home, seconds=30, connections=120):
         for line in Path(f"/proc/{router.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 rss = int(line.split()[1]) * 1024
+        flask = flask_rejects(folder, db, token, account, ["+12125550000", "+13125550000"])
     finally:
         if router is not None and router.poll() is None:
             router.send_signal(signal.SIGTERM)
@@ -491,6 +536,17 @@ def bench_router(vami, folder, home, seconds=30, connections=120):
         reject_rate >= 5000, f"{reject_errors} errors; router CPU "
         f"{reject_cpu / max(reject_count, 1) * 1e6:.0f} us/request "
         f"({reject_cpu / reject_wall * 100:.0f} % of a core)")
+    if isinstance(flask, str):
+        print(f"      Flask comparison skipped: {flask}")
+    else:
+        flask_count, flask_errors, flask_wall, flask_cpu = flask
+        flask_rate = flask_count / flask_wall
+        print(f"      minimal Flask router, same signature check and lookup, same database and "
+              f"load: {flask_rate:.0f} rejects/s, {flask_errors} errors, "
+              f"{flask_cpu / max(flask_count, 1) * 1e6:.0f} us CPU/request")
+        print(f"      vami / Flask: {reject_rate / flask_rate:.1f} x the rejects per second, "
+              f"{(flask_cpu / max(flask_count, 1)) / (reject_cpu / max(reject_count, 1)):.1f} x "
+              f"less CPU per request")
     print(f"      router exit code {router.returncode} after SIGTERM")
 
 
