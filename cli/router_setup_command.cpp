@@ -18,6 +18,7 @@ constexpr const char* k_new_profile = "default";
 
 struct RouterSetupOptions {
   std::string public_url;
+  bool dry_run = false;
 };
 
 std::string env(const char* name) {
@@ -79,8 +80,9 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
   json["post_call_url"] = report.endpoints.post_call_url;
   json["health_url"] = report.endpoints.health_url;
   json["profile"] = profile;
+  json["dry_run"] = report.dry_run;
   nlohmann::ordered_json webhook;
-  webhook["webhook_id"] = report.webhook_id;
+  webhook["webhook_id"] = text_or_null(report.webhook_id);
   webhook["created"] = report.webhook_created;
   webhook["events"] = router_post_call_events();
   webhook["attachment_changed"] = report.attachment_changed;
@@ -100,14 +102,14 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
   return json;
 }
 
-std::string outcome_words(const RouterNumberResult& number) {
+std::string outcome_words(const RouterNumberResult& number, bool dry_run) {
   switch (number.outcome) {
   case RouterNumberOutcome::in_place:
     return "already pointed at the router";
   case RouterNumberOutcome::pointed:
-    return "pointed at the router" + (number.before.voice_url.empty()
-                                          ? std::string()
-                                          : " (was " + number.before.voice_url + ")");
+    return std::string(dry_run ? "would be pointed at the router" : "pointed at the router") +
+           (number.before.voice_url.empty() ? std::string()
+                                            : " (was " + number.before.voice_url + ")");
   case RouterNumberOutcome::failed:
     return "failed: " + number.error;
   case RouterNumberOutcome::interrupted:
@@ -126,7 +128,7 @@ void write_report(AppContext& context, const RouterSetupReport& report,
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const RouterNumberResult& number : report.numbers) {
     nlohmann::ordered_json row = number_json(number);
-    row["detail"] = outcome_words(number);
+    row["detail"] = outcome_words(number, report.dry_run);
     rows.push_back(std::move(row));
   }
   if (format == OutputFormat::csv) {
@@ -136,8 +138,12 @@ void write_report(AppContext& context, const RouterSetupReport& report,
   nlohmann::ordered_json summary;
   summary["router_url"] = report.endpoints.voice_url;
   summary["status_callback"] = report.endpoints.status_callback;
-  summary["post_call_webhook"] = report.endpoints.post_call_url + " (" + report.webhook_id + ", " +
-                                 (report.webhook_created ? "created" : "kept") + ")";
+  summary["post_call_webhook"] =
+      report.endpoints.post_call_url + " (" +
+      (report.dry_run ? (report.webhook_created ? std::string("would be created")
+                                                : report.webhook_id + ", kept")
+                      : report.webhook_id + ", " + (report.webhook_created ? "created" : "kept")) +
+      ")";
   summary["profile"] = profile;
   write_object(std::cout, format, summary);
   if (!report.numbers.empty()) {
@@ -157,11 +163,33 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
   }
   RouterSetupService service(context.telephony(), context.voice_agents(), context.store(),
                              context.actor());
+  const RouterSetupMode mode = options.dry_run ? RouterSetupMode::dry_run : RouterSetupMode::apply;
   RouterSetupReport report = service.set_up(
       options.public_url, memory,
       [&](const RouterSetupRecord& record) { remember_in_profile(context, name, record); },
-      [] { return AppContext::interrupted(); });
+      [] { return AppContext::interrupted(); }, mode);
   write_report(context, report, name);
+  if (report.dry_run) {
+    int would_point = 0;
+    for (const RouterNumberResult& number : report.numbers) {
+      would_point += number.outcome == RouterNumberOutcome::pointed ? 1 : 0;
+    }
+    context.note(
+        std::string("dry run, nothing changed: ") +
+        (report.webhook_created ? "would create the post-call webhook"
+                                : "would keep the post-call webhook " + report.webhook_id) +
+        (report.attachment_changed ? " and attach it" : "") +
+        (report.deleted_webhooks.empty()
+             ? std::string()
+             : ", delete " + std::to_string(report.deleted_webhooks.size()) +
+                   " earlier vami webhook(s)") +
+        ", point " + std::to_string(would_point) + " of " + std::to_string(report.numbers.size()) +
+        " webhook-routed numbers at the router, and " + "write profile '" + name + "'");
+    if (report.failed() > 0) {
+      throw BulkExit{ExitCode::partial};
+    }
+    return;
+  }
 
   context.note(std::string(report.webhook_created
                                ? "created the post-call webhook " + report.webhook_id +
@@ -227,6 +255,8 @@ void register_router_setup_command(CLI::App& router, AppContext& context) {
                    "loopback host)")
       ->type_name("URL")
       ->required();
+  command->add_flag("--dry-run", options->dry_run,
+                    "Read the providers and say what would change; change nothing");
   context.stops_after_step(command); // changes providers: see cli/signals.hpp
   command->callback([&context, options] { run_setup(context, *options); });
 }

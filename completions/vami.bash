@@ -38,7 +38,7 @@ _vami_options() {
   "route") echo "--offline" ;;
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
   "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
-  "router setup") echo "--public-url" ;;
+  "router setup") echo "--public-url --dry-run" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email" ;;
@@ -161,6 +161,7 @@ _vami_option_kind() {
   "router setup|-h") echo "flag" ;;
   "router setup|--help") echo "flag" ;;
   "router setup|--public-url") echo "text" ;;
+  "router setup|--dry-run") echo "flag" ;;
   "sandbox|-h") echo "flag" ;;
   "sandbox|--help") echo "flag" ;;
   "sandbox serve|-h") echo "flag" ;;

@@ -222,6 +222,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'router setup|--public-url'
             echo 'text'
+        case 'router setup|--dry-run'
+            echo 'flag'
         case 'sandbox|-h'
             echo 'flag'
         case 'sandbox|--help'
@@ -866,6 +868,7 @@ complete -c vami -n "__vami_at 'router serve'" -l insecure-no-signatures -d 'Che
 # vami router setup
 complete -c vami -n "__vami_at 'router setup'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'router setup'" -l public-url -x -d 'The URL Twilio and ElevenLabs reach the router at (https; http only for a loopback host)'
+complete -c vami -n "__vami_at 'router setup'" -l dry-run -d 'Read the providers and say what would change; change nothing'
 
 # vami sandbox
 complete -c vami -n "__vami_at 'sandbox'" -a 'serve' -d 'Serve the sandbox\'s Twilio and ElevenLabs APIs on 127.0.0.1 until interrupted, optionally with faults; prints the base URLs and credentials as shell exports'

@@ -63,9 +63,10 @@ RouterSetupService::RouterSetupService(TelephonyProvider& telephony, VoiceAgentP
 RouterSetupReport
 RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemory& memory,
                            const std::function<void(const RouterSetupRecord&)>& remember,
-                           const StopRequested& stop_requested) {
+                           const StopRequested& stop_requested, RouterSetupMode mode) {
   RouterSetupReport report;
   report.endpoints = router_endpoints(checked_router_public_url(public_url));
+  report.dry_run = mode == RouterSetupMode::dry_run;
   set_up_webhook(memory, remember, report);
 
   // One listing of the owned numbers (every page) rather than a lookup per number.
@@ -102,7 +103,7 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
     }
     auto found = owned.find(row.e164);
     report.numbers.push_back(
-        point_number(row, found == owned.end() ? nullptr : &found->second, report.endpoints));
+        point_number(row, found == owned.end() ? nullptr : &found->second, report.endpoints, mode));
   }
   return report;
 }
@@ -121,6 +122,8 @@ void RouterSetupService::set_up_webhook(
   record.endpoints = endpoints;
   if (kept != webhooks.end()) {
     record.webhook_id = kept->webhook_id;
+  } else if (report.dry_run) {
+    report.webhook_created = true; // would be: its id is the provider's to give
   } else {
     CreatedWebhook created =
         m_agents.create_webhook(k_router_webhook_name, endpoints.post_call_url);
@@ -129,6 +132,21 @@ void RouterSetupService::set_up_webhook(
     report.webhook_created = true;
   }
   report.webhook_id = record.webhook_id;
+  if (report.dry_run) {
+    const PostCallWebhookSettings attached = m_agents.post_call_webhook();
+    report.attachment_changed =
+        report.webhook_created ||
+        attached != PostCallWebhookSettings{record.webhook_id, router_post_call_events()};
+    if (!attached.webhook_id.empty() && attached.webhook_id != record.webhook_id) {
+      report.replaced_attachment = attached.webhook_id;
+    }
+    for (const WorkspaceWebhook& webhook : webhooks) {
+      if (webhook.name == k_router_webhook_name && webhook.webhook_id != record.webhook_id) {
+        report.deleted_webhooks.push_back(webhook.webhook_id);
+      }
+    }
+    return;
+  }
   try {
     remember(record);
   } catch (...) {
@@ -177,7 +195,8 @@ void RouterSetupService::set_up_webhook(
 }
 
 RouterNumberResult RouterSetupService::point_number(const PoolNumber& row, const OwnedNumber* owned,
-                                                    const RouterEndpoints& endpoints) {
+                                                    const RouterEndpoints& endpoints,
+                                                    RouterSetupMode mode) {
   RouterNumberResult result;
   result.e164 = row.e164;
   result.tenant_slug = row.tenant_slug;
@@ -199,6 +218,13 @@ RouterNumberResult RouterSetupService::point_number(const PoolNumber& row, const
     if (desired.blocked) {
       return fail(ErrorKind::invalid_input, row.e164 + " is assigned to agent \"" + row.agent_slug +
                                                 "\", which has no id at the voice-agent provider");
+    }
+    if (mode == RouterSetupMode::dry_run) {
+      result.outcome = same_webhook(desired.voice_webhook, owned->webhook)
+                           ? RouterNumberOutcome::in_place
+                           : RouterNumberOutcome::pointed;
+      result.after = desired.voice_webhook;
+      return result;
     }
     if (same_webhook(desired.voice_webhook, owned->webhook)) {
       if (row.webhook != owned->webhook) {

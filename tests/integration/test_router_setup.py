@@ -56,6 +56,13 @@ def test_router_setup_points_the_providers_at_the_router_and_can_run_again(live,
         assert result.returncode == 0, result.stderr
     public_url = f"http://127.0.0.1:{free_port()}"
 
+    # A dry run reads and says; it changes nothing and writes no profile.
+    plan, _ = router_setup(live, public_url, "--dry-run")
+    assert plan["dry_run"] is True and plan["post_call_webhook"]["created"] is True
+    assert plan["post_call_webhook"]["webhook_id"] is None
+    assert plan["counts"]["pointed"] == 1 and voice_of(sandbox, first)[0].startswith(OLD_ROUTER)
+    assert workspace_webhooks(sandbox) == [] and not config_path(live).exists()
+
     report, result = router_setup(live, public_url)
     assert report["router_url"] == public_url + "/twilio/voice"
     assert report["post_call_webhook"]["created"] is True

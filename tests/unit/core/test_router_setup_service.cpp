@@ -111,6 +111,41 @@ TEST_F(RouterSetupTest, CreatesAttachesRemembersAndPointsTheWebhookNumbers) {
   EXPECT_EQ(audited, 4); // the webhook made, attached, and two numbers
 }
 
+TEST_F(RouterSetupTest, ADryRunReadsAndSaysWhatItWouldDoWithoutChangingAnything) {
+  const int set_before = m_telephony.count("set_voice_webhook");
+  const std::size_t audited = audit().size();
+  RouterSetupService service(m_telephony, m_voice, *m_store, "tester");
+  bool remembered = false;
+  RouterSetupReport plan = service.set_up(
+      k_public, {}, [&](const RouterSetupRecord&) { remembered = true; }, {},
+      RouterSetupMode::dry_run);
+  EXPECT_TRUE(plan.dry_run);
+  EXPECT_TRUE(plan.webhook_created);
+  EXPECT_TRUE(plan.attachment_changed);
+  EXPECT_TRUE(plan.webhook_id.empty());
+  ASSERT_EQ(plan.numbers.size(), 2U);
+  EXPECT_EQ(plan.numbers[0].outcome, RouterNumberOutcome::pointed);
+  EXPECT_EQ(plan.numbers[0].after.status_callback, k_status);
+  EXPECT_FALSE(remembered);
+  EXPECT_TRUE(m_voice.webhooks().empty());
+  EXPECT_EQ(m_voice.count("create_webhook") + m_voice.count("set_post_call_webhook") +
+                m_voice.count("delete_webhook"),
+            0);
+  EXPECT_EQ(m_telephony.count("set_voice_webhook"), set_before);
+  EXPECT_EQ(audit().size(), audited);
+
+  // Once set up, a dry run for another URL names the webhook it would replace.
+  (void)set_up();
+  const std::string first = m_memory.webhook_id;
+  RouterSetupReport moved = service.set_up(
+      "https://calls2.example.com", m_memory, [&](const RouterSetupRecord&) { remembered = true; },
+      {}, RouterSetupMode::dry_run);
+  EXPECT_EQ(moved.deleted_webhooks, std::vector<std::string>{first});
+  EXPECT_EQ(moved.replaced_attachment, first);
+  EXPECT_FALSE(remembered);
+  EXPECT_EQ(m_voice.webhooks().size(), 1U);
+}
+
 TEST_F(RouterSetupTest, RunningItAgainChangesNothing) {
   (void)set_up();
   m_voice.clear_calls();

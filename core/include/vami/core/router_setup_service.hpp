@@ -36,10 +36,13 @@ struct RouterSetupRecord {
   std::string new_secret; ///< The secret of a webhook just created; empty when kept.
 };
 
+/// Whether `router setup` changes the providers or only says what it would change.
+enum class RouterSetupMode { apply, dry_run };
+
 /// What happened to one webhook-routed number.
 enum class RouterNumberOutcome {
   in_place,    ///< Its voice webhook was the router's already.
-  pointed,     ///< Its voice webhook now is the router's.
+  pointed,     ///< Its voice webhook now is the router's (dry run: would be pointed).
   failed,      ///< It could not be pointed (`error` says why).
   interrupted, ///< Not tried: stopped first.
 };
@@ -61,7 +64,9 @@ struct RouterNumberResult {
 /// What `router setup` did, as facts; the command line words them.
 struct RouterSetupReport {
   RouterEndpoints endpoints;
-  std::string webhook_id;       ///< The post-call webhook now attached.
+  bool dry_run = false; ///< Nothing was changed: the fields say what would be.
+  /// The post-call webhook now attached (dry run: the one kept; empty when one would be made).
+  std::string webhook_id;
   bool webhook_created = false; ///< A new webhook (and secret) was made; else it was kept.
   /// The Agents Platform setting was changed (another webhook or other events were attached).
   bool attachment_changed = false;
@@ -105,16 +110,19 @@ public:
   /// @throws Error(invalid_input) for a public URL `checked_router_public_url` refuses; the
   ///         provider errors of steps 1 to 4 and of listing the owned numbers (nothing after
   ///         the failed step is done); Error(storage).
+  /// With `RouterSetupMode::dry_run` it only reads (the webhooks, the post-call setting, the
+  /// owned numbers) and reports what it would do; `remember` is not called, nothing is audited.
   RouterSetupReport set_up(const std::string& public_url, const RouterSetupMemory& memory,
                            const std::function<void(const RouterSetupRecord&)>& remember,
-                           const StopRequested& stop_requested = {});
+                           const StopRequested& stop_requested = {},
+                           RouterSetupMode mode = RouterSetupMode::apply);
 
 private:
   void set_up_webhook(const RouterSetupMemory& memory,
                       const std::function<void(const RouterSetupRecord&)>& remember,
                       RouterSetupReport& report);
   RouterNumberResult point_number(const PoolNumber& row, const OwnedNumber* owned,
-                                  const RouterEndpoints& endpoints);
+                                  const RouterEndpoints& endpoints, RouterSetupMode mode);
   void audit(const std::string& entity_type, const std::string& entity_id,
              const std::string& before, const std::string& after,
              const std::string& tenant_slug = {});
