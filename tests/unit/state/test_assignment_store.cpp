@@ -14,6 +14,7 @@
 
 #include "exited_process.hpp"
 #include "store_backend.hpp"
+#include "store_rows.hpp"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -31,18 +32,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-/// Runs `action`, expecting a vami::Error of `kind`; returns it for further checks.
-template <typename Action>
-Error expect_error(ErrorKind kind, Action&& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), kind) << error.what();
-    return error;
-  }
-  ADD_FAILURE() << "expected Error(" << to_string(kind) << ")";
-  return Error(kind, "not thrown");
-}
+using testing::expect_error;
 
 std::vector<std::string> e164s(const std::vector<PoolNumber>& numbers) {
   std::vector<std::string> result;

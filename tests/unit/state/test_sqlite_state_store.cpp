@@ -9,6 +9,7 @@
 
 #include "disk_full.hpp"
 #include "permissions_enforced.hpp"
+#include "store_rows.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -159,18 +160,11 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
   out << bytes;
 }
 
-/// Runs `action`, expecting a vami::Error of `kind`; returns it for further checks.
-template <typename Action>
-Error expect_error(ErrorKind kind, Action&& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), kind) << error.what();
-    return error;
-  }
-  ADD_FAILURE() << "expected Error(" << to_string(kind) << ")";
-  return Error(kind, "not thrown");
-}
+using testing::add_available;
+using testing::expect_error;
+using testing::intent;
+using testing::operation;
+using testing::owned;
 
 class SqliteStateStoreTest : public ::testing::Test {
 protected:
@@ -189,46 +183,6 @@ protected:
   /// A second connection to the same file, as another program (or a later vami) would open it.
   [[nodiscard]] SQLite::Database raw() const {
     return SQLite::Database(m_path.string(), SQLite::OPEN_READWRITE, 10'000);
-  }
-
-  static Operation operation(const std::string& id, OperationKind kind = OperationKind::buy) {
-    Operation op;
-    op.id = id;
-    op.kind = kind;
-    op.requested_count = 2;
-    op.parameters = R"({"area_code":"212"})";
-    op.actor = "alice";
-    return op;
-  }
-
-  static PurchaseIntent intent(const std::string& e164, const std::string& operation_id,
-                               const std::string& region = "NY") {
-    PurchaseIntent purchase;
-    purchase.e164 = e164;
-    purchase.operation_id = operation_id;
-    purchase.country = "US";
-    purchase.type = NumberType::local;
-    purchase.locality = "New York";
-    purchase.region = region;
-    purchase.friendly_name = "vami:default:" + operation_id;
-    return purchase;
-  }
-
-  static OwnedNumber owned(const std::string& e164, const std::string& sid) {
-    OwnedNumber number;
-    number.e164 = e164;
-    number.provider_sid = sid;
-    number.friendly_name = "vami:default:op-000000000001";
-    number.webhook = {"https://hooks.example.com/voice", "POST",
-                      "https://hooks.example.com/status"};
-    return number;
-  }
-
-  /// Puts an `available` number in the pool through the store, as a purchase does.
-  static void add_available(StateStore& store, const std::string& e164, const std::string& sid,
-                            const std::string& operation_id, const std::string& region = "NY") {
-    store.insert_purchase_intent(intent(e164, operation_id, region));
-    (void)store.complete_purchase(e164, owned(e164, sid), Money{1'150'000, "USD"});
   }
 
   fs::path m_dir;

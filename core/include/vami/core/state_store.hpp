@@ -149,9 +149,9 @@ class StateStore {
 public:
   virtual ~StateStore() = default;
 
-  /// The schema version the database is at (`PRAGMA user_version`).
+  /// The schema version the database is at (the number of the last migration applied).
   [[nodiscard]] virtual int schema_version() = 0;
-  /// Where the database lives (a path for SQLite).
+  /// Where the database lives, as the user named it (a file path for the embedded SQLite store).
   [[nodiscard]] virtual std::string location() const = 0;
 
   // --- operations journal -----------------------------------------------------------------
