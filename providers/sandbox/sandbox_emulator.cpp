@@ -20,6 +20,7 @@
 #include "sandbox_number_settings.hpp"
 #include "sandbox_twilio_calls.hpp"
 #include "sandbox_util.hpp"
+#include "sandbox_voice_calls.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -461,6 +462,26 @@ public:
 
   [[nodiscard]] SandboxCredentials credentials() const override { return m_credentials; }
 
+  // -- Simulated calls --------------------------------------------------------------------------
+
+  http::HttpResponse place_call(const http::HttpRequest& request) {
+    voice_calls::Environment environment{m_db, m_mutex, m_credentials,
+                                         [this]() -> http::HttpClient& {
+                                           std::call_once(m_outgoing_once, [this] {
+                                             http::HttpClientOptions options;
+                                             // Twilio waits 10 s to connect and 15 s in all for a
+                                             // voice webhook's answer.
+                                             options.connect_timeout_ms = 10'000;
+                                             options.total_timeout_ms = 15'000;
+                                             options.user_agent = "TwilioProxy/1.1";
+                                             m_outgoing = http::make_curl_http_client(options);
+                                           });
+                                           return *m_outgoing;
+                                         },
+                                         [this] { return m_elevenlabs->post_call_webhook(); }};
+    return voice_calls::place(environment, request);
+  }
+
 private:
   // -- What the ElevenLabs emulator sees of the Twilio account (connection already locked) ---
 
@@ -542,6 +563,9 @@ private:
         return method_not_allowed();
       }
       return pricing(url, segments[3]);
+    }
+    if (url.path == voice_calls::k_calls_path) {
+      return method == "POST" ? place_call(request) : method_not_allowed();
     }
     if (segments.size() < 3 || segments[0] != k_api_version || segments[1] != "Accounts") {
       return not_found(url.path);
@@ -1192,7 +1216,10 @@ private:
   std::string m_account_name;
   std::int64_t m_account_created = 0;
   std::vector<std::string> m_accepted_authorizations; ///< Basic credentials, auth token or API key.
-  std::unique_ptr<ElevenLabsSandbox> m_elevenlabs;    ///< The ElevenLabs Agents Platform half.
+  /// The client of the requests simulated calls send (webhooks), made on first use.
+  std::unique_ptr<http::HttpClient> m_outgoing;
+  std::once_flag m_outgoing_once;
+  std::unique_ptr<ElevenLabsSandbox> m_elevenlabs; ///< The ElevenLabs Agents Platform half.
 };
 
 } // namespace
