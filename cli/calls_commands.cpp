@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "calls_test_command.hpp"
 
 #include <vami/core/call_sync_service.hpp>
 #include <vami/core/clock.hpp>
@@ -121,7 +122,8 @@ std::string sync_summary(const CallSyncReport& report) {
 } // namespace
 
 void register_calls_commands(CLI::App& app, AppContext& context) {
-  auto* calls = app.add_subcommand("calls", "The call history: list, show and sync calls");
+  auto* calls = app.add_subcommand("calls", "The call history: list, show and sync calls; test "
+                                            "calls");
   calls->require_subcommand(1);
 
   auto list = std::make_shared<ListOptions>();
@@ -229,6 +231,8 @@ void register_calls_commands(CLI::App& app, AppContext& context) {
                    "Only calls started at or after this UTC time (2026-11-22, "
                    "2026-11-22T10:00:00Z) or within this age (90m, 24h, 7d); default: all")
       ->type_name("TIME");
+  register_calls_test_command(*calls, context);
+
   sync_command->callback([&context, sync] {
     const std::string since = parse_since(sync->since, unix_now());
     CallSyncService service(context.store(), context.telephony(), context.voice_agents());

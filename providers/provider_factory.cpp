@@ -102,6 +102,11 @@ public:
     m_http = std::move(transport);
     if (twilio_config) {
       m_telephony = twilio::make_twilio_provider(*twilio_config, *m_http);
+      if (m_sandbox || twilio_config->base_url != twilio::TwilioConfig().base_url) {
+        m_test_calls =
+            sandbox::make_call_placer(*m_http, twilio_config->base_url,
+                                      twilio_config->auth_username, twilio_config->auth_password);
+      }
     }
     if (elevenlabs_config) {
       m_agents = elevenlabs::make_elevenlabs_provider(*elevenlabs_config, *m_http);
@@ -129,6 +134,8 @@ public:
     }
     return *m_agents;
   }
+
+  TestCallPlacer* test_calls() override { return m_test_calls.get(); }
 
   [[nodiscard]] bool is_sandbox() const override { return m_sandbox != nullptr; }
   [[nodiscard]] std::filesystem::path sandbox_state_path() const override { return m_sandbox_path; }
@@ -187,6 +194,7 @@ private:
   std::unique_ptr<http::HttpClient> m_http;
   std::unique_ptr<TelephonyProvider> m_telephony;
   std::unique_ptr<VoiceAgentProvider> m_agents;
+  std::unique_ptr<TestCallPlacer> m_test_calls;
 };
 
 } // namespace

@@ -114,6 +114,8 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(key_env, "numbers", "assign", "--pick", "--area-code", "646", "--agent", "back-office")
     run(token_env, "numbers", "reassign", pool[0], "--agent", "back-office")
     run(token_env, "route", pool[0])
+    run(token_env, "calls", "test", pool[0], "--say", "Hello?")
+    run(key_env, "calls", "test", pool[1], "--json")
     run(token_env, "numbers", "suspend", pool[0], "--message", "We are closed today.")
     run(key_env, "numbers", "resume", pool[0])
     run(key_env, "tenants", "suspend", "acme")

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <vami/core/telephony_provider.hpp>
+#include <vami/core/test_call.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 #include <vami/providers/http_client.hpp>
 
@@ -38,6 +39,11 @@ public:
   /// The voice-agent provider (ElevenLabs, live or sandbox).
   /// @throws Error(auth) when live credentials are in use but ELEVENLABS_API_KEY is not set.
   virtual VoiceAgentProvider& agents() = 0;
+  /// What places simulated calls (`vami calls test`): the in-process sandbox's, or, when Twilio
+  /// is reached at another base URL than Twilio's own (`vami sandbox serve`), one that asks that
+  /// server (it answers nullopt when the server is no sandbox); null for Twilio itself, where
+  /// no call can be placed without a phone.
+  virtual TestCallPlacer* test_calls() = 0;
   /// True when the built-in sandbox answers instead of a live account.
   [[nodiscard]] virtual bool is_sandbox() const = 0;
   /// Where the sandbox keeps its state, when `is_sandbox()`.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/test_call.hpp>
 #include <vami/providers/http_client.hpp>
 
 namespace vami::sandbox {
@@ -127,5 +128,18 @@ struct ServeStats {
 ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
                  const std::function<void(int port)>& on_listening,
                  const std::function<bool()>& stop_requested);
+
+/// Places simulated inbound calls through the sandbox emulator at `base_url` (its Twilio
+/// origin: "http://127.0.0.1:PORT" of `vami sandbox serve`, or the in-process origin) over
+/// `http` (which must outlive the placer), as the Twilio account `username` / `password` (HTTP
+/// Basic): `POST /__sandbox/calls` with `To`, `From` and `Say`, its JSON read into a
+/// `PlacedTestCall`. `place` answers nullopt when the server is not a sandbox (404 or 405).
+/// @throws (from `place`) Error(auth) for 401/403, Error(invalid_input) for 400 with the
+///         emulator's message, Error(unavailable) for no response or 5xx, Error(provider) for
+///         an answer it cannot read.
+[[nodiscard]] std::unique_ptr<TestCallPlacer> make_call_placer(http::HttpClient& http,
+                                                               std::string base_url,
+                                                               std::string username,
+                                                               std::string password);
 
 } // namespace vami::sandbox
