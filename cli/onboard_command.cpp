@@ -3,6 +3,7 @@
 #include <map>
 
 #include "app.hpp"
+#include "calls_test_command.hpp"
 
 #include <vami/core/input_rules.hpp>
 
@@ -33,6 +34,7 @@ struct OnboardOptions {
   std::vector<std::string> files;
   std::vector<std::string> urls;
   std::vector<std::string> faqs;
+  bool no_test_call = false;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -157,9 +159,12 @@ OnboardRequest to_request(const OnboardOptions& options) {
   return request;
 }
 
-nlohmann::ordered_json result_json(const OnboardResult& result) {
+/// `status`: "live" when the test call reached the agent, "not_live" when it did not,
+/// "onboarded" when none was made (`--no-test-call`).
+nlohmann::ordered_json result_json(const OnboardResult& result,
+                                   const std::optional<CallTestReport>& test_call) {
   nlohmann::ordered_json json;
-  json["status"] = "live";
+  json["status"] = !test_call ? "onboarded" : test_call->passed() ? "live" : "not_live";
   json["tenant"] = to_json(result.tenant);
   json["agent"] = to_json(result.agent);
   json["number"] = to_json(result.number);
@@ -170,6 +175,7 @@ nlohmann::ordered_json result_json(const OnboardResult& result) {
   for (const Document& document : result.documents) {
     json["documents"].push_back(to_json(document));
   }
+  json["test_call"] = test_call ? test_call_json(*test_call) : nlohmann::ordered_json();
   return json;
 }
 
@@ -231,6 +237,9 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
   command->add_option("--url", options->urls, "4. A knowledge web page (repeatable)")
       ->group("Knowledge");
   command->add_option("--faq", options->faqs, "4. An FAQ text (repeatable)")->group("Knowledge");
+  command->add_flag("--no-test-call", options->no_test_call,
+                    "Do not end with a test call to the number (see 'vami calls test'); the "
+                    "tenant is then reported onboarded, not live");
   context.stops_after_step(command); // changes providers: see cli/signals.hpp
   command->callback([&context, options] {
     if (AppContext::interactive() && !context.options.yes) {
@@ -257,13 +266,37 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
     if (result.already_live) {
       context.note(result.tenant.slug + " was already live: nothing to do");
     }
+    // Live only once a call to the number has reached the agent.
+    std::optional<CallTestReport> test_call;
+    if (!options->no_test_call) {
+      test_call = run_test_call(context, TestCallRequest{result.number.e164, "", ""});
+    }
     if (context.output_format() == OutputFormat::table) {
-      std::cout << "live: " << result.number.e164 << " reaches agent " << result.agent.slug << " ("
-                << terminal_text(result.agent.provider_agent_id) << ") of tenant "
-                << result.tenant.slug << " with " << result.documents.size()
-                << " knowledge document(s)\n";
+      if (test_call) {
+        report_test_call(context, *test_call, true);
+      }
+      const std::string documents =
+          " with " + std::to_string(result.documents.size()) + " knowledge document(s)";
+      const std::string agent = "agent " + result.agent.slug + " (" +
+                                terminal_text(result.agent.provider_agent_id) + ") of tenant " +
+                                result.tenant.slug;
+      if (!test_call) {
+        std::cout << "onboarded (no test call): " << result.number.e164 << " is assigned to "
+                  << agent << documents << '\n';
+      } else if (test_call->passed()) {
+        std::cout << "live: " << result.number.e164 << " reaches " << agent << documents << '\n';
+      } else {
+        std::cout << "NOT live: " << result.number.e164 << " is assigned to " << agent << documents
+                  << ", but the test call did not reach it\n";
+      }
     } else {
-      write_object(std::cout, context.output_format(), result_json(result));
+      if (test_call) {
+        report_test_call(context, *test_call, false);
+      }
+      write_object(std::cout, context.output_format(), result_json(result, test_call));
+    }
+    if (test_call && !test_call->passed()) {
+      throw BulkExit{ExitCode::failure};
     }
   });
 }

@@ -16,7 +16,7 @@ _vami_subcommands() {
   "agents") echo "create list show update delete conversations" ;;
   "voices") echo "list" ;;
   "kb") echo "add list remove" ;;
-  "calls") echo "list show sync" ;;
+  "calls") echo "list show sync test" ;;
   "operations") echo "list show resume" ;;
   "profiles") echo "add list show use remove" ;;
   esac
@@ -50,11 +50,12 @@ _vami_options() {
   "agents update") echo "--name --prompt --prompt-file --first-message --voice --language --personality" ;;
   "agents conversations") echo "--limit" ;;
   "kb add") echo "--url --text --name" ;;
-  "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq" ;;
+  "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq --no-test-call" ;;
   "reconcile") echo "--apply" ;;
   "calls list") echo "--tenant --agent --number --since --until --status --limit" ;;
   "calls show") echo "--transcript" ;;
   "calls sync") echo "--since" ;;
+  "calls test") echo "--from --say" ;;
   "usage") echo "--tenant --since --until --by --rate-number --rate-minute" ;;
   "audit") echo "--tenant --since --limit" ;;
   "operations list") echo "--limit --kind --status" ;;
@@ -277,6 +278,7 @@ _vami_option_kind() {
   "onboard|--file") echo "path" ;;
   "onboard|--url") echo "text" ;;
   "onboard|--faq") echo "text" ;;
+  "onboard|--no-test-call") echo "flag" ;;
   "reconcile|-h") echo "flag" ;;
   "reconcile|--help") echo "flag" ;;
   "reconcile|--apply") echo "flag" ;;
@@ -297,6 +299,10 @@ _vami_option_kind() {
   "calls sync|-h") echo "flag" ;;
   "calls sync|--help") echo "flag" ;;
   "calls sync|--since") echo "text" ;;
+  "calls test|-h") echo "flag" ;;
+  "calls test|--help") echo "flag" ;;
+  "calls test|--from") echo "text" ;;
+  "calls test|--say") echo "text" ;;
   "usage|-h") echo "flag" ;;
   "usage|--help") echo "flag" ;;
   "usage|--tenant") echo "tenants" ;;
@@ -398,6 +404,7 @@ _vami_positional_kind() {
   "kb remove|0") echo "agents" ;;
   "kb remove|1") echo "text" ;;
   "calls show|0") echo "text" ;;
+  "calls test|0") echo "numbers" ;;
   "operations show|0") echo "text" ;;
   "operations resume|0") echo "text" ;;
   "profiles add|0") echo "text" ;;

@@ -25,7 +25,7 @@ function __vami_subcommands --argument-names command_path
         case 'kb'
             printf '%s\n' add list remove
         case 'calls'
-            printf '%s\n' list show sync
+            printf '%s\n' list show sync test
         case 'operations'
             printf '%s\n' list show resume
         case 'profiles'
@@ -454,6 +454,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'onboard|--faq'
             echo 'text'
+        case 'onboard|--no-test-call'
+            echo 'flag'
         case 'reconcile|-h'
             echo 'flag'
         case 'reconcile|--help'
@@ -493,6 +495,14 @@ function __vami_option_kind --argument-names command_path option
         case 'calls sync|--help'
             echo 'flag'
         case 'calls sync|--since'
+            echo 'text'
+        case 'calls test|-h'
+            echo 'flag'
+        case 'calls test|--help'
+            echo 'flag'
+        case 'calls test|--from'
+            echo 'text'
+        case 'calls test|--say'
             echo 'text'
         case 'usage|-h'
             echo 'flag'
@@ -726,7 +736,7 @@ complete -c vami -n "__vami_at ''" -a 'voices' -d 'Voices the agents can speak w
 complete -c vami -n "__vami_at ''" -a 'kb' -d 'Knowledge base: documents an agent answers from'
 complete -c vami -n "__vami_at ''" -a 'onboard' -d 'Put a customer live in one command: tenant, number, agent, knowledge. Asks on a terminal for what the flags do not give; undoes its steps if one fails'
 complete -c vami -n "__vami_at ''" -a 'reconcile' -d 'Compare the state database with every number Twilio owns and with ElevenLabs\' agents, documents and imported numbers, and check that calls to each assigned number reach its agent; --apply repairs the drift (it never buys or releases a number, nor creates or deletes an agent or a document)'
-complete -c vami -n "__vami_at ''" -a 'calls' -d 'The call history: list, show and sync calls'
+complete -c vami -n "__vami_at ''" -a 'calls' -d 'The call history: list, show and sync calls; test calls'
 complete -c vami -n "__vami_at ''" -a 'usage' -d 'Numbers held, calls, minutes and costs over a period, per tenant, agent or number; with rates, what to bill and the margin'
 complete -c vami -n "__vami_at ''" -a 'audit' -d 'List the audit trail: every change, who made it'
 complete -c vami -n "__vami_at ''" -a 'operations' -d 'The journal of bulk commands: list, show item by item, resume'
@@ -1039,6 +1049,7 @@ complete -c vami -n "__vami_at 'onboard'" -l prompt-file -x -d '3. System prompt
 complete -c vami -n "__vami_at 'onboard'" -l file -r -F -d '4. A knowledge file (repeatable)'
 complete -c vami -n "__vami_at 'onboard'" -l url -x -d '4. A knowledge web page (repeatable)'
 complete -c vami -n "__vami_at 'onboard'" -l faq -x -d '4. An FAQ text (repeatable)'
+complete -c vami -n "__vami_at 'onboard'" -l no-test-call -d 'Do not end with a test call to the number (see \'vami calls test\'); the tenant is then reported onboarded, not live'
 
 # vami reconcile
 complete -c vami -n "__vami_at 'reconcile'" -s h -l help -d 'Print this help message and exit'
@@ -1048,6 +1059,7 @@ complete -c vami -n "__vami_at 'reconcile'" -l apply -d 'Repair: adopt vami-tagg
 complete -c vami -n "__vami_at 'calls'" -a 'list' -d 'List calls from the state database, newest first'
 complete -c vami -n "__vami_at 'calls'" -a 'show' -d 'Show one call: caller, times, duration, cost, outcome, summary'
 complete -c vami -n "__vami_at 'calls'" -a 'sync' -d 'Fill the call history from Twilio\'s calls and ElevenLabs\' conversations (idempotent)'
+complete -c vami -n "__vami_at 'calls'" -a 'test' -d 'Place a test call to a number (sandbox) or read its routing back hop by hop (live), and check it reaches the agent the state database says'
 complete -c vami -n "__vami_at 'calls'" -s h -l help -d 'Print this help message and exit'
 
 # vami calls list
@@ -1067,6 +1079,12 @@ complete -c vami -n "__vami_at 'calls show'" -l transcript -d 'Also print the tr
 # vami calls sync
 complete -c vami -n "__vami_at 'calls sync'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'calls sync'" -l since -x -d 'Only calls started at or after this UTC time (2026-11-22, 2026-11-22T10:00:00Z) or within this age (90m, 24h, 7d); default: all'
+
+# vami calls test
+complete -c vami -n "__vami_at 'calls test'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'calls test'" -l from -x -d 'The caller\'s number (default +14155550100)'
+complete -c vami -n "__vami_at 'calls test'" -l say -x -d 'What the caller says once the agent has greeted them (sandbox)'
+complete -c vami -n "__vami_at 'calls test' 0" -a '(__vami_values numbers)' -d 'Phone number, E.164'
 
 # vami usage
 complete -c vami -n "__vami_at 'usage'" -s h -l help -d 'Print this help message and exit'

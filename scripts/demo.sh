@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README's first command: build vami, then run its main job on the built-in sandbox (no
 # credentials): init, search area code 212, buy 10 numbers, onboard a tenant (agent, greeting,
-# voice, knowledge file, one of the pool's numbers), show where its number routes, list the pool.
+# voice, knowledge file, one of the pool's numbers; onboard ends with a test call), show where
+# its number routes, list the pool, and end with a test call that must reach the onboarded agent
+# (`calls test` exits 1, and so does this script, when it does not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,3 +35,4 @@ $vami onboard --tenant acme-dental --name "Acme Dental" --industry dental \
 number=$($vami numbers list --tenant acme-dental --json | sed -n 's/.*"e164": "\(+[0-9]*\)".*/\1/p')
 $vami route "$number"
 $vami numbers list
+$vami calls test "$number" --say "Are you open on Saturday?"

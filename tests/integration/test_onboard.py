@@ -34,7 +34,12 @@ def test_script_mode_puts_a_customer_live_and_prints_one_object(live, sandbox):
                       "--faq", "We open at 8.", "--faq", "Parking is free.", "--json")
     assert result.returncode == 0, result.stderr
     live_object = json.loads(result.stdout)
+    # Live: the closing test call reached the new agent.
     assert live_object["status"] == "live"
+    assert live_object["test_call"]["passed"] and live_object["test_call"]["placed"]
+    assert live_object["test_call"]["call"]["provider_agent_id"] == \
+        live_object["agent"]["provider_agent_id"]
+    assert live_object["test_call"]["call"]["transcript"][0]["message"] == "Carol Dental, hello!"
     assert live_object["tenant"]["slug"] == "carol-dental"
     assert live_object["tenant"]["industry"] == "dental"
     agent = live_object["agent"]
@@ -82,13 +87,31 @@ def test_webhook_mode_onboarding(live, sandbox):
     (e164,) = buy_numbers(live, 1)
     result = live.run("--router-url", "https://router.example.com/voice", "onboard", "--tenant",
                       "carol", "--name", "Carol", "--agent-name", "Carol Desk", "--number", e164,
-                      "--mode", "webhook", "--json")
+                      "--mode", "webhook", "--no-test-call", "--json")
     assert result.returncode == 0, result.stderr
     onboarded = json.loads(result.stdout)
+    # No test call: onboarded, not claimed live.
+    assert onboarded["status"] == "onboarded" and onboarded["test_call"] is None
     agent_id = onboarded["agent"]["provider_agent_id"]
     assert onboarded["number"]["routing_mode"] == "webhook"
     assert {n["phone_number"]: n["voice_url"] for n in sandbox.owned()}[e164] == \
         f"https://router.example.com/voice?agent_id={agent_id}"
+
+
+def test_onboarding_whose_test_call_fails_is_not_live(live, sandbox):
+    (e164,) = buy_numbers(live, 1)
+    # A router URL nothing listens on: the number is routed there, the call reaches nobody.
+    result = live.run("--router-url", "http://127.0.0.1:1/twilio/voice", "onboard", "--tenant",
+                      "dave", "--name", "Dave", "--agent-name", "Dave Desk", "--number", e164,
+                      "--mode", "webhook")
+    assert result.returncode == 1, result.stderr
+    assert "NOT live: " + e164 in result.stdout and "live: " + e164 not in \
+        result.stdout.replace("NOT live: ", "")
+    assert "broken at the router hop" in result.stderr
+    result = live.run("calls", "test", e164, "--json", "--router-url",
+                      "http://127.0.0.1:1/twilio/voice")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["broken_hop"] == "router"
 
 
 def run_on_terminal(vami, args, dialogue, timeout=30):
