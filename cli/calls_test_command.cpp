@@ -258,7 +258,8 @@ CallTestReport run_test_call(AppContext& context, const TestCallRequest& request
   std::string why;
   VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
   CallTestService service(context.telephony(), agents, context.store(),
-                          context.providers().test_calls(), context.options.router_url);
+                          context.providers().test_calls(), context.router_url(),
+                          &context.router_health());
   CallTestReport report = service.test(request);
   if (!report.placed && agents == nullptr) {
     context.note("ElevenLabs was not asked (" + why + ")");

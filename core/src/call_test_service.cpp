@@ -99,6 +99,7 @@ CallHopKind hop_of(RoutingFault fault, RoutingTarget target) {
   case RoutingFault::wrong_voice_url:
     return CallHopKind::voice_url;
   case RoutingFault::no_router_url:
+  case RoutingFault::router_unhealthy:
     return CallHopKind::router;
   case RoutingFault::not_imported:
   case RoutingFault::import_unassigned:
@@ -113,9 +114,10 @@ CallHopKind hop_of(RoutingFault fault, RoutingTarget target) {
 } // namespace
 
 CallTestService::CallTestService(TelephonyProvider& telephony, VoiceAgentProvider* agents,
-                                 StateStore& store, TestCallPlacer* placer, std::string router_url)
+                                 StateStore& store, TestCallPlacer* placer, std::string router_url,
+                                 RouterHealthProbe* router_health)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_placer(placer),
-      m_router_url(std::move(router_url)) {}
+      m_router_url(std::move(router_url)), m_router_health(router_health) {}
 
 CallExpectation CallTestService::expectation(const std::string& e164) {
   CallExpectation expected;
@@ -276,7 +278,8 @@ CallTestReport CallTestService::compare_checked(CallTestReport report) {
     }
     return report;
   }
-  RouteCheck check = check_route(m_telephony, m_agents, m_store, m_router_url, report.request.to);
+  RouteCheck check =
+      check_route(m_telephony, m_agents, m_store, m_router_url, report.request.to, m_router_health);
   report.check = check;
   const DesiredRouting& desired = check.desired;
   std::vector<RoutingFault> faults = check.faults;
@@ -316,10 +319,14 @@ CallTestReport CallTestService::compare_checked(CallTestReport report) {
 
   if (desired.target == RoutingTarget::webhook) {
     bool router_ok = true;
+    std::string router_reason;
     for (RoutingFault fault : faults) {
-      router_ok = router_ok && fault != RoutingFault::no_router_url;
+      if (router_ok && hop_of(fault, desired.target) == CallHopKind::router) {
+        router_ok = false;
+        router_reason = to_string(fault);
+      }
     }
-    add_hop(report, {CallHopKind::router, desired.router_url, "", router_ok}, "no_router_url");
+    add_hop(report, {CallHopKind::router, desired.router_url, "", router_ok}, router_reason);
   }
   if (desired.target != RoutingTarget::none) {
     add_hop(report, {CallHopKind::tenant, expected.tenant_slug, "", true});

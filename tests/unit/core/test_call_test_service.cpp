@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "scripted_router_probe.hpp"
 #include "service_fixture.hpp"
 #include <gtest/gtest.h>
 
@@ -226,6 +227,29 @@ TEST_F(CallTestServiceTest, LiveProvidersAreReadBackWithoutPlacingACall) {
   EXPECT_EQ(report.broken_reason, "no_voice_url");
   // Malformed numbers are refused before anything is read.
   EXPECT_EQ(test::kind_of([&] { (void)test(nullptr, "not-a-number"); }), ErrorKind::invalid_input);
+}
+
+TEST_F(CallTestServiceTest, TheLiveCheckNamesTheRouterHopWhenTheRouterIsUnhealthy) {
+  // vami's own router (`<public>/twilio/voice`): the live check asks its /healthz.
+  constexpr const char* k_vami_router = "https://calls.example.com/twilio/voice";
+  AssignmentService assignments(m_telephony, m_voice, *m_store, "tester", k_vami_router);
+  (void)assignments.assign(m_numbers[1], m_bravo.slug, RoutingMode::webhook);
+  test::ScriptedRouterProbe probe(true);
+  CallTestService service(m_telephony, &m_voice, *m_store, nullptr, k_vami_router, &probe);
+  CallTestReport fine = service.test({m_numbers[1], "", ""});
+  EXPECT_TRUE(fine.passed()) << fine.broken_reason;
+  EXPECT_EQ(hop_names(fine),
+            (std::vector<std::string>{"number", "voice_url", "router", "tenant", "agent"}));
+  EXPECT_EQ(probe.asked(), std::vector<std::string>{"https://calls.example.com/healthz"});
+
+  // The router answers /healthz badly: calls to the number reach no agent, at the router hop.
+  probe.set_healthy(false);
+  CallTestReport dead = service.test({m_numbers[1], "", ""});
+  EXPECT_FALSE(dead.passed());
+  EXPECT_EQ(dead.broken_hop, CallHopKind::router);
+  EXPECT_EQ(dead.broken_reason, "router_unhealthy");
+  ASSERT_EQ(dead.hops.size(), 5U);
+  EXPECT_FALSE(dead.hops[2].ok);
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <vami/core/assignment_service.hpp>
+#include <vami/core/router_health.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/test_call.hpp>
@@ -88,9 +89,11 @@ class CallTestService {
 public:
   /// Uses `telephony`, `agents` (may be null: not configured), `store` and `placer` (may be
   /// null: live providers); all must outlive the service. `router_url` is the configured
-  /// router (empty when none).
+  /// router (empty when none); `router_health` (may be null) checks its health when the live
+  /// check reads a webhook-routed number back (`check_route`).
   CallTestService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
-                  TestCallPlacer* placer, std::string router_url);
+                  TestCallPlacer* placer, std::string router_url,
+                  RouterHealthProbe* router_health = nullptr);
 
   /// What the database says calls to `e164` must get.
   /// @throws Error(storage).
@@ -110,6 +113,7 @@ private:
   StateStore& m_store;
   TestCallPlacer* m_placer;
   std::string m_router_url;
+  RouterHealthProbe* m_router_health;
 };
 
 } // namespace vami
