@@ -26,6 +26,7 @@ struct ServeOptions {
   std::vector<std::string> fail_nth;
   std::uint64_t seed = 0;
   int timeout_ms = 90'000;
+  int call_rate = 0;
   std::string state;
 };
 
@@ -94,8 +95,9 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                "optionally with faults; prints the base URLs and credentials as shell exports");
   serve_command->footer(
       "GET /__sandbox/stats answers what the server counted, as JSON: requests, by_status,\n"
-      "injected {rate_limited, failed, dropped, nth}, peak_concurrency, in_flight, seed. The\n"
-      "same line is printed on stderr on exit (\"vami: sandbox stats: {...}\").");
+      "injected {rate_limited, failed, dropped, nth}, peak_concurrency, in_flight, seed, calls\n"
+      "{rate, placed, by_outcome, skipped} (--call-rate). The same line is printed on stderr on\n"
+      "exit (\"vami: sandbox stats: {...}\").");
   serve_command->add_option("--port", serve->port, "TCP port (0 picks a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
@@ -153,6 +155,14 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3'600'000));
   serve_command
+      ->add_option("--call-rate", serve->call_rate,
+                   "Place N simulated inbound calls per second, evenly spaced, to the account's "
+                   "assigned numbers in turn (voice URL: an agent's or a webhook's, such as "
+                   "'vami router serve'), as Twilio would, to load the router; at most 128 in "
+                   "flight (more are skipped and counted)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 10'000));
+  serve_command
       ->add_option("--state", serve->state,
                    "Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)")
       ->type_name("PATH");
@@ -172,6 +182,7 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
       options.seed = serve->seed;
     }
     options.timeout_ms = serve->timeout_ms;
+    options.call_rate = serve->call_rate;
 
     auto path =
         serve->state.empty() ? context.sandbox_state_path() : std::filesystem::path(serve->state);
@@ -196,6 +207,10 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << std::flush;
           context.note("sandbox listening on " + base + " (state in " + path.string() +
                        "); Ctrl-C stops it");
+          if (options.call_rate > 0) {
+            context.note("placing " + std::to_string(options.call_rate) +
+                         " simulated calls per second to the assigned numbers");
+          }
         },
         [] { return AppContext::interrupted(); });
     context.note("sandbox stats: " + sandbox::stats_json(stats));

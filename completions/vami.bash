@@ -39,7 +39,7 @@ _vami_options() {
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
   "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
   "router setup") echo "--public-url --dry-run" ;;
-  "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --state" ;;
+  "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --call-rate --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email" ;;
   "tenants delete") echo "--release-numbers --dry-run" ;;
@@ -177,6 +177,7 @@ _vami_option_kind() {
   "sandbox serve|--fail-nth") echo "text" ;;
   "sandbox serve|--seed") echo "text" ;;
   "sandbox serve|--timeout-ms") echo "text" ;;
+  "sandbox serve|--call-rate") echo "text" ;;
   "sandbox serve|--state") echo "path" ;;
   "tenants|-h") echo "flag" ;;
   "tenants|--help") echo "flag" ;;

@@ -252,6 +252,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'sandbox serve|--timeout-ms'
             echo 'text'
+        case 'sandbox serve|--call-rate'
+            echo 'text'
         case 'sandbox serve|--state'
             echo 'path'
         case 'tenants|-h'
@@ -896,6 +898,7 @@ complete -c vami -n "__vami_at 'sandbox serve'" -l drop-rate -x -d 'Probability 
 complete -c vami -n "__vami_at 'sandbox serve'" -l fail-nth -x -d 'The Nth request (from 1, counting every request) fails with KIND: 500 (default), 503, 429, drop (act, then close), timeout (act, then hold the connection for --timeout-ms, then close), refuse (close without acting); repeatable'
 complete -c vami -n "__vami_at 'sandbox serve'" -l seed -x -d 'Seed of every random choice, for a run that can be repeated (default: a random one, shown in the stats)'
 complete -c vami -n "__vami_at 'sandbox serve'" -l timeout-ms -x -d 'How long a --fail-nth timeout holds its connection, in ms'
+complete -c vami -n "__vami_at 'sandbox serve'" -l call-rate -x -d 'Place N simulated inbound calls per second, evenly spaced, to the account\'s assigned numbers in turn (voice URL: an agent\'s or a webhook\'s, such as \'vami router serve\'), as Twilio would, to load the router; at most 128 in flight (more are skipped and counted)'
 complete -c vami -n "__vami_at 'sandbox serve'" -l state -r -F -d 'Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)'
 
 # vami tenants

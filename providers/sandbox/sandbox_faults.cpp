@@ -133,6 +133,7 @@ void validate_serve_options(const ServeOptions& options) {
     require(fault.request >= 1, "--fail-nth counts requests from 1");
   }
   require(options.timeout_ms >= 1, "--timeout-ms must be at least 1");
+  require(options.call_rate >= 0, "--call-rate must not be negative");
 }
 
 FaultPlanner::FaultPlanner(const ServeOptions& options, Clock::time_point start)
@@ -269,6 +270,14 @@ std::string stats_json(const ServeStats& stats) {
   json["peak_concurrency"] = stats.peak_concurrency;
   json["in_flight"] = stats.in_flight;
   json["seed"] = stats.seed;
+  ordered_json by_outcome = ordered_json::object();
+  for (const auto& [outcome, count] : stats.calls_by_outcome) {
+    by_outcome[outcome] = count;
+  }
+  json["calls"] = {{"rate", stats.call_rate},
+                   {"placed", stats.calls_placed},
+                   {"by_outcome", std::move(by_outcome)},
+                   {"skipped", stats.calls_skipped}};
   return json.dump();
 }
 

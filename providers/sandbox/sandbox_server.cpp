@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox_call_schedule.hpp"
 #include "sandbox_faults.hpp"
 #include "sandbox_inventory.hpp"
 #include "sandbox_util.hpp"
@@ -231,6 +232,17 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
   server.raise_backlog();
 
   const std::string origin = "http://" + host_for_url(options.host) + ":" + std::to_string(port);
+  std::optional<CallSchedule> schedule;
+  if (options.call_rate > 0) {
+    schedule.emplace(emulator, origin, options.call_rate);
+  }
+  auto current_stats = [&] {
+    ServeStats stats = planner.stats();
+    if (schedule) {
+      schedule->add_to(stats);
+    }
+    return stats;
+  };
   auto act = [&](const httplib::Request& request) {
     try {
       return emulator.handle(to_vami_request(request, origin));
@@ -246,7 +258,7 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
       } else if (request.method != "GET") {
         answer_json(response, 405, R"({"message":"use GET"})");
       } else {
-        answer_json(response, 200, stats_json(planner.stats()));
+        answer_json(response, 200, stats_json(current_stats()));
       }
       return;
     }
@@ -295,6 +307,9 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
 
   warm_up_inventory();
   on_listening(port);
+  if (schedule) {
+    schedule->start();
+  }
 
   // httplib's stop() does nothing before the accept loop runs, so the watcher keeps polling
   // until the server is running, stops it once, and leaves when listen returns.
@@ -307,6 +322,10 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
     while (!finished_changed.wait_for(lock, k_stop_poll_interval, [&] { return finished; })) {
       if (!stopped && server.is_running() && stop_requested()) {
         stopped = true;
+        // Scheduled calls in flight may wait on a router that asks this server (register-call).
+        if (schedule) {
+          schedule->stop();
+        }
         stopping.raise();
         server.stop();
       }
@@ -319,13 +338,16 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
   }
   finished_changed.notify_all();
   watcher.join();
+  if (schedule) {
+    schedule->stop();
+  }
   if (!clean && !stopped) {
     throw Error(ErrorKind::unavailable,
                 "the sandbox server on " + options.host + ":" + std::to_string(port) +
                     " stopped unexpectedly",
                 "start it again");
   }
-  return planner.stats();
+  return current_stats();
 }
 
 } // namespace vami::sandbox

@@ -411,7 +411,8 @@ TEST(ServeStats, JsonHasTheDocumentedShape) {
   EXPECT_EQ(json::parse(text), json::parse(R"({"requests":9,"by_status":{"200":5,"429":2},)"
                                            R"("injected":{"rate_limited":1,"failed":2,)"
                                            R"("dropped":3,"nth":4},"peak_concurrency":6,)"
-                                           R"("in_flight":1,"seed":99})"));
+                                           R"("in_flight":1,"seed":99,"calls":{"rate":0,)"
+                                           R"("placed":0,"by_outcome":{},"skipped":0}})"));
   EXPECT_EQ(json::parse(vami::sandbox::stats_json({})).at("by_status"), json::object());
 }
 

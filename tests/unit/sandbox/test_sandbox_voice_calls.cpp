@@ -6,12 +6,16 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "elevenlabs_sandbox_client.hpp"
+#include "sandbox_call_schedule.hpp"
 #include "sandbox_twiml.hpp"
 #include <httplib.h>
 
+#include <vami/core/error.hpp>
 #include <vami/providers/elevenlabs_webhooks.hpp>
 #include <vami/providers/twilio_webhooks.hpp>
 
@@ -362,6 +366,122 @@ TEST_F(VoiceCallsTest, AWebhookThatFailsOrRefusesIsReported) {
   EXPECT_EQ(unreachable.at("outcome"), "failed");
   EXPECT_EQ(unreachable.at("reason"), "unreachable");
   EXPECT_FALSE(unreachable.at("voice_webhook").at("error").get<std::string>().empty());
+}
+
+// ---- `vami sandbox serve --call-rate N`: calls placed on a schedule -----------------------------
+
+/// Waits (at most a minute, polling) until `done` holds; false when it never did.
+template <typename Done>
+bool eventually(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+vami::sandbox::ServeStats stats_of(const vami::sandbox::CallSchedule& schedule) {
+  vami::sandbox::ServeStats stats;
+  schedule.add_to(stats);
+  return stats;
+}
+
+TEST_F(VoiceCallsTest, ScheduledCallsGoToTheAssignedNumbersOnly) {
+  WebhookServer router;
+  // Native: ElevenLabs' inbound URL, its import assigned to an agent.
+  auto [native_sid, native] = m_client.buy_number();
+  const std::string front = agent_with_greeting("Front Desk", "Hello, Acme Dental!");
+  const std::string phone_id = m_client.import_number(native);
+  ASSERT_EQ(m_client.patch("/v1/convai/phone-numbers/" + phone_id, {{"agent_id", front}}).status,
+            200);
+  // Webhook: a router that answers what register-call returns for the agent.
+  auto [webhook_sid, webhook] = m_client.buy_number();
+  const std::string globex = agent_with_greeting("Globex Desk", "Globex, how can I help?");
+  set_voice_url(webhook_sid, router.url("/voice?agent_id=" + globex));
+  HttpResponse registered = m_client.post(
+      "/v1/convai/twilio/register-call",
+      {{"agent_id", globex}, {"from_number", "+14155550123"}, {"to_number", webhook}});
+  ASSERT_EQ(registered.status, 200);
+  router.answer(registered.body);
+  // Unassigned (no voice URL) and suspended (the echo Twimlet): no calls.
+  auto [unassigned_sid, unassigned] = m_client.buy_number();
+  auto [suspended_sid, suspended] = m_client.buy_number();
+  set_voice_url(suspended_sid, "https://twimlets.com/echo?Twiml=" +
+                                   vami::http::url_encode("<Response><Reject/></Response>"));
+
+  vami::sandbox::CallSchedule schedule(*m_emulator, k_origin, 200);
+  schedule.start();
+  ASSERT_TRUE(eventually([&] {
+    return router.voice().size() >= 5 && stats_of(schedule).calls_by_outcome["connected"] >= 10;
+  }));
+  schedule.stop();
+  vami::sandbox::ServeStats stats = stats_of(schedule);
+  EXPECT_EQ(stats.call_rate, 200);
+
+  // Every call placed is in Twilio's call log, to a routed number, answered by its agent.
+  json calls = json::parse(m_client.twilio("GET", "/Calls.json?PageSize=1000").body).at("calls");
+  ASSERT_EQ(calls.size(), stats.calls_placed);
+  std::map<std::string, std::uint64_t> per_number;
+  for (const json& call : calls) {
+    ++per_number[call.at("to").get<std::string>()];
+    EXPECT_EQ(call.at("status"), "completed") << call.dump();
+  }
+  EXPECT_GT(per_number[native], 0U);
+  EXPECT_GT(per_number[webhook], 0U);
+  EXPECT_EQ(per_number.count(unassigned), 0U);
+  EXPECT_EQ(per_number.count(suspended), 0U);
+  EXPECT_EQ(stats.calls_by_outcome,
+            (std::map<std::string, std::uint64_t>{{"connected", stats.calls_placed}}));
+  // The router got the webhook calls, signed, for the webhook number, from varying callers.
+  std::set<std::string> callers;
+  for (const httplib::Request& request : router.voice()) {
+    vami::twilio::FormParams params = params_of(request);
+    auto to = std::find_if(params.begin(), params.end(),
+                           [](const auto& param) { return param.first == "To"; });
+    ASSERT_NE(to, params.end());
+    EXPECT_EQ(to->second, webhook);
+    EXPECT_FALSE(request.get_header_value("X-Twilio-Signature").empty());
+    for (const auto& [name, value] : params) {
+      if (name == "From") {
+        callers.insert(value);
+      }
+    }
+  }
+  EXPECT_EQ(router.voice().size(), per_number[webhook]);
+  EXPECT_GT(callers.size(), 1U);
+
+  // Stopped: no more calls.
+  const std::size_t after_stop = router.voice().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(router.voice().size(), after_stop);
+}
+
+TEST_F(VoiceCallsTest, ScheduledCallsAreSkippedWhileNoNumberIsAssignedAndStartLater) {
+  vami::sandbox::CallSchedule schedule(*m_emulator, k_origin, 100);
+  schedule.start();
+  ASSERT_TRUE(eventually([&] { return stats_of(schedule).calls_skipped >= 3; }));
+  EXPECT_EQ(stats_of(schedule).calls_placed, 0U);
+
+  // A number assigned while the schedule runs gets calls once the numbers are read again.
+  auto [sid, e164] = m_client.buy_number();
+  const std::string agent = agent_with_greeting("Front Desk", "Hello!");
+  const std::string phone_id = m_client.import_number(e164);
+  ASSERT_EQ(m_client.patch("/v1/convai/phone-numbers/" + phone_id, {{"agent_id", agent}}).status,
+            200);
+  ASSERT_TRUE(eventually([&] { return stats_of(schedule).calls_placed >= 3; }));
+  schedule.stop();
+  schedule.stop(); // twice: harmless
+  EXPECT_EQ(stats_of(schedule).calls_by_outcome.at("connected"), stats_of(schedule).calls_placed);
+
+  try {
+    vami::sandbox::CallSchedule none(*m_emulator, k_origin, 0);
+    ADD_FAILURE() << "a rate of 0 was accepted";
+  } catch (const vami::Error& error) {
+    EXPECT_EQ(error.kind(), vami::ErrorKind::invalid_input);
+  }
 }
 
 } // namespace

@@ -92,6 +92,11 @@ struct ServeOptions {
   std::vector<NthFault> fail_nth;    ///< Faults for given request numbers; they skip the limits.
   std::optional<std::uint64_t> seed; ///< Seed of every random choice; unset: a random one.
   int timeout_ms = 90'000; ///< How long an `InjectedFault::timeout` holds its connection, in ms.
+  /// Simulated inbound calls placed per second, evenly spaced, to the account's routed numbers
+  /// (voice URL: the voice-agent provider's inbound URL or a voice webhook), as
+  /// `POST /__sandbox/calls` places them, to load a call router; at most 128 in flight, a call
+  /// due beyond that is skipped and counted. 0: none.
+  int call_rate = 0;
 };
 
 /// What a server counted: every request (except those to the stats endpoint), the status codes
@@ -107,17 +112,29 @@ struct ServeStats {
   std::uint64_t peak_concurrency = 0;     ///< Most admitted requests in flight at once.
   std::uint64_t in_flight = 0;            ///< Admitted requests in flight now.
   std::uint64_t seed = 0;                 ///< The seed in use (given or drawn).
+  int call_rate = 0;                      ///< `ServeOptions::call_rate`: calls per second.
+  std::uint64_t calls_placed = 0;         ///< Scheduled calls placed and ended.
+  /// Scheduled calls by outcome: "connected", "spoken", "rejected", "failed" (as
+  /// `POST /__sandbox/calls` answers), "error" (the emulator could not place it).
+  std::map<std::string, std::uint64_t> calls_by_outcome;
+  /// Scheduled calls not placed: no routed number yet, all 128 callers busy, or the schedule
+  /// fell more than a second behind.
+  std::uint64_t calls_skipped = 0;
 };
 
 /// The stats as one line of JSON: `{"requests", "by_status": {"200": n, ...}, "injected":
-/// {"rate_limited", "failed", "dropped", "nth"}, "peak_concurrency", "in_flight", "seed"}` (what
-/// `GET /__sandbox/stats` answers).
+/// {"rate_limited", "failed", "dropped", "nth"}, "peak_concurrency", "in_flight", "seed",
+/// "calls": {"rate", "placed", "by_outcome": {"connected": n, ...}, "skipped"}}` (what
+/// `GET /__sandbox/stats` answers). Scheduled calls are not requests: they are counted under
+/// `calls` only.
 [[nodiscard]] std::string stats_json(const ServeStats& stats);
 
 /// Serves `emulator` over HTTP on loopback (cpp-httplib) until `stop_requested` returns true
-/// (polled every 100 ms), injecting the faults of `options`. `on_listening` is called once with
-/// the bound port. `GET /__sandbox/stats` answers `stats_json` to loopback clients (no
-/// credentials; never counted, never faulted). Injected errors on ElevenLabs paths
+/// (polled every 100 ms), injecting the faults of `options` and placing `options.call_rate`
+/// calls per second once listening (stopped, and the calls in flight ended, before the server
+/// stops). `on_listening` is called once with the bound port. `GET /__sandbox/stats` answers
+/// `stats_json` to loopback clients (no credentials; never counted, never faulted). Injected errors
+/// on ElevenLabs paths
 /// (`/v1/convai/...`, `/v1/voices...`, `/v2/voices...`, `/v1/workspace/webhooks...`) have
 /// ElevenLabs' body `{detail: {status, message}}`, others Twilio's `{code, message, more_info,
 /// status}` (20429, 20500, 20503).
