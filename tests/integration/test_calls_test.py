@@ -116,6 +116,51 @@ def test_a_reassigned_number_reaches_the_new_agent_on_the_next_call(platform):
     assert (hop(report, "tenant")["value"], hop(report, "agent")["value"]) == ("acme", "acme-desk")
 
 
+def test_both_routing_modes_of_both_tenants_reach_their_own_agents(platform):
+    """Native and webhook numbers for each of two tenants: each call reaches its tenant's agent,
+    never the other tenant's."""
+    live, router, agents, numbers = platform
+    plan = [(numbers[0], "acme-desk", "native", "acme"),
+            (numbers[1], "acme-desk", "webhook", "acme"),
+            (numbers[2], "globex-desk", "native", "globex"),
+            (numbers[3], "globex-desk", "webhook", "globex")]
+    for number, agent, mode, _ in plan:
+        result = vami_at(live, router, "numbers", "assign", number, "--agent", agent, "--mode", mode)
+        assert result.returncode == 0, result.stderr
+    greetings = {"acme-desk": "Hello, Acme Dental, how can I help you today?",
+                 "globex-desk": "Globex, good morning!"}
+    for number, agent, mode, tenant in plan:
+        result, report = place_call(live, router, number)
+        assert result.returncode == 0 and report["passed"], (number, mode, result.stderr)
+        assert hop(report, "voice_url")["value"] == (
+            "agent_provider" if mode == "native" else "webhook")
+        assert ("router" in [h["hop"] for h in report["hops"]]) == (mode == "webhook")
+        assert (hop(report, "tenant")["value"], hop(report, "agent")["value"]) == (tenant, agent)
+        assert report["call"]["provider_agent_id"] == agents[agent]["provider_agent_id"]
+        assert hop(report, "answer")["value"] == greetings[agent]
+    # The router routed the two webhook numbers' calls, each to its own tenant.
+    lines = router.log_lines(2, lambda l: l.get("route") == "/twilio/voice")
+    assert sorted((l["to"], l["tenant"], l["agent"]) for l in lines) == sorted(
+        [(numbers[1], "acme", "acme-desk"), (numbers[3], "globex", "globex-desk")])
+
+
+def test_a_reassigned_native_number_reaches_the_new_agent_on_the_next_call(platform):
+    live, router, agents, numbers = platform
+    assert vami_at(live, router, "numbers", "assign", numbers[0], "--agent",
+                   "acme-desk").returncode == 0
+    _, report = place_call(live, router, numbers[0])
+    assert report["passed"] and hop(report, "agent")["value"] == "acme-desk"
+    result = vami_at(live, router, "numbers", "reassign", numbers[0], "--agent", "globex-desk")
+    assert result.returncode == 0, result.stderr
+    result, report = place_call(live, router, numbers[0])
+    assert result.returncode == 0 and report["passed"], result.stderr
+    assert (hop(report, "tenant")["value"], hop(report, "agent")["value"]) == (
+        "globex", "globex-desk")
+    # The emulator's agent answered: the import now names the new agent.
+    assert report["call"]["provider_agent_id"] == agents["globex-desk"]["provider_agent_id"]
+    assert hop(report, "answer")["value"] == "Globex, good morning!"
+
+
 def test_unassigned_and_foreign_numbers_are_rejected(platform):
     live, router, agents, numbers = platform
     for number in (numbers[2], "+12125550000"):
