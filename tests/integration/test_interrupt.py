@@ -5,6 +5,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import urllib.request
 
 from conftest import (VAMI, Sandbox, Vami, buy_numbers, clean_environment, create_agent,
                       create_tenant, sandbox_imported_numbers)
@@ -67,15 +68,23 @@ def test_interrupted_purchase_exits_130_loses_no_number_and_resumes(tmp_path, ho
         slow.stop()
 
 
+def served_requests(sandbox):
+    """How many requests the served sandbox has received (GET /__sandbox/stats)."""
+    with urllib.request.urlopen(sandbox.base_url + "/__sandbox/stats", timeout=30) as response:
+        return json.loads(response.read())["requests"]
+
+
 def test_interrupted_search_of_a_purchase_exits_130_having_bought_nothing(tmp_path, home):
     slow = Sandbox(tmp_path / "slow-sandbox.db", clean_environment(home), latency_ms=200)
     try:
         vami = Vami(tmp_path, {**clean_environment(home), **slow.exports})
-        # 300 numbers take ~100 searches, 8 at a time: seconds of searching before any purchase.
-        started = time.monotonic()
+        # 1,000 numbers take 34 searches (one per Contains=NN$ partition of 30) and the price,
+        # 8 at a time at 200 ms each: about a second of searching before any purchase. Ctrl-C
+        # once the first search has reached the sandbox, not after a fixed time: since searches
+        # got faster a fixed 0.8 s fell among the purchases.
         code, stdout, stderr = interrupt_when(
-            vami, ["numbers", "buy", "--count", "300", "--area-code", "212", "--yes"],
-            lambda: time.monotonic() - started > 0.8)
+            vami, ["numbers", "buy", "--count", "1000", "--area-code", "212", "--yes"],
+            lambda: served_requests(slow) >= 1)
         assert code == 130, stderr
         assert "interrupted while looking for numbers to buy; nothing was bought" in stderr
         assert stdout == ""
