@@ -45,11 +45,19 @@ inline std::string audit_json(const PoolNumber& number) {
 
 /// A tenant as the audit trail records it.
 inline std::string audit_json(const Tenant& tenant) {
-  return nlohmann::ordered_json{{"slug", tenant.slug},
-                                {"name", tenant.name},
-                                {"industry", tenant.industry},
-                                {"contact_name", tenant.contact_name},
-                                {"contact_email", tenant.contact_email}}
+  return nlohmann::ordered_json{
+      {"slug", tenant.slug},
+      {"name", tenant.name},
+      {"industry", tenant.industry},
+      {"contact_name", tenant.contact_name},
+      {"contact_email", tenant.contact_email},
+      {"rate_number_micros", tenant.rates.number_micros
+                                 ? nlohmann::ordered_json(*tenant.rates.number_micros)
+                                 : nlohmann::ordered_json()},
+      {"rate_minute_micros", tenant.rates.minute_micros
+                                 ? nlohmann::ordered_json(*tenant.rates.minute_micros)
+                                 : nlohmann::ordered_json()},
+      {"rate_currency", tenant.rates.currency}}
       .dump();
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
+#include <vami/core/money.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/tenant_service.hpp>
 
@@ -34,6 +36,22 @@ void validate_tenant(const Tenant& tenant) {
   validate_free_text(tenant.industry, "industry");
   validate_free_text(tenant.contact_name, "contact name");
   validate_email(tenant.contact_email);
+  const TenantRates& rates = tenant.rates;
+  for (const auto& [rate, option] : {std::pair{rates.number_micros, "--rate-number"},
+                                     std::pair{rates.minute_micros, "--rate-minute"}}) {
+    if (rate && *rate < 0) {
+      throw Error(ErrorKind::invalid_input, std::string(option) + " " +
+                                                format_decimal_micros(*rate) +
+                                                " is negative; a rate is zero or more");
+    }
+  }
+  const std::string& code = rates.currency;
+  if (code.size() != 3 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    throw Error(ErrorKind::invalid_input,
+                "--rate-currency '" + code + "' is not an ISO 4217 currency code",
+                "give three capital letters, such as USD or EUR");
+  }
 }
 
 TenantService::TenantService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
@@ -83,10 +101,14 @@ Tenant TenantService::update(const std::string& slug, const TenantChange& change
   after.industry = change.industry.value_or(before.industry);
   after.contact_name = change.contact_name.value_or(before.contact_name);
   after.contact_email = change.contact_email.value_or(before.contact_email);
+  after.rates.number_micros = change.rate_number_micros.value_or(before.rates.number_micros);
+  after.rates.minute_micros = change.rate_minute_micros.value_or(before.rates.minute_micros);
+  after.rates.currency = change.rate_currency.value_or(before.rates.currency);
   validate_tenant(after);
-  if (!change.name && !change.industry && !change.contact_name && !change.contact_email) {
+  if (change.empty()) {
     throw Error(ErrorKind::invalid_input, "nothing to change for tenant \"" + slug + "\"",
-                "give at least one of --name, --industry, --contact-name, --contact-email");
+                "give at least one of --name, --industry, --contact-name, --contact-email, "
+                "--rate-number, --rate-minute, --rate-currency");
   }
   after = m_store.update_tenant(slug, change);
   detail::append_audit(m_store, m_actor, "tenants update", "tenant", slug,

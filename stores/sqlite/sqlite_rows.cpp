@@ -124,6 +124,13 @@ Tenant read_tenant(const SQLite::Statement& row) {
   tenant.contact_email = column_text(row.getColumn(4));
   tenant.created_at = column_text(row.getColumn(5));
   tenant.updated_at = column_text(row.getColumn(6));
+  if (!row.getColumn(7).isNull()) {
+    tenant.rates.number_micros = row.getColumn(7).getInt64();
+  }
+  if (!row.getColumn(8).isNull()) {
+    tenant.rates.minute_micros = row.getColumn(8).getInt64();
+  }
+  tenant.rates.currency = column_text(row.getColumn(9));
   return tenant;
 }
 

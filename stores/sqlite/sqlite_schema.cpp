@@ -214,13 +214,26 @@ ALTER TABLE numbers ADD COLUMN suspended_at TEXT;
 CREATE INDEX numbers_suspended_agent_id ON numbers(suspended_agent_id);
 )sql";
 
-constexpr std::array<Migration, 6> k_migrations{{
+/// Version 7: what to bill each tenant (`vami tenants update --rate-number/--rate-minute`, used
+/// by `vami usage` without rates on its command line): per number-month and per billed minute,
+/// in integer micros of `rate_currency`; NULL: no rate stored. Existing tenants get none.
+constexpr const char* k_schema_v7 = R"sql(
+ALTER TABLE tenants ADD COLUMN rate_number_micros INTEGER
+  CHECK (rate_number_micros >= 0 OR rate_number_micros IS NULL);
+ALTER TABLE tenants ADD COLUMN rate_minute_micros INTEGER
+  CHECK (rate_minute_micros >= 0 OR rate_minute_micros IS NULL);
+ALTER TABLE tenants ADD COLUMN rate_currency TEXT NOT NULL DEFAULT 'USD'
+  CHECK (length(rate_currency) = 3 AND rate_currency GLOB '[A-Z][A-Z][A-Z]');
+)sql";
+
+constexpr std::array<Migration, 7> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
     {3, k_schema_v3},
     {4, k_schema_v4},
     {5, sqlite_calls::k_schema},
     {6, k_schema_v6, true},
+    {7, k_schema_v7},
 }};
 
 /// Turns foreign keys off for the life of a table-rebuilding migration step (the pragma is a

@@ -8,6 +8,20 @@
 
 namespace vami::sqlite_store {
 
+namespace {
+
+/// A rate in micros, or NULL when none is stored.
+void bind_rate(SQLite::Statement& statement, const char* name,
+               const std::optional<std::int64_t>& micros) {
+  if (micros) {
+    statement.bind(name, *micros);
+  } else {
+    statement.bind(name);
+  }
+}
+
+} // namespace
+
 Tenant SqliteStateStore::create_tenant(const Tenant& tenant) {
   return guarded("cannot create tenant " + tenant.slug, [&] {
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -20,13 +34,17 @@ Tenant SqliteStateStore::create_tenant(const Tenant& tenant) {
     const auto now = utc_now_iso8601();
     SQLite::Statement insert(
         m_db, "INSERT INTO tenants (slug, name, industry, contact_name, contact_email, "
-              "created_at, updated_at) VALUES (:slug, :name, :industry, :contact_name, "
-              ":contact_email, :created_at, :updated_at)");
+              "rate_number_micros, rate_minute_micros, rate_currency, created_at, updated_at) "
+              "VALUES (:slug, :name, :industry, :contact_name, :contact_email, :rate_number, "
+              ":rate_minute, :rate_currency, :created_at, :updated_at)");
     insert.bind(":slug", tenant.slug);
     insert.bind(":name", tenant.name);
     bind_text_or_null(insert, ":industry", tenant.industry);
     bind_text_or_null(insert, ":contact_name", tenant.contact_name);
     bind_text_or_null(insert, ":contact_email", tenant.contact_email);
+    bind_rate(insert, ":rate_number", tenant.rates.number_micros);
+    bind_rate(insert, ":rate_minute", tenant.rates.minute_micros);
+    insert.bind(":rate_currency", tenant.rates.currency);
     insert.bind(":created_at", tenant.created_at.empty() ? now : tenant.created_at);
     insert.bind(":updated_at", tenant.updated_at.empty() ? now : tenant.updated_at);
     insert.exec();
@@ -58,7 +76,7 @@ Tenant SqliteStateStore::update_tenant(const std::string& slug, const TenantChan
     if (!before) {
       throw tenant_not_found(slug);
     }
-    if (!change.name && !change.industry && !change.contact_name && !change.contact_email) {
+    if (change.empty()) {
       transaction.commit();
       return *before; // Nothing changes, so neither does updated_at.
     }
@@ -72,6 +90,12 @@ Tenant SqliteStateStore::update_tenant(const std::string& slug, const TenantChan
                              "ELSE contact_name END, "
                              "contact_email = CASE WHEN :set_contact_email THEN :contact_email "
                              "ELSE contact_email END, "
+                             "rate_number_micros = CASE WHEN :set_rate_number THEN :rate_number "
+                             "ELSE rate_number_micros END, "
+                             "rate_minute_micros = CASE WHEN :set_rate_minute THEN :rate_minute "
+                             "ELSE rate_minute_micros END, "
+                             "rate_currency = CASE WHEN :set_rate_currency THEN :rate_currency "
+                             "ELSE rate_currency END, "
                              "updated_at = :now WHERE slug = :slug");
     update.bind(":set_name", change.name ? 1 : 0);
     update.bind(":name", change.name.value_or(before->name));
@@ -81,6 +105,12 @@ Tenant SqliteStateStore::update_tenant(const std::string& slug, const TenantChan
     bind_text_or_null(update, ":contact_name", change.contact_name.value_or(""));
     update.bind(":set_contact_email", change.contact_email ? 1 : 0);
     bind_text_or_null(update, ":contact_email", change.contact_email.value_or(""));
+    update.bind(":set_rate_number", change.rate_number_micros ? 1 : 0);
+    bind_rate(update, ":rate_number", change.rate_number_micros.value_or(std::nullopt));
+    update.bind(":set_rate_minute", change.rate_minute_micros ? 1 : 0);
+    bind_rate(update, ":rate_minute", change.rate_minute_micros.value_or(std::nullopt));
+    update.bind(":set_rate_currency", change.rate_currency ? 1 : 0);
+    update.bind(":rate_currency", change.rate_currency.value_or(before->rates.currency));
     update.bind(":now", utc_now_iso8601());
     update.bind(":slug", slug);
     update.exec();

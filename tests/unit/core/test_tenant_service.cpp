@@ -134,6 +134,64 @@ TEST_F(TenantServiceTest, UpdateChangesOnlyTheGivenFields) {
   EXPECT_EQ(kind_of([&] { m_tenants.update("nobody", change); }), ErrorKind::not_found);
 }
 
+TEST_F(TenantServiceTest, RatesAreStoredChangedRemovedAndAudited) {
+  Tenant with_rates = tenant("acme");
+  with_rates.rates.number_micros = 2'000'000;
+  Tenant created = m_tenants.create(with_rates);
+  EXPECT_EQ(created.rates.number_micros, 2'000'000);
+  EXPECT_FALSE(created.rates.minute_micros);
+  EXPECT_TRUE(contains(audit().back().after_json, "\"rate_number_micros\":2000000"))
+      << audit().back().after_json;
+
+  TenantChange rates;
+  rates.rate_minute_micros = std::optional<std::int64_t>(125'000);
+  rates.rate_currency = "EUR";
+  Tenant after = m_tenants.update("acme", rates);
+  EXPECT_EQ(after.rates.number_micros, 2'000'000);
+  EXPECT_EQ(after.rates.minute_micros, 125'000);
+  EXPECT_EQ(after.rates.currency, "EUR");
+  AuditEntry entry = audit().back();
+  EXPECT_EQ(entry.command, "tenants update");
+  EXPECT_EQ(entry.entity_id, "acme");
+  EXPECT_TRUE(contains(entry.before_json, "\"rate_minute_micros\":null,\"rate_currency\":\"USD\""))
+      << entry.before_json;
+  EXPECT_TRUE(contains(entry.after_json, "\"rate_minute_micros\":125000,\"rate_currency\":\"EUR\""))
+      << entry.after_json;
+
+  TenantChange removal;
+  removal.rate_number_micros = std::optional<std::int64_t>();
+  after = m_tenants.update("acme", removal);
+  EXPECT_FALSE(after.rates.number_micros);
+  EXPECT_EQ(after.rates.minute_micros, 125'000);
+  EXPECT_TRUE(contains(audit().back().before_json, "\"rate_number_micros\":2000000"));
+  EXPECT_TRUE(contains(audit().back().after_json, "\"rate_number_micros\":null"));
+  EXPECT_EQ(m_store->find_tenant("acme")->rates.number_micros, std::nullopt);
+}
+
+TEST_F(TenantServiceTest, BadRatesAreRefusedAndNothingChanges) {
+  m_tenants.create(tenant("acme"));
+  const std::size_t entries = audit().size();
+  TenantChange negative;
+  negative.rate_number_micros = std::optional<std::int64_t>(-1);
+  Error error = error_of([&] { m_tenants.update("acme", negative); });
+  EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+  EXPECT_TRUE(contains(error.what(), "negative")) << error.what();
+  for (const char* code : {"", "usd", "EURO", "U5D"}) {
+    TenantChange currency;
+    currency.rate_currency = code;
+    Error refused = error_of([&] { m_tenants.update("acme", currency); });
+    EXPECT_EQ(refused.kind(), ErrorKind::invalid_input) << code;
+    EXPECT_TRUE(contains(refused.what(), "ISO 4217")) << refused.what();
+  }
+  Tenant bad = tenant("globex");
+  bad.rates.minute_micros = -100'000;
+  EXPECT_EQ(kind_of([&] { m_tenants.create(bad); }), ErrorKind::invalid_input);
+  EXPECT_FALSE(m_store->find_tenant("globex"));
+  EXPECT_FALSE(m_store->find_tenant("acme")->rates.any());
+  EXPECT_EQ(m_store->find_tenant("acme")->rates.currency, "USD");
+  EXPECT_EQ(audit().size(), entries);
+}
+
 TEST_F(TenantServiceTest, ShowSumsTheMonthlyCostPerCurrency) {
   m_tenants.create(tenant("acme"));
   Agent agent = make_agent("acme", "front-desk");

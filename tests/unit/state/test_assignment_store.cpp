@@ -200,6 +200,39 @@ TEST_P(AssignmentStoreTest, UpdateTenantChangesOnlyTheSetFields) {
   EXPECT_THAT(error.what(), HasSubstr("\"initech\""));
 }
 
+TEST_P(AssignmentStoreTest, TenantRatesAreStoredChangedAndRemoved) {
+  auto given = tenant("acme", "Acme Dental");
+  given.rates.number_micros = 3'000'000;
+  given.rates.currency = "EUR";
+  auto created = m_store->create_tenant(given);
+  EXPECT_EQ(created.rates.number_micros, 3'000'000);
+  EXPECT_FALSE(created.rates.minute_micros);
+  EXPECT_EQ(created.rates.currency, "EUR");
+  auto plain = m_store->create_tenant(tenant("globex", "Globex"));
+  EXPECT_FALSE(plain.rates.any());
+  EXPECT_EQ(plain.rates.currency, "USD");
+
+  TenantChange rates;
+  rates.rate_minute_micros = std::optional<std::int64_t>(125'000); // 0.125
+  auto after = m_store->update_tenant("acme", rates);
+  EXPECT_EQ(after.rates.number_micros, 3'000'000); // unset in the change: kept
+  EXPECT_EQ(after.rates.minute_micros, 125'000);
+  EXPECT_EQ(after.rates.currency, "EUR");
+  EXPECT_EQ(after.name, "Acme Dental");
+
+  TenantChange removal;
+  removal.rate_number_micros = std::optional<std::int64_t>(); // removes the stored rate
+  removal.rate_currency = "USD";
+  after = m_store->update_tenant("acme", removal);
+  EXPECT_FALSE(after.rates.number_micros);
+  EXPECT_EQ(after.rates.minute_micros, 125'000);
+  EXPECT_EQ(after.rates.currency, "USD");
+  auto listed = m_store->list_tenants();
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].rates.minute_micros, 125'000);
+  EXPECT_FALSE(listed[1].rates.any());
+}
+
 TEST_P(AssignmentStoreTest, DeleteTenantRefusesWhileItHasAgentsOrNumbers) {
   add_tenants_and_agents();
   add_available("+12125550101");

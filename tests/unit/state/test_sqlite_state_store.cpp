@@ -384,7 +384,11 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
 
   auto store = open_sqlite_state_store(m_path);
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 6);
+  EXPECT_EQ(current_schema_version(), 7);
+  auto acme = store->find_tenant("acme");
+  ASSERT_TRUE(acme);
+  EXPECT_FALSE(acme->rates.any()); // v7: no rates stored
+  EXPECT_EQ(acme->rates.currency, "USD");
   auto number = store->find_number("+12125550101");
   ASSERT_TRUE(number);
   EXPECT_EQ(number->status, NumberStatus::assigned);
@@ -436,6 +440,51 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
   store.reset();
   // Opening again applies nothing twice.
   EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), current_schema_version());
+}
+
+TEST_F(SqliteStateStoreTest, SchemaV6DatabaseGainsTenantRatesAsIntegerMicros) {
+  {
+    auto store = open_sqlite_state_store(m_path);
+    Tenant acme;
+    acme.slug = "acme";
+    acme.name = "Acme Dental";
+    (void)store->create_tenant(acme);
+  }
+  {
+    // Back to version 6 as vami shipped it: the tenants table without the v7 columns.
+    auto db = raw();
+    db.exec("ALTER TABLE tenants DROP COLUMN rate_currency; "
+            "ALTER TABLE tenants DROP COLUMN rate_minute_micros; "
+            "ALTER TABLE tenants DROP COLUMN rate_number_micros; PRAGMA user_version = 6");
+  }
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_EQ(store->schema_version(), 7);
+  auto acme = store->find_tenant("acme");
+  ASSERT_TRUE(acme);
+  EXPECT_EQ(acme->name, "Acme Dental");
+  EXPECT_FALSE(acme->rates.any());
+  EXPECT_EQ(acme->rates.currency, "USD");
+
+  TenantChange rates;
+  rates.rate_number_micros = std::optional<std::int64_t>(2'500'000);
+  rates.rate_minute_micros = std::optional<std::int64_t>(125'000);
+  rates.rate_currency = "EUR";
+  (void)store->update_tenant("acme", rates);
+  auto db = raw();
+  SQLite::Statement query(db, "SELECT rate_number_micros, typeof(rate_number_micros), "
+                              "rate_minute_micros, typeof(rate_minute_micros), rate_currency "
+                              "FROM tenants WHERE slug = 'acme'");
+  ASSERT_TRUE(query.executeStep());
+  EXPECT_EQ(query.getColumn(0).getInt64(), 2'500'000);
+  EXPECT_EQ(query.getColumn(1).getString(), "integer");
+  EXPECT_EQ(query.getColumn(2).getInt64(), 125'000);
+  EXPECT_EQ(query.getColumn(3).getString(), "integer");
+  EXPECT_EQ(query.getColumn(4).getString(), "EUR");
+  // The schema refuses what vami never writes: a negative rate, a currency that is no code.
+  EXPECT_THROW(db.exec("UPDATE tenants SET rate_minute_micros = -1"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE tenants SET rate_currency = 'usd'"), SQLite::Exception);
+  store.reset();
+  EXPECT_EQ(open_sqlite_state_store(m_path)->find_tenant("acme")->rates.minute_micros, 125'000);
 }
 
 TEST_F(SqliteStateStoreTest, MissingFolderIsInvalidInput) {

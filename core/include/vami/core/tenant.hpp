@@ -8,6 +8,19 @@
 
 namespace vami {
 
+/// What to bill a tenant, stored with it (`vami tenants update --rate-number/--rate-minute`):
+/// `vami usage` bills at these rates when no rate is given on its command line.
+struct TenantRates {
+  /// Per number per month (prorated like the numbers' cost), in micros; unset: not billed.
+  std::optional<std::int64_t> number_micros;
+  /// Per started minute of each call, in micros; unset: not billed.
+  std::optional<std::int64_t> minute_micros;
+  std::string currency = "USD"; ///< ISO 4217, upper case: the currency of both rates.
+
+  /// True when at least one rate is stored.
+  [[nodiscard]] bool any() const noexcept { return number_micros || minute_micros; }
+};
+
 /// A customer business of the platform. Its slug names it everywhere (`acme-dental`).
 struct Tenant {
   std::string slug; ///< Lower-case letters, digits and '-', 1..63 characters, unique.
@@ -15,6 +28,7 @@ struct Tenant {
   std::string industry;
   std::string contact_name;
   std::string contact_email;
+  TenantRates rates;      ///< What to bill it; no rate set when none is stored.
   std::string created_at; ///< UTC ISO 8601.
   std::string updated_at; ///< UTC ISO 8601.
 };
@@ -25,6 +39,17 @@ struct TenantChange {
   std::optional<std::string> industry;
   std::optional<std::string> contact_name;
   std::optional<std::string> contact_email;
+  /// A new per-number rate in micros; set to an empty optional, it removes the stored one.
+  std::optional<std::optional<std::int64_t>> rate_number_micros;
+  /// A new per-minute rate in micros; set to an empty optional, it removes the stored one.
+  std::optional<std::optional<std::int64_t>> rate_minute_micros;
+  std::optional<std::string> rate_currency; ///< A new ISO 4217 currency of the rates.
+
+  /// True when nothing is set.
+  [[nodiscard]] bool empty() const noexcept {
+    return !name && !industry && !contact_name && !contact_email && !rate_number_micros &&
+           !rate_minute_micros && !rate_currency;
+  }
 };
 
 /// How an agent speaks, folded into the system prompt sent to the provider.
