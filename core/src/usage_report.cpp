@@ -23,13 +23,40 @@ constexpr detail::EnumNames<UsageGrouping, 3> k_grouping_names{{
     {UsageGrouping::number, "number"},
 }};
 
-/// `amount * numerator / denominator`, rounded half away from zero. The product fits in 63
-/// bits for any real figure: a monthly price of a million dollars (1e12 micros) times a month
-/// of seconds (2.7e6), or a rate of a thousand dollars times ten million number-months.
-std::int64_t prorate(std::int64_t amount, std::int64_t numerator, std::int64_t denominator) {
-  const std::int64_t product = amount * numerator;
+/// `a * b`, or Error(invalid_input) naming `what` when it does not fit in 63 bits: a bill is
+/// never silently wrapped around.
+std::int64_t times(std::int64_t a, std::int64_t b, const std::string& what) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    throw Error(ErrorKind::invalid_input, what + " is too large to compute",
+                "check the rates: they are amounts per number-month and per minute");
+  }
+  return product;
+}
+
+/// `a + b`, or Error(invalid_input) naming `what` when it does not fit in 63 bits.
+std::int64_t plus(std::int64_t a, std::int64_t b, const std::string& what) {
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    throw Error(ErrorKind::invalid_input, what + " is too large to compute",
+                "check the rates: they are amounts per number-month and per minute");
+  }
+  return sum;
+}
+
+/// `amount * numerator / denominator`, rounded half away from zero. The whole multiples of
+/// `denominator` are multiplied exactly first, so only `amount * (numerator % denominator)` is
+/// rounded; that product fits in 63 bits for any amount up to nine million units (a monthly
+/// price of a million dollars times a month of seconds, or a rate per number-month). Larger
+/// products are refused, naming `what`.
+std::int64_t prorate(std::int64_t amount, std::int64_t numerator, std::int64_t denominator,
+                     const std::string& what = "an amount") {
+  const std::int64_t whole = times(amount, numerator / denominator, what);
+  const std::int64_t product = times(amount, numerator % denominator, what);
   const std::int64_t half = denominator / 2;
-  return product >= 0 ? (product + half) / denominator : -((-product + half) / denominator);
+  return plus(whole,
+              product >= 0 ? (product + half) / denominator : -((-product + half) / denominator),
+              what);
 }
 
 /// One calendar-month piece of a holding: its seconds and the seconds of its month.
@@ -76,26 +103,53 @@ public:
     }
   }
 
-  UsageReport finish(UsageReport report) {
+  /// Totals the rows; `stored` holds the stored rates of the tenants that have some, used
+  /// when the query gives no rate.
+  UsageReport finish(UsageReport report, const std::map<std::string, TenantRates>& stored) {
+    const bool given = m_query.rate_number_micros || m_query.rate_minute_micros;
+    auto stored_rates_of = [&](const UsageRow& row) -> const TenantRates* {
+      auto it = given ? stored.end() : stored.find(row.tenant_slug);
+      return it == stored.end() ? nullptr : &it->second;
+    };
+    for (const auto& [key, row] : m_rows) {
+      const TenantRates* rates = stored_rates_of(row);
+      if (rates == nullptr) {
+        continue;
+      }
+      if (!m_currency.empty() && rates->currency != m_currency) {
+        throw Error(ErrorKind::invalid_input,
+                    "tenant \"" + row.tenant_slug + "\" is billed in " + rates->currency +
+                        " (its stored rates) but the usage amounts are in " + m_currency,
+                    "store its rates in " + m_currency + " ('vami tenants update " +
+                        row.tenant_slug + " --rate-currency " + m_currency +
+                        "'), or give --rate-number/--rate-minute");
+      }
+      currency(Money{0, rates->currency});
+    }
     if (!m_currency.empty()) {
       report.currency = m_currency;
     }
-    const bool rated = m_query.rate_number_micros || m_query.rate_minute_micros;
     UsageRow& total = report.total;
-    if (rated) {
+    if (given) {
       total.bill_micros = 0;
       total.margin_micros = 0;
     }
     for (auto& [key, row] : m_rows) {
       row.total_cost_micros =
           row.number_cost_micros + row.telephony_cost_micros + row.agent_cost_micros;
-      if (rated) {
-        row.bill_micros =
-            prorate(m_query.rate_number_micros.value_or(0), row.number_month_micros, 1'000'000) +
-            m_query.rate_minute_micros.value_or(0) * row.minutes;
+      const TenantRates* rates = stored_rates_of(row);
+      if (given || rates != nullptr) {
+        const std::int64_t per_number =
+            given ? m_query.rate_number_micros.value_or(0) : rates->number_micros.value_or(0);
+        const std::int64_t per_minute =
+            given ? m_query.rate_minute_micros.value_or(0) : rates->minute_micros.value_or(0);
+        row.stored_rates = !given;
+        const std::string what = "the bill of " + (row.key.empty() ? "the pool" : row.key);
+        row.bill_micros = plus(prorate(per_number, row.number_month_micros, 1'000'000, what),
+                               times(per_minute, row.minutes, what), what);
         row.margin_micros = *row.bill_micros - row.total_cost_micros;
-        *total.bill_micros += *row.bill_micros;
-        *total.margin_micros += *row.margin_micros;
+        total.bill_micros = plus(total.bill_micros.value_or(0), *row.bill_micros, "the total bill");
+        total.margin_micros = total.margin_micros.value_or(0) + *row.margin_micros;
       }
       total.numbers += row.numbers;
       total.number_month_micros += row.number_month_micros;
@@ -134,6 +188,14 @@ UsageReport usage_report(StateStore& store, const UsageQuery& query, std::int64_
     throw Error(ErrorKind::invalid_input,
                 "the usage period from " + query.since + " to " + query.until + " is empty",
                 "give an --until after --since");
+  }
+  std::map<std::string, TenantRates> stored_rates;
+  if (!query.rate_number_micros && !query.rate_minute_micros) {
+    for (const Tenant& tenant : store.list_tenants()) {
+      if (tenant.rates.any()) {
+        stored_rates.emplace(tenant.slug, tenant.rates);
+      }
+    }
   }
   UsageReport report;
   report.since = query.since;
@@ -230,7 +292,7 @@ UsageReport usage_report(StateStore& store, const UsageQuery& query, std::int64_
       ++report.calls_without_cost;
     }
   }
-  return totals.finish(std::move(report));
+  return totals.finish(std::move(report), stored_rates);
 }
 
 } // namespace vami

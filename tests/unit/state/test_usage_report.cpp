@@ -201,6 +201,101 @@ TEST_P(UsageReportTest, RatesGiveTheBillAndTheMargin) {
   EXPECT_EQ(report.total.margin_micros, 1'719'766);
 }
 
+TEST_P(UsageReportTest, StoredTenantRatesBillTheirRowsWhenNoRateIsGiven) {
+  TenantChange rates;
+  rates.rate_number_micros = std::optional<std::int64_t>(2'000'000); // 2.00 per number-month
+  rates.rate_minute_micros = std::optional<std::int64_t>(100'000);   // 0.10 per minute
+  (void)m_store->update_tenant("acme", rates);
+  const UsageReport report = usage_report(*m_store, november(), k_now);
+  ASSERT_EQ(report.rows.size(), 3U);
+  EXPECT_FALSE(report.rows[0].bill_micros);         // the pool's: no tenant, no rates
+  EXPECT_EQ(report.rows[1].bill_micros, 3'300'000); // acme: 2.00 * 1.5 + 0.10 * 3
+  EXPECT_EQ(report.rows[1].margin_micros, 1'376'100);
+  EXPECT_TRUE(report.rows[1].stored_rates);
+  EXPECT_FALSE(report.rows[2].bill_micros); // globex stores none
+  EXPECT_EQ(report.total.bill_micros, 3'300'000);
+  EXPECT_EQ(report.total.margin_micros, 1'376'100);
+
+  // By agent, each of acme's agents is billed at acme's rates.
+  const UsageReport agents = usage_report(*m_store, november(UsageGrouping::agent), k_now);
+  EXPECT_EQ(agents.rows[1].key, "dr-smith");
+  EXPECT_EQ(agents.rows[1].bill_micros, 1'100'000); // 2.00 * 0.5 + 0.10 * 1
+  EXPECT_FALSE(agents.rows[3].bill_micros);         // reception, globex's
+
+  // Rates on the command line win, for every row.
+  UsageQuery given = november();
+  given.rate_minute_micros = 1'000'000;
+  const UsageReport overridden = usage_report(*m_store, given, k_now);
+  EXPECT_EQ(overridden.rows[1].bill_micros, 3'000'000); // 1.00 * 3 minutes, no number rate
+  EXPECT_FALSE(overridden.rows[1].stored_rates);
+  EXPECT_EQ(overridden.rows[2].bill_micros, 3'000'000);
+}
+
+TEST_P(UsageReportTest, AStoredRateOfZeroOrLeftOutBillsNothingForIt) {
+  TenantChange minutes_only;
+  minutes_only.rate_minute_micros = std::optional<std::int64_t>(0);
+  (void)m_store->update_tenant("globex", minutes_only);
+  const UsageReport report = usage_report(*m_store, november(), k_now);
+  EXPECT_EQ(report.rows[2].bill_micros, 0); // billed, at nothing: the margin is the loss
+  EXPECT_EQ(report.rows[2].margin_micros, -589'667);
+  EXPECT_TRUE(report.rows[2].stored_rates);
+  EXPECT_FALSE(report.rows[1].bill_micros); // acme stores none
+  EXPECT_EQ(report.total.bill_micros, 0);
+  EXPECT_EQ(report.total.margin_micros, -589'667);
+}
+
+TEST_P(UsageReportTest, AStoredRateInAnotherCurrencyIsRefusedNamingTheTenant) {
+  TenantChange euros;
+  euros.rate_minute_micros = std::optional<std::int64_t>(100'000);
+  euros.rate_currency = "EUR";
+  (void)m_store->update_tenant("globex", euros);
+  try {
+    (void)usage_report(*m_store, november(), k_now);
+    FAIL() << "expected invalid_input";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_THAT(error.what(), HasSubstr("tenant \"globex\" is billed in EUR"));
+    EXPECT_THAT(error.what(), HasSubstr("in USD"));
+    EXPECT_THAT(error.hint(), HasSubstr("vami tenants update globex --rate-currency USD"));
+  }
+  // Another tenant's report, or rates given for every row, are not affected.
+  UsageQuery acme = november();
+  acme.tenant_slug = "acme";
+  EXPECT_EQ(usage_report(*m_store, acme, k_now).rows.size(), 1U);
+  UsageQuery given = november();
+  given.rate_minute_micros = 100'000;
+  EXPECT_EQ(usage_report(*m_store, given, k_now).rows[2].bill_micros, 300'000);
+}
+
+TEST_P(UsageReportTest, ALargeRateIsBilledExactly) {
+  UsageQuery query = november();
+  query.rate_number_micros = 10'000'000'000'000; // 10,000,000.00 per number-month
+  const UsageReport report = usage_report(*m_store, query, k_now);
+  // acme holds 1.5 number-months; rate * 1'500'000 micros overflows 63 bits if multiplied
+  // before dividing.
+  EXPECT_EQ(report.rows[1].bill_micros, 15'000'000'000'000);
+  EXPECT_EQ(report.rows[0].bill_micros, 3'333'330'000'000); // 0.333333 number-month
+  EXPECT_EQ(report.total.bill_micros, 21'500'000'000'000);  // + globex's 0.316667
+}
+
+TEST_P(UsageReportTest, ABillBeyond63BitsIsRefusedNotWrapped) {
+  for (bool per_minute : {false, true}) {
+    UsageQuery query = november();
+    if (per_minute) {
+      query.rate_minute_micros = 4'000'000'000'000'000'000; // * acme's 3 minutes
+    } else {
+      query.rate_number_micros = 900'000'000'000'000'000; // * 0.333333 number-month
+    }
+    try {
+      (void)usage_report(*m_store, query, k_now);
+      FAIL() << "expected invalid_input";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+      EXPECT_THAT(error.what(), HasSubstr("too large"));
+    }
+  }
+}
+
 TEST_P(UsageReportTest, ByNumberAndByAgentAndForOneTenant) {
   const UsageReport numbers = usage_report(*m_store, november(UsageGrouping::number), k_now);
   ASSERT_EQ(numbers.rows.size(), 4U);

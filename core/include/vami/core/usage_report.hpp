@@ -25,7 +25,8 @@ struct UsageQuery {
   std::string tenant_slug; ///< Only this tenant's numbers and calls; empty: every tenant.
   UsageGrouping by = UsageGrouping::tenant;
   /// What to bill per number per month (prorated like the numbers' cost), in the report's
-  /// currency; with `rate_minute`, adds what to bill and the margin to each row.
+  /// currency; with `rate_minute`, adds what to bill and the margin to each row. When neither
+  /// rate is given, each row is billed at its tenant's stored rates (`Tenant::rates`), if any.
   std::optional<std::int64_t> rate_number_micros;
   /// What to bill per started minute of each call, in the report's currency.
   std::optional<std::int64_t> rate_minute_micros;
@@ -51,6 +52,8 @@ struct UsageRow {
   std::int64_t total_cost_micros = 0;        ///< Numbers + telephony + agent.
   std::optional<std::int64_t> bill_micros;   ///< With rates: numbers and minutes at the rates.
   std::optional<std::int64_t> margin_micros; ///< With rates: bill - total cost.
+  /// Billed at its tenant's stored rates (no rate given in the query); false otherwise.
+  bool stored_rates = false;
 };
 
 /// Usage over a period: numbers held and their prorated monthly cost, calls, minutes, telephony
@@ -75,9 +78,14 @@ struct UsageReport {
 /// belongs to the tenant and agent it is assigned to now (unassigned and released numbers to no
 /// one). Calls: those whose start (or first record) is in the period; minutes are billed per
 /// started minute of each call. Bill: `rate_number` prorated like the cost, plus `rate_minute`
-/// per billed minute; margin: bill minus total cost.
-/// @throws Error(invalid_input) when the period is empty or reversed, or when amounts are in
-///         more than one currency (naming both).
+/// per billed minute; margin: bill minus total cost. Rates given in the query apply to every
+/// row; without them, a row whose tenant has stored rates is billed at those (a rate not stored
+/// counts as zero) and the other rows are not billed; the total's bill and margin then add up
+/// the billed rows only. So a rate on the command line always takes precedence over stored
+/// rates, and the two are never mixed in one report.
+/// @throws Error(invalid_input) when the period is empty or reversed, when amounts are in more
+///         than one currency (naming both; a tenant whose stored rates are in another currency
+///         than the costs is named), or when a bill does not fit in 63 bits of micros.
 [[nodiscard]] UsageReport usage_report(StateStore& store, const UsageQuery& query,
                                        std::int64_t now_unix);
 
