@@ -595,6 +595,30 @@ std::string utf8_text(std::string text, const std::string& what) {
   return text;
 }
 
+std::optional<std::int64_t> rate_option(const std::optional<std::string>& text,
+                                        const char* option) {
+  if (!text) {
+    return std::nullopt;
+  }
+  // The option rules refuse an empty value before this runs; refused here too, since an empty
+  // rate read as "no rate" would drop a stored rate or bill nothing.
+  if (text->empty()) {
+    throw Error(ErrorKind::invalid_input, std::string(option) + " is empty",
+                "give an amount such as 0.10, or leave the option out");
+  }
+  std::int64_t micros = 0;
+  try {
+    micros = parse_decimal_micros(*text);
+  } catch (const Error& error) {
+    throw Error(ErrorKind::invalid_input, std::string(option) + ": " + error.what(), error.hint());
+  }
+  if (micros < 0) {
+    throw Error(ErrorKind::invalid_input,
+                std::string(option) + ": '" + *text + "' is negative; a rate is zero or more");
+  }
+  return micros;
+}
+
 nlohmann::ordered_json to_json(const Tenant& tenant) {
   nlohmann::ordered_json json;
   json["slug"] = tenant.slug;
@@ -602,6 +626,13 @@ nlohmann::ordered_json to_json(const Tenant& tenant) {
   json["industry"] = text_or_null(tenant.industry);
   json["contact_name"] = text_or_null(tenant.contact_name);
   json["contact_email"] = text_or_null(tenant.contact_email);
+  for (const auto& [name, micros] : {std::pair{"rate_number", tenant.rates.number_micros},
+                                     std::pair{"rate_minute", tenant.rates.minute_micros}}) {
+    json[name] = micros ? nlohmann::ordered_json(format_decimal_micros(*micros)) : nullptr;
+    json[std::string(name) + "_micros"] = micros ? nlohmann::ordered_json(*micros) : nullptr;
+  }
+  json["rate_currency"] =
+      tenant.rates.any() ? nlohmann::ordered_json(tenant.rates.currency) : nlohmann::ordered_json();
   json["created_at"] = text_or_null(tenant.created_at);
   json["updated_at"] = text_or_null(tenant.updated_at);
   return json;

@@ -253,6 +253,13 @@ void register_completion_commands(CLI::App& app, AppContext& context);
 
 /// A tenant as JSON (docs/json.md).
 [[nodiscard]] nlohmann::ordered_json to_json(const Tenant& tenant);
+
+/// A rate option (`--rate-number`, `--rate-minute`: a decimal amount such as `0.10`, parsed
+/// exactly) in micros; an option not given gives no rate.
+/// @throws Error(invalid_input) naming `option` for an empty value (never read as "no rate"),
+///         text that is not a decimal of at most six decimals, or a negative amount.
+[[nodiscard]] std::optional<std::int64_t> rate_option(const std::optional<std::string>& text,
+                                                      const char* option);
 /// An agent as JSON; the prompt is included only with `with_prompt`.
 [[nodiscard]] nlohmann::ordered_json to_json(const Agent& agent, bool with_prompt = false);
 /// A knowledge-base document as JSON.

@@ -13,6 +13,9 @@ struct UpdateOptions {
   std::optional<std::string> industry;
   std::optional<std::string> contact_name;
   std::optional<std::string> contact_email;
+  std::optional<std::string> rate_number;
+  std::optional<std::string> rate_minute;
+  std::optional<std::string> rate_currency;
 };
 
 struct DeleteOptions {
@@ -87,6 +90,40 @@ void add_tenant_fields(CLI::App* command, std::optional<std::string>& industry,
   command->add_option("--contact-email", contact_email, "Contact e-mail")->type_name("EMAIL");
 }
 
+// --rate-number, --rate-minute, --rate-currency: what 'vami usage' bills the tenant at when
+// its own command line gives no rate.
+void add_rate_options(CLI::App* command, UpdateOptions& options, bool removable) {
+  const std::string none = removable ? "; 'none' removes the stored rate" : "";
+  command
+      ->add_option("--rate-number", options.rate_number,
+                   "What to bill per number per month (prorated), stored for 'vami usage' (its "
+                   "own --rate-number/--rate-minute take precedence)" +
+                       none)
+      ->type_name("AMOUNT");
+  command
+      ->add_option("--rate-minute", options.rate_minute,
+                   "What to bill per started minute of each call, stored for 'vami usage'" + none)
+      ->type_name("AMOUNT");
+  command
+      ->add_option("--rate-currency", options.rate_currency,
+                   "ISO 4217 currency of the stored rates, such as USD or EUR (default USD); "
+                   "'vami usage' refuses rates in another currency than the costs")
+      ->type_name("CODE");
+}
+
+// A rate option of `tenants update`: not given (no change), "none" (remove the stored rate) or
+// a new amount.
+std::optional<std::optional<std::int64_t>> rate_change(const std::optional<std::string>& text,
+                                                       const char* option) {
+  if (!text) {
+    return std::nullopt;
+  }
+  if (*text == "none") {
+    return std::optional<std::int64_t>();
+  }
+  return rate_option(text, option);
+}
+
 } // namespace
 
 void register_tenants_commands(CLI::App& app, AppContext& context) {
@@ -99,6 +136,7 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
       ->required();
   create_command->add_option("--name", create->name, "Display name")->required();
   add_tenant_fields(create_command, create->industry, create->contact_name, create->contact_email);
+  add_rate_options(create_command, *create, false);
   create_command->callback([&context, create] {
     Tenant tenant;
     tenant.slug = create->slug;
@@ -106,6 +144,9 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
     tenant.industry = create->industry.value_or("");
     tenant.contact_name = create->contact_name.value_or("");
     tenant.contact_email = create->contact_email.value_or("");
+    tenant.rates.number_micros = rate_option(create->rate_number, "--rate-number");
+    tenant.rates.minute_micros = rate_option(create->rate_minute, "--rate-minute");
+    tenant.rates.currency = create->rate_currency.value_or(tenant.rates.currency);
     Tenant created = context.tenants().create(tenant);
     write_object(std::cout, context.output_format(), to_json(created));
     context.note("tenant " + created.slug +
@@ -135,9 +176,16 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
   update_command->add_option("slug", update->slug, "Tenant slug")->required();
   update_command->add_option("--name", update->name, "Display name");
   add_tenant_fields(update_command, update->industry, update->contact_name, update->contact_email);
+  add_rate_options(update_command, *update, true);
   update_command->callback([&context, update] {
-    TenantChange change{update->name, update->industry, update->contact_name,
-                        update->contact_email};
+    TenantChange change;
+    change.name = update->name;
+    change.industry = update->industry;
+    change.contact_name = update->contact_name;
+    change.contact_email = update->contact_email;
+    change.rate_number_micros = rate_change(update->rate_number, "--rate-number");
+    change.rate_minute_micros = rate_change(update->rate_minute, "--rate-minute");
+    change.rate_currency = update->rate_currency;
     write_object(std::cout, context.output_format(),
                  to_json(context.tenants().update(update->slug, change)));
   });

@@ -15,27 +15,9 @@ struct UsageOptions {
   std::string since;
   std::string until;
   std::string by = "tenant";
-  std::string rate_number;
-  std::string rate_minute;
+  std::optional<std::string> rate_number;
+  std::optional<std::string> rate_minute;
 };
-
-/// A rate option (`--rate-number`, `--rate-minute`) in micros; empty text: not given.
-std::optional<std::int64_t> rate_option(const std::string& text, const char* option) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  std::int64_t micros = 0;
-  try {
-    micros = parse_decimal_micros(text);
-  } catch (const Error& error) {
-    throw Error(ErrorKind::invalid_input, std::string(option) + ": " + error.what(), error.hint());
-  }
-  if (micros < 0) {
-    throw Error(ErrorKind::invalid_input,
-                std::string(option) + ": '" + text + "' is negative; a rate is zero or more");
-  }
-  return micros;
-}
 
 void put_amount(nlohmann::ordered_json& json, const std::string& name, std::int64_t micros) {
   json[name] = format_decimal_micros(micros);
@@ -66,6 +48,9 @@ nlohmann::ordered_json row_json(const UsageRow& row, UsageGrouping by) {
   put_amount(json, "total_cost", row.total_cost_micros);
   put_optional_amount(json, "bill", row.bill_micros);
   put_optional_amount(json, "margin", row.margin_micros);
+  json["rates_from"] = !row.bill_micros   ? nlohmann::ordered_json()
+                       : row.stored_rates ? nlohmann::ordered_json("tenant")
+                                          : nlohmann::ordered_json("options");
   return json;
 }
 
@@ -93,11 +78,15 @@ void register_usage_command(CLI::App& app, AppContext& context) {
       ->capture_default_str();
   command
       ->add_option("--rate-number", options->rate_number,
-                   "What to bill per number per month (prorated), in the report's currency")
+                   "What to bill per number per month (prorated), in the report's currency; "
+                   "given with or without --rate-minute, these rates bill every row instead of "
+                   "the tenants' stored rates (a rate left out counts as 0)")
       ->type_name("AMOUNT");
   command
       ->add_option("--rate-minute", options->rate_minute,
-                   "What to bill per started minute of each call, in the report's currency")
+                   "What to bill per started minute of each call, in the report's currency; "
+                   "without either option, each tenant is billed at its stored rates ('vami "
+                   "tenants update --rate-number/--rate-minute'), if any")
       ->type_name("AMOUNT");
   command->callback([&context, options] {
     const std::int64_t now = unix_now();
@@ -138,6 +127,7 @@ void register_usage_command(CLI::App& app, AppContext& context) {
       }
       json["total"] = row_json(report.total, report.by);
       json["total"].erase(to_string(report.by));
+      json["total"].erase("rates_from");
       if (report.by != UsageGrouping::tenant) {
         json["total"].erase("tenant");
       }
@@ -152,6 +142,7 @@ void register_usage_command(CLI::App& app, AppContext& context) {
       }
       nlohmann::ordered_json total = row_json(report.total, report.by);
       total[to_string(report.by)] = "TOTAL";
+      total["rates_from"] = nullptr; // the total adds up rows billed either way
       records.push_back(total);
       for (auto& record : records) {
         record["currency"] = report.currency;

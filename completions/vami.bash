@@ -40,8 +40,8 @@ _vami_options() {
   "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
   "router setup") echo "--public-url --dry-run" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --call-rate --state" ;;
-  "tenants create") echo "--name --industry --contact-name --contact-email" ;;
-  "tenants update") echo "--name --industry --contact-name --contact-email" ;;
+  "tenants create") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency" ;;
+  "tenants update") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency" ;;
   "tenants delete") echo "--release-numbers --dry-run" ;;
   "tenants suspend") echo "--message --concurrency" ;;
   "tenants resume") echo "--concurrency" ;;
@@ -187,6 +187,9 @@ _vami_option_kind() {
   "tenants create|--industry") echo "text" ;;
   "tenants create|--contact-name") echo "text" ;;
   "tenants create|--contact-email") echo "text" ;;
+  "tenants create|--rate-number") echo "text" ;;
+  "tenants create|--rate-minute") echo "text" ;;
+  "tenants create|--rate-currency") echo "text" ;;
   "tenants list|-h") echo "flag" ;;
   "tenants list|--help") echo "flag" ;;
   "tenants show|-h") echo "flag" ;;
@@ -197,6 +200,9 @@ _vami_option_kind() {
   "tenants update|--industry") echo "text" ;;
   "tenants update|--contact-name") echo "text" ;;
   "tenants update|--contact-email") echo "text" ;;
+  "tenants update|--rate-number") echo "text" ;;
+  "tenants update|--rate-minute") echo "text" ;;
+  "tenants update|--rate-currency") echo "text" ;;
   "tenants delete|-h") echo "flag" ;;
   "tenants delete|--help") echo "flag" ;;
   "tenants delete|--release-numbers") echo "flag" ;;

@@ -182,3 +182,104 @@ def test_usage_prorates_numbers_and_bills_at_the_rates(vami):
         assert result.returncode == 2, (bad, result.stderr)
     unknown = vami.run("usage", "--tenant", "nobody")
     assert unknown.returncode == 3
+
+
+def decimal(micros):
+    """Micros as vami writes them: two to six decimals."""
+    units, fraction = divmod(abs(micros), 1_000_000)
+    digits = ("%06d" % fraction).rstrip("0").ljust(2, "0")
+    return "%s%d.%s" % ("-" if micros < 0 else "", units, digits)
+
+
+def test_usage_bills_each_tenant_at_its_stored_rates_unless_rates_are_given(vami):
+    """Two tenants with their own stored rates: each is billed at its own, the margin is the
+    bill minus its costs; rates on the command line bill every row instead."""
+    create_tenant(vami, "acme", "Acme Dental", "--rate-number", "2.00", "--rate-minute", "0.10")
+    agent = create_agent(vami, "acme", "Front Desk")
+    create_tenant(vami, "globex", "Globex")
+    create_agent(vami, "globex", "Reception")
+    numbers = buy_numbers(vami, 2)
+    assert vami.run("numbers", "assign", numbers[0], "--agent", "front-desk").returncode == 0
+    assert vami.run("numbers", "assign", numbers[1], "--agent", "reception").returncode == 0
+    seed_calls(sandbox_db(vami), numbers, agent["provider_agent_id"])
+    with sqlite3.connect(sandbox_db(vami)) as db:  # globex: 130 s, so 3 billed minutes
+        db.execute(
+            "INSERT INTO calls (sid, from_number, to_number, direction, status, start_time, "
+            "end_time, duration, price, price_unit, date_created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            ("CA" + "4" * 32, CALLER, numbers[1], "inbound", "completed", T0 + 7200,
+             T0 + 7330, 130, "-0.02550", "USD", T0 + 7200))
+    vami.json("calls", "sync")
+    with sqlite3.connect(vami.db) as db:  # both held 15 of November's 30 days
+        db.execute("UPDATE numbers SET created_at = '2026-11-16T00:00:00Z'")
+
+    rated = vami.json("tenants", "update", "globex", "--rate-number", "3",
+                      "--rate-minute", "0.25", "--rate-currency", "USD")
+    assert (rated["rate_number"], rated["rate_number_micros"]) == ("3.00", 3_000_000)
+    assert (rated["rate_minute"], rated["rate_minute_micros"]) == ("0.25", 250_000)
+    assert rated["rate_currency"] == "USD"
+    shown = vami.json("tenants", "show", "acme")
+    assert (shown["rate_number_micros"], shown["rate_minute_micros"]) == (2_000_000, 100_000)
+    assert [t["rate_minute"] for t in vami.json("tenants", "list")] == ["0.10", "0.25"]
+    change = [e for e in vami.json("audit") if e["command"] == "tenants update"][-1]
+    assert change["entity_id"] == "globex"
+    assert change["before"]["rate_number_micros"] is None
+    assert change["after"]["rate_number_micros"] == 3_000_000
+
+    period = ("--since", "2026-11-01", "--until", "2026-12-01")
+    report = vami.json("usage", *period)
+    acme, globex = report["rows"]
+    assert (acme["tenant"], globex["tenant"]) == ("acme", "globex")
+    assert (acme["number_months"], acme["minutes"]) == ("0.50", 2)
+    assert (globex["number_months"], globex["minutes"]) == ("0.50", 3)
+    # acme: 2.00 * 0.5 + 0.10 * 2 = 1.20; globex: 3.00 * 0.5 + 0.25 * 3 = 2.25
+    assert (acme["bill"], acme["bill_micros"], acme["rates_from"]) == ("1.20", 1_200_000, "tenant")
+    assert (globex["bill"], globex["bill_micros"], globex["rates_from"]) == (
+        "2.25", 2_250_000, "tenant")
+    for row in (acme, globex):
+        assert row["margin_micros"] == row["bill_micros"] - row["total_cost_micros"]
+        assert row["margin"] == decimal(row["margin_micros"])
+    assert globex["telephony_cost_micros"] == 25_500
+    assert report["total"]["bill_micros"] == 3_450_000
+    assert report["total"]["margin_micros"] == acme["margin_micros"] + globex["margin_micros"]
+    assert "rates_from" not in report["total"]
+
+    # A command-line rate wins, for every row; the stored ones are not used at all.
+    given = vami.json("usage", *period, "--rate-minute", "1")
+    assert [(r["bill_micros"], r["rates_from"]) for r in given["rows"]] == [
+        (2_000_000, "options"), (3_000_000, "options")]
+    rows = list(csv.DictReader(io.StringIO(vami.run("usage", *period, "-o", "csv").stdout)))
+    assert [(r["tenant"], r["bill_micros"], r["rates_from"]) for r in rows] == [
+        ("acme", "1200000", "tenant"), ("globex", "2250000", "tenant"), ("TOTAL", "3450000", "")]
+    table = vami.run("usage", *period)
+    assert table.returncode == 0 and "BILL" in table.stdout.splitlines()[0]
+
+    # 'none' removes one stored rate; the other still bills.
+    cleared = vami.json("tenants", "update", "globex", "--rate-number", "none")
+    assert cleared["rate_number"] is None and cleared["rate_minute_micros"] == 250_000
+    assert vami.json("usage", *period)["rows"][1]["bill_micros"] == 750_000
+    both = vami.json("tenants", "update", "globex", "--rate-minute", "none")
+    assert both["rate_minute"] is None and both["rate_currency"] is None
+    rows = vami.json("usage", *period)["rows"]
+    assert rows[1]["bill"] is None and rows[1]["rates_from"] is None
+
+    # An empty or bad value never clears or switches off a rate: exit 2, nothing changes.
+    before = vami.json("tenants", "show", "acme")
+    for bad in (["--rate-number", ""], ["--rate-minute", ""], ["--rate-minute", "-0.10"],
+                ["--rate-number", "1e3"], ["--rate-number", "0x10"], ["--rate-minute", "0,10"],
+                ["--rate-currency", ""], ["--rate-currency", "usd"], ["--rate-number", "NONE"]):
+        result = vami.run("tenants", "update", "acme", *bad)
+        assert result.returncode == 2, (bad, result.stderr)
+    assert vami.json("tenants", "show", "acme") == before
+    for bad in (["--rate-number", ""], ["--rate-minute", ""], ["--rate-number", "none"]):
+        result = vami.run("usage", *period, *bad)
+        assert result.returncode == 2, (bad, result.stderr)
+    refused = vami.run("tenants", "create", "initech", "--name", "Initech", "--rate-minute", "")
+    assert refused.returncode == 2
+    assert vami.run("tenants", "show", "initech").returncode == 3
+
+    # A tenant billed in another currency than the costs is named; nothing is added up.
+    assert vami.run("tenants", "update", "globex", "--rate-minute", "0.20",
+                    "--rate-currency", "EUR").returncode == 0
+    mixed = vami.run("usage", *period)
+    assert mixed.returncode == 2 and 'tenant "globex" is billed in EUR' in error_line(mixed)
+    assert vami.json("usage", *period, "--tenant", "acme")["rows"][0]["bill_micros"] == 1_200_000
