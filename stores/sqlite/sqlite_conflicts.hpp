@@ -1,45 +1,21 @@
 #pragma once
 
-// Why the SQLite state store refuses a change: the not-found and conflict errors that several
-// of its concerns raise, worded once.
+// The refusals the SQLite store shares with every store (stores/common/store_conflicts.hpp),
+// under the SQLite store's namespace.
 
-#include <cstdint>
-#include <string>
-
-#include <vami/core/error.hpp>
-#include <vami/core/number.hpp>
+#include <store_conflicts.hpp>
 
 namespace vami::sqlite_store {
 
-/// Error(not_found): `e164` is not in the pool.
-Error not_in_pool(const std::string& e164);
-
-/// Error(not_found): the journal has no such operation.
-Error operation_not_found(const std::string& operation_id);
-
-/// Error(not_found): no tenant `slug`.
-Error tenant_not_found(const std::string& slug);
-
-/// Error(not_found): no agent `slug`.
-Error agent_not_found(const std::string& slug);
-
-/// "+12125550101 is assigned to agent "dr-smith" (tenant acme)": the words every conflict over
-/// an assigned number starts with, so that support staff see who holds it.
-std::string held_by(const PoolNumber& number);
-
-/// "1 agent", "2 agents".
-std::string count_of(std::int64_t count, const std::string& noun);
-
-/// Why a number that is not `available` cannot be assigned.
-Error not_assignable(const PoolNumber& number);
-
-/// "pid 4242", or "a vami process on another host" when the holder names none.
-std::string describe_holder(const std::string& holder);
-
-/// Why a number whose routing another process is changing cannot be changed now.
-Error routing_in_flight(const PoolNumber& number);
-
-/// Why a number is not, or no longer, assigned to `expected_agent_slug`.
-Error not_held_by(const PoolNumber& number, const std::string& expected_agent_slug);
+using store_rules::agent_not_found;
+using store_rules::count_of;
+using store_rules::describe_holder;
+using store_rules::held_by;
+using store_rules::not_assignable;
+using store_rules::not_held_by;
+using store_rules::not_in_pool;
+using store_rules::operation_not_found;
+using store_rules::routing_in_flight;
+using store_rules::tenant_not_found;
 
 } // namespace vami::sqlite_store

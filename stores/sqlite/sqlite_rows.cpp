@@ -8,20 +8,6 @@
 
 namespace vami::sqlite_store {
 
-Error unknown_stored(std::string_view text, std::string_view what) {
-  return Error(ErrorKind::storage,
-               "the state database holds " + std::string(what) + " '" + std::string(text) +
-                   "', which this vami does not know",
-               "upgrade vami");
-}
-
-AgentStatus parse_stored_agent_status(std::string_view text) {
-  if (std::optional<AgentStatus> status = parse_agent_status(text)) {
-    return *status;
-  }
-  throw unknown_stored(text, "agent status");
-}
-
 std::string column_text(const SQLite::Column& column) {
   return column.isNull() ? std::string{} : column.getString();
 }
@@ -44,27 +30,6 @@ void bind_text_or_null(SQLite::Statement& statement, int index, const std::strin
 
 int primary_code(const SQLite::Exception& error) {
   return error.getErrorCode() & 0xFF;
-}
-
-std::string normalized_voice_method(const std::string& method) {
-  std::string upper = method;
-  for (char& c : upper) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  if (!upper.empty() && upper != "GET" && upper != "POST") {
-    throw Error(ErrorKind::invalid_input,
-                "voice method '" + method + "' is not supported; use GET or POST");
-  }
-  return upper;
-}
-
-void check_money(const Money& money) {
-  if (money.micros < 0 || money.currency.size() != 3) {
-    throw Error(ErrorKind::invalid_input, "a monthly price needs a non-negative amount and a "
-                                          "three-letter currency code, not " +
-                                              std::to_string(money.micros) + " micros '" +
-                                              money.currency + "'");
-  }
 }
 
 PoolNumber read_number(const SQLite::Statement& row) {
@@ -219,15 +184,6 @@ OperationItem read_item(const SQLite::Statement& row) {
   return item;
 }
 
-void check_area_code(const NumberFilter& filter) {
-  for (const char c : filter.area_code) {
-    if (std::isdigit(static_cast<unsigned char>(c)) == 0) {
-      throw Error(ErrorKind::invalid_input,
-                  "area code '" + filter.area_code + "' must be three digits");
-    }
-  }
-}
-
 void append_number_filter(std::string& sql, const NumberFilter& filter) {
   if (!filter.area_code.empty()) {
     // A range on e164 rather than LIKE: SQLite uses an index for LIKE only under
@@ -274,21 +230,6 @@ void bind_number_filter(SQLite::Statement& query, const NumberFilter& filter) {
   if (!filter.operation_id.empty()) {
     query.bind(":operation_id", filter.operation_id);
   }
-}
-
-std::string describe(const NumberFilter& filter) {
-  std::string words;
-  auto add = [&](const std::string& name, const std::string& value) {
-    if (!value.empty()) {
-      words += (words.empty() ? "" : ", ") + name + " " + value;
-    }
-  };
-  add("area code", filter.area_code);
-  add("region", filter.region);
-  add("locality", filter.locality);
-  add("tenant", filter.tenant_slug);
-  add("agent", filter.agent_slug);
-  return words;
 }
 
 } // namespace vami::sqlite_store

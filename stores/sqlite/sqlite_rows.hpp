@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <store_rules.hpp>
 
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
@@ -18,21 +19,13 @@
 
 namespace vami::sqlite_store {
 
-/// A stored word this vami does not know. The CHECK constraints keep the columns to known
-/// words, but a newer vami may know more of them than this one.
-Error unknown_stored(std::string_view text, std::string_view what);
-
-/// The agent status stored as `text`. @throws Error(storage) for a word this vami does not know.
-AgentStatus parse_stored_agent_status(std::string_view text);
-
-/// The value a public parser (`parse_routing_mode`, ...) found in stored `text`.
-template <typename Enum>
-Enum stored_value(const std::optional<Enum>& parsed, std::string_view text, std::string_view what) {
-  if (!parsed) {
-    throw unknown_stored(text, what);
-  }
-  return *parsed;
-}
+using store_rules::check_area_code;
+using store_rules::check_money;
+using store_rules::describe;
+using store_rules::normalized_voice_method;
+using store_rules::parse_stored_agent_status;
+using store_rules::stored_value;
+using store_rules::unknown_stored;
 
 /// The column's text, "" for NULL.
 std::string column_text(const SQLite::Column& column);
@@ -49,12 +42,6 @@ int primary_code(const SQLite::Exception& error);
 
 /// The hint of every refusal of the file as a state database.
 inline constexpr const char* k_db_hint = "choose another path with --db or VAMI_DB";
-
-/// The voice method as the schema stores it ("GET", "POST" or NULL for "not set").
-std::string normalized_voice_method(const std::string& method);
-
-/// @throws Error(invalid_input) for a negative amount or a currency that is not three letters.
-void check_money(const Money& money);
 
 /// The columns `read_number` reads, from `numbers` and its tenant, agent and suspended agent.
 inline constexpr const char* k_number_select = R"sql(
@@ -131,18 +118,11 @@ Operation read_operation(const SQLite::Statement& row);
 /// An operation item from the columns operation_id, e164, outcome, error_code, error_message.
 OperationItem read_item(const SQLite::Statement& row);
 
-/// @throws Error(invalid_input) when the filter's area code is not digits.
-void check_area_code(const NumberFilter& filter);
-
 /// The conditions of `filter` other than the status, appended to a query over
 /// `k_number_select`; `bind_number_filter` binds their values.
 void append_number_filter(std::string& sql, const NumberFilter& filter);
 
 /// Binds the values of the conditions `append_number_filter` wrote.
 void bind_number_filter(SQLite::Statement& query, const NumberFilter& filter);
-
-/// The filter in words ("area code 212, locality new york"), for "no available number in the
-/// pool matches ..."; empty when it matches everything.
-std::string describe(const NumberFilter& filter);
 
 } // namespace vami::sqlite_store

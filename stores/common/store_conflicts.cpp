@@ -1,10 +1,10 @@
-// Why the SQLite state store refuses a change (see sqlite_conflicts.hpp).
+// Why a state store refuses a change (see store_conflicts.hpp).
 
-#include "sqlite_conflicts.hpp"
+#include "store_conflicts.hpp"
 
 #include <vami/core/process_holder.hpp>
 
-namespace vami::sqlite_store {
+namespace vami::store_rules {
 
 Error not_in_pool(const std::string& e164) {
   return Error(ErrorKind::not_found, e164 + " is not in the pool",
@@ -82,4 +82,4 @@ Error not_held_by(const PoolNumber& number, const std::string& expected_agent_sl
                                         to_string(number.status) + ")");
 }
 
-} // namespace vami::sqlite_store
+} // namespace vami::store_rules
