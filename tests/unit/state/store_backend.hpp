@@ -52,10 +52,28 @@ public:
 struct StoreBackendKind {
   std::string name;
   std::function<std::unique_ptr<StoreBackend>(const std::filesystem::path& folder)> make;
+  /// Whether a hold (a routing change, an operation) ends with its holder's connection, as
+  /// PostgreSQL's session locks do; otherwise a holder on another host holds for up to
+  /// `k_foreign_holder_limit` after its last sign of life (SQLite).
+  bool holds_end_with_connection = false;
 };
 
-/// Every store implementation vami has: SQLite.
+/// Thrown by `StoreBackendKind::make` when the backend cannot run here (no database server):
+/// the test then fails when CI=true and is skipped, saying why, otherwise.
+struct BackendUnavailable {
+  std::string reason;
+};
+
+/// Every store implementation vami has: SQLite, and PostgreSQL on the server the test cluster
+/// (tests/postgres_cluster.sh, a CTest fixture) or VAMI_TEST_POSTGRES_URI names.
 [[nodiscard]] std::vector<StoreBackendKind> store_backends();
+
+/// The PostgreSQL backend: each test gets a schema of its own on the server.
+[[nodiscard]] StoreBackendKind postgres_backend();
+
+/// The URI of the test server (VAMI_TEST_POSTGRES_URI, else the file VAMI_TEST_POSTGRES_URI_FILE
+/// names, as the test cluster writes it). @throws BackendUnavailable when there is none.
+[[nodiscard]] std::string postgres_server_uri();
 
 /// The backend's name, as the suffix of a test's name.
 [[nodiscard]] std::string backend_name(const ::testing::TestParamInfo<StoreBackendKind>& info);

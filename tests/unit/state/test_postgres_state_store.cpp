@@ -1,0 +1,225 @@
+// What only the PostgreSQL store has: migrations under an advisory lock, holds that end with
+// their connection, URIs whose password never shows. The behaviour both stores share is in the
+// suites over store_backends().
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store_backend.hpp"
+#include "store_rows.hpp"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vami/core/error.hpp>
+#include <vami/stores/postgres_state_store.hpp>
+#include <vami/stores/state_store_factory.hpp>
+
+namespace vami {
+namespace {
+
+using testing::expect_error;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class PostgresStoreTest : public testing::StoreBackendTest {};
+
+/// A child process that opens its own store as `holder`, runs `hold` on it, says so on a pipe
+/// and waits to be killed, as a vami process killed on another host mid-change.
+class HoldingProcess {
+public:
+  template <typename Hold>
+  HoldingProcess(testing::StoreBackend& backend, const std::string& holder, Hold hold) {
+    int pipe_ends[2];
+    if (pipe(pipe_ends) != 0) {
+      throw std::runtime_error("pipe");
+    }
+    m_pid = fork();
+    if (m_pid == 0) {
+      close(pipe_ends[0]);
+      char done = 'n';
+      try {
+        auto store = backend.open(holder);
+        hold(*store);
+        done = 'y';
+        (void)write(pipe_ends[1], &done, 1);
+        pause();      // holding the store, and its connection, until killed
+      } catch (...) { // NOLINT(bugprone-empty-catch): the parent sees 'n'
+      }
+      (void)write(pipe_ends[1], &done, 1);
+      _exit(0);
+    }
+    close(pipe_ends[1]);
+    char done = 'n';
+    m_held = read(pipe_ends[0], &done, 1) == 1 && done == 'y';
+    close(pipe_ends[0]);
+  }
+  HoldingProcess(const HoldingProcess&) = delete;
+  HoldingProcess& operator=(const HoldingProcess&) = delete;
+  ~HoldingProcess() { kill9(); }
+
+  /// Whether the child took its hold.
+  [[nodiscard]] bool held() const { return m_held; }
+
+  /// kill -9, and waits for it: the server sees its connection close.
+  void kill9() {
+    if (m_pid > 0) {
+      kill(m_pid, SIGKILL);
+      int status = 0;
+      waitpid(m_pid, &status, 0);
+      m_pid = -1;
+    }
+  }
+
+private:
+  pid_t m_pid = -1;
+  bool m_held = false;
+};
+
+/// Runs `action` until it stops failing with a conflict (the server noticing a dead connection
+/// takes a moment), for at most 20 s; returns whether it succeeded.
+template <typename Action>
+bool succeeds_soon(Action action) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (true) {
+    try {
+      action();
+      return true;
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::conflict || std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+TEST_P(PostgresStoreTest, ConcurrentFirstRunsMigrateOnce) {
+  // Eight processes' first runs at once on an empty schema: each waits for the advisory lock,
+  // and all but the first find the schema made (without it, two CREATE TABLEs collide).
+  std::vector<std::thread> openers;
+  std::vector<std::string> failures(8);
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    openers.emplace_back([&, i] {
+      try {
+        auto store = m_backend->open("host:" + std::to_string(i) + ":1");
+        if (store->schema_version() != current_postgres_schema_version()) {
+          failures[i] = "wrong version";
+        }
+      } catch (const std::exception& error) {
+        failures[i] = error.what();
+      }
+    });
+  }
+  for (auto& opener : openers) {
+    opener.join();
+  }
+  for (const auto& failure : failures) {
+    EXPECT_EQ(failure, "");
+  }
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM vami_migrations"), 1);
+  EXPECT_EQ(m_backend->count("SELECT max(version) FROM vami_migrations"),
+            current_postgres_schema_version());
+}
+
+TEST_P(PostgresStoreTest, ASchemaHoldingAnotherApplicationsTablesIsRefused) {
+  m_backend->execute("CREATE TABLE invoices (id INTEGER)");
+  Error error = expect_error(ErrorKind::invalid_input, [&] { (void)m_backend->open(); });
+  EXPECT_THAT(error.what(), HasSubstr("holds tables that are not vami's"));
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM pg_tables WHERE tablename = 'numbers' AND "
+                             "schemaname = current_schema()"),
+            0);
+}
+
+TEST_P(PostgresStoreTest, ANewerSchemaIsRefused) {
+  (void)m_backend->open();
+  m_backend->execute("INSERT INTO vami_migrations (version, applied_at) VALUES (999, 'x')");
+  Error error = expect_error(ErrorKind::invalid_input, [&] { (void)m_backend->open(); });
+  EXPECT_THAT(error.what(), HasSubstr("newer than this vami knows"));
+}
+
+TEST_P(PostgresStoreTest, ARoutingHoldEndsWhenItsProcessIsKilled) {
+  auto store = m_backend->open();
+  store->create_operation(testing::operation("op-000000000001"));
+  testing::add_available(*store, "+12125550101", "PN1", "op-000000000001");
+  {
+    HoldingProcess other(*m_backend, "other-host:4242:77",
+                         [](StateStore& held) { held.begin_routing_change("+12125550101"); });
+    ASSERT_TRUE(other.held());
+    EXPECT_EQ(store->find_number("+12125550101")->routing_holder, "other-host:4242:77");
+    Error busy =
+        expect_error(ErrorKind::conflict, [&] { store->begin_routing_change("+12125550101"); });
+    EXPECT_THAT(busy.what(), HasSubstr("is being changed by another vami process (pid 4242)"));
+    other.kill9();
+  }
+  // No ten-minute lapse: once the server has seen the connection close, nobody holds it.
+  EXPECT_TRUE(succeeds_soon([&] { store->begin_routing_change("+12125550101"); }));
+  EXPECT_EQ(store->find_number("+12125550101")->routing_holder, current_process_holder());
+}
+
+TEST_P(PostgresStoreTest, AnOperationOfAKilledProcessIsInterruptedAndClaimedAtOnce) {
+  auto store = m_backend->open();
+  HoldingProcess other(*m_backend, "elsewhere:42:1", [](StateStore& held) {
+    held.create_operation(testing::operation("op-000000000007"));
+  });
+  ASSERT_TRUE(other.held());
+  EXPECT_EQ(store->find_operation("op-000000000007")->status, OperationStatus::running);
+  expect_error(ErrorKind::conflict, [&] { store->claim_operation("op-000000000007"); });
+  other.kill9();
+  EXPECT_TRUE(succeeds_soon([&] { store->claim_operation("op-000000000007"); }));
+  EXPECT_EQ(store->find_operation("op-000000000007")->holder, current_process_holder());
+  EXPECT_EQ(store->find_operation("op-000000000007")->status, OperationStatus::running);
+}
+
+TEST_P(PostgresStoreTest, AnEndedHoldIsGivenBackToTheServer) {
+  auto store = m_backend->open();
+  store->create_operation(testing::operation("op-000000000001"));
+  testing::add_available(*store, "+12125550101", "PN1", "op-000000000001");
+  auto other = m_backend->open("other-host:4242:77");
+  other->begin_routing_change("+12125550101");
+  other->end_routing_change("+12125550101");
+  // Other tests' schemas share the server: ask about this schema's lock only.
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('routing:+12125550101')"), "f");
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('operation:op-000000000001')"), "t");
+  store->begin_routing_change("+12125550101");
+}
+
+TEST_P(PostgresStoreTest, ThePasswordNeverShowsInTheLocationOrAnError) {
+  const std::string server = testing::postgres_server_uri();
+  // The test cluster trusts every local connection, so a password is accepted and unused.
+  const std::string with_password =
+      "postgresql://postgres:s3cret-canary@" + server.substr(std::string("postgresql://").size());
+  auto store = open_postgres_state_store(with_password);
+  EXPECT_THAT(store->location(), Not(HasSubstr("s3cret-canary")));
+  EXPECT_THAT(store->location(), HasSubstr("postgres:***@"));
+
+  std::string missing = with_password;
+  missing.replace(missing.find("/postgres?"), 10, "/no_such_db?");
+  Error error = expect_error(ErrorKind::invalid_input, [&] { (void)open_state_store(missing); });
+  EXPECT_THAT(error.what(), Not(HasSubstr("s3cret-canary")));
+  EXPECT_THAT(error.what(), HasSubstr("does not exist"));
+
+  EXPECT_TRUE(location_has_password(with_password));
+  EXPECT_FALSE(location_has_password(server));
+  EXPECT_EQ(redact_location("postgres://u:p@h/d?password=q&sslmode=require"),
+            "postgres://u:***@h/d?password=***&sslmode=require");
+  EXPECT_EQ(redact_location("/var/lib/vami/vami.db"), "/var/lib/vami/vami.db");
+}
+
+TEST_P(PostgresStoreTest, AServerThatCannotBeReachedIsUnavailable) {
+  Error error = expect_error(ErrorKind::unavailable, [&] {
+    (void)open_state_store("postgresql:///postgres?host=/nonexistent-vami-socket&user=x");
+  });
+  EXPECT_THAT(error.what(), HasSubstr("cannot be reached"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, PostgresStoreTest,
+                         ::testing::Values(::vami::testing::postgres_backend()),
+                         ::vami::testing::backend_name);
+
+} // namespace
+} // namespace vami
