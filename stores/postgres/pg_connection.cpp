@@ -171,6 +171,11 @@ void Connection::connect() {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
+    // libpq's hints come on lines of their own ("\n\tIs the server running ..."): one line.
+    for (std::size_t at = message.find('\n'); at != std::string::npos; at = message.find('\n')) {
+      const std::size_t end = message.find_first_not_of("\n\t ", at);
+      message.replace(at, (end == std::string::npos ? message.size() : end) - at, " ");
+    }
     m_connection.reset();
     throw PgError("", message, "", true);
   }

@@ -33,7 +33,8 @@ SELECT n.e164, n.status, n.provider, n.provider_sid, n.country, n.number_type, n
        n.suspended_from, sa.slug, n.suspended_voice_url, n.suspended_voice_method,
        n.suspended_status_callback, n.suspension_message, n.suspended_at,
        n.released_at,
-       n.routing_holder IS NOT NULL AND vami_hold_taken('routing:' || n.e164)
+       CASE WHEN n.routing_holder IS NULL THEN false
+            ELSE vami_hold_taken('routing:' || n.e164) END
 FROM numbers AS n
 LEFT JOIN tenants AS t ON t.id = n.tenant_id
 LEFT JOIN agents AS a ON a.id = n.agent_id
@@ -50,8 +51,9 @@ inline constexpr const char* k_no_suspension =
 /// read as `interrupted`: the connection of the process that ran it is gone. The last column
 /// is its last sign of life (`Operation::active_at`).
 inline constexpr const char* k_operation_select =
-    "SELECT id, kind, CASE WHEN status = 'running' AND NOT vami_hold_taken('operation:' || id) "
-    "THEN 'interrupted' ELSE status END, requested_count, parameters, actor, created_at, "
+    "SELECT id, kind, CASE WHEN status <> 'running' THEN status WHEN vami_hold_taken("
+    "'operation:' || id) THEN status ELSE 'interrupted' END, requested_count, parameters, actor, "
+    "created_at, "
     "finished_at, holder, greatest(created_at, coalesce(finished_at, ''), coalesce((SELECT "
     "max(i.updated_at) FROM operation_items AS i WHERE i.operation_id = operations.id), '')) "
     "FROM operations ";

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "sqlite_state_store.hpp"
-#include <nlohmann/json.hpp>
+#include <store_rules.hpp>
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
@@ -16,6 +16,10 @@
 namespace vami::sqlite_calls {
 
 namespace {
+
+using store_rules::parse_transcript;
+using store_rules::transcript_json;
+using store_rules::unknown_stored;
 
 constexpr const char* k_columns =
     "id, call_sid, conversation_id, number, caller, tenant_slug, agent_slug, provider_agent_id, "
@@ -44,13 +48,6 @@ std::optional<Money> money(const SQLite::Column& micros, const SQLite::Column& c
   return Money{micros.getInt64(), text(currency)};
 }
 
-Error unknown_stored(const std::string& value, const std::string& what) {
-  return Error(ErrorKind::storage,
-               "the state database holds " + what + " '" + value +
-                   "', which this vami does not know",
-               "upgrade vami");
-}
-
 template <typename Enum, typename Parse>
 std::optional<Enum> stored_enum(const SQLite::Column& column, Parse parse, const char* what) {
   if (column.isNull()) {
@@ -61,42 +58,6 @@ std::optional<Enum> stored_enum(const SQLite::Column& column, Parse parse, const
     return parsed;
   }
   throw unknown_stored(value, what);
-}
-
-std::string transcript_json(const std::vector<TranscriptLine>& transcript) {
-  if (transcript.empty()) {
-    return {};
-  }
-  nlohmann::json lines = nlohmann::json::array();
-  for (const auto& line : transcript) {
-    nlohmann::json entry = {{"role", line.role}, {"message", line.message}};
-    if (line.time_in_call_seconds) {
-      entry["time_in_call_secs"] = *line.time_in_call_seconds;
-    }
-    lines.push_back(std::move(entry));
-  }
-  return lines.dump();
-}
-
-std::vector<TranscriptLine> parse_transcript(const std::string& json) {
-  std::vector<TranscriptLine> transcript;
-  if (json.empty()) {
-    return transcript;
-  }
-  const auto lines = nlohmann::json::parse(json, nullptr, false);
-  if (!lines.is_array()) {
-    throw unknown_stored(json.substr(0, 40), "a call transcript");
-  }
-  for (const auto& entry : lines) {
-    TranscriptLine line;
-    line.role = entry.value("role", "");
-    line.message = entry.value("message", "");
-    if (entry.contains("time_in_call_secs") && entry["time_in_call_secs"].is_number_integer()) {
-      line.time_in_call_seconds = entry["time_in_call_secs"].get<std::int64_t>();
-    }
-    transcript.push_back(std::move(line));
-  }
-  return transcript;
 }
 
 /// A stored call and its row id.
@@ -212,28 +173,6 @@ void bind_fields(SQLite::Statement& statement, const CallRecord& call) {
   bind_text(statement, ":transcript_json", transcript_json(call.transcript));
 }
 
-void check(const CallRecord& call) {
-  if (call.call_sid.empty() && call.conversation_id.empty()) {
-    throw Error(ErrorKind::invalid_input,
-                "a call record needs a CallSid or a conversation id to be stored");
-  }
-  const std::string name = call.call_sid.empty() ? call.conversation_id : call.call_sid;
-  auto check_money = [&](const std::optional<Money>& value, const char* what) {
-    if (value && (value->micros < 0 || value->currency.size() != 3)) {
-      throw Error(ErrorKind::invalid_input,
-                  std::string("the ") + what + " of call " + name +
-                      " needs a non-negative amount and a three-letter currency code, not " +
-                      std::to_string(value->micros) + " micros '" + value->currency + "'");
-    }
-  };
-  check_money(call.telephony_cost, "telephony cost");
-  check_money(call.agent_cost, "agent cost");
-  if (call.duration_seconds && *call.duration_seconds < 0) {
-    throw Error(ErrorKind::invalid_input, "the duration of call " + name + " is negative (" +
-                                              std::to_string(*call.duration_seconds) + " s)");
-  }
-}
-
 void insert(SQLite::Database& db, const CallRecord& call, const std::string& now) {
   SQLite::Statement statement(
       db, "INSERT INTO calls (call_sid, conversation_id, number, caller, tenant_slug, agent_slug, "
@@ -271,7 +210,7 @@ void update(SQLite::Database& db, std::int64_t id, const CallRecord& call, const
 } // namespace
 
 CallUpsert upsert(SQLite::Database& db, const CallRecord& call) {
-  check(call);
+  store_rules::check_call(call);
   const std::string now = utc_now_iso8601();
   std::optional<StoredCall> by_sid = select_by(db, "call_sid", call.call_sid);
   std::optional<StoredCall> by_conversation =

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
@@ -1013,6 +1014,12 @@ TEST_P(AssignmentStoreTest, AnOperationHeldOnAnotherHostIsClaimedOnlyAfterTenQui
     // Quiet or not, it is held while its process's connection lives, and free once it ends.
     expect_error(ErrorKind::conflict, [&] { m_store->claim_operation(buy.id); });
     elsewhere.reset();
+    // The server drops the session's lock once its backend has seen the connection close.
+    for (int wait = 0;
+         wait < 1000 && m_store->find_operation(buy.id)->status != OperationStatus::interrupted;
+         ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     EXPECT_EQ(m_store->find_operation(buy.id)->status, OperationStatus::interrupted);
   }
   m_store->claim_operation(buy.id);
