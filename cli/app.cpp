@@ -151,6 +151,13 @@ std::filesystem::path AppContext::sandbox_state_path() const {
   if (!explicit_path.empty()) {
     return explicit_path;
   }
+  if (is_server_location(options.db)) {
+    // A database server has no folder to keep the sandbox's file beside: the default place.
+    const auto folder = data_home();
+    std::error_code ignored;
+    std::filesystem::create_directories(folder, ignored);
+    return folder / "vami.sandbox.db";
+  }
   // The sandbox account lives beside the state database, so a fresh --db starts afresh.
   auto db = database_path();
   if (options.db.empty()) {
@@ -161,6 +168,9 @@ std::filesystem::path AppContext::sandbox_state_path() const {
 }
 
 StateStore& AppContext::store() {
+  if (!m_store && is_server_location(options.db)) {
+    m_store = open_state_store(options.db);
+  }
   if (!m_store) {
     auto path = database_path();
     if (options.db.empty()) {

@@ -660,10 +660,11 @@ Candidates database_candidates(AppContext& context, const std::string& kind) {
   Candidates candidates;
   std::filesystem::path path = context.database_path();
   std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
+  const bool server = is_server_location(context.options.db);
+  if (!server && !std::filesystem::is_regular_file(path, error)) {
     return candidates;
   }
-  std::unique_ptr<StateStore> store = open_state_store(path.string());
+  std::unique_ptr<StateStore> store = open_state_store(server ? context.options.db : path.string());
   if (kind == "numbers" || kind == "assigned-numbers" || kind == "available-numbers") {
     NumberFilter filter;
     if (kind != "numbers") {

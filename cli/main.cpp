@@ -1,8 +1,11 @@
 // vami: the command-line admin and provisioning toolkit of a multi-tenant AI phone-agent
 // platform. main wires the command groups and is the one place errors become exit codes.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "app.hpp"
 #include "option_rules.hpp"
@@ -10,6 +13,8 @@
 #include "signals.hpp"
 #include "version.hpp"
 #include <malloc.h>
+
+#include <vami/stores/state_store_factory.hpp>
 
 namespace {
 
@@ -66,9 +71,12 @@ std::string command_path(CLI::App& app) {
 }
 
 void add_global_options(CLI::App& app, vami::cli::GlobalOptions& options) {
-  app.add_option("--db", options.db, "State database file (default: $XDG_DATA_HOME/vami/vami.db)")
+  app.add_option("--db", options.db,
+                 "State database: a SQLite file (default: $XDG_DATA_HOME/vami/vami.db) or a "
+                 "team's PostgreSQL database, postgresql://[user@]host[:port]/dbname[?sslmode=...] "
+                 "(password in PGPASSWORD or ~/.pgpass, not in the URI)")
       ->envname("VAMI_DB")
-      ->type_name("PATH");
+      ->type_name("PATH|URI");
   app.add_option("--profile", options.profile,
                  "Profile of the config file to use (default: its default_profile)")
       ->envname("VAMI_PROFILE")
@@ -119,6 +127,33 @@ void check_output_options(CLI::App& app, const vami::cli::GlobalOptions& options
 }
 
 int run(int argc, char** argv);
+
+// Warns about a --db URI that holds a password and overwrites the password in `argv` with '*'.
+void hide_database_password(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view argument = argv[i];
+    char* value = nullptr;
+    if (argument == "--db" && i + 1 < argc) {
+      value = argv[i + 1];
+    } else if (argument.rfind("--db=", 0) == 0) {
+      value = argv[i] + 5;
+    }
+    if (value == nullptr || !vami::location_has_password(value)) {
+      continue;
+    }
+    std::cerr << "vami: warning: the --db URI holds a password, which other users of this "
+                 "machine can read in the process list; put it in PGPASSWORD or ~/.pgpass "
+                 "(mode 0600) instead\n";
+    const std::string original = value;
+    std::string redacted = vami::redact_location(original);
+    if (redacted.size() > original.size()) { // a password shorter than "***"
+      redacted = "postgresql://***";
+    }
+    // The redacted URI, padded with NULs, takes the original's place.
+    std::fill(value, value + original.size(), '\0');
+    std::copy(redacted.begin(), redacted.end(), value);
+  }
+}
 
 } // namespace
 
@@ -189,8 +224,16 @@ int run(int argc, char** argv) {
              "5 credentials rejected, 6 provider unavailable, 7 partial, 8 state uncertain,\n"
              "130 interrupted. See docs/exit-codes.md.");
 
+  // Parsed from copies: the password of a --db URI is then blanked out of the process's own
+  // command line, which every user of the machine can read (ps, /proc/<pid>/cmdline).
+  std::vector<std::string> arguments(argv, argv + argc);
+  std::vector<char*> pointers;
+  for (auto& argument : arguments) {
+    pointers.push_back(argument.data());
+  }
+  hide_database_password(argc, argv);
   try {
-    app.parse(argc, argv);
+    app.parse(argc, pointers.data());
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) {
       return app.exit(error); // --help, --version

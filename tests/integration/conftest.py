@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -327,3 +328,50 @@ def buy_numbers(vami, count=1, area_code="212"):
     report = vami.json("numbers", "buy", "--count", str(count), "--area-code", area_code, "--yes")
     assert report["succeeded"] == count, report
     return sorted(item["e164"] for item in report["items"])
+
+
+# --- PostgreSQL: the test server ctest starts (tests/postgres_cluster.sh), a schema per test. ---
+
+def server_uri():
+    """The test server's URI, or the reason there is none (failing under CI, skipping else)."""
+    uri = os.environ.get("VAMI_TEST_POSTGRES_URI", "")
+    path = os.environ.get("VAMI_TEST_POSTGRES_URI_FILE", "")
+    if not uri and path and Path(path).exists():
+        uri = Path(path).read_text().strip()
+    if not uri.startswith("postgresql://"):
+        reason = "no PostgreSQL test server (run with ctest, or set VAMI_TEST_POSTGRES_URI)"
+        if uri:
+            reason += ": " + uri
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return uri
+
+
+def psql(uri, sql):
+    """Rows of `sql` run with psql, outside vami, as lists of text."""
+    result = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1",
+                             uri, "-c", sql], capture_output=True, text=True, check=True)
+    return [line.split("\x1f") for line in result.stdout.splitlines() if line]
+
+
+@pytest.fixture
+def schema_uri():
+    """A fresh schema on the test server; the URI that names it (no password)."""
+    server = server_uri()
+    schema = "vami_it_" + secrets.token_hex(6)
+    psql(server, f"CREATE SCHEMA {schema}")
+    yield server + ("&" if "?" in server else "?") + "options=-csearch_path%3D" + schema
+    psql(server, f"DROP SCHEMA {schema} CASCADE")
+
+
+class PostgresVami(Vami):
+    """vami with `--db` naming a PostgreSQL schema; `rows` reads it with psql."""
+
+    def __init__(self, workdir, env, uri):
+        super().__init__(workdir, env)
+        self.db = uri
+
+    def rows(self, sql, params=()):
+        assert not params
+        return [tuple(row) for row in psql(self.db, sql)]

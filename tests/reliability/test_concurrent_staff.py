@@ -1,5 +1,6 @@
 """Eight staff members at once: 8 processes at a time, 50 assign / unassign / reassign each, on
-one state database and one served sandbox with a shared pool of 20 numbers. No number is ever
+one state database (a SQLite file, or a PostgreSQL schema with a connection per process) and one
+served sandbox with a shared pool of 20 numbers. No number is ever
 held by two agents, nobody sees "database is locked", and a loser exits 4 naming who holds the
 number (or that nobody does). While one process's change is still reaching the providers, the
 others are refused, so the providers end where the database does."""
@@ -8,8 +9,10 @@ import random
 import re
 import threading
 
-from conftest import (assert_files_sound, assert_pool_matches_account, integration, state_file,
-                      suite_seed, vami_for)
+import pytest
+
+from conftest import (assert_files_sound, assert_pool_matches_account, integration,
+                      postgres_vami_for, state_file, suite_seed, vami_for)
 
 WORKERS = 8
 OPERATIONS = 50
@@ -31,11 +34,15 @@ def imported_numbers(sandbox):
     return body
 
 
-def test_eight_processes_never_assign_one_number_twice(tmp_path, home, serve):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_eight_processes_never_assign_one_number_twice(tmp_path, home, serve, request, backend):
     seed = suite_seed("concurrent staff")
     # A little jitter reorders the provider calls of different processes.
     sandbox = serve("--jitter-ms", "3", "--seed", str(seed), latency_ms=3)
-    vami = vami_for(tmp_path, home, sandbox)
+    if backend == "postgres":
+        vami = postgres_vami_for(tmp_path, home, sandbox, request.getfixturevalue("schema_uri"))
+    else:
+        vami = vami_for(tmp_path, home, sandbox)
     integration.create_tenant(vami, "acme", "Acme Dental")
     agents = {}
     for index in range(WORKERS):
