@@ -33,7 +33,10 @@ constexpr std::array k_exit_codes{
 
 // Every variable the code reads (getenv, CLI11 envname), in the order a reader needs them.
 constexpr std::array k_environment{
-    Entry{"VAMI_DB", "The state database file, as --db."},
+    Entry{"VAMI_DB", "The state database, as --db: a SQLite file, or a team's PostgreSQL "
+                     "database (postgresql://[user@]host[:port]/dbname[?sslmode=...]; libpq "
+                     "reads the password from PGPASSWORD or ~/.pgpass, and its other PG* "
+                     "variables)."},
     Entry{"VAMI_PROFILE", "The profile to use, as --profile."},
     Entry{"VAMI_CONFIG",
           "The config file of profiles, instead of $XDG_CONFIG_HOME/vami/config.toml."},
@@ -66,7 +69,7 @@ constexpr std::array k_files{
           "operations and the audit trail."},
     Entry{"$XDG_DATA_HOME/vami/vami.sandbox.db",
           "The built-in sandbox's account, beside the state database (<name>.sandbox.db for "
-          "--db <name>.db)."},
+          "--db <name>.db; here for a PostgreSQL --db)."},
 };
 
 constexpr std::array k_examples{

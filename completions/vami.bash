@@ -362,7 +362,7 @@ _vami_option_kind() {
   *"|-h") echo "flag" ;;
   *"|--help") echo "flag" ;;
   *"|--version") echo "flag" ;;
-  *"|--db") echo "path" ;;
+  *"|--db") echo "choice:PATH URI" ;;
   *"|--profile") echo "profiles" ;;
   *"|-o") echo "choice:table json csv" ;;
   *"|--output") echo "choice:table json csv" ;;

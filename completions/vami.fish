@@ -623,7 +623,7 @@ function __vami_option_kind --argument-names command_path option
         case '*|--version'
             echo 'flag'
         case '*|--db'
-            echo 'path'
+            echo 'choice:PATH URI'
         case '*|--profile'
             echo 'profiles'
         case '*|-o'
@@ -724,7 +724,7 @@ complete -c vami -f
 # Options of every command.
 complete -c vami -s h -l help -d 'Print this help message and exit'
 complete -c vami -l version -d 'Display program version information and exit'
-complete -c vami -l db -r -F -d 'State database file (default: $XDG_DATA_HOME/vami/vami.db)'
+complete -c vami -l db -x -a 'PATH URI' -d 'State database: a SQLite file (default: $XDG_DATA_HOME/vami/vami.db) or a team\'s PostgreSQL database, postgresql://[user@]host[:port]/dbname[?sslmode=...] (password in PGPASSWORD or ~/.pgpass, not in the URI)'
 complete -c vami -l profile -x -a '(__vami_values profiles)' -d 'Profile of the config file to use (default: its default_profile)'
 complete -c vami -s o -l output -x -a 'table json csv' -d 'Result format on stdout'
 complete -c vami -l json -d 'Same as --output json'
