@@ -38,6 +38,9 @@ as_owner() {
 
 case "$action" in
 start)
+  # A cluster an interrupted run left behind is stopped first.
+  [ -f "$dir/cluster" ] && "$0" stop "$dir"
+  mkdir -p "$dir"
   bin=$(bindir || true)
   if [ -z "$bin" ]; then
     echo "no PostgreSQL server binaries (initdb, pg_ctl): install Debian's postgresql" | tee "$dir/uri"

@@ -86,7 +86,7 @@ public:
       : m_server(server), m_schema(random_schema()) {
     RawConnection(m_server).run("CREATE SCHEMA " + m_schema);
     m_uri = m_server + (m_server.find('?') == std::string::npos ? "?" : "&") +
-            "options=-csearch_path%3D" + m_schema;
+            "options=-csearch_path%3D" + m_schema + "&application_name=" + m_schema;
   }
 
   PostgresBackend(const PostgresBackend&) = delete;

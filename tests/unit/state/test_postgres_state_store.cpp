@@ -188,6 +188,25 @@ TEST_P(PostgresStoreTest, AnEndedHoldIsGivenBackToTheServer) {
   store->begin_routing_change("+12125550101");
 }
 
+TEST_P(PostgresStoreTest, AStoreWhoseConnectionWasCutConnectsAgain) {
+  auto tenant = [](const std::string& slug) {
+    Tenant row;
+    row.slug = slug;
+    row.name = slug;
+    return row;
+  };
+  auto store = m_backend->open();
+  (void)store->create_tenant(tenant("acme"));
+  // As a server restart or a failover cuts it (this test's sessions only: its application_name).
+  EXPECT_EQ(m_backend->count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE application_name = current_setting('application_name') "
+                             "AND pid <> pg_backend_pid()"),
+            1);
+  // A transaction that had not committed runs again on a new connection; so does a read.
+  EXPECT_EQ(store->create_tenant(tenant("globex")).slug, "globex");
+  EXPECT_EQ(store->list_tenants().size(), 2U);
+}
+
 TEST_P(PostgresStoreTest, ThePasswordNeverShowsInTheLocationOrAnError) {
   const std::string server = testing::postgres_server_uri();
   // The test cluster trusts every local connection, so a password is accepted and unused.
