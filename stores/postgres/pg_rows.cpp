@@ -83,6 +83,13 @@ Tenant read_tenant(const pg::Row& row) {
   tenant.contact_email = row.text(4);
   tenant.created_at = row.text(5);
   tenant.updated_at = row.text(6);
+  if (!row.null(7)) {
+    tenant.rates.number_micros = row.integer(7);
+  }
+  if (!row.null(8)) {
+    tenant.rates.minute_micros = row.integer(8);
+  }
+  tenant.rates.currency = row.text(9);
   return tenant;
 }
 

@@ -215,8 +215,20 @@ CREATE FUNCTION vami_hold_taken(name TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE A
 $fn$;
 )sql";
 
-constexpr std::array<Migration, 1> k_migrations{{
+// v7 (as SQLite's v7): what to bill each tenant, per number-month and per billed minute, in
+// integer micros of `rate_currency`; NULL: no rate stored.
+constexpr const char* k_schema_v7 = R"sql(
+ALTER TABLE tenants ADD COLUMN rate_number_micros BIGINT
+  CHECK (rate_number_micros >= 0 OR rate_number_micros IS NULL);
+ALTER TABLE tenants ADD COLUMN rate_minute_micros BIGINT
+  CHECK (rate_minute_micros >= 0 OR rate_minute_micros IS NULL);
+ALTER TABLE tenants ADD COLUMN rate_currency CTEXT NOT NULL DEFAULT 'USD'
+  CHECK (rate_currency ~ '^[A-Z][A-Z][A-Z]$');
+)sql";
+
+constexpr std::array<Migration, 2> k_migrations{{
     {6, k_schema_v6},
+    {7, k_schema_v7},
 }};
 
 /// `sql` with CTEXT spelled out.

@@ -30,6 +30,16 @@ void bind_agent_configuration(pg::Statement& statement, const Agent& agent) {
   statement.bind(":status", to_string(agent.status));
 }
 
+/// A rate in micros, or NULL when none is stored.
+void bind_rate(pg::Statement& statement, const char* name,
+               const std::optional<std::int64_t>& micros) {
+  if (micros) {
+    statement.bind(name, *micros);
+  } else {
+    statement.bind_null(name);
+  }
+}
+
 } // namespace
 
 Tenant PostgresStateStore::create_tenant(const Tenant& tenant) {
@@ -42,8 +52,13 @@ Tenant PostgresStateStore::create_tenant(const Tenant& tenant) {
     }
     const auto now = utc_now_iso8601();
     pg::Statement insert("INSERT INTO tenants (slug, name, industry, contact_name, "
-                         "contact_email, created_at, updated_at) VALUES (:slug, :name, "
-                         ":industry, :contact_name, :contact_email, :created_at, :updated_at)");
+                         "contact_email, rate_number_micros, rate_minute_micros, rate_currency, "
+                         "created_at, updated_at) VALUES (:slug, :name, :industry, "
+                         ":contact_name, :contact_email, :rate_number, :rate_minute, "
+                         ":rate_currency, :created_at, :updated_at)");
+    bind_rate(insert, ":rate_number", tenant.rates.number_micros);
+    bind_rate(insert, ":rate_minute", tenant.rates.minute_micros);
+    insert.bind(":rate_currency", tenant.rates.currency);
     insert.bind(":slug", tenant.slug);
     insert.bind(":name", tenant.name);
     insert.bind_text_or_null(":industry", tenant.industry);
@@ -78,7 +93,7 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
     if (!before) {
       throw tenant_not_found(slug);
     }
-    if (!change.name && !change.industry && !change.contact_name && !change.contact_email) {
+    if (change.empty()) {
       return *before; // Nothing changes, so neither does updated_at.
     }
     // An unset field keeps its value; a set one replaces it (empty clears it, name aside:
@@ -90,6 +105,12 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
                          "ELSE contact_name END, "
                          "contact_email = CASE WHEN :set_contact_email THEN :contact_email "
                          "ELSE contact_email END, "
+                         "rate_number_micros = CASE WHEN :set_rate_number THEN :rate_number "
+                         "ELSE rate_number_micros END, "
+                         "rate_minute_micros = CASE WHEN :set_rate_minute THEN :rate_minute "
+                         "ELSE rate_minute_micros END, "
+                         "rate_currency = CASE WHEN :set_rate_currency THEN :rate_currency "
+                         "ELSE rate_currency END, "
                          "updated_at = :now WHERE slug = :slug");
     auto flag = [](bool set) { return set ? "true" : "false"; };
     update.bind(":set_name", flag(change.name.has_value()));
@@ -100,6 +121,12 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
     update.bind_text_or_null(":contact_name", change.contact_name.value_or(""));
     update.bind(":set_contact_email", flag(change.contact_email.has_value()));
     update.bind_text_or_null(":contact_email", change.contact_email.value_or(""));
+    update.bind(":set_rate_number", flag(change.rate_number_micros.has_value()));
+    bind_rate(update, ":rate_number", change.rate_number_micros.value_or(std::nullopt));
+    update.bind(":set_rate_minute", flag(change.rate_minute_micros.has_value()));
+    bind_rate(update, ":rate_minute", change.rate_minute_micros.value_or(std::nullopt));
+    update.bind(":set_rate_currency", flag(change.rate_currency.has_value()));
+    update.bind(":rate_currency", change.rate_currency.value_or(before->rates.currency));
     update.bind(":now", utc_now_iso8601());
     update.bind(":slug", slug);
     m_db.exec(update);
