@@ -19,12 +19,13 @@ constexpr const char* k_exit_rule =
     "by --apply); 4 when drift remains: any finding without --apply (a number whose calls are\n"
     "not answered among them), or one that --apply leaves (an untagged orphan, an agent\n"
     "deleted outside vami or unknown to the database, a row still in flight, a row changed\n"
-    "meanwhile, a repair a provider refused, a webhook number without --router-url), or when\n"
-    "vami's router (a router URL ending in /twilio/voice) does not answer GET /healthz; 5 when\n"
-    "credentials were rejected (nothing was changed), or when ELEVENLABS_API_KEY is not set\n"
-    "while the database holds agents or numbers imported into ElevenLabs (the Twilio side\n"
-    "still ran); 6 when a provider's listing failed (nothing was changed); 1 for a database\n"
-    "failure; 130 when interrupted.\n"
+    "meanwhile, a repair a provider refused, a webhook number without --router-url, the\n"
+    "router's post-call webhook deleted or disabled at ElevenLabs), or when vami's router (a\n"
+    "router URL ending in /twilio/voice) does not answer GET /healthz while a number is routed\n"
+    "by webhook or its post-call webhook is set up; 5 when credentials were rejected (nothing\n"
+    "was changed), or when ELEVENLABS_API_KEY is not set while the database holds agents or\n"
+    "numbers imported into ElevenLabs (the Twilio side still ran); 6 when a provider's listing\n"
+    "failed (nothing was changed); 1 for a database failure; 130 when interrupted.\n"
     "Agents deleted outside vami are only reported: their numbers stay assigned to them (a\n"
     "tenant's number is never handed back to the pool behind its back). Unassign or move the\n"
     "numbers, then 'vami agents delete SLUG'.";
@@ -122,6 +123,9 @@ std::string repair_words(const Finding& finding, Tense tense) {
                 : "remove the record (add it again with 'vami kb add')";
   case Repair::delete_document:
     return past ? "deleted at ElevenLabs" : "delete it at ElevenLabs";
+  case Repair::attach_post_call_webhook:
+    return past ? "attached it again as ElevenLabs' post-call webhook"
+                : "attach it again as ElevenLabs' post-call webhook";
   case Repair::none:
     break;
   }
@@ -173,6 +177,9 @@ std::string action_words(const Finding& finding) {
   case Holdup::no_router_url:
     return "left alone: the router URL is not configured; run 'vami router setup' (or pass "
            "--router-url, or set VAMI_ROUTER_URL) to repair it";
+  case Holdup::needs_router_setup:
+    return "left alone: run 'vami router setup --public-url URL' to create a new one (its "
+           "secret is handed out once)";
   case Holdup::none:
     break;
   }
@@ -327,6 +334,22 @@ std::string detail_words(const Finding& finding) {
     return "document '" + finding.name +
            "' at ElevenLabs was uploaded by vami, is unknown to the database and attached to "
            "no agent";
+  case FindingKind::post_call_webhook_detached:
+    return "ElevenLabs' post-call webhook is " +
+           (finding.reported.empty() ? std::string("none") : finding.reported) +
+           ", not the router's: conversations no longer reach the call history";
+  case FindingKind::post_call_webhook_gone: {
+    std::string why = "is gone from the ElevenLabs workspace";
+    if (finding.name == "disabled") {
+      why = "is disabled at ElevenLabs";
+    } else if (finding.name == "auto_disabled") {
+      why = "was disabled by ElevenLabs after repeated failed deliveries";
+    } else if (finding.name == "elsewhere") {
+      why = "delivers to " + finding.reported + ", not the router's " + finding.stored;
+    }
+    return "the router's post-call webhook " + why +
+           ": conversations no longer reach the call history";
+  }
   }
   return "";
 }
@@ -339,6 +362,9 @@ std::string subject_words(const nlohmann::ordered_json& record) {
   }
   if (subject == "agent" && record.at("kind") != "agent_orphan") {
     return "agent " + display(record.at("agent"));
+  }
+  if (subject == "post_call_webhook") {
+    return "post-call webhook " + display(record.at("provider_id"));
   }
   return subject + " " + display(record.at("provider_id"));
 }
@@ -459,8 +485,11 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   // runs, and the report says whether anything in the database needed the other one.
   std::string skipped_because;
   VoiceAgentProvider* agents = context.voice_agents_if_configured(skipped_because);
+  // The webhook `vami router setup` created, as the profile remembers it.
+  const Profile* profile = context.profile();
   ReconcileService service(telephony, agents, context.store(), context.actor(), k_in_flight_grace,
-                           context.router_url(), &context.router_health());
+                           context.router_url(), &context.router_health(),
+                           profile != nullptr ? profile->elevenlabs_webhook_id : std::string());
   ReconcileReport report =
       service.reconcile(options.apply ? ReconcileMode::apply : ReconcileMode::report,
                         [] { return AppContext::interrupted(); });
@@ -515,7 +544,8 @@ void register_reconcile_command(CLI::App& app, AppContext& context) {
       "--apply", options->apply,
       "Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, "
       "agent creations and deletions left in flight, store the provider's webhook and SID, "
-      "forget documents gone at ElevenLabs, and route numbers as the database says: their agent "
+      "forget documents gone at ElevenLabs, attach the router's post-call webhook again when "
+      "another one replaced it, and route numbers as the database says: their agent "
       "at ElevenLabs and their voice URL at Twilio (the database is the source of truth for "
       "assignment)");
   command->footer(k_exit_rule);

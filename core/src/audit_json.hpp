@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,15 @@ inline std::string audit_json(const Document& document) {
                                 {"mime_type", document.mime_type},
                                 {"size_bytes", document.size_bytes},
                                 {"sha256", document.sha256}}
+      .dump();
+}
+
+/// A workspace webhook of the voice-agent provider as the audit trail records it (entity type
+/// "webhook"): its id, where it delivers and the post-call events it is attached for (empty
+/// when not attached); never its secret, which the audit trail's readers must not learn.
+inline std::string webhook_audit_json(const std::string& webhook_id, const std::string& url,
+                                      const std::vector<std::string>& events) {
+  return nlohmann::ordered_json{{"webhook_id", webhook_id}, {"url", url}, {"events", events}}
       .dump();
 }
 

@@ -22,13 +22,6 @@ bool same_webhook(const VoiceWebhook& wanted, const VoiceWebhook& reported) {
          wanted.status_callback == reported.status_callback;
 }
 
-std::string webhook_audit_json(const std::string& webhook_id, const std::string& url,
-                               const std::vector<std::string>& events) {
-  // Never the secret: the audit trail is readable by whoever reads the database.
-  nlohmann::ordered_json json{{"webhook_id", webhook_id}, {"url", url}, {"events", events}};
-  return json.dump();
-}
-
 } // namespace
 
 const std::vector<std::string>& router_post_call_events() {
@@ -161,7 +154,7 @@ void RouterSetupService::set_up_webhook(
   }
   if (report.webhook_created) {
     audit("webhook", record.webhook_id, "",
-          webhook_audit_json(record.webhook_id, endpoints.post_call_url, {}));
+          detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url, {}));
   }
 
   const PostCallWebhookSettings wanted{record.webhook_id, router_post_call_events()};
@@ -173,8 +166,8 @@ void RouterSetupService::set_up_webhook(
     (void)m_agents.set_post_call_webhook(wanted);
     report.attachment_changed = true;
     audit("webhook", record.webhook_id,
-          webhook_audit_json(attached.webhook_id, "", attached.events),
-          webhook_audit_json(record.webhook_id, endpoints.post_call_url, wanted.events));
+          detail::webhook_audit_json(attached.webhook_id, "", attached.events),
+          detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url, wanted.events));
   }
 
   for (const WorkspaceWebhook& webhook : webhooks) {
@@ -189,8 +182,8 @@ void RouterSetupService::set_up_webhook(
       }
     }
     report.deleted_webhooks.push_back(webhook.webhook_id);
-    audit("webhook", webhook.webhook_id, webhook_audit_json(webhook.webhook_id, webhook.url, {}),
-          "");
+    audit("webhook", webhook.webhook_id,
+          detail::webhook_audit_json(webhook.webhook_id, webhook.url, {}), "");
   }
 }
 

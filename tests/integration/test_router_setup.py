@@ -174,5 +174,30 @@ def test_the_router_uses_the_secret_setup_stored_and_reconcile_checks_it(live, s
         assert "voice_url_drift" in kinds
         assert live.run("reconcile", "--apply").returncode == 0
         assert voice_of(sandbox, number)[0].startswith(public_url + "/twilio/voice?agent_id=")
+
+        # The post-call webhook detached at ElevenLabs is drift (conversations would no longer
+        # reach the call history); --apply attaches the router's again.
+        webhook_id = profile_value(live, "elevenlabs_webhook_id")
+        status, body = elevenlabs(sandbox, "PATCH", "/v1/convai/settings",
+                                  {"webhooks": {"post_call_webhook_id": None}})
+        assert status == 200, body
+        detached = live.run("reconcile", "--json")
+        assert detached.returncode == 4, detached.stdout + detached.stderr
+        (finding,) = json.loads(detached.stdout)["findings"]
+        assert finding["kind"] == "post_call_webhook_detached"
+        assert finding["provider_id"] == webhook_id
+        assert finding["repair"] == "attach_post_call_webhook"
+        assert live.run("reconcile", "--apply").returncode == 0
+        assert post_call_setting(sandbox)["post_call_webhook_id"] == webhook_id
+
+        # Deleted at ElevenLabs: no repair can bring its secret back; router setup can.
+        status, _ = elevenlabs(sandbox, "DELETE", f"/v1/workspace/webhooks/{webhook_id}")
+        assert status == 200
+        gone = live.run("reconcile", "--apply", "--json")
+        assert gone.returncode == 4, gone.stdout + gone.stderr
+        (finding,) = json.loads(gone.stdout)["findings"]
+        assert finding["kind"] == "post_call_webhook_gone"
+        assert finding["holdup"] == "needs_router_setup"
+        assert "vami router setup" in finding["action"]
     finally:
         router.stop()

@@ -462,7 +462,6 @@ protected:
   PoolService m_pool;
 };
 
-/// e164 -> "kind resolution" of every finding that is not in sync.
 /// What a finding is about: the number, "agent <slug or provider id>", "document <id>".
 std::string subject_of(const Finding& finding) {
   switch (finding.subject) {
@@ -473,6 +472,8 @@ std::string subject_of(const Finding& finding) {
            (finding.kind == FindingKind::agent_orphan ? finding.provider_id : finding.agent_slug);
   case Subject::document:
     return "document " + finding.provider_id;
+  case Subject::post_call_webhook:
+    return "post_call_webhook " + finding.provider_id;
   }
   return "";
 }
@@ -519,7 +520,7 @@ TEST_F(ReconcileServiceTest, APoolInSyncHasNothingToDoAndAReportChangesNothing) 
   EXPECT_TRUE(report.operation_id.empty());
   EXPECT_EQ(report.findings.size(), 3U);
   EXPECT_EQ(report.counts.at(FindingKind::in_sync), 3);
-  EXPECT_EQ(report.counts.size(), 20U);
+  EXPECT_EQ(report.counts.size(), 22U);
   EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
   EXPECT_TRUE(drift(report).empty());
   EXPECT_TRUE(report.settled());

@@ -1,5 +1,6 @@
 // `vami router setup` (RouterSetupService) and the router checks of route and reconcile, against
 // the fake providers and a real state database.
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -304,6 +305,89 @@ TEST_F(RouterSetupTest, ReconcileDoesNotAskAnotherRoutersHealth) {
   ReconcileReport report = reconcile.reconcile(ReconcileMode::report);
   EXPECT_FALSE(report.router_health.has_value());
   EXPECT_TRUE(probe.asked().empty());
+}
+
+TEST_F(RouterSetupTest, ReconcileAttachesTheRoutersPostCallWebhookAgainAndReportsOneGone) {
+  (void)set_up();
+  const std::string webhook_id = m_memory.webhook_id;
+  test::ScriptedRouterProbe probe(true);
+  ReconcileService reconcile(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace, k_voice,
+                             &probe, webhook_id);
+  EXPECT_TRUE(reconcile.reconcile(ReconcileMode::report).settled());
+
+  // Someone attaches another webhook as the post-call webhook: deliveries leave the router.
+  m_voice.seed_webhook(
+      {"wh-other", "crm", "https://crm.example.com/hook", "hmac", false, false, 0});
+  (void)m_voice.set_post_call_webhook({"wh-other", {"transcript"}});
+  ReconcileReport detached = reconcile.reconcile(ReconcileMode::report);
+  EXPECT_FALSE(detached.settled());
+  ASSERT_EQ(detached.counts.at(FindingKind::post_call_webhook_detached), 1);
+  const Finding& finding = detached.findings.back();
+  EXPECT_EQ(finding.subject, Subject::post_call_webhook);
+  EXPECT_EQ(finding.provider_id, webhook_id);
+  EXPECT_EQ(finding.reported, "wh-other");
+  EXPECT_EQ(finding.resolution, Resolution::would_repair);
+  EXPECT_EQ(m_voice.post_call_setting().webhook_id, "wh-other"); // a report changes nothing
+
+  ReconcileReport applied = reconcile.reconcile(ReconcileMode::apply);
+  EXPECT_TRUE(applied.settled());
+  EXPECT_EQ(m_voice.post_call_setting(),
+            (PostCallWebhookSettings{webhook_id, router_post_call_events()}));
+  std::vector<AuditEntry> audited;
+  for (AuditEntry& entry : m_store->list_audit(AuditFilter{})) {
+    if (entry.entity_type == "webhook" && entry.command == "reconcile") {
+      audited.push_back(std::move(entry));
+    }
+  }
+  ASSERT_EQ(audited.size(), 1U);
+  EXPECT_EQ(audited[0].command, "reconcile");
+  EXPECT_TRUE(contains(audited[0].before_json, "wh-other"));
+
+  // Disabled after failed deliveries, then deleted: only `vami router setup` can make a new one.
+  const std::vector<WorkspaceWebhook> webhooks = m_voice.webhooks();
+  auto routers = std::find_if(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& hook) {
+    return hook.webhook_id == webhook_id;
+  });
+  ASSERT_NE(routers, webhooks.end());
+  WorkspaceWebhook disabled = *routers;
+  disabled.auto_disabled = true;
+  m_voice.seed_webhook(disabled);
+  for (const char* why : {"auto_disabled", "gone"}) {
+    if (std::string(why) == "gone") {
+      m_voice.delete_webhook(webhook_id);
+    }
+    m_voice.clear_calls();
+    ReconcileReport gone = reconcile.reconcile(ReconcileMode::apply);
+    EXPECT_FALSE(gone.settled()) << why;
+    ASSERT_EQ(gone.counts.at(FindingKind::post_call_webhook_gone), 1) << why;
+    EXPECT_EQ(gone.findings.back().name, why);
+    EXPECT_EQ(gone.findings.back().holdup, Holdup::needs_router_setup);
+    for (const auto& call : m_voice.calls()) {
+      EXPECT_NE(call.method, "set_post_call_webhook") << why;
+    }
+  }
+}
+
+TEST_F(RouterSetupTest, ReconcileAsksTheRoutersHealthOnlyWhenSomethingDependsOnTheRouter) {
+  AssignmentService assignment(m_telephony, m_voice, *m_store, "tester", k_voice);
+  (void)assignment.unassign(m_numbers[0]);
+  (void)assignment.unassign(m_numbers[1]);
+  test::ScriptedRouterProbe probe(false);
+  // No number routed by webhook and no post-call webhook: a router that is down stops nothing.
+  ReconcileService idle(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace, k_voice,
+                        &probe);
+  ReconcileReport report = idle.reconcile(ReconcileMode::report);
+  EXPECT_FALSE(report.router_health.has_value());
+  EXPECT_TRUE(probe.asked().empty());
+
+  // The post-call webhook delivers to the router even when every number is routed natively.
+  (void)set_up();
+  ReconcileService with_webhook(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace,
+                                k_voice, &probe, m_memory.webhook_id);
+  ReconcileReport down = with_webhook.reconcile(ReconcileMode::report);
+  ASSERT_TRUE(down.router_health.has_value());
+  EXPECT_FALSE(down.settled());
+  EXPECT_EQ(probe.asked(), std::vector<std::string>{"https://calls.example.com/healthz"});
 }
 
 // ---- the retrying decorator: a create is not idempotent ---------------------------------------

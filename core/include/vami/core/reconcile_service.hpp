@@ -16,9 +16,10 @@
 
 namespace vami {
 
-/// What a finding is about.
-enum class Subject { number, agent, document };
-/// "number", "agent", "document".
+/// What a finding is about: a number, an agent, a knowledge-base document, or the workspace's
+/// post-call webhook that `vami router setup` attached (ElevenLabs `convai/settings`).
+enum class Subject { number, agent, document, post_call_webhook };
+/// "number", "agent", "document", "post_call_webhook".
 [[nodiscard]] const char* to_string(Subject subject) noexcept;
 
 /// What reconcile found, comparing the state database with the telephony provider's owned
@@ -66,6 +67,16 @@ enum class FindingKind {
   /// At the provider under a vami upload name (`vami:<agent>:<key> <name>`), unknown to the
   /// database and attached to no agent it read: an upload whose intent is gone.
   document_orphan,
+  // --- the post-call webhook of the call router -----------------------------------------------
+  /// The workspace's post-call webhook setting names another webhook (`reported`; empty for
+  /// none) than the one `vami router setup` created for the router (`provider_id`, the
+  /// profile's `elevenlabs_webhook_id`), which still delivers to the router: conversations no
+  /// longer reach the router's call history.
+  post_call_webhook_detached,
+  /// The webhook `vami router setup` created (`provider_id`) is gone from the workspace,
+  /// disabled (by a person or after repeated failures), or delivers elsewhere (`reported`: its
+  /// URL) than the router's post-call URL (`stored`): no repair can restore its secret.
+  post_call_webhook_gone,
 };
 /// The kind's name as written above ("in_sync", "agent_drift", ...): the words of the output.
 [[nodiscard]] const char* to_string(FindingKind kind) noexcept;
@@ -106,6 +117,9 @@ enum class Repair {
   adopt_document,   ///< document_uploading: the provider has it; store its id and attach it.
   forget_upload,    ///< document_uploading: the provider has no such upload; drop the row.
   delete_document,  ///< document_orphan: delete it at the provider (it answers no calls).
+  /// post_call_webhook_detached: attach the router's webhook again as the workspace's post-call
+  /// webhook, with the events the router records (`router_post_call_events`).
+  attach_post_call_webhook,
 };
 /// The repair's name as written above ("adopt", "set_provider_agent", ...).
 [[nodiscard]] const char* to_string(Repair repair) noexcept;
@@ -135,9 +149,12 @@ enum class Holdup {
   interrupted,       ///< Stopped before this repair was tried.
   /// Webhook routing, but no router URL is configured: the right voice URL is unknown.
   no_router_url,
+  /// Only `vami router setup` can make a new post-call webhook (its secret is handed out once,
+  /// and kept in the profile).
+  needs_router_setup,
 };
 /// "none", "not_vami", "in_flight", "needs_person", "agent_gone", "changed_meanwhile",
-/// "refused", "interrupted", "no_router_url".
+/// "refused", "interrupted", "no_router_url", "needs_router_setup".
 [[nodiscard]] const char* to_string(Holdup holdup) noexcept;
 
 /// One finding, as facts; the command line words them. Fields that do not apply are empty.
@@ -155,7 +172,8 @@ struct Finding {
   /// agent_orphan, the slug its `vami-agent:` tag names.
   std::string agent_slug;
   std::string tenant_slug; ///< The agent's tenant (for an agent_orphan: its `vami-tenant:` tag).
-  /// A number's friendly name (its tag), an agent's name, a document's name.
+  /// A number's friendly name (its tag), an agent's name, a document's name; for a
+  /// post_call_webhook_gone why: "gone", "disabled", "auto_disabled" or "elsewhere".
   std::string name;
   std::optional<NumberStatus> status;      ///< The pool row's status as read (number findings).
   std::optional<RoutingMode> routing_mode; ///< An assigned number's routing mode, as read.
@@ -200,7 +218,7 @@ struct ReconcileReport {
   /// Numbers first (by E.164; a number's telephony finding before its voice-agent findings,
   /// one in_sync finding when it has none), then agents (by slug, then orphans by provider id),
   /// then documents (by agent, in the order added; then uploads in doubt and unattached vami
-  /// uploads at the provider).
+  /// uploads at the provider), then the router's post-call webhook.
   std::vector<Finding> findings;
   /// Findings per kind; every kind present, zero included. `in_sync` counts numbers.
   std::map<FindingKind, int> counts;
@@ -209,8 +227,10 @@ struct ReconcileReport {
   VoiceAgentCoverage voice_agents = VoiceAgentCoverage::compared;
   bool interrupted = false; ///< Stopped before every repair was tried.
   /// What vami's call router answered its health check, when the router URL is vami's router
-  /// (`endpoints_of_router_url`) and a probe was given; empty otherwise. A router that is not
-  /// healthy is drift no repair can make (calls to webhook-routed numbers reach no agent).
+  /// (`endpoints_of_router_url`), a probe was given and something depends on the router (a
+  /// number routed by webhook, or the post-call webhook `vami router setup` attached); empty
+  /// otherwise. A router that is not healthy is drift no repair can make (calls to
+  /// webhook-routed numbers reach no agent, conversations reach no call history).
   std::optional<RouterHealth> router_health;
 
   /// True when nothing is left to do: every finding is in sync or was repaired, the
@@ -241,10 +261,14 @@ public:
   /// `router_url`: the platform's call router that webhook routing points numbers at (empty when
   /// none is configured: the voice URL of a webhook-routed number is then only checked to name
   /// its agent, and not repaired). `router_health` (may be null) checks vami's router at
-  /// `router_url` once per run (`ReconcileReport::router_health`).
+  /// `router_url` once per run (`ReconcileReport::router_health`). `post_call_webhook_id`: the
+  /// workspace webhook `vami router setup` created for the router (the profile's
+  /// `elevenlabs_webhook_id`; empty when none): checked to be there, enabled, delivering to
+  /// the router and attached as the post-call webhook.
   ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
                    std::string actor, std::chrono::seconds in_flight_grace = k_in_flight_grace,
-                   std::string router_url = {}, RouterHealthProbe* router_health = nullptr);
+                   std::string router_url = {}, RouterHealthProbe* router_health = nullptr,
+                   std::string post_call_webhook_id = {});
 
   /// Compares and, with `ReconcileMode::apply`, repairs (see `Repair`):
   /// - orphan_tagged: adopted as an `available` row (country, locality and region from the
@@ -274,15 +298,19 @@ public:
   ///   adopted (its id stored, the row `active`, attached to the agent); without one the row
   ///   is removed;
   /// - document_orphan: the document is deleted at the provider, unless an agent references
-  ///   it or the database has meanwhile recorded its upload.
+  ///   it or the database has meanwhile recorded its upload;
+  /// - post_call_webhook_detached: the router's webhook is attached again as the workspace's
+  ///   post-call webhook (events `router_post_call_events`).
   /// Only reported: orphan_untagged, agent_orphan, agent_ghost (and its numbers), a
-  /// stale_deleting whose agent the provider still has, and anything in flight. Each repair is
+  /// stale_deleting whose agent the provider still has, post_call_webhook_gone (run `vami
+  /// router setup`), and anything in flight. Each repair is
   /// its own transaction, conditional on the row being as it was read, with an audit entry
   /// (command "reconcile"); a row changed meanwhile is left unresolved, and so is a repair the
   /// provider refuses. An applied run is journaled as an operation of kind `reconcile`. Between
   /// repairs it stops once `stop_requested` returns true.
   /// @throws what `TelephonyProvider::list_owned`, `VoiceAgentProvider::list_agents`,
-  ///         `list_imported_numbers` and `get_agent` throw (before anything changes);
+  ///         `list_imported_numbers`, `get_agent`, `list_webhooks` and `post_call_webhook`
+  ///         throw (before anything changes);
   ///         Error(storage) for database failures.
   ReconcileReport reconcile(ReconcileMode mode, const StopRequested& stop_requested = {});
 
@@ -305,6 +333,8 @@ private:
                      const std::map<std::string, std::vector<Document>>& documents,
                      const VoiceView& voice, const std::string& in_flight_after);
   void repair_document(const Plan& plan);
+  std::vector<Plan> classify_post_call_webhook(const VoiceView& voice);
+  void repair_post_call_webhook(const Plan& plan);
   /// Whether a `purchasing`/`releasing` row's operation may still be at work on it.
   bool in_flight(const PoolNumber& row);
   void repair(Plan& plan, Journal& journal);
@@ -325,6 +355,7 @@ private:
   std::chrono::seconds m_in_flight_grace;
   std::string m_router_url;
   RouterHealthProbe* m_router_health;
+  std::string m_post_call_webhook_id;
   std::map<std::pair<std::string, NumberType>, std::optional<Money>> m_prices;
 };
 
