@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "sandbox_voice_calls.hpp"
+#include "sandbox/sandbox_voice_calls.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/error.hpp>

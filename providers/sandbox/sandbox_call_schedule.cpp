@@ -1,15 +1,15 @@
 // `vami sandbox serve --call-rate N` (see sandbox_call_schedule.hpp): a ticker that makes calls
 // due at an even pace and a fixed set of callers that place them through the emulator.
 
-#include "sandbox_call_schedule.hpp"
+#include "sandbox/sandbox_call_schedule.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <utility>
 
-#include "sandbox_twiml.hpp"
-#include "sandbox_voice_calls.hpp"
+#include "sandbox/sandbox_voice_calls.hpp"
+#include "twilio/emulator/twiml.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/error.hpp>

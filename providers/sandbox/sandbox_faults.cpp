@@ -1,4 +1,4 @@
-#include "sandbox_faults.hpp"
+#include "sandbox/sandbox_faults.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -16,10 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include "sandbox_call_schedule.hpp"
-#include "sandbox_faults.hpp"
-#include "sandbox_inventory.hpp"
-#include "sandbox_util.hpp"
+#include "sandbox/sandbox_call_schedule.hpp"
+#include "sandbox/sandbox_faults.hpp"
+#include "sandbox/sandbox_util.hpp"
+#include "twilio/emulator/inventory.hpp"
 #include <httplib.h>
 #include <netdb.h>
 #include <sys/socket.h>

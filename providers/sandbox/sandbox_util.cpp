@@ -1,4 +1,4 @@
-#include "sandbox_util.hpp"
+#include "sandbox/sandbox_util.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,6 +16,36 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+ParsedUrl parse_url(std::string_view url) {
+  ParsedUrl parsed;
+  if (auto hash = url.find('#'); hash != std::string_view::npos) {
+    url = url.substr(0, hash);
+  }
+  std::size_t path_start = 0;
+  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
+    path_start = url.find('/', scheme + 3);
+    if (path_start == std::string_view::npos) {
+      path_start = url.find('?', scheme + 3);
+    }
+    if (path_start == std::string_view::npos) {
+      path_start = url.size();
+    }
+    parsed.origin = std::string(url.substr(0, path_start));
+  }
+  std::string_view rest = url.substr(path_start);
+  auto question = rest.find('?');
+  parsed.path = std::string(rest.substr(0, question));
+  if (question != std::string_view::npos) {
+    parsed.query = std::string(rest.substr(question + 1));
+  }
+  if (parsed.path.empty()) {
+    // Not `= "/"`: out of line, GCC 12 warns about that assignment (-Wrestrict, a false
+    // positive: its bug 105329).
+    parsed.path.push_back('/');
+  }
+  return parsed;
 }
 
 bool iequals(std::string_view a, std::string_view b) {

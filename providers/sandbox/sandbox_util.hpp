@@ -13,7 +13,8 @@ namespace SQLite {
 class Database;
 } // namespace SQLite
 
-// Small request helpers shared by the Twilio and ElevenLabs halves of the sandbox emulator.
+// Small request helpers shared by the providers' emulators (twilio/emulator/,
+// elevenlabs/emulator/) and the sandbox that composes them.
 namespace vami::sandbox {
 
 /// Decoded query or form parameters, in order (a name may repeat).
@@ -24,6 +25,15 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 /// `seconds` since the Unix epoch in RFC 2822, UTC, as Twilio writes dates:
 /// "Thu, 30 Jul 2015 23:19:04 +0000" (English names whatever the locale).
 [[nodiscard]] std::string rfc2822(std::int64_t seconds);
+
+/// A request URL split into its parts (any `#fragment` dropped).
+struct ParsedUrl {
+  std::string origin; ///< "http://127.0.0.1:8080"; empty for a relative URL.
+  std::string path;   ///< "/2010-04-01/Accounts"; "/" when the URL has none.
+  std::string query;  ///< The query string without its `?`.
+};
+/// Splits an absolute ("http://host:port/path?query") or relative ("/path?query") URL.
+[[nodiscard]] ParsedUrl parse_url(std::string_view url);
 
 /// ASCII case-insensitive equality (header names, enum words).
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);

@@ -1,17 +1,17 @@
 // Simulated inbound calls (see sandbox_voice_calls.hpp): Twilio's half follows the number's
 // voice URL, ElevenLabs' half answers as the agent, and both send the webhooks they would.
 
-#include "sandbox_voice_calls.hpp"
+#include "sandbox/sandbox_voice_calls.hpp"
 
 #include <cstdint>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "sandbox_conversations.hpp"
-#include "sandbox_elevenlabs.hpp"
-#include "sandbox_elevenlabs_wire.hpp"
-#include "sandbox_twiml.hpp"
+#include "elevenlabs/emulator/conversations.hpp"
+#include "elevenlabs/emulator/elevenlabs_emulator.hpp"
+#include "elevenlabs/emulator/wire.hpp"
+#include "twilio/emulator/twiml.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <vami/core/error.hpp>

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "sandbox_workspace_webhooks.hpp"
+#include "elevenlabs/emulator/workspace_webhooks.hpp"
 
 #include <vami/providers/http_client.hpp>
 #include <vami/providers/sandbox.hpp>

@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "sandbox_faults.hpp"
+#include "sandbox/sandbox_faults.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 #include <httplib.h>

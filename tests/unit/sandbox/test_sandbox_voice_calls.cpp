@@ -10,9 +10,9 @@
 #include <set>
 #include <thread>
 
-#include "elevenlabs_sandbox_client.hpp"
-#include "sandbox_call_schedule.hpp"
-#include "sandbox_twiml.hpp"
+#include "../elevenlabs/elevenlabs_emulator_client.hpp"
+#include "sandbox/sandbox_call_schedule.hpp"
+#include "twilio/emulator/twiml.hpp"
 #include <httplib.h>
 
 #include <vami/core/error.hpp>
