@@ -82,4 +82,53 @@ Error not_held_by(const PoolNumber& number, const std::string& expected_agent_sl
                                         to_string(number.status) + ")");
 }
 
+void require_releasing(const std::optional<PoolNumber>& current, const std::string& e164) {
+  if (!current) {
+    throw not_in_pool(e164);
+  }
+  if (current->status != NumberStatus::releasing) {
+    throw Error(ErrorKind::conflict,
+                e164 + " is not being released (status " + to_string(current->status) + ")");
+  }
+}
+
+PoolNumber require_settled(const std::optional<PoolNumber>& current, const std::string& e164,
+                           const std::string& provider_sid) {
+  if (!current || current->status == NumberStatus::released) {
+    throw not_in_pool(e164);
+  }
+  const bool settled = current->status == NumberStatus::available ||
+                       current->status == NumberStatus::assigned ||
+                       current->status == NumberStatus::suspended;
+  if (!settled || current->provider_sid != provider_sid) {
+    throw Error(ErrorKind::conflict,
+                e164 + " changed meanwhile (now " + to_string(current->status) + ", provider id " +
+                    (current->provider_sid.empty() ? std::string("none") : current->provider_sid) +
+                    ")");
+  }
+  return *current;
+}
+
+Error agent_still_has_numbers(const std::string& slug, const std::vector<std::string>& numbers,
+                              std::size_t suspended) {
+  constexpr std::size_t k_named = 3;
+  std::string named;
+  for (std::size_t i = 0; i < numbers.size() && i < k_named; ++i) {
+    named += (i == 0 ? "" : ", ") + numbers[i];
+  }
+  if (numbers.size() > k_named) {
+    named += ", ...";
+  }
+  return Error(ErrorKind::conflict,
+               "agent \"" + slug + "\" still has " +
+                   count_of(static_cast<std::int64_t>(numbers.size()),
+                            suspended == 0                ? "assigned number"
+                            : suspended == numbers.size() ? "suspended number"
+                                                          : "assigned or suspended number") +
+                   " (" + named + ")",
+               suspended == 0 ? "unassign them first or move them with 'vami numbers reassign'"
+                              : "resume the suspended ones first ('vami numbers resume'), "
+                                "then unassign or move them");
+}
+
 } // namespace vami::store_rules

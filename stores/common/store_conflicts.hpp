@@ -3,8 +3,11 @@
 // Why a state store refuses a change: the not-found and conflict errors that several
 // of its concerns raise, worded once.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
@@ -41,5 +44,21 @@ Error routing_in_flight(const PoolNumber& number);
 
 /// Why a number is not, or no longer, assigned to `expected_agent_slug`.
 Error not_held_by(const PoolNumber& number, const std::string& expected_agent_slug);
+
+/// Checks that `current`, the row of `e164` as just read, is being released.
+/// @throws Error(not_found) when it is not in the pool; Error(conflict) for another status.
+void require_releasing(const std::optional<PoolNumber>& current, const std::string& e164);
+
+/// Checks that `current`, the row of `e164` as just read, is settled (available, assigned or
+/// suspended) under `provider_sid`, and returns it.
+/// @throws Error(not_found) when it is not in the pool (or released); Error(conflict) when it
+///         is transitional or under another provider SID (changed meanwhile).
+PoolNumber require_settled(const std::optional<PoolNumber>& current, const std::string& e164,
+                           const std::string& provider_sid);
+
+/// Why agent `slug` cannot be deleted while `numbers` (E.164, `suspended` of them suspended
+/// from it) still route to it: Error(conflict) naming the first three and what to do.
+Error agent_still_has_numbers(const std::string& slug, const std::vector<std::string>& numbers,
+                              std::size_t suspended);
 
 } // namespace vami::store_rules

@@ -259,24 +259,7 @@ void PostgresStateStore::delete_agent(const std::string& slug) {
       suspended += rows.boolean(i, 1) ? 1U : 0U;
     }
     if (!numbers.empty()) {
-      constexpr std::size_t k_named = 3;
-      std::string named;
-      for (std::size_t i = 0; i < numbers.size() && i < k_named; ++i) {
-        named += (i == 0 ? "" : ", ") + numbers[i];
-      }
-      if (numbers.size() > k_named) {
-        named += ", ...";
-      }
-      throw Error(ErrorKind::conflict,
-                  "agent \"" + slug + "\" still has " +
-                      count_of(static_cast<std::int64_t>(numbers.size()),
-                               suspended == 0                ? "assigned number"
-                               : suspended == numbers.size() ? "suspended number"
-                                                             : "assigned or suspended number") +
-                      " (" + named + ")",
-                  suspended == 0 ? "unassign them first or move them with 'vami numbers reassign'"
-                                 : "resume the suspended ones first ('vami numbers resume'), "
-                                   "then unassign or move them");
+      throw store_rules::agent_still_has_numbers(slug, numbers, suspended);
     }
     pg::Statement documents("DELETE FROM documents WHERE agent_id = :id");
     documents.bind(":id", agent->id);

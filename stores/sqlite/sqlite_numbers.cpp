@@ -370,32 +370,12 @@ std::optional<PoolNumber> SqliteStateStore::select_number(const std::string& e16
 }
 
 void SqliteStateStore::require_releasing(const std::string& e164) {
-  const auto current = select_number(e164);
-  if (!current) {
-    throw not_in_pool(e164);
-  }
-  if (current->status != NumberStatus::releasing) {
-    throw Error(ErrorKind::conflict,
-                e164 + " is not being released (status " + to_string(current->status) + ")");
-  }
+  store_rules::require_releasing(select_number(e164), e164);
 }
 
 PoolNumber SqliteStateStore::require_settled(const std::string& e164,
                                              const std::string& provider_sid) {
-  auto current = select_number(e164);
-  if (!current || current->status == NumberStatus::released) {
-    throw not_in_pool(e164);
-  }
-  const bool settled = current->status == NumberStatus::available ||
-                       current->status == NumberStatus::assigned ||
-                       current->status == NumberStatus::suspended;
-  if (!settled || current->provider_sid != provider_sid) {
-    throw Error(ErrorKind::conflict,
-                e164 + " changed meanwhile (now " + to_string(current->status) + ", provider id " +
-                    (current->provider_sid.empty() ? std::string("none") : current->provider_sid) +
-                    ")");
-  }
-  return *current;
+  return store_rules::require_settled(select_number(e164), e164, provider_sid);
 }
 
 } // namespace vami::sqlite_store

@@ -254,24 +254,7 @@ void SqliteStateStore::delete_agent(const std::string& slug) {
       suspended += held.getColumn(1).getInt() != 0 ? 1U : 0U;
     }
     if (!numbers.empty()) {
-      constexpr std::size_t k_named = 3;
-      std::string named;
-      for (std::size_t i = 0; i < numbers.size() && i < k_named; ++i) {
-        named += (i == 0 ? "" : ", ") + numbers[i];
-      }
-      if (numbers.size() > k_named) {
-        named += ", ...";
-      }
-      throw Error(ErrorKind::conflict,
-                  "agent \"" + slug + "\" still has " +
-                      count_of(static_cast<std::int64_t>(numbers.size()),
-                               suspended == 0                ? "assigned number"
-                               : suspended == numbers.size() ? "suspended number"
-                                                             : "assigned or suspended number") +
-                      " (" + named + ")",
-                  suspended == 0 ? "unassign them first or move them with 'vami numbers reassign'"
-                                 : "resume the suspended ones first ('vami numbers resume'), "
-                                   "then unassign or move them");
+      throw store_rules::agent_still_has_numbers(slug, numbers, suspended);
     }
     SQLite::Statement documents(m_db, "DELETE FROM documents WHERE agent_id = ?");
     documents.bind(1, agent->id);

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -39,25 +40,7 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 inline constexpr const char* k_origin = "http://sandbox.test";
 inline constexpr const char* k_inbound_url = "https://api.us.elevenlabs.io/twilio/inbound_call";
 
-class TempDir {
-public:
-  TempDir() {
-    std::random_device device;
-    m_path = fs::temp_directory_path() /
-             ("vami-sandbox-el-test-" + std::to_string(device()) + std::to_string(device()));
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
+using vami::testing::TempDir;
 
 inline std::string sha256_hex(std::string_view data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};

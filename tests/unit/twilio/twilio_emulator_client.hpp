@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -30,25 +31,7 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr const char* k_origin = "http://sandbox.test";
 
-class TempDir {
-public:
-  TempDir() {
-    std::random_device device;
-    m_path = fs::temp_directory_path() /
-             ("vami-sandbox-test-" + std::to_string(device()) + std::to_string(device()));
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
+using vami::testing::TempDir;
 
 // A client of one emulator speaking as the sandbox account (or with other credentials).
 class Client {
