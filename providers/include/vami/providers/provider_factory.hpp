@@ -22,6 +22,14 @@ struct ProviderSettings {
   std::string twilio_pricing_base_url; ///< VAMI_TWILIO_PRICING_BASE_URL.
   std::string elevenlabs_api_key;      ///< ELEVENLABS_API_KEY.
   std::string elevenlabs_base_url;     ///< VAMI_ELEVENLABS_BASE_URL; default api.elevenlabs.io.
+  std::string synthflow_api_key;       ///< SYNTHFLOW_API_KEY (`Authorization: Bearer`).
+  std::string synthflow_workspace_id;  ///< SYNTHFLOW_WORKSPACE_ID.
+  /// VAMI_SYNTHFLOW_BASE_URL, ending in /v2 (the bare origin of a mock); default from the region.
+  std::string synthflow_base_url;
+  std::string synthflow_region; ///< "us" (api.us.synthflow.ai), "eu" (api.eu.); empty: global.
+  /// VAMI_SYNTHFLOW_TERMINATION_URI: the SIP domain Synthflow sends an imported number's
+  /// outbound calls to (the Twilio Elastic SIP trunk's termination URI).
+  std::string synthflow_termination_uri;
   std::filesystem::path sandbox_state_path; ///< Used when no Twilio credentials are set.
   http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
   /// The live providers' timeout for a whole request (and at most for connecting), in ms; 0
