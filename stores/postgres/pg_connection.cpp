@@ -163,6 +163,10 @@ void Connection::connect() {
   if (!m_connection) {
     throw PgError("", "libpq could not allocate a connection", "", true);
   }
+  // The server's notices ("relation ... already exists, skipping" of a migration's IF NOT
+  // EXISTS) are not for the user: libpq would print them on stderr.
+  PQsetNoticeProcessor(
+      m_connection.get(), [](void*, const char*) {}, nullptr);
   if (const char* password = PQpass(m_connection.get())) {
     m_password = password;
   }
@@ -229,6 +233,14 @@ Result Connection::exec(const Statement& statement) {
       PQexecParams(m_connection.get(), statement.sql().c_str(), static_cast<int>(values.size()),
                    nullptr, values.data(), nullptr, nullptr, 0);
   return checked(raw);
+}
+
+Result Connection::exec_positional(const std::string& sql, const std::vector<const char*>& values) {
+  if (!m_connection) {
+    throw PgError("", "not connected", "", true);
+  }
+  return checked(PQexecParams(m_connection.get(), sql.c_str(), static_cast<int>(values.size()),
+                              nullptr, values.data(), nullptr, nullptr, 0));
 }
 
 Result Connection::checked(PGresult* raw) const {

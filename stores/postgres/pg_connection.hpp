@@ -134,6 +134,10 @@ public:
   Result exec(const Statement& statement);
   /// Runs `sql` (one or more statements, no parameters). @throws PgError when it fails.
   Result exec(const std::string& sql);
+  /// Runs `sql` with positional parameters (`$1` is `values[0]`; a null pointer is NULL), every
+  /// value as text: for statements built at run time with many values (a copy's batch insert).
+  /// @throws PgError when it fails.
+  Result exec_positional(const std::string& sql, const std::vector<const char*>& values);
   /// Runs `sql` and returns the first column of its first row ("" for NULL or no row).
   std::string value(const Statement& statement);
   /// Whether the connection is still up (false once the server has gone away).
@@ -145,6 +149,9 @@ public:
   [[nodiscard]] std::string scrub(std::string text) const;
   /// The server's process id of this session.
   [[nodiscard]] int backend_pid() const noexcept;
+  /// libpq's connection, for what it reports of it (host, port, SSL); never null while
+  /// connected. Its password must never be read from it for output.
+  [[nodiscard]] PGconn* native() const noexcept { return m_connection.get(); }
 
 private:
   PgError failure(PGresult* result) const;

@@ -17,10 +17,6 @@ namespace vami::sqlite_store {
 
 namespace {
 
-/// 'vami' in ASCII, stored in the database header so that vami never mistakes another
-/// application's SQLite file for its own (and never migrates it).
-constexpr int k_application_id = 0x76616D69;
-
 /// One step of the schema. Steps are applied in order, each in its own transaction together
 /// with the `user_version` it leads to, so a crash leaves the database at a whole version.
 struct Migration {

@@ -37,6 +37,10 @@ namespace vami::sqlite_store {
 /// How long a statement waits for another process's write lock, in milliseconds.
 inline constexpr int k_busy_timeout_ms = 10'000;
 
+/// 'vami' in ASCII, stored in the database header so that vami never mistakes another
+/// application's SQLite file for its own (and never migrates it).
+inline constexpr int k_application_id = 0x76616D69;
+
 /// A statement of the paths every number of a bulk command takes, prepared once per
 /// connection: preparing them again for each of a thousand numbers was a third of vami's CPU
 /// in a 1,000-number buy. Resets the statement when it goes out of scope, ending any read it

@@ -103,6 +103,8 @@ public:
     return open_postgres_state_store(m_uri, holder);
   }
 
+  std::string location() const override { return m_uri; }
+
   int execute(const std::string& sql, const std::vector<std::string>& values) override {
     RawConnection connection(m_uri);
     auto result = connection.run(sql, values);

@@ -24,6 +24,8 @@ public:
     return open_sqlite_state_store(m_path, holder);
   }
 
+  std::string location() const override { return m_path.string(); }
+
   int execute(const std::string& sql, const std::vector<std::string>& values) override {
     SQLite::Database db = connect();
     SQLite::Statement statement(db, sql);

@@ -31,6 +31,9 @@ public:
   [[nodiscard]] virtual std::unique_ptr<StateStore>
   open(const std::string& holder = current_process_holder()) = 0;
 
+  /// Where the state is, as `--db` names it: the SQLite file's path or the PostgreSQL URI.
+  [[nodiscard]] virtual std::string location() const = 0;
+
   /// Runs one SQL statement on a connection of its own, outside every store, with the `?`
   /// placeholders bound to `values` in order: what no StateStore method does (a row as a crash,
   /// another host or an older vami left it). Returns the number of rows changed.
