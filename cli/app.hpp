@@ -234,6 +234,8 @@ void register_usage_command(CLI::App& app, AppContext& context);
 void register_audit_command(CLI::App& app, AppContext& context);
 /// Registers `vami operations list|show|resume`.
 void register_operations_commands(CLI::App& app, AppContext& context);
+/// Registers `vami db copy|status`.
+void register_db_commands(CLI::App& app, AppContext& context);
 /// Registers `vami profiles add|list|show|use|remove`.
 void register_profiles_commands(CLI::App& app, AppContext& context);
 /// Registers `vami completion bash|zsh|fish` and the hidden `vami __complete KIND [PREFIX]`

@@ -128,22 +128,29 @@ void check_output_options(CLI::App& app, const vami::cli::GlobalOptions& options
 
 int run(int argc, char** argv);
 
-// Warns about a --db URI that holds a password and overwrites the password in `argv` with '*'.
+// Warns about a database URI (--db, and db copy's --from and --to) that holds a password and
+// overwrites the password in `argv` with NULs.
 void hide_database_password(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view argument = argv[i];
     char* value = nullptr;
-    if (argument == "--db" && i + 1 < argc) {
-      value = argv[i + 1];
-    } else if (argument.rfind("--db=", 0) == 0) {
-      value = argv[i] + 5;
+    std::string_view option;
+    for (std::string_view name : {"--db", "--from", "--to"}) {
+      if (argument == name && i + 1 < argc) {
+        value = argv[i + 1];
+        option = name;
+      } else if (argument.size() > name.size() && argument.rfind(name, 0) == 0 &&
+                 argument[name.size()] == '=') {
+        value = argv[i] + name.size() + 1;
+        option = name;
+      }
     }
     if (value == nullptr || !vami::location_has_password(value)) {
       continue;
     }
-    std::cerr << "vami: warning: the --db URI holds a password, which other users of this "
-                 "machine can read in the process list; put it in PGPASSWORD or ~/.pgpass "
-                 "(mode 0600) instead\n";
+    std::cerr << "vami: warning: the " << option
+              << " URI holds a password, which other users of this machine can read in the "
+                 "process list; put it in PGPASSWORD or ~/.pgpass (mode 0600) instead\n";
     const std::string original = value;
     std::string redacted = vami::redact_location(original);
     if (redacted.size() > original.size()) { // a password shorter than "***"
@@ -209,6 +216,7 @@ int run(int argc, char** argv) {
   vami::cli::register_audit_command(app, context);
   vami::cli::register_operations_commands(app, context);
   vami::cli::register_profiles_commands(app, context);
+  vami::cli::register_db_commands(app, context);
   // Last: `completion` and `__man` describe every command registered before.
   vami::cli::register_completion_commands(app, context);
   // Every option registered above follows the same rules: no empty values, decimal integers.
