@@ -7,7 +7,7 @@
 # The subcommands of a command path.
 _vami_subcommands() {
   case "$1" in
-  "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles completion" ;;
+  "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles db completion" ;;
   "numbers") echo "search buy list show release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
   "router") echo "serve setup" ;;
@@ -19,6 +19,7 @@ _vami_subcommands() {
   "calls") echo "list show sync test" ;;
   "operations") echo "list show resume" ;;
   "profiles") echo "add list show use remove" ;;
+  "db") echo "copy status" ;;
   esac
 }
 
@@ -62,6 +63,7 @@ _vami_options() {
   "operations resume") echo "--concurrency" ;;
   "profiles add") echo "--twilio-account-sid --twilio-api-key --twilio-base-url --twilio-pricing-base-url --elevenlabs-base-url --default-country --concurrency --from-env --replace" ;;
   "profiles remove") echo "--dry-run" ;;
+  "db copy") echo "--from --to --force" ;;
   esac
 }
 
@@ -357,6 +359,15 @@ _vami_option_kind() {
   "profiles remove|-h") echo "flag" ;;
   "profiles remove|--help") echo "flag" ;;
   "profiles remove|--dry-run") echo "flag" ;;
+  "db|-h") echo "flag" ;;
+  "db|--help") echo "flag" ;;
+  "db copy|-h") echo "flag" ;;
+  "db copy|--help") echo "flag" ;;
+  "db copy|--from") echo "choice:PATH URI" ;;
+  "db copy|--to") echo "choice:PATH URI" ;;
+  "db copy|--force") echo "flag" ;;
+  "db status|-h") echo "flag" ;;
+  "db status|--help") echo "flag" ;;
   "completion|-h") echo "flag" ;;
   "completion|--help") echo "flag" ;;
   *"|-h") echo "flag" ;;

@@ -7,7 +7,7 @@
 function __vami_subcommands --argument-names command_path
     switch "$command_path"
         case ''
-            printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles completion
+            printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles db completion
         case 'numbers'
             printf '%s\n' search buy list show release assign unassign reassign suspend resume
         case 'webhooks'
@@ -30,6 +30,8 @@ function __vami_subcommands --argument-names command_path
             printf '%s\n' list show resume
         case 'profiles'
             printf '%s\n' add list show use remove
+        case 'db'
+            printf '%s\n' copy status
     end
 end
 
@@ -612,6 +614,24 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'profiles remove|--dry-run'
             echo 'flag'
+        case 'db|-h'
+            echo 'flag'
+        case 'db|--help'
+            echo 'flag'
+        case 'db copy|-h'
+            echo 'flag'
+        case 'db copy|--help'
+            echo 'flag'
+        case 'db copy|--from'
+            echo 'choice:PATH URI'
+        case 'db copy|--to'
+            echo 'choice:PATH URI'
+        case 'db copy|--force'
+            echo 'flag'
+        case 'db status|-h'
+            echo 'flag'
+        case 'db status|--help'
+            echo 'flag'
         case 'completion|-h'
             echo 'flag'
         case 'completion|--help'
@@ -755,6 +775,7 @@ complete -c vami -n "__vami_at ''" -a 'usage' -d 'Numbers held, calls, minutes a
 complete -c vami -n "__vami_at ''" -a 'audit' -d 'List the audit trail: every change, who made it'
 complete -c vami -n "__vami_at ''" -a 'operations' -d 'The journal of bulk commands: list, show item by item, resume'
 complete -c vami -n "__vami_at ''" -a 'profiles' -d 'Named credentials and defaults in the config file ($XDG_CONFIG_HOME/vami)'
+complete -c vami -n "__vami_at ''" -a 'db' -d 'Copy a state between databases, show a state database'
 complete -c vami -n "__vami_at ''" -a 'completion' -d 'Print the shell completion script of bash, zsh or fish on stdout'
 
 # vami init
@@ -1176,6 +1197,20 @@ complete -c vami -n "__vami_at 'profiles use' 0" -a '(__vami_values profiles)' -
 complete -c vami -n "__vami_at 'profiles remove'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'profiles remove'" -l dry-run -d 'Show what would be removed'
 complete -c vami -n "__vami_at 'profiles remove' 0" -a '(__vami_values profiles)' -d 'Profile name'
+
+# vami db
+complete -c vami -n "__vami_at 'db'" -a 'copy' -d 'Copy a whole state (pool, tenants, agents, documents, journal, audit, calls) between SQLite and PostgreSQL, in one transaction on the target'
+complete -c vami -n "__vami_at 'db'" -a 'status' -d 'Show the state database: backend, schema version, rows per table, connection (never the password)'
+complete -c vami -n "__vami_at 'db'" -s h -l help -d 'Print this help message and exit'
+
+# vami db copy
+complete -c vami -n "__vami_at 'db copy'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'db copy'" -l from -x -a 'PATH URI' -d 'State database to copy from: a SQLite file or a postgresql:// URI (only read; its schema must be current)'
+complete -c vami -n "__vami_at 'db copy'" -l to -x -a 'PATH URI' -d 'State database to copy into: a SQLite file (created if missing) or a postgresql:// URI (its schema is created or upgraded first)'
+complete -c vami -n "__vami_at 'db copy'" -l force -d 'Replace the rows the target already holds (refused without it: exit 4)'
+
+# vami db status
+complete -c vami -n "__vami_at 'db status'" -s h -l help -d 'Print this help message and exit'
 
 # vami completion
 complete -c vami -n "__vami_at 'completion'" -s h -l help -d 'Print this help message and exit'

@@ -141,6 +141,9 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(token_env, "operations", "show", operation)
     # A finished operation has nothing left to do; what matters is what its trace shows.
     run(token_env, "operations", "resume", operation, "--yes", expect=(0, 2, 4))
+    # The whole state copied, and shown: a state database's facts, never a credential.
+    run(token_env, "db", "status")
+    run(key_env, "db", "copy", "--from", token_env.db, "--to", tmp_path / "copy.db")
     run(token_env, "agents", "delete", "back-office", "--yes", expect=(0, 4))
     run(token_env, "tenants", "delete", "bravo", "--yes")
 
