@@ -63,8 +63,17 @@ def test_a_state_goes_to_postgresql_and_back_as_it_was(state, schema_uri, tmp_pa
     assert "counts verified" in copied.stderr
     assert psql(schema_uri, "SELECT count(*) FROM numbers WHERE status = 'assigned'") == [["1"]]
 
-    back = tmp_path / "back.db"
-    result = state.run("db", "copy", "--from", schema_uri, "--to", back, db=False)
+    # PostgreSQL to PostgreSQL (another schema of the server), then back into a file.
+    server = schema_uri.split("&options=")[0]
+    second = f"{schema_uri}_2"
+    psql(server, "CREATE SCHEMA " + second.rsplit("%3D", 1)[1])
+    try:
+        moved = state.run("db", "copy", "--from", schema_uri, "--to", second, db=False)
+        assert moved.returncode == 0, moved.stderr
+        back = tmp_path / "back.db"
+        result = state.run("db", "copy", "--from", second, "--to", back, db=False)
+    finally:
+        psql(server, "DROP SCHEMA " + second.rsplit("%3D", 1)[1] + " CASCADE")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split() == ["TABLE", "ROWS", "REPLACED"]
     assert dump(back) == dump(state.db)
