@@ -201,6 +201,10 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n'
                     << "export VAMI_ELEVENLABS_BASE_URL=" << base << '\n'
                     << "export ELEVENLABS_API_KEY=" << credentials.elevenlabs_api_key << '\n'
+                    << "export VAMI_SYNTHFLOW_BASE_URL=" << base << "/synthflow/v2\n"
+                    << "export SYNTHFLOW_API_KEY=" << credentials.synthflow_api_key << '\n'
+                    << "export SYNTHFLOW_WORKSPACE_ID=" << credentials.synthflow_workspace_id
+                    << '\n'
                     << "# or, with the account's API key instead of the auth token:\n"
                     << "# export TWILIO_API_KEY=" << credentials.api_key_sid
                     << " TWILIO_API_SECRET=" << credentials.api_key_secret << '\n'

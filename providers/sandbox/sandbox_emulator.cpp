@@ -14,6 +14,7 @@
 #include "elevenlabs/emulator/elevenlabs_emulator.hpp"
 #include "sandbox/sandbox_util.hpp"
 #include "sandbox/sandbox_voice_calls.hpp"
+#include "synthflow/emulator/synthflow_emulator.hpp"
 #include "twilio/emulator/twilio_emulator.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -85,6 +86,7 @@ public:
       // columns and the ElevenLabs emulator's tables too.
       TwilioSandbox::upgrade_schema(m_db);
       ElevenLabsSandbox::create_schema(m_db);
+      SynthflowSandbox::create_schema(m_db);
       transaction.commit();
     }
     SQLite::Statement account(m_db,
@@ -105,6 +107,10 @@ public:
         vami::sha256_hex("api-key-secret:" + m_credentials.auth_token).substr(0, 32);
     m_credentials.elevenlabs_api_key =
         "sk_" + vami::sha256_hex("elevenlabs-api-key:" + m_credentials.auth_token).substr(0, 48);
+    m_credentials.synthflow_api_key =
+        "sf_" + vami::sha256_hex("synthflow-api-key:" + m_credentials.auth_token).substr(0, 40);
+    m_credentials.synthflow_workspace_id =
+        "ws_" + vami::sha256_hex("synthflow-workspace:" + m_credentials.auth_token).substr(0, 24);
     twilio_account.credentials = m_credentials;
     TwilioSandbox::Hooks hooks;
     hooks.place_call = [this](const http::HttpRequest& request) { return place_call(request); };
@@ -116,12 +122,16 @@ public:
         std::make_unique<TwilioSandbox>(m_db, m_mutex, std::move(twilio_account), std::move(hooks));
     m_elevenlabs = std::make_unique<ElevenLabsSandbox>(
         m_db, m_mutex, static_cast<TwilioAccountView&>(*this), m_credentials);
+    m_synthflow = std::make_unique<SynthflowSandbox>(m_db, m_mutex, m_credentials);
   }
 
   http::HttpResponse handle(const http::HttpRequest& request) override {
     ParsedUrl url = parse_url(request.url);
     if (ElevenLabsSandbox::handles(url.path)) {
       return m_elevenlabs->handle(request, url.path, url.query);
+    }
+    if (SynthflowSandbox::handles(url.path)) {
+      return m_synthflow->handle(request, url.path, url.query);
     }
     return m_twilio->handle(request);
   }
@@ -188,6 +198,7 @@ private:
   std::once_flag m_outgoing_once;
   std::unique_ptr<TwilioSandbox> m_twilio;         ///< The Twilio half.
   std::unique_ptr<ElevenLabsSandbox> m_elevenlabs; ///< The ElevenLabs Agents Platform half.
+  std::unique_ptr<SynthflowSandbox> m_synthflow;   ///< The Synthflow half (/synthflow/v2).
 };
 
 } // namespace

@@ -102,6 +102,26 @@ std::string elevenlabs_body(const FaultPlan& plan) {
   return body.dump();
 }
 
+std::string synthflow_body(const FaultPlan& plan) {
+  std::string category = "internal";
+  std::string description = "An internal server error occurred. Please try again later.";
+  if (plan.status == 429) {
+    category = "rate_limit";
+    description = plan.cause == FaultCause::rate_limit
+                      ? "Too many requests; the sandbox's rate limit was exceeded."
+                      : "Too many concurrent requests for this workspace.";
+  } else if (plan.status == 503) {
+    category = "unavailable";
+    description = "The service is temporarily unavailable. Please try again later.";
+  }
+  ordered_json body;
+  body["detail"]["status"] = "error";
+  body["detail"]["description"] = description;
+  body["detail"]["request_id"] = plan.request_id;
+  body["detail"]["category"] = category;
+  return body.dump();
+}
+
 bool starts_with_segment(std::string_view path, std::string_view prefix) {
   return path.substr(0, prefix.size()) == prefix &&
          (path.size() == prefix.size() || path[prefix.size()] == '/');
@@ -110,6 +130,9 @@ bool starts_with_segment(std::string_view path, std::string_view prefix) {
 } // namespace
 
 ApiFamily api_family_for(std::string_view path) {
+  if (starts_with_segment(path, "/synthflow/v2")) {
+    return ApiFamily::synthflow;
+  }
   for (std::string_view prefix :
        {"/v1/convai", "/v1/voices", "/v2/voices", "/v1/workspace/webhooks"}) {
     if (starts_with_segment(path, prefix)) {
@@ -292,6 +315,9 @@ http::HttpResponse fault_response(const FaultPlan& plan, ApiFamily family) {
   if (family == ApiFamily::twilio) {
     response.headers.emplace_back("Twilio-Request-Id", plan.request_id);
     response.body = twilio_body(plan.status);
+  } else if (family == ApiFamily::synthflow) {
+    response.headers.emplace_back("x-request-id", plan.request_id);
+    response.body = synthflow_body(plan);
   } else {
     response.body = elevenlabs_body(plan);
   }

@@ -22,6 +22,7 @@ enum class ApiFamily {
   twilio,     ///< REST API 2010-04-01 and Pricing v1: `{code, message, more_info, status}`.
   elevenlabs, ///< `/v1/convai/...`, `/v1/voices...`, `/v2/voices...`: `{detail: {status,
               ///< message}}`.
+  synthflow,  ///< `/synthflow/v2/...`: `{detail: {status, description, request_id, category}}`.
 };
 
 /// The family of `path` (the path of the request target, without the query string).

@@ -348,6 +348,29 @@ TEST(FaultResponse, PathsUnderElevenLabsPrefixesGetElevenLabsBodies) {
             ApiFamily::twilio);
 }
 
+TEST(FaultResponse, SynthflowPathsGetSynthflowsErrorBody) {
+  EXPECT_EQ(vami::sandbox::api_family_for("/synthflow/v2/assistants"), ApiFamily::synthflow);
+  EXPECT_EQ(vami::sandbox::api_family_for("/synthflow/v2"), ApiFamily::synthflow);
+  EXPECT_EQ(vami::sandbox::api_family_for("/synthflow/v20"), ApiFamily::twilio);
+  FaultPlan plan;
+  plan.action = FaultAction::reject;
+  plan.status = 429;
+  plan.retry_after_seconds = 3;
+  plan.request_id = "RQ0123456789abcdef0123456789abcdef";
+  auto limited = vami::sandbox::fault_response(plan, ApiFamily::synthflow);
+  json detail = json::parse(limited.body).at("detail");
+  EXPECT_EQ(detail.at("status"), "error");
+  EXPECT_EQ(detail.at("category"), "rate_limit");
+  EXPECT_EQ(detail.at("request_id"), plan.request_id);
+  EXPECT_FALSE(detail.at("description").get<std::string>().empty());
+  EXPECT_EQ(limited.header("Retry-After"), "3");
+  plan.status = 503;
+  EXPECT_EQ(json::parse(vami::sandbox::fault_response(plan, ApiFamily::synthflow).body)
+                .at("detail")
+                .at("category"),
+            "unavailable");
+}
+
 TEST(FaultResponse, TwilioErrorsCarryTheirCodeRequestIdAndRetryAfter) {
   FaultPlan plan;
   plan.action = FaultAction::reject;

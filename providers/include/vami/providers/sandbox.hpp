@@ -25,6 +25,11 @@ struct SandboxCredentials {
   /// The sandbox ElevenLabs account's `xi-api-key`: "sk_" + 48 hex digits, derived from the
   /// auth token.
   std::string elevenlabs_api_key;
+  /// The sandbox Synthflow workspace's API key (`Authorization: Bearer`): "sf_" + 40 hex
+  /// digits, derived from the auth token.
+  std::string synthflow_api_key;
+  /// The sandbox Synthflow workspace's id: "ws_" + 24 hex digits, derived from the auth token.
+  std::string synthflow_workspace_id;
 };
 
 /// A local emulator of the Twilio REST API 2010-04-01 (`AvailablePhoneNumbers` countries and
