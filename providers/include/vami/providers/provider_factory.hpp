@@ -20,10 +20,12 @@ struct ProviderSettings {
   std::string twilio_api_secret;       ///< TWILIO_API_SECRET.
   std::string twilio_base_url;         ///< VAMI_TWILIO_BASE_URL; default https://api.twilio.com.
   std::string twilio_pricing_base_url; ///< VAMI_TWILIO_PRICING_BASE_URL.
-  std::string elevenlabs_api_key;      ///< ELEVENLABS_API_KEY.
-  std::string elevenlabs_base_url;     ///< VAMI_ELEVENLABS_BASE_URL; default api.elevenlabs.io.
-  std::string synthflow_api_key;       ///< SYNTHFLOW_API_KEY (`Authorization: Bearer`).
-  std::string synthflow_workspace_id;  ///< SYNTHFLOW_WORKSPACE_ID.
+  /// VAMI_TWILIO_TRUNKING_BASE_URL (Elastic SIP Trunking); default https://trunking.twilio.com.
+  std::string twilio_trunking_base_url;
+  std::string elevenlabs_api_key;     ///< ELEVENLABS_API_KEY.
+  std::string elevenlabs_base_url;    ///< VAMI_ELEVENLABS_BASE_URL; default api.elevenlabs.io.
+  std::string synthflow_api_key;      ///< SYNTHFLOW_API_KEY (`Authorization: Bearer`).
+  std::string synthflow_workspace_id; ///< SYNTHFLOW_WORKSPACE_ID.
   /// VAMI_SYNTHFLOW_BASE_URL, ending in /v2 (the bare origin of a mock); default from the region.
   std::string synthflow_base_url;
   std::string synthflow_region; ///< "us" (api.us.synthflow.ai), "eu" (api.eu.); empty: global.
