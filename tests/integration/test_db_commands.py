@@ -180,3 +180,11 @@ def test_a_password_in_a_uri_never_shows(state, schema_uri, tmp_path):
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert CANARY not in stdout + stderr
+
+
+def test_creating_the_schema_prints_no_server_notice(tmp_path, home, schema_uri):
+    # libpq printed the server's notices on stderr: a first run showed `NOTICE: relation
+    # "vami_migrations" already exists, skipping` from a migration's CREATE TABLE IF NOT EXISTS.
+    result = Vami(tmp_path, clean_environment(home)).run("--db", schema_uri, "init", db=False)
+    assert result.returncode == 0, result.stderr
+    assert "NOTICE" not in result.stderr, result.stderr
