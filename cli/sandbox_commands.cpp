@@ -197,6 +197,7 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
           // at it.
           std::cout << "export VAMI_TWILIO_BASE_URL=" << base << '\n'
                     << "export VAMI_TWILIO_PRICING_BASE_URL=" << base << '\n'
+                    << "export VAMI_TWILIO_TRUNKING_BASE_URL=" << base << '\n'
                     << "export TWILIO_ACCOUNT_SID=" << credentials.account_sid << '\n'
                     << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n'
                     << "export VAMI_ELEVENLABS_BASE_URL=" << base << '\n'

@@ -466,7 +466,9 @@ http::HttpResponse TwilioSandbox::delete_number(const std::string& path, const s
   if (remove.exec() == 0) {
     return not_found(path);
   }
-  // A released number can no longer ring an ElevenLabs agent: its import goes with it.
+  // A released number can no longer ring an ElevenLabs agent: its import goes with it; nor
+  // stay on an Elastic SIP trunk.
+  m_trunking.forget_number(sid);
   m_number_released(sid);
   transaction.commit();
   http::HttpResponse response;

@@ -55,7 +55,11 @@ TwilioSandbox::TwilioSandbox(SQLite::Database& db, std::mutex& mutex, TwilioAcco
     : m_db(db), m_mutex(mutex), m_credentials(std::move(account.credentials)),
       m_account_name(std::move(account.friendly_name)), m_account_created(account.date_created),
       m_place_call(std::move(hooks.place_call)),
-      m_number_released(std::move(hooks.number_released)) {
+      m_number_released(std::move(hooks.number_released)),
+      m_trunking(db, m_credentials.account_sid, [this](const std::string& sid) {
+        std::optional<NumberRow> row = select_number(sid);
+        return row ? std::optional<std::string>(row->phone_number) : std::nullopt;
+      }) {
   m_accepted_authorizations = {
       http::basic_authorization(m_credentials.account_sid, m_credentials.auth_token),
       http::basic_authorization(m_credentials.api_key_sid, m_credentials.api_key_secret)};
@@ -68,6 +72,7 @@ void TwilioSandbox::create_schema(SQLite::Database& db) {
 void TwilioSandbox::upgrade_schema(SQLite::Database& db) {
   add_missing_columns(db, "incoming_phone_numbers", number_setting_columns());
   twilio_calls::create_schema(db);
+  TrunkingSandbox::create_schema(db);
 }
 
 http::HttpResponse TwilioSandbox::handle(const http::HttpRequest& request) {
@@ -152,6 +157,15 @@ http::HttpResponse TwilioSandbox::route(const http::HttpRequest& request) {
       return method_not_allowed();
     }
     return pricing(url, segments[3]);
+  }
+  if (TrunkingSandbox::handles(segments)) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+    http::HttpResponse response = m_trunking.handle(
+        method, segments, query, method == "POST" ? http::form_decode(request.body) : Params{},
+        url.origin);
+    transaction.commit();
+    return response;
   }
   if (url.path == voice_calls::k_calls_path) {
     return method == "POST" ? m_place_call(request) : method_not_allowed();

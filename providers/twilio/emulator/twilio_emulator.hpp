@@ -11,6 +11,7 @@
 #include "sandbox/sandbox_util.hpp"
 #include "twilio/emulator/inventory.hpp"
 #include "twilio/emulator/number_settings.hpp"
+#include "twilio/emulator/trunking.hpp"
 #include "twilio/emulator/wire.hpp"
 
 #include <vami/core/number.hpp>
@@ -56,6 +57,8 @@ struct TwilioAccount {
 ///   update and release (incoming_numbers.cpp), every documented setting stored or refused
 ///   (number_settings.hpp).
 /// - `Calls.json`: the call log (calls_list.hpp).
+/// - `/v1/Trunks...`: Elastic SIP Trunking v1 (trunking.hpp); a released number leaves its
+///   trunk.
 /// - `/v1/PhoneNumbers/Countries[/{IsoCountry}]`: Pricing v1 (pricing.cpp).
 /// - `POST /__sandbox/calls`, the sandbox's own: answered by `Hooks::place_call`.
 ///
@@ -137,6 +140,8 @@ private:
   std::vector<std::string> m_accepted_authorizations; ///< Basic credentials, auth token or API key.
   std::function<http::HttpResponse(const http::HttpRequest&)> m_place_call;
   std::function<void(const std::string& sid)> m_number_released;
+  /// Elastic SIP Trunking v1 (`/v1/Trunks...`, trunking.hpp).
+  TrunkingSandbox m_trunking;
 };
 
 } // namespace vami::sandbox

@@ -1,0 +1,125 @@
+// The sandbox's Elastic SIP Trunking (providers/twilio/emulator/trunking.cpp), driven by vami's
+// trunking client: trunks, origination URLs, a pool number moved onto a trunk and off, the
+// refusals, and a released number leaving its trunk.
+#include <memory>
+
+#include "twilio_emulator_client.hpp"
+#include <gmock/gmock.h>
+
+#include <vami/core/error.hpp>
+#include <vami/providers/twilio_trunking.hpp>
+
+namespace vami::sandbox_testing::twilio {
+namespace {
+
+class TrunkingSandboxTest : public SandboxTest {
+protected:
+  TrunkingSandboxTest()
+      : m_http(http::make_in_process_http_client(
+            [this](const http::HttpRequest& request) { return m_emulator->handle(request); })),
+        m_trunking(vami::twilio::make_twilio_trunking(
+            {m_emulator->credentials().account_sid, m_emulator->credentials().auth_token, k_origin},
+            *m_http)) {}
+
+  /// Buys one 212 number and returns its SID.
+  std::string buy_number() {
+    std::vector<std::string> numbers =
+        m_client.search_numbers("US", "Local", {{"AreaCode", "212"}});
+    EXPECT_FALSE(numbers.empty());
+    HttpResponse bought = m_client.buy({{"PhoneNumber", numbers.at(0)}});
+    EXPECT_EQ(bought.status, 201) << bought.body;
+    return json::parse(bought.body).at("sid").get<std::string>();
+  }
+
+  static Error error_of(const std::function<void()>& action) {
+    try {
+      action();
+    } catch (const Error& error) {
+      return error;
+    }
+    ADD_FAILURE() << "no error thrown";
+    return Error(ErrorKind::interrupted, "none");
+  }
+
+  std::unique_ptr<http::HttpClient> m_http;
+  std::unique_ptr<vami::twilio::SipTrunking> m_trunking;
+};
+
+TEST_F(TrunkingSandboxTest, ANumberGoesOntoATrunkPointedAtAnAgentProviderAndOff) {
+  vami::twilio::SipTrunk trunk = m_trunking->create_trunk("vami pool", "vami-pool.pstn.twilio.com");
+  EXPECT_TRUE(is_hex_id(trunk.sid, "TK"));
+  EXPECT_EQ(trunk.domain_name, "vami-pool.pstn.twilio.com");
+  vami::twilio::OriginationUrl url =
+      m_trunking->add_origination_url(trunk.sid, "sip:vami.sip.synthflow.example", "Synthflow");
+  EXPECT_TRUE(is_hex_id(url.sid, "OU"));
+  EXPECT_EQ(url.sip_url, "sip:vami.sip.synthflow.example");
+  EXPECT_EQ(m_trunking->list_origination_urls(trunk.sid).size(), 1U);
+
+  std::string sid = buy_number();
+  vami::twilio::TrunkPhoneNumber moved = m_trunking->add_number(trunk.sid, sid);
+  EXPECT_EQ(moved.sid, sid);
+  EXPECT_EQ(moved.trunk_sid, trunk.sid);
+  EXPECT_EQ(moved.phone_number.rfind("+1212", 0), 0U);
+  ASSERT_EQ(m_trunking->list_numbers(trunk.sid).size(), 1U);
+  // One trunk at a time.
+  vami::twilio::SipTrunk other = m_trunking->create_trunk("other", "");
+  EXPECT_EQ(other.domain_name, "tk" + other.sid.substr(2) + ".pstn.twilio.com");
+  EXPECT_EQ(error_of([&] { (void)m_trunking->add_number(other.sid, sid); }).kind(),
+            ErrorKind::invalid_input);
+
+  m_trunking->remove_number(trunk.sid, sid);
+  EXPECT_TRUE(m_trunking->list_numbers(trunk.sid).empty());
+  EXPECT_EQ(error_of([&] { m_trunking->remove_number(trunk.sid, sid); }).kind(),
+            ErrorKind::not_found);
+  EXPECT_EQ(m_trunking->list_trunks().size(), 2U);
+  m_trunking->delete_trunk(trunk.sid);
+  EXPECT_EQ(m_trunking->list_trunks().size(), 1U);
+  EXPECT_EQ(error_of([&] { (void)m_trunking->list_numbers(trunk.sid); }).kind(),
+            ErrorKind::not_found);
+}
+
+TEST_F(TrunkingSandboxTest, RefusalsAreTwilioErrors) {
+  EXPECT_EQ(error_of([&] { (void)m_trunking->create_trunk("x", "example.com"); }).kind(),
+            ErrorKind::invalid_input);
+  vami::twilio::SipTrunk trunk = m_trunking->create_trunk("t", "t.pstn.twilio.com");
+  EXPECT_EQ(error_of([&] { (void)m_trunking->create_trunk("u", "t.pstn.twilio.com"); }).kind(),
+            ErrorKind::invalid_input);
+  EXPECT_EQ(error_of([&] {
+              (void)m_trunking->add_origination_url(trunk.sid, "https://not.sip", "x");
+            }).kind(),
+            ErrorKind::invalid_input);
+  Error foreign =
+      error_of([&] { (void)m_trunking->add_number(trunk.sid, "PN" + std::string(32, 'f')); });
+  EXPECT_EQ(foreign.kind(), ErrorKind::not_found);
+  EXPECT_EQ(foreign.provider_detail()->code, "20404");
+  HttpResponse missing = m_client.post("/v1/Trunks/" + trunk.sid + "/OriginationUrls", {});
+  expect_twilio_error(missing, 400, 21201);
+  m_client.set_authorization(http::basic_authorization("ACnobody", "wrong"));
+  expect_twilio_error(m_client.get("/v1/Trunks"), 401, 20003);
+}
+
+TEST_F(TrunkingSandboxTest, ListsPageWithNextPageUrl) {
+  for (int i = 0; i < 3; ++i) {
+    (void)m_trunking->create_trunk("t" + std::to_string(i), "");
+  }
+  json first = json::parse(m_client.get("/v1/Trunks?PageSize=2").body);
+  EXPECT_EQ(first.at("trunks").size(), 2U);
+  EXPECT_EQ(first.at("meta").at("next_page_url"),
+            std::string(k_origin) + "/v1/Trunks?PageSize=2&Page=1");
+  json second = json::parse(m_client.get("/v1/Trunks?PageSize=2&Page=1").body);
+  EXPECT_EQ(second.at("trunks").size(), 1U);
+  EXPECT_TRUE(second.at("meta").at("next_page_url").is_null());
+  EXPECT_EQ(m_trunking->list_trunks().size(), 3U);
+}
+
+TEST_F(TrunkingSandboxTest, AReleasedNumberLeavesItsTrunk) {
+  vami::twilio::SipTrunk trunk = m_trunking->create_trunk("t", "");
+  std::string sid = buy_number();
+  (void)m_trunking->add_number(trunk.sid, sid);
+  HttpResponse released = m_client.send("DELETE", m_client.number_path(sid));
+  EXPECT_EQ(released.status, 204) << released.body;
+  EXPECT_TRUE(m_trunking->list_numbers(trunk.sid).empty());
+}
+
+} // namespace
+} // namespace vami::sandbox_testing::twilio
