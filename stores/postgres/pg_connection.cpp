@@ -193,6 +193,10 @@ bool Connection::alive() const noexcept {
   return m_connection && PQstatus(m_connection.get()) == CONNECTION_OK;
 }
 
+bool Connection::in_transaction() const noexcept {
+  return m_connection && PQtransactionStatus(m_connection.get()) != PQTRANS_IDLE;
+}
+
 int Connection::backend_pid() const noexcept {
   return m_connection ? PQbackendPID(m_connection.get()) : 0;
 }

@@ -142,6 +142,8 @@ public:
   std::string value(const Statement& statement);
   /// Whether the connection is still up (false once the server has gone away).
   [[nodiscard]] bool alive() const noexcept;
+  /// Whether a transaction is open on the connection (begun, not yet committed or rolled back).
+  [[nodiscard]] bool in_transaction() const noexcept;
   /// Connects again with the same parameters (after the server restarted).
   /// @throws PgError when it cannot.
   void reconnect();

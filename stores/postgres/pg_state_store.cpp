@@ -21,6 +21,11 @@ namespace {
 /// 50 ms, several seconds of other processes winning every time.
 constexpr int k_attempts = 200;
 
+/// How long a store whose connection broke waits for the server to come back (a restart, a
+/// failover) before giving up on the statement, and how often it tries meanwhile.
+constexpr std::chrono::seconds k_reconnect_window{15};
+constexpr std::chrono::milliseconds k_reconnect_pause{250};
+
 } // namespace
 
 PostgresStateStore::PostgresStateStore(const std::string& uri, std::string holder)
@@ -44,25 +49,68 @@ void PostgresStateStore::begin() {
 }
 
 void PostgresStateStore::commit(const std::string& what) {
+  // The transaction's id, if it wrote anything: what the server is asked about if the
+  // connection breaks during the COMMIT. Lost before the COMMIT was sent, nothing was committed.
+  const std::string xid = m_db.exec(std::string("SELECT txid_current_if_assigned()")).text(0, 0);
   try {
     m_db.exec("COMMIT");
+    return;
   } catch (const pg::PgError& error) {
     if (!error.connection_lost()) {
       throw;
     }
-    // The server may have committed before the connection broke: nobody can tell.
-    throw Error(ErrorKind::uncertain,
-                what + ": state database " + m_location +
-                    ": the connection broke while the change was being committed; it may or may "
-                    "not have been made",
-                "run 'vami reconcile' to compare the pool with the providers, then run the "
-                "command again");
+    if (xid.empty()) {
+      throw; // a transaction that wrote nothing: run it again
+    }
+    switch (outcome_of(xid)) {
+    case CommitOutcome::committed:
+      return;
+    case CommitOutcome::aborted:
+      throw; // the server rolled it back as the session ended: run it again
+    case CommitOutcome::unknown:
+      break;
+    }
   }
+  // The server may have committed before the connection broke, and cannot be asked.
+  throw Error(ErrorKind::uncertain,
+              what + ": state database " + m_location +
+                  ": the connection broke while the change was being committed; it may or may "
+                  "not have been made",
+              "run 'vami reconcile' to compare the pool with the providers, then run the "
+              "command again");
+}
+
+PostgresStateStore::CommitOutcome PostgresStateStore::outcome_of(const std::string& xid) noexcept {
+  // A session ended by a restart or a terminated backend is gone at once; a connection cut by
+  // the network may leave its backend finishing the COMMIT for a moment ("in progress").
+  const auto deadline = std::chrono::steady_clock::now() + k_reconnect_window;
+  while (reconnect_in_time()) {
+    try {
+      pg::Statement status("SELECT txid_status(:xid)");
+      status.bind(":xid", xid);
+      const std::string said = m_db.value(status);
+      if (said == "committed") {
+        return CommitOutcome::committed;
+      }
+      if (said == "aborted") {
+        return CommitOutcome::aborted;
+      }
+      if (said != "in progress" || std::chrono::steady_clock::now() > deadline) {
+        return CommitOutcome::unknown; // NULL: too old to tell
+      }
+    } catch (...) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return CommitOutcome::unknown;
+      }
+    }
+    std::this_thread::sleep_for(k_reconnect_pause);
+  }
+  return CommitOutcome::unknown;
 }
 
 void PostgresStateStore::rollback() noexcept {
   try {
-    if (m_db.alive()) {
+    if (m_db.alive() && m_db.in_transaction()) {
       m_db.exec("ROLLBACK");
     }
   } catch (...) { // NOLINT(bugprone-empty-catch): nothing to roll back on a broken connection
@@ -71,16 +119,9 @@ void PostgresStateStore::rollback() noexcept {
 
 bool PostgresStateStore::retry_after(const pg::PgError& error, int attempt) {
   if (error.connection_lost()) {
-    // Nothing was committed (a broken COMMIT is uncertain and never retried here): run the
-    // transaction again on a new connection, a few times while the server restarts.
-    constexpr int k_reconnects = 20;
-    for (int tries = 0; tries < k_reconnects && attempt <= 3; ++tries) {
-      if (try_reconnect()) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    return false;
+    // Nothing was committed (a broken COMMIT that may have been is never retried here): run
+    // the transaction again on a new connection, once the server is back.
+    return attempt <= 3 && reconnect_in_time();
   }
   return retryable(error) && pause_before_retry(attempt);
 }
@@ -100,11 +141,34 @@ bool PostgresStateStore::try_reconnect() noexcept {
   try {
     m_db.reconnect();
     m_db.exec("SET TIME ZONE 'UTC'");
-    m_holds.clear(); // the old session's locks went with it
-    return true;
   } catch (...) {
     return false;
   }
+  // The old session's locks went with it. This process still runs what they held (a buy, a
+  // routing change): take them again, so that nobody else resumes or changes it meanwhile.
+  std::set<std::string> held;
+  held.swap(m_holds);
+  for (const auto& name : held) {
+    try {
+      (void)take_hold(name); // false: another session took it while this one was away
+    } catch (...) {          // NOLINT(bugprone-empty-catch): the next statement reconnects
+    }
+  }
+  return true;
+}
+
+bool PostgresStateStore::reconnect_in_time() noexcept {
+  if (m_db.alive()) {
+    return true;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + k_reconnect_window;
+  while (!try_reconnect()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(k_reconnect_pause);
+  }
+  return true;
 }
 
 Error PostgresStateStore::storage_error(const std::string& what, const pg::PgError& error) const {

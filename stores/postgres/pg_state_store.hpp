@@ -184,8 +184,10 @@ private:
     }
   }
 
-  /// Runs `body` (single reads) holding the connection, reconnecting once if the server went
-  /// away, and turns every database failure into an `Error` about `what`.
+  /// Runs `body` (single reads, and lone statements that are their own transaction) holding
+  /// the connection, again once on a new connection if the server went away (waiting for it to
+  /// come back, as a restart or a failover takes a few seconds), and turns every database
+  /// failure into an `Error` about `what`.
   template <typename Body>
   auto read(const std::string& what, Body&& body) -> decltype(body()) {
     std::lock_guard lock(m_mutex);
@@ -193,7 +195,7 @@ private:
       try {
         return body();
       } catch (const pg::PgError& error) {
-        if (!(error.connection_lost() && attempt == 1 && try_reconnect())) {
+        if (!(error.connection_lost() && attempt == 1 && reconnect_in_time())) {
           throw storage_error(what, error);
         }
       }
@@ -201,15 +203,27 @@ private:
   }
 
   void begin();
-  /// @throws Error(uncertain) when the connection is lost while committing.
+  /// Commits the transaction. When the connection breaks during the COMMIT, asks the server,
+  /// once connected again, what became of the transaction (`txid_status`): committed, it
+  /// returns; aborted (or nothing written), it throws the connection's `PgError` so that the
+  /// transaction runs again.
+  /// @throws Error(uncertain) when the server cannot tell (or cannot be reached again).
   void commit(const std::string& what);
   void rollback() noexcept;
-  /// Whether to run the transaction again after `error` (pausing first).
+  /// Whether to run the transaction again after `error` (pausing first, or connecting again).
   bool retry_after(const pg::PgError& error, int attempt);
   /// Pauses before attempt `attempt + 1`; false when the attempts are spent.
   bool pause_before_retry(int attempt);
-  /// Connects again after the server went away; every hold is gone with the old session.
+  /// Connects again after the server went away, taking again the holds the old session had
+  /// (the server dropped them with it) unless another session took one meanwhile.
   bool try_reconnect() noexcept;
+  /// `try_reconnect` every quarter second until it succeeds or `k_reconnect_window` has passed;
+  /// true at once when the connection is up again already.
+  bool reconnect_in_time() noexcept;
+  /// What became of a transaction whose COMMIT lost its connection.
+  enum class CommitOutcome { committed, aborted, unknown };
+  /// Asks the server, connected again, about transaction `xid` (`txid_status`).
+  CommitOutcome outcome_of(const std::string& xid) noexcept;
   /// `what` failed with `error`, as the vami error that names the database (never its password).
   Error storage_error(const std::string& what, const pg::PgError& error) const;
 

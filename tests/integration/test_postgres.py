@@ -81,6 +81,16 @@ def test_vami_db_from_the_environment(tmp_path, home, schema_uri):
     assert psql(schema_uri, "SELECT slug FROM tenants") == [["acme"]]
 
 
+def test_the_servers_notices_stay_off_stderr(tmp_path, home, schema_uri):
+    # libpq prints a server's NOTICE on stderr unless told otherwise; each run after the first
+    # printed "relation "vami_migrations" already exists, skipping" before every message.
+    env = {**clean_environment(home), "VAMI_DB": schema_uri}
+    for slug in ("acme", "globex"):
+        result = Vami(tmp_path, env).run("tenants", "create", slug, "--name", slug, db=False)
+        assert result.returncode == 0, result.stderr
+        assert "NOTICE" not in result.stderr
+
+
 def test_libpq_environment_variables_fill_what_the_uri_leaves_out(tmp_path, home, schema_uri):
     # The URI names the server only; PGOPTIONS (as psql reads it) names the schema.
     server, _, options = schema_uri.partition("&options=-csearch_path%3D")

@@ -209,6 +209,35 @@ TEST_P(PostgresStoreTest, AStoreWhoseConnectionWasCutConnectsAgain) {
   EXPECT_EQ(store->list_tenants().size(), 2U);
 }
 
+TEST_P(PostgresStoreTest, ACommitWhoseConnectionWasCutIsAskedAboutAndRunAgain) {
+  auto store = m_backend->open();
+  // A COMMIT that takes a second (a deferred trigger sleeping in it), cut in the middle as a
+  // server restart cuts it: the server rolled it back, so the store runs it again on a new
+  // connection instead of calling the change uncertain (it did before).
+  m_backend->execute("CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                     "'BEGIN PERFORM pg_sleep(1); RETURN NULL; END'");
+  m_backend->execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON tenants DEFERRABLE "
+                     "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()");
+  std::thread cut([&] {
+    const std::string committing = "FROM pg_stat_activity WHERE application_name = "
+                                   "current_setting('application_name') AND pid <> "
+                                   "pg_backend_pid() AND state = 'active' AND query = 'COMMIT'";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (m_backend->count("SELECT count(*) " + committing) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    (void)m_backend->count("SELECT count(pg_terminate_backend(pid)) " + committing);
+  });
+  Tenant acme;
+  acme.slug = "acme";
+  acme.name = "Acme";
+  EXPECT_NO_THROW((void)store->create_tenant(acme));
+  cut.join();
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM tenants"), 1);
+  EXPECT_EQ(store->list_tenants().size(), 1U);
+}
+
 TEST_P(PostgresStoreTest, ThePasswordNeverShowsInTheLocationOrAnError) {
   const std::string server = testing::postgres_server_uri();
   // The test cluster trusts every local connection, so a password is accepted and unused.
