@@ -221,14 +221,21 @@ BulkReport PoolService::run_purchases(const std::string& operation_id, const std
     }
   } catch (const Error& error) {
     report.interrupted = error.kind() == ErrorKind::interrupted;
+    // The run stopped with numbers not yet settled (the counts do not hold them): never
+    // `completed`, or resume would take it for done. Rejected credentials fail it for good.
     try {
       m_store.finish_operation(operation_id, error.kind() == ErrorKind::auth
                                                  ? OperationStatus::failed
-                                                 : detail::final_status(report, done_before));
+                                                 : OperationStatus::interrupted);
     } catch (const Error&) {
       // Left `running`: once this process has exited, that reads as interrupted.
     }
-    throw;
+    if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::interrupted) {
+      throw;
+    }
+    throw Error(error.kind(), error.what(),
+                (error.hint().empty() ? std::string() : error.hint() + "; then ") +
+                    "'vami operations resume " + operation_id + "' finishes the purchase");
   }
   detail::finish_journaled(m_store, report, done_before, health);
   return report;

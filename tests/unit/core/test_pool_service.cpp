@@ -278,6 +278,52 @@ TEST_F(PoolServiceTest, AFullDiskAfterAPurchaseIsUncertainAndLeavesTheBuyResumab
   EXPECT_EQ(m_store->find_operation(report.operation_id)->status, OperationStatus::completed);
 }
 
+/// A telephony provider under which another process settles the intent row of the `n`th
+/// number bought (as `vami reconcile` may) before this one records the purchase: recording it
+/// then fails with an error other than the database's own.
+class RowTakenAwayProvider final : public testing::ForwardingTelephonyProvider {
+public:
+  RowTakenAwayProvider(TelephonyProvider& inner, StateStore& other, int n)
+      : ForwardingTelephonyProvider(inner), m_other(other), m_remaining(n) {}
+
+  PurchaseOutcome buy(const std::string& e164, const std::string& tag) override {
+    PurchaseOutcome outcome = inner().buy(e164, tag);
+    if (--m_remaining == 0) {
+      m_other.abandon_purchase(e164);
+    }
+    return outcome;
+  }
+
+private:
+  StateStore& m_other;
+  int m_remaining;
+};
+
+TEST_F(PoolServiceTest, ABuyStoppedByAnErrorIsNeverJournaledAsCompleted) {
+  auto other = open_sqlite_state_store(m_dir / "vami.db");
+  RowTakenAwayProvider provider(m_provider, *other, 3);
+  PoolService pool(provider, *m_store, "tester");
+  auto buy_request = request(5);
+  buy_request.concurrency = 1;
+  const auto plan = pool.plan_purchase(buy_request);
+  std::string operation_id;
+  try {
+    (void)pool.buy(buy_request, plan, {}, {});
+    ADD_FAILURE() << "the buy went on";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::not_found);
+    operation_id = m_store->list_operations(1).at(0).id;
+    EXPECT_THAT(error.hint(), ::testing::HasSubstr("vami operations resume " + operation_id));
+  }
+  // Two of five recorded and none failed: it was journaled `completed` before, which resume
+  // takes for done.
+  EXPECT_EQ(m_store->find_operation(operation_id)->status, OperationStatus::interrupted);
+  const BulkReport rest = m_pool.resume(m_pool.plan_resume(operation_id, {}), {}, {});
+  EXPECT_EQ(rows(NumberStatus::available).size(), 5U);
+  EXPECT_EQ(m_store->find_operation(operation_id)->status, OperationStatus::completed);
+  EXPECT_EQ(rest.succeeded, 3);
+}
+
 TEST_F(PoolServiceTest, AFullDiskAfterAReleaseIsUncertainAndLeavesTheReleaseResumable) {
   (void)buy(4);
   testing::DiskFillingProvider disk(m_provider, m_dir / "vami.db");
