@@ -16,6 +16,11 @@ Error no_pending_upload(const std::string& upload_name) {
   return Error(ErrorKind::not_found, "no upload of document " + upload_name + " is pending");
 }
 
+/// The session lock that says an upload is under way (pg_state_store.hpp).
+std::string upload_hold(const std::string& upload_name) {
+  return "upload:" + upload_name;
+}
+
 } // namespace
 
 Document PostgresStateStore::insert_document(const Document& document) {
@@ -75,6 +80,10 @@ Document PostgresStateStore::insert_document(const Document& document) {
           }
           throw;
         }
+        if (document.status == DocumentStatus::uploading && !document.upload_name.empty()) {
+          // A new upload name (UNIQUE): no other session can hold its lock.
+          (void)take_hold(upload_hold(document.upload_name));
+        }
         Document inserted = document;
         inserted.created_at = created_at;
         return inserted;
@@ -102,7 +111,7 @@ std::optional<Document> PostgresStateStore::find_document_by_sha256(const std::s
 
 Document PostgresStateStore::mark_document_uploaded(const std::string& upload_name,
                                                     const std::string& provider_document_id) {
-  return transaction("cannot record the upload of document " + upload_name, [&] {
+  Document uploaded = transaction("cannot record the upload of document " + upload_name, [&] {
     pg::Statement update("UPDATE documents SET provider_document_id = :id, status = 'active', "
                          "holder = NULL WHERE upload_name = :name AND status = 'uploading'");
     update.bind(":id", provider_document_id);
@@ -115,10 +124,12 @@ Document PostgresStateStore::mark_document_uploaded(const std::string& upload_na
     const pg::Result found = m_db.exec(query);
     return read_document(pg::Row(found, 0));
   });
+  end_upload(upload_name);
+  return uploaded;
 }
 
 void PostgresStateStore::delete_document_intent(const std::string& upload_name) {
-  read("cannot forget the upload of document " + upload_name, [&] {
+  transaction("cannot forget the upload of document " + upload_name, [&] {
     pg::Statement remove(
         "DELETE FROM documents WHERE upload_name = :name AND status = 'uploading'");
     remove.bind(":name", upload_name);
@@ -126,6 +137,13 @@ void PostgresStateStore::delete_document_intent(const std::string& upload_name) 
       throw no_pending_upload(upload_name);
     }
   });
+  end_upload(upload_name);
+}
+
+void PostgresStateStore::end_upload(const std::string& upload_name) {
+  // Once settled (committed), the upload is no longer under way: its lock goes back.
+  read("cannot end the upload of document " + upload_name,
+       [&] { release_hold(upload_hold(upload_name)); });
 }
 
 void PostgresStateStore::delete_document(const std::string& agent_slug,

@@ -71,10 +71,14 @@ FROM agents AS a
 JOIN tenants AS t ON t.id = a.tenant_id
 )sql";
 
-/// The columns `read_document` reads.
+/// The columns `read_document` reads. An `uploading` row's holder is shown only while its
+/// session holds the upload's lock ("upload:<upload name>"): the process whose connection is
+/// gone (killed, on any host) holds nothing, so its upload can be settled at once.
 inline constexpr const char* k_document_select = R"sql(
 SELECT a.slug, d.provider_document_id, d.name, d.source_kind, d.source, d.mime_type,
-       d.size_bytes, d.sha256, d.created_at, d.status, d.upload_name, d.holder
+       d.size_bytes, d.sha256, d.created_at, d.status, d.upload_name,
+       CASE WHEN d.status <> 'uploading' OR d.holder IS NULL THEN d.holder
+            WHEN vami_hold_taken('upload:' || d.upload_name) THEN d.holder END
 FROM documents AS d
 JOIN agents AS a ON a.id = d.agent_id
 )sql";

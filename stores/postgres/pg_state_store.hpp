@@ -9,12 +9,13 @@
 // as the SQLite store does. Single reads run on their own (autocommit). Within a process, one
 // mutex serialises the use of the single connection.
 //
-// Holds: a number's routing change and an operation's run are held with session advisory
-// locks of this store's connection (keyed by a hash of the schema and the number or operation),
-// beside the holder columns the SQLite store keeps. The server drops them when the connection
-// dies, so a process killed on any host holds nothing: rows read through this store show a
-// routing holder only while its lock is held, and a running operation whose lock is free as
-// `interrupted`, which it then is.
+// Holds: a number's routing change, an operation's run and a knowledge-base upload in flight
+// are held with session advisory locks of this store's connection (keyed by a hash of the
+// schema and the number, operation or upload name), beside the holder columns the SQLite store
+// keeps. The server drops them when the connection dies, so a process killed on any host holds
+// nothing: rows read through this store show a routing holder and an upload's holder only while
+// its lock is held, and a running operation whose lock is free as `interrupted`, which it then
+// is. A store whose connection broke takes its locks again on the new one.
 //
 // The class is declared here and defined one concern a file: pg_state_store.cpp (connection,
 // transactions, holds), pg_schema.cpp, pg_operations.cpp, pg_numbers.cpp, pg_assignment.cpp,
@@ -267,6 +268,11 @@ private:
                                       const std::string& slug);
   std::optional<Document> select_document_by_sha256(const std::string& agent_slug,
                                                     const std::string& sha256);
+
+  // --- documents (pg_documents.cpp)
+
+  /// Gives back the lock of an upload this session recorded, once it is settled.
+  void end_upload(const std::string& upload_name);
 
   // --- assignment (pg_assignment.cpp)
 

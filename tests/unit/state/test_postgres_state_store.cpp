@@ -177,6 +177,89 @@ TEST_P(PostgresStoreTest, AnOperationOfAKilledProcessIsInterruptedAndClaimedAtOn
   EXPECT_EQ(store->find_operation("op-000000000007")->status, OperationStatus::running);
 }
 
+/// An `uploading` document of agent "front-desk" (tenant acme, made by `store` when missing), as
+/// `vami kb add` records it before it uploads, held by `holder`.
+Document pending_upload(StateStore& store, const std::string& holder) {
+  if (!store.find_tenant("acme")) {
+    Tenant acme;
+    acme.slug = "acme";
+    acme.name = "Acme";
+    (void)store.create_tenant(acme);
+    Agent agent;
+    agent.slug = "front-desk";
+    agent.tenant_slug = "acme";
+    agent.name = "Front Desk";
+    agent.provider_agent_id = "agent_1";
+    (void)store.insert_agent(agent);
+  }
+  Document document;
+  document.agent_slug = "front-desk";
+  document.name = "faq.txt";
+  document.status = DocumentStatus::uploading;
+  document.upload_name = "vami:front-desk:aa11 faq.txt";
+  document.holder = holder;
+  document.source_kind = DocumentSourceKind::text;
+  document.sha256 = "aa11";
+  return store.insert_document(document);
+}
+
+TEST_P(PostgresStoreTest, AnUploadOfAKilledProcessIsFreeAtOnce) {
+  auto store = m_backend->open();
+  {
+    HoldingProcess other(*m_backend, "elsewhere:42:1",
+                         [](StateStore& held) { (void)pending_upload(held, "elsewhere:42:1"); });
+    ASSERT_TRUE(other.held());
+    // In flight while its process runs: reconcile leaves it alone.
+    EXPECT_EQ(store->list_documents("front-desk").at(0).holder, "elsewhere:42:1");
+    other.kill9();
+  }
+  // No ten-minute lapse for a holder on another host: once the server has seen its connection
+  // close, the upload has no holder, which reconcile settles at once (it showed the dead
+  // holder before, which counts as in flight for ten minutes).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!store->list_documents("front-desk").at(0).holder.empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const Document left = store->find_document_by_sha256("front-desk", "aa11").value();
+  EXPECT_EQ(left.status, DocumentStatus::uploading);
+  EXPECT_EQ(left.holder, "");
+  EXPECT_EQ(holder_liveness(left.holder), HolderLiveness::gone);
+  (void)store->mark_document_uploaded(left.upload_name, "doc-1");
+}
+
+TEST_P(PostgresStoreTest, AnUploadIsHeldUntilItIsSettled) {
+  auto store = m_backend->open();
+  const Document first = pending_upload(*store, current_process_holder());
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('upload:" + first.upload_name + "')"), "t");
+  (void)store->mark_document_uploaded(first.upload_name, "doc-1");
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('upload:" + first.upload_name + "')"), "f");
+  EXPECT_EQ(store->list_documents("front-desk").at(0).holder, "");
+  store->delete_document("front-desk", "doc-1");
+  const Document second = pending_upload(*store, current_process_holder());
+  store->delete_document_intent(second.upload_name);
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('upload:" + second.upload_name + "')"), "f");
+}
+
+TEST_P(PostgresStoreTest, HoldsAreTakenAgainWhenTheConnectionComesBack) {
+  auto store = m_backend->open();
+  store->create_operation(testing::operation("op-000000000001"));
+  testing::add_available(*store, "+12125550101", "PN1", "op-000000000001");
+  store->begin_routing_change("+12125550101");
+  EXPECT_EQ(m_backend->count("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE application_name = current_setting('application_name') "
+                             "AND pid <> pg_backend_pid()"),
+            1);
+  // The first statement after the cut connects again; the buy and the routing change this
+  // process still runs are held again, not read as interrupted and free (they were before).
+  EXPECT_EQ(store->find_number("+12125550101")->routing_holder, current_process_holder());
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('routing:+12125550101')"), "t");
+  EXPECT_EQ(store->find_operation("op-000000000001")->status, OperationStatus::running);
+  auto other = m_backend->open("other-host:4242:77");
+  expect_error(ErrorKind::conflict, [&] { other->begin_routing_change("+12125550101"); });
+  expect_error(ErrorKind::conflict, [&] { other->claim_operation("op-000000000001"); });
+}
+
 TEST_P(PostgresStoreTest, AnEndedHoldIsGivenBackToTheServer) {
   auto store = m_backend->open();
   store->create_operation(testing::operation("op-000000000001"));
