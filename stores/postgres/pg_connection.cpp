@@ -224,7 +224,11 @@ PgError Connection::failure(PGresult* result) const {
       message.pop_back();
     }
   }
-  const bool lost = !m_connection || PQstatus(m_connection.get()) != CONNECTION_OK;
+  // A FATAL error ends the session (a restart's "terminating connection due to administrator
+  // command"), even while libpq has not yet read the end of the connection.
+  const std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+  const bool lost = !m_connection || PQstatus(m_connection.get()) != CONNECTION_OK ||
+                    severity == "FATAL" || severity == "PANIC";
   return PgError(field(PG_DIAG_SQLSTATE), scrub(message), field(PG_DIAG_CONSTRAINT_NAME), lost);
 }
 
@@ -262,6 +266,35 @@ Result Connection::exec(const std::string& sql) {
     throw PgError("", "not connected", "", true);
   }
   return checked(PQexec(m_connection.get(), sql.c_str()));
+}
+
+void Connection::exec_each(const std::string& sql, std::vector<Result>& results) {
+  if (!m_connection) {
+    throw PgError("", "not connected", "", true);
+  }
+  if (PQsendQuery(m_connection.get(), sql.c_str()) == 0) {
+    throw failure(nullptr);
+  }
+  std::optional<PgError> error;
+  while (PGresult* raw = PQgetResult(m_connection.get())) {
+    const ExecStatusType status = PQresultStatus(raw);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      if (!error) {
+        error = failure(raw);
+      }
+      PQclear(raw);
+    } else if (error) {
+      PQclear(raw);
+    } else {
+      results.emplace_back(raw);
+    }
+  }
+  if (!error && !alive()) {
+    error = failure(nullptr); // the connection broke before the last result came
+  }
+  if (error) {
+    throw *error;
+  }
 }
 
 std::string Connection::value(const Statement& statement) {

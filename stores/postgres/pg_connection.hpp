@@ -138,6 +138,10 @@ public:
   /// value as text: for statements built at run time with many values (a copy's batch insert).
   /// @throws PgError when it fails.
   Result exec_positional(const std::string& sql, const std::vector<const char*>& values);
+  /// Runs `sql` (several statements, no parameters) in one round trip, appending the result
+  /// of each statement that succeeded to `results` in order, so that the caller knows what ran
+  /// before a failure. @throws PgError for the first statement that failed (no later one runs).
+  void exec_each(const std::string& sql, std::vector<Result>& results);
   /// Runs `sql` and returns the first column of its first row ("" for NULL or no row).
   std::string value(const Statement& statement);
   /// Whether the connection is still up (false once the server has gone away).

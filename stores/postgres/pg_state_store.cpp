@@ -26,6 +26,9 @@ constexpr int k_attempts = 200;
 constexpr std::chrono::seconds k_reconnect_window{15};
 constexpr std::chrono::milliseconds k_reconnect_pause{250};
 
+constexpr const char* k_uncertain_commit_hint =
+    "run 'vami reconcile' to compare the pool with the providers, then run the command again";
+
 } // namespace
 
 PostgresStateStore::PostgresStateStore(const std::string& uri, std::string holder)
@@ -49,16 +52,26 @@ void PostgresStateStore::begin() {
 }
 
 void PostgresStateStore::commit(const std::string& what) {
-  // The transaction's id, if it wrote anything: what the server is asked about if the
-  // connection breaks during the COMMIT. Lost before the COMMIT was sent, nothing was committed.
-  const std::string xid = m_db.exec(std::string("SELECT txid_current_if_assigned()")).text(0, 0);
+  // The transaction's id (NULL if it wrote nothing), in the COMMIT's round trip: what the
+  // server is asked about if the connection breaks during the COMMIT.
+  std::vector<pg::Result> results;
   try {
-    m_db.exec("COMMIT");
+    m_db.exec_each("SELECT txid_current_if_assigned(); COMMIT", results);
     return;
   } catch (const pg::PgError& error) {
     if (!error.connection_lost()) {
       throw;
     }
+    if (results.empty()) {
+      if (!error.sqlstate().empty()) {
+        // The server answered the first statement with the end of the session ("terminating
+        // connection"): the statements run in order, so the COMMIT never ran. Run it again.
+        throw;
+      }
+      // The connection broke with no word from the server: nobody can tell.
+      throw Error(ErrorKind::uncertain, uncertain_commit(what), k_uncertain_commit_hint);
+    }
+    const std::string xid = results.front().text(0, 0);
     if (xid.empty()) {
       throw; // a transaction that wrote nothing: run it again
     }
@@ -72,12 +85,13 @@ void PostgresStateStore::commit(const std::string& what) {
     }
   }
   // The server may have committed before the connection broke, and cannot be asked.
-  throw Error(ErrorKind::uncertain,
-              what + ": state database " + m_location +
-                  ": the connection broke while the change was being committed; it may or may "
-                  "not have been made",
-              "run 'vami reconcile' to compare the pool with the providers, then run the "
-              "command again");
+  throw Error(ErrorKind::uncertain, uncertain_commit(what), k_uncertain_commit_hint);
+}
+
+std::string PostgresStateStore::uncertain_commit(const std::string& what) const {
+  return what + ": state database " + m_location +
+         ": the connection broke while the change was being committed; it may or may not have "
+         "been made";
 }
 
 PostgresStateStore::CommitOutcome PostgresStateStore::outcome_of(const std::string& xid) noexcept {

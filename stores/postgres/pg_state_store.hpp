@@ -210,6 +210,8 @@ private:
   /// transaction runs again.
   /// @throws Error(uncertain) when the server cannot tell (or cannot be reached again).
   void commit(const std::string& what);
+  /// The words of a change whose COMMIT may or may not have been made.
+  [[nodiscard]] std::string uncertain_commit(const std::string& what) const;
   void rollback() noexcept;
   /// Whether to run the transaction again after `error` (pausing first, or connecting again).
   bool retry_after(const pg::PgError& error, int attempt);

@@ -81,7 +81,7 @@ def test_a_server_restart_mid_buy_loses_and_doubles_nothing(tmp_path, home, serv
                f"{stdout[-2000:]}{stderr[-2000:]}")
     assert seen and seen[0] < COUNT, "the buy ended before the server went away: " + context
 
-    print(context.splitlines()[0])
+    print(context.splitlines()[0], stderr.strip().splitlines()[-1:] if buy.returncode else "")
     assert buy.returncode in (0, 8), context
     operation_id = vami.rows("SELECT id FROM operations WHERE kind = 'buy'")[0][0]
     if buy.returncode == 0:
