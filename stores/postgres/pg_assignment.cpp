@@ -68,7 +68,7 @@ PoolNumber PostgresStateStore::assign_first_available(const NumberFilter& filter
     sql += " ORDER BY n.e164 LIMIT 32";
     pg::Statement query(sql);
     bind_number_filter(query, filter);
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::string e164;
     for (int i = 0; e164.empty() && i < rows.rows(); ++i) {
       const PoolNumber candidate = read_number(pg::Row(rows, i));
@@ -129,7 +129,7 @@ PoolNumber PostgresStateStore::unassign_number(const std::string& e164,
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
     update.bind(":agent_id", expected->id);
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
     }
     return *select_number(e164);
@@ -146,7 +146,7 @@ void PostgresStateStore::begin_routing_change(const std::string& e164) {
     update.bind(":holder", m_holder);
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    m_db.exec(update);
+    db().exec(update);
   });
 }
 
@@ -156,7 +156,7 @@ void PostgresStateStore::end_routing_change(const std::string& e164) {
                          "WHERE e164 = :e164 AND routing_holder = :holder");
     update.bind(":e164", e164);
     update.bind(":holder", m_holder);
-    m_db.exec(update);
+    db().exec(update);
     release_hold(routing_hold(e164)); // after the row says nobody holds it
   });
 }
@@ -215,7 +215,7 @@ PoolNumber PostgresStateStore::suspend_number(const std::string& e164,
     update.bind(":now", now);
     update.bind(":e164", e164);
     update.bind(":status", to_string(before.status));
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
     }
     return *select_number(e164);
@@ -256,7 +256,7 @@ PoolNumber PostgresStateStore::resume_number(const std::string& e164) {
     update.bind(":holder", m_holder);
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
     }
     return *select_number(e164);
@@ -271,7 +271,7 @@ void PostgresStateStore::set_agent_phone_number_id(const std::string& e164,
                            "AND e164 <> :e164");
       holder.bind(":id", phone_number_id);
       holder.bind(":e164", e164);
-      const pg::Result other = m_db.exec(holder);
+      const pg::Result other = db().exec(holder);
       if (other.rows() > 0) {
         throw Error(ErrorKind::conflict, "voice-agent phone number id " + phone_number_id +
                                              " already belongs to " + other.text(0, 0));
@@ -282,7 +282,7 @@ void PostgresStateStore::set_agent_phone_number_id(const std::string& e164,
     update.bind_text_or_null(":id", phone_number_id);
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw not_in_pool(e164);
     }
   });
@@ -291,7 +291,7 @@ void PostgresStateStore::set_agent_phone_number_id(const std::string& e164,
 std::optional<AgentIds> PostgresStateStore::select_agent_ids(const std::string& slug) {
   pg::Statement query("SELECT id, tenant_id, status FROM agents WHERE slug = :slug");
   query.bind(":slug", slug);
-  const pg::Result found = m_db.exec(query);
+  const pg::Result found = db().exec(query);
   if (found.rows() == 0) {
     return std::nullopt;
   }
@@ -361,7 +361,7 @@ PoolNumber PostgresStateStore::write_assignment(const std::string& e164,
   if (from_agent_id) {
     update.bind(":from_agent_id", *from_agent_id);
   }
-  if (m_db.exec(update).affected() == 0) {
+  if (db().exec(update).affected() == 0) {
     throw Error(ErrorKind::conflict, e164 + " changed meanwhile; try again");
   }
   return *select_number(e164);

@@ -174,11 +174,11 @@ std::optional<CallRecord> find_in(pg::Connection& db, const std::string& id) {
 CallUpsert PostgresStateStore::upsert_call(const CallRecord& call) {
   store_rules::check_call(call);
   const std::string name = call.call_sid.empty() ? call.conversation_id : call.call_sid;
-  return transaction("cannot record call " + name, [&]() -> CallUpsert {
+  return parallel_transaction("cannot record call " + name, [&]() -> CallUpsert {
     const std::string now = utc_now_iso8601();
-    std::optional<StoredCall> by_sid = select_by(m_db, "call_sid", call.call_sid);
+    std::optional<StoredCall> by_sid = select_by(db(), "call_sid", call.call_sid);
     std::optional<StoredCall> by_conversation =
-        select_by(m_db, "conversation_id", call.conversation_id);
+        select_by(db(), "conversation_id", call.conversation_id);
     if (!by_sid && !by_conversation) {
       pg::Statement insert(
           "INSERT INTO calls (call_sid, conversation_id, number, caller, tenant_slug, "
@@ -193,8 +193,8 @@ CallUpsert PostgresStateStore::upsert_call(const CallRecord& call) {
       bind_fields(insert, call);
       insert.bind(":source", to_string(call.source));
       insert.bind(":now", now);
-      m_db.exec(insert);
-      return {*find_in(m_db, name), CallUpsertResult::created};
+      db().exec(insert);
+      return {*find_in(db(), name), CallUpsertResult::created};
     }
     StoredCall target = by_sid ? *by_sid : *by_conversation;
     bool changed = false;
@@ -209,7 +209,7 @@ CallUpsert PostgresStateStore::upsert_call(const CallRecord& call) {
       (void)merge_call(target.call, newer.call);
       pg::Statement remove("DELETE FROM calls WHERE id = :id");
       remove.bind(":id", newer.id);
-      m_db.exec(remove);
+      db().exec(remove);
       changed = true;
     }
     changed |= merge_call(target.call, call);
@@ -229,14 +229,14 @@ CallUpsert PostgresStateStore::upsert_call(const CallRecord& call) {
     bind_fields(update, target.call);
     update.bind(":now", now);
     update.bind(":id", target.id);
-    m_db.exec(update);
+    db().exec(update);
     target.call.updated_at = now;
     return {target.call, CallUpsertResult::updated};
   });
 }
 
 std::optional<CallRecord> PostgresStateStore::find_call(const std::string& id) {
-  return read("cannot read call " + id, [&] { return find_in(m_db, id); });
+  return parallel_read("cannot read call " + id, [&] { return find_in(db(), id); });
 }
 
 std::vector<CallRecord> PostgresStateStore::list_calls(const CallFilter& filter) {
@@ -285,7 +285,7 @@ std::vector<CallRecord> PostgresStateStore::list_calls(const CallFilter& filter)
     } else {
       query.bind_null(":limit");
     }
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<CallRecord> calls;
     for (int i = 0; i < rows.rows(); ++i) {
       calls.push_back(read_call(pg::Row(rows, i)).call);

@@ -43,7 +43,7 @@ Document PostgresStateStore::insert_document(const Document& document) {
           pg::Statement holder(std::string(k_document_select) +
                                "WHERE d.provider_document_id = :id");
           holder.bind(":id", document.provider_document_id);
-          const pg::Result found = m_db.exec(holder);
+          const pg::Result found = db().exec(holder);
           if (found.rows() > 0) {
             const auto other = read_document(pg::Row(found, 0));
             throw Error(ErrorKind::conflict, "document id " + document.provider_document_id +
@@ -71,7 +71,7 @@ Document PostgresStateStore::insert_document(const Document& document) {
         insert.bind_text_or_null(":upload_name", document.upload_name);
         insert.bind_text_or_null(":holder", document.holder);
         try {
-          m_db.exec(insert);
+          db().exec(insert);
         } catch (const pg::PgError& error) {
           if (error.sqlstate() == "23514") { // check_violation: the size
             throw Error(ErrorKind::invalid_input, "document size " +
@@ -94,7 +94,7 @@ std::vector<Document> PostgresStateStore::list_documents(const std::string& agen
   return read("cannot list the documents of agent " + agent_slug, [&] {
     pg::Statement query(std::string(k_document_select) + "WHERE a.slug = :slug ORDER BY d.id");
     query.bind(":slug", agent_slug);
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<Document> documents;
     for (int i = 0; i < rows.rows(); ++i) {
       documents.push_back(read_document(pg::Row(rows, i)));
@@ -116,12 +116,12 @@ Document PostgresStateStore::mark_document_uploaded(const std::string& upload_na
                          "holder = NULL WHERE upload_name = :name AND status = 'uploading'");
     update.bind(":id", provider_document_id);
     update.bind(":name", upload_name);
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw no_pending_upload(upload_name);
     }
     pg::Statement query(std::string(k_document_select) + "WHERE d.upload_name = :name");
     query.bind(":name", upload_name);
-    const pg::Result found = m_db.exec(query);
+    const pg::Result found = db().exec(query);
     return read_document(pg::Row(found, 0));
   });
   end_upload(upload_name);
@@ -133,7 +133,7 @@ void PostgresStateStore::delete_document_intent(const std::string& upload_name) 
     pg::Statement remove(
         "DELETE FROM documents WHERE upload_name = :name AND status = 'uploading'");
     remove.bind(":name", upload_name);
-    if (m_db.exec(remove).affected() == 0) {
+    if (db().exec(remove).affected() == 0) {
       throw no_pending_upload(upload_name);
     }
   });
@@ -153,7 +153,7 @@ void PostgresStateStore::delete_document(const std::string& agent_slug,
                          "agent_id = (SELECT id FROM agents WHERE slug = :slug)");
     remove.bind(":id", provider_document_id);
     remove.bind(":slug", agent_slug);
-    if (m_db.exec(remove).affected() == 0) {
+    if (db().exec(remove).affected() == 0) {
       throw Error(ErrorKind::not_found,
                   "agent \"" + agent_slug + "\" has no document with id " + provider_document_id);
     }
@@ -166,7 +166,7 @@ std::optional<Document> PostgresStateStore::select_document_by_sha256(const std:
                       "WHERE a.slug = :slug AND d.sha256 = :sha256");
   query.bind(":slug", agent_slug);
   query.bind(":sha256", sha256);
-  const pg::Result found = m_db.exec(query);
+  const pg::Result found = db().exec(query);
   if (found.rows() == 0) {
     return std::nullopt;
   }

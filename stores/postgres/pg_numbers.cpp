@@ -48,7 +48,7 @@ void bind_price(pg::Statement& statement, const std::optional<Money>& price) {
 } // namespace
 
 void PostgresStateStore::insert_purchase_intent(const PurchaseIntent& intent) {
-  transaction("cannot record the purchase intent for " + intent.e164, [&] {
+  parallel_transaction("cannot record the purchase intent for " + intent.e164, [&] {
     const auto current = select_number(intent.e164);
     if (current && current->status != NumberStatus::released) {
       throw Error(ErrorKind::conflict,
@@ -84,7 +84,7 @@ void PostgresStateStore::insert_purchase_intent(const PurchaseIntent& intent) {
     write.bind_text_or_null(":friendly_name", intent.friendly_name);
     write.bind(":operation_id", intent.operation_id);
     write.bind(":now", utc_now_iso8601());
-    execute_checked(m_db, write, "", intent.operation_id);
+    execute_checked(db(), write, "", intent.operation_id);
   });
 }
 
@@ -94,7 +94,7 @@ PoolNumber PostgresStateStore::complete_purchase(const std::string& e164, const 
   if (monthly_price) {
     check_money(*monthly_price);
   }
-  return transaction("cannot record the purchase of " + e164, [&] {
+  return parallel_transaction("cannot record the purchase of " + e164, [&] {
     pg::Statement update(
         "UPDATE numbers SET status = 'available', provider_sid = :provider_sid, "
         "friendly_name = COALESCE(:friendly_name, friendly_name), voice_url = :voice_url, "
@@ -109,7 +109,7 @@ PoolNumber PostgresStateStore::complete_purchase(const std::string& e164, const 
     update.bind_text_or_null(":status_callback", owned.webhook.status_callback);
     bind_price(update, monthly_price);
     update.bind(":now", utc_now_iso8601());
-    if (execute_checked(m_db, update, owned.provider_sid, "") == 0) {
+    if (execute_checked(db(), update, owned.provider_sid, "") == 0) {
       throw Error(ErrorKind::not_found, e164 + " has no purchase in progress",
                   "run 'vami reconcile' to compare the pool with the provider");
     }
@@ -118,19 +118,19 @@ PoolNumber PostgresStateStore::complete_purchase(const std::string& e164, const 
 }
 
 void PostgresStateStore::abandon_purchase(const std::string& e164) {
-  transaction("cannot abandon the purchase of " + e164, [&] {
+  parallel_transaction("cannot abandon the purchase of " + e164, [&] {
     pg::Statement remove("DELETE FROM numbers WHERE e164 = :e164 AND status = 'purchasing'");
     remove.bind(":e164", e164);
-    m_db.exec(remove);
+    db().exec(remove);
   });
 }
 
 std::optional<PoolNumber> PostgresStateStore::find_number(const std::string& e164) {
-  return read("cannot read " + e164, [&] { return select_number(e164); });
+  return parallel_read("cannot read " + e164, [&] { return select_number(e164); });
 }
 
 std::set<std::string> PostgresStateStore::numbers_in_pool(const std::vector<std::string>& e164s) {
-  return read("cannot read the pool", [&] {
+  return parallel_read("cannot read the pool", [&] {
     // One bound list instead of one parameter per number.
     std::string list;
     for (const auto& e164 : e164s) {
@@ -148,7 +148,7 @@ std::set<std::string> PostgresStateStore::numbers_in_pool(const std::vector<std:
     pg::Statement query("SELECT e164 FROM numbers WHERE status <> 'released' AND "
                         "e164 = ANY (string_to_array(:list, ','))");
     query.bind(":list", list);
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     for (int i = 0; i < rows.rows(); ++i) {
       held.insert(rows.text(i, 0));
     }
@@ -172,7 +172,7 @@ std::vector<PoolNumber> PostgresStateStore::list_numbers(const NumberFilter& fil
       query.bind(":status", to_string(*filter.status));
     }
     bind_number_filter(query, filter);
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<PoolNumber> numbers;
     numbers.reserve(static_cast<std::size_t>(rows.rows()));
     for (int i = 0; i < rows.rows(); ++i) {
@@ -207,7 +207,7 @@ PoolNumber PostgresStateStore::begin_release(const std::string& e164) {
                          "WHERE e164 = :e164 AND status IN ('available', 'suspended')");
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    m_db.exec(update);
+    db().exec(update);
     return *before;
   });
 }
@@ -225,7 +225,7 @@ void PostgresStateStore::complete_release(const std::string& e164) {
         std::string(k_no_suspension) + " WHERE e164 = :e164 AND status = 'releasing'");
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    m_db.exec(update);
+    db().exec(update);
   });
 }
 
@@ -242,7 +242,7 @@ void PostgresStateStore::revert_release(const std::string& e164, NumberStatus pr
     update.bind(":status", to_string(previous));
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    m_db.exec(update);
+    db().exec(update);
   });
 }
 
@@ -257,7 +257,7 @@ void PostgresStateStore::update_webhook(const std::string& e164, const VoiceWebh
     update.bind_text_or_null(":status_callback", webhook.status_callback);
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw not_in_pool(e164);
     }
   });
@@ -307,7 +307,7 @@ PoolNumber PostgresStateStore::adopt_number(const AdoptedNumber& number) {
     write.bind_text_or_null(":operation_id", number.operation_id);
     write.bind(":now", utc_now_iso8601());
     try {
-      m_db.exec(write);
+      db().exec(write);
     } catch (const pg::PgError& error) {
       if (error.sqlstate() == "23503") {
         throw operation_not_found(number.operation_id);
@@ -336,7 +336,7 @@ PoolNumber PostgresStateStore::mark_released(const std::string& e164,
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
     update.bind(":status", to_string(before.status));
-    m_db.exec(update);
+    db().exec(update);
     return before;
   });
 }
@@ -362,7 +362,7 @@ PoolNumber PostgresStateStore::record_provider_view(const std::string& e164,
     update.bind(":now", utc_now_iso8601());
     update.bind(":e164", e164);
     update.bind(":status", to_string(before.status));
-    execute_checked(m_db, update, owned.provider_sid, "");
+    execute_checked(db(), update, owned.provider_sid, "");
     return *select_number(e164);
   });
 }
@@ -370,7 +370,7 @@ PoolNumber PostgresStateStore::record_provider_view(const std::string& e164,
 std::optional<PoolNumber> PostgresStateStore::select_number(const std::string& e164) {
   pg::Statement query(std::string(k_number_select) + "WHERE n.e164 = :e164");
   query.bind(":e164", e164);
-  const pg::Result found = m_db.exec(query);
+  const pg::Result found = db().exec(query);
   if (found.rows() == 0) {
     return std::nullopt;
   }

@@ -31,7 +31,7 @@ void PostgresStateStore::create_operation(const Operation& operation) {
   transaction("cannot record operation " + operation.id, [&] {
     pg::Statement exists("SELECT 1 FROM operations WHERE id = :id");
     exists.bind(":id", operation.id);
-    if (m_db.exec(exists).rows() > 0) {
+    if (db().exec(exists).rows() > 0) {
       throw Error(ErrorKind::conflict, "operation " + operation.id + " already exists");
     }
     pg::Statement insert(
@@ -48,7 +48,7 @@ void PostgresStateStore::create_operation(const Operation& operation) {
                 operation.created_at.empty() ? utc_now_iso8601() : operation.created_at);
     insert.bind_text_or_null(":finished_at", operation.finished_at);
     insert.bind(":holder", m_holder);
-    m_db.exec(insert);
+    db().exec(insert);
     // A new id: no other session can hold its lock.
     (void)take_hold(operation_hold(operation.id));
   });
@@ -61,7 +61,7 @@ void PostgresStateStore::finish_operation(const std::string& operation_id, Opera
     update.bind(":status", to_string(status));
     update.bind(":now", utc_now_iso8601());
     update.bind(":id", operation_id);
-    if (m_db.exec(update).affected() == 0) {
+    if (db().exec(update).affected() == 0) {
       throw operation_not_found(operation_id);
     }
     // The lock stays with this session until it ends, as the SQLite store's holder stays while
@@ -73,7 +73,7 @@ void PostgresStateStore::claim_operation(const std::string& operation_id) {
   transaction("cannot claim operation " + operation_id, [&] {
     pg::Statement query(std::string(k_operation_select) + "WHERE id = :id");
     query.bind(":id", operation_id);
-    const pg::Result found = m_db.exec(query);
+    const pg::Result found = db().exec(query);
     if (found.rows() == 0) {
       throw operation_not_found(operation_id);
     }
@@ -90,7 +90,7 @@ void PostgresStateStore::claim_operation(const std::string& operation_id) {
     pg::Statement update("UPDATE operations SET holder = :holder WHERE id = :id");
     update.bind(":holder", m_holder);
     update.bind(":id", operation_id);
-    m_db.exec(update);
+    db().exec(update);
   });
 }
 
@@ -98,7 +98,7 @@ std::optional<Operation> PostgresStateStore::find_operation(const std::string& o
   return read("cannot read operation " + operation_id, [&]() -> std::optional<Operation> {
     pg::Statement query(std::string(k_operation_select) + "WHERE id = :id");
     query.bind(":id", operation_id);
-    const pg::Result found = m_db.exec(query);
+    const pg::Result found = db().exec(query);
     if (found.rows() == 0) {
       return std::nullopt;
     }
@@ -115,7 +115,7 @@ std::vector<Operation> PostgresStateStore::list_operations(int limit) {
     } else {
       query.bind_null(":limit"); // LIMIT NULL: no limit
     }
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<Operation> operations;
     for (int i = 0; i < rows.rows(); ++i) {
       operations.push_back(read_operation(pg::Row(rows, i)));
@@ -125,7 +125,7 @@ std::vector<Operation> PostgresStateStore::list_operations(int limit) {
 }
 
 void PostgresStateStore::record_item(const OperationItem& item) {
-  transaction("cannot record " + item.e164 + " in operation " + item.operation_id, [&] {
+  parallel_transaction("cannot record " + item.e164 + " in operation " + item.operation_id, [&] {
     // The upsert keeps the row id, so list_items keeps the order of first recording.
     pg::Statement upsert(
         "INSERT INTO operation_items (operation_id, e164, outcome, error_code, error_message, "
@@ -140,7 +140,7 @@ void PostgresStateStore::record_item(const OperationItem& item) {
     upsert.bind_text_or_null(":error_message", item.error_message);
     upsert.bind(":updated_at", utc_now_iso8601());
     try {
-      m_db.exec(upsert);
+      db().exec(upsert);
     } catch (const pg::PgError& error) {
       if (missing_operation(error)) {
         throw operation_not_found(item.operation_id);
@@ -151,10 +151,10 @@ void PostgresStateStore::record_item(const OperationItem& item) {
 }
 
 std::vector<OperationItem> PostgresStateStore::list_items(const std::string& operation_id) {
-  return read("cannot list the items of operation " + operation_id, [&] {
+  return parallel_read("cannot list the items of operation " + operation_id, [&] {
     pg::Statement query(std::string(k_item_select) + "WHERE operation_id = :id ORDER BY id");
     query.bind(":id", operation_id);
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<OperationItem> items;
     for (int i = 0; i < rows.rows(); ++i) {
       items.push_back(read_item(pg::Row(rows, i)));
@@ -167,7 +167,7 @@ std::vector<OperationItem> PostgresStateStore::list_items_of_number(const std::s
   return read("cannot list the journal items of " + e164, [&] {
     pg::Statement query(std::string(k_item_select) + "WHERE e164 = :e164 ORDER BY id");
     query.bind(":e164", e164);
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<OperationItem> items;
     for (int i = 0; i < rows.rows(); ++i) {
       items.push_back(read_item(pg::Row(rows, i)));
@@ -177,7 +177,7 @@ std::vector<OperationItem> PostgresStateStore::list_items_of_number(const std::s
 }
 
 void PostgresStateStore::append_audit(const AuditEntry& entry) {
-  read("cannot append to the audit trail", [&] {
+  parallel_read("cannot append to the audit trail", [&] {
     // A lone INSERT is its own transaction and reads nothing first.
     pg::Statement insert(std::string("INSERT INTO audit_entries (") + k_audit_columns +
                          ") VALUES (:at, :actor, :command, :entity_type, :entity_id, "
@@ -190,7 +190,7 @@ void PostgresStateStore::append_audit(const AuditEntry& entry) {
     insert.bind_text_or_null(":before_json", entry.before_json);
     insert.bind_text_or_null(":after_json", entry.after_json);
     insert.bind_text_or_null(":tenant_slug", entry.tenant_slug);
-    m_db.exec(insert);
+    db().exec(insert);
   });
 }
 
@@ -213,7 +213,7 @@ std::vector<AuditEntry> PostgresStateStore::list_audit(const AuditFilter& filter
     } else {
       query.bind_null(":limit");
     }
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<AuditEntry> entries;
     for (int i = 0; i < rows.rows(); ++i) {
       entries.push_back(read_audit_entry(pg::Row(rows, i)));

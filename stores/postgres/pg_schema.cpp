@@ -246,16 +246,16 @@ std::string spelled_out(const char* sql) {
 } // namespace
 
 int PostgresStateStore::read_version() {
-  const pg::Result exists = m_db.exec("SELECT to_regclass('vami_migrations') IS NOT NULL");
+  const pg::Result exists = db().exec("SELECT to_regclass('vami_migrations') IS NOT NULL");
   if (!exists.boolean(0, 0)) {
     return 0;
   }
   return static_cast<int>(
-      m_db.exec("SELECT coalesce(max(version), 0) FROM vami_migrations").integer(0, 0));
+      db().exec("SELECT coalesce(max(version), 0) FROM vami_migrations").integer(0, 0));
 }
 
 void PostgresStateStore::check_identity() {
-  const pg::Result schema = m_db.exec(
+  const pg::Result schema = db().exec(
       "SELECT current_schema(), (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
       "current_schema()), to_regclass('vami_migrations') IS NOT NULL, current_database()");
   if (schema.null(0, 0)) {
@@ -286,24 +286,24 @@ void PostgresStateStore::check_identity() {
 void PostgresStateStore::migrate() {
   for (const Migration& migration : k_migrations) {
     try {
-      m_db.exec("BEGIN");
+      db().exec("BEGIN");
       // Held until COMMIT or ROLLBACK: a second first run waits here, then finds the step done.
-      m_db.exec("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || "
+      db().exec("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || "
                 "':vami-migrate', 0))");
       check_identity();
       if (read_version() >= migration.version) {
-        m_db.exec("COMMIT");
+        db().exec("COMMIT");
         continue;
       }
-      m_db.exec("CREATE TABLE IF NOT EXISTS vami_migrations (version INTEGER PRIMARY KEY, "
+      db().exec("CREATE TABLE IF NOT EXISTS vami_migrations (version INTEGER PRIMARY KEY, "
                 "applied_at TEXT NOT NULL)");
-      m_db.exec(spelled_out(migration.sql));
+      db().exec(spelled_out(migration.sql));
       pg::Statement record("INSERT INTO vami_migrations (version, applied_at) VALUES "
                            "(:version, :at)");
       record.bind(":version", migration.version);
       record.bind(":at", utc_now_iso8601());
-      m_db.exec(record);
-      m_db.exec("COMMIT");
+      db().exec(record);
+      db().exec("COMMIT");
     } catch (...) {
       rollback();
       throw;

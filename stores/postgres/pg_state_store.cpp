@@ -26,18 +26,61 @@ constexpr int k_attempts = 200;
 constexpr std::chrono::seconds k_reconnect_window{15};
 constexpr std::chrono::milliseconds k_reconnect_pause{250};
 
+/// How many connections a store opens beside its home one, for the workers of a bulk command.
+constexpr std::size_t k_spares = 3;
+
 constexpr const char* k_uncertain_commit_hint =
     "run 'vami reconcile' to compare the pool with the providers, then run the command again";
 
 } // namespace
 
 PostgresStateStore::PostgresStateStore(const std::string& uri, std::string holder)
-    : m_location(pg::redact_uri(uri)), m_holder(std::move(holder)), m_db(uri) {
+    : m_location(pg::redact_uri(uri)), m_holder(std::move(holder)), m_home(uri), m_uri(uri) {
   // Times are written by vami as UTC ISO 8601 text; the session's own clock is UTC too, so
   // nothing the server prints depends on where it runs.
-  m_db.exec("SET TIME ZONE 'UTC'");
+  db().exec("SET TIME ZONE 'UTC'");
   std::lock_guard lock(m_mutex);
   migrate();
+}
+
+PostgresStateStore::SpareLease::SpareLease(PostgresStateStore& store) : m_store(store) {
+  std::unique_lock lock(store.m_spares_mutex);
+  while (store.m_idle_spares.empty() && !store.m_spares_refused) {
+    if (store.m_spares.size() < k_spares) {
+      try {
+        auto spare = std::make_unique<pg::Connection>(store.m_uri);
+        spare->exec("SET TIME ZONE 'UTC'");
+        store.m_idle_spares.push_back(spare.get());
+        store.m_spares.push_back(std::move(spare));
+      } catch (const pg::PgError&) {
+        store.m_spares_refused = true; // the server's connection limit, most likely
+      }
+      continue;
+    }
+    store.m_spare_returned.wait(lock);
+  }
+  if (store.m_idle_spares.empty()) {
+    lock.unlock();
+    m_home = std::unique_lock(store.m_mutex);
+    return;
+  }
+  m_spare = store.m_idle_spares.back();
+  store.m_idle_spares.pop_back();
+  t_spare = m_spare;
+  t_lender = &store;
+}
+
+PostgresStateStore::SpareLease::~SpareLease() {
+  if (m_spare == nullptr) {
+    return;
+  }
+  t_spare = nullptr;
+  t_lender = nullptr;
+  {
+    std::lock_guard lock(m_store.m_spares_mutex);
+    m_store.m_idle_spares.push_back(m_spare);
+  }
+  m_store.m_spare_returned.notify_one();
 }
 
 int PostgresStateStore::schema_version() {
@@ -45,10 +88,10 @@ int PostgresStateStore::schema_version() {
 }
 
 void PostgresStateStore::begin() {
-  if (!m_db.alive()) {
+  if (!db().alive()) {
     throw pg::PgError("", "the connection to the server was lost", "", true);
   }
-  m_db.exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+  db().exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
 }
 
 void PostgresStateStore::commit(const std::string& what) {
@@ -56,7 +99,7 @@ void PostgresStateStore::commit(const std::string& what) {
   // server is asked about if the connection breaks during the COMMIT.
   std::vector<pg::Result> results;
   try {
-    m_db.exec_each("SELECT txid_current_if_assigned(); COMMIT", results);
+    db().exec_each("SELECT txid_current_if_assigned(); COMMIT", results);
     return;
   } catch (const pg::PgError& error) {
     if (!error.connection_lost()) {
@@ -102,7 +145,7 @@ PostgresStateStore::CommitOutcome PostgresStateStore::outcome_of(const std::stri
     try {
       pg::Statement status("SELECT txid_status(:xid)");
       status.bind(":xid", xid);
-      const std::string said = m_db.value(status);
+      const std::string said = db().value(status);
       if (said == "committed") {
         return CommitOutcome::committed;
       }
@@ -124,8 +167,8 @@ PostgresStateStore::CommitOutcome PostgresStateStore::outcome_of(const std::stri
 
 void PostgresStateStore::rollback() noexcept {
   try {
-    if (m_db.alive() && m_db.in_transaction()) {
-      m_db.exec("ROLLBACK");
+    if (db().alive() && db().in_transaction()) {
+      db().exec("ROLLBACK");
     }
   } catch (...) { // NOLINT(bugprone-empty-catch): nothing to roll back on a broken connection
   }
@@ -153,10 +196,13 @@ bool PostgresStateStore::pause_before_retry(int attempt) {
 
 bool PostgresStateStore::try_reconnect() noexcept {
   try {
-    m_db.reconnect();
-    m_db.exec("SET TIME ZONE 'UTC'");
+    db().reconnect();
+    db().exec("SET TIME ZONE 'UTC'");
   } catch (...) {
     return false;
+  }
+  if (&db() != &m_home) {
+    return true; // a spare holds nothing
   }
   // The old session's locks went with it. This process still runs what they held (a buy, a
   // routing change): take them again, so that nobody else resumes or changes it meanwhile.
@@ -172,7 +218,7 @@ bool PostgresStateStore::try_reconnect() noexcept {
 }
 
 bool PostgresStateStore::reconnect_in_time() noexcept {
-  if (m_db.alive()) {
+  if (db().alive()) {
     return true;
   }
   const auto deadline = std::chrono::steady_clock::now() + k_reconnect_window;
@@ -190,13 +236,16 @@ Error PostgresStateStore::storage_error(const std::string& what, const pg::PgErr
 }
 
 bool PostgresStateStore::take_hold(const std::string& name) {
+  if (&db() != &m_home) {
+    throw std::logic_error("a hold taken on a spare connection: " + name);
+  }
   if (m_holds.count(name) != 0) {
     return true;
   }
   pg::Statement take("SELECT pg_try_advisory_lock(hashtextextended(current_schema() || ':' || "
                      ":name, 0))");
   take.bind(":name", name);
-  if (!m_db.exec(take).boolean(0, 0)) {
+  if (!db().exec(take).boolean(0, 0)) {
     return false;
   }
   m_holds.insert(name);
@@ -210,7 +259,7 @@ void PostgresStateStore::release_hold(const std::string& name) {
   pg::Statement release("SELECT pg_advisory_unlock(hashtextextended(current_schema() || ':' || "
                         ":name, 0))");
   release.bind(":name", name);
-  (void)m_db.exec(release);
+  (void)db().exec(release);
 }
 
 void PostgresStateStore::release_holds_since(const std::set<std::string>& before) noexcept {

@@ -7,7 +7,9 @@
 // failure (40001) or a deadlock (40P01), so a decision and its write always see the same rows
 // and two processes can never both win: the loser's retry reads the winner's row and refuses
 // as the SQLite store does. Single reads run on their own (autocommit). Within a process, one
-// mutex serialises the use of the single connection.
+// mutex serialises the use of the home connection, which holds the holds; the hold-free calls
+// of concurrent threads (a bulk command's workers, the router's) run on up to three spare
+// connections meanwhile (`parallel_transaction`, `parallel_read`).
 //
 // Holds: a number's routing change, an operation's run and a knowledge-base upload in flight
 // are held with session advisory locks of this store's connection (keyed by a hash of the
@@ -22,7 +24,9 @@
 // pg_tenants.cpp, pg_documents.cpp and pg_call_history.cpp; pg_rows and pg_errors hold what
 // they share.
 
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -151,7 +155,58 @@ private:
   template <typename Body>
   auto transaction(const std::string& what, Body&& body) -> decltype(body()) {
     std::lock_guard lock(m_mutex);
-    const std::set<std::string> held_before = m_holds;
+    return run_transaction(what, body, Connections::home);
+  }
+
+  /// As `transaction`, for a body that takes and gives back no hold (a purchase's rows, a
+  /// journal item): on the home connection when no other thread uses it, else on a spare
+  /// connection of this store (opened on first need, at most `k_spares`), so that the small
+  /// transactions of a bulk command's workers run side by side instead of one at a time.
+  template <typename Body>
+  auto parallel_transaction(const std::string& what, Body&& body) -> decltype(body()) {
+    std::unique_lock home(m_mutex, std::try_to_lock);
+    if (home.owns_lock()) {
+      return run_transaction(what, body, Connections::home);
+    }
+    const SpareLease spare(*this);
+    return run_transaction(what, body, spare.connections());
+  }
+
+  /// Runs `body` (single reads, and lone statements that are their own transaction) holding
+  /// the connection, again once on a new connection if the server went away (waiting for it to
+  /// come back, as a restart or a failover takes a few seconds), and turns every database
+  /// failure into an `Error` about `what`.
+  template <typename Body>
+  auto read(const std::string& what, Body&& body) -> decltype(body()) {
+    std::lock_guard lock(m_mutex);
+    return run_read(what, body, Connections::home);
+  }
+
+  /// As `read`, on a spare connection while another thread uses the home one (see
+  /// `parallel_transaction`).
+  template <typename Body>
+  auto parallel_read(const std::string& what, Body&& body) -> decltype(body()) {
+    std::unique_lock home(m_mutex, std::try_to_lock);
+    if (home.owns_lock()) {
+      return run_read(what, body, Connections::home);
+    }
+    const SpareLease spare(*this);
+    return run_read(what, body, spare.connections());
+  }
+
+  /// Which connection a call runs on: the home one (its holds, under `m_mutex`), or a spare.
+  enum class Connections { home, spare };
+
+  template <typename Body>
+  auto run_transaction(const std::string& what, Body& body, Connections on) -> decltype(body()) {
+    // Holds live on the home connection only; a spare's bodies take none.
+    const std::set<std::string> held_before =
+        on == Connections::home ? m_holds : std::set<std::string>{};
+    auto give_back = [&] {
+      if (on == Connections::home) {
+        release_holds_since(held_before);
+      }
+    };
     for (int attempt = 1;; ++attempt) {
       try {
         begin();
@@ -167,31 +222,26 @@ private:
       } catch (const pg::PgError& error) {
         rollback();
         if (!retry_after(error, attempt)) {
-          release_holds_since(held_before);
+          give_back();
           throw storage_error(what, error);
         }
       } catch (const RetryTransaction&) {
         rollback();
         if (!pause_before_retry(attempt)) {
-          release_holds_since(held_before);
+          give_back();
           throw Error(ErrorKind::conflict,
                       what + ": another vami process kept changing the same rows", "try again");
         }
       } catch (...) {
         rollback();
-        release_holds_since(held_before);
+        give_back();
         throw;
       }
     }
   }
 
-  /// Runs `body` (single reads, and lone statements that are their own transaction) holding
-  /// the connection, again once on a new connection if the server went away (waiting for it to
-  /// come back, as a restart or a failover takes a few seconds), and turns every database
-  /// failure into an `Error` about `what`.
   template <typename Body>
-  auto read(const std::string& what, Body&& body) -> decltype(body()) {
-    std::lock_guard lock(m_mutex);
+  auto run_read(const std::string& what, Body& body, Connections) -> decltype(body()) {
     for (int attempt = 1;; ++attempt) {
       try {
         return body();
@@ -201,6 +251,31 @@ private:
         }
       }
     }
+  }
+
+  /// A spare connection lent to the calling thread for one call: `db()` is it meanwhile. When
+  /// no spare can be opened (the server's connection limit), the thread waits for the home
+  /// connection instead.
+  class SpareLease {
+  public:
+    explicit SpareLease(PostgresStateStore& store);
+    ~SpareLease();
+    SpareLease(const SpareLease&) = delete;
+    SpareLease& operator=(const SpareLease&) = delete;
+    /// What the call runs on: a spare, or the home connection when none could be opened.
+    [[nodiscard]] Connections connections() const noexcept {
+      return m_spare ? Connections::spare : Connections::home;
+    }
+
+  private:
+    PostgresStateStore& m_store;
+    pg::Connection* m_spare = nullptr;
+    std::unique_lock<std::mutex> m_home;
+  };
+
+  /// The connection of the calling thread's current call: a lent spare, else the home one.
+  [[nodiscard]] pg::Connection& db() noexcept {
+    return t_lender == this && t_spare ? *t_spare : m_home;
   }
 
   void begin();
@@ -296,8 +371,17 @@ private:
 
   std::string m_location; ///< The URI as given, its password replaced by "***".
   std::string m_holder;   ///< This process, in routing changes and operation claims.
-  std::mutex m_mutex;
-  pg::Connection m_db;
+  std::mutex m_mutex;     ///< Serialises the use of the home connection and `m_holds`.
+  pg::Connection m_home;
+  std::string m_uri; ///< To open spare connections (never shown: it may hold a password).
+  std::mutex m_spares_mutex;
+  std::condition_variable m_spare_returned;
+  std::vector<std::unique_ptr<pg::Connection>> m_spares; ///< Opened so far.
+  std::vector<pg::Connection*> m_idle_spares;            ///< Not lent right now.
+  bool m_spares_refused = false; ///< The server refused one: lend none, use the home one.
+  /// The spare lent to this thread, and by which store.
+  static inline thread_local pg::Connection* t_spare = nullptr;
+  static inline thread_local const PostgresStateStore* t_lender = nullptr;
   std::set<std::string> m_holds; ///< The session locks this connection holds, by name.
 };
 

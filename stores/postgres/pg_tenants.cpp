@@ -66,7 +66,7 @@ Tenant PostgresStateStore::create_tenant(const Tenant& tenant) {
     insert.bind_text_or_null(":contact_email", tenant.contact_email);
     insert.bind(":created_at", tenant.created_at.empty() ? now : tenant.created_at);
     insert.bind(":updated_at", tenant.updated_at.empty() ? now : tenant.updated_at);
-    m_db.exec(insert);
+    db().exec(insert);
     return *select_tenant(tenant.slug);
   });
 }
@@ -78,7 +78,7 @@ std::optional<Tenant> PostgresStateStore::find_tenant(const std::string& slug) {
 std::vector<Tenant> PostgresStateStore::list_tenants() {
   return read("cannot list the tenants", [&] {
     const pg::Result rows =
-        m_db.exec(pg::Statement(std::string(k_tenant_select) + "ORDER BY slug"));
+        db().exec(pg::Statement(std::string(k_tenant_select) + "ORDER BY slug"));
     std::vector<Tenant> tenants;
     for (int i = 0; i < rows.rows(); ++i) {
       tenants.push_back(read_tenant(pg::Row(rows, i)));
@@ -129,7 +129,7 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
     update.bind(":rate_currency", change.rate_currency.value_or(before->rates.currency));
     update.bind(":now", utc_now_iso8601());
     update.bind(":slug", slug);
-    m_db.exec(update);
+    db().exec(update);
     return *select_tenant(slug);
   });
 }
@@ -143,7 +143,7 @@ void PostgresStateStore::delete_tenant(const std::string& slug) {
     pg::Statement counts("SELECT (SELECT count(*) FROM agents WHERE tenant_id = :id), "
                          "(SELECT count(*) FROM numbers WHERE tenant_id = :id)");
     counts.bind(":id", *id);
-    const pg::Result found = m_db.exec(counts);
+    const pg::Result found = db().exec(counts);
     const std::int64_t agents = found.integer(0, 0);
     const std::int64_t numbers = found.integer(0, 1);
     if (agents > 0 || numbers > 0) {
@@ -154,7 +154,7 @@ void PostgresStateStore::delete_tenant(const std::string& slug) {
     }
     pg::Statement remove("DELETE FROM tenants WHERE id = :id");
     remove.bind(":id", *id);
-    m_db.exec(remove);
+    db().exec(remove);
   });
 }
 
@@ -183,19 +183,19 @@ Agent PostgresStateStore::insert_agent(const Agent& agent) {
     insert.bind(":created_at", agent.created_at.empty() ? now : agent.created_at);
     insert.bind(":updated_at", agent.updated_at.empty() ? now : agent.updated_at);
     bind_agent_configuration(insert, agent);
-    m_db.exec(insert);
+    db().exec(insert);
     return *select_agent_by_slug(agent.slug);
   });
 }
 
 std::optional<Agent> PostgresStateStore::find_agent(const std::string& slug_or_provider_id) {
-  return read("cannot read agent " + slug_or_provider_id, [&]() -> std::optional<Agent> {
+  return parallel_read("cannot read agent " + slug_or_provider_id, [&]() -> std::optional<Agent> {
     // Should a slug ever equal another agent's provider id, the slug wins.
     pg::Statement query(std::string(k_agent_select) +
                         "WHERE a.slug = :key OR a.provider_agent_id = :key "
                         "ORDER BY a.slug = :key DESC LIMIT 1");
     query.bind(":key", slug_or_provider_id);
-    const pg::Result found = m_db.exec(query);
+    const pg::Result found = db().exec(query);
     if (found.rows() == 0) {
       return std::nullopt;
     }
@@ -214,7 +214,7 @@ std::vector<Agent> PostgresStateStore::list_agents(const std::string& tenant_slu
     if (!tenant_slug.empty()) {
       query.bind(":tenant_slug", tenant_slug);
     }
-    const pg::Result rows = m_db.exec(query);
+    const pg::Result rows = db().exec(query);
     std::vector<Agent> agents;
     for (int i = 0; i < rows.rows(); ++i) {
       agents.push_back(read_agent(pg::Row(rows, i)));
@@ -236,7 +236,7 @@ Agent PostgresStateStore::update_agent(const Agent& agent) {
     bind_agent_configuration(update, agent);
     update.bind(":now", utc_now_iso8601());
     update.bind(":slug", agent.slug);
-    m_db.exec(update);
+    db().exec(update);
     return *select_agent_by_slug(agent.slug);
   });
 }
@@ -251,7 +251,7 @@ void PostgresStateStore::delete_agent(const std::string& slug) {
     pg::Statement held("SELECT e164, agent_id IS NULL FROM numbers WHERE agent_id = :id OR "
                        "suspended_agent_id = :id ORDER BY e164");
     held.bind(":id", agent->id);
-    const pg::Result rows = m_db.exec(held);
+    const pg::Result rows = db().exec(held);
     std::vector<std::string> numbers;
     std::size_t suspended = 0;
     for (int i = 0; i < rows.rows(); ++i) {
@@ -263,17 +263,17 @@ void PostgresStateStore::delete_agent(const std::string& slug) {
     }
     pg::Statement documents("DELETE FROM documents WHERE agent_id = :id");
     documents.bind(":id", agent->id);
-    m_db.exec(documents);
+    db().exec(documents);
     pg::Statement remove("DELETE FROM agents WHERE id = :id");
     remove.bind(":id", agent->id);
-    m_db.exec(remove);
+    db().exec(remove);
   });
 }
 
 std::optional<Tenant> PostgresStateStore::select_tenant(const std::string& slug) {
   pg::Statement query(std::string(k_tenant_select) + "WHERE slug = :slug");
   query.bind(":slug", slug);
-  const pg::Result found = m_db.exec(query);
+  const pg::Result found = db().exec(query);
   if (found.rows() == 0) {
     return std::nullopt;
   }
@@ -283,7 +283,7 @@ std::optional<Tenant> PostgresStateStore::select_tenant(const std::string& slug)
 std::optional<std::int64_t> PostgresStateStore::select_tenant_id(const std::string& slug) {
   pg::Statement query("SELECT id FROM tenants WHERE slug = :slug");
   query.bind(":slug", slug);
-  const pg::Result found = m_db.exec(query);
+  const pg::Result found = db().exec(query);
   if (found.rows() == 0) {
     return std::nullopt;
   }
@@ -293,7 +293,7 @@ std::optional<std::int64_t> PostgresStateStore::select_tenant_id(const std::stri
 std::optional<Agent> PostgresStateStore::select_agent_by_slug(const std::string& slug) {
   pg::Statement query(std::string(k_agent_select) + "WHERE a.slug = :slug");
   query.bind(":slug", slug);
-  const pg::Result found = m_db.exec(query);
+  const pg::Result found = db().exec(query);
   if (found.rows() == 0) {
     return std::nullopt;
   }
@@ -308,7 +308,7 @@ void PostgresStateStore::require_free_provider_agent_id(const std::string& provi
   pg::Statement holder("SELECT slug FROM agents WHERE provider_agent_id = :id AND slug <> :slug");
   holder.bind(":id", provider_agent_id);
   holder.bind(":slug", slug);
-  const pg::Result found = m_db.exec(holder);
+  const pg::Result found = db().exec(holder);
   if (found.rows() > 0) {
     throw Error(ErrorKind::conflict, "provider agent id " + provider_agent_id +
                                          " already belongs to agent \"" + found.text(0, 0) + "\"");

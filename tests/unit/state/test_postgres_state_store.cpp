@@ -2,6 +2,7 @@
 // their connection, URIs whose password never shows. The behaviour both stores share is in the
 // suites over store_backends().
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <string>
@@ -301,24 +302,77 @@ TEST_P(PostgresStoreTest, ACommitWhoseConnectionWasCutIsAskedAboutAndRunAgain) {
                      "'BEGIN PERFORM pg_sleep(1); RETURN NULL; END'");
   m_backend->execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON tenants DEFERRABLE "
                      "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()");
+  std::int64_t cut_sessions = 0;
   std::thread cut([&] {
     const std::string committing = "FROM pg_stat_activity WHERE application_name = "
                                    "current_setting('application_name') AND pid <> "
-                                   "pg_backend_pid() AND state = 'active' AND query = 'COMMIT'";
+                                   "pg_backend_pid() AND state = 'active' AND query LIKE '%COMMIT'";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (m_backend->count("SELECT count(*) " + committing) == 0 &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    (void)m_backend->count("SELECT count(pg_terminate_backend(pid)) " + committing);
+    cut_sessions = m_backend->count("SELECT count(pg_terminate_backend(pid)) " + committing);
   });
   Tenant acme;
   acme.slug = "acme";
   acme.name = "Acme";
   EXPECT_NO_THROW((void)store->create_tenant(acme));
   cut.join();
+  EXPECT_EQ(cut_sessions, 1) << "the COMMIT was not cut";
   EXPECT_EQ(m_backend->count("SELECT count(*) FROM tenants"), 1);
   EXPECT_EQ(store->list_tenants().size(), 1U);
+}
+
+TEST_P(PostgresStoreTest, TheWorkersOfABulkCommandShareAFewConnections) {
+  auto store = m_backend->open();
+  store->create_operation(testing::operation("op-000000000001"));
+  testing::add_available(*store, "+12125550100", "PN0", "op-000000000001");
+  store->begin_routing_change("+12125550100"); // a hold of the home connection, kept throughout
+  constexpr int k_threads = 16;
+  constexpr int k_each = 20;
+  std::vector<std::thread> workers;
+  std::atomic<int> failures{0};
+  std::atomic<std::int64_t> most_sessions{0};
+  const std::string sessions = "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                               "current_setting('application_name') AND pid <> pg_backend_pid()";
+  for (int t = 0; t < k_threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < k_each; ++i) {
+        const std::string e164 = "+1212555" + std::to_string(1000 + t * k_each + i);
+        try {
+          testing::add_available(*store, e164, "PN" + e164.substr(1), "op-000000000001");
+          OperationItem item;
+          item.operation_id = "op-000000000001";
+          item.e164 = e164;
+          item.outcome = ItemOutcome::succeeded;
+          store->record_item(item);
+          if (store->find_number(e164)->status != NumberStatus::available) {
+            ++failures;
+          }
+        } catch (...) {
+          ++failures;
+        }
+        if (t == 0 && i % 5 == 0) {
+          const std::int64_t open = m_backend->count(sessions);
+          most_sessions = std::max(most_sessions.load(), open);
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(m_backend->count("SELECT count(*) FROM numbers WHERE status = 'available'"),
+            k_threads * k_each + 1);
+  EXPECT_EQ(store->list_items("op-000000000001").size(), std::size_t{k_threads * k_each});
+  // The home connection and at most three spares, however many workers.
+  EXPECT_LE(most_sessions.load(), 4);
+  EXPECT_LE(m_backend->count(sessions), 4);
+  // The hold stayed with the home connection, and with it the operation's.
+  EXPECT_EQ(m_backend->query("SELECT vami_hold_taken('routing:+12125550100')"), "t");
+  EXPECT_EQ(store->find_operation("op-000000000001")->status, OperationStatus::running);
 }
 
 TEST_P(PostgresStoreTest, ThePasswordNeverShowsInTheLocationOrAnError) {
