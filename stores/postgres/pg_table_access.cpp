@@ -16,7 +16,6 @@
 #include <table_access.hpp>
 
 #include <vami/core/error.hpp>
-#include <vami/core/process_holder.hpp>
 #include <vami/stores/postgres_state_store.hpp>
 
 namespace vami::store_tables {
@@ -243,8 +242,8 @@ public:
     return guarded("cannot read the holds", [&] {
       std::vector<std::string> holds;
       const std::string most = std::to_string(limit);
-      // The store's rules (pg_state_store.hpp): a routing change or an operation is held while
-      // the session lock of the process that took it is; an upload by the holder's liveness.
+      // The store's rules (pg_state_store.hpp): a routing change, an operation or an upload is
+      // held while the session lock of the process that took it is.
       const pg::Result routing =
           m_db.exec("SELECT e164, routing_holder FROM numbers WHERE routing_holder IS NOT NULL AND "
                     "vami_hold_taken('routing:' || e164) ORDER BY e164 LIMIT " +
@@ -262,13 +261,13 @@ public:
                         store_rules::describe_holder(operations.text(r, 1)) + ")");
       }
       const pg::Result uploads =
-          m_db.exec("SELECT upload_name, holder, created_at FROM documents WHERE status = "
-                    "'uploading' AND holder IS NOT NULL ORDER BY id");
+          m_db.exec("SELECT upload_name, holder FROM documents WHERE status = 'uploading' AND "
+                    "holder IS NOT NULL AND vami_hold_taken('upload:' || upload_name) ORDER BY "
+                    "id LIMIT " +
+                    most);
       for (int r = 0; r < uploads.rows(); ++r) {
-        if (holder_still_working(uploads.text(r, 1), uploads.text(r, 2))) {
-          holds.push_back("the upload of " + uploads.text(r, 0) + " (by " +
-                          store_rules::describe_holder(uploads.text(r, 1)) + ")");
-        }
+        holds.push_back("the upload of " + uploads.text(r, 0) + " (by " +
+                        store_rules::describe_holder(uploads.text(r, 1)) + ")");
       }
       holds.resize(std::min(holds.size(), limit));
       return holds;

@@ -4,9 +4,11 @@
 // cleared); refusals leave the target as it was; a count that differs rolls the copy back.
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "exited_process.hpp"
@@ -271,6 +273,37 @@ TEST_P(StateCopyTest, ALiveHoldInTheSourceRefusesTheCopy) {
   holding->end_routing_change("+12125550103");
   (void)copy_state(here(), m_back.string(), ExistingState::refuse);
   EXPECT_EQ(dump(m_back), dump(m_source, true));
+}
+
+TEST_P(StateCopyTest, AnUploadRefusesTheCopyOnlyWhileItsProcessIsConnected) {
+  if (!GetParam().holds_end_with_connection) {
+    GTEST_SKIP() << "a holder on another host holds a SQLite upload for ten minutes";
+  }
+  (void)copy_state(m_source.string(), here(), ExistingState::refuse);
+  auto elsewhere = m_backend->open("elsewhere:42:1"); // a kb add on another host
+  Document upload;
+  upload.agent_slug = "front-desk";
+  upload.name = "hours.txt";
+  upload.status = DocumentStatus::uploading;
+  upload.upload_name = "vami:front-desk:bb22 hours.txt";
+  upload.holder = "elsewhere:42:1";
+  upload.source_kind = DocumentSourceKind::text;
+  upload.sha256 = std::string(64, 'b');
+  (void)elsewhere->insert_document(upload);
+  const Error refused = expect_error(ErrorKind::conflict, [&] {
+    (void)copy_state(here(), m_back.string(), ExistingState::refuse);
+  });
+  EXPECT_THAT(refused.what(), HasSubstr("the upload of vami:front-desk:bb22 hours.txt"));
+  // Its process is gone (its connection closed): nothing holds the upload any more, at once
+  // (the holder's liveness kept it for ten minutes before).
+  elsewhere.reset();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (m_backend->query("SELECT vami_hold_taken('upload:" + upload.upload_name + "')") ==
+             std::optional<std::string>("t") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NO_THROW((void)copy_state(here(), m_back.string(), ExistingState::refuse));
 }
 
 TEST_P(StateCopyTest, ASourceAtAnotherSchemaVersionIsRefused) {
