@@ -159,6 +159,7 @@ Connection::Connection(const std::string& conninfo) : m_conninfo(conninfo) {
 }
 
 void Connection::connect() {
+  m_lost = false;
   m_connection.reset(PQconnectdb(m_conninfo.c_str()));
   if (!m_connection) {
     throw PgError("", "libpq could not allocate a connection", "", true);
@@ -229,6 +230,7 @@ PgError Connection::failure(PGresult* result) const {
   const std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
   const bool lost = !m_connection || PQstatus(m_connection.get()) != CONNECTION_OK ||
                     severity == "FATAL" || severity == "PANIC";
+  m_lost = m_lost || lost;
   return PgError(field(PG_DIAG_SQLSTATE), scrub(message), field(PG_DIAG_CONSTRAINT_NAME), lost);
 }
 

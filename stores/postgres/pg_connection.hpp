@@ -146,6 +146,9 @@ public:
   std::string value(const Statement& statement);
   /// Whether the connection is still up (false once the server has gone away).
   [[nodiscard]] bool alive() const noexcept;
+  /// Whether a statement failed on this connection because the session ended (a FATAL answer
+  /// counts, even while libpq has not yet noticed the connection close): it must be made again.
+  [[nodiscard]] bool lost() const noexcept { return m_lost; }
   /// Whether a transaction is open on the connection (begun, not yet committed or rolled back).
   [[nodiscard]] bool in_transaction() const noexcept;
   /// Connects again with the same parameters (after the server restarted).
@@ -171,6 +174,7 @@ private:
   std::string m_conninfo;
   std::string m_password; ///< As libpq found it (URI, PGPASSWORD, ~/.pgpass), to scrub messages.
   std::unique_ptr<PGconn, Finish> m_connection;
+  mutable bool m_lost = false; ///< See `lost`; `failure` sets it.
 };
 
 /// Whether `location` names a PostgreSQL database: a `postgresql://` or `postgres://` URI.

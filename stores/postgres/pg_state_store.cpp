@@ -25,6 +25,8 @@ constexpr int k_attempts = 200;
 /// failover) before giving up on the statement, and how often it tries meanwhile.
 constexpr std::chrono::seconds k_reconnect_window{15};
 constexpr std::chrono::milliseconds k_reconnect_pause{250};
+/// How many times a transaction runs again on a new connection (a restart, then a failover).
+constexpr int k_reconnect_attempts = 5;
 
 /// How many connections a store opens beside its home one, for the workers of a bulk command.
 constexpr std::size_t k_spares = 3;
@@ -178,7 +180,7 @@ bool PostgresStateStore::retry_after(const pg::PgError& error, int attempt) {
   if (error.connection_lost()) {
     // Nothing was committed (a broken COMMIT that may have been is never retried here): run
     // the transaction again on a new connection, once the server is back.
-    return attempt <= 3 && reconnect_in_time();
+    return attempt <= k_reconnect_attempts && reconnect_in_time();
   }
   return retryable(error) && pause_before_retry(attempt);
 }
@@ -218,7 +220,10 @@ bool PostgresStateStore::try_reconnect() noexcept {
 }
 
 bool PostgresStateStore::reconnect_in_time() noexcept {
-  if (db().alive()) {
+  // Connected again since the failure (a cut COMMIT asked about): nothing to do. A connection
+  // that merely looks alive is not trusted: after a FATAL answer libpq may not have read the
+  // end of the connection yet, and the next statement would fail on it too.
+  if (db().alive() && !db().lost()) {
     return true;
   }
   const auto deadline = std::chrono::steady_clock::now() + k_reconnect_window;
