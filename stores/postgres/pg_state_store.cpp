@@ -25,8 +25,9 @@ constexpr int k_attempts = 200;
 /// failover) before giving up on the statement, and how often it tries meanwhile.
 constexpr std::chrono::seconds k_reconnect_window{15};
 constexpr std::chrono::milliseconds k_reconnect_pause{250};
-/// How many times a transaction runs again on a new connection (a restart, then a failover).
-constexpr int k_reconnect_attempts = 5;
+/// How many times a transaction runs again on a new connection (each waits up to the window for
+/// the server: a restart, a failover, a server that flaps).
+constexpr int k_reconnect_attempts = 20;
 
 /// How many connections a store opens beside its home one, for the workers of a bulk command.
 constexpr std::size_t k_spares = 3;
@@ -89,36 +90,25 @@ int PostgresStateStore::schema_version() {
   return read("cannot read the schema version", [&] { return read_version(); });
 }
 
-void PostgresStateStore::begin() {
+std::string PostgresStateStore::begin() {
   if (!db().alive()) {
     throw pg::PgError("", "the connection to the server was lost", "", true);
   }
-  db().exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+  // The transaction's id, in BEGIN's own round trip: what the server is asked about if the
+  // connection breaks during the COMMIT (a session the server ended while idle is only noticed
+  // then, with no word of whether the COMMIT ran).
+  std::vector<pg::Result> results;
+  db().exec_each("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT txid_current()", results);
+  return results.back().text(0, 0);
 }
 
-void PostgresStateStore::commit(const std::string& what) {
-  // The transaction's id (NULL if it wrote nothing), in the COMMIT's round trip: what the
-  // server is asked about if the connection breaks during the COMMIT.
-  std::vector<pg::Result> results;
+void PostgresStateStore::commit(const std::string& what, const std::string& xid) {
   try {
-    db().exec_each("SELECT txid_current_if_assigned(); COMMIT", results);
+    db().exec("COMMIT");
     return;
   } catch (const pg::PgError& error) {
     if (!error.connection_lost()) {
       throw;
-    }
-    if (results.empty()) {
-      if (!error.sqlstate().empty()) {
-        // The server answered the first statement with the end of the session ("terminating
-        // connection"): the statements run in order, so the COMMIT never ran. Run it again.
-        throw;
-      }
-      // The connection broke with no word from the server: nobody can tell.
-      throw Error(ErrorKind::uncertain, uncertain_commit(what), k_uncertain_commit_hint);
-    }
-    const std::string xid = results.front().text(0, 0);
-    if (xid.empty()) {
-      throw; // a transaction that wrote nothing: run it again
     }
     switch (outcome_of(xid)) {
     case CommitOutcome::committed:

@@ -209,14 +209,14 @@ private:
     };
     for (int attempt = 1;; ++attempt) {
       try {
-        begin();
+        const std::string xid = begin();
         if constexpr (std::is_void_v<decltype(body())>) {
           body();
-          commit(what);
+          commit(what, xid);
           return;
         } else {
           auto result = body();
-          commit(what);
+          commit(what, xid);
           return result;
         }
       } catch (const pg::PgError& error) {
@@ -278,13 +278,14 @@ private:
     return t_lender == this && t_spare ? *t_spare : m_home;
   }
 
-  void begin();
-  /// Commits the transaction. When the connection breaks during the COMMIT, asks the server,
+  /// Begins a SERIALIZABLE transaction and returns its id (`txid_current`).
+  std::string begin();
+  /// Commits transaction `xid`. When the connection breaks during the COMMIT, asks the server,
   /// once connected again, what became of the transaction (`txid_status`): committed, it
-  /// returns; aborted (or nothing written), it throws the connection's `PgError` so that the
+  /// returns; aborted, it throws the connection's `PgError` so that the
   /// transaction runs again.
   /// @throws Error(uncertain) when the server cannot tell (or cannot be reached again).
-  void commit(const std::string& what);
+  void commit(const std::string& what, const std::string& xid);
   /// The words of a change whose COMMIT may or may not have been made.
   [[nodiscard]] std::string uncertain_commit(const std::string& what) const;
   void rollback() noexcept;
