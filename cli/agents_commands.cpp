@@ -3,6 +3,8 @@
 
 #include "app.hpp"
 
+#include <vami/core/stream_agent.hpp>
+
 namespace vami::cli {
 
 namespace {
@@ -16,11 +18,14 @@ struct AgentFlags {
   std::optional<std::string> voice;
   std::optional<std::string> language;
   std::optional<std::string> personality;
+  std::optional<std::string> stream_url;
+  std::vector<std::string> parameters; ///< `--param KEY=VALUE`, in order.
 };
 
 struct CreateOptions {
   std::string tenant;
   std::string slug;
+  std::string provider;
   AgentFlags flags;
 };
 
@@ -38,6 +43,7 @@ const std::vector<Column>& agent_columns() {
   static const std::vector<Column> columns = {field("SLUG", "slug"),
                                               field("TENANT", "tenant"),
                                               field("NAME", "name"),
+                                              field("PROVIDER", "provider"),
                                               field("STATUS", "status"),
                                               field("VOICE", "voice_id"),
                                               field("LANGUAGE", "language"),
@@ -61,6 +67,29 @@ void add_agent_flags(CLI::App* command, AgentFlags& flags, bool name_required) {
   command->add_option("--language", flags.language, "Conversation language, ISO 639-1 (\"en\")");
   command->add_option("--personality", flags.personality, "How the agent speaks")
       ->check(CLI::IsMember({"friendly", "professional", "casual"}));
+  command
+      ->add_option("--stream-url", flags.stream_url,
+                   "Stream agents: the orchestrator's WebSocket URL (wss://; ws:// on this "
+                   "machine only) that calls are connected to with <Connect><Stream>")
+      ->type_name("URL");
+  command
+      ->add_option("--param", flags.parameters,
+                   "Stream agents: a setting passed with each call as a <Parameter> after the "
+                   "tenant's own (vami_tenant, vami_agent, vami_agent_id, vami_agent_name, vami_greeting, "
+                   "vami_voice, vami_language, vami_personality, vami_call_sid); repeat it; on "
+                   "update the given ones replace them all")
+      ->type_name("KEY=VALUE");
+}
+
+std::optional<std::vector<StreamParameter>> stream_parameters(const AgentFlags& flags) {
+  if (flags.parameters.empty()) {
+    return std::nullopt;
+  }
+  std::vector<StreamParameter> parameters;
+  for (const std::string& given : flags.parameters) {
+    parameters.push_back(parse_stream_parameter(given));
+  }
+  return parameters;
 }
 
 std::optional<std::string> read_prompt(const AgentFlags& flags) {
@@ -119,6 +148,13 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   auto* create_command = agents->add_subcommand("create", "Create a tenant's voice agent");
   create_command->add_option("--tenant", create->tenant, "Tenant slug")->required();
   create_command->add_option("--slug", create->slug, "Agent slug (default: from the name)");
+  create_command
+      ->add_option("--provider", create->provider,
+                   "Where the agent runs: elevenlabs (ElevenLabs Agents, the default) or stream "
+                   "(the platform's own orchestrator over Twilio Media Streams: needs "
+                   "--stream-url; has no voice catalogue or knowledge base, and takes numbers "
+                   "by webhook only; the prompt stays in vami)")
+      ->check(CLI::IsMember({"elevenlabs", "stream"}));
   add_agent_flags(create_command, create->flags, /*name_required=*/true);
   context.stops_after_step(create_command); // changes providers: see cli/signals.hpp
   create_command->callback([&context, create] {
@@ -131,6 +167,10 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
     request.voice = create->flags.voice.value_or("");
     request.language = create->flags.language.value_or("");
     request.personality = personality(create->flags);
+    request.provider = create->provider;
+    request.stream_url = create->flags.stream_url.value_or("");
+    request.stream_parameters = stream_parameters(create->flags).value_or(
+        std::vector<StreamParameter>{});
     if (create->flags.first_message && create->flags.first_message->empty()) {
       throw Error(ErrorKind::invalid_input, "--first-message is empty",
                   "leave it out for the default greeting");
@@ -196,6 +236,8 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
     change.voice = update->flags.voice;
     change.language = update->flags.language;
     change.personality = personality(update->flags);
+    change.stream_url = update->flags.stream_url;
+    change.stream_parameters = stream_parameters(update->flags);
     Agent agent = context.agents().update(update->agent, change);
     write_object(std::cout, context.output_format(), to_json(agent));
   });
@@ -240,9 +282,14 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   auto* voices = app.add_subcommand("voices", "Voices the agents can speak with");
   voices->require_subcommand(1);
   auto* voices_list = voices->add_subcommand("list", "List the provider's voices");
-  voices_list->callback([&context] {
+  auto voices_provider = std::make_shared<std::string>();
+  voices_list
+      ->add_option("--provider", *voices_provider,
+                   "The voice-agent provider whose voices to list (default: elevenlabs)")
+      ->check(CLI::IsMember({"elevenlabs", "stream"}));
+  voices_list->callback([&context, voices_provider] {
     nlohmann::ordered_json records = nlohmann::ordered_json::array();
-    for (const Voice& voice : context.agents().voices()) {
+    for (const Voice& voice : context.agents().voices(*voices_provider)) {
       records.push_back(to_json(voice));
     }
     write_records(std::cout, context.output_format(), records,

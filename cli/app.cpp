@@ -322,9 +322,20 @@ VoiceAgentProvider& AppContext::voice_agents() {
   return *m_resilient_agents;
 }
 
-VoiceAgentProvider* AppContext::voice_agents_if_configured(std::string& why) {
+AgentProviders& AppContext::agent_providers() {
+  if (!m_agent_providers) {
+    m_agent_providers =
+        std::make_unique<AgentProviderRegistry>([this]() -> VoiceAgentProvider& {
+          return voice_agents();
+        });
+  }
+  return *m_agent_providers;
+}
+
+AgentProviders* AppContext::agent_providers_if_configured(std::string& why) {
   try {
-    return &voice_agents();
+    (void)voice_agents();
+    return &agent_providers();
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::auth) {
       throw;
@@ -342,31 +353,31 @@ PoolService AppContext::pool() {
 }
 
 TenantService AppContext::tenants() {
-  return TenantService(telephony(), voice_agents(), store(), actor());
+  return TenantService(telephony(), agent_providers(), store(), actor());
 }
 
 AgentService AppContext::agents() {
-  return AgentService(voice_agents(), store(), actor());
+  return AgentService(agent_providers(), store(), actor());
 }
 
 KnowledgeBaseService AppContext::knowledge_base() {
-  return KnowledgeBaseService(voice_agents(), store(), actor());
+  return KnowledgeBaseService(agent_providers(), store(), actor());
 }
 
 AssignmentService AppContext::assignments() {
-  return AssignmentService(telephony(), voice_agents(), store(), actor(), router_url());
+  return AssignmentService(telephony(), agent_providers(), store(), actor(), router_url());
 }
 
 NumberProvisioning AppContext::provisioning() {
-  return NumberProvisioning(telephony(), voice_agents(), store(), actor(), router_url());
+  return NumberProvisioning(telephony(), agent_providers(), store(), actor(), router_url());
 }
 
 SuspensionService AppContext::suspensions() {
-  return SuspensionService(telephony(), voice_agents(), store(), actor());
+  return SuspensionService(telephony(), agent_providers(), store(), actor());
 }
 
 OnboardingService AppContext::onboarding() {
-  return OnboardingService(telephony(), voice_agents(), store(), actor(), router_url());
+  return OnboardingService(telephony(), agent_providers(), store(), actor(), router_url());
 }
 
 std::string AppContext::router_url() {
@@ -663,6 +674,11 @@ nlohmann::ordered_json to_json(const Agent& agent, bool with_prompt) {
   json["first_message"] = text_or_null(agent.first_message);
   if (with_prompt) {
     json["prompt"] = agent.prompt;
+  }
+  json["stream_url"] = text_or_null(agent.stream_url);
+  json["stream_parameters"] = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : agent.stream_parameters) {
+    json["stream_parameters"][name] = value;
   }
   json["created_at"] = text_or_null(agent.created_at);
   json["updated_at"] = text_or_null(agent.updated_at);

@@ -12,6 +12,7 @@
 #include "profiles.hpp"
 #include <CLI/CLI.hpp>
 
+#include "agent_provider_registry.hpp"
 #include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>
@@ -114,9 +115,12 @@ public:
   TelephonyProvider& telephony();
   /// The voice-agent provider behind its own rate limiter and retries (one per command).
   VoiceAgentProvider& voice_agents();
-  /// `voice_agents()`, or null when none is configured (its credentials are missing), with the
-  /// reason in `why`: for the commands that compare what they can without it.
-  VoiceAgentProvider* voice_agents_if_configured(std::string& why);
+  /// Every voice-agent provider by name (`AgentProviderRegistry`), ElevenLabs as
+  /// `voice_agents()` gives it.
+  AgentProviders& agent_providers();
+  /// `agent_providers()`, or null when ElevenLabs is not configured (its key is missing), with
+  /// the reason in `why`: for the commands that compare what they can without it.
+  AgentProviders* agent_providers_if_configured(std::string& why);
   /// The pool use cases over `store()` and `telephony()`.
   PoolService pool();
   /// The tenant use cases.
@@ -190,6 +194,7 @@ private:
   std::unique_ptr<ResilientTelephonyProvider> m_resilient_telephony;
   std::unique_ptr<AdaptiveRateLimiter> m_agents_limiter;
   std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_agents;
+  std::unique_ptr<AgentProviderRegistry> m_agent_providers;
   std::unique_ptr<RouterHealthProbe> m_router_health;
 };
 

@@ -380,7 +380,7 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
       return;
     }
     std::string why;
-    VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
+    AgentProviders* agents = context.agent_providers_if_configured(why);
     if (agents == nullptr) {
       context.note("ElevenLabs was not asked (" + why + ")");
     }

@@ -235,7 +235,7 @@ void register_calls_commands(CLI::App& app, AppContext& context) {
 
   sync_command->callback([&context, sync] {
     const std::string since = parse_since(sync->since, unix_now());
-    CallSyncService service(context.store(), context.telephony(), context.voice_agents());
+    CallSyncService service(context.store(), context.telephony(), context.agent_providers());
     const CallSyncReport report = service.sync(since);
     nlohmann::ordered_json json;
     json["since"] = text_or_null(since);

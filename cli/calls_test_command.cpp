@@ -205,6 +205,12 @@ nlohmann::ordered_json test_call_json(const CallTestReport& report) {
     placed["provider_agent_id"] = text_or_null(call.agent_id);
     placed["agent_name"] = text_or_null(call.agent_name);
     placed["conversation_id"] = text_or_null(call.conversation_id);
+    placed["stream_url"] = text_or_null(call.stream_url);
+    nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : call.dynamic_variables) {
+      parameters[name] = value;
+    }
+    placed["parameters"] = std::move(parameters);
     nlohmann::ordered_json lines = nlohmann::ordered_json::array();
     for (const TranscriptLine& line : call.transcript) {
       lines.push_back({{"role", line.role}, {"message", line.message}});
@@ -243,6 +249,12 @@ void print_report(const CallTestReport& report) {
       std::cout << "  call            " << call.call_sid << " from " << call.from << " ("
                 << to_string(call.outcome) << ")\n";
     }
+    if (!call.stream_url.empty()) {
+      std::cout << "  stream          " << terminal_text(call.stream_url) << '\n';
+      for (const auto& [name, value] : call.dynamic_variables) {
+        std::cout << "    " << terminal_text(name) << " = " << terminal_text(value) << '\n';
+      }
+    }
     for (const TranscriptLine& line : call.transcript) {
       std::cout << "  " << (line.role == "user" ? "caller          " : "agent           ")
                 << terminal_text(line.message) << '\n';
@@ -256,7 +268,7 @@ void print_report(const CallTestReport& report) {
 
 CallTestReport run_test_call(AppContext& context, const TestCallRequest& request) {
   std::string why;
-  VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
+  AgentProviders* agents = context.agent_providers_if_configured(why);
   CallTestService service(context.telephony(), agents, context.store(),
                           context.providers().test_calls(), context.router_url(),
                           &context.router_health());

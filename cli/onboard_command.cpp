@@ -3,6 +3,8 @@
 #include <map>
 
 #include "app.hpp"
+
+#include <vami/core/stream_agent.hpp>
 #include "calls_test_command.hpp"
 
 #include <vami/core/input_rules.hpp>
@@ -29,6 +31,9 @@ struct OnboardOptions {
   std::string voice;
   std::string language;
   std::string personality;
+  std::string agent_provider;
+  std::string stream_url;
+  std::vector<std::string> parameters;
   std::optional<std::string> prompt;
   std::string prompt_file;
   std::vector<std::string> files;
@@ -143,6 +148,11 @@ OnboardRequest to_request(const OnboardOptions& options) {
   request.agent.first_message = options.first_message;
   request.agent.voice = options.voice;
   request.agent.language = options.language;
+  request.agent.provider = options.agent_provider;
+  request.agent.stream_url = options.stream_url;
+  for (const std::string& given : options.parameters) {
+    request.agent.stream_parameters.push_back(parse_stream_parameter(given));
+  }
   if (!options.personality.empty()) {
     request.agent.personality = parse_personality(options.personality);
     if (!request.agent.personality) {
@@ -218,6 +228,22 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
       ->capture_default_str()
       ->check(CLI::IsMember({"native", "webhook"}));
   command->add_option("--agent-name", options->agent_name, "3. Agent name")->group("Agent");
+  command
+      ->add_option("--agent-provider", options->agent_provider,
+                   "3. Where the agent runs: elevenlabs (default) or stream (the platform's own "
+                   "orchestrator; needs --stream-url and --mode webhook; no knowledge)")
+      ->group("Agent")
+      ->check(CLI::IsMember({"elevenlabs", "stream"}));
+  command
+      ->add_option("--stream-url", options->stream_url,
+                   "3. Stream agents: the orchestrator's WebSocket URL (wss://)")
+      ->group("Agent")
+      ->type_name("URL");
+  command
+      ->add_option("--param", options->parameters,
+                   "3. Stream agents: a setting passed with each call (repeatable)")
+      ->group("Agent")
+      ->type_name("KEY=VALUE");
   command->add_option("--agent-slug", options->agent_slug, "3. Agent slug (default: from name)")
       ->group("Agent");
   command->add_option("--first-message", options->first_message, "3. Greeting")->group("Agent");

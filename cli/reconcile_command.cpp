@@ -484,7 +484,7 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   // A setup with Twilio credentials only has no voice-agent provider: the Twilio side still
   // runs, and the report says whether anything in the database needed the other one.
   std::string skipped_because;
-  VoiceAgentProvider* agents = context.voice_agents_if_configured(skipped_because);
+  AgentProviders* agents = context.agent_providers_if_configured(skipped_because);
   // The webhook `vami router setup` created, as the profile remembers it.
   const Profile* profile = context.profile();
   ReconcileService service(telephony, agents, context.store(), context.actor(), k_in_flight_grace,

@@ -148,7 +148,8 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   AccessLog log(options.log);
   RouterMetrics metrics;
   StateStore& store = context.store();
-  VoiceAgentProvider& agents = context.providers().agents();
+  // The providers without the command's rate limiting and retries: a call cannot wait for them.
+  AgentProviderRegistry agents([&]() -> VoiceAgentProvider& { return context.providers().agents(); });
   CallRouter router(store, agents, system_monotonic_clock(),
                     std::chrono::milliseconds(options.budget_ms));
   if (!server.check_signatures) {

@@ -161,7 +161,7 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
     memory.webhook_id = chosen->elevenlabs_webhook_id;
     memory.webhook_secret = chosen->elevenlabs_webhook_secret;
   }
-  RouterSetupService service(context.telephony(), context.voice_agents(), context.store(),
+  RouterSetupService service(context.telephony(), context.agent_providers(), context.store(),
                              context.actor());
   const RouterSetupMode mode = options.dry_run ? RouterSetupMode::dry_run : RouterSetupMode::apply;
   RouterSetupReport report = service.set_up(

@@ -62,7 +62,7 @@ void register_webhooks_commands(CLI::App& app, AppContext& context) {
   show_command->add_option("number", *show_number, "Phone number, E.164")->required();
   show_command->callback([&context, show_number] {
     std::string why;
-    VoiceAgentProvider* agents = context.voice_agents_if_configured(why);
+    AgentProviders* agents = context.agent_providers_if_configured(why);
     RouteCheck check = check_route(context.telephony(), agents, context.store(),
                                    context.router_url(), *show_number);
     if (!check.observed.owned) {

@@ -10,6 +10,7 @@
 #include <vami/core/agent_service.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
+#include <vami/core/stream_agent.hpp>
 
 namespace vami {
 
@@ -87,12 +88,29 @@ std::string compose_prompt(const std::optional<Personality>& personality,
   return line + "\n\n" + prompt;
 }
 
-AgentService::AgentService(VoiceAgentProvider& provider, StateStore& store, std::string actor)
-    : m_provider(provider), m_store(store), m_actor(std::move(actor)) {}
+AgentService::AgentService(AgentProviders& providers, StateStore& store, std::string actor)
+    : m_providers(providers), m_store(store), m_actor(std::move(actor)) {}
 
 AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& tenant) {
   AgentRequest prepared = request;
   prepared.tenant_slug = tenant.slug;
+  VoiceAgentProvider& provider = request.provider.empty() ? m_providers.default_provider()
+                                                          : m_providers.named(request.provider);
+  prepared.provider = provider.name();
+  if (provider.capabilities().stream_agents) {
+    if (request.stream_url.empty()) {
+      throw Error(ErrorKind::invalid_input,
+                  "a stream agent needs the URL of the orchestrator its calls are connected to",
+                  "give it with --stream-url wss://...");
+    }
+    validate_stream_url(request.stream_url);
+    validate_stream_parameters(request.stream_parameters);
+  } else if (!request.stream_url.empty() || !request.stream_parameters.empty()) {
+    throw Error(ErrorKind::invalid_input,
+                "--stream-url and --param are for stream agents; this agent's provider is " +
+                    prepared.provider,
+                "leave them out, or create the agent with --provider stream");
+  }
   validate_display_name(request.name, "agent name");
   if (prepared.slug.empty()) {
     prepared.slug = slug_from_name(request.name);
@@ -114,7 +132,7 @@ AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& te
   }
   validate_language(prepared.language);
   if (!request.voice.empty()) {
-    prepared.voice = resolve_voice(request.voice).voice_id;
+    prepared.voice = voice_id_for(provider, request.voice);
   }
   return prepared;
 }
@@ -122,12 +140,13 @@ AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& te
 Agent AgentService::create(const AgentRequest& request) {
   const Tenant tenant = detail::require_tenant(m_store, request.tenant_slug);
   const AgentRequest prepared = prepare(request, tenant);
+  VoiceAgentProvider& provider = m_providers.named(prepared.provider);
   const std::string& slug = prepared.slug;
   std::optional<Agent> existing = m_store.find_agent(slug);
   // A `creating` row of the same tenant is an earlier attempt whose outcome was lost: carry on
   // with it (the tag finds the agent if the provider made it) instead of refusing.
-  bool resuming =
-      existing && existing->status == AgentStatus::creating && existing->tenant_slug == tenant.slug;
+  bool resuming = existing && existing->status == AgentStatus::creating &&
+                  existing->tenant_slug == tenant.slug && existing->provider == provider.name();
   if (existing && !resuming) {
     throw Error(
         ErrorKind::conflict,
@@ -138,12 +157,14 @@ Agent AgentService::create(const AgentRequest& request) {
   row.slug = slug;
   row.tenant_slug = tenant.slug;
   row.name = prepared.name;
-  row.provider = m_provider.name();
+  row.provider = provider.name();
   row.voice_id = prepared.voice;
   row.language = prepared.language;
   row.personality = prepared.personality;
   row.first_message = prepared.first_message;
   row.prompt = *prepared.prompt;
+  row.stream_url = prepared.stream_url;
+  row.stream_parameters = prepared.stream_parameters;
   row.status = AgentStatus::creating;
   // Recorded before the provider request, so an agent whose creation is interrupted is never
   // unknown locally.
@@ -159,16 +180,16 @@ Agent AgentService::create(const AgentRequest& request) {
 
   std::optional<std::string> agent_id;
   if (resuming) {
-    agent_id = find_by_tag(agent_tag(slug), row.name);
+    agent_id = find_by_tag(provider, agent_tag(slug), row.name);
   }
   if (!agent_id) {
     try {
-      agent_id = m_provider.create_agent(definition);
+      agent_id = provider.create_agent(definition);
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::unavailable) {
         // The request may have been carried out before the connection failed: look first.
         try {
-          agent_id = find_by_tag(agent_tag(slug), row.name);
+          agent_id = find_by_tag(provider, agent_tag(slug), row.name);
         } catch (const Error&) {
           throw Error(ErrorKind::uncertain,
                       "agent " + in_quotes(slug) +
@@ -192,6 +213,7 @@ Agent AgentService::create(const AgentRequest& request) {
 
 Agent AgentService::update(const std::string& agent_name, const AgentUpdate& update) {
   Agent before = detail::require_active_agent(m_store, agent_name);
+  VoiceAgentProvider& provider = m_providers.of(before);
   Agent after = before;
   AgentChange change;
   if (update.name) {
@@ -220,16 +242,30 @@ Agent AgentService::update(const std::string& agent_name, const AgentUpdate& upd
     change.language = after.language;
   }
   if (update.voice) {
-    after.voice_id = resolve_voice(*update.voice).voice_id;
+    after.voice_id = voice_id_for(provider, *update.voice);
     change.voice_id = after.voice_id;
   }
+  if ((update.stream_url || update.stream_parameters) && !provider.capabilities().stream_agents) {
+    throw Error(ErrorKind::invalid_input,
+                "--stream-url and --param are for stream agents; agent " + in_quotes(before.slug) +
+                    " is at " + before.provider,
+                "leave them out");
+  }
+  if (update.stream_url) {
+    validate_stream_url(*update.stream_url);
+    after.stream_url = *update.stream_url;
+  }
+  if (update.stream_parameters) {
+    validate_stream_parameters(*update.stream_parameters);
+    after.stream_parameters = *update.stream_parameters;
+  }
   if (!update.name && !update.prompt && !update.personality && !update.first_message &&
-      !update.language && !update.voice) {
+      !update.language && !update.voice && !update.stream_url && !update.stream_parameters) {
     throw Error(ErrorKind::invalid_input, "nothing to change for agent " + in_quotes(before.slug),
                 "give at least one of --name, --prompt, --prompt-file, --first-message, --voice, "
-                "--language, --personality");
+                "--language, --personality (stream agents: --stream-url, --param)");
   }
-  m_provider.update_agent(before.provider_agent_id, change);
+  provider.update_agent(before.provider_agent_id, change);
   after = m_store.update_agent(after);
   audit("agents update", after.slug, detail::audit_json(before), detail::audit_json(after),
         after.tenant_slug);
@@ -238,6 +274,7 @@ Agent AgentService::update(const std::string& agent_name, const AgentUpdate& upd
 
 void AgentService::remove(const std::string& agent_name) {
   Agent agent = find(agent_name);
+  VoiceAgentProvider& provider = m_providers.of(agent);
   NumberFilter filter;
   filter.agent_slug = agent.slug;
   std::vector<PoolNumber> numbers = m_store.list_numbers(filter);
@@ -251,14 +288,15 @@ void AgentService::remove(const std::string& agent_name) {
   const std::string before = detail::audit_json(agent);
   if (agent.provider_agent_id.empty()) {
     // An interrupted creation: the tag finds the agent if the provider made it.
-    agent.provider_agent_id = find_by_tag(agent_tag(agent.slug), agent.name).value_or("");
+    agent.provider_agent_id =
+        find_by_tag(provider, agent_tag(agent.slug), agent.name).value_or("");
   }
   agent.status = AgentStatus::deleting;
   agent = m_store.update_agent(agent);
   for (Document document : m_store.list_documents(agent.slug)) {
     if (document.status == DocumentStatus::uploading) {
       // An upload whose answer was lost: its name finds it if the provider made it.
-      for (const DocumentSummary& found : m_provider.list_documents(document.upload_name)) {
+      for (const DocumentSummary& found : provider.list_documents(document.upload_name)) {
         if (found.name == document.upload_name) {
           document.provider_document_id = found.document_id;
         }
@@ -268,7 +306,7 @@ void AgentService::remove(const std::string& agent_name) {
       }
     }
     try {
-      m_provider.delete_document(document.provider_document_id);
+      provider.delete_document(document.provider_document_id);
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found) {
         throw;
@@ -277,7 +315,7 @@ void AgentService::remove(const std::string& agent_name) {
   }
   if (!agent.provider_agent_id.empty()) {
     try {
-      m_provider.delete_agent(agent.provider_agent_id);
+      provider.delete_agent(agent.provider_agent_id);
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found) {
         throw;
@@ -309,15 +347,30 @@ Agent AgentService::find(const std::string& agent_name) {
   return detail::require_agent(m_store, agent_name);
 }
 
-std::vector<Voice> AgentService::voices() {
-  std::vector<Voice> voices = m_provider.list_voices();
+std::vector<Voice> AgentService::voices(const std::string& provider_name) {
+  VoiceAgentProvider& provider =
+      provider_name.empty() ? m_providers.default_provider() : m_providers.named(provider_name);
+  if (!provider.capabilities().voice_catalogue) {
+    throw Error(ErrorKind::invalid_input,
+                provider.name() + " has no voices of its own: a stream agent's voice is whatever "
+                                  "its orchestrator makes of --voice",
+                "list the voices of another provider with --provider");
+  }
+  std::vector<Voice> voices = provider.list_voices();
   std::stable_sort(voices.begin(), voices.end(),
                    [](const Voice& a, const Voice& b) { return lower(a.name) < lower(b.name); });
   return voices;
 }
 
-Voice AgentService::resolve_voice(const std::string& name_or_id) {
-  std::vector<Voice> all = voices();
+std::string AgentService::voice_id_for(VoiceAgentProvider& provider, const std::string& voice) {
+  if (!provider.capabilities().voice_catalogue) {
+    return voice; // passed on to the orchestrator as it is
+  }
+  return resolve_voice(voice, provider.name()).voice_id;
+}
+
+Voice AgentService::resolve_voice(const std::string& name_or_id, const std::string& provider) {
+  std::vector<Voice> all = voices(provider);
   for (const Voice& voice : all) {
     if (voice.voice_id == name_or_id) {
       return voice;
@@ -372,12 +425,13 @@ std::vector<Conversation> AgentService::conversations(const std::string& agent_n
                 "give 1 to 100");
   }
   Agent agent = detail::require_active_agent(m_store, agent_name);
-  return m_provider.list_conversations(agent.provider_agent_id, limit);
+  return m_providers.of(agent).list_conversations(agent.provider_agent_id, limit);
 }
 
-std::optional<std::string> AgentService::find_by_tag(const std::string& tag,
+std::optional<std::string> AgentService::find_by_tag(VoiceAgentProvider& provider,
+                                                     const std::string& tag,
                                                      const std::string& name) {
-  for (const AgentSummary& summary : m_provider.list_agents(name)) {
+  for (const AgentSummary& summary : provider.list_agents(name)) {
     if (std::find(summary.tags.begin(), summary.tags.end(), tag) != summary.tags.end()) {
       return summary.agent_id;
     }

@@ -51,7 +51,7 @@ using detail::require_webhook_router;
 
 } // namespace
 
-AssignmentService::AssignmentService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+AssignmentService::AssignmentService(TelephonyProvider& telephony, AgentProviders& agents,
                                      StateStore& store, std::string actor, std::string router_url)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
       m_router_url(std::move(router_url)) {
@@ -66,6 +66,7 @@ AssignOutcome AssignmentService::assign(const std::string& number, const std::st
   const std::string e164 = to_e164(number);
   require_webhook_router(mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, agent_name);
+  require_pairing(m_agents.of(agent), agent, mode);
   AssignOutcome outcome;
   outcome.number = assign_to(e164, agent, mode, Rerun::no, &outcome.already_assigned);
   return outcome;
@@ -116,6 +117,7 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
   }
   numbers.locality = filter.locality;
   const Agent agent = detail::require_active_agent(m_store, agent_name);
+  require_pairing(m_agents.of(agent), agent, mode);
   PoolNumber row = m_store.assign_first_available(numbers, {agent.slug, mode});
   RoutingHold held(m_store, row.e164);
   PoolNumber before = row;
@@ -190,6 +192,7 @@ BulkReport AssignmentService::assign_many(const BulkAssignRequest& request,
   const std::vector<std::string> numbers = distinct_numbers(request.numbers);
   require_webhook_router(request.mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, request.agent);
+  require_pairing(m_agents.of(agent), agent, request.mode);
 
   Operation operation;
   operation.id = new_operation_id();
@@ -312,6 +315,7 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
     require_webhook_router(*mode, m_router_url);
     const Agent agent =
         detail::require_active_agent(m_store, parameters["agent"].get<std::string>());
+    require_pairing(m_agents.of(agent), agent, *mode);
     m_store.finish_operation(operation.id, OperationStatus::running);
     return run_assignments(operation.id, plan.numbers, agent, *mode, plan.concurrency,
                            stop_requested, observer, plan.done_before, Rerun::yes);
@@ -342,6 +346,7 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
     throw Error(ErrorKind::conflict, e164 + " is already assigned to " + holder(before));
   }
   const RoutingMode mode = before.routing_mode.value_or(RoutingMode::native);
+  require_pairing(m_agents.of(agent), agent, mode);
   if (mode == RoutingMode::webhook && m_router_url.empty()) {
     throw Error(ErrorKind::invalid_input,
                 e164 + " is routed by webhook, which needs the platform's call router URL",
@@ -361,12 +366,16 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
 
 void AssignmentService::connect(PoolNumber& row, const Agent& agent) {
   // `row` is as the store left it (assigned to `agent` in its mode): the providers follow it.
-  enact_routing(m_telephony, m_agents, m_store, desired_routing(row, agent, m_router_url), row);
+  enact_routing(m_telephony, m_agents.of(agent), m_store, desired_routing(row, agent, m_router_url),
+                row);
 }
 
 void AssignmentService::disconnect(PoolNumber& row, const PoolNumber& before) {
-  clear_routing(m_telephony, m_agents, m_store,
-                desired_routing(before, m_store.find_agent(before.agent_slug), m_router_url), row);
+  const std::optional<Agent> agent = m_store.find_agent(before.agent_slug);
+  // The agent's own provider holds the routing; an agent the database lost can only have been
+  // at the default one.
+  VoiceAgentProvider& provider = agent ? m_agents.of(*agent) : m_agents.default_provider();
+  clear_routing(m_telephony, provider, m_store, desired_routing(before, agent, m_router_url), row);
 }
 
 PoolNumber AssignmentService::current(const std::string& e164) {
@@ -385,13 +394,17 @@ Route find_route(StateStore& store, const std::string& number) {
   return route;
 }
 
-RouteCheck check_route(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
+RouteCheck check_route(TelephonyProvider& telephony, AgentProviders* agents, StateStore& store,
                        const std::string& router_url, const std::string& number,
                        RouterHealthProbe* router) {
   RouteCheck check;
   check.route = find_route(store, number);
   check.desired = desired_routing(check.route.number, check.route.agent, router_url);
-  check.observed = observe_routing(telephony, agents, check.desired, router);
+  VoiceAgentProvider* provider = nullptr;
+  if (agents != nullptr) {
+    provider = check.route.agent ? &agents->of(*check.route.agent) : &agents->default_provider();
+  }
+  check.observed = observe_routing(telephony, provider, check.desired, router);
   check.faults = routing_faults(check.desired, check.observed);
   check.calls_answered =
       check.desired.target != RoutingTarget::none && !calls_unanswered(check.desired, check.faults);

@@ -7,6 +7,7 @@
 #include "enum_names.hpp"
 
 #include <vami/core/call_router.hpp>
+#include <vami/core/stream_agent.hpp>
 
 namespace vami {
 
@@ -72,7 +73,7 @@ const char* to_string(RouteFailure failure) noexcept {
   return detail::name_of(k_failure_names, failure);
 }
 
-CallRouter::CallRouter(StateStore& store, VoiceAgentProvider& agents, MonotonicClock& clock,
+CallRouter::CallRouter(StateStore& store, AgentProviders& agents, MonotonicClock& clock,
                        Duration budget)
     : m_store(store), m_agents(agents), m_clock(clock), m_budget(budget) {
   if (budget <= Duration::zero()) {
@@ -135,9 +136,13 @@ CallDecision CallRouter::route(const IncomingCall& call) {
   registration.user_id = number->tenant_slug;
   registration.dynamic_variables = {{"vami_tenant", number->tenant_slug},
                                     {"vami_call_sid", call.call_sid}};
+  if (!agent->stream_url.empty()) {
+    registration.stream_url = agent->stream_url;
+    registration.stream_parameters = stream_call_parameters(*agent, call.call_sid);
+  }
   const Instant started = m_clock.now();
   try {
-    std::string document = m_agents.register_call(registration);
+    std::string document = m_agents.of(*agent).register_call(registration);
     decision.provider_latency = m_clock.now() - started;
     if (decision.provider_latency > m_budget) {
       // Twilio may still be waiting, but a caller who waited this long has heard only silence:

@@ -35,7 +35,7 @@ bool known_in_full(const std::optional<CallRecord>& stored) {
 } // namespace
 
 CallSyncService::CallSyncService(StateStore& store, TelephonyProvider& telephony,
-                                 VoiceAgentProvider& voice_agents)
+                                 AgentProviders& voice_agents)
     : m_store(store), m_telephony(telephony), m_voice_agents(voice_agents) {}
 
 void CallSyncService::count(CallSyncReport& report, CallUpsertResult result) const {
@@ -99,8 +99,9 @@ CallSyncReport CallSyncService::sync(const std::string& since) {
     if (agent.provider_agent_id.empty()) {
       continue; // Never created at the provider.
     }
+    VoiceAgentProvider& provider = m_voice_agents.of(agent);
     for (const Conversation& conversation :
-         m_voice_agents.list_conversations_since(agent.provider_agent_id, since_unix)) {
+         provider.list_conversations_since(agent.provider_agent_id, since_unix)) {
       ++report.conversations;
       CallRecord call;
       call.conversation_id = conversation.conversation_id;
@@ -115,7 +116,7 @@ CallSyncReport CallSyncService::sync(const std::string& since) {
       call.source = CallSource::sync;
       if (!known_in_full(m_store.find_call(conversation.conversation_id))) {
         const ConversationDetails details =
-            m_voice_agents.get_conversation(conversation.conversation_id);
+            provider.get_conversation(conversation.conversation_id);
         ++report.conversation_details;
         call.call_sid = details.call_sid;
         call.number = details.agent_number;

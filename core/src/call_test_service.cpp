@@ -113,7 +113,7 @@ CallHopKind hop_of(RoutingFault fault, RoutingTarget target) {
 
 } // namespace
 
-CallTestService::CallTestService(TelephonyProvider& telephony, VoiceAgentProvider* agents,
+CallTestService::CallTestService(TelephonyProvider& telephony, AgentProviders* agents,
                                  StateStore& store, TestCallPlacer* placer, std::string router_url,
                                  RouterHealthProbe* router_health)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_placer(placer),

@@ -67,9 +67,21 @@ std::vector<KnowledgeBaseRef> references(const std::vector<Document>& documents)
 
 } // namespace
 
-KnowledgeBaseService::KnowledgeBaseService(VoiceAgentProvider& provider, StateStore& store,
+KnowledgeBaseService::KnowledgeBaseService(AgentProviders& providers, StateStore& store,
                                            std::string actor)
-    : m_provider(provider), m_store(store), m_actor(std::move(actor)) {}
+    : m_providers(providers), m_store(store), m_actor(std::move(actor)) {}
+
+VoiceAgentProvider& KnowledgeBaseService::provider_of(const Agent& agent) {
+  VoiceAgentProvider& provider = m_providers.of(agent);
+  if (!provider.capabilities().knowledge_base) {
+    throw Error(ErrorKind::invalid_input,
+                "agent " + in_quotes(agent.slug) + " is a " + provider.name() +
+                    " agent, whose knowledge its orchestrator keeps: vami holds none for it",
+                "give the orchestrator its knowledge, or pass a setting with 'vami agents "
+                "update " + agent.slug + " --param KEY=VALUE'");
+  }
+  return provider;
+}
 
 std::vector<DocumentOutcome>
 KnowledgeBaseService::add_files(const std::string& agent_name,
@@ -89,6 +101,7 @@ KnowledgeBaseService::add_files(const std::string& agent_name,
     validate_display_name(name, "document name");
   }
   Agent agent = detail::require_active_agent(m_store, agent_name);
+  VoiceAgentProvider& provider = provider_of(agent);
   // Every file is checked before the first upload, so one bad file changes nothing.
   std::vector<DocumentFile> checked;
   checked.reserve(files.size());
@@ -114,10 +127,11 @@ KnowledgeBaseService::add_files(const std::string& agent_name,
     document.size_bytes = file.size_bytes;
     document.sha256 = file.sha256;
     DocumentUpload upload{"", file.file_name, file.mime_type, std::move(file.content)};
-    outcomes.push_back(add(agent, existing.value_or(document), [&](const std::string& upload_name) {
-      upload.name = upload_name;
-      return m_provider.add_document_file(upload);
-    }));
+    outcomes.push_back(
+        add(provider, agent, existing.value_or(document), [&](const std::string& upload_name) {
+          upload.name = upload_name;
+          return provider.add_document_file(upload);
+        }));
   }
   return outcomes;
 }
@@ -129,6 +143,7 @@ DocumentOutcome KnowledgeBaseService::add_url(const std::string& agent_name, con
     validate_display_name(name, "document name");
   }
   Agent agent = detail::require_active_agent(m_store, agent_name);
+  VoiceAgentProvider& provider = provider_of(agent);
   Document document;
   document.agent_slug = agent.slug;
   document.name = name.empty() ? url : name;
@@ -142,8 +157,8 @@ DocumentOutcome KnowledgeBaseService::add_url(const std::string& agent_name, con
       document = existing; // an earlier upload whose answer was lost
     }
   }
-  return add(agent, document, [&](const std::string& upload_name) {
-    return m_provider.add_document_url(url, upload_name);
+  return add(provider, agent, document, [&](const std::string& upload_name) {
+    return provider.add_document_url(url, upload_name);
   });
 }
 
@@ -162,6 +177,7 @@ DocumentOutcome KnowledgeBaseService::add_text(const std::string& agent_name,
     validate_display_name(name, "document name");
   }
   Agent agent = detail::require_active_agent(m_store, agent_name);
+  VoiceAgentProvider& provider = provider_of(agent);
   std::string sha256 = sha256_hex(text);
   std::optional<Document> existing = m_store.find_document_by_sha256(agent.slug, sha256);
   if (existing && existing->status == DocumentStatus::active) {
@@ -174,8 +190,8 @@ DocumentOutcome KnowledgeBaseService::add_text(const std::string& agent_name,
   document.mime_type = "text/plain";
   document.size_bytes = static_cast<std::int64_t>(text.size());
   document.sha256 = sha256;
-  return add(agent, existing.value_or(document), [&](const std::string& upload_name) {
-    return m_provider.add_document_text(text, upload_name);
+  return add(provider, agent, existing.value_or(document), [&](const std::string& upload_name) {
+    return provider.add_document_text(text, upload_name);
   });
 }
 
@@ -186,6 +202,7 @@ std::vector<Document> KnowledgeBaseService::list(const std::string& agent_name) 
 Document KnowledgeBaseService::remove(const std::string& agent_name,
                                       const std::string& document_name) {
   Agent agent = detail::require_active_agent(m_store, agent_name);
+  VoiceAgentProvider& provider = provider_of(agent);
   std::vector<Document> documents = m_store.list_documents(agent.slug);
   std::vector<Document> matches;
   for (const Document& document : documents) {
@@ -211,8 +228,8 @@ Document KnowledgeBaseService::remove(const std::string& agent_name,
   const Document removed = matches.front();
   if (removed.status == DocumentStatus::uploading) {
     // An upload whose answer was lost: delete it at the provider if it got there.
-    if (std::optional<std::string> id = find_upload(removed.upload_name)) {
-      m_provider.delete_document(*id);
+    if (std::optional<std::string> id = find_upload(provider, removed.upload_name)) {
+      provider.delete_document(*id);
     }
     m_store.delete_document_intent(removed.upload_name);
     detail::append_audit(m_store, m_actor, "kb remove", "document", removed.upload_name,
@@ -226,9 +243,9 @@ Document KnowledgeBaseService::remove(const std::string& agent_name,
     }
   }
   // Detached first: an agent must never point at a deleted document.
-  attach(agent, remaining);
+  attach(provider, agent, remaining);
   try {
-    m_provider.delete_document(removed.provider_document_id);
+    provider.delete_document(removed.provider_document_id);
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::not_found) {
       throw;
@@ -241,7 +258,7 @@ Document KnowledgeBaseService::remove(const std::string& agent_name,
 }
 
 DocumentOutcome
-KnowledgeBaseService::add(const Agent& agent, Document document,
+KnowledgeBaseService::add(VoiceAgentProvider& provider, const Agent& agent, Document document,
                           const std::function<ProviderDocument(const std::string&)>& upload) {
   // The intent first (DESIGN.md section 3, rule 3): a row `uploading` under the name the
   // document is uploaded with, so that an upload whose answer never arrives (a kill, a timeout,
@@ -250,7 +267,7 @@ KnowledgeBaseService::add(const Agent& agent, Document document,
   if (document.status == DocumentStatus::uploading) {
     // An earlier attempt's intent: the provider may have made the document.
     try {
-      document_id = find_upload(document.upload_name);
+      document_id = find_upload(provider, document.upload_name);
     } catch (const Error& error) {
       throw lost_answer(document, error);
     }
@@ -267,7 +284,7 @@ KnowledgeBaseService::add(const Agent& agent, Document document,
       if (error.kind() == ErrorKind::unavailable) {
         // The request may have been carried out before the answer was lost: look first.
         try {
-          document_id = find_upload(document.upload_name);
+          document_id = find_upload(provider, document.upload_name);
         } catch (const Error&) {
           throw lost_answer(document, error);
         }
@@ -280,10 +297,10 @@ KnowledgeBaseService::add(const Agent& agent, Document document,
   }
   Document row = m_store.mark_document_uploaded(document.upload_name, *document_id);
   try {
-    attach(agent, m_store.list_documents(agent.slug));
+    attach(provider, agent, m_store.list_documents(agent.slug));
   } catch (const Error&) {
     try {
-      m_provider.delete_document(*document_id);
+      provider.delete_document(*document_id);
     } catch (const Error&) {
       // Best effort: an unattached document answers no calls, and reconcile finds it by name.
     }
@@ -295,8 +312,9 @@ KnowledgeBaseService::add(const Agent& agent, Document document,
   return {row, true};
 }
 
-std::optional<std::string> KnowledgeBaseService::find_upload(const std::string& upload_name) {
-  for (const DocumentSummary& found : m_provider.list_documents(upload_name)) {
+std::optional<std::string> KnowledgeBaseService::find_upload(VoiceAgentProvider& provider,
+                                                             const std::string& upload_name) {
+  for (const DocumentSummary& found : provider.list_documents(upload_name)) {
     if (found.name == upload_name) {
       return found.document_id;
     }
@@ -313,10 +331,11 @@ Error KnowledgeBaseService::lost_answer(const Document& document, const Error& e
                "or 'vami reconcile --apply'");
 }
 
-void KnowledgeBaseService::attach(const Agent& agent, const std::vector<Document>& documents) {
+void KnowledgeBaseService::attach(VoiceAgentProvider& provider, const Agent& agent,
+                                  const std::vector<Document>& documents) {
   AgentChange change;
   change.knowledge_base = references(active_only(documents));
-  m_provider.update_agent(agent.provider_agent_id, change);
+  provider.update_agent(agent.provider_agent_id, change);
 }
 
 } // namespace vami

@@ -34,7 +34,7 @@ const ItemResult* last_attempt(const BulkReport& report) {
 
 } // namespace
 
-NumberProvisioning::NumberProvisioning(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+NumberProvisioning::NumberProvisioning(TelephonyProvider& telephony, AgentProviders& agents,
                                        StateStore& store, std::string actor, std::string router_url)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
       m_router_url(std::move(router_url)) {}

@@ -39,12 +39,14 @@ bool same_business(const Tenant& stored, const Tenant& requested) {
 bool same_agent(const Agent& stored, const AgentRequest& prepared) {
   return stored.name == prepared.name && stored.prompt == prepared.prompt.value_or("") &&
          stored.first_message == prepared.first_message && stored.voice_id == prepared.voice &&
-         stored.language == prepared.language && stored.personality == prepared.personality;
+         stored.language == prepared.language && stored.personality == prepared.personality &&
+         stored.provider == prepared.provider && stored.stream_url == prepared.stream_url &&
+         stored.stream_parameters == prepared.stream_parameters;
 }
 
 } // namespace
 
-OnboardingService::OnboardingService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+OnboardingService::OnboardingService(TelephonyProvider& telephony, AgentProviders& agents,
                                      StateStore& store, std::string actor, std::string router_url)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)),
       m_router_url(std::move(router_url)) {}
@@ -71,6 +73,20 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
                     slug + "'");
   }
   const AgentRequest agent_request = agents.prepare(request.agent, request.tenant);
+  // A pairing the providers cannot make, or knowledge for an agent that keeps none, is refused
+  // before the tenant exists.
+  VoiceAgentProvider& agent_provider = m_agents.named(agent_request.provider);
+  Agent planned;
+  planned.slug = agent_request.slug;
+  planned.provider = agent_request.provider;
+  require_pairing(agent_provider, planned, request.mode);
+  if (!agent_provider.capabilities().knowledge_base &&
+      (!request.files.empty() || !request.urls.empty() || !request.texts.empty())) {
+    throw Error(ErrorKind::invalid_input,
+                agent_request.provider + " agents keep no knowledge base at vami: their "
+                                         "orchestrator holds their knowledge",
+                "leave out --file, --url and --faq");
+  }
   std::optional<Agent> earlier_agent = m_store.find_agent(agent_request.slug);
   if (earlier_agent) {
     if (!earlier_tenant || earlier_agent->tenant_slug != slug ||

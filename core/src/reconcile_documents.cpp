@@ -81,6 +81,7 @@ ReconcileService::classify_documents(const std::vector<Agent>& agents,
     finding.provider_id = summary.document_id;
     finding.reported = summary.document_id;
     finding.name = summary.name;
+    plan.provider = voice.upload_provider.at(summary.document_id);
     // `vami:<agent slug>:<key> <name>`: the agent it was uploaded for.
     const std::string rest = summary.name.substr(std::string(k_document_name_prefix).size());
     finding.agent_slug = rest.substr(0, rest.find(':'));
@@ -119,7 +120,7 @@ void ReconcileService::repair_document(const Plan& plan) {
     }
     at_provider([&] {
       try {
-        m_agents->delete_document(finding.provider_id);
+        m_agents->named(plan.provider).delete_document(finding.provider_id);
       } catch (const Error& error) {
         if (error.kind() != ErrorKind::not_found) {
           throw;
@@ -149,7 +150,8 @@ void ReconcileService::repair_document(const Plan& plan) {
           {document.provider_document_id, document.name, document.source_kind});
     }
   }
-  at_provider([&] { return m_agents->update_agent(plan.agent->provider_agent_id, change); });
+  at_provider(
+      [&] { return m_agents->of(*plan.agent).update_agent(plan.agent->provider_agent_id, change); });
   audit("document", adopted.provider_document_id, detail::audit_json(read),
         detail::audit_json(adopted), finding.tenant_slug);
 }

@@ -27,6 +27,7 @@
 #include <vami/core/process_holder.hpp>
 #include <vami/core/reconcile_service.hpp>
 #include <vami/core/router_endpoints.hpp>
+#include <vami/core/router_setup_service.hpp>
 #include <vami/core/routing.hpp>
 
 namespace vami {
@@ -194,6 +195,9 @@ struct ReconcileService::Plan {
   std::optional<Document> document;
   std::string phone_number_id; ///< set_provider_agent: the import to route.
   std::string target_agent_id; ///< set_provider_agent, import_number: where to route it.
+  /// set_provider_agent, delete_document: the voice-agent provider holding the import or the
+  /// document.
+  std::string provider;
 };
 
 /// What the voice-agent provider reported, read in full before anything changes.
@@ -201,6 +205,8 @@ struct ReconcileService::VoiceView {
   std::vector<AgentSummary> agents;                              ///< Every agent it has.
   std::set<std::string> listed;                                  ///< Their ids.
   std::map<std::string, ImportedNumber> imports;                 ///< By E.164.
+  std::map<std::string, std::string> import_provider; ///< The provider of each import, by E.164.
+  std::map<std::string, std::string> upload_provider; ///< The provider of each upload, by id.
   std::map<std::string, std::optional<ProviderAgent>> looked_up; ///< get_agent, by id.
   std::map<std::string, Agent> local;                            ///< Database agents by slug.
   std::map<std::string, std::string> slug_of;                    ///< Provider id -> slug.

@@ -17,17 +17,38 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
       voice.slug_of[agent.provider_agent_id] = agent.slug;
     }
   }
-  voice.agents = m_agents->list_agents("");
-  for (const auto& summary : voice.agents) {
-    voice.listed.insert(summary.agent_id);
+  // Every provider an agent is at, and the default one (imports and uploads can outlive
+  // their agents there).
+  std::set<std::string> in_use{m_agents->default_name()};
+  for (const auto& agent : agents) {
+    in_use.insert(agent.provider);
   }
-  for (auto& imported : m_agents->list_imported_numbers()) {
-    voice.imports[imported.e164] = std::move(imported);
+  for (const std::string& name : in_use) {
+    VoiceAgentProvider& provider = m_agents->named(name);
+    const AgentProviderCapabilities can = provider.capabilities();
+    if (can.hosted_agents) {
+      for (auto& summary : provider.list_agents("")) {
+        voice.listed.insert(summary.agent_id);
+        voice.agents.push_back(std::move(summary));
+      }
+    }
+    if (can.native_numbers) {
+      for (auto& imported : provider.list_imported_numbers()) {
+        voice.import_provider[imported.e164] = name;
+        voice.imports[imported.e164] = std::move(imported);
+      }
+    }
+    if (can.knowledge_base) {
+      for (auto& upload : provider.list_documents(k_document_name_prefix)) {
+        voice.upload_provider[upload.document_id] = name;
+        voice.uploads.push_back(std::move(upload));
+      }
+    }
   }
-  voice.uploads = m_agents->list_documents(k_document_name_prefix);
   if (!m_post_call_webhook_id.empty()) {
-    voice.webhooks = m_agents->list_webhooks();
-    voice.post_call = m_agents->post_call_webhook();
+    VoiceAgentProvider& workspace = m_agents->named(RouterSetupService::k_post_call_provider);
+    voice.webhooks = workspace.list_webhooks();
+    voice.post_call = workspace.post_call_webhook();
   }
   // Ask for an agent the listing lacks (deleted, or not listed yet) and for an agent whose
   // knowledge base must be read; 404 answers "gone", any other failure stops the run here.
@@ -39,7 +60,7 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
     auto held = documents.find(agent.slug);
     const bool has_documents = held != documents.end() && !held->second.empty();
     if (voice.listed.count(id) == 0 || has_documents) {
-      voice.looked_up[id] = m_agents->get_agent(id);
+      voice.looked_up[id] = m_agents->of(agent).get_agent(id);
     }
   }
   return voice;
@@ -62,7 +83,8 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
   }
   ObservedRouting observed;
   observed.owned = owned;
-  observed.voice_url_is_agent_provider = m_agents->answers_voice_url(owned.webhook.voice_url);
+  VoiceAgentProvider& provider = agent ? m_agents->of(*agent) : m_agents->default_provider();
+  observed.voice_url_is_agent_provider = provider.answers_voice_url(owned.webhook.voice_url);
   auto imported = voice.imports.find(row.e164);
   if (imported != voice.imports.end()) {
     observed.imported = imported->second;
@@ -153,6 +175,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
       }
       plan.phone_number_id = import.phone_number_id;
       plan.target_agent_id = expected;
+      plan.provider = voice.import_provider.at(row.e164);
       if (agent_gone && !expected.empty()) {
         left_alone(plan, Holdup::agent_gone);
       } else {
@@ -227,8 +250,10 @@ void ReconcileService::repair_routing(const Plan& plan) {
     break;
   }
   case Repair::set_provider_agent: {
-    at_provider(
-        [&] { return m_agents->set_number_agent(plan.phone_number_id, plan.target_agent_id); });
+    at_provider([&] {
+      return m_agents->named(plan.provider).set_number_agent(plan.phone_number_id,
+                                                              plan.target_agent_id);
+    });
     audit("number", e164, routing_json(e164, plan.phone_number_id, finding.reported),
           routing_json(e164, plan.phone_number_id, plan.target_agent_id), current->tenant_slug);
     break;
@@ -237,10 +262,11 @@ void ReconcileService::repair_routing(const Plan& plan) {
   case Repair::route_again: {
     // What assign does: the import, its agent and the voice URL, whatever the number's history.
     PoolNumber row = *current;
-    const DesiredRouting desired =
-        desired_routing(row, m_store.find_agent(row.agent_slug), m_router_url);
+    const std::optional<Agent> agent = m_store.find_agent(row.agent_slug);
+    const DesiredRouting desired = desired_routing(row, agent, m_router_url);
+    VoiceAgentProvider& provider = agent ? m_agents->of(*agent) : m_agents->default_provider();
     at_provider([&] {
-      enact_routing(m_telephony, *m_agents, m_store, desired, row);
+      enact_routing(m_telephony, provider, m_store, desired, row);
       return true;
     });
     auto after = m_store.find_number(e164);

@@ -24,7 +24,7 @@ namespace vami {
 
 using namespace reconcile_detail;
 
-ReconcileService::ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents,
+ReconcileService::ReconcileService(TelephonyProvider& telephony, AgentProviders* agents,
                                    StateStore& store, std::string actor,
                                    std::chrono::seconds in_flight_grace, std::string router_url,
                                    RouterHealthProbe* router_health,

@@ -13,6 +13,10 @@ std::string ResilientVoiceAgentProvider::name() const {
   return m_inner.name();
 }
 
+AgentProviderCapabilities ResilientVoiceAgentProvider::capabilities() const {
+  return m_inner.capabilities();
+}
+
 std::string ResilientVoiceAgentProvider::create_agent(const AgentDefinition& definition) {
   return m_calls.retried_if_unprocessed([&] { return m_inner.create_agent(definition); });
 }

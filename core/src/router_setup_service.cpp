@@ -49,7 +49,7 @@ int RouterSetupReport::failed() const noexcept {
   }));
 }
 
-RouterSetupService::RouterSetupService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+RouterSetupService::RouterSetupService(TelephonyProvider& telephony, AgentProviders& agents,
                                        StateStore& store, std::string actor)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)) {}
 
@@ -101,11 +101,15 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
   return report;
 }
 
+VoiceAgentProvider& RouterSetupService::workspace() {
+  return m_agents.named(k_post_call_provider);
+}
+
 void RouterSetupService::set_up_webhook(
     const RouterSetupMemory& memory, const std::function<void(const RouterSetupRecord&)>& remember,
     RouterSetupReport& report) {
   const RouterEndpoints& endpoints = report.endpoints;
-  const std::vector<WorkspaceWebhook> webhooks = m_agents.list_webhooks();
+  const std::vector<WorkspaceWebhook> webhooks = workspace().list_webhooks();
   auto kept = std::find_if(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& webhook) {
     return !memory.webhook_id.empty() && !memory.webhook_secret.empty() &&
            webhook.webhook_id == memory.webhook_id && webhook.url == endpoints.post_call_url &&
@@ -119,14 +123,14 @@ void RouterSetupService::set_up_webhook(
     report.webhook_created = true; // would be: its id is the provider's to give
   } else {
     CreatedWebhook created =
-        m_agents.create_webhook(k_router_webhook_name, endpoints.post_call_url);
+        workspace().create_webhook(k_router_webhook_name, endpoints.post_call_url);
     record.webhook_id = created.webhook_id;
     record.new_secret = std::move(created.secret);
     report.webhook_created = true;
   }
   report.webhook_id = record.webhook_id;
   if (report.dry_run) {
-    const PostCallWebhookSettings attached = m_agents.post_call_webhook();
+    const PostCallWebhookSettings attached = workspace().post_call_webhook();
     report.attachment_changed =
         report.webhook_created ||
         attached != PostCallWebhookSettings{record.webhook_id, router_post_call_events()};
@@ -145,7 +149,7 @@ void RouterSetupService::set_up_webhook(
   } catch (...) {
     if (report.webhook_created) {
       try {
-        m_agents.delete_webhook(record.webhook_id); // its secret is lost with the failed write
+        workspace().delete_webhook(record.webhook_id); // its secret is lost with the failed write
       } catch (const Error&) {
         // Left for the next run, which deletes vami webhooks whose secret it does not know.
       }
@@ -158,12 +162,12 @@ void RouterSetupService::set_up_webhook(
   }
 
   const PostCallWebhookSettings wanted{record.webhook_id, router_post_call_events()};
-  const PostCallWebhookSettings attached = m_agents.post_call_webhook();
+  const PostCallWebhookSettings attached = workspace().post_call_webhook();
   if (attached != wanted) {
     if (!attached.webhook_id.empty() && attached.webhook_id != record.webhook_id) {
       report.replaced_attachment = attached.webhook_id;
     }
-    (void)m_agents.set_post_call_webhook(wanted);
+    (void)workspace().set_post_call_webhook(wanted);
     report.attachment_changed = true;
     audit("webhook", record.webhook_id,
           detail::webhook_audit_json(attached.webhook_id, "", attached.events),
@@ -175,7 +179,7 @@ void RouterSetupService::set_up_webhook(
       continue;
     }
     try {
-      m_agents.delete_webhook(webhook.webhook_id);
+      workspace().delete_webhook(webhook.webhook_id);
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found) {
         throw;
@@ -237,8 +241,10 @@ RouterNumberResult RouterSetupService::point_number(const PoolNumber& row, const
                                                   "again");
     }
     PoolNumber changed = *current;
-    desired = desired_routing(changed, m_store.find_agent(changed.agent_slug), endpoints.voice_url);
-    enact_routing(m_telephony, m_agents, m_store, desired, changed);
+    const std::optional<Agent> agent = m_store.find_agent(changed.agent_slug);
+    desired = desired_routing(changed, agent, endpoints.voice_url);
+    enact_routing(m_telephony, agent ? m_agents.of(*agent) : m_agents.default_provider(), m_store,
+                  desired, changed);
     result.after = changed.webhook;
     result.outcome = RouterNumberOutcome::pointed;
     audit("number", row.e164, detail::audit_json(*current), detail::audit_json(changed),

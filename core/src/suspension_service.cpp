@@ -51,7 +51,7 @@ void validate_suspension_message(const std::string& message) {
   }
 }
 
-SuspensionService::SuspensionService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+SuspensionService::SuspensionService(TelephonyProvider& telephony, AgentProviders& agents,
                                      StateStore& store, std::string actor)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)) {}
 
@@ -120,8 +120,9 @@ void SuspensionService::unassign_import(PoolNumber& row) {
   if (row.agent_phone_number_id.empty()) {
     return;
   }
+  const std::string agent_slug = row.suspension ? row.suspension->agent_slug : row.agent_slug;
   try {
-    m_agents.set_number_agent(row.agent_phone_number_id, "");
+    importer(agent_slug).set_number_agent(row.agent_phone_number_id, "");
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::not_found) {
       m_store.set_agent_phone_number_id(row.e164, ""); // gone: nothing answers through it
@@ -156,6 +157,7 @@ PoolNumber SuspensionService::resume_one(const std::string& e164, Rerun rerun) {
     provider_agent_id =
         detail::require_active_agent(m_store, suspension.agent_slug).provider_agent_id;
   }
+  VoiceAgentProvider& provider = importer(suspension.agent_slug);
   // The providers first, the row last: until the row says otherwise the number is suspended,
   // so a failure or a crash here leaves it out of service, and running resume again finishes.
   m_store.begin_routing_change(e164);
@@ -166,11 +168,11 @@ PoolNumber SuspensionService::resume_one(const std::string& e164, Rerun rerun) {
   if (native) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (row.agent_phone_number_id.empty()) {
-        row.agent_phone_number_id = import(e164);
+        row.agent_phone_number_id = import(provider, e164);
         m_store.set_agent_phone_number_id(e164, row.agent_phone_number_id);
       }
       try {
-        m_agents.set_number_agent(row.agent_phone_number_id, provider_agent_id);
+        provider.set_number_agent(row.agent_phone_number_id, provider_agent_id);
         break;
       } catch (const Error& error) {
         // The import was removed outside vami: import the number again, once.
@@ -189,15 +191,22 @@ PoolNumber SuspensionService::resume_one(const std::string& e164, Rerun rerun) {
   return row;
 }
 
-std::string SuspensionService::import(const std::string& e164) {
+VoiceAgentProvider& SuspensionService::importer(const std::string& agent_slug) {
+  const std::optional<Agent> agent =
+      agent_slug.empty() ? std::nullopt : m_store.find_agent(agent_slug);
+  // A number without an agent can only hold an import of the default provider.
+  return agent ? m_agents.of(*agent) : m_agents.default_provider();
+}
+
+std::string SuspensionService::import(VoiceAgentProvider& provider, const std::string& e164) {
   try {
-    return m_agents.import_number(e164, "vami pool " + e164).phone_number_id;
+    return provider.import_number(e164, "vami pool " + e164).phone_number_id;
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::rate_limited) {
       throw;
     }
     // Imported already (an earlier attempt whose answer was lost, or by hand): reuse it.
-    for (const ImportedNumber& imported : m_agents.list_imported_numbers()) {
+    for (const ImportedNumber& imported : provider.list_imported_numbers()) {
       if (imported.e164 == e164) {
         return imported.phone_number_id;
       }

@@ -3,6 +3,8 @@
 
 #include "enum_names.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <vami/core/document_file.hpp>
 #include <vami/core/tenant.hpp>
 
@@ -71,6 +73,30 @@ std::string document_upload_name(const Document& document) {
   const std::string key = document.sha256.empty() ? sha256_hex(document.source) : document.sha256;
   return std::string(k_document_name_prefix) + document.agent_slug + ":" + key.substr(0, 12) + " " +
          document.name;
+}
+
+std::string stream_parameters_text(const std::vector<StreamParameter>& parameters) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& [name, value] : parameters) {
+    array.push_back({{"name", name}, {"value", value}});
+  }
+  return array.dump();
+}
+
+std::optional<std::vector<StreamParameter>> parse_stream_parameters(std::string_view text) {
+  const nlohmann::json array = nlohmann::json::parse(text, nullptr, false);
+  if (!array.is_array()) {
+    return std::nullopt;
+  }
+  std::vector<StreamParameter> parameters;
+  for (const nlohmann::json& item : array) {
+    if (!item.is_object() || !item.contains("name") || !item["name"].is_string() ||
+        !item.contains("value") || !item["value"].is_string()) {
+      return std::nullopt;
+    }
+    parameters.emplace_back(item["name"].get<std::string>(), item["value"].get<std::string>());
+  }
+  return parameters;
 }
 
 } // namespace vami

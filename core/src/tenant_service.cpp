@@ -54,7 +54,7 @@ void validate_tenant(const Tenant& tenant) {
   }
 }
 
-TenantService::TenantService(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+TenantService::TenantService(TelephonyProvider& telephony, AgentProviders& agents,
                              StateStore& store, std::string actor)
     : m_telephony(telephony), m_agents(agents), m_store(store), m_actor(std::move(actor)) {}
 

@@ -295,6 +295,7 @@ public:
         m_workspace(http, m_base, m_config.api_key, m_secrets) {}
 
   [[nodiscard]] std::string name() const override { return k_provider_name; }
+  [[nodiscard]] AgentProviderCapabilities capabilities() const override { return {}; }
 
   std::string create_agent(const AgentDefinition& definition) override {
     Call call{"create agent " + in_quotes(definition.name), {}, ErrorKind::provider, {}};

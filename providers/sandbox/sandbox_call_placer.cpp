@@ -16,7 +16,7 @@ namespace vami::sandbox {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json; // keeps the parameters in the order the call carried them
 
 std::string text(const json& object, const char* name) {
   auto found = object.find(name);
@@ -84,6 +84,7 @@ PlacedTestCall read_call(const std::string& body) {
   call.agent_id = text(answer, "agent_id");
   call.agent_name = text(answer, "agent_name");
   call.conversation_id = text(answer, "conversation_id");
+  call.stream_url = text(answer, "stream_url");
   if (auto variables = answer.find("dynamic_variables");
       variables != answer.end() && variables->is_object()) {
     for (const auto& [name, value] : variables->items()) {

@@ -60,6 +60,9 @@ struct Progress {
   std::string conversation_id;
   std::vector<std::pair<std::string, std::string>> dynamic_variables;
   Json voice_webhook = nullptr;
+  /// A stream agent's call: the `<Stream url>` the sandbox took as the orchestrator (the
+  /// parameters are in `dynamic_variables`); empty for ElevenLabs' streams.
+  std::string stream_url;
 };
 
 bool is_e164(std::string_view text) {
@@ -152,11 +155,29 @@ std::pair<Json, std::optional<http::HttpResponse>> deliver(const Environment& en
   return {delivery, std::nullopt};
 }
 
+// A stream agent's call (`<Connect><Stream>` from vami's router to the platform's own
+// orchestrator): the sandbox plays the orchestrator, takes the stream and keeps what its `start`
+// message would carry (`customParameters`): the tenant's settings the router passed. The
+// agent is the one they name; it greets the caller with `vami_greeting`.
+void accept_media_stream(const twiml::Answer& answer, Progress& progress) {
+  progress.outcome = "connected";
+  progress.stream_url = answer.stream_url;
+  progress.agent = AgentInfo{twiml::parameter(answer, "vami_agent_id"),
+                             twiml::parameter(answer, "vami_agent_name"),
+                             twiml::parameter(answer, "vami_greeting")};
+  progress.dynamic_variables = answer.parameters;
+}
+
 // Follows a TwiML document: connects, rejects or speaks.
 void follow_twiml(const Environment& environment, std::string_view document, Progress& progress) {
   const twiml::Answer answer = twiml::read(document);
   switch (answer.verb) {
   case twiml::Verb::connect_stream: {
+    if (twiml::parameter(answer, "agent_id").empty() &&
+        !twiml::parameter(answer, "vami_agent_id").empty()) {
+      accept_media_stream(answer, progress);
+      return;
+    }
     const std::string agent_id = twiml::parameter(answer, "agent_id");
     std::optional<AgentInfo> agent;
     if (!agent_id.empty()) {
@@ -428,7 +449,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
     std::lock_guard lock(environment.mutex);
     SQLite::Transaction transaction(environment.db, SQLite::TransactionBehavior::IMMEDIATE);
     record_call(environment.db, call_sid, to, from, number->sid, status, started, answered);
-    if (progress.outcome == "connected") {
+    if (progress.outcome == "connected" && progress.stream_url.empty()) {
       record_conversation(environment.db, progress, transcript, call_sid, to, from, started);
     }
     transaction.commit();
@@ -458,7 +479,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
             .first;
   }
   Json post_call = nullptr;
-  if (progress.outcome == "connected") {
+  if (progress.outcome == "connected" && progress.stream_url.empty()) {
     post_call = post_call_delivery(environment, progress, call_sid);
   }
 
@@ -472,7 +493,8 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   if (progress.agent) {
     answer["agent_id"] = progress.agent->agent_id;
     answer["agent_name"] = progress.agent->name;
-    answer["conversation_id"] = progress.conversation_id;
+    answer["conversation_id"] =
+        progress.stream_url.empty() ? Json(progress.conversation_id) : Json(nullptr);
   } else {
     answer["agent_id"] = nullptr;
     answer["agent_name"] = nullptr;
@@ -483,6 +505,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
     variables[name] = value;
   }
   answer["dynamic_variables"] = std::move(variables);
+  answer["stream_url"] = progress.stream_url.empty() ? Json(nullptr) : Json(progress.stream_url);
   answer["transcript"] = std::move(transcript);
   answer["status_callback"] = std::move(status_callback);
   answer["post_call"] = std::move(post_call);

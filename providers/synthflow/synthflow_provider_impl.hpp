@@ -49,6 +49,13 @@ public:
   SynthflowProvider(SynthflowConfig config, http::HttpClient& http);
 
   [[nodiscard]] std::string name() const override { return k_provider_name; }
+  /// Everything but workspace webhooks (Synthflow delivers per agent: `external_webhook_url`)
+  /// and stream agents.
+  [[nodiscard]] AgentProviderCapabilities capabilities() const override {
+    AgentProviderCapabilities can;
+    can.workspace_webhooks = false;
+    return can;
+  }
 
   std::string create_agent(const AgentDefinition& definition) override;
   std::optional<ProviderAgent> get_agent(const std::string& agent_id) override;

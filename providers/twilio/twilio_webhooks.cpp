@@ -383,6 +383,17 @@ std::string twiml_say_and_hang_up(std::string_view message) {
          "</Say><Hangup/></Response>";
 }
 
+std::string
+twiml_connect_stream(std::string_view url,
+                     const std::vector<std::pair<std::string, std::string>>& parameters) {
+  std::string twiml = std::string(k_xml_declaration) + "<Response><Connect><Stream url=\"" +
+                      xml_escape(url) + "\">";
+  for (const auto& [name, value] : parameters) {
+    twiml += "<Parameter name=\"" + xml_escape(name) + "\" value=\"" + xml_escape(value) + "\"/>";
+  }
+  return twiml + "</Stream></Connect></Response>";
+}
+
 bool looks_like_twiml(std::string_view document) {
   return document.find("<Response") != std::string_view::npos;
 }

@@ -1,4 +1,4 @@
-// The tables of a vami state database (see store_tables.hpp), at schema version 7.
+// The tables of a vami state database (see store_tables.hpp), at schema version 8.
 
 #include "store_tables.hpp"
 
@@ -46,7 +46,9 @@ std::vector<StoredTable> make_tables() {
                                     {"prompt"},
                                     {"status"},
                                     {"created_at"},
-                                    {"updated_at"}}));
+                                    {"updated_at"},
+                                    {"stream_url"},
+                                    {"stream_parameters"}}));
   tables.push_back(table("documents", {{"id", k_int},
                                        {"agent_id", k_int},
                                        {"provider_document_id"},

@@ -112,6 +112,10 @@ Agent read_agent(const pg::Row& row) {
   agent.status = parse_stored_agent_status(row.text(10));
   agent.created_at = row.text(11);
   agent.updated_at = row.text(12);
+  agent.stream_url = row.text(13);
+  const std::string parameters = row.text(14);
+  agent.stream_parameters =
+      stored_value(parse_stream_parameters(parameters), parameters, "stream_parameters");
   return agent;
 }
 

@@ -226,9 +226,18 @@ ALTER TABLE tenants ADD COLUMN rate_currency CTEXT NOT NULL DEFAULT 'USD'
   CHECK (rate_currency ~ '^[A-Z][A-Z][A-Z]$');
 )sql";
 
-constexpr std::array<Migration, 2> k_migrations{{
+// v8 (as SQLite's v8): stream agents' orchestrator URL and the parameters passed with each
+// call (a JSON array of `{"name", "value"}` objects).
+constexpr const char* k_schema_v8 = R"sql(
+ALTER TABLE agents ADD COLUMN stream_url CTEXT
+  CHECK (stream_url IS NULL OR stream_url ~ '^wss?://.');
+ALTER TABLE agents ADD COLUMN stream_parameters CTEXT NOT NULL DEFAULT '[]';
+)sql";
+
+constexpr std::array<Migration, 3> k_migrations{{
     {6, k_schema_v6},
     {7, k_schema_v7},
+    {8, k_schema_v8},
 }};
 
 /// `sql` with CTEXT spelled out.

@@ -118,6 +118,10 @@ Agent read_agent(const SQLite::Statement& row) {
   agent.status = parse_stored_agent_status(column_text(row.getColumn(10)));
   agent.created_at = column_text(row.getColumn(11));
   agent.updated_at = column_text(row.getColumn(12));
+  agent.stream_url = column_text(row.getColumn(13));
+  const std::string parameters = column_text(row.getColumn(14));
+  agent.stream_parameters =
+      stored_value(parse_stream_parameters(parameters), parameters, "stream_parameters");
   return agent;
 }
 

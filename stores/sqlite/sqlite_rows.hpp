@@ -86,7 +86,8 @@ Tenant read_tenant(const SQLite::Statement& row);
 /// The columns `read_agent` reads.
 inline constexpr const char* k_agent_select = R"sql(
 SELECT a.slug, t.slug, a.name, a.provider, a.provider_agent_id, a.voice_id, a.language,
-       a.personality, a.first_message, a.prompt, a.status, a.created_at, a.updated_at
+       a.personality, a.first_message, a.prompt, a.status, a.created_at, a.updated_at,
+       a.stream_url, a.stream_parameters
 FROM agents AS a
 JOIN tenants AS t ON t.id = a.tenant_id
 )sql";

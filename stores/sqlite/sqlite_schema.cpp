@@ -222,7 +222,17 @@ ALTER TABLE tenants ADD COLUMN rate_currency TEXT NOT NULL DEFAULT 'USD'
   CHECK (length(rate_currency) = 3 AND rate_currency GLOB '[A-Z][A-Z][A-Z]');
 )sql";
 
-constexpr std::array<Migration, 7> k_migrations{{
+/// Version 8: stream agents (issue 12), reached at the platform's own orchestrator over Twilio
+/// Media Streams: the orchestrator's WebSocket URL, and the parameters passed with each call as
+/// a JSON array of `{"name", "value"}` objects, in order (`stream_parameters_text`). Other
+/// agents have neither.
+constexpr const char* k_schema_v8 = R"sql(
+ALTER TABLE agents ADD COLUMN stream_url TEXT
+  CHECK (stream_url IS NULL OR stream_url GLOB 'wss://?*' OR stream_url GLOB 'ws://?*');
+ALTER TABLE agents ADD COLUMN stream_parameters TEXT NOT NULL DEFAULT '[]';
+)sql";
+
+constexpr std::array<Migration, 8> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
     {3, k_schema_v3},
@@ -230,6 +240,7 @@ constexpr std::array<Migration, 7> k_migrations{{
     {5, sqlite_calls::k_schema},
     {6, k_schema_v6, true},
     {7, k_schema_v7},
+    {8, k_schema_v8},
 }};
 
 /// Turns foreign keys off for the life of a table-rebuilding migration step (the pragma is a

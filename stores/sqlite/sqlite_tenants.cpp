@@ -163,9 +163,9 @@ Agent SqliteStateStore::insert_agent(const Agent& agent) {
     const auto now = utc_now_iso8601();
     SQLite::Statement insert(
         m_db, "INSERT INTO agents (tenant_id, slug, name, provider, provider_agent_id, "
-              "voice_id, language, personality, first_message, prompt, status, created_at, "
+              "voice_id, language, personality, first_message, prompt, status, stream_url, stream_parameters, created_at, "
               "updated_at) VALUES (:tenant_id, :slug, :name, :provider, :provider_agent_id, "
-              ":voice_id, :language, :personality, :first_message, :prompt, :status, "
+              ":voice_id, :language, :personality, :first_message, :prompt, :status, :stream_url, :stream_parameters, "
               ":created_at, :updated_at)");
     insert.bind(":tenant_id", *tenant_id);
     insert.bind(":slug", agent.slug);
@@ -224,7 +224,7 @@ Agent SqliteStateStore::update_agent(const Agent& agent) {
     SQLite::Statement update(
         m_db, "UPDATE agents SET name = :name, provider_agent_id = :provider_agent_id, "
               "voice_id = :voice_id, language = :language, personality = :personality, "
-              "first_message = :first_message, prompt = :prompt, status = :status, "
+              "first_message = :first_message, prompt = :prompt, status = :status, stream_url = :stream_url, stream_parameters = :stream_parameters, "
               "updated_at = :now WHERE slug = :slug");
     bind_agent_configuration(update, agent);
     update.bind(":now", utc_now_iso8601());
@@ -322,6 +322,8 @@ void SqliteStateStore::bind_agent_configuration(SQLite::Statement& statement, co
   bind_text_or_null(statement, ":first_message", agent.first_message);
   bind_text_or_null(statement, ":prompt", agent.prompt);
   statement.bind(":status", to_string(agent.status));
+  bind_text_or_null(statement, ":stream_url", agent.stream_url);
+  statement.bind(":stream_parameters", stream_parameters_text(agent.stream_parameters));
 }
 
 } // namespace vami::sqlite_store

@@ -23,7 +23,7 @@ constexpr const char* k_rachel = "21m00Tcm4TlvDq8ikWAM";
 
 class AgentServiceTest : public test::ServiceTest {
 protected:
-  AgentServiceTest() : m_agents(m_voice, *m_store, "tester") { make_tenant("acme"); }
+  AgentServiceTest() : m_agents(m_voice_agents, *m_store, "tester") { make_tenant("acme"); }
 
   static AgentRequest request(const std::string& name = "Front Desk") {
     AgentRequest agent;
@@ -264,7 +264,7 @@ TEST_F(AgentServiceTest, RefusedUpdateLeavesTheRowAsItWas) {
 TEST_F(AgentServiceTest, RemoveRefusesWhileNumbersAreAssigned) {
   Agent agent = m_agents.create(request());
   auto numbers = buy_numbers(1);
-  AssignmentService assignments(m_telephony, m_voice, *m_store, "tester", "");
+  AssignmentService assignments(m_telephony, m_voice_agents, *m_store, "tester", "");
   assignments.assign(numbers[0], agent.slug, RoutingMode::native);
   m_voice.clear_calls();
 
@@ -278,7 +278,7 @@ TEST_F(AgentServiceTest, RemoveRefusesWhileNumbersAreAssigned) {
 
 TEST_F(AgentServiceTest, RemoveDeletesTheDocumentsThenTheAgent) {
   Agent agent = m_agents.create(request());
-  KnowledgeBaseService knowledge(m_voice, *m_store, "tester");
+  KnowledgeBaseService knowledge(m_voice_agents, *m_store, "tester");
   knowledge.add_text(agent.slug, "Open 9 to 5.", "hours");
   knowledge.add_url(agent.slug, "https://acme.example.com/faq", "faq");
   m_voice.clear_calls();
@@ -383,7 +383,7 @@ TEST_F(AgentServiceTest, FindsShowsAndListsFromTheDatabase) {
   AgentRequest other = request("Night Line");
   other.tenant_slug = "other";
   m_agents.create(other);
-  KnowledgeBaseService(m_voice, *m_store, "tester").add_text(front.slug, "Open 9 to 5.", "hours");
+  KnowledgeBaseService(m_voice_agents, *m_store, "tester").add_text(front.slug, "Open 9 to 5.", "hours");
   m_voice.clear_calls();
 
   EXPECT_EQ(m_agents.find(front.provider_agent_id).slug, "front-desk");

@@ -20,7 +20,7 @@ constexpr const char* k_router = "https://router.example.com/voice";
 
 class AssignmentServiceTest : public test::ServiceTest {
 protected:
-  AssignmentServiceTest() : m_assignments(m_telephony, m_voice, *m_store, "tester", k_router) {
+  AssignmentServiceTest() : m_assignments(m_telephony, m_voice_agents, *m_store, "tester", k_router) {
     make_tenant("acme");
     make_tenant("bravo", "Bravo Plumbing");
     m_front = make_agent("acme", "front-desk");
@@ -123,7 +123,7 @@ TEST_F(AssignmentServiceTest, WebhookModePointsTheNumberAtTheRouterWithTheAgentI
 }
 
 TEST_F(AssignmentServiceTest, WebhookModeWithoutARouterUrlIsRefusedBeforeAnyChange) {
-  AssignmentService no_router(m_telephony, m_voice, *m_store, "tester", "");
+  AssignmentService no_router(m_telephony, m_voice_agents, *m_store, "tester", "");
   const int telephony_before = static_cast<int>(m_telephony.calls().size());
   EXPECT_EQ(kind_of([&] { no_router.assign(m_numbers[0], m_front.slug, RoutingMode::webhook); }),
             ErrorKind::invalid_input);
@@ -132,7 +132,7 @@ TEST_F(AssignmentServiceTest, WebhookModeWithoutARouterUrlIsRefusedBeforeAnyChan
   EXPECT_EQ(static_cast<int>(m_telephony.calls().size()), telephony_before);
   EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::available);
   EXPECT_EQ(
-      kind_of([&] { AssignmentService(m_telephony, m_voice, *m_store, "tester", "ftp://router"); }),
+      kind_of([&] { AssignmentService(m_telephony, m_voice_agents, *m_store, "tester", "ftp://router"); }),
       ErrorKind::invalid_input);
 }
 

@@ -22,8 +22,8 @@ constexpr const char* k_caller = "+14155550123";
 class CallRouterTest : public ServiceTest {
 protected:
   CallRouterTest()
-      : m_assignments(m_telephony, m_voice, *m_store, "tester", k_router),
-        m_router(*m_store, m_voice, m_clock, milliseconds(5000)) {
+      : m_assignments(m_telephony, m_voice_agents, *m_store, "tester", k_router),
+        m_router(*m_store, m_voice_agents, m_clock, milliseconds(5000)) {
     make_tenant("acme");
     make_tenant("globex", "Globex");
     m_acme_agent = make_agent("acme", "acme-desk");
@@ -181,7 +181,7 @@ TEST_F(CallRouterTest, TheDatabaseDecidesWhenTheVoiceUrlNamesAnotherAgent) {
 }
 
 TEST_F(CallRouterTest, ABudgetMustBePositive) {
-  EXPECT_EQ(kind_of([&] { CallRouter(*m_store, m_voice, m_clock, milliseconds(0)); }),
+  EXPECT_EQ(kind_of([&] { CallRouter(*m_store, m_voice_agents, m_clock, milliseconds(0)); }),
             ErrorKind::invalid_input);
 }
 
@@ -244,7 +244,7 @@ namespace {
 TEST_F(CallRouterTest, ASuspendedNumberGetsItsOutOfServiceAnswerNeverAnAgent) {
   m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::webhook);
   m_assignments.assign(m_numbers[1], "acme-desk", RoutingMode::webhook);
-  SuspensionService suspensions(m_telephony, m_voice, *m_store, "tester");
+  SuspensionService suspensions(m_telephony, m_voice_agents, *m_store, "tester");
   suspensions.suspend(m_numbers[0], "This number is out of service.");
   suspensions.suspend(m_numbers[1], "");
   m_voice.clear_calls();

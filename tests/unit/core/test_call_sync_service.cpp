@@ -66,7 +66,7 @@ TEST_F(CallSyncServiceTest, JoinsTwilioCallsAndConversationsIntoOneHistoryIdempo
   m_telephony.add_call(inbound("CA3", m_numbers[1], "2026-11-21T09:00:00Z", std::nullopt));
   m_voice.add_conversation_details(conversation("conv_1", "CA1", "2026-11-20T10:00:01Z"));
 
-  CallSyncService service(*m_store, m_telephony, m_voice);
+  CallSyncService service(*m_store, m_telephony, m_voice_agents);
   const CallSyncReport first = service.sync("");
   EXPECT_EQ(first.telephony_calls, 2);
   EXPECT_EQ(first.conversations, 1);
@@ -113,7 +113,7 @@ TEST_F(CallSyncServiceTest, SinceAsksTheProvidersFromThatDayAndKeepsLaterCallsOn
   m_telephony.add_call(inbound("CA1", m_numbers[0], "2026-11-20T09:59:59Z", 10));
   m_telephony.add_call(inbound("CA2", m_numbers[0], "2026-11-20T10:00:00Z", 10));
   m_telephony.add_call(inbound("CA3", m_numbers[0], "2026-11-19T23:00:00Z", 10));
-  CallSyncService service(*m_store, m_telephony, m_voice);
+  CallSyncService service(*m_store, m_telephony, m_voice_agents);
   const CallSyncReport report = service.sync("2026-11-20T10:00:00Z");
   EXPECT_EQ(report.created, 1);
   EXPECT_TRUE(m_store->find_call("CA2"));
@@ -134,7 +134,7 @@ TEST_F(CallSyncServiceTest, AnOutboundCallIsFiledUnderThePoolNumberThatCalled) {
   outbound.from = m_numbers[0];
   outbound.direction = CallDirection::outbound_api;
   m_telephony.add_call(outbound);
-  CallSyncService service(*m_store, m_telephony, m_voice);
+  CallSyncService service(*m_store, m_telephony, m_voice_agents);
   (void)service.sync("");
   const CallRecord call = *m_store->find_call("CA9");
   EXPECT_EQ(call.number, m_numbers[0]);

@@ -31,7 +31,7 @@ public:
 
 class CallTestServiceTest : public test::ServiceTest {
 protected:
-  CallTestServiceTest() : m_assignments(m_telephony, m_voice, *m_store, "tester", k_router) {
+  CallTestServiceTest() : m_assignments(m_telephony, m_voice_agents, *m_store, "tester", k_router) {
     make_tenant("acme");
     make_tenant("bravo", "Bravo Plumbing");
     m_front = make_agent("acme", "front-desk");
@@ -63,7 +63,7 @@ protected:
   }
 
   CallTestReport test(TestCallPlacer* placer, const std::string& to) {
-    CallTestService service(m_telephony, &m_voice, *m_store, placer, k_router);
+    CallTestService service(m_telephony, &m_voice_agents, *m_store, placer, k_router);
     return service.test({to, "", ""});
   }
 
@@ -83,7 +83,7 @@ protected:
 
 TEST_F(CallTestServiceTest, TheDatabaseSaysWhatACallMustGet) {
   assign_native(m_numbers[0], m_front);
-  CallTestService service(m_telephony, &m_voice, *m_store, nullptr, k_router);
+  CallTestService service(m_telephony, &m_voice_agents, *m_store, nullptr, k_router);
   CallExpectation assigned = service.expectation(m_numbers[0]);
   EXPECT_EQ(assigned.answer, ExpectedAnswer::agent);
   EXPECT_EQ(assigned.tenant_slug, "acme");
@@ -93,7 +93,7 @@ TEST_F(CallTestServiceTest, TheDatabaseSaysWhatACallMustGet) {
   EXPECT_EQ(service.expectation(m_numbers[1]).answer, ExpectedAnswer::no_agent);
   EXPECT_FALSE(service.expectation("+12125550000").in_pool);
 
-  SuspensionService suspensions(m_telephony, m_voice, *m_store, "tester");
+  SuspensionService suspensions(m_telephony, m_voice_agents, *m_store, "tester");
   (void)suspensions.suspend(m_numbers[0], "We are closed.");
   CallExpectation suspended = service.expectation(m_numbers[0]);
   EXPECT_EQ(suspended.answer, ExpectedAnswer::message);
@@ -193,7 +193,7 @@ TEST_F(CallTestServiceTest, NumbersThatMustReachNoAgent) {
 
   // A suspended number must say its message, not connect or reject.
   assign_native(m_numbers[0], m_front);
-  SuspensionService suspensions(m_telephony, m_voice, *m_store, "tester");
+  SuspensionService suspensions(m_telephony, m_voice_agents, *m_store, "tester");
   (void)suspensions.suspend(m_numbers[0], "We are closed.");
   PlacedTestCall spoken;
   spoken.to = m_numbers[0];
@@ -232,10 +232,10 @@ TEST_F(CallTestServiceTest, LiveProvidersAreReadBackWithoutPlacingACall) {
 TEST_F(CallTestServiceTest, TheLiveCheckNamesTheRouterHopWhenTheRouterIsUnhealthy) {
   // vami's own router (`<public>/twilio/voice`): the live check asks its /healthz.
   constexpr const char* k_vami_router = "https://calls.example.com/twilio/voice";
-  AssignmentService assignments(m_telephony, m_voice, *m_store, "tester", k_vami_router);
+  AssignmentService assignments(m_telephony, m_voice_agents, *m_store, "tester", k_vami_router);
   (void)assignments.assign(m_numbers[1], m_bravo.slug, RoutingMode::webhook);
   test::ScriptedRouterProbe probe(true);
-  CallTestService service(m_telephony, &m_voice, *m_store, nullptr, k_vami_router, &probe);
+  CallTestService service(m_telephony, &m_voice_agents, *m_store, nullptr, k_vami_router, &probe);
   CallTestReport fine = service.test({m_numbers[1], "", ""});
   EXPECT_TRUE(fine.passed()) << fine.broken_reason;
   EXPECT_EQ(hop_names(fine),

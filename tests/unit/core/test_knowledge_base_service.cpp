@@ -22,7 +22,7 @@ using test::kind_of;
 
 class KnowledgeBaseServiceTest : public test::ServiceTest {
 protected:
-  KnowledgeBaseServiceTest() : m_kb(m_voice, *m_store, "tester") {
+  KnowledgeBaseServiceTest() : m_kb(m_voice_agents, *m_store, "tester") {
     make_tenant("acme");
     m_agent = make_agent("acme", "front-desk");
   }
@@ -295,7 +295,7 @@ TEST_F(KnowledgeBaseServiceTest, AnAgentDeletedWithAnUploadInDoubtTakesTheUpload
   EXPECT_EQ(kind_of([&] { m_kb.add_url(m_agent.slug, "https://acme.example.com/faq", ""); }),
             ErrorKind::uncertain);
   ASSERT_EQ(m_voice.documents().size(), 1U);
-  AgentService(m_voice, *m_store, "tester").remove(m_agent.slug);
+  AgentService(m_voice_agents, *m_store, "tester").remove(m_agent.slug);
   EXPECT_TRUE(m_voice.documents().empty());
 }
 
@@ -362,7 +362,7 @@ TEST_F(KnowledgeBaseServiceTest, RemoveNeedsOneMatchingDocument) {
 TEST_F(KnowledgeBaseServiceTest, AnAgentStillBeingCreatedTakesNoDocument) {
   m_voice.fail_next("create_agent", {ErrorKind::unavailable, /*acted=*/true});
   m_voice.fail_next("list_agents", {ErrorKind::unavailable, false});
-  AgentService agents(m_voice, *m_store, "tester");
+  AgentService agents(m_voice_agents, *m_store, "tester");
   AgentRequest request;
   request.tenant_slug = "acme";
   request.name = "Night Line";

@@ -25,8 +25,8 @@ constexpr const char* k_router = "https://router.example.com/voice";
 class ProvisioningTest : public test::ServiceTest {
 protected:
   ProvisioningTest()
-      : m_provisioning(m_telephony, m_voice, *m_store, "tester", k_router),
-        m_onboarding(m_telephony, m_voice, *m_store, "tester", k_router) {}
+      : m_provisioning(m_telephony, m_voice_agents, *m_store, "tester", k_router),
+        m_onboarding(m_telephony, m_voice_agents, *m_store, "tester", k_router) {}
 
   OnboardRequest request(const std::string& area_code) {
     OnboardRequest request;
@@ -173,7 +173,7 @@ TEST_F(ProvisioningTest, AssignPickChecksTheAgentBeforeBuying) {
             ErrorKind::not_found);
   make_tenant("acme");
   make_agent("acme", "front-desk");
-  NumberProvisioning no_router(m_telephony, m_voice, *m_store, "tester", "");
+  NumberProvisioning no_router(m_telephony, m_voice_agents, *m_store, "tester", "");
   EXPECT_EQ(kind_of([&] {
               no_router.assign_pick({"212", ""}, "front-desk", RoutingMode::webhook, {});
             }),

@@ -28,7 +28,7 @@ constexpr const char* k_router = "https://router.example.com/voice";
 // A pool of two numbers, two knowledge files, and an onboarding service over them.
 class OnboardingWorld : public test::ServiceWorld {
 public:
-  OnboardingWorld() : m_onboarding(m_telephony, m_voice, *m_store, "tester", k_router) {
+  OnboardingWorld() : m_onboarding(m_telephony, m_voice_agents, *m_store, "tester", k_router) {
     m_numbers = buy_numbers(2);
     m_faq = write("faq.txt", "Q: Do you take walk-ins?\nA: Yes, before noon.\n");
     m_hours = write("hours.md", "# Opening hours\n\nMonday to Friday, 9-17.\n");
@@ -201,7 +201,7 @@ TEST_F(OnboardingServiceTest, ChecksEverythingBeforeChangingAnything) {
         << what << ": " << to_string(kind);
     expect_nothing_changed(what);
   }
-  OnboardingService no_router(m_telephony, m_voice, *m_store, "tester", "");
+  OnboardingService no_router(m_telephony, m_voice_agents, *m_store, "tester", "");
   EXPECT_EQ(kind_of([&] { no_router.onboard(full_request(RoutingMode::webhook), {}); }),
             ErrorKind::invalid_input);
   expect_nothing_changed("webhook without router");
@@ -263,11 +263,11 @@ TEST_F(OnboardingServiceTest, ARerunOfAFinishedOnboardingIsAlreadyLive) {
 TEST_F(OnboardingServiceTest, ARerunFinishesWhatAKilledRunLeft) {
   // What a run killed after its first upload leaves: the tenant, the agent, one document.
   OnboardRequest request = full_request();
-  TenantService(m_telephony, m_voice, *m_store, "tester").create(request.tenant);
-  AgentService agents(m_voice, *m_store, "tester");
+  TenantService(m_telephony, m_voice_agents, *m_store, "tester").create(request.tenant);
+  AgentService agents(m_voice_agents, *m_store, "tester");
   AgentRequest agent = agents.prepare(request.agent, request.tenant);
   const Agent made = agents.create(agent);
-  KnowledgeBaseService(m_voice, *m_store, "tester").add_files(made.slug, {m_faq}, "");
+  KnowledgeBaseService(m_voice_agents, *m_store, "tester").add_files(made.slug, {m_faq}, "");
   m_steps.clear();
   OnboardResult result = onboard(request);
   EXPECT_FALSE(result.already_live);

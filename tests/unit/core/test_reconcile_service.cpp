@@ -100,6 +100,7 @@ public:
   }
 
   std::string name() const override { return "elevenlabs"; }
+  AgentProviderCapabilities capabilities() const override { return {}; }
   /// The voice URL an import gives a number.
   static constexpr const char* k_inbound = "https://api.us.elevenlabs.io/twilio/inbound_call";
   /// Sets a number's voice URL at the telephony account (an import calls it with `k_inbound`).
@@ -325,7 +326,7 @@ protected:
 
   ReconcileReport reconcile(ReconcileMode mode, std::chrono::seconds grace = k_in_flight_grace,
                             const StopRequested& stop = {}) {
-    ReconcileService service(m_provider, &m_voice, *m_store, "tester", grace, m_router_url);
+    ReconcileService service(m_provider, &m_voice_agents, *m_store, "tester", grace, m_router_url);
     return service.reconcile(mode, stop);
   }
 
@@ -341,20 +342,20 @@ protected:
     request.tenant_slug = "acme";
     request.slug = slug;
     request.name = "Agent " + slug;
-    return AgentService(m_voice, *m_store, "tester").create(request);
+    return AgentService(m_voice_agents, *m_store, "tester").create(request);
   }
 
   /// Assigns a pool number to an agent, as `vami numbers assign` does.
   PoolNumber assign(const std::string& e164, const std::string& agent_slug,
                     RoutingMode mode = RoutingMode::native) {
-    return AssignmentService(m_provider, m_voice, *m_store, "tester", "https://router.example.com/")
+    return AssignmentService(m_provider, m_voice_agents, *m_store, "tester", "https://router.example.com/")
         .assign(e164, agent_slug, mode)
         .number;
   }
 
   /// Adds a text document to an agent's knowledge base, as `vami kb add --text` does.
   Document add_text(const std::string& agent_slug, const std::string& text) {
-    return KnowledgeBaseService(m_voice, *m_store, "tester")
+    return KnowledgeBaseService(m_voice_agents, *m_store, "tester")
         .add_text(agent_slug, text, "")
         .document;
   }
@@ -458,6 +459,7 @@ protected:
   std::string m_router_url; ///< The router URL reconcile is given (none unless a test sets it).
   FakeTelephonyProvider m_provider;
   MemoryVoiceAgentProvider m_voice;
+  SingleAgentProvider m_voice_agents{m_voice}; ///< `m_voice` as the services take it.
   std::unique_ptr<StateStore> m_store;
   PoolService m_pool;
 };
@@ -851,7 +853,7 @@ TEST_F(ReconcileServiceTest, WorkOfAnotherProcessDuringTheListingIsNotUndone) {
     bought = buy(1); // a purchase completes: the pool did not hold it when it was read
     (void)m_pool.release(m_pool.plan_release({released.e164}), {}, {}); // and one is released
   };
-  ReconcileService service(provider, &m_voice, *m_store, "tester");
+  ReconcileService service(provider, &m_voice_agents, *m_store, "tester");
   auto report = service.reconcile(ReconcileMode::apply);
   std::string bought_e164;
   for (const auto& row : rows()) {
@@ -898,7 +900,8 @@ TEST(ReconcileFaultSweep, EveryOwnedNumberEndsUpInThePoolOrNothingChanges) {
       provider.fail_at(setup_calls + n, fault);
 
       MemoryVoiceAgentProvider voice;
-      ReconcileService service(provider, &voice, *store, "sweep");
+      SingleAgentProvider voice_agents(voice);
+      ReconcileService service(provider, &voice_agents, *store, "sweep");
       bool failed = false;
       try {
         (void)service.reconcile(ReconcileMode::apply);
@@ -961,7 +964,7 @@ TEST_F(ReconcileServiceTest, ANumberRoutedElsewhereAtTheProviderIsRoutedAsTheDat
   const Agent office = agent("back-office");
   (void)assign(pool[0].e164, "front-desk");
   (void)assign(pool[1].e164, "back-office");
-  AssignmentService(m_provider, m_voice, *m_store, "tester", "").unassign(pool[1].e164);
+  AssignmentService(m_provider, m_voice_agents, *m_store, "tester", "").unassign(pool[1].e164);
   // Changed in the provider's console: the first to another agent, the unassigned one to one.
   (void)m_voice.set_number_agent(m_voice.import_id_of(pool[0].e164), office.provider_agent_id);
   (void)m_voice.set_number_agent(m_voice.import_id_of(pool[1].e164), desk.provider_agent_id);
@@ -1009,7 +1012,7 @@ TEST_F(ReconcileServiceTest, ImportIdsAreStoredFromTheProviderOrForgotten) {
   (void)agent("front-desk");
   (void)assign(pool[0].e164, "front-desk");
   (void)assign(pool[1].e164, "front-desk");
-  AssignmentService(m_provider, m_voice, *m_store, "tester", "").unassign(pool[1].e164);
+  AssignmentService(m_provider, m_voice_agents, *m_store, "tester", "").unassign(pool[1].e164);
   const std::string imported = m_voice.import_id_of(pool[0].e164);
   const std::string removed = m_voice.import_id_of(pool[1].e164);
   m_store->set_agent_phone_number_id(pool[0].e164, ""); // the database lost it
@@ -1116,7 +1119,7 @@ TEST_F(ReconcileServiceTest, AWebhookNumberIsCheckedAgainstTheRouterUrlForItsAge
   m_provider.point(pool[1].e164, MemoryVoiceAgentProvider::k_inbound);
   // The third was unassigned, but still rings the router.
   (void)assign(pool[2].e164, "front-desk", RoutingMode::webhook);
-  AssignmentService(m_provider, m_voice, *m_store, "tester", m_router_url).unassign(pool[2].e164);
+  AssignmentService(m_provider, m_voice_agents, *m_store, "tester", m_router_url).unassign(pool[2].e164);
   m_provider.point(pool[2].e164, "https://router.example.com/?agent_id=" + desk.provider_agent_id);
   m_store->update_webhook(pool[2].e164, m_provider.owned().at(pool[2].e164).webhook);
 
@@ -1154,7 +1157,7 @@ TEST_F(ReconcileServiceTest, AWebhookNumbersImportNamesNoAgent) {
   const std::string e164 = rows()[0].e164;
   const Agent desk = agent("front-desk");
   (void)assign(e164, "front-desk");
-  AssignmentService(m_provider, m_voice, *m_store, "tester", m_router_url).unassign(e164);
+  AssignmentService(m_provider, m_voice_agents, *m_store, "tester", m_router_url).unassign(e164);
   (void)assign(e164, "front-desk", RoutingMode::webhook);
   (void)m_voice.set_number_agent(m_voice.import_id_of(e164), desk.provider_agent_id);
 
@@ -1286,7 +1289,7 @@ TEST_F(ReconcileServiceTest, ADocumentDeletedOutsideVamiIsForgottenSoItCanBeAdde
   EXPECT_EQ(documents[0].provider_document_id, kept.provider_document_id);
   EXPECT_TRUE(applied.settled());
   // The same text is no longer taken for a duplicate.
-  EXPECT_TRUE(KnowledgeBaseService(m_voice, *m_store, "tester")
+  EXPECT_TRUE(KnowledgeBaseService(m_voice_agents, *m_store, "tester")
                   .add_text("front-desk", "We sell shoes", "")
                   .created);
   EXPECT_TRUE(drift(reconcile(ReconcileMode::report, std::chrono::seconds(0))).empty());

@@ -36,7 +36,7 @@ protected:
     m_front = make_agent("acme", "front-desk");
     m_numbers = buy_numbers(3);
     // Two numbers routed by webhook through an older router, one natively.
-    AssignmentService old(m_telephony, m_voice, *m_store, "tester", k_old_router);
+    AssignmentService old(m_telephony, m_voice_agents, *m_store, "tester", k_old_router);
     (void)old.assign(m_numbers[0], m_front.slug, RoutingMode::webhook);
     (void)old.assign(m_numbers[1], m_front.slug, RoutingMode::webhook);
     (void)old.assign(m_numbers[2], m_front.slug, RoutingMode::native);
@@ -46,7 +46,7 @@ protected:
   /// Runs the setup with what the profile remembers, keeping what it hands over as the profile
   /// would.
   RouterSetupReport set_up(const std::string& public_url = k_public) {
-    RouterSetupService service(m_telephony, m_voice, *m_store, "tester");
+    RouterSetupService service(m_telephony, m_voice_agents, *m_store, "tester");
     return service.set_up(public_url, m_memory, [this](const RouterSetupRecord& record) {
       m_records.push_back(record);
       m_memory.webhook_id = record.webhook_id;
@@ -115,7 +115,7 @@ TEST_F(RouterSetupTest, CreatesAttachesRemembersAndPointsTheWebhookNumbers) {
 TEST_F(RouterSetupTest, ADryRunReadsAndSaysWhatItWouldDoWithoutChangingAnything) {
   const int set_before = m_telephony.count("set_voice_webhook");
   const std::size_t audited = audit().size();
-  RouterSetupService service(m_telephony, m_voice, *m_store, "tester");
+  RouterSetupService service(m_telephony, m_voice_agents, *m_store, "tester");
   bool remembered = false;
   RouterSetupReport plan = service.set_up(
       k_public, {}, [&](const RouterSetupRecord&) { remembered = true; }, {},
@@ -201,7 +201,7 @@ TEST_F(RouterSetupTest, AWebhookWhoseSecretIsUnknownIsReplaced) {
 
 TEST_F(RouterSetupTest, AFailedWriteOfTheSecretDeletesTheWebhookItBelongsTo) {
   const int set_before = m_telephony.count("set_voice_webhook");
-  RouterSetupService service(m_telephony, m_voice, *m_store, "tester");
+  RouterSetupService service(m_telephony, m_voice_agents, *m_store, "tester");
   Error error = error_of([&] {
     (void)service.set_up(k_public, {}, [](const RouterSetupRecord&) {
       throw Error(ErrorKind::storage, "disk full");
@@ -215,7 +215,7 @@ TEST_F(RouterSetupTest, AFailedWriteOfTheSecretDeletesTheWebhookItBelongsTo) {
 
 TEST_F(RouterSetupTest, ACreateWhoseAnswerIsLostIsNotRepeatedAndTheNextRunCleansUp) {
   m_voice.fail_next("create_webhook", {ErrorKind::unavailable, /*acted=*/true});
-  RouterSetupService service(m_telephony, m_voice, *m_store, "tester");
+  RouterSetupService service(m_telephony, m_voice_agents, *m_store, "tester");
   EXPECT_EQ(
       test::kind_of([&] { (void)service.set_up(k_public, {}, [](const RouterSetupRecord&) {}); }),
       ErrorKind::unavailable);
@@ -243,7 +243,7 @@ TEST_F(RouterSetupTest, ANumberThatFailsIsReportedAndTheOthersCarryOn) {
 }
 
 TEST_F(RouterSetupTest, StopsBetweenNumbersWhenAsked) {
-  RouterSetupService service(m_telephony, m_voice, *m_store, "tester");
+  RouterSetupService service(m_telephony, m_voice_agents, *m_store, "tester");
   int asked = 0;
   RouterSetupReport report = service.set_up(
       k_public, {}, [](const RouterSetupRecord&) {}, [&] { return ++asked > 1; });
@@ -265,20 +265,20 @@ TEST_F(RouterSetupTest, APlainHttpPublicUrlIsRefusedBeforeAnyRequest) {
 TEST_F(RouterSetupTest, RouteAndReconcileReportAWrongVoiceUrlAndADeadRouter) {
   (void)set_up();
   test::ScriptedRouterProbe probe(true);
-  RouteCheck fine = check_route(m_telephony, &m_voice, *m_store, k_voice, m_numbers[0], &probe);
+  RouteCheck fine = check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[0], &probe);
   EXPECT_TRUE(fine.faults.empty());
   EXPECT_TRUE(fine.calls_answered);
   EXPECT_EQ(probe.asked(), std::vector<std::string>{"https://calls.example.com/healthz"});
   // A native number has no router to ask.
-  (void)check_route(m_telephony, &m_voice, *m_store, k_voice, m_numbers[2], &probe);
+  (void)check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[2], &probe);
   EXPECT_EQ(probe.asked().size(), 1U);
 
   probe.set_healthy(false);
-  RouteCheck dead = check_route(m_telephony, &m_voice, *m_store, k_voice, m_numbers[0], &probe);
+  RouteCheck dead = check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[0], &probe);
   EXPECT_EQ(dead.faults, std::vector<RoutingFault>{RoutingFault::router_unhealthy});
   EXPECT_FALSE(dead.calls_answered);
 
-  ReconcileService reconcile(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace, k_voice,
+  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace, k_voice,
                              &probe);
   ReconcileReport report = reconcile.reconcile(ReconcileMode::report);
   ASSERT_TRUE(report.router_health.has_value());
@@ -300,7 +300,7 @@ TEST_F(RouterSetupTest, RouteAndReconcileReportAWrongVoiceUrlAndADeadRouter) {
 
 TEST_F(RouterSetupTest, ReconcileDoesNotAskAnotherRoutersHealth) {
   test::ScriptedRouterProbe probe(false);
-  ReconcileService reconcile(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace,
+  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace,
                              k_old_router, &probe);
   ReconcileReport report = reconcile.reconcile(ReconcileMode::report);
   EXPECT_FALSE(report.router_health.has_value());
@@ -311,7 +311,7 @@ TEST_F(RouterSetupTest, ReconcileAttachesTheRoutersPostCallWebhookAgainAndReport
   (void)set_up();
   const std::string webhook_id = m_memory.webhook_id;
   test::ScriptedRouterProbe probe(true);
-  ReconcileService reconcile(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace, k_voice,
+  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace, k_voice,
                              &probe, webhook_id);
   EXPECT_TRUE(reconcile.reconcile(ReconcileMode::report).settled());
 
@@ -369,12 +369,12 @@ TEST_F(RouterSetupTest, ReconcileAttachesTheRoutersPostCallWebhookAgainAndReport
 }
 
 TEST_F(RouterSetupTest, ReconcileAsksTheRoutersHealthOnlyWhenSomethingDependsOnTheRouter) {
-  AssignmentService assignment(m_telephony, m_voice, *m_store, "tester", k_voice);
+  AssignmentService assignment(m_telephony, m_voice_agents, *m_store, "tester", k_voice);
   (void)assignment.unassign(m_numbers[0]);
   (void)assignment.unassign(m_numbers[1]);
   test::ScriptedRouterProbe probe(false);
   // No number routed by webhook and no post-call webhook: a router that is down stops nothing.
-  ReconcileService idle(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace, k_voice,
+  ReconcileService idle(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace, k_voice,
                         &probe);
   ReconcileReport report = idle.reconcile(ReconcileMode::report);
   EXPECT_FALSE(report.router_health.has_value());
@@ -382,7 +382,7 @@ TEST_F(RouterSetupTest, ReconcileAsksTheRoutersHealthOnlyWhenSomethingDependsOnT
 
   // The post-call webhook delivers to the router even when every number is routed natively.
   (void)set_up();
-  ReconcileService with_webhook(m_telephony, &m_voice, *m_store, "tester", k_in_flight_grace,
+  ReconcileService with_webhook(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace,
                                 k_voice, &probe, m_memory.webhook_id);
   ReconcileReport down = with_webhook.reconcile(ReconcileMode::report);
   ASSERT_TRUE(down.router_health.has_value());

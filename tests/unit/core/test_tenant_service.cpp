@@ -20,8 +20,8 @@ using test::kind_of;
 class TenantServiceTest : public test::ServiceTest {
 protected:
   TenantServiceTest()
-      : m_tenants(m_telephony, m_voice, *m_store, "tester"),
-        m_assignments(m_telephony, m_voice, *m_store, "tester", "https://router.example.com/v") {}
+      : m_tenants(m_telephony, m_voice_agents, *m_store, "tester"),
+        m_assignments(m_telephony, m_voice_agents, *m_store, "tester", "https://router.example.com/v") {}
 
   static Tenant tenant(const std::string& slug, const std::string& name = "Acme Dental") {
     Tenant t;
@@ -38,7 +38,7 @@ protected:
     m_tenants.create(tenant("acme"));
     m_front = make_agent("acme", "front-desk");
     m_night = make_agent("acme", "night-line", "Night Line");
-    KnowledgeBaseService knowledge(m_voice, *m_store, "tester");
+    KnowledgeBaseService knowledge(m_voice_agents, *m_store, "tester");
     knowledge.add_text(m_front.slug, "Open 9 to 5.", "hours");
     knowledge.add_url(m_night.slug, "https://acme.example.com/faq", "faq");
     m_numbers = buy_numbers(3);
@@ -291,7 +291,7 @@ public:
 TEST_F(TenantServiceTest, ADeletionKilledBeforeItsReleasesIsFinishedByRunningItAgain) {
   populate();
   KilledBeforeTheFirstRelease dying(m_telephony);
-  TenantService first(dying, m_voice, *m_store, "tester");
+  TenantService first(dying, m_voice_agents, *m_store, "tester");
   EXPECT_THROW(first.remove("acme", NumberDisposition::release), Killed);
   // Killed after the unassigns: the numbers no longer say whose they were.
   EXPECT_TRUE(row(m_numbers[0]).tenant_slug.empty());
@@ -322,7 +322,7 @@ TEST_F(TenantServiceTest, ADeletionKilledBeforeItsReleasesIsFinishedByRunningItA
 TEST_F(TenantServiceTest, AnUnfinishedDeletionWithReleasesIsNotSwitchedToReturningTheNumbers) {
   populate();
   KilledBeforeTheFirstRelease dying(m_telephony);
-  TenantService first(dying, m_voice, *m_store, "tester");
+  TenantService first(dying, m_voice_agents, *m_store, "tester");
   EXPECT_THROW(first.remove("acme", NumberDisposition::release), Killed);
   const Error error =
       error_of([&] { m_tenants.remove("acme", NumberDisposition::return_to_pool); });

@@ -256,6 +256,34 @@ TEST_P(AssignmentStoreTest, DeleteTenantRefusesWhileItHasAgentsOrNumbers) {
 
 // --- agents --------------------------------------------------------------------------------
 
+TEST_P(AssignmentStoreTest, StreamAgentsKeepTheirUrlAndParametersInOrder) {
+  (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
+  auto stream = agent("desk", "acme");
+  stream.provider = "stream";
+  stream.provider_agent_id = "stream_0123456789abcdef01234567";
+  stream.stream_url = "wss://voice.example.com/media?region=eu";
+  stream.stream_parameters = {{"zeta", "last letter"}, {"alpha", "a \"quoted\" <value> & more"}};
+  const Agent stored = m_store->insert_agent(stream);
+  EXPECT_EQ(stored.provider, "stream");
+  EXPECT_EQ(stored.stream_url, stream.stream_url);
+  EXPECT_EQ(stored.stream_parameters, stream.stream_parameters); // in the order given
+
+  Agent changed = stored;
+  changed.stream_url = "ws://127.0.0.1:9000/media";
+  changed.stream_parameters = {{"only", ""}};
+  const Agent updated = m_store->update_agent(changed);
+  EXPECT_EQ(updated.stream_url, "ws://127.0.0.1:9000/media");
+  EXPECT_EQ(m_store->find_agent("desk")->stream_parameters, changed.stream_parameters);
+
+  // Other agents have neither.
+  const Agent plain = m_store->insert_agent(agent("plain", "acme"));
+  EXPECT_TRUE(plain.stream_url.empty());
+  EXPECT_TRUE(plain.stream_parameters.empty());
+  // The schema refuses a stream URL that is no WebSocket URL, on both backends.
+  changed.stream_url = "https://voice.example.com/media";
+  (void)expect_error(ErrorKind::storage, [&] { (void)m_store->update_agent(changed); });
+}
+
 TEST_P(AssignmentStoreTest, AgentsRoundTripAndAreFoundBySlugOrProviderId) {
   (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
   (void)m_store->create_tenant(tenant("globex", "Globex Clinic"));

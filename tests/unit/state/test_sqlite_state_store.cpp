@@ -384,7 +384,7 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
 
   auto store = open_sqlite_state_store(m_path);
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 7);
+  EXPECT_EQ(current_schema_version(), 8);
   auto acme = store->find_tenant("acme");
   ASSERT_TRUE(acme);
   EXPECT_FALSE(acme->rates.any()); // v7: no rates stored
@@ -442,6 +442,39 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
   EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), current_schema_version());
 }
 
+TEST_F(SqliteStateStoreTest, SchemaV7DatabaseGainsStreamSettingsAndItsAgentsHaveNone) {
+  {
+    auto store = open_sqlite_state_store(m_path);
+    Tenant acme;
+    acme.slug = "acme";
+    acme.name = "Acme Dental";
+    (void)store->create_tenant(acme);
+    Agent desk;
+    desk.slug = "desk";
+    desk.tenant_slug = "acme";
+    desk.name = "Front Desk";
+    desk.provider_agent_id = "agent_01";
+    (void)store->insert_agent(desk);
+  }
+  {
+    // Back to version 7 as vami shipped it: the agents table without the v8 columns.
+    auto db = raw();
+    db.exec("ALTER TABLE agents DROP COLUMN stream_parameters; "
+            "ALTER TABLE agents DROP COLUMN stream_url; PRAGMA user_version = 7");
+  }
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_EQ(store->schema_version(), 8);
+  auto desk = store->find_agent("desk");
+  ASSERT_TRUE(desk);
+  EXPECT_EQ(desk->provider, "elevenlabs");
+  EXPECT_TRUE(desk->stream_url.empty());
+  EXPECT_TRUE(desk->stream_parameters.empty());
+  // The schema refuses a stream URL that is no WebSocket URL.
+  auto db = raw();
+  EXPECT_THROW(db.exec("UPDATE agents SET stream_url = 'https://orchestrator.example.com'"),
+               SQLite::Exception);
+}
+
 TEST_F(SqliteStateStoreTest, SchemaV6DatabaseGainsTenantRatesAsIntegerMicros) {
   {
     auto store = open_sqlite_state_store(m_path);
@@ -451,14 +484,17 @@ TEST_F(SqliteStateStoreTest, SchemaV6DatabaseGainsTenantRatesAsIntegerMicros) {
     (void)store->create_tenant(acme);
   }
   {
-    // Back to version 6 as vami shipped it: the tenants table without the v7 columns.
+    // Back to version 6 as vami shipped it: the tenants table without the v7 columns (and the
+    // agents table without v8's).
     auto db = raw();
-    db.exec("ALTER TABLE tenants DROP COLUMN rate_currency; "
+    db.exec("ALTER TABLE agents DROP COLUMN stream_parameters; "
+            "ALTER TABLE agents DROP COLUMN stream_url; "
+            "ALTER TABLE tenants DROP COLUMN rate_currency; "
             "ALTER TABLE tenants DROP COLUMN rate_minute_micros; "
             "ALTER TABLE tenants DROP COLUMN rate_number_micros; PRAGMA user_version = 6");
   }
   auto store = open_sqlite_state_store(m_path);
-  EXPECT_EQ(store->schema_version(), 7);
+  EXPECT_EQ(store->schema_version(), current_schema_version());
   auto acme = store->find_tenant("acme");
   ASSERT_TRUE(acme);
   EXPECT_EQ(acme->name, "Acme Dental");

@@ -185,7 +185,14 @@ public:
 
   // --- VoiceAgentProvider -------------------------------------------------------------------
 
-  std::string name() const override { return "elevenlabs"; }
+  std::string name() const override { return m_name; }
+  AgentProviderCapabilities capabilities() const override { return m_capabilities; }
+  /// Makes the fake another provider: its name and what it can do ("elevenlabs" and everything
+  /// but stream agents until told).
+  void act_as(std::string name, AgentProviderCapabilities capabilities) {
+    m_name = std::move(name);
+    m_capabilities = capabilities;
+  }
 
   std::string create_agent(const AgentDefinition& definition) override {
     std::lock_guard lock(m_mutex);
@@ -576,6 +583,8 @@ public:
   }
 
 private:
+  std::string m_name = "elevenlabs";
+  AgentProviderCapabilities m_capabilities;
   static std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -622,7 +631,8 @@ private:
   }
 
   std::string store_agent(AgentDefinition definition) {
-    std::string id = "agent_" + padded(m_next_agent++);
+    // Another provider's ids differ from ElevenLabs' ("stream_00000001").
+    std::string id = (m_name == "elevenlabs" ? "agent" : m_name) + "_" + padded(m_next_agent++);
     m_agents[id] = ProviderAgent{id, std::move(definition)};
     return id;
   }
@@ -636,7 +646,7 @@ private:
   }
 
   void check_voice(const std::string& voice_id) const {
-    if (voice_id.empty()) {
+    if (voice_id.empty() || !m_capabilities.voice_catalogue) {
       return;
     }
     if (std::none_of(m_voices.begin(), m_voices.end(),

@@ -11,6 +11,7 @@
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/agent_service.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/money.hpp>
@@ -77,7 +78,7 @@ public:
   /// database), then forgets the provider calls it took.
   Agent make_agent(const std::string& tenant_slug, const std::string& slug,
                    const std::string& name = "Front Desk") {
-    AgentService agents(m_voice, *m_store, "tester");
+    AgentService agents(m_voice_agents, *m_store, "tester");
     AgentRequest request;
     request.tenant_slug = tenant_slug;
     request.slug = slug;
@@ -118,6 +119,7 @@ public:
   testing::TempDir m_dir;
   testing::FakeTelephonyProvider m_telephony;
   FakeVoiceAgentProvider m_voice;
+  SingleAgentProvider m_voice_agents{m_voice}; ///< `m_voice` as the services take it.
   std::unique_ptr<StateStore> m_store;
 };
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
@@ -21,6 +22,13 @@ struct AgentRequest {
   std::string voice;                 ///< A voice name or id; empty for the provider's default.
   std::string language;              ///< ISO 639-1; empty for "en".
   std::optional<Personality> personality;
+  /// The voice-agent provider ("elevenlabs", "stream"); empty: the default
+  /// (`AgentProviders::default_name`).
+  std::string provider;
+  /// Stream agents (required for them, refused for others): the orchestrator's WebSocket URL.
+  std::string stream_url;
+  /// Stream agents: the parameters passed with each call, in order (`--param KEY=VALUE`).
+  std::vector<StreamParameter> stream_parameters;
 };
 
 /// What `vami agents update` changes: only the fields that are set.
@@ -31,6 +39,8 @@ struct AgentUpdate {
   std::optional<std::string> voice;
   std::optional<std::string> language;
   std::optional<Personality> personality;
+  std::optional<std::string> stream_url;                       ///< Stream agents only.
+  std::optional<std::vector<StreamParameter>> stream_parameters; ///< Replaces them all.
 };
 
 /// An agent with what hangs off it.
@@ -53,13 +63,16 @@ struct AgentDetails {
 /// an agent that vami could not confirm.
 class AgentService {
 public:
-  /// `actor` is written into the audit trail (a user name, never a secret).
-  AgentService(VoiceAgentProvider& provider, StateStore& store, std::string actor);
+  /// Acts on each agent at its own provider, found in `providers`; `actor` is written into the
+  /// audit trail (a user name, never a secret).
+  AgentService(AgentProviders& providers, StateStore& store, std::string actor);
 
-  /// Checks a request for `tenant` and fills its defaults: the slug from the name, a prompt and
-  /// greeting naming the tenant, language "en", and the voice resolved to its id. Reads the
-  /// provider's voices when a voice is named; creates nothing.
-  /// @throws Error(invalid_input) for a bad field; Error(not_found) for an unknown voice.
+  /// Checks a request for `tenant` and fills its defaults: the provider, the slug from the name,
+  /// a prompt and greeting naming the tenant, language "en", and the voice resolved to its id
+  /// (when the provider has a voice catalogue). Reads the provider's voices when a voice is
+  /// named; creates nothing. A stream agent needs a stream URL; other agents take none.
+  /// @throws Error(invalid_input) for a bad field, an unknown provider, or stream settings
+  ///         given to an agent of another provider; Error(not_found) for an unknown voice.
   AgentRequest prepare(const AgentRequest& request, const Tenant& tenant);
   /// Creates an agent: checks every field, resolves the voice, records a `creating` row, creates
   /// the agent at the provider tagged `vami-agent:<slug>`, then marks the row active. If the
@@ -77,20 +90,25 @@ public:
   AgentDetails show(const std::string& agent);
   /// The agent named by slug or provider id. @throws Error(not_found).
   Agent find(const std::string& agent);
-  /// The provider's voices, ordered by name.
-  std::vector<Voice> voices();
-  /// The voice named by id or by name (case-insensitive).
+  /// The voices of `provider` (the default provider when empty), ordered by name.
+  /// @throws Error(invalid_input) for a provider without a voice catalogue.
+  std::vector<Voice> voices(const std::string& provider = "");
+  /// The voice of `provider` (the default when empty) named by id or by name
+  /// (case-insensitive).
   /// @throws Error(not_found) listing up to five close matches.
-  Voice resolve_voice(const std::string& name_or_id);
+  Voice resolve_voice(const std::string& name_or_id, const std::string& provider = "");
   /// The newest conversations of an agent at the provider, at most `limit` (1..100).
   std::vector<Conversation> conversations(const std::string& agent, int limit);
 
 private:
-  std::optional<std::string> find_by_tag(const std::string& tag, const std::string& name);
+  std::optional<std::string> find_by_tag(VoiceAgentProvider& provider, const std::string& tag,
+                                         const std::string& name);
+  /// The voice id to store for `voice` at `provider`: resolved in its catalogue, or as given.
+  std::string voice_id_for(VoiceAgentProvider& provider, const std::string& voice);
   void audit(const std::string& command, const std::string& entity_id, const std::string& before,
              const std::string& after, const std::string& tenant_slug);
 
-  VoiceAgentProvider& m_provider;
+  AgentProviders& m_providers;
   StateStore& m_store;
   std::string m_actor;
 };

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/pool_service.hpp>
@@ -59,7 +60,7 @@ class AssignmentService {
 public:
   /// `router_url` is the platform's call router for `webhook` routing (may be empty when only
   /// native routing is used).
-  AssignmentService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+  AssignmentService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                     std::string actor, std::string router_url);
 
   /// Assigns an available pool number to an agent. Assigning a number to the agent it is
@@ -138,7 +139,7 @@ private:
   void audit(const std::string& command, const PoolNumber& before, const PoolNumber& after);
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
   std::string m_router_url;
@@ -165,7 +166,7 @@ struct RouteCheck {
 /// the router's health checked too (`router_unhealthy`). Changes nothing.
 /// @throws Error(invalid_input) for a malformed number; Error(not_found) when the pool does not
 ///         own it; what `observe_routing` throws.
-[[nodiscard]] RouteCheck check_route(TelephonyProvider& telephony, VoiceAgentProvider* agents,
+[[nodiscard]] RouteCheck check_route(TelephonyProvider& telephony, AgentProviders* agents,
                                      StateStore& store, const std::string& router_url,
                                      const std::string& number,
                                      RouterHealthProbe* router = nullptr);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/monotonic_clock.hpp>
 #include <vami/core/state_store.hpp>
@@ -95,7 +96,7 @@ public:
 
   /// Routes with `store`, `agents` and `clock` (all must outlive the router) within `budget`.
   /// @throws Error(invalid_input) for a budget that is not positive.
-  CallRouter(StateStore& store, VoiceAgentProvider& agents, MonotonicClock& clock,
+  CallRouter(StateStore& store, AgentProviders& agents, MonotonicClock& clock,
              Duration budget = k_default_budget);
 
   /// Decides what to answer `call` with. Never throws for a call: every failure is a decision.
@@ -111,7 +112,7 @@ public:
 
 private:
   StateStore& m_store;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   MonotonicClock& m_clock;
   Duration m_budget;
 };

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/voice_agent_provider.hpp>
@@ -26,7 +27,7 @@ class CallSyncService {
 public:
   /// `store`, `telephony` and `voice_agents` must outlive the service.
   CallSyncService(StateStore& store, TelephonyProvider& telephony,
-                  VoiceAgentProvider& voice_agents);
+                  AgentProviders& voice_agents);
 
   /// Reads every call of the telephony account since `since` (UTC ISO 8601; empty: all) whose
   /// called or calling number is in the pool (in any status), then every conversation since
@@ -42,7 +43,7 @@ private:
 
   StateStore& m_store;
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_voice_agents;
+  AgentProviders& m_voice_agents;
 };
 
 } // namespace vami

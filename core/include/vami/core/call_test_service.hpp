@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/router_health.hpp>
 #include <vami/core/state_store.hpp>
@@ -91,7 +92,7 @@ public:
   /// null: live providers); all must outlive the service. `router_url` is the configured
   /// router (empty when none); `router_health` (may be null) checks its health when the live
   /// check reads a webhook-routed number back (`check_route`).
-  CallTestService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
+  CallTestService(TelephonyProvider& telephony, AgentProviders* agents, StateStore& store,
                   TestCallPlacer* placer, std::string router_url,
                   RouterHealthProbe* router_health = nullptr);
 
@@ -109,7 +110,7 @@ private:
   CallTestReport compare_checked(CallTestReport report);
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider* m_agents;
+  AgentProviders* m_agents;
   StateStore& m_store;
   TestCallPlacer* m_placer;
   std::string m_router_url;

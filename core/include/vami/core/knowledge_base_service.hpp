@@ -10,6 +10,7 @@
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 
 namespace vami {
@@ -31,8 +32,10 @@ struct DocumentOutcome {
 /// again. So no document is left at the provider untracked, and none is uploaded twice.
 class KnowledgeBaseService {
 public:
-  /// `actor` is written into the audit trail.
-  KnowledgeBaseService(VoiceAgentProvider& provider, StateStore& store, std::string actor);
+  /// Uploads to each agent's own provider, found in `providers`; `actor` is written into the
+  /// audit trail. Every method that changes documents refuses, with Error(invalid_input), an
+  /// agent whose provider keeps no knowledge base (stream agents).
+  KnowledgeBaseService(AgentProviders& providers, StateStore& store, std::string actor);
 
   /// Checks every file first (exists, type by content, size; see `read_document_file`) and
   /// uploads nothing if one is bad; then adds them one by one. `name` names a single file
@@ -60,13 +63,17 @@ public:
 private:
   // Uploads `document` under its upload name (`upload(name)`), recording the intent first; an
   // `uploading` document is an earlier attempt's, looked for before it is uploaded again.
-  DocumentOutcome add(const Agent& agent, Document document,
+  DocumentOutcome add(VoiceAgentProvider& provider, const Agent& agent, Document document,
                       const std::function<ProviderDocument(const std::string&)>& upload);
-  std::optional<std::string> find_upload(const std::string& upload_name);
+  // The provider of `agent`, when it keeps knowledge bases; Error(invalid_input) otherwise.
+  VoiceAgentProvider& provider_of(const Agent& agent);
+  static std::optional<std::string> find_upload(VoiceAgentProvider& provider,
+                                                const std::string& upload_name);
   static Error lost_answer(const Document& document, const Error& error);
-  void attach(const Agent& agent, const std::vector<Document>& documents);
+  static void attach(VoiceAgentProvider& provider, const Agent& agent,
+                     const std::vector<Document>& documents);
 
-  VoiceAgentProvider& m_provider;
+  AgentProviders& m_providers;
   StateStore& m_store;
   std::string m_actor;
 };

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/pool_service.hpp>
@@ -45,7 +46,7 @@ struct ProvisionedNumber {
 class NumberProvisioning {
 public:
   /// `router_url` as `AssignmentService` takes it.
-  NumberProvisioning(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+  NumberProvisioning(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                      std::string actor, std::string router_url);
 
   /// Nothing when the pool has an available number matching `pick`; otherwise the plan of a
@@ -80,7 +81,7 @@ public:
 
 private:
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
   std::string m_router_url;

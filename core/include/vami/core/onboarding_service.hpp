@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/bulk_runner.hpp>
@@ -72,7 +73,7 @@ using OnboardStepObserver = std::function<void(const std::string& step, const st
 class OnboardingService {
 public:
   /// `router_url` is used for `webhook` routing.
-  OnboardingService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+  OnboardingService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                     std::string actor, std::string router_url);
 
   /// Runs the four steps; `observer` hears each one finish. `stop_requested` is polled before
@@ -93,7 +94,7 @@ private:
                    AssignmentService& assignments, const Error& error);
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
   std::string m_router_url;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/pool_service.hpp>
 #include <vami/core/router_health.hpp>
@@ -265,7 +266,7 @@ public:
   /// workspace webhook `vami router setup` created for the router (the profile's
   /// `elevenlabs_webhook_id`; empty when none): checked to be there, enabled, delivering to
   /// the router and attached as the post-call webhook.
-  ReconcileService(TelephonyProvider& telephony, VoiceAgentProvider* agents, StateStore& store,
+  ReconcileService(TelephonyProvider& telephony, AgentProviders* agents, StateStore& store,
                    std::string actor, std::chrono::seconds in_flight_grace = k_in_flight_grace,
                    std::string router_url = {}, RouterHealthProbe* router_health = nullptr,
                    std::string post_call_webhook_id = {});
@@ -349,7 +350,7 @@ private:
              const std::string& tenant_slug = {});
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider* m_agents;
+  AgentProviders* m_agents;
   StateStore& m_store;
   std::string m_actor;
   std::chrono::seconds m_in_flight_grace;

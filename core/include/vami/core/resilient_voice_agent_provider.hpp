@@ -26,6 +26,7 @@ public:
 
   /// The wrapped provider's name.
   [[nodiscard]] std::string name() const override;
+  [[nodiscard]] AgentProviderCapabilities capabilities() const override;
   /// Retried after a 429 only.
   std::string create_agent(const AgentDefinition& definition) override;
   /// Retried.

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
@@ -84,8 +85,11 @@ struct RouterSetupReport {
 /// `vami router setup`: makes the providers hold what the call router at a public URL needs.
 class RouterSetupService {
 public:
+  /// The voice-agent provider whose workspace delivers post-call webhooks to the router.
+  static constexpr const char* k_post_call_provider = "elevenlabs";
+
   /// `actor` goes into the audit trail. The references must outlive the service.
-  RouterSetupService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+  RouterSetupService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                      std::string actor);
 
   /// Sets the providers up for the router at `public_url`, and can be run again (what is in
@@ -118,6 +122,8 @@ public:
                            RouterSetupMode mode = RouterSetupMode::apply);
 
 private:
+  // The provider whose workspace webhooks are set up (`k_post_call_provider`).
+  VoiceAgentProvider& workspace();
   void set_up_webhook(const RouterSetupMemory& memory,
                       const std::function<void(const RouterSetupRecord&)>& remember,
                       RouterSetupReport& report);
@@ -128,7 +134,7 @@ private:
              const std::string& tenant_slug = {});
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
 };

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/pool_service.hpp>
@@ -32,7 +33,7 @@ namespace vami {
 /// provider could not be told (run reconcile).
 class SuspensionService {
 public:
-  SuspensionService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+  SuspensionService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                     std::string actor);
 
   /// Suspends an `available` or `assigned` number; `message` is what callers hear before the
@@ -97,11 +98,14 @@ private:
                      const std::vector<std::string>& numbers, const std::string& message,
                      int concurrency, const StopRequested& stop_requested,
                      const ItemObserver& observer, int done_before, Rerun rerun);
-  std::string import(const std::string& e164);
+  std::string import(VoiceAgentProvider& provider, const std::string& e164);
+  // The provider that holds the import of a number of `agent_slug` (empty: of no agent): the
+  // agent's, else the default provider.
+  VoiceAgentProvider& importer(const std::string& agent_slug);
   void audit(const std::string& command, const PoolNumber& before, const PoolNumber& after);
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
 };

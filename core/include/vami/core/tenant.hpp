@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vami {
@@ -67,6 +68,11 @@ enum class AgentStatus { creating, active, deleting };
 /// Parses one of the names above.
 [[nodiscard]] std::optional<AgentStatus> parse_agent_status(std::string_view text) noexcept;
 
+/// One setting a stream agent's orchestrator receives with each call, as a TwiML
+/// `<Parameter name="..." value="..."/>` of `<Connect><Stream>` (Twilio Media Streams
+/// `start.customParameters`): name, value.
+using StreamParameter = std::pair<std::string, std::string>;
+
 /// One voice agent of a tenant, as the state database knows it.
 struct Agent {
   std::string slug;        ///< Unique in the database; same rules as a tenant slug.
@@ -82,7 +88,20 @@ struct Agent {
   AgentStatus status = AgentStatus::active;
   std::string created_at; ///< UTC ISO 8601.
   std::string updated_at; ///< UTC ISO 8601.
+  /// Stream agents: the orchestrator's WebSocket URL (`wss://`, or `ws://` on loopback) that
+  /// calls are connected to; empty for other agents.
+  std::string stream_url;
+  /// Stream agents: the parameters given with `--param KEY=VALUE`, passed with each call after
+  /// the agent's own settings, in order; empty for other agents.
+  std::vector<StreamParameter> stream_parameters;
 };
+
+/// `parameters` as the state database stores them: a JSON array of `{"name", "value"}`
+/// objects, in order ("[]" for none).
+[[nodiscard]] std::string stream_parameters_text(const std::vector<StreamParameter>& parameters);
+/// The parameters `stream_parameters_text` wrote; empty when `text` is not such an array.
+[[nodiscard]] std::optional<std::vector<StreamParameter>>
+parse_stream_parameters(std::string_view text);
 
 /// Where a knowledge-base document came from.
 enum class DocumentSourceKind { file, url, text };

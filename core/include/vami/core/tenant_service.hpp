@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/money.hpp>
 #include <vami/core/number.hpp>
@@ -42,7 +43,7 @@ struct TenantRemoval {
 class TenantService {
 public:
   /// `actor` is written into the audit trail.
-  TenantService(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
+  TenantService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                 std::string actor);
 
   /// Records a new tenant (no provider call).
@@ -72,7 +73,7 @@ private:
   std::optional<Operation> unfinished_deletion(const std::string& slug);
 
   TelephonyProvider& m_telephony;
-  VoiceAgentProvider& m_agents;
+  AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
 };

@@ -69,6 +69,10 @@ struct PlacedTestCall {
   /// (`vami_tenant`, `vami_call_sid` from the router).
   std::vector<std::pair<std::string, std::string>> dynamic_variables;
   std::vector<TranscriptLine> transcript; ///< `connected`: greeting, caller's line, answer.
+  /// `connected` to a stream agent: the `<Stream url>` of the orchestrator that took the call
+  /// (its `customParameters` are in `dynamic_variables`); empty for agents their provider
+  /// hosts.
+  std::string stream_url;
   std::optional<TestCallDelivery> status_callback; ///< Sent when the number has one.
   std::optional<TestCallDelivery> post_call;       ///< Sent when a post-call webhook is set.
 };

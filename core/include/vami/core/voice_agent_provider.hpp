@@ -124,6 +124,11 @@ struct CallRegistration {
   /// `conversation_initiation_client_data.dynamic_variables`, as strings, in order; the post-call
   /// webhook echoes them back (`vami_tenant`, `vami_call_sid`).
   std::vector<std::pair<std::string, std::string>> dynamic_variables;
+  /// Stream agents: the orchestrator's WebSocket URL (`Agent::stream_url`); empty for agents
+  /// their provider hosts.
+  std::string stream_url;
+  /// Stream agents: what the orchestrator receives with the call (`stream_call_parameters`).
+  std::vector<StreamParameter> stream_parameters;
 };
 
 /// One conversation with what its details add to the list's summary (ElevenLabs
@@ -169,6 +174,28 @@ struct PostCallWebhookSettings {
   friend bool operator==(const PostCallWebhookSettings&, const PostCallWebhookSettings&) = default;
 };
 
+/// What a voice-agent provider can do, so that use cases refuse what it cannot before anything
+/// changes (a knowledge base for an agent the provider keeps none for, a native number for an
+/// agent only the router reaches).
+struct AgentProviderCapabilities {
+  /// Voices are ids of the provider's catalogue (`list_voices`), and a voice name is resolved
+  /// to its id; when false, the voice is passed on as given.
+  bool voice_catalogue = true;
+  /// Agents hold knowledge-base documents (`add_document_*`, `AgentChange::knowledge_base`).
+  bool knowledge_base = true;
+  /// Telephony numbers can be imported so that the provider answers them (native routing).
+  bool native_numbers = true;
+  /// The provider keeps the agents: they can be listed, looked up and found again by tag. When
+  /// false, the state database is the agent's only record (the provider is stateless) and
+  /// reconcile has nothing to compare.
+  bool hosted_agents = true;
+  /// Workspace webhooks and post-call settings (`list_webhooks`, `post_call_webhook`).
+  bool workspace_webhooks = true;
+  /// Agents are reached at the platform's own orchestrator over a media stream: each agent has
+  /// a stream URL and parameters (`Agent::stream_url`).
+  bool stream_agents = false;
+};
+
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
 /// provider requests and throws `vami::Error` typed by what went wrong: `auth` for a rejected
 /// key (401), `not_found` for a missing agent, document or number (404), `invalid_input` for a
@@ -181,6 +208,8 @@ public:
 
   /// Short name of the provider ("elevenlabs"), stored with each agent.
   [[nodiscard]] virtual std::string name() const = 0;
+  /// What the provider can do. No request.
+  [[nodiscard]] virtual AgentProviderCapabilities capabilities() const = 0;
 
   /// Creates an agent and returns its id. Not idempotent: after an ambiguous failure look for
   /// the agent by its tag before creating it again.

@@ -94,6 +94,15 @@ struct ParsedForm {
 /// answered, `message` spoken (XML-escaped), and hung up.
 [[nodiscard]] std::string twiml_say_and_hang_up(std::string_view message);
 
+/// `<Response><Connect><Stream url="..."><Parameter name="..." value="..."/>...</Stream>
+/// </Connect></Response>` with the XML declaration: the call's audio goes to `url` over a
+/// bidirectional Media Stream, whose `start` message carries `parameters` as
+/// `customParameters` ("TwiML Voice: <Stream>", "Media Streams - WebSocket Messages"). Every
+/// value is XML-escaped.
+[[nodiscard]] std::string
+twiml_connect_stream(std::string_view url,
+                     const std::vector<std::pair<std::string, std::string>>& parameters);
+
 /// Whether `document` looks like a TwiML document a provider meant for Twilio: it holds a
 /// `<Response` element. (ElevenLabs' `register-call` answers an opaque TwiML string as
 /// `text/html`; it is relayed only when it passes this check.)

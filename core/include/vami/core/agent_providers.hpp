@@ -1,0 +1,70 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <vami/core/error.hpp>
+#include <vami/core/number.hpp>
+#include <vami/core/tenant.hpp>
+#include <vami/core/voice_agent_provider.hpp>
+
+namespace vami {
+
+/// The voice-agent platforms one command can reach, by the name stored with each agent
+/// (`Agent::provider`, `VoiceAgentProvider::name`): "elevenlabs" (ElevenLabs Agents) and
+/// "stream" (the platform's own orchestrator behind Twilio Media Streams). Use cases pick the
+/// provider of the agent they act on, so that agents of several platforms share one pool.
+class AgentProviders {
+public:
+  virtual ~AgentProviders() = default;
+
+  /// The provider named `name`.
+  /// @throws Error(invalid_input) for a name vami does not know, naming those it knows;
+  ///         Error(auth) when the provider's credentials are missing.
+  virtual VoiceAgentProvider& named(const std::string& name) = 0;
+  /// The names of every provider vami knows, in the order `--help` lists them.
+  [[nodiscard]] virtual std::vector<std::string> names() const = 0;
+  /// The provider new agents are created at when none is chosen (the profile's choice, else
+  /// "elevenlabs").
+  [[nodiscard]] virtual std::string default_name() const = 0;
+
+  /// The provider of `agent` (`named(agent.provider)`).
+  /// @throws what `named` throws.
+  VoiceAgentProvider& of(const Agent& agent) { return named(agent.provider); }
+  /// The provider new agents are created at when none is chosen.
+  /// @throws what `named` throws.
+  VoiceAgentProvider& default_provider() { return named(default_name()); }
+};
+
+/// Every agent on one voice-agent provider: a platform with a single account, and tests.
+/// `named` answers only the provider's own name.
+class SingleAgentProvider final : public AgentProviders {
+public:
+  /// Serves `provider`, which must outlive this.
+  explicit SingleAgentProvider(VoiceAgentProvider& provider) : m_provider(provider) {}
+  /// The provider when `name` is its name.
+  /// @throws Error(invalid_input) for any other name.
+  VoiceAgentProvider& named(const std::string& name) override;
+  /// The provider's name alone.
+  [[nodiscard]] std::vector<std::string> names() const override { return {m_provider.name()}; }
+  /// The provider's name.
+  [[nodiscard]] std::string default_name() const override { return m_provider.name(); }
+
+private:
+  VoiceAgentProvider& m_provider;
+};
+
+/// Refuses, before anything changes, a routing the providers cannot make for a pool number
+/// (a Twilio number) and `agent` at `provider`: native routing to an agent whose provider cannot
+/// import telephony numbers (a stream agent is reached through the call router only). The
+/// pairs that work: Twilio number to an ElevenLabs agent, native or webhook; Twilio number to a
+/// stream agent, webhook.
+/// @throws Error(invalid_input) naming the pairs that work.
+void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode);
+
+/// The error for a provider name that `known` does not hold: what was asked, and the names
+/// that work.
+[[nodiscard]] Error unknown_agent_provider(const std::string& name,
+                                           const std::vector<std::string>& known);
+
+} // namespace vami

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <vami/core/agent_providers.hpp>
+
+namespace vami::test {
+
+/// Several voice-agent providers by their names, for tests of agents on more than one platform;
+/// the first one added is the default.
+class NamedAgentProviders final : public AgentProviders {
+public:
+  /// Adds `provider` (which must outlive this) under its name.
+  void add(VoiceAgentProvider& provider) {
+    if (m_default.empty()) {
+      m_default = provider.name();
+    }
+    m_providers[provider.name()] = &provider;
+  }
+  VoiceAgentProvider& named(const std::string& name) override {
+    auto found = m_providers.find(name);
+    if (found == m_providers.end()) {
+      throw unknown_agent_provider(name, names());
+    }
+    return *found->second;
+  }
+  [[nodiscard]] std::vector<std::string> names() const override {
+    std::vector<std::string> all;
+    for (const auto& [name, provider] : m_providers) {
+      all.push_back(name);
+    }
+    return all;
+  }
+  [[nodiscard]] std::string default_name() const override { return m_default; }
+
+private:
+  std::map<std::string, VoiceAgentProvider*> m_providers;
+  std::string m_default;
+};
+
+} // namespace vami::test
