@@ -46,12 +46,13 @@ _vami_options() {
   "tenants delete") echo "--release-numbers --dry-run" ;;
   "tenants suspend") echo "--message --concurrency" ;;
   "tenants resume") echo "--concurrency" ;;
-  "agents create") echo "--tenant --slug --name --prompt --prompt-file --first-message --voice --language --personality" ;;
+  "agents create") echo "--tenant --slug --provider --name --prompt --prompt-file --first-message --voice --language --personality --stream-url --param" ;;
   "agents list") echo "--tenant" ;;
-  "agents update") echo "--name --prompt --prompt-file --first-message --voice --language --personality" ;;
+  "agents update") echo "--name --prompt --prompt-file --first-message --voice --language --personality --stream-url --param" ;;
   "agents conversations") echo "--limit" ;;
+  "voices list") echo "--provider" ;;
   "kb add") echo "--url --text --name" ;;
-  "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq --no-test-call" ;;
+  "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-provider --stream-url --param --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq --no-test-call" ;;
   "reconcile") echo "--apply" ;;
   "calls list") echo "--tenant --agent --number --since --until --status --limit" ;;
   "calls show") echo "--transcript" ;;
@@ -222,6 +223,7 @@ _vami_option_kind() {
   "agents create|--help") echo "flag" ;;
   "agents create|--tenant") echo "tenants" ;;
   "agents create|--slug") echo "text" ;;
+  "agents create|--provider") echo "choice:elevenlabs stream" ;;
   "agents create|--name") echo "text" ;;
   "agents create|--prompt") echo "text" ;;
   "agents create|--prompt-file") echo "path" ;;
@@ -229,6 +231,8 @@ _vami_option_kind() {
   "agents create|--voice") echo "text" ;;
   "agents create|--language") echo "text" ;;
   "agents create|--personality") echo "choice:friendly professional casual" ;;
+  "agents create|--stream-url") echo "text" ;;
+  "agents create|--param") echo "text" ;;
   "agents list|-h") echo "flag" ;;
   "agents list|--help") echo "flag" ;;
   "agents list|--tenant") echo "tenants" ;;
@@ -243,6 +247,8 @@ _vami_option_kind() {
   "agents update|--voice") echo "text" ;;
   "agents update|--language") echo "text" ;;
   "agents update|--personality") echo "choice:friendly professional casual" ;;
+  "agents update|--stream-url") echo "text" ;;
+  "agents update|--param") echo "text" ;;
   "agents delete|-h") echo "flag" ;;
   "agents delete|--help") echo "flag" ;;
   "agents conversations|-h") echo "flag" ;;
@@ -252,6 +258,7 @@ _vami_option_kind() {
   "voices|--help") echo "flag" ;;
   "voices list|-h") echo "flag" ;;
   "voices list|--help") echo "flag" ;;
+  "voices list|--provider") echo "choice:elevenlabs stream" ;;
   "kb|-h") echo "flag" ;;
   "kb|--help") echo "flag" ;;
   "kb add|-h") echo "flag" ;;
@@ -277,6 +284,9 @@ _vami_option_kind() {
   "onboard|--max-monthly-cost") echo "text" ;;
   "onboard|--mode") echo "choice:native webhook" ;;
   "onboard|--agent-name") echo "text" ;;
+  "onboard|--agent-provider") echo "choice:elevenlabs stream" ;;
+  "onboard|--stream-url") echo "text" ;;
+  "onboard|--param") echo "text" ;;
   "onboard|--agent-slug") echo "text" ;;
   "onboard|--first-message") echo "text" ;;
   "onboard|--voice") echo "text" ;;

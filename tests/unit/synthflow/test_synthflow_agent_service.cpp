@@ -7,6 +7,7 @@
 #include "synthflow_test_support.hpp"
 #include "temp_dir.hpp"
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/agent_service.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/stores/sqlite_state_store.hpp>
@@ -25,7 +26,8 @@ protected:
   }
 
   Agent create() {
-    AgentService agents(*f.provider, *store, "tester");
+    SingleAgentProvider synthflow(*f.provider);
+    AgentService agents(synthflow, *store, "tester");
     AgentRequest request;
     request.tenant_slug = "acme";
     request.slug = "front-desk";
