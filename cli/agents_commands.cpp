@@ -40,14 +40,11 @@ struct ConversationsOptions {
 };
 
 const std::vector<Column>& agent_columns() {
-  static const std::vector<Column> columns = {field("SLUG", "slug"),
-                                              field("TENANT", "tenant"),
-                                              field("NAME", "name"),
-                                              field("PROVIDER", "provider"),
-                                              field("STATUS", "status"),
-                                              field("VOICE", "voice_id"),
-                                              field("LANGUAGE", "language"),
-                                              field("AGENT ID", "provider_agent_id")};
+  static const std::vector<Column> columns = {
+      field("SLUG", "slug"),         field("TENANT", "tenant"),
+      field("NAME", "name"),         field("PROVIDER", "provider"),
+      field("STATUS", "status"),     field("VOICE", "voice_id"),
+      field("LANGUAGE", "language"), field("AGENT ID", "provider_agent_id")};
   return columns;
 }
 
@@ -73,11 +70,12 @@ void add_agent_flags(CLI::App* command, AgentFlags& flags, bool name_required) {
                    "machine only) that calls are connected to with <Connect><Stream>")
       ->type_name("URL");
   command
-      ->add_option("--param", flags.parameters,
-                   "Stream agents: a setting passed with each call as a <Parameter> after the "
-                   "tenant's own (vami_tenant, vami_agent, vami_agent_id, vami_agent_name, vami_greeting, "
-                   "vami_voice, vami_language, vami_personality, vami_call_sid); repeat it; on "
-                   "update the given ones replace them all")
+      ->add_option(
+          "--param", flags.parameters,
+          "Stream agents: a setting passed with each call as a <Parameter> after the "
+          "tenant's own (vami_tenant, vami_agent, vami_agent_id, vami_agent_name, vami_greeting, "
+          "vami_voice, vami_language, vami_personality, vami_call_sid); repeat it; on "
+          "update the given ones replace them all")
       ->type_name("KEY=VALUE");
 }
 
@@ -169,8 +167,8 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
     request.personality = personality(create->flags);
     request.provider = create->provider;
     request.stream_url = create->flags.stream_url.value_or("");
-    request.stream_parameters = stream_parameters(create->flags).value_or(
-        std::vector<StreamParameter>{});
+    request.stream_parameters =
+        stream_parameters(create->flags).value_or(std::vector<StreamParameter>{});
     if (create->flags.first_message && create->flags.first_message->empty()) {
       throw Error(ErrorKind::invalid_input, "--first-message is empty",
                   "leave it out for the default greeting");

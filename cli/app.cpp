@@ -324,10 +324,8 @@ VoiceAgentProvider& AppContext::voice_agents() {
 
 AgentProviders& AppContext::agent_providers() {
   if (!m_agent_providers) {
-    m_agent_providers =
-        std::make_unique<AgentProviderRegistry>([this]() -> VoiceAgentProvider& {
-          return voice_agents();
-        });
+    m_agent_providers = std::make_unique<AgentProviderRegistry>(
+        [this]() -> VoiceAgentProvider& { return voice_agents(); });
   }
   return *m_agent_providers;
 }

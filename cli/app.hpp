@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "agent_provider_registry.hpp"
 #include "output.hpp"
 #include "profiles.hpp"
 #include <CLI/CLI.hpp>
 
-#include "agent_provider_registry.hpp"
 #include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>

@@ -3,11 +3,10 @@
 #include <map>
 
 #include "app.hpp"
-
-#include <vami/core/stream_agent.hpp>
 #include "calls_test_command.hpp"
 
 #include <vami/core/input_rules.hpp>
+#include <vami/core/stream_agent.hpp>
 
 namespace vami::cli {
 

@@ -149,7 +149,8 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   RouterMetrics metrics;
   StateStore& store = context.store();
   // The providers without the command's rate limiting and retries: a call cannot wait for them.
-  AgentProviderRegistry agents([&]() -> VoiceAgentProvider& { return context.providers().agents(); });
+  AgentProviderRegistry agents(
+      [&]() -> VoiceAgentProvider& { return context.providers().agents(); });
   CallRouter router(store, agents, system_monotonic_clock(),
                     std::chrono::milliseconds(options.budget_ms));
   if (!server.check_signatures) {

@@ -1,5 +1,4 @@
 #include <vami/core/agent_providers.hpp>
-
 #include <vami/core/error.hpp>
 
 namespace vami {

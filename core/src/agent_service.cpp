@@ -288,8 +288,7 @@ void AgentService::remove(const std::string& agent_name) {
   const std::string before = detail::audit_json(agent);
   if (agent.provider_agent_id.empty()) {
     // An interrupted creation: the tag finds the agent if the provider made it.
-    agent.provider_agent_id =
-        find_by_tag(provider, agent_tag(agent.slug), agent.name).value_or("");
+    agent.provider_agent_id = find_by_tag(provider, agent_tag(agent.slug), agent.name).value_or("");
   }
   agent.status = AgentStatus::deleting;
   agent = m_store.update_agent(agent);

@@ -115,8 +115,7 @@ CallSyncReport CallSyncService::sync(const std::string& since) {
       call.outcome = parse_call_outcome(conversation.call_successful);
       call.source = CallSource::sync;
       if (!known_in_full(m_store.find_call(conversation.conversation_id))) {
-        const ConversationDetails details =
-            provider.get_conversation(conversation.conversation_id);
+        const ConversationDetails details = provider.get_conversation(conversation.conversation_id);
         ++report.conversation_details;
         call.call_sid = details.call_sid;
         call.number = details.agent_number;

@@ -78,7 +78,8 @@ VoiceAgentProvider& KnowledgeBaseService::provider_of(const Agent& agent) {
                 "agent " + in_quotes(agent.slug) + " is a " + provider.name() +
                     " agent, whose knowledge its orchestrator keeps: vami holds none for it",
                 "give the orchestrator its knowledge, or pass a setting with 'vami agents "
-                "update " + agent.slug + " --param KEY=VALUE'");
+                "update " +
+                    agent.slug + " --param KEY=VALUE'");
   }
   return provider;
 }

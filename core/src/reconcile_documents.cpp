@@ -150,8 +150,9 @@ void ReconcileService::repair_document(const Plan& plan) {
           {document.provider_document_id, document.name, document.source_kind});
     }
   }
-  at_provider(
-      [&] { return m_agents->of(*plan.agent).update_agent(plan.agent->provider_agent_id, change); });
+  at_provider([&] {
+    return m_agents->of(*plan.agent).update_agent(plan.agent->provider_agent_id, change);
+  });
   audit("document", adopted.provider_document_id, detail::audit_json(read),
         detail::audit_json(adopted), finding.tenant_slug);
 }

@@ -54,7 +54,9 @@ void ReconcileService::repair_post_call_webhook(const Plan& plan) {
   const Finding& finding = plan.finding;
   // Conditional on the setting as it was read: another webhook attached meanwhile (a second
   // `vami router setup`, a person) is left to the next run.
-  const PostCallWebhookSettings before = at_provider([&] { return m_agents->named(RouterSetupService::k_post_call_provider).post_call_webhook(); });
+  const PostCallWebhookSettings before = at_provider([&] {
+    return m_agents->named(RouterSetupService::k_post_call_provider).post_call_webhook();
+  });
   if (before.webhook_id != finding.reported) {
     throw Error(ErrorKind::conflict, "the post-call webhook setting changed meanwhile (now \"" +
                                          before.webhook_id + "\")");
@@ -62,8 +64,9 @@ void ReconcileService::repair_post_call_webhook(const Plan& plan) {
   PostCallWebhookSettings wanted;
   wanted.webhook_id = finding.provider_id;
   wanted.events = router_post_call_events();
-  const PostCallWebhookSettings after =
-      at_provider([&] { return m_agents->named(RouterSetupService::k_post_call_provider).set_post_call_webhook(wanted); });
+  const PostCallWebhookSettings after = at_provider([&] {
+    return m_agents->named(RouterSetupService::k_post_call_provider).set_post_call_webhook(wanted);
+  });
   // As `vami router setup` records an attachment it changes.
   audit("webhook", finding.provider_id,
         detail::webhook_audit_json(before.webhook_id, "", before.events),

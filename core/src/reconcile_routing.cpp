@@ -251,8 +251,8 @@ void ReconcileService::repair_routing(const Plan& plan) {
   }
   case Repair::set_provider_agent: {
     at_provider([&] {
-      return m_agents->named(plan.provider).set_number_agent(plan.phone_number_id,
-                                                              plan.target_agent_id);
+      return m_agents->named(plan.provider)
+          .set_number_agent(plan.phone_number_id, plan.target_agent_id);
     });
     audit("number", e164, routing_json(e164, plan.phone_number_id, finding.reported),
           routing_json(e164, plan.phone_number_id, plan.target_agent_id), current->tenant_slug);

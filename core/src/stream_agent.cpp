@@ -80,8 +80,9 @@ StreamParameter parse_stream_parameter(std::string_view key_value) {
   }
   if (lower(name).rfind(k_reserved_prefix, 0) == 0) {
     throw Error(ErrorKind::invalid_input,
-                "the parameter name '" + name + "' starts with 'vami_', which vami's own "
-                "settings use",
+                "the parameter name '" + name +
+                    "' starts with 'vami_', which vami's own "
+                    "settings use",
                 "choose another name");
   }
   const std::string& value = parameter.second;
@@ -91,9 +92,8 @@ StreamParameter parse_stream_parameter(std::string_view key_value) {
                     " bytes; the limit is " + std::to_string(k_max_stream_parameter_value_bytes));
   }
   if (!is_valid_utf8(value) || has_control_character(value)) {
-    throw Error(ErrorKind::invalid_input,
-                "the value of parameter '" + name +
-                    "' is not valid UTF-8 or holds a control character");
+    throw Error(ErrorKind::invalid_input, "the value of parameter '" + name +
+                                              "' is not valid UTF-8 or holds a control character");
   }
   return parameter;
 }

@@ -2,7 +2,6 @@
 #include <utility>
 
 #include "enum_names.hpp"
-
 #include <nlohmann/json.hpp>
 
 #include <vami/core/document_file.hpp>

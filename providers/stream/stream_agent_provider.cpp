@@ -19,7 +19,7 @@ constexpr std::size_t k_id_hex_digits = 24;
 /// A new agent id: `stream_` and 24 random hex digits (96 bits: no two agents share one).
 std::string new_agent_id() {
   static constexpr std::array<char, 16> k_hex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+                                              '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   std::random_device entropy;
   std::string id(k_id_prefix);
   for (std::size_t i = 0; i < k_id_hex_digits; ++i) {

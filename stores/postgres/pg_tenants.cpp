@@ -176,9 +176,11 @@ Agent PostgresStateStore::insert_agent(const Agent& agent) {
     const auto now = utc_now_iso8601();
     pg::Statement insert(
         "INSERT INTO agents (tenant_id, slug, name, provider, provider_agent_id, voice_id, "
-        "language, personality, first_message, prompt, status, stream_url, stream_parameters, created_at, updated_at) VALUES "
+        "language, personality, first_message, prompt, status, stream_url, stream_parameters, "
+        "created_at, updated_at) VALUES "
         "(:tenant_id, :slug, :name, :provider, :provider_agent_id, :voice_id, :language, "
-        ":personality, :first_message, :prompt, :status, :stream_url, :stream_parameters, :created_at, :updated_at)");
+        ":personality, :first_message, :prompt, :status, :stream_url, :stream_parameters, "
+        ":created_at, :updated_at)");
     insert.bind(":tenant_id", *tenant_id);
     insert.bind(":slug", agent.slug);
     insert.bind(":provider", agent.provider);
@@ -233,7 +235,8 @@ Agent PostgresStateStore::update_agent(const Agent& agent) {
     require_free_provider_agent_id(agent.provider_agent_id, agent.slug);
     pg::Statement update("UPDATE agents SET name = :name, provider_agent_id = :provider_agent_id, "
                          "voice_id = :voice_id, language = :language, personality = :personality, "
-                         "first_message = :first_message, prompt = :prompt, status = :status, stream_url = :stream_url, stream_parameters = :stream_parameters, "
+                         "first_message = :first_message, prompt = :prompt, status = :status, "
+                         "stream_url = :stream_url, stream_parameters = :stream_parameters, "
                          "updated_at = :now WHERE slug = :slug");
     bind_agent_configuration(update, agent);
     update.bind(":now", utc_now_iso8601());

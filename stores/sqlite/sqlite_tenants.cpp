@@ -163,9 +163,11 @@ Agent SqliteStateStore::insert_agent(const Agent& agent) {
     const auto now = utc_now_iso8601();
     SQLite::Statement insert(
         m_db, "INSERT INTO agents (tenant_id, slug, name, provider, provider_agent_id, "
-              "voice_id, language, personality, first_message, prompt, status, stream_url, stream_parameters, created_at, "
+              "voice_id, language, personality, first_message, prompt, status, stream_url, "
+              "stream_parameters, created_at, "
               "updated_at) VALUES (:tenant_id, :slug, :name, :provider, :provider_agent_id, "
-              ":voice_id, :language, :personality, :first_message, :prompt, :status, :stream_url, :stream_parameters, "
+              ":voice_id, :language, :personality, :first_message, :prompt, :status, :stream_url, "
+              ":stream_parameters, "
               ":created_at, :updated_at)");
     insert.bind(":tenant_id", *tenant_id);
     insert.bind(":slug", agent.slug);
@@ -224,7 +226,8 @@ Agent SqliteStateStore::update_agent(const Agent& agent) {
     SQLite::Statement update(
         m_db, "UPDATE agents SET name = :name, provider_agent_id = :provider_agent_id, "
               "voice_id = :voice_id, language = :language, personality = :personality, "
-              "first_message = :first_message, prompt = :prompt, status = :status, stream_url = :stream_url, stream_parameters = :stream_parameters, "
+              "first_message = :first_message, prompt = :prompt, status = :status, stream_url = "
+              ":stream_url, stream_parameters = :stream_parameters, "
               "updated_at = :now WHERE slug = :slug");
     bind_agent_configuration(update, agent);
     update.bind(":now", utc_now_iso8601());

@@ -383,7 +383,8 @@ TEST_F(AgentServiceTest, FindsShowsAndListsFromTheDatabase) {
   AgentRequest other = request("Night Line");
   other.tenant_slug = "other";
   m_agents.create(other);
-  KnowledgeBaseService(m_voice_agents, *m_store, "tester").add_text(front.slug, "Open 9 to 5.", "hours");
+  KnowledgeBaseService(m_voice_agents, *m_store, "tester")
+      .add_text(front.slug, "Open 9 to 5.", "hours");
   m_voice.clear_calls();
 
   EXPECT_EQ(m_agents.find(front.provider_agent_id).slug, "front-desk");

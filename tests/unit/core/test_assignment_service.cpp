@@ -20,7 +20,8 @@ constexpr const char* k_router = "https://router.example.com/voice";
 
 class AssignmentServiceTest : public test::ServiceTest {
 protected:
-  AssignmentServiceTest() : m_assignments(m_telephony, m_voice_agents, *m_store, "tester", k_router) {
+  AssignmentServiceTest()
+      : m_assignments(m_telephony, m_voice_agents, *m_store, "tester", k_router) {
     make_tenant("acme");
     make_tenant("bravo", "Bravo Plumbing");
     m_front = make_agent("acme", "front-desk");
@@ -131,9 +132,10 @@ TEST_F(AssignmentServiceTest, WebhookModeWithoutARouterUrlIsRefusedBeforeAnyChan
             ErrorKind::invalid_input);
   EXPECT_EQ(static_cast<int>(m_telephony.calls().size()), telephony_before);
   EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::available);
-  EXPECT_EQ(
-      kind_of([&] { AssignmentService(m_telephony, m_voice_agents, *m_store, "tester", "ftp://router"); }),
-      ErrorKind::invalid_input);
+  EXPECT_EQ(kind_of([&] {
+              AssignmentService(m_telephony, m_voice_agents, *m_store, "tester", "ftp://router");
+            }),
+            ErrorKind::invalid_input);
 }
 
 TEST_F(AssignmentServiceTest, NoOtherProcessChangesANumberWhileItsChangeReachesTheProvider) {

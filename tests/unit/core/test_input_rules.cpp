@@ -454,8 +454,8 @@ TEST(LoopbackUrl, OnlyThisMachine) {
 
 TEST(RouterUrl, PlainHttpOnlyForALoopbackRouter) {
   test::ServiceWorld world;
-  EXPECT_NO_THROW(AssignmentService(world.m_telephony, world.m_voice_agents, *world.m_store, "tester",
-                                    "http://127.0.0.1:8080/twilio/voice"));
+  EXPECT_NO_THROW(AssignmentService(world.m_telephony, world.m_voice_agents, *world.m_store,
+                                    "tester", "http://127.0.0.1:8080/twilio/voice"));
   EXPECT_EQ(test::kind_of([&] {
               AssignmentService(world.m_telephony, world.m_voice_agents, *world.m_store, "tester",
                                 "http://router.example.com/twilio/voice");

@@ -348,7 +348,8 @@ protected:
   /// Assigns a pool number to an agent, as `vami numbers assign` does.
   PoolNumber assign(const std::string& e164, const std::string& agent_slug,
                     RoutingMode mode = RoutingMode::native) {
-    return AssignmentService(m_provider, m_voice_agents, *m_store, "tester", "https://router.example.com/")
+    return AssignmentService(m_provider, m_voice_agents, *m_store, "tester",
+                             "https://router.example.com/")
         .assign(e164, agent_slug, mode)
         .number;
   }
@@ -1119,7 +1120,8 @@ TEST_F(ReconcileServiceTest, AWebhookNumberIsCheckedAgainstTheRouterUrlForItsAge
   m_provider.point(pool[1].e164, MemoryVoiceAgentProvider::k_inbound);
   // The third was unassigned, but still rings the router.
   (void)assign(pool[2].e164, "front-desk", RoutingMode::webhook);
-  AssignmentService(m_provider, m_voice_agents, *m_store, "tester", m_router_url).unassign(pool[2].e164);
+  AssignmentService(m_provider, m_voice_agents, *m_store, "tester", m_router_url)
+      .unassign(pool[2].e164);
   m_provider.point(pool[2].e164, "https://router.example.com/?agent_id=" + desk.provider_agent_id);
   m_store->update_webhook(pool[2].e164, m_provider.owned().at(pool[2].e164).webhook);
 

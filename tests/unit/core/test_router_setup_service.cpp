@@ -265,7 +265,8 @@ TEST_F(RouterSetupTest, APlainHttpPublicUrlIsRefusedBeforeAnyRequest) {
 TEST_F(RouterSetupTest, RouteAndReconcileReportAWrongVoiceUrlAndADeadRouter) {
   (void)set_up();
   test::ScriptedRouterProbe probe(true);
-  RouteCheck fine = check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[0], &probe);
+  RouteCheck fine =
+      check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[0], &probe);
   EXPECT_TRUE(fine.faults.empty());
   EXPECT_TRUE(fine.calls_answered);
   EXPECT_EQ(probe.asked(), std::vector<std::string>{"https://calls.example.com/healthz"});
@@ -274,12 +275,13 @@ TEST_F(RouterSetupTest, RouteAndReconcileReportAWrongVoiceUrlAndADeadRouter) {
   EXPECT_EQ(probe.asked().size(), 1U);
 
   probe.set_healthy(false);
-  RouteCheck dead = check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[0], &probe);
+  RouteCheck dead =
+      check_route(m_telephony, &m_voice_agents, *m_store, k_voice, m_numbers[0], &probe);
   EXPECT_EQ(dead.faults, std::vector<RoutingFault>{RoutingFault::router_unhealthy});
   EXPECT_FALSE(dead.calls_answered);
 
-  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace, k_voice,
-                             &probe);
+  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace,
+                             k_voice, &probe);
   ReconcileReport report = reconcile.reconcile(ReconcileMode::report);
   ASSERT_TRUE(report.router_health.has_value());
   EXPECT_FALSE(report.router_health->healthy);
@@ -311,8 +313,8 @@ TEST_F(RouterSetupTest, ReconcileAttachesTheRoutersPostCallWebhookAgainAndReport
   (void)set_up();
   const std::string webhook_id = m_memory.webhook_id;
   test::ScriptedRouterProbe probe(true);
-  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace, k_voice,
-                             &probe, webhook_id);
+  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace,
+                             k_voice, &probe, webhook_id);
   EXPECT_TRUE(reconcile.reconcile(ReconcileMode::report).settled());
 
   // Someone attaches another webhook as the post-call webhook: deliveries leave the router.
@@ -374,8 +376,8 @@ TEST_F(RouterSetupTest, ReconcileAsksTheRoutersHealthOnlyWhenSomethingDependsOnT
   (void)assignment.unassign(m_numbers[1]);
   test::ScriptedRouterProbe probe(false);
   // No number routed by webhook and no post-call webhook: a router that is down stops nothing.
-  ReconcileService idle(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace, k_voice,
-                        &probe);
+  ReconcileService idle(m_telephony, &m_voice_agents, *m_store, "tester", k_in_flight_grace,
+                        k_voice, &probe);
   ReconcileReport report = idle.reconcile(ReconcileMode::report);
   EXPECT_FALSE(report.router_health.has_value());
   EXPECT_TRUE(probe.asked().empty());

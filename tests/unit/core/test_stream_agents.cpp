@@ -55,12 +55,13 @@ TEST(StreamAgentRules, AParameterIsKeyEqualsValueOutsideVamisOwnNames) {
   EXPECT_EQ(parse_stream_parameter("note=a=b"), StreamParameter("note", "a=b"));
   EXPECT_EQ(parse_stream_parameter("empty="), StreamParameter("empty", ""));
   for (const char* bad : {"plan", "=gold", "vami_tenant=evil", "VAMI_x=1", "sp ace=1", "a\tb=1"}) {
-    EXPECT_EQ(kind_of([&] { (void)parse_stream_parameter(bad); }), ErrorKind::invalid_input)
-        << bad;
+    EXPECT_EQ(kind_of([&] { (void)parse_stream_parameter(bad); }), ErrorKind::invalid_input) << bad;
   }
   EXPECT_EQ(kind_of([&] { (void)parse_stream_parameter("line=one\ntwo"); }),
             ErrorKind::invalid_input);
-  EXPECT_EQ(kind_of([&] { validate_stream_parameters({{"a", "1"}, {"a", "2"}}); }),
+  EXPECT_EQ(kind_of([&] {
+              validate_stream_parameters({{"a", "1"}, {"a", "2"}});
+            }),
             ErrorKind::invalid_input);
   std::vector<StreamParameter> many;
   for (int i = 0; i < 24; ++i) {
@@ -80,13 +81,17 @@ TEST(StreamAgentRules, TheCallParametersNameTheTenantAndAgentThenTheAgentsOwnInO
   agent.language = "en";
   agent.personality = Personality::friendly;
   agent.stream_parameters = {{"plan", "gold"}, {"crm", "hubspot"}};
-  const std::vector<StreamParameter> expected{
-      {"vami_tenant", "acme"},         {"vami_agent", "acme-desk"},
-      {"vami_agent_id", "stream_0123456789abcdef01234567"},
-      {"vami_agent_name", "Front Desk"}, {"vami_greeting", "Hello, Acme Dental."},
-      {"vami_voice", "alloy"},         {"vami_language", "en"},
-      {"vami_personality", "friendly"}, {"vami_call_sid", "CA01"},
-      {"plan", "gold"},                {"crm", "hubspot"}};
+  const std::vector<StreamParameter> expected{{"vami_tenant", "acme"},
+                                              {"vami_agent", "acme-desk"},
+                                              {"vami_agent_id", "stream_0123456789abcdef01234567"},
+                                              {"vami_agent_name", "Front Desk"},
+                                              {"vami_greeting", "Hello, Acme Dental."},
+                                              {"vami_voice", "alloy"},
+                                              {"vami_language", "en"},
+                                              {"vami_personality", "friendly"},
+                                              {"vami_call_sid", "CA01"},
+                                              {"plan", "gold"},
+                                              {"crm", "hubspot"}};
   EXPECT_EQ(stream_call_parameters(agent, "CA01"), expected);
   agent.voice_id.clear();
   agent.personality.reset();
@@ -258,10 +263,12 @@ TEST_F(StreamAgentsTest, OnboardingAStreamTenantNativelyOrWithKnowledgeIsRefused
   request.number = m_numbers[2];
   request.mode = RoutingMode::native;
   request.agent = stream_request("initech", "initech-desk");
-  EXPECT_EQ(kind_of([&] { (void)onboarding.onboard(request, ignore_steps); }), ErrorKind::invalid_input);
+  EXPECT_EQ(kind_of([&] { (void)onboarding.onboard(request, ignore_steps); }),
+            ErrorKind::invalid_input);
   request.mode = RoutingMode::webhook;
   request.texts = {"Opening hours: 9-17"};
-  EXPECT_EQ(kind_of([&] { (void)onboarding.onboard(request, ignore_steps); }), ErrorKind::invalid_input);
+  EXPECT_EQ(kind_of([&] { (void)onboarding.onboard(request, ignore_steps); }),
+            ErrorKind::invalid_input);
   EXPECT_FALSE(m_store->find_tenant("initech"));
   EXPECT_EQ(row(m_numbers[2]).status, NumberStatus::available);
 
@@ -274,8 +281,8 @@ TEST_F(StreamAgentsTest, OnboardingAStreamTenantNativelyOrWithKnowledgeIsRefused
 TEST_F(StreamAgentsTest, ReconcileFindsAStreamAgentsWebhookNumberInSync) {
   (void)agents().create(stream_request("acme", "acme-desk"));
   (void)assignments().assign(m_numbers[0], "acme-desk", RoutingMode::webhook);
-  ReconcileService reconcile(m_telephony, &m_providers, *m_store, "tester",
-                             std::chrono::seconds(0), k_router);
+  ReconcileService reconcile(m_telephony, &m_providers, *m_store, "tester", std::chrono::seconds(0),
+                             k_router);
   const ReconcileReport report = reconcile.reconcile(ReconcileMode::report);
   for (const Finding& finding : report.findings) {
     EXPECT_EQ(finding.kind, FindingKind::in_sync)

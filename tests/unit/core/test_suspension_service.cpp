@@ -232,7 +232,8 @@ TEST_F(SuspensionServiceTest, ReconcileFindsASuspendedNumberThatStillRoutesCalls
   (void)m_telephony.set_voice_webhook(before.provider_sid, k_inbound);
   (void)m_voice.set_number_agent(before.agent_phone_number_id, m_front.provider_agent_id);
 
-  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester", std::chrono::seconds(0));
+  ReconcileService reconcile(m_telephony, &m_voice_agents, *m_store, "tester",
+                             std::chrono::seconds(0));
   ReconcileReport report = reconcile.reconcile(ReconcileMode::report);
   EXPECT_FALSE(report.settled());
   EXPECT_EQ(report.counts.at(FindingKind::suspension_drift), 1);

@@ -21,7 +21,8 @@ class TenantServiceTest : public test::ServiceTest {
 protected:
   TenantServiceTest()
       : m_tenants(m_telephony, m_voice_agents, *m_store, "tester"),
-        m_assignments(m_telephony, m_voice_agents, *m_store, "tester", "https://router.example.com/v") {}
+        m_assignments(m_telephony, m_voice_agents, *m_store, "tester",
+                      "https://router.example.com/v") {}
 
   static Tenant tenant(const std::string& slug, const std::string& name = "Acme Dental") {
     Tenant t;

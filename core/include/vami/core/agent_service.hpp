@@ -39,7 +39,7 @@ struct AgentUpdate {
   std::optional<std::string> voice;
   std::optional<std::string> language;
   std::optional<Personality> personality;
-  std::optional<std::string> stream_url;                       ///< Stream agents only.
+  std::optional<std::string> stream_url;                         ///< Stream agents only.
   std::optional<std::vector<StreamParameter>> stream_parameters; ///< Replaces them all.
 };
 

@@ -26,8 +26,7 @@ struct CallSyncReport {
 class CallSyncService {
 public:
   /// `store`, `telephony` and `voice_agents` must outlive the service.
-  CallSyncService(StateStore& store, TelephonyProvider& telephony,
-                  AgentProviders& voice_agents);
+  CallSyncService(StateStore& store, TelephonyProvider& telephony, AgentProviders& voice_agents);
 
   /// Reads every call of the telephony account since `since` (UTC ISO 8601; empty: all) whose
   /// called or calling number is in the pool (in any status), then every conversation since

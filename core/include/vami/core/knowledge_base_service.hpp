@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
-#include <vami/core/agent_providers.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 
 namespace vami {

@@ -34,8 +34,9 @@ void validate_stream_parameters(const std::vector<StreamParameter>& parameters);
 
 /// What the router passes a stream agent's orchestrator with a call to one of its numbers, so
 /// that one orchestrator serves every tenant: `vami_tenant`, `vami_agent` (slug),
-/// `vami_agent_id` (its provider id, `stream_...`), `vami_agent_name`, `vami_greeting`, `vami_voice`, `vami_language`, `vami_personality` (each
-/// left out when empty) and `vami_call_sid`, then the agent's own `--param`s, in order.
+/// `vami_agent_id` (its provider id, `stream_...`), `vami_agent_name`, `vami_greeting`,
+/// `vami_voice`, `vami_language`, `vami_personality` (each left out when empty) and
+/// `vami_call_sid`, then the agent's own `--param`s, in order.
 [[nodiscard]] std::vector<StreamParameter> stream_call_parameters(const Agent& agent,
                                                                   const std::string& call_sid);
 
