@@ -308,12 +308,18 @@ TEST_P(StateCopyTest, AnUploadRefusesTheCopyOnlyWhileItsProcessIsConnected) {
 
 TEST_P(StateCopyTest, ASourceAtAnotherSchemaVersionIsRefused) {
   (void)copy_state(m_source.string(), here(), ExistingState::refuse);
-  m_backend->execute(postgres() ? "DELETE FROM vami_migrations WHERE version = 7"
-                                : "PRAGMA user_version = 6");
+  // One version behind the current one: the newest migration not applied.
+  const int current = current_schema_version();
+  const std::string older = std::to_string(current - 1);
+  m_backend->execute(postgres()
+                         ? "DELETE FROM vami_migrations WHERE version = " + std::to_string(current)
+                         : "PRAGMA user_version = " + older);
   const Error refused = expect_error(ErrorKind::invalid_input, [&] {
     (void)copy_state(here(), m_back.string(), ExistingState::refuse);
   });
-  EXPECT_THAT(refused.what(), HasSubstr("is at schema version 6; this vami copies version 7"));
+  EXPECT_THAT(refused.what(), HasSubstr("is at schema version " + older +
+                                        "; this vami copies version " +
+                                        std::to_string(current)));
   EXPECT_THAT(refused.hint(), HasSubstr(" init'"));
 }
 
