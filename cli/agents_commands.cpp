@@ -148,11 +148,12 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   create_command->add_option("--slug", create->slug, "Agent slug (default: from the name)");
   create_command
       ->add_option("--provider", create->provider,
-                   "Where the agent runs: elevenlabs (ElevenLabs Agents, the default) or stream "
+                   "Where the agent runs: elevenlabs (ElevenLabs Agents, the default), stream "
                    "(the platform's own orchestrator over Twilio Media Streams: needs "
                    "--stream-url; has no voice catalogue or knowledge base, and takes numbers "
-                   "by webhook only; the prompt stays in vami)")
-      ->check(CLI::IsMember({"elevenlabs", "stream"}));
+                   "by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: "
+                   "agents and knowledge, no pool numbers yet)")
+      ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   add_agent_flags(create_command, create->flags, /*name_required=*/true);
   context.stops_after_step(create_command); // changes providers: see cli/signals.hpp
   create_command->callback([&context, create] {
@@ -284,7 +285,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   voices_list
       ->add_option("--provider", *voices_provider,
                    "The voice-agent provider whose voices to list (default: elevenlabs)")
-      ->check(CLI::IsMember({"elevenlabs", "stream"}));
+      ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   voices_list->callback([&context, voices_provider] {
     nlohmann::ordered_json records = nlohmann::ordered_json::array();
     for (const Voice& voice : context.agents().voices(*voices_provider)) {

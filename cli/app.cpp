@@ -243,6 +243,10 @@ Providers& AppContext::providers() {
     settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
     settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
     settings.elevenlabs_base_url = env("VAMI_ELEVENLABS_BASE_URL");
+    settings.synthflow_api_key = env("SYNTHFLOW_API_KEY");
+    settings.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
+    settings.synthflow_base_url = env("VAMI_SYNTHFLOW_BASE_URL");
+    settings.synthflow_termination_uri = env("VAMI_SYNTHFLOW_TERMINATION_URI");
     bool twilio_from_env = !settings.twilio_account_sid.empty() ||
                            !settings.twilio_auth_token.empty() ||
                            !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
@@ -322,10 +326,21 @@ VoiceAgentProvider& AppContext::voice_agents() {
   return *m_resilient_agents;
 }
 
+VoiceAgentProvider& AppContext::synthflow_agents() {
+  if (!m_resilient_synthflow) {
+    VoiceAgentProvider& synthflow = providers().synthflow();
+    m_synthflow_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
+    m_resilient_synthflow = std::make_unique<ResilientVoiceAgentProvider>(
+        synthflow, *m_synthflow_limiter, RetryPolicy{}, system_monotonic_clock());
+  }
+  return *m_resilient_synthflow;
+}
+
 AgentProviders& AppContext::agent_providers() {
   if (!m_agent_providers) {
     m_agent_providers = std::make_unique<AgentProviderRegistry>(
-        [this]() -> VoiceAgentProvider& { return voice_agents(); });
+        [this]() -> VoiceAgentProvider& { return voice_agents(); },
+        [this]() -> VoiceAgentProvider& { return synthflow_agents(); });
   }
   return *m_agent_providers;
 }

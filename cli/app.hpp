@@ -118,6 +118,10 @@ public:
   /// Every voice-agent provider by name (`AgentProviderRegistry`), ElevenLabs as
   /// `voice_agents()` gives it.
   AgentProviders& agent_providers();
+  /// The Synthflow voice-agent provider, rate limited and retried like `voice_agents()` (its
+  /// own limiter). @throws Error(auth) when live credentials are in use but SYNTHFLOW_API_KEY
+  /// or SYNTHFLOW_WORKSPACE_ID is not set.
+  VoiceAgentProvider& synthflow_agents();
   /// `agent_providers()`, or null when ElevenLabs is not configured (its key is missing), with
   /// the reason in `why`: for the commands that compare what they can without it.
   AgentProviders* agent_providers_if_configured(std::string& why);
@@ -194,6 +198,8 @@ private:
   std::unique_ptr<ResilientTelephonyProvider> m_resilient_telephony;
   std::unique_ptr<AdaptiveRateLimiter> m_agents_limiter;
   std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_agents;
+  std::unique_ptr<AdaptiveRateLimiter> m_synthflow_limiter;
+  std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_synthflow;
   std::unique_ptr<AgentProviderRegistry> m_agent_providers;
   std::unique_ptr<RouterHealthProbe> m_router_health;
 };

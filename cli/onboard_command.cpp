@@ -229,10 +229,11 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
   command->add_option("--agent-name", options->agent_name, "3. Agent name")->group("Agent");
   command
       ->add_option("--agent-provider", options->agent_provider,
-                   "3. Where the agent runs: elevenlabs (default) or stream (the platform's own "
-                   "orchestrator; needs --stream-url and --mode webhook; no knowledge)")
+                   "3. Where the agent runs: elevenlabs (default), stream (the platform's own "
+                   "orchestrator; needs --stream-url and --mode webhook; no knowledge) or "
+                   "synthflow (refused until Synthflow agents can take pool numbers)")
       ->group("Agent")
-      ->check(CLI::IsMember({"elevenlabs", "stream"}));
+      ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   command
       ->add_option("--stream-url", options->stream_url,
                    "3. Stream agents: the orchestrator's WebSocket URL (wss://)")

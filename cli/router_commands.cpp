@@ -150,7 +150,8 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   StateStore& store = context.store();
   // The providers without the command's rate limiting and retries: a call cannot wait for them.
   AgentProviderRegistry agents(
-      [&]() -> VoiceAgentProvider& { return context.providers().agents(); });
+      [&]() -> VoiceAgentProvider& { return context.providers().agents(); },
+      [&]() -> VoiceAgentProvider& { return context.providers().synthflow(); });
   CallRouter router(store, agents, system_monotonic_clock(),
                     std::chrono::milliseconds(options.budget_ms));
   if (!server.check_signatures) {

@@ -6,6 +6,7 @@
 #include <vami/providers/elevenlabs_provider.hpp>
 #include <vami/providers/provider_factory.hpp>
 #include <vami/providers/sandbox.hpp>
+#include <vami/providers/synthflow_provider.hpp>
 #include <vami/providers/twilio_provider.hpp>
 
 namespace vami {
@@ -35,7 +36,11 @@ public:
   ConnectedProviders(const ProviderSettings& settings) {
     bool any_twilio = !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
                       !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
-    bool any_live = any_twilio || !settings.elevenlabs_api_key.empty();
+    bool any_synthflow =
+        !settings.synthflow_api_key.empty() || !settings.synthflow_workspace_id.empty();
+    bool any_live = any_twilio || !settings.elevenlabs_api_key.empty() || any_synthflow;
+    ProviderSettings synthflow_settings;
+    bool synthflow_ready = false;
     std::vector<std::string> secrets;
     std::optional<twilio::TwilioConfig> twilio_config;
     std::optional<elevenlabs::ElevenLabsConfig> elevenlabs_config;
@@ -66,6 +71,11 @@ public:
         elevenlabs_config = config;
         secrets.push_back(settings.elevenlabs_api_key);
       }
+      if (!settings.synthflow_api_key.empty() && !settings.synthflow_workspace_id.empty()) {
+        synthflow_settings = settings;
+        synthflow_ready = true;
+      }
+      secrets.push_back(settings.synthflow_api_key);
       http::HttpClientOptions options;
       if (settings.http_total_timeout_ms > 0) {
         options.total_timeout_ms = settings.http_total_timeout_ms;
@@ -88,7 +98,12 @@ public:
       elevenlabs_config->base_url = k_in_process_base_url;
       elevenlabs_config->twilio_sid = credentials.account_sid;
       elevenlabs_config->twilio_token = credentials.auth_token;
-      secrets = {credentials.auth_token, credentials.elevenlabs_api_key};
+      synthflow_settings.synthflow_api_key = credentials.synthflow_api_key;
+      synthflow_settings.synthflow_workspace_id = credentials.synthflow_workspace_id;
+      synthflow_settings.synthflow_base_url = std::string(k_in_process_base_url) + "/synthflow/v2";
+      synthflow_ready = true;
+      secrets = {credentials.auth_token, credentials.elevenlabs_api_key,
+                 credentials.synthflow_api_key};
       transport = http::make_in_process_http_client(
           [emulator = m_sandbox.get()](const http::HttpRequest& request) {
             return emulator->handle(request);
@@ -110,6 +125,9 @@ public:
     }
     if (elevenlabs_config) {
       m_agents = elevenlabs::make_elevenlabs_provider(*elevenlabs_config, *m_http);
+    }
+    if (synthflow_ready) {
+      m_synthflow = make_synthflow_provider(synthflow_settings, *m_http);
     }
   }
 
@@ -133,6 +151,18 @@ public:
                   "TWILIO_* variables to use the sandbox");
     }
     return *m_agents;
+  }
+
+  VoiceAgentProvider& synthflow() override {
+    if (!m_synthflow) {
+      throw Error(ErrorKind::auth,
+                  "SYNTHFLOW_API_KEY and SYNTHFLOW_WORKSPACE_ID are not both set, and vami does "
+                  "not use the sandbox while other provider credentials are set",
+                  "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace and "
+                  "SYNTHFLOW_WORKSPACE_ID to its id, or unset the other providers' variables to "
+                  "use the sandbox");
+    }
+    return *m_synthflow;
   }
 
   TestCallPlacer* test_calls() override { return m_test_calls.get(); }
@@ -194,6 +224,7 @@ private:
   std::unique_ptr<http::HttpClient> m_http;
   std::unique_ptr<TelephonyProvider> m_telephony;
   std::unique_ptr<VoiceAgentProvider> m_agents;
+  std::unique_ptr<VoiceAgentProvider> m_synthflow;
   std::unique_ptr<TestCallPlacer> m_test_calls;
 };
 

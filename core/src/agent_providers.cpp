@@ -10,15 +10,36 @@ VoiceAgentProvider& SingleAgentProvider::named(const std::string& name) {
   return m_provider;
 }
 
+namespace {
+
+// The pairs `require_pairing` lets through, for its errors.
+constexpr const char* k_working_pairs =
+    "the pairs that work are a Twilio number to an elevenlabs agent (native or webhook) and to "
+    "a stream agent (webhook)";
+
+} // namespace
+
 void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode) {
-  if (mode == RoutingMode::native && !provider.capabilities().native_numbers) {
+  const AgentProviderCapabilities can = provider.capabilities();
+  if (mode == RoutingMode::native && can.native_numbers && can.native_numbers_need_sip_trunk) {
+    throw Error(ErrorKind::invalid_input,
+                "agent \"" + agent.slug + "\" is a " + provider.name() +
+                    " agent: routing a pool number to it natively needs the SIP trunk routing, "
+                    "which is not built yet",
+                std::string("keep the number on another agent; ") + k_working_pairs);
+  }
+  if (mode == RoutingMode::webhook && !can.router_calls) {
+    throw Error(ErrorKind::invalid_input,
+                "agent \"" + agent.slug + "\" is a " + provider.name() + " agent, and " +
+                    provider.name() + " cannot take calls through the platform's call router",
+                std::string("keep the number on another agent; ") + k_working_pairs);
+  }
+  if (mode == RoutingMode::native && !can.native_numbers) {
     throw Error(ErrorKind::invalid_input,
                 "agent \"" + agent.slug + "\" is a " + provider.name() +
                     " agent, which takes calls through the platform's call router only: a number "
                     "cannot be routed to it natively",
-                "route the number by webhook (--mode webhook); the pairs that work are a Twilio "
-                "number to an elevenlabs agent (native or webhook) and to a stream agent "
-                "(webhook)");
+                std::string("route the number by webhook (--mode webhook); ") + k_working_pairs);
   }
 }
 

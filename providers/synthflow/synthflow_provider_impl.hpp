@@ -49,11 +49,14 @@ public:
   SynthflowProvider(SynthflowConfig config, http::HttpClient& http);
 
   [[nodiscard]] std::string name() const override { return k_provider_name; }
-  /// Everything but workspace webhooks (Synthflow delivers per agent: `external_webhook_url`)
-  /// and stream agents.
+  /// Everything but workspace webhooks (Synthflow delivers per agent: `external_webhook_url`),
+  /// stream agents and calls through vami's router (`register_call` throws); native numbers
+  /// need a SIP trunk (`POST /custom-numbers`).
   [[nodiscard]] AgentProviderCapabilities capabilities() const override {
     AgentProviderCapabilities can;
     can.workspace_webhooks = false;
+    can.router_calls = false;
+    can.native_numbers_need_sip_trunk = true;
     return can;
   }
 

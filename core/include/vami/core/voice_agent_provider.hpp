@@ -194,6 +194,14 @@ struct AgentProviderCapabilities {
   /// Agents are reached at the platform's own orchestrator over a media stream: each agent has
   /// a stream URL and parameters (`Agent::stream_url`).
   bool stream_agents = false;
+  /// Calls can reach the agents through vami's call router (webhook routing): the router hands
+  /// each call over with `register_call` (or streams it to the orchestrator). False for
+  /// Synthflow, whose `register_call` throws.
+  bool router_calls = true;
+  /// Importing a pool number (native routing) needs the number moved onto a SIP trunk first
+  /// (Synthflow's `POST /custom-numbers` takes the trunk's termination URI). vami does not build
+  /// that routing yet, so such numbers are refused before anything changes.
+  bool native_numbers_need_sip_trunk = false;
 };
 
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more

@@ -49,6 +49,10 @@ public:
   /// The voice-agent provider (ElevenLabs, live or sandbox).
   /// @throws Error(auth) when live credentials are in use but ELEVENLABS_API_KEY is not set.
   virtual VoiceAgentProvider& agents() = 0;
+  /// The Synthflow voice-agent provider (live, or the sandbox's emulator under /synthflow/v2).
+  /// @throws Error(auth) when live credentials are in use but SYNTHFLOW_API_KEY or
+  ///         SYNTHFLOW_WORKSPACE_ID is not set.
+  virtual VoiceAgentProvider& synthflow() = 0;
   /// What places simulated calls (`vami calls test`): the in-process sandbox's, or, when Twilio
   /// is reached at another base URL than Twilio's own (`vami sandbox serve`), one that asks that
   /// server (it answers nullopt when the server is no sandbox); null for Twilio itself, where
@@ -60,8 +64,9 @@ public:
   [[nodiscard]] virtual std::filesystem::path sandbox_state_path() const = 0;
 };
 
-/// Connects the providers: Twilio and ElevenLabs over libcurl when any credential of either is
-/// set, otherwise the built-in sandbox in-process for both (same provider code, no socket). The
+/// Connects the providers: Twilio, ElevenLabs and Synthflow over libcurl when any credential of
+/// any of them is set, otherwise the built-in sandbox in-process for all (same provider code,
+/// no socket); the Synthflow key is redacted from the `--debug` trace as the others are. The
 /// sandbox is never used when any credential is set: a provider whose credentials are missing
 /// then fails when first used.
 /// @throws Error(auth) when the credentials are incomplete (a SID without a token, a key without

@@ -1,0 +1,89 @@
+// The pairs of a pool number and an agent that `require_pairing` lets through, by the
+// capabilities of the agent's provider: Synthflow agents take no pool number yet, natively (the
+// SIP trunk routing is not built) nor by webhook (Synthflow takes no call through the router).
+#include <string>
+
+#include "fake_voice_agent_provider.hpp"
+#include "service_fixture.hpp"
+#include <gtest/gtest.h>
+
+#include <vami/core/agent_providers.hpp>
+
+namespace vami::test {
+namespace {
+
+AgentProviderCapabilities synthflow_capabilities() {
+  AgentProviderCapabilities can;
+  can.workspace_webhooks = false;
+  can.router_calls = false;
+  can.native_numbers_need_sip_trunk = true;
+  return can;
+}
+
+AgentProviderCapabilities stream_capabilities() {
+  AgentProviderCapabilities can;
+  can.voice_catalogue = false;
+  can.knowledge_base = false;
+  can.native_numbers = false;
+  can.hosted_agents = false;
+  can.workspace_webhooks = false;
+  can.stream_agents = true;
+  return can;
+}
+
+Agent agent_named(const std::string& slug, const std::string& provider) {
+  Agent agent;
+  agent.slug = slug;
+  agent.provider = provider;
+  return agent;
+}
+
+// The error `require_pairing` throws, or a default one when it throws none.
+Error refusal(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode) {
+  try {
+    require_pairing(provider, agent, mode);
+  } catch (const Error& error) {
+    return error;
+  }
+  return Error(ErrorKind::provider, "no refusal");
+}
+
+TEST(AgentPairing, ElevenLabsAgentsTakeNumbersBothWays) {
+  FakeVoiceAgentProvider elevenlabs;
+  const Agent agent = agent_named("front-desk", "elevenlabs");
+  EXPECT_NO_THROW(require_pairing(elevenlabs, agent, RoutingMode::native));
+  EXPECT_NO_THROW(require_pairing(elevenlabs, agent, RoutingMode::webhook));
+}
+
+TEST(AgentPairing, StreamAgentsTakeNumbersByWebhookOnly) {
+  FakeVoiceAgentProvider stream;
+  stream.act_as("stream", stream_capabilities());
+  const Agent agent = agent_named("orchestrated", "stream");
+  EXPECT_NO_THROW(require_pairing(stream, agent, RoutingMode::webhook));
+  EXPECT_EQ(refusal(stream, agent, RoutingMode::native).kind(), ErrorKind::invalid_input);
+}
+
+TEST(AgentPairing, ASynthflowAgentTakesNoNumberNativelyUntilTheSipTrunkRoutingIsBuilt) {
+  FakeVoiceAgentProvider synthflow;
+  synthflow.act_as("synthflow", synthflow_capabilities());
+  const Error error = refusal(synthflow, agent_named("sf-desk", "synthflow"), RoutingMode::native);
+  EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+  EXPECT_NE(std::string(error.what()).find("sf-desk"), std::string::npos) << error.what();
+  EXPECT_NE(std::string(error.what()).find("SIP trunk routing"), std::string::npos) << error.what();
+  EXPECT_NE(error.hint().find("elevenlabs agent (native or webhook)"), std::string::npos)
+      << error.hint();
+  EXPECT_NE(error.hint().find("stream agent (webhook)"), std::string::npos) << error.hint();
+}
+
+TEST(AgentPairing, ASynthflowAgentTakesNoNumberByWebhookSinceTheRouterCannotHandItACall) {
+  FakeVoiceAgentProvider synthflow;
+  synthflow.act_as("synthflow", synthflow_capabilities());
+  const Error error = refusal(synthflow, agent_named("sf-desk", "synthflow"), RoutingMode::webhook);
+  EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+  EXPECT_NE(std::string(error.what()).find("call router"), std::string::npos) << error.what();
+  EXPECT_NE(error.hint().find("elevenlabs agent (native or webhook)"), std::string::npos)
+      << error.hint();
+}
+
+} // namespace
+} // namespace vami::test
