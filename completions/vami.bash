@@ -223,7 +223,7 @@ _vami_option_kind() {
   "agents create|--help") echo "flag" ;;
   "agents create|--tenant") echo "tenants" ;;
   "agents create|--slug") echo "text" ;;
-  "agents create|--provider") echo "choice:elevenlabs stream" ;;
+  "agents create|--provider") echo "choice:elevenlabs stream synthflow" ;;
   "agents create|--name") echo "text" ;;
   "agents create|--prompt") echo "text" ;;
   "agents create|--prompt-file") echo "path" ;;
@@ -258,7 +258,7 @@ _vami_option_kind() {
   "voices|--help") echo "flag" ;;
   "voices list|-h") echo "flag" ;;
   "voices list|--help") echo "flag" ;;
-  "voices list|--provider") echo "choice:elevenlabs stream" ;;
+  "voices list|--provider") echo "choice:elevenlabs stream synthflow" ;;
   "kb|-h") echo "flag" ;;
   "kb|--help") echo "flag" ;;
   "kb add|-h") echo "flag" ;;
@@ -284,7 +284,7 @@ _vami_option_kind() {
   "onboard|--max-monthly-cost") echo "text" ;;
   "onboard|--mode") echo "choice:native webhook" ;;
   "onboard|--agent-name") echo "text" ;;
-  "onboard|--agent-provider") echo "choice:elevenlabs stream" ;;
+  "onboard|--agent-provider") echo "choice:elevenlabs stream synthflow" ;;
   "onboard|--stream-url") echo "text" ;;
   "onboard|--param") echo "text" ;;
   "onboard|--agent-slug") echo "text" ;;

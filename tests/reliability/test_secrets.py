@@ -50,6 +50,7 @@ def canaries(sandbox):
         "TWILIO_AUTH_TOKEN": sandbox.auth_token,
         "TWILIO_API_SECRET": sandbox.api_key["TWILIO_API_SECRET"],
         "ELEVENLABS_API_KEY": sandbox.exports["ELEVENLABS_API_KEY"],
+        "SYNTHFLOW_API_KEY": sandbox.exports["SYNTHFLOW_API_KEY"],
     }
     for user, password in [(sid, sandbox.auth_token), (key, secrets["TWILIO_API_SECRET"])]:
         secrets[f"Basic credentials of {user[:2]}"] = base64.b64encode(
@@ -103,6 +104,11 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(token_env, "tenants", "update", "acme", "--industry", "dental")
     run(token_env, "agents", "create", "--tenant", "acme", "--name", "Front Desk")
     run(key_env, "agents", "create", "--tenant", "acme", "--name", "Back Office")
+    # A Synthflow agent: its key goes as `Authorization: Bearer` on every request.
+    run(token_env, "voices", "list", "--provider", "synthflow")
+    run(token_env, "agents", "create", "--tenant", "acme", "--name", "Synthflow Desk",
+        "--provider", "synthflow", "--prompt", "You answer for Acme Dental.")
+    run(key_env, "kb", "add", "synthflow-desk", "--text", "Open 9 to 5.", "--name", "hours")
     run(token_env, "agents", "list")
     run(token_env, "agents", "update", "front-desk", "--first-message", "Hello, Acme Dental!")
     run(token_env, "agents", "conversations", "front-desk")
