@@ -49,6 +49,12 @@ constexpr std::array k_environment{
     Entry{"VAMI_TWILIO_BASE_URL", "Replaces https://api.twilio.com (regions, edges, tests)."},
     Entry{"VAMI_TWILIO_PRICING_BASE_URL", "Replaces https://pricing.twilio.com."},
     Entry{"VAMI_ELEVENLABS_BASE_URL", "Replaces https://api.elevenlabs.io."},
+    Entry{"SYNTHFLOW_API_KEY", "The Synthflow API key (agents --provider synthflow, knowledge, "
+                               "voices), with SYNTHFLOW_WORKSPACE_ID."},
+    Entry{"SYNTHFLOW_WORKSPACE_ID", "The Synthflow workspace (its voices and numbers)."},
+    Entry{"VAMI_SYNTHFLOW_BASE_URL", "Replaces https://api.synthflow.ai/v2."},
+    Entry{"VAMI_SYNTHFLOW_TERMINATION_URI",
+          "The Twilio Elastic SIP trunk's termination URI Synthflow sends a number's calls to."},
     Entry{"VAMI_ROUTER_URL", "The call router of webhook routing, as --router-url."},
     Entry{"VAMI_ELEVENLABS_WEBHOOK_SECRET",
           "The secret that checks ElevenLabs' post-call webhooks (router serve)."},
