@@ -371,11 +371,10 @@ void AssignmentService::connect(PoolNumber& row, const Agent& agent) {
 }
 
 void AssignmentService::disconnect(PoolNumber& row, const PoolNumber& before) {
+  // The agent's own provider holds the routing.
   const std::optional<Agent> agent = m_store.find_agent(before.agent_slug);
-  // The agent's own provider holds the routing; an agent the database lost can only have been
-  // at the default one.
-  VoiceAgentProvider& provider = agent ? m_agents.of(*agent) : m_agents.default_provider();
-  clear_routing(m_telephony, provider, m_store, desired_routing(before, agent, m_router_url), row);
+  clear_routing(m_telephony, m_agents.of(agent), m_store,
+                desired_routing(before, agent, m_router_url), row);
 }
 
 PoolNumber AssignmentService::current(const std::string& e164) {

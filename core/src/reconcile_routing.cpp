@@ -83,7 +83,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
   }
   ObservedRouting observed;
   observed.owned = owned;
-  VoiceAgentProvider& provider = agent ? m_agents->of(*agent) : m_agents->default_provider();
+  VoiceAgentProvider& provider = m_agents->of(agent);
   observed.voice_url_is_agent_provider = provider.answers_voice_url(owned.webhook.voice_url);
   auto imported = voice.imports.find(row.e164);
   if (imported != voice.imports.end()) {
@@ -264,7 +264,7 @@ void ReconcileService::repair_routing(const Plan& plan) {
     PoolNumber row = *current;
     const std::optional<Agent> agent = m_store.find_agent(row.agent_slug);
     const DesiredRouting desired = desired_routing(row, agent, m_router_url);
-    VoiceAgentProvider& provider = agent ? m_agents->of(*agent) : m_agents->default_provider();
+    VoiceAgentProvider& provider = m_agents->of(agent);
     at_provider([&] {
       enact_routing(m_telephony, provider, m_store, desired, row);
       return true;

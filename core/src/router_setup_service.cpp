@@ -243,8 +243,7 @@ RouterNumberResult RouterSetupService::point_number(const PoolNumber& row, const
     PoolNumber changed = *current;
     const std::optional<Agent> agent = m_store.find_agent(changed.agent_slug);
     desired = desired_routing(changed, agent, endpoints.voice_url);
-    enact_routing(m_telephony, agent ? m_agents.of(*agent) : m_agents.default_provider(), m_store,
-                  desired, changed);
+    enact_routing(m_telephony, m_agents.of(agent), m_store, desired, changed);
     result.after = changed.webhook;
     result.outcome = RouterNumberOutcome::pointed;
     audit("number", row.e164, detail::audit_json(*current), detail::audit_json(changed),

@@ -192,10 +192,7 @@ PoolNumber SuspensionService::resume_one(const std::string& e164, Rerun rerun) {
 }
 
 VoiceAgentProvider& SuspensionService::importer(const std::string& agent_slug) {
-  const std::optional<Agent> agent =
-      agent_slug.empty() ? std::nullopt : m_store.find_agent(agent_slug);
-  // A number without an agent can only hold an import of the default provider.
-  return agent ? m_agents.of(*agent) : m_agents.default_provider();
+  return m_agents.of(agent_slug.empty() ? std::nullopt : m_store.find_agent(agent_slug));
 }
 
 std::string SuspensionService::import(VoiceAgentProvider& provider, const std::string& e164) {

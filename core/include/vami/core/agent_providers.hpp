@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ public:
   /// The provider of `agent` (`named(agent.provider)`).
   /// @throws what `named` throws.
   VoiceAgentProvider& of(const Agent& agent) { return named(agent.provider); }
+  /// The provider of `agent`, or the default one when the database does not know the agent (a
+  /// number's routing or import can only have been made there).
+  /// @throws what `named` throws.
+  VoiceAgentProvider& of(const std::optional<Agent>& agent) {
+    return agent ? of(*agent) : default_provider();
+  }
   /// The provider new agents are created at when none is chosen.
   /// @throws what `named` throws.
   VoiceAgentProvider& default_provider() { return named(default_name()); }
