@@ -132,3 +132,29 @@ def test_deleting_the_stream_tenant_leaves_the_other_one_alone(platform):
     assert deleted.returncode == 0, deleted.stderr
     assert [a["slug"] for a in live.json("agents", "list")] == ["globex-desk"]
     assert live.json("numbers", "show", numbers[0])["status"] == "available"
+
+
+def test_onboarding_a_stream_tenant_ends_with_a_test_call_that_reaches_the_orchestrator(platform):
+    live, router, _stream, _hosted, numbers = platform
+    result = vami_at(live, router, "onboard", "--tenant", "initech", "--name", "Initech",
+                     "--number", numbers[2], "--mode", "webhook", "--agent-name", "Initech Desk",
+                     "--agent-provider", "stream", "--stream-url", ORCHESTRATOR,
+                     "--param", "plan=bronze", "--first-message", "Initech, hello!", "--json")
+    assert result.returncode == 0, result.stderr
+    onboarded = json.loads(result.stdout)
+    assert onboarded["status"] == "live", onboarded["test_call"]
+    assert onboarded["agent"]["provider"] == "stream"
+    assert onboarded["number"]["routing_mode"] == "webhook"
+    call = onboarded["test_call"]["call"]
+    assert call["stream_url"] == ORCHESTRATOR
+    assert call["parameters"]["vami_tenant"] == "initech"
+    assert call["parameters"]["plan"] == "bronze"
+
+    # Natively, or with knowledge, it is refused before the tenant exists.
+    for extra in (("--mode", "native"), ("--mode", "webhook", "--faq", "Open 9-17")):
+        refused = vami_at(live, router, "onboard", "--tenant", "hooli", "--name", "Hooli",
+                          "--number", numbers[1], "--agent-name", "Hooli Desk",
+                          "--agent-provider", "stream", "--stream-url", ORCHESTRATOR, *extra)
+        assert refused.returncode == 2, refused.stderr
+    assert "hooli" not in [t["slug"] for t in live.json("tenants", "list")]
+    assert live.json("numbers", "show", numbers[1])["status"] == "available"
