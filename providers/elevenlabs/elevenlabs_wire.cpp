@@ -1,10 +1,11 @@
 // How ElevenLabs answers are turned into typed errors (elevenlabs_wire.hpp).
 #include "elevenlabs_wire.hpp"
 
-#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "http/error_body.hpp"
 
 namespace vami::elevenlabs::detail {
 
@@ -29,36 +30,6 @@ constexpr const char* k_provider_hint = "check the request against ElevenLabs' A
 constexpr const char* k_unexpected_hint =
     "check that VAMI_ELEVENLABS_BASE_URL points at ElevenLabs or at the vami sandbox";
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-/// `loc` of a FastAPI `ValidationError` (`["body", "conversation_config", "agent", 0]`) as a
-/// path a user can read: `body.conversation_config.agent[0]`.
-std::string location_of(const json& loc) {
-  std::string path;
-  if (!loc.is_array()) {
-    return path;
-  }
-  for (const json& step : loc) {
-    if (step.is_string()) {
-      if (!path.empty()) {
-        path += '.';
-      }
-      path += step.get<std::string>();
-    } else if (step.is_number_integer()) {
-      path += "[" + std::to_string(step.get<long long>()) + "]";
-    }
-  }
-  return path;
-}
-
 /// What an error body said. ElevenLabs writes `{"detail": {"status": ..., "message": ...}}`,
 /// `{"detail": "text"}`, `422 {"detail": [{loc, msg, type}]}`, and on a few older endpoints
 /// `{"error": ..., "message": ...}`; proxies in between may answer anything.
@@ -67,20 +38,6 @@ struct ErrorBody {
   std::string message;
   bool is_json = false;
 };
-
-std::string string_member(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end()) {
-    return {};
-  }
-  if (it->is_string()) {
-    return it->get<std::string>();
-  }
-  if (it->is_number()) {
-    return it->dump();
-  }
-  return {};
-}
 
 ErrorBody parse_error_body(const std::string& text) {
   ErrorBody body;
@@ -94,36 +51,20 @@ ErrorBody parse_error_body(const std::string& text) {
   }
   auto detail = parsed.find("detail");
   if (detail == parsed.end()) {
-    body.code = string_member(parsed, "error");
-    body.message = string_member(parsed, "message");
+    body.code = http::json_text_member(parsed, "error");
+    body.message = http::json_text_member(parsed, "message");
     return body;
   }
   if (detail->is_string()) {
     body.message = detail->get<std::string>();
   } else if (detail->is_object()) {
-    body.code = string_member(*detail, "status");
+    body.code = http::json_text_member(*detail, "status");
     if (body.code.empty()) {
-      body.code = string_member(*detail, "code");
+      body.code = http::json_text_member(*detail, "code");
     }
-    body.message = string_member(*detail, "message");
+    body.message = http::json_text_member(*detail, "message");
   } else if (detail->is_array()) {
-    for (const json& item : *detail) {
-      if (!item.is_object()) {
-        continue;
-      }
-      std::string message = string_member(item, "msg");
-      std::string where = location_of(item.value("loc", json()));
-      if (body.code.empty()) {
-        body.code = string_member(item, "type");
-      }
-      if (message.empty() && where.empty()) {
-        continue;
-      }
-      if (!body.message.empty()) {
-        body.message += "; ";
-      }
-      body.message += where.empty() ? message : where + ": " + message;
-    }
+    http::read_validation_errors(*detail, body.code, body.message);
   }
   return body;
 }
@@ -241,7 +182,7 @@ std::string request_id_of(const http::HttpResponse& response) {
     reason = status;
     if (!body.code.empty()) {
       reason += " (" + body.code + ")";
-    } else if (!body.is_json && !trim(response.body).empty()) {
+    } else if (!body.is_json && !http::trim_whitespace(response.body).empty()) {
       reason += " with a body that is not JSON";
     }
   }

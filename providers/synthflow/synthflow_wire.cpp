@@ -1,11 +1,12 @@
 // How Synthflow answers are turned into typed errors and read (synthflow_wire.hpp).
 #include "synthflow_wire.hpp"
 
-#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "http/error_body.hpp"
 
 namespace vami::synthflow::detail {
 
@@ -23,49 +24,6 @@ constexpr const char* k_provider_hint = "check the request against Synthflow's A
 constexpr const char* k_unexpected_hint =
     "check that VAMI_SYNTHFLOW_BASE_URL points at Synthflow (ending in /v2) or at the vami "
     "sandbox";
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string string_member(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end()) {
-    return {};
-  }
-  if (it->is_string()) {
-    return it->get<std::string>();
-  }
-  if (it->is_number()) {
-    return it->dump();
-  }
-  return {};
-}
-
-/// `loc` of a FastAPI validation error (`["body", "agent", "language"]`) as `body.agent.language`.
-std::string location_of(const json& loc) {
-  std::string path;
-  if (!loc.is_array()) {
-    return path;
-  }
-  for (const json& step : loc) {
-    if (step.is_string()) {
-      if (!path.empty()) {
-        path += '.';
-      }
-      path += step.get<std::string>();
-    } else if (step.is_number_integer()) {
-      path += "[" + std::to_string(step.get<long long>()) + "]";
-    }
-  }
-  return path;
-}
 
 /// What an error body said. The contract documents `{"detail": {status, description,
 /// request_id, category}}` (agents, calls), `{"error", "message"}` (logs) and leaves most error
@@ -90,43 +48,27 @@ ErrorBody parse_error_body(const std::string& text) {
   }
   auto detail = parsed.find("detail");
   if (detail == parsed.end()) {
-    body.code = string_member(parsed, "error");
-    body.message = string_member(parsed, "message");
+    body.code = http::json_text_member(parsed, "error");
+    body.message = http::json_text_member(parsed, "message");
     if (body.message.empty()) {
-      body.message = string_member(parsed, "description");
+      body.message = http::json_text_member(parsed, "description");
     }
     return body;
   }
   if (detail->is_string()) {
     body.message = detail->get<std::string>();
   } else if (detail->is_object()) {
-    body.code = string_member(*detail, "status");
+    body.code = http::json_text_member(*detail, "status");
     if (body.code.empty()) {
-      body.code = string_member(*detail, "category");
+      body.code = http::json_text_member(*detail, "category");
     }
-    body.message = string_member(*detail, "description");
+    body.message = http::json_text_member(*detail, "description");
     if (body.message.empty()) {
-      body.message = string_member(*detail, "message");
+      body.message = http::json_text_member(*detail, "message");
     }
-    body.request_id = string_member(*detail, "request_id");
+    body.request_id = http::json_text_member(*detail, "request_id");
   } else if (detail->is_array()) {
-    for (const json& item : *detail) {
-      if (!item.is_object()) {
-        continue;
-      }
-      std::string message = string_member(item, "msg");
-      std::string where = location_of(item.value("loc", json()));
-      if (body.code.empty()) {
-        body.code = string_member(item, "type");
-      }
-      if (message.empty() && where.empty()) {
-        continue;
-      }
-      if (!body.message.empty()) {
-        body.message += "; ";
-      }
-      body.message += where.empty() ? message : where + ": " + message;
-    }
+    http::read_validation_errors(*detail, body.code, body.message);
   }
   return body;
 }
@@ -206,7 +148,7 @@ std::string in_quotes(std::string_view text) {
     reason = status;
     if (!body.code.empty()) {
       reason += " (" + body.code + ")";
-    } else if (!body.is_json && !trim(response.body).empty()) {
+    } else if (!body.is_json && !http::trim_whitespace(response.body).empty()) {
       reason += " with a body that is not JSON";
     }
   }

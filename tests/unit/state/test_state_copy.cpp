@@ -318,8 +318,7 @@ TEST_P(StateCopyTest, ASourceAtAnotherSchemaVersionIsRefused) {
     (void)copy_state(here(), m_back.string(), ExistingState::refuse);
   });
   EXPECT_THAT(refused.what(), HasSubstr("is at schema version " + older +
-                                        "; this vami copies version " +
-                                        std::to_string(current)));
+                                        "; this vami copies version " + std::to_string(current)));
   EXPECT_THAT(refused.hint(), HasSubstr(" init'"));
 }
 
