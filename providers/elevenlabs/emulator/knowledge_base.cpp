@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "elevenlabs/emulator/knowledge_base_documents.hpp"
+#include "elevenlabs/emulator/knowledge_base_lists.hpp"
 #include "elevenlabs/emulator/wire.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -18,11 +20,10 @@ namespace vami::sandbox {
 namespace {
 
 using namespace elevenlabs; // NOLINT(google-build-using-namespace): this half's wire helpers
+using namespace elevenlabs::knowledge; // NOLINT(google-build-using-namespace): document rows
 
 constexpr std::size_t k_max_file_bytes = 20U * 1024U * 1024U;
 constexpr std::size_t k_max_text_name = 60; // a text document's default name: its first line
-// The id `created_by_user_id` may name besides `@me`: the sandbox's one user.
-constexpr std::string_view k_sandbox_user_id = "sandbox";
 
 constexpr const char* k_schema = R"sql(
 CREATE TABLE IF NOT EXISTS convai_documents (
@@ -47,151 +48,9 @@ CREATE INDEX IF NOT EXISTS convai_agent_documents_by_document
   ON convai_agent_documents (document_id);
 )sql";
 
-struct DocumentRow {
-  std::int64_t seq = 0;
-  std::string document_id;
-  std::string type;
-  std::string name;
-  std::string file_name;
-  std::string content_type;
-  std::string url;
-  std::string text;
-  std::int64_t size_bytes = 0;
-  std::string sha256;
-  std::int64_t created_at = 0;
-  std::optional<std::int64_t> updated_at;
-  std::optional<std::string> content;
-
-  [[nodiscard]] std::int64_t last_updated() const { return updated_at.value_or(created_at); }
-};
-
-constexpr const char* k_document_columns =
-    "seq, document_id, type, name, file_name, content_type, url, text, size_bytes, sha256, "
-    "created_at, updated_at, content";
-
-DocumentRow read_document(SQLite::Statement& select) {
-  DocumentRow row;
-  row.seq = select.getColumn(0).getInt64();
-  row.document_id = select.getColumn(1).getString();
-  row.type = select.getColumn(2).getString();
-  row.name = select.getColumn(3).getString();
-  row.file_name = select.getColumn(4).getString();
-  row.content_type = select.getColumn(5).getString();
-  row.url = select.getColumn(6).getString();
-  row.text = select.getColumn(7).getString();
-  row.size_bytes = select.getColumn(8).getInt64();
-  row.sha256 = select.getColumn(9).getString();
-  row.created_at = select.getColumn(10).getInt64();
-  if (!select.getColumn(11).isNull()) {
-    row.updated_at = select.getColumn(11).getInt64();
-  }
-  if (!select.getColumn(12).isNull()) {
-    row.content = select.getColumn(12).getString();
-  }
-  return row;
-}
-
-// What the service would have extracted: a text's own text, the content a PATCH gave, the
-// content of a text file; empty for what the sandbox cannot render.
-std::string content_of(const DocumentRow& row) {
-  if (row.type == "text") {
-    return row.text;
-  }
-  return row.content.value_or("");
-}
-
-Json metadata_json(const DocumentRow& row) {
-  return Json{{"created_at_unix_secs", row.created_at},
-              {"last_updated_at_unix_secs", row.last_updated()},
-              {"size_bytes", row.size_bytes}};
-}
-
-// The members the document and summary models share, in the document's order.
-Json document_head(const DocumentRow& row) {
-  Json body;
-  body["id"] = row.document_id;
-  body["name"] = row.name;
-  body["metadata"] = metadata_json(row);
-  body["supported_usages"] = Json::array({"prompt", "auto"});
-  body["access_info"] = access_info();
-  body["folder_parent_id"] = nullptr;
-  body["folder_path"] = Json::array();
-  return body;
-}
-
-// GetKnowledgeBase{URL,File,Text}ResponseModel.
-Json document_json(const DocumentRow& row) {
-  Json body = document_head(row);
-  body["type"] = row.type;
-  if (row.type == "url") {
-    body["url"] = row.url;
-  }
-  body["extracted_inner_html"] = html_escape(content_of(row));
-  body["content_format"] = "html";
-  if (row.type == "file") {
-    body["filename"] = row.file_name;
-  }
-  return body;
-}
-
-// DependentAvailableAgentIdentifier.
-Json dependent_json(const std::string& agent_id, const std::string& name, std::int64_t created_at) {
-  Json agent;
-  agent["referenced_resource_ids"] = Json::array();
-  agent["id"] = agent_id;
-  agent["name"] = name;
-  agent["type"] = "available";
-  agent["created_at_unix_secs"] = created_at;
-  agent["access_level"] = "admin";
-  return agent;
-}
-
-[[noreturn]] void document_not_found(const std::string& document_id) {
-  fail(404, "document_not_found",
-       "Knowledge base document with id " + document_id + " was not found");
-}
-
 http::HttpResponse method_not_allowed() {
   return json_response(405, Json{{"detail", "Method Not Allowed"}});
 }
-
-// A cursor of the lists: the sort key and seq of a page's last item, as a JSON array.
-std::string make_cursor(const Json& key, std::int64_t seq) {
-  return encode_cursor(Json::array({key, seq}).dump());
-}
-
-struct CursorKey {
-  Json key;
-  std::int64_t seq = 0;
-};
-
-std::optional<CursorKey> read_cursor(const Params& query, Validation& validation) {
-  std::optional<std::string> decoded = cursor_param(query, validation);
-  if (!decoded) {
-    return std::nullopt;
-  }
-  Json parsed = Json::parse(*decoded, nullptr, false);
-  if (!parsed.is_array() || parsed.size() != 2 || !parsed[1].is_number_integer() ||
-      !(parsed[0].is_string() || parsed[0].is_number_integer())) {
-    validation.add(Json::array({"query", "cursor"}),
-                   "Value error, the cursor is not one this API returned", "value_error");
-    return std::nullopt;
-  }
-  return CursorKey{parsed[0], parsed[1].get<std::int64_t>()};
-}
-
-// `KnowledgeBaseSortBy` -> the SQL expression it sorts by.
-struct SortColumn {
-  const char* name;
-  const char* expression;
-  bool text;
-};
-constexpr SortColumn k_sort_columns[] = {
-    {"created_at", "created_at", false},
-    {"updated_at", "coalesce(updated_at, created_at)", false},
-    {"name", "name", true},
-    {"size", "size_bytes", false},
-};
 
 } // namespace
 
@@ -320,14 +179,14 @@ public:
 
   http::HttpResponse get_document(const std::string& document_id) {
     std::lock_guard lock(m_mutex);
-    return json_response(200, document_json(require_document(document_id)));
+    return json_response(200, document_json(require_document(m_db, document_id)));
   }
 
   http::HttpResponse get_content(const std::string& document_id) {
     DocumentRow row;
     {
       std::lock_guard lock(m_mutex);
-      row = require_document(document_id);
+      row = require_document(m_db, document_id);
     }
     http::HttpResponse response;
     response.status = 200;
@@ -349,7 +208,7 @@ public:
 
     std::lock_guard lock(m_mutex);
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    DocumentRow row = require_document(document_id);
+    DocumentRow row = require_document(m_db, document_id);
     if (name) {
       row.name = *name;
     }
@@ -391,7 +250,7 @@ public:
 
     std::lock_guard lock(m_mutex);
     SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
-    (void)require_document(document_id);
+    (void)require_document(m_db, document_id);
     std::vector<std::string> users = users_of(document_id);
     if (!users.empty() && !force) {
       std::string list;
@@ -417,169 +276,11 @@ public:
   }
 
   http::HttpResponse dependent_agents(const std::string& document_id, const Params& query) {
-    Validation validation;
-    std::int64_t page_size = page_size_param(query, k_default_page_size, validation);
-    auto dependent_type = param(query, "dependent_type").value_or("all");
-    if (dependent_type != "direct" && dependent_type != "transitive" && dependent_type != "all") {
-      validation.add(Json::array({"query", "dependent_type"}),
-                     "Input should be 'direct', 'transitive' or 'all'", "enum");
-    }
-    std::optional<std::string> cursor = cursor_param(query, validation);
-    std::optional<std::int64_t> after_seq = cursor ? parse_integer(*cursor) : std::nullopt;
-    if (cursor && !after_seq) {
-      validation.add(Json::array({"query", "cursor"}),
-                     "Value error, the cursor is not one this API returned", "value_error");
-    }
-    validation.throw_if_any();
-
-    Json agents = Json::array();
-    std::int64_t last_seq = 0;
-    bool has_more = false;
-    {
-      std::lock_guard lock(m_mutex);
-      (void)require_document(document_id);
-      if (dependent_type != "transitive") {
-        SQLite::Statement select(
-            m_db, "SELECT a.seq, a.agent_id, a.name, a.created_at FROM convai_agent_documents d "
-                  "JOIN convai_agents a ON a.agent_id = d.agent_id "
-                  "WHERE d.document_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?");
-        select.bind(1, document_id);
-        select.bind(2, static_cast<std::int64_t>(after_seq.value_or(0)));
-        select.bind(3, static_cast<std::int64_t>(page_size + 1));
-        while (select.executeStep()) {
-          if (static_cast<std::int64_t>(agents.size()) == page_size) {
-            has_more = true;
-            break;
-          }
-          last_seq = select.getColumn(0).getInt64();
-          agents.push_back(dependent_json(select.getColumn(1).getString(),
-                                          select.getColumn(2).getString(),
-                                          select.getColumn(3).getInt64()));
-        }
-      }
-    }
-    Json body;
-    body["agents"] = std::move(agents);
-    body["next_cursor"] = has_more ? Json(encode_cursor(std::to_string(last_seq))) : Json(nullptr);
-    body["has_more"] = has_more;
-    return json_response(200, body);
+    return knowledge::dependent_agents(m_db, m_mutex, document_id, query);
   }
 
-  // -- The list ------------------------------------------------------------------------------
-
   http::HttpResponse list_documents(const Params& query) {
-    Validation validation;
-    std::int64_t page_size = page_size_param(query, k_default_page_size, validation);
-    SortDirection direction = sort_direction_param(query, validation);
-    (void)bool_param(query, "show_only_owned_documents", validation);
-    (void)bool_param(query, "folders_first", validation);
-    const SortColumn* sort = &k_sort_columns[0];
-    if (auto sort_by = param(query, "sort_by"); sort_by && !sort_by->empty()) {
-      sort = nullptr;
-      for (const SortColumn& column : k_sort_columns) {
-        if (*sort_by == column.name) {
-          sort = &column;
-        }
-      }
-      if (sort == nullptr) {
-        validation.add(Json::array({"query", "sort_by"}),
-                       "Input should be 'name', 'created_at', 'updated_at' or 'size'", "enum");
-        sort = &k_sort_columns[0];
-      }
-    }
-    std::vector<std::string> types = all_params(query, "types");
-    for (std::size_t i = 0; i < types.size(); ++i) {
-      const std::string& type = types[i];
-      if (type != "file" && type != "url" && type != "text" && type != "folder") {
-        validation.add(Json::array({"query", "types", i}),
-                       "Input should be 'file', 'url', 'text' or 'folder'", "enum");
-      }
-    }
-    std::optional<CursorKey> cursor = read_cursor(query, validation);
-    if (cursor && (cursor->key.is_string() != sort->text)) {
-      validation.add(Json::array({"query", "cursor"}),
-                     "Value error, the cursor belongs to a list sorted another way", "value_error");
-    }
-    validation.throw_if_any();
-
-    auto non_empty = [&](const char* name) {
-      auto value = param(query, name);
-      return value && !value->empty();
-    };
-    auto creator = param(query, "created_by_user_id");
-    bool nobody =
-        (creator && !creator->empty() && *creator != "@me" && *creator != k_sandbox_user_id) ||
-        non_empty("parent_folder_id") || non_empty("ancestor_folder_id");
-    std::string search = param(query, "search").value_or("");
-
-    std::string sql = std::string("SELECT ") + k_document_columns + ", " + sort->expression +
-                      " FROM convai_documents WHERE 1 = 1";
-    if (nobody) {
-      sql += " AND 0";
-    }
-    if (!search.empty()) {
-      sql += " AND substr(name, 1, length(?)) = ?";
-    }
-    if (!types.empty()) {
-      sql += " AND type IN (";
-      for (std::size_t i = 0; i < types.size(); ++i) {
-        sql += i == 0 ? "?" : ", ?";
-      }
-      sql += ")";
-    }
-    bool descending = direction == SortDirection::descending;
-    if (cursor) {
-      sql += std::string(" AND (") + sort->expression + ", seq) " + (descending ? "<" : ">") +
-             " (?, ?)";
-    }
-    sql += std::string(" ORDER BY ") + sort->expression + (descending ? " DESC" : " ASC") +
-           ", seq" + (descending ? " DESC" : " ASC") + " LIMIT ?";
-
-    Json documents = Json::array();
-    bool has_more = false;
-    Json last_key;
-    std::int64_t last_seq = 0;
-    {
-      std::lock_guard lock(m_mutex);
-      SQLite::Statement select(m_db, sql);
-      int index = 1;
-      if (!search.empty()) {
-        select.bind(index++, search);
-        select.bind(index++, search);
-      }
-      for (const std::string& type : types) {
-        select.bind(index++, type);
-      }
-      if (cursor) {
-        if (cursor->key.is_string()) {
-          select.bind(index++, cursor->key.get<std::string>());
-        } else {
-          select.bind(index++, static_cast<std::int64_t>(cursor->key.get<std::int64_t>()));
-        }
-        select.bind(index++, static_cast<std::int64_t>(cursor->seq));
-      }
-      // One more than a page tells whether another page follows.
-      select.bind(index, static_cast<std::int64_t>(page_size + 1));
-      std::vector<DocumentRow> rows;
-      while (select.executeStep()) {
-        if (static_cast<std::int64_t>(rows.size()) == page_size) {
-          has_more = true;
-          break;
-        }
-        rows.push_back(read_document(select));
-        last_seq = rows.back().seq;
-        last_key = sort->text ? Json(select.getColumn(13).getString())
-                              : Json(select.getColumn(13).getInt64());
-      }
-      for (const DocumentRow& row : rows) {
-        documents.push_back(summary_json(row));
-      }
-    }
-    Json body;
-    body["documents"] = std::move(documents);
-    body["next_cursor"] = has_more ? Json(make_cursor(last_key, last_seq)) : Json(nullptr);
-    body["has_more"] = has_more;
-    return json_response(200, body);
+    return knowledge::list_documents(m_db, m_mutex, query);
   }
 
 private:
@@ -624,17 +325,6 @@ private:
     transaction.commit();
   }
 
-  // Connection locked by the caller.
-  DocumentRow require_document(const std::string& document_id) {
-    SQLite::Statement select(m_db, std::string("SELECT ") + k_document_columns +
-                                       " FROM convai_documents WHERE document_id = ?");
-    select.bind(1, document_id);
-    if (!select.executeStep()) {
-      document_not_found(document_id);
-    }
-    return read_document(select);
-  }
-
   // The agents whose knowledge base names `document_id`, by id. Connection locked by the caller.
   std::vector<std::string> users_of(const std::string& document_id) {
     std::vector<std::string> users;
@@ -645,29 +335,6 @@ private:
       users.push_back(select.getColumn(0).getString());
     }
     return users;
-  }
-
-  // GetKnowledgeBaseSummary{URL,File,Text}ResponseModel. Connection locked by the caller.
-  Json summary_json(const DocumentRow& row) {
-    Json dependents = Json::array();
-    SQLite::Statement select(m_db, "SELECT a.agent_id, a.name, a.created_at "
-                                   "FROM convai_agent_documents d JOIN convai_agents a "
-                                   "ON a.agent_id = d.agent_id WHERE d.document_id = ? "
-                                   "ORDER BY a.seq");
-    select.bind(1, row.document_id);
-    while (select.executeStep()) {
-      dependents.push_back(dependent_json(select.getColumn(0).getString(),
-                                          select.getColumn(1).getString(),
-                                          select.getColumn(2).getInt64()));
-    }
-    Json body = document_head(row);
-    body["dependent_agents"] = std::move(dependents);
-    body["type"] = row.type;
-    if (row.type == "url") {
-      body["url"] = row.url;
-      body["auto_sync_info"] = nullptr;
-    }
-    return body;
   }
 
   SQLite::Database& m_db;
