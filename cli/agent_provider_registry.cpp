@@ -42,6 +42,10 @@ VoiceAgentProvider& AgentProviderRegistry::named(const std::string& name) {
 }
 
 std::vector<std::string> AgentProviderRegistry::names() const {
+  return known_names();
+}
+
+std::vector<std::string> AgentProviderRegistry::known_names() {
   return {"elevenlabs", k_stream_provider_name, k_synthflow_provider_name};
 }
 

@@ -28,8 +28,12 @@ public:
   /// The provider `name`. @throws Error(invalid_input) for an unknown name (naming the known
   /// ones); Error(auth) from the ElevenLabs or Synthflow factory.
   VoiceAgentProvider& named(const std::string& name) override;
-  /// "elevenlabs", "stream", "synthflow".
+  /// "elevenlabs", "stream", "synthflow" (`known_names()`).
   [[nodiscard]] std::vector<std::string> names() const override;
+  /// The names every registry knows, in the order error messages list them: "elevenlabs",
+  /// "stream", "synthflow". For checks made before a registry exists (the profile key
+  /// `agent_provider`, docs/configuration.md).
+  [[nodiscard]] static std::vector<std::string> known_names();
   [[nodiscard]] std::string default_name() const override { return m_default; }
 
 private:

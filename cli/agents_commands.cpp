@@ -148,7 +148,8 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   create_command->add_option("--slug", create->slug, "Agent slug (default: from the name)");
   create_command
       ->add_option("--provider", create->provider,
-                   "Where the agent runs: elevenlabs (ElevenLabs Agents, the default), stream "
+                   "Where the agent runs (default: the profile's agent_provider, else "
+                   "elevenlabs): elevenlabs (ElevenLabs Agents), stream "
                    "(the platform's own orchestrator over Twilio Media Streams: needs "
                    "--stream-url; has no voice catalogue or knowledge base, and takes numbers "
                    "by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: "
@@ -284,7 +285,8 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   auto voices_provider = std::make_shared<std::string>();
   voices_list
       ->add_option("--provider", *voices_provider,
-                   "The voice-agent provider whose voices to list (default: elevenlabs)")
+                   "The voice-agent provider whose voices to list (default: the profile's "
+                   "agent_provider, else elevenlabs)")
       ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   voices_list->callback([&context, voices_provider] {
     nlohmann::ordered_json records = nlohmann::ordered_json::array();

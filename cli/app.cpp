@@ -338,9 +338,15 @@ VoiceAgentProvider& AppContext::synthflow_agents() {
 
 AgentProviders& AppContext::agent_providers() {
   if (!m_agent_providers) {
+    // New agents go to the profile's agent_provider (checked against the registered names when
+    // the file is read) when no --provider / --agent-provider names one.
+    const Profile* chosen = profile();
+    std::string default_name = chosen != nullptr && !chosen->agent_provider.empty()
+                                   ? chosen->agent_provider
+                                   : std::string("elevenlabs");
     m_agent_providers = std::make_unique<AgentProviderRegistry>(
         [this]() -> VoiceAgentProvider& { return voice_agents(); },
-        [this]() -> VoiceAgentProvider& { return synthflow_agents(); });
+        [this]() -> VoiceAgentProvider& { return synthflow_agents(); }, std::move(default_name));
   }
   return *m_agent_providers;
 }

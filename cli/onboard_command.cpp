@@ -229,7 +229,8 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
   command->add_option("--agent-name", options->agent_name, "3. Agent name")->group("Agent");
   command
       ->add_option("--agent-provider", options->agent_provider,
-                   "3. Where the agent runs: elevenlabs (default), stream (the platform's own "
+                   "3. Where the agent runs (default: the profile's agent_provider, else "
+                   "elevenlabs): elevenlabs, stream (the platform's own "
                    "orchestrator; needs --stream-url and --mode webhook; no knowledge) or "
                    "synthflow (refused until Synthflow agents can take pool numbers)")
       ->group("Agent")

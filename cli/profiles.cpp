@@ -11,6 +11,7 @@
 #include <sstream>
 #include <utility>
 
+#include "agent_provider_registry.hpp"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
@@ -123,6 +124,16 @@ std::string problem_with(const std::string& key, const std::string& value) {
        !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))) {
     return "is not an ISO 3166-1 alpha-2 country code in capitals (such as US)";
   }
+  if (key == "agent_provider") {
+    const std::vector<std::string> known = AgentProviderRegistry::known_names();
+    if (std::find(known.begin(), known.end(), value) == known.end()) {
+      std::string list;
+      for (const std::string& name : known) {
+        list += (list.empty() ? "" : ", ") + name;
+      }
+      return "is not a voice-agent provider vami knows (" + list + ")";
+    }
+  }
   if (((key.size() > 9 && key.compare(key.size() - 9, 9, "_base_url") == 0) ||
        key == "router_url") &&
       url_scheme(value) == UrlScheme::other) {
@@ -145,6 +156,7 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
       {"twilio_pricing_base_url", &Profile::twilio_pricing_base_url},
       {"elevenlabs_base_url", &Profile::elevenlabs_base_url},
       {"default_country", &Profile::default_country},
+      {"agent_provider", &Profile::agent_provider},
       {"router_url", &Profile::router_url},
       {"elevenlabs_webhook_id", &Profile::elevenlabs_webhook_id},
   };

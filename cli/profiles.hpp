@@ -23,6 +23,10 @@ struct Profile {
   std::string elevenlabs_base_url;     ///< Replaces https://api.elevenlabs.io.
   std::string default_country;         ///< ISO 3166 alpha-2; the default of `--country`.
   std::optional<int> concurrency;      ///< 1..64; the default of `--concurrency`.
+  /// The voice-agent provider of new agents when `--provider` / `--agent-provider` is not
+  /// given (`agents create`, `onboard`, `voices list`): a registered name ("elevenlabs",
+  /// "stream", "synthflow"); empty means elevenlabs.
+  std::string agent_provider;
   /// The call router of webhook routing (`<public>/twilio/voice`), as `--router-url`; written
   /// by `vami router setup`.
   std::string router_url;
@@ -77,8 +81,8 @@ void write_config_file(const std::filesystem::path& path, const ConfigFile& conf
 
 /// What is wrong with `value` as the profile key `key` ("is not an Account SID (AC followed by 32
 /// hex digits)"), or "" when it is fine or empty. Checks twilio_account_sid, twilio_api_key,
-/// default_country (capitals), the *_base_url keys and router_url (http:// or https://); never
-/// quotes the value.
+/// default_country (capitals), agent_provider (a registered voice-agent provider), the
+/// *_base_url keys and router_url (http:// or https://); never quotes the value.
 [[nodiscard]] std::string check_profile_value(const std::string& key, const std::string& value);
 
 /// `secret` masked for display: "••••" and its last 4 characters ("••••a1b2"), only "••••"

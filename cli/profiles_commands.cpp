@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "agent_provider_registry.hpp"
 #include "app.hpp"
 #include "profiles.hpp"
 #include "signals.hpp"
@@ -24,6 +25,7 @@ struct AddOptions {
   std::string twilio_pricing_base_url;
   std::string elevenlabs_base_url;
   std::string default_country;
+  std::string agent_provider;
   int concurrency = 0;
   bool from_env = false;
   bool replace = false;
@@ -126,6 +128,7 @@ nlohmann::ordered_json to_json(const Profile& profile, const ConfigFile& config)
   json["elevenlabs_webhook_secret"] = masked_or_null(profile.elevenlabs_webhook_secret);
   json["concurrency"] =
       profile.concurrency ? nlohmann::ordered_json(*profile.concurrency) : nlohmann::ordered_json();
+  json["agent_provider"] = text_or_null(profile.agent_provider);
   return json;
 }
 
@@ -166,6 +169,7 @@ const std::vector<Column>& profile_columns() {
                                            field("ELEVENLABS", "elevenlabs_api_key"),
                                            field("COUNTRY", "default_country"),
                                            field("CONCURRENCY", "concurrency"),
+                                           field("AGENT PROVIDER", "agent_provider"),
                                            Column{"BASE URLS", base_urls_cell}};
   return columns;
 }
@@ -244,6 +248,8 @@ void run_add(AppContext& context, const AddOptions& options) {
               profile.twilio_pricing_base_url);
   check_value("--elevenlabs-base-url", "elevenlabs_base_url", profile.elevenlabs_base_url);
   check_value("--default-country", "default_country", profile.default_country);
+  profile.agent_provider = options.agent_provider;
+  check_value("--agent-provider", "agent_provider", profile.agent_provider);
   if (options.concurrency != 0) {
     profile.concurrency = options.concurrency;
   }
@@ -382,6 +388,12 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
       ->add_option("--default-country", add->default_country,
                    "Default of --country (ISO 3166-1 alpha-2)")
       ->type_name("CC");
+  add_command
+      ->add_option("--agent-provider", add->agent_provider,
+                   "Default voice-agent provider of 'agents create --provider', 'onboard "
+                   "--agent-provider' and 'voices list --provider': elevenlabs, stream or "
+                   "synthflow (unset: elevenlabs)")
+      ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   add_command
       ->add_option("--concurrency", add->concurrency, "Default of --concurrency of bulk commands")
       ->check(CLI::Range(1, k_max_concurrency))

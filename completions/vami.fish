@@ -608,6 +608,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'profiles add|--default-country'
             echo 'text'
+        case 'profiles add|--agent-provider'
+            echo 'choice:elevenlabs stream synthflow'
         case 'profiles add|--concurrency'
             echo 'text'
         case 'profiles add|--from-env'
@@ -1020,7 +1022,7 @@ complete -c vami -n "__vami_at 'agents'" -s h -l help -d 'Print this help messag
 complete -c vami -n "__vami_at 'agents create'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'agents create'" -l tenant -x -a '(__vami_values tenants)' -d 'Tenant slug'
 complete -c vami -n "__vami_at 'agents create'" -l slug -x -d 'Agent slug (default: from the name)'
-complete -c vami -n "__vami_at 'agents create'" -l provider -x -a 'elevenlabs stream synthflow' -d 'Where the agent runs: elevenlabs (ElevenLabs Agents, the default), stream (the platform\'s own orchestrator over Twilio Media Streams: needs --stream-url; has no voice catalogue or knowledge base, and takes numbers by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: agents and knowledge, no pool numbers yet)'
+complete -c vami -n "__vami_at 'agents create'" -l provider -x -a 'elevenlabs stream synthflow' -d 'Where the agent runs (default: the profile\'s agent_provider, else elevenlabs): elevenlabs (ElevenLabs Agents), stream (the platform\'s own orchestrator over Twilio Media Streams: needs --stream-url; has no voice catalogue or knowledge base, and takes numbers by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: agents and knowledge, no pool numbers yet)'
 complete -c vami -n "__vami_at 'agents create'" -l name -x -d 'Display name (also at the provider)'
 complete -c vami -n "__vami_at 'agents create'" -l prompt -x -d 'System prompt: the instructions'
 complete -c vami -n "__vami_at 'agents create'" -l prompt-file -r -F -d 'Read the system prompt from a UTF-8 file'
@@ -1067,7 +1069,7 @@ complete -c vami -n "__vami_at 'voices'" -s h -l help -d 'Print this help messag
 
 # vami voices list
 complete -c vami -n "__vami_at 'voices list'" -s h -l help -d 'Print this help message and exit'
-complete -c vami -n "__vami_at 'voices list'" -l provider -x -a 'elevenlabs stream synthflow' -d 'The voice-agent provider whose voices to list (default: elevenlabs)'
+complete -c vami -n "__vami_at 'voices list'" -l provider -x -a 'elevenlabs stream synthflow' -d 'The voice-agent provider whose voices to list (default: the profile\'s agent_provider, else elevenlabs)'
 
 # vami kb
 complete -c vami -n "__vami_at 'kb'" -a 'add' -d 'Upload files (PDF, TXT, Markdown, DOCX, HTML, EPUB; 20 MiB each), a web page or a text, and attach them to the agent'
@@ -1105,7 +1107,7 @@ complete -c vami -n "__vami_at 'onboard'" -l buy-if-needed -d '2. Buy a number w
 complete -c vami -n "__vami_at 'onboard'" -l max-monthly-cost -x -d '2. With --buy-if-needed: refuse a number costing more per month'
 complete -c vami -n "__vami_at 'onboard'" -l mode -x -a 'native webhook' -d '2. Routing: native or webhook'
 complete -c vami -n "__vami_at 'onboard'" -l agent-name -x -d '3. Agent name'
-complete -c vami -n "__vami_at 'onboard'" -l agent-provider -x -a 'elevenlabs stream synthflow' -d '3. Where the agent runs: elevenlabs (default), stream (the platform\'s own orchestrator; needs --stream-url and --mode webhook; no knowledge) or synthflow (refused until Synthflow agents can take pool numbers)'
+complete -c vami -n "__vami_at 'onboard'" -l agent-provider -x -a 'elevenlabs stream synthflow' -d '3. Where the agent runs (default: the profile\'s agent_provider, else elevenlabs): elevenlabs, stream (the platform\'s own orchestrator; needs --stream-url and --mode webhook; no knowledge) or synthflow (refused until Synthflow agents can take pool numbers)'
 complete -c vami -n "__vami_at 'onboard'" -l stream-url -x -d '3. Stream agents: the orchestrator\'s WebSocket URL (wss://)'
 complete -c vami -n "__vami_at 'onboard'" -l param -x -d '3. Stream agents: a setting passed with each call (repeatable)'
 complete -c vami -n "__vami_at 'onboard'" -l agent-slug -x -d '3. Agent slug (default: from name)'
@@ -1205,6 +1207,7 @@ complete -c vami -n "__vami_at 'profiles add'" -l twilio-base-url -x -d 'Twilio 
 complete -c vami -n "__vami_at 'profiles add'" -l twilio-pricing-base-url -x -d 'Twilio Pricing API base URL'
 complete -c vami -n "__vami_at 'profiles add'" -l elevenlabs-base-url -x -d 'ElevenLabs API base URL'
 complete -c vami -n "__vami_at 'profiles add'" -l default-country -x -d 'Default of --country (ISO 3166-1 alpha-2)'
+complete -c vami -n "__vami_at 'profiles add'" -l agent-provider -x -a 'elevenlabs stream synthflow' -d 'Default voice-agent provider of \'agents create --provider\', \'onboard --agent-provider\' and \'voices list --provider\': elevenlabs, stream or synthflow (unset: elevenlabs)'
 complete -c vami -n "__vami_at 'profiles add'" -l concurrency -x -d 'Default of --concurrency of bulk commands'
 complete -c vami -n "__vami_at 'profiles add'" -l from-env -d 'Read the secrets from environment variables, even on a terminal'
 complete -c vami -n "__vami_at 'profiles add'" -l replace -d 'Write over a profile of the same name'

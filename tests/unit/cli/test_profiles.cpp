@@ -1,0 +1,97 @@
+// The profile key agent_provider (cli/profiles.cpp) and the registry's default provider
+// (cli/agent_provider_registry.cpp): read, checked against the registered names, written back,
+// and where agents go when no provider is named.
+#include <fstream>
+
+#include "agent_provider_registry.hpp"
+#include "fake_voice_agent_provider.hpp"
+#include "profiles.hpp"
+#include "temp_dir.hpp"
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <vami/core/error.hpp>
+
+namespace vami::cli {
+namespace {
+
+class ProfilesTest : public ::testing::Test {
+protected:
+  // A config file holding `text`, private as vami requires (0600 in a 0700 folder).
+  std::filesystem::path write_config(const std::string& text) {
+    std::filesystem::path folder = m_dir / "vami";
+    std::filesystem::create_directories(folder);
+    ::chmod(folder.c_str(), 0700);
+    std::filesystem::path path = folder / "config.toml";
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), 0600);
+    return path;
+  }
+
+  testing::TempDir m_dir;
+};
+
+TEST_F(ProfilesTest, TheAgentProviderKeyIsRead) {
+  auto path = write_config("[profiles.demo]\nagent_provider = \"synthflow\"\n");
+  ConfigFile config = read_config_file(path);
+  ASSERT_NE(config.find("demo"), nullptr);
+  EXPECT_EQ(config.find("demo")->agent_provider, "synthflow");
+}
+
+TEST_F(ProfilesTest, AnUnknownAgentProviderIsRefusedNamingTheLineAndTheKnownOnes) {
+  auto path =
+      write_config("[profiles.demo]\ndefault_country = \"US\"\nagent_provider = \"vapi\"\n");
+  try {
+    (void)read_config_file(path);
+    FAIL() << "an unknown provider was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    const std::string message = error.what();
+    EXPECT_NE(message.find(path.string() + ":3: key 'agent_provider' in [profiles.demo]"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("elevenlabs, stream, synthflow"), std::string::npos) << message;
+  }
+}
+
+TEST_F(ProfilesTest, TheAgentProviderIsWrittenBackAndReadAgain) {
+  auto path = write_config("");
+  ConfigFile config;
+  Profile profile;
+  profile.name = "demo";
+  profile.agent_provider = "stream";
+  config.profiles.push_back(profile);
+  write_config_file(path, config);
+  EXPECT_EQ(read_config_file(path).find("demo")->agent_provider, "stream");
+}
+
+TEST(ProfileValueTest, AgentProviderMustBeARegisteredName) {
+  for (const std::string& name : AgentProviderRegistry::known_names()) {
+    EXPECT_EQ(check_profile_value("agent_provider", name), "") << name;
+  }
+  EXPECT_NE(check_profile_value("agent_provider", "ElevenLabs"), "");
+  EXPECT_EQ(check_profile_value("agent_provider", ""), ""); // unset: elevenlabs
+}
+
+TEST(AgentProviderRegistryTest, AgentsGoToTheDefaultNameGiven) {
+  test::FakeVoiceAgentProvider elevenlabs;
+  test::FakeVoiceAgentProvider synthflow;
+  synthflow.act_as("synthflow", AgentProviderCapabilities{});
+  auto at = [](test::FakeVoiceAgentProvider& provider) {
+    return [&provider]() -> VoiceAgentProvider& { return provider; };
+  };
+  AgentProviderRegistry chosen(at(elevenlabs), at(synthflow), "synthflow");
+  EXPECT_EQ(chosen.default_name(), "synthflow");
+  EXPECT_EQ(&chosen.default_provider(), &synthflow);
+  AgentProviderRegistry unset(at(elevenlabs), at(synthflow));
+  EXPECT_EQ(&unset.default_provider(), &elevenlabs);
+  try {
+    AgentProviderRegistry unknown(at(elevenlabs), at(synthflow), "vapi");
+    FAIL() << "an unknown default was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+  }
+}
+
+} // namespace
+} // namespace vami::cli
