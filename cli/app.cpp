@@ -254,15 +254,18 @@ Providers& AppContext::providers() {
     m_elevenlabs_source = settings.elevenlabs_api_key.empty() ? CredentialSource::none
                                                               : CredentialSource::environment;
     if (const Profile* chosen = profile()) {
+      settings.profile_name = chosen->name;
       if (!twilio_from_env && chosen->has_twilio_credentials()) {
         settings.twilio_account_sid = chosen->twilio_account_sid;
         settings.twilio_auth_token = chosen->twilio_auth_token;
         settings.twilio_api_key = chosen->twilio_api_key;
         settings.twilio_api_secret = chosen->twilio_api_secret;
+        settings.twilio_credentials_profile = chosen->name;
         m_twilio_source = CredentialSource::profile;
       }
       if (settings.elevenlabs_api_key.empty() && chosen->has_elevenlabs_credentials()) {
         settings.elevenlabs_api_key = chosen->elevenlabs_api_key;
+        settings.elevenlabs_credentials_profile = chosen->name;
         m_elevenlabs_source = CredentialSource::profile;
       }
       auto or_profile = [](std::string& value, const std::string& from_profile) {
@@ -292,16 +295,8 @@ Providers& AppContext::providers() {
 
 TelephonyProvider& AppContext::telephony() {
   if (!m_resilient_telephony) {
-    // The factory's message names the variables; when a profile is in use, name the profile.
-    if (!providers().is_sandbox() && m_twilio_source == CredentialSource::none && m_profile) {
-      throw Error(ErrorKind::auth,
-                  "no Twilio credentials in profile '" + m_profile->name +
-                      "', and vami does not use the sandbox while the profile has an ElevenLabs "
-                      "API key",
-                  "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
-                  "TWILIO_API_SECRET), or write the profile again with 'vami profiles add " +
-                      m_profile->name + " --replace'");
-    }
+    // Missing credentials: the factory's message names what is missing and what is set, from
+    // the environment or the profile (ProviderSettings::profile_name).
     // Rate limiting and retries of what is safe to repeat (DESIGN.md section 3, rule 3).
     m_telephony_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
     m_resilient_telephony = std::make_unique<ResilientTelephonyProvider>(
@@ -312,13 +307,6 @@ TelephonyProvider& AppContext::telephony() {
 
 VoiceAgentProvider& AppContext::voice_agents() {
   if (!m_resilient_agents) {
-    if (!providers().is_sandbox() && m_elevenlabs_source == CredentialSource::none && m_profile) {
-      throw Error(ErrorKind::auth,
-                  "no ElevenLabs API key in profile '" + m_profile->name +
-                      "', and vami does not use the sandbox while Twilio credentials are set",
-                  "set ELEVENLABS_API_KEY, or write the profile again with 'vami profiles add " +
-                      m_profile->name + " --replace'");
-    }
     m_agents_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
     m_resilient_agents = std::make_unique<ResilientVoiceAgentProvider>(
         providers().agents(), *m_agents_limiter, RetryPolicy{}, system_monotonic_clock());

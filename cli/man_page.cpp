@@ -24,7 +24,8 @@ constexpr std::array k_exit_codes{
     Entry{"3", "Not found: a number, tenant, agent, operation or profile that does not exist."},
     Entry{"4", "Conflict: the state forbids it (already assigned, too few numbers for sale, "
                "price above --max-monthly-cost, drift left by vami reconcile)."},
-    Entry{"5", "Credentials rejected or incomplete."},
+    Entry{"5", "Credentials rejected, missing or incomplete; the message names the missing and "
+               "the set variables."},
     Entry{"6", "Provider or network unavailable, or rate limited: retry later."},
     Entry{"7", "Partial: some items of a bulk command failed; the report lists each one."},
     Entry{"8", "State uncertain: the provider may have acted; run vami reconcile."},
@@ -68,7 +69,8 @@ constexpr std::array k_environment{
 
 constexpr std::array k_files{
     Entry{"$XDG_CONFIG_HOME/vami/config.toml",
-          "The named profiles: credentials, base URLs, default country and concurrency. Written "
+          "The named profiles: credentials, base URLs, default country, concurrency and agent "
+          "provider. Written "
           "0600 in a 0700 folder; vami refuses to read it when group or others can."},
     Entry{"$XDG_DATA_HOME/vami/vami.db",
           "The state database (SQLite): the pool, tenants, agents, documents, the journal of "

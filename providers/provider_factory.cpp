@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "missing_credentials.hpp"
+
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
 #include <vami/providers/elevenlabs_provider.hpp>
@@ -33,7 +35,9 @@ void check_base_url(const char* variable, const std::string& url) {
 
 class ConnectedProviders final : public Providers {
 public:
-  ConnectedProviders(const ProviderSettings& settings) {
+  ConnectedProviders(const ProviderSettings& settings) : m_settings(settings) {
+    // Kept for the messages of missing credentials; never printed whole.
+    m_settings.debug_trace = nullptr;
     bool any_twilio = !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
                       !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
     bool any_synthflow =
@@ -133,34 +137,21 @@ public:
 
   TelephonyProvider& telephony() override {
     if (!m_telephony) {
-      throw Error(ErrorKind::auth,
-                  "Twilio credentials are not set, and vami does not use the sandbox while "
-                  "ELEVENLABS_API_KEY is set",
-                  "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
-                  "TWILIO_API_SECRET), or unset ELEVENLABS_API_KEY to use the sandbox");
+      throw credentials::missing_twilio(m_settings);
     }
     return *m_telephony;
   }
 
   VoiceAgentProvider& agents() override {
     if (!m_agents) {
-      throw Error(ErrorKind::auth,
-                  "ELEVENLABS_API_KEY is not set, and vami does not use the sandbox while Twilio "
-                  "credentials are set",
-                  "set ELEVENLABS_API_KEY to the key of the ElevenLabs account, or unset the "
-                  "TWILIO_* variables to use the sandbox");
+      throw credentials::missing_elevenlabs(m_settings);
     }
     return *m_agents;
   }
 
   VoiceAgentProvider& synthflow() override {
     if (!m_synthflow) {
-      throw Error(ErrorKind::auth,
-                  "SYNTHFLOW_API_KEY and SYNTHFLOW_WORKSPACE_ID are not both set, and vami does "
-                  "not use the sandbox while other provider credentials are set",
-                  "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace and "
-                  "SYNTHFLOW_WORKSPACE_ID to its id, or unset the other providers' variables to "
-                  "use the sandbox");
+      throw credentials::missing_synthflow(m_settings);
     }
     return *m_synthflow;
   }
@@ -175,8 +166,7 @@ private:
     const std::string hint = "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with "
                              "TWILIO_API_KEY and TWILIO_API_SECRET";
     if (settings.twilio_account_sid.empty()) {
-      throw Error(ErrorKind::auth,
-                  "Twilio credentials are incomplete: TWILIO_ACCOUNT_SID is not set", hint);
+      throw credentials::incomplete_twilio(settings);
     }
     if (!is_account_sid(settings.twilio_account_sid)) {
       throw Error(ErrorKind::invalid_input,
@@ -188,10 +178,7 @@ private:
     config.account_sid = settings.twilio_account_sid;
     if (!settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty()) {
       if (settings.twilio_api_key.empty() || settings.twilio_api_secret.empty()) {
-        throw Error(ErrorKind::auth,
-                    "Twilio credentials are incomplete: TWILIO_API_KEY and TWILIO_API_SECRET go "
-                    "together",
-                    hint);
+        throw credentials::incomplete_twilio(settings);
       }
       config.auth_username = settings.twilio_api_key;
       config.auth_password = settings.twilio_api_secret;
@@ -199,10 +186,7 @@ private:
       config.auth_username = settings.twilio_account_sid;
       config.auth_password = settings.twilio_auth_token;
     } else {
-      throw Error(ErrorKind::auth,
-                  "Twilio credentials are incomplete: TWILIO_ACCOUNT_SID is set without "
-                  "TWILIO_AUTH_TOKEN or TWILIO_API_KEY/TWILIO_API_SECRET",
-                  hint);
+      throw credentials::incomplete_twilio(settings);
     }
     if (!settings.twilio_base_url.empty()) {
       config.base_url = settings.twilio_base_url;
@@ -219,6 +203,7 @@ private:
     return config;
   }
 
+  ProviderSettings m_settings;
   std::filesystem::path m_sandbox_path;
   std::unique_ptr<sandbox::SandboxEmulator> m_sandbox;
   std::unique_ptr<http::HttpClient> m_http;

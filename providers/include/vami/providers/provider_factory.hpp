@@ -32,7 +32,15 @@ struct ProviderSettings {
   /// VAMI_SYNTHFLOW_TERMINATION_URI: the SIP domain Synthflow sends an imported number's
   /// outbound calls to (the Twilio Elastic SIP trunk's termination URI).
   std::string synthflow_termination_uri;
-  std::filesystem::path sandbox_state_path; ///< Used when no Twilio credentials are set.
+  /// The profile in use, if any: named by the errors of missing credentials ("no ElevenLabs API
+  /// key in profile 'acme'").
+  std::string profile_name;
+  /// The profile the Twilio credentials above came from; empty when they came from the
+  /// environment (or are unset). The errors name its keys instead of the variables.
+  std::string twilio_credentials_profile;
+  /// The profile the ElevenLabs key came from; empty for the environment (or unset).
+  std::string elevenlabs_credentials_profile;
+  std::filesystem::path sandbox_state_path; ///< Used when no credential at all is set.
   http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
   /// The live providers' timeout for a whole request (and at most for connecting), in ms; 0
   /// for the default (`HttpClientOptions`).
@@ -44,14 +52,17 @@ class Providers {
 public:
   virtual ~Providers() = default;
   /// The telephony provider (Twilio, live or sandbox).
-  /// @throws Error(auth) when live credentials are in use but none are set for Twilio.
+  /// @throws Error(auth) when live credentials are in use but none are set for Twilio; the
+  ///         message names Twilio's unset variables, the credentials that are set (and keep the
+  ///         sandbox off), and both ways out.
   virtual TelephonyProvider& telephony() = 0;
   /// The voice-agent provider (ElevenLabs, live or sandbox).
-  /// @throws Error(auth) when live credentials are in use but ELEVENLABS_API_KEY is not set.
+  /// @throws Error(auth) when live credentials are in use but ELEVENLABS_API_KEY is not set (the
+  ///         message as for `telephony()`).
   virtual VoiceAgentProvider& agents() = 0;
   /// The Synthflow voice-agent provider (live, or the sandbox's emulator under /synthflow/v2).
   /// @throws Error(auth) when live credentials are in use but SYNTHFLOW_API_KEY or
-  ///         SYNTHFLOW_WORKSPACE_ID is not set.
+  ///         SYNTHFLOW_WORKSPACE_ID is not set, naming which one is missing and which is set.
   virtual VoiceAgentProvider& synthflow() = 0;
   /// What places simulated calls (`vami calls test`): the in-process sandbox's, or, when Twilio
   /// is reached at another base URL than Twilio's own (`vami sandbox serve`), one that asks that
@@ -69,8 +80,9 @@ public:
 /// no socket); the Synthflow key is redacted from the `--debug` trace as the others are. The
 /// sandbox is never used when any credential is set: a provider whose credentials are missing
 /// then fails when first used.
-/// @throws Error(auth) when the credentials are incomplete (a SID without a token, a key without
-///         its secret, or neither SID); Error(invalid_input) for a malformed SID or base URL or
+/// @throws Error(auth) when Twilio's credentials are incomplete (a SID without a token, a key
+///         without its secret, or no SID), naming what is missing and what is set;
+///         Error(invalid_input) for a malformed SID or base URL or
 ///         an unusable sandbox state file.
 [[nodiscard]] std::unique_ptr<Providers> connect_providers(const ProviderSettings& settings);
 
