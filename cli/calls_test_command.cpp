@@ -121,6 +121,10 @@ std::string broken_words(const CallTestReport& report) {
   if (reason == "not_twiml") {
     return "the voice webhook's answer is not TwiML that connects an agent";
   }
+  if (reason == "stream_failed" && call && call->stream) {
+    return "the WebSocket to the orchestrator " + call->stream_url + " failed (" +
+           call->stream->error + ")";
+  }
   if (reason == "not_imported") {
     return "ElevenLabs has no import of the number";
   }
@@ -159,6 +163,42 @@ nlohmann::ordered_json delivery_json(const std::optional<TestCallDelivery>& deli
       delivery->http_status ? nlohmann::ordered_json(*delivery->http_status) : nullptr;
   json["error"] = text_or_null(delivery->error);
   return json;
+}
+
+nlohmann::ordered_json stream_json(const std::optional<TestCallStream>& stream,
+                                   const std::string& url) {
+  if (!stream) {
+    return nullptr;
+  }
+  nlohmann::ordered_json json;
+  json["url"] = url;
+  json["followed"] = stream->contacted ? "websocket" : "twiml";
+  json["upgraded"] = stream->upgraded;
+  json["address"] = text_or_null(stream->address);
+  json["stream_sid"] = text_or_null(stream->stream_sid);
+  json["events"] = stream->events;
+  json["media_messages"] = stream->media_messages;
+  json["close_code"] = stream->close_code ? nlohmann::ordered_json(*stream->close_code) : nullptr;
+  json["error"] = text_or_null(stream->error);
+  return json;
+}
+
+// "connected, start, 2 media, stop": the events an orchestrator recorded, media counted.
+std::string events_words(const TestCallStream& stream) {
+  std::string words;
+  bool media_said = false;
+  for (const std::string& event : stream.events) {
+    if (event == "media") {
+      if (media_said) {
+        continue;
+      }
+      media_said = true;
+      words += (words.empty() ? "" : ", ") + std::to_string(stream.media_messages) + " media";
+      continue;
+    }
+    words += (words.empty() ? "" : ", ") + event;
+  }
+  return words.empty() ? std::string("nothing") : words;
 }
 
 } // namespace
@@ -206,6 +246,7 @@ nlohmann::ordered_json test_call_json(const CallTestReport& report) {
     placed["agent_name"] = text_or_null(call.agent_name);
     placed["conversation_id"] = text_or_null(call.conversation_id);
     placed["stream_url"] = text_or_null(call.stream_url);
+    placed["stream"] = stream_json(call.stream, call.stream_url);
     nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
     for (const auto& [name, value] : call.dynamic_variables) {
       parameters[name] = value;
@@ -251,6 +292,19 @@ void print_report(const CallTestReport& report) {
     }
     if (!call.stream_url.empty()) {
       std::cout << "  stream          " << terminal_text(call.stream_url) << '\n';
+      if (call.stream && call.stream->upgraded) {
+        std::cout << "                  WebSocket upgraded at "
+                  << terminal_text(call.stream->address) << "; the orchestrator recorded "
+                  << terminal_text(events_words(*call.stream)) << " (stream "
+                  << terminal_text(call.stream->stream_sid) << ")\n";
+      } else if (call.stream && call.stream->contacted) {
+        std::cout << "                  WebSocket failed: " << terminal_text(call.stream->error)
+                  << '\n';
+      } else if (call.stream) {
+        std::cout
+            << "                  followed to the TwiML only: not the sandbox's orchestrator, "
+               "so not contacted\n";
+      }
       for (const auto& [name, value] : call.dynamic_variables) {
         std::cout << "    " << terminal_text(name) << " = " << terminal_text(value) << '\n';
       }
@@ -290,6 +344,12 @@ void report_test_call(AppContext& context, const CallTestReport& report, bool pr
   if (!report.placed) {
     context.note("no call was placed (live providers): each hop was read back from Twilio and "
                  "ElevenLabs instead");
+  }
+  if (report.call && report.call->stream && !report.call->stream->contacted) {
+    context.note("the stream URL " + report.call->stream_url +
+                 " is not the sandbox's orchestrator, so no WebSocket was opened: the call was "
+                 "followed to the TwiML only (its parameters are the TwiML's); stream to "
+                 "wss://sandbox.vami.invalid/stream/NAME to see them cross a WebSocket");
   }
   if (report.passed()) {
     context.note(std::string(report.placed ? "the test call reached " : "calls reach ") +

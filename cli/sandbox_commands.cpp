@@ -212,6 +212,11 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << std::flush;
           context.note("sandbox listening on " + base + " (state in " + path.string() +
                        "); Ctrl-C stops it");
+          const int stream_port = emulator->start_stream_orchestrator(0);
+          context.note(
+              "stream agents' orchestrator (WebSocket) on ws://127.0.0.1:" +
+              std::to_string(stream_port) +
+              "/stream/NAME; stream URL for agents: wss://sandbox.vami.invalid/stream/NAME");
           if (options.call_rate > 0) {
             context.note("placing " + std::to_string(options.call_rate) +
                          " simulated calls per second to the assigned numbers");

@@ -85,6 +85,30 @@ PlacedTestCall read_call(const std::string& body) {
   call.agent_name = text(answer, "agent_name");
   call.conversation_id = text(answer, "conversation_id");
   call.stream_url = text(answer, "stream_url");
+  if (auto stream = answer.find("stream"); stream != answer.end() && stream->is_object()) {
+    TestCallStream read;
+    read.contacted = text(*stream, "followed") == "websocket";
+    read.upgraded = stream->value("upgraded", false);
+    read.address = text(*stream, "address");
+    read.stream_sid = text(*stream, "stream_sid");
+    if (auto events = stream->find("events"); events != stream->end() && events->is_array()) {
+      for (const json& event : *events) {
+        if (event.is_string()) {
+          read.events.push_back(event.get<std::string>());
+        }
+      }
+    }
+    if (auto media = stream->find("media_messages");
+        media != stream->end() && media->is_number_integer()) {
+      read.media_messages = media->get<std::int64_t>();
+    }
+    if (auto code = stream->find("close_code");
+        code != stream->end() && code->is_number_integer()) {
+      read.close_code = code->get<int>();
+    }
+    read.error = text(*stream, "error");
+    call.stream = std::move(read);
+  }
   if (auto variables = answer.find("dynamic_variables");
       variables != answer.end() && variables->is_object()) {
     for (const auto& [name, value] : variables->items()) {

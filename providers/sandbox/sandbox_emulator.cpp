@@ -14,6 +14,7 @@
 #include "elevenlabs/emulator/elevenlabs_emulator.hpp"
 #include "sandbox/sandbox_util.hpp"
 #include "sandbox/sandbox_voice_calls.hpp"
+#include "stream/emulator/orchestrator.hpp"
 #include "synthflow/emulator/synthflow_emulator.hpp"
 #include "twilio/emulator/twilio_emulator.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -87,6 +88,7 @@ public:
       TwilioSandbox::upgrade_schema(m_db);
       ElevenLabsSandbox::create_schema(m_db);
       SynthflowSandbox::create_schema(m_db);
+      orchestrator::create_schema(m_db);
       transaction.commit();
     }
     SQLite::Statement account(m_db,
@@ -138,6 +140,8 @@ public:
 
   [[nodiscard]] SandboxCredentials credentials() const override { return m_credentials; }
 
+  int start_stream_orchestrator(int port) override { return m_orchestrator.start(port); }
+
   // -- Simulated calls --------------------------------------------------------------------------
 
   http::HttpResponse place_call(const http::HttpRequest& request) {
@@ -155,6 +159,10 @@ public:
                                            return *m_outgoing;
                                          },
                                          [this] { return m_elevenlabs->post_call_webhook(); }};
+    environment.follow_stream = [this](const std::string& url,
+                                       const media_streams::StreamedCall& call) {
+      return media_stream::follow(m_orchestrator, m_db, m_mutex, url, call);
+    };
     return voice_calls::place(environment, request);
   }
 
@@ -199,6 +207,9 @@ private:
   std::unique_ptr<TwilioSandbox> m_twilio;         ///< The Twilio half.
   std::unique_ptr<ElevenLabsSandbox> m_elevenlabs; ///< The ElevenLabs Agents Platform half.
   std::unique_ptr<SynthflowSandbox> m_synthflow;   ///< The Synthflow half (/synthflow/v2).
+  /// The platform's orchestrator for stream agents (WebSocket, /stream/...); declared after the
+  /// database so that it stops before the database closes.
+  orchestrator::Orchestrator m_orchestrator{m_db, m_mutex};
 };
 
 } // namespace

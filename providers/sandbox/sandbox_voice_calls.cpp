@@ -63,6 +63,8 @@ struct Progress {
   /// A stream agent's call: the `<Stream url>` the sandbox took as the orchestrator (the
   /// parameters are in `dynamic_variables`); empty for ElevenLabs' streams.
   std::string stream_url;
+  std::string call_sid;                           ///< The call's SID (a stream's `callSid`).
+  std::optional<media_stream::Followed> followed; ///< How a stream agent's stream went.
 };
 
 bool is_e164(std::string_view text) {
@@ -156,16 +158,29 @@ std::pair<Json, std::optional<http::HttpResponse>> deliver(const Environment& en
 }
 
 // A stream agent's call (`<Connect><Stream>` from vami's router to the platform's own
-// orchestrator): the sandbox plays the orchestrator, takes the stream and keeps what its `start`
-// message would carry (`customParameters`): the tenant's settings the router passed. The
-// agent is the one they name; it greets the caller with `vami_greeting`.
-void accept_media_stream(const twiml::Answer& answer, Progress& progress) {
-  progress.outcome = "connected";
+// orchestrator): the stream is followed (sandbox_media_stream.hpp) and the call keeps what the
+// orchestrator's `start` message carried (`customParameters`): the tenant's settings the router
+// passed. The agent is the one they name; it greets the caller with `vami_greeting`.
+void accept_media_stream(const Environment& environment, const twiml::Answer& answer,
+                         Progress& progress) {
   progress.stream_url = answer.stream_url;
   progress.agent = AgentInfo{twiml::parameter(answer, "vami_agent_id"),
                              twiml::parameter(answer, "vami_agent_name"),
                              twiml::parameter(answer, "vami_greeting")};
-  progress.dynamic_variables = answer.parameters;
+  const media_streams::StreamedCall call{environment.credentials.account_sid, progress.call_sid,
+                                         answer.parameters};
+  if (environment.follow_stream) {
+    progress.followed = environment.follow_stream(answer.stream_url, call);
+  } else {
+    progress.followed.emplace();
+    progress.followed->url = answer.stream_url;
+    progress.followed->parameters = answer.parameters;
+  }
+  progress.dynamic_variables = progress.followed->parameters;
+  progress.outcome = progress.followed->ok() ? "connected" : "failed";
+  if (!progress.followed->ok()) {
+    progress.reason = "stream_failed";
+  }
 }
 
 // Follows a TwiML document: connects, rejects or speaks.
@@ -175,7 +190,7 @@ void follow_twiml(const Environment& environment, std::string_view document, Pro
   case twiml::Verb::connect_stream: {
     if (twiml::parameter(answer, "agent_id").empty() &&
         !twiml::parameter(answer, "vami_agent_id").empty()) {
-      accept_media_stream(answer, progress);
+      accept_media_stream(environment, answer, progress);
       return;
     }
     const std::string agent_id = twiml::parameter(answer, "agent_id");
@@ -396,6 +411,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   const std::string call_sid = "CA" + random_text("0123456789abcdef", 32);
   const std::int64_t started = now_seconds();
   Progress progress;
+  progress.call_sid = call_sid;
   std::string kind;
   if (number->voice_url.empty()) {
     kind = "none";
@@ -506,6 +522,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   }
   answer["dynamic_variables"] = std::move(variables);
   answer["stream_url"] = progress.stream_url.empty() ? Json(nullptr) : Json(progress.stream_url);
+  answer["stream"] = progress.followed ? media_stream::to_json(*progress.followed) : Json(nullptr);
   answer["transcript"] = std::move(transcript);
   answer["status_callback"] = std::move(status_callback);
   answer["post_call"] = std::move(post_call);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "elevenlabs/emulator/workspace_webhooks.hpp"
+#include "sandbox/sandbox_media_stream.hpp"
 
 #include <vami/providers/http_client.hpp>
 #include <vami/providers/sandbox.hpp>
@@ -39,6 +40,11 @@ struct Environment {
   std::function<http::HttpClient&()> http;
   /// The post-call webhook the ElevenLabs settings name (`WorkspaceSandbox::post_call_webhook`).
   std::function<std::optional<PostCallWebhook>()> post_call_webhook;
+  /// Follows a stream agent's `<Connect><Stream url>` (media_stream::follow with the sandbox's
+  /// orchestrator); unset: followed to the TwiML only.
+  std::function<media_stream::Followed(const std::string& url,
+                                       const media_streams::StreamedCall& call)>
+      follow_stream = {};
 };
 
 /// Places one simulated inbound call to `To`, as Twilio would, and answers it with the JSON of
@@ -54,7 +60,10 @@ struct Environment {
 ///    Called, Caller, Direction `inbound`, From, To) by the number's `VoiceMethod`, signed with
 ///    `X-Twilio-Signature` (the account's auth token), within Twilio's 15 s.
 /// 3. The TwiML: `<Connect><Stream>` with an `agent_id` parameter (ElevenLabs' register-call)
-///    connects the agent (`agent_not_found` when the emulator does not know it), `<Reject>`
+///    connects the agent (`agent_not_found` when the emulator does not know it); with a
+///    `vami_agent_id` parameter (a stream agent, vami's router) it is streamed to the
+///    orchestrator (`follow_stream`: over a WebSocket when the sandbox serves the URL;
+///    `stream_failed` when that stream fails); `<Reject>`
 ///    rejects (`reason` its reason), `<Say>` speaks (`spoken`, `message`), anything else fails
 ///    (`not_twiml`; `http_status` or `unreachable` when the request failed).
 /// 4. A connected call is a conversation (the agent's first message, the caller's line, an
@@ -66,9 +75,10 @@ struct Environment {
 ///    events given) as `post_call_transcription`, `ElevenLabs-Signature: t=...,v0=...`.
 ///
 /// The answer: `{call_sid, to, from, voice_url_kind, voice_url, voice_webhook, outcome, reason,
-/// message, agent_id, agent_name, conversation_id, dynamic_variables, transcript,
-/// status_callback, post_call}`; a delivery is `{url, status, error}` or null when none was
-/// sent.
+/// message, agent_id, agent_name, conversation_id, dynamic_variables, stream_url, stream,
+/// transcript, status_callback, post_call}`; a delivery is `{url, status, error}` or null when
+/// none was sent; `stream` is media_stream::to_json for a stream agent's call, else null (its
+/// `dynamic_variables` are the parameters the orchestrator received when upgraded).
 [[nodiscard]] http::HttpResponse place(const Environment& environment,
                                        const http::HttpRequest& request);
 

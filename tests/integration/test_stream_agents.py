@@ -1,7 +1,9 @@
-"""Stream agents (issue 12, item 3): a tenant's agent on the platform's own orchestrator behind
-Twilio Media Streams, beside an ElevenLabs agent in the same pool, through `vami router serve`
-and `vami sandbox serve` on 127.0.0.1."""
+"""Stream agents (issue 12, items 3 and 6): a tenant's agent on the platform's own orchestrator
+behind Twilio Media Streams, beside an ElevenLabs agent in the same pool, through `vami router
+serve` and `vami sandbox serve` on 127.0.0.1; the sandbox's own orchestrator takes the stream
+over a real WebSocket and records what Twilio sends in its state file."""
 import json
+import sqlite3
 
 import pytest
 
@@ -10,6 +12,8 @@ from test_calls_test import hop, place_call, vami_at
 from test_router import Router
 
 ORCHESTRATOR = "wss://voice.example.com/media"
+# The sandbox's own orchestrator: `.invalid` never resolves, the sandbox takes it for its own.
+SANDBOX_ORCHESTRATOR = "wss://sandbox.vami.invalid/stream/initech"
 
 
 @pytest.fixture
@@ -89,6 +93,12 @@ def test_a_call_to_a_stream_agents_number_streams_to_the_orchestrator_with_the_t
     assert parameters["vami_voice"] == "alloy"
     assert parameters["vami_call_sid"] == call["call_sid"]
     assert list(parameters.items())[-2:] == [("plan", "gold"), ("crm", "hubspot")]
+    # Another host's orchestrator is never contacted: followed to the TwiML only, and said.
+    assert call["stream"]["followed"] == "twiml" and call["stream"]["upgraded"] is False
+    assert call["stream"]["address"] is None and call["stream"]["events"] == []
+    assert "no WebSocket was opened" in result.stderr
+    table = vami_at(live, router, "calls", "test", numbers[0])
+    assert "followed to the TwiML only" in table.stdout, table.stdout
 
     # A changed setting reaches the next call.
     assert live.run("agents", "update", "acme-desk", "--param", "plan=silver").returncode == 0
@@ -158,3 +168,97 @@ def test_onboarding_a_stream_tenant_ends_with_a_test_call_that_reaches_the_orche
         assert refused.returncode == 2, refused.stderr
     assert "hooli" not in [t["slug"] for t in live.json("tenants", "list")]
     assert live.json("numbers", "show", numbers[1])["status"] == "available"
+
+
+def recorded_streams(state):
+    """What the sandbox's orchestrator recorded in the state file, oldest first."""
+    with sqlite3.connect(state) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM media_streams ORDER BY id")]
+
+
+def check_streamed(call, state):
+    """The call's stream went over a WebSocket to the sandbox's orchestrator, which recorded
+    Twilio's messages with the call's parameters; returns the recorded row."""
+    stream = call["stream"]
+    assert stream["followed"] == "websocket" and stream["upgraded"] is True, stream
+    assert stream["events"] == ["connected", "start", "media", "media", "stop"]
+    assert stream["media_messages"] == 2 and stream["close_code"] == 1000
+    assert stream["error"] is None and stream["stream_sid"].startswith("MZ")
+    assert stream["address"].startswith("ws://127.0.0.1:")
+    rows = [r for r in recorded_streams(state) if r["stream_sid"] == stream["stream_sid"]]
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert row["call_sid"] == call["call_sid"]
+    assert (row["protocol"], row["version"]) == ("Call", "1.0.0")
+    assert json.loads(row["tracks"]) == ["inbound"]
+    assert json.loads(row["media_format"]) == {
+        "encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}
+    # The report's parameters are those the orchestrator received, in order.
+    assert list(json.loads(row["custom_parameters"]).items()) == list(call["parameters"].items())
+    return row
+
+
+def test_onboarding_a_stream_tenant_on_the_sandboxs_orchestrator_crosses_a_websocket(
+        live, sandbox, tmp_path):
+    router = Router(live, tmp_path / "router.log")
+    try:
+        number = buy_numbers(live, 1)[0]
+        result = vami_at(live, router, "onboard", "--tenant", "initech", "--name", "Initech",
+                         "--number", number, "--mode", "webhook", "--agent-name", "Initech Desk",
+                         "--agent-provider", "stream", "--stream-url", SANDBOX_ORCHESTRATOR,
+                         "--param", "plan=bronze", "--first-message", "Initech, hello!", "--json")
+        assert result.returncode == 0, result.stderr
+        onboarded = json.loads(result.stdout)
+        assert onboarded["status"] == "live", onboarded["test_call"]
+        call = onboarded["test_call"]["call"]
+        row = check_streamed(call, tmp_path / "served-sandbox.db")
+        assert row["path"] == "/stream/initech"
+        parameters = json.loads(row["custom_parameters"])
+        assert parameters["vami_tenant"] == "initech" and parameters["plan"] == "bronze"
+        assert parameters["vami_call_sid"] == call["call_sid"]
+
+        # `calls test` again, in a table: the upgrade and what the orchestrator recorded.
+        table = vami_at(live, router, "calls", "test", number)
+        assert table.returncode == 0, table.stderr
+        assert "WebSocket upgraded at ws://127.0.0.1:" in table.stdout, table.stdout
+        assert "connected, start, 2 media, stop" in table.stdout
+        assert "no WebSocket was opened" not in table.stderr
+
+        # The orchestrator's own loopback URL, as `sandbox serve` prints it, works too.
+        note = ""
+        while "orchestrator" not in note:
+            note = sandbox.process.stderr.readline()
+            assert note, "sandbox serve printed no orchestrator URL"
+        local = note.split("on ws://", 1)[1].split("/stream/NAME", 1)[0]
+        updated = live.run("agents", "update", "initech-desk",
+                           "--stream-url", f"ws://{local}/stream/initech-local")
+        assert updated.returncode == 0, updated.stderr
+        again, report = place_call(live, router, number)
+        assert again.returncode == 0, again.stderr
+        assert report["call"]["stream"]["address"] == f"ws://{local}/stream/initech-local"
+        assert check_streamed(report["call"], tmp_path / "served-sandbox.db")["path"] == \
+            "/stream/initech-local"
+    finally:
+        router.stop()
+
+
+def test_the_embedded_sandbox_streams_to_its_orchestrator_too(vami, tmp_path):
+    """No `sandbox serve`: vami's in-process sandbox starts its orchestrator for the call."""
+    router = Router(vami, tmp_path / "router.log")
+    try:
+        create_tenant(vami, "initech", "Initech")
+        create_agent(vami, "initech", "Initech Desk", "--slug", "initech-desk",
+                     "--provider", "stream", "--stream-url", SANDBOX_ORCHESTRATOR,
+                     "--param", "plan=bronze")
+        number = buy_numbers(vami, 1)[0]
+        assert vami_at(vami, router, "numbers", "assign", number, "--agent", "initech-desk",
+                       "--mode", "webhook").returncode == 0
+        result, report = place_call(vami, router, number)
+        assert result.returncode == 0, result.stderr
+        assert report["passed"], report
+        state = json.loads(vami.run("init", "--json").stdout)["sandbox_state"]
+        row = check_streamed(report["call"], state)
+        assert json.loads(row["custom_parameters"])["plan"] == "bronze"
+    finally:
+        router.stop()

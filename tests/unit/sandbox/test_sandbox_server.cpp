@@ -154,6 +154,9 @@ public:
   [[nodiscard]] vami::sandbox::SandboxCredentials credentials() const override {
     return m_inner.credentials();
   }
+  int start_stream_orchestrator(int port) override {
+    return m_inner.start_stream_orchestrator(port);
+  }
   int peak() {
     std::lock_guard lock(m_mutex);
     return m_peak;

@@ -13,6 +13,7 @@
 #include "../elevenlabs/elevenlabs_emulator_client.hpp"
 #include "sandbox/sandbox_call_schedule.hpp"
 #include "twilio/emulator/twiml.hpp"
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <httplib.h>
 
 #include <vami/core/error.hpp>
@@ -485,3 +486,100 @@ TEST_F(VoiceCallsTest, ScheduledCallsAreSkippedWhileNoNumberIsAssignedAndStartLa
 }
 
 } // namespace
+
+namespace vami_stream_calls {
+
+using namespace vami::sandbox_testing; // NOLINT(google-build-using-namespace)
+
+/// The router's answer for a stream agent's call: `<Connect><Stream url>` with vami's
+/// parameters, then one of the agent's own.
+std::string stream_twiml(const std::string& url) {
+  return vami::twilio::twiml_connect_stream(url, {{"vami_tenant", "acme"},
+                                                  {"vami_agent", "acme-desk"},
+                                                  {"vami_agent_id", "stream_0123"},
+                                                  {"vami_greeting", "Acme, hello!"},
+                                                  {"plan", "gold"},
+                                                  {"crm", "hub & spoke"}});
+}
+
+class StreamCallsTest : public VoiceCallsTest {
+protected:
+  json call_streaming_to(const std::string& url) {
+    auto [sid, e164] = m_client.buy_number();
+    set_voice_url(sid, m_router.url("/voice"));
+    m_router.answer(stream_twiml(url));
+    return place(e164);
+  }
+  WebhookServer m_router;
+};
+
+TEST_F(StreamCallsTest, TheSandboxsOrchestratorUrlIsStreamedToOverAWebSocketAndRecorded) {
+  json call = call_streaming_to("wss://sandbox.vami.invalid/stream/acme");
+  EXPECT_EQ(call.at("outcome"), "connected") << call.dump();
+  const json& stream = call.at("stream");
+  EXPECT_EQ(stream.at("followed"), "websocket");
+  EXPECT_EQ(stream.at("upgraded"), true);
+  EXPECT_EQ(stream.at("error"), nullptr);
+  EXPECT_EQ(stream.at("close_code"), 1000);
+  EXPECT_EQ(stream.at("events"), json({"connected", "start", "media", "media", "stop"}));
+  EXPECT_EQ(stream.at("media_messages"), 2);
+  const std::string address = stream.at("address");
+  EXPECT_EQ(address.rfind("ws://127.0.0.1:", 0), 0U) << address;
+  EXPECT_EQ(address.substr(address.size() - 12), "/stream/acme");
+  // The parameters are those the orchestrator received.
+  EXPECT_EQ(call.at("dynamic_variables").at("crm"), "hub & spoke");
+  EXPECT_EQ(call.at("transcript")[0].at("message"), "Acme, hello!");
+
+  // The state file holds the stream as Twilio sent it.
+  SQLite::Database db(state_path().string());
+  SQLite::Statement row(db, "SELECT protocol, version, account_sid, call_sid, tracks, "
+                            "media_format, custom_parameters, path, stopped, close_code "
+                            "FROM media_streams WHERE stream_sid = ?");
+  row.bind(1, stream.at("stream_sid").get<std::string>());
+  ASSERT_TRUE(row.executeStep());
+  EXPECT_EQ(row.getColumn(0).getString(), "Call");
+  EXPECT_EQ(row.getColumn(1).getString(), "1.0.0");
+  EXPECT_EQ(row.getColumn(2).getString(), m_client.credentials().account_sid);
+  EXPECT_EQ(row.getColumn(3).getString(), call.at("call_sid"));
+  EXPECT_EQ(json::parse(row.getColumn(4).getString()), json({"inbound"}));
+  EXPECT_EQ(json::parse(row.getColumn(5).getString()),
+            json({{"encoding", "audio/x-mulaw"}, {"sampleRate", 8000}, {"channels", 1}}));
+  // customParameters as they arrived: in the TwiML's order.
+  const nlohmann::ordered_json received =
+      nlohmann::ordered_json::parse(row.getColumn(6).getString());
+  std::vector<std::string> names;
+  for (const auto& [name, value] : received.items()) {
+    names.push_back(name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"vami_tenant", "vami_agent", "vami_agent_id",
+                                             "vami_greeting", "plan", "crm"}));
+  EXPECT_EQ(row.getColumn(7).getString(), "/stream/acme");
+  EXPECT_EQ(row.getColumn(8).getInt(), 1);
+  EXPECT_EQ(row.getColumn(9).getInt(), 1000);
+}
+
+TEST_F(StreamCallsTest, TheOrchestratorsOwnLoopbackUrlIsStreamedToOnceItRuns) {
+  const int port = m_emulator->start_stream_orchestrator(0);
+  EXPECT_EQ(m_emulator->start_stream_orchestrator(0), port); // started once
+  json call = call_streaming_to("ws://127.0.0.1:" + std::to_string(port) + "/stream?tenant=acme");
+  EXPECT_EQ(call.at("stream").at("upgraded"), true) << call.dump();
+  EXPECT_EQ(call.at("stream").at("address"),
+            "ws://127.0.0.1:" + std::to_string(port) + "/stream?tenant=acme");
+}
+
+TEST_F(StreamCallsTest, AnyOtherStreamUrlIsFollowedToTheTwimlOnlyAndNotContacted) {
+  for (const std::string url :
+       {"wss://voice.example.com/media", "wss://sandbox.vami.invalid/other",
+        "ws://127.0.0.1:9/stream/acme", "wss://sandbox.vami.invalid.example.com/stream"}) {
+    json call = call_streaming_to(url);
+    EXPECT_EQ(call.at("outcome"), "connected") << url;
+    EXPECT_EQ(call.at("stream").at("followed"), "twiml") << url;
+    EXPECT_EQ(call.at("stream").at("upgraded"), false) << url;
+    EXPECT_EQ(call.at("stream").at("address"), nullptr) << url;
+    EXPECT_EQ(call.at("dynamic_variables").at("plan"), "gold") << url; // from the TwiML
+  }
+  SQLite::Database db(state_path().string());
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM media_streams").getInt(), 0);
+}
+
+} // namespace vami_stream_calls

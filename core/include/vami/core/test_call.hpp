@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -47,6 +48,22 @@ struct TestCallDelivery {
   [[nodiscard]] bool ok() const { return http_status && *http_status / 100 == 2; }
 };
 
+/// How the emulated telephony provider followed a stream agent's `<Connect><Stream url>`.
+struct TestCallStream {
+  /// The emulator serves the URL (its own orchestrator) and opened a WebSocket to it; false:
+  /// the call was followed to the TwiML only (a URL of another host is never contacted).
+  bool contacted = false;
+  bool upgraded = false;  ///< The orchestrator accepted the WebSocket upgrade (101).
+  std::string address;    ///< Where the WebSocket went ("ws://127.0.0.1:PORT/stream/acme").
+  std::string stream_sid; ///< The stream's "MZ..." SID (`start.streamSid`).
+  /// The Media Streams events the orchestrator recorded, in order ("connected", "start",
+  /// "media", "media", "stop").
+  std::vector<std::string> events;
+  std::int64_t media_messages = 0; ///< `media` messages it recorded.
+  std::optional<int> close_code;   ///< The orchestrator's WebSocket close status.
+  std::string error;               ///< What went wrong; empty when the stream went through.
+};
+
 /// A call the emulated providers placed, hop by hop, as they report it.
 struct PlacedTestCall {
   std::string call_sid; ///< The telephony provider's "CA..." SID (empty when not owned).
@@ -59,7 +76,8 @@ struct PlacedTestCall {
   TestCallOutcome outcome = TestCallOutcome::failed;
   /// Why the call was rejected or failed, in the provider's or emulator's words (a TwiML
   /// `<Reject reason>`, "not_imported", "import_unassigned", "agent_not_found", "http_status",
-  /// "unreachable", "not_twiml", "no_voice_url", "not_owned").
+  /// "unreachable", "not_twiml", "no_voice_url", "not_owned", "stream_failed": the WebSocket to
+  /// a stream agent's orchestrator failed).
   std::string reason;
   std::string spoken_message; ///< `spoken`: what the caller heard.
   std::string agent_id;       ///< `connected`: the voice-agent provider's agent id.
@@ -73,6 +91,10 @@ struct PlacedTestCall {
   /// (its `customParameters` are in `dynamic_variables`); empty for agents their provider
   /// hosts.
   std::string stream_url;
+  /// `connected` to (or `failed` at) a stream agent: how the stream was followed; empty for
+  /// agents their provider hosts. When `stream->upgraded`, `dynamic_variables` are the
+  /// `customParameters` the orchestrator received over the WebSocket.
+  std::optional<TestCallStream> stream;
   std::optional<TestCallDelivery> status_callback; ///< Sent when the number has one.
   std::optional<TestCallDelivery> post_call;       ///< Sent when a post-call webhook is set.
 };

@@ -50,6 +50,15 @@ public:
   virtual http::HttpResponse handle(const http::HttpRequest& request) = 0;
   /// The sandbox account's credentials.
   [[nodiscard]] virtual SandboxCredentials credentials() const = 0;
+  /// Starts the sandbox's stream orchestrator unless it runs: the WebSocket endpoint
+  /// (RFC 6455, paths `/stream` and below) that plays the platform's own orchestrator for
+  /// stream agents and records the Twilio Media Streams messages it receives in the state file.
+  /// It listens on 127.0.0.1:`port` (0: a free port). A simulated call to a stream agent whose
+  /// URL names it (`wss://sandbox.vami.invalid/stream/...`, or `ws://127.0.0.1:PORT/stream/...`
+  /// once it runs) starts it itself.
+  /// @returns the port it listens on.
+  /// @throws vami::Error(unavailable) when the port cannot be bound.
+  virtual int start_stream_orchestrator(int port) = 0;
 };
 
 /// Opens (creating if needed) the emulator's state file at `state_path`.
