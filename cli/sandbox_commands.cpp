@@ -97,7 +97,11 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
       "GET /__sandbox/stats answers what the server counted, as JSON: requests, by_status,\n"
       "injected {rate_limited, failed, dropped, nth}, peak_concurrency, in_flight, seed, calls\n"
       "{rate, placed, by_outcome, skipped} (--call-rate). The same line is printed on stderr on\n"
-      "exit (\"vami: sandbox stats: {...}\").");
+      "exit (\"vami: sandbox stats: {...}\").\n"
+      "Stream agents: the sandbox's orchestrator takes WebSocket streams on a port of its own,\n"
+      "printed on stderr (ws://127.0.0.1:PORT/stream/NAME); give agents the stream URL\n"
+      "wss://sandbox.vami.invalid/stream/NAME, which the sandbox takes for it in every mode, and\n"
+      "'vami calls test' shows what it recorded (table media_streams of the state file).");
   serve_command->add_option("--port", serve->port, "TCP port (0 picks a free one)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
