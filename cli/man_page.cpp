@@ -59,6 +59,9 @@ constexpr std::array k_environment{
     Entry{"VAMI_ROUTER_URL", "The call router of webhook routing, as --router-url."},
     Entry{"VAMI_ELEVENLABS_WEBHOOK_SECRET",
           "The secret that checks ElevenLabs' post-call webhooks (router serve)."},
+    Entry{"VAMI_SYNTHFLOW_WEBHOOK_SECRET",
+          "The Synthflow workspace's webhook secret, which checks Synthflow's inbound and "
+          "post-call webhooks (router serve)."},
     Entry{"VAMI_ACTOR", "The name recorded in the audit trail, as --actor."},
     Entry{"VAMI_SANDBOX_DB", "The sandbox's state file, instead of one beside the state database."},
     Entry{"NO_COLOR", "When set, never use colour, as --no-color."},

@@ -105,6 +105,18 @@ std::string webhook_secret(AppContext& context) {
   return secret;
 }
 
+// Synthflow's webhook secret has no API: the environment's, else (no credentials at all) the
+// sandbox workspace's.
+std::string synthflow_webhook_secret(AppContext& context) {
+  std::string secret = env("VAMI_SYNTHFLOW_WEBHOOK_SECRET");
+  if (secret.empty() && context.providers().is_sandbox()) {
+    secret = sandbox::open_sandbox(context.providers().sandbox_state_path())
+                 ->credentials()
+                 .synthflow_webhook_secret;
+  }
+  return secret;
+}
+
 void serve(AppContext& context, const RouterServeOptions& options) {
   RouterServerOptions server;
   auto listen = parse_listen(options.listen);
@@ -142,6 +154,12 @@ void serve(AppContext& context, const RouterServeOptions& options) {
                   "no ElevenLabs webhook secret: the router cannot check post-call webhooks",
                   "set VAMI_ELEVENLABS_WEBHOOK_SECRET to the secret ElevenLabs gave when the "
                   "HMAC webhook was created, or put elevenlabs_webhook_secret in the profile");
+    }
+    server.synthflow_webhook_secret = synthflow_webhook_secret(context);
+    if (server.synthflow_webhook_secret.empty()) {
+      context.note("no VAMI_SYNTHFLOW_WEBHOOK_SECRET: Synthflow's webhooks (/synthflow/inbound, "
+                   "/synthflow/post-call) are refused with 401; generate the secret in "
+                   "Synthflow (Settings > Security > Webhooks) and set it");
     }
   }
 
@@ -194,11 +212,14 @@ void register_router_commands(CLI::App& app, AppContext& context) {
   serve_command->footer(
       "Routes: POST /twilio/voice (TwiML: the agent's, <Reject/> for a number no agent has,\n"
       "an apology and <Hangup/> when the agent provider fails or is too slow), POST\n"
-      "/twilio/status, POST /elevenlabs/post-call, GET /healthz, GET /metrics (Prometheus).\n"
-      "Requests without a valid X-Twilio-Signature or ElevenLabs-Signature get 403. Secrets:\n"
-      "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the profile), VAMI_ELEVENLABS_WEBHOOK_SECRET\n"
-      "(or the profile's elevenlabs_webhook_secret). One JSON line per request on stderr or\n"
-      "--log. Exits 0 when stopped. See docs/router.md.");
+      "/twilio/status, POST /elevenlabs/post-call, POST /synthflow/inbound (the tenant's\n"
+      "variables for a call to a Synthflow agent's number, or the answer that declines it),\n"
+      "POST /synthflow/post-call, GET /healthz, GET /metrics (Prometheus). Requests without a\n"
+      "valid X-Twilio-Signature or ElevenLabs-Signature get 403, Synthflow's without a valid\n"
+      "HTTP_SYNTHFLOW_SIGNATURE 401. Secrets: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the\n"
+      "profile), VAMI_ELEVENLABS_WEBHOOK_SECRET (or the profile's elevenlabs_webhook_secret),\n"
+      "VAMI_SYNTHFLOW_WEBHOOK_SECRET (Synthflow's webhooks are refused without it). One JSON\n"
+      "line per request on stderr or --log. Exits 0 when stopped. See docs/router.md.");
   serve_command
       ->add_option("--listen", options->listen, "Address and port to listen on (port 0: any)")
       ->type_name("HOST:PORT")

@@ -23,6 +23,7 @@
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/providers/elevenlabs_webhooks.hpp>
+#include <vami/providers/synthflow_webhooks.hpp>
 #include <vami/providers/twilio_webhooks.hpp>
 
 namespace vami::cli {
@@ -32,6 +33,8 @@ namespace {
 constexpr std::string_view k_voice_route = "/twilio/voice";
 constexpr std::string_view k_status_route = "/twilio/status";
 constexpr std::string_view k_post_call_route = "/elevenlabs/post-call";
+constexpr std::string_view k_synthflow_inbound_route = "/synthflow/inbound";
+constexpr std::string_view k_synthflow_post_call_route = "/synthflow/post-call";
 constexpr std::size_t k_max_form_params = 1000;
 constexpr auto k_stop_poll_interval = std::chrono::milliseconds(100);
 
@@ -145,6 +148,14 @@ public:
     server.Post(std::string(k_post_call_route),
                 [this](const httplib::Request& request, httplib::Response& response) {
                   post_call(request, response);
+                });
+    server.Post(std::string(k_synthflow_inbound_route),
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  synthflow_inbound(request, response);
+                });
+    server.Post(std::string(k_synthflow_post_call_route),
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  synthflow_post_call(request, response);
                 });
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
       t_request.facts.route = "/healthz";
@@ -363,6 +374,106 @@ private:
       return;
     }
     record(event.call, response, 200);
+  }
+
+  // Synthflow signs the call id (base64 HMAC-SHA256, `HTTP_SYNTHFLOW_SIGNATURE`). Without a
+  // secret nothing can be checked, and an unchecked inbound webhook would hand any caller's
+  // tenant settings to whoever asks: refused unless signatures are off altogether.
+  bool synthflow_signed(const httplib::Request& request, httplib::Response& response,
+                        const std::string& call_id) {
+    if (!m_options.check_signatures) {
+      return true;
+    }
+    std::string signature = request.get_header_value(synthflow::k_signature_header);
+    if (signature.empty()) {
+      signature = request.get_header_value(synthflow::k_signature_header_http);
+    }
+    const char* refusal = nullptr;
+    if (m_options.synthflow_webhook_secret.empty()) {
+      refusal = "no_synthflow_secret";
+    } else {
+      switch (synthflow::check_webhook_signature(signature, call_id, request.body,
+                                                 m_options.synthflow_webhook_secret)) {
+      case synthflow::WebhookSignatureCheck::valid:
+        return true;
+      case synthflow::WebhookSignatureCheck::missing:
+        refusal = "missing_signature";
+        break;
+      case synthflow::WebhookSignatureCheck::mismatch:
+        refusal = "bad_signature";
+        break;
+      }
+    }
+    m_metrics.count_signature_reject(t_request.facts.route);
+    answer(response, 401, "forbidden", refusal);
+    return false;
+  }
+
+  void synthflow_inbound(const httplib::Request& request, httplib::Response& response) {
+    RequestFacts& facts = t_request.facts;
+    facts.route = std::string(k_synthflow_inbound_route);
+    synthflow::InboundWebhook webhook;
+    try {
+      webhook = synthflow::parse_inbound_webhook(request.body);
+    } catch (const Error& error) {
+      answer(response, 400, "refused", "not_an_inbound_webhook");
+      facts.error = error.what();
+      return;
+    }
+    facts.conversation_id = webhook.call_id;
+    facts.from =
+        m_options.log_caller_numbers ? webhook.from_number : mask_caller(webhook.from_number);
+    facts.to = webhook.to_number;
+    if (!synthflow_signed(request, response, webhook.call_id)) {
+      return;
+    }
+    CallDecision decision = m_router.answer_provider_call(
+        {"synthflow", webhook.call_id, webhook.from_number, webhook.to_number, webhook.agent_id});
+    facts.outcome = to_string(decision.outcome);
+    facts.tenant = decision.tenant_slug;
+    facts.agent = decision.agent_slug;
+    switch (decision.outcome) {
+    case RouteOutcome::connected:
+      m_metrics.count_routed(decision.tenant_slug);
+      if (decision.agent_id_mismatch) {
+        facts.reason = "model_id_names_another_agent"; // the database wins, as for Twilio
+      }
+      response.set_content(synthflow::inbound_answer(decision.agent_id_mismatch
+                                                         ? decision.provider_agent_id
+                                                         : std::string(),
+                                                     decision.variables),
+                           "application/json");
+      return;
+    case RouteOutcome::rejected:
+    case RouteOutcome::out_of_service:
+      facts.outcome = to_string(RouteOutcome::rejected);
+      facts.reason = decision.reject_reason ? to_string(*decision.reject_reason) : "";
+      response.set_content(synthflow::inbound_decline(), "application/json");
+      return;
+    case RouteOutcome::failed:
+      // Synthflow asks again (up to 3 times), then hands the call to the default agent.
+      answer(response, 503, "failed", decision.failure ? to_string(*decision.failure) : "");
+      facts.error = decision.error_message;
+      return;
+    }
+  }
+
+  void synthflow_post_call(const httplib::Request& request, httplib::Response& response) {
+    RequestFacts& facts = t_request.facts;
+    facts.route = std::string(k_synthflow_post_call_route);
+    CallRecord call;
+    try {
+      call = synthflow::parse_post_call(request.body);
+    } catch (const Error& error) {
+      answer(response, 400, "refused", "not_a_post_call_webhook");
+      facts.error = error.what();
+      return;
+    }
+    facts.conversation_id = call.conversation_id;
+    if (!synthflow_signed(request, response, call.conversation_id)) {
+      return;
+    }
+    record(call, response, 200);
   }
 
   const RouterServerOptions& m_options;

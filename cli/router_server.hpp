@@ -26,9 +26,12 @@ struct RouterServerOptions {
   /// Primary Auth Token by Account SID: a request is checked with its `AccountSid`'s token.
   std::map<std::string, std::string> twilio_auth_tokens;
   std::string elevenlabs_webhook_secret; ///< Checks `ElevenLabs-Signature`.
-  bool check_signatures = true;          ///< False only with `--insecure-no-signatures`.
-  bool log_caller_numbers = false;       ///< Log `From` whole instead of masked.
-  std::string apology; ///< What a caller hears when the agent cannot take the call.
+  /// Checks Synthflow's `HTTP_SYNTHFLOW_SIGNATURE`; when empty (and signatures are checked)
+  /// Synthflow's webhooks are refused with 401.
+  std::string synthflow_webhook_secret;
+  bool check_signatures = true;    ///< False only with `--insecure-no-signatures`.
+  bool log_caller_numbers = false; ///< Log `From` whole instead of masked.
+  std::string apology;             ///< What a caller hears when the agent cannot take the call.
   /// Bytes of a Twilio form body. cpp-httplib 0.11 (Debian's shared library) refuses any
   /// `application/x-www-form-urlencoded` body above 8 KiB with 413 before a handler runs
   /// (`CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH`, compiled in), so this is that limit.
@@ -47,7 +50,9 @@ struct RouterServerOptions {
 /// Serves the call router until `stop_requested` returns true (polled every 100 ms), then stops
 /// accepting, lets the requests in flight finish, and returns. `on_listening` is called once
 /// with the bound port. Routes: `POST /twilio/voice` (the decision of `router`, as TwiML),
-/// `POST /twilio/status`, `POST /elevenlabs/post-call`, `GET /healthz`, `GET /metrics`.
+/// `POST /twilio/status`, `POST /elevenlabs/post-call`, `POST /synthflow/inbound` (the
+/// decision of `router.answer_provider_call`, as Synthflow's `call_inbound` answer),
+/// `POST /synthflow/post-call`, `GET /healthz`, `GET /metrics`.
 /// @throws Error(unavailable) when the address cannot be bound; Error(invalid_input) when the
 ///         TLS certificate or key cannot be loaded.
 void serve_router(const RouterServerOptions& options, CallRouter& router, StateStore& store,

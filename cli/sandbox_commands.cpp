@@ -210,6 +210,8 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << "export SYNTHFLOW_API_KEY=" << credentials.synthflow_api_key << '\n'
                     << "export SYNTHFLOW_WORKSPACE_ID=" << credentials.synthflow_workspace_id
                     << '\n'
+                    << "export VAMI_SYNTHFLOW_WEBHOOK_SECRET="
+                    << credentials.synthflow_webhook_secret << '\n'
                     << "# or, with the account's API key instead of the auth token:\n"
                     << "# export TWILIO_API_KEY=" << credentials.api_key_sid
                     << " TWILIO_API_SECRET=" << credentials.api_key_secret << '\n'

@@ -20,13 +20,14 @@ constexpr detail::EnumNames<RouteOutcome, 4> k_route_outcome_names{{
     {RouteOutcome::out_of_service, "out_of_service"},
 }};
 
-constexpr detail::EnumNames<RejectReason, 6> k_reject_names{{
+constexpr detail::EnumNames<RejectReason, 7> k_reject_names{{
     {RejectReason::not_a_number, "not_a_number"},
     {RejectReason::not_in_pool, "not_in_pool"},
     {RejectReason::not_assigned, "not_assigned"},
     {RejectReason::suspended, "suspended"},
     {RejectReason::native_routing, "native_routing"},
     {RejectReason::agent_unroutable, "agent_unroutable"},
+    {RejectReason::other_provider, "other_provider"},
 }};
 
 constexpr detail::EnumNames<RouteFailure, 3> k_failure_names{{
@@ -161,6 +162,50 @@ CallDecision CallRouter::route(const IncomingCall& call) {
                                      : RouteFailure::provider_error;
     return failed(std::move(decision), failure, error);
   }
+}
+
+CallDecision CallRouter::answer_provider_call(const ProviderCall& call) {
+  CallDecision decision;
+  if (!looks_like_e164(call.to)) {
+    return rejected(std::move(decision), RejectReason::not_a_number);
+  }
+  std::optional<PoolNumber> number;
+  std::optional<Agent> agent;
+  try {
+    number = m_store.find_number(call.to);
+    if (number) {
+      decision.tenant_slug = number->tenant_slug;
+      decision.agent_slug = number->agent_slug;
+      if (number->status == NumberStatus::assigned && !number->agent_slug.empty()) {
+        agent = m_store.find_agent(number->agent_slug);
+      }
+    }
+  } catch (const Error& error) {
+    return failed(std::move(decision), RouteFailure::storage, error);
+  }
+  if (!number || number->status == NumberStatus::released ||
+      number->status == NumberStatus::purchasing) {
+    return rejected(std::move(decision), RejectReason::not_in_pool);
+  }
+  if (number->status == NumberStatus::suspended) {
+    return rejected(std::move(decision), RejectReason::suspended);
+  }
+  if (number->status != NumberStatus::assigned) {
+    return rejected(std::move(decision), RejectReason::not_assigned);
+  }
+  if (!agent || agent->status != AgentStatus::active || agent->provider_agent_id.empty()) {
+    return rejected(std::move(decision), RejectReason::agent_unroutable);
+  }
+  if (agent->provider != call.provider) {
+    return rejected(std::move(decision), RejectReason::other_provider);
+  }
+  decision.provider_agent_id = agent->provider_agent_id;
+  decision.agent_id_mismatch = !call.agent_id.empty() && call.agent_id != agent->provider_agent_id;
+  // The same settings a stream agent's orchestrator gets, so that one prompt template serves
+  // every platform; the provider has its own id for the call, so no call SID.
+  decision.variables = stream_call_parameters(*agent, "");
+  decision.outcome = RouteOutcome::connected;
+  return decision;
 }
 
 CallUpsert CallRouter::record(CallRecord call) {

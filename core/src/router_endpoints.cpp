@@ -33,6 +33,8 @@ RouterEndpoints router_endpoints(const std::string& public_url) {
   endpoints.status_callback = public_url + "/twilio/status";
   endpoints.post_call_url = public_url + "/elevenlabs/post-call";
   endpoints.health_url = public_url + "/healthz";
+  endpoints.synthflow_inbound_url = public_url + "/synthflow/inbound";
+  endpoints.synthflow_post_call_url = public_url + "/synthflow/post-call";
   return endpoints;
 }
 

@@ -113,6 +113,8 @@ public:
         "sf_" + vami::sha256_hex("synthflow-api-key:" + m_credentials.auth_token).substr(0, 40);
     m_credentials.synthflow_workspace_id =
         "ws_" + vami::sha256_hex("synthflow-workspace:" + m_credentials.auth_token).substr(0, 24);
+    m_credentials.synthflow_webhook_secret =
+        vami::sha256_hex("synthflow-webhook-secret:" + m_credentials.auth_token);
     twilio_account.credentials = m_credentials;
     TwilioSandbox::Hooks hooks;
     hooks.place_call = [this](const http::HttpRequest& request) { return place_call(request); };

@@ -4,6 +4,7 @@ encoding a trace could carry them in, whether the providers accept or reject the
 import base64
 import hashlib
 import hmac
+import json
 import re
 import socket
 import subprocess
@@ -196,6 +197,7 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     # The call router holds the auth token and the post-call webhook secret for as long as it
     # runs: its --debug output over a voice webhook, a post-call delivery and a stop shows neither.
     secrets["VAMI_ELEVENLABS_WEBHOOK_SECRET"] = "wsec_canary_" + "7" * 24
+    secrets["VAMI_SYNTHFLOW_WEBHOOK_SECRET"] = "sfwh_canary_" + "8" * 24
     run_router(token_env, pool[1], sandbox.account_sid, secrets)
     covered.add(("router", "serve"))
 
@@ -218,7 +220,8 @@ def run_router(vami, number, account_sid, secrets):
     router = subprocess.Popen(
         [VAMI, "--debug", "--db", str(vami.db), "router", "serve", "--listen",
          f"127.0.0.1:{port}", "--public-url", public_url],
-        env={**vami.env, "VAMI_ELEVENLABS_WEBHOOK_SECRET": webhook_secret},
+        env={**vami.env, "VAMI_ELEVENLABS_WEBHOOK_SECRET": webhook_secret,
+             "VAMI_SYNTHFLOW_WEBHOOK_SECRET": secrets["VAMI_SYNTHFLOW_WEBHOOK_SECRET"]},
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -251,6 +254,18 @@ def run_router(vami, number, account_sid, secrets):
             urllib.request.urlopen(post_call, timeout=30).close()
         except urllib.error.HTTPError:
             pass  # a delivery the router cannot use is refused; its trace is what matters
+        # Synthflow's inbound webhook, signed with its secret (base64 HMAC of the call id).
+        inbound = json.dumps({"event": "call_inbound", "call_inbound": {
+            "from_number": "+14155550123", "to_number": number, "call_id": "c-canary"}})
+        sf_signature = base64.b64encode(hmac.new(
+            secrets["VAMI_SYNTHFLOW_WEBHOOK_SECRET"].encode(), b"c-canary",
+            hashlib.sha256).digest()).decode()
+        synthflow_inbound = urllib.request.Request(
+            public_url + "/synthflow/inbound", data=inbound.encode(),
+            headers={"HTTP_SYNTHFLOW_SIGNATURE": sf_signature,
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(synthflow_inbound, timeout=30) as response:
+            assert response.status == 200
     finally:
         router.terminate()
         stdout, stderr = router.communicate(timeout=30)

@@ -9,6 +9,7 @@
 
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/call_router.hpp>
+#include <vami/core/stream_agent.hpp>
 #include <vami/core/suspension_service.hpp>
 
 namespace vami::test {
@@ -259,6 +260,70 @@ TEST_F(CallRouterTest, ASuspendedNumberGetsItsOutOfServiceAnswerNeverAnAgent) {
   EXPECT_EQ(silent.outcome, RouteOutcome::rejected);
   EXPECT_EQ(silent.reject_reason, RejectReason::suspended);
   EXPECT_EQ(m_voice.count("register_call"), 0);
+}
+
+// A provider that answers the number itself (Synthflow over a SIP trunk) asks the router, by the
+// number called, whether its agent may take the call and with which variables. The fake
+// provider plays the asking provider ("elevenlabs" is its name).
+ProviderCall provider_call(const std::string& to, const std::string& agent_id = {}) {
+  return {"elevenlabs", "call-1", k_caller, to, agent_id};
+}
+
+TEST_F(CallRouterTest, AProviderAskingAboutItsAgentsNumberGetsTheTenantsVariables) {
+  m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::native);
+  m_voice.clear_calls();
+
+  CallDecision decision =
+      m_router.answer_provider_call(provider_call(m_numbers[0], m_acme_agent.provider_agent_id));
+  EXPECT_EQ(decision.outcome, RouteOutcome::connected);
+  EXPECT_EQ(decision.tenant_slug, "acme");
+  EXPECT_EQ(decision.agent_slug, "acme-desk");
+  EXPECT_EQ(decision.provider_agent_id, m_acme_agent.provider_agent_id);
+  EXPECT_FALSE(decision.agent_id_mismatch);
+  // The stream path's settings, from the same function, without a call SID.
+  EXPECT_EQ(decision.variables, stream_call_parameters(m_acme_agent, ""));
+  ASSERT_GE(decision.variables.size(), 3u);
+  EXPECT_EQ(decision.variables[0], (StreamParameter{"vami_tenant", "acme"}));
+  EXPECT_EQ(decision.variables[1], (StreamParameter{"vami_agent", "acme-desk"}));
+  for (const auto& [name, value] : decision.variables) {
+    EXPECT_NE(name, "vami_call_sid");
+  }
+  // Nothing is asked of the provider: it is the one asking.
+  EXPECT_EQ(m_voice.count("register_call"), 0);
+}
+
+TEST_F(CallRouterTest, AProviderNamingAnotherAgentIsToldTheDatabasesAgent) {
+  m_assignments.assign(m_numbers[0], "acme-desk", RoutingMode::native);
+  CallDecision decision =
+      m_router.answer_provider_call(provider_call(m_numbers[0], m_globex_agent.provider_agent_id));
+  EXPECT_EQ(decision.outcome, RouteOutcome::connected);
+  EXPECT_TRUE(decision.agent_id_mismatch);
+  EXPECT_EQ(decision.provider_agent_id, m_acme_agent.provider_agent_id);
+  EXPECT_EQ(decision.tenant_slug, "acme");
+}
+
+TEST_F(CallRouterTest, AProviderAskingAboutAnyOtherNumberIsDeclined) {
+  m_assignments.assign(m_numbers[1], "acme-desk", RoutingMode::webhook);
+  m_assignments.assign(m_numbers[2], "acme-desk", RoutingMode::native);
+  SuspensionService suspensions(m_telephony, m_voice_agents, *m_store, "tester");
+  suspensions.suspend(m_numbers[2], "This number is out of service.");
+
+  auto reason_of = [&](const ProviderCall& call) {
+    CallDecision decision = m_router.answer_provider_call(call);
+    EXPECT_EQ(decision.outcome, RouteOutcome::rejected) << call.to;
+    EXPECT_TRUE(decision.variables.empty()) << call.to;
+    return decision.reject_reason;
+  };
+  EXPECT_EQ(reason_of(provider_call("+12125559999")), RejectReason::not_in_pool);
+  EXPECT_EQ(reason_of(provider_call(m_numbers[0])), RejectReason::not_assigned);
+  // Suspended with a message: the provider cannot speak it, so the call is declined.
+  EXPECT_EQ(reason_of(provider_call(m_numbers[2])), RejectReason::suspended);
+  EXPECT_EQ(reason_of(provider_call("sip:alice@example.com")), RejectReason::not_a_number);
+  // The number's agent is at another provider than the one asking.
+  ProviderCall other = provider_call(m_numbers[1]);
+  other.provider = "synthflow";
+  EXPECT_EQ(reason_of(other), RejectReason::other_provider);
+  EXPECT_STREQ(to_string(RejectReason::other_provider), "other_provider");
 }
 
 } // namespace

@@ -3,11 +3,13 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <vami/core/agent_providers.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/monotonic_clock.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/core/tenant.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 
 namespace vami {
@@ -47,9 +49,12 @@ enum class RejectReason {
   native_routing,   ///< Assigned with native routing: the agent provider answers it, not the
                     ///< router; a call here means its voice URL is wrong (see `vami reconcile`).
   agent_unroutable, ///< Its agent row has no provider id or is being created or deleted.
+  /// A voice-agent provider asked about a call (`CallRouter::answer_provider_call`) to a number
+  /// assigned to an agent of another provider: the number's routing is stale at the provider.
+  other_provider,
 };
 /// "not_a_number", "not_in_pool", "not_assigned", "suspended", "native_routing",
-/// "agent_unroutable".
+/// "agent_unroutable", "other_provider".
 [[nodiscard]] const char* to_string(RejectReason reason) noexcept;
 
 /// Why a call that should reach an agent failed.
@@ -77,6 +82,21 @@ struct CallDecision {
   Duration provider_latency{};
   std::optional<ErrorKind> error_kind; ///< When `failed`: the error's kind.
   std::string error_message;           ///< When `failed`: the error's message (no secret).
+  /// When `connected` by `answer_provider_call`: the tenant's variables for the call
+  /// (`stream_call_parameters`: `vami_tenant`, `vami_agent`, `vami_agent_id`, `vami_agent_name`,
+  /// `vami_greeting`, `vami_voice`, `vami_language`, `vami_personality`), in order.
+  std::vector<StreamParameter> variables;
+};
+
+/// A call a voice-agent provider that answers pool numbers itself (Synthflow, over a SIP trunk)
+/// asks about before its agent picks up (Synthflow's inbound webhook), in provider-neutral
+/// words.
+struct ProviderCall {
+  std::string provider; ///< The provider asking ("synthflow"): `VoiceAgentProvider::name`.
+  std::string call_id;  ///< The provider's id of the call; may be empty.
+  std::string from;     ///< The caller, as the provider gives it.
+  std::string to;       ///< The number called: E.164.
+  std::string agent_id; ///< The provider's agent that received the call; empty when none.
 };
 
 /// The routing decision for webhook-routed numbers (DESIGN.md: "the call-routing decision"): by
@@ -101,6 +121,17 @@ public:
 
   /// Decides what to answer `call` with. Never throws for a call: every failure is a decision.
   [[nodiscard]] CallDecision route(const IncomingCall& call);
+
+  /// Decides whether the agent provider asking about `call` may let its agent take it, and with
+  /// which variables: by the number called, as `route` does, without asking the provider
+  /// anything. Connected when the pool holds the number, assigned (native or webhook routing)
+  /// to an active agent of `call.provider` with a provider id: `provider_agent_id` is that
+  /// agent (`agent_id_mismatch` when the provider named another), `variables` its tenant's
+  /// (`stream_call_parameters`, no call SID). Otherwise rejected (`not_a_number`,
+  /// `not_in_pool`, `not_assigned`, `suspended`, even with a message: the provider cannot speak
+  /// it; `agent_unroutable`; `other_provider` for an agent at another provider), or failed
+  /// (`storage`). Never throws; reads only.
+  [[nodiscard]] CallDecision answer_provider_call(const ProviderCall& call);
 
   /// Stores what a webhook (a status callback, a post-call event) says of a call in the call
   /// history, idempotently (`StateStore::upsert_call`: a redelivery changes nothing), first

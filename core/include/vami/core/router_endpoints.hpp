@@ -5,14 +5,18 @@
 
 namespace vami {
 
-/// The endpoints of vami's call router (`vami router serve`) at its public URL: what Twilio and
-/// ElevenLabs are given so that calls and post-call webhooks reach it.
+/// The endpoints of vami's call router (`vami router serve`) at its public URL: what Twilio,
+/// ElevenLabs and Synthflow are given so that calls and post-call webhooks reach it.
 struct RouterEndpoints {
   std::string public_url;      ///< "https://router.example.com" (no trailing slash).
   std::string voice_url;       ///< `<public>/twilio/voice`: the router URL of webhook routing.
   std::string status_callback; ///< `<public>/twilio/status`: Twilio's call status callbacks.
   std::string post_call_url;   ///< `<public>/elevenlabs/post-call`: ElevenLabs' post-call webhook.
   std::string health_url;      ///< `<public>/healthz`: answers 200 while the router runs.
+  /// `<public>/synthflow/inbound`: Synthflow agents' `inbound_call_webhook_url`.
+  std::string synthflow_inbound_url;
+  /// `<public>/synthflow/post-call`: Synthflow agents' `external_webhook_url`.
+  std::string synthflow_post_call_url;
   friend bool operator==(const RouterEndpoints&, const RouterEndpoints&) = default;
 };
 

@@ -30,6 +30,9 @@ struct SandboxCredentials {
   std::string synthflow_api_key;
   /// The sandbox Synthflow workspace's id: "ws_" + 24 hex digits, derived from the auth token.
   std::string synthflow_workspace_id;
+  /// The sandbox Synthflow workspace's webhook secret (Settings > Security > Webhooks), which
+  /// signs its inbound and post-call webhooks: 64 hex digits, derived from the auth token.
+  std::string synthflow_webhook_secret;
 };
 
 /// A local emulator of the Twilio REST API 2010-04-01 (`AvailablePhoneNumbers` countries and
