@@ -72,6 +72,33 @@ nlohmann::ordered_json number_json(const RouterNumberResult& number) {
   return json;
 }
 
+nlohmann::ordered_json agent_json(const RouterAgentResult& agent) {
+  nlohmann::ordered_json json;
+  json["agent"] = agent.agent_slug;
+  json["tenant"] = text_or_null(agent.tenant_slug);
+  json["provider"] = agent.provider;
+  json["provider_agent_id"] = agent.provider_agent_id;
+  json["outcome"] = to_string(agent.outcome);
+  json["previous_inbound_url"] = text_or_null(agent.previous_inbound_url);
+  json["previous_post_call_url"] = text_or_null(agent.previous_post_call_url);
+  json["error"] = text_or_null(agent.error);
+  return json;
+}
+
+std::string agent_words(const RouterAgentResult& agent, bool dry_run) {
+  switch (agent.outcome) {
+  case RouterNumberOutcome::in_place:
+    return "webhooks already point at the router";
+  case RouterNumberOutcome::pointed:
+    return dry_run ? "webhooks would be pointed at the router" : "webhooks pointed at the router";
+  case RouterNumberOutcome::failed:
+    return "failed: " + agent.error;
+  case RouterNumberOutcome::interrupted:
+    return "not tried: interrupted";
+  }
+  return "";
+}
+
 nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::string& profile) {
   nlohmann::ordered_json json;
   json["public_url"] = report.endpoints.public_url;
@@ -79,6 +106,8 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
   json["status_callback"] = report.endpoints.status_callback;
   json["post_call_url"] = report.endpoints.post_call_url;
   json["health_url"] = report.endpoints.health_url;
+  json["synthflow_inbound_url"] = report.endpoints.synthflow_inbound_url;
+  json["synthflow_post_call_url"] = report.endpoints.synthflow_post_call_url;
   json["profile"] = profile;
   json["dry_run"] = report.dry_run;
   nlohmann::ordered_json webhook;
@@ -99,6 +128,10 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
                     {"pointed", counts[1]},
                     {"failed", counts[2]},
                     {"interrupted", counts[3]}};
+  json["agents"] = nlohmann::ordered_json::array();
+  for (const RouterAgentResult& agent : report.agents) {
+    json["agents"].push_back(agent_json(agent));
+  }
   return json;
 }
 
@@ -152,6 +185,26 @@ void write_report(AppContext& context, const RouterSetupReport& report,
                   {field("NUMBER", "e164"), field("TENANT", "tenant"), field("AGENT", "agent"),
                    field("RESULT", "detail")});
   }
+  if (!report.agents.empty()) {
+    nlohmann::ordered_json agents = nlohmann::ordered_json::array();
+    for (const RouterAgentResult& agent : report.agents) {
+      nlohmann::ordered_json row = agent_json(agent);
+      row["detail"] = agent_words(agent, report.dry_run);
+      agents.push_back(std::move(row));
+    }
+    std::cout << '\n';
+    write_records(std::cout, format, agents,
+                  {field("AGENT", "agent"), field("TENANT", "tenant"),
+                   field("PROVIDER", "provider"), field("RESULT", "detail")});
+  }
+}
+
+int agents_pointed(const RouterSetupReport& report) {
+  int pointed = 0;
+  for (const RouterAgentResult& agent : report.agents) {
+    pointed += agent.outcome == RouterNumberOutcome::pointed ? 1 : 0;
+  }
+  return pointed;
 }
 
 void run_setup(AppContext& context, const RouterSetupOptions& options) {
@@ -184,7 +237,9 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
              : ", delete " + std::to_string(report.deleted_webhooks.size()) +
                    " earlier vami webhook(s)") +
         ", point " + std::to_string(would_point) + " of " + std::to_string(report.numbers.size()) +
-        " webhook-routed numbers at the router, and " + "write profile '" + name + "'");
+        " webhook-routed numbers and the webhooks of " + std::to_string(agents_pointed(report)) +
+        " of " + std::to_string(report.agents.size()) +
+        " Synthflow agents at the router, and write profile '" + name + "'");
     if (report.failed() > 0) {
       throw BulkExit{ExitCode::partial};
     }
@@ -213,6 +268,13 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
                " webhook-routed numbers at the router; 'vami numbers assign --mode webhook' now "
                "uses " +
                report.endpoints.voice_url);
+  if (!report.agents.empty()) {
+    context.note("pointed the inbound and post-call webhooks of " +
+                 std::to_string(agents_pointed(report)) + " of " +
+                 std::to_string(report.agents.size()) + " Synthflow agents at " +
+                 report.endpoints.synthflow_inbound_url + " and " +
+                 report.endpoints.synthflow_post_call_url);
+  }
   if (!env("VAMI_ELEVENLABS_WEBHOOK_SECRET").empty() && report.webhook_created) {
     context.note("warning: VAMI_ELEVENLABS_WEBHOOK_SECRET is set and 'vami router serve' prefers "
                  "it to the profile's new secret; unset it");
@@ -227,8 +289,8 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
   }
   if (report.failed() > 0) {
     context.note(std::to_string(report.failed()) +
-                 " number(s) could not be pointed at the router; run 'vami router setup' again "
-                 "or 'vami reconcile --apply'");
+                 " number(s) or agent(s) could not be pointed at the router; run 'vami router "
+                 "setup' again or 'vami reconcile --apply'");
     throw BulkExit{ExitCode::partial};
   }
 }
@@ -239,13 +301,15 @@ void register_router_setup_command(CLI::App& router, AppContext& context) {
   auto options = std::make_shared<RouterSetupOptions>();
   auto* command = router.add_subcommand(
       "setup", "Point the providers at the call router: webhook-routed numbers' voice webhook "
-               "and status callback, and the ElevenLabs post-call webhook (HMAC, secret kept in "
-               "the profile)");
+               "and status callback, the ElevenLabs post-call webhook (HMAC, secret kept in "
+               "the profile), and Synthflow agents' inbound and post-call webhooks");
   command->footer(
       "Sets every webhook-routed number's voice URL to URL/twilio/voice and its status\n"
       "callback to URL/twilio/status; creates the ElevenLabs workspace webhook\n"
       "URL/elevenlabs/post-call (HMAC) and attaches it as the post-call webhook (events\n"
-      "transcript, call_initiation_failure), replacing an earlier vami webhook; stores the\n"
+      "transcript, call_initiation_failure), replacing an earlier vami webhook; points every\n"
+      "Synthflow agent's inbound_call_webhook_url at URL/synthflow/inbound and its\n"
+      "external_webhook_url at URL/synthflow/post-call; stores the\n"
       "router URL, the webhook id and its secret in the profile (0600; never printed). Run it\n"
       "again at any time: what is in place is kept. Exit 7 when some numbers failed.\n"
       "See docs/guides/router.md.");

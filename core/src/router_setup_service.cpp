@@ -44,9 +44,9 @@ const char* to_string(RouterNumberOutcome outcome) noexcept {
 }
 
 int RouterSetupReport::failed() const noexcept {
-  return static_cast<int>(std::count_if(numbers.begin(), numbers.end(), [](const auto& number) {
-    return number.outcome == RouterNumberOutcome::failed;
-  }));
+  auto is_failed = [](const auto& item) { return item.outcome == RouterNumberOutcome::failed; };
+  return static_cast<int>(std::count_if(numbers.begin(), numbers.end(), is_failed) +
+                          std::count_if(agents.begin(), agents.end(), is_failed));
 }
 
 RouterSetupService::RouterSetupService(TelephonyProvider& telephony, AgentProviders& agents,
@@ -98,7 +98,74 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
     report.numbers.push_back(
         point_number(row, found == owned.end() ? nullptr : &found->second, report.endpoints, mode));
   }
+
+  for (const Agent& agent : m_store.list_agents("")) {
+    if (agent.status != AgentStatus::active || agent.provider_agent_id.empty() ||
+        !m_agents.of(agent).capabilities().agent_webhooks) {
+      continue;
+    }
+    if (!report.interrupted && stop_requested && stop_requested()) {
+      report.interrupted = true;
+    }
+    if (report.interrupted) {
+      RouterAgentResult skipped;
+      skipped.agent_slug = agent.slug;
+      skipped.tenant_slug = agent.tenant_slug;
+      skipped.provider = agent.provider;
+      skipped.provider_agent_id = agent.provider_agent_id;
+      skipped.outcome = RouterNumberOutcome::interrupted;
+      report.agents.push_back(std::move(skipped));
+      continue;
+    }
+    report.agents.push_back(point_agent(agent, report.endpoints, mode));
+  }
   return report;
+}
+
+RouterAgentResult RouterSetupService::point_agent(const Agent& agent,
+                                                  const RouterEndpoints& endpoints,
+                                                  RouterSetupMode mode) {
+  RouterAgentResult result;
+  result.agent_slug = agent.slug;
+  result.tenant_slug = agent.tenant_slug;
+  result.provider = agent.provider;
+  result.provider_agent_id = agent.provider_agent_id;
+  try {
+    VoiceAgentProvider& provider = m_agents.of(agent);
+    std::optional<ProviderAgent> current = provider.get_agent(agent.provider_agent_id);
+    if (!current) {
+      throw Error(ErrorKind::not_found, "agent \"" + agent.slug + "\" (" + agent.provider_agent_id +
+                                            ") is gone at " + agent.provider +
+                                            "; run 'vami reconcile'");
+    }
+    result.previous_inbound_url = current->definition.inbound_webhook_url;
+    result.previous_post_call_url = current->definition.post_call_webhook_url;
+    if (result.previous_inbound_url == endpoints.synthflow_inbound_url &&
+        result.previous_post_call_url == endpoints.synthflow_post_call_url) {
+      return result;
+    }
+    result.outcome = RouterNumberOutcome::pointed;
+    if (mode == RouterSetupMode::dry_run) {
+      return result;
+    }
+    AgentChange change;
+    change.inbound_webhook_url = endpoints.synthflow_inbound_url;
+    change.post_call_webhook_url = endpoints.synthflow_post_call_url;
+    (void)provider.update_agent(agent.provider_agent_id, change);
+    nlohmann::json before = {{"inbound_webhook_url", result.previous_inbound_url},
+                             {"post_call_webhook_url", result.previous_post_call_url}};
+    nlohmann::json after = {{"inbound_webhook_url", endpoints.synthflow_inbound_url},
+                            {"post_call_webhook_url", endpoints.synthflow_post_call_url}};
+    audit("agent", agent.slug, before.dump(), after.dump(), agent.tenant_slug);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::storage || error.kind() == ErrorKind::auth) {
+      throw;
+    }
+    result.outcome = RouterNumberOutcome::failed;
+    result.error_kind = error.kind();
+    result.error = error.what();
+  }
+  return result;
 }
 
 VoiceAgentProvider& RouterSetupService::workspace() {

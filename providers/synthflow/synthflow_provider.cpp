@@ -105,6 +105,11 @@ ProviderAgent Reader::agent(const json& item, const std::string& where) const {
   definition.voice_id = text(settings, "voice_id", Presence::optional, settings_path);
   definition.language =
       vami_language(text(settings, "language", Presence::optional, settings_path));
+  // `GET /assistants/{id}` documents `external_webhook_url` only; the service's agent answers
+  // the inbound one too (and the emulator does).
+  definition.inbound_webhook_url =
+      text(item, "inbound_call_webhook_url", Presence::optional, where);
+  definition.post_call_webhook_url = text(item, "external_webhook_url", Presence::optional, where);
   return agent;
 }
 
@@ -196,6 +201,12 @@ std::string SynthflowProvider::create_agent(const AgentDefinition& definition) {
                {"agent", agent_settings(unless_empty(definition.prompt), definition.first_message,
                                         unless_empty(definition.voice_id),
                                         unless_empty(definition.language))}};
+  if (!definition.inbound_webhook_url.empty()) {
+    body["inbound_call_webhook_url"] = definition.inbound_webhook_url;
+  }
+  if (!definition.post_call_webhook_url.empty()) {
+    body["external_webhook_url"] = definition.post_call_webhook_url;
+  }
   http::HttpResponse response = send(call, "POST", "/assistants", body);
   Reader reader(call, response);
   std::string agent_id =
@@ -276,6 +287,14 @@ ProviderAgent SynthflowProvider::update_agent(const std::string& agent_id,
   }
   if (!settings.empty()) {
     body["agent"] = std::move(settings);
+  }
+  // The contract's PUT documents `external_webhook_url` only (the inbound one on POST), with
+  // an open body: the inbound URL is sent all the same (docs/providers/synthflow.md).
+  if (change.inbound_webhook_url) {
+    body["inbound_call_webhook_url"] = *change.inbound_webhook_url;
+  }
+  if (change.post_call_webhook_url) {
+    body["external_webhook_url"] = *change.post_call_webhook_url;
   }
   if (change.knowledge_base) {
     // Attached and detached first, the marker written last: the marker never names a knowledge

@@ -49,7 +49,8 @@ public:
   SynthflowProvider(SynthflowConfig config, http::HttpClient& http);
 
   [[nodiscard]] std::string name() const override { return k_provider_name; }
-  /// Everything but workspace webhooks (Synthflow delivers per agent: `external_webhook_url`),
+  /// Everything but workspace webhooks (Synthflow delivers per agent: `external_webhook_url`
+  /// and `inbound_call_webhook_url`, `agent_webhooks`),
   /// stream agents and calls through vami's router (`register_call` throws); native numbers
   /// need a SIP trunk (`POST /custom-numbers`).
   [[nodiscard]] AgentProviderCapabilities capabilities() const override {
@@ -57,6 +58,7 @@ public:
     can.workspace_webhooks = false;
     can.router_calls = false;
     can.native_numbers_need_sip_trunk = true;
+    can.agent_webhooks = true;
     return can;
   }
 

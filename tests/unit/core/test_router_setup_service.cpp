@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "fake_monotonic_clock.hpp"
+#include "named_agent_providers.hpp"
 #include "scripted_router_probe.hpp"
 #include "service_fixture.hpp"
 #include <gtest/gtest.h>
 
+#include <vami/core/agent_service.hpp>
 #include <vami/core/assignment_service.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/reconcile_service.hpp>
@@ -393,6 +395,94 @@ TEST_F(RouterSetupTest, ReconcileAsksTheRoutersHealthOnlyWhenSomethingDependsOnT
 }
 
 // ---- the retrying decorator: a create is not idempotent ---------------------------------------
+
+// Synthflow agents have their own webhooks: setup points every one the database knows at the
+// router's Synthflow endpoints, once.
+class RouterSetupAgentWebhooksTest : public test::ServiceTest {
+protected:
+  RouterSetupAgentWebhooksTest() {
+    AgentProviderCapabilities synthflow;
+    synthflow.workspace_webhooks = false;
+    synthflow.router_calls = false;
+    synthflow.agent_webhooks = true;
+    m_synthflow.act_as("synthflow", synthflow);
+    m_providers.add(m_voice);
+    m_providers.add(m_synthflow);
+    make_tenant("acme");
+    AgentService agents(m_providers, *m_store, "tester");
+    for (const char* slug : {"sf-desk", "sf-night"}) {
+      AgentRequest request;
+      request.tenant_slug = "acme";
+      request.slug = slug;
+      request.name = slug;
+      request.provider = "synthflow";
+      (void)agents.create(request);
+    }
+    m_eleven = make_agent("acme", "el-desk");
+    m_synthflow.clear_calls();
+    m_voice.clear_calls();
+  }
+
+  RouterSetupReport set_up(RouterSetupMode mode = RouterSetupMode::apply) {
+    RouterSetupService service(m_telephony, m_providers, *m_store, "tester");
+    return service.set_up(
+        k_public, m_memory,
+        [this](const RouterSetupRecord& record) {
+          m_memory.webhook_id = record.webhook_id;
+          if (!record.new_secret.empty()) {
+            m_memory.webhook_secret = record.new_secret;
+          }
+        },
+        {}, mode);
+  }
+
+  test::FakeVoiceAgentProvider m_synthflow;
+  test::NamedAgentProviders m_providers;
+  Agent m_eleven;
+  RouterSetupMemory m_memory;
+};
+
+TEST_F(RouterSetupAgentWebhooksTest, PointsEverySynthflowAgentAtTheRouterOnce) {
+  RouterSetupReport dry = set_up(RouterSetupMode::dry_run);
+  ASSERT_EQ(dry.agents.size(), 2U);
+  EXPECT_EQ(dry.agents[0].outcome, RouterNumberOutcome::pointed);
+  EXPECT_TRUE(m_synthflow.calls_of("update_agent").empty()); // a dry run changes nothing
+
+  RouterSetupReport report = set_up();
+  EXPECT_EQ(report.endpoints.synthflow_inbound_url, "https://calls.example.com/synthflow/inbound");
+  EXPECT_EQ(report.endpoints.synthflow_post_call_url,
+            "https://calls.example.com/synthflow/post-call");
+  ASSERT_EQ(report.agents.size(), 2U); // the ElevenLabs agent has no webhooks of its own
+  for (const RouterAgentResult& agent : report.agents) {
+    EXPECT_EQ(agent.outcome, RouterNumberOutcome::pointed) << agent.agent_slug;
+    EXPECT_EQ(agent.provider, "synthflow");
+    EXPECT_TRUE(agent.previous_inbound_url.empty());
+    std::optional<ProviderAgent> at_provider = m_synthflow.get_agent(agent.provider_agent_id);
+    ASSERT_TRUE(at_provider);
+    EXPECT_EQ(at_provider->definition.inbound_webhook_url, report.endpoints.synthflow_inbound_url);
+    EXPECT_EQ(at_provider->definition.post_call_webhook_url,
+              report.endpoints.synthflow_post_call_url);
+  }
+  EXPECT_EQ(report.agents[0].agent_slug, "sf-desk");
+  EXPECT_EQ(report.failed(), 0);
+  EXPECT_TRUE(m_voice.calls_of("update_agent").empty());
+
+  RouterSetupReport again = set_up();
+  for (const RouterAgentResult& agent : again.agents) {
+    EXPECT_EQ(agent.outcome, RouterNumberOutcome::in_place) << agent.agent_slug;
+  }
+  EXPECT_EQ(m_synthflow.calls_of("update_agent").size(), 2U); // not one more
+}
+
+TEST_F(RouterSetupAgentWebhooksTest, AnAgentThatFailsIsReportedAndTheOthersCarryOn) {
+  m_synthflow.fail_next("update_agent", {ErrorKind::unavailable});
+  RouterSetupReport report = set_up();
+  ASSERT_EQ(report.agents.size(), 2U);
+  EXPECT_EQ(report.agents[0].outcome, RouterNumberOutcome::failed);
+  EXPECT_EQ(report.agents[0].error_kind, ErrorKind::unavailable);
+  EXPECT_EQ(report.agents[1].outcome, RouterNumberOutcome::pointed);
+  EXPECT_EQ(report.failed(), 1);
+}
 
 class ResilientWebhooksTest : public ::testing::Test {
 protected:

@@ -231,6 +231,12 @@ public:
     definition.voice_id = change.voice_id.value_or(definition.voice_id);
     definition.language = change.language.value_or(definition.language);
     definition.knowledge_base = change.knowledge_base.value_or(definition.knowledge_base);
+    if (m_capabilities.agent_webhooks) { // kept only where the provider has per-agent webhooks
+      definition.inbound_webhook_url =
+          change.inbound_webhook_url.value_or(definition.inbound_webhook_url);
+      definition.post_call_webhook_url =
+          change.post_call_webhook_url.value_or(definition.post_call_webhook_url);
+    }
     if (act_then_fail) {
       fail();
     }

@@ -62,6 +62,22 @@ struct RouterNumberResult {
   std::string error;                          ///< failed: the message.
 };
 
+/// One agent with its own webhooks (`AgentProviderCapabilities::agent_webhooks`: Synthflow) of
+/// a `router setup`: its inbound and post-call webhooks pointed at the router.
+struct RouterAgentResult {
+  std::string agent_slug;
+  std::string tenant_slug;
+  std::string provider;          ///< "synthflow".
+  std::string provider_agent_id; ///< The provider's id.
+  /// `in_place` (both were the router's), `pointed` (dry run: would be), `failed`,
+  /// `interrupted`.
+  RouterNumberOutcome outcome = RouterNumberOutcome::in_place;
+  std::string previous_inbound_url;           ///< As the provider reported it before.
+  std::string previous_post_call_url;         ///< As the provider reported it before.
+  ErrorKind error_kind = ErrorKind::provider; ///< failed: what kind of failure.
+  std::string error;                          ///< failed: the message.
+};
+
 /// What `router setup` did, as facts; the command line words them.
 struct RouterSetupReport {
   RouterEndpoints endpoints;
@@ -78,7 +94,9 @@ struct RouterSetupReport {
   std::vector<std::string> deleted_webhooks;
   std::vector<RouterNumberResult> numbers; ///< Every webhook-routed assigned number, by E.164.
   bool interrupted = false;                ///< Stopped before every number was tried.
-  /// Numbers whose outcome is `failed`.
+  /// Every active agent with its own webhooks (Synthflow), by slug.
+  std::vector<RouterAgentResult> agents;
+  /// Numbers and agents whose outcome is `failed`.
   [[nodiscard]] int failed() const noexcept;
 };
 
@@ -109,7 +127,12 @@ public:
   ///    agent with the status callback `<public>/twilio/status` (`router_webhook`,
   ///    `enact_routing`), each under the number's routing hold, conditional on its assignment
   ///    as read, with an audit entry ("router setup"); one number's failure is reported and
-  ///    the others carry on. Between numbers it stops once `stop_requested` returns true.
+  ///    the others carry on. Between numbers it stops once `stop_requested` returns true;
+  /// 6. every active agent the database knows at a provider with its own webhooks
+  ///    (`agent_webhooks`: Synthflow) gets `<public>/synthflow/inbound` as its inbound webhook
+  ///    and `<public>/synthflow/post-call` as its post-call webhook (`update_agent`), unless
+  ///    the provider reports both already; audited; one agent's failure is reported and the
+  ///    others carry on.
   /// The webhook change is audited too (entity "webhook").
   /// @throws Error(invalid_input) for a public URL `checked_router_public_url` refuses; the
   ///         provider errors of steps 1 to 4 and of listing the owned numbers (nothing after
@@ -129,6 +152,8 @@ private:
                       RouterSetupReport& report);
   RouterNumberResult point_number(const PoolNumber& row, const OwnedNumber* owned,
                                   const RouterEndpoints& endpoints, RouterSetupMode mode);
+  RouterAgentResult point_agent(const Agent& agent, const RouterEndpoints& endpoints,
+                                RouterSetupMode mode);
   void audit(const std::string& entity_type, const std::string& entity_id,
              const std::string& before, const std::string& after,
              const std::string& tenant_slug = {});

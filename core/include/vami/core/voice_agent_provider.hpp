@@ -30,6 +30,13 @@ struct AgentDefinition {
   std::string language;          ///< ISO 639-1 ("en"); empty for the provider's default.
   std::vector<std::string> tags; ///< Lets vami find the agent again (`vami-agent:<slug>`).
   std::vector<KnowledgeBaseRef> knowledge_base;
+  /// Where the provider asks, before the agent answers an inbound call, which agent takes it
+  /// and with which variables (Synthflow `inbound_call_webhook_url`: vami's router); empty for
+  /// none. Only providers with `AgentProviderCapabilities::agent_webhooks` keep it.
+  std::string inbound_webhook_url;
+  /// Where the provider posts each call's data once it ends (Synthflow `external_webhook_url`:
+  /// vami's router); empty for none. Only providers with `agent_webhooks` keep it.
+  std::string post_call_webhook_url;
 };
 
 /// A partial update of an agent (HTTP PATCH): only the fields that are set are sent; the
@@ -41,6 +48,12 @@ struct AgentChange {
   std::optional<std::string> voice_id;
   std::optional<std::string> language;
   std::optional<std::vector<KnowledgeBaseRef>> knowledge_base; ///< Replaces the whole list.
+  /// `AgentDefinition::inbound_webhook_url` (empty: none); providers without `agent_webhooks`
+  /// ignore it.
+  std::optional<std::string> inbound_webhook_url;
+  /// `AgentDefinition::post_call_webhook_url` (empty: none); providers without
+  /// `agent_webhooks` ignore it.
+  std::optional<std::string> post_call_webhook_url;
 };
 
 /// An agent as the provider reports it.
@@ -202,6 +215,10 @@ struct AgentProviderCapabilities {
   /// (Synthflow's `POST /custom-numbers` takes the trunk's termination URI). vami does not build
   /// that routing yet, so such numbers are refused before anything changes.
   bool native_numbers_need_sip_trunk = false;
+  /// Each agent has its own inbound and post-call webhooks (`AgentDefinition::
+  /// inbound_webhook_url`, `post_call_webhook_url`; Synthflow), which `vami router setup`
+  /// points at the router; the workspace has none.
+  bool agent_webhooks = false;
 };
 
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
