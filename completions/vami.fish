@@ -916,7 +916,7 @@ complete -c vami -n "__vami_at 'webhooks show' 0" -a '(__vami_values numbers)' -
 
 # vami router
 complete -c vami -n "__vami_at 'router'" -a 'serve' -d 'Answer Twilio\'s voice webhooks of webhook-routed numbers: each call goes to the agent its number is assigned to, until SIGTERM or Ctrl-C'
-complete -c vami -n "__vami_at 'router'" -a 'setup' -d 'Point the providers at the call router: webhook-routed numbers\' voice webhook and status callback, and the ElevenLabs post-call webhook (HMAC, secret kept in the profile)'
+complete -c vami -n "__vami_at 'router'" -a 'setup' -d 'Point the providers at the call router: webhook-routed numbers\' voice webhook and status callback, the ElevenLabs post-call webhook (HMAC, secret kept in the profile), and Synthflow agents\' inbound and post-call webhooks'
 complete -c vami -n "__vami_at 'router'" -s h -l help -d 'Print this help message and exit'
 
 # vami router serve

@@ -52,6 +52,8 @@ const char* to_string(VoiceUrlKind kind) noexcept {
     return "out_of_service";
   case VoiceUrlKind::webhook:
     return "webhook";
+  case VoiceUrlKind::sip_trunk:
+    return "sip_trunk";
   }
   return "none";
 }
@@ -186,19 +188,24 @@ CallTestReport CallTestService::compare_placed(CallTestReport report, const Plac
   // The voice URL must be the one the routing needs.
   bool url_ok = true;
   if (wants_agent) {
+    // Native routing reaches the agent provider by its voice URL, or by a SIP trunk for a
+    // provider that answers over SIP.
     url_ok = expected.routing_mode == RoutingMode::webhook
                  ? call.voice_url_kind == VoiceUrlKind::webhook
-                 : call.voice_url_kind == VoiceUrlKind::agent_provider;
+                 : call.voice_url_kind == VoiceUrlKind::agent_provider ||
+                       call.voice_url_kind == VoiceUrlKind::sip_trunk;
   } else if (expected.answer == ExpectedAnswer::message) {
     url_ok = call.voice_url_kind == VoiceUrlKind::out_of_service;
   }
   add_hop(report, {CallHopKind::voice_url, to_string(call.voice_url_kind), call.voice_url, url_ok},
           call.voice_url_kind == VoiceUrlKind::none ? "no_voice_url" : "wrong_voice_url");
 
-  if (call.voice_url_kind == VoiceUrlKind::webhook) {
+  // The router answers the voice webhook, or the inbound webhook of a provider reached by SIP.
+  if (call.voice_url_kind == VoiceUrlKind::webhook ||
+      (call.voice_url_kind == VoiceUrlKind::sip_trunk && call.voice_webhook)) {
     const bool answered = call.voice_webhook && call.voice_webhook->ok() &&
                           call.reason != "not_twiml" && call.reason != "http_status" &&
-                          call.reason != "unreachable";
+                          call.reason != "unreachable" && call.reason != "bad_answer";
     CallHop router{CallHopKind::router,
                    call.voice_webhook && call.voice_webhook->http_status
                        ? std::to_string(*call.voice_webhook->http_status)
@@ -234,7 +241,8 @@ CallTestReport CallTestService::compare_placed(CallTestReport report, const Plac
 
   if (wants_agent) {
     // The call reached no agent: the hop after the voice URL (native: the import) broke.
-    const CallHopKind where = call.voice_url_kind == VoiceUrlKind::agent_provider
+    const CallHopKind where = call.voice_url_kind == VoiceUrlKind::agent_provider ||
+                                      call.voice_url_kind == VoiceUrlKind::sip_trunk
                                   ? CallHopKind::agent
                                   : CallHopKind::answer;
     add_hop(report, {where, to_string(call.outcome), call.reason, false},

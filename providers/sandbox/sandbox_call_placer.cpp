@@ -62,6 +62,8 @@ PlacedTestCall read_call(const std::string& body) {
     call.voice_url_kind = VoiceUrlKind::out_of_service;
   } else if (kind == "webhook") {
     call.voice_url_kind = VoiceUrlKind::webhook;
+  } else if (kind == "sip_trunk") {
+    call.voice_url_kind = VoiceUrlKind::sip_trunk;
   } else {
     unreadable("an unknown voice URL kind '" + kind + "'");
   }

@@ -11,6 +11,7 @@
 #include "elevenlabs/emulator/conversations.hpp"
 #include "elevenlabs/emulator/elevenlabs_emulator.hpp"
 #include "elevenlabs/emulator/wire.hpp"
+#include "synthflow/emulator/inbound_calls.hpp"
 #include "twilio/emulator/twiml.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -389,9 +390,11 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
                        "'");
   }
   std::optional<CalledNumber> number;
+  std::optional<std::string> trunk; // A number on a SIP trunk rings the trunk's SIP address.
   {
     std::lock_guard lock(environment.mutex);
     number = called_number(environment.db, to);
+    trunk = synthflow_calls::trunk_origination(environment.db, to);
   }
   Json answer;
   answer["to"] = to;
@@ -413,7 +416,27 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   Progress progress;
   progress.call_sid = call_sid;
   std::string kind;
-  if (number->voice_url.empty()) {
+  std::optional<synthflow_calls::SipAnswer> sip;
+  if (trunk) {
+    kind = "sip_trunk";
+    number->voice_url = *trunk;
+    number->status_callback.clear(); // a voice-URL setting: the trunk bypasses it
+    if (synthflow_calls::is_synthflow_sip_url(*trunk)) {
+      sip = synthflow_calls::answer({environment.db, environment.mutex, environment.http,
+                                     environment.credentials.synthflow_webhook_secret},
+                                    {to, from, line, started, k_call_seconds});
+      progress.outcome = sip->outcome;
+      progress.reason = sip->reason;
+      progress.voice_webhook = sip->inbound_webhook;
+      progress.dynamic_variables = sip->variables;
+      if (sip->outcome == "connected") {
+        progress.agent = AgentInfo{sip->agent_id, sip->agent_name, sip->greeting};
+        progress.conversation_id = sip->call_id;
+      }
+    } else {
+      progress.reason = trunk->empty() ? "no_origination_url" : "sip_address_unknown";
+    }
+  } else if (number->voice_url.empty()) {
     kind = "none";
     progress.reason = "no_voice_url";
   } else if (number->voice_url.rfind(std::string(k_elevenlabs_inbound_url), 0) == 0) {
@@ -465,7 +488,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
     std::lock_guard lock(environment.mutex);
     SQLite::Transaction transaction(environment.db, SQLite::TransactionBehavior::IMMEDIATE);
     record_call(environment.db, call_sid, to, from, number->sid, status, started, answered);
-    if (progress.outcome == "connected" && progress.stream_url.empty()) {
+    if (progress.outcome == "connected" && progress.stream_url.empty() && !sip) {
       record_conversation(environment.db, progress, transcript, call_sid, to, from, started);
     }
     transaction.commit();
@@ -495,7 +518,9 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
             .first;
   }
   Json post_call = nullptr;
-  if (progress.outcome == "connected" && progress.stream_url.empty()) {
+  if (sip) {
+    post_call = sip->post_call;
+  } else if (progress.outcome == "connected" && progress.stream_url.empty()) {
     post_call = post_call_delivery(environment, progress, call_sid);
   }
 

@@ -59,6 +59,11 @@ struct Environment {
 ///    voice webhook's parameters (AccountSid, ApiVersion, CallSid, CallStatus `ringing`,
 ///    Called, Caller, Direction `inbound`, From, To) by the number's `VoiceMethod`, signed with
 ///    `X-Twilio-Signature` (the account's auth token), within Twilio's 15 s.
+///    A number on an Elastic SIP trunk (`sip_trunk`; `voice_url` is the trunk's origination
+///    SIP URL) rings the trunk instead: Synthflow's SIP address is answered by the Synthflow
+///    emulator (`synthflow_calls::answer`: its inbound agent, inbound webhook and post-call
+///    webhook; `voice_webhook` is the inbound webhook's delivery, `conversation_id` Synthflow's
+///    call id); any other SIP address fails (`sip_address_unknown`, `no_origination_url`).
 /// 3. The TwiML: `<Connect><Stream>` with an `agent_id` parameter (ElevenLabs' register-call)
 ///    connects the agent (`agent_not_found` when the emulator does not know it); with a
 ///    `vami_agent_id` parameter (a stream agent, vami's router) it is streamed to the

@@ -24,8 +24,11 @@ enum class VoiceUrlKind {
   agent_provider, ///< The voice-agent provider's own (native routing: an import of the number).
   out_of_service, ///< The telephony provider's own out-of-service answer (a suspended number).
   webhook,        ///< Any other URL: a voice webhook (the platform's router, or another server).
+  /// The number is on a SIP trunk, whose origination URL takes its calls instead of the voice
+  /// URL (a voice-agent provider that answers over SIP: Synthflow); `voice_url` is that SIP URL.
+  sip_trunk,
 };
-/// "not_owned", "none", "agent_provider", "out_of_service", "webhook".
+/// "not_owned", "none", "agent_provider", "out_of_service", "webhook", "sip_trunk".
 [[nodiscard]] const char* to_string(VoiceUrlKind kind) noexcept;
 
 /// How a placed call ended up.
@@ -71,7 +74,8 @@ struct PlacedTestCall {
   std::string from;
   VoiceUrlKind voice_url_kind = VoiceUrlKind::none;
   std::string voice_url;
-  /// The voice webhook request (`webhook` kind only).
+  /// The voice webhook request (`webhook` kind), or the agent provider's inbound webhook to
+  /// vami's router (`sip_trunk` kind, when the agent has one).
   std::optional<TestCallDelivery> voice_webhook;
   TestCallOutcome outcome = TestCallOutcome::failed;
   /// Why the call was rejected or failed, in the provider's or emulator's words (a TwiML
