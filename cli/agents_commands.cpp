@@ -153,7 +153,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
                    "(the platform's own orchestrator over Twilio Media Streams: needs "
                    "--stream-url; has no voice catalogue or knowledge base, and takes numbers "
                    "by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: "
-                   "agents and knowledge, no pool numbers yet)")
+                   "knowledge as text or URL; numbers natively, over a Twilio SIP trunk)")
       ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   add_agent_flags(create_command, create->flags, /*name_required=*/true);
   context.stops_after_step(create_command); // changes providers: see cli/signals.hpp

@@ -242,11 +242,11 @@ Providers& AppContext::providers() {
     settings.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
     settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
     settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
+    settings.twilio_trunking_base_url = env("VAMI_TWILIO_TRUNKING_BASE_URL");
     settings.elevenlabs_base_url = env("VAMI_ELEVENLABS_BASE_URL");
     settings.synthflow_api_key = env("SYNTHFLOW_API_KEY");
     settings.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
     settings.synthflow_base_url = env("VAMI_SYNTHFLOW_BASE_URL");
-    settings.synthflow_termination_uri = env("VAMI_SYNTHFLOW_TERMINATION_URI");
     bool twilio_from_env = !settings.twilio_account_sid.empty() ||
                            !settings.twilio_auth_token.empty() ||
                            !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();

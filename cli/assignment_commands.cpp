@@ -173,10 +173,12 @@ void print_route_check(AppContext& context, const RouteCheck& check) {
     route.number.webhook = check.observed.owned->webhook;
   }
   const std::vector<std::string> problems = routing_problem_words(check);
+  const std::string sip_trunk = check.observed.owned ? check.observed.owned->sip_trunk_id : "";
   OutputFormat format = context.output_format();
   if (format != OutputFormat::table) {
     nlohmann::ordered_json json = route_json(route);
     json["calls_answered"] = check.calls_answered;
+    json["sip_trunk"] = text_or_null(sip_trunk);
     nlohmann::ordered_json listed = nlohmann::ordered_json::array();
     for (RoutingFault fault : check.faults) {
       listed.push_back(to_string(fault));
@@ -185,6 +187,10 @@ void print_route_check(AppContext& context, const RouteCheck& check) {
     write_object(std::cout, format, json);
   } else {
     print_route(context, route);
+    if (!sip_trunk.empty()) {
+      std::cout << "  sip trunk      " << terminal_text(sip_trunk)
+                << " (calls follow the trunk; the voice webhook is not used)\n";
+    }
     std::string calls;
     if (check.calls_answered) {
       calls = "answered by agent " + route.number.agent_slug;
@@ -252,7 +258,8 @@ void register_assignment_commands(CLI::App& app, CLI::App& numbers, AppContext& 
       ->needs(buy);
   assign_command
       ->add_option("--mode", assign->mode,
-                   "native: imported into the agent provider; webhook: voice URL to the router")
+                   "native: imported into the agent provider (Synthflow: over a SIP trunk); "
+                   "webhook: voice URL to the router")
       ->capture_default_str()
       ->check(CLI::IsMember({"native", "webhook"}));
   assign_command

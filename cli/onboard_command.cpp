@@ -232,7 +232,7 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
                    "3. Where the agent runs (default: the profile's agent_provider, else "
                    "elevenlabs): elevenlabs, stream (the platform's own "
                    "orchestrator; needs --stream-url and --mode webhook; no knowledge) or "
-                   "synthflow (refused until Synthflow agents can take pool numbers)")
+                   "synthflow (native routing, over a Twilio SIP trunk vami sets up)")
       ->group("Agent")
       ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   command

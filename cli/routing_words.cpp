@@ -8,8 +8,21 @@ std::string voice_url_words(const VoiceWebhook& webhook) {
   return webhook.voice_url.empty() ? std::string("none") : "'" + webhook.voice_url + "'";
 }
 
+// The voice-agent platform of the number's agent, as people name it.
+std::string platform_words(const RouteCheck& check) {
+  const std::string provider = check.route.agent ? check.route.agent->provider : "elevenlabs";
+  if (provider == "synthflow") {
+    return "Synthflow";
+  }
+  if (provider == "elevenlabs") {
+    return "ElevenLabs";
+  }
+  return provider;
+}
+
 std::string fault_words(const RouteCheck& check, RoutingFault fault) {
   const DesiredRouting& desired = check.desired;
+  const std::string platform = platform_words(check);
   const VoiceWebhook reported =
       check.observed.owned ? check.observed.owned->webhook : VoiceWebhook{};
   switch (fault) {
@@ -20,8 +33,8 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
   case RoutingFault::wrong_voice_url:
     switch (desired.target) {
     case RoutingTarget::native:
-      return "its voice URL at Twilio is " + voice_url_words(reported) +
-             ", not ElevenLabs' (native routing)";
+      return "its voice URL at Twilio is " + voice_url_words(reported) + ", not " + platform +
+             "'s (native routing)";
     case RoutingTarget::webhook:
       return "its voice URL at Twilio is " + voice_url_words(reported) + ", not " +
              (desired.voice_webhook.voice_url.empty()
@@ -34,22 +47,29 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
     }
     break;
   case RoutingFault::not_imported:
-    return "it is not imported into ElevenLabs";
+    return "it is not imported into " + platform;
   case RoutingFault::import_unassigned:
-    return "its ElevenLabs import is assigned to no agent";
+    return "its " + platform + " import is assigned to no agent";
   case RoutingFault::import_other_agent:
-    return "its ElevenLabs import routes to agent " +
+    return "its " + platform + " import routes to agent " +
            (check.observed.imported ? check.observed.imported->agent_id : std::string("?")) +
            (desired.target == RoutingTarget::native ? ", not " + desired.provider_agent_id
                                                     : std::string());
   case RoutingFault::agent_missing:
-    return "agent \"" + desired.agent_slug + "\" (" + desired.provider_agent_id +
-           ") is gone at ElevenLabs";
+    return "agent \"" + desired.agent_slug + "\" (" + desired.provider_agent_id + ") is gone at " +
+           platform;
   case RoutingFault::agent_unroutable:
-    return "its agent \"" + desired.agent_slug + "\" has no ElevenLabs id";
+    return "its agent \"" + desired.agent_slug + "\" has no " + platform + " id";
   case RoutingFault::no_router_url:
     return "the router URL is not configured ('vami router setup', --router-url or "
            "VAMI_ROUTER_URL), so its voice URL was only checked to name its agent";
+  case RoutingFault::not_on_sip_trunk:
+    return "it is on no SIP trunk at Twilio, so its calls never reach " + platform +
+           " (native routing over SIP; run 'vami reconcile --apply')";
+  case RoutingFault::on_sip_trunk:
+    return "it is on SIP trunk " + check.observed.owned->sip_trunk_id +
+           " at Twilio, so its voice URL is not used and its calls follow the trunk (run 'vami "
+           "reconcile --apply')";
   case RoutingFault::router_unhealthy: {
     const RouterHealth& health = check.observed.router_health.value_or(RouterHealth{});
     return "the router does not answer its health check at " + health.url + " (" + health.problem +

@@ -97,6 +97,7 @@ public:
       twilio_config->auth_password = credentials.auth_token;
       twilio_config->base_url = k_in_process_base_url;
       twilio_config->pricing_base_url = k_in_process_base_url;
+      twilio_config->trunking_base_url = k_in_process_base_url;
       elevenlabs_config.emplace();
       elevenlabs_config->api_key = credentials.elevenlabs_api_key;
       elevenlabs_config->base_url = k_in_process_base_url;
@@ -174,6 +175,7 @@ private:
     }
     check_base_url("VAMI_TWILIO_BASE_URL", settings.twilio_base_url);
     check_base_url("VAMI_TWILIO_PRICING_BASE_URL", settings.twilio_pricing_base_url);
+    check_base_url("VAMI_TWILIO_TRUNKING_BASE_URL", settings.twilio_trunking_base_url);
     twilio::TwilioConfig config;
     config.account_sid = settings.twilio_account_sid;
     if (!settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty()) {
@@ -193,6 +195,9 @@ private:
     }
     if (!settings.twilio_pricing_base_url.empty()) {
       config.pricing_base_url = settings.twilio_pricing_base_url;
+    }
+    if (!settings.twilio_trunking_base_url.empty()) {
+      config.trunking_base_url = settings.twilio_trunking_base_url;
     }
     while (!config.base_url.empty() && config.base_url.back() == '/') {
       config.base_url.pop_back();

@@ -14,25 +14,20 @@ namespace {
 
 // The pairs `require_pairing` lets through, for its errors.
 constexpr const char* k_working_pairs =
-    "the pairs that work are a Twilio number to an elevenlabs agent (native or webhook) and to "
-    "a stream agent (webhook)";
+    "the pairs that work are a Twilio number to an elevenlabs agent (native or webhook), to a "
+    "stream agent (webhook) and to a synthflow agent (native, over a SIP trunk)";
 
 } // namespace
 
 void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode) {
   const AgentProviderCapabilities can = provider.capabilities();
-  if (mode == RoutingMode::native && can.native_numbers && can.native_numbers_need_sip_trunk) {
-    throw Error(ErrorKind::invalid_input,
-                "agent \"" + agent.slug + "\" is a " + provider.name() +
-                    " agent: routing a pool number to it natively needs the SIP trunk routing, "
-                    "which is not built yet",
-                std::string("keep the number on another agent; ") + k_working_pairs);
-  }
   if (mode == RoutingMode::webhook && !can.router_calls) {
     throw Error(ErrorKind::invalid_input,
                 "agent \"" + agent.slug + "\" is a " + provider.name() + " agent, and " +
                     provider.name() + " cannot take calls through the platform's call router",
-                std::string("keep the number on another agent; ") + k_working_pairs);
+                std::string(can.native_numbers ? "route the number natively (--mode native); "
+                                               : "keep the number on another agent; ") +
+                    k_working_pairs);
   }
   if (mode == RoutingMode::native && !can.native_numbers) {
     throw Error(ErrorKind::invalid_input,

@@ -356,6 +356,13 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
   PoolNumber row = m_store.reassign_number(e164, before.agent_slug, {agent.slug, mode});
   RoutingHold held(m_store, e164);
   try {
+    const std::optional<Agent> previous = m_store.find_agent(before.agent_slug);
+    if (mode == RoutingMode::native && m_agents.of(previous).name() != m_agents.of(agent).name()) {
+      // Another platform answers from now on: the previous one lets the number go first (its
+      // import names no agent, or is removed with the SIP trunk routing), so that neither
+      // answers for the other.
+      disconnect(row, before);
+    }
     connect(row, agent);
   } catch (const Error&) {
     roll_back(e164, [&] { m_store.reassign_number(e164, agent.slug, {before.agent_slug, mode}); });

@@ -99,6 +99,8 @@ CallHopKind hop_of(RoutingFault fault, RoutingTarget target) {
     return CallHopKind::number;
   case RoutingFault::no_voice_url:
   case RoutingFault::wrong_voice_url:
+  case RoutingFault::not_on_sip_trunk:
+  case RoutingFault::on_sip_trunk:
     return CallHopKind::voice_url;
   case RoutingFault::no_router_url:
   case RoutingFault::router_unhealthy:

@@ -202,10 +202,10 @@ struct ReconcileService::Plan {
 
 /// What the voice-agent provider reported, read in full before anything changes.
 struct ReconcileService::VoiceView {
-  std::vector<AgentSummary> agents;                   ///< Every agent it has.
-  std::set<std::string> listed;                       ///< Their ids.
-  std::map<std::string, ImportedNumber> imports;      ///< By E.164.
-  std::map<std::string, std::string> import_provider; ///< The provider of each import, by E.164.
+  std::vector<AgentSummary> agents; ///< Every agent it has.
+  std::set<std::string> listed;     ///< Their ids.
+  /// The imports of every provider read, by the provider's name and E.164.
+  std::map<std::pair<std::string, std::string>, ImportedNumber> imports;
   std::map<std::string, std::string> upload_provider; ///< The provider of each upload, by id.
   std::map<std::string, std::optional<ProviderAgent>> looked_up; ///< get_agent, by id.
   std::map<std::string, Agent> local;                            ///< Database agents by slug.

@@ -34,8 +34,7 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
     }
     if (can.native_numbers) {
       for (auto& imported : provider.list_imported_numbers()) {
-        voice.import_provider[imported.e164] = name;
-        voice.imports[imported.e164] = std::move(imported);
+        voice.imports[{name, imported.e164}] = std::move(imported);
       }
     }
     if (can.knowledge_base) {
@@ -85,7 +84,10 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
   observed.owned = owned;
   VoiceAgentProvider& provider = m_agents->of(agent);
   observed.voice_url_is_agent_provider = provider.answers_voice_url(owned.webhook.voice_url);
-  auto imported = voice.imports.find(row.e164);
+  // Over a SIP trunk the import is found by its number and the row keeps the id of the import
+  // routing by voice URL made (`enact_routing`).
+  observed.over_sip_trunk = provider.capabilities().native_numbers_need_sip_trunk;
+  auto imported = voice.imports.find({provider.name(), row.e164});
   if (imported != voice.imports.end()) {
     observed.imported = imported->second;
   }
@@ -132,12 +134,13 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     plan.finding.resolution = Resolution::would_repair;
   };
 
-  // The voice URL first: it is what a call meets first, and routing the number again mends
-  // the import and its agent as well.
+  // The voice URL (or the SIP trunk) first: it is what a call meets first, and routing the
+  // number again mends the import and its agent as well.
   // A suspended number's voice URL must be the out-of-service answer: suspension_drift's.
   const bool voice_url_wrong =
       row.status != NumberStatus::suspended &&
-      (found(RoutingFault::no_voice_url) || found(RoutingFault::wrong_voice_url));
+      (found(RoutingFault::no_voice_url) || found(RoutingFault::wrong_voice_url) ||
+       found(RoutingFault::not_on_sip_trunk) || found(RoutingFault::on_sip_trunk));
   if (voice_url_wrong) {
     Plan plan = finding_for(FindingKind::voice_url_drift);
     plan.finding.stored_webhook = desired.voice_webhook;
@@ -156,7 +159,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
 
   if (observed.imported) {
     const ImportedNumber& import = *observed.imported;
-    if (row.agent_phone_number_id != import.phone_number_id) {
+    if (!observed.over_sip_trunk && row.agent_phone_number_id != import.phone_number_id) {
       Plan plan = finding_for(FindingKind::import_drift);
       plan.finding.provider_id = import.phone_number_id;
       plan.finding.stored = row.agent_phone_number_id;
@@ -175,7 +178,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
       }
       plan.phone_number_id = import.phone_number_id;
       plan.target_agent_id = expected;
-      plan.provider = voice.import_provider.at(row.e164);
+      plan.provider = provider.name();
       if (agent_gone && !expected.empty()) {
         left_alone(plan, Holdup::agent_gone);
       } else {
@@ -201,7 +204,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
       planned(plan, Repair::import_number);
     }
     plans.push_back(std::move(plan));
-  } else if (!row.agent_phone_number_id.empty()) {
+  } else if (!row.agent_phone_number_id.empty() && !observed.over_sip_trunk) {
     Plan plan = finding_for(FindingKind::import_drift);
     plan.finding.stored = row.agent_phone_number_id;
     planned(plan, Repair::forget_import_id);
@@ -277,6 +280,12 @@ void ReconcileService::repair_routing(const Plan& plan) {
   case Repair::clear_voice_url: {
     OwnedNumber owned =
         at_provider([&] { return m_telephony.set_voice_webhook(current->provider_sid, {}); });
+    if (!owned.sip_trunk_id.empty()) { // its calls follow the trunk: no agent must answer
+      at_provider([&] {
+        m_telephony.remove_from_sip_trunk(owned.provider_sid, owned.sip_trunk_id);
+        return true;
+      });
+    }
     m_store.update_webhook(e164, owned.webhook);
     auto after = m_store.find_number(e164);
     audit("number", e164, detail::audit_json(*current), after ? detail::audit_json(*after) : "",

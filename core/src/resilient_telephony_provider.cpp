@@ -76,6 +76,27 @@ OwnedNumber ResilientTelephonyProvider::set_voice_webhook(const std::string& pro
   return m_calls.retried([&] { return m_inner.set_voice_webhook(provider_sid, webhook); });
 }
 
+AgentSipTrunk ResilientTelephonyProvider::ensure_sip_trunk(const std::string& name,
+                                                           const std::string& origination_sip_uri) {
+  return m_calls.retried([&] { return m_inner.ensure_sip_trunk(name, origination_sip_uri); });
+}
+
+void ResilientTelephonyProvider::move_to_sip_trunk(const std::string& provider_sid,
+                                                   const std::string& trunk_id) {
+  m_calls.retried([&] {
+    m_inner.move_to_sip_trunk(provider_sid, trunk_id);
+    return 0;
+  });
+}
+
+void ResilientTelephonyProvider::remove_from_sip_trunk(const std::string& provider_sid,
+                                                       const std::string& trunk_id) {
+  m_calls.retried([&] {
+    m_inner.remove_from_sip_trunk(provider_sid, trunk_id);
+    return 0;
+  });
+}
+
 VoiceWebhook ResilientTelephonyProvider::out_of_service_webhook(const std::string& message) const {
   return m_inner.out_of_service_webhook(message);
 }

@@ -79,6 +79,16 @@ std::vector<ImportedNumber> ResilientVoiceAgentProvider::list_imported_numbers()
   return m_calls.retried([&] { return m_inner.list_imported_numbers(); });
 }
 
+ImportedNumber ResilientVoiceAgentProvider::import_sip_trunk_number(
+    const std::string& e164, const std::string& label, const std::string& sip_termination_uri) {
+  return m_calls.retried_if_unprocessed(
+      [&] { return m_inner.import_sip_trunk_number(e164, label, sip_termination_uri); });
+}
+
+std::string ResilientVoiceAgentProvider::sip_origination_uri() const {
+  return m_inner.sip_origination_uri();
+}
+
 bool ResilientVoiceAgentProvider::answers_voice_url(const std::string& voice_url) const {
   return m_inner.answers_voice_url(voice_url);
 }

@@ -124,10 +124,18 @@ OwnedNumber read_back(TelephonyProvider& telephony, StateStore& store,
   return *owned;
 }
 
+// A number on a SIP trunk has its calls follow the trunk: routing by voice URL takes it off.
+void leave_sip_trunk(TelephonyProvider& telephony, const OwnedNumber& owned) {
+  if (!owned.sip_trunk_id.empty()) {
+    telephony.remove_from_sip_trunk(owned.provider_sid, owned.sip_trunk_id);
+  }
+}
+
 void enact_native(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                   const DesiredRouting& desired, PoolNumber& row) {
   assign_import(agents, store, desired, row);
   OwnedNumber owned = read_back(telephony, store, desired, row);
+  leave_sip_trunk(telephony, owned);
   if (agents.answers_voice_url(owned.webhook.voice_url)) {
     return;
   }
@@ -157,11 +165,57 @@ void enact_native(TelephonyProvider& telephony, VoiceAgentProvider& agents, Stat
   }
 }
 
+// Native routing to a provider that answers over SIP: the number on the trunk to the provider,
+// imported there with the trunk's termination URI, the import assigned to the agent.
+void enact_over_sip_trunk(TelephonyProvider& telephony, VoiceAgentProvider& agents,
+                          const DesiredRouting& desired, const PoolNumber& row) {
+  const AgentSipTrunk trunk =
+      telephony.ensure_sip_trunk(sip_trunk_name(agents), agents.sip_origination_uri());
+  std::optional<OwnedNumber> owned = telephony.find_owned(row.e164);
+  if (!owned) {
+    throw Error(ErrorKind::not_found,
+                row.e164 + " is in the pool but the telephony provider does not report it",
+                "run 'vami reconcile'");
+  }
+  if (owned->sip_trunk_id != trunk.trunk_id) {
+    leave_sip_trunk(telephony, *owned);
+    telephony.move_to_sip_trunk(owned->provider_sid, trunk.trunk_id);
+  }
+  std::optional<ImportedNumber> imported = find_import(agents, row.e164);
+  if (!imported) {
+    try {
+      imported =
+          agents.import_sip_trunk_number(row.e164, "vami pool " + row.e164, trunk.termination_uri);
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::rate_limited) {
+        throw;
+      }
+      imported = find_import(agents, row.e164); // imported by an attempt whose answer was lost
+      if (!imported) {
+        throw;
+      }
+    }
+  }
+  try {
+    agents.set_number_agent(imported->phone_number_id, desired.provider_agent_id);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::unavailable) {
+      throw;
+    }
+    throw Error(ErrorKind::uncertain,
+                "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
+                    desired.agent_slug + "\" now: " + error.what(),
+                "the database records the assignment; run 'vami reconcile --apply' to make "
+                "the provider follow it");
+  }
+}
+
 void enact_webhook(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                    const DesiredRouting& desired, PoolNumber& row) {
   OwnedNumber owned = telephony.set_voice_webhook(row.provider_sid, desired.voice_webhook);
   store.update_webhook(row.e164, owned.webhook);
   row.webhook = owned.webhook;
+  leave_sip_trunk(telephony, owned);
   if (row.agent_phone_number_id.empty()) {
     return;
   }
@@ -214,6 +268,10 @@ const char* to_string(RoutingFault fault) noexcept {
     return "no_router_url";
   case RoutingFault::router_unhealthy:
     return "router_unhealthy";
+  case RoutingFault::not_on_sip_trunk:
+    return "not_on_sip_trunk";
+  case RoutingFault::on_sip_trunk:
+    return "on_sip_trunk";
   }
   return "not_owned";
 }
@@ -267,8 +325,17 @@ std::vector<RoutingFault> routing_faults(const DesiredRouting& desired,
     return faults;
   }
   const VoiceWebhook& webhook = observed.owned->webhook;
+  const bool on_trunk = !observed.owned->sip_trunk_id.empty();
+  const bool over_sip_trunk = desired.target == RoutingTarget::native &&
+                              (observed.voice_agent_side_read ? observed.over_sip_trunk : on_trunk);
+  if (over_sip_trunk != on_trunk) {
+    faults.push_back(over_sip_trunk ? RoutingFault::not_on_sip_trunk : RoutingFault::on_sip_trunk);
+  }
   switch (desired.target) {
   case RoutingTarget::native:
+    if (over_sip_trunk) {
+      break; // The voice URL is not used.
+    }
     if (webhook.voice_url.empty()) {
       faults.push_back(RoutingFault::no_voice_url);
     } else if (observed.voice_agent_side_read && !observed.voice_url_is_agent_provider) {
@@ -334,6 +401,8 @@ bool calls_unanswered(const DesiredRouting& desired, const std::vector<RoutingFa
     case RoutingFault::agent_missing:
     case RoutingFault::agent_unroutable:
     case RoutingFault::router_unhealthy:
+    case RoutingFault::not_on_sip_trunk:
+    case RoutingFault::on_sip_trunk:
       return true;
     case RoutingFault::not_imported:
     case RoutingFault::import_unassigned:
@@ -360,6 +429,7 @@ ObservedRouting observe_routing(TelephonyProvider& telephony, VoiceAgentProvider
     observed.voice_agent_side_read = false;
     return observed;
   }
+  observed.over_sip_trunk = agents->capabilities().native_numbers_need_sip_trunk;
   if (observed.owned) {
     observed.voice_url_is_agent_provider =
         agents->answers_voice_url(observed.owned->webhook.voice_url);
@@ -380,7 +450,10 @@ void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
                          ? std::string("it is not assigned")
                          : to_string(desired.blocked.value_or(RoutingFault::agent_unroutable))));
   }
-  if (desired.target == RoutingTarget::native) {
+  if (desired.target == RoutingTarget::native &&
+      agents.capabilities().native_numbers_need_sip_trunk) {
+    enact_over_sip_trunk(telephony, agents, desired, row);
+  } else if (desired.target == RoutingTarget::native) {
     enact_native(telephony, agents, store, desired, row);
   } else {
     enact_webhook(telephony, agents, store, desired, row);
@@ -395,6 +468,22 @@ void clear_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
     row.webhook = owned.webhook;
     return;
   }
+  if (agents.capabilities().native_numbers_need_sip_trunk) {
+    if (std::optional<ImportedNumber> imported = find_import(agents, row.e164)) {
+      try {
+        agents.set_number_agent(imported->phone_number_id, "");
+        agents.remove_imported_number(imported->phone_number_id);
+      } catch (const Error& error) {
+        if (error.kind() != ErrorKind::not_found) {
+          throw;
+        }
+      }
+    }
+    if (std::optional<OwnedNumber> owned = telephony.find_owned(row.e164)) {
+      leave_sip_trunk(telephony, *owned);
+    }
+    return;
+  }
   if (row.agent_phone_number_id.empty()) {
     return;
   }
@@ -407,6 +496,10 @@ void clear_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
     store.set_agent_phone_number_id(row.e164, ""); // gone at the provider: nothing rings it
     row.agent_phone_number_id.clear();
   }
+}
+
+std::string sip_trunk_name(const VoiceAgentProvider& agents) {
+  return "vami " + agents.name();
 }
 
 } // namespace vami

@@ -112,17 +112,31 @@ void SuspensionService::answer_out_of_service(PoolNumber& row) {
   OwnedNumber owned = m_telephony.set_voice_webhook(row.provider_sid, webhook);
   m_store.update_webhook(row.e164, owned.webhook);
   row.webhook = owned.webhook;
+  if (!owned.sip_trunk_id.empty()) {
+    // On a SIP trunk the voice webhook is not used: off it, the out-of-service answer is.
+    m_telephony.remove_from_sip_trunk(owned.provider_sid, owned.sip_trunk_id);
+  }
 }
 
 void SuspensionService::unassign_import(PoolNumber& row) {
   // The voice-agent provider could still answer the number (and set its voice URL back on a
   // later change): its import loses the agent too.
+  const std::string agent_slug = row.suspension ? row.suspension->agent_slug : row.agent_slug;
+  VoiceAgentProvider& provider = importer(agent_slug);
+  if (provider.capabilities().native_numbers_need_sip_trunk) {
+    // Found by its number (the row keeps no id of such an import).
+    for (const ImportedNumber& imported : provider.list_imported_numbers()) {
+      if (imported.e164 == row.e164 && !imported.agent_id.empty()) {
+        provider.set_number_agent(imported.phone_number_id, "");
+      }
+    }
+    return;
+  }
   if (row.agent_phone_number_id.empty()) {
     return;
   }
-  const std::string agent_slug = row.suspension ? row.suspension->agent_slug : row.agent_slug;
   try {
-    importer(agent_slug).set_number_agent(row.agent_phone_number_id, "");
+    provider.set_number_agent(row.agent_phone_number_id, "");
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::not_found) {
       m_store.set_agent_phone_number_id(row.e164, ""); // gone: nothing answers through it
@@ -165,7 +179,14 @@ PoolNumber SuspensionService::resume_one(const std::string& e164, Rerun rerun) {
   PoolNumber row = before;
   const bool native = suspension.previous_status == NumberStatus::assigned &&
                       before.routing_mode.value_or(RoutingMode::native) == RoutingMode::native;
-  if (native) {
+  if (native && provider.capabilities().native_numbers_need_sip_trunk) {
+    // Back onto the SIP trunk, imported and assigned, as assign routes it.
+    PoolNumber as_assigned = before;
+    as_assigned.status = NumberStatus::assigned;
+    as_assigned.agent_slug = suspension.agent_slug;
+    enact_routing(m_telephony, provider, m_store,
+                  desired_routing(as_assigned, m_store.find_agent(suspension.agent_slug), ""), row);
+  } else if (native) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (row.agent_phone_number_id.empty()) {
         row.agent_phone_number_id = import(provider, e164);

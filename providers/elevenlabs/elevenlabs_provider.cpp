@@ -502,6 +502,17 @@ public:
     return number;
   }
 
+  ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string& /*label*/,
+                                         const std::string& /*sip_termination_uri*/) override {
+    throw Error(ErrorKind::invalid_input,
+                "cannot import " + e164 +
+                    " into ElevenLabs over a SIP trunk: vami routes numbers to ElevenLabs through "
+                    "their voice URL",
+                "assign the number to the ElevenLabs agent with vami (native or webhook routing)");
+  }
+
+  [[nodiscard]] std::string sip_origination_uri() const override { return {}; }
+
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& agent_id) override {
     Call call{agent_id.empty() ? "unassign number " + phone_number_id

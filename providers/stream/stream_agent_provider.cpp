@@ -112,6 +112,12 @@ public:
     throw has_none("imported numbers (" + e164 + ")",
                    "route the number to the agent by webhook: --mode webhook");
   }
+  ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string& /*label*/,
+                                         const std::string& /*sip_termination_uri*/) override {
+    throw has_none("imported numbers (" + e164 + ")",
+                   "route the number to the agent by webhook: --mode webhook");
+  }
+  [[nodiscard]] std::string sip_origination_uri() const override { return {}; }
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& /*agent_id*/) override {
     throw Error(ErrorKind::not_found, "stream agents have no imported number " + phone_number_id);

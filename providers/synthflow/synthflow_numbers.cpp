@@ -30,25 +30,33 @@ std::string number_path(const std::string& slug) {
 
 } // namespace
 
-ImportedNumber SynthflowProvider::import_number(const std::string& e164, const std::string& label) {
+ImportedNumber SynthflowProvider::import_number(const std::string& e164,
+                                                const std::string& /*label*/) {
+  throw Error(ErrorKind::invalid_input,
+              "cannot import " + e164 +
+                  " into the Synthflow workspace by its voice URL: Synthflow answers a Twilio "
+                  "number only over an Elastic SIP trunk",
+              "assign the number to the Synthflow agent with vami, which moves it onto the SIP "
+              "trunk to Synthflow first");
+}
+
+ImportedNumber SynthflowProvider::import_sip_trunk_number(const std::string& e164,
+                                                          const std::string& label,
+                                                          const std::string& sip_termination_uri) {
   const std::string action = "import " + e164 + " into the Synthflow workspace";
   const std::string& workspace_id = workspace(action);
-  if (m_config.termination_uri.empty()) {
-    throw Error(ErrorKind::invalid_input,
-                "cannot " + action + ": no SIP termination URI to give it",
-                "set VAMI_SYNTHFLOW_TERMINATION_URI to the termination SIP URI of the Twilio "
-                "Elastic SIP trunk the number is on (NAME.pstn.twilio.com)");
+  if (sip_termination_uri.empty()) {
+    throw Error(ErrorKind::invalid_input, "cannot " + action + ": no SIP termination URI");
   }
   Call call{action,
             {},
-            "check that " + e164 +
-                " is on the Twilio Elastic SIP trunk and that "
-                "VAMI_SYNTHFLOW_TERMINATION_URI is that trunk's termination URI"};
+            "check that " + e164 + " is on the Twilio Elastic SIP trunk whose termination URI is " +
+                sip_termination_uri};
   json body = {{"workspace_id", workspace_id},
                {"phone_number", e164},
                {"friendly_name", label},
                {"provider_name", "twilio"},
-               {"termination_uri", m_config.termination_uri}};
+               {"termination_uri", sip_termination_uri}};
   http::HttpResponse response = send(call, "POST", "/custom-numbers", body);
   Reader reader(call, response);
   (void)reader.envelope(); // `{status, response: {key, phone_number}}`: the slug is the id

@@ -514,6 +514,14 @@ std::string region_base_url(std::string_view region) {
               "set the region to us or eu, or leave it out for api.synthflow.ai");
 }
 
+std::string region_sip_origination_uri(std::string_view region) {
+  if (region.empty()) {
+    return k_default_sip_origination_uri;
+  }
+  (void)region_base_url(region); // refuses what is not us or eu, as the API's hosts do
+  return "sip:sip." + std::string(region) + ".synthflow.ai:32681";
+}
+
 std::unique_ptr<VoiceAgentProvider> make_synthflow_provider(SynthflowConfig config,
                                                             http::HttpClient& http) {
   return std::make_unique<detail::SynthflowProvider>(std::move(config), http);
@@ -532,7 +540,7 @@ std::unique_ptr<VoiceAgentProvider> make_synthflow_provider(const ProviderSettin
   synthflow::SynthflowConfig config;
   config.api_key = settings.synthflow_api_key;
   config.workspace_id = settings.synthflow_workspace_id;
-  config.termination_uri = settings.synthflow_termination_uri;
+  config.sip_origination_uri = synthflow::region_sip_origination_uri(settings.synthflow_region);
   config.base_url = synthflow::region_base_url(settings.synthflow_region);
   if (!settings.synthflow_base_url.empty()) {
     if (url_scheme(settings.synthflow_base_url) == UrlScheme::other) {

@@ -76,6 +76,11 @@ public:
   void delete_document(const std::string& document_id) override;
 
   ImportedNumber import_number(const std::string& e164, const std::string& label) override;
+  ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string& label,
+                                         const std::string& sip_termination_uri) override;
+  [[nodiscard]] std::string sip_origination_uri() const override {
+    return m_config.sip_origination_uri;
+  }
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& agent_id) override;
   [[nodiscard]] bool answers_voice_url(const std::string& voice_url) const override;

@@ -14,12 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "twilio_sip_trunks.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/money.hpp>
 #include <vami/providers/twilio_provider.hpp>
+#include <vami/providers/twilio_trunking.hpp>
 
 namespace vami::twilio {
 
@@ -298,6 +300,7 @@ public:
     number.webhook.voice_method = text(item, "voice_method", Presence::optional);
     number.webhook.status_callback = text(item, "status_callback", Presence::optional);
     number.date_created = text(item, "date_created", Presence::optional);
+    number.sip_trunk_id = text(item, "trunk_sid", Presence::optional);
     return number;
   }
 
@@ -414,7 +417,12 @@ public:
         m_base(without_trailing_slashes(m_config.base_url)),
         m_pricing_base(without_trailing_slashes(m_config.pricing_base_url)),
         m_account_url(m_base + "/" + std::string(k_api_version) + "/Accounts/" +
-                      http::url_encode(m_config.account_sid)) {}
+                      http::url_encode(m_config.account_sid)),
+        m_trunking(make_twilio_trunking(
+            TrunkingConfig{m_config.auth_username, m_config.auth_password,
+                           without_trailing_slashes(m_config.trunking_base_url)},
+            http)),
+        m_sip_trunks(*m_trunking, m_config.account_sid) {}
 
   [[nodiscard]] std::string name() const override { return "twilio"; }
 
@@ -572,6 +580,20 @@ public:
     (void)send(call, "DELETE", number_url(provider_sid));
   }
 
+  AgentSipTrunk ensure_sip_trunk(const std::string& name,
+                                 const std::string& origination_sip_uri) override {
+    return m_sip_trunks.ensure(name, origination_sip_uri);
+  }
+
+  void move_to_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) override {
+    m_sip_trunks.move(provider_sid, trunk_id);
+  }
+
+  void remove_from_sip_trunk(const std::string& provider_sid,
+                             const std::string& trunk_id) override {
+    m_sip_trunks.remove(provider_sid, trunk_id);
+  }
+
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
     std::string code = upper(country);
     std::shared_ptr<const CountryPrices> prices;
@@ -697,6 +719,9 @@ private:
   const std::string m_base;
   const std::string m_pricing_base;
   const std::string m_account_url;
+
+  std::unique_ptr<SipTrunking> m_trunking;
+  detail::AgentSipTrunks m_sip_trunks;
 
   std::mutex m_price_mutex;
   std::map<std::string, std::shared_ptr<const CountryPrices>> m_prices;

@@ -46,7 +46,6 @@ int main() {
   settings.synthflow_api_key = env("SYNTHFLOW_API_KEY");
   settings.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
   settings.synthflow_base_url = env("VAMI_SYNTHFLOW_BASE_URL");
-  settings.synthflow_termination_uri = env("VAMI_SYNTHFLOW_TERMINATION_URI");
   std::unique_ptr<vami::http::HttpClient> http = vami::http::make_curl_http_client({});
   std::unique_ptr<vami::VoiceAgentProvider> provider =
       vami::make_synthflow_provider(settings, *http);
@@ -106,7 +105,10 @@ int main() {
 
   std::string slug;
   run("import_number", [&] {
-    slug = provider->import_number("+12125550101", "vami:acme").phone_number_id;
+    slug = provider
+               ->import_sip_trunk_number("+12125550101", "vami:acme",
+                                         env("VAMI_SYNTHFLOW_TERMINATION_URI"))
+               .phone_number_id;
     return json(slug);
   });
   run("assign_number", [&] { return json(provider->set_number_agent(slug, agent_id).agent_id); });

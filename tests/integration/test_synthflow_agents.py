@@ -1,8 +1,8 @@
-"""Synthflow agents from the CLI (agents and knowledge; numbers come later), on the in-process
-sandbox's Synthflow emulator (no credentials): created, listed, shown, updated and deleted with
-`--provider synthflow`, knowledge added as text and by URL, files Synthflow cannot take and any
-routing of a pool number to a Synthflow agent refused before anything changes, and reconcile in
-sync with a Synthflow agent present."""
+"""Synthflow agents from the CLI, on the in-process sandbox's Synthflow emulator (no
+credentials): created, listed, shown, updated and deleted with `--provider synthflow`,
+knowledge added as text and by URL, files Synthflow cannot take refused, a pool number routed
+natively over the SIP trunk and back, webhook routing refused before anything changes, and
+reconcile in sync with a Synthflow agent present."""
 import pytest
 
 from conftest import buy_numbers, create_agent, create_tenant, error_line
@@ -60,20 +60,42 @@ def test_knowledge_is_added_as_text_and_by_url_and_a_pdf_file_is_refused(synthfl
     assert sorted(d["name"] for d in vami.json("kb", "list", "acme-desk")) == ["faq", "parking"]
 
 
-@pytest.mark.parametrize("mode", ["native", "webhook"])
-def test_a_pool_number_is_not_routed_to_a_synthflow_agent(synthflow_agent, mode):
+def test_a_pool_number_is_not_routed_to_a_synthflow_agent_by_webhook(synthflow_agent):
     vami, _agent = synthflow_agent
     number = buy_numbers(vami, 1)[0]
     before = vami.json("numbers", "show", number)
     result = vami.run("--router-url", "https://router.example.com/twilio/voice", "numbers",
-                      "assign", number, "--agent", "acme-desk", "--mode", mode)
+                      "assign", number, "--agent", "acme-desk", "--mode", "webhook")
     assert result.returncode == 2, result.stderr
     line = error_line(result)
-    assert "synthflow" in line, line
-    assert ("SIP trunk" if mode == "native" else "call router") in line, line
+    assert "synthflow" in line and "call router" in line, line
+    assert "--mode native" in result.stderr, result.stderr
     assert "elevenlabs agent (native or webhook)" in result.stderr, result.stderr
     after = vami.json("numbers", "show", number)
     assert after["status"] == "available" and after == before
+
+
+def test_a_pool_number_reaches_a_synthflow_agent_over_the_sip_trunk_and_leaves_it(
+        synthflow_agent):
+    vami, agent = synthflow_agent
+    number = buy_numbers(vami, 1)[0]
+    assigned = vami.run("numbers", "assign", number, "--agent", "acme-desk")
+    assert assigned.returncode == 0, assigned.stderr
+    route = vami.json("route", number)
+    assert route["calls_answered"] is True, route
+    assert route["routing_problems"] == [], route
+    assert route["sip_trunk"], route
+    # The workspace lists the number as the agent's (an import over SIP).
+    reconcile = vami.run("reconcile")
+    assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
+
+    unassigned = vami.run("numbers", "unassign", number)
+    assert unassigned.returncode == 0, unassigned.stderr
+    assert vami.json("numbers", "show", number)["status"] == "available"
+    after = vami.json("route", number)
+    assert after["routing_problems"] == [] and after["sip_trunk"] is None, after
+    reconcile = vami.run("reconcile")
+    assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
 
 
 def test_reconcile_is_in_sync_with_a_synthflow_agent_and_delete_removes_it(synthflow_agent):

@@ -144,6 +144,10 @@ Json TwilioSandbox::number_json(const NumberRow& row) const {
   body["status"] = "in-use";
   body["type"] = row.type;
   write_number_settings(row.settings, body);
+  // On a trunk, the trunk handles its calls (`trunk_sid`, set through Elastic SIP Trunking).
+  if (std::string trunk = m_trunking.trunk_of(row.sid); !trunk.empty()) {
+    body["trunk_sid"] = trunk;
+  }
   return body;
 }
 

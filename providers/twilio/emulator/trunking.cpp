@@ -130,6 +130,12 @@ void TrunkingSandbox::forget_number(const std::string& sid) {
   remove.exec();
 }
 
+std::string TrunkingSandbox::trunk_of(const std::string& sid) const {
+  SQLite::Statement select(m_db, "SELECT trunk_sid FROM twilio_trunk_numbers WHERE sid = ?");
+  select.bind(1, sid);
+  return select.executeStep() ? select.getColumn(0).getString() : std::string();
+}
+
 http::HttpResponse TrunkingSandbox::handle(const std::string& method,
                                            const std::vector<std::string>& s, const Params& query,
                                            const Params& form, const std::string& origin) {

@@ -53,6 +53,8 @@ public:
                             const Params& query, const Params& form, const std::string& origin);
   /// Takes the released number `sid` off any trunk.
   void forget_number(const std::string& sid);
+  /// The trunk the number `sid` is on (its IncomingPhoneNumber's `trunk_sid`); empty for none.
+  [[nodiscard]] std::string trunk_of(const std::string& sid) const;
 
 private:
   SQLite::Database& m_db;

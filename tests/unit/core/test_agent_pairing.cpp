@@ -1,6 +1,6 @@
 // The pairs of a pool number and an agent that `require_pairing` lets through, by the
-// capabilities of the agent's provider: Synthflow agents take no pool number yet, natively (the
-// SIP trunk routing is not built) nor by webhook (Synthflow takes no call through the router).
+// capabilities of the agent's provider: Synthflow agents take pool numbers natively (over a SIP
+// trunk) but not by webhook (Synthflow takes no call through the router).
 #include <string>
 
 #include "fake_voice_agent_provider.hpp"
@@ -63,16 +63,11 @@ TEST(AgentPairing, StreamAgentsTakeNumbersByWebhookOnly) {
   EXPECT_EQ(refusal(stream, agent, RoutingMode::native).kind(), ErrorKind::invalid_input);
 }
 
-TEST(AgentPairing, ASynthflowAgentTakesNoNumberNativelyUntilTheSipTrunkRoutingIsBuilt) {
+TEST(AgentPairing, ASynthflowAgentTakesNumbersNativelyOverASipTrunk) {
   FakeVoiceAgentProvider synthflow;
   synthflow.act_as("synthflow", synthflow_capabilities());
-  const Error error = refusal(synthflow, agent_named("sf-desk", "synthflow"), RoutingMode::native);
-  EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
-  EXPECT_NE(std::string(error.what()).find("sf-desk"), std::string::npos) << error.what();
-  EXPECT_NE(std::string(error.what()).find("SIP trunk routing"), std::string::npos) << error.what();
-  EXPECT_NE(error.hint().find("elevenlabs agent (native or webhook)"), std::string::npos)
-      << error.hint();
-  EXPECT_NE(error.hint().find("stream agent (webhook)"), std::string::npos) << error.hint();
+  EXPECT_NO_THROW(
+      require_pairing(synthflow, agent_named("sf-desk", "synthflow"), RoutingMode::native));
 }
 
 TEST(AgentPairing, ASynthflowAgentTakesNoNumberByWebhookSinceTheRouterCannotHandItACall) {
@@ -81,7 +76,10 @@ TEST(AgentPairing, ASynthflowAgentTakesNoNumberByWebhookSinceTheRouterCannotHand
   const Error error = refusal(synthflow, agent_named("sf-desk", "synthflow"), RoutingMode::webhook);
   EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
   EXPECT_NE(std::string(error.what()).find("call router"), std::string::npos) << error.what();
+  EXPECT_NE(error.hint().find("--mode native"), std::string::npos) << error.hint();
   EXPECT_NE(error.hint().find("elevenlabs agent (native or webhook)"), std::string::npos)
+      << error.hint();
+  EXPECT_NE(error.hint().find("synthflow agent (native, over a SIP trunk)"), std::string::npos)
       << error.hint();
 }
 

@@ -200,6 +200,11 @@ public:
     }
     return number;
   }
+  ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string&,
+                                         const std::string&) override {
+    throw Error(ErrorKind::invalid_input, e164 + ": no SIP trunk imports here");
+  }
+  std::string sip_origination_uri() const override { return {}; }
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& agent_id) override {
     begin("set_number_agent");

@@ -54,6 +54,18 @@ public:
     next("release");
     fake.release(sid);
   }
+  AgentSipTrunk ensure_sip_trunk(const std::string& name, const std::string& uri) override {
+    next("ensure_sip_trunk");
+    return fake.ensure_sip_trunk(name, uri);
+  }
+  void move_to_sip_trunk(const std::string& sid, const std::string& trunk_id) override {
+    next("move_to_sip_trunk");
+    fake.move_to_sip_trunk(sid, trunk_id);
+  }
+  void remove_from_sip_trunk(const std::string& sid, const std::string& trunk_id) override {
+    next("remove_from_sip_trunk");
+    fake.remove_from_sip_trunk(sid, trunk_id);
+  }
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
     next("monthly_price");
     return fake.monthly_price(country, type);

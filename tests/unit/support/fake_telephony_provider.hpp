@@ -237,6 +237,60 @@ public:
     act();
   }
 
+  /// Trunks are named; the first `ensure_sip_trunk` of a name creates it ("TK1", ...), with the
+  /// termination URI `<name>.pstn.example.com`, and records its origination URI.
+  AgentSipTrunk ensure_sip_trunk(const std::string& name,
+                                 const std::string& origination_sip_uri) override {
+    std::lock_guard lock(m_mutex);
+    begin("ensure_sip_trunk", name, false);
+    auto [it, created] = m_trunks.try_emplace(name);
+    if (created) {
+      it->second.trunk_id = "TK" + std::to_string(m_trunks.size());
+      it->second.name = name;
+      it->second.termination_uri = name + ".pstn.example.com";
+    }
+    m_trunk_origination[it->second.trunk_id] = origination_sip_uri;
+    return it->second;
+  }
+
+  void move_to_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("move_to_sip_trunk", provider_sid, true);
+    OwnedNumber& number = owned_by_sid(provider_sid);
+    if (!number.sip_trunk_id.empty() && number.sip_trunk_id != trunk_id) {
+      throw Error(ErrorKind::conflict, provider_sid + " is on trunk " + number.sip_trunk_id);
+    }
+    number.sip_trunk_id = trunk_id;
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
+  void remove_from_sip_trunk(const std::string& provider_sid,
+                             const std::string& trunk_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("remove_from_sip_trunk", provider_sid, true);
+    OwnedNumber& number = owned_by_sid(provider_sid);
+    if (number.sip_trunk_id == trunk_id) {
+      number.sip_trunk_id.clear();
+    }
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
+  /// Puts a number on a trunk directly (as someone in the provider's console would).
+  void put_on_trunk(const std::string& e164, const std::string& trunk_id) {
+    std::lock_guard lock(m_mutex);
+    m_owned.at(e164).sip_trunk_id = trunk_id;
+  }
+  /// The origination URI the trunk `trunk_id` was last ensured with.
+  std::string trunk_origination(const std::string& trunk_id) const {
+    std::lock_guard lock(m_mutex);
+    auto found = m_trunk_origination.find(trunk_id);
+    return found == m_trunk_origination.end() ? "" : found->second;
+  }
+
   std::optional<Money> monthly_price(const std::string& country, NumberType) override {
     std::lock_guard lock(m_mutex);
     begin("monthly_price", country, false);
@@ -265,6 +319,15 @@ private:
     return false;
   }
 
+  OwnedNumber& owned_by_sid(const std::string& provider_sid) {
+    for (auto& [e164, number] : m_owned) {
+      if (number.provider_sid == provider_sid) {
+        return number;
+      }
+    }
+    throw Error(ErrorKind::not_found, provider_sid + " not found");
+  }
+
   [[noreturn]] void fail() {
     throw Error(m_pending.kind, "injected fault at call " + std::to_string(m_calls.size()));
   }
@@ -279,6 +342,8 @@ private:
   std::vector<Call> m_calls;
   Fault m_pending;
   std::optional<Money> m_price = Money{1'150'000, "USD"};
+  std::map<std::string, AgentSipTrunk> m_trunks;
+  std::map<std::string, std::string> m_trunk_origination;
   int m_next_sid = 1;
 };
 

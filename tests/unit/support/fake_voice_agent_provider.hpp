@@ -364,6 +364,45 @@ public:
     return number;
   }
 
+  /// The SIP address of a fake acting as a provider that answers over SIP
+  /// (`native_numbers_need_sip_trunk`).
+  static constexpr const char* k_sip_address = "sip:sip.agents.test:32681";
+
+  ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string& label,
+                                         const std::string& sip_termination_uri) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("import_sip_trunk_number", e164, sip_termination_uri, true);
+    if (!m_capabilities.native_numbers_need_sip_trunk) {
+      throw Error(ErrorKind::invalid_input, "this provider answers numbers by voice URL");
+    }
+    for (const auto& [id, number] : m_imported) {
+      if (number.e164 == e164) {
+        throw Error(ErrorKind::provider, "phone number " + e164 + " is already imported");
+      }
+    }
+    ImportedNumber number;
+    number.phone_number_id = e164.substr(1); // Synthflow's slug: the number without its `+`
+    number.e164 = e164;
+    number.label = label;
+    m_imported[number.phone_number_id] = number;
+    m_sip_termination[number.phone_number_id] = sip_termination_uri;
+    if (act_then_fail) {
+      fail();
+    }
+    return number;
+  }
+
+  std::string sip_origination_uri() const override {
+    return m_capabilities.native_numbers_need_sip_trunk ? k_sip_address : "";
+  }
+
+  /// The termination URI a SIP-trunk import was given; empty for other imports.
+  std::string sip_termination_of(const std::string& phone_number_id) const {
+    std::lock_guard lock(m_mutex);
+    auto found = m_sip_termination.find(phone_number_id);
+    return found == m_sip_termination.end() ? "" : found->second;
+  }
+
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& agent_id) override {
     std::lock_guard lock(m_mutex);
@@ -590,6 +629,7 @@ public:
 
 private:
   std::string m_name = "elevenlabs";
+  std::map<std::string, std::string> m_sip_termination;
   AgentProviderCapabilities m_capabilities;
   static std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),

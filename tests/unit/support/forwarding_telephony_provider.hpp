@@ -36,6 +36,15 @@ public:
     return m_inner.out_of_service_webhook(message);
   }
   void release(const std::string& sid) override { m_inner.release(sid); }
+  AgentSipTrunk ensure_sip_trunk(const std::string& name, const std::string& uri) override {
+    return m_inner.ensure_sip_trunk(name, uri);
+  }
+  void move_to_sip_trunk(const std::string& sid, const std::string& trunk_id) override {
+    m_inner.move_to_sip_trunk(sid, trunk_id);
+  }
+  void remove_from_sip_trunk(const std::string& sid, const std::string& trunk_id) override {
+    m_inner.remove_from_sip_trunk(sid, trunk_id);
+  }
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
     return m_inner.monthly_price(country, type);
   }

@@ -40,7 +40,6 @@ protected:
     config.api_key = key;
     config.workspace_id = sandbox->credentials().synthflow_workspace_id;
     config.base_url = k_base;
-    config.termination_uri = k_trunk;
     return synthflow::make_synthflow_provider(config, *http);
   }
 

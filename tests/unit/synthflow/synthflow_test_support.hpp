@@ -98,13 +98,11 @@ struct Fixture {
   test::FakeHttpClient http;
   std::unique_ptr<VoiceAgentProvider> provider;
 
-  explicit Fixture(const std::string& termination_uri = k_trunk,
-                   const std::string& workspace = k_workspace) {
+  explicit Fixture(const std::string& workspace = k_workspace) {
     SynthflowConfig config;
     config.api_key = k_api_key;
     config.workspace_id = workspace;
     config.base_url = std::string(k_base) + "/";
-    config.termination_uri = termination_uri;
     provider = make_synthflow_provider(config, http);
   }
 };

@@ -268,7 +268,7 @@ TEST(SynthflowVoices, ListReadsTheWorkspaceVoices) {
 }
 
 TEST(SynthflowVoices, NoWorkspaceIsRefusedBeforeAnyRequest) {
-  Fixture f(k_trunk, "");
+  Fixture f("");
   Error error = error_of([&] { (void)f.provider->list_voices(); });
   EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
   EXPECT_THAT(error.what(), HasSubstr("SYNTHFLOW_WORKSPACE_ID"));

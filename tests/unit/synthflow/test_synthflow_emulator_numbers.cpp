@@ -10,7 +10,7 @@ namespace {
 TEST_F(SynthflowEmulatorTest, AnImportedNumberIsAssignedReassignedUnassignedAndRemoved) {
   std::string first = make_agent("Front Desk");
   std::string second = make_agent("Night Line", "night-line");
-  ImportedNumber imported = provider->import_number("+12125550101", "vami:acme");
+  ImportedNumber imported = provider->import_sip_trunk_number("+12125550101", "vami:acme", k_trunk);
   EXPECT_EQ(imported.phone_number_id, "12125550101");
   std::vector<ImportedNumber> numbers = provider->list_imported_numbers();
   ASSERT_EQ(numbers.size(), 1U);
@@ -38,8 +38,9 @@ TEST_F(SynthflowEmulatorTest, AnImportedNumberIsAssignedReassignedUnassignedAndR
 }
 
 TEST_F(SynthflowEmulatorTest, ImportsAreCheckedAsTheDocumentSays) {
-  (void)provider->import_number("+12125550101", "vami:acme");
-  Error twice = error_of([&] { (void)provider->import_number("+12125550101", "again"); });
+  (void)provider->import_sip_trunk_number("+12125550101", "vami:acme", k_trunk);
+  Error twice =
+      error_of([&] { (void)provider->import_sip_trunk_number("+12125550101", "again", k_trunk); });
   EXPECT_EQ(twice.kind(), ErrorKind::invalid_input);
   EXPECT_THAT(twice.what(), HasSubstr("already in the workspace"));
   const std::string workspace = sandbox->credentials().synthflow_workspace_id;
@@ -90,7 +91,7 @@ TEST_F(SynthflowEmulatorTest, AnAgentCannotNameANumberTheWorkspaceDoesNotHold) {
 
 TEST_F(SynthflowEmulatorTest, DeletingANumberTakesItFromItsAgent) {
   std::string agent = make_agent("Front Desk");
-  (void)provider->import_number("+12125550101", "x");
+  (void)provider->import_sip_trunk_number("+12125550101", "x", k_trunk);
   (void)provider->set_number_agent("12125550101", agent);
   EXPECT_EQ(raw("DELETE", "/numbers/12125550101").status, 200);
   json read = json::parse(raw("GET", "/assistants/" + agent).body);

@@ -100,7 +100,7 @@ TEST(SynthflowNumbers, ImportIsASipImportWithTheTrunksTerminationUri) {
   Fixture f;
   f.http.push_response(
       200, ok({{"key", "7d4b1c2e-0000-4000-8000-000000000001"}, {"phone_number", "+12125550101"}}));
-  ImportedNumber number = f.provider->import_number("+12125550101", "vami:acme");
+  ImportedNumber number = f.provider->import_sip_trunk_number("+12125550101", "vami:acme", k_trunk);
   EXPECT_EQ(number.phone_number_id, "12125550101");
   EXPECT_EQ(number.e164, "+12125550101");
   EXPECT_EQ(number.label, "vami:acme");
@@ -113,17 +113,30 @@ TEST(SynthflowNumbers, ImportIsASipImportWithTheTrunksTerminationUri) {
 }
 
 TEST(SynthflowNumbers, ImportWithoutATerminationUriOrWithARefusalIsInvalidInput) {
-  Fixture bare("");
-  EXPECT_EQ(error_of([&] { (void)bare.provider->import_number("+12125550101", "x"); }).kind(),
+  Fixture bare;
+  EXPECT_EQ(error_of([&] {
+              (void)bare.provider->import_sip_trunk_number("+12125550101", "x", "");
+            }).kind(),
             ErrorKind::invalid_input);
+  // Synthflow answers a Twilio number only over a SIP trunk: no import by voice URL.
+  Error by_voice_url = error_of([&] { (void)bare.provider->import_number("+12125550101", "x"); });
+  EXPECT_EQ(by_voice_url.kind(), ErrorKind::invalid_input);
+  EXPECT_THAT(by_voice_url.hint(), HasSubstr("SIP trunk"));
   EXPECT_EQ(bare.http.call_count(), 0U);
+  EXPECT_EQ(bare.provider->sip_origination_uri(), "sip:sip.synthflow.ai:32681");
+  EXPECT_EQ(synthflow::region_sip_origination_uri("eu"), "sip:sip.eu.synthflow.ai:32681");
+  EXPECT_EQ(error_of([] { (void)synthflow::region_sip_origination_uri("ap"); }).kind(),
+            ErrorKind::invalid_input);
   Fixture f;
   f.http.push_response(400, "{}");
-  Error error = error_of([&] { (void)f.provider->import_number("+12125550101", "x"); });
+  Error error =
+      error_of([&] { (void)f.provider->import_sip_trunk_number("+12125550101", "x", k_trunk); });
   EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
-  EXPECT_THAT(error.hint(), HasSubstr("VAMI_SYNTHFLOW_TERMINATION_URI"));
+  EXPECT_THAT(error.hint(), HasSubstr(k_trunk));
   f.http.push_response(403, "{}");
-  EXPECT_EQ(error_of([&] { (void)f.provider->import_number("+12125550101", "x"); }).kind(),
+  EXPECT_EQ(error_of([&] {
+              (void)f.provider->import_sip_trunk_number("+12125550101", "x", k_trunk);
+            }).kind(),
             ErrorKind::auth);
 }
 

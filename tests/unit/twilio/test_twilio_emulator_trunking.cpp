@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 
 #include <vami/core/error.hpp>
+#include <vami/providers/twilio_provider.hpp>
 #include <vami/providers/twilio_trunking.hpp>
 
 namespace vami::sandbox_testing::twilio {
@@ -119,6 +120,49 @@ TEST_F(TrunkingSandboxTest, AReleasedNumberLeavesItsTrunk) {
   HttpResponse released = m_client.send("DELETE", m_client.number_path(sid));
   EXPECT_EQ(released.status, 204) << released.body;
   EXPECT_TRUE(m_trunking->list_numbers(trunk.sid).empty());
+}
+
+// The Twilio provider's trunks to agent providers (twilio_sip_trunks.cpp), against the emulator.
+TEST_F(TrunkingSandboxTest, TheProviderKeepsOneTrunkPerNameAndMovesNumbersOntoItAndOff) {
+  vami::twilio::TwilioConfig config;
+  config.account_sid = m_emulator->credentials().account_sid;
+  config.auth_username = config.account_sid;
+  config.auth_password = m_emulator->credentials().auth_token;
+  config.base_url = config.pricing_base_url = config.trunking_base_url = k_origin;
+  auto telephony = vami::twilio::make_twilio_provider(config, *m_http);
+  const std::string synthflow_sip = "sip:sip.synthflow.ai:32681";
+
+  const AgentSipTrunk trunk = telephony->ensure_sip_trunk("vami synthflow", synthflow_sip);
+  EXPECT_TRUE(is_hex_id(trunk.trunk_id, "TK"));
+  std::string suffix = config.account_sid.substr(config.account_sid.size() - 8);
+  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  EXPECT_EQ(trunk.termination_uri, "vami-synthflow-" + suffix + ".pstn.twilio.com");
+  const auto urls = m_trunking->list_origination_urls(trunk.trunk_id);
+  ASSERT_EQ(urls.size(), 1U);
+  EXPECT_EQ(urls[0].sip_url, synthflow_sip);
+  // Found again by name, by this process or another one: no second trunk, no second URL.
+  EXPECT_EQ(telephony->ensure_sip_trunk("vami synthflow", synthflow_sip).trunk_id, trunk.trunk_id);
+  auto other_process = vami::twilio::make_twilio_provider(config, *m_http);
+  EXPECT_EQ(other_process->ensure_sip_trunk("vami synthflow", synthflow_sip).trunk_id,
+            trunk.trunk_id);
+  EXPECT_EQ(m_trunking->list_trunks().size(), 1U);
+  EXPECT_EQ(m_trunking->list_origination_urls(trunk.trunk_id).size(), 1U);
+
+  const std::string sid = buy_number();
+  const std::string e164 =
+      json::parse(m_client.get(m_client.number_path(sid)).body).at("phone_number");
+  EXPECT_TRUE(telephony->find_owned(e164)->sip_trunk_id.empty());
+  telephony->move_to_sip_trunk(sid, trunk.trunk_id);
+  EXPECT_EQ(telephony->find_owned(e164)->sip_trunk_id, trunk.trunk_id); // `trunk_sid`
+  telephony->move_to_sip_trunk(sid, trunk.trunk_id); // there already: nothing changes
+  const vami::twilio::SipTrunk elsewhere = m_trunking->create_trunk("elsewhere", "");
+  EXPECT_EQ(error_of([&] { telephony->move_to_sip_trunk(sid, elsewhere.sid); }).kind(),
+            ErrorKind::conflict);
+
+  telephony->remove_from_sip_trunk(sid, trunk.trunk_id);
+  EXPECT_TRUE(telephony->find_owned(e164)->sip_trunk_id.empty());
+  telephony->remove_from_sip_trunk(sid, trunk.trunk_id); // not on it: nothing changes
 }
 
 } // namespace

@@ -14,7 +14,7 @@ namespace vami {
 /// The voice-agent platforms one command can reach, by the name stored with each agent
 /// (`Agent::provider`, `VoiceAgentProvider::name`): "elevenlabs" (ElevenLabs Agents), "stream"
 /// (the platform's own orchestrator behind Twilio Media Streams) and "synthflow" (Synthflow
-/// agents: agents and knowledge, no pool numbers yet). Use cases pick the
+/// agents, reached over a SIP trunk). Use cases pick the
 /// provider of the agent they act on, so that agents of several platforms share one pool.
 class AgentProviders {
 public:
@@ -64,11 +64,10 @@ private:
 
 /// Refuses, before anything changes, a routing the providers cannot make for a pool number
 /// (a Twilio number) and `agent` at `provider`: native routing to an agent whose provider cannot
-/// import telephony numbers (a stream agent is reached through the call router only) or whose
-/// numbers need the SIP trunk routing vami does not build yet (Synthflow,
-/// `native_numbers_need_sip_trunk`); webhook routing to an agent whose provider cannot take
-/// calls through the router (Synthflow, `router_calls` false). The pairs that work: Twilio
-/// number to an ElevenLabs agent, native or webhook; Twilio number to a stream agent, webhook.
+/// import telephony numbers (a stream agent is reached through the call router only); webhook
+/// routing to an agent whose provider cannot take calls through the router (Synthflow,
+/// `router_calls` false). The pairs that work: Twilio number to an ElevenLabs agent, native or
+/// webhook; to a stream agent, webhook; to a Synthflow agent, native (over a SIP trunk).
 /// @throws Error(invalid_input) naming the pairs that work.
 void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode);
 

@@ -75,7 +75,9 @@ public:
   /// @throws Error(conflict) when it is not assigned.
   PoolNumber unassign(const std::string& number);
   /// Moves an assigned number to another agent in one provider request, keeping its routing
-  /// mode, so the number always rings an agent.
+  /// mode, so the number always rings an agent. Natively routed to an agent on another platform
+  /// (ElevenLabs to Synthflow), the previous platform lets the number go first, so calls made
+  /// between the two steps reach no agent.
   /// @throws Error(conflict) when it is not assigned or already assigned to that agent.
   PoolNumber reassign(const std::string& number, const std::string& agent);
 

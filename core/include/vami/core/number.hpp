@@ -80,6 +80,9 @@ struct OwnedNumber {
       friendly_name; ///< Carries vami's tag (`vami:<pool>:<operation>`) when vami bought it.
   VoiceWebhook webhook;
   std::string date_created; ///< As the provider wrote it (RFC 2822 for Twilio).
+  /// The SIP trunk the number is on (Twilio `trunk_sid`, "TK..."), empty when none. While on a
+  /// trunk the voice webhook is not used: calls follow the trunk's origination URLs.
+  std::string sip_trunk_id;
 };
 
 /// What a purchase request came to, when the provider answered.

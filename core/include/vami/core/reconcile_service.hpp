@@ -53,6 +53,9 @@ enum class FindingKind {
   /// calls do not go where the pool says: for native routing not the voice-agent provider's,
   /// for webhook routing not the router's URL for its agent (`stored_webhook` holds that one),
   /// for an unassigned number still the router's. `reported_webhook` holds the provider's.
+  /// Also the SIP trunk: native routing to a provider that answers over SIP with the number on
+  /// no trunk, or any other routing with the number on one (`not_on_sip_trunk`,
+  /// `on_sip_trunk`).
   voice_url_drift,
   // --- an agent -------------------------------------------------------------------------------
   agent_ghost,    ///< `active` in the database, gone at the provider (deleted outside vami).
@@ -111,7 +114,9 @@ enum class Repair {
   /// voice_url_drift of an assigned number: route it again as its mode needs (`enact_routing`:
   /// native imports it again, which points the voice URL back; webhook sets the router's URL).
   route_again,
-  clear_voice_url,  ///< voice_url_drift of an unassigned number: clear its voice webhook.
+  /// voice_url_drift of an unassigned number: clear its voice webhook, and take it off the SIP
+  /// trunk it is on.
+  clear_voice_url,
   adopt_agent,      ///< stale_creating: the provider made it; store its id, mark active.
   remove_agent_row, ///< stale_creating / stale_deleting: no agent at the provider; drop the row.
   forget_document,  ///< document_ghost: drop the document row.

@@ -52,6 +52,14 @@ public:
   void release(const std::string& provider_sid) override;
   /// Rate-limited and retried.
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override;
+  /// Rate-limited and retried: a trunk created by an attempt whose answer was lost is found
+  /// again by name.
+  AgentSipTrunk ensure_sip_trunk(const std::string& name,
+                                 const std::string& origination_sip_uri) override;
+  /// Rate-limited and retried (moving a number onto the trunk it is on changes nothing).
+  void move_to_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) override;
+  /// Rate-limited and retried (a number not on the trunk is left as it is).
+  void remove_from_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) override;
 
 private:
   TelephonyProvider& m_inner;

@@ -51,6 +51,11 @@ public:
   void delete_document(const std::string& document_id) override;
   /// Retried after a 429 only.
   ImportedNumber import_number(const std::string& e164, const std::string& label) override;
+  /// Retried only after a 429, as `import_number`.
+  ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string& label,
+                                         const std::string& sip_termination_uri) override;
+  /// The inner provider's; no request.
+  [[nodiscard]] std::string sip_origination_uri() const override;
   /// Retried.
   ImportedNumber set_number_agent(const std::string& phone_number_id,
                                   const std::string& agent_id) override;

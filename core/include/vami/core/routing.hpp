@@ -66,10 +66,17 @@ enum class RoutingFault {
   /// Webhook routing through vami's router, which does not answer its health check
   /// (`GET <public>/healthz`) as it should: calls reach no agent.
   router_unhealthy,
+  /// Native routing to an agent whose provider answers over SIP (Synthflow), but the number is
+  /// on no SIP trunk: its calls follow its voice URL and never reach the provider.
+  not_on_sip_trunk,
+  /// The number is on a SIP trunk although its routing does not go over one (webhook routing,
+  /// native routing by voice URL, or no agent): its voice URL is not used, and its calls
+  /// follow the trunk.
+  on_sip_trunk,
 };
 /// "not_owned", "no_voice_url", "wrong_voice_url", "not_imported", "import_unassigned",
 /// "import_other_agent", "agent_missing", "agent_unroutable", "no_router_url",
-/// "router_unhealthy".
+/// "router_unhealthy", "not_on_sip_trunk", "on_sip_trunk".
 [[nodiscard]] const char* to_string(RoutingFault fault) noexcept;
 
 /// What the providers must hold for calls to a pool number to go where its row says. The one
@@ -128,6 +135,11 @@ struct ObservedRouting {
   /// What the router answered its health check (webhook routing through vami's router only);
   /// empty when not asked.
   std::optional<RouterHealth> router_health;
+  /// The agent's provider answers numbers over a SIP trunk
+  /// (`AgentProviderCapabilities::native_numbers_need_sip_trunk`): native routing needs the
+  /// number on a trunk (`OwnedNumber::sip_trunk_id`), and its voice URL is not compared. When
+  /// the voice-agent side is not read, a native number on a trunk is taken to be routed so.
+  bool over_sip_trunk = false;
 };
 
 /// Every way `observed` differs from `desired`, in the order a call meets them (telephony
@@ -142,11 +154,11 @@ struct ObservedRouting {
 [[nodiscard]] bool calls_unanswered(const DesiredRouting& desired,
                                     const std::vector<RoutingFault>& faults);
 
-/// Reads what the providers hold of one number's routing: the telephony provider's number, the
-/// voice-agent provider's import of it and (when `desired` names an agent) whether the agent
-/// exists. `agents` may be null: the voice-agent side is then not read. With `router` (may be
-/// null), a number routed by webhook through vami's router (`endpoints_of_router_url`) has the
-/// router's health checked too.
+/// Reads what the providers hold of one number's routing: the telephony provider's number (with
+/// the SIP trunk it is on), the voice-agent provider's import of it and (when `desired` names an
+/// agent) whether the agent exists. `agents` may be null: the voice-agent side is then not read.
+/// With `router` (may be null), a number routed by webhook through vami's router
+/// (`endpoints_of_router_url`) has the router's health checked too.
 /// @throws what `TelephonyProvider::find_owned`, `VoiceAgentProvider::list_imported_numbers`
 ///         and `get_agent` throw.
 [[nodiscard]] ObservedRouting observe_routing(TelephonyProvider& telephony,
@@ -163,8 +175,17 @@ struct ObservedRouting {
 ///   URL is not the voice-agent provider's own (webhook routing or someone else changed it
 ///   since the import), removes the import and imports it again, which points the voice URL
 ///   back, and assigns that import to the agent.
+/// - native, to a provider that answers over SIP (`native_numbers_need_sip_trunk`, Synthflow):
+///   makes sure the telephony account has the trunk to the provider (`ensure_sip_trunk`, named
+///   `sip_trunk_name`, sending calls to `VoiceAgentProvider::sip_origination_uri`), moves the
+///   number onto it (off any other trunk first), imports it into the provider with the trunk's
+///   termination URI unless the provider has it already (`import_sip_trunk_number`), and
+///   assigns that import to the agent. Such an import is found by its number and is not
+///   recorded in the row, whose import id stays the one routing by voice URL keeps.
 /// - webhook: sets the voice webhook to the router's for the agent, and takes the agent off the
 ///   number's import when the row records one.
+/// Routing other than over SIP takes a number on a SIP trunk off it, so that its voice URL
+/// answers again.
 /// @throws Error(invalid_input) for a `none` or blocked routing; Error(uncertain) when the
 ///         voice-agent provider may have acted without answering, when the voice URL cannot be
 ///         read back, or when it is still not the voice-agent provider's after importing again
@@ -176,9 +197,14 @@ void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
 /// Takes away the routing `previous` gave a number that is being unassigned, and stores what
 /// changed; `row` follows. native: the number's import is assigned to no agent (its voice URL
 /// stays the voice-agent provider's, which then answers no call); an import the provider lost
-/// is forgotten. webhook: the voice webhook is cleared.
+/// is forgotten. native over SIP: the import is assigned to no agent and removed, and the
+/// number is taken off its SIP trunk. webhook: the voice webhook is cleared.
 /// @throws provider errors as the provider interfaces document; Error(storage).
 void clear_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                    const DesiredRouting& previous, PoolNumber& row);
+
+/// The name of the telephony account's SIP trunk to `agents` ("vami synthflow"): one trunk per
+/// voice-agent provider that answers over SIP, shared by every number routed to it.
+[[nodiscard]] std::string sip_trunk_name(const VoiceAgentProvider& agents);
 
 } // namespace vami

@@ -28,6 +28,17 @@ struct TelephonyCall {
   std::optional<Money> price;
 };
 
+/// A SIP trunk of the telephony account that sends the calls of the numbers on it to one
+/// voice-agent provider's SIP address (Twilio Elastic SIP Trunking `trunking.v1.trunk` with one
+/// origination URL).
+struct AgentSipTrunk {
+  std::string trunk_id; ///< Twilio "TK..." SID.
+  std::string name;     ///< The trunk's friendly name ("vami synthflow").
+  /// Where the agent provider sends the calls it places on the trunk's numbers: the trunk's
+  /// termination SIP domain (`<domain>.pstn.twilio.com`).
+  std::string termination_uri;
+};
+
 /// A telephony provider account that sells and hosts phone numbers (Twilio today). Every
 /// method makes one or more provider requests and throws `vami::Error` typed by what went wrong:
 /// `auth` for rejected credentials, `rate_limited` for 429, `unavailable` for network failures,
@@ -79,6 +90,24 @@ public:
   /// ("2026-11-22"; empty: every call), following the provider's pages to the end (Twilio
   /// `GET Calls.json` with `StartTime>`). Throws, and returns nothing, if any page fails.
   virtual std::vector<TelephonyCall> list_calls(const std::string& started_on_or_after) = 0;
+
+  /// The account's SIP trunk named `name` that sends calls to `origination_sip_uri` (a `sip:`
+  /// URI: the voice-agent provider's SIP address), created when the account has none of that
+  /// name, and pointed at `origination_sip_uri` when it sends calls elsewhere or nowhere (Twilio
+  /// `GET`/`POST /v1/Trunks`, `/v1/Trunks/{Sid}/OriginationUrls`). Safe to repeat: a creation
+  /// whose answer was lost is found again by name.
+  virtual AgentSipTrunk ensure_sip_trunk(const std::string& name,
+                                         const std::string& origination_sip_uri) = 0;
+  /// Moves the owned number `provider_sid` onto the trunk `trunk_id`, so that its calls follow
+  /// the trunk rather than its voice webhook (Twilio `POST /v1/Trunks/{Sid}/PhoneNumbers`).
+  /// Nothing changes when it is on that trunk already.
+  /// @throws Error(conflict) when the number is on another trunk (take it off first).
+  virtual void move_to_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) = 0;
+  /// Takes the number off the trunk `trunk_id`, so that its voice webhook answers again (Twilio
+  /// `DELETE /v1/Trunks/{Sid}/PhoneNumbers/{PhoneNumberSid}`). Nothing changes when it is not
+  /// on that trunk.
+  virtual void remove_from_sip_trunk(const std::string& provider_sid,
+                                     const std::string& trunk_id) = 0;
 
   /// The monthly price of a number of `type` in `country` (Twilio Pricing v1
   /// `current_price`); empty when the provider publishes none for that type.

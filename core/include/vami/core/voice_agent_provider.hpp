@@ -211,9 +211,11 @@ struct AgentProviderCapabilities {
   /// each call over with `register_call` (or streams it to the orchestrator). False for
   /// Synthflow, whose `register_call` throws.
   bool router_calls = true;
-  /// Importing a pool number (native routing) needs the number moved onto a SIP trunk first
-  /// (Synthflow's `POST /custom-numbers` takes the trunk's termination URI). vami does not build
-  /// that routing yet, so such numbers are refused before anything changes.
+  /// The provider answers a pool number over SIP rather than through its voice URL: native
+  /// routing moves the number onto the telephony account's SIP trunk to the provider
+  /// (`sip_origination_uri`) and imports it with the trunk's termination URI
+  /// (`import_sip_trunk_number`); unassigning removes the import and takes the number off the
+  /// trunk (Synthflow `POST /custom-numbers`).
   bool native_numbers_need_sip_trunk = false;
   /// Each agent has its own inbound and post-call webhooks (`AgentDefinition::
   /// inbound_webhook_url`, `post_call_webhook_url`; Synthflow), which `vami router setup`
@@ -270,6 +272,17 @@ public:
   /// Twilio the provider sets the number's voice URL itself). `label` names it in the
   /// provider's console. @throws Error(invalid_input) when the telephony account does not own it.
   virtual ImportedNumber import_number(const std::string& e164, const std::string& label) = 0;
+  /// Imports a number that is on the telephony account's SIP trunk to this provider
+  /// (`native_numbers_need_sip_trunk`), so that the provider answers the calls the trunk sends
+  /// it and places its own through `sip_termination_uri` (the trunk's termination SIP domain).
+  /// Not idempotent: after a failure look for the import (`list_imported_numbers`).
+  /// @throws Error(invalid_input) from providers that answer numbers through their voice URL.
+  virtual ImportedNumber import_sip_trunk_number(const std::string& e164, const std::string& label,
+                                                 const std::string& sip_termination_uri) = 0;
+  /// Where a SIP trunk must send a number's calls for this provider to answer them (a `sip:`
+  /// URI; Synthflow `sip:sip.synthflow.ai:32681`, by region); empty for providers that answer
+  /// numbers through their voice URL. No request.
+  [[nodiscard]] virtual std::string sip_origination_uri() const = 0;
   /// Assigns an imported number to `agent_id`, or unassigns it when `agent_id` is empty, in one
   /// request (a reassignment never leaves the number without an agent).
   virtual ImportedNumber set_number_agent(const std::string& phone_number_id,

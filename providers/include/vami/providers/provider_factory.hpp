@@ -29,9 +29,6 @@ struct ProviderSettings {
   /// VAMI_SYNTHFLOW_BASE_URL, ending in /v2 (the bare origin of a mock); default from the region.
   std::string synthflow_base_url;
   std::string synthflow_region; ///< "us" (api.us.synthflow.ai), "eu" (api.eu.); empty: global.
-  /// VAMI_SYNTHFLOW_TERMINATION_URI: the SIP domain Synthflow sends an imported number's
-  /// outbound calls to (the Twilio Elastic SIP trunk's termination URI).
-  std::string synthflow_termination_uri;
   /// The profile in use, if any: named by the errors of missing credentials ("no ElevenLabs API
   /// key in profile 'acme'").
   std::string profile_name;

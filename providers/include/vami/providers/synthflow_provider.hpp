@@ -13,17 +13,24 @@ namespace vami::synthflow {
 /// Synthflow's global API origin (the contract's first server); paths are relative to `/v2`.
 inline constexpr const char* k_default_base_url = "https://api.synthflow.ai/v2";
 
+/// Synthflow's SIP address of the global region (docs.synthflow.ai/connect-over-sip, "SIP
+/// addresses": UDP and TCP port 32681).
+inline constexpr const char* k_default_sip_origination_uri = "sip:sip.synthflow.ai:32681";
+
 /// How to reach one Synthflow workspace.
 struct SynthflowConfig {
   std::string api_key;                       ///< `Authorization: Bearer` (SYNTHFLOW_API_KEY).
   std::string workspace_id;                  ///< SYNTHFLOW_WORKSPACE_ID (voices, numbers).
   std::string base_url = k_default_base_url; ///< Ends in `/v2`; the bare origin of a mock.
-  /// The SIP domain Synthflow sends a number's outbound calls to (`termination_uri` of
-  /// `POST /custom-numbers`, required for provider `twilio`): the termination SIP URI of the
-  /// Twilio Elastic SIP trunk the pool numbers are moved onto (`<name>.pstn.twilio.com`).
-  /// Empty: `import_number` refuses (Error(invalid_input)).
-  std::string termination_uri;
+  /// Synthflow's SIP address for the workspace's region, where a SIP trunk sends the calls of
+  /// the numbers imported into it (`region_sip_origination_uri`).
+  std::string sip_origination_uri = k_default_sip_origination_uri;
 };
+
+/// Synthflow's SIP address of a region: "" -> sip:sip.synthflow.ai:32681, "us" ->
+/// sip:sip.us.synthflow.ai:32681, "eu" -> sip:sip.eu.synthflow.ai:32681
+/// (docs.synthflow.ai/connect-over-sip). @throws Error(invalid_input) for any other region.
+[[nodiscard]] std::string region_sip_origination_uri(std::string_view region);
 
 /// The base URL of a Synthflow region: "" (global) -> https://api.synthflow.ai/v2, "us" ->
 /// https://api.us.synthflow.ai/v2, "eu" -> https://api.eu.synthflow.ai/v2 (the contract's
@@ -49,8 +56,10 @@ struct SynthflowConfig {
 ///   and detaches (`POST /knowledge_base/{id}/detach`) the difference from the list the marker
 ///   holds. `list_documents` reads each knowledge base's first source for its kind and leaves
 ///   out knowledge bases without one.
-/// - numbers: an imported number's id is its slug (E.164 without `+`); `import_number` is
-///   `POST /custom-numbers` (provider `twilio`, the trunk's termination URI); assigning sets the
+/// - numbers: an imported number's id is its slug (E.164 without `+`);
+///   `import_sip_trunk_number` is `POST /custom-numbers` (provider `twilio`, the trunk's
+///   termination URI), and `import_number` refuses (Synthflow answers a Twilio number only over
+///   a SIP trunk, `sip_origination_uri`); assigning sets the
 ///   agent's `phone_number` (and clears it on any other agent holding it, after); listing is
 ///   `GET /numbers?workspace=` with the agents' `phone_number`s; removing refuses a number that
 ///   is not a SIP import (deleting a number Synthflow sold cancels it).
@@ -71,7 +80,7 @@ struct SynthflowConfig {
 namespace vami {
 
 /// The Synthflow provider of `settings` (SYNTHFLOW_API_KEY, SYNTHFLOW_WORKSPACE_ID,
-/// VAMI_SYNTHFLOW_BASE_URL, else the region's base URL; VAMI_SYNTHFLOW_TERMINATION_URI) over
+/// VAMI_SYNTHFLOW_BASE_URL, else the region's base URL; the region's SIP address) over
 /// `http`, which must outlive it. What it does: `synthflow::make_synthflow_provider`.
 /// @throws Error(auth) when SYNTHFLOW_API_KEY is not set; Error(invalid_input) for a region
 ///         other than us/eu or a base URL that is not http(s).

@@ -16,10 +16,15 @@ struct TwilioConfig {
   std::string auth_password;                       ///< Auth Token or API Key Secret.
   std::string base_url = "https://api.twilio.com"; ///< REST API 2010-04-01 host.
   std::string pricing_base_url = "https://pricing.twilio.com"; ///< Pricing v1 host.
+  /// Elastic SIP Trunking v1 host (VAMI_TWILIO_TRUNKING_BASE_URL).
+  std::string trunking_base_url = "https://trunking.twilio.com";
 };
 
 /// The Twilio implementation of `TelephonyProvider`, following the REST API 2010-04-01
-/// (`AvailablePhoneNumbers`, `IncomingPhoneNumbers`) and Pricing v1 (`PhoneNumbers/Countries`).
+/// (`AvailablePhoneNumbers`, `IncomingPhoneNumbers`), Pricing v1 (`PhoneNumbers/Countries`) and
+/// Elastic SIP Trunking v1 (the trunks to voice-agent providers that answer over SIP: one per
+/// name, created with the termination domain `<name>-<last 8 of the Account SID>.pstn.twilio.com`;
+/// a number's `trunk_sid` is reported in `OwnedNumber::sip_trunk_id`).
 /// Twilio error bodies `{code, message, more_info, status}` become `vami::Error` whose
 /// provider detail keeps the code, message, link and `Twilio-Request-Id`:
 /// 401 or 20003 -> auth, 404 or 20404 -> not_found, 429 or 20429 -> rate_limited (with
