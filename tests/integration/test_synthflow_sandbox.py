@@ -25,7 +25,7 @@ def test_sandbox_serve_answers_every_synthflow_operation(sandbox, tmp_path, home
                    "VALUES ('call-1', 'someone', 1732546200000, 12)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNTHFLOW_", "VAMI_"))}
     env.update(sandbox.exports)
-    env.update({"HOME": str(home)})
+    env.update({"HOME": str(home), "VAMI_SYNTHFLOW_TERMINATION_URI": "vami-pool.pstn.twilio.com"})
     result = subprocess.run([DRIVER], env=env, capture_output=True, text=True, timeout=120)
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     failed = [line for line in lines if not line["ok"]]
