@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <vami/core/agent_providers.hpp>
 #include <vami/core/error.hpp>
 
@@ -35,6 +37,28 @@ void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMo
                     " agent, which takes calls through the platform's call router only: a number "
                     "cannot be routed to it natively",
                 std::string("route the number by webhook (--mode webhook); ") + k_working_pairs);
+  }
+}
+
+void require_number_room(VoiceAgentProvider& provider, StateStore& store, const Agent& agent,
+                         const std::vector<std::string>& numbers) {
+  if (!provider.capabilities().one_number_per_agent) {
+    return;
+  }
+  const std::string why =
+      "agent \"" + agent.slug + "\" is a " + provider.name() + " agent, which answers one number";
+  if (numbers.size() > 1) {
+    throw Error(ErrorKind::conflict, why + ", not " + std::to_string(numbers.size()),
+                "give each number its own agent");
+  }
+  NumberFilter filter;
+  filter.agent_slug = agent.slug;
+  for (const PoolNumber& held : store.list_numbers(filter)) {
+    if (std::find(numbers.begin(), numbers.end(), held.e164) == numbers.end()) {
+      throw Error(ErrorKind::conflict, why + ", and it has " + held.e164 + " already",
+                  "unassign " + held.e164 + " first ('vami numbers unassign " + held.e164 +
+                      "'), or give the number another agent");
+    }
   }
 }
 

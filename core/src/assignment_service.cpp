@@ -67,6 +67,7 @@ AssignOutcome AssignmentService::assign(const std::string& number, const std::st
   require_webhook_router(mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, agent_name);
   require_pairing(m_agents.of(agent), agent, mode);
+  require_number_room(m_agents.of(agent), m_store, agent, {e164});
   AssignOutcome outcome;
   outcome.number = assign_to(e164, agent, mode, Rerun::no, &outcome.already_assigned);
   return outcome;
@@ -118,6 +119,7 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
   numbers.locality = filter.locality;
   const Agent agent = detail::require_active_agent(m_store, agent_name);
   require_pairing(m_agents.of(agent), agent, mode);
+  require_number_room(m_agents.of(agent), m_store, agent, {}); // a number not known yet
   PoolNumber row = m_store.assign_first_available(numbers, {agent.slug, mode});
   RoutingHold held(m_store, row.e164);
   PoolNumber before = row;
@@ -193,6 +195,7 @@ BulkReport AssignmentService::assign_many(const BulkAssignRequest& request,
   require_webhook_router(request.mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, request.agent);
   require_pairing(m_agents.of(agent), agent, request.mode);
+  require_number_room(m_agents.of(agent), m_store, agent, numbers);
 
   Operation operation;
   operation.id = new_operation_id();
@@ -316,6 +319,7 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
     const Agent agent =
         detail::require_active_agent(m_store, parameters["agent"].get<std::string>());
     require_pairing(m_agents.of(agent), agent, *mode);
+    require_number_room(m_agents.of(agent), m_store, agent, plan.numbers);
     m_store.finish_operation(operation.id, OperationStatus::running);
     return run_assignments(operation.id, plan.numbers, agent, *mode, plan.concurrency,
                            stop_requested, observer, plan.done_before, Rerun::yes);
@@ -347,6 +351,7 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
   }
   const RoutingMode mode = before.routing_mode.value_or(RoutingMode::native);
   require_pairing(m_agents.of(agent), agent, mode);
+  require_number_room(m_agents.of(agent), m_store, agent, {e164});
   if (mode == RoutingMode::webhook && m_router_url.empty()) {
     throw Error(ErrorKind::invalid_input,
                 e164 + " is routed by webhook, which needs the platform's call router URL",

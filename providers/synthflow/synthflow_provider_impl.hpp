@@ -59,6 +59,7 @@ public:
     can.router_calls = false;
     can.native_numbers_need_sip_trunk = true;
     can.agent_webhooks = true;
+    can.one_number_per_agent = true;
     return can;
   }
 

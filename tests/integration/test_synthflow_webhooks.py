@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -35,44 +34,20 @@ def synthflow(sandbox, method, path, body=None):
         return error.code, json.loads(error.read())
 
 
-def put_on_synthflow_trunk(sandbox, numbers):
-    """The routing the lead's `vami numbers assign` builds for a Synthflow agent, made by hand
-    through the emulators: an Elastic SIP trunk to Synthflow's SIP address with the numbers on
-    it, and each number imported into the Synthflow workspace."""
-    status, trunk = sandbox.request("POST", "/v1/Trunks", {"FriendlyName": "vami synthflow"})
-    assert status == 201, trunk
-    status, origination = sandbox.request(
-        "POST", f"/v1/Trunks/{trunk['sid']}/OriginationUrls",
-        {"FriendlyName": "synthflow", "SipUrl": SYNTHFLOW_SIP, "Priority": "10", "Weight": "10",
-         "Enabled": "true"})
-    assert status == 201, origination
+def put_on_trunk_by_hand(sandbox, trunk, number, agent):
+    """A number put on vami's trunk to Synthflow, imported and given to a Synthflow agent
+    outside vami (through the emulators): the pool does not know it is assigned."""
     owned = {n["phone_number"]: n["sid"] for n in sandbox.owned()}
-    for number in numbers:
-        status, added = sandbox.request("POST", f"/v1/Trunks/{trunk['sid']}/PhoneNumbers",
-                                        {"PhoneNumberSid": owned[number]})
-        assert status == 201, added
-        status, imported = synthflow(sandbox, "POST", "/custom-numbers", {
-            "workspace_id": sandbox.exports["SYNTHFLOW_WORKSPACE_ID"], "phone_number": number,
-            "provider_name": "twilio", "termination_uri": trunk["domain_name"]})
-        assert status == 200, imported
-
-
-def give_number(sandbox, agent, number):
-    """The number becomes the Synthflow agent's inbound number."""
+    status, added = sandbox.request("POST", f"/v1/Trunks/{trunk}/PhoneNumbers",
+                                    {"PhoneNumberSid": owned[number]})
+    assert status == 201, added
+    status, imported = synthflow(sandbox, "POST", "/custom-numbers", {
+        "workspace_id": sandbox.exports["SYNTHFLOW_WORKSPACE_ID"], "phone_number": number,
+        "provider_name": "twilio", "termination_uri": "vami.pstn.twilio.com"})
+    assert status == 200, imported
     status, body = synthflow(sandbox, "PUT", f"/assistants/{agent['provider_agent_id']}",
                              {"phone_number": number})
     assert status == 200, body
-
-
-def assign_in_database(live, number, agent_slug):
-    """What `vami numbers assign` records for a Synthflow agent's number (native routing)."""
-    with sqlite3.connect(live.db) as db:
-        changed = db.execute(
-            "UPDATE numbers SET status = 'assigned', routing_mode = 'native', "
-            "agent_id = (SELECT id FROM agents WHERE slug = ?), "
-            "tenant_id = (SELECT tenant_id FROM agents WHERE slug = ?) WHERE e164 = ?",
-            (agent_slug, agent_slug, number)).rowcount
-    assert changed == 1
 
 
 @pytest.fixture
@@ -111,10 +86,10 @@ def test_router_setup_points_every_synthflow_agent_at_the_router_once(platform):
 def test_a_call_through_the_trunk_gets_the_tenants_variables_and_lands_in_the_history(platform):
     live, sandbox, router, desk, night, numbers = platform
     assert live.run("router", "setup", "--public-url", router.public_url).returncode == 0
-    put_on_synthflow_trunk(sandbox, numbers)
-    give_number(sandbox, desk, numbers[0])
-    give_number(sandbox, night, numbers[1])
-    assign_in_database(live, numbers[0], "acme-desk")
+    assigned = live.run("numbers", "assign", numbers[0], "--agent", "acme-desk")
+    assert assigned.returncode == 0, assigned.stderr
+    trunk = live.json("route", numbers[0])["sip_trunk"]
+    put_on_trunk_by_hand(sandbox, trunk, numbers[1], night)
 
     result, report = place_call(live, router, numbers[0])
     assert result.returncode == 0, result.stderr

@@ -24,6 +24,7 @@ AgentProviderCapabilities synthflow_capabilities() {
   can.workspace_webhooks = false;
   can.router_calls = false;
   can.native_numbers_need_sip_trunk = true;
+  can.one_number_per_agent = true;
   return can;
 }
 
@@ -96,8 +97,9 @@ TEST_F(SipTrunkRoutingTest, ANativeAssignmentMovesTheNumberOntoTheTrunkAndImport
 }
 
 TEST_F(SipTrunkRoutingTest, TwoNumbersShareOneTrunkAndAnAssignmentRepeatedChangesNothing) {
+  (void)create("acme-sf2", "synthflow"); // a Synthflow agent answers one number
   (void)assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native);
-  (void)assignments().assign(m_numbers[1], "acme-sf", RoutingMode::native);
+  (void)assignments().assign(m_numbers[1], "acme-sf2", RoutingMode::native);
   EXPECT_EQ(owned(m_numbers[0]).sip_trunk_id, owned(m_numbers[1]).sip_trunk_id);
   const AssignOutcome again = assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native);
   EXPECT_TRUE(again.already_assigned);
@@ -158,8 +160,8 @@ TEST_F(SipTrunkRoutingTest, ANumberOffItsTrunkOrOnOneItShouldNotBeIsFoundAndRepa
   EXPECT_EQ(on.faults, std::vector<RoutingFault>{RoutingFault::on_sip_trunk});
   EXPECT_FALSE(on.calls_answered);
 
-  ReconcileService reconcile(m_telephony, &m_providers, *m_store, "tester",
-                             std::chrono::seconds(0), "");
+  ReconcileService reconcile(m_telephony, &m_providers, *m_store, "tester", std::chrono::seconds(0),
+                             "");
   const ReconcileReport report = reconcile.reconcile(ReconcileMode::apply);
   int repaired = 0;
   for (const Finding& finding : report.findings) {
@@ -177,6 +179,29 @@ TEST_F(SipTrunkRoutingTest, ANumberOffItsTrunkOrOnOneItShouldNotBeIsFoundAndRepa
   for (const Finding& finding : reconcile.reconcile(ReconcileMode::report).findings) {
     EXPECT_EQ(finding.kind, FindingKind::in_sync) << to_string(finding.kind) << " " << finding.e164;
   }
+}
+
+TEST_F(SipTrunkRoutingTest, ASynthflowAgentAnswersOneNumberAndASecondIsRefusedFirst) {
+  (void)assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native);
+  const std::size_t provider_calls = m_synthflow.calls().size();
+  const Error second =
+      error_of([&] { (void)assignments().assign(m_numbers[1], "acme-sf", RoutingMode::native); });
+  EXPECT_EQ(second.kind(), ErrorKind::conflict);
+  EXPECT_TRUE(contains(second.what(), m_numbers[0])) << second.what();
+  (void)assignments().assign(m_numbers[1], "acme-el", RoutingMode::native);
+  EXPECT_EQ(kind_of([&] { (void)assignments().reassign(m_numbers[1], "acme-sf"); }),
+            ErrorKind::conflict);
+  BulkAssignRequest many;
+  many.numbers = {m_numbers[0], m_numbers[1]};
+  many.agent = "acme-sf";
+  EXPECT_EQ(kind_of([&] { (void)assignments().assign_many(many, {}, {}); }), ErrorKind::conflict);
+  EXPECT_EQ(kind_of([&] { (void)assignments().assign_pick({}, "acme-sf", RoutingMode::native); }),
+            ErrorKind::conflict);
+  // Nothing changed: the second number stays with the ElevenLabs agent, Synthflow unasked.
+  EXPECT_EQ(row(m_numbers[1]).agent_slug, "acme-el");
+  EXPECT_EQ(m_synthflow.calls().size(), provider_calls);
+  // Repeating the assignment the agent has is no second number.
+  EXPECT_TRUE(assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native).already_assigned);
 }
 
 TEST_F(SipTrunkRoutingTest, ASuspendedNumberLeavesTheTrunkAndResumingPutsItBack) {
@@ -207,10 +232,9 @@ TEST_F(SipTrunkRoutingTest, AnImportWhoseAnswerWasLostIsFoundAndAssignedNotImpor
 
 TEST_F(SipTrunkRoutingTest, AFailedAssignmentLeavesTheNumberAvailable) {
   m_synthflow.fail_next("set_number_agent", {ErrorKind::invalid_input, /*acted=*/false});
-  EXPECT_EQ(kind_of([&] {
-              (void)assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native);
-            }),
-            ErrorKind::invalid_input);
+  EXPECT_EQ(
+      kind_of([&] { (void)assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native); }),
+      ErrorKind::invalid_input);
   EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::available);
 }
 

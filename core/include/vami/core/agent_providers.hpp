@@ -6,6 +6,7 @@
 
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
+#include <vami/core/state_store.hpp>
 #include <vami/core/tenant.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 
@@ -70,6 +71,14 @@ private:
 /// webhook; to a stream agent, webhook; to a Synthflow agent, native (over a SIP trunk).
 /// @throws Error(invalid_input) naming the pairs that work.
 void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode);
+
+/// Refuses, before anything changes, giving `agent` at `provider` the pool numbers `numbers`
+/// (E.164) when its provider's agents answer one number each (`one_number_per_agent`,
+/// Synthflow) and the agent would then answer more than one: more than one number asked, or one
+/// other than the number the store already has assigned to it (or suspended from it).
+/// @throws Error(conflict) naming the number the agent has; Error(storage).
+void require_number_room(VoiceAgentProvider& provider, StateStore& store, const Agent& agent,
+                         const std::vector<std::string>& numbers);
 
 /// The error for a provider name that `known` does not hold: what was asked, and the names
 /// that work.

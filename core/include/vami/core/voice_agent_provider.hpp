@@ -221,6 +221,9 @@ struct AgentProviderCapabilities {
   /// inbound_webhook_url`, `post_call_webhook_url`; Synthflow), which `vami router setup`
   /// points at the router; the workspace has none.
   bool agent_webhooks = false;
+  /// An agent answers at most one number (a Synthflow inbound agent has one `phone_number`):
+  /// assigning a second one to it is refused before anything changes.
+  bool one_number_per_agent = false;
 };
 
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
