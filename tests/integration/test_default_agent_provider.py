@@ -75,15 +75,14 @@ def test_voices_list_uses_the_profile_default(vami):
 def test_onboard_uses_the_profile_default_for_agent_provider(vami):
     add_profile(vami, "flows", "--agent-provider", "synthflow")
     number = buy_numbers(vami, 1)[0]
-    # A Synthflow agent cannot take a pool number yet: the default provider is refused before
-    # anything changes, where elevenlabs would have put the tenant live.
-    refused = vami.run("onboard", "--tenant", "acme", "--name", "Acme Dental",
-                       "--agent-name", "Acme Desk", "--number", number, "--no-test-call")
-    assert refused.returncode == 2, refused.stderr
-    assert "synthflow" in error_line(refused)
-    assert vami.json("tenants", "list") == []
-    flagged = vami.run("onboard", "--tenant", "acme", "--name", "Acme Dental",
-                       "--agent-name", "Acme Desk", "--number", number, "--no-test-call",
+    defaulted = vami.run("onboard", "--tenant", "acme", "--name", "Acme Dental",
+                         "--agent-name", "Acme Desk", "--number", number, "--no-test-call",
+                         "--json")
+    assert defaulted.returncode == 0, defaulted.stderr
+    assert json.loads(defaulted.stdout)["agent"]["provider"] == "synthflow"
+    other = buy_numbers(vami, 1)[0]
+    flagged = vami.run("onboard", "--tenant", "globex", "--name", "Globex",
+                       "--agent-name", "Globex Desk", "--number", other, "--no-test-call",
                        "--agent-provider", "elevenlabs", "--json")
     assert flagged.returncode == 0, flagged.stderr
     assert json.loads(flagged.stdout)["agent"]["provider"] == "elevenlabs"
