@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "routing_words.hpp"
 
 #include <vami/core/reconcile_service.hpp>
 
@@ -65,6 +66,7 @@ enum class Tense { future, past };
 
 std::string repair_words(const Finding& finding, Tense tense) {
   const bool past = tense == Tense::past;
+  const std::string platform = platform_name(finding.agent_provider);
   switch (finding.repair) {
   case Repair::adopt:
     return past ? "adopted" : "adopt";
@@ -86,21 +88,26 @@ std::string repair_words(const Finding& finding, Tense tense) {
     return past ? "answers out of service again" : "point it at the out-of-service answer";
   case Repair::set_provider_agent:
     if (finding.stored.empty()) {
-      return past ? "unassigned at ElevenLabs" : "unassign it at ElevenLabs";
+      return (past ? "unassigned at " : "unassign it at ") + platform;
     }
-    return (past ? "routed to " : "route it to ") + routing_target(finding) + " at ElevenLabs";
+    return (past ? "routed to " : "route it to ") + routing_target(finding) + " at " + platform;
   case Repair::store_import_id:
-    return past ? "stored ElevenLabs' id" : "store ElevenLabs' id";
+    return (past ? "stored " : "store ") + platform + "'s id";
   case Repair::forget_import_id:
     return past ? "forgot the unknown id" : "forget the unknown id";
   case Repair::import_number:
-    return (past ? "imported into ElevenLabs, routed to "
-                 : "import it into ElevenLabs, route it to ") +
+    return (past ? "imported into " + platform + ", routed to "
+                 : "import it into " + platform + ", route it to ") +
            routing_target(finding);
   case Repair::route_again:
     if (finding.routing_mode == RoutingMode::webhook) {
       return past ? "pointed its voice URL at the router again"
                   : "point its voice URL at the router again";
+    }
+    if (!finding.agent_provider.empty() && finding.agent_provider != "elevenlabs") {
+      // Natively routed elsewhere, over a SIP trunk (Synthflow).
+      return (past ? "routed again to " : "route it again to ") + quoted(finding.agent_slug) +
+             " at " + platform + " (the SIP trunk, the import and its agent)";
     }
     return (past ? "imported into ElevenLabs again, which points its voice URL there, routed to "
                  : "import it into ElevenLabs again (which points its voice URL there), route it "
@@ -122,7 +129,7 @@ std::string repair_words(const Finding& finding, Tense tense) {
     return past ? "removed the record; add it again with 'vami kb add'"
                 : "remove the record (add it again with 'vami kb add')";
   case Repair::delete_document:
-    return past ? "deleted at ElevenLabs" : "delete it at ElevenLabs";
+    return (past ? "deleted at " : "delete it at ") + platform;
   case Repair::attach_post_call_webhook:
     return past ? "attached it again as ElevenLabs' post-call webhook"
                 : "attach it again as ElevenLabs' post-call webhook";
@@ -166,8 +173,8 @@ std::string action_words(const Finding& finding) {
       return "left alone: not in the database; delete it at ElevenLabs if nobody uses it";
     }
   case Holdup::agent_gone:
-    return "left alone: its agent " + quoted(finding.agent_slug) +
-           " is gone at ElevenLabs (see that agent)";
+    return "left alone: its agent " + quoted(finding.agent_slug) + " is gone at " +
+           platform_name(finding.agent_provider) + " (see that agent)";
   case Holdup::changed_meanwhile:
     return "skipped: " + finding.error + "; run 'vami reconcile' again";
   case Holdup::refused:
@@ -242,7 +249,8 @@ std::string detail_words(const Finding& finding) {
                ? "release never recorded; the provider no longer owns it"
                : "release never recorded; the provider still owns it";
   case FindingKind::agent_drift: {
-    const std::string at_elevenlabs =
+    const std::string platform = platform_name(finding.agent_provider);
+    const std::string at_platform =
         finding.reported.empty()
             ? std::string("no agent")
             : provider_agent_words(finding.reported, finding.reported_agent_slug);
@@ -251,30 +259,44 @@ std::string detail_words(const Finding& finding) {
         finding.holdup == Holdup::agent_gone ? "" : "; the database decides";
     if (finding.stored.empty() && finding.status == NumberStatus::assigned) {
       return "routed by webhook to " + agent_words(finding.agent_slug, finding.tenant_slug) +
-             ", but its ElevenLabs import still routes it to " + at_elevenlabs + decides;
+             ", but its " + platform + " import still routes it to " + at_platform + decides;
     }
     if (finding.stored.empty()) {
-      return "not assigned in the pool, but ElevenLabs routes it to " + at_elevenlabs + decides;
+      return "not assigned in the pool, but " + platform + " routes it to " + at_platform + decides;
     }
     return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
-           " in the database, ElevenLabs routes it to " + at_elevenlabs + decides;
+           " in the database, " + platform + " routes it to " + at_platform + decides;
   }
-  case FindingKind::import_drift:
+  case FindingKind::import_drift: {
+    const std::string platform = platform_name(finding.agent_provider);
     if (finding.reported.empty()) {
-      return "the database's id " + finding.stored + " of its ElevenLabs import is unknown there";
+      return "the database's id " + finding.stored + " of its " + platform +
+             " import is unknown there";
     }
-    return finding.stored.empty() ? "imported into ElevenLabs as " + finding.reported +
-                                        ", the database has no id for it"
-                                  : "the database's id of its ElevenLabs import is " +
-                                        finding.stored + ", ElevenLabs' is " + finding.reported;
+    return finding.stored.empty()
+               ? "imported into " + platform + " as " + finding.reported +
+                     ", the database has no id for it"
+               : "the database's id of its " + platform + " import is " + finding.stored + ", " +
+                     platform + "'s is " + finding.reported;
+  }
   case FindingKind::not_imported:
     return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
-           " with native routing, but not imported into ElevenLabs" +
+           " with native routing, but not imported into " + platform_name(finding.agent_provider) +
            (finding.stored.empty()
                 ? ""
                 : " (the database's id " + finding.stored + " is unknown there)") +
            (in_flight ? "; assigned moments ago" : "");
   case FindingKind::voice_url_drift:
+    if (finding.over_sip_trunk && finding.reported_sip_trunk.empty()) {
+      return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
+             " with native routing, but it is on no SIP trunk at Twilio: calls to it never reach " +
+             platform_name(finding.agent_provider);
+    }
+    if (!finding.over_sip_trunk && !finding.reported_sip_trunk.empty()) {
+      return std::string(finding.status == NumberStatus::assigned ? "assigned" : "not assigned") +
+             ", but it is on SIP trunk " + finding.reported_sip_trunk +
+             " at Twilio, so its voice URL is not used and its calls follow the trunk";
+    }
     if (finding.status != NumberStatus::assigned) {
       return "not assigned, but its voice URL at Twilio still points at the router (" +
              describe(finding.reported_webhook) + "): calls reach an agent";
@@ -287,11 +309,12 @@ std::string detail_words(const Finding& finding) {
                 ? (finding.stored_webhook.voice_url.empty()
                        ? std::string("the router's for that agent")
                        : "the router's " + describe(finding.stored_webhook))
-                : std::string("ElevenLabs'")) +
+                : platform_name(finding.agent_provider) + "'s") +
            ": calls to it are not answered";
   case FindingKind::agent_ghost:
     return "agent " + quoted(finding.agent_slug) + " (tenant " + finding.tenant_slug + ", " +
-           finding.provider_id + ") is gone at ElevenLabs, deleted outside vami" +
+           finding.provider_id + ") is gone at " + platform_name(finding.agent_provider) +
+           ", deleted outside vami" +
            (finding.assigned_numbers > 0
                 ? "; its " + std::to_string(finding.assigned_numbers) +
                       (finding.assigned_numbers == 1 ? " number rings" : " numbers ring") +
@@ -309,26 +332,29 @@ std::string detail_words(const Finding& finding) {
       return "creation never recorded; 'vami agents create' may still be running";
     }
     return finding.repair == Repair::adopt_agent
-               ? "creation never recorded; ElevenLabs has it as " + finding.reported
-               : "creation never recorded; ElevenLabs has no agent tagged vami-agent:" +
-                     finding.agent_slug;
+               ? "creation never recorded; " + platform_name(finding.agent_provider) +
+                     " has it as " + finding.reported
+               : "creation never recorded; " + platform_name(finding.agent_provider) +
+                     " has no agent tagged vami-agent:" + finding.agent_slug;
   case FindingKind::stale_deleting:
     if (in_flight) {
       return "deletion never finished; 'vami agents delete' may still be running";
     }
     return finding.reported.empty()
-               ? "deletion never finished; ElevenLabs no longer has it"
-               : "deletion never finished; ElevenLabs still has it (" + finding.reported + ")";
+               ? "deletion never finished; " + platform_name(finding.agent_provider) +
+                     " no longer has it"
+               : "deletion never finished; " + platform_name(finding.agent_provider) +
+                     " still has it (" + finding.reported + ")";
   case FindingKind::document_ghost:
     return "document '" + finding.name + "' of " + agent_words(finding.agent_slug, "") +
-           " is no longer in the agent's knowledge base at ElevenLabs (deleted or detached "
-           "outside vami)" +
+           " is no longer in the agent's knowledge base at " +
+           platform_name(finding.agent_provider) + " (deleted or detached outside vami)" +
            (in_flight ? "; added moments ago" : "");
   case FindingKind::document_uploading:
     return "the upload of '" + finding.name + "' for " + agent_words(finding.agent_slug, "") +
-           " never recorded its answer; " +
-           (finding.reported.empty() ? "ElevenLabs has no such document"
-                                     : "ElevenLabs has it (" + finding.reported + ")") +
+           " never recorded its answer; " + platform_name(finding.agent_provider) +
+           (finding.reported.empty() ? " has no such document"
+                                     : " has it (" + finding.reported + ")") +
            (in_flight ? "; started moments ago" : "");
   case FindingKind::document_orphan:
     return "document '" + finding.name +

@@ -10,14 +10,7 @@ std::string voice_url_words(const VoiceWebhook& webhook) {
 
 // The voice-agent platform of the number's agent, as people name it.
 std::string platform_words(const RouteCheck& check) {
-  const std::string provider = check.route.agent ? check.route.agent->provider : "elevenlabs";
-  if (provider == "synthflow") {
-    return "Synthflow";
-  }
-  if (provider == "elevenlabs") {
-    return "ElevenLabs";
-  }
-  return provider;
+  return platform_name(check.route.agent ? check.route.agent->provider : "");
 }
 
 std::string fault_words(const RouteCheck& check, RoutingFault fault) {
@@ -80,6 +73,19 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
 }
 
 } // namespace
+
+std::string platform_name(const std::string& provider) {
+  if (provider.empty() || provider == "elevenlabs") {
+    return "ElevenLabs";
+  }
+  if (provider == "synthflow") {
+    return "Synthflow";
+  }
+  if (provider == "stream") {
+    return "the orchestrator";
+  }
+  return provider;
+}
 
 std::vector<std::string> routing_problem_words(const RouteCheck& check) {
   std::vector<std::string> words;

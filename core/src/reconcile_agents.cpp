@@ -23,6 +23,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
     finding.provider_id = agent.provider_agent_id;
     finding.agent_slug = agent.slug;
     finding.tenant_slug = agent.tenant_slug;
+    finding.agent_provider = agent.provider;
     finding.name = agent.name;
     return plan;
   };
@@ -81,6 +82,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
         finding.provider_id = document.provider_document_id;
         finding.agent_slug = agent.slug;
         finding.tenant_slug = agent.tenant_slug;
+        finding.agent_provider = agent.provider;
         finding.name = document.name;
         if (document.created_at > in_flight_after) {
           // A `kb add` records the document before it attaches it to the agent.

@@ -37,6 +37,7 @@ ReconcileService::classify_documents(const std::vector<Agent>& agents,
       finding.subject = Subject::document;
       finding.agent_slug = agent.slug;
       finding.tenant_slug = agent.tenant_slug;
+      finding.agent_provider = agent.provider;
       finding.name = document.upload_name;
       auto found = uploaded.find(document.upload_name);
       if (found != uploaded.end()) {

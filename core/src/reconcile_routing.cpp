@@ -112,6 +112,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     finding.provider_id = row.agent_phone_number_id;
     finding.agent_slug = row.agent_slug;
     finding.tenant_slug = row.tenant_slug;
+    finding.agent_provider = provider.name();
     finding.name = row.friendly_name;
     finding.status = row.status;
     finding.routing_mode = row.routing_mode;
@@ -145,6 +146,9 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     Plan plan = finding_for(FindingKind::voice_url_drift);
     plan.finding.stored_webhook = desired.voice_webhook;
     plan.finding.reported_webhook = owned.webhook;
+    plan.finding.reported_sip_trunk = owned.sip_trunk_id;
+    plan.finding.over_sip_trunk =
+        observed.over_sip_trunk && desired.target == RoutingTarget::native;
     if (desired.target == RoutingTarget::none) {
       planned(plan, Repair::clear_voice_url);
     } else if (agent_gone) {

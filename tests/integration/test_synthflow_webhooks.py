@@ -168,3 +168,29 @@ def test_unsigned_or_badly_signed_synthflow_webhooks_are_refused(platform):
     assert status == 200 and json.loads(answer) == {"call_inbound": {}}  # not assigned: declined
     metrics = router.get("/metrics")[1]
     assert 'vami_router_signature_rejects_total{route="/synthflow/inbound"} 1' in metrics
+
+
+def test_reconcile_names_synthflow_and_routes_a_number_back_onto_the_trunk(platform):
+    live, sandbox, router, _desk, night, numbers = platform
+    assert live.run("numbers", "assign", numbers[0], "--agent", "acme-desk").returncode == 0
+    trunk = live.json("route", numbers[0])["sip_trunk"]
+    sid = {n["phone_number"]: n["sid"] for n in sandbox.owned()}[numbers[0]]
+    status, _ = sandbox.request("DELETE", f"/v1/Trunks/{trunk}/PhoneNumbers/{sid}")
+    assert status == 204
+    # Off the trunk by hand, and given to the other agent in Synthflow's dashboard.
+    status, body = synthflow(sandbox, "PUT", f"/assistants/{night['provider_agent_id']}",
+                             {"phone_number": numbers[0]})
+    assert status == 200, body
+    route = live.json("route", numbers[0])
+    assert route["routing_problems"] == ["not_on_sip_trunk", "import_other_agent"], route
+
+    report = live.run("reconcile")
+    assert report.returncode == 4, report.stdout + report.stderr
+    assert 'route it again to "acme-desk" at Synthflow (the SIP trunk, the import and its ' \
+        'agent)' in report.stdout, report.stdout
+    assert "on no SIP trunk at Twilio: calls to it never reach Synthflow" in report.stdout
+    assert "ElevenLabs" not in report.stdout, report.stdout
+    applied = live.run("reconcile", "--apply")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    route = live.json("route", numbers[0])
+    assert (route["sip_trunk"], route["routing_problems"]) == (trunk, []), route

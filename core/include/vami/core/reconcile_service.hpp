@@ -178,6 +178,10 @@ struct Finding {
   /// agent_orphan, the slug its `vami-agent:` tag names.
   std::string agent_slug;
   std::string tenant_slug; ///< The agent's tenant (for an agent_orphan: its `vami-tenant:` tag).
+  /// The voice-agent provider the finding was compared at ("elevenlabs", "synthflow", ...):
+  /// the agent's, or a number's agent's (the default provider for a number without one); empty
+  /// for findings of the telephony provider alone.
+  std::string agent_provider;
   /// A number's friendly name (its tag), an agent's name, a document's name; for a
   /// post_call_webhook_gone why: "gone", "disabled", "auto_disabled" or "elsewhere".
   std::string name;
@@ -194,6 +198,10 @@ struct Finding {
   /// (empty for native routing, where it is the voice-agent provider's own).
   VoiceWebhook stored_webhook;
   VoiceWebhook reported_webhook; ///< webhook_drift, voice_url_drift: the provider's.
+  /// voice_url_drift: the SIP trunk the number is on (`OwnedNumber::sip_trunk_id`; empty for
+  /// none), and whether its routing goes over one (native routing to Synthflow).
+  std::string reported_sip_trunk;
+  bool over_sip_trunk = false; ///< voice_url_drift: see `reported_sip_trunk`.
   /// stale_purchasing: the row's buy operation; orphan_tagged: the tag's operation when the
   /// journal holds it (it is then recorded with the adopted number).
   std::string operation_id;
