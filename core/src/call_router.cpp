@@ -60,6 +60,34 @@ CallDecision failed(CallDecision decision, RouteFailure failure, const Error& er
   return decision;
 }
 
+// The pool row of the number called `to` and, when it is assigned, its agent, with the
+// decision's tenant and agent filled in; or the decision to answer with instead: rejected when
+// `to` is not an E.164 number or not in the pool, failed when the state database fails.
+std::optional<CallDecision> look_up(StateStore& store, const std::string& to,
+                                    CallDecision& decision, std::optional<PoolNumber>& number,
+                                    std::optional<Agent>& agent) {
+  if (!looks_like_e164(to)) {
+    return rejected(std::move(decision), RejectReason::not_a_number);
+  }
+  try {
+    number = store.find_number(to);
+    if (number) {
+      decision.tenant_slug = number->tenant_slug;
+      decision.agent_slug = number->agent_slug;
+      if (number->status == NumberStatus::assigned && !number->agent_slug.empty()) {
+        agent = store.find_agent(number->agent_slug);
+      }
+    }
+  } catch (const Error& error) {
+    return failed(std::move(decision), RouteFailure::storage, error);
+  }
+  if (!number || number->status == NumberStatus::released ||
+      number->status == NumberStatus::purchasing) {
+    return rejected(std::move(decision), RejectReason::not_in_pool);
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 const char* to_string(RouteOutcome outcome) noexcept {
@@ -84,26 +112,10 @@ CallRouter::CallRouter(StateStore& store, AgentProviders& agents, MonotonicClock
 
 CallDecision CallRouter::route(const IncomingCall& call) {
   CallDecision decision;
-  if (!looks_like_e164(call.to)) {
-    return rejected(std::move(decision), RejectReason::not_a_number);
-  }
   std::optional<PoolNumber> number;
   std::optional<Agent> agent;
-  try {
-    number = m_store.find_number(call.to);
-    if (number) {
-      decision.tenant_slug = number->tenant_slug;
-      decision.agent_slug = number->agent_slug;
-      if (number->status == NumberStatus::assigned && !number->agent_slug.empty()) {
-        agent = m_store.find_agent(number->agent_slug);
-      }
-    }
-  } catch (const Error& error) {
-    return failed(std::move(decision), RouteFailure::storage, error);
-  }
-  if (!number || number->status == NumberStatus::released ||
-      number->status == NumberStatus::purchasing) {
-    return rejected(std::move(decision), RejectReason::not_in_pool);
+  if (std::optional<CallDecision> stop = look_up(m_store, call.to, decision, number, agent)) {
+    return std::move(*stop);
   }
   if (number->status == NumberStatus::suspended) {
     // A call that reaches the router for a suspended number gets the number's out-of-service
@@ -166,26 +178,10 @@ CallDecision CallRouter::route(const IncomingCall& call) {
 
 CallDecision CallRouter::answer_provider_call(const ProviderCall& call) {
   CallDecision decision;
-  if (!looks_like_e164(call.to)) {
-    return rejected(std::move(decision), RejectReason::not_a_number);
-  }
   std::optional<PoolNumber> number;
   std::optional<Agent> agent;
-  try {
-    number = m_store.find_number(call.to);
-    if (number) {
-      decision.tenant_slug = number->tenant_slug;
-      decision.agent_slug = number->agent_slug;
-      if (number->status == NumberStatus::assigned && !number->agent_slug.empty()) {
-        agent = m_store.find_agent(number->agent_slug);
-      }
-    }
-  } catch (const Error& error) {
-    return failed(std::move(decision), RouteFailure::storage, error);
-  }
-  if (!number || number->status == NumberStatus::released ||
-      number->status == NumberStatus::purchasing) {
-    return rejected(std::move(decision), RejectReason::not_in_pool);
+  if (std::optional<CallDecision> stop = look_up(m_store, call.to, decision, number, agent)) {
+    return std::move(*stop);
   }
   if (number->status == NumberStatus::suspended) {
     return rejected(std::move(decision), RejectReason::suspended);
