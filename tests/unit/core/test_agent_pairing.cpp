@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fake_voice_agent_provider.hpp"
+#include "provider_capabilities.hpp"
 #include "service_fixture.hpp"
 #include <gtest/gtest.h>
 
@@ -11,25 +12,6 @@
 
 namespace vami::test {
 namespace {
-
-AgentProviderCapabilities synthflow_capabilities() {
-  AgentProviderCapabilities can;
-  can.workspace_webhooks = false;
-  can.router_calls = false;
-  can.native_numbers_need_sip_trunk = true;
-  return can;
-}
-
-AgentProviderCapabilities stream_capabilities() {
-  AgentProviderCapabilities can;
-  can.voice_catalogue = false;
-  can.knowledge_base = false;
-  can.native_numbers = false;
-  can.hosted_agents = false;
-  can.workspace_webhooks = false;
-  can.stream_agents = true;
-  return can;
-}
 
 Agent agent_named(const std::string& slug, const std::string& provider) {
   Agent agent;

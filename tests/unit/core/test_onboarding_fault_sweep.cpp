@@ -15,6 +15,7 @@
 
 #include "named_agent_providers.hpp"
 #include "onboarding_world.hpp"
+#include "provider_capabilities.hpp"
 #include <gtest/gtest.h>
 
 #include <vami/core/error.hpp>
@@ -23,18 +24,9 @@
 namespace vami {
 namespace {
 
-constexpr const char* k_orchestrator = "wss://voice.example.com/media";
+using test::stream_capabilities;
 
-AgentProviderCapabilities stream_capabilities() {
-  AgentProviderCapabilities can;
-  can.voice_catalogue = false;
-  can.knowledge_base = false;
-  can.native_numbers = false;
-  can.hosted_agents = false;
-  can.workspace_webhooks = false;
-  can.stream_agents = true;
-  return can;
-}
+constexpr const char* k_orchestrator = "wss://voice.example.com/media";
 
 // Onboarding over two voice-agent providers: ElevenLabs (`m_voice`, the default) and stream
 // agents (`m_stream`, a fake with the stream provider's capabilities).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "named_agent_providers.hpp"
+#include "provider_capabilities.hpp"
 #include "service_fixture.hpp"
 #include <gtest/gtest.h>
 
@@ -18,15 +19,6 @@ namespace vami::test {
 namespace {
 
 constexpr const char* k_trunk_termination = "vami synthflow.pstn.example.com"; // the fake's
-
-AgentProviderCapabilities synthflow_capabilities() {
-  AgentProviderCapabilities can;
-  can.workspace_webhooks = false;
-  can.router_calls = false;
-  can.native_numbers_need_sip_trunk = true;
-  can.one_number_per_agent = true;
-  return can;
-}
 
 class SipTrunkRoutingTest : public ServiceTest {
 protected:

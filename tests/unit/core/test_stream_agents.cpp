@@ -7,6 +7,7 @@
 
 #include "fake_monotonic_clock.hpp"
 #include "named_agent_providers.hpp"
+#include "provider_capabilities.hpp"
 #include "service_fixture.hpp"
 #include <gtest/gtest.h>
 
@@ -22,17 +23,6 @@ namespace {
 
 constexpr const char* k_router = "https://router.example.com/twilio/voice";
 constexpr const char* k_orchestrator = "wss://voice.example.com/media";
-
-AgentProviderCapabilities stream_capabilities() {
-  AgentProviderCapabilities can;
-  can.voice_catalogue = false;
-  can.knowledge_base = false;
-  can.native_numbers = false;
-  can.hosted_agents = false;
-  can.workspace_webhooks = false;
-  can.stream_agents = true;
-  return can;
-}
 
 // --- the rules of stream settings ------------------------------------------------------------
 
