@@ -65,6 +65,16 @@ std::string import_number(VoiceAgentProvider& agents, const std::string& e164) {
   }
 }
 
+// The error for an assignment of the number's import whose answer was lost (`unavailable`).
+Error assignment_uncertain(const DesiredRouting& desired, const PoolNumber& row,
+                           const Error& error) {
+  return Error(ErrorKind::uncertain,
+               "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
+                   desired.agent_slug + "\" now: " + error.what(),
+               "the database records the assignment; run 'vami reconcile --apply' to make the "
+               "provider follow it");
+}
+
 // Assigns the row's import to `agent_id`, importing the number first when the row records no
 // import, and once more when the provider no longer knows the recorded one.
 void assign_import(VoiceAgentProvider& agents, StateStore& store, const DesiredRouting& desired,
@@ -79,11 +89,7 @@ void assign_import(VoiceAgentProvider& agents, StateStore& store, const DesiredR
       return;
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::unavailable) {
-        throw Error(ErrorKind::uncertain,
-                    "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
-                        desired.agent_slug + "\" now: " + error.what(),
-                    "the database records the assignment; run 'vami reconcile --apply' to make "
-                    "the provider follow it");
+        throw assignment_uncertain(desired, row, error);
       }
       // The import was removed outside vami: import the number again, once.
       if (error.kind() != ErrorKind::not_found || attempt > 0) {
@@ -202,11 +208,7 @@ void enact_over_sip_trunk(TelephonyProvider& telephony, VoiceAgentProvider& agen
     if (error.kind() != ErrorKind::unavailable) {
       throw;
     }
-    throw Error(ErrorKind::uncertain,
-                "the voice-agent provider may or may not route " + row.e164 + " to agent \"" +
-                    desired.agent_slug + "\" now: " + error.what(),
-                "the database records the assignment; run 'vami reconcile --apply' to make "
-                "the provider follow it");
+    throw assignment_uncertain(desired, row, error);
   }
 }
 
