@@ -98,8 +98,9 @@ void AgentSipTrunks::move(const std::string& phone_number_sid, const std::string
     }
     // Twilio refuses a number that is on a trunk already (21220): on this one, nothing to do.
     const std::vector<TrunkPhoneNumber> numbers = m_trunking.list_numbers(trunk_id);
-    if (std::any_of(numbers.begin(), numbers.end(),
-                    [&](const TrunkPhoneNumber& number) { return number.sid == phone_number_sid; })) {
+    if (std::any_of(numbers.begin(), numbers.end(), [&](const TrunkPhoneNumber& number) {
+          return number.sid == phone_number_sid;
+        })) {
       return;
     }
     throw Error(ErrorKind::conflict,
