@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/json_members.hpp"
 #include <nlohmann/json.hpp>
 
 #include <vami/core/clock.hpp>
@@ -18,34 +19,6 @@ namespace vami::elevenlabs {
 namespace {
 
 using nlohmann::json;
-
-const json& object_member(const json& parent, const char* name) {
-  static const json k_empty = json::object();
-  auto it = parent.find(name);
-  return it != parent.end() && it->is_object() ? *it : k_empty;
-}
-
-std::string text_member(const json& parent, const char* name) {
-  auto it = parent.find(name);
-  return it != parent.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::optional<std::int64_t> integer_member(const json& parent, const char* name) {
-  auto it = parent.find(name);
-  if (it == parent.end()) {
-    return std::nullopt;
-  }
-  if (it->is_number_integer()) {
-    return it->get<std::int64_t>();
-  }
-  if (it->is_number_float()) {
-    double value = it->get<double>();
-    if (std::isfinite(value)) {
-      return static_cast<std::int64_t>(std::llround(value));
-    }
-  }
-  return std::nullopt;
-}
 
 PostCallEventType type_of(const std::string& name) {
   if (name == "post_call_transcription") {
@@ -68,7 +41,7 @@ PostCallEvent parse_post_call_event(std::string_view body) {
     throw Error(ErrorKind::invalid_input, "the post-call webhook's body is not a JSON object");
   }
   PostCallEvent event;
-  event.type_name = text_member(envelope, "type");
+  event.type_name = http::json_string_member(envelope, "type");
   auto data_member = envelope.find("data");
   if (event.type_name.empty() || data_member == envelope.end() || !data_member->is_object()) {
     throw Error(ErrorKind::invalid_input,
@@ -78,40 +51,42 @@ PostCallEvent parse_post_call_event(std::string_view body) {
   event.type = type_of(event.type_name);
   CallRecord& call = event.call;
   call.source = CallSource::router;
-  call.conversation_id = text_member(data, "conversation_id");
+  call.conversation_id = http::json_string_member(data, "conversation_id");
   if (call.conversation_id.empty()) {
     throw Error(ErrorKind::invalid_input, "the post-call webhook's data has no conversation_id");
   }
-  call.provider_agent_id = text_member(data, "agent_id");
+  call.provider_agent_id = http::json_string_member(data, "agent_id");
 
-  const json& client_data = object_member(data, "conversation_initiation_client_data");
-  const json& variables = object_member(client_data, "dynamic_variables");
-  call.tenant_slug = text_member(variables, "vami_tenant");
+  const json& client_data = http::json_object_member(data, "conversation_initiation_client_data");
+  const json& variables = http::json_object_member(client_data, "dynamic_variables");
+  call.tenant_slug = http::json_string_member(variables, "vami_tenant");
   if (call.tenant_slug.empty()) {
-    call.tenant_slug = text_member(client_data, "user_id");
+    call.tenant_slug = http::json_string_member(client_data, "user_id");
   }
   if (call.tenant_slug.empty()) {
-    call.tenant_slug = text_member(data, "user_id");
+    call.tenant_slug = http::json_string_member(data, "user_id");
   }
-  call.call_sid = text_member(variables, "vami_call_sid");
+  call.call_sid = http::json_string_member(variables, "vami_call_sid");
 
-  const json& metadata = object_member(data, "metadata");
-  const json& phone_call = object_member(metadata, "phone_call");
+  const json& metadata = http::json_object_member(data, "metadata");
+  const json& phone_call = http::json_object_member(metadata, "phone_call");
   if (call.call_sid.empty()) {
-    call.call_sid = text_member(phone_call, "call_sid");
+    call.call_sid = http::json_string_member(phone_call, "call_sid");
   }
-  call.number = text_member(phone_call, "agent_number");
-  call.caller = text_member(phone_call, "external_number");
-  if (auto direction = parse_call_direction(text_member(phone_call, "direction"))) {
+  call.number = http::json_string_member(phone_call, "agent_number");
+  call.caller = http::json_string_member(phone_call, "external_number");
+  if (auto direction = parse_call_direction(http::json_string_member(phone_call, "direction"))) {
     call.direction = direction;
   }
-  if (auto start = integer_member(metadata, "start_time_unix_secs"); start && *start > 0) {
+  if (auto start = http::json_integer_member(metadata, "start_time_unix_secs");
+      start && *start > 0) {
     call.started_at = utc_iso8601(*start);
   }
-  if (auto duration = integer_member(metadata, "call_duration_secs"); duration && *duration >= 0) {
+  if (auto duration = http::json_integer_member(metadata, "call_duration_secs");
+      duration && *duration >= 0) {
     call.duration_seconds = duration;
   }
-  call.agent_credits = integer_member(metadata, "cost");
+  call.agent_credits = http::json_integer_member(metadata, "cost");
   if (auto cost = metadata.find("cost_fiat"); cost != metadata.end() && cost->is_number()) {
     double usd = cost->get<double>();
     if (std::isfinite(usd) && usd >= 0 && usd < 1e9) {
@@ -119,9 +94,9 @@ PostCallEvent parse_post_call_event(std::string_view body) {
     }
   }
 
-  const json& analysis = object_member(data, "analysis");
-  call.outcome = parse_call_outcome(text_member(analysis, "call_successful"));
-  call.summary = text_member(analysis, "transcript_summary");
+  const json& analysis = http::json_object_member(data, "analysis");
+  call.outcome = parse_call_outcome(http::json_string_member(analysis, "call_successful"));
+  call.summary = http::json_string_member(analysis, "transcript_summary");
   if (auto transcript = data.find("transcript");
       transcript != data.end() && transcript->is_array()) {
     for (const json& turn : *transcript) {
@@ -129,16 +104,16 @@ PostCallEvent parse_post_call_event(std::string_view body) {
         continue;
       }
       TranscriptLine line;
-      line.role = text_member(turn, "role");
-      line.message = text_member(turn, "message");
-      line.time_in_call_seconds = integer_member(turn, "time_in_call_secs");
+      line.role = http::json_string_member(turn, "role");
+      line.message = http::json_string_member(turn, "message");
+      line.time_in_call_seconds = http::json_integer_member(turn, "time_in_call_secs");
       call.transcript.push_back(std::move(line));
     }
   }
 
   if (event.type == PostCallEventType::initiation_failure) {
     call.status = CallStatus::failed_to_start;
-    call.failure_reason = text_member(data, "failure_reason");
+    call.failure_reason = http::json_string_member(data, "failure_reason");
   }
   return event;
 }

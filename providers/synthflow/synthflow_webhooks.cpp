@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/json_members.hpp"
 #include "synthflow_mapping.hpp"
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
@@ -52,34 +53,6 @@ std::string_view trimmed(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-const json& object_member(const json& parent, const char* name) {
-  static const json k_empty = json::object();
-  auto it = parent.find(name);
-  return it != parent.end() && it->is_object() ? *it : k_empty;
-}
-
-std::string text_member(const json& parent, const char* name) {
-  auto it = parent.find(name);
-  return it != parent.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::optional<std::int64_t> integer_member(const json& parent, const char* name) {
-  auto it = parent.find(name);
-  if (it == parent.end()) {
-    return std::nullopt;
-  }
-  if (it->is_number_integer()) {
-    return it->get<std::int64_t>();
-  }
-  if (it->is_number_float()) {
-    const double value = it->get<double>();
-    if (std::isfinite(value) && std::fabs(value) < 1e15) {
-      return static_cast<std::int64_t>(std::llround(value));
-    }
-  }
-  return std::nullopt;
 }
 
 // "2024-03-28T18:17:46.205134+01:00", "...Z", "... 18:17:46" (UTC): seconds since the epoch.
@@ -134,7 +107,7 @@ std::string started_at(const json& call) {
     return {};
   }
   if (it->is_number()) {
-    std::optional<std::int64_t> millis = integer_member(call, "start_time");
+    std::optional<std::int64_t> millis = http::json_integer_member(call, "start_time");
     return millis && *millis > 0 ? utc_iso8601(*millis / 1000) : std::string();
   }
   if (!it->is_string()) {
@@ -162,10 +135,10 @@ std::optional<CallStatus> status_of(const std::string& status) {
 // The `vami_tenant` the inbound answer gave the call, wherever the post-call payload echoes it.
 std::string tenant_variable(const json& body, const json& call) {
   for (const json* variables :
-       {&object_member(object_member(body, "lead"), "prompt_variables"),
-        &object_member(call, "custom_variables"), &object_member(call, "metadata"),
-        &object_member(body, "metadata")}) {
-    std::string tenant = text_member(*variables, "vami_tenant");
+       {&http::json_object_member(http::json_object_member(body, "lead"), "prompt_variables"),
+        &http::json_object_member(call, "custom_variables"),
+        &http::json_object_member(call, "metadata"), &http::json_object_member(body, "metadata")}) {
+    std::string tenant = http::json_string_member(*variables, "vami_tenant");
     if (!tenant.empty()) {
       return tenant;
     }
@@ -208,7 +181,7 @@ InboundWebhook parse_inbound_webhook(std::string_view body) {
   if (envelope.is_discarded() || !envelope.is_object()) {
     throw Error(ErrorKind::invalid_input, "the inbound webhook's body is not a JSON object");
   }
-  const std::string event = text_member(envelope, "event");
+  const std::string event = http::json_string_member(envelope, "event");
   auto inbound = envelope.find("call_inbound");
   if ((!event.empty() && event != "call_inbound") || inbound == envelope.end() ||
       !inbound->is_object()) {
@@ -216,13 +189,13 @@ InboundWebhook parse_inbound_webhook(std::string_view body) {
                 "the inbound webhook is not a 'call_inbound' event with a 'call_inbound' object");
   }
   InboundWebhook webhook;
-  webhook.call_id = text_member(*inbound, "call_id");
+  webhook.call_id = http::json_string_member(*inbound, "call_id");
   if (webhook.call_id.empty()) {
-    webhook.call_id = text_member(envelope, "call_id");
+    webhook.call_id = http::json_string_member(envelope, "call_id");
   }
-  webhook.agent_id = text_member(*inbound, "model_id");
-  webhook.from_number = text_member(*inbound, "from_number");
-  webhook.to_number = text_member(*inbound, "to_number");
+  webhook.agent_id = http::json_string_member(*inbound, "model_id");
+  webhook.from_number = http::json_string_member(*inbound, "from_number");
+  webhook.to_number = http::json_string_member(*inbound, "to_number");
   return webhook;
 }
 
@@ -252,43 +225,44 @@ CallRecord parse_post_call(std::string_view body) {
   }
   auto call_member = envelope.find("call");
   if (call_member == envelope.end() || !call_member->is_object() ||
-      text_member(*call_member, "call_id").empty()) {
+      http::json_string_member(*call_member, "call_id").empty()) {
     throw Error(ErrorKind::invalid_input,
                 "the post-call webhook has no 'call' object with a 'call_id' string");
   }
   const json& call = *call_member;
   CallRecord record;
   record.source = CallSource::router;
-  record.conversation_id = text_member(call, "call_id");
-  record.provider_agent_id = text_member(call, "model_id");
-  record.number = text_member(call, "phone_number_to");
+  record.conversation_id = http::json_string_member(call, "call_id");
+  record.provider_agent_id = http::json_string_member(call, "model_id");
+  record.number = http::json_string_member(call, "phone_number_to");
   if (record.number.empty()) {
-    record.number = text_member(call, "to_number");
+    record.number = http::json_string_member(call, "to_number");
   }
-  record.caller = text_member(call, "phone_number_from");
+  record.caller = http::json_string_member(call, "phone_number_from");
   if (record.caller.empty()) {
-    record.caller = text_member(object_member(envelope, "lead"), "phone_number");
+    record.caller =
+        http::json_string_member(http::json_object_member(envelope, "lead"), "phone_number");
   }
   record.tenant_slug = tenant_variable(envelope, call);
-  const std::string type = text_member(call, "type_of_call");
+  const std::string type = http::json_string_member(call, "type_of_call");
   if (type == "inbound") {
     record.direction = CallDirection::inbound;
   } else if (type == "outbound") {
     record.direction = CallDirection::outbound_api;
   }
-  std::string status = text_member(call, "status");
+  std::string status = http::json_string_member(call, "status");
   if (status.empty()) {
-    status = text_member(envelope, "status");
+    status = http::json_string_member(envelope, "status");
   }
   record.status = status_of(status);
   record.started_at = started_at(call);
-  record.duration_seconds = integer_member(call, "duration");
+  record.duration_seconds = http::json_integer_member(call, "duration");
   if (record.duration_seconds && *record.duration_seconds < 0) {
     record.duration_seconds.reset();
   }
-  record.summary = text_member(call, "summary");
+  record.summary = http::json_string_member(call, "summary");
   if (record.summary.empty()) {
-    record.summary = text_member(envelope, "summary");
+    record.summary = http::json_string_member(envelope, "summary");
   }
   if (auto cost = call.find("cost"); cost != call.end() && cost->is_number()) {
     const double usd = cost->get<double>();
@@ -296,8 +270,8 @@ CallRecord parse_post_call(std::string_view body) {
       record.agent_cost = Money{static_cast<std::int64_t>(std::llround(usd * 1e6)), "USD"};
     }
   }
-  record.failure_reason = text_member(envelope, "error_message");
-  record.transcript = detail::transcript_lines(text_member(call, "transcript"));
+  record.failure_reason = http::json_string_member(envelope, "error_message");
+  record.transcript = detail::transcript_lines(http::json_string_member(call, "transcript"));
   return record;
 }
 
