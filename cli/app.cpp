@@ -232,51 +232,7 @@ void AppContext::stops_after_step(CLI::App* command) {
 
 Providers& AppContext::providers() {
   if (!m_providers) {
-    ProviderSettings settings;
-    // Each provider's credentials come from one place: any of its variables set means all of
-    // them come from the environment, so an SID never pairs with another account's token.
-    settings.twilio_account_sid = env("TWILIO_ACCOUNT_SID");
-    settings.twilio_auth_token = env("TWILIO_AUTH_TOKEN");
-    settings.twilio_api_key = env("TWILIO_API_KEY");
-    settings.twilio_api_secret = env("TWILIO_API_SECRET");
-    settings.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
-    settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
-    settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
-    settings.twilio_trunking_base_url = env("VAMI_TWILIO_TRUNKING_BASE_URL");
-    settings.elevenlabs_base_url = env("VAMI_ELEVENLABS_BASE_URL");
-    settings.synthflow_api_key = env("SYNTHFLOW_API_KEY");
-    settings.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
-    settings.synthflow_base_url = env("VAMI_SYNTHFLOW_BASE_URL");
-    bool twilio_from_env = !settings.twilio_account_sid.empty() ||
-                           !settings.twilio_auth_token.empty() ||
-                           !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
-    m_twilio_source = twilio_from_env ? CredentialSource::environment : CredentialSource::none;
-    m_elevenlabs_source = settings.elevenlabs_api_key.empty() ? CredentialSource::none
-                                                              : CredentialSource::environment;
-    if (const Profile* chosen = profile()) {
-      settings.profile_name = chosen->name;
-      if (!twilio_from_env && chosen->has_twilio_credentials()) {
-        settings.twilio_account_sid = chosen->twilio_account_sid;
-        settings.twilio_auth_token = chosen->twilio_auth_token;
-        settings.twilio_api_key = chosen->twilio_api_key;
-        settings.twilio_api_secret = chosen->twilio_api_secret;
-        settings.twilio_credentials_profile = chosen->name;
-        m_twilio_source = CredentialSource::profile;
-      }
-      if (settings.elevenlabs_api_key.empty() && chosen->has_elevenlabs_credentials()) {
-        settings.elevenlabs_api_key = chosen->elevenlabs_api_key;
-        settings.elevenlabs_credentials_profile = chosen->name;
-        m_elevenlabs_source = CredentialSource::profile;
-      }
-      auto or_profile = [](std::string& value, const std::string& from_profile) {
-        if (value.empty()) {
-          value = from_profile;
-        }
-      };
-      or_profile(settings.twilio_base_url, chosen->twilio_base_url);
-      or_profile(settings.twilio_pricing_base_url, chosen->twilio_pricing_base_url);
-      or_profile(settings.elevenlabs_base_url, chosen->elevenlabs_base_url);
-    }
+    ProviderSettings settings = platform_provider_settings(profile(), &m_sources);
     settings.sandbox_state_path = sandbox_state_path();
     settings.http_total_timeout_ms = http_total_timeout_ms;
     if (options.debug) {

@@ -11,6 +11,7 @@
 #include "agent_provider_registry.hpp"
 #include "output.hpp"
 #include "profiles.hpp"
+#include "provider_settings.hpp"
 #include <CLI/CLI.hpp>
 
 #include <vami/core/agent_service.hpp>
@@ -63,10 +64,6 @@ struct GlobalOptions {
   std::string profile;    ///< --profile / VAMI_PROFILE: the config file's profile to use.
 };
 
-/// Where one provider's credentials came from (environment variables win over the profile, as a
-/// group: never an SID from one and a token from the other).
-enum class CredentialSource { none, environment, profile };
-
 /// The state one command runs with: global options, and the state database and providers,
 /// opened on first use so that `--help` and bad usage never touch them.
 class AppContext {
@@ -93,7 +90,8 @@ public:
   /// Opens the state database (creating the default folder, never an explicit one).
   StateStore& store();
   /// Connects the providers; announces the sandbox on stderr once. Credentials and base URLs
-  /// come from the environment, else from `profile()` (each provider's credentials as a group).
+  /// come from the environment, else from `profile()` (each provider's credentials as a group;
+  /// `platform_provider_settings`).
   /// @throws the errors of `profile()` and of `connect_providers`.
   Providers& providers();
   /// The profile of this command: --profile, VAMI_PROFILE, else the config file's
@@ -188,8 +186,7 @@ private:
   bool m_stopping_after_step = false;
   bool m_profile_selected = false;
   std::optional<Profile> m_profile;
-  CredentialSource m_twilio_source = CredentialSource::none;
-  CredentialSource m_elevenlabs_source = CredentialSource::none;
+  CredentialSources m_sources;
   std::unique_ptr<StateStore> m_store;
   std::unique_ptr<Providers> m_providers;
   // One rate limiter per telephony account, shared by every worker; the retrying provider

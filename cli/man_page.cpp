@@ -54,6 +54,8 @@ constexpr std::array k_environment{
                                "voices), with SYNTHFLOW_WORKSPACE_ID."},
     Entry{"SYNTHFLOW_WORKSPACE_ID", "The Synthflow workspace (its voices and numbers)."},
     Entry{"VAMI_SYNTHFLOW_BASE_URL", "Replaces https://api.synthflow.ai/v2."},
+    Entry{"VAMI_SYNTHFLOW_REGION",
+          "The Synthflow region: us (api.us.synthflow.ai) or eu (api.eu.synthflow.ai)."},
     Entry{"VAMI_TWILIO_TRUNKING_BASE_URL",
           "Replaces https://trunking.twilio.com (Elastic SIP Trunking, for Synthflow numbers)."},
     Entry{"VAMI_ROUTER_URL", "The call router of webhook routing, as --router-url."},

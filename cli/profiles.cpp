@@ -124,6 +124,9 @@ std::string problem_with(const std::string& key, const std::string& value) {
        !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))) {
     return "is not an ISO 3166-1 alpha-2 country code in capitals (such as US)";
   }
+  if (key == "synthflow_region" && value != "us" && value != "eu") {
+    return "is not a Synthflow region (us or eu; leave it unset for the global API)";
+  }
   if (key == "agent_provider") {
     const std::vector<std::string> known = AgentProviderRegistry::known_names();
     if (std::find(known.begin(), known.end(), value) == known.end()) {
@@ -155,6 +158,11 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
       {"twilio_base_url", &Profile::twilio_base_url},
       {"twilio_pricing_base_url", &Profile::twilio_pricing_base_url},
       {"elevenlabs_base_url", &Profile::elevenlabs_base_url},
+      {"synthflow_api_key", &Profile::synthflow_api_key},
+      {"synthflow_workspace_id", &Profile::synthflow_workspace_id},
+      {"synthflow_base_url", &Profile::synthflow_base_url},
+      {"synthflow_region", &Profile::synthflow_region},
+      {"synthflow_webhook_secret", &Profile::synthflow_webhook_secret},
       {"default_country", &Profile::default_country},
       {"agent_provider", &Profile::agent_provider},
       {"router_url", &Profile::router_url},
@@ -339,6 +347,15 @@ bool Profile::has_twilio_credentials() const noexcept {
 
 bool Profile::has_elevenlabs_credentials() const noexcept {
   return !elevenlabs_api_key.empty();
+}
+
+bool Profile::has_synthflow_credentials() const noexcept {
+  return !synthflow_api_key.empty() || !synthflow_workspace_id.empty();
+}
+
+bool Profile::has_voice_agent_credentials() const noexcept {
+  return has_elevenlabs_credentials() ||
+         (!synthflow_api_key.empty() && !synthflow_workspace_id.empty());
 }
 
 const Profile* ConfigFile::find(const std::string& name) const noexcept {

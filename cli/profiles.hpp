@@ -21,8 +21,17 @@ struct Profile {
   std::string twilio_base_url;         ///< Replaces https://api.twilio.com.
   std::string twilio_pricing_base_url; ///< Replaces https://pricing.twilio.com.
   std::string elevenlabs_base_url;     ///< Replaces https://api.elevenlabs.io.
-  std::string default_country;         ///< ISO 3166 alpha-2; the default of `--country`.
-  std::optional<int> concurrency;      ///< 1..64; the default of `--concurrency`.
+  std::string synthflow_api_key;       ///< Secret: SYNTHFLOW_API_KEY (`Authorization: Bearer`).
+  std::string synthflow_workspace_id;  ///< SYNTHFLOW_WORKSPACE_ID (voices, numbers).
+  /// Replaces Synthflow's API base URL (ending in /v2; the region's when unset).
+  std::string synthflow_base_url;
+  /// Synthflow's region: "us" (api.us.synthflow.ai), "eu" (api.eu.synthflow.ai); empty: global.
+  std::string synthflow_region;
+  /// Secret: checks the `HTTP_SYNTHFLOW_SIGNATURE` of Synthflow's webhooks (`vami router serve`),
+  /// as VAMI_SYNTHFLOW_WEBHOOK_SECRET.
+  std::string synthflow_webhook_secret;
+  std::string default_country;    ///< ISO 3166 alpha-2; the default of `--country`.
+  std::optional<int> concurrency; ///< 1..64; the default of `--concurrency`.
   /// The voice-agent provider of new agents when `--provider` / `--agent-provider` is not
   /// given (`agents create`, `onboard`, `voices list`): a registered name ("elevenlabs",
   /// "stream", "synthflow"); empty means elevenlabs.
@@ -38,6 +47,12 @@ struct Profile {
   [[nodiscard]] bool has_twilio_credentials() const noexcept;
   /// Whether the ElevenLabs API key is set.
   [[nodiscard]] bool has_elevenlabs_credentials() const noexcept;
+  /// Whether any Synthflow credential (API key or workspace id) is set.
+  [[nodiscard]] bool has_synthflow_credentials() const noexcept;
+  /// Whether the profile holds the credentials of at least one voice-agent provider (an
+  /// ElevenLabs key, or a Synthflow key with its workspace id): what a tenant's own account
+  /// needs (`tenants update --profile`).
+  [[nodiscard]] bool has_voice_agent_credentials() const noexcept;
 };
 
 /// The whole config file: `default_profile = "NAME"` and the `[profiles.NAME]` tables, in the
@@ -81,8 +96,9 @@ void write_config_file(const std::filesystem::path& path, const ConfigFile& conf
 
 /// What is wrong with `value` as the profile key `key` ("is not an Account SID (AC followed by 32
 /// hex digits)"), or "" when it is fine or empty. Checks twilio_account_sid, twilio_api_key,
-/// default_country (capitals), agent_provider (a registered voice-agent provider), the
-/// *_base_url keys and router_url (http:// or https://); never quotes the value.
+/// default_country (capitals), agent_provider (a registered voice-agent provider),
+/// synthflow_region ("us" or "eu"), the *_base_url keys and router_url (http:// or https://);
+/// never quotes the value.
 [[nodiscard]] std::string check_profile_value(const std::string& key, const std::string& value);
 
 /// `secret` masked for display: "••••" and its last 4 characters ("••••a1b2"), only "••••"

@@ -24,6 +24,9 @@ struct AddOptions {
   std::string twilio_base_url;
   std::string twilio_pricing_base_url;
   std::string elevenlabs_base_url;
+  std::string synthflow_workspace_id;
+  std::string synthflow_base_url;
+  std::string synthflow_region;
   std::string default_country;
   std::string agent_provider;
   int concurrency = 0;
@@ -122,6 +125,11 @@ nlohmann::ordered_json to_json(const Profile& profile, const ConfigFile& config)
   json["twilio_base_url"] = text_or_null(profile.twilio_base_url);
   json["twilio_pricing_base_url"] = text_or_null(profile.twilio_pricing_base_url);
   json["elevenlabs_base_url"] = text_or_null(profile.elevenlabs_base_url);
+  json["synthflow_api_key"] = masked_or_null(profile.synthflow_api_key);
+  json["synthflow_workspace_id"] = text_or_null(profile.synthflow_workspace_id);
+  json["synthflow_base_url"] = text_or_null(profile.synthflow_base_url);
+  json["synthflow_region"] = text_or_null(profile.synthflow_region);
+  json["synthflow_webhook_secret"] = masked_or_null(profile.synthflow_webhook_secret);
   json["default_country"] = text_or_null(profile.default_country);
   json["router_url"] = text_or_null(profile.router_url);
   json["elevenlabs_webhook_id"] = text_or_null(profile.elevenlabs_webhook_id);
@@ -147,9 +155,24 @@ std::string twilio_cell(const nlohmann::ordered_json& record) {
   return text;
 }
 
+std::string synthflow_cell(const nlohmann::ordered_json& record) {
+  if (record["synthflow_workspace_id"].is_null() && record["synthflow_api_key"].is_null()) {
+    return "-";
+  }
+  std::string text = display(record["synthflow_workspace_id"]);
+  if (!record["synthflow_api_key"].is_null()) {
+    text += " key " + record["synthflow_api_key"].get<std::string>();
+  }
+  if (!record["synthflow_region"].is_null()) {
+    text += " (" + record["synthflow_region"].get<std::string>() + ")";
+  }
+  return text;
+}
+
 std::string base_urls_cell(const nlohmann::ordered_json& record) {
   std::string text;
-  for (const char* key : {"twilio_base_url", "twilio_pricing_base_url", "elevenlabs_base_url"}) {
+  for (const char* key : {"twilio_base_url", "twilio_pricing_base_url", "elevenlabs_base_url",
+                          "synthflow_base_url"}) {
     if (!record[key].is_null()) {
       text += (text.empty() ? "" : " ") + record[key].get<std::string>();
     }
@@ -167,6 +190,7 @@ const std::vector<Column>& profile_columns() {
                                                   }},
                                            Column{"TWILIO", twilio_cell},
                                            field("ELEVENLABS", "elevenlabs_api_key"),
+                                           Column{"SYNTHFLOW", synthflow_cell},
                                            field("COUNTRY", "default_country"),
                                            field("CONCURRENCY", "concurrency"),
                                            field("AGENT PROVIDER", "agent_provider"),
@@ -179,6 +203,7 @@ const std::vector<Column>& profile_columns() {
 void fill_credentials(Profile& profile, const AddOptions& options, SecretSource source) {
   profile.twilio_account_sid = options.twilio_account_sid;
   profile.twilio_api_key = options.twilio_api_key;
+  profile.synthflow_workspace_id = options.synthflow_workspace_id;
   if (source == SecretSource::environment) {
     if (profile.twilio_account_sid.empty()) {
       profile.twilio_account_sid = env("TWILIO_ACCOUNT_SID");
@@ -194,6 +219,14 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
       }
     }
     profile.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
+    if (profile.synthflow_workspace_id.empty()) {
+      profile.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
+    }
+    // Synthflow's secrets only for a workspace given, as Twilio's for an account.
+    if (!profile.synthflow_workspace_id.empty()) {
+      profile.synthflow_api_key = env("SYNTHFLOW_API_KEY");
+      profile.synthflow_webhook_secret = env("VAMI_SYNTHFLOW_WEBHOOK_SECRET");
+    }
   } else {
     if (profile.twilio_account_sid.empty()) {
       profile.twilio_account_sid =
@@ -208,6 +241,13 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
       }
     }
     profile.elevenlabs_api_key = ask_secret("ElevenLabs API key (not shown; empty for none)");
+    // Asked only for a workspace given (--synthflow-workspace-id): most profiles have none.
+    if (!profile.synthflow_workspace_id.empty()) {
+      profile.synthflow_api_key = ask_secret("Synthflow API key of workspace " +
+                                             profile.synthflow_workspace_id + " (not shown)");
+      profile.synthflow_webhook_secret =
+          ask_secret("Synthflow webhook secret (not shown; empty for none)");
+    }
   }
   check_value(options.twilio_account_sid.empty() ? "the Account SID" : "--twilio-account-sid",
               "twilio_account_sid", profile.twilio_account_sid);
@@ -231,6 +271,11 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
                 from_env ? "set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET"
                          : "type the auth token at the prompt, or pass --twilio-api-key");
   }
+  if (!profile.synthflow_workspace_id.empty() && profile.synthflow_api_key.empty()) {
+    throw Error(ErrorKind::invalid_input,
+                "no API key for the Synthflow workspace " + profile.synthflow_workspace_id,
+                from_env ? "set SYNTHFLOW_API_KEY" : "type the API key at the prompt");
+  }
 }
 
 void run_add(AppContext& context, const AddOptions& options) {
@@ -247,6 +292,10 @@ void run_add(AppContext& context, const AddOptions& options) {
   check_value("--twilio-pricing-base-url", "twilio_pricing_base_url",
               profile.twilio_pricing_base_url);
   check_value("--elevenlabs-base-url", "elevenlabs_base_url", profile.elevenlabs_base_url);
+  profile.synthflow_base_url = options.synthflow_base_url;
+  profile.synthflow_region = options.synthflow_region;
+  check_value("--synthflow-base-url", "synthflow_base_url", profile.synthflow_base_url);
+  check_value("--synthflow-region", "synthflow_region", profile.synthflow_region);
   check_value("--default-country", "default_country", profile.default_country);
   profile.agent_provider = options.agent_provider;
   check_value("--agent-provider", "agent_provider", profile.agent_provider);
@@ -272,6 +321,11 @@ void run_add(AppContext& context, const AddOptions& options) {
     profile.router_url = previous->router_url;
     profile.elevenlabs_webhook_id = previous->elevenlabs_webhook_id;
     profile.elevenlabs_webhook_secret = previous->elevenlabs_webhook_secret;
+    // Synthflow's webhook secret is shown once in its dashboard: kept unless a new one is given.
+    if (profile.synthflow_webhook_secret.empty() &&
+        profile.synthflow_workspace_id == previous->synthflow_workspace_id) {
+      profile.synthflow_webhook_secret = previous->synthflow_webhook_secret;
+    }
     *previous = profile;
   } else {
     config.profiles.push_back(profile);
@@ -284,7 +338,8 @@ void run_add(AppContext& context, const AddOptions& options) {
   context.note(std::string(previous != nullptr ? "replaced" : "added") + " profile '" +
                profile.name + "' in " + path.string() +
                (config.default_profile == profile.name ? " (the default profile)" : ""));
-  if (!profile.has_twilio_credentials() && !profile.has_elevenlabs_credentials()) {
+  if (!profile.has_twilio_credentials() && !profile.has_elevenlabs_credentials() &&
+      !profile.has_synthflow_credentials()) {
     context.note("profile '" + profile.name +
                  "' holds no credentials: commands using it run against the sandbox");
   }
@@ -364,9 +419,13 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
       "add", "Add a profile: secrets are typed at a prompt, or read from the environment");
   add_command->footer(
       "Secrets are never flag values. On a terminal vami asks for the auth token (or API\n"
-      "secret) and the ElevenLabs key without echo; with --from-env, or when standard input is\n"
-      "not a terminal, it reads TWILIO_AUTH_TOKEN, TWILIO_API_SECRET and ELEVENLABS_API_KEY\n"
-      "(and TWILIO_ACCOUNT_SID, TWILIO_API_KEY when not given as flags).\n"
+      "secret) and the ElevenLabs key without echo, and, with --synthflow-workspace-id, the\n"
+      "Synthflow API key and webhook secret; with --from-env, or when standard input is not a\n"
+      "terminal, it reads TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, ELEVENLABS_API_KEY and, for a\n"
+      "Synthflow workspace, SYNTHFLOW_API_KEY and VAMI_SYNTHFLOW_WEBHOOK_SECRET (and\n"
+      "TWILIO_ACCOUNT_SID, TWILIO_API_KEY, SYNTHFLOW_WORKSPACE_ID when not given as flags).\n"
+      "A tenant on its own account ('vami tenants update SLUG --profile NAME') uses the\n"
+      "profile's ElevenLabs and Synthflow keys; its Twilio keys are not used for it.\n"
       "The first profile added becomes the default.");
   add_command->add_option("name", add->name, "Profile name: a-z, 0-9, _ and -")->required();
   add_command->add_option("--twilio-account-sid", add->twilio_account_sid, "Twilio Account SID")
@@ -384,6 +443,18 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
   add_command
       ->add_option("--elevenlabs-base-url", add->elevenlabs_base_url, "ElevenLabs API base URL")
       ->type_name("URL");
+  add_command
+      ->add_option("--synthflow-workspace-id", add->synthflow_workspace_id,
+                   "Synthflow workspace id (its API key is asked, or read from SYNTHFLOW_API_KEY)")
+      ->type_name("ID");
+  add_command
+      ->add_option("--synthflow-base-url", add->synthflow_base_url,
+                   "Synthflow API base URL, ending in /v2 (unset: the region's)")
+      ->type_name("URL");
+  add_command
+      ->add_option("--synthflow-region", add->synthflow_region,
+                   "Synthflow region: us or eu (unset: the global API)")
+      ->check(CLI::IsMember({"us", "eu"}));
   add_command
       ->add_option("--default-country", add->default_country,
                    "Default of --country (ISO 3166-1 alpha-2)")

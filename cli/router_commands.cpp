@@ -105,10 +105,15 @@ std::string webhook_secret(AppContext& context) {
   return secret;
 }
 
-// Synthflow's webhook secret has no API: the environment's, else (no credentials at all) the
-// sandbox workspace's.
+// Synthflow's webhook secret has no API: the environment's, else the profile's
+// synthflow_webhook_secret, else (no credentials at all) the sandbox workspace's.
 std::string synthflow_webhook_secret(AppContext& context) {
   std::string secret = env("VAMI_SYNTHFLOW_WEBHOOK_SECRET");
+  if (secret.empty()) {
+    if (const Profile* profile = context.profile(); profile != nullptr) {
+      secret = profile->synthflow_webhook_secret;
+    }
+  }
   if (secret.empty() && context.providers().is_sandbox()) {
     secret = sandbox::open_sandbox(context.providers().sandbox_state_path())
                  ->credentials()
@@ -157,9 +162,10 @@ void serve(AppContext& context, const RouterServeOptions& options) {
     }
     server.synthflow_webhook_secret = synthflow_webhook_secret(context);
     if (server.synthflow_webhook_secret.empty()) {
-      context.note("no VAMI_SYNTHFLOW_WEBHOOK_SECRET: Synthflow's webhooks (/synthflow/inbound, "
-                   "/synthflow/post-call) are refused with 401; generate the secret in "
-                   "Synthflow (Settings > Security > Webhooks) and set it");
+      context.note("no VAMI_SYNTHFLOW_WEBHOOK_SECRET (nor synthflow_webhook_secret in the "
+                   "profile): Synthflow's webhooks (/synthflow/inbound, /synthflow/post-call) "
+                   "are refused with 401; generate the secret in Synthflow (Settings > Security "
+                   "> Webhooks) and set it");
     }
   }
 
@@ -218,7 +224,8 @@ void register_router_commands(CLI::App& app, AppContext& context) {
       "valid X-Twilio-Signature or ElevenLabs-Signature get 403, Synthflow's without a valid\n"
       "HTTP_SYNTHFLOW_SIGNATURE 401. Secrets: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the\n"
       "profile), VAMI_ELEVENLABS_WEBHOOK_SECRET (or the profile's elevenlabs_webhook_secret),\n"
-      "VAMI_SYNTHFLOW_WEBHOOK_SECRET (Synthflow's webhooks are refused without it). One JSON\n"
+      "VAMI_SYNTHFLOW_WEBHOOK_SECRET (or the profile's synthflow_webhook_secret; Synthflow's\n"
+      "webhooks are refused without it). One JSON\n"
       "line per request on stderr or --log. Exits 0 when stopped. See docs/router.md.");
   serve_command
       ->add_option("--listen", options->listen, "Address and port to listen on (port 0: any)")

@@ -62,7 +62,7 @@ _vami_options() {
   "audit") echo "--tenant --since --limit" ;;
   "operations list") echo "--limit --kind --status" ;;
   "operations resume") echo "--concurrency" ;;
-  "profiles add") echo "--twilio-account-sid --twilio-api-key --twilio-base-url --twilio-pricing-base-url --elevenlabs-base-url --default-country --agent-provider --concurrency --from-env --replace" ;;
+  "profiles add") echo "--twilio-account-sid --twilio-api-key --twilio-base-url --twilio-pricing-base-url --elevenlabs-base-url --synthflow-workspace-id --synthflow-base-url --synthflow-region --default-country --agent-provider --concurrency --from-env --replace" ;;
   "profiles remove") echo "--dry-run" ;;
   "db copy") echo "--from --to --force" ;;
   esac
@@ -356,6 +356,9 @@ _vami_option_kind() {
   "profiles add|--twilio-base-url") echo "text" ;;
   "profiles add|--twilio-pricing-base-url") echo "text" ;;
   "profiles add|--elevenlabs-base-url") echo "text" ;;
+  "profiles add|--synthflow-workspace-id") echo "text" ;;
+  "profiles add|--synthflow-base-url") echo "text" ;;
+  "profiles add|--synthflow-region") echo "choice:us eu" ;;
   "profiles add|--default-country") echo "text" ;;
   "profiles add|--agent-provider") echo "choice:elevenlabs stream synthflow" ;;
   "profiles add|--concurrency") echo "text" ;;

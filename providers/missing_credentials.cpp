@@ -4,6 +4,7 @@
 // out: set the missing ones, or unset the others to use the sandbox.
 #include "missing_credentials.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +31,8 @@ const std::vector<Credential> k_elevenlabs = {
     {"ELEVENLABS_API_KEY", "elevenlabs_api_key", &ProviderSettings::elevenlabs_api_key},
 };
 const std::vector<Credential> k_synthflow = {
-    {"SYNTHFLOW_API_KEY", "", &ProviderSettings::synthflow_api_key},
-    {"SYNTHFLOW_WORKSPACE_ID", "", &ProviderSettings::synthflow_workspace_id},
+    {"SYNTHFLOW_API_KEY", "synthflow_api_key", &ProviderSettings::synthflow_api_key},
+    {"SYNTHFLOW_WORKSPACE_ID", "synthflow_workspace_id", &ProviderSettings::synthflow_workspace_id},
 };
 
 enum class Provider { twilio, elevenlabs, synthflow };
@@ -57,7 +58,7 @@ const std::string& source_profile(const ProviderSettings& settings, Provider pro
   case Provider::elevenlabs:
     return settings.elevenlabs_credentials_profile;
   case Provider::synthflow:
-    return k_environment;
+    return settings.synthflow_credentials_profile;
   }
   return k_environment;
 }
@@ -181,31 +182,45 @@ Error missing_elevenlabs(const ProviderSettings& settings) {
 }
 
 Error missing_synthflow(const ProviderSettings& settings) {
+  const std::string& profile = settings.synthflow_credentials_profile;
+  auto name = [&](const Credential& credential) {
+    return std::string(profile.empty() ? credential.variable : credential.profile_key);
+  };
   std::vector<std::string> missing;
   std::vector<std::string> present;
   for (const Credential& credential : k_synthflow) {
-    ((settings.*credential.value).empty() ? missing : present).emplace_back(credential.variable);
+    ((settings.*credential.value).empty() ? missing : present).push_back(name(credential));
   }
   Others others = others_than(settings, Provider::synthflow);
   // A half-set Synthflow pair keeps the sandbox off by itself.
   std::vector<std::string> set = present;
   set.insert(set.end(), others.set.begin(), others.set.end());
-  std::vector<std::string> variables = present;
+  std::vector<std::string> variables = profile.empty() ? present : std::vector<std::string>();
   variables.insert(variables.end(), others.variables.begin(), others.variables.end());
-  std::string what = present.empty()
-                         ? "no Synthflow credentials: " + and_list(missing) +
-                               " are not set (profiles do not hold them)"
-                         : "Synthflow credentials are incomplete: " + and_list(missing) +
-                               is_or_are(missing) + " not set, while " + and_list(present) +
-                               is_or_are(present) + " set";
+  std::vector<std::string> profiles = others.from_profile;
+  if (!profile.empty() && !present.empty() &&
+      std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) {
+    profiles.push_back(profile);
+  }
+  const std::string in_profile = profile.empty() ? std::string() : " of profile '" + profile + "'";
+  std::string what =
+      present.empty()
+          ? "no Synthflow credentials" + and_in_profile(settings) + and_list(missing) +
+                " are not set (nor synthflow_api_key and synthflow_workspace_id in a profile)"
+          : "Synthflow credentials are incomplete: " + and_list(missing) + in_profile +
+                is_or_are(missing) + " not set, while " + and_list(present) + is_or_are(present) +
+                " set";
   what += why_no_sandbox(set);
   std::string hint =
       missing.size() == 2 ? "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace and "
                             "SYNTHFLOW_WORKSPACE_ID to its id"
-      : missing.front() == "SYNTHFLOW_API_KEY"
-          ? "set SYNTHFLOW_API_KEY to an API key of the workspace SYNTHFLOW_WORKSPACE_ID names"
-          : "set SYNTHFLOW_WORKSPACE_ID to the id of the Synthflow workspace the key belongs to";
-  hint += to_use_the_sandbox(variables, others.from_profile);
+      : missing.front() == name(k_synthflow.front())
+          ? "set " + missing.front() + in_profile + " to an API key of the workspace " +
+                name(k_synthflow.back()) + " names"
+          : "set " + missing.front() + in_profile +
+                " to the id of the Synthflow workspace the key belongs to";
+  hint += or_write_the_profile(settings, "them");
+  hint += to_use_the_sandbox(variables, profiles);
   return Error(ErrorKind::auth, what, hint);
 }
 

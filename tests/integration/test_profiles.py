@@ -420,3 +420,41 @@ def test_debug_trace_with_a_profile_shows_no_secret(vami, sandbox):
         assert result.returncode == 0, result.stderr
         assert_no_canary(result, secrets)
     assert "GET " in vami.run("--debug", "voices", "list").stderr
+
+
+# --- Synthflow in a profile. -------------------------------------------------------------------
+
+SYNTHFLOW_KEY = "canary-synthflow-3e8a61d0b2c94f57"
+SYNTHFLOW_HOOK = "canary-sfhook-91c0d7e2a4b85f36"
+
+
+def test_synthflow_keys_are_stored_and_shown_masked(vami, config):
+    result = add(vami, "acme-own", "--synthflow-workspace-id", "ws-acme", "--synthflow-region",
+                 "eu", env={"SYNTHFLOW_API_KEY": SYNTHFLOW_KEY,
+                            "VAMI_SYNTHFLOW_WEBHOOK_SECRET": SYNTHFLOW_HOOK})
+    assert result.returncode == 0, result.stderr
+    canaries = [SYNTHFLOW_KEY, SYNTHFLOW_HOOK]
+    assert_no_canary(result, canaries)
+    profile = tomllib.loads(config.read_text())["profiles"]["acme-own"]
+    assert profile["synthflow_api_key"] == SYNTHFLOW_KEY
+    assert profile["synthflow_webhook_secret"] == SYNTHFLOW_HOOK
+    assert profile["synthflow_workspace_id"] == "ws-acme" and profile["synthflow_region"] == "eu"
+    shown = vami.run("profiles", "show", "acme-own", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert_no_canary(shown, canaries)
+    record = json.loads(shown.stdout)
+    assert record["synthflow_api_key"] == "••••" + SYNTHFLOW_KEY[-4:]
+    assert record["synthflow_webhook_secret"] == "••••" + SYNTHFLOW_HOOK[-4:]
+    assert record["synthflow_workspace_id"] == "ws-acme" and record["synthflow_region"] == "eu"
+    listed = vami.run("profiles", "list")
+    assert_no_canary(listed, canaries)
+    assert "ws-acme key ••••" + SYNTHFLOW_KEY[-4:] in listed.stdout
+
+
+def test_a_synthflow_workspace_without_its_key_or_a_bad_region_is_refused(vami, config):
+    missing = add(vami, "acme-own", "--synthflow-workspace-id", "ws-acme")
+    assert missing.returncode == 2
+    assert "no API key for the Synthflow workspace ws-acme" in error_line(missing)
+    region = add(vami, "acme-own", "--synthflow-region", "ap")
+    assert region.returncode == 2, region.stderr
+    assert not config.exists()

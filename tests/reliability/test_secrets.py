@@ -52,6 +52,7 @@ def canaries(sandbox):
         "TWILIO_API_SECRET": sandbox.api_key["TWILIO_API_SECRET"],
         "ELEVENLABS_API_KEY": sandbox.exports["ELEVENLABS_API_KEY"],
         "SYNTHFLOW_API_KEY": sandbox.exports["SYNTHFLOW_API_KEY"],
+        "the sandbox's Synthflow webhook secret": sandbox.exports["VAMI_SYNTHFLOW_WEBHOOK_SECRET"],
     }
     for user, password in [(sid, sandbox.auth_token), (key, secrets["TWILIO_API_SECRET"])]:
         secrets[f"Basic credentials of {user[:2]}"] = base64.b64encode(
@@ -158,19 +159,24 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     # them in the environment.
     config = tmp_path / "config" / "config.toml"
     token_env.env["VAMI_CONFIG"] = str(config)
+    # Synthflow's key and webhook secret too, for the workspace of SYNTHFLOW_WORKSPACE_ID.
     run(token_env, "profiles", "add", "sandbox", "--from-env", "--twilio-base-url",
         token_env.env["VAMI_TWILIO_BASE_URL"], "--elevenlabs-base-url",
-        token_env.env["VAMI_ELEVENLABS_BASE_URL"])
+        token_env.env["VAMI_ELEVENLABS_BASE_URL"], "--synthflow-base-url",
+        token_env.env["VAMI_SYNTHFLOW_BASE_URL"])
     run(token_env, "profiles", "list")
     run(token_env, "profiles", "show", "sandbox")
     run(token_env, "profiles", "use", "sandbox")
     profile_env = vami_for(tmp_path, home, sandbox)
     profile_env.env = {k: v for k, v in token_env.env.items()
-                       if not k.startswith("TWILIO_") and k != "ELEVENLABS_API_KEY"}
+                       if not k.startswith("TWILIO_") and not k.startswith("SYNTHFLOW_")
+                       and k not in ("ELEVENLABS_API_KEY", "VAMI_SYNTHFLOW_BASE_URL")}
     assert config.stat().st_mode & 0o777 == 0o600
     run(profile_env, "--profile", "sandbox", "numbers", "search", "--area-code", "212")
     run(profile_env, "voices", "list")
     assert token_env.env["VAMI_ELEVENLABS_BASE_URL"] in traces[-1]  # the profile's account
+    run(profile_env, "voices", "list", "--provider", "synthflow")
+    assert token_env.env["VAMI_SYNTHFLOW_BASE_URL"] in traces[-1]  # the profile's workspace
     run(profile_env, "completion", "bash")
     run(token_env, "profiles", "remove", "sandbox", "--yes")
 

@@ -65,6 +65,41 @@ TEST_F(ProfilesTest, TheAgentProviderIsWrittenBackAndReadAgain) {
   EXPECT_EQ(read_config_file(path).find("demo")->agent_provider, "stream");
 }
 
+TEST_F(ProfilesTest, SynthflowKeysAreWrittenBackAndReadAgain) {
+  auto path = write_config("");
+  ConfigFile config;
+  Profile profile;
+  profile.name = "acme-own";
+  profile.synthflow_api_key = "sf-key-0123456789";
+  profile.synthflow_workspace_id = "ws-1";
+  profile.synthflow_base_url = "http://127.0.0.1:8/v2";
+  profile.synthflow_region = "eu";
+  profile.synthflow_webhook_secret = "sf-webhook-secret";
+  config.profiles.push_back(profile);
+  write_config_file(path, config);
+  const ConfigFile again = read_config_file(path);
+  const Profile* read = again.find("acme-own");
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->synthflow_api_key, profile.synthflow_api_key);
+  EXPECT_EQ(read->synthflow_workspace_id, "ws-1");
+  EXPECT_EQ(read->synthflow_base_url, profile.synthflow_base_url);
+  EXPECT_EQ(read->synthflow_region, "eu");
+  EXPECT_EQ(read->synthflow_webhook_secret, "sf-webhook-secret");
+}
+
+TEST_F(ProfilesTest, AnUnknownSynthflowRegionIsRefusedWithoutQuotingIt) {
+  auto path = write_config("[profiles.demo]\nsynthflow_region = \"ap-south\"\n");
+  try {
+    (void)read_config_file(path);
+    FAIL() << "an unknown region was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    const std::string message = error.what();
+    EXPECT_NE(message.find("key 'synthflow_region'"), std::string::npos) << message;
+    EXPECT_EQ(message.find("ap-south"), std::string::npos) << message;
+  }
+}
+
 TEST(ProfileValueTest, AgentProviderMustBeARegisteredName) {
   for (const std::string& name : AgentProviderRegistry::known_names()) {
     EXPECT_EQ(check_profile_value("agent_provider", name), "") << name;

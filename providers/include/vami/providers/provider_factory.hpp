@@ -37,6 +37,8 @@ struct ProviderSettings {
   std::string twilio_credentials_profile;
   /// The profile the ElevenLabs key came from; empty for the environment (or unset).
   std::string elevenlabs_credentials_profile;
+  /// The profile the Synthflow key and workspace came from; empty for the environment (or unset).
+  std::string synthflow_credentials_profile;
   std::filesystem::path sandbox_state_path; ///< Used when no credential at all is set.
   http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
   /// The live providers' timeout for a whole request (and at most for connecting), in ms; 0
