@@ -320,7 +320,7 @@ TenantService AppContext::tenants() {
 }
 
 AgentService AppContext::agents() {
-  return AgentService(agent_providers(), store(), actor());
+  return AgentService(agent_providers(), store(), actor(), router_url());
 }
 
 KnowledgeBaseService AppContext::knowledge_base() {

@@ -119,6 +119,10 @@ std::string repair_words(const Finding& finding, Tense tense) {
     return (past ? "adopted " : "adopt ") + finding.reported;
   case Repair::remove_agent_row:
     return past ? "removed the agent row" : "remove the agent row";
+  case Repair::point_agent_webhooks:
+    return (past ? "pointed its webhooks at the router at "
+                 : "point its webhooks at the router at ") +
+           platform;
   case Repair::forget_document:
     return past ? "removed from the database; add it again with 'vami kb add'"
                 : "remove it from the database (add it again with 'vami kb add')";
@@ -345,6 +349,14 @@ std::string detail_words(const Finding& finding) {
                      " no longer has it"
                : "deletion never finished; " + platform_name(finding.agent_provider) +
                      " still has it (" + finding.reported + ")";
+  case FindingKind::agent_webhook_drift: {
+    auto url = [](const std::string& text) { return text.empty() ? std::string("none") : text; };
+    return platform_name(finding.agent_provider) + " agent " + quoted(finding.agent_slug) +
+           "'s inbound webhook is " + url(finding.reported) + " and its post-call webhook " +
+           url(finding.reported_post_call_url) + ", not the router's " + finding.stored + " and " +
+           finding.stored_post_call_url +
+           ": its calls miss the tenant's variables or the call history";
+  }
   case FindingKind::document_ghost:
     return "document '" + finding.name + "' of " + agent_words(finding.agent_slug, "") +
            " is no longer in the agent's knowledge base at " +
@@ -571,7 +583,8 @@ void register_reconcile_command(CLI::App& app, AppContext& context) {
       "Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, "
       "agent creations and deletions left in flight, store the provider's webhook and SID, "
       "forget documents gone at ElevenLabs, attach the router's post-call webhook again when "
-      "another one replaced it, and route numbers as the database says: their agent "
+      "another one replaced it, point Synthflow agents' webhooks at the router (when the router "
+      "URL is known), and route numbers as the database says: their agent "
       "at ElevenLabs and their voice URL at Twilio (the database is the source of truth for "
       "assignment)");
   command->footer(k_exit_rule);

@@ -117,6 +117,7 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
   webhook["attachment_changed"] = report.attachment_changed;
   webhook["replaced_attachment"] = text_or_null(report.replaced_attachment);
   webhook["deleted"] = report.deleted_webhooks;
+  webhook["skipped"] = text_or_null(report.post_call_webhook_skipped);
   json["post_call_webhook"] = webhook;
   json["numbers"] = nlohmann::ordered_json::array();
   int counts[4] = {0, 0, 0, 0};
@@ -172,11 +173,14 @@ void write_report(AppContext& context, const RouterSetupReport& report,
   summary["router_url"] = report.endpoints.voice_url;
   summary["status_callback"] = report.endpoints.status_callback;
   summary["post_call_webhook"] =
-      report.endpoints.post_call_url + " (" +
-      (report.dry_run ? (report.webhook_created ? std::string("would be created")
-                                                : report.webhook_id + ", kept")
-                      : report.webhook_id + ", " + (report.webhook_created ? "created" : "kept")) +
-      ")";
+      !report.post_call_webhook_skipped.empty()
+          ? std::string("skipped (no ElevenLabs credentials)")
+          : report.endpoints.post_call_url + " (" +
+                (report.dry_run
+                     ? (report.webhook_created ? std::string("would be created")
+                                               : report.webhook_id + ", kept")
+                     : report.webhook_id + ", " + (report.webhook_created ? "created" : "kept")) +
+                ")";
   summary["profile"] = profile;
   write_object(std::cout, format, summary);
   if (!report.numbers.empty()) {
@@ -222,6 +226,13 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
       [&](const RouterSetupRecord& record) { remember_in_profile(context, name, record); },
       [] { return AppContext::interrupted(); }, mode);
   write_report(context, report, name);
+  const bool skipped = !report.post_call_webhook_skipped.empty();
+  if (skipped) {
+    context.note(
+        "left the ElevenLabs post-call webhook alone: " + report.post_call_webhook_skipped +
+        " (a platform without ElevenLabs agents needs none; run 'vami router setup' "
+        "again once the key is set)");
+  }
   if (report.dry_run) {
     int would_point = 0;
     for (const RouterNumberResult& number : report.numbers) {
@@ -229,8 +240,9 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
     }
     context.note(
         std::string("dry run, nothing changed: ") +
-        (report.webhook_created ? "would create the post-call webhook"
-                                : "would keep the post-call webhook " + report.webhook_id) +
+        (skipped                  ? "would leave the post-call webhook alone"
+         : report.webhook_created ? "would create the post-call webhook"
+                                  : "would keep the post-call webhook " + report.webhook_id) +
         (report.attachment_changed ? " and attach it" : "") +
         (report.deleted_webhooks.empty()
              ? std::string()
@@ -246,15 +258,17 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
     return;
   }
 
-  context.note(std::string(report.webhook_created
-                               ? "created the post-call webhook " + report.webhook_id +
-                                     " (its secret is in profile '" + name + "', 0600)"
-                               : "kept the post-call webhook " + report.webhook_id) +
-               (report.attachment_changed ? ", attached it" : ", attached already") +
-               (report.deleted_webhooks.empty()
-                    ? std::string()
-                    : ", deleted " + std::to_string(report.deleted_webhooks.size()) +
-                          " earlier vami webhook(s)"));
+  if (!skipped) {
+    context.note(std::string(report.webhook_created
+                                 ? "created the post-call webhook " + report.webhook_id +
+                                       " (its secret is in profile '" + name + "', 0600)"
+                                 : "kept the post-call webhook " + report.webhook_id) +
+                 (report.attachment_changed ? ", attached it" : ", attached already") +
+                 (report.deleted_webhooks.empty()
+                      ? std::string()
+                      : ", deleted " + std::to_string(report.deleted_webhooks.size()) +
+                            " earlier vami webhook(s)"));
+  }
   if (!report.replaced_attachment.empty()) {
     context.note("the workspace's post-call webhook was " + report.replaced_attachment +
                  "; its deliveries now go to the router instead");
@@ -307,7 +321,8 @@ void register_router_setup_command(CLI::App& router, AppContext& context) {
       "Sets every webhook-routed number's voice URL to URL/twilio/voice and its status\n"
       "callback to URL/twilio/status; creates the ElevenLabs workspace webhook\n"
       "URL/elevenlabs/post-call (HMAC) and attaches it as the post-call webhook (events\n"
-      "transcript, call_initiation_failure), replacing an earlier vami webhook; points every\n"
+      "transcript, call_initiation_failure), replacing an earlier vami webhook (skipped, and\n"
+      "said so, when no ElevenLabs key is set); points every\n"
       "Synthflow agent's inbound_call_webhook_url at URL/synthflow/inbound and its\n"
       "external_webhook_url at URL/synthflow/post-call; stores the\n"
       "router URL, the webhook id and its secret in the profile (0600; never printed). Run it\n"

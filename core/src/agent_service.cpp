@@ -10,6 +10,7 @@
 #include <vami/core/agent_service.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
+#include <vami/core/router_endpoints.hpp>
 #include <vami/core/stream_agent.hpp>
 
 namespace vami {
@@ -88,8 +89,10 @@ std::string compose_prompt(const std::optional<Personality>& personality,
   return line + "\n\n" + prompt;
 }
 
-AgentService::AgentService(AgentProviders& providers, StateStore& store, std::string actor)
-    : m_providers(providers), m_store(store), m_actor(std::move(actor)) {}
+AgentService::AgentService(AgentProviders& providers, StateStore& store, std::string actor,
+                           std::string router_url)
+    : m_providers(providers), m_store(store), m_actor(std::move(actor)),
+      m_router_url(std::move(router_url)) {}
 
 AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& tenant) {
   AgentRequest prepared = request;
@@ -177,6 +180,13 @@ Agent AgentService::create(const AgentRequest& request) {
   definition.voice_id = row.voice_id;
   definition.language = row.language;
   definition.tags = {"vami", agent_tag(slug), "vami-tenant:" + tenant.slug};
+  if (const std::optional<RouterEndpoints> router = endpoints_of_router_url(m_router_url);
+      router && provider.capabilities().agent_webhooks) {
+    // Its calls ask the router for the tenant's variables, and its post-call data lands in the
+    // router's call history, without another `vami router setup`.
+    definition.inbound_webhook_url = router->synthflow_inbound_url;
+    definition.post_call_webhook_url = router->synthflow_post_call_url;
+  }
 
   std::optional<std::string> agent_id;
   if (resuming) {
@@ -264,6 +274,21 @@ Agent AgentService::update(const std::string& agent_name, const AgentUpdate& upd
     throw Error(ErrorKind::invalid_input, "nothing to change for agent " + in_quotes(before.slug),
                 "give at least one of --name, --prompt, --prompt-file, --first-message, --voice, "
                 "--language, --personality (stream agents: --stream-url, --param)");
+  }
+  if (const std::optional<RouterEndpoints> router = endpoints_of_router_url(m_router_url);
+      router && provider.capabilities().agent_webhooks) {
+    const std::optional<ProviderAgent> current = provider.get_agent(before.provider_agent_id);
+    if (!current) {
+      throw Error(ErrorKind::not_found,
+                  "agent " + in_quotes(before.slug) + " (" + before.provider_agent_id +
+                      ") is gone at " + before.provider,
+                  "see 'vami reconcile'");
+    }
+    if (current->definition.inbound_webhook_url != router->synthflow_inbound_url ||
+        current->definition.post_call_webhook_url != router->synthflow_post_call_url) {
+      change.inbound_webhook_url = router->synthflow_inbound_url;
+      change.post_call_webhook_url = router->synthflow_post_call_url;
+    }
   }
   provider.update_agent(before.provider_agent_id, change);
   after = m_store.update_agent(after);

@@ -55,7 +55,7 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
                                          const OnboardStepObserver& observer,
                                          const StopRequested& stop_requested) {
   TenantService tenants(m_telephony, m_agents, m_store, m_actor);
-  AgentService agents(m_agents, m_store, m_actor);
+  AgentService agents(m_agents, m_store, m_actor, m_router_url);
   KnowledgeBaseService knowledge(m_agents, m_store, m_actor);
   AssignmentService assignments(m_telephony, m_agents, m_store, m_actor, m_router_url);
   const std::string& slug = request.tenant.slug;

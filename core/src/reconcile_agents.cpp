@@ -54,7 +54,11 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
         agent_plans.push_back(std::move(plan));
         break;
       }
-      ++report.agents_in_sync;
+      if (std::optional<Plan> drift = classify_agent_webhooks(agent, voice)) {
+        agent_plans.push_back(std::move(*drift));
+      } else {
+        ++report.agents_in_sync;
+      }
       auto held = documents.find(agent.slug);
       if (held == documents.end() || held->second.empty()) {
         break;
@@ -168,6 +172,60 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
     agent_plans.push_back(std::move(plan));
   }
   return agent_plans;
+}
+
+std::optional<ReconcileService::Plan>
+ReconcileService::classify_agent_webhooks(const Agent& agent, const VoiceView& voice) {
+  const std::optional<RouterEndpoints> router = endpoints_of_router_url(m_router_url);
+  if (!router || !m_agents->of(agent).capabilities().agent_webhooks) {
+    return std::nullopt;
+  }
+  auto found = voice.looked_up.find(agent.provider_agent_id);
+  if (found == voice.looked_up.end() || !found->second) {
+    return std::nullopt;
+  }
+  const AgentDefinition& definition = found->second->definition;
+  if (definition.inbound_webhook_url == router->synthflow_inbound_url &&
+      definition.post_call_webhook_url == router->synthflow_post_call_url) {
+    return std::nullopt;
+  }
+  Plan plan;
+  plan.agent = agent;
+  Finding& finding = plan.finding;
+  finding.kind = FindingKind::agent_webhook_drift;
+  finding.subject = Subject::agent;
+  finding.provider_id = agent.provider_agent_id;
+  finding.agent_slug = agent.slug;
+  finding.tenant_slug = agent.tenant_slug;
+  finding.agent_provider = agent.provider;
+  finding.name = agent.name;
+  finding.stored = router->synthflow_inbound_url;
+  finding.stored_post_call_url = router->synthflow_post_call_url;
+  finding.reported = definition.inbound_webhook_url;
+  finding.reported_post_call_url = definition.post_call_webhook_url;
+  finding.repair = Repair::point_agent_webhooks;
+  finding.resolution = Resolution::would_repair;
+  return plan;
+}
+
+void ReconcileService::repair_agent_webhooks(const Plan& plan) {
+  const Finding& finding = plan.finding;
+  const Agent& read = *plan.agent;
+  std::optional<Agent> current = m_store.find_agent(read.slug);
+  if (!current || current->status != AgentStatus::active ||
+      current->provider_agent_id != read.provider_agent_id) {
+    throw Error(ErrorKind::conflict, "agent \"" + read.slug + "\" changed meanwhile");
+  }
+  AgentChange change;
+  change.inbound_webhook_url = finding.stored;
+  change.post_call_webhook_url = finding.stored_post_call_url;
+  at_provider([&] { return m_agents->of(*current).update_agent(read.provider_agent_id, change); });
+  // As `vami router setup` records the agents it points.
+  nlohmann::json before = {{"inbound_webhook_url", finding.reported},
+                           {"post_call_webhook_url", finding.reported_post_call_url}};
+  nlohmann::json after = {{"inbound_webhook_url", finding.stored},
+                          {"post_call_webhook_url", finding.stored_post_call_url}};
+  audit("agent", read.slug, before.dump(), after.dump(), read.tenant_slug);
 }
 
 void ReconcileService::repair_agent(const Plan& plan) {

@@ -40,7 +40,7 @@ inline constexpr std::string_view k_tag_prefix = "vami:";
 inline constexpr std::string_view k_agent_tag_prefix = "vami-agent:";
 inline constexpr std::string_view k_tenant_tag_prefix = "vami-tenant:";
 
-inline constexpr std::array<FindingKind, 22> k_kinds{
+inline constexpr std::array<FindingKind, 23> k_kinds{
     FindingKind::in_sync,
     FindingKind::webhook_drift,
     FindingKind::sid_drift,
@@ -58,6 +58,7 @@ inline constexpr std::array<FindingKind, 22> k_kinds{
     FindingKind::agent_orphan,
     FindingKind::stale_creating,
     FindingKind::stale_deleting,
+    FindingKind::agent_webhook_drift,
     FindingKind::document_ghost,
     FindingKind::document_uploading,
     FindingKind::document_orphan,

@@ -49,8 +49,10 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
     voice.webhooks = workspace.list_webhooks();
     voice.post_call = workspace.post_call_webhook();
   }
-  // Ask for an agent the listing lacks (deleted, or not listed yet) and for an agent whose
-  // knowledge base must be read; 404 answers "gone", any other failure stops the run here.
+  // Ask for an agent the listing lacks (deleted, or not listed yet), for an agent whose
+  // knowledge base must be read, and for an agent whose own webhooks must be the router's;
+  // 404 answers "gone", any other failure stops the run here.
+  const bool router_known = endpoints_of_router_url(m_router_url).has_value();
   for (const auto& agent : agents) {
     const std::string& id = agent.provider_agent_id;
     if (id.empty() || agent.status == AgentStatus::creating) {
@@ -58,7 +60,9 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
     }
     auto held = documents.find(agent.slug);
     const bool has_documents = held != documents.end() && !held->second.empty();
-    if (voice.listed.count(id) == 0 || has_documents) {
+    const bool has_webhooks = router_known && agent.status == AgentStatus::active &&
+                              m_agents->of(agent).capabilities().agent_webhooks;
+    if (voice.listed.count(id) == 0 || has_documents || has_webhooks) {
       voice.looked_up[id] = m_agents->of(agent).get_agent(id);
     }
   }

@@ -349,6 +349,9 @@ void ReconcileService::repair(Plan& plan, Journal& journal) {
     case Repair::forget_document:
       repair_agent(plan);
       break;
+    case Repair::point_agent_webhooks:
+      repair_agent_webhooks(plan);
+      break;
     case Repair::adopt_document:
     case Repair::forget_upload:
     case Repair::delete_document:

@@ -56,6 +56,8 @@ const char* to_string(FindingKind kind) noexcept {
     return "stale_creating";
   case FindingKind::stale_deleting:
     return "stale_deleting";
+  case FindingKind::agent_webhook_drift:
+    return "agent_webhook_drift";
   case FindingKind::document_ghost:
     return "document_ghost";
   case FindingKind::document_uploading:
@@ -108,6 +110,8 @@ const char* to_string(Repair repair) noexcept {
     return "adopt_agent";
   case Repair::remove_agent_row:
     return "remove_agent_row";
+  case Repair::point_agent_webhooks:
+    return "point_agent_webhooks";
   case Repair::forget_document:
     return "forget_document";
   case Repair::adopt_document:

@@ -60,7 +60,21 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
   RouterSetupReport report;
   report.endpoints = router_endpoints(checked_router_public_url(public_url));
   report.dry_run = mode == RouterSetupMode::dry_run;
-  set_up_webhook(memory, remember, report);
+  bool has_workspace = true;
+  try {
+    (void)workspace();
+  } catch (const Error& error) {
+    // Missing credentials are found before any request; credentials the provider rejects
+    // fail later, in set_up_webhook, and stop the setup.
+    if (error.kind() != ErrorKind::auth) {
+      throw;
+    }
+    has_workspace = false;
+    skip_webhook(memory, remember, report, error);
+  }
+  if (has_workspace) {
+    set_up_webhook(memory, remember, report);
+  }
 
   // One listing of the owned numbers (every page) rather than a lookup per number.
   std::vector<PoolNumber> rows;
@@ -170,6 +184,19 @@ RouterAgentResult RouterSetupService::point_agent(const Agent& agent,
 
 VoiceAgentProvider& RouterSetupService::workspace() {
   return m_agents.named(k_post_call_provider);
+}
+
+void RouterSetupService::skip_webhook(const RouterSetupMemory& memory,
+                                      const std::function<void(const RouterSetupRecord&)>& remember,
+                                      RouterSetupReport& report, const Error& why) {
+  report.post_call_webhook_skipped = why.what();
+  RouterSetupRecord record;
+  record.endpoints = report.endpoints;
+  record.webhook_id = memory.webhook_id; // kept for when the credentials are back
+  report.webhook_id = memory.webhook_id;
+  if (!report.dry_run) {
+    remember(record);
+  }
 }
 
 void RouterSetupService::set_up_webhook(

@@ -194,3 +194,52 @@ def test_reconcile_names_synthflow_and_routes_a_number_back_onto_the_trunk(platf
     assert applied.returncode == 0, applied.stdout + applied.stderr
     route = live.json("route", numbers[0])
     assert (route["sip_trunk"], route["routing_problems"]) == (trunk, []), route
+
+
+def synthflow_webhooks(sandbox, agent):
+    """The inbound and post-call webhook URLs the Synthflow emulator holds for `agent`."""
+    status, body = synthflow(sandbox, "GET", f"/assistants/{agent['provider_agent_id']}")
+    assert status == 200, body
+    stored = body["response"]["assistants"][0]
+    return stored.get("inbound_call_webhook_url"), stored.get("external_webhook_url")
+
+
+def test_agents_made_after_router_setup_reach_the_router_without_a_rerun(platform):
+    live, sandbox, router, desk, _night, _numbers = platform
+    # A Synthflow-only platform: no ElevenLabs key, and router setup still runs.
+    no_elevenlabs = {"ELEVENLABS_API_KEY": ""}
+    setup = live.run("router", "setup", "--public-url", router.public_url, "--json",
+                     env=no_elevenlabs)
+    assert setup.returncode == 0, setup.stderr
+    report = json.loads(setup.stdout)
+    assert "ELEVENLABS_API_KEY" in report["post_call_webhook"]["skipped"], report
+    assert "left the ElevenLabs post-call webhook alone" in setup.stderr, setup.stderr
+    assert [a["outcome"] for a in report["agents"]] == ["pointed", "pointed"]
+    wanted = (router.public_url + "/synthflow/inbound", router.public_url + "/synthflow/post-call")
+
+    # The profile now knows the router: a new agent gets its webhooks at once, and an update
+    # points an agent whose webhooks were changed by hand.
+    late = create_agent(live, "acme", "Acme Late", "--slug", "acme-late", "--provider",
+                        "synthflow")
+    assert synthflow_webhooks(sandbox, late) == wanted
+    status, body = synthflow(sandbox, "PUT", f"/assistants/{desk['provider_agent_id']}",
+                             {"external_webhook_url": "https://elsewhere.example.com/hook"})
+    assert status == 200, body
+    updated = live.run("agents", "update", "acme-desk", "--first-message", "Hi there")
+    assert updated.returncode == 0, updated.stderr
+    assert synthflow_webhooks(sandbox, desk) == wanted
+
+    # Changed by hand again: reconcile says so, names Synthflow, and --apply points it back.
+    status, body = synthflow(sandbox, "PUT", f"/assistants/{late['provider_agent_id']}",
+                             {"inbound_call_webhook_url": "https://elsewhere.example.com/in"})
+    assert status == 200, body
+    found = live.run("reconcile", "--json")
+    assert found.returncode == 4, found.stdout + found.stderr
+    drift = [f for f in json.loads(found.stdout)["findings"]
+             if f["kind"] == "agent_webhook_drift"]
+    assert [(f["agent"], f["repair"]) for f in drift] == [("acme-late", "point_agent_webhooks")]
+    assert "Synthflow agent \"acme-late\"'s inbound webhook is https://elsewhere.example.com/in" \
+        in drift[0]["detail"], drift[0]
+    applied = live.run("reconcile", "--apply")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert synthflow_webhooks(sandbox, late) == wanted

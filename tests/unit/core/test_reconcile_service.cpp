@@ -528,7 +528,7 @@ TEST_F(ReconcileServiceTest, APoolInSyncHasNothingToDoAndAReportChangesNothing) 
   EXPECT_TRUE(report.operation_id.empty());
   EXPECT_EQ(report.findings.size(), 3U);
   EXPECT_EQ(report.counts.at(FindingKind::in_sync), 3);
-  EXPECT_EQ(report.counts.size(), 22U);
+  EXPECT_EQ(report.counts.size(), 23U);
   EXPECT_EQ(report.voice_agents, VoiceAgentCoverage::compared);
   EXPECT_TRUE(drift(report).empty());
   EXPECT_TRUE(report.settled());

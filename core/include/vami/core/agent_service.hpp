@@ -64,8 +64,13 @@ struct AgentDetails {
 class AgentService {
 public:
   /// Acts on each agent at its own provider, found in `providers`; `actor` is written into the
-  /// audit trail (a user name, never a secret).
-  AgentService(AgentProviders& providers, StateStore& store, std::string actor);
+  /// audit trail (a user name, never a secret). `router_url`: the router URL of webhook routing
+  /// (`<public>/twilio/voice`, the profile's `router_url` or `--router-url`; empty when none):
+  /// when it is vami's router (`endpoints_of_router_url`), agents of a provider with webhooks
+  /// of their own (`agent_webhooks`: Synthflow) are given the router's inbound and post-call
+  /// URLs at create and update, so that `vami router setup` need not run again.
+  AgentService(AgentProviders& providers, StateStore& store, std::string actor,
+               std::string router_url = {});
 
   /// Checks a request for `tenant` and fills its defaults: the provider, the slug from the name,
   /// a prompt and greeting naming the tenant, language "en", and the voice resolved to its id
@@ -76,9 +81,13 @@ public:
   AgentRequest prepare(const AgentRequest& request, const Tenant& tenant);
   /// Creates an agent: checks every field, resolves the voice, records a `creating` row, creates
   /// the agent at the provider tagged `vami-agent:<slug>`, then marks the row active. If the
-  /// provider's answer is lost, vami looks for the tag before giving up.
+  /// provider's answer is lost, vami looks for the tag before giving up. An agent with webhooks
+  /// of its own is created with the router's (see the constructor) when the router is known.
   Agent create(const AgentRequest& request);
-  /// Changes an agent's set fields at the provider, then in the database.
+  /// Changes an agent's set fields at the provider, then in the database. An agent with webhooks
+  /// of its own also gets the router's (see the constructor) when the router is known and the
+  /// provider reports others (read with `get_agent` first).
+  /// @throws Error(not_found) when the provider no longer has the agent (with the router known).
   Agent update(const std::string& agent, const AgentUpdate& update);
   /// Deletes an agent and its documents at the provider and in the database.
   /// @throws Error(conflict) while numbers are assigned to it.
@@ -111,6 +120,7 @@ private:
   AgentProviders& m_providers;
   StateStore& m_store;
   std::string m_actor;
+  std::string m_router_url;
 };
 
 /// The provider tag that marks an agent vami created for `agent_slug`.

@@ -62,6 +62,11 @@ enum class FindingKind {
   agent_orphan,   ///< At the provider with a vami tag, unknown to the database.
   stale_creating, ///< A `creating` row: an `agents create` whose outcome was never recorded.
   stale_deleting, ///< A `deleting` row: an `agents delete` that never finished.
+  /// An agent with webhooks of its own (`agent_webhooks`: Synthflow) whose inbound or post-call
+  /// webhook URL at the provider (`reported`, `reported_post_call_url`) is not the router's
+  /// (`stored`, `stored_post_call_url`): its calls get no tenant variables, or its post-call data
+  /// misses the call history. Only looked for when the router URL is vami's router's.
+  agent_webhook_drift,
   // --- a document -----------------------------------------------------------------------------
   /// In the database, but no longer in its agent's knowledge base at the provider (deleted or
   /// detached outside vami).
@@ -119,10 +124,13 @@ enum class Repair {
   clear_voice_url,
   adopt_agent,      ///< stale_creating: the provider made it; store its id, mark active.
   remove_agent_row, ///< stale_creating / stale_deleting: no agent at the provider; drop the row.
-  forget_document,  ///< document_ghost: drop the document row.
-  adopt_document,   ///< document_uploading: the provider has it; store its id and attach it.
-  forget_upload,    ///< document_uploading: the provider has no such upload; drop the row.
-  delete_document,  ///< document_orphan: delete it at the provider (it answers no calls).
+  /// agent_webhook_drift: set the agent's inbound and post-call webhook URLs to the router's at
+  /// the provider (as `vami router setup` does).
+  point_agent_webhooks,
+  forget_document, ///< document_ghost: drop the document row.
+  adopt_document,  ///< document_uploading: the provider has it; store its id and attach it.
+  forget_upload,   ///< document_uploading: the provider has no such upload; drop the row.
+  delete_document, ///< document_orphan: delete it at the provider (it answers no calls).
   /// post_call_webhook_detached: attach the router's webhook again as the workspace's post-call
   /// webhook, with the events the router records (`router_post_call_events`).
   attach_post_call_webhook,
@@ -194,6 +202,10 @@ struct Finding {
   /// empty for none.
   std::string reported;
   std::string reported_agent_slug; ///< agent_drift: the local slug of the provider's agent.
+  /// agent_webhook_drift: the post-call webhook URL the router needs (`stored` holds the inbound
+  /// one) and the one the provider reports (`reported` holds the inbound one); empty for none.
+  std::string stored_post_call_url;
+  std::string reported_post_call_url; ///< agent_webhook_drift: see `stored_post_call_url`.
   /// webhook_drift: the stored voice webhook; voice_url_drift: the one the routing needs
   /// (empty for native routing, where it is the voice-agent provider's own).
   VoiceWebhook stored_webhook;
@@ -307,6 +319,8 @@ public:
   /// - stale_creating: the agent found by its tag `vami-agent:<slug>` (the oldest when
   ///   several) is adopted and the row marked `active`; without one the row is removed;
   /// - stale_deleting: the row is removed when the provider no longer has the agent;
+  /// - agent_webhook_drift: the agent's inbound and post-call webhook URLs are set to the
+  ///   router's at its provider (`update_agent`);
   /// - document_ghost: the document row is removed (so `vami kb add` can add it again);
   /// - document_uploading: the document found at the provider under the row's upload name is
   ///   adopted (its id stored, the row `active`, attached to the agent); without one the row
@@ -347,6 +361,8 @@ private:
                      const std::map<std::string, std::vector<Document>>& documents,
                      const VoiceView& voice, const std::string& in_flight_after);
   void repair_document(const Plan& plan);
+  std::optional<Plan> classify_agent_webhooks(const Agent& agent, const VoiceView& voice);
+  void repair_agent_webhooks(const Plan& plan);
   std::vector<Plan> classify_post_call_webhook(const VoiceView& voice);
   void repair_post_call_webhook(const Plan& plan);
   /// Whether a `purchasing`/`releasing` row's operation may still be at work on it.

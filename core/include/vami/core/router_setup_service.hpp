@@ -89,6 +89,11 @@ struct RouterSetupReport {
   bool attachment_changed = false;
   /// The webhook attached before, when it was another one (possibly not vami's); empty else.
   std::string replaced_attachment;
+  /// Why the workspace's post-call webhook (steps 1 to 4 of `set_up`) was left alone: the
+  /// provider holding it (`RouterSetupService::k_post_call_provider`, ElevenLabs) has no
+  /// credentials (a platform on Synthflow or its own orchestrator only); empty when it was set
+  /// up.
+  std::string post_call_webhook_skipped;
   /// Earlier vami webhooks (`k_router_webhook_name`) deleted: for another URL, or whose secret
   /// vami does not know.
   std::vector<std::string> deleted_webhooks;
@@ -133,7 +138,10 @@ public:
   ///    and `<public>/synthflow/post-call` as its post-call webhook (`update_agent`), unless
   ///    the provider reports both already; audited; one agent's failure is reported and the
   ///    others carry on.
-  /// The webhook change is audited too (entity "webhook").
+  /// The webhook change is audited too (entity "webhook"). Without credentials for
+  /// `k_post_call_provider` (Error(auth) naming it), steps 1, 3 and 4 are skipped and said so
+  /// (`RouterSetupReport::post_call_webhook_skipped`); `remember` still gets the endpoints, with
+  /// the webhook `memory` names.
   /// @throws Error(invalid_input) for a public URL `checked_router_public_url` refuses; the
   ///         provider errors of steps 1 to 4 and of listing the owned numbers (nothing after
   ///         the failed step is done); Error(storage).
@@ -147,6 +155,10 @@ public:
 private:
   // The provider whose workspace webhooks are set up (`k_post_call_provider`).
   VoiceAgentProvider& workspace();
+  // Steps 1 to 4 without that provider: what the next run needs is remembered all the same.
+  void skip_webhook(const RouterSetupMemory& memory,
+                    const std::function<void(const RouterSetupRecord&)>& remember,
+                    RouterSetupReport& report, const Error& why);
   void set_up_webhook(const RouterSetupMemory& memory,
                       const std::function<void(const RouterSetupRecord&)>& remember,
                       RouterSetupReport& report);
