@@ -183,32 +183,58 @@ void enact_over_sip_trunk(TelephonyProvider& telephony, VoiceAgentProvider& agen
                 row.e164 + " is in the pool but the telephony provider does not report it",
                 "run 'vami reconcile'");
   }
-  if (owned->sip_trunk_id != trunk.trunk_id) {
+  const bool moved_here = owned->sip_trunk_id != trunk.trunk_id;
+  if (moved_here) {
     leave_sip_trunk(telephony, *owned);
     telephony.move_to_sip_trunk(owned->provider_sid, trunk.trunk_id);
   }
-  std::optional<ImportedNumber> imported = find_import(agents, row.e164);
-  if (!imported) {
-    try {
-      imported =
-          agents.import_sip_trunk_number(row.e164, "vami pool " + row.e164, trunk.termination_uri);
-    } catch (const Error& error) {
-      if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::rate_limited) {
-        throw;
-      }
-      imported = find_import(agents, row.e164); // imported by an attempt whose answer was lost
-      if (!imported) {
-        throw;
-      }
-    }
-  }
+  std::optional<ImportedNumber> imported;
+  bool imported_here = false;
   try {
-    agents.set_number_agent(imported->phone_number_id, desired.provider_agent_id);
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::unavailable) {
-      throw;
+    imported = find_import(agents, row.e164);
+    if (!imported) {
+      try {
+        imported = agents.import_sip_trunk_number(row.e164, "vami pool " + row.e164,
+                                                  trunk.termination_uri);
+      } catch (const Error& error) {
+        if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::rate_limited) {
+          throw;
+        }
+        imported = find_import(agents, row.e164); // imported by an attempt whose answer was lost
+        if (!imported) {
+          throw;
+        }
+      }
+      imported_here = true;
     }
-    throw assignment_uncertain(desired, row, error);
+    try {
+      agents.set_number_agent(imported->phone_number_id, desired.provider_agent_id);
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::unavailable) {
+        throw;
+      }
+      throw assignment_uncertain(desired, row, error);
+    }
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::uncertain) {
+      throw; // it may ring the agent: left as it is, for 'vami reconcile'
+    }
+    // Refused: what this call did is undone, so that a number handed back to the pool is on no
+    // trunk and in no workspace (found by the onboarding fault sweep). What fails here is left
+    // for 'vami reconcile' (on_sip_trunk), and the refusal is what the caller hears.
+    try {
+      if (imported_here) {
+        agents.remove_imported_number(imported->phone_number_id);
+      }
+      if (moved_here) {
+        telephony.remove_from_sip_trunk(owned->provider_sid, trunk.trunk_id);
+      }
+    } catch (const Error& undo) {
+      if (undo.kind() == ErrorKind::storage) {
+        throw;
+      }
+    }
+    throw;
   }
 }
 

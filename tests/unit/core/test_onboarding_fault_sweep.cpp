@@ -3,11 +3,11 @@
 // leaves either the whole tenant or nothing (or an uncertain error saying what to do), and a
 // rerun of the same onboarding then puts the tenant live.
 //
-// ElevenLabs agents (native and webhook routing) and stream agents (the platform's own
-// orchestrator; webhook routing, no knowledge) are swept. Synthflow is not: onboarding always
-// gives the tenant a number, and a Synthflow agent cannot take a pool number until the SIP-trunk
-// routing exists, so every Synthflow onboarding is refused before anything changes.
+// ElevenLabs agents (native and webhook routing), stream agents (the platform's own
+// orchestrator; webhook routing, no knowledge) and Synthflow agents (native routing over the
+// telephony account's SIP trunk, with knowledge) are swept.
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,17 +25,29 @@ namespace vami {
 namespace {
 
 using test::stream_capabilities;
+using test::synthflow_capabilities;
 
 constexpr const char* k_orchestrator = "wss://voice.example.com/media";
 
-// Onboarding over two voice-agent providers: ElevenLabs (`m_voice`, the default) and stream
-// agents (`m_stream`, a fake with the stream provider's capabilities).
+// Onboarding over three voice-agent providers: ElevenLabs (`m_voice`, the default), stream
+// agents (`m_stream`) and Synthflow agents (`m_synthflow`), fakes with those providers'
+// capabilities.
 class SweepWorld : public OnboardingWorld {
 public:
   SweepWorld() : m_service(m_telephony, m_providers, *m_store, "tester", k_router) {
     m_stream.act_as("stream", stream_capabilities());
+    m_synthflow.act_as("synthflow", synthflow_capabilities());
     m_providers.add(m_voice);
     m_providers.add(m_stream);
+    m_providers.add(m_synthflow);
+  }
+
+  // A Synthflow tenant: native routing over the SIP trunk (the only one a Synthflow agent
+  // takes), with its two knowledge files.
+  OnboardRequest synthflow_request() {
+    OnboardRequest request = full_request(RoutingMode::native);
+    request.agent.provider = "synthflow";
+    return request;
   }
 
   // A stream tenant: webhook routing (the only one a stream agent takes), no knowledge.
@@ -54,6 +66,7 @@ public:
   }
 
   test::FakeVoiceAgentProvider m_stream;
+  test::FakeVoiceAgentProvider m_synthflow;
   test::NamedAgentProviders m_providers;
   OnboardingService m_service;
 };
@@ -65,6 +78,8 @@ struct Scenario {
   std::function<OnboardRequest(SweepWorld&)> request;
   std::vector<std::string> calls; ///< The agent provider's calls of a full onboarding, in order.
   std::size_t documents = 0;      ///< Documents the tenant ends with.
+  /// The telephony calls of a full onboarding, in order.
+  std::vector<std::string> telephony_calls;
 };
 
 // The provider calls of a full onboarding, in order: for ElevenLabs the voice is resolved twice
@@ -77,18 +92,45 @@ const std::vector<std::string> k_webhook_voice_calls = {
     "list_voices",  "list_voices",       "create_agent", "add_document_file",
     "update_agent", "add_document_file", "update_agent"};
 const std::vector<std::string> k_stream_calls = {"create_agent"};
+// Synthflow: as ElevenLabs up to the documents, then the import over the SIP trunk, found first
+// by its number, and its agent.
+const std::vector<std::string> k_synthflow_calls = {
+    "list_voices",       "list_voices",           "create_agent",
+    "add_document_file", "update_agent",          "add_document_file",
+    "update_agent",      "list_imported_numbers", "import_sip_trunk_number",
+    "set_number_agent"};
+// The telephony side: native routing only reads the voice URL back; webhook routing sets it;
+// Synthflow's finds or makes the trunk, finds the number and moves it onto the trunk.
+const std::vector<std::string> k_native_telephony_calls = {"find_owned"};
+const std::vector<std::string> k_webhook_telephony_calls = {"set_voice_webhook"};
+const std::vector<std::string> k_synthflow_telephony_calls = {"ensure_sip_trunk", "find_owned",
+                                                              "move_to_sip_trunk"};
 
 Scenario elevenlabs(RoutingMode mode) {
   return {std::string("elevenlabs, ") + to_string(mode) + " routing",
           [](SweepWorld& world) -> test::FakeVoiceAgentProvider& { return world.m_voice; },
           [mode](SweepWorld& world) { return world.full_request(mode); },
-          mode == RoutingMode::native ? k_native_voice_calls : k_webhook_voice_calls, 2};
+          mode == RoutingMode::native ? k_native_voice_calls : k_webhook_voice_calls,
+          2,
+          mode == RoutingMode::native ? k_native_telephony_calls : k_webhook_telephony_calls};
 }
 
 Scenario stream() {
   return {"stream, webhook routing",
           [](SweepWorld& world) -> test::FakeVoiceAgentProvider& { return world.m_stream; },
-          [](SweepWorld& world) { return world.stream_request(); }, k_stream_calls, 0};
+          [](SweepWorld& world) { return world.stream_request(); },
+          k_stream_calls,
+          0,
+          k_webhook_telephony_calls};
+}
+
+Scenario synthflow() {
+  return {"synthflow, native routing over the SIP trunk",
+          [](SweepWorld& world) -> test::FakeVoiceAgentProvider& { return world.m_synthflow; },
+          [](SweepWorld& world) { return world.synthflow_request(); },
+          k_synthflow_calls,
+          2,
+          k_synthflow_telephony_calls};
 }
 
 class OnboardingCallsTest : public ::testing::Test, public SweepWorld {};
@@ -109,6 +151,19 @@ TEST_F(OnboardingCallsTest, AFullWebhookOnboardingMakesTheseProviderCalls) {
   EXPECT_EQ(m_voice.methods(), k_webhook_voice_calls);
   EXPECT_EQ(telephony_calls(), 1);
   EXPECT_EQ(m_telephony.calls().back().method, "set_voice_webhook");
+}
+
+TEST_F(OnboardingCallsTest, AFullSynthflowOnboardingMakesTheseProviderCalls) {
+  const OnboardResult result = run(synthflow_request());
+  EXPECT_EQ(result.agent.provider, "synthflow");
+  EXPECT_EQ(m_synthflow.methods(), k_synthflow_calls);
+  EXPECT_EQ(m_voice.call_count(), m_voice_before); // ElevenLabs is not asked anything
+  std::vector<std::string> telephony;
+  for (const auto& call : m_telephony.calls()) {
+    telephony.push_back(call.method);
+  }
+  telephony.erase(telephony.begin(), telephony.begin() + m_telephony_before);
+  EXPECT_EQ(telephony, k_synthflow_telephony_calls);
 }
 
 TEST_F(OnboardingCallsTest, AFullStreamOnboardingMakesTheseProviderCalls) {
@@ -137,6 +192,15 @@ void expect_live(SweepWorld& world, const Scenario& scenario, const std::string&
   EXPECT_EQ(store.list_documents("front-desk").size(), scenario.documents) << what;
   EXPECT_EQ(provider.agents().size(), 1U) << what;
   EXPECT_EQ(provider.documents().size(), scenario.documents) << what;
+  if (provider.capabilities().native_numbers_need_sip_trunk) {
+    // Its calls follow the trunk to the provider, whose import rings the agent.
+    std::optional<OwnedNumber> owned = world.m_telephony.find_owned(world.m_numbers[0]);
+    ASSERT_TRUE(owned.has_value()) << what;
+    EXPECT_FALSE(owned->sip_trunk_id.empty()) << what << ": on no trunk";
+    const std::map<std::string, ImportedNumber> imported = provider.imported();
+    ASSERT_EQ(imported.size(), 1U) << what;
+    EXPECT_EQ(imported.begin()->second.agent_id, agent->provider_agent_id) << what;
+  }
 }
 
 // After any failure: everything the fake providers hold is known to the database (an agent
@@ -188,6 +252,13 @@ void expect_consistent(SweepWorld& world, const Scenario& scenario,
   ASSERT_TRUE(number.has_value()) << what;
   EXPECT_EQ(number->status, NumberStatus::available) << what;
   EXPECT_TRUE(number->agent_slug.empty()) << what;
+  // Over a SIP trunk, undoing means off the trunk and out of the provider's workspace.
+  std::optional<OwnedNumber> owned = world.m_telephony.find_owned(world.m_numbers[0]);
+  ASSERT_TRUE(owned.has_value()) << what;
+  EXPECT_TRUE(owned->sip_trunk_id.empty()) << what << ": still on trunk " << owned->sip_trunk_id;
+  if (provider.capabilities().native_numbers_need_sip_trunk) {
+    EXPECT_TRUE(provider.imported().empty()) << what << ": still imported";
+  }
 }
 
 // The same onboarding run again, with no fault, finishes it: the whole tenant, nothing twice.
@@ -218,7 +289,7 @@ std::string describe(const Scenario& scenario, const std::string& side, int posi
          (fault.acted ? " after acting" : "") + ", " + scenario.name;
 }
 
-void sweep(const Scenario& scenario, RoutingMode mode) {
+void sweep(const Scenario& scenario) {
   int failures = 0;
   auto attempt = [&](SweepWorld& world, const std::string& what, bool must_fail) {
     std::optional<Error> error;
@@ -249,30 +320,38 @@ void sweep(const Scenario& scenario, RoutingMode mode) {
       }
     }
   }
-  // The telephony side: one call (native: reading back the voice URL; webhook: setting it).
-  for (const SweepFault& fault : k_sweep_faults) {
-    if (fault.acted) {
-      continue; // the fake telephony acts before failing only for purchases and releases
+  // The telephony side, each call of `scenario.telephony_calls`.
+  for (int position = 1; position <= static_cast<int>(scenario.telephony_calls.size());
+       ++position) {
+    const std::string& method = scenario.telephony_calls[static_cast<std::size_t>(position - 1)];
+    for (const SweepFault& fault : k_sweep_faults) {
+      if (fault.acted) {
+        continue; // the fake telephony acts before failing only for purchases and releases
+      }
+      const std::string what = describe(scenario, "telephony", position, method, fault);
+      SweepWorld world;
+      world.m_telephony.fail_at(world.m_telephony_before + position, {fault.kind, false});
+      // Native routing only reads the voice URL back, as a record: the onboarding may succeed.
+      (void)attempt(world, what, method != "find_owned");
     }
-    const std::string what = describe(scenario, "telephony", 1, "", fault);
-    SweepWorld world;
-    world.m_telephony.fail_at(world.m_telephony_before + 1, {fault.kind, false});
-    // Native routing only reads the voice URL back, as a record: the onboarding may succeed.
-    (void)attempt(world, what, mode == RoutingMode::webhook);
   }
   EXPECT_GT(failures, 0); // the faults did fire
 }
 
 TEST(OnboardingFaultSweep, NativeRoutingLeavesNothingUntracked) {
-  sweep(elevenlabs(RoutingMode::native), RoutingMode::native);
+  sweep(elevenlabs(RoutingMode::native));
 }
 
 TEST(OnboardingFaultSweep, WebhookRoutingLeavesNothingUntracked) {
-  sweep(elevenlabs(RoutingMode::webhook), RoutingMode::webhook);
+  sweep(elevenlabs(RoutingMode::webhook));
 }
 
 TEST(OnboardingFaultSweep, AStreamTenantLeavesNothingUntracked) {
-  sweep(stream(), RoutingMode::webhook);
+  sweep(stream());
+}
+
+TEST(OnboardingFaultSweep, ASynthflowTenantLeavesNothingUntracked) {
+  sweep(synthflow());
 }
 
 } // namespace
