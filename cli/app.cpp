@@ -617,6 +617,7 @@ nlohmann::ordered_json to_json(const Tenant& tenant) {
   }
   json["rate_currency"] =
       tenant.rates.any() ? nlohmann::ordered_json(tenant.rates.currency) : nlohmann::ordered_json();
+  json["account_profile"] = text_or_null(tenant.account_profile);
   json["created_at"] = text_or_null(tenant.created_at);
   json["updated_at"] = text_or_null(tenant.updated_at);
   return json;

@@ -16,6 +16,8 @@ struct UpdateOptions {
   std::optional<std::string> rate_number;
   std::optional<std::string> rate_minute;
   std::optional<std::string> rate_currency;
+  std::optional<std::string> account_profile; ///< --profile NAME (of this subcommand).
+  bool no_profile = false;                    ///< --no-profile.
 };
 
 struct DeleteOptions {
@@ -25,9 +27,12 @@ struct DeleteOptions {
 };
 
 const std::vector<Column>& tenant_columns() {
-  static const std::vector<Column> columns = {
-      field("SLUG", "slug"), field("NAME", "name"), field("INDUSTRY", "industry"),
-      field("CONTACT", "contact_email"), field("CREATED", "created_at")};
+  static const std::vector<Column> columns = {field("SLUG", "slug"),
+                                              field("NAME", "name"),
+                                              field("INDUSTRY", "industry"),
+                                              field("CONTACT", "contact_email"),
+                                              field("PROFILE", "account_profile"),
+                                              field("CREATED", "created_at")};
   return columns;
 }
 
@@ -111,6 +116,64 @@ void add_rate_options(CLI::App* command, UpdateOptions& options, bool removable)
       ->type_name("CODE");
 }
 
+// --profile NAME: the tenant's own voice-agent accounts. The root's global --profile (before
+// the subcommand) still selects the command's own profile: CLI11 gives an option given after a
+// subcommand to that subcommand when it has one of that name.
+void add_account_options(CLI::App* command, UpdateOptions& options, bool removable) {
+  command->footer(
+      "Tenants on their own accounts: --profile NAME after the subcommand ties the tenant to\n"
+      "the voice-agent accounts of profile NAME (its agents, knowledge base and imports are\n"
+      "made there; Twilio stays the platform's). Given before the subcommand,\n"
+      "'vami --profile NAME tenants ...' chooses the profile this command itself runs with.\n"
+      "The state database stores the profile's name only; its keys stay in the config file.\n"
+      "See docs/guides/tenant-accounts.md.");
+  auto* profile =
+      command
+          ->add_option("--profile", options.account_profile,
+                       "The tenant's own voice-agent accounts: a profile of the config file "
+                       "holding an ElevenLabs key or a Synthflow key and workspace; its agents, "
+                       "knowledge and imports are made there (given after the subcommand; "
+                       "'vami --profile NAME tenants ...' before it still chooses the "
+                       "command's profile)")
+          ->type_name("NAME");
+  if (removable) {
+    command
+        ->add_flag("--no-profile", options.no_profile,
+                   "Back to the platform's own accounts (refused while the tenant has agents "
+                   "at a provider)")
+        ->excludes(profile);
+  }
+}
+
+// The account profile `name` after checking that the config file has it and that it holds the
+// credentials of a voice-agent provider.
+std::string checked_account_profile(const std::string& name) {
+  const auto path = config_file_path();
+  const ConfigFile config = read_config_file(path);
+  const Profile* profile = config.find(name);
+  if (profile == nullptr) {
+    std::string names;
+    for (const std::string& known : config.names()) {
+      names += (names.empty() ? "" : ", ") + known;
+    }
+    throw Error(ErrorKind::not_found,
+                "no profile '" + name + "' in " + path.string() +
+                    " (known profiles: " + (names.empty() ? "none" : names) + ")",
+                "add it with 'vami profiles add " + name +
+                    " --from-env' (ELEVENLABS_API_KEY, or SYNTHFLOW_API_KEY with "
+                    "--synthflow-workspace-id), then run this again");
+  }
+  if (!profile->has_voice_agent_credentials()) {
+    throw Error(ErrorKind::invalid_input,
+                "profile '" + name +
+                    "' holds no voice-agent credentials: a tenant's own account needs an "
+                    "ElevenLabs API key, or a Synthflow API key with its workspace id",
+                "write them into it with 'vami profiles add " + name +
+                    " --replace --from-env', then run this again");
+  }
+  return name;
+}
+
 // A rate option of `tenants update`: not given (no change), "none" (remove the stored rate) or
 // a new amount.
 std::optional<std::optional<std::int64_t>> rate_change(const std::optional<std::string>& text,
@@ -137,6 +200,7 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
   create_command->add_option("--name", create->name, "Display name")->required();
   add_tenant_fields(create_command, create->industry, create->contact_name, create->contact_email);
   add_rate_options(create_command, *create, false);
+  add_account_options(create_command, *create, false);
   create_command->callback([&context, create] {
     Tenant tenant;
     tenant.slug = create->slug;
@@ -147,6 +211,9 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
     tenant.rates.number_micros = rate_option(create->rate_number, "--rate-number");
     tenant.rates.minute_micros = rate_option(create->rate_minute, "--rate-minute");
     tenant.rates.currency = create->rate_currency.value_or(tenant.rates.currency);
+    if (create->account_profile) {
+      tenant.account_profile = checked_account_profile(*create->account_profile);
+    }
     Tenant created = context.tenants().create(tenant);
     write_object(std::cout, context.output_format(), to_json(created));
     context.note("tenant " + created.slug +
@@ -177,6 +244,7 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
   update_command->add_option("--name", update->name, "Display name");
   add_tenant_fields(update_command, update->industry, update->contact_name, update->contact_email);
   add_rate_options(update_command, *update, true);
+  add_account_options(update_command, *update, true);
   update_command->callback([&context, update] {
     TenantChange change;
     change.name = update->name;
@@ -186,6 +254,11 @@ void register_tenants_commands(CLI::App& app, AppContext& context) {
     change.rate_number_micros = rate_change(update->rate_number, "--rate-number");
     change.rate_minute_micros = rate_change(update->rate_minute, "--rate-minute");
     change.rate_currency = update->rate_currency;
+    if (update->account_profile) {
+      change.account_profile = checked_account_profile(*update->account_profile);
+    } else if (update->no_profile) {
+      change.account_profile = std::string();
+    }
     write_object(std::cout, context.output_format(),
                  to_json(context.tenants().update(update->slug, change)));
   });

@@ -42,7 +42,7 @@ _vami_options() {
   "router setup") echo "--public-url --dry-run" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --call-rate --state" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency" ;;
-  "tenants update") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency" ;;
+  "tenants update") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency --no-profile" ;;
   "tenants delete") echo "--release-numbers --dry-run" ;;
   "tenants suspend") echo "--message --concurrency" ;;
   "tenants resume") echo "--concurrency" ;;
@@ -193,6 +193,7 @@ _vami_option_kind() {
   "tenants create|--rate-number") echo "text" ;;
   "tenants create|--rate-minute") echo "text" ;;
   "tenants create|--rate-currency") echo "text" ;;
+  "tenants create|--profile") echo "profiles" ;;
   "tenants list|-h") echo "flag" ;;
   "tenants list|--help") echo "flag" ;;
   "tenants show|-h") echo "flag" ;;
@@ -206,6 +207,8 @@ _vami_option_kind() {
   "tenants update|--rate-number") echo "text" ;;
   "tenants update|--rate-minute") echo "text" ;;
   "tenants update|--rate-currency") echo "text" ;;
+  "tenants update|--profile") echo "profiles" ;;
+  "tenants update|--no-profile") echo "flag" ;;
   "tenants delete|-h") echo "flag" ;;
   "tenants delete|--help") echo "flag" ;;
   "tenants delete|--release-numbers") echo "flag" ;;

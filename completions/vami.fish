@@ -280,6 +280,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'tenants create|--rate-currency'
             echo 'text'
+        case 'tenants create|--profile'
+            echo 'profiles'
         case 'tenants list|-h'
             echo 'flag'
         case 'tenants list|--help'
@@ -306,6 +308,10 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'tenants update|--rate-currency'
             echo 'text'
+        case 'tenants update|--profile'
+            echo 'profiles'
+        case 'tenants update|--no-profile'
+            echo 'flag'
         case 'tenants delete|-h'
             echo 'flag'
         case 'tenants delete|--help'
@@ -979,6 +985,7 @@ complete -c vami -n "__vami_at 'tenants create'" -l contact-email -x -d 'Contact
 complete -c vami -n "__vami_at 'tenants create'" -l rate-number -x -d 'What to bill per number per month (prorated), stored for \'vami usage\' (its own --rate-number/--rate-minute take precedence)'
 complete -c vami -n "__vami_at 'tenants create'" -l rate-minute -x -d 'What to bill per started minute of each call, stored for \'vami usage\''
 complete -c vami -n "__vami_at 'tenants create'" -l rate-currency -x -d 'ISO 4217 currency of the stored rates, such as USD or EUR (default USD); \'vami usage\' refuses rates in another currency than the costs'
+complete -c vami -n "__vami_at 'tenants create'" -l profile -x -a '(__vami_values profiles)' -d 'The tenant\'s own voice-agent accounts: a profile of the config file holding an ElevenLabs key or a Synthflow key and workspace; its agents, knowledge and imports are made there (given after the subcommand; \'vami --profile NAME tenants ...\' before it still chooses the command\'s profile)'
 
 # vami tenants list
 complete -c vami -n "__vami_at 'tenants list'" -s h -l help -d 'Print this help message and exit'
@@ -996,6 +1003,8 @@ complete -c vami -n "__vami_at 'tenants update'" -l contact-email -x -d 'Contact
 complete -c vami -n "__vami_at 'tenants update'" -l rate-number -x -d 'What to bill per number per month (prorated), stored for \'vami usage\' (its own --rate-number/--rate-minute take precedence); \'none\' removes the stored rate'
 complete -c vami -n "__vami_at 'tenants update'" -l rate-minute -x -d 'What to bill per started minute of each call, stored for \'vami usage\'; \'none\' removes the stored rate'
 complete -c vami -n "__vami_at 'tenants update'" -l rate-currency -x -d 'ISO 4217 currency of the stored rates, such as USD or EUR (default USD); \'vami usage\' refuses rates in another currency than the costs'
+complete -c vami -n "__vami_at 'tenants update'" -l profile -x -a '(__vami_values profiles)' -d 'The tenant\'s own voice-agent accounts: a profile of the config file holding an ElevenLabs key or a Synthflow key and workspace; its agents, knowledge and imports are made there (given after the subcommand; \'vami --profile NAME tenants ...\' before it still chooses the command\'s profile)'
+complete -c vami -n "__vami_at 'tenants update'" -l no-profile -d 'Back to the platform\'s own accounts (refused while the tenant has agents at a provider)'
 complete -c vami -n "__vami_at 'tenants update' 0" -a '(__vami_values tenants)' -d 'Tenant slug'
 
 # vami tenants delete

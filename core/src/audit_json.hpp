@@ -58,7 +58,11 @@ inline std::string audit_json(const Tenant& tenant) {
       {"rate_minute_micros", tenant.rates.minute_micros
                                  ? nlohmann::ordered_json(*tenant.rates.minute_micros)
                                  : nlohmann::ordered_json()},
-      {"rate_currency", tenant.rates.currency}}
+      {"rate_currency", tenant.rates.currency},
+      // The profile's name only: its keys stay in the config file.
+      {"account_profile", tenant.account_profile.empty()
+                              ? nlohmann::ordered_json()
+                              : nlohmann::ordered_json(tenant.account_profile)}}
       .dump();
 }
 

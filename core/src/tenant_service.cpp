@@ -36,6 +36,19 @@ void validate_tenant(const Tenant& tenant) {
   validate_free_text(tenant.industry, "industry");
   validate_free_text(tenant.contact_name, "contact name");
   validate_email(tenant.contact_email);
+  // A profile name (cli/profiles: [a-z0-9][a-z0-9_-]{0,31}); what it holds is the CLI's concern.
+  const std::string& profile = tenant.account_profile;
+  const bool profile_ok =
+      profile.empty() ||
+      (profile.size() <= 32 && std::isalnum(static_cast<unsigned char>(profile.front())) != 0 &&
+       std::all_of(profile.begin(), profile.end(), [](char c) {
+         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+       }));
+  if (!profile_ok) {
+    throw Error(ErrorKind::invalid_input, "'" + profile + "' is not a profile name",
+                "use 1 to 32 characters of a-z, 0-9, '_' and '-', starting with a letter or "
+                "digit");
+  }
   const TenantRates& rates = tenant.rates;
   for (const auto& [rate, option] : {std::pair{rates.number_micros, "--rate-number"},
                                      std::pair{rates.minute_micros, "--rate-minute"}}) {
@@ -104,11 +117,12 @@ Tenant TenantService::update(const std::string& slug, const TenantChange& change
   after.rates.number_micros = change.rate_number_micros.value_or(before.rates.number_micros);
   after.rates.minute_micros = change.rate_minute_micros.value_or(before.rates.minute_micros);
   after.rates.currency = change.rate_currency.value_or(before.rates.currency);
+  after.account_profile = change.account_profile.value_or(before.account_profile);
   validate_tenant(after);
   if (change.empty()) {
     throw Error(ErrorKind::invalid_input, "nothing to change for tenant \"" + slug + "\"",
                 "give at least one of --name, --industry, --contact-name, --contact-email, "
-                "--rate-number, --rate-minute, --rate-currency");
+                "--rate-number, --rate-minute, --rate-currency, --profile, --no-profile");
   }
   after = m_store.update_tenant(slug, change);
   detail::append_audit(m_store, m_actor, "tenants update", "tenant", slug,

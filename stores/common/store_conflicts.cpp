@@ -6,6 +6,19 @@
 
 namespace vami::store_rules {
 
+Error account_change_with_agents(const std::string& slug, const std::string& from,
+                                 const std::string& to, std::int64_t agents) {
+  auto account = [](const std::string& profile) {
+    return profile.empty() ? std::string("the platform's accounts")
+                           : "the accounts of profile '" + profile + "'";
+  };
+  return Error(ErrorKind::conflict,
+               "tenant \"" + slug + "\" has " + count_of(agents, "agent") + " in " + account(from) +
+                   ", which cannot move to " + account(to),
+               "delete its agents first ('vami agents delete SLUG', after unassigning their "
+               "numbers), change the profile, then create them again");
+}
+
 Error not_in_pool(const std::string& e164) {
   return Error(ErrorKind::not_found, e164 + " is not in the pool",
                "list the pool with 'vami numbers list'");

@@ -30,6 +30,11 @@ Error agent_not_found(const std::string& slug);
 /// an assigned number starts with, so that support staff see who holds it.
 std::string held_by(const PoolNumber& number);
 
+/// Error(conflict): tenant `slug` cannot move from account profile `from` to `to` (empty: the
+/// platform's accounts) while `agents` of its agents live at a provider in the old account.
+Error account_change_with_agents(const std::string& slug, const std::string& from,
+                                 const std::string& to, std::int64_t agents);
+
 /// "1 agent", "2 agents".
 std::string count_of(std::int64_t count, const std::string& noun);
 

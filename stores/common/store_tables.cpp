@@ -1,4 +1,4 @@
-// The tables of a vami state database (see store_tables.hpp), at schema version 8.
+// The tables of a vami state database (see store_tables.hpp), at schema version 9.
 
 #include "store_tables.hpp"
 
@@ -32,7 +32,8 @@ std::vector<StoredTable> make_tables() {
                                      {"updated_at"},
                                      {"rate_number_micros", k_int},
                                      {"rate_minute_micros", k_int},
-                                     {"rate_currency"}}));
+                                     {"rate_currency"},
+                                     {"account_profile"}}));
   tables.push_back(table("agents", {{"id", k_int},
                                     {"tenant_id", k_int},
                                     {"slug"},

@@ -90,6 +90,7 @@ Tenant read_tenant(const pg::Row& row) {
     tenant.rates.minute_micros = row.integer(8);
   }
   tenant.rates.currency = row.text(9);
+  tenant.account_profile = row.text(10);
   return tenant;
 }
 

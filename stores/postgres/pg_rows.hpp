@@ -61,7 +61,7 @@ inline constexpr const char* k_operation_select =
 /// The columns `read_tenant` reads.
 inline constexpr const char* k_tenant_select =
     "SELECT slug, name, industry, contact_name, contact_email, created_at, updated_at, "
-    "rate_number_micros, rate_minute_micros, rate_currency FROM tenants ";
+    "rate_number_micros, rate_minute_micros, rate_currency, account_profile FROM tenants ";
 
 /// The columns `read_agent` reads.
 inline constexpr const char* k_agent_select = R"sql(

@@ -234,10 +234,17 @@ ALTER TABLE agents ADD COLUMN stream_url CTEXT
 ALTER TABLE agents ADD COLUMN stream_parameters CTEXT NOT NULL DEFAULT '[]';
 )sql";
 
-constexpr std::array<Migration, 3> k_migrations{{
+// v9 (as SQLite's v9): the name of the profile holding a tenant's own voice-agent accounts.
+constexpr const char* k_schema_v9 = R"sql(
+ALTER TABLE tenants ADD COLUMN account_profile CTEXT
+  CHECK (account_profile IS NULL OR account_profile ~ '^[a-z0-9][a-z0-9_-]{0,31}$');
+)sql";
+
+constexpr std::array<Migration, 4> k_migrations{{
     {6, k_schema_v6},
     {7, k_schema_v7},
     {8, k_schema_v8},
+    {9, k_schema_v9},
 }};
 
 /// `sql` with CTEXT spelled out.

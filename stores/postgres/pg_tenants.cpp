@@ -8,6 +8,7 @@
 
 namespace vami::postgres_store {
 
+using store_rules::account_change_with_agents;
 using store_rules::agent_not_found;
 using store_rules::count_of;
 using store_rules::tenant_not_found;
@@ -55,9 +56,10 @@ Tenant PostgresStateStore::create_tenant(const Tenant& tenant) {
     const auto now = utc_now_iso8601();
     pg::Statement insert("INSERT INTO tenants (slug, name, industry, contact_name, "
                          "contact_email, rate_number_micros, rate_minute_micros, rate_currency, "
-                         "created_at, updated_at) VALUES (:slug, :name, :industry, "
-                         ":contact_name, :contact_email, :rate_number, :rate_minute, "
-                         ":rate_currency, :created_at, :updated_at)");
+                         "account_profile, created_at, updated_at) VALUES (:slug, :name, "
+                         ":industry, :contact_name, :contact_email, :rate_number, :rate_minute, "
+                         ":rate_currency, :account_profile, :created_at, :updated_at)");
+    insert.bind_text_or_null(":account_profile", tenant.account_profile);
     bind_rate(insert, ":rate_number", tenant.rates.number_micros);
     bind_rate(insert, ":rate_minute", tenant.rates.minute_micros);
     insert.bind(":rate_currency", tenant.rates.currency);
@@ -98,6 +100,18 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
     if (change.empty()) {
       return *before; // Nothing changes, so neither does updated_at.
     }
+    if (change.account_profile && *change.account_profile != before->account_profile) {
+      // Counted in this serializable transaction: an agent created meanwhile makes one of the
+      // two fail and retry.
+      pg::Statement agents("SELECT count(*) FROM agents AS a JOIN tenants AS t "
+                           "ON t.id = a.tenant_id WHERE t.slug = :slug "
+                           "AND a.provider <> 'stream'");
+      agents.bind(":slug", slug);
+      if (const std::int64_t count = db().exec(agents).integer(0, 0); count > 0) {
+        throw account_change_with_agents(slug, before->account_profile, *change.account_profile,
+                                         count);
+      }
+    }
     // An unset field keeps its value; a set one replaces it (empty clears it, name aside:
     // it is NOT NULL and stays as given).
     pg::Statement update("UPDATE tenants SET "
@@ -113,6 +127,8 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
                          "ELSE rate_minute_micros END, "
                          "rate_currency = CASE WHEN :set_rate_currency THEN :rate_currency "
                          "ELSE rate_currency END, "
+                         "account_profile = CASE WHEN :set_account_profile THEN "
+                         ":account_profile ELSE account_profile END, "
                          "updated_at = :now WHERE slug = :slug");
     auto flag = [](bool set) { return set ? "true" : "false"; };
     update.bind(":set_name", flag(change.name.has_value()));
@@ -129,6 +145,8 @@ Tenant PostgresStateStore::update_tenant(const std::string& slug, const TenantCh
     bind_rate(update, ":rate_minute", change.rate_minute_micros.value_or(std::nullopt));
     update.bind(":set_rate_currency", flag(change.rate_currency.has_value()));
     update.bind(":rate_currency", change.rate_currency.value_or(before->rates.currency));
+    update.bind(":set_account_profile", flag(change.account_profile.has_value()));
+    update.bind_text_or_null(":account_profile", change.account_profile.value_or(""));
     update.bind(":now", utc_now_iso8601());
     update.bind(":slug", slug);
     db().exec(update);

@@ -96,6 +96,7 @@ Tenant read_tenant(const SQLite::Statement& row) {
     tenant.rates.minute_micros = row.getColumn(8).getInt64();
   }
   tenant.rates.currency = column_text(row.getColumn(9));
+  tenant.account_profile = column_text(row.getColumn(10));
   return tenant;
 }
 

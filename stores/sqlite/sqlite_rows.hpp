@@ -78,7 +78,7 @@ PoolNumber read_number(const SQLite::Statement& row);
 /// The columns `read_tenant` reads.
 inline constexpr const char* k_tenant_select =
     "SELECT slug, name, industry, contact_name, contact_email, created_at, updated_at, "
-    "rate_number_micros, rate_minute_micros, rate_currency FROM tenants ";
+    "rate_number_micros, rate_minute_micros, rate_currency, account_profile FROM tenants ";
 
 /// A tenant from a row of `k_tenant_select`.
 Tenant read_tenant(const SQLite::Statement& row);

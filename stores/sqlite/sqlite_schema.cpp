@@ -232,7 +232,15 @@ ALTER TABLE agents ADD COLUMN stream_url TEXT
 ALTER TABLE agents ADD COLUMN stream_parameters TEXT NOT NULL DEFAULT '[]';
 )sql";
 
-constexpr std::array<Migration, 8> k_migrations{{
+/// Version 9: tenants on their own accounts (issue 12 item 5): the NAME of the profile holding
+/// the tenant's voice-agent provider credentials (never a credential); NULL: the platform's.
+constexpr const char* k_schema_v9 = R"sql(
+ALTER TABLE tenants ADD COLUMN account_profile TEXT
+  CHECK (account_profile IS NULL OR (length(account_profile) BETWEEN 1 AND 32
+         AND account_profile GLOB '[a-z0-9]*' AND account_profile NOT GLOB '*[^a-z0-9_-]*'));
+)sql";
+
+constexpr std::array<Migration, 9> k_migrations{{
     {1, k_schema_v1},
     {2, k_schema_v2},
     {3, k_schema_v3},
@@ -241,6 +249,7 @@ constexpr std::array<Migration, 8> k_migrations{{
     {6, k_schema_v6, true},
     {7, k_schema_v7},
     {8, k_schema_v8},
+    {9, k_schema_v9},
 }};
 
 /// Turns foreign keys off for the life of a table-rebuilding migration step (the pragma is a

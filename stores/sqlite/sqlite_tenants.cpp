@@ -34,9 +34,11 @@ Tenant SqliteStateStore::create_tenant(const Tenant& tenant) {
     const auto now = utc_now_iso8601();
     SQLite::Statement insert(
         m_db, "INSERT INTO tenants (slug, name, industry, contact_name, contact_email, "
-              "rate_number_micros, rate_minute_micros, rate_currency, created_at, updated_at) "
+              "rate_number_micros, rate_minute_micros, rate_currency, account_profile, "
+              "created_at, updated_at) "
               "VALUES (:slug, :name, :industry, :contact_name, :contact_email, :rate_number, "
-              ":rate_minute, :rate_currency, :created_at, :updated_at)");
+              ":rate_minute, :rate_currency, :account_profile, :created_at, :updated_at)");
+    bind_text_or_null(insert, ":account_profile", tenant.account_profile);
     insert.bind(":slug", tenant.slug);
     insert.bind(":name", tenant.name);
     bind_text_or_null(insert, ":industry", tenant.industry);
@@ -80,6 +82,18 @@ Tenant SqliteStateStore::update_tenant(const std::string& slug, const TenantChan
       transaction.commit();
       return *before; // Nothing changes, so neither does updated_at.
     }
+    if (change.account_profile && *change.account_profile != before->account_profile) {
+      // Read in the write transaction: an agent created meanwhile cannot slip past the check.
+      SQLite::Statement agents(m_db, "SELECT count(*) FROM agents AS a JOIN tenants AS t "
+                                     "ON t.id = a.tenant_id WHERE t.slug = ? "
+                                     "AND a.provider <> 'stream'");
+      agents.bind(1, slug);
+      agents.executeStep();
+      if (const std::int64_t count = agents.getColumn(0).getInt64(); count > 0) {
+        throw store_rules::account_change_with_agents(slug, before->account_profile,
+                                                      *change.account_profile, count);
+      }
+    }
     // An unset field keeps its value; a set one replaces it (empty clears it, name aside:
     // it is NOT NULL and stays as given).
     SQLite::Statement update(m_db,
@@ -96,6 +110,8 @@ Tenant SqliteStateStore::update_tenant(const std::string& slug, const TenantChan
                              "ELSE rate_minute_micros END, "
                              "rate_currency = CASE WHEN :set_rate_currency THEN :rate_currency "
                              "ELSE rate_currency END, "
+                             "account_profile = CASE WHEN :set_account_profile THEN "
+                             ":account_profile ELSE account_profile END, "
                              "updated_at = :now WHERE slug = :slug");
     update.bind(":set_name", change.name ? 1 : 0);
     update.bind(":name", change.name.value_or(before->name));
@@ -111,6 +127,8 @@ Tenant SqliteStateStore::update_tenant(const std::string& slug, const TenantChan
     bind_rate(update, ":rate_minute", change.rate_minute_micros.value_or(std::nullopt));
     update.bind(":set_rate_currency", change.rate_currency ? 1 : 0);
     update.bind(":rate_currency", change.rate_currency.value_or(before->rates.currency));
+    update.bind(":set_account_profile", change.account_profile ? 1 : 0);
+    bind_text_or_null(update, ":account_profile", change.account_profile.value_or(""));
     update.bind(":now", utc_now_iso8601());
     update.bind(":slug", slug);
     update.exec();

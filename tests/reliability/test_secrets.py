@@ -178,6 +178,28 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(profile_env, "voices", "list", "--provider", "synthflow")
     assert token_env.env["VAMI_SYNTHFLOW_BASE_URL"] in traces[-1]  # the profile's workspace
     run(profile_env, "completion", "bash")
+    # A tenant on its own account: the profile's name goes to the database, the audit trail and
+    # the output; its keys never do.
+    secrets["tenant account's ElevenLabs key"] = "sk_tenant_canary_" + "4" * 32
+    secrets["tenant account's Synthflow key"] = "sf_tenant_canary_" + "5" * 32
+    secrets["tenant account's Synthflow webhook secret"] = "sfwh_tenant_canary_" + "6" * 24
+    own_env = vami_for(tmp_path, home, sandbox)
+    own_env.env = {**token_env.env,
+                   "ELEVENLABS_API_KEY": secrets["tenant account's ElevenLabs key"],
+                   "SYNTHFLOW_API_KEY": secrets["tenant account's Synthflow key"],
+                   "VAMI_SYNTHFLOW_WEBHOOK_SECRET":
+                       secrets["tenant account's Synthflow webhook secret"]}
+    run(own_env, "profiles", "add", "acme-own", "--from-env", "--synthflow-workspace-id", "ws-acme")
+    run(token_env, "tenants", "create", "gamma", "--name", "Gamma", "--profile", "acme-own")
+    run(token_env, "tenants", "update", "gamma", "--no-profile")
+    run(token_env, "tenants", "update", "gamma", "--profile", "acme-own")
+    run(token_env, "tenants", "show", "gamma")
+    run(token_env, "audit", "--json")
+    dumped = "\n".join(str(row) for table in ("tenants", "audit_entries")
+                       for row in token_env.rows(f"SELECT * FROM {table}"))
+    for name in ("tenant account's ElevenLabs key", "tenant account's Synthflow key",
+                 "tenant account's Synthflow webhook secret"):
+        assert secrets[name] not in dumped, f"{name} in the state database"
     run(token_env, "profiles", "remove", "sandbox", "--yes")
 
     # router setup: the post-call webhook's secret, handed out once by ElevenLabs, goes into the

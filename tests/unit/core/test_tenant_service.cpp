@@ -347,5 +347,25 @@ TEST(ValidateTenant, AcceptsAFullTenantAndAnEmptyEmail) {
   validate_tenant(t);
 }
 
+TEST_F(TenantServiceTest, TheAccountProfileIsAuditedByNameAndChecked) {
+  Tenant own = tenant("acme");
+  own.account_profile = "acme-own";
+  EXPECT_EQ(m_tenants.create(own).account_profile, "acme-own");
+  EXPECT_TRUE(contains(audit().back().after_json, "\"account_profile\":\"acme-own\""))
+      << audit().back().after_json;
+
+  TenantChange back;
+  back.account_profile = "";
+  EXPECT_EQ(m_tenants.update("acme", back).account_profile, "");
+  const AuditEntry entry = audit().back();
+  EXPECT_TRUE(contains(entry.before_json, "\"account_profile\":\"acme-own\"")) << entry.before_json;
+  EXPECT_TRUE(contains(entry.after_json, "\"account_profile\":null")) << entry.after_json;
+
+  TenantChange bad;
+  bad.account_profile = "Acme Own";
+  EXPECT_EQ(kind_of([&] { m_tenants.update("acme", bad); }), ErrorKind::invalid_input);
+  EXPECT_EQ(m_store->find_tenant("acme")->account_profile, "");
+}
+
 } // namespace
 } // namespace vami

@@ -254,6 +254,56 @@ TEST_P(AssignmentStoreTest, DeleteTenantRefusesWhileItHasAgentsOrNumbers) {
   expect_error(ErrorKind::not_found, [&] { m_store->delete_tenant("acme"); });
 }
 
+TEST_P(AssignmentStoreTest, TheAccountProfileIsStoredChangedAndCleared) {
+  auto own = tenant("acme", "Acme Dental");
+  own.account_profile = "acme-own";
+  EXPECT_EQ(m_store->create_tenant(own).account_profile, "acme-own");
+  EXPECT_EQ(m_store->create_tenant(tenant("globex", "Globex Clinic")).account_profile, "");
+
+  TenantChange other;
+  other.account_profile = "acme-eu";
+  EXPECT_EQ(m_store->update_tenant("acme", other).account_profile, "acme-eu");
+  TenantChange name_only;
+  name_only.name = "Acme Dental Group";
+  EXPECT_EQ(m_store->update_tenant("acme", name_only).account_profile, "acme-eu"); // kept
+  TenantChange back;
+  back.account_profile = "";
+  EXPECT_EQ(m_store->update_tenant("acme", back).account_profile, ""); // the platform's
+  EXPECT_EQ(m_store->list_tenants()[0].account_profile, "");
+  // The schema refuses what is no profile name, on both backends.
+  TenantChange bad;
+  bad.account_profile = "Not A Name";
+  (void)expect_error(ErrorKind::storage, [&] { (void)m_store->update_tenant("acme", bad); });
+}
+
+TEST_P(AssignmentStoreTest, TheAccountProfileCannotChangeWhileAgentsLiveInTheOldAccount) {
+  (void)m_store->create_tenant(tenant("acme", "Acme Dental"));
+  auto stream = agent("orchestrated", "acme");
+  stream.provider = "stream";
+  stream.provider_agent_id = "stream_0123456789abcdef01234567";
+  stream.stream_url = "wss://voice.example.com/media";
+  (void)m_store->insert_agent(stream);
+  // A stream agent lives at no provider account: the tenant may still move.
+  TenantChange own;
+  own.account_profile = "acme-own";
+  EXPECT_EQ(m_store->update_tenant("acme", own).account_profile, "acme-own");
+  (void)m_store->insert_agent(agent("front-desk", "acme"));
+
+  TenantChange back;
+  back.account_profile = "";
+  auto error =
+      expect_error(ErrorKind::conflict, [&] { (void)m_store->update_tenant("acme", back); });
+  EXPECT_THAT(error.what(), HasSubstr("tenant \"acme\" has 1 agent in the accounts of profile "
+                                      "'acme-own', which cannot move to the platform's accounts"));
+  EXPECT_THAT(error.hint(), HasSubstr("delete its agents first"));
+  EXPECT_EQ(m_store->find_tenant("acme")->account_profile, "acme-own"); // unchanged
+  // The same profile again changes nothing, and other fields still change.
+  TenantChange same;
+  same.account_profile = "acme-own";
+  same.industry = "dental";
+  EXPECT_EQ(m_store->update_tenant("acme", same).industry, "dental");
+}
+
 // --- agents --------------------------------------------------------------------------------
 
 TEST_P(AssignmentStoreTest, StreamAgentsKeepTheirUrlAndParametersInOrder) {

@@ -384,7 +384,7 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
 
   auto store = open_sqlite_state_store(m_path);
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 8);
+  EXPECT_EQ(current_schema_version(), 9);
   auto acme = store->find_tenant("acme");
   ASSERT_TRUE(acme);
   EXPECT_FALSE(acme->rates.any()); // v7: no rates stored
@@ -442,6 +442,33 @@ INSERT INTO documents (agent_id, provider_document_id, name, source_kind, sha256
   EXPECT_EQ(open_sqlite_state_store(m_path)->schema_version(), current_schema_version());
 }
 
+TEST_F(SqliteStateStoreTest, SchemaV8DatabaseGainsAccountProfilesAndItsTenantsHaveNone) {
+  {
+    auto store = open_sqlite_state_store(m_path);
+    Tenant acme;
+    acme.slug = "acme";
+    acme.name = "Acme Dental";
+    (void)store->create_tenant(acme);
+  }
+  {
+    // Back to version 8 as vami shipped it: the tenants table without the v9 column.
+    auto db = raw();
+    db.exec("ALTER TABLE tenants DROP COLUMN account_profile; PRAGMA user_version = 8");
+  }
+  auto store = open_sqlite_state_store(m_path);
+  EXPECT_EQ(store->schema_version(), 9);
+  auto acme = store->find_tenant("acme");
+  ASSERT_TRUE(acme);
+  EXPECT_EQ(acme->account_profile, ""); // the platform's accounts
+  TenantChange own;
+  own.account_profile = "acme-own";
+  EXPECT_EQ(store->update_tenant("acme", own).account_profile, "acme-own");
+  // The schema refuses what is no profile name.
+  auto db = raw();
+  EXPECT_THROW(db.exec("UPDATE tenants SET account_profile = 'Acme Own'"), SQLite::Exception);
+  EXPECT_THROW(db.exec("UPDATE tenants SET account_profile = ''"), SQLite::Exception);
+}
+
 TEST_F(SqliteStateStoreTest, SchemaV7DatabaseGainsStreamSettingsAndItsAgentsHaveNone) {
   {
     auto store = open_sqlite_state_store(m_path);
@@ -457,13 +484,15 @@ TEST_F(SqliteStateStoreTest, SchemaV7DatabaseGainsStreamSettingsAndItsAgentsHave
     (void)store->insert_agent(desk);
   }
   {
-    // Back to version 7 as vami shipped it: the agents table without the v8 columns.
+    // Back to version 7 as vami shipped it: the agents table without the v8 columns (and the
+    // tenants table without v9's).
     auto db = raw();
-    db.exec("ALTER TABLE agents DROP COLUMN stream_parameters; "
+    db.exec("ALTER TABLE tenants DROP COLUMN account_profile; "
+            "ALTER TABLE agents DROP COLUMN stream_parameters; "
             "ALTER TABLE agents DROP COLUMN stream_url; PRAGMA user_version = 7");
   }
   auto store = open_sqlite_state_store(m_path);
-  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_EQ(store->schema_version(), current_schema_version());
   auto desk = store->find_agent("desk");
   ASSERT_TRUE(desk);
   EXPECT_EQ(desk->provider, "elevenlabs");
@@ -487,7 +516,8 @@ TEST_F(SqliteStateStoreTest, SchemaV6DatabaseGainsTenantRatesAsIntegerMicros) {
     // Back to version 6 as vami shipped it: the tenants table without the v7 columns (and the
     // agents table without v8's).
     auto db = raw();
-    db.exec("ALTER TABLE agents DROP COLUMN stream_parameters; "
+    db.exec("ALTER TABLE tenants DROP COLUMN account_profile; "
+            "ALTER TABLE agents DROP COLUMN stream_parameters; "
             "ALTER TABLE agents DROP COLUMN stream_url; "
             "ALTER TABLE tenants DROP COLUMN rate_currency; "
             "ALTER TABLE tenants DROP COLUMN rate_minute_micros; "

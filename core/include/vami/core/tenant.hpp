@@ -29,7 +29,11 @@ struct Tenant {
   std::string industry;
   std::string contact_name;
   std::string contact_email;
-  TenantRates rates;      ///< What to bill it; no rate set when none is stored.
+  TenantRates rates; ///< What to bill it; no rate set when none is stored.
+  /// The profile (its NAME only, never a credential) holding the tenant's own voice-agent
+  /// provider accounts, where its agents, knowledge and imports live; empty: the platform's
+  /// accounts (`vami tenants update --profile`).
+  std::string account_profile;
   std::string created_at; ///< UTC ISO 8601.
   std::string updated_at; ///< UTC ISO 8601.
 };
@@ -45,11 +49,15 @@ struct TenantChange {
   /// A new per-minute rate in micros; set to an empty optional, it removes the stored one.
   std::optional<std::optional<std::int64_t>> rate_minute_micros;
   std::optional<std::string> rate_currency; ///< A new ISO 4217 currency of the rates.
+  /// A new account profile (a profile name); empty: back to the platform's accounts. Refused
+  /// by the stores (Error(conflict)) while the tenant has agents at a provider (any but
+  /// "stream"): they live in the old account.
+  std::optional<std::string> account_profile;
 
   /// True when nothing is set.
   [[nodiscard]] bool empty() const noexcept {
     return !name && !industry && !contact_name && !contact_email && !rate_number_micros &&
-           !rate_minute_micros && !rate_currency;
+           !rate_minute_micros && !rate_currency && !account_profile;
   }
 };
 
