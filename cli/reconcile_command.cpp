@@ -296,6 +296,15 @@ std::string detail_words(const Finding& finding) {
              " with native routing, but it is on no SIP trunk at Twilio: calls to it never reach " +
              platform_name(finding.agent_provider);
     }
+    if (finding.on_other_sip_trunk) {
+      return "assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
+             " with native routing, but it is on SIP trunk " + finding.reported_sip_trunk +
+             (finding.reported_sip_trunk_name.empty()
+                  ? std::string()
+                  : " (" + quoted(finding.reported_sip_trunk_name) + ")") +
+             " at Twilio, not vami's trunk to " + platform_name(finding.agent_provider) +
+             ": its calls go wherever that trunk sends them";
+    }
     if (!finding.over_sip_trunk && !finding.reported_sip_trunk.empty()) {
       return std::string(finding.status == NumberStatus::assigned ? "assigned" : "not assigned") +
              ", but it is on SIP trunk " + finding.reported_sip_trunk +

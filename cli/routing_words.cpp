@@ -63,6 +63,14 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
     return "it is on SIP trunk " + check.observed.owned->sip_trunk_id +
            " at Twilio, so its voice URL is not used and its calls follow the trunk (run 'vami "
            "reconcile --apply')";
+  case RoutingFault::on_other_sip_trunk: {
+    const AgentSipTrunk other = check.observed.other_sip_trunk.value_or(AgentSipTrunk{});
+    return "it is on SIP trunk " + other.trunk_id +
+           (other.name.empty() ? std::string() : " (\"" + other.name + "\")") +
+           " at Twilio, not vami's trunk to " + platform +
+           ", so its calls go wherever that trunk sends them (run 'vami reconcile --apply' to "
+           "move it onto vami's trunk, or take it off the other trunk in the Twilio console)";
+  }
   case RoutingFault::router_unhealthy: {
     const RouterHealth& health = check.observed.router_health.value_or(RouterHealth{});
     return "the router does not answer its health check at " + health.url + " (" + health.problem +

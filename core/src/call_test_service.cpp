@@ -101,6 +101,7 @@ CallHopKind hop_of(RoutingFault fault, RoutingTarget target) {
   case RoutingFault::wrong_voice_url:
   case RoutingFault::not_on_sip_trunk:
   case RoutingFault::on_sip_trunk:
+  case RoutingFault::on_other_sip_trunk:
     return CallHopKind::voice_url;
   case RoutingFault::no_router_url:
   case RoutingFault::router_unhealthy:

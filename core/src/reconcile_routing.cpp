@@ -91,6 +91,13 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
   // Over a SIP trunk the import is found by its number and the row keeps the id of the import
   // routing by voice URL made (`enact_routing`).
   observed.over_sip_trunk = provider.capabilities().native_numbers_need_sip_trunk;
+  if (observed.over_sip_trunk && desired.target == RoutingTarget::native &&
+      !owned.sip_trunk_id.empty()) {
+    if (!m_sip_trunks) {
+      m_sip_trunks = m_telephony.list_sip_trunks(); // before anything changes
+    }
+    observed.other_sip_trunk = foreign_sip_trunk(*m_sip_trunks, owned.sip_trunk_id, provider);
+  }
   auto imported = voice.imports.find({provider.name(), row.e164});
   if (imported != voice.imports.end()) {
     observed.imported = imported->second;
@@ -145,7 +152,8 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
   const bool voice_url_wrong =
       row.status != NumberStatus::suspended &&
       (found(RoutingFault::no_voice_url) || found(RoutingFault::wrong_voice_url) ||
-       found(RoutingFault::not_on_sip_trunk) || found(RoutingFault::on_sip_trunk));
+       found(RoutingFault::not_on_sip_trunk) || found(RoutingFault::on_sip_trunk) ||
+       found(RoutingFault::on_other_sip_trunk));
   if (voice_url_wrong) {
     Plan plan = finding_for(FindingKind::voice_url_drift);
     plan.finding.stored_webhook = desired.voice_webhook;
@@ -153,6 +161,10 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     plan.finding.reported_sip_trunk = owned.sip_trunk_id;
     plan.finding.over_sip_trunk =
         observed.over_sip_trunk && desired.target == RoutingTarget::native;
+    if (found(RoutingFault::on_other_sip_trunk)) {
+      plan.finding.on_other_sip_trunk = true;
+      plan.finding.reported_sip_trunk_name = observed.other_sip_trunk->name;
+    }
     if (desired.target == RoutingTarget::none) {
       planned(plan, Repair::clear_voice_url);
     } else if (agent_gone) {

@@ -37,6 +37,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
                                             const StopRequested& stop_requested) {
   ReconcileReport report;
   report.applied = mode == ReconcileMode::apply;
+  m_sip_trunks.reset(); // read again by each run, once, when a number is on a trunk
   for (auto kind : k_kinds) {
     report.counts[kind] = 0;
   }

@@ -97,6 +97,10 @@ void ResilientTelephonyProvider::remove_from_sip_trunk(const std::string& provid
   });
 }
 
+std::vector<AgentSipTrunk> ResilientTelephonyProvider::list_sip_trunks() {
+  return m_calls.retried([&] { return m_inner.list_sip_trunks(); });
+}
+
 VoiceWebhook ResilientTelephonyProvider::out_of_service_webhook(const std::string& message) const {
   return m_inner.out_of_service_webhook(message);
 }

@@ -300,6 +300,8 @@ const char* to_string(RoutingFault fault) noexcept {
     return "not_on_sip_trunk";
   case RoutingFault::on_sip_trunk:
     return "on_sip_trunk";
+  case RoutingFault::on_other_sip_trunk:
+    return "on_other_sip_trunk";
   }
   return "not_owned";
 }
@@ -358,6 +360,8 @@ std::vector<RoutingFault> routing_faults(const DesiredRouting& desired,
                               (observed.voice_agent_side_read ? observed.over_sip_trunk : on_trunk);
   if (over_sip_trunk != on_trunk) {
     faults.push_back(over_sip_trunk ? RoutingFault::not_on_sip_trunk : RoutingFault::on_sip_trunk);
+  } else if (over_sip_trunk && observed.other_sip_trunk) {
+    faults.push_back(RoutingFault::on_other_sip_trunk);
   }
   switch (desired.target) {
   case RoutingTarget::native:
@@ -431,6 +435,7 @@ bool calls_unanswered(const DesiredRouting& desired, const std::vector<RoutingFa
     case RoutingFault::router_unhealthy:
     case RoutingFault::not_on_sip_trunk:
     case RoutingFault::on_sip_trunk:
+    case RoutingFault::on_other_sip_trunk:
       return true;
     case RoutingFault::not_imported:
     case RoutingFault::import_unassigned:
@@ -462,11 +467,32 @@ ObservedRouting observe_routing(TelephonyProvider& telephony, VoiceAgentProvider
     observed.voice_url_is_agent_provider =
         agents->answers_voice_url(observed.owned->webhook.voice_url);
   }
+  if (observed.over_sip_trunk && desired.target == RoutingTarget::native && observed.owned &&
+      !observed.owned->sip_trunk_id.empty()) {
+    observed.other_sip_trunk =
+        foreign_sip_trunk(telephony.list_sip_trunks(), observed.owned->sip_trunk_id, *agents);
+  }
   observed.imported = find_import(*agents, desired.e164);
   if (!desired.provider_agent_id.empty()) {
     observed.agent_exists = agents->get_agent(desired.provider_agent_id).has_value();
   }
   return observed;
+}
+
+std::optional<AgentSipTrunk> foreign_sip_trunk(const std::vector<AgentSipTrunk>& trunks,
+                                               const std::string& trunk_id,
+                                               const VoiceAgentProvider& agents) {
+  AgentSipTrunk other;
+  other.trunk_id = trunk_id;
+  for (const AgentSipTrunk& trunk : trunks) {
+    if (trunk.trunk_id == trunk_id) {
+      other = trunk;
+    }
+  }
+  if (other.name == sip_trunk_name(agents)) {
+    return std::nullopt; // vami's (two of that name, made by a race, are both vami's)
+  }
+  return other;
 }
 
 void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,

@@ -594,6 +594,8 @@ public:
     m_sip_trunks.remove(provider_sid, trunk_id);
   }
 
+  std::vector<AgentSipTrunk> list_sip_trunks() override { return m_sip_trunks.list(); }
+
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
     std::string code = upper(country);
     std::shared_ptr<const CountryPrices> prices;

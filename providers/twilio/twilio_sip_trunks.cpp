@@ -111,6 +111,14 @@ void AgentSipTrunks::move(const std::string& phone_number_sid, const std::string
   }
 }
 
+std::vector<AgentSipTrunk> AgentSipTrunks::list() {
+  std::vector<AgentSipTrunk> trunks;
+  for (const SipTrunk& trunk : m_trunking.list_trunks()) {
+    trunks.push_back(to_agent_trunk(trunk));
+  }
+  return trunks;
+}
+
 void AgentSipTrunks::remove(const std::string& phone_number_sid, const std::string& trunk_id) {
   try {
     m_trunking.remove_number(trunk_id, phone_number_sid);

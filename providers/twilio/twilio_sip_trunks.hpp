@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <vami/core/telephony_provider.hpp>
 #include <vami/providers/twilio_trunking.hpp>
@@ -28,6 +29,9 @@ public:
   /// Takes the number off the trunk; nothing when it is not on it.
   /// @throws what the client throws, but not_found.
   void remove(const std::string& phone_number_sid, const std::string& trunk_id);
+  /// Every trunk of the account, oldest first.
+  /// @throws what the trunking client throws.
+  std::vector<AgentSipTrunk> list();
 
 private:
   AgentSipTrunk find_or_create(const std::string& name);

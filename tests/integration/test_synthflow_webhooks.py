@@ -243,3 +243,34 @@ def test_agents_made_after_router_setup_reach_the_router_without_a_rerun(platfor
     applied = live.run("reconcile", "--apply")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert synthflow_webhooks(sandbox, late) == wanted
+
+
+def test_a_number_on_another_trunk_is_named_and_moved_back_onto_vamis(platform):
+    live, sandbox, _router, _desk, _night, numbers = platform
+    assert live.run("numbers", "assign", numbers[0], "--agent", "acme-desk").returncode == 0
+    trunk = live.json("route", numbers[0])["sip_trunk"]
+    sid = {n["phone_number"]: n["sid"] for n in sandbox.owned()}[numbers[0]]
+    # Someone moves it onto a trunk of their own in the Twilio console.
+    status, other = sandbox.request("POST", "/v1/Trunks", {"FriendlyName": "acme pbx"})
+    assert status == 201, other
+    status, _ = sandbox.request("DELETE", f"/v1/Trunks/{trunk}/PhoneNumbers/{sid}")
+    assert status == 204
+    status, added = sandbox.request("POST", f"/v1/Trunks/{other['sid']}/PhoneNumbers",
+                                    {"PhoneNumberSid": sid})
+    assert status == 201, added
+
+    route = live.json("route", numbers[0])
+    assert (route["sip_trunk"], route["routing_problems"], route["calls_answered"]) == (
+        other["sid"], ["on_other_sip_trunk"], False), route
+    shown = live.run("route", numbers[0])
+    assert f'it is on SIP trunk {other["sid"]} ("acme pbx") at Twilio, not vami\'s trunk to ' \
+        "Synthflow" in shown.stdout + shown.stderr, shown.stdout + shown.stderr
+
+    report = live.run("reconcile")
+    assert report.returncode == 4, report.stdout + report.stderr
+    assert f'on SIP trunk {other["sid"]} ("acme pbx") at Twilio, not vami\'s trunk to ' \
+        "Synthflow" in report.stdout, report.stdout
+    applied = live.run("reconcile", "--apply")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    route = live.json("route", numbers[0])
+    assert (route["sip_trunk"], route["routing_problems"]) == (trunk, []), route

@@ -58,6 +58,10 @@ public:
     next("ensure_sip_trunk");
     return fake.ensure_sip_trunk(name, uri);
   }
+  std::vector<AgentSipTrunk> list_sip_trunks() override {
+    next("list_sip_trunks");
+    return fake.list_sip_trunks();
+  }
   void move_to_sip_trunk(const std::string& sid, const std::string& trunk_id) override {
     next("move_to_sip_trunk");
     fake.move_to_sip_trunk(sid, trunk_id);

@@ -173,6 +173,44 @@ TEST_F(SipTrunkRoutingTest, ANumberOffItsTrunkOrOnOneItShouldNotBeIsFoundAndRepa
   }
 }
 
+TEST_F(SipTrunkRoutingTest, ANumberOnAnotherTrunkThanVamisIsFoundAndMovedBack) {
+  const std::string& e164 = m_numbers[0];
+  (void)assignments().assign(e164, "acme-sf", RoutingMode::native);
+  const std::string vamis = owned(e164).sip_trunk_id;
+  const std::string other = m_telephony.make_trunk("acme pbx");       // someone's own trunk
+  m_telephony.remove_from_sip_trunk(owned(e164).provider_sid, vamis); // by hand
+  m_telephony.put_on_trunk(e164, other);
+
+  const RouteCheck check = route(e164);
+  EXPECT_EQ(check.faults, std::vector<RoutingFault>{RoutingFault::on_other_sip_trunk});
+  EXPECT_FALSE(check.calls_answered);
+  ASSERT_TRUE(check.observed.other_sip_trunk);
+  EXPECT_EQ(check.observed.other_sip_trunk->trunk_id, other);
+  EXPECT_EQ(check.observed.other_sip_trunk->name, "acme pbx");
+
+  ReconcileService reconcile(m_telephony, &m_providers, *m_store, "tester", std::chrono::seconds(0),
+                             "");
+  const ReconcileReport found = reconcile.reconcile(ReconcileMode::report);
+  std::vector<Finding> drift;
+  for (const Finding& finding : found.findings) {
+    if (finding.kind == FindingKind::voice_url_drift) {
+      drift.push_back(finding);
+    }
+  }
+  ASSERT_EQ(drift.size(), 1U);
+  EXPECT_TRUE(drift[0].on_other_sip_trunk);
+  EXPECT_EQ(drift[0].reported_sip_trunk, other);
+  EXPECT_EQ(drift[0].reported_sip_trunk_name, "acme pbx");
+  EXPECT_EQ(drift[0].repair, Repair::route_again);
+
+  (void)reconcile.reconcile(ReconcileMode::apply);
+  EXPECT_EQ(owned(e164).sip_trunk_id, vamis);
+  EXPECT_TRUE(route(e164).faults.empty());
+  for (const Finding& finding : reconcile.reconcile(ReconcileMode::report).findings) {
+    EXPECT_EQ(finding.kind, FindingKind::in_sync) << to_string(finding.kind) << " " << finding.e164;
+  }
+}
+
 TEST_F(SipTrunkRoutingTest, ASynthflowAgentAnswersOneNumberAndASecondIsRefusedFirst) {
   (void)assignments().assign(m_numbers[0], "acme-sf", RoutingMode::native);
   const std::size_t provider_calls = m_synthflow.calls().size();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -277,6 +278,32 @@ public:
     if (act_then_fail) {
       fail();
     }
+  }
+
+  /// Every trunk, in the order made.
+  std::vector<AgentSipTrunk> list_sip_trunks() override {
+    std::lock_guard lock(m_mutex);
+    begin("list_sip_trunks", "", false);
+    std::vector<AgentSipTrunk> trunks;
+    for (const auto& [name, trunk] : m_trunks) {
+      trunks.push_back(trunk);
+    }
+    std::sort(trunks.begin(), trunks.end(), [](const AgentSipTrunk& a, const AgentSipTrunk& b) {
+      return a.trunk_id.size() != b.trunk_id.size() ? a.trunk_id.size() < b.trunk_id.size()
+                                                    : a.trunk_id < b.trunk_id;
+    });
+    return trunks;
+  }
+
+  /// Makes a trunk named `name` directly (as someone in the provider's console would), and
+  /// returns its id.
+  std::string make_trunk(const std::string& name) {
+    std::lock_guard lock(m_mutex);
+    AgentSipTrunk& trunk = m_trunks[name];
+    trunk.trunk_id = "TK" + std::to_string(m_trunks.size());
+    trunk.name = name;
+    trunk.termination_uri = name + ".pstn.example.com";
+    return trunk.trunk_id;
   }
 
   /// Puts a number on a trunk directly (as someone in the provider's console would).

@@ -45,6 +45,7 @@ public:
   void remove_from_sip_trunk(const std::string& sid, const std::string& trunk_id) override {
     m_inner.remove_from_sip_trunk(sid, trunk_id);
   }
+  std::vector<AgentSipTrunk> list_sip_trunks() override { return m_inner.list_sip_trunks(); }
   std::optional<Money> monthly_price(const std::string& country, NumberType type) override {
     return m_inner.monthly_price(country, type);
   }

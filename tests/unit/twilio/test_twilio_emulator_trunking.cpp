@@ -159,6 +159,14 @@ TEST_F(TrunkingSandboxTest, TheProviderKeepsOneTrunkPerNameAndMovesNumbersOntoIt
   const vami::twilio::SipTrunk elsewhere = m_trunking->create_trunk("elsewhere", "");
   EXPECT_EQ(error_of([&] { telephony->move_to_sip_trunk(sid, elsewhere.sid); }).kind(),
             ErrorKind::conflict);
+  // Every trunk of the account, oldest first, with its name: what tells vami's from another.
+  const std::vector<AgentSipTrunk> listed = telephony->list_sip_trunks();
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].trunk_id, trunk.trunk_id);
+  EXPECT_EQ(listed[0].name, "vami synthflow");
+  EXPECT_EQ(listed[0].termination_uri, trunk.termination_uri);
+  EXPECT_EQ(listed[1].trunk_id, elsewhere.sid);
+  EXPECT_EQ(listed[1].name, "elsewhere");
 
   telephony->remove_from_sip_trunk(sid, trunk.trunk_id);
   EXPECT_TRUE(telephony->find_owned(e164)->sip_trunk_id.empty());

@@ -54,8 +54,8 @@ enum class FindingKind {
   /// for webhook routing not the router's URL for its agent (`stored_webhook` holds that one),
   /// for an unassigned number still the router's. `reported_webhook` holds the provider's.
   /// Also the SIP trunk: native routing to a provider that answers over SIP with the number on
-  /// no trunk, or any other routing with the number on one (`not_on_sip_trunk`,
-  /// `on_sip_trunk`).
+  /// no trunk or on another trunk than vami's, or any other routing with the number on one
+  /// (`not_on_sip_trunk`, `on_other_sip_trunk`, `on_sip_trunk`).
   voice_url_drift,
   // --- an agent -------------------------------------------------------------------------------
   agent_ghost,    ///< `active` in the database, gone at the provider (deleted outside vami).
@@ -214,6 +214,11 @@ struct Finding {
   /// none), and whether its routing goes over one (native routing to Synthflow).
   std::string reported_sip_trunk;
   bool over_sip_trunk = false; ///< voice_url_drift: see `reported_sip_trunk`.
+  /// voice_url_drift: routed over SIP, but on another trunk than vami's to the agent's provider
+  /// (`reported_sip_trunk`, named `reported_sip_trunk_name`; empty when the account does not
+  /// list it).
+  bool on_other_sip_trunk = false;
+  std::string reported_sip_trunk_name; ///< voice_url_drift: see `on_other_sip_trunk`.
   /// stale_purchasing: the row's buy operation; orphan_tagged: the tag's operation when the
   /// journal holds it (it is then recorded with the adopted number).
   std::string operation_id;
@@ -387,6 +392,7 @@ private:
   RouterHealthProbe* m_router_health;
   std::string m_post_call_webhook_id;
   std::map<std::pair<std::string, NumberType>, std::optional<Money>> m_prices;
+  std::optional<std::vector<AgentSipTrunk>> m_sip_trunks; // the account's, read once per run
 };
 
 } // namespace vami

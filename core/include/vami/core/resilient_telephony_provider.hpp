@@ -60,6 +60,8 @@ public:
   void move_to_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) override;
   /// Rate-limited and retried (a number not on the trunk is left as it is).
   void remove_from_sip_trunk(const std::string& provider_sid, const std::string& trunk_id) override;
+  /// Retried as any read.
+  std::vector<AgentSipTrunk> list_sip_trunks() override;
 
 private:
   TelephonyProvider& m_inner;

@@ -73,10 +73,14 @@ enum class RoutingFault {
   /// native routing by voice URL, or no agent): its voice URL is not used, and its calls
   /// follow the trunk.
   on_sip_trunk,
+  /// Native routing over SIP, but the number is on another SIP trunk than vami's trunk to the
+  /// agent's provider (`sip_trunk_name`; `ObservedRouting::other_sip_trunk` names it): its
+  /// calls go wherever that trunk sends them.
+  on_other_sip_trunk,
 };
 /// "not_owned", "no_voice_url", "wrong_voice_url", "not_imported", "import_unassigned",
 /// "import_other_agent", "agent_missing", "agent_unroutable", "no_router_url",
-/// "router_unhealthy", "not_on_sip_trunk", "on_sip_trunk".
+/// "router_unhealthy", "not_on_sip_trunk", "on_sip_trunk", "on_other_sip_trunk".
 [[nodiscard]] const char* to_string(RoutingFault fault) noexcept;
 
 /// What the providers must hold for calls to a pool number to go where its row says. The one
@@ -140,6 +144,10 @@ struct ObservedRouting {
   /// number on a trunk (`OwnedNumber::sip_trunk_id`), and its voice URL is not compared. When
   /// the voice-agent side is not read, a native number on a trunk is taken to be routed so.
   bool over_sip_trunk = false;
+  /// The SIP trunk the number is on when it is not vami's trunk to the agent's provider
+  /// (`foreign_sip_trunk`); read only for native routing over SIP with the number on a trunk,
+  /// empty otherwise.
+  std::optional<AgentSipTrunk> other_sip_trunk;
 };
 
 /// Every way `observed` differs from `desired`, in the order a call meets them (telephony
@@ -154,13 +162,21 @@ struct ObservedRouting {
 [[nodiscard]] bool calls_unanswered(const DesiredRouting& desired,
                                     const std::vector<RoutingFault>& faults);
 
+/// The trunk `trunk_id` when it is not vami's trunk to `agents` (named `sip_trunk_name(agents)`),
+/// as `trunks` (`TelephonyProvider::list_sip_trunks`) has it (with an empty name when it is not
+/// listed); empty when it is vami's.
+[[nodiscard]] std::optional<AgentSipTrunk>
+foreign_sip_trunk(const std::vector<AgentSipTrunk>& trunks, const std::string& trunk_id,
+                  const VoiceAgentProvider& agents);
+
 /// Reads what the providers hold of one number's routing: the telephony provider's number (with
-/// the SIP trunk it is on), the voice-agent provider's import of it and (when `desired` names an
-/// agent) whether the agent exists. `agents` may be null: the voice-agent side is then not read.
-/// With `router` (may be null), a number routed by webhook through vami's router
+/// the SIP trunk it is on, and for native routing over SIP whether that trunk is vami's), the
+/// voice-agent provider's import of it and (when `desired` names an agent) whether the agent
+/// exists. `agents` may be null: the voice-agent side is then not read. With `router` (may be
+/// null), a number routed by webhook through vami's router
 /// (`endpoints_of_router_url`) has the router's health checked too.
-/// @throws what `TelephonyProvider::find_owned`, `VoiceAgentProvider::list_imported_numbers`
-///         and `get_agent` throw.
+/// @throws what `TelephonyProvider::find_owned`, `list_sip_trunks`,
+///         `VoiceAgentProvider::list_imported_numbers` and `get_agent` throw.
 [[nodiscard]] ObservedRouting observe_routing(TelephonyProvider& telephony,
                                               VoiceAgentProvider* agents,
                                               const DesiredRouting& desired,

@@ -108,6 +108,10 @@ public:
   /// on that trunk.
   virtual void remove_from_sip_trunk(const std::string& provider_sid,
                                      const std::string& trunk_id) = 0;
+  /// Every SIP trunk of the account, oldest first, following the provider's pages to the end
+  /// (Twilio `GET /v1/Trunks`): what tells vami's trunk (`ensure_sip_trunk`'s name) from
+  /// another one a number may have been put on. Throws, and returns nothing, if any page fails.
+  virtual std::vector<AgentSipTrunk> list_sip_trunks() = 0;
 
   /// The monthly price of a number of `type` in `country` (Twilio Pricing v1
   /// `current_price`); empty when the provider publishes none for that type.
