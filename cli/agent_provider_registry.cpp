@@ -41,6 +41,38 @@ VoiceAgentProvider& AgentProviderRegistry::named(const std::string& name) {
   throw unknown_agent_provider(name, names());
 }
 
+std::string AgentProviderRegistry::account_of(const std::string& tenant_slug) {
+  return m_accounts.of_tenant ? m_accounts.of_tenant(tenant_slug) : std::string();
+}
+
+std::vector<std::string> AgentProviderRegistry::accounts() {
+  std::vector<std::string> all{std::string()};
+  if (m_accounts.in_use) {
+    for (std::string& account : m_accounts.in_use()) {
+      if (!account.empty() && std::find(all.begin(), all.end(), account) == all.end()) {
+        all.push_back(std::move(account));
+      }
+    }
+  }
+  return all;
+}
+
+VoiceAgentProvider& AgentProviderRegistry::in_account(const std::string& name,
+                                                      const std::string& account) {
+  const std::vector<std::string> known = names();
+  if (std::find(known.begin(), known.end(), name) == known.end()) {
+    throw unknown_agent_provider(name, known);
+  }
+  // Without building the platform's provider: a platform may lack keys its tenants have.
+  if (account.empty() || name == k_stream_provider_name) {
+    return named(name);
+  }
+  if (!m_accounts.provider) {
+    return AgentProviders::in_account(name, account);
+  }
+  return m_accounts.provider(name, account);
+}
+
 std::vector<std::string> AgentProviderRegistry::names() const {
   return known_names();
 }

@@ -230,15 +230,80 @@ void AppContext::stops_after_step(CLI::App* command) {
   m_stopping_commands.push_back(command);
 }
 
+ProviderSettings AppContext::platform_settings() {
+  ProviderSettings settings = platform_provider_settings(profile(), &m_sources);
+  settings.sandbox_state_path = sandbox_state_path();
+  settings.http_total_timeout_ms = http_total_timeout_ms;
+  if (options.debug) {
+    settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
+  }
+  return settings;
+}
+
+VoiceAgentProvider& AppContext::account_agents(const std::string& name, const std::string& account,
+                                               bool resilient) {
+  std::lock_guard lock(m_tenant_accounts_mutex);
+  auto found = m_tenant_accounts.find(account);
+  if (found == m_tenant_accounts.end()) {
+    const auto path = config_file_path();
+    const ConfigFile config = read_config_file(path);
+    const Profile* chosen = config.find(account);
+    if (chosen == nullptr) {
+      throw Error(ErrorKind::not_found,
+                  "profile '" + account +
+                      "', which holds a tenant's own voice-agent accounts, is "
+                      "not in " +
+                      path.string(),
+                  "add it again with 'vami profiles add " + account +
+                      "', or give its tenants the platform's accounts with 'vami tenants update "
+                      "SLUG --no-profile'");
+    }
+    TenantAccount made;
+    made.providers = connect_providers(account_provider_settings(platform_settings(), *chosen));
+    found = m_tenant_accounts.emplace(account, std::move(made)).first;
+  }
+  TenantAccount& held = found->second;
+  const bool synthflow = name == "synthflow";
+  VoiceAgentProvider& plain = synthflow ? held.providers->synthflow() : held.providers->agents();
+  if (!resilient) {
+    return plain;
+  }
+  auto& limiter = synthflow ? held.synthflow_limiter : held.elevenlabs_limiter;
+  auto& wrapped = synthflow ? held.synthflow : held.elevenlabs;
+  if (!wrapped) {
+    // An account of its own: its own rate limits.
+    limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
+    wrapped = std::make_unique<ResilientVoiceAgentProvider>(plain, *limiter, RetryPolicy{},
+                                                            system_monotonic_clock());
+  }
+  return *wrapped;
+}
+
+AgentProviderRegistry::Accounts AppContext::tenant_accounts(bool resilient) {
+  AgentProviderRegistry::Accounts accounts;
+  accounts.of_tenant = [this](const std::string& slug) {
+    std::optional<Tenant> tenant = store().find_tenant(slug);
+    return tenant ? tenant->account_profile : std::string();
+  };
+  accounts.in_use = [this] {
+    std::vector<std::string> names;
+    for (const Tenant& tenant : store().list_tenants()) {
+      if (!tenant.account_profile.empty()) {
+        names.push_back(tenant.account_profile);
+      }
+    }
+    return names;
+  };
+  accounts.provider = [this, resilient](const std::string& name,
+                                        const std::string& account) -> VoiceAgentProvider& {
+    return account_agents(name, account, resilient);
+  };
+  return accounts;
+}
+
 Providers& AppContext::providers() {
   if (!m_providers) {
-    ProviderSettings settings = platform_provider_settings(profile(), &m_sources);
-    settings.sandbox_state_path = sandbox_state_path();
-    settings.http_total_timeout_ms = http_total_timeout_ms;
-    if (options.debug) {
-      settings.debug_trace = [](std::string_view text) { std::cerr << text << std::flush; };
-    }
-    m_providers = connect_providers(settings);
+    m_providers = connect_providers(platform_settings());
     if (m_providers->is_sandbox()) {
       note("no Twilio or ElevenLabs credentials set: using the built-in sandbox (state in " +
            m_providers->sandbox_state_path().string() +
@@ -291,6 +356,7 @@ AgentProviders& AppContext::agent_providers() {
     m_agent_providers = std::make_unique<AgentProviderRegistry>(
         [this]() -> VoiceAgentProvider& { return voice_agents(); },
         [this]() -> VoiceAgentProvider& { return synthflow_agents(); }, std::move(default_name));
+    m_agent_providers->set_accounts(tenant_accounts());
   }
   return *m_agent_providers;
 }

@@ -3,7 +3,9 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,6 +111,23 @@ public:
   /// `main` calls it once parsing is complete, before any command's callback runs. Reads the
   /// config file only when such a command runs without the flag.
   void apply_profile_defaults();
+  /// The settings of the platform's own accounts: `platform_provider_settings` of `profile()`,
+  /// with this command's sandbox path, `--debug` trace and HTTP timeout.
+  /// @throws the errors of `profile()`.
+  ProviderSettings platform_settings();
+  /// The voice-agent provider `name` ("elevenlabs" or "synthflow") in the tenant account of
+  /// profile `account` (`Tenant::account_profile`): connected on first use with
+  /// `account_provider_settings` (the profile's voice-agent keys, the platform's Twilio) and
+  /// kept per profile; with `resilient`, behind a rate limiter and retries of its own.
+  /// Thread-safe (`router serve`).
+  /// @throws Error(not_found) when the config file has no profile `account`; the errors of
+  ///         `read_config_file` and `connect_providers`; Error(auth) when the profile lacks that
+  ///         provider's keys.
+  VoiceAgentProvider& account_agents(const std::string& name, const std::string& account,
+                                     bool resilient = true);
+  /// How an `AgentProviderRegistry` reaches tenants' own accounts: their profile from the state
+  /// database, their providers from `account_agents`.
+  AgentProviderRegistry::Accounts tenant_accounts(bool resilient = true);
   /// The telephony provider behind its rate limiter and retries (one per command).
   TelephonyProvider& telephony();
   /// The voice-agent provider behind its own rate limiter and retries (one per command).
@@ -198,6 +217,16 @@ private:
   std::unique_ptr<AdaptiveRateLimiter> m_synthflow_limiter;
   std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_synthflow;
   std::unique_ptr<AgentProviderRegistry> m_agent_providers;
+  // The providers of tenants' own accounts, by profile name.
+  struct TenantAccount {
+    std::unique_ptr<Providers> providers;
+    std::unique_ptr<AdaptiveRateLimiter> elevenlabs_limiter;
+    std::unique_ptr<ResilientVoiceAgentProvider> elevenlabs;
+    std::unique_ptr<AdaptiveRateLimiter> synthflow_limiter;
+    std::unique_ptr<ResilientVoiceAgentProvider> synthflow;
+  };
+  std::mutex m_tenant_accounts_mutex;
+  std::map<std::string, TenantAccount> m_tenant_accounts;
   std::unique_ptr<RouterHealthProbe> m_router_health;
 };
 

@@ -176,6 +176,8 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   AgentProviderRegistry agents(
       [&]() -> VoiceAgentProvider& { return context.providers().agents(); },
       [&]() -> VoiceAgentProvider& { return context.providers().synthflow(); });
+  // Calls of a tenant on its own account are registered there.
+  agents.set_accounts(context.tenant_accounts(false));
   CallRouter router(store, agents, system_monotonic_clock(),
                     std::chrono::milliseconds(options.budget_ms));
   if (!server.check_signatures) {

@@ -97,8 +97,8 @@ AgentService::AgentService(AgentProviders& providers, StateStore& store, std::st
 AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& tenant) {
   AgentRequest prepared = request;
   prepared.tenant_slug = tenant.slug;
-  VoiceAgentProvider& provider = request.provider.empty() ? m_providers.default_provider()
-                                                          : m_providers.named(request.provider);
+  // In the tenant's own account when it has one: voices differ between accounts.
+  VoiceAgentProvider& provider = m_providers.for_new_agent(request.provider, tenant.slug);
   prepared.provider = provider.name();
   if (provider.capabilities().stream_agents) {
     if (request.stream_url.empty()) {
@@ -143,7 +143,7 @@ AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& te
 Agent AgentService::create(const AgentRequest& request) {
   const Tenant tenant = detail::require_tenant(m_store, request.tenant_slug);
   const AgentRequest prepared = prepare(request, tenant);
-  VoiceAgentProvider& provider = m_providers.named(prepared.provider);
+  VoiceAgentProvider& provider = m_providers.for_tenant(prepared.provider, tenant.slug);
   const std::string& slug = prepared.slug;
   std::optional<Agent> existing = m_store.find_agent(slug);
   // A `creating` row of the same tenant is an earlier attempt whose outcome was lost: carry on

@@ -75,7 +75,7 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
   const AgentRequest agent_request = agents.prepare(request.agent, request.tenant);
   // A pairing the providers cannot make, or knowledge for an agent that keeps none, is refused
   // before the tenant exists.
-  VoiceAgentProvider& agent_provider = m_agents.named(agent_request.provider);
+  VoiceAgentProvider& agent_provider = m_agents.for_tenant(agent_request.provider, slug);
   Agent planned;
   planned.slug = agent_request.slug;
   planned.provider = agent_request.provider;

@@ -121,7 +121,7 @@ void ReconcileService::repair_document(const Plan& plan) {
     }
     at_provider([&] {
       try {
-        m_agents->named(plan.provider).delete_document(finding.provider_id);
+        provider_by_key(*m_agents, plan.provider).delete_document(finding.provider_id);
       } catch (const Error& error) {
         if (error.kind() != ErrorKind::not_found) {
           throw;

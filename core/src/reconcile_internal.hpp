@@ -202,6 +202,20 @@ struct ReconcileService::Plan {
 };
 
 /// What the voice-agent provider reported, read in full before anything changes.
+/// The key reconcile files a provider's listings under: its name in the platform's account
+/// ("elevenlabs"), "name@account" in a tenant's own account (provider names hold no '@').
+inline std::string provider_key(const std::string& name, const std::string& account) {
+  return account.empty() ? name : name + "@" + account;
+}
+
+/// The provider a `provider_key` names.
+/// @throws what `AgentProviders::in_account` throws.
+inline VoiceAgentProvider& provider_by_key(AgentProviders& agents, const std::string& key) {
+  const std::size_t at = key.find('@');
+  return at == std::string::npos ? agents.named(key)
+                                 : agents.in_account(key.substr(0, at), key.substr(at + 1));
+}
+
 struct ReconcileService::VoiceView {
   std::vector<AgentSummary> agents; ///< Every agent it has.
   std::set<std::string> listed;     ///< Their ids.

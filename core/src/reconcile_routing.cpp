@@ -17,14 +17,19 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
       voice.slug_of[agent.provider_agent_id] = agent.slug;
     }
   }
-  // Every provider an agent is at, and the default one (imports and uploads can outlive
-  // their agents there).
-  std::set<std::string> in_use{m_agents->default_name()};
-  for (const auto& agent : agents) {
-    in_use.insert(agent.provider);
+  // Every (provider, account) an agent is at, and the default provider in every account in use
+  // (imports and uploads can outlive their agents there). Accounts are disjoint: what one
+  // lists is never another's orphan.
+  std::set<std::pair<std::string, std::string>> in_use;
+  for (const std::string& account : m_agents->accounts()) {
+    in_use.insert({m_agents->default_name(), account});
   }
-  for (const std::string& name : in_use) {
-    VoiceAgentProvider& provider = m_agents->named(name);
+  for (const auto& agent : agents) {
+    in_use.insert({agent.provider, m_agents->account_of(agent.tenant_slug)});
+  }
+  for (const auto& [name, account] : in_use) {
+    VoiceAgentProvider& provider = m_agents->in_account(name, account);
+    const std::string key = provider_key(name, account);
     const AgentProviderCapabilities can = provider.capabilities();
     if (can.hosted_agents) {
       for (auto& summary : provider.list_agents("")) {
@@ -34,12 +39,12 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
     }
     if (can.native_numbers) {
       for (auto& imported : provider.list_imported_numbers()) {
-        voice.imports[{name, imported.e164}] = std::move(imported);
+        voice.imports[{key, imported.e164}] = std::move(imported);
       }
     }
     if (can.knowledge_base) {
       for (auto& upload : provider.list_documents(k_document_name_prefix)) {
-        voice.upload_provider[upload.document_id] = name;
+        voice.upload_provider[upload.document_id] = key;
         voice.uploads.push_back(std::move(upload));
       }
     }
@@ -98,7 +103,9 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     }
     observed.other_sip_trunk = foreign_sip_trunk(*m_sip_trunks, owned.sip_trunk_id, provider);
   }
-  auto imported = voice.imports.find({provider.name(), row.e164});
+  const std::string key = provider_key(
+      provider.name(), agent ? m_agents->account_of(agent->tenant_slug) : std::string());
+  auto imported = voice.imports.find({key, row.e164});
   if (imported != voice.imports.end()) {
     observed.imported = imported->second;
   }
@@ -198,7 +205,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
       }
       plan.phone_number_id = import.phone_number_id;
       plan.target_agent_id = expected;
-      plan.provider = provider.name();
+      plan.provider = key;
       if (agent_gone && !expected.empty()) {
         left_alone(plan, Holdup::agent_gone);
       } else {
@@ -274,7 +281,7 @@ void ReconcileService::repair_routing(const Plan& plan) {
   }
   case Repair::set_provider_agent: {
     at_provider([&] {
-      return m_agents->named(plan.provider)
+      return provider_by_key(*m_agents, plan.provider)
           .set_number_agent(plan.phone_number_id, plan.target_agent_id);
     });
     audit("number", e164, routing_json(e164, plan.phone_number_id, finding.reported),

@@ -92,3 +92,64 @@ def test_the_profile_cannot_change_while_agents_live_in_the_old_account(live, sa
     assert "tenant \"acme\" has 1 agent in the platform's accounts" in line, line
     assert "delete its agents first" in line, line
     assert live.rows("SELECT account_profile FROM tenants") == [(None,)]
+
+
+# --- A tenant's agents in its own account: a second served sandbox is that account. ----------
+
+def test_a_tenant_on_its_own_account_never_touches_the_platforms(tmp_path, home, live, sandbox):
+    from conftest import Sandbox, sandbox_agent, sandbox_agents, buy_numbers
+    own = Sandbox(tmp_path / "acme-account.db", {**live.env})
+    try:
+        assert own.exports["ELEVENLABS_API_KEY"] != sandbox.exports["ELEVENLABS_API_KEY"]
+        added = live.run(
+            "profiles", "add", "acme-own", "--from-env",
+            "--elevenlabs-base-url", own.exports["VAMI_ELEVENLABS_BASE_URL"],
+            "--synthflow-base-url", own.exports["VAMI_SYNTHFLOW_BASE_URL"],
+            env={"ELEVENLABS_API_KEY": own.exports["ELEVENLABS_API_KEY"],
+                 "SYNTHFLOW_API_KEY": own.exports["SYNTHFLOW_API_KEY"],
+                 "SYNTHFLOW_WORKSPACE_ID": own.exports["SYNTHFLOW_WORKSPACE_ID"]})
+        assert added.returncode == 0, added.stderr
+        create_tenant(live, "acme", "Acme Dental", "--profile", "acme-own")
+        create_tenant(live, "bravo", "Bravo Law")
+        acme = create_agent(live, "acme", "Front Desk")
+        bravo = create_agent(live, "bravo", "Bravo Desk")
+        for args in (["kb", "add", "front-desk", "--text", "Open 9 to 5.", "--name", "hours"],
+                     ["agents", "update", "front-desk", "--first-message", "Hello, Acme!"]):
+            result = live.run(*args)
+            assert result.returncode == 0, result.stderr
+
+        # acme's agent is in its own account only; bravo's in the platform's only.
+        own_ids = {agent["agent_id"] for agent in sandbox_agents(own)}
+        platform_ids = {agent["agent_id"] for agent in sandbox_agents(sandbox)}
+        assert acme["provider_agent_id"] in own_ids
+        assert acme["provider_agent_id"] not in platform_ids
+        assert bravo["provider_agent_id"] in platform_ids
+        assert bravo["provider_agent_id"] not in own_ids
+        assert sandbox_agent(own, acme["provider_agent_id"])["conversation_config"]["agent"][
+            "first_message"] == "Hello, Acme!"
+
+        # Routed by webhook, a pool number of the platform's Twilio reaches acme's agent.
+        (number,) = buy_numbers(live, 1)
+        assigned = live.run("--router-url", "https://router.example.com/twilio/voice",
+                            "numbers", "assign", number, "--agent", "front-desk", "--mode",
+                            "webhook")
+        assert assigned.returncode == 0, assigned.stderr
+
+        # Reconcile reads both accounts: nothing is a ghost of one or an orphan of the other.
+        # (No router runs here: reconcile says so, exit 4, beside its findings.)
+        result = live.run("--router-url", "https://router.example.com/twilio/voice",
+                          "reconcile", "--json")
+        assert "1 number, 2 agents and 1 document in sync" in result.stderr, result.stderr
+        report = json.loads(result.stdout)
+        kinds = {finding["kind"] for finding in report["findings"]}
+        assert kinds <= {"in_sync"}, report["findings"]
+
+        # Deleting the tenant deletes its agent in its own account.
+        unassigned = live.run("numbers", "unassign", number)
+        assert unassigned.returncode == 0, unassigned.stderr
+        deleted = live.run("tenants", "delete", "acme", "--yes")
+        assert deleted.returncode == 0, deleted.stderr
+        assert sandbox_agent(own, acme["provider_agent_id"]) is None
+        assert sandbox_agent(sandbox, bravo["provider_agent_id"]) is not None
+    finally:
+        own.stop()

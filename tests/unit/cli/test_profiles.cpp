@@ -128,5 +128,50 @@ TEST(AgentProviderRegistryTest, AgentsGoToTheDefaultNameGiven) {
   }
 }
 
+TEST(AgentProviderRegistryTest, ATenantsAgentsGoToTheProviderOfItsOwnAccount) {
+  test::FakeVoiceAgentProvider platform;
+  test::FakeVoiceAgentProvider own;
+  int platform_built = 0;
+  AgentProviderRegistry registry(
+      [&]() -> VoiceAgentProvider& {
+        ++platform_built;
+        return platform;
+      },
+      [&]() -> VoiceAgentProvider& { return platform; });
+  std::vector<std::pair<std::string, std::string>> asked;
+  AgentProviderRegistry::Accounts accounts;
+  accounts.of_tenant = [](const std::string& slug) {
+    return slug == "acme" ? std::string("acme-own") : std::string();
+  };
+  accounts.in_use = [] { return std::vector<std::string>{"acme-own", "acme-own", ""}; };
+  accounts.provider = [&](const std::string& name,
+                          const std::string& account) -> VoiceAgentProvider& {
+    asked.emplace_back(name, account);
+    return own;
+  };
+  registry.set_accounts(accounts);
+
+  Agent acme_agent;
+  acme_agent.tenant_slug = "acme";
+  acme_agent.provider = "elevenlabs";
+  EXPECT_EQ(&registry.of(acme_agent), &own);
+  // The platform's provider is not even built for a tenant account: it may have no key.
+  EXPECT_EQ(platform_built, 0);
+  EXPECT_EQ(asked, (std::vector<std::pair<std::string, std::string>>{{"elevenlabs", "acme-own"}}));
+  Agent bravo_agent = acme_agent;
+  bravo_agent.tenant_slug = "bravo";
+  EXPECT_EQ(&registry.of(bravo_agent), &platform);
+  // Stream agents live in no account; the accounts in use are listed once, the platform's first.
+  acme_agent.provider = "stream";
+  EXPECT_EQ(registry.of(acme_agent).name(), "stream");
+  EXPECT_EQ(registry.accounts(), (std::vector<std::string>{"", "acme-own"}));
+  try {
+    (void)registry.in_account("vapi", "acme-own");
+    FAIL() << "an unknown provider was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+  }
+}
+
 } // namespace
 } // namespace vami::cli

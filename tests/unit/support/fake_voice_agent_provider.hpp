@@ -139,6 +139,12 @@ public:
     }
     return names;
   }
+  /// Numbers the ids it makes from `first` on (agents, documents, imports, webhooks), so that
+  /// two fakes standing for two accounts of one provider never make the same id.
+  void first_ids_at(int first) {
+    std::lock_guard lock(m_mutex);
+    m_next_agent = m_next_document = m_next_webhook = m_next_number = first;
+  }
   /// Number of calls of `method`.
   int count(const std::string& method) const {
     std::lock_guard lock(m_mutex);

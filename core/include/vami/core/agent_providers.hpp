@@ -17,6 +17,11 @@ namespace vami {
 /// (the platform's own orchestrator behind Twilio Media Streams) and "synthflow" (Synthflow
 /// agents, reached over a SIP trunk). Use cases pick the
 /// provider of the agent they act on, so that agents of several platforms share one pool.
+///
+/// Accounts: a tenant may have its own voice-agent accounts (`Tenant::account_profile`). Core
+/// knows them only as opaque account keys: "" is the platform's own accounts (`named`), any other
+/// key one tenant account, resolved by the implementation (the CLI's registry reads the profile
+/// of that name). `of(agent)` and `for_tenant` reach the account of the agent's tenant.
 class AgentProviders {
 public:
   virtual ~AgentProviders() = default;
@@ -31,18 +36,53 @@ public:
   /// "elevenlabs").
   [[nodiscard]] virtual std::string default_name() const = 0;
 
-  /// The provider of `agent` (`named(agent.provider)`).
-  /// @throws what `named` throws.
-  VoiceAgentProvider& of(const Agent& agent) { return named(agent.provider); }
+  /// The account key of tenant `tenant_slug`: "" for the platform's own accounts (the default,
+  /// and for a tenant the database does not know), else its own account's key.
+  /// @throws Error(storage) when the state database cannot be read.
+  [[nodiscard]] virtual std::string account_of(const std::string& tenant_slug) {
+    (void)tenant_slug;
+    return {};
+  }
+  /// Every account key in use, the platform's ("") first: what reconcile reads.
+  /// @throws Error(storage) when the state database cannot be read.
+  [[nodiscard]] virtual std::vector<std::string> accounts() { return {std::string()}; }
+  /// The provider `name` in account `account` ("": `named(name)`).
+  /// @throws what `named` throws; Error(not_found) for an account that cannot be resolved
+  ///         (its profile is gone); Error(auth) when that account lacks the provider's keys.
+  virtual VoiceAgentProvider& in_account(const std::string& name, const std::string& account) {
+    if (!account.empty()) {
+      throw Error(ErrorKind::invalid_input, "no voice-agent account '" + account + "' here",
+                  "tenants on their own accounts need the CLI's provider registry");
+    }
+    return named(name);
+  }
+
+  /// The provider `name` in the account of tenant `tenant_slug`.
+  /// @throws what `account_of` and `in_account` throw.
+  VoiceAgentProvider& for_tenant(const std::string& name, const std::string& tenant_slug) {
+    return in_account(name, account_of(tenant_slug));
+  }
+  /// The provider of `agent` in its tenant's account (`for_tenant(agent.provider,
+  /// agent.tenant_slug)`).
+  /// @throws what `for_tenant` throws.
+  VoiceAgentProvider& of(const Agent& agent) {
+    return for_tenant(agent.provider, agent.tenant_slug);
+  }
   /// The provider of `agent`, or the default one when the database does not know the agent (a
   /// number's routing or import can only have been made there).
   /// @throws what `named` throws.
   VoiceAgentProvider& of(const std::optional<Agent>& agent) {
     return agent ? of(*agent) : default_provider();
   }
-  /// The provider new agents are created at when none is chosen.
+  /// The provider new agents are created at when none is chosen (the platform's account).
   /// @throws what `named` throws.
   VoiceAgentProvider& default_provider() { return named(default_name()); }
+  /// The provider `name` (empty: `default_name()`) for a new agent of tenant `tenant_slug`, in
+  /// that tenant's account.
+  /// @throws what `for_tenant` throws.
+  VoiceAgentProvider& for_new_agent(const std::string& name, const std::string& tenant_slug) {
+    return for_tenant(name.empty() ? default_name() : name, tenant_slug);
+  }
 };
 
 /// Every agent on one voice-agent provider: a platform with a single account, and tests.
