@@ -40,7 +40,7 @@ std::string agent_words(const std::string& slug, const std::string& tenant) {
   return "agent " + quoted(slug) + (tenant.empty() ? "" : " (tenant " + tenant + ")");
 }
 
-/// An agent at ElevenLabs: its id, with the local slug when the database knows it.
+/// An agent at a voice-agent provider: its id, with the local slug when the database knows it.
 std::string provider_agent_words(const std::string& agent_id, const std::string& slug) {
   return "agent " + agent_id + (slug.empty() ? "" : " (" + quoted(slug) + ")");
 }
@@ -174,7 +174,8 @@ std::string action_words(const Finding& finding) {
     case FindingKind::stale_deleting:
       return "left alone: run 'vami agents delete " + finding.agent_slug + "' again to finish";
     default:
-      return "left alone: not in the database; delete it at ElevenLabs if nobody uses it";
+      return "left alone: not in the database; delete it at " +
+             platform_name(finding.agent_provider) + " if nobody uses it";
     }
   case Holdup::agent_gone:
     return "left alone: its agent " + quoted(finding.agent_slug) + " is gone at " +
@@ -334,7 +335,8 @@ std::string detail_words(const Finding& finding) {
                       " nowhere"
                 : "");
   case FindingKind::agent_orphan:
-    return "ElevenLabs agent '" + finding.name + "' carries a vami tag, unknown to the database" +
+    return platform_name(finding.agent_provider) + " agent '" + finding.name +
+           "' carries a vami tag, unknown to the database" +
            (finding.agent_slug.empty()
                 ? ""
                 : " (made for agent " + quoted(finding.agent_slug) +
@@ -378,8 +380,8 @@ std::string detail_words(const Finding& finding) {
                                      : " has it (" + finding.reported + ")") +
            (in_flight ? "; started moments ago" : "");
   case FindingKind::document_orphan:
-    return "document '" + finding.name +
-           "' at ElevenLabs was uploaded by vami, is unknown to the database and attached to "
+    return "document '" + finding.name + "' at " + platform_name(finding.agent_provider) +
+           " was uploaded by vami, is unknown to the database and attached to "
            "no agent";
   case FindingKind::post_call_webhook_detached:
     return "ElevenLabs' post-call webhook is " +

@@ -155,6 +155,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
     finding.kind = FindingKind::agent_orphan;
     finding.subject = Subject::agent;
     finding.provider_id = summary.agent_id;
+    finding.agent_provider = voice.provider_of.at(summary.agent_id);
     finding.name = summary.name;
     finding.agent_slug = tag_value(summary.tags, k_agent_tag_prefix);
     finding.tenant_slug = tag_value(summary.tags, k_tenant_tag_prefix);

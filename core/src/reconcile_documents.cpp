@@ -83,6 +83,7 @@ ReconcileService::classify_documents(const std::vector<Agent>& agents,
     finding.reported = summary.document_id;
     finding.name = summary.name;
     plan.provider = voice.upload_provider.at(summary.document_id);
+    finding.agent_provider = plan.provider;
     // `vami:<agent slug>:<key> <name>`: the agent it was uploaded for.
     const std::string rest = summary.name.substr(std::string(k_document_name_prefix).size());
     finding.agent_slug = rest.substr(0, rest.find(':'));

@@ -217,8 +217,9 @@ inline VoiceAgentProvider& provider_by_key(AgentProviders& agents, const std::st
 }
 
 struct ReconcileService::VoiceView {
-  std::vector<AgentSummary> agents; ///< Every agent it has.
-  std::set<std::string> listed;     ///< Their ids.
+  std::vector<AgentSummary> agents;               ///< Every agent it has.
+  std::map<std::string, std::string> provider_of; ///< The provider of each agent, by id.
+  std::set<std::string> listed;                   ///< Their ids.
   /// The imports of every provider read, by the provider's name and E.164.
   std::map<std::pair<std::string, std::string>, ImportedNumber> imports;
   std::map<std::string, std::string> upload_provider; ///< The provider of each upload, by id.

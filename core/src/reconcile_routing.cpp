@@ -34,6 +34,7 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
     if (can.hosted_agents) {
       for (auto& summary : provider.list_agents("")) {
         voice.listed.insert(summary.agent_id);
+        voice.provider_of[summary.agent_id] = name;
         voice.agents.push_back(std::move(summary));
       }
     }

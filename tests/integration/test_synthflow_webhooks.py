@@ -274,3 +274,13 @@ def test_a_number_on_another_trunk_is_named_and_moved_back_onto_vamis(platform):
     assert applied.returncode == 0, applied.stdout + applied.stderr
     route = live.json("route", numbers[0])
     assert (route["sip_trunk"], route["routing_problems"]) == (trunk, []), route
+
+
+def test_reconcile_names_synthflow_for_an_agent_orphan(platform):
+    live, _sandbox, _router, _desk, _night, _numbers = platform
+    live.rows("DELETE FROM agents WHERE slug = 'acme-night'")  # the row lost: an orphan
+    report = live.run("reconcile")
+    assert report.returncode == 4, report.stdout + report.stderr
+    assert "Synthflow agent 'Acme Night' carries a vami tag" in report.stdout, report.stdout
+    assert "delete it at Synthflow if nobody uses it" in report.stdout, report.stdout
+    assert "ElevenLabs" not in report.stdout, report.stdout

@@ -184,5 +184,21 @@ TEST_F(SynthflowAgentWebhooksTest, RouterSetupWithoutElevenLabsSkipsTheWorkspace
   EXPECT_EQ(report.failed(), 0);
 }
 
+// Orphans carry the provider that has them, so that their words name it (not "ElevenLabs").
+TEST_F(SynthflowAgentWebhooksTest, OrphansAtSynthflowCarryTheirProvider) {
+  (void)create("sf-night", "synthflow", ""); // Synthflow is read while an agent is there
+  (void)create("sf-desk", "synthflow", "");
+  m_store->delete_agent("sf-desk"); // the agent's row lost: an orphan at Synthflow
+  (void)m_synthflow.add_document_text("We open at 8.", "vami:sf-desk:k1 hours");
+
+  ReconcileReport report = reconcile(ReconcileMode::report, "");
+  std::vector<Finding> agents = of_kind(report, FindingKind::agent_orphan);
+  ASSERT_EQ(agents.size(), 1U);
+  EXPECT_EQ(agents[0].agent_provider, "synthflow");
+  std::vector<Finding> documents = of_kind(report, FindingKind::document_orphan);
+  ASSERT_EQ(documents.size(), 1U);
+  EXPECT_EQ(documents[0].agent_provider, "synthflow");
+}
+
 } // namespace
 } // namespace vami

@@ -187,8 +187,9 @@ struct Finding {
   std::string agent_slug;
   std::string tenant_slug; ///< The agent's tenant (for an agent_orphan: its `vami-tenant:` tag).
   /// The voice-agent provider the finding was compared at ("elevenlabs", "synthflow", ...):
-  /// the agent's, or a number's agent's (the default provider for a number without one); empty
-  /// for findings of the telephony provider alone.
+  /// the agent's, or a number's agent's (the default provider for a number without one); for
+  /// an agent_orphan or a document_orphan, the provider that has it; empty for findings of the
+  /// telephony provider alone.
   std::string agent_provider;
   /// A number's friendly name (its tag), an agent's name, a document's name; for a
   /// post_call_webhook_gone why: "gone", "disabled", "auto_disabled" or "elsewhere".
