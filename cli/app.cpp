@@ -305,10 +305,12 @@ Providers& AppContext::providers() {
   if (!m_providers) {
     m_providers = connect_providers(platform_settings());
     if (m_providers->is_sandbox()) {
-      note("no Twilio or ElevenLabs credentials set: using the built-in sandbox (state in " +
+      note("no Twilio, ElevenLabs or Synthflow credentials set: using the built-in sandbox (state "
+           "in " +
            m_providers->sandbox_state_path().string() +
-           "); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY, or add a "
-           "profile with 'vami profiles add NAME', to use real accounts");
+           "); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY (or "
+           "SYNTHFLOW_API_KEY and SYNTHFLOW_WORKSPACE_ID), or add a profile with 'vami profiles "
+           "add NAME', to use real accounts");
     }
   }
   return *m_providers;

@@ -334,6 +334,9 @@ def test_without_credentials_or_profile_the_sandbox_is_announced(vami):
     result = vami.run("numbers", "search", "--area-code", "212")
     assert result.returncode == 0, result.stderr
     assert "built-in sandbox" in result.stderr
+    # Every platform vami reaches is named (Synthflow was missing).
+    assert "no Twilio, ElevenLabs or Synthflow credentials set" in result.stderr, result.stderr
+    assert "SYNTHFLOW_API_KEY and SYNTHFLOW_WORKSPACE_ID" in result.stderr, result.stderr
 
 
 def test_the_default_profile_is_used_and_never_falls_back_to_the_sandbox(vami, sandbox):
