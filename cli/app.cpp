@@ -380,7 +380,9 @@ AgentProviders* AppContext::agent_providers_if_configured(std::string& why) {
 }
 
 PoolService AppContext::pool() {
-  return PoolService(telephony(), store(), actor());
+  PoolService pool(telephony(), store(), actor());
+  pool.set_workspaces(agent_providers()); // releases a workspace's numbers there (lazily)
+  return pool;
 }
 
 TenantService AppContext::tenants() {

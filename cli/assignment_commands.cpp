@@ -100,6 +100,7 @@ nlohmann::ordered_json route_json(const Route& route) {
   nlohmann::ordered_json json;
   json["e164"] = route.number.e164;
   json["status"] = to_string(route.number.status);
+  json["provider"] = route.number.provider;
   json["tenant"] = route.tenant ? nlohmann::ordered_json{{"slug", route.tenant->slug},
                                                          {"name", route.tenant->name}}
                                 : nlohmann::ordered_json(nullptr);
@@ -143,11 +144,16 @@ void print_route(AppContext& context, const Route& route) {
   if (number.routing_mode) {
     std::cout << "  routing        " << to_string(*number.routing_mode) << '\n';
   }
-  std::cout << "  voice webhook  "
-            << (number.webhook.voice_url.empty()
-                    ? std::string("(none: calls are not answered)")
-                    : terminal_text(number.webhook.voice_method + " " + number.webhook.voice_url))
-            << '\n';
+  if (number.provider != "twilio") { // a workspace's number: its provider answers it
+    std::cout << "  held by        the " << platform_name(number.provider)
+              << " workspace (its agent answers it directly; no voice webhook)\n";
+  } else {
+    std::cout << "  voice webhook  "
+              << (number.webhook.voice_url.empty()
+                      ? std::string("(none: calls are not answered)")
+                      : terminal_text(number.webhook.voice_method + " " + number.webhook.voice_url))
+              << '\n';
+  }
   if (number.suspension) {
     const Suspension& suspension = *number.suspension;
     std::cout << "  suspended      since " << suspension.suspended_at << ": no agent answers; "

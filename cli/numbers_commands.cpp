@@ -6,6 +6,7 @@
 
 #include <vami/core/money.hpp>
 #include <vami/core/phone_number.hpp>
+#include <vami/core/workspace_numbers.hpp>
 
 namespace vami::cli {
 
@@ -43,6 +44,11 @@ struct ListOptions {
 
 struct ShowOptions {
   std::string number;
+};
+
+struct ImportOptions {
+  std::string provider;
+  bool dry_run = false;
 };
 
 struct ReleaseOptions {
@@ -104,10 +110,10 @@ Column money_column() {
 }
 
 const std::vector<Column>& pool_columns() {
-  static const std::vector<Column> columns{field("NUMBER", "e164"),   field("STATUS", "status"),
-                                           field("TYPE", "type"),     field("LOCALITY", "locality"),
-                                           field("REGION", "region"), field("TENANT", "tenant"),
-                                           field("AGENT", "agent"),   money_column()};
+  static const std::vector<Column> columns{
+      field("NUMBER", "e164"),       field("STATUS", "status"),     field("TYPE", "type"),
+      field("LOCALITY", "locality"), field("REGION", "region"),     field("TENANT", "tenant"),
+      field("AGENT", "agent"),       field("PROVIDER", "provider"), money_column()};
   return columns;
 }
 
@@ -207,6 +213,52 @@ void run_list(AppContext& context, const ListOptions& options) {
     rows.push_back(to_json(number));
   }
   write_records(std::cout, context.output_format(), rows, pool_columns(), total_footer(numbers));
+}
+
+void run_import(AppContext& context, const ImportOptions& options) {
+  VoiceAgentProvider& provider = context.agent_providers().named(options.provider);
+  const WorkspaceImportReport report =
+      import_workspace_numbers(provider, context.store(), context.actor(),
+                               options.dry_run ? ImportMode::dry_run : ImportMode::apply);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const WorkspaceImportItem& item : report.items) {
+    nlohmann::ordered_json row;
+    row["e164"] = item.number.e164;
+    row["result"] = to_string(item.outcome);
+    row["provider"] = report.provider;
+    row["provider_id"] = item.number.provider_id;
+    row["workspace_agent_id"] = text_or_null(item.number.agent_id);
+    row["number"] = item.row ? to_json(*item.row) : nlohmann::ordered_json();
+    rows.push_back(std::move(row));
+  }
+  if (context.output_format() == OutputFormat::table) {
+    nlohmann::ordered_json table = nlohmann::ordered_json::array();
+    for (const auto& row : rows) {
+      nlohmann::ordered_json line;
+      line["e164"] = row["e164"];
+      line["result"] = row["result"];
+      line["status"] = row["number"].is_null() ? nlohmann::ordered_json() : row["number"]["status"];
+      line["provider_id"] = row["provider_id"];
+      line["workspace_agent_id"] = row["workspace_agent_id"];
+      table.push_back(std::move(line));
+    }
+    write_records(std::cout, OutputFormat::table, table,
+                  {field("NUMBER", "e164"), field("RESULT", "result"), field("STATUS", "status"),
+                   field("PROVIDER ID", "provider_id"),
+                   field("WORKSPACE AGENT", "workspace_agent_id")});
+  } else {
+    write_records(std::cout, context.output_format(), rows, {});
+  }
+  const std::string count =
+      std::to_string(report.imported) + (report.imported == 1 ? " number" : " numbers");
+  if (report.dry_run) {
+    context.note("dry run: would import " + count + " of the " + report.provider +
+                 " workspace into the pool; nothing was changed");
+  } else {
+    context.note("imported " + count + " of the " + report.provider + " workspace (" +
+                 std::to_string(report.items.size() - static_cast<std::size_t>(report.imported)) +
+                 " in the pool already)");
+  }
 }
 
 void run_release(AppContext& context, const ReleaseOptions& options) {
@@ -433,6 +485,20 @@ void register_numbers_commands(CLI::App& app, AppContext& context) {
     write_object(std::cout, context.output_format(),
                  to_json(find_pool_number(context.store(), show->number)));
   });
+
+  auto import = std::make_shared<ImportOptions>();
+  auto* import_command = numbers->add_subcommand(
+      "import", "Bring the numbers a voice-agent provider's workspace holds into the pool "
+                "(Synthflow: the numbers bought in its dashboard), as available numbers that "
+                "only that provider's agents answer");
+  import_command
+      ->add_option("--provider", import->provider,
+                   "The voice-agent provider whose workspace holds the numbers (synthflow)")
+      ->required()
+      ->type_name("NAME");
+  import_command->add_flag("--dry-run", import->dry_run,
+                           "Show the numbers that would come into the pool; change nothing");
+  import_command->callback([&context, import] { run_import(context, *import); });
 
   auto release = std::make_shared<ReleaseOptions>();
   auto* release_command = numbers->add_subcommand(

@@ -157,6 +157,10 @@ std::string action_words(const Finding& finding) {
   }
   switch (finding.holdup) {
   case Holdup::not_vami:
+    if (finding.kind == FindingKind::workspace_number_untracked) {
+      return "left alone: import it with 'vami numbers import --provider " +
+             finding.agent_provider + "'";
+    }
     return "left alone: not bought by vami, never adopted";
   case Holdup::in_flight:
     return "left alone: in flight; run again once its command has finished (one whose "
@@ -223,9 +227,12 @@ std::string detail_words(const Finding& finding) {
   case FindingKind::orphan_untagged:
     return "owned, not in the pool; friendly name '" + finding.name + "' carries no vami tag";
   case FindingKind::ghost: {
-    std::string text = std::string("in the pool (") +
-                       (finding.status ? to_string(*finding.status) : "?") +
-                       ") but the provider does not own it";
+    std::string text =
+        std::string("in the pool (") + (finding.status ? to_string(*finding.status) : "?") +
+        ") but " +
+        (finding.agent_provider.empty()
+             ? std::string("the provider does not own it")
+             : "the " + platform_name(finding.agent_provider) + " workspace no longer holds it");
     if (!finding.agent_slug.empty()) {
       text += "; assigned to " + agent_words(finding.agent_slug, finding.tenant_slug) +
               ", it rings nowhere";
@@ -387,6 +394,13 @@ std::string detail_words(const Finding& finding) {
     return "ElevenLabs' post-call webhook is " +
            (finding.reported.empty() ? std::string("none") : finding.reported) +
            ", not the router's: conversations no longer reach the call history";
+  case FindingKind::workspace_number_untracked:
+    return "held in the " + platform_name(finding.agent_provider) + " workspace (" +
+           finding.provider_id + "), not in the pool" +
+           (finding.reported.empty()
+                ? std::string()
+                : "; " + provider_agent_words(finding.reported, finding.reported_agent_slug) +
+                      " answers it there");
   case FindingKind::post_call_webhook_gone: {
     std::string why = "is gone from the ElevenLabs workspace";
     if (finding.name == "disabled") {

@@ -20,6 +20,10 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
       check.observed.owned ? check.observed.owned->webhook : VoiceWebhook{};
   switch (fault) {
   case RoutingFault::not_owned:
+    if (check.observed.workspace_number) {
+      return "the " + platform_name(check.route.number.provider) +
+             " workspace no longer holds the number (run 'vami reconcile')";
+    }
     return "Twilio does not own the number (run 'vami reconcile')";
   case RoutingFault::no_voice_url:
     return "it has no voice URL at Twilio";
@@ -42,9 +46,14 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
   case RoutingFault::not_imported:
     return "it is not imported into " + platform;
   case RoutingFault::import_unassigned:
+    if (check.observed.workspace_number) {
+      return "no agent of the " + platform + " workspace has it as its number";
+    }
     return "its " + platform + " import is assigned to no agent";
   case RoutingFault::import_other_agent:
-    return "its " + platform + " import routes to agent " +
+    return std::string(check.observed.workspace_number
+                           ? "in the " + platform + " workspace it is the number of agent "
+                           : "its " + platform + " import routes to agent ") +
            (check.observed.imported ? check.observed.imported->agent_id : std::string("?")) +
            (desired.target == RoutingTarget::native ? ", not " + desired.provider_agent_id
                                                     : std::string());

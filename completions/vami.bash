@@ -8,7 +8,7 @@
 _vami_subcommands() {
   case "$1" in
   "") echo "init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles db completion" ;;
-  "numbers") echo "search buy list show release assign unassign reassign suspend resume" ;;
+  "numbers") echo "search buy list show import release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
   "router") echo "serve setup" ;;
   "sandbox") echo "serve" ;;
@@ -30,6 +30,7 @@ _vami_options() {
   "numbers search") echo "--country --type --contains --region --locality --area-code --limit" ;;
   "numbers buy") echo "--count --country --type --contains --region --locality --area-code --max-monthly-cost --dry-run --concurrency" ;;
   "numbers list") echo "--status --area-code --region --tenant" ;;
+  "numbers import") echo "--provider --dry-run" ;;
   "numbers release") echo "--dry-run --unassign --concurrency" ;;
   "numbers assign") echo "--from-file --agent --pick --area-code --locality --buy-if-needed --max-monthly-cost --mode --concurrency" ;;
   "numbers unassign") echo "--from-file --concurrency" ;;
@@ -105,6 +106,10 @@ _vami_option_kind() {
   "numbers list|--tenant") echo "tenants" ;;
   "numbers show|-h") echo "flag" ;;
   "numbers show|--help") echo "flag" ;;
+  "numbers import|-h") echo "flag" ;;
+  "numbers import|--help") echo "flag" ;;
+  "numbers import|--provider") echo "text" ;;
+  "numbers import|--dry-run") echo "flag" ;;
   "numbers release|-h") echo "flag" ;;
   "numbers release|--help") echo "flag" ;;
   "numbers release|--dry-run") echo "flag" ;;

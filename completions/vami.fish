@@ -9,7 +9,7 @@ function __vami_subcommands --argument-names command_path
         case ''
             printf '%s\n' init numbers route webhooks router sandbox tenants agents voices kb onboard reconcile calls usage audit operations profiles db completion
         case 'numbers'
-            printf '%s\n' search buy list show release assign unassign reassign suspend resume
+            printf '%s\n' search buy list show import release assign unassign reassign suspend resume
         case 'webhooks'
             printf '%s\n' set show
         case 'router'
@@ -103,6 +103,14 @@ function __vami_option_kind --argument-names command_path option
         case 'numbers show|-h'
             echo 'flag'
         case 'numbers show|--help'
+            echo 'flag'
+        case 'numbers import|-h'
+            echo 'flag'
+        case 'numbers import|--help'
+            echo 'flag'
+        case 'numbers import|--provider'
+            echo 'text'
+        case 'numbers import|--dry-run'
             echo 'flag'
         case 'numbers release|-h'
             echo 'flag'
@@ -818,6 +826,7 @@ complete -c vami -n "__vami_at 'numbers'" -a 'search' -d 'Search the provider\'s
 complete -c vami -n "__vami_at 'numbers'" -a 'buy' -d 'Buy numbers into the pool: finds them all first, then buys each exact number'
 complete -c vami -n "__vami_at 'numbers'" -a 'list' -d 'List the pool from the state database'
 complete -c vami -n "__vami_at 'numbers'" -a 'show' -d 'Show one pool number'
+complete -c vami -n "__vami_at 'numbers'" -a 'import' -d 'Bring the numbers a voice-agent provider\'s workspace holds into the pool (Synthflow: the numbers bought in its dashboard), as available numbers that only that provider\'s agents answer'
 complete -c vami -n "__vami_at 'numbers'" -a 'release' -d 'Give numbers back to the provider (billing stops; irreversible)'
 complete -c vami -n "__vami_at 'numbers'" -a 'assign' -d 'Route pool numbers to an agent (or --pick one from the pool)'
 complete -c vami -n "__vami_at 'numbers'" -a 'unassign' -d 'Take numbers back from their agents into the pool'
@@ -859,6 +868,11 @@ complete -c vami -n "__vami_at 'numbers list'" -l tenant -x -a '(__vami_values t
 # vami numbers show
 complete -c vami -n "__vami_at 'numbers show'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'numbers show' 0" -a '(__vami_values numbers)' -d 'Phone number, E.164'
+
+# vami numbers import
+complete -c vami -n "__vami_at 'numbers import'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'numbers import'" -l provider -x -d 'The voice-agent provider whose workspace holds the numbers (synthflow)'
+complete -c vami -n "__vami_at 'numbers import'" -l dry-run -d 'Show the numbers that would come into the pool; change nothing'
 
 # vami numbers release
 complete -c vami -n "__vami_at 'numbers release'" -s h -l help -d 'Print this help message and exit'

@@ -17,12 +17,35 @@ namespace {
 // The pairs `require_pairing` lets through, for its errors.
 constexpr const char* k_working_pairs =
     "the pairs that work are a Twilio number to an elevenlabs agent (native or webhook), to a "
-    "stream agent (webhook) and to a synthflow agent (native, over a SIP trunk)";
+    "stream agent (webhook) and to a synthflow agent (native, over a SIP trunk), and a "
+    "synthflow workspace number to a synthflow agent (native)";
 
 } // namespace
 
-void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode) {
+std::string workspace_of(const PoolNumber& row, const std::string& telephony_name) {
+  return row.provider == telephony_name ? std::string() : row.provider;
+}
+
+void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode,
+                     const std::string& workspace) {
   const AgentProviderCapabilities can = provider.capabilities();
+  if (!workspace.empty()) {
+    if (workspace != provider.name() || !can.workspace_numbers) {
+      throw Error(ErrorKind::invalid_input,
+                  "agent \"" + agent.slug + "\" is a " + provider.name() +
+                      " agent, and a number of the " + workspace +
+                      " workspace can be answered only by a " + workspace + " agent",
+                  "give the number a " + workspace + " agent, or this agent a Twilio number; " +
+                      k_working_pairs);
+    }
+    if (mode == RoutingMode::webhook) {
+      throw Error(ErrorKind::invalid_input,
+                  "a number of the " + workspace + " workspace is answered by its " + workspace +
+                      " agent directly, not through the platform's call router",
+                  std::string("route it natively (--mode native); ") + k_working_pairs);
+    }
+    return;
+  }
   if (mode == RoutingMode::webhook && !can.router_calls) {
     throw Error(ErrorKind::invalid_input,
                 "agent \"" + agent.slug + "\" is a " + provider.name() + " agent, and " +

@@ -66,7 +66,7 @@ AssignOutcome AssignmentService::assign(const std::string& number, const std::st
   const std::string e164 = to_e164(number);
   require_webhook_router(mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, agent_name);
-  require_pairing(m_agents.of(agent), agent, mode);
+  require_pairing(m_agents.of(agent), agent, mode, workspace_of_number(e164));
   require_number_room(m_agents.of(agent), m_store, agent, {e164});
   AssignOutcome outcome;
   outcome.number = assign_to(e164, agent, mode, Rerun::no, &outcome.already_assigned);
@@ -117,8 +117,10 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
     numbers.area_code = filter.area_code;
   }
   numbers.locality = filter.locality;
+  // A pick takes a number of the telephony provider: a workspace's numbers are named.
+  numbers.provider = m_telephony.name();
   const Agent agent = detail::require_active_agent(m_store, agent_name);
-  require_pairing(m_agents.of(agent), agent, mode);
+  require_pairing(m_agents.of(agent), agent, mode, "");
   require_number_room(m_agents.of(agent), m_store, agent, {}); // a number not known yet
   PoolNumber row = m_store.assign_first_available(numbers, {agent.slug, mode});
   RoutingHold held(m_store, row.e164);
@@ -149,7 +151,8 @@ PoolNumber AssignmentService::unassign_one(const std::string& e164,
       // providers: clear its routing again (both steps are safe to repeat).
       PoolNumber as_assigned = before;
       as_assigned.status = NumberStatus::assigned;
-      if (!before.agent_phone_number_id.empty()) {
+      if (!before.agent_phone_number_id.empty() ||
+          !workspace_of(before, m_telephony.name()).empty()) {
         as_assigned.routing_mode = RoutingMode::native;
       } else if (!m_router_url.empty() && before.webhook.voice_url.rfind(m_router_url, 0) == 0) {
         as_assigned.routing_mode = RoutingMode::webhook;
@@ -194,7 +197,9 @@ BulkReport AssignmentService::assign_many(const BulkAssignRequest& request,
   const std::vector<std::string> numbers = distinct_numbers(request.numbers);
   require_webhook_router(request.mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, request.agent);
-  require_pairing(m_agents.of(agent), agent, request.mode);
+  for (const std::string& e164 : numbers) {
+    require_pairing(m_agents.of(agent), agent, request.mode, workspace_of_number(e164));
+  }
   require_number_room(m_agents.of(agent), m_store, agent, numbers);
 
   Operation operation;
@@ -318,7 +323,9 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
     require_webhook_router(*mode, m_router_url);
     const Agent agent =
         detail::require_active_agent(m_store, parameters["agent"].get<std::string>());
-    require_pairing(m_agents.of(agent), agent, *mode);
+    for (const std::string& e164 : plan.numbers) {
+      require_pairing(m_agents.of(agent), agent, *mode, workspace_of_number(e164));
+    }
     require_number_room(m_agents.of(agent), m_store, agent, plan.numbers);
     m_store.finish_operation(operation.id, OperationStatus::running);
     return run_assignments(operation.id, plan.numbers, agent, *mode, plan.concurrency,
@@ -350,7 +357,7 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
     throw Error(ErrorKind::conflict, e164 + " is already assigned to " + holder(before));
   }
   const RoutingMode mode = before.routing_mode.value_or(RoutingMode::native);
-  require_pairing(m_agents.of(agent), agent, mode);
+  require_pairing(m_agents.of(agent), agent, mode, workspace_of(before, m_telephony.name()));
   require_number_room(m_agents.of(agent), m_store, agent, {e164});
   if (mode == RoutingMode::webhook && m_router_url.empty()) {
     throw Error(ErrorKind::invalid_input,
@@ -385,12 +392,20 @@ void AssignmentService::connect(PoolNumber& row, const Agent& agent) {
 void AssignmentService::disconnect(PoolNumber& row, const PoolNumber& before) {
   // The agent's own provider holds the routing.
   const std::optional<Agent> agent = m_store.find_agent(before.agent_slug);
-  clear_routing(m_telephony, m_agents.of(agent), m_store,
-                desired_routing(before, agent, m_router_url), row);
+  // A workspace's number: its own provider, whoever the agent was.
+  const std::string workspace = workspace_of(before, m_telephony.name());
+  clear_routing(m_telephony, workspace.empty() ? m_agents.of(agent) : m_agents.named(workspace),
+                m_store, desired_routing(before, agent, m_router_url), row);
 }
 
 PoolNumber AssignmentService::current(const std::string& e164) {
   return pool_row(m_store, e164);
+}
+
+std::string AssignmentService::workspace_of_number(const std::string& e164) {
+  // A number the pool does not hold is refused later, as not found.
+  std::optional<PoolNumber> row = m_store.find_number(e164);
+  return row ? workspace_of(*row, m_telephony.name()) : std::string();
 }
 
 Route find_route(StateStore& store, const std::string& number) {
@@ -413,7 +428,10 @@ RouteCheck check_route(TelephonyProvider& telephony, AgentProviders* agents, Sta
   check.desired = desired_routing(check.route.number, check.route.agent, router_url);
   VoiceAgentProvider* provider = nullptr;
   if (agents != nullptr) {
-    provider = check.route.agent ? &agents->of(*check.route.agent) : &agents->default_provider();
+    const std::string workspace = workspace_of(check.route.number, telephony.name());
+    provider = !workspace.empty()  ? &agents->named(workspace)
+               : check.route.agent ? &agents->of(*check.route.agent)
+                                   : &agents->default_provider();
   }
   check.observed = observe_routing(telephony, provider, check.desired, router);
   check.faults = routing_faults(check.desired, check.observed);

@@ -158,6 +158,16 @@ CallTestReport CallTestService::test(TestCallRequest request) {
   if (!request.from.empty()) {
     request.from = to_e164(request.from);
   }
+  if (std::optional<PoolNumber> row = m_store.find_number(request.to);
+      row && row->status != NumberStatus::released && row->provider != m_telephony.name()) {
+    // Test calls go through the telephony provider (its Calls API, or its voice URL in the
+    // sandbox), which neither holds nor routes a workspace's number.
+    throw Error(ErrorKind::invalid_input,
+                "cannot place a test call to " + request.to + ", a number of the " + row->provider +
+                    " workspace: vami places test calls through " + m_telephony.name() +
+                    ", which does not hold it",
+                "check its routing with 'vami route " + request.to + "', and call it from a phone");
+  }
   CallTestReport report;
   report.request = request;
   report.expected = expectation(request.to);

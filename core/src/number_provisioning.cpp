@@ -45,6 +45,7 @@ std::optional<ProvisionPlan> NumberProvisioning::plan(const PickFilter& pick,
   filter.status = NumberStatus::available;
   filter.area_code = pick.area_code;
   filter.locality = pick.locality;
+  filter.provider = m_telephony.name(); // a pick takes a telephony number (`assign_pick`)
   if (!pick.area_code.empty()) {
     validate_area_code(k_pick_country, pick.area_code);
   }

@@ -79,7 +79,13 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
   Agent planned;
   planned.slug = agent_request.slug;
   planned.provider = agent_request.provider;
-  require_pairing(agent_provider, planned, request.mode);
+  std::string workspace; // of the number asked for: a Synthflow workspace number's agent
+  if (!request.number.empty()) {
+    if (std::optional<PoolNumber> row = m_store.find_number(to_e164(request.number))) {
+      workspace = workspace_of(*row, m_telephony.name());
+    }
+  }
+  require_pairing(agent_provider, planned, request.mode, workspace);
   if (!agent_provider.capabilities().knowledge_base &&
       (!request.files.empty() || !request.urls.empty() || !request.texts.empty())) {
     throw Error(ErrorKind::invalid_input,
@@ -167,6 +173,7 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
     filter.status = NumberStatus::available;
     filter.area_code = request.pick.area_code;
     filter.locality = request.pick.locality;
+    filter.provider = m_telephony.name(); // as `assign_pick` picks
     if (!filter.area_code.empty()) {
       validate_area_code("US", filter.area_code);
     }

@@ -455,6 +455,9 @@ ItemResult PoolService::release_one(const PoolNumber& number) {
           item.number ? detail::audit_json(*item.number) : "");
     return item;
   };
+  if (before.provider != m_telephony.name()) {
+    return release_from_workspace(before, released);
+  }
   try {
     m_telephony.release(before.provider_sid);
     return released();
@@ -486,6 +489,39 @@ ItemResult PoolService::release_one(const PoolNumber& number) {
     default:
       m_store.revert_release(number.e164, before.status);
       return detail::failed_item(number.e164, error, ItemStatus::failed);
+    }
+  }
+}
+
+ItemResult PoolService::release_from_workspace(const PoolNumber& before,
+                                               const std::function<ItemResult()>& released) {
+  try {
+    if (m_workspaces == nullptr) {
+      throw Error(ErrorKind::invalid_input,
+                  before.e164 + " is a number of the " + before.provider +
+                      " workspace, and no voice-agent provider was given to release it");
+    }
+    m_workspaces->named(before.provider).release_workspace_number(before.provider_sid);
+    return released();
+  } catch (const Error& error) {
+    switch (error.kind()) {
+    case ErrorKind::not_found:
+      return released(); // gone from the workspace already: nothing is paid for it
+    case ErrorKind::storage:
+      throw;
+    case ErrorKind::unavailable: {
+      // The workspace may have let it go: the row stays `releasing` for reconcile to settle.
+      ItemResult item = detail::failed_item(before.e164, error, ItemStatus::uncertain);
+      item.message = "the release of " + before.e164 + " from the " + before.provider +
+                     " workspace may have happened (" + error.what() + "); run 'vami reconcile'";
+      return item;
+    }
+    case ErrorKind::auth:
+      m_store.revert_release(before.e164, before.status);
+      throw;
+    default:
+      m_store.revert_release(before.e164, before.status);
+      return detail::failed_item(before.e164, error, ItemStatus::failed);
     }
   }
 }
@@ -667,6 +703,14 @@ void PoolService::plan_release_resume(ResumePlan& plan) {
     // written (a kill -9 after the row changed); otherwise another release holds it.
     bool ours = outcome == outcomes.end() || outcome->second == ItemOutcome::uncertain ||
                 outcome->second == ItemOutcome::pending;
+    if (row && row->status == NumberStatus::releasing && ours &&
+        row->provider != m_telephony.name()) {
+      // A workspace's number is settled by what the workspace holds, never by Twilio.
+      throw Error(ErrorKind::uncertain,
+                  "the release of " + e164 + " from the " + row->provider +
+                      " workspace by operation " + operation.id + " is in doubt",
+                  "run 'vami reconcile --apply', which asks the workspace, then resume");
+    }
     if (row && row->status == NumberStatus::releasing && ours) {
       std::optional<OwnedNumber> owned;
       try {
@@ -745,6 +789,13 @@ PoolNumber PoolService::set_webhook(const std::string& number, const VoiceWebhoo
                 "use --voice-method POST or GET");
   }
   PoolNumber before = owned_row(e164);
+  if (before.provider != m_telephony.name()) {
+    throw Error(ErrorKind::invalid_input,
+                "cannot set the voice webhook of " + e164 + ", a number of the " + before.provider +
+                    " workspace: " + before.provider + " answers it itself, with no voice URL",
+                "assign it to a " + before.provider + " agent ('vami numbers assign " + e164 +
+                    " --agent SLUG') to choose who answers it");
+  }
   // An assigned number's voice URL is its routing (the voice-agent provider's, or the router's
   // for its agent): another one would leave its calls unanswered until reconcile put it back.
   const auto method = [](const std::string& text) { return text.empty() ? "POST" : text; };

@@ -40,7 +40,7 @@ inline constexpr std::string_view k_tag_prefix = "vami:";
 inline constexpr std::string_view k_agent_tag_prefix = "vami-agent:";
 inline constexpr std::string_view k_tenant_tag_prefix = "vami-tenant:";
 
-inline constexpr std::array<FindingKind, 23> k_kinds{
+inline constexpr std::array<FindingKind, 24> k_kinds{
     FindingKind::in_sync,
     FindingKind::webhook_drift,
     FindingKind::sid_drift,
@@ -64,6 +64,7 @@ inline constexpr std::array<FindingKind, 23> k_kinds{
     FindingKind::document_orphan,
     FindingKind::post_call_webhook_detached,
     FindingKind::post_call_webhook_gone,
+    FindingKind::workspace_number_untracked,
 };
 
 inline bool starts_with(const std::string& text, std::string_view prefix) {
@@ -230,6 +231,8 @@ struct ReconcileService::VoiceView {
   /// The workspace's webhooks and post-call setting, read when the router's webhook is known.
   std::vector<WorkspaceWebhook> webhooks;
   std::optional<PostCallWebhookSettings> post_call;
+  /// The numbers each workspace read holds itself, by the provider's name.
+  std::map<std::string, std::vector<WorkspaceNumber>> workspaces;
 
   /// Whether the provider has the agent: its own answer when asked, else the listing.
   [[nodiscard]] bool exists(const std::string& agent_id) const {

@@ -9,7 +9,8 @@ using namespace reconcile_detail;
 
 ReconcileService::VoiceView
 ReconcileService::read_voice_side(const std::vector<Agent>& agents,
-                                  const std::map<std::string, std::vector<Document>>& documents) {
+                                  const std::map<std::string, std::vector<Document>>& documents,
+                                  const std::set<std::string>& workspace_providers) {
   VoiceView voice;
   for (const auto& agent : agents) {
     voice.local[agent.slug] = agent;
@@ -27,6 +28,10 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
   for (const auto& agent : agents) {
     in_use.insert({agent.provider, m_agents->account_of(agent.tenant_slug)});
   }
+  // The pool's workspace numbers are the platform's (account "").
+  for (const std::string& name : workspace_providers) {
+    in_use.insert({name, std::string()});
+  }
   for (const auto& [name, account] : in_use) {
     VoiceAgentProvider& provider = m_agents->in_account(name, account);
     const std::string key = provider_key(name, account);
@@ -42,6 +47,9 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
       for (auto& imported : provider.list_imported_numbers()) {
         voice.imports[{key, imported.e164}] = std::move(imported);
       }
+    }
+    if (can.workspace_numbers && account.empty()) { // the platform's workspace only
+      voice.workspaces[name] = provider.list_workspace_numbers();
     }
     if (can.knowledge_base) {
       for (auto& upload : provider.list_documents(k_document_name_prefix)) {

@@ -46,11 +46,19 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
   // The database first, then the providers: see the note at the top of this file.
   std::map<std::string, std::pair<std::optional<PoolNumber>, std::optional<OwnedNumber>>> numbers;
   std::vector<PoolNumber> rows;
+  // Rows of a voice-agent provider's workspace are compared with that workspace, never with the
+  // telephony provider.
+  std::vector<PoolNumber> workspace_rows;
+  std::set<std::string> workspace_providers;
+  std::set<std::string> in_pool;
   for (auto& row : m_store.list_numbers(NumberFilter{})) {
-    // Rows of another provider are that provider's business.
+    in_pool.insert(row.e164);
     if (row.provider == m_telephony.name()) {
       rows.push_back(row);
       numbers[row.e164].first = std::move(row);
+    } else {
+      workspace_providers.insert(row.provider);
+      workspace_rows.push_back(std::move(row));
     }
   }
   const std::vector<Agent> agents = m_store.list_agents("");
@@ -78,13 +86,13 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
   }
   std::optional<VoiceView> voice;
   if (m_agents != nullptr) {
-    voice = read_voice_side(agents, documents);
+    voice = read_voice_side(agents, documents, workspace_providers);
   } else {
-    const bool needed =
-        !agents.empty() || std::any_of(rows.begin(), rows.end(), [](const PoolNumber& row) {
-          return settled_status(row.status) &&
-                 (!row.agent_phone_number_id.empty() || routed_natively(row));
-        });
+    const bool needed = !agents.empty() || !workspace_rows.empty() ||
+                        std::any_of(rows.begin(), rows.end(), [](const PoolNumber& row) {
+                          return settled_status(row.status) &&
+                                 (!row.agent_phone_number_id.empty() || routed_natively(row));
+                        });
     report.voice_agents = needed ? VoiceAgentCoverage::skipped : VoiceAgentCoverage::not_needed;
   }
 
@@ -114,6 +122,9 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
     }
   }
   if (voice) {
+    for (auto& plan : classify_workspace_numbers(workspace_rows, in_pool, *voice)) {
+      plans.push_back(std::move(plan));
+    }
     for (auto& plan : classify_agents(agents, documents, rows, *voice, in_flight_after, report)) {
       plans.push_back(std::move(plan));
     }

@@ -68,6 +68,8 @@ const char* to_string(FindingKind kind) noexcept {
     return "post_call_webhook_detached";
   case FindingKind::post_call_webhook_gone:
     return "post_call_webhook_gone";
+  case FindingKind::workspace_number_untracked:
+    return "workspace_number_untracked";
   }
   return "in_sync";
 }

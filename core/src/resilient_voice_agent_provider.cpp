@@ -97,6 +97,14 @@ void ResilientVoiceAgentProvider::remove_imported_number(const std::string& phon
   m_calls.deleted([&] { m_inner.remove_imported_number(phone_number_id); });
 }
 
+std::vector<WorkspaceNumber> ResilientVoiceAgentProvider::list_workspace_numbers() {
+  return m_calls.retried([&] { return m_inner.list_workspace_numbers(); });
+}
+
+void ResilientVoiceAgentProvider::release_workspace_number(const std::string& provider_id) {
+  m_calls.deleted([&] { m_inner.release_workspace_number(provider_id); });
+}
+
 std::vector<Conversation>
 ResilientVoiceAgentProvider::list_conversations(const std::string& agent_id, int limit) {
   return m_calls.retried([&] { return m_inner.list_conversations(agent_id, limit); });

@@ -238,6 +238,28 @@ void enact_over_sip_trunk(TelephonyProvider& telephony, VoiceAgentProvider& agen
   }
 }
 
+// A number the voice-agent provider's workspace holds: the provider alone routes it.
+void enact_workspace(VoiceAgentProvider& agents, const DesiredRouting& desired,
+                     const PoolNumber& row) {
+  if (desired.target != RoutingTarget::native || desired.number_provider != agents.name()) {
+    throw Error(ErrorKind::invalid_input,
+                "cannot route " + row.e164 + ", a number of the " + desired.number_provider +
+                    " workspace, " +
+                    (desired.target == RoutingTarget::native
+                         ? "to a " + agents.name() + " agent"
+                         : std::string("through the platform's call router")),
+                "give it a " + desired.number_provider + " agent, natively");
+  }
+  try {
+    agents.set_number_agent(desired.provider_sid, desired.provider_agent_id);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::unavailable) {
+      throw;
+    }
+    throw assignment_uncertain(desired, row, error);
+  }
+}
+
 void enact_webhook(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                    const DesiredRouting& desired, PoolNumber& row) {
   OwnedNumber owned = telephony.set_voice_webhook(row.provider_sid, desired.voice_webhook);
@@ -257,6 +279,54 @@ void enact_webhook(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
     }
     store.set_agent_phone_number_id(row.e164, "");
     row.agent_phone_number_id.clear();
+  }
+}
+
+// A workspace number as its provider reports it (`ObservedRouting::workspace_number`).
+ObservedRouting observe_workspace_number(VoiceAgentProvider* agents,
+                                         const DesiredRouting& desired) {
+  ObservedRouting observed;
+  observed.workspace_number = true;
+  if (agents == nullptr) {
+    observed.voice_agent_side_read = false;
+    return observed;
+  }
+  for (WorkspaceNumber& held : agents->list_workspace_numbers()) {
+    if (held.e164 == desired.e164) {
+      OwnedNumber owned;
+      owned.provider_sid = held.provider_id;
+      owned.e164 = held.e164;
+      observed.owned = std::move(owned);
+      observed.imported = ImportedNumber{held.provider_id, held.e164, "", held.agent_id};
+      break;
+    }
+  }
+  if (!desired.provider_agent_id.empty()) {
+    observed.agent_exists = agents->get_agent(desired.provider_agent_id).has_value();
+  }
+  return observed;
+}
+
+// The faults of a workspace's number: its provider answers it with no voice URL or trunk, so
+// only the agent that has it as its number counts.
+void workspace_faults(const DesiredRouting& desired, const ObservedRouting& observed,
+                      std::vector<RoutingFault>& faults) {
+  if (!observed.voice_agent_side_read) {
+    return;
+  }
+  const bool knows_agent = !desired.provider_agent_id.empty();
+  const std::string holder = observed.imported ? observed.imported->agent_id : std::string();
+  if (desired.target == RoutingTarget::native && knows_agent) {
+    if (holder.empty()) {
+      faults.push_back(RoutingFault::import_unassigned);
+    } else if (holder != desired.import_agent_id) {
+      faults.push_back(RoutingFault::import_other_agent);
+    }
+  } else if (desired.target != RoutingTarget::native && !holder.empty()) {
+    faults.push_back(RoutingFault::import_other_agent);
+  }
+  if (knows_agent && observed.agent_exists == false) {
+    faults.push_back(RoutingFault::agent_missing);
   }
 }
 
@@ -321,6 +391,7 @@ DesiredRouting desired_routing(const PoolNumber& row, const std::optional<Agent>
                                const std::string& router_url) {
   DesiredRouting desired;
   desired.e164 = row.e164;
+  desired.number_provider = row.provider;
   desired.provider_sid = row.provider_sid;
   desired.router_url = router_url;
   if (row.status != NumberStatus::assigned) {
@@ -352,6 +423,10 @@ std::vector<RoutingFault> routing_faults(const DesiredRouting& desired,
   }
   if (!observed.owned) {
     faults.push_back(RoutingFault::not_owned);
+    return faults;
+  }
+  if (observed.workspace_number) {
+    workspace_faults(desired, observed, faults);
     return faults;
   }
   const VoiceWebhook& webhook = observed.owned->webhook;
@@ -451,6 +526,9 @@ bool calls_unanswered(const DesiredRouting& desired, const std::vector<RoutingFa
 
 ObservedRouting observe_routing(TelephonyProvider& telephony, VoiceAgentProvider* agents,
                                 const DesiredRouting& desired, RouterHealthProbe* router) {
+  if (!desired.number_provider.empty() && desired.number_provider != telephony.name()) {
+    return observe_workspace_number(agents, desired);
+  }
   ObservedRouting observed;
   observed.owned = telephony.find_owned(desired.e164);
   if (router != nullptr && desired.target == RoutingTarget::webhook) {
@@ -504,8 +582,10 @@ void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
                          ? std::string("it is not assigned")
                          : to_string(desired.blocked.value_or(RoutingFault::agent_unroutable))));
   }
-  if (desired.target == RoutingTarget::native &&
-      agents.capabilities().native_numbers_need_sip_trunk) {
+  if (!desired.number_provider.empty() && desired.number_provider != telephony.name()) {
+    enact_workspace(agents, desired, row);
+  } else if (desired.target == RoutingTarget::native &&
+             agents.capabilities().native_numbers_need_sip_trunk) {
     enact_over_sip_trunk(telephony, agents, desired, row);
   } else if (desired.target == RoutingTarget::native) {
     enact_native(telephony, agents, store, desired, row);
@@ -516,6 +596,16 @@ void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
 
 void clear_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                    const DesiredRouting& previous, PoolNumber& row) {
+  if (!previous.number_provider.empty() && previous.number_provider != telephony.name()) {
+    try {
+      agents.set_number_agent(row.provider_sid, ""); // takes it off every agent
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::not_found) {
+        throw; // gone from the workspace: nothing rings it
+      }
+    }
+    return;
+  }
   if (previous.target == RoutingTarget::webhook) {
     OwnedNumber owned = telephony.set_voice_webhook(row.provider_sid, VoiceWebhook{});
     store.update_webhook(row.e164, owned.webhook);

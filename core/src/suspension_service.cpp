@@ -66,6 +66,17 @@ PoolNumber SuspensionService::resume(const std::string& number) {
 
 PoolNumber SuspensionService::suspend_one(const std::string& e164, const std::string& message) {
   const PoolNumber before = detail::pool_row(m_store, e164);
+  if (const std::string workspace = workspace_of(before, m_telephony.name()); !workspace.empty()) {
+    // Suspending points the voice URL at an out-of-service answer: a workspace's number has no
+    // voice URL vami can set, and the workspace has no such answer.
+    throw Error(ErrorKind::invalid_input,
+                "cannot suspend " + e164 + ", a number of the " + workspace +
+                    " workspace: vami has no out-of-service answer to route it to there",
+                before.status == NumberStatus::assigned
+                    ? "unassign it ('vami numbers unassign " + e164 +
+                          "') so that no agent answers it"
+                    : std::string("it is available: no agent answers it"));
+  }
   if (before.status == NumberStatus::suspended) {
     const Suspension& held = *before.suspension;
     if (held.message != message) {

@@ -570,6 +570,12 @@ public:
     return numbers;
   }
 
+  /// ElevenLabs holds no numbers of its own: every number it answers is imported.
+  std::vector<WorkspaceNumber> list_workspace_numbers() override { return {}; }
+  void release_workspace_number(const std::string& provider_id) override {
+    throw Error(ErrorKind::invalid_input,
+                "ElevenLabs holds no numbers of its own: cannot release " + provider_id);
+  }
   void remove_imported_number(const std::string& phone_number_id) override {
     Call call{"remove the imported number " + phone_number_id, {}, ErrorKind::provider, {}};
     (void)send(call, "DELETE", number_url(phone_number_id));

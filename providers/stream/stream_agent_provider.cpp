@@ -126,6 +126,13 @@ public:
     return false;
   }
   std::vector<ImportedNumber> list_imported_numbers() override { return {}; }
+  std::vector<WorkspaceNumber> list_workspace_numbers() override {
+    return {}; // the orchestrator holds no numbers
+  }
+  void release_workspace_number(const std::string& provider_id) override {
+    throw Error(ErrorKind::invalid_input,
+                "stream agents have no workspace numbers: cannot release " + provider_id);
+  }
   void remove_imported_number(const std::string& phone_number_id) override {
     throw Error(ErrorKind::not_found, "stream agents have no imported number " + phone_number_id);
   }

@@ -118,16 +118,18 @@ bool SynthflowProvider::answers_voice_url(const std::string&) const {
   return false;
 }
 
-std::vector<ImportedNumber> SynthflowProvider::list_imported_numbers() {
+std::vector<SynthflowProvider::ListedNumber> SynthflowProvider::read_numbers() const {
   const std::string action = "list the workspace's phone numbers";
-  std::vector<ImportedNumber> numbers;
+  std::vector<ListedNumber> numbers;
   read_pages(
       action, "/numbers", {{"workspace", workspace(action)}}, "phone_numbers", k_numbers_page_size,
       [&](const Reader& reader, const json& item, const std::string& where) {
         reader.expect_object(item, where);
-        ImportedNumber number;
+        ListedNumber number;
         number.e164 = e164_of(reader.text(item, "number", Reader::Presence::required, where));
-        number.phone_number_id = slug_of(number.e164);
+        // "Phone number SID. May be null for custom numbers": the SIP imports.
+        const json* sid = reader.member(item, "sid", Reader::Presence::optional, where);
+        number.sip_import = sid == nullptr || sid->is_null();
         numbers.push_back(std::move(number));
       },
       [] { return false; });
@@ -147,12 +149,47 @@ std::vector<ImportedNumber> SynthflowProvider::list_imported_numbers() {
         }
       },
       [] { return false; });
-  for (ImportedNumber& number : numbers) {
+  for (ListedNumber& number : numbers) {
     if (auto found = agent_of.find(number.e164); found != agent_of.end()) {
       number.agent_id = found->second;
     }
   }
   return numbers;
+}
+
+std::vector<ImportedNumber> SynthflowProvider::list_imported_numbers() {
+  std::vector<ImportedNumber> numbers;
+  for (ListedNumber& listed : read_numbers()) {
+    ImportedNumber number;
+    number.phone_number_id = slug_of(listed.e164);
+    number.e164 = std::move(listed.e164);
+    number.agent_id = std::move(listed.agent_id);
+    numbers.push_back(std::move(number));
+  }
+  return numbers;
+}
+
+std::vector<WorkspaceNumber> SynthflowProvider::list_workspace_numbers() {
+  std::vector<WorkspaceNumber> numbers;
+  for (ListedNumber& listed : read_numbers()) {
+    if (!listed.sip_import) {
+      std::string slug = slug_of(listed.e164);
+      numbers.push_back(
+          WorkspaceNumber{std::move(slug), std::move(listed.e164), std::move(listed.agent_id)});
+    }
+  }
+  return numbers;
+}
+
+void SynthflowProvider::release_workspace_number(const std::string& provider_id) {
+  const std::string slug = slug_of(provider_id);
+  Call call{"release " + e164_of(provider_id) + " from the Synthflow workspace",
+            "check the number with 'vami reconcile'",
+            {}};
+  // "Deletes a phone number from your workspace. This will detach the phone number from any
+  // agents it is linked to. For phone numbers purchased through Synthflow, this also cancels
+  // the monthly subscription."
+  (void)send(call, "DELETE", number_path(slug));
 }
 
 void SynthflowProvider::remove_imported_number(const std::string& phone_number_id) {

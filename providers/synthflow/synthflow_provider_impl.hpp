@@ -60,6 +60,7 @@ public:
     can.native_numbers_need_sip_trunk = true;
     can.agent_webhooks = true;
     can.one_number_per_agent = true;
+    can.workspace_numbers = true;
     return can;
   }
 
@@ -87,6 +88,8 @@ public:
   [[nodiscard]] bool answers_voice_url(const std::string& voice_url) const override;
   std::vector<ImportedNumber> list_imported_numbers() override;
   void remove_imported_number(const std::string& phone_number_id) override;
+  std::vector<WorkspaceNumber> list_workspace_numbers() override;
+  void release_workspace_number(const std::string& provider_id) override;
 
   std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override;
   std::string register_call(const CallRegistration& call) override;
@@ -137,6 +140,15 @@ private:
   /// deleted again (best effort) when the source is refused.
   ProviderDocument add_knowledge_base(const std::string& action, const std::string& name,
                                       json source) const;
+  /// One number of `GET /numbers`, with the inbound agent that names it.
+  struct ListedNumber {
+    std::string e164;
+    std::string agent_id;    ///< Empty when no agent names it.
+    bool sip_import = false; ///< `sid` null: imported over SIP (`/custom-numbers`).
+  };
+  /// Every number of `GET /numbers?workspace=` (all pages) with its agent (`GET /assistants/`,
+  /// read only when the workspace has numbers).
+  [[nodiscard]] std::vector<ListedNumber> read_numbers() const;
   /// `PUT /assistants/{id} {phone_number}` (empty clears it).
   void set_agent_phone_number(const std::string& agent_id, const std::string& e164) const;
   /// The `assistants` of `GET /numbers/{slug}?workspace=`.

@@ -189,6 +189,9 @@ void append_number_filter(std::string& sql, const NumberFilter& filter) {
   if (!filter.operation_id.empty()) {
     sql += " AND n.operation_id = :operation_id";
   }
+  if (!filter.provider.empty()) {
+    sql += " AND n.provider = :provider";
+  }
 }
 
 void bind_number_filter(pg::Statement& query, const NumberFilter& filter) {
@@ -211,6 +214,9 @@ void bind_number_filter(pg::Statement& query, const NumberFilter& filter) {
   }
   if (!filter.operation_id.empty()) {
     query.bind(":operation_id", filter.operation_id);
+  }
+  if (!filter.provider.empty()) {
+    query.bind(":provider", filter.provider);
   }
 }
 

@@ -119,6 +119,14 @@ int main() {
     return json(slug);
   });
 
+  // The workspace's own numbers (a new sandbox holds +14155550142 and +14155550167; the mock
+  // answers its examples, whose `sid` is a string).
+  run("list_workspace_numbers", [&] { return json(provider->list_workspace_numbers().size()); });
+  run("release_workspace_number", [&] {
+    provider->release_workspace_number("14155550142");
+    return json("14155550142");
+  });
+
   std::string call_id = "call-1";
   run("list_conversations", [&] {
     auto calls = provider->list_conversations(agent_id, 5);

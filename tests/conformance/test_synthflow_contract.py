@@ -58,7 +58,7 @@ def test_synthflow_operations_follow_the_official_contract(synthflow_mock):
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     failed = [line for line in lines if not line["ok"]]
     assert result.returncode == 0 and not failed, (failed, result.stderr)
-    assert len(lines) == 21, lines
+    assert len(lines) == 23, lines
 
     requests = {(m, p.split("?")[0]) for m, p in
                 served_requests((directory / "synthflow.log").read_text())}
@@ -79,6 +79,7 @@ def test_synthflow_operations_follow_the_official_contract(synthflow_mock):
         ("get", "/numbers/12125550101"),
         ("get", "/numbers"),
         ("delete", "/numbers/12125550101"),
+        ("delete", "/numbers/14155550142"),
         ("get", "/calls"),
         ("get", "/calls/string"),
     ]:

@@ -23,6 +23,11 @@ def test_sandbox_serve_answers_every_synthflow_operation(sandbox, tmp_path, home
     with sqlite3.connect(state) as db:
         db.execute("INSERT INTO synthflow_calls (call_id, model_id, start_time_ms, duration) "
                    "VALUES ('call-1', 'someone', 1732546200000, 12)")
+        # Two numbers bought through Synthflow (a sid, no SIP termination URI).
+        for number in ("+14155550142", "+14155550167"):
+            db.execute("INSERT INTO synthflow_numbers (slug, phone_number, provider_name, sid, "
+                       "created_at) VALUES (?, ?, 'twilio', ?, '2026-12-01T00:00:00Z')",
+                       (number[1:], number, "PN" + number[2:] * 3))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNTHFLOW_", "VAMI_"))}
     env.update(sandbox.exports)
     env.update({"HOME": str(home), "VAMI_SYNTHFLOW_TERMINATION_URI": "vami-pool.pstn.twilio.com"})
@@ -30,16 +35,19 @@ def test_sandbox_serve_answers_every_synthflow_operation(sandbox, tmp_path, home
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     failed = [line for line in lines if not line["ok"]]
     assert result.returncode == 0 and not failed, (failed, result.stderr)
-    assert len(lines) == 21
+    assert len(lines) == 23
     by_op = {line["op"]: line["detail"] for line in lines}
     assert by_op["list_voices"] == 4
     assert by_op["import_number"] == "12125550101"
     assert by_op["list_documents"] == 4  # two URLs, a text, a Markdown file
     assert by_op["get_conversation"] == "call-1"
+    assert by_op["list_workspace_numbers"] == 2  # the two seeded; not the SIP import
 
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT count(*) FROM synthflow_agents").fetchone() == (0,)
-        assert db.execute("SELECT count(*) FROM synthflow_numbers").fetchone() == (0,)
+        # The SIP import is gone, and so is the workspace number the driver released.
+        assert db.execute("SELECT phone_number FROM synthflow_numbers").fetchall() == [
+            ("+14155550167",)]
         # Three knowledge bases remain (the driver deletes one), each with its one source.
         assert db.execute("SELECT count(*) FROM synthflow_knowledge_bases").fetchone() == (3,)
         assert db.execute("SELECT count(*) FROM synthflow_sources").fetchone() == (3,)

@@ -99,6 +99,8 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(key_env, "numbers", "buy", "--count", 3, "--area-code", "646", "--yes")
     pool = [row[0] for row in token_env.rows("SELECT e164 FROM numbers ORDER BY e164")]
     run(token_env, "numbers", "list")
+    run(token_env, "numbers", "import", "--provider", "synthflow", "--dry-run")
+    run(key_env, "numbers", "import", "--provider", "synthflow")
     run(token_env, "numbers", "show", pool[0])
     run(token_env, "voices", "list")
     run(token_env, "tenants", "create", "acme", "--name", "Acme Dental")

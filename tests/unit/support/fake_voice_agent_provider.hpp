@@ -109,6 +109,18 @@ public:
     std::lock_guard lock(m_mutex);
     m_conversations.push_back(std::move(conversation));
   }
+  /// Puts a number into the workspace as the provider sells them (Synthflow: bought in its
+  /// dashboard), unrecorded: listed by `list_workspace_numbers` and, as Synthflow lists every
+  /// number of the workspace, by `list_imported_numbers` (id: the slug, E.164 without `+`).
+  void seed_workspace_number(const std::string& e164, const std::string& agent_id = "") {
+    std::lock_guard lock(m_mutex);
+    ImportedNumber number;
+    number.phone_number_id = e164.substr(1);
+    number.e164 = e164;
+    number.agent_id = agent_id;
+    m_imported[number.phone_number_id] = number;
+    m_workspace.insert(number.phone_number_id);
+  }
   /// Creates an agent directly (as someone using the provider's console would), unrecorded.
   std::string seed_agent(AgentDefinition definition) {
     std::lock_guard lock(m_mutex);
@@ -441,6 +453,29 @@ public:
     return numbers;
   }
 
+  std::vector<WorkspaceNumber> list_workspace_numbers() override {
+    std::lock_guard lock(m_mutex);
+    begin("list_workspace_numbers", "", "", false);
+    std::vector<WorkspaceNumber> numbers;
+    for (const std::string& id : m_workspace) {
+      const ImportedNumber& held = m_imported.at(id);
+      numbers.push_back(WorkspaceNumber{id, held.e164, held.agent_id});
+    }
+    return numbers;
+  }
+
+  void release_workspace_number(const std::string& provider_id) override {
+    std::lock_guard lock(m_mutex);
+    const bool act_then_fail = begin("release_workspace_number", provider_id, "", true);
+    if (m_workspace.erase(provider_id) == 0) {
+      throw Error(ErrorKind::not_found, "phone number " + provider_id + " not found");
+    }
+    m_imported.erase(provider_id);
+    if (act_then_fail) {
+      fail();
+    }
+  }
+
   void remove_imported_number(const std::string& phone_number_id) override {
     std::lock_guard lock(m_mutex);
     const bool act_then_fail = begin("remove_imported_number", phone_number_id, "", true);
@@ -637,6 +672,7 @@ private:
   std::string m_name = "elevenlabs";
   std::map<std::string, std::string> m_sip_termination;
   AgentProviderCapabilities m_capabilities;
+  std::set<std::string> m_workspace; ///< The ids of `m_imported` the workspace holds itself.
   static std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -18,9 +18,11 @@ inline AgentProviderCapabilities stream_capabilities() {
 }
 
 /// What the Synthflow provider can do (providers/synthflow): no workspace webhooks and no calls
-/// through the router; native numbers over a SIP trunk, one per agent; per-agent webhooks.
+/// through the router; native numbers over a SIP trunk, one per agent; per-agent webhooks;
+/// numbers of its own workspace.
 inline AgentProviderCapabilities synthflow_capabilities() {
   AgentProviderCapabilities can;
+  can.workspace_numbers = true;
   can.workspace_webhooks = false;
   can.router_calls = false;
   can.native_numbers_need_sip_trunk = true;

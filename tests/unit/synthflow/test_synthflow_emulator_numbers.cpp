@@ -98,5 +98,27 @@ TEST_F(SynthflowEmulatorTest, DeletingANumberTakesItFromItsAgent) {
   EXPECT_EQ(read["response"]["assistants"][0]["phone_number"], "");
 }
 
+TEST_F(SynthflowEmulatorTest, TheWorkspacesOwnNumbersAreListedWithoutTheSipImportsAndReleased) {
+  seed("INSERT INTO synthflow_numbers (slug, phone_number, provider_name, sid, created_at) "
+       "VALUES ('14155550142', '+14155550142', 'twilio', 'PN0142', '2026-12-01T00:00:00Z')");
+  (void)provider->import_sip_trunk_number("+12125550101", "vami:acme", k_trunk);
+  std::string agent = make_agent("Front Desk");
+  (void)provider->set_number_agent("14155550142", agent);
+
+  std::vector<WorkspaceNumber> numbers = provider->list_workspace_numbers();
+  ASSERT_EQ(numbers.size(), 1U); // the SIP import (sid null) is vami's own Twilio number
+  EXPECT_EQ(numbers[0].e164, "+14155550142");
+  EXPECT_EQ(numbers[0].provider_id, "14155550142");
+  EXPECT_EQ(numbers[0].agent_id, agent);
+  EXPECT_TRUE(provider->capabilities().workspace_numbers);
+
+  provider->release_workspace_number("14155550142");
+  EXPECT_TRUE(provider->list_workspace_numbers().empty());
+  json read = json::parse(raw("GET", "/assistants/" + agent).body);
+  EXPECT_EQ(read["response"]["assistants"][0]["phone_number"], ""); // its agent lost it
+  EXPECT_EQ(error_of([&] { provider->release_workspace_number("14155550142"); }).kind(),
+            ErrorKind::not_found);
+}
+
 } // namespace
 } // namespace vami::synthflow_emulator_testing

@@ -203,6 +203,33 @@ TEST(SynthflowNumbers, RemoveDeletesASipImportOnly) {
             ErrorKind::not_found);
 }
 
+TEST(SynthflowNumbers, TheWorkspacesOwnNumbersLeaveOutTheSipImports) {
+  Fixture f;
+  f.http.push_response(200, page("phone_numbers",
+                                 json::array({{{"number", "+12125550101"}, {"sid", nullptr}},
+                                              {{"number", "+14155550142"}, {"sid", "PN1"}},
+                                              {{"number", "+14155550167"}}}),
+                                 3));
+  f.http.push_response(
+      200, page("assistants", json::array({agent_item("m-1", "A", "", "+14155550142")}), 1));
+  std::vector<WorkspaceNumber> numbers = f.provider->list_workspace_numbers();
+  // A number without a sid is a custom (SIP) import: vami's own Twilio number.
+  ASSERT_EQ(numbers.size(), 1U);
+  EXPECT_EQ(numbers[0].provider_id, "14155550142");
+  EXPECT_EQ(numbers[0].e164, "+14155550142");
+  EXPECT_EQ(numbers[0].agent_id, "m-1");
+}
+
+TEST(SynthflowNumbers, ReleasingAWorkspaceNumberDeletesIt) {
+  Fixture f;
+  f.http.push_response(200, json{{"status", "ok"}}.dump());
+  f.provider->release_workspace_number("14155550142");
+  EXPECT_EQ(calls_of(f.http), (std::vector<std::string>{"DELETE /numbers/14155550142"}));
+  f.http.push_response(404, R"({"detail": "Not Found"})");
+  EXPECT_EQ(error_of([&] { f.provider->release_workspace_number("+14155550142"); }).kind(),
+            ErrorKind::not_found);
+}
+
 TEST(SynthflowNumbers, NoVoiceUrlIsSynthflows) {
   Fixture f;
   EXPECT_FALSE(f.provider->answers_voice_url("https://api.synthflow.ai/v2/twilio"));

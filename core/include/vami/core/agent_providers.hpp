@@ -103,14 +103,24 @@ private:
   VoiceAgentProvider& m_provider;
 };
 
-/// Refuses, before anything changes, a routing the providers cannot make for a pool number
-/// (a Twilio number) and `agent` at `provider`: native routing to an agent whose provider cannot
-/// import telephony numbers (a stream agent is reached through the call router only); webhook
-/// routing to an agent whose provider cannot take calls through the router (Synthflow,
+/// The voice-agent provider whose workspace holds the pool number `row` (its
+/// `PoolNumber::provider`, "synthflow"), or empty for a number of the telephony provider named
+/// `telephony_name` ("twilio").
+[[nodiscard]] std::string workspace_of(const PoolNumber& row, const std::string& telephony_name);
+
+/// Refuses, before anything changes, a routing the providers cannot make for a pool number and
+/// `agent` at `provider`. `workspace` is the voice-agent provider whose workspace holds the
+/// number (`workspace_of`), empty for a telephony (Twilio) number. A workspace number is
+/// answered only by its own provider's agents, natively: refused for an agent of another
+/// provider, and in webhook mode. A Twilio number: native routing to an agent whose provider
+/// cannot import telephony numbers (a stream agent is reached through the call router only);
+/// webhook routing to an agent whose provider cannot take calls through the router (Synthflow,
 /// `router_calls` false). The pairs that work: Twilio number to an ElevenLabs agent, native or
-/// webhook; to a stream agent, webhook; to a Synthflow agent, native (over a SIP trunk).
+/// webhook; to a stream agent, webhook; to a Synthflow agent, native (over a SIP trunk);
+/// Synthflow workspace number to a Synthflow agent, native.
 /// @throws Error(invalid_input) naming the pairs that work.
-void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode);
+void require_pairing(VoiceAgentProvider& provider, const Agent& agent, RoutingMode mode,
+                     const std::string& workspace);
 
 /// Refuses, before anything changes, giving `agent` at `provider` the pool numbers `numbers`
 /// (E.164) when its provider's agents answer one number each (`one_number_per_agent`,

@@ -137,6 +137,9 @@ private:
   Agent routable_agent(const std::string& agent);
   void connect(PoolNumber& row, const Agent& agent);
   void disconnect(PoolNumber& row, const PoolNumber& before);
+  /// The workspace holding the pool number `e164` (`workspace_of`); empty for a telephony
+  /// number or one the pool does not hold.
+  std::string workspace_of_number(const std::string& e164);
   PoolNumber current(const std::string& e164);
   void audit(const std::string& command, const PoolNumber& before, const PoolNumber& after);
 

@@ -115,6 +115,10 @@ struct Suspension {
 struct PoolNumber {
   std::string e164;
   NumberStatus status = NumberStatus::available;
+  /// Who holds the number and is paid for it: the telephony provider ("twilio": bought with
+  /// `numbers buy`), or a voice-agent provider whose workspace holds it ("synthflow": `numbers
+  /// import --provider synthflow`; only that provider's agents answer it, and no request about
+  /// it ever goes to the telephony provider).
   std::string provider = "twilio";
   std::string provider_sid; ///< Empty while `purchasing`.
   std::string country;
@@ -151,9 +155,12 @@ struct NumberFilter {
   std::string area_code; ///< Three digits after +1.
   std::string region;
   std::string tenant_slug;
-  std::string agent_slug;        ///< Assigned to it, or suspended from an assignment to it.
-  std::string locality;          ///< City, compared without regard to case.
-  std::string operation_id;      ///< Numbers bought by this operation.
+  std::string agent_slug;   ///< Assigned to it, or suspended from an assignment to it.
+  std::string locality;     ///< City, compared without regard to case.
+  std::string operation_id; ///< Numbers bought by this operation.
+  /// Numbers held by this provider (`PoolNumber::provider`: "twilio", or a voice-agent
+  /// provider whose workspace holds them, "synthflow").
+  std::string provider;
   bool include_released = false; ///< Released numbers are listed only when asked for by status.
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/number.hpp>
@@ -157,6 +158,12 @@ public:
   /// `actor` is written into the journal and audit trail (a user name, never a secret).
   PoolService(TelephonyProvider& telephony, StateStore& store, std::string actor);
 
+  /// The voice-agent providers whose workspaces hold pool numbers (`PoolNumber::provider` other
+  /// than the telephony provider's, Synthflow): `release` gives such a number back to its
+  /// workspace (`VoiceAgentProvider::release_workspace_number`). Without them, releasing one
+  /// fails (nothing changes). `agents` must outlive this service.
+  void set_workspaces(AgentProviders& agents) { m_workspaces = &agents; }
+
   /// One search of the provider's inventory, with the monthly price of such numbers (a price
   /// list the provider cannot serve right now leaves the price empty rather than failing).
   /// @throws Error(invalid_input) for an unknown country, an area code not in service, or a
@@ -192,8 +199,9 @@ public:
                            AssignedNumbers assigned = AssignedNumbers::refused);
 
   /// Releases the planned numbers at the provider, `options.concurrency` at a time, journaled
-  /// as one operation. Carries on past failures; stops starting releases once `stop_requested`
-  /// (called one at a time) returns true.
+  /// as one operation. A number a voice-agent provider's workspace holds is released there
+  /// (`set_workspaces`), never at the telephony provider. Carries on past failures; stops starting
+  /// releases once `stop_requested` (called one at a time) returns true.
   /// @throws Error(invalid_input) for a concurrency outside 1..k_max_concurrency (before
   ///         anything is journaled); Error(auth) as `buy`.
   BulkReport release(const ReleasePlan& plan, const StopRequested& stop_requested,
@@ -251,12 +259,17 @@ private:
   ItemResult purchase_one(const AvailableNumber& candidate, const std::string& operation_id,
                           const std::string& tag, const std::optional<Money>& price);
   ItemResult release_one(const PoolNumber& number);
+  /// `release_one` of a workspace's number (`PoolNumber::provider` `before.provider`), with the
+  /// row already `releasing`.
+  ItemResult release_from_workspace(const PoolNumber& before,
+                                    const std::function<ItemResult()>& released);
   void audit(const std::string& command, const std::string& entity_id, const std::string& before,
              const std::string& after);
 
   TelephonyProvider& m_telephony;
   StateStore& m_store;
   std::string m_actor;
+  AgentProviders* m_workspaces = nullptr;
 };
 
 /// Pool rows matching `filter`, from the state database alone (no provider call).

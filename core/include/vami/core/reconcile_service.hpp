@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,15 @@ enum class FindingKind {
   /// disabled (by a person or after repeated failures), or delivers elsewhere (`reported`: its
   /// URL) than the router's post-call URL (`stored`): no repair can restore its secret.
   post_call_webhook_gone,
+  // --- a number of a voice-agent provider's workspace (Synthflow) -----------------------------
+  // (A pool row of the workspace whose number is gone from it is a `ghost`; a release never
+  // recorded a `stale_releasing`; an agent other than the pool's answering it an `agent_drift`,
+  // repaired by `set_provider_agent`; all with `agent_provider` naming the workspace.)
+  /// The workspace holds a number the pool does not track (not bought through vami, or
+  /// released from the pool): only reported, as `vami numbers import --provider NAME` brings
+  /// it in; `provider_id` is the provider's id of the number, `reported` the agent that
+  /// answers it there (empty for none).
+  workspace_number_untracked,
 };
 /// The kind's name as written above ("in_sync", "agent_drift", ...): the words of the output.
 [[nodiscard]] const char* to_string(FindingKind kind) noexcept;
@@ -334,14 +344,20 @@ public:
   /// - document_orphan: the document is deleted at the provider, unless an agent references
   ///   it or the database has meanwhile recorded its upload;
   /// - post_call_webhook_detached: the router's webhook is attached again as the workspace's
-  ///   post-call webhook (events `router_post_call_events`).
-  /// Only reported: orphan_untagged, agent_orphan, agent_ghost (and its numbers), a
-  /// stale_deleting whose agent the provider still has, post_call_webhook_gone (run `vami
-  /// router setup`), and anything in flight. Each repair is
-  /// its own transaction, conditional on the row being as it was read, with an audit entry
-  /// (command "reconcile"); a row changed meanwhile is left unresolved, and so is a repair the
-  /// provider refuses. An applied run is journaled as an operation of kind `reconcile`. Between
-  /// repairs it stops once `stop_requested` returns true.
+  ///   post-call webhook (events `router_post_call_events`);
+  /// - a workspace's numbers (the providers agents are at, and those of the pool's rows, with
+  ///   `workspace_numbers`): a row whose number the workspace no longer holds is a ghost
+  ///   (marked released), a release never recorded is completed or put back, and an agent
+  ///   other than the pool's answering it is agent_drift (its agent set again); a number the
+  ///   pool does not track is workspace_number_untracked. No telephony request is made for
+  ///   them.
+  /// Only reported: orphan_untagged, workspace_number_untracked, agent_orphan, agent_ghost (and its
+  /// numbers), a stale_deleting whose agent the provider still has, post_call_webhook_gone (run
+  /// `vami router setup`), and anything in flight. Each repair is its own transaction, conditional
+  /// on the row being as it was read, with an audit entry (command "reconcile"); a row changed
+  /// meanwhile is left unresolved, and so is a repair the provider refuses. An applied run is
+  /// journaled as an operation of kind `reconcile`. Between repairs it stops once `stop_requested`
+  /// returns true.
   /// @throws what `TelephonyProvider::list_owned`, `VoiceAgentProvider::list_agents`,
   ///         `list_imported_numbers`, `get_agent`, `list_webhooks` and `post_call_webhook`
   ///         throw (before anything changes);
@@ -354,7 +370,8 @@ private:
   struct Journal;
   Plan classify(const std::optional<PoolNumber>& row, const std::optional<OwnedNumber>& owned);
   VoiceView read_voice_side(const std::vector<Agent>& agents,
-                            const std::map<std::string, std::vector<Document>>& documents);
+                            const std::map<std::string, std::vector<Document>>& documents,
+                            const std::set<std::string>& workspace_providers);
   std::vector<Plan> classify_number_routing(const PoolNumber& row, const OwnedNumber& owned,
                                             const VoiceView& voice,
                                             const std::string& in_flight_after);
@@ -370,6 +387,9 @@ private:
   std::optional<Plan> classify_agent_webhooks(const Agent& agent, const VoiceView& voice);
   void repair_agent_webhooks(const Plan& plan);
   std::vector<Plan> classify_post_call_webhook(const VoiceView& voice);
+  std::vector<Plan> classify_workspace_numbers(const std::vector<PoolNumber>& workspace_rows,
+                                               const std::set<std::string>& in_pool,
+                                               const VoiceView& voice);
   void repair_post_call_webhook(const Plan& plan);
   /// Whether a `purchasing`/`releasing` row's operation may still be at work on it.
   bool in_flight(const PoolNumber& row);

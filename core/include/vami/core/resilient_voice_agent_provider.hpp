@@ -65,6 +65,8 @@ public:
   std::vector<ImportedNumber> list_imported_numbers() override;
   /// Retried; "not found" after an ambiguous try counts as removed.
   void remove_imported_number(const std::string& phone_number_id) override;
+  std::vector<WorkspaceNumber> list_workspace_numbers() override;
+  void release_workspace_number(const std::string& provider_id) override;
   /// Retried.
   std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) override;
   /// Retried after a 429 only: a call waits on the line, so nothing else is worth the wait.

@@ -89,7 +89,12 @@ enum class RoutingFault {
 struct DesiredRouting {
   RoutingTarget target = RoutingTarget::none;
   std::string e164;
-  std::string provider_sid;      ///< The telephony provider's SID of the number.
+  /// Who holds the number (`PoolNumber::provider`): the telephony provider, or the voice-agent
+  /// provider whose workspace holds it (Synthflow), which then routes it alone.
+  std::string number_provider;
+  /// The telephony provider's SID of the number; for a workspace number, the voice-agent
+  /// provider's id of it (Synthflow's slug).
+  std::string provider_sid;
   std::string agent_slug;        ///< native, webhook: the agent calls must reach.
   std::string provider_agent_id; ///< native, webhook: its id at the voice-agent provider.
   /// webhook: the exact voice webhook the number must have (`router_webhook`). native: empty,
@@ -148,6 +153,11 @@ struct ObservedRouting {
   /// (`foreign_sip_trunk`); read only for native routing over SIP with the number on a trunk,
   /// empty otherwise.
   std::optional<AgentSipTrunk> other_sip_trunk;
+  /// The number is held in the voice-agent provider's workspace (`DesiredRouting::
+  /// number_provider` is not the telephony provider): `owned` is the workspace's number (its
+  /// id in `provider_sid`, no voice webhook, no trunk), `imported` the same number with the
+  /// agent that answers it, and the telephony provider is not asked.
+  bool workspace_number = false;
 };
 
 /// Every way `observed` differs from `desired`, in the order a call meets them (telephony
@@ -172,8 +182,10 @@ foreign_sip_trunk(const std::vector<AgentSipTrunk>& trunks, const std::string& t
 /// Reads what the providers hold of one number's routing: the telephony provider's number (with
 /// the SIP trunk it is on, and for native routing over SIP whether that trunk is vami's), the
 /// voice-agent provider's import of it and (when `desired` names an agent) whether the agent
-/// exists. `agents` may be null: the voice-agent side is then not read. With `router` (may be
-/// null), a number routed by webhook through vami's router
+/// exists. `agents` may be null: the voice-agent side is then not read. A workspace number
+/// (`number_provider` not the telephony provider's name) is read from `agents`, which must then
+/// be the provider holding it (`list_workspace_numbers`), and the telephony provider is not
+/// asked. With `router` (may be null), a number routed by webhook through vami's router
 /// (`endpoints_of_router_url`) has the router's health checked too.
 /// @throws what `TelephonyProvider::find_owned`, `list_sip_trunks`,
 ///         `VoiceAgentProvider::list_imported_numbers` and `get_agent` throw.
@@ -200,6 +212,8 @@ foreign_sip_trunk(const std::vector<AgentSipTrunk>& trunks, const std::string& t
 ///   recorded in the row, whose import id stays the one routing by voice URL keeps.
 /// - webhook: sets the voice webhook to the router's for the agent, and takes the agent off the
 ///   number's import when the row records one.
+/// - a workspace number (`number_provider` is `agents`' name, Synthflow): the workspace's
+///   number is made the agent's (`set_number_agent` with its id); no telephony request.
 /// Routing other than over SIP takes a number on a SIP trunk off it, so that its voice URL
 /// answers again.
 /// @throws Error(invalid_input) for a `none` or blocked routing; Error(uncertain) when the
@@ -214,7 +228,8 @@ void enact_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, Sta
 /// changed; `row` follows. native: the number's import is assigned to no agent (its voice URL
 /// stays the voice-agent provider's, which then answers no call); an import the provider lost
 /// is forgotten. native over SIP: the import is assigned to no agent and removed, and the
-/// number is taken off its SIP trunk. webhook: the voice webhook is cleared.
+/// number is taken off its SIP trunk. webhook: the voice webhook is cleared. A workspace number:
+/// the workspace's number is taken off every agent (one of its own provider's requests only).
 /// @throws provider errors as the provider interfaces document; Error(storage).
 void clear_routing(TelephonyProvider& telephony, VoiceAgentProvider& agents, StateStore& store,
                    const DesiredRouting& previous, PoolNumber& row);

@@ -112,6 +112,17 @@ struct ImportedNumber {
   std::string agent_id; ///< The assigned agent; empty when none.
 };
 
+/// A phone number the voice-agent provider's workspace holds itself (bought through the
+/// provider: Synthflow `GET /numbers`), as opposed to a telephony number imported into it. Such
+/// a number comes into the pool as a row of that provider (`PoolNumber::provider`), and only
+/// that provider's agents can answer it.
+struct WorkspaceNumber {
+  std::string provider_id; ///< The provider's id of the number (Synthflow: its slug, E.164
+                           ///< without `+`); stored as the row's `provider_sid`.
+  std::string e164;
+  std::string agent_id; ///< The agent that answers it; empty when none.
+};
+
 /// One conversation (call) of an agent (ElevenLabs `ConversationSummaryResponseModel`).
 struct Conversation {
   std::string conversation_id;
@@ -224,6 +235,9 @@ struct AgentProviderCapabilities {
   /// An agent answers at most one number (a Synthflow inbound agent has one `phone_number`):
   /// assigning a second one to it is refused before anything changes.
   bool one_number_per_agent = false;
+  /// The workspace holds phone numbers of its own (`list_workspace_numbers`), which come into
+  /// the pool as rows of this provider and are answered by its agents only (Synthflow).
+  bool workspace_numbers = false;
 };
 
 /// A voice-agent platform account (ElevenLabs Agents today). Every method makes one or more
@@ -298,6 +312,18 @@ public:
   /// Removes an imported number from the provider (the telephony number stays owned).
   /// @throws Error(not_found) when the provider does not know it.
   virtual void remove_imported_number(const std::string& phone_number_id) = 0;
+
+  /// The numbers the workspace holds itself (`AgentProviderCapabilities::workspace_numbers`),
+  /// every page, leaving out telephony numbers imported into it (Synthflow `GET /numbers`
+  /// without the SIP imports of `POST /custom-numbers`); empty for providers without them.
+  /// Throws, and returns nothing, if any page fails.
+  virtual std::vector<WorkspaceNumber> list_workspace_numbers() = 0;
+  /// Gives a number the workspace holds back to the provider, which stops charging for it and
+  /// takes it off any agent (Synthflow `DELETE /numbers/{slug}`: "for phone numbers purchased
+  /// through Synthflow, this also cancels the monthly subscription"). Irreversible.
+  /// @throws Error(not_found) when the workspace does not hold it; Error(invalid_input) from
+  ///         providers without workspace numbers.
+  virtual void release_workspace_number(const std::string& provider_id) = 0;
 
   /// The newest conversations of an agent, at most `limit`, following cursor pages.
   virtual std::vector<Conversation> list_conversations(const std::string& agent_id, int limit) = 0;
