@@ -27,14 +27,6 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
     finding.name = agent.name;
     return plan;
   };
-  auto planned = [](Plan& plan, Repair repair) {
-    plan.finding.repair = repair;
-    plan.finding.resolution = Resolution::would_repair;
-  };
-  auto left_alone = [](Plan& plan, Holdup holdup) {
-    plan.finding.holdup = holdup;
-    plan.finding.resolution = Resolution::unresolved;
-  };
 
   for (const auto& agent : agents) {
     const std::string& id = agent.provider_agent_id;
@@ -50,7 +42,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
             static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const PoolNumber& row) {
               return row.status == NumberStatus::assigned && row.agent_slug == agent.slug;
             }));
-        left_alone(plan, Holdup::needs_person);
+        plan.leave_for(Holdup::needs_person);
         agent_plans.push_back(std::move(plan));
         break;
       }
@@ -90,9 +82,9 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
         finding.name = document.name;
         if (document.created_at > in_flight_after) {
           // A `kb add` records the document before it attaches it to the agent.
-          left_alone(plan, Holdup::in_flight);
+          plan.leave_for(Holdup::in_flight);
         } else {
-          planned(plan, Repair::forget_document);
+          plan.repair_with(Repair::forget_document);
         }
         document_plans.push_back(std::move(plan));
       }
@@ -105,17 +97,17 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
         for (const auto* summary : tagged) {
           claimed.insert(summary->agent_id);
         }
-        left_alone(plan, Holdup::in_flight);
+        plan.leave_for(Holdup::in_flight);
       } else if (!id.empty() && voice.exists(id)) {
         plan.finding.reported = id;
-        planned(plan, Repair::adopt_agent);
+        plan.repair_with(Repair::adopt_agent);
       } else if (!tagged.empty()) {
         // The oldest is the first request's; any later one is a duplicate, left an orphan.
         plan.finding.reported = tagged.front()->agent_id;
         claimed.insert(tagged.front()->agent_id);
-        planned(plan, Repair::adopt_agent);
+        plan.repair_with(Repair::adopt_agent);
       } else {
-        planned(plan, Repair::remove_agent_row);
+        plan.repair_with(Repair::remove_agent_row);
       }
       agent_plans.push_back(std::move(plan));
       break;
@@ -132,11 +124,11 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
       }
       plan.finding.reported = still_there;
       if (fresh) {
-        left_alone(plan, Holdup::in_flight);
+        plan.leave_for(Holdup::in_flight);
       } else if (!still_there.empty()) {
-        left_alone(plan, Holdup::needs_person); // `agents delete` again finishes it.
+        plan.leave_for(Holdup::needs_person); // `agents delete` again finishes it.
       } else {
-        planned(plan, Repair::remove_agent_row);
+        plan.repair_with(Repair::remove_agent_row);
       }
       agent_plans.push_back(std::move(plan));
       break;
@@ -159,7 +151,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
     finding.name = summary.name;
     finding.agent_slug = tag_value(summary.tags, k_agent_tag_prefix);
     finding.tenant_slug = tag_value(summary.tags, k_tenant_tag_prefix);
-    left_alone(plan, Holdup::needs_person);
+    plan.leave_for(Holdup::needs_person);
     orphan_plans.push_back(std::move(plan));
   }
   std::sort(orphan_plans.begin(), orphan_plans.end(), [](const Plan& a, const Plan& b) {

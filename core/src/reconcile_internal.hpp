@@ -200,6 +200,17 @@ struct ReconcileService::Plan {
   /// set_provider_agent, delete_document: the voice-agent provider holding the import or the
   /// document.
   std::string provider;
+
+  /// Marks the finding as one `apply` repairs with `repair`.
+  void repair_with(Repair repair) {
+    finding.repair = repair;
+    finding.resolution = Resolution::would_repair;
+  }
+  /// Marks the finding as left unresolved for `holdup`.
+  void leave_for(Holdup holdup) {
+    finding.holdup = holdup;
+    finding.resolution = Resolution::unresolved;
+  }
 };
 
 /// What the voice-agent provider reported, read in full before anything changes.

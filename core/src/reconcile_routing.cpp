@@ -145,21 +145,16 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     finding.routing_mode = row.routing_mode;
     return plan;
   };
-  auto left_alone = [](Plan& plan, Holdup holdup) {
-    plan.finding.holdup = holdup;
-    plan.finding.resolution = Resolution::unresolved;
-  };
   // A process changing the number's routing right now is about to tell the providers itself.
   const bool routing_in_flight =
       !row.routing_holder.empty() &&
       holder_still_working(row.routing_holder, row.routing_since, m_in_flight_grace);
   auto planned = [&](Plan& plan, Repair repair) {
     if (routing_in_flight) {
-      left_alone(plan, Holdup::in_flight);
+      plan.leave_for(Holdup::in_flight);
       return;
     }
-    plan.finding.repair = repair;
-    plan.finding.resolution = Resolution::would_repair;
+    plan.repair_with(repair);
   };
 
   // The voice URL (or the SIP trunk) first: it is what a call meets first, and routing the
@@ -184,9 +179,9 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     if (desired.target == RoutingTarget::none) {
       planned(plan, Repair::clear_voice_url);
     } else if (agent_gone) {
-      left_alone(plan, Holdup::agent_gone);
+      plan.leave_for(Holdup::agent_gone);
     } else if (desired.blocked == RoutingFault::no_router_url) {
-      left_alone(plan, Holdup::no_router_url);
+      plan.leave_for(Holdup::no_router_url);
     } else {
       planned(plan, Repair::route_again);
     }
@@ -216,7 +211,7 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
       plan.target_agent_id = expected;
       plan.provider = key;
       if (agent_gone && !expected.empty()) {
-        left_alone(plan, Holdup::agent_gone);
+        plan.leave_for(Holdup::agent_gone);
       } else {
         planned(plan, Repair::set_provider_agent);
       }
@@ -232,10 +227,10 @@ ReconcileService::classify_number_routing(const PoolNumber& row, const OwnedNumb
     plan.finding.stored = row.agent_phone_number_id;
     plan.target_agent_id = expected;
     if (agent_gone) {
-      left_alone(plan, Holdup::agent_gone);
+      plan.leave_for(Holdup::agent_gone);
     } else if (row.updated_at > in_flight_after) {
       // An assignment moments ago may be importing it right now.
-      left_alone(plan, Holdup::in_flight);
+      plan.leave_for(Holdup::in_flight);
     } else {
       planned(plan, Repair::import_number);
     }

@@ -33,14 +33,6 @@ ReconcileService::classify_workspace_numbers(const std::vector<PoolNumber>& work
     finding.routing_mode = row.routing_mode;
     return plan;
   };
-  auto planned = [](Plan& plan, Repair repair) {
-    plan.finding.repair = repair;
-    plan.finding.resolution = Resolution::would_repair;
-  };
-  auto left_alone = [](Plan& plan, Holdup holdup) {
-    plan.finding.holdup = holdup;
-    plan.finding.resolution = Resolution::unresolved;
-  };
 
   for (const PoolNumber& row : workspace_rows) {
     auto listing = voice.workspaces.find(row.provider);
@@ -56,9 +48,9 @@ ReconcileService::classify_workspace_numbers(const std::vector<PoolNumber>& work
     if (row.status == NumberStatus::releasing) {
       Plan plan = from_row(FindingKind::stale_releasing, row);
       if (in_flight(row)) {
-        left_alone(plan, Holdup::in_flight);
+        plan.leave_for(Holdup::in_flight);
       } else {
-        planned(plan, held ? Repair::restore : Repair::complete_release);
+        plan.repair_with(held ? Repair::restore : Repair::complete_release);
       }
       plans.push_back(std::move(plan));
       continue;
@@ -68,7 +60,7 @@ ReconcileService::classify_workspace_numbers(const std::vector<PoolNumber>& work
     }
     if (!held) {
       Plan plan = from_row(FindingKind::ghost, row);
-      planned(plan, Repair::mark_released);
+      plan.repair_with(Repair::mark_released);
       plans.push_back(std::move(plan));
       continue;
     }
@@ -102,11 +94,11 @@ ReconcileService::classify_workspace_numbers(const std::vector<PoolNumber>& work
         !row.routing_holder.empty() &&
         holder_still_working(row.routing_holder, row.routing_since, m_in_flight_grace);
     if (!expected.empty() && !voice.exists(expected)) {
-      left_alone(plan, Holdup::agent_gone);
+      plan.leave_for(Holdup::agent_gone);
     } else if (routing_in_flight) {
-      left_alone(plan, Holdup::in_flight);
+      plan.leave_for(Holdup::in_flight);
     } else {
-      planned(plan, Repair::set_provider_agent);
+      plan.repair_with(Repair::set_provider_agent);
     }
     plans.push_back(std::move(plan));
   }
@@ -125,7 +117,7 @@ ReconcileService::classify_workspace_numbers(const std::vector<PoolNumber>& work
       if (auto known = voice.slug_of.find(number.agent_id); known != voice.slug_of.end()) {
         plan.finding.reported_agent_slug = known->second;
       }
-      left_alone(plan, Holdup::not_vami);
+      plan.leave_for(Holdup::not_vami);
       plans.push_back(std::move(plan));
     }
   }
