@@ -341,26 +341,68 @@ private:
     return "unchanged";
   }
 
+  // Whose secret checks a webhook about what `owner` names: the platform's `platform` for the
+  // platform's accounts, else that tenant account's own (empty when none is known). Never
+  // another's: the body is untrusted until checked, and it only says whose secret to use.
+  const std::string& secret_of(const CallOwner& owner, const std::string& platform,
+                               std::string AccountWebhookSecrets::*which) const {
+    static const std::string none;
+    if (owner.account.empty()) {
+      return platform;
+    }
+    auto found = m_options.account_webhook_secrets.find(owner.account);
+    return found == m_options.account_webhook_secrets.end() ? none : found->second.*which;
+  }
+
+  // The owner of what a webhook is about, or nothing (answered 500) when the state database
+  // cannot say.
+  template <typename Call>
+  std::optional<CallOwner> owner_of(const Call& call, httplib::Response& response) {
+    try {
+      return m_router.owner_of(call);
+    } catch (const Error& error) {
+      answer(response, 500, "failed", "state_database");
+      t_request.facts.error = error.what();
+      return std::nullopt;
+    }
+  }
+
   void post_call(const httplib::Request& request, httplib::Response& response) {
     RequestFacts& facts = t_request.facts;
     facts.route = std::string(k_post_call_route);
-    if (m_options.check_signatures) {
-      elevenlabs::WebhookSignatureCheck check = elevenlabs::check_webhook_signature(
-          request.get_header_value("ElevenLabs-Signature"), request.body,
-          m_options.elevenlabs_webhook_secret, unix_now());
-      if (check != elevenlabs::WebhookSignatureCheck::valid) {
-        m_metrics.count_signature_reject(facts.route);
-        answer(response, 403, "forbidden",
-               std::string(elevenlabs::to_string(check)) + "_signature");
-        return;
-      }
-    }
     elevenlabs::PostCallEvent event;
+    std::string unreadable;
     try {
       event = elevenlabs::parse_post_call_event(request.body);
     } catch (const Error& error) {
+      unreadable = error.what();
+    }
+    if (m_options.check_signatures) {
+      // An unreadable body names no owner: the platform's secret checks it (and a valid one
+      // gets 400 below).
+      std::optional<CallOwner> owner = unreadable.empty() ? owner_of(event.call, response)
+                                                          : std::optional<CallOwner>(CallOwner{});
+      if (!owner) {
+        return;
+      }
+      const std::string& secret = secret_of(*owner, m_options.elevenlabs_webhook_secret,
+                                            &AccountWebhookSecrets::elevenlabs);
+      elevenlabs::WebhookSignatureCheck check =
+          secret.empty() ? elevenlabs::WebhookSignatureCheck::missing
+                         : elevenlabs::check_webhook_signature(
+                               request.get_header_value("ElevenLabs-Signature"), request.body,
+                               secret, unix_now());
+      if (check != elevenlabs::WebhookSignatureCheck::valid) {
+        m_metrics.count_signature_reject(facts.route);
+        answer(response, 403, "forbidden",
+               secret.empty() ? std::string("no_account_secret")
+                              : std::string(elevenlabs::to_string(check)) + "_signature");
+        return;
+      }
+    }
+    if (!unreadable.empty()) {
       answer(response, 400, "refused", "not_a_post_call_event");
-      facts.error = error.what();
+      facts.error = unreadable;
       return;
     }
     facts.conversation_id = event.call.conversation_id;
@@ -376,24 +418,24 @@ private:
     record(event.call, response, 200);
   }
 
-  // Synthflow signs the call id (base64 HMAC-SHA256, `HTTP_SYNTHFLOW_SIGNATURE`). Without a
-  // secret nothing can be checked, and an unchecked inbound webhook would hand any caller's
-  // tenant settings to whoever asks: refused unless signatures are off altogether.
+  // Synthflow signs the call id (base64 HMAC-SHA256, `HTTP_SYNTHFLOW_SIGNATURE`) with the
+  // secret of the workspace that sends it: the secret of the account owning what the webhook is
+  // about (`owner`), no other. Without a secret nothing can be checked, and an unchecked inbound
+  // webhook would hand any caller's tenant settings to whoever asks: refused unless signatures
+  // are off altogether.
   bool synthflow_signed(const httplib::Request& request, httplib::Response& response,
-                        const std::string& call_id) {
-    if (!m_options.check_signatures) {
-      return true;
-    }
+                        const std::string& call_id, const CallOwner& owner) {
     std::string signature = request.get_header_value(synthflow::k_signature_header);
     if (signature.empty()) {
       signature = request.get_header_value(synthflow::k_signature_header_http);
     }
+    const std::string& secret =
+        secret_of(owner, m_options.synthflow_webhook_secret, &AccountWebhookSecrets::synthflow);
     const char* refusal = nullptr;
-    if (m_options.synthflow_webhook_secret.empty()) {
-      refusal = "no_synthflow_secret";
+    if (secret.empty()) {
+      refusal = owner.account.empty() ? "no_synthflow_secret" : "no_account_secret";
     } else {
-      switch (synthflow::check_webhook_signature(signature, call_id, request.body,
-                                                 m_options.synthflow_webhook_secret)) {
+      switch (synthflow::check_webhook_signature(signature, call_id, request.body, secret)) {
       case synthflow::WebhookSignatureCheck::valid:
         return true;
       case synthflow::WebhookSignatureCheck::missing:
@@ -424,11 +466,15 @@ private:
     facts.from =
         m_options.log_caller_numbers ? webhook.from_number : mask_caller(webhook.from_number);
     facts.to = webhook.to_number;
-    if (!synthflow_signed(request, response, webhook.call_id)) {
-      return;
+    const ProviderCall call{"synthflow", webhook.call_id, webhook.from_number, webhook.to_number,
+                            webhook.agent_id};
+    if (m_options.check_signatures) {
+      std::optional<CallOwner> owner = owner_of(call, response);
+      if (!owner || !synthflow_signed(request, response, webhook.call_id, *owner)) {
+        return;
+      }
     }
-    CallDecision decision = m_router.answer_provider_call(
-        {"synthflow", webhook.call_id, webhook.from_number, webhook.to_number, webhook.agent_id});
+    CallDecision decision = m_router.answer_provider_call(call);
     facts.outcome = to_string(decision.outcome);
     facts.tenant = decision.tenant_slug;
     facts.agent = decision.agent_slug;
@@ -470,8 +516,11 @@ private:
       return;
     }
     facts.conversation_id = call.conversation_id;
-    if (!synthflow_signed(request, response, call.conversation_id)) {
-      return;
+    if (m_options.check_signatures) {
+      std::optional<CallOwner> owner = owner_of(call, response);
+      if (!owner || !synthflow_signed(request, response, call.conversation_id, *owner)) {
+        return;
+      }
     }
     record(call, response, 200);
   }

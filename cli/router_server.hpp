@@ -13,6 +13,12 @@
 
 namespace vami::cli {
 
+/// The webhook secrets of one voice-agent account (secrets: never logged or printed).
+struct AccountWebhookSecrets {
+  std::string elevenlabs; ///< Checks `ElevenLabs-Signature`; empty when none is known.
+  std::string synthflow;  ///< Checks Synthflow's signature; empty when none is known.
+};
+
 /// How `vami router serve` runs: where it listens, how it checks signatures, what it answers
 /// when an agent cannot take a call, and its limits.
 struct RouterServerOptions {
@@ -25,10 +31,16 @@ struct RouterServerOptions {
   std::string tls_key;  ///< PEM private key, with `tls_cert`.
   /// Primary Auth Token by Account SID: a request is checked with its `AccountSid`'s token.
   std::map<std::string, std::string> twilio_auth_tokens;
-  std::string elevenlabs_webhook_secret; ///< Checks `ElevenLabs-Signature`.
-  /// Checks Synthflow's `HTTP_SYNTHFLOW_SIGNATURE`; when empty (and signatures are checked)
-  /// Synthflow's webhooks are refused with 401.
+  /// Checks the `ElevenLabs-Signature` of post-call webhooks about the platform's accounts.
+  std::string elevenlabs_webhook_secret;
+  /// Checks Synthflow's `HTTP_SYNTHFLOW_SIGNATURE` of webhooks about the platform's accounts;
+  /// when empty (and signatures are checked) they are refused with 401.
   std::string synthflow_webhook_secret;
+  /// The secrets of tenants' own accounts, by account key (`AgentProviders::account_of`: the
+  /// profile's name). A post-call or Synthflow webhook is checked with the secret of the account
+  /// that owns what it is about (`CallRouter::owner_of`) and no other; an account not here, or
+  /// without that provider's secret, has its webhooks refused.
+  std::map<std::string, AccountWebhookSecrets> account_webhook_secrets;
   bool check_signatures = true;    ///< False only with `--insecure-no-signatures`.
   bool log_caller_numbers = false; ///< Log `From` whole instead of masked.
   std::string apology;             ///< What a caller hears when the agent cannot take the call.
@@ -52,7 +64,9 @@ struct RouterServerOptions {
 /// with the bound port. Routes: `POST /twilio/voice` (the decision of `router`, as TwiML),
 /// `POST /twilio/status`, `POST /elevenlabs/post-call`, `POST /synthflow/inbound` (the
 /// decision of `router.answer_provider_call`, as Synthflow's `call_inbound` answer),
-/// `POST /synthflow/post-call`, `GET /healthz`, `GET /metrics`.
+/// `POST /synthflow/post-call`, `GET /healthz`, `GET /metrics`. Post-call and Synthflow webhooks
+/// are checked with the secret of the account that owns the agent or number they are about
+/// (`RouterServerOptions::account_webhook_secrets`); Twilio's with the platform's tokens.
 /// @throws Error(unavailable) when the address cannot be bound; Error(invalid_input) when the
 ///         TLS certificate or key cannot be loaded.
 void serve_router(const RouterServerOptions& options, CallRouter& router, StateStore& store,

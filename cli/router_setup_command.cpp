@@ -59,6 +59,81 @@ void remember_in_profile(AppContext& context, const std::string& name,
   write_config_file(path, config);
 }
 
+// What the last run left in the profile of tenant account `account`.
+RouterSetupMemory recall_account(const std::string& account) {
+  const ConfigFile config = read_config_file(config_file_path());
+  RouterSetupMemory memory;
+  if (const Profile* profile = config.find(account); profile != nullptr) {
+    memory.webhook_id = profile->elevenlabs_webhook_id;
+    memory.webhook_secret = profile->elevenlabs_webhook_secret;
+  }
+  return memory;
+}
+
+// Writes a tenant account's webhook id and new secret into its own profile (0600, atomically,
+// re-read first), as `remember_in_profile` does for the platform's; its router URL and the
+// default profile are the platform's business and left alone.
+void remember_in_account(const std::string& account, const RouterSetupRecord& record) {
+  const auto path = config_file_path();
+  ConfigFile config = read_config_file(path);
+  Profile* profile = config.find(account);
+  if (profile == nullptr) {
+    throw Error(ErrorKind::not_found,
+                "profile '" + account + "', a tenant's own account, is not in " + path.string(),
+                "add it again with 'vami profiles add " + account + "'");
+  }
+  profile->elevenlabs_webhook_id = record.webhook_id;
+  if (!record.new_secret.empty()) {
+    profile->elevenlabs_webhook_secret = record.new_secret;
+  }
+  write_config_file(path, config);
+}
+
+nlohmann::ordered_json webhook_json(const PostCallWebhookOutcome& webhook) {
+  nlohmann::ordered_json json;
+  json["webhook_id"] = text_or_null(webhook.webhook_id);
+  json["created"] = webhook.created;
+  json["events"] = router_post_call_events();
+  json["attachment_changed"] = webhook.attachment_changed;
+  json["replaced_attachment"] = text_or_null(webhook.replaced_attachment);
+  json["deleted"] = webhook.deleted;
+  json["skipped"] = text_or_null(webhook.skipped);
+  return json;
+}
+
+nlohmann::ordered_json account_json(const RouterAccountResult& account) {
+  nlohmann::ordered_json json;
+  json["profile"] = account.account;
+  json["tenants"] = account.tenants;
+  json["outcome"] = account.interrupted ? "interrupted" : account.failed ? "failed" : "done";
+  json["post_call_webhook"] = webhook_json(account.post_call);
+  json["agents_skipped"] = account.agents_left;
+  json["agents_skipped_reason"] = text_or_null(account.agents_skipped);
+  json["error"] = text_or_null(account.error);
+  return json;
+}
+
+std::string webhook_words(const PostCallWebhookOutcome& webhook, bool dry_run) {
+  if (!webhook.skipped.empty()) {
+    return "skipped: " + webhook.skipped;
+  }
+  if (dry_run) {
+    return webhook.created ? std::string("would be created") : webhook.webhook_id + ", kept";
+  }
+  return webhook.webhook_id + ", " + (webhook.created ? "created" : "kept") +
+         (webhook.attachment_changed ? ", attached" : "");
+}
+
+std::string account_words(const RouterAccountResult& account, bool dry_run) {
+  if (account.interrupted) {
+    return "not tried: interrupted";
+  }
+  if (account.failed) {
+    return "failed: " + account.error;
+  }
+  return "post-call webhook " + webhook_words(account.post_call, dry_run);
+}
+
 nlohmann::ordered_json number_json(const RouterNumberResult& number) {
   nlohmann::ordered_json json;
   json["e164"] = number.e164;
@@ -78,6 +153,7 @@ nlohmann::ordered_json agent_json(const RouterAgentResult& agent) {
   json["tenant"] = text_or_null(agent.tenant_slug);
   json["provider"] = agent.provider;
   json["provider_agent_id"] = agent.provider_agent_id;
+  json["account"] = text_or_null(agent.account);
   json["outcome"] = to_string(agent.outcome);
   json["previous_inbound_url"] = text_or_null(agent.previous_inbound_url);
   json["previous_post_call_url"] = text_or_null(agent.previous_post_call_url);
@@ -132,6 +208,10 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
   json["agents"] = nlohmann::ordered_json::array();
   for (const RouterAgentResult& agent : report.agents) {
     json["agents"].push_back(agent_json(agent));
+  }
+  json["accounts"] = nlohmann::ordered_json::array();
+  for (const RouterAccountResult& account : report.accounts) {
+    json["accounts"].push_back(account_json(account));
   }
   return json;
 }
@@ -199,7 +279,25 @@ void write_report(AppContext& context, const RouterSetupReport& report,
     std::cout << '\n';
     write_records(std::cout, format, agents,
                   {field("AGENT", "agent"), field("TENANT", "tenant"),
-                   field("PROVIDER", "provider"), field("RESULT", "detail")});
+                   field("PROVIDER", "provider"), field("ACCOUNT", "account"),
+                   field("RESULT", "detail")});
+  }
+  if (!report.accounts.empty()) {
+    nlohmann::ordered_json accounts = nlohmann::ordered_json::array();
+    for (const RouterAccountResult& account : report.accounts) {
+      nlohmann::ordered_json row = account_json(account);
+      std::string tenants;
+      for (const std::string& tenant : account.tenants) {
+        tenants += (tenants.empty() ? "" : ", ") + tenant;
+      }
+      row["tenant_list"] = tenants;
+      row["detail"] = account_words(account, report.dry_run);
+      accounts.push_back(std::move(row));
+    }
+    std::cout << '\n';
+    write_records(
+        std::cout, format, accounts,
+        {field("ACCOUNT", "profile"), field("TENANTS", "tenant_list"), field("RESULT", "detail")});
   }
 }
 
@@ -211,6 +309,38 @@ int agents_pointed(const RouterSetupReport& report) {
   return pointed;
 }
 
+// One line per tenant account: what was done to its webhooks, and what was left alone.
+void note_accounts(AppContext& context, const RouterSetupReport& report) {
+  for (const RouterAccountResult& account : report.accounts) {
+    const std::string name = "tenant account '" + account.account + "'";
+    if (account.interrupted) {
+      continue;
+    }
+    if (account.failed) {
+      context.note(name + ": the post-call webhook could not be set up: " + account.error);
+    } else if (!account.post_call.skipped.empty()) {
+      context.note(name +
+                   ": left the ElevenLabs post-call webhook alone: " + account.post_call.skipped);
+    } else if (report.dry_run) {
+      context.note(name + ": " +
+                   (account.post_call.created
+                        ? std::string("would create the post-call webhook")
+                        : "would keep the post-call webhook " + account.post_call.webhook_id));
+    } else {
+      context.note(name + ": " +
+                   (account.post_call.created
+                        ? "created the post-call webhook " + account.post_call.webhook_id +
+                              " (its secret is in profile '" + account.account + "', 0600)"
+                        : "kept the post-call webhook " + account.post_call.webhook_id) +
+                   (account.post_call.attachment_changed ? ", attached it" : ", attached already"));
+    }
+    if (account.agents_left > 0) {
+      context.note(name + ": left " + std::to_string(account.agents_left) +
+                   " agent(s) alone: " + account.agents_skipped);
+    }
+  }
+}
+
 void run_setup(AppContext& context, const RouterSetupOptions& options) {
   const std::string name = target_profile_name(context);
   RouterSetupMemory memory;
@@ -220,6 +350,7 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
   }
   RouterSetupService service(context.telephony(), context.agent_providers(), context.store(),
                              context.actor());
+  service.remember_accounts_with({recall_account, remember_in_account});
   const RouterSetupMode mode = options.dry_run ? RouterSetupMode::dry_run : RouterSetupMode::apply;
   RouterSetupReport report = service.set_up(
       options.public_url, memory,
@@ -233,6 +364,7 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
         " (a platform without ElevenLabs agents needs none; run 'vami router setup' "
         "again once the key is set)");
   }
+  note_accounts(context, report);
   if (report.dry_run) {
     int would_point = 0;
     for (const RouterNumberResult& number : report.numbers) {
@@ -303,7 +435,8 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
   }
   if (report.failed() > 0) {
     context.note(std::to_string(report.failed()) +
-                 " number(s) or agent(s) could not be pointed at the router; run 'vami router "
+                 " number(s), agent(s) or tenant account(s) could not be set up for the router; "
+                 "run 'vami router "
                  "setup' again or 'vami reconcile --apply'");
     throw BulkExit{ExitCode::partial};
   }

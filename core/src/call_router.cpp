@@ -204,30 +204,64 @@ CallDecision CallRouter::answer_provider_call(const ProviderCall& call) {
   return decision;
 }
 
+void CallRouter::attribute(CallRecord& call) {
+  if (!call.provider_agent_id.empty()) {
+    if (std::optional<Agent> agent = m_store.find_agent(call.provider_agent_id)) {
+      // The pool's agent decides the tenant: a body naming another tenant is not believed.
+      call.agent_slug = agent->slug;
+      call.tenant_slug = agent->tenant_slug;
+      return;
+    }
+  }
+  if (looks_like_e164(call.number)) {
+    std::optional<PoolNumber> number = m_store.find_number(call.number);
+    if (number && number->status == NumberStatus::assigned) {
+      call.tenant_slug = number->tenant_slug;
+      if (call.agent_slug.empty() && call.provider_agent_id.empty()) {
+        call.agent_slug = number->agent_slug;
+      }
+      return;
+    }
+  }
+}
+
+CallOwner CallRouter::owner(std::string tenant_slug) {
+  CallOwner found;
+  if (!tenant_slug.empty()) {
+    found.account = m_agents.account_of(tenant_slug);
+    found.tenant_slug = std::move(tenant_slug);
+  }
+  return found;
+}
+
 CallUpsert CallRouter::record(CallRecord call) {
   if (call.call_sid.empty() && call.conversation_id.empty()) {
     throw Error(ErrorKind::invalid_input, "a call record needs a CallSid or a conversation id");
   }
-  if (!call.provider_agent_id.empty() && call.agent_slug.empty()) {
-    if (std::optional<Agent> agent = m_store.find_agent(call.provider_agent_id)) {
-      call.agent_slug = agent->slug;
-      if (call.tenant_slug.empty()) {
-        call.tenant_slug = agent->tenant_slug;
-      }
-    }
-  }
-  if (looks_like_e164(call.number) && (call.tenant_slug.empty() || call.agent_slug.empty())) {
-    std::optional<PoolNumber> number = m_store.find_number(call.number);
-    if (number && number->status == NumberStatus::assigned) {
-      if (call.tenant_slug.empty()) {
-        call.tenant_slug = number->tenant_slug;
-      }
-      if (call.agent_slug.empty() && call.provider_agent_id.empty()) {
-        call.agent_slug = number->agent_slug;
-      }
-    }
-  }
+  attribute(call);
   return m_store.upsert_call(call);
+}
+
+CallOwner CallRouter::owner_of(const CallRecord& call) {
+  CallRecord filed = call;
+  attribute(filed);
+  // A tenant only the body names and the pool does not know has the platform's account.
+  return owner(std::move(filed.tenant_slug));
+}
+
+CallOwner CallRouter::owner_of(const ProviderCall& call) {
+  if (looks_like_e164(call.to)) {
+    if (std::optional<PoolNumber> number = m_store.find_number(call.to);
+        number && !number->tenant_slug.empty()) {
+      return owner(number->tenant_slug);
+    }
+  }
+  if (!call.agent_id.empty()) {
+    if (std::optional<Agent> agent = m_store.find_agent(call.agent_id)) {
+      return owner(agent->tenant_slug);
+    }
+  }
+  return {};
 }
 
 } // namespace vami

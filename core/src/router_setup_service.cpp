@@ -45,8 +45,11 @@ const char* to_string(RouterNumberOutcome outcome) noexcept {
 
 int RouterSetupReport::failed() const noexcept {
   auto is_failed = [](const auto& item) { return item.outcome == RouterNumberOutcome::failed; };
-  return static_cast<int>(std::count_if(numbers.begin(), numbers.end(), is_failed) +
-                          std::count_if(agents.begin(), agents.end(), is_failed));
+  return static_cast<int>(
+      std::count_if(numbers.begin(), numbers.end(), is_failed) +
+      std::count_if(agents.begin(), agents.end(), is_failed) +
+      std::count_if(accounts.begin(), accounts.end(),
+                    [](const RouterAccountResult& account) { return account.failed; }));
 }
 
 RouterSetupService::RouterSetupService(TelephonyProvider& telephony, AgentProviders& agents,
@@ -73,8 +76,15 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
     skip_webhook(memory, remember, report, error);
   }
   if (has_workspace) {
-    set_up_webhook(memory, remember, report);
+    PostCallWebhookOutcome outcome =
+        set_up_webhook(workspace(), memory, remember, report.endpoints, mode, std::string());
+    report.webhook_id = std::move(outcome.webhook_id);
+    report.webhook_created = outcome.created;
+    report.attachment_changed = outcome.attachment_changed;
+    report.replaced_attachment = std::move(outcome.replaced_attachment);
+    report.deleted_webhooks = std::move(outcome.deleted);
   }
+  set_up_accounts(report, stop_requested, mode);
 
   // One listing of the owned numbers (every page) rather than a lookup per number.
   std::vector<PoolNumber> rows;
@@ -114,8 +124,36 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
   }
 
   for (const Agent& agent : m_store.list_agents("")) {
-    if (agent.status != AgentStatus::active || agent.provider_agent_id.empty() ||
-        !m_agents.of(agent).capabilities().agent_webhooks) {
+    if (agent.status != AgentStatus::active || agent.provider_agent_id.empty()) {
+      continue;
+    }
+    const std::string account = m_agents.account_of(agent.tenant_slug);
+    VoiceAgentProvider* provider = nullptr;
+    try {
+      provider = &m_agents.in_account(agent.provider, account);
+    } catch (const Error& error) {
+      // A tenant account without this provider's keys (or whose profile is gone): its agents
+      // are left alone and said so; the platform's missing keys stop the setup as before.
+      if (account.empty() ||
+          (error.kind() != ErrorKind::auth && error.kind() != ErrorKind::not_found)) {
+        throw;
+      }
+      auto held = std::find_if(
+          report.accounts.begin(), report.accounts.end(),
+          [&](const RouterAccountResult& result) { return result.account == account; });
+      if (held == report.accounts.end()) {
+        RouterAccountResult result;
+        result.account = account;
+        result.tenants.push_back(agent.tenant_slug);
+        held = report.accounts.insert(report.accounts.end(), std::move(result));
+      }
+      if (held->agents_skipped.empty()) {
+        held->agents_skipped = error.what();
+      }
+      ++held->agents_left;
+      continue;
+    }
+    if (!provider->capabilities().agent_webhooks) {
       continue;
     }
     if (!report.interrupted && stop_requested && stop_requested()) {
@@ -127,16 +165,86 @@ RouterSetupService::set_up(const std::string& public_url, const RouterSetupMemor
       skipped.tenant_slug = agent.tenant_slug;
       skipped.provider = agent.provider;
       skipped.provider_agent_id = agent.provider_agent_id;
+      skipped.account = account;
       skipped.outcome = RouterNumberOutcome::interrupted;
       report.agents.push_back(std::move(skipped));
       continue;
     }
-    report.agents.push_back(point_agent(agent, report.endpoints, mode));
+    report.agents.push_back(point_agent(agent, *provider, account, report.endpoints, mode));
   }
   return report;
 }
 
-RouterAgentResult RouterSetupService::point_agent(const Agent& agent,
+void RouterSetupService::set_up_accounts(RouterSetupReport& report,
+                                         const StopRequested& stop_requested,
+                                         RouterSetupMode mode) {
+  std::vector<std::string> keys = m_agents.accounts();
+  keys.erase(std::remove(keys.begin(), keys.end(), std::string()), keys.end());
+  if (keys.empty()) {
+    return;
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::map<std::string, std::vector<std::string>> tenants;
+  for (const Tenant& tenant : m_store.list_tenants()) {
+    std::string account = m_agents.account_of(tenant.slug);
+    if (!account.empty()) {
+      tenants[account].push_back(tenant.slug);
+    }
+  }
+  for (const std::string& key : keys) {
+    RouterAccountResult result;
+    result.account = key;
+    result.tenants = tenants[key];
+    if (!report.interrupted && stop_requested && stop_requested()) {
+      report.interrupted = true;
+    }
+    if (report.interrupted) {
+      result.interrupted = true;
+      report.accounts.push_back(std::move(result));
+      continue;
+    }
+    if (!m_account_memory.recall || !m_account_memory.remember) {
+      result.post_call.skipped = "no place to keep the account's webhook secret";
+      report.accounts.push_back(std::move(result));
+      continue;
+    }
+    VoiceAgentProvider* provider = nullptr;
+    try {
+      provider = &m_agents.in_account(k_post_call_provider, key);
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::auth) {
+        result.post_call.skipped = error.what(); // no ElevenLabs key: nothing to set up
+      } else if (error.kind() == ErrorKind::storage) {
+        throw;
+      } else {
+        result.failed = true; // its profile is gone, say
+        result.error_kind = error.kind();
+        result.error = error.what();
+      }
+      report.accounts.push_back(std::move(result));
+      continue;
+    }
+    try {
+      const RouterSetupMemory memory = m_account_memory.recall(key);
+      result.post_call = set_up_webhook(
+          *provider, memory,
+          [&](const RouterSetupRecord& record) { m_account_memory.remember(key, record); },
+          report.endpoints, mode, key);
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::storage) {
+        throw;
+      }
+      result.failed = true;
+      result.error_kind = error.kind();
+      result.error = error.what();
+    }
+    report.accounts.push_back(std::move(result));
+  }
+}
+
+RouterAgentResult RouterSetupService::point_agent(const Agent& agent, VoiceAgentProvider& provider,
+                                                  const std::string& account,
                                                   const RouterEndpoints& endpoints,
                                                   RouterSetupMode mode) {
   RouterAgentResult result;
@@ -144,8 +252,8 @@ RouterAgentResult RouterSetupService::point_agent(const Agent& agent,
   result.tenant_slug = agent.tenant_slug;
   result.provider = agent.provider;
   result.provider_agent_id = agent.provider_agent_id;
+  result.account = account;
   try {
-    VoiceAgentProvider& provider = m_agents.of(agent);
     std::optional<ProviderAgent> current = provider.get_agent(agent.provider_agent_id);
     if (!current) {
       throw Error(ErrorKind::not_found, "agent \"" + agent.slug + "\" (" + agent.provider_agent_id +
@@ -172,7 +280,9 @@ RouterAgentResult RouterSetupService::point_agent(const Agent& agent,
                             {"post_call_webhook_url", endpoints.synthflow_post_call_url}};
     audit("agent", agent.slug, before.dump(), after.dump(), agent.tenant_slug);
   } catch (const Error& error) {
-    if (error.kind() == ErrorKind::storage || error.kind() == ErrorKind::auth) {
+    // Keys the platform's provider rejects stop the setup; a tenant account's are its own.
+    if (error.kind() == ErrorKind::storage ||
+        (error.kind() == ErrorKind::auth && account.empty())) {
       throw;
     }
     result.outcome = RouterNumberOutcome::failed;
@@ -199,11 +309,23 @@ void RouterSetupService::skip_webhook(const RouterSetupMemory& memory,
   }
 }
 
-void RouterSetupService::set_up_webhook(
-    const RouterSetupMemory& memory, const std::function<void(const RouterSetupRecord&)>& remember,
-    RouterSetupReport& report) {
-  const RouterEndpoints& endpoints = report.endpoints;
-  const std::vector<WorkspaceWebhook> webhooks = workspace().list_webhooks();
+PostCallWebhookOutcome
+RouterSetupService::set_up_webhook(VoiceAgentProvider& workspace, const RouterSetupMemory& memory,
+                                   const std::function<void(const RouterSetupRecord&)>& remember,
+                                   const RouterEndpoints& endpoints, RouterSetupMode mode,
+                                   const std::string& account) {
+  PostCallWebhookOutcome outcome;
+  const bool dry_run = mode == RouterSetupMode::dry_run;
+  // The audit names the tenant account whose workspace changed (never its keys).
+  auto audited = [&](std::string json) {
+    if (account.empty() || json.empty()) {
+      return json;
+    }
+    nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(json);
+    parsed["account"] = account;
+    return parsed.dump();
+  };
+  const std::vector<WorkspaceWebhook> webhooks = workspace.list_webhooks();
   auto kept = std::find_if(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& webhook) {
     return !memory.webhook_id.empty() && !memory.webhook_secret.empty() &&
            webhook.webhook_id == memory.webhook_id && webhook.url == endpoints.post_call_url &&
@@ -213,59 +335,60 @@ void RouterSetupService::set_up_webhook(
   record.endpoints = endpoints;
   if (kept != webhooks.end()) {
     record.webhook_id = kept->webhook_id;
-  } else if (report.dry_run) {
-    report.webhook_created = true; // would be: its id is the provider's to give
+  } else if (dry_run) {
+    outcome.created = true; // would be: its id is the provider's to give
   } else {
     CreatedWebhook created =
-        workspace().create_webhook(k_router_webhook_name, endpoints.post_call_url);
+        workspace.create_webhook(k_router_webhook_name, endpoints.post_call_url);
     record.webhook_id = created.webhook_id;
     record.new_secret = std::move(created.secret);
-    report.webhook_created = true;
+    outcome.created = true;
   }
-  report.webhook_id = record.webhook_id;
-  if (report.dry_run) {
-    const PostCallWebhookSettings attached = workspace().post_call_webhook();
-    report.attachment_changed =
-        report.webhook_created ||
+  outcome.webhook_id = record.webhook_id;
+  if (dry_run) {
+    const PostCallWebhookSettings attached = workspace.post_call_webhook();
+    outcome.attachment_changed =
+        outcome.created ||
         attached != PostCallWebhookSettings{record.webhook_id, router_post_call_events()};
     if (!attached.webhook_id.empty() && attached.webhook_id != record.webhook_id) {
-      report.replaced_attachment = attached.webhook_id;
+      outcome.replaced_attachment = attached.webhook_id;
     }
     for (const WorkspaceWebhook& webhook : webhooks) {
       if (webhook.name == k_router_webhook_name && webhook.webhook_id != record.webhook_id) {
-        report.deleted_webhooks.push_back(webhook.webhook_id);
+        outcome.deleted.push_back(webhook.webhook_id);
       }
     }
-    return;
+    return outcome;
   }
   try {
     remember(record);
   } catch (...) {
-    if (report.webhook_created) {
+    if (outcome.created) {
       try {
-        workspace().delete_webhook(record.webhook_id); // its secret is lost with the failed write
+        workspace.delete_webhook(record.webhook_id); // its secret is lost with the failed write
       } catch (const Error&) {
         // Left for the next run, which deletes vami webhooks whose secret it does not know.
       }
     }
     throw;
   }
-  if (report.webhook_created) {
+  if (outcome.created) {
     audit("webhook", record.webhook_id, "",
-          detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url, {}));
+          audited(detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url, {})));
   }
 
   const PostCallWebhookSettings wanted{record.webhook_id, router_post_call_events()};
-  const PostCallWebhookSettings attached = workspace().post_call_webhook();
+  const PostCallWebhookSettings attached = workspace.post_call_webhook();
   if (attached != wanted) {
     if (!attached.webhook_id.empty() && attached.webhook_id != record.webhook_id) {
-      report.replaced_attachment = attached.webhook_id;
+      outcome.replaced_attachment = attached.webhook_id;
     }
-    (void)workspace().set_post_call_webhook(wanted);
-    report.attachment_changed = true;
+    (void)workspace.set_post_call_webhook(wanted);
+    outcome.attachment_changed = true;
     audit("webhook", record.webhook_id,
-          detail::webhook_audit_json(attached.webhook_id, "", attached.events),
-          detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url, wanted.events));
+          audited(detail::webhook_audit_json(attached.webhook_id, "", attached.events)),
+          audited(detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url,
+                                             wanted.events)));
   }
 
   for (const WorkspaceWebhook& webhook : webhooks) {
@@ -273,16 +396,17 @@ void RouterSetupService::set_up_webhook(
       continue;
     }
     try {
-      workspace().delete_webhook(webhook.webhook_id);
+      workspace.delete_webhook(webhook.webhook_id);
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found) {
         throw;
       }
     }
-    report.deleted_webhooks.push_back(webhook.webhook_id);
+    outcome.deleted.push_back(webhook.webhook_id);
     audit("webhook", webhook.webhook_id,
-          detail::webhook_audit_json(webhook.webhook_id, webhook.url, {}), "");
+          audited(detail::webhook_audit_json(webhook.webhook_id, webhook.url, {})), "");
   }
+  return outcome;
 }
 
 RouterNumberResult RouterSetupService::point_number(const PoolNumber& row, const OwnedNumber* owned,

@@ -9,8 +9,11 @@
 
 #include <vami/core/agent_providers.hpp>
 #include <vami/core/assignment_service.hpp>
+#include <vami/core/call_router.hpp>
 #include <vami/core/knowledge_base_service.hpp>
+#include <vami/core/monotonic_clock.hpp>
 #include <vami/core/reconcile_service.hpp>
+#include <vami/core/router_setup_service.hpp>
 
 namespace vami {
 namespace {
@@ -45,13 +48,19 @@ public:
     if (account != "acme-own") {
       throw Error(ErrorKind::not_found, "no account " + account);
     }
+    if (m_own_keyless) {
+      throw Error(ErrorKind::auth, "profile 'acme-own' has no ELEVENLABS_API_KEY");
+    }
     return m_own;
   }
+  /// From now on the account "acme-own" has no key for the provider.
+  void lose_own_key() { m_own_keyless = true; }
 
 private:
   FakeVoiceAgentProvider& m_platform;
   FakeVoiceAgentProvider& m_own;
   StateStore& m_store;
+  bool m_own_keyless = false;
 };
 
 class TenantAccountsTest : public test::ServiceTest {
@@ -141,6 +150,135 @@ TEST_F(TenantAccountsTest, ReconcileReadsEveryAccountAndFindsNoOrphanOrGhostAcro
         << to_string(finding.kind) << " " << finding.agent_slug << " " << finding.e164;
   }
   EXPECT_EQ(report.counts.at(FindingKind::in_sync), 2);
+}
+
+// --- router setup and the router's owners of webhooks, per account ---------------------------
+
+class TenantAccountsRouterTest : public TenantAccountsTest {
+protected:
+  RouterSetupReport set_up(RouterSetupMode mode = RouterSetupMode::apply) {
+    RouterSetupService service(m_telephony, m_accounts, *m_store, "tester");
+    service.remember_accounts_with(
+        {[this](const std::string& account) { return m_account_memory[account]; },
+         [this](const std::string& account, const RouterSetupRecord& record) {
+           m_account_memory[account].webhook_id = record.webhook_id;
+           if (!record.new_secret.empty()) {
+             m_account_memory[account].webhook_secret = record.new_secret;
+           }
+         }});
+    return service.set_up(
+        "https://calls.example.com", m_memory,
+        [this](const RouterSetupRecord& record) {
+          m_memory.webhook_id = record.webhook_id;
+          if (!record.new_secret.empty()) {
+            m_memory.webhook_secret = record.new_secret;
+          }
+        },
+        {}, mode);
+  }
+
+  RouterSetupMemory m_memory;
+  std::map<std::string, RouterSetupMemory> m_account_memory;
+};
+
+TEST_F(TenantAccountsRouterTest, RouterSetupMakesEachAccountsPostCallWebhookWithItsOwnSecret) {
+  RouterSetupReport plan = set_up(RouterSetupMode::dry_run);
+  ASSERT_EQ(plan.accounts.size(), 1U);
+  EXPECT_TRUE(plan.accounts[0].post_call.created);
+  EXPECT_TRUE(m_own.calls_of("create_webhook").empty()); // a dry run changes nothing
+  EXPECT_TRUE(m_account_memory["acme-own"].webhook_id.empty());
+
+  RouterSetupReport report = set_up();
+  ASSERT_EQ(report.accounts.size(), 1U);
+  const RouterAccountResult& own = report.accounts[0];
+  EXPECT_EQ(own.account, "acme-own");
+  EXPECT_EQ(own.tenants, std::vector<std::string>{"acme"});
+  EXPECT_FALSE(own.failed) << own.error;
+  EXPECT_TRUE(own.post_call.created);
+  EXPECT_TRUE(own.post_call.attachment_changed);
+  // Each workspace has one webhook to the router, attached; each account keeps its own.
+  ASSERT_EQ(m_own.list_webhooks().size(), 1U);
+  ASSERT_EQ(m_voice.list_webhooks().size(), 1U);
+  EXPECT_EQ(m_own.list_webhooks()[0].url, "https://calls.example.com/elevenlabs/post-call");
+  EXPECT_EQ(m_own.post_call_webhook().webhook_id, own.post_call.webhook_id);
+  EXPECT_EQ(m_voice.post_call_webhook().webhook_id, report.webhook_id);
+  EXPECT_EQ(m_account_memory["acme-own"].webhook_id, own.post_call.webhook_id);
+  EXPECT_FALSE(m_account_memory["acme-own"].webhook_secret.empty());
+  EXPECT_NE(m_account_memory["acme-own"].webhook_secret, m_memory.webhook_secret);
+  EXPECT_EQ(report.failed(), 0);
+
+  RouterSetupReport again = set_up();
+  ASSERT_EQ(again.accounts.size(), 1U);
+  EXPECT_FALSE(again.accounts[0].post_call.created);
+  EXPECT_FALSE(again.accounts[0].post_call.attachment_changed);
+  EXPECT_EQ(m_own.calls_of("create_webhook").size(), 1U); // not one more
+}
+
+TEST_F(TenantAccountsRouterTest, AnAccountWithoutTheProvidersKeyIsSkippedAndSaidSo) {
+  (void)create("acme", "acme-desk");
+  m_accounts.lose_own_key();
+  RouterSetupReport report = set_up();
+  ASSERT_EQ(report.accounts.size(), 1U);
+  EXPECT_FALSE(report.accounts[0].failed);
+  EXPECT_NE(report.accounts[0].post_call.skipped.find("no ELEVENLABS_API_KEY"), std::string::npos);
+  EXPECT_EQ(report.accounts[0].agents_left, 1);
+  EXPECT_FALSE(report.webhook_id.empty()); // the platform's is set up all the same
+  EXPECT_TRUE(m_own.list_webhooks().empty());
+}
+
+TEST_F(TenantAccountsRouterTest, AWebhooksOwnerIsTheTenantOfWhatThePoolKnowsNotWhatTheBodyClaims) {
+  const Agent acme = create("acme", "acme-desk");
+  const Agent bravo = create("bravo", "bravo-desk");
+  CallRouter router(*m_store, m_accounts, system_monotonic_clock());
+
+  CallRecord about_acme;
+  about_acme.conversation_id = "conv_1";
+  about_acme.provider_agent_id = acme.provider_agent_id;
+  EXPECT_EQ(router.owner_of(about_acme).account, "acme-own");
+  EXPECT_EQ(router.owner_of(about_acme).tenant_slug, "acme");
+
+  // bravo's agent, the body claiming acme: bravo's (the platform's) secret must sign it, and it
+  // is filed under bravo.
+  CallRecord claimed = about_acme;
+  claimed.provider_agent_id = bravo.provider_agent_id;
+  claimed.tenant_slug = "acme";
+  EXPECT_EQ(router.owner_of(claimed).account, "");
+  EXPECT_EQ(router.owner_of(claimed).tenant_slug, "bravo");
+  (void)router.record(claimed);
+  EXPECT_EQ(m_store->find_call("conv_1")->tenant_slug, "bravo");
+
+  // No agent the pool knows: the number's tenant, else the tenant named.
+  const std::string e164 = buy_numbers(1).front();
+  AssignmentService assignments(m_telephony, m_accounts, *m_store, "tester",
+                                "https://calls.example.com/twilio/voice");
+  (void)assignments.assign(e164, "acme-desk", RoutingMode::webhook);
+  CallRecord by_number;
+  by_number.conversation_id = "conv_2";
+  by_number.provider_agent_id = "agent_unknown";
+  by_number.number = e164;
+  by_number.tenant_slug = "bravo";
+  EXPECT_EQ(router.owner_of(by_number).account, "acme-own");
+  CallRecord by_claim;
+  by_claim.conversation_id = "conv_3";
+  by_claim.tenant_slug = "acme";
+  EXPECT_EQ(router.owner_of(by_claim).account, "acme-own");
+  by_claim.tenant_slug = "nobody";
+  EXPECT_EQ(router.owner_of(by_claim).account, "");
+
+  // A provider's question about a call: the tenant of the number called, whatever agent.
+  EXPECT_EQ(
+      router
+          .owner_of(ProviderCall{"synthflow", "c1", "+14155550123", e164, bravo.provider_agent_id})
+          .account,
+      "acme-own");
+  EXPECT_EQ(router
+                .owner_of(ProviderCall{"synthflow", "c2", "+14155550123", "+19995550100",
+                                       acme.provider_agent_id})
+                .account,
+            "acme-own");
+  EXPECT_EQ(
+      router.owner_of(ProviderCall{"synthflow", "c3", "+14155550123", "+19995550100", ""}).account,
+      "");
 }
 
 } // namespace

@@ -99,6 +99,13 @@ struct ProviderCall {
   std::string agent_id; ///< The provider's agent that received the call; empty when none.
 };
 
+/// Whose a webhook about a call is: the tenant it is filed under and the voice-agent account
+/// (`AgentProviders::account_of`) whose webhook secret must have signed it.
+struct CallOwner {
+  std::string tenant_slug; ///< Empty when the pool knows no tenant of the call.
+  std::string account;     ///< "" for the platform's accounts, else the tenant's account key.
+};
+
 /// The routing decision for webhook-routed numbers (DESIGN.md: "the call-routing decision"): by
 /// the number called, `To` -> pool row -> tenant and agent -> what to answer. A number the pool
 /// holds, assigned to an active agent with webhook routing, is registered with the agent
@@ -135,13 +142,31 @@ public:
 
   /// Stores what a webhook (a status callback, a post-call event) says of a call in the call
   /// history, idempotently (`StateStore::upsert_call`: a redelivery changes nothing), first
-  /// filling what the pool knows and the record lacks: the tenant and agent of its number when
-  /// assigned, the agent (and its tenant) named by `provider_agent_id`.
+  /// filing it as `owner_of` does: under the agent named by `provider_agent_id` and that
+  /// agent's tenant (whatever tenant the record names), else under the tenant (and agent) of
+  /// its number when assigned, else under the tenant the record names.
   /// @throws Error(storage) when the state database fails; Error(invalid_input) for a record
   ///         with neither a CallSid nor a conversation id.
   CallUpsert record(CallRecord call);
 
+  /// Whose webhook `call` is (a post-call event's record, before its signature is checked: the
+  /// body is untrusted, so the owner is what the pool says of what it names): the tenant of the
+  /// agent its `provider_agent_id` names, else of its number when assigned, else the tenant it
+  /// names (one the pool does not know has the platform's account ""); and that tenant's
+  /// account. Only that account's secret may vouch for it.
+  /// @throws Error(storage) when the state database fails.
+  [[nodiscard]] CallOwner owner_of(const CallRecord& call);
+  /// Whose provider's question `call` is (Synthflow's inbound webhook, before its signature is
+  /// checked): the tenant of the number called when the pool knows it (whose settings the
+  /// answer gives), else of the agent `agent_id` names, else none; and that tenant's account.
+  /// @throws Error(storage) when the state database fails.
+  [[nodiscard]] CallOwner owner_of(const ProviderCall& call);
+
 private:
+  // Fills `call`'s tenant and agent as `record` files it.
+  void attribute(CallRecord& call);
+  CallOwner owner(std::string tenant_slug);
+
   StateStore& m_store;
   AgentProviders& m_agents;
   MonotonicClock& m_clock;

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <vami/core/agent_providers.hpp>
@@ -37,6 +38,16 @@ struct RouterSetupRecord {
   std::string new_secret; ///< The secret of a webhook just created; empty when kept.
 };
 
+/// How `router setup` keeps what it needs of tenants' own accounts (`AgentProviders::accounts`
+/// other than the platform's ""), per account key. The CLI keeps it in the profile of that name.
+struct RouterSetupAccountMemory {
+  /// What the last run left for account `account` (its webhook id and secret).
+  std::function<RouterSetupMemory(const std::string& account)> recall;
+  /// Stores `record` for account `account` durably (as `set_up`'s `remember`; the router URL
+  /// of `record.endpoints` is the platform's, not the account's).
+  std::function<void(const std::string& account, const RouterSetupRecord& record)> remember;
+};
+
 /// Whether `router setup` changes the providers or only says what it would change.
 enum class RouterSetupMode { apply, dry_run };
 
@@ -62,6 +73,40 @@ struct RouterNumberResult {
   std::string error;                          ///< failed: the message.
 };
 
+/// What `router setup` did to the post-call webhook of one ElevenLabs workspace (steps 1 to 4 of
+/// `RouterSetupService::set_up`).
+struct PostCallWebhookOutcome {
+  /// The post-call webhook now attached (dry run: the one kept; empty when one would be made).
+  std::string webhook_id;
+  bool created = false; ///< A new webhook (and secret) was made; else it was kept.
+  /// The Agents Platform setting was changed (another webhook or other events were attached).
+  bool attachment_changed = false;
+  /// The webhook attached before, when it was another one (possibly not vami's); empty else.
+  std::string replaced_attachment;
+  /// Why it was left alone (the workspace's provider has no credentials); empty when set up.
+  std::string skipped;
+  /// Earlier vami webhooks (`k_router_webhook_name`) deleted.
+  std::vector<std::string> deleted;
+};
+
+/// One tenant account of a `router setup`: an account key in use (`AgentProviders::accounts`,
+/// the CLI's profile name) other than the platform's.
+struct RouterAccountResult {
+  std::string account;              ///< The account key (the profile's name).
+  std::vector<std::string> tenants; ///< The tenants on it, by slug.
+  /// Its ElevenLabs workspace's post-call webhook; `post_call.skipped` says why it was left
+  /// alone (the account has no ElevenLabs key).
+  PostCallWebhookOutcome post_call;
+  /// Why some of its agents were left alone: the account lacks their provider's keys (the
+  /// error's message; one for the first such agent); empty when none was.
+  std::string agents_skipped;
+  int agents_left = 0; ///< Agents left alone for that reason.
+  bool failed = false; ///< Its webhook could not be set up (`error` says why).
+  ErrorKind error_kind = ErrorKind::provider; ///< failed: what kind of failure.
+  std::string error;                          ///< failed: the message.
+  bool interrupted = false;                   ///< Not tried: stopped first.
+};
+
 /// One agent with its own webhooks (`AgentProviderCapabilities::agent_webhooks`: Synthflow) of
 /// a `router setup`: its inbound and post-call webhooks pointed at the router.
 struct RouterAgentResult {
@@ -69,6 +114,7 @@ struct RouterAgentResult {
   std::string tenant_slug;
   std::string provider;          ///< "synthflow".
   std::string provider_agent_id; ///< The provider's id.
+  std::string account; ///< The account key of its tenant ("" for the platform's accounts).
   /// `in_place` (both were the router's), `pointed` (dry run: would be), `failed`,
   /// `interrupted`.
   RouterNumberOutcome outcome = RouterNumberOutcome::in_place;
@@ -99,9 +145,11 @@ struct RouterSetupReport {
   std::vector<std::string> deleted_webhooks;
   std::vector<RouterNumberResult> numbers; ///< Every webhook-routed assigned number, by E.164.
   bool interrupted = false;                ///< Stopped before every number was tried.
-  /// Every active agent with its own webhooks (Synthflow), by slug.
+  /// Every active agent with its own webhooks (Synthflow), by slug, in whichever account.
   std::vector<RouterAgentResult> agents;
-  /// Numbers and agents whose outcome is `failed`.
+  /// Every tenant account in use, by account key (`AgentProviders::accounts` but "").
+  std::vector<RouterAccountResult> accounts;
+  /// Numbers, agents and accounts that failed.
   [[nodiscard]] int failed() const noexcept;
 };
 
@@ -138,6 +186,15 @@ public:
   ///    and `<public>/synthflow/post-call` as its post-call webhook (`update_agent`), unless
   ///    the provider reports both already; audited; one agent's failure is reported and the
   ///    others carry on.
+  /// Then, for every tenant account in use (`AgentProviders::accounts` other than ""; only with
+  /// `remember_accounts_with`), steps 1 to 4 in that account's workspace of
+  /// `k_post_call_provider`, with what `RouterSetupAccountMemory::recall` gives and
+  /// `RouterSetupAccountMemory::remember` keeps (`RouterSetupReport::accounts`): an account
+  /// without that provider's credentials is skipped and said so (`PostCallWebhookOutcome::
+  /// skipped`); a provider failure there is reported (`RouterAccountResult::failed`) and the
+  /// other accounts carry on. Step 6 reaches each agent in its tenant's account; an agent whose
+  /// tenant account lacks its provider's credentials is left alone and counted in its account's
+  /// result (`agents_skipped`).
   /// The webhook change is audited too (entity "webhook"). Without credentials for
   /// `k_post_call_provider` (Error(auth) naming it), steps 1, 3 and 4 are skipped and said so
   /// (`RouterSetupReport::post_call_webhook_skipped`); `remember` still gets the endpoints, with
@@ -152,19 +209,32 @@ public:
                            const StopRequested& stop_requested = {},
                            RouterSetupMode mode = RouterSetupMode::apply);
 
+  /// Sets up the tenant accounts' post-call webhooks too (see `set_up`), keeping what each
+  /// needs with `memory`. Without it `set_up` leaves tenant accounts alone.
+  void remember_accounts_with(RouterSetupAccountMemory memory) {
+    m_account_memory = std::move(memory);
+  }
+
 private:
-  // The provider whose workspace webhooks are set up (`k_post_call_provider`).
+  // The platform's provider whose workspace webhooks are set up (`k_post_call_provider`).
   VoiceAgentProvider& workspace();
   // Steps 1 to 4 without that provider: what the next run needs is remembered all the same.
   void skip_webhook(const RouterSetupMemory& memory,
                     const std::function<void(const RouterSetupRecord&)>& remember,
                     RouterSetupReport& report, const Error& why);
-  void set_up_webhook(const RouterSetupMemory& memory,
-                      const std::function<void(const RouterSetupRecord&)>& remember,
-                      RouterSetupReport& report);
+  // Steps 1 to 4 in the workspace `workspace`.
+  PostCallWebhookOutcome
+  set_up_webhook(VoiceAgentProvider& workspace, const RouterSetupMemory& memory,
+                 const std::function<void(const RouterSetupRecord&)>& remember,
+                 const RouterEndpoints& endpoints, RouterSetupMode mode,
+                 const std::string& account);
+  // Steps 1 to 4 in every tenant account.
+  void set_up_accounts(RouterSetupReport& report, const StopRequested& stop_requested,
+                       RouterSetupMode mode);
   RouterNumberResult point_number(const PoolNumber& row, const OwnedNumber* owned,
                                   const RouterEndpoints& endpoints, RouterSetupMode mode);
-  RouterAgentResult point_agent(const Agent& agent, const RouterEndpoints& endpoints,
+  RouterAgentResult point_agent(const Agent& agent, VoiceAgentProvider& provider,
+                                const std::string& account, const RouterEndpoints& endpoints,
                                 RouterSetupMode mode);
   void audit(const std::string& entity_type, const std::string& entity_id,
              const std::string& before, const std::string& after,
@@ -174,6 +244,7 @@ private:
   AgentProviders& m_agents;
   StateStore& m_store;
   std::string m_actor;
+  RouterSetupAccountMemory m_account_memory;
 };
 
 } // namespace vami
