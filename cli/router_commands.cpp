@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "app.hpp"
-#include "profiles.hpp"
 #include "router_access_log.hpp"
+#include "router_accounts.hpp"
 #include "router_metrics.hpp"
 #include "router_server.hpp"
 
@@ -123,42 +123,6 @@ std::string synthflow_webhook_secret(AppContext& context) {
   return secret;
 }
 
-// The webhook secrets of tenants' own accounts: every profile's, read once now (a profile
-// changed later needs a restart), so that a tenant tied to a profile meanwhile is served too.
-// Says which tenant account in use lacks one: its webhooks are refused.
-std::map<std::string, AccountWebhookSecrets> account_secrets(AppContext& context) {
-  std::map<std::string, AccountWebhookSecrets> secrets;
-  const ConfigFile config = read_config_file(config_file_path());
-  for (const Profile& profile : config.profiles) {
-    secrets[profile.name] = {profile.elevenlabs_webhook_secret, profile.synthflow_webhook_secret};
-  }
-  std::vector<std::string> accounts = context.agent_providers().accounts();
-  for (const std::string& account : accounts) {
-    if (account.empty()) {
-      continue;
-    }
-    const Profile* profile = config.find(account);
-    if (profile == nullptr) {
-      context.note("profile '" + account +
-                   "', a tenant's own account, is not in the config file: webhooks about its "
-                   "tenants' calls are refused");
-      continue;
-    }
-    if (profile->has_elevenlabs_credentials() && profile->elevenlabs_webhook_secret.empty()) {
-      context.note("profile '" + account +
-                   "' (a tenant's own account) has no elevenlabs_webhook_secret: post-call "
-                   "webhooks of its agents are refused; run 'vami router setup'");
-    }
-    if (profile->has_synthflow_credentials() && profile->synthflow_webhook_secret.empty()) {
-      context.note("profile '" + account +
-                   "' (a tenant's own account) has no synthflow_webhook_secret: Synthflow's "
-                   "webhooks about its tenants are refused; generate it in that Synthflow "
-                   "account (Settings > Security > Webhooks) and add it to the profile");
-    }
-  }
-  return secrets;
-}
-
 void serve(AppContext& context, const RouterServeOptions& options) {
   RouterServerOptions server;
   auto listen = parse_listen(options.listen);
@@ -182,6 +146,9 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   // The agent provider must answer within the budget: its HTTP timeout is the budget.
   context.http_total_timeout_ms = options.budget_ms;
   if (server.check_signatures) {
+    if (const Profile* profile = context.profile(); profile != nullptr) {
+      require_platform_profile(context, profile->name, "router serve");
+    }
     server.twilio_auth_tokens = twilio_tokens(context);
     if (server.twilio_auth_tokens.empty()) {
       throw Error(ErrorKind::auth,
@@ -204,7 +171,7 @@ void serve(AppContext& context, const RouterServeOptions& options) {
                    "are refused with 401; generate the secret in Synthflow (Settings > Security "
                    "> Webhooks) and set it");
     }
-    server.account_webhook_secrets = account_secrets(context);
+    server.account_webhook_secrets = router_account_secrets(context);
   }
 
   AccessLog log(options.log);

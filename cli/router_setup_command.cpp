@@ -7,6 +7,7 @@
 #include "app.hpp"
 #include "output.hpp"
 #include "profiles.hpp"
+#include "router_accounts.hpp"
 
 #include <vami/core/router_setup_service.hpp>
 
@@ -55,36 +56,6 @@ void remember_in_profile(AppContext& context, const std::string& name,
   }
   if (config.default_profile.empty() || config.find(config.default_profile) == nullptr) {
     config.default_profile = name;
-  }
-  write_config_file(path, config);
-}
-
-// What the last run left in the profile of tenant account `account`.
-RouterSetupMemory recall_account(const std::string& account) {
-  const ConfigFile config = read_config_file(config_file_path());
-  RouterSetupMemory memory;
-  if (const Profile* profile = config.find(account); profile != nullptr) {
-    memory.webhook_id = profile->elevenlabs_webhook_id;
-    memory.webhook_secret = profile->elevenlabs_webhook_secret;
-  }
-  return memory;
-}
-
-// Writes a tenant account's webhook id and new secret into its own profile (0600, atomically,
-// re-read first), as `remember_in_profile` does for the platform's; its router URL and the
-// default profile are the platform's business and left alone.
-void remember_in_account(const std::string& account, const RouterSetupRecord& record) {
-  const auto path = config_file_path();
-  ConfigFile config = read_config_file(path);
-  Profile* profile = config.find(account);
-  if (profile == nullptr) {
-    throw Error(ErrorKind::not_found,
-                "profile '" + account + "', a tenant's own account, is not in " + path.string(),
-                "add it again with 'vami profiles add " + account + "'");
-  }
-  profile->elevenlabs_webhook_id = record.webhook_id;
-  if (!record.new_secret.empty()) {
-    profile->elevenlabs_webhook_secret = record.new_secret;
   }
   write_config_file(path, config);
 }
@@ -343,6 +314,7 @@ void note_accounts(AppContext& context, const RouterSetupReport& report) {
 
 void run_setup(AppContext& context, const RouterSetupOptions& options) {
   const std::string name = target_profile_name(context);
+  require_platform_profile(context, name, "router setup");
   RouterSetupMemory memory;
   if (const Profile* chosen = context.profile(); chosen != nullptr) {
     memory.webhook_id = chosen->elevenlabs_webhook_id;
@@ -350,7 +322,7 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
   }
   RouterSetupService service(context.telephony(), context.agent_providers(), context.store(),
                              context.actor());
-  service.remember_accounts_with({recall_account, remember_in_account});
+  service.remember_accounts_with(router_account_memory());
   const RouterSetupMode mode = options.dry_run ? RouterSetupMode::dry_run : RouterSetupMode::apply;
   RouterSetupReport report = service.set_up(
       options.public_url, memory,
