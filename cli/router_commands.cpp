@@ -232,7 +232,9 @@ void register_router_commands(CLI::App& app, AppContext& context) {
       "HTTP_SYNTHFLOW_SIGNATURE 401. Secrets: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the\n"
       "profile), VAMI_ELEVENLABS_WEBHOOK_SECRET (or the profile's elevenlabs_webhook_secret),\n"
       "VAMI_SYNTHFLOW_WEBHOOK_SECRET (or the profile's synthflow_webhook_secret; Synthflow's\n"
-      "webhooks are refused without it). One JSON\n"
+      "webhooks are refused without it). Post-call and Synthflow webhooks about a tenant on its\n"
+      "own account are checked with that account's profile's secrets only (read at start).\n"
+      "Refused when the command's profile is a tenant's account. One JSON\n"
       "line per request on stderr or --log. Exits 0 when stopped. See docs/router.md.");
   serve_command
       ->add_option("--listen", options->listen, "Address and port to listen on (port 0: any)")

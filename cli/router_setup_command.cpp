@@ -430,9 +430,13 @@ void register_router_setup_command(CLI::App& router, AppContext& context) {
       "said so, when no ElevenLabs key is set); points every\n"
       "Synthflow agent's inbound_call_webhook_url at URL/synthflow/inbound and its\n"
       "external_webhook_url at URL/synthflow/post-call; stores the\n"
-      "router URL, the webhook id and its secret in the profile (0600; never printed). Run it\n"
-      "again at any time: what is in place is kept. Exit 7 when some numbers failed.\n"
-      "See docs/guides/router.md.");
+      "router URL, the webhook id and its secret in the profile (0600; never printed). Each\n"
+      "tenant on its own account (tenants update --profile) gets its ElevenLabs workspace's\n"
+      "post-call webhook too, its id and secret stored in the tenant's profile (skipped, and\n"
+      "said so, without an ElevenLabs key there), and its Synthflow agents' webhooks. Refused\n"
+      "when the command's profile is a tenant's account. Run it\n"
+      "again at any time: what is in place is kept. Exit 7 when some numbers, agents or tenant\n"
+      "accounts failed. See docs/guides/router.md.");
   command
       ->add_option("--public-url", options->public_url,
                    "The URL Twilio and ElevenLabs reach the router at (https; http only for a "

@@ -202,17 +202,30 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     for name in ("tenant account's ElevenLabs key", "tenant account's Synthflow key",
                  "tenant account's Synthflow webhook secret"):
         assert secrets[name] not in dumped, f"{name} in the state database"
+    # A tenant on an account that answers (a second served sandbox): router setup makes that
+    # account's post-call webhook too, its secret kept in the tenant's profile only.
+    own = serve(state="own-account.db")
+    secrets["second account's ElevenLabs key"] = own.exports["ELEVENLABS_API_KEY"]
+    delta_env = vami_for(tmp_path, home, sandbox)
+    delta_env.env = {**token_env.env, "ELEVENLABS_API_KEY": own.exports["ELEVENLABS_API_KEY"]}
+    run(delta_env, "profiles", "add", "delta-own", "--from-env", "--elevenlabs-base-url",
+        own.exports["VAMI_ELEVENLABS_BASE_URL"])
+    run(token_env, "tenants", "create", "delta", "--name", "Delta", "--profile", "delta-own")
+    # The default profile goes: router setup writes the platform's into a new one.
     run(token_env, "profiles", "remove", "sandbox", "--yes")
 
-    # router setup: the post-call webhook's secret, handed out once by ElevenLabs, goes into the
-    # profile only; neither that run nor any later one shows it.
-    setup = run(token_env, "router", "setup", "--public-url", "http://127.0.0.1:9")
-    stored = re.search(r'^elevenlabs_webhook_secret = "([^"]+)"$', config.read_text(), re.MULTILINE)
-    assert stored, "router setup stored no webhook secret"
-    secrets["router setup's webhook secret"] = stored.group(1)
-    for stream, text in (("stdout", setup.stdout), ("stderr", setup.stderr)):
-        assert stored.group(1) not in text, f"vami --debug router setup: the secret in its {stream}"
-    run(token_env, "router", "setup", "--public-url", "http://127.0.0.1:9")
+    # router setup: the post-call webhooks' secrets, handed out once by ElevenLabs, go into the
+    # profiles only; neither that run nor any later one shows them. (acme-own's canary key is
+    # refused by the sandbox: that account fails, exit 7.)
+    setup = run(token_env, "router", "setup", "--public-url", "http://127.0.0.1:9", expect=(7,))
+    stored = re.findall(r'^elevenlabs_webhook_secret = "([^"]+)"$', config.read_text(),
+                        re.MULTILINE)
+    assert len(stored) == 2, "router setup stored no webhook secret for the platform or delta"
+    for number, secret in enumerate(stored):
+        secrets[f"router setup's webhook secret {number}"] = secret
+        for stream, text in (("stdout", setup.stdout), ("stderr", setup.stderr)):
+            assert secret not in text, f"vami --debug router setup: a secret in its {stream}"
+    run(token_env, "router", "setup", "--public-url", "http://127.0.0.1:9", expect=(7,))
     run(token_env, "route", pool[1])
 
     # Credentials the providers reject: their error answers are traced too.
