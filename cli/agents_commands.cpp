@@ -67,7 +67,9 @@ void add_agent_flags(CLI::App* command, AgentFlags& flags, bool name_required) {
   command
       ->add_option("--stream-url", flags.stream_url,
                    "Stream agents: the orchestrator's WebSocket URL (wss://; ws:// on this "
-                   "machine only) that calls are connected to with <Connect><Stream>")
+                   "machine only) that calls are connected to with <Connect><Stream>. With a "
+                   "real Twilio account it must be reachable from the internet: the sandbox's "
+                   "wss://sandbox.vami.invalid/stream/NAME and this machine's URLs are refused")
       ->type_name("URL");
   command
       ->add_option(

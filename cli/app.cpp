@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <vami/core/input_rules.hpp>
 #include <vami/core/money.hpp>
 #include <vami/providers/http_client.hpp>
 #include <vami/providers/router_health_probe.hpp>
@@ -390,7 +391,19 @@ TenantService AppContext::tenants() {
 }
 
 AgentService AppContext::agents() {
-  return AgentService(agent_providers(), store(), actor(), router_url());
+  AgentService service(agent_providers(), store(), actor(), router_url());
+  service.set_stream_reach(stream_reach());
+  return service;
+}
+
+StreamReach AppContext::stream_reach() {
+  if (providers().is_sandbox()) {
+    return StreamReach::sandbox;
+  }
+  // The Twilio base URL the telephony provider uses (environment, else profile): one on this
+  // machine is `vami sandbox serve` (or a mock), whose calls reach this machine too.
+  const std::string base = platform_provider_settings(profile(), nullptr).twilio_base_url;
+  return !base.empty() && is_loopback_url(base) ? StreamReach::sandbox : StreamReach::internet;
 }
 
 KnowledgeBaseService AppContext::knowledge_base() {
@@ -398,7 +411,9 @@ KnowledgeBaseService AppContext::knowledge_base() {
 }
 
 AssignmentService AppContext::assignments() {
-  return AssignmentService(telephony(), agent_providers(), store(), actor(), router_url());
+  AssignmentService service(telephony(), agent_providers(), store(), actor(), router_url());
+  service.set_stream_reach(stream_reach());
+  return service;
 }
 
 NumberProvisioning AppContext::provisioning() {
@@ -410,7 +425,9 @@ SuspensionService AppContext::suspensions() {
 }
 
 OnboardingService AppContext::onboarding() {
-  return OnboardingService(telephony(), agent_providers(), store(), actor(), router_url());
+  OnboardingService service(telephony(), agent_providers(), store(), actor(), router_url());
+  service.set_stream_reach(stream_reach());
+  return service;
 }
 
 std::string AppContext::router_url() {

@@ -162,6 +162,10 @@ public:
   /// profile's `router_url` (written by `vami router setup`); empty when none.
   /// @throws the errors of `profile()`.
   [[nodiscard]] std::string router_url();
+  /// What the telephony account reaches: the sandbox's orchestrator and this machine when it
+  /// is the built-in sandbox or a Twilio base URL on this machine (`vami sandbox serve`), else
+  /// only the internet (a real Twilio account).
+  [[nodiscard]] StreamReach stream_reach();
   /// Asks routers for their health (`GET /healthz`) over HTTP with a short timeout
   /// (`http::k_router_health_timeout_ms`), traced with --debug. Made on first use.
   RouterHealthProbe& router_health();

@@ -237,7 +237,9 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
       ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
   command
       ->add_option("--stream-url", options->stream_url,
-                   "3. Stream agents: the orchestrator's WebSocket URL (wss://)")
+                   "3. Stream agents: the orchestrator's WebSocket URL (wss://); with a real "
+                   "Twilio account, one reachable from the internet (the sandbox's "
+                   "orchestrator and this machine's URLs are refused)")
       ->group("Agent")
       ->type_name("URL");
   command

@@ -1059,7 +1059,7 @@ complete -c vami -n "__vami_at 'agents create'" -l first-message -x -d 'Greeting
 complete -c vami -n "__vami_at 'agents create'" -l voice -x -d 'Voice name or id (see \'vami voices list\')'
 complete -c vami -n "__vami_at 'agents create'" -l language -x -d 'Conversation language, ISO 639-1 ("en")'
 complete -c vami -n "__vami_at 'agents create'" -l personality -x -a 'friendly professional casual' -d 'How the agent speaks'
-complete -c vami -n "__vami_at 'agents create'" -l stream-url -x -d 'Stream agents: the orchestrator\'s WebSocket URL (wss://; ws:// on this machine only) that calls are connected to with <Connect><Stream>'
+complete -c vami -n "__vami_at 'agents create'" -l stream-url -x -d 'Stream agents: the orchestrator\'s WebSocket URL (wss://; ws:// on this machine only) that calls are connected to with <Connect><Stream>. With a real Twilio account it must be reachable from the internet: the sandbox\'s wss://sandbox.vami.invalid/stream/NAME and this machine\'s URLs are refused'
 complete -c vami -n "__vami_at 'agents create'" -l param -x -d 'Stream agents: a setting passed with each call as a <Parameter> after the tenant\'s own (vami_tenant, vami_agent, vami_agent_id, vami_agent_name, vami_greeting, vami_voice, vami_language, vami_personality, vami_call_sid); repeat it; on update the given ones replace them all'
 
 # vami agents list
@@ -1079,7 +1079,7 @@ complete -c vami -n "__vami_at 'agents update'" -l first-message -x -d 'Greeting
 complete -c vami -n "__vami_at 'agents update'" -l voice -x -d 'Voice name or id (see \'vami voices list\')'
 complete -c vami -n "__vami_at 'agents update'" -l language -x -d 'Conversation language, ISO 639-1 ("en")'
 complete -c vami -n "__vami_at 'agents update'" -l personality -x -a 'friendly professional casual' -d 'How the agent speaks'
-complete -c vami -n "__vami_at 'agents update'" -l stream-url -x -d 'Stream agents: the orchestrator\'s WebSocket URL (wss://; ws:// on this machine only) that calls are connected to with <Connect><Stream>'
+complete -c vami -n "__vami_at 'agents update'" -l stream-url -x -d 'Stream agents: the orchestrator\'s WebSocket URL (wss://; ws:// on this machine only) that calls are connected to with <Connect><Stream>. With a real Twilio account it must be reachable from the internet: the sandbox\'s wss://sandbox.vami.invalid/stream/NAME and this machine\'s URLs are refused'
 complete -c vami -n "__vami_at 'agents update'" -l param -x -d 'Stream agents: a setting passed with each call as a <Parameter> after the tenant\'s own (vami_tenant, vami_agent, vami_agent_id, vami_agent_name, vami_greeting, vami_voice, vami_language, vami_personality, vami_call_sid); repeat it; on update the given ones replace them all'
 complete -c vami -n "__vami_at 'agents update' 0" -a '(__vami_values agents)' -d 'Agent slug or provider id'
 
@@ -1137,7 +1137,7 @@ complete -c vami -n "__vami_at 'onboard'" -l max-monthly-cost -x -d '2. With --b
 complete -c vami -n "__vami_at 'onboard'" -l mode -x -a 'native webhook' -d '2. Routing: native or webhook'
 complete -c vami -n "__vami_at 'onboard'" -l agent-name -x -d '3. Agent name'
 complete -c vami -n "__vami_at 'onboard'" -l agent-provider -x -a 'elevenlabs stream synthflow' -d '3. Where the agent runs (default: the profile\'s agent_provider, else elevenlabs): elevenlabs, stream (the platform\'s own orchestrator; needs --stream-url and --mode webhook; no knowledge) or synthflow (native routing, over a Twilio SIP trunk vami sets up)'
-complete -c vami -n "__vami_at 'onboard'" -l stream-url -x -d '3. Stream agents: the orchestrator\'s WebSocket URL (wss://)'
+complete -c vami -n "__vami_at 'onboard'" -l stream-url -x -d '3. Stream agents: the orchestrator\'s WebSocket URL (wss://); with a real Twilio account, one reachable from the internet (the sandbox\'s orchestrator and this machine\'s URLs are refused)'
 complete -c vami -n "__vami_at 'onboard'" -l param -x -d '3. Stream agents: a setting passed with each call (repeatable)'
 complete -c vami -n "__vami_at 'onboard'" -l agent-slug -x -d '3. Agent slug (default: from name)'
 complete -c vami -n "__vami_at 'onboard'" -l first-message -x -d '3. Greeting'

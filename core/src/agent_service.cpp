@@ -107,6 +107,7 @@ AgentRequest AgentService::prepare(const AgentRequest& request, const Tenant& te
                   "give it with --stream-url wss://...");
     }
     validate_stream_url(request.stream_url);
+    require_reachable_stream_url(request.stream_url, m_stream_reach);
     validate_stream_parameters(request.stream_parameters);
   } else if (!request.stream_url.empty() || !request.stream_parameters.empty()) {
     throw Error(ErrorKind::invalid_input,
@@ -263,6 +264,7 @@ Agent AgentService::update(const std::string& agent_name, const AgentUpdate& upd
   }
   if (update.stream_url) {
     validate_stream_url(*update.stream_url);
+    require_reachable_stream_url(*update.stream_url, m_stream_reach);
     after.stream_url = *update.stream_url;
   }
   if (update.stream_parameters) {

@@ -67,6 +67,7 @@ AssignOutcome AssignmentService::assign(const std::string& number, const std::st
   require_webhook_router(mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, agent_name);
   require_pairing(m_agents.of(agent), agent, mode, workspace_of_number(e164));
+  require_reachable_stream(agent);
   require_number_room(m_agents.of(agent), m_store, agent, {e164});
   AssignOutcome outcome;
   outcome.number = assign_to(e164, agent, mode, Rerun::no, &outcome.already_assigned);
@@ -121,6 +122,7 @@ PoolNumber AssignmentService::assign_pick(const PickFilter& filter, const std::s
   numbers.provider = m_telephony.name();
   const Agent agent = detail::require_active_agent(m_store, agent_name);
   require_pairing(m_agents.of(agent), agent, mode, "");
+  require_reachable_stream(agent);
   require_number_room(m_agents.of(agent), m_store, agent, {}); // a number not known yet
   PoolNumber row = m_store.assign_first_available(numbers, {agent.slug, mode});
   RoutingHold held(m_store, row.e164);
@@ -197,6 +199,7 @@ BulkReport AssignmentService::assign_many(const BulkAssignRequest& request,
   const std::vector<std::string> numbers = distinct_numbers(request.numbers);
   require_webhook_router(request.mode, m_router_url);
   const Agent agent = detail::require_active_agent(m_store, request.agent);
+  require_reachable_stream(agent);
   for (const std::string& e164 : numbers) {
     require_pairing(m_agents.of(agent), agent, request.mode, workspace_of_number(e164));
   }
@@ -323,6 +326,7 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
     require_webhook_router(*mode, m_router_url);
     const Agent agent =
         detail::require_active_agent(m_store, parameters["agent"].get<std::string>());
+    require_reachable_stream(agent);
     for (const std::string& e164 : plan.numbers) {
       require_pairing(m_agents.of(agent), agent, *mode, workspace_of_number(e164));
     }
@@ -358,6 +362,7 @@ PoolNumber AssignmentService::reassign(const std::string& number, const std::str
   }
   const RoutingMode mode = before.routing_mode.value_or(RoutingMode::native);
   require_pairing(m_agents.of(agent), agent, mode, workspace_of(before, m_telephony.name()));
+  require_reachable_stream(agent);
   require_number_room(m_agents.of(agent), m_store, agent, {e164});
   if (mode == RoutingMode::webhook && m_router_url.empty()) {
     throw Error(ErrorKind::invalid_input,
@@ -400,6 +405,12 @@ void AssignmentService::disconnect(PoolNumber& row, const PoolNumber& before) {
 
 PoolNumber AssignmentService::current(const std::string& e164) {
   return pool_row(m_store, e164);
+}
+
+void AssignmentService::require_reachable_stream(const Agent& agent) const {
+  if (!agent.stream_url.empty()) {
+    require_reachable_stream_url(agent.stream_url, m_stream_reach, agent.slug);
+  }
 }
 
 std::string AssignmentService::workspace_of_number(const std::string& e164) {

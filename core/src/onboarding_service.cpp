@@ -56,8 +56,10 @@ OnboardResult OnboardingService::onboard(const OnboardRequest& request,
                                          const StopRequested& stop_requested) {
   TenantService tenants(m_telephony, m_agents, m_store, m_actor);
   AgentService agents(m_agents, m_store, m_actor, m_router_url);
+  agents.set_stream_reach(m_stream_reach);
   KnowledgeBaseService knowledge(m_agents, m_store, m_actor);
   AssignmentService assignments(m_telephony, m_agents, m_store, m_actor, m_router_url);
+  assignments.set_stream_reach(m_stream_reach);
   const std::string& slug = request.tenant.slug;
 
   // Everything that can be checked is checked before the first change.

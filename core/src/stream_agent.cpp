@@ -60,6 +60,45 @@ void validate_stream_url(const std::string& url) {
   }
 }
 
+void require_reachable_stream_url(const std::string& url, StreamReach reach,
+                                  const std::string& agent_slug) {
+  if (reach == StreamReach::sandbox) {
+    return;
+  }
+  // validate_stream_url has checked the scheme; the host rules are those of http(s) URLs.
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return;
+  }
+  const std::string as_http =
+      (lower(url.substr(0, scheme_end)) == "wss" ? "https" : "http") + url.substr(scheme_end);
+  const std::string host = url_host(as_http);
+  auto ends_with = [&host](std::string_view suffix) {
+    return host.size() >= suffix.size() &&
+           host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  std::string what;
+  if (host == "sandbox.vami.invalid") {
+    what = "the sandbox's orchestrator";
+  } else if (host == "invalid" || ends_with(".invalid")) {
+    what = "a name that never resolves (.invalid)";
+  } else if (is_loopback_url(as_http) || ends_with(".localhost") || host == "0.0.0.0") {
+    what = "on this machine";
+  } else {
+    return;
+  }
+  throw Error(ErrorKind::invalid_input,
+              "the stream URL '" + url + "' is " + what +
+                  ", which Twilio can never reach: the Twilio account in use is a real one, not "
+                  "the sandbox",
+              agent_slug.empty()
+                  ? "give your orchestrator's public URL (--stream-url wss://HOST/PATH); the "
+                    "sandbox's orchestrator and this machine's URLs work with the sandbox only"
+                  : "point agent \"" + agent_slug +
+                        "\" at your orchestrator's public URL first ('vami agents update " +
+                        agent_slug + " --stream-url wss://HOST/PATH'), then assign again");
+}
+
 StreamParameter parse_stream_parameter(std::string_view key_value) {
   const std::size_t equals = key_value.find('=');
   if (equals == std::string_view::npos) {

@@ -3,11 +3,13 @@ behind Twilio Media Streams, beside an ElevenLabs agent in the same pool, throug
 serve` and `vami sandbox serve` on 127.0.0.1; the sandbox's own orchestrator takes the stream
 over a real WebSocket and records what Twilio sends in its state file."""
 import json
+import socket
 import sqlite3
+import threading
 
 import pytest
 
-from conftest import buy_numbers, create_agent, create_tenant, error_line
+from conftest import buy_numbers, create_agent, create_tenant, error_line, world_state
 from test_calls_test import hop, place_call, vami_at
 from test_router import Router
 
@@ -262,3 +264,94 @@ def test_the_embedded_sandbox_streams_to_its_orchestrator_too(vami, tmp_path):
         assert json.loads(row["custom_parameters"])["plan"] == "bronze"
     finally:
         router.stop()
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts the connections it is offered and closes each at
+    once: vami's proxy in the "real account" test, so that anything vami sends towards the
+    internet lands here instead (and nothing leaves the machine)."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.socket.settimeout(0.1)
+        self.url = "http://127.0.0.1:%d" % self.socket.getsockname()[1]
+        self.connections = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        self.socket.close()
+
+
+def test_a_real_twilio_account_is_refused_stream_urls_only_the_sandbox_reaches(live, sandbox):
+    """With a Twilio base URL that is not on this machine (a real account), the sandbox's
+    orchestrator and loopback stream URLs are refused before anything is contacted or changed;
+    with the served sandbox's loopback base URL they are taken."""
+    router_url = "https://router.example.com/twilio/voice"
+    # On the served sandbox (a loopback Twilio base URL): the sandbox's orchestrator is taken.
+    create_tenant(live, "initech", "Initech")
+    sandboxed = create_agent(live, "initech", "Initech Desk", "--slug", "initech-desk",
+                             "--provider", "stream", "--stream-url", SANDBOX_ORCHESTRATOR)
+    assert sandboxed["stream_url"] == SANDBOX_ORCHESTRATOR
+    number = buy_numbers(live, 1)[0]
+
+    # The same credentials on a "real" Twilio base URL: every request vami would send goes to a
+    # local proxy that counts connections (api.twilio.example never resolves; nothing leaves).
+    proxy = Listener()
+    real = {"VAMI_TWILIO_BASE_URL": "https://api.twilio.example",
+            "VAMI_TWILIO_PRICING_BASE_URL": "https://pricing.twilio.example",
+            "VAMI_TWILIO_TRUNKING_BASE_URL": "https://trunking.twilio.example"}
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "all_proxy", "ALL_PROXY"):
+        real[name] = proxy.url
+    # The served sandbox's ElevenLabs and Synthflow stay reachable on loopback.
+    real["no_proxy"] = real["NO_PROXY"] = "127.0.0.1,localhost"
+    try:
+        before = world_state(live, sandbox)
+        attempts = [
+            ("agents", "create", "--tenant", "initech", "--name", "Night Line", "--provider",
+             "stream", "--stream-url", SANDBOX_ORCHESTRATOR),
+            ("agents", "create", "--tenant", "initech", "--name", "Night Line", "--provider",
+             "stream", "--stream-url", "ws://127.0.0.1:9/media"),
+            ("agents", "update", "initech-desk", "--stream-url", "wss://localhost/media"),
+            ("--router-url", router_url, "numbers", "assign", number, "--agent", "initech-desk",
+             "--mode", "webhook"),
+            ("--router-url", router_url, "onboard", "--tenant", "hooli", "--name", "Hooli",
+             "--number", number, "--mode", "webhook", "--agent-name", "Hooli Desk",
+             "--agent-provider", "stream", "--stream-url", "wss://sandbox.vami.invalid/stream/h",
+             "--yes"),
+        ]
+        for args in attempts:
+            refused = live.run(*args, env=real)
+            assert refused.returncode == 2, (args, refused.stderr)
+            line = error_line(refused)
+            assert "Twilio can never reach" in line and "real one" in line, line
+            assert "wss://" in refused.stderr  # what to use instead
+        assert "vami agents update initech-desk --stream-url" in \
+            live.run(*attempts[3], env=real).stderr
+        assert proxy.connections == 0, "a refused command contacted the network"
+        assert world_state(live, sandbox) == before
+
+        # The proxy does see what vami sends once the URL is one Twilio can reach: the count
+        # above could have failed.
+        public = live.run("agents", "update", "initech-desk", "--stream-url", ORCHESTRATOR,
+                          env=real)
+        assert public.returncode == 0, public.stderr
+        sent = live.run("--router-url", router_url, "numbers", "assign", number, "--agent",
+                        "initech-desk", "--mode", "webhook", env=real)
+        assert sent.returncode != 0 and proxy.connections > 0, (sent.returncode, sent.stderr)
+    finally:
+        proxy.stop()

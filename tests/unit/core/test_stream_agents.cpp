@@ -141,6 +141,122 @@ TEST_F(StreamAgentsTest, AStreamAgentIsCreatedAtItsProviderWithItsSettingsStored
   EXPECT_EQ(agents().create(plain).provider, "elevenlabs");
 }
 
+// A real Twilio account can never reach the sandbox's orchestrator or this machine: the stream
+// URLs only the sandbox reaches are refused before anything changes, at every step that would
+// give Twilio such a URL (create, update, assign in each form, onboard).
+TEST_F(StreamAgentsTest, UnreachableStreamUrlsAreRefusedWhenTheAccountIsReal) {
+  AgentService live = agents();
+  live.set_stream_reach(StreamReach::internet);
+  for (const std::string url :
+       {"wss://sandbox.vami.invalid/stream/acme", "WSS://Sandbox.Vami.Invalid/stream/acme",
+        "wss://orchestrator.invalid/media", "ws://127.0.0.1:9000/media", "ws://127.9.9.9/media",
+        "wss://localhost/media", "ws://[::1]:9000/media", "wss://voice.localhost/media",
+        "wss://0.0.0.0:9000/media"}) {
+    AgentRequest request = stream_request("acme", "acme-desk");
+    request.stream_url = url;
+    const Error error = error_of([&] { (void)live.create(request); });
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << url;
+    EXPECT_TRUE(contains(error.what(), "Twilio can never reach")) << error.what();
+    EXPECT_TRUE(contains(error.hint(), "--stream-url wss://")) << error.hint();
+    EXPECT_FALSE(m_store->find_agent("acme-desk").has_value()) << url;
+  }
+  EXPECT_TRUE(m_stream.calls_of("create_agent").empty());
+  // A name that merely contains those words is somebody's host on the internet.
+  for (const std::string url : {"wss://sandbox.vami.invalid.example.com/stream",
+                                "wss://127.0.0.1.example.com/media", "wss://localhost.example/m"}) {
+    EXPECT_NO_THROW(require_reachable_stream_url(url, StreamReach::internet)) << url;
+  }
+
+  // An update to such a URL leaves the agent as it was.
+  (void)live.create(stream_request("globex", "globex-desk"));
+  AgentUpdate update;
+  update.stream_url = "ws://127.0.0.1:9000/media";
+  EXPECT_EQ(kind_of([&] { (void)live.update("globex-desk", update); }), ErrorKind::invalid_input);
+  EXPECT_EQ(m_store->find_agent("globex-desk")->stream_url, k_orchestrator);
+  EXPECT_TRUE(m_stream.calls_of("update_agent").empty());
+
+  // An agent made on the sandbox with the sandbox's orchestrator, then a real account: each way
+  // of giving it a number is refused, and the refusal says how to repoint the agent.
+  AgentRequest sandboxed = stream_request("acme", "acme-desk");
+  sandboxed.stream_url = "wss://sandbox.vami.invalid/stream/acme";
+  (void)agents().create(sandboxed);
+  AssignmentService assign = assignments();
+  assign.set_stream_reach(StreamReach::internet);
+  const Error refused =
+      error_of([&] { (void)assign.assign(m_numbers[0], "acme-desk", RoutingMode::webhook); });
+  EXPECT_EQ(refused.kind(), ErrorKind::invalid_input);
+  EXPECT_TRUE(contains(refused.hint(), "vami agents update acme-desk --stream-url"))
+      << refused.hint();
+  PickFilter pick;
+  pick.area_code = "212";
+  EXPECT_EQ(kind_of([&] { (void)assign.assign_pick(pick, "acme-desk", RoutingMode::webhook); }),
+            ErrorKind::invalid_input);
+  BulkAssignRequest bulk;
+  bulk.numbers = {m_numbers[1]};
+  bulk.agent = "acme-desk";
+  bulk.mode = RoutingMode::webhook;
+  EXPECT_EQ(kind_of([&] {
+              (void)assign.assign_many(
+                  bulk, [] { return false; }, nullptr);
+            }),
+            ErrorKind::invalid_input);
+  for (const Operation& operation : m_store->list_operations(100)) {
+    EXPECT_NE(operation.kind, OperationKind::assign); // refused before the journal
+  }
+  (void)assign.assign(m_numbers[2], "globex-desk", RoutingMode::webhook);
+  EXPECT_EQ(kind_of([&] { (void)assign.reassign(m_numbers[2], "acme-desk"); }),
+            ErrorKind::invalid_input);
+  EXPECT_EQ(row(m_numbers[0]).status, NumberStatus::available);
+  EXPECT_EQ(row(m_numbers[1]).status, NumberStatus::available);
+  EXPECT_EQ(row(m_numbers[2]).agent_slug, "globex-desk");
+
+  // Onboarding refuses it before the tenant exists.
+  OnboardingService onboarding(m_telephony, m_providers, *m_store, "tester", k_router);
+  onboarding.set_stream_reach(StreamReach::internet);
+  OnboardRequest request;
+  request.tenant.slug = "initech";
+  request.tenant.name = "Initech";
+  request.number = m_numbers[1];
+  request.mode = RoutingMode::webhook;
+  request.agent = stream_request("initech", "initech-desk");
+  request.agent.stream_url = "ws://127.0.0.1:9000/media";
+  EXPECT_EQ(kind_of([&] {
+              (void)onboarding.onboard(request, [](const std::string&, const std::string&) {});
+            }),
+            ErrorKind::invalid_input);
+  EXPECT_FALSE(m_store->find_tenant("initech"));
+  EXPECT_EQ(row(m_numbers[1]).status, NumberStatus::available);
+}
+
+// The sandbox's Twilio account (built in, or served on this machine) reaches its orchestrator
+// and this machine: the same URLs are taken there, in every step.
+TEST_F(StreamAgentsTest, SandboxOnlyStreamUrlsAreAcceptedOnTheSandbox) {
+  AgentService sandbox = agents();
+  sandbox.set_stream_reach(StreamReach::sandbox);
+  AgentRequest request = stream_request("acme", "acme-desk");
+  request.stream_url = "wss://sandbox.vami.invalid/stream/acme";
+  EXPECT_EQ(sandbox.create(request).stream_url, "wss://sandbox.vami.invalid/stream/acme");
+  AgentUpdate update;
+  update.stream_url = "ws://127.0.0.1:9000/media";
+  EXPECT_EQ(sandbox.update("acme-desk", update).stream_url, "ws://127.0.0.1:9000/media");
+  AssignmentService assign = assignments();
+  assign.set_stream_reach(StreamReach::sandbox);
+  EXPECT_EQ(assign.assign(m_numbers[0], "acme-desk", RoutingMode::webhook).number.status,
+            NumberStatus::assigned);
+  OnboardingService onboarding(m_telephony, m_providers, *m_store, "tester", k_router);
+  onboarding.set_stream_reach(StreamReach::sandbox);
+  OnboardRequest onboard;
+  onboard.tenant.slug = "initech";
+  onboard.tenant.name = "Initech";
+  onboard.number = m_numbers[1];
+  onboard.mode = RoutingMode::webhook;
+  onboard.agent = stream_request("initech", "initech-desk");
+  onboard.agent.stream_url = "wss://sandbox.vami.invalid/stream/initech";
+  EXPECT_EQ(
+      onboarding.onboard(onboard, [](const std::string&, const std::string&) {}).number.agent_slug,
+      "initech-desk");
+}
+
 TEST_F(StreamAgentsTest, StreamSettingsOnTheWrongProviderOrNoneAreRefusedBeforeAnythingExists) {
   AgentRequest no_url = stream_request("acme", "acme-desk");
   no_url.stream_url.clear();

@@ -7,6 +7,7 @@
 #include <vami/core/agent_providers.hpp>
 #include <vami/core/number.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/core/stream_agent.hpp>
 #include <vami/core/tenant.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 
@@ -106,6 +107,10 @@ public:
   /// (case-insensitive).
   /// @throws Error(not_found) listing up to five close matches.
   Voice resolve_voice(const std::string& name_or_id, const std::string& provider = "");
+  /// What the telephony account reaches (`StreamReach::sandbox` until told): with `internet`,
+  /// `prepare`, `create` and `update` refuse a stream URL Twilio cannot reach
+  /// (`require_reachable_stream_url`).
+  void set_stream_reach(StreamReach reach) { m_stream_reach = reach; }
   /// The newest conversations of an agent at the provider, at most `limit` (1..100).
   std::vector<Conversation> conversations(const std::string& agent, int limit);
 
@@ -121,6 +126,7 @@ private:
   StateStore& m_store;
   std::string m_actor;
   std::string m_router_url;
+  StreamReach m_stream_reach = StreamReach::sandbox;
 };
 
 /// The provider tag that marks an agent vami created for `agent_slug`.

@@ -11,6 +11,7 @@
 #include <vami/core/pool_service.hpp>
 #include <vami/core/routing.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/core/stream_agent.hpp>
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/tenant.hpp>
 #include <vami/core/voice_agent_provider.hpp>
@@ -62,6 +63,10 @@ public:
   /// native routing is used).
   AssignmentService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                     std::string actor, std::string router_url);
+  /// What the telephony account reaches (`StreamReach::sandbox` until told): with `internet`,
+  /// assigning a number to a stream agent whose URL Twilio cannot reach is refused before
+  /// anything changes (`require_reachable_stream_url`).
+  void set_stream_reach(StreamReach reach) { m_stream_reach = reach; }
 
   /// Assigns an available pool number to an agent. Assigning a number to the agent it is
   /// assigned to already, in the same mode, succeeds (`already_assigned`) after routing it again
@@ -141,6 +146,9 @@ private:
   /// number or one the pool does not hold.
   std::string workspace_of_number(const std::string& e164);
   PoolNumber current(const std::string& e164);
+  /// Refuses a stream agent whose URL the telephony account cannot reach
+  /// (`require_reachable_stream_url`), before anything changes.
+  void require_reachable_stream(const Agent& agent) const;
   void audit(const std::string& command, const PoolNumber& before, const PoolNumber& after);
 
   TelephonyProvider& m_telephony;
@@ -148,6 +156,7 @@ private:
   StateStore& m_store;
   std::string m_actor;
   std::string m_router_url;
+  StreamReach m_stream_reach = StreamReach::sandbox;
 };
 
 /// Where calls to a pool number go, checked at the providers (`vami route`, `vami webhooks

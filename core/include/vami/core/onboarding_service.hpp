@@ -76,6 +76,8 @@ public:
   OnboardingService(TelephonyProvider& telephony, AgentProviders& agents, StateStore& store,
                     std::string actor, std::string router_url);
 
+  /// What the telephony account reaches (see `AgentService::set_stream_reach`).
+  void set_stream_reach(StreamReach reach) { m_stream_reach = reach; }
   /// Runs the four steps; `observer` hears each one finish. `stop_requested` is polled before
   /// each provider step.
   OnboardResult onboard(const OnboardRequest& request, const OnboardStepObserver& observer,
@@ -98,6 +100,7 @@ private:
   StateStore& m_store;
   std::string m_actor;
   std::string m_router_url;
+  StreamReach m_stream_reach = StreamReach::sandbox;
 };
 
 } // namespace vami

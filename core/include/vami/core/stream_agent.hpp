@@ -21,6 +21,20 @@ inline constexpr std::size_t k_max_stream_url_bytes = 2048;
 /// @throws Error(invalid_input) saying which rule it breaks.
 void validate_stream_url(const std::string& url);
 
+/// What the telephony account can reach, a fact the CLI supplies: the sandbox's (built in, or
+/// a Twilio base URL on this machine such as `vami sandbox serve`) reaches the sandbox's
+/// orchestrator and this machine; a real account only the internet.
+enum class StreamReach { sandbox, internet };
+
+/// Refuses, with `StreamReach::internet`, a stream URL Twilio can never reach: the sandbox's
+/// orchestrator (`wss://sandbox.vami.invalid/...`), any other `.invalid` name (RFC 2606: never
+/// resolves) or a host of this machine (`localhost` and `*.localhost`, `127.0.0.0/8`, `::1`,
+/// `0.0.0.0`). Does nothing with `StreamReach::sandbox`. `agent_slug`, when given, is the agent
+/// that already holds `url` (an assignment): the hint then says how to change it.
+/// @throws Error(invalid_input) saying why and what to use instead.
+void require_reachable_stream_url(const std::string& url, StreamReach reach,
+                                  const std::string& agent_slug = "");
+
 /// Parses one `--param KEY=VALUE`: KEY is 1 to 64 of `A-Z a-z 0-9 _ . -`, not starting with
 /// `vami_` (vami's own settings), VALUE valid UTF-8 without control characters, at most
 /// `k_max_stream_parameter_value_bytes` (may be empty).
