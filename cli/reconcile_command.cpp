@@ -1,8 +1,10 @@
 // `vami reconcile`: compare the state database with the provider accounts and repair the drift.
 // The core reports findings as facts; every word the user reads is written here.
 #include <iostream>
+#include <map>
 
 #include "app.hpp"
+#include "profiles.hpp"
 #include "routing_words.hpp"
 
 #include <vami/core/reconcile_service.hpp>
@@ -203,6 +205,11 @@ std::string action_words(const Finding& finding) {
 }
 
 /// What differs, for a person.
+// " in tenant account 'NAME'" for a finding in a tenant's own account, else nothing.
+std::string account_words(const Finding& finding) {
+  return finding.account.empty() ? std::string() : " in tenant account '" + finding.account + "'";
+}
+
 std::string detail_words(const Finding& finding) {
   const bool in_flight = finding.holdup == Holdup::in_flight;
   switch (finding.kind) {
@@ -391,7 +398,7 @@ std::string detail_words(const Finding& finding) {
            " was uploaded by vami, is unknown to the database and attached to "
            "no agent";
   case FindingKind::post_call_webhook_detached:
-    return "ElevenLabs' post-call webhook is " +
+    return "ElevenLabs' post-call webhook" + account_words(finding) + " is " +
            (finding.reported.empty() ? std::string("none") : finding.reported) +
            ", not the router's: conversations no longer reach the call history";
   case FindingKind::workspace_number_untracked:
@@ -410,7 +417,7 @@ std::string detail_words(const Finding& finding) {
     } else if (finding.name == "elsewhere") {
       why = "delivers to " + finding.reported + ", not the router's " + finding.stored;
     }
-    return "the router's post-call webhook " + why +
+    return "the router's post-call webhook" + account_words(finding) + " " + why +
            ": conversations no longer reach the call history";
   }
   }
@@ -439,6 +446,7 @@ nlohmann::ordered_json to_json(const Finding& finding) {
   json["e164"] = text_or_null(finding.e164);
   json["provider_sid"] = text_or_null(finding.provider_sid);
   json["provider_id"] = text_or_null(finding.provider_id);
+  json["account"] = text_or_null(finding.account);
   json["agent"] = text_or_null(finding.agent_slug);
   json["tenant"] = text_or_null(finding.tenant_slug);
   json["detail"] = text_or_null(detail_words(finding));
@@ -553,6 +561,14 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   ReconcileService service(telephony, agents, context.store(), context.actor(), k_in_flight_grace,
                            context.router_url(), &context.router_health(),
                            profile != nullptr ? profile->elevenlabs_webhook_id : std::string());
+  // And those it created in tenants' own accounts, as their profiles remember them.
+  std::map<std::string, std::string> account_webhooks;
+  for (const Profile& held : read_config_file(config_file_path()).profiles) {
+    if (!held.elevenlabs_webhook_id.empty()) {
+      account_webhooks[held.name] = held.elevenlabs_webhook_id;
+    }
+  }
+  service.check_account_webhooks(std::move(account_webhooks));
   ReconcileReport report =
       service.reconcile(options.apply ? ReconcileMode::apply : ReconcileMode::report,
                         [] { return AppContext::interrupted(); });
@@ -607,8 +623,9 @@ void register_reconcile_command(CLI::App& app, AppContext& context) {
       "--apply", options->apply,
       "Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, "
       "agent creations and deletions left in flight, store the provider's webhook and SID, "
-      "forget documents gone at ElevenLabs, attach the router's post-call webhook again when "
-      "another one replaced it, point Synthflow agents' webhooks at the router (when the router "
+      "forget documents gone at ElevenLabs, attach the router's post-call webhook (the "
+      "platform's and each tenant account's) again when another one replaced it, point Synthflow "
+      "agents' webhooks at the router (when the router "
       "URL is known), and route numbers as the database says: their agent "
       "at ElevenLabs and their voice URL at Twilio (the database is the source of truth for "
       "assignment)");

@@ -1153,7 +1153,7 @@ complete -c vami -n "__vami_at 'onboard'" -l no-test-call -d 'Do not end with a 
 
 # vami reconcile
 complete -c vami -n "__vami_at 'reconcile'" -s h -l help -d 'Print this help message and exit'
-complete -c vami -n "__vami_at 'reconcile'" -l apply -d 'Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, agent creations and deletions left in flight, store the provider\'s webhook and SID, forget documents gone at ElevenLabs, attach the router\'s post-call webhook again when another one replaced it, point Synthflow agents\' webhooks at the router (when the router URL is known), and route numbers as the database says: their agent at ElevenLabs and their voice URL at Twilio (the database is the source of truth for assignment)'
+complete -c vami -n "__vami_at 'reconcile'" -l apply -d 'Repair: adopt vami-tagged orphans, mark ghosts released, finish purchases, releases, agent creations and deletions left in flight, store the provider\'s webhook and SID, forget documents gone at ElevenLabs, attach the router\'s post-call webhook (the platform\'s and each tenant account\'s) again when another one replaced it, point Synthflow agents\' webhooks at the router (when the router URL is known), and route numbers as the database says: their agent at ElevenLabs and their voice URL at Twilio (the database is the source of truth for assignment)'
 
 # vami calls
 complete -c vami -n "__vami_at 'calls'" -a 'list' -d 'List calls from the state database, newest first'

@@ -239,9 +239,14 @@ struct ReconcileService::VoiceView {
   std::map<std::string, Agent> local;                            ///< Database agents by slug.
   std::map<std::string, std::string> slug_of;                    ///< Provider id -> slug.
   std::vector<DocumentSummary> uploads; ///< Documents under a vami upload name.
-  /// The workspace's webhooks and post-call setting, read when the router's webhook is known.
-  std::vector<WorkspaceWebhook> webhooks;
-  std::optional<PostCallWebhookSettings> post_call;
+  /// One workspace's webhooks and post-call setting.
+  struct PostCallWorkspace {
+    std::string webhook_id; ///< The router's webhook there, as `vami router setup` made it.
+    std::vector<WorkspaceWebhook> webhooks;
+    PostCallWebhookSettings post_call;
+  };
+  /// The workspaces whose router webhook is known, read, by account key ("" the platform's).
+  std::map<std::string, PostCallWorkspace> post_call_workspaces;
   /// The numbers each workspace read holds itself, by the provider's name.
   std::map<std::string, std::vector<WorkspaceNumber>> workspaces;
 

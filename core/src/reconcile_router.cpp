@@ -12,42 +12,46 @@ using namespace reconcile_detail;
 
 std::vector<ReconcileService::Plan>
 ReconcileService::classify_post_call_webhook(const VoiceView& voice) {
-  if (m_post_call_webhook_id.empty() || !voice.post_call) {
-    return {};
-  }
-  Plan plan;
-  Finding& finding = plan.finding;
-  finding.subject = Subject::post_call_webhook;
-  finding.provider_id = m_post_call_webhook_id;
+  std::vector<Plan> plans;
   const std::optional<RouterEndpoints> router = endpoints_of_router_url(m_router_url);
-  finding.stored = router ? router->post_call_url : std::string();
+  for (const auto& [account, workspace] : voice.post_call_workspaces) {
+    Plan plan;
+    Finding& finding = plan.finding;
+    finding.subject = Subject::post_call_webhook;
+    finding.provider_id = workspace.webhook_id;
+    finding.account = account;
+    finding.stored = router ? router->post_call_url : std::string();
 
-  auto webhook = std::find_if(
-      voice.webhooks.begin(), voice.webhooks.end(),
-      [&](const WorkspaceWebhook& listed) { return listed.webhook_id == m_post_call_webhook_id; });
-  const bool delivers_to_router = webhook != voice.webhooks.end() && !webhook->disabled &&
-                                  !webhook->auto_disabled &&
-                                  (finding.stored.empty() || webhook->url == finding.stored);
-  if (!delivers_to_router) {
-    finding.kind = FindingKind::post_call_webhook_gone;
-    finding.reported = webhook == voice.webhooks.end() ? std::string() : webhook->url;
-    finding.name = webhook == voice.webhooks.end()
-                       ? std::string("gone")
-                       : (webhook->auto_disabled ? std::string("auto_disabled")
-                                                 : (webhook->disabled ? std::string("disabled")
-                                                                      : std::string("elsewhere")));
-    finding.resolution = Resolution::unresolved;
-    finding.holdup = Holdup::needs_router_setup;
-    return {std::move(plan)};
+    auto webhook = std::find_if(
+        workspace.webhooks.begin(), workspace.webhooks.end(),
+        [&](const WorkspaceWebhook& listed) { return listed.webhook_id == workspace.webhook_id; });
+    const bool delivers_to_router = webhook != workspace.webhooks.end() && !webhook->disabled &&
+                                    !webhook->auto_disabled &&
+                                    (finding.stored.empty() || webhook->url == finding.stored);
+    if (!delivers_to_router) {
+      finding.kind = FindingKind::post_call_webhook_gone;
+      finding.reported = webhook == workspace.webhooks.end() ? std::string() : webhook->url;
+      finding.name =
+          webhook == workspace.webhooks.end()
+              ? std::string("gone")
+              : (webhook->auto_disabled
+                     ? std::string("auto_disabled")
+                     : (webhook->disabled ? std::string("disabled") : std::string("elsewhere")));
+      finding.resolution = Resolution::unresolved;
+      finding.holdup = Holdup::needs_router_setup;
+      plans.push_back(std::move(plan));
+      continue;
+    }
+    if (workspace.post_call.webhook_id == workspace.webhook_id) {
+      continue;
+    }
+    finding.kind = FindingKind::post_call_webhook_detached;
+    finding.reported = workspace.post_call.webhook_id;
+    finding.repair = Repair::attach_post_call_webhook;
+    finding.resolution = Resolution::would_repair;
+    plans.push_back(std::move(plan));
   }
-  if (voice.post_call->webhook_id == m_post_call_webhook_id) {
-    return {};
-  }
-  finding.kind = FindingKind::post_call_webhook_detached;
-  finding.reported = voice.post_call->webhook_id;
-  finding.repair = Repair::attach_post_call_webhook;
-  finding.resolution = Resolution::would_repair;
-  return {std::move(plan)};
+  return plans;
 }
 
 void ReconcileService::repair_post_call_webhook(const Plan& plan) {
@@ -55,7 +59,8 @@ void ReconcileService::repair_post_call_webhook(const Plan& plan) {
   // Conditional on the setting as it was read: another webhook attached meanwhile (a second
   // `vami router setup`, a person) is left to the next run.
   const PostCallWebhookSettings before = at_provider([&] {
-    return m_agents->named(RouterSetupService::k_post_call_provider).post_call_webhook();
+    return m_agents->in_account(RouterSetupService::k_post_call_provider, finding.account)
+        .post_call_webhook();
   });
   if (before.webhook_id != finding.reported) {
     throw Error(ErrorKind::conflict, "the post-call webhook setting changed meanwhile (now \"" +
@@ -65,7 +70,8 @@ void ReconcileService::repair_post_call_webhook(const Plan& plan) {
   wanted.webhook_id = finding.provider_id;
   wanted.events = router_post_call_events();
   const PostCallWebhookSettings after = at_provider([&] {
-    return m_agents->named(RouterSetupService::k_post_call_provider).set_post_call_webhook(wanted);
+    return m_agents->in_account(RouterSetupService::k_post_call_provider, finding.account)
+        .set_post_call_webhook(wanted);
   });
   // As `vami router setup` records an attachment it changes.
   audit("webhook", finding.provider_id,

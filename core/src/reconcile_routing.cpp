@@ -60,8 +60,27 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
   }
   if (!m_post_call_webhook_id.empty()) {
     VoiceAgentProvider& workspace = m_agents->named(RouterSetupService::k_post_call_provider);
-    voice.webhooks = workspace.list_webhooks();
-    voice.post_call = workspace.post_call_webhook();
+    voice.post_call_workspaces[""] = {m_post_call_webhook_id, workspace.list_webhooks(),
+                                      workspace.post_call_webhook()};
+  }
+  // The tenant accounts' (two requests each); one without the provider's key is not read.
+  const std::vector<std::string> accounts = m_agents->accounts();
+  for (const auto& [account, webhook_id] : m_account_webhook_ids) {
+    if (account.empty() || webhook_id.empty() ||
+        std::find(accounts.begin(), accounts.end(), account) == accounts.end()) {
+      continue;
+    }
+    VoiceAgentProvider* workspace = nullptr;
+    try {
+      workspace = &m_agents->in_account(RouterSetupService::k_post_call_provider, account);
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::auth) {
+        throw;
+      }
+      continue;
+    }
+    voice.post_call_workspaces[account] = {webhook_id, workspace->list_webhooks(),
+                                           workspace->post_call_webhook()};
   }
   // Ask for an agent the listing lacks (deleted, or not listed yet), for an agent whose
   // knowledge base must be read, and for an agent whose own webhooks must be the router's;

@@ -75,7 +75,7 @@ ReconcileReport ReconcileService::reconcile(ReconcileMode mode,
   // vami's router answers calls of every webhook-routed number and takes the post-call
   // deliveries: one check for them all, when anything depends on it.
   const bool router_needed =
-      !m_post_call_webhook_id.empty() ||
+      !m_post_call_webhook_id.empty() || !m_account_webhook_ids.empty() ||
       std::any_of(rows.begin(), rows.end(), [](const PoolNumber& row) {
         return row.status == NumberStatus::assigned && row.routing_mode == RoutingMode::webhook;
       });

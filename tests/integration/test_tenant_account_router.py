@@ -12,7 +12,8 @@ import tomllib
 
 import pytest
 
-from conftest import Sandbox, buy_numbers, create_agent, create_tenant, error_line
+from conftest import (Sandbox, buy_numbers, create_agent, create_tenant, elevenlabs,
+                      error_line)
 from test_router import Router, elevenlabs_signature, free_port
 from test_router_setup import config_path, post_call_setting, workspace_webhooks
 from test_synthflow_webhooks import synthflow, synthflow_webhooks
@@ -233,6 +234,25 @@ def test_the_router_checks_each_webhook_with_its_owners_secret_only(live, sandbo
         assert len(log) == 5, log
         for secret in (acme_secret, platform_secret, sf_acme, sf_platform):
             assert secret not in router.log.read_text()
+
+        # Reconcile checks the tenant's workspace webhook too, and attaches it there again.
+        status, body = elevenlabs(own, "PATCH", "/v1/convai/settings",
+                                  {"webhooks": {"post_call_webhook_id": None}})
+        assert status == 200, body
+        found = live.run("reconcile", "--json")
+        assert found.returncode == 4, found.stdout + found.stderr
+        (finding,) = json.loads(found.stdout)["findings"]
+        assert (finding["kind"], finding["account"], finding["provider_id"]) == (
+            "post_call_webhook_detached", "acme-own",
+            profile(live, "acme-own")["elevenlabs_webhook_id"])
+        text = live.run("reconcile")
+        assert "post-call webhook in tenant account 'acme-own' is none" in text.stdout, text.stdout
+        applied = live.run("reconcile", "--apply")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert post_call_setting(own)["post_call_webhook_id"] == \
+            profile(live, "acme-own")["elevenlabs_webhook_id"]
+        assert post_call_setting(sandbox)["post_call_webhook_id"] == \
+            profile(live, "platform")["elevenlabs_webhook_id"]
     finally:
         router.stop()
     assert acme_secret not in "".join(router.stderr)

@@ -226,6 +226,34 @@ TEST_F(TenantAccountsRouterTest, AnAccountWithoutTheProvidersKeyIsSkippedAndSaid
   EXPECT_TRUE(m_own.list_webhooks().empty());
 }
 
+TEST_F(TenantAccountsRouterTest, ReconcileChecksAndRepairsEachAccountsPostCallWebhook) {
+  (void)set_up();
+  const std::string own_webhook = m_account_memory["acme-own"].webhook_id;
+  ReconcileService reconcile(m_telephony, &m_accounts, *m_store, "tester", k_in_flight_grace,
+                             "https://calls.example.com/twilio/voice", nullptr,
+                             m_memory.webhook_id);
+  reconcile.check_account_webhooks({{"acme-own", own_webhook}});
+  EXPECT_TRUE(reconcile.reconcile(ReconcileMode::report).settled());
+
+  // Detached in the tenant's workspace: found there, repaired there only.
+  (void)m_own.set_post_call_webhook({});
+  m_voice.clear_calls();
+  ReconcileReport detached = reconcile.reconcile(ReconcileMode::report);
+  ASSERT_EQ(detached.counts.at(FindingKind::post_call_webhook_detached), 1);
+  EXPECT_EQ(detached.findings.back().account, "acme-own");
+  EXPECT_EQ(detached.findings.back().provider_id, own_webhook);
+  EXPECT_TRUE(reconcile.reconcile(ReconcileMode::apply).settled());
+  EXPECT_EQ(m_own.post_call_webhook().webhook_id, own_webhook);
+  EXPECT_TRUE(m_voice.calls_of("set_post_call_webhook").empty());
+
+  // Deleted there: only `vami router setup` can make a new one.
+  m_own.delete_webhook(own_webhook);
+  ReconcileReport gone = reconcile.reconcile(ReconcileMode::apply);
+  ASSERT_EQ(gone.counts.at(FindingKind::post_call_webhook_gone), 1);
+  EXPECT_EQ(gone.findings.back().account, "acme-own");
+  EXPECT_EQ(gone.findings.back().holdup, Holdup::needs_router_setup);
+}
+
 TEST_F(TenantAccountsRouterTest, AWebhooksOwnerIsTheTenantOfWhatThePoolKnowsNotWhatTheBodyClaims) {
   const Agent acme = create("acme", "acme-desk");
   const Agent bravo = create("bravo", "bravo-desk");

@@ -201,6 +201,9 @@ struct Finding {
   /// an agent_orphan or a document_orphan, the provider that has it; empty for findings of the
   /// telephony provider alone.
   std::string agent_provider;
+  /// post_call_webhook findings: the tenant account whose workspace holds the webhook (its
+  /// account key, `AgentProviders::accounts`); empty for the platform's.
+  std::string account;
   /// A number's friendly name (its tag), an agent's name, a document's name; for a
   /// post_call_webhook_gone why: "gone", "disabled", "auto_disabled" or "elsewhere".
   std::string name;
@@ -312,6 +315,15 @@ public:
                    std::string router_url = {}, RouterHealthProbe* router_health = nullptr,
                    std::string post_call_webhook_id = {});
 
+  /// Checks the post-call webhooks `vami router setup` created in tenants' own accounts too:
+  /// `webhook_ids` holds each one's id by account key (the CLI: the tenant profiles'
+  /// `elevenlabs_webhook_id`), compared and repaired as the platform's
+  /// (`Finding::account` names the account). An account among them without the provider's
+  /// credentials is not read.
+  void check_account_webhooks(std::map<std::string, std::string> webhook_ids) {
+    m_account_webhook_ids = std::move(webhook_ids);
+  }
+
   /// Compares and, with `ReconcileMode::apply`, repairs (see `Repair`):
   /// - orphan_tagged: adopted as an `available` row (country, locality and region from the
   ///   number, type local, the provider's monthly price when it can be read, the operation of
@@ -412,6 +424,7 @@ private:
   std::string m_router_url;
   RouterHealthProbe* m_router_health;
   std::string m_post_call_webhook_id;
+  std::map<std::string, std::string> m_account_webhook_ids;
   std::map<std::pair<std::string, NumberType>, std::optional<Money>> m_prices;
   std::optional<std::vector<AgentSipTrunk>> m_sip_trunks; // the account's, read once per run
 };
