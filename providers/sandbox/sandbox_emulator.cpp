@@ -9,13 +9,17 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "elevenlabs/emulator/elevenlabs_emulator.hpp"
+#include "sandbox/sandbox_request_log.hpp"
 #include "sandbox/sandbox_util.hpp"
 #include "sandbox/sandbox_voice_calls.hpp"
 #include "stream/emulator/orchestrator.hpp"
 #include "synthflow/emulator/synthflow_emulator.hpp"
+#include "twilio/emulator/trunking.hpp"
 #include "twilio/emulator/twilio_emulator.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -57,6 +61,27 @@ std::string secure_random_hex(std::size_t digits) {
   return out;
 }
 
+// Whose API a request path is, in the words of the request log (`LoggedRequest::provider`).
+std::string_view provider_of(const std::string& path) {
+  if (ElevenLabsSandbox::handles(path)) {
+    return "elevenlabs";
+  }
+  if (SynthflowSandbox::handles(path)) {
+    return "synthflow";
+  }
+  const std::vector<std::string> segments = split_path(path);
+  if (TrunkingSandbox::handles(segments)) {
+    return "twilio-trunking";
+  }
+  if (segments.size() >= 2 && segments[0] == "v1" && segments[1] == "PhoneNumbers") {
+    return "twilio-pricing";
+  }
+  if (!segments.empty() && segments[0] == "__sandbox") {
+    return "sandbox";
+  }
+  return "twilio";
+}
+
 class SqliteSandbox final : public SandboxEmulator, private TwilioAccountView {
 public:
   explicit SqliteSandbox(const std::filesystem::path& path)
@@ -89,6 +114,7 @@ public:
       ElevenLabsSandbox::create_schema(m_db);
       SynthflowSandbox::create_schema(m_db);
       orchestrator::create_schema(m_db);
+      RequestLog::create_schema(m_db);
       transaction.commit();
     }
     SQLite::Statement account(m_db,
@@ -131,13 +157,30 @@ public:
 
   http::HttpResponse handle(const http::HttpRequest& request) override {
     ParsedUrl url = parse_url(request.url);
-    if (ElevenLabsSandbox::handles(url.path)) {
-      return m_elevenlabs->handle(request, url.path, url.query);
+    const std::string_view provider = provider_of(url.path);
+    http::HttpResponse response;
+    try {
+      response = dispatch(request, url);
+    } catch (...) {
+      m_requests.record(request, provider, 500); // what the server answers for it
+      throw;
     }
-    if (SynthflowSandbox::handles(url.path)) {
-      return m_synthflow->handle(request, url.path, url.query);
+    m_requests.record(request, provider, response.status);
+    return response;
+  }
+
+  std::vector<LoggedRequest> requests(const RequestLogFilter& filter) override {
+    try {
+      return m_requests.read(filter);
+    } catch (const SQLite::Exception& e) {
+      throw Error(ErrorKind::storage,
+                  "cannot read the request log of " + m_path.string() + ": " + e.what(),
+                  "check the file's permissions, or try again if the sandbox is busy");
     }
-    return m_twilio->handle(request);
+  }
+
+  void log_request(const http::HttpRequest& request, int status) override {
+    m_requests.record(request, provider_of(parse_url(request.url).path), status);
   }
 
   [[nodiscard]] SandboxCredentials credentials() const override { return m_credentials; }
@@ -169,6 +212,16 @@ public:
   }
 
 private:
+  http::HttpResponse dispatch(const http::HttpRequest& request, const ParsedUrl& url) {
+    if (ElevenLabsSandbox::handles(url.path)) {
+      return m_elevenlabs->handle(request, url.path, url.query);
+    }
+    if (SynthflowSandbox::handles(url.path)) {
+      return m_synthflow->handle(request, url.path, url.query);
+    }
+    return m_twilio->handle(request);
+  }
+
   // -- What the ElevenLabs emulator sees of the Twilio account (connection already locked) ---
 
   std::optional<std::string> owned_number_sid(const std::string& e164) override {
@@ -209,6 +262,8 @@ private:
   std::unique_ptr<TwilioSandbox> m_twilio;         ///< The Twilio half.
   std::unique_ptr<ElevenLabsSandbox> m_elevenlabs; ///< The ElevenLabs Agents Platform half.
   std::unique_ptr<SynthflowSandbox> m_synthflow;   ///< The Synthflow half (/synthflow/v2).
+  /// Every request answered, with its credential masked (`vami sandbox requests`).
+  RequestLog m_requests{m_db, m_mutex};
   /// The platform's orchestrator for stream agents (WebSocket, /stream/...); declared after the
   /// database so that it stops before the database closes.
   orchestrator::Orchestrator m_orchestrator{m_db, m_mutex};

@@ -275,7 +275,11 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
     http::HttpResponse answer;
     if (plan.action == FaultAction::reject) {
       answer = fault_response(plan, api_family_for(request.path));
-    } else if (plan.action != FaultAction::refuse) {
+      // The emulator never saw it; the request log still shows what it carried.
+      emulator.log_request(to_vami_request(request, origin), answer.status);
+    } else if (plan.action == FaultAction::refuse) {
+      emulator.log_request(to_vami_request(request, origin), 0);
+    } else {
       answer = act(request);
     }
     // The latency is the provider's time to answer, the emulator's own work included: a slow

@@ -509,6 +509,37 @@ TEST(SandboxServerFaults, ADropActsThenCutsTheConnectionAndTheStatsSayWhatHappen
   vami::sandbox::ServeStats final_stats = served.stop();
   EXPECT_EQ(final_stats.requests, 3U); // reading the stats is not counted
   EXPECT_EQ(final_stats.in_flight, 0U);
+
+  // The request log has all three: the 429 the server answered for the emulator, the purchase
+  // the emulator answered (201) before the connection was cut, the list; never the stats.
+  std::vector<vami::sandbox::LoggedRequest> logged = emulator->requests({});
+  ASSERT_EQ(logged.size(), 3U);
+  EXPECT_EQ(std::make_tuple(logged[0].method, logged[0].status), std::make_tuple("POST", 429));
+  EXPECT_EQ(std::make_tuple(logged[1].method, logged[1].status), std::make_tuple("POST", 201));
+  EXPECT_EQ(std::make_tuple(logged[2].method, logged[2].status), std::make_tuple("GET", 200));
+  for (const auto& row : logged) {
+    EXPECT_EQ(row.provider, "twilio");
+    EXPECT_EQ(row.path, numbers + ".json");
+    EXPECT_EQ(row.credential.substr(0, 2), "AC");
+  }
+}
+
+TEST(SandboxServerFaults, ARefusedConnectionIsLoggedUnanswered) {
+  vami::testing::TempDir dir;
+  auto emulator = vami::sandbox::open_sandbox(dir / "state.db");
+  auto credentials = emulator->credentials();
+  ServeOptions options = seeded();
+  options.fail_nth = {{1, InjectedFault::refuse}};
+  Served served(*emulator, options);
+  httplib::Client client("127.0.0.1", served.port());
+  client.set_default_headers({{"xi-api-key", credentials.elevenlabs_api_key}});
+  EXPECT_FALSE(client.Get("/v1/convai/agents"));
+  (void)served.stop();
+  std::vector<vami::sandbox::LoggedRequest> logged = emulator->requests({});
+  ASSERT_EQ(logged.size(), 1U);
+  EXPECT_EQ(logged[0].provider, "elevenlabs");
+  EXPECT_EQ(logged[0].status, 0);
+  EXPECT_EQ(logged[0].credential.substr(0, 11), "xi-api-key ");
 }
 
 } // namespace

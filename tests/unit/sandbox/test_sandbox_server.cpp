@@ -157,6 +157,13 @@ public:
   int start_stream_orchestrator(int port) override {
     return m_inner.start_stream_orchestrator(port);
   }
+  std::vector<vami::sandbox::LoggedRequest>
+  requests(const vami::sandbox::RequestLogFilter& filter) override {
+    return m_inner.requests(filter);
+  }
+  void log_request(const HttpRequest& request, int status) override {
+    m_inner.log_request(request, status);
+  }
   int peak() {
     std::lock_guard lock(m_mutex);
     return m_peak;

@@ -35,6 +35,30 @@ struct SandboxCredentials {
   std::string synthflow_webhook_secret;
 };
 
+/// One request the sandbox answered, as its request log keeps it (`vami sandbox requests`).
+struct LoggedRequest {
+  std::int64_t id = 0; ///< Increasing in the order the requests were answered.
+  std::string time;    ///< When it was answered, UTC ISO 8601 with ms: "2026-12-06T09:49:02.123Z".
+  /// Whose API: "twilio" (REST API 2010-04-01), "twilio-pricing" (Pricing v1),
+  /// "twilio-trunking" (Elastic SIP Trunking v1), "elevenlabs", "synthflow", or "sandbox" (the
+  /// sandbox's own `/__sandbox/...` endpoints, such as its simulated calls).
+  std::string provider;
+  std::string method; ///< "GET", "POST", ...
+  std::string path;   ///< The URL's path, never its query string.
+  /// The credential it carried, masked (`xi-api-key …ab12`, `AC…1234`, `Bearer …9f0c`); empty
+  /// when it carried none. Never a whole secret.
+  std::string credential;
+  /// The HTTP status answered (with an injected `drop` or `timeout`, the one the emulator
+  /// answered before the connection was cut); 0 when an injected `refuse` cut it unanswered.
+  int status = 0;
+};
+
+/// Which rows of the request log to read.
+struct RequestLogFilter {
+  std::string provider; ///< Only this `LoggedRequest::provider`; empty: every one.
+  int limit = 0;        ///< Only the newest N; 0: every row kept.
+};
+
 /// A local emulator of the Twilio REST API 2010-04-01 (`AvailablePhoneNumbers` countries and
 /// their Local, TollFree and Mobile searches; `IncomingPhoneNumbers` and its Local, TollFree and
 /// Mobile lists and creates, fetch, update, release, with every documented setting stored or
@@ -62,6 +86,14 @@ public:
   /// @returns the port it listens on.
   /// @throws vami::Error(unavailable) when the port cannot be bound.
   virtual int start_stream_orchestrator(int port) = 0;
+  /// The request log: every request `handle` answered and every one `log_request` was told
+  /// of, the newest `LoggedRequest` rows of the state file (it keeps the last 20,000), as
+  /// `filter` says, oldest first. Shared by every process using the state file.
+  /// @throws vami::Error(storage) when the state file cannot be read.
+  [[nodiscard]] virtual std::vector<LoggedRequest> requests(const RequestLogFilter& filter) = 0;
+  /// Adds to the request log a request answered without `handle`: an injected fault
+  /// (`status`: 429, 500 or 503; 0 when the connection was cut unanswered). Never throws.
+  virtual void log_request(const http::HttpRequest& request, int status) = 0;
 };
 
 /// Opens (creating if needed) the emulator's state file at `state_path`.
