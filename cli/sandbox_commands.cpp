@@ -1,6 +1,7 @@
 // `vami sandbox`: the built-in emulator of the providers, served on loopback for tests and demos.
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "app.hpp"
+#include "output.hpp"
 
 #include <vami/providers/sandbox.hpp>
 
@@ -82,6 +84,72 @@ const CLI::Validator k_nth_fault(
     "");
 
 const CLI::Validator k_probability = CLI::Range(0.0, 1.0).description("");
+
+struct RequestsOptions {
+  std::string state;
+  std::string provider;
+  int limit = 100;
+};
+
+// `vami sandbox requests`: the request log of a state file (`LoggedRequest`), as docs/json.md
+// describes it.
+void register_requests_command(CLI::App& sandbox, AppContext& context) {
+  auto options = std::make_shared<RequestsOptions>();
+  auto* command = sandbox.add_subcommand(
+      "requests", "List the requests the sandbox answered: when, whose API, method, path, the "
+                  "credential each carried (masked) and the status answered");
+  command->footer(
+      "Every request the sandbox's emulators answer is logged in its state file, by 'vami\n"
+      "sandbox serve' and by the built-in sandbox alike (injected faults included), with its\n"
+      "path (never the query string) and its credential masked: xi-api-key ...ab12\n"
+      "(ElevenLabs), AC...1234 or SK...1234 (Twilio: the SID only, never the token or secret),\n"
+      "Bearer ...9f0c (Synthflow). The log keeps the newest 20000 requests; a running\n"
+      "'vami sandbox serve' writes them within 0.1 s. --json: docs/json.md, sandbox requests.");
+  command
+      ->add_option("--state", options->state,
+                   "Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)")
+      ->type_name("PATH");
+  command
+      ->add_option("--provider", options->provider,
+                   "Only requests to this API (sandbox: the sandbox's own /__sandbox "
+                   "endpoints, such as simulated calls)")
+      ->type_name("P")
+      ->check(CLI::IsMember(
+          {"twilio", "twilio-pricing", "twilio-trunking", "elevenlabs", "synthflow", "sandbox"}));
+  command->add_option("--limit", options->limit, "Only the newest N requests (0: all kept)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->callback([&context, options] {
+    const std::filesystem::path path = options->state.empty()
+                                           ? context.sandbox_state_path()
+                                           : std::filesystem::path(options->state);
+    std::error_code ignored;
+    if (!std::filesystem::exists(path, ignored)) {
+      throw Error(ErrorKind::not_found, "there is no sandbox state file at " + path.string(),
+                  "the built-in sandbox makes it on first use, 'vami sandbox serve --state "
+                  "PATH' at PATH; give the one to read with --state");
+    }
+    sandbox::RequestLogFilter filter;
+    filter.provider = options->provider;
+    filter.limit = options->limit;
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    for (const sandbox::LoggedRequest& row : sandbox::open_sandbox(path)->requests(filter)) {
+      records.push_back({{"id", row.id},
+                         {"time", row.time},
+                         {"provider", row.provider},
+                         {"method", row.method},
+                         {"path", row.path},
+                         {"credential", text_or_null(row.credential)},
+                         {"status", row.status == 0 ? nlohmann::ordered_json(nullptr)
+                                                    : nlohmann::ordered_json(row.status)}});
+    }
+    write_records(std::cout, context.output_format(), records,
+                  {field("TIME", "time"), field("PROVIDER", "provider"), field("METHOD", "method"),
+                   field("STATUS", "status"), field("CREDENTIAL", "credential"),
+                   field("PATH", "path")});
+  });
+}
 
 } // namespace
 
@@ -232,6 +300,8 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
     context.note("sandbox stats: " + sandbox::stats_json(stats));
     context.note("sandbox stopped");
   });
+
+  register_requests_command(*sandbox, context);
 }
 
 } // namespace vami::cli

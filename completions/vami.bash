@@ -11,7 +11,7 @@ _vami_subcommands() {
   "numbers") echo "search buy list show import release assign unassign reassign suspend resume" ;;
   "webhooks") echo "set show" ;;
   "router") echo "serve setup" ;;
-  "sandbox") echo "serve" ;;
+  "sandbox") echo "serve requests" ;;
   "tenants") echo "create list show update delete suspend resume" ;;
   "agents") echo "create list show update delete conversations" ;;
   "voices") echo "list" ;;
@@ -42,6 +42,7 @@ _vami_options() {
   "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
   "router setup") echo "--public-url --dry-run" ;;
   "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --call-rate --state" ;;
+  "sandbox requests") echo "--state --provider --limit" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency --no-profile" ;;
   "tenants delete") echo "--release-numbers --dry-run" ;;
@@ -187,6 +188,11 @@ _vami_option_kind() {
   "sandbox serve|--timeout-ms") echo "text" ;;
   "sandbox serve|--call-rate") echo "text" ;;
   "sandbox serve|--state") echo "path" ;;
+  "sandbox requests|-h") echo "flag" ;;
+  "sandbox requests|--help") echo "flag" ;;
+  "sandbox requests|--state") echo "path" ;;
+  "sandbox requests|--provider") echo "choice:twilio twilio-pricing twilio-trunking elevenlabs synthflow sandbox" ;;
+  "sandbox requests|--limit") echo "text" ;;
   "tenants|-h") echo "flag" ;;
   "tenants|--help") echo "flag" ;;
   "tenants create|-h") echo "flag" ;;

@@ -15,7 +15,7 @@ function __vami_subcommands --argument-names command_path
         case 'router'
             printf '%s\n' serve setup
         case 'sandbox'
-            printf '%s\n' serve
+            printf '%s\n' serve requests
         case 'tenants'
             printf '%s\n' create list show update delete suspend resume
         case 'agents'
@@ -266,6 +266,16 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'sandbox serve|--state'
             echo 'path'
+        case 'sandbox requests|-h'
+            echo 'flag'
+        case 'sandbox requests|--help'
+            echo 'flag'
+        case 'sandbox requests|--state'
+            echo 'path'
+        case 'sandbox requests|--provider'
+            echo 'choice:twilio twilio-pricing twilio-trunking elevenlabs synthflow sandbox'
+        case 'sandbox requests|--limit'
+            echo 'text'
         case 'tenants|-h'
             echo 'flag'
         case 'tenants|--help'
@@ -963,6 +973,7 @@ complete -c vami -n "__vami_at 'router setup'" -l dry-run -d 'Read the providers
 
 # vami sandbox
 complete -c vami -n "__vami_at 'sandbox'" -a 'serve' -d 'Serve the sandbox\'s Twilio and ElevenLabs APIs on 127.0.0.1 until interrupted, optionally with faults; prints the base URLs and credentials as shell exports'
+complete -c vami -n "__vami_at 'sandbox'" -a 'requests' -d 'List the requests the sandbox answered: when, whose API, method, path, the credential each carried (masked) and the status answered'
 complete -c vami -n "__vami_at 'sandbox'" -s h -l help -d 'Print this help message and exit'
 
 # vami sandbox serve
@@ -979,6 +990,12 @@ complete -c vami -n "__vami_at 'sandbox serve'" -l seed -x -d 'Seed of every ran
 complete -c vami -n "__vami_at 'sandbox serve'" -l timeout-ms -x -d 'How long a --fail-nth timeout holds its connection, in ms'
 complete -c vami -n "__vami_at 'sandbox serve'" -l call-rate -x -d 'Place N simulated inbound calls per second, evenly spaced, to the account\'s assigned numbers in turn (voice URL: an agent\'s or a webhook\'s, such as \'vami router serve\'), as Twilio would, to load the router; at most 128 in flight (more are skipped and counted)'
 complete -c vami -n "__vami_at 'sandbox serve'" -l state -r -F -d 'Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)'
+
+# vami sandbox requests
+complete -c vami -n "__vami_at 'sandbox requests'" -s h -l help -d 'Print this help message and exit'
+complete -c vami -n "__vami_at 'sandbox requests'" -l state -r -F -d 'Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)'
+complete -c vami -n "__vami_at 'sandbox requests'" -l provider -x -a 'twilio twilio-pricing twilio-trunking elevenlabs synthflow sandbox' -d 'Only requests to this API (sandbox: the sandbox\'s own /__sandbox endpoints, such as simulated calls)'
+complete -c vami -n "__vami_at 'sandbox requests'" -l limit -x -d 'Only the newest N requests (0: all kept)'
 
 # vami tenants
 complete -c vami -n "__vami_at 'tenants'" -a 'create' -d 'Record a new tenant'

@@ -117,6 +117,7 @@ def test_a_tenant_on_its_own_account_never_touches_the_platforms(tmp_path, home,
                      ["agents", "update", "front-desk", "--first-message", "Hello, Acme!"]):
             result = live.run(*args)
             assert result.returncode == 0, result.stderr
+        (acme_document,) = [d["id"] for d in live.json("kb", "list", "front-desk")]
 
         # acme's agent is in its own account only; bravo's in the platform's only.
         own_ids = {agent["agent_id"] for agent in sandbox_agents(own)}
@@ -151,5 +152,116 @@ def test_a_tenant_on_its_own_account_never_touches_the_platforms(tmp_path, home,
         assert deleted.returncode == 0, deleted.stderr
         assert sandbox_agent(own, acme["provider_agent_id"]) is None
         assert sandbox_agent(sandbox, bravo["provider_agent_id"]) is not None
+
+        # What each account was sent, from the sandboxes' request logs (complete once they
+        # stopped: a running sandbox writes its log in batches, every 0.1 s).
+        own.stop()
+        sandbox.stop()
+        check_request_logs(live, platform=(sandbox, tmp_path / "served-sandbox.db"),
+                           tenant=(own, tmp_path / "acme-account.db"),
+                           acme_ids=[acme["provider_agent_id"], acme_document],
+                           bravo_id=bravo["provider_agent_id"])
+    finally:
+        own.stop()
+
+
+ELLIPSIS = "\u2026"
+
+
+def masks(exports):
+    """How the request log shows a sandbox account's keys (xi-api-key, Bearer, Basic SID)."""
+    return {"elevenlabs": "xi-api-key " + ELLIPSIS + exports["ELEVENLABS_API_KEY"][-4:],
+            "synthflow": "Bearer " + ELLIPSIS + exports["SYNTHFLOW_API_KEY"][-4:],
+            "twilio": "AC" + ELLIPSIS + exports["TWILIO_ACCOUNT_SID"][-4:]}
+
+
+def request_log(vami, state):
+    result = vami.run("sandbox", "requests", "--state", state, "--limit", 0, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def misdirected(platform_log, tenant_log, platform_keys, tenant_keys):
+    """The requests that carried one account's key to the other account's sandbox."""
+    return ([("platform", r) for r in platform_log if r["credential"] in tenant_keys.values()]
+            + [("tenant", r) for r in tenant_log if r["credential"] in platform_keys.values()])
+
+
+def logs_and_keys(vami, platform, tenant):
+    (platform_sandbox, platform_state), (tenant_sandbox, tenant_state) = platform, tenant
+    platform_keys, tenant_keys = masks(platform_sandbox.exports), masks(tenant_sandbox.exports)
+    # Masks that could not tell the accounts apart would prove nothing (1 in 65536 runs).
+    assert not set(platform_keys.values()) & set(tenant_keys.values()), (platform_keys,
+                                                                         tenant_keys)
+    return (request_log(vami, platform_state), request_log(vami, tenant_state), platform_keys,
+            tenant_keys)
+
+
+def about(log, ids):
+    return [row for row in log if any(i in row["path"] for i in ids)]
+
+
+def check_request_logs(vami, platform, tenant, acme_ids, bravo_id):
+    """The platform's sandbox never saw the tenant's keys nor a request about the tenant's
+    agent or document; the tenant's sandbox saw those requests, each with the tenant's own keys
+    only (the platform's keys never). test_the_request_log_checks_catch_a_key_sent_to_the_
+    wrong_account shows the key checks fail when a key goes to the wrong account."""
+    platform_log, tenant_log, platform_keys, tenant_keys = logs_and_keys(vami, platform, tenant)
+    assert misdirected(platform_log, tenant_log, platform_keys, tenant_keys) == []
+    assert about(platform_log, acme_ids) == []
+    # ... while the same look finds the platform's own traffic there: had acme's requests
+    # gone to the platform, they would have been found.
+    assert any(r["credential"] == platform_keys["elevenlabs"] for r in platform_log)
+    assert about(platform_log, [bravo_id]) and about(tenant_log, [bravo_id]) == []
+
+    # Every request about acme's agent and document reached its own account with its own key:
+    # the agent read, updated and deleted, the document added.
+    acme_requests = about(tenant_log, acme_ids)
+    assert {r["method"] for r in acme_requests} >= {"GET", "PATCH", "DELETE"}, acme_requests
+    # All answered 2xx, up to the agent's deletion (after it, this test's own look finds none).
+    deleted = next(i for i, r in enumerate(acme_requests) if r["method"] == "DELETE"
+                   and r["path"].endswith(acme_ids[0]))
+    assert all(r["status"] < 300 for r in acme_requests[:deleted + 1]), acme_requests
+    created = [r for r in tenant_log if r["path"] == "/v1/convai/agents/create"]
+    assert [r["status"] for r in created] == [200], created
+    for row in tenant_log:
+        if row["provider"] in ("elevenlabs", "synthflow"):
+            assert row["credential"] == tenant_keys[row["provider"]], row
+        else:  # Twilio stays the platform's: nothing of it goes to the tenant's account
+            assert False, f"a {row['provider']} request reached the tenant's account: {row}"
+
+
+def test_the_request_log_checks_catch_a_key_sent_to_the_wrong_account(tmp_path, live, sandbox):
+    """`check_request_logs` can fail: a tenant profile that holds the platform's key (or points
+    the tenant's key at the platform's sandbox) shows in the logs, and the check says so."""
+    import pytest
+    from conftest import Sandbox
+    own = Sandbox(tmp_path / "acme-account.db", {**live.env})
+    try:
+        create_tenant(live, "bravo", "Bravo Law")
+        bravo = create_agent(live, "bravo", "Bravo Desk")
+        # The platform's key sent to the tenant's account, then the tenant's key to the
+        # platform's: each agent creation is refused (401), and logged.
+        for name, key, base in (("wrong-key", sandbox.exports["ELEVENLABS_API_KEY"], own),
+                                ("wrong-account", own.exports["ELEVENLABS_API_KEY"], sandbox)):
+            added = live.run("profiles", "add", name, "--from-env", "--elevenlabs-base-url",
+                             base.exports["VAMI_ELEVENLABS_BASE_URL"],
+                             env={"ELEVENLABS_API_KEY": key, "SYNTHFLOW_WORKSPACE_ID": ""})
+            assert added.returncode == 0, added.stderr
+            create_tenant(live, name, name, "--profile", name)
+            created = live.run("agents", "create", "--tenant", name, "--name", name + " desk")
+            assert created.returncode == 5, created.stderr
+        own.stop()
+        sandbox.stop()
+        platform_log, tenant_log, platform_keys, tenant_keys = logs_and_keys(
+            live, (sandbox, tmp_path / "served-sandbox.db"), (own, tmp_path / "acme-account.db"))
+        wrong = misdirected(platform_log, tenant_log, platform_keys, tenant_keys)
+        assert [(side, r["method"], r["path"], r["status"]) for side, r in wrong] == [
+            ("platform", "POST", "/v1/convai/agents/create", 401),
+            ("tenant", "POST", "/v1/convai/agents/create", 401)], wrong
+        with pytest.raises(AssertionError):
+            check_request_logs(live, platform=(sandbox, tmp_path / "served-sandbox.db"),
+                               tenant=(own, tmp_path / "acme-account.db"), acme_ids=["none"],
+                               bravo_id=bravo["provider_agent_id"])
     finally:
         own.stop()

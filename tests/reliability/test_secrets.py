@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from conftest import VAMI, integration, vami_for
+from conftest import VAMI, integration, state_file, vami_for
 
 # `vami sandbox serve` prints credentials on purpose: handing them out is its job.
 NOT_TRACED = {("sandbox", "serve")}
@@ -236,6 +236,13 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     secrets["rejected ElevenLabs key"] = rejected.env["ELEVENLABS_API_KEY"]
     run(rejected, "numbers", "search", "--area-code", "212", expect=(5,))
     run(rejected, "voices", "list", expect=(5,))
+    # The sandbox's request log: every request above, the rejected ones too, each credential
+    # masked, in each format.
+    for output in ("table", "json", "csv"):
+        logged = run(token_env, "sandbox", "requests", "--state", state_file(sandbox),
+                     "--limit", 0, "-o", output)
+        assert "xi-api-key \u2026" in logged.stdout and "Bearer \u2026" in logged.stdout
+        assert "AC\u2026" in logged.stdout and "SK\u2026" in logged.stdout
 
     # The call router holds the auth token and the post-call webhook secret for as long as it
     # runs: its --debug output over a voice webhook, a post-call delivery and a stop shows neither.
