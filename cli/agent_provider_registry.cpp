@@ -4,41 +4,40 @@
 #include <utility>
 
 #include <vami/core/error.hpp>
-#include <vami/providers/stream_agent_provider.hpp>
+#include <vami/providers/provider_factory.hpp>
 
 namespace vami::cli {
 
-namespace {
-
-// `VoiceAgentProvider::name` of the Synthflow provider, stored with its agents.
-constexpr const char* k_synthflow_provider_name = "synthflow";
-
-} // namespace
-
-AgentProviderRegistry::AgentProviderRegistry(std::function<VoiceAgentProvider&()> elevenlabs,
-                                             std::function<VoiceAgentProvider&()> synthflow,
-                                             std::string default_name)
-    : m_elevenlabs(std::move(elevenlabs)), m_synthflow(std::move(synthflow)),
-      m_stream(make_stream_agent_provider()), m_default(std::move(default_name)) {
+AgentProviderRegistry::AgentProviderRegistry(
+    std::function<VoiceAgentProvider&(const std::string& name)> connected, std::string default_name,
+    const AgentProviderList& list)
+    : m_list(list), m_connected(std::move(connected)), m_default(std::move(default_name)) {
+  if (m_default.empty() && !m_list.empty()) {
+    m_default = m_list.front()->name;
+  }
   const std::vector<std::string> known = names();
   if (std::find(known.begin(), known.end(), m_default) == known.end()) {
     throw unknown_agent_provider(m_default, known);
+  }
+  // Providers without credentials reach no remote API: nothing to connect, no transport.
+  const ProviderSettings none;
+  for (const AgentProviderDescriptor* provider : m_list) {
+    if (!provider->has_account() && provider->make) {
+      m_local[provider->name] = provider->make(AgentProviderConnection{none, nullptr, {}, {}, {}});
+    }
   }
 }
 
 AgentProviderRegistry::~AgentProviderRegistry() = default;
 
 VoiceAgentProvider& AgentProviderRegistry::named(const std::string& name) {
-  if (name == "elevenlabs") {
-    return m_elevenlabs();
+  if (find_agent_provider(m_list, name) == nullptr) {
+    throw unknown_agent_provider(name, names());
   }
-  if (name == k_stream_provider_name) {
-    return *m_stream;
+  if (auto local = m_local.find(name); local != m_local.end()) {
+    return *local->second;
   }
-  if (name == k_synthflow_provider_name) {
-    return m_synthflow();
-  }
-  throw unknown_agent_provider(name, names());
+  return m_connected(name);
 }
 
 std::string AgentProviderRegistry::account_of(const std::string& tenant_slug) {
@@ -59,12 +58,12 @@ std::vector<std::string> AgentProviderRegistry::accounts() {
 
 VoiceAgentProvider& AgentProviderRegistry::in_account(const std::string& name,
                                                       const std::string& account) {
-  const std::vector<std::string> known = names();
-  if (std::find(known.begin(), known.end(), name) == known.end()) {
-    throw unknown_agent_provider(name, known);
+  const AgentProviderDescriptor* provider = find_agent_provider(m_list, name);
+  if (provider == nullptr) {
+    throw unknown_agent_provider(name, names());
   }
   // Without building the platform's provider: a platform may lack keys its tenants have.
-  if (account.empty() || name == k_stream_provider_name) {
+  if (account.empty() || !provider->has_account()) {
     return named(name);
   }
   if (!m_accounts.provider) {
@@ -74,11 +73,15 @@ VoiceAgentProvider& AgentProviderRegistry::in_account(const std::string& name,
 }
 
 std::vector<std::string> AgentProviderRegistry::names() const {
-  return known_names();
+  return known_names(m_list);
 }
 
-std::vector<std::string> AgentProviderRegistry::known_names() {
-  return {"elevenlabs", k_stream_provider_name, k_synthflow_provider_name};
+std::vector<std::string> AgentProviderRegistry::known_names(const AgentProviderList& list) {
+  std::vector<std::string> names;
+  for (const AgentProviderDescriptor* provider : list) {
+    names.push_back(provider->name);
+  }
+  return names;
 }
 
 } // namespace vami::cli

@@ -1,18 +1,21 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <vami/core/agent_providers.hpp>
+#include <vami/providers/agent_provider_registration.hpp>
 
 namespace vami::cli {
 
-/// The voice-agent providers vami knows, by the name stored with each agent: "elevenlabs"
-/// (ElevenLabs Agents, made on first use by the function given: it may throw Error(auth) when
-/// no key is set), "stream" (the platform's own orchestrator; no credentials) and "synthflow"
-/// (Synthflow agents, made on first use likewise). Registering a provider is one entry here.
+/// The voice-agent providers of a list (`registered_agent_providers()`: "elevenlabs", "stream",
+/// "synthflow"), by the name stored with each agent. A provider with credentials is asked of
+/// the function given each time (it connects on first use, and may throw Error(auth) when its
+/// credentials are missing); one without (stream: the platform's own orchestrator) is made here
+/// from its descriptor, connecting nothing, and lives in no account.
 class AgentProviderRegistry final : public AgentProviders {
 public:
   /// How the registry reaches tenants' own accounts (`Tenant::account_profile`): the account
@@ -23,17 +26,18 @@ public:
     std::function<std::string(const std::string& slug)> of_tenant;
     /// The profile names of every tenant's own account, each once.
     std::function<std::vector<std::string>()> in_use;
-    /// The provider `name` ("elevenlabs" or "synthflow") in the account of profile `account`.
+    /// The provider `name` (one with credentials) in the account of profile `account`.
     std::function<VoiceAgentProvider&(const std::string& name, const std::string& account)>
         provider;
   };
 
-  /// `elevenlabs` and `synthflow` give those providers each time they are asked (they keep
-  /// the instances); `default_name` is where agents go when none is chosen.
-  /// @throws Error(invalid_input) for a default name that is not registered.
-  AgentProviderRegistry(std::function<VoiceAgentProvider&()> elevenlabs,
-                        std::function<VoiceAgentProvider&()> synthflow,
-                        std::string default_name = "elevenlabs");
+  /// `connected` gives the provider of a name with credentials each time it is asked (it keeps
+  /// the instances); `default_name` is where agents go when none is chosen (empty: the list's
+  /// first).
+  /// @throws Error(invalid_input) for a default name that is not in `list`.
+  AgentProviderRegistry(std::function<VoiceAgentProvider&(const std::string& name)> connected,
+                        std::string default_name = {},
+                        const AgentProviderList& list = registered_agent_providers());
   ~AgentProviderRegistry() override;
   AgentProviderRegistry(const AgentProviderRegistry&) = delete;
   AgentProviderRegistry& operator=(const AgentProviderRegistry&) = delete;
@@ -48,23 +52,24 @@ public:
   [[nodiscard]] std::string account_of(const std::string& tenant_slug) override;
   /// "" and then `Accounts::in_use`.
   [[nodiscard]] std::vector<std::string> accounts() override;
-  /// `named(name)` for "" and for the stream provider (its agents live in no account), else
-  /// `Accounts::provider`.
+  /// `named(name)` for "" and for a provider without credentials (stream: its agents live in
+  /// no account), else `Accounts::provider`.
   /// @throws Error(invalid_input) for an unknown name or when no accounts are set; what
   ///         `Accounts::provider` throws.
   VoiceAgentProvider& in_account(const std::string& name, const std::string& account) override;
-  /// "elevenlabs", "stream", "synthflow" (`known_names()`).
+  /// The names of the list, in its order.
   [[nodiscard]] std::vector<std::string> names() const override;
-  /// The names every registry knows, in the order error messages list them: "elevenlabs",
-  /// "stream", "synthflow". For checks made before a registry exists (the profile key
-  /// `agent_provider`, docs/configuration.md).
-  [[nodiscard]] static std::vector<std::string> known_names();
+  /// The names of `list` (the registered providers: "elevenlabs", "stream", "synthflow"), in
+  /// the order error messages list them. For checks made before a registry exists.
+  [[nodiscard]] static std::vector<std::string>
+  known_names(const AgentProviderList& list = registered_agent_providers());
   [[nodiscard]] std::string default_name() const override { return m_default; }
 
 private:
-  std::function<VoiceAgentProvider&()> m_elevenlabs;
-  std::function<VoiceAgentProvider&()> m_synthflow;
-  std::unique_ptr<VoiceAgentProvider> m_stream;
+  AgentProviderList m_list;
+  std::function<VoiceAgentProvider&(const std::string&)> m_connected;
+  // The providers without credentials, made here.
+  std::map<std::string, std::unique_ptr<VoiceAgentProvider>> m_local;
   std::string m_default;
   Accounts m_accounts;
 };

@@ -1,6 +1,7 @@
 // `vami agents` and `vami voices`: each tenant's voice agents at the voice-agent provider.
 #include <iostream>
 
+#include "agent_provider_registry.hpp"
 #include "app.hpp"
 
 #include <vami/core/stream_agent.hpp>
@@ -156,7 +157,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
                    "--stream-url; has no voice catalogue or knowledge base, and takes numbers "
                    "by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: "
                    "knowledge as text or URL; numbers natively, over a Twilio SIP trunk)")
-      ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
+      ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   add_agent_flags(create_command, create->flags, /*name_required=*/true);
   context.stops_after_step(create_command); // changes providers: see cli/signals.hpp
   create_command->callback([&context, create] {
@@ -289,7 +290,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
       ->add_option("--provider", *voices_provider,
                    "The voice-agent provider whose voices to list (default: the profile's "
                    "agent_provider, else elevenlabs)")
-      ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
+      ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   voices_list->callback([&context, voices_provider] {
     nlohmann::ordered_json records = nlohmann::ordered_json::array();
     for (const Voice& voice : context.agents().voices(*voices_provider)) {

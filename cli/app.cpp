@@ -264,20 +264,18 @@ VoiceAgentProvider& AppContext::account_agents(const std::string& name, const st
     found = m_tenant_accounts.emplace(account, std::move(made)).first;
   }
   TenantAccount& held = found->second;
-  const bool synthflow = name == "synthflow";
-  VoiceAgentProvider& plain = synthflow ? held.providers->synthflow() : held.providers->agents();
+  VoiceAgentProvider& plain = held.providers->agent_provider(name);
   if (!resilient) {
     return plain;
   }
-  auto& limiter = synthflow ? held.synthflow_limiter : held.elevenlabs_limiter;
-  auto& wrapped = synthflow ? held.synthflow : held.elevenlabs;
-  if (!wrapped) {
+  LimitedAgents& wrapped = held.limited[name];
+  if (!wrapped.provider) {
     // An account of its own: its own rate limits.
-    limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
-    wrapped = std::make_unique<ResilientVoiceAgentProvider>(plain, *limiter, RetryPolicy{},
-                                                            system_monotonic_clock());
+    wrapped.limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
+    wrapped.provider = std::make_unique<ResilientVoiceAgentProvider>(
+        plain, *wrapped.limiter, RetryPolicy{}, system_monotonic_clock());
   }
-  return *wrapped;
+  return *wrapped.provider;
 }
 
 AgentProviderRegistry::Accounts AppContext::tenant_accounts(bool resilient) {
@@ -330,22 +328,20 @@ TelephonyProvider& AppContext::telephony() {
 }
 
 VoiceAgentProvider& AppContext::voice_agents() {
-  if (!m_resilient_agents) {
-    m_agents_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
-    m_resilient_agents = std::make_unique<ResilientVoiceAgentProvider>(
-        providers().agents(), *m_agents_limiter, RetryPolicy{}, system_monotonic_clock());
-  }
-  return *m_resilient_agents;
+  return resilient_agents(registered_agent_providers().front()->name);
 }
 
-VoiceAgentProvider& AppContext::synthflow_agents() {
-  if (!m_resilient_synthflow) {
-    VoiceAgentProvider& synthflow = providers().synthflow();
-    m_synthflow_limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
-    m_resilient_synthflow = std::make_unique<ResilientVoiceAgentProvider>(
-        synthflow, *m_synthflow_limiter, RetryPolicy{}, system_monotonic_clock());
+VoiceAgentProvider& AppContext::resilient_agents(const std::string& name) {
+  auto found = m_resilient_agents.find(name);
+  if (found == m_resilient_agents.end()) {
+    VoiceAgentProvider& plain = providers().agent_provider(name);
+    LimitedAgents made;
+    made.limiter = std::make_unique<AdaptiveRateLimiter>(system_monotonic_clock());
+    made.provider = std::make_unique<ResilientVoiceAgentProvider>(
+        plain, *made.limiter, RetryPolicy{}, system_monotonic_clock());
+    found = m_resilient_agents.emplace(name, std::move(made)).first;
   }
-  return *m_resilient_synthflow;
+  return *found->second.provider;
 }
 
 AgentProviders& AppContext::agent_providers() {
@@ -353,12 +349,10 @@ AgentProviders& AppContext::agent_providers() {
     // New agents go to the profile's agent_provider (checked against the registered names when
     // the file is read) when no --provider / --agent-provider names one.
     const Profile* chosen = profile();
-    std::string default_name = chosen != nullptr && !chosen->agent_provider.empty()
-                                   ? chosen->agent_provider
-                                   : std::string("elevenlabs");
+    std::string default_name = chosen != nullptr ? chosen->agent_provider : std::string();
     m_agent_providers = std::make_unique<AgentProviderRegistry>(
-        [this]() -> VoiceAgentProvider& { return voice_agents(); },
-        [this]() -> VoiceAgentProvider& { return synthflow_agents(); }, std::move(default_name));
+        [this](const std::string& name) -> VoiceAgentProvider& { return resilient_agents(name); },
+        std::move(default_name));
     m_agent_providers->set_accounts(tenant_accounts());
   }
   return *m_agent_providers;

@@ -115,8 +115,8 @@ public:
   /// with this command's sandbox path, `--debug` trace and HTTP timeout.
   /// @throws the errors of `profile()`.
   ProviderSettings platform_settings();
-  /// The voice-agent provider `name` ("elevenlabs" or "synthflow") in the tenant account of
-  /// profile `account` (`Tenant::account_profile`): connected on first use with
+  /// The voice-agent provider `name` (a registered one with credentials) in the tenant account
+  /// of profile `account` (`Tenant::account_profile`): connected on first use with
   /// `account_provider_settings` (the profile's voice-agent keys, the platform's Twilio) and
   /// kept per profile; with `resilient`, behind a rate limiter and retries of its own.
   /// Thread-safe (`router serve`).
@@ -130,15 +130,16 @@ public:
   AgentProviderRegistry::Accounts tenant_accounts(bool resilient = true);
   /// The telephony provider behind its rate limiter and retries (one per command).
   TelephonyProvider& telephony();
-  /// The voice-agent provider behind its own rate limiter and retries (one per command).
+  /// The first registered voice-agent provider (ElevenLabs) behind its own rate limiter and
+  /// retries (one per command): `resilient_agents` of its name.
   VoiceAgentProvider& voice_agents();
-  /// Every voice-agent provider by name (`AgentProviderRegistry`), ElevenLabs as
-  /// `voice_agents()` gives it.
+  /// Every registered voice-agent provider by name (`AgentProviderRegistry`), those with
+  /// credentials as `resilient_agents` gives them.
   AgentProviders& agent_providers();
-  /// The Synthflow voice-agent provider, rate limited and retried like `voice_agents()` (its
-  /// own limiter). @throws Error(auth) when live credentials are in use but SYNTHFLOW_API_KEY
-  /// or SYNTHFLOW_WORKSPACE_ID is not set.
-  VoiceAgentProvider& synthflow_agents();
+  /// The platform's voice-agent provider `name` behind a rate limiter and retries of its own
+  /// (one per provider and command).
+  /// @throws what `Providers::agent_provider` throws (Error(auth) for missing credentials).
+  VoiceAgentProvider& resilient_agents(const std::string& name);
   /// `agent_providers()`, or null when ElevenLabs is not configured (its key is missing), with
   /// the reason in `why`: for the commands that compare what they can without it.
   AgentProviders* agent_providers_if_configured(std::string& why);
@@ -216,18 +217,19 @@ private:
   // over it is what the pool use cases talk to.
   std::unique_ptr<AdaptiveRateLimiter> m_telephony_limiter;
   std::unique_ptr<ResilientTelephonyProvider> m_resilient_telephony;
-  std::unique_ptr<AdaptiveRateLimiter> m_agents_limiter;
-  std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_agents;
-  std::unique_ptr<AdaptiveRateLimiter> m_synthflow_limiter;
-  std::unique_ptr<ResilientVoiceAgentProvider> m_resilient_synthflow;
+  // A voice-agent provider behind its own rate limiter and retries: one per (account,
+  // provider), since each account has rate limits of its own.
+  struct LimitedAgents {
+    std::unique_ptr<AdaptiveRateLimiter> limiter;
+    std::unique_ptr<ResilientVoiceAgentProvider> provider;
+  };
+  // The platform's, by provider name.
+  std::map<std::string, LimitedAgents> m_resilient_agents;
   std::unique_ptr<AgentProviderRegistry> m_agent_providers;
   // The providers of tenants' own accounts, by profile name.
   struct TenantAccount {
     std::unique_ptr<Providers> providers;
-    std::unique_ptr<AdaptiveRateLimiter> elevenlabs_limiter;
-    std::unique_ptr<ResilientVoiceAgentProvider> elevenlabs;
-    std::unique_ptr<AdaptiveRateLimiter> synthflow_limiter;
-    std::unique_ptr<ResilientVoiceAgentProvider> synthflow;
+    std::map<std::string, LimitedAgents> limited; // by provider name
   };
   std::mutex m_tenant_accounts_mutex;
   std::map<std::string, TenantAccount> m_tenant_accounts;

@@ -7,6 +7,8 @@
 
 #include "command_spec.hpp"
 
+#include <vami/providers/agent_provider_registration.hpp>
+
 namespace vami::cli {
 
 namespace {
@@ -32,7 +34,8 @@ constexpr std::array k_exit_codes{
     Entry{"130", "Interrupted (Ctrl-C): what was in flight was recorded; see the report."},
 };
 
-// Every variable the code reads (getenv, CLI11 envname), in the order a reader needs them.
+// Every variable the code reads (getenv, CLI11 envname), in the order a reader needs them; the
+// voice-agent providers' (registered_agent_providers()) come between these two tables.
 constexpr std::array k_environment{
     Entry{"VAMI_DB", "The state database, as --db: a SQLite file, or a team's PostgreSQL "
                      "database (postgresql://[user@]host[:port]/dbname[?sslmode=...]; libpq "
@@ -46,18 +49,14 @@ constexpr std::array k_environment{
     Entry{"TWILIO_AUTH_TOKEN", "The Twilio account's auth token."},
     Entry{"TWILIO_API_KEY", "A Twilio API key (SK...), used with TWILIO_API_SECRET."},
     Entry{"TWILIO_API_SECRET", "The secret of TWILIO_API_KEY."},
-    Entry{"ELEVENLABS_API_KEY", "The ElevenLabs API key (agents, knowledge base, voices)."},
     Entry{"VAMI_TWILIO_BASE_URL", "Replaces https://api.twilio.com (regions, edges, tests)."},
     Entry{"VAMI_TWILIO_PRICING_BASE_URL", "Replaces https://pricing.twilio.com."},
-    Entry{"VAMI_ELEVENLABS_BASE_URL", "Replaces https://api.elevenlabs.io."},
-    Entry{"SYNTHFLOW_API_KEY", "The Synthflow API key (agents --provider synthflow, knowledge, "
-                               "voices), with SYNTHFLOW_WORKSPACE_ID."},
-    Entry{"SYNTHFLOW_WORKSPACE_ID", "The Synthflow workspace (its voices and numbers)."},
-    Entry{"VAMI_SYNTHFLOW_BASE_URL", "Replaces https://api.synthflow.ai/v2."},
-    Entry{"VAMI_SYNTHFLOW_REGION",
-          "The Synthflow region: us (api.us.synthflow.ai) or eu (api.eu.synthflow.ai)."},
     Entry{"VAMI_TWILIO_TRUNKING_BASE_URL",
           "Replaces https://trunking.twilio.com (Elastic SIP Trunking, for Synthflow numbers)."},
+};
+
+// After the voice-agent providers' settings, which their descriptors declare.
+constexpr std::array k_environment_after_providers{
     Entry{"VAMI_ROUTER_URL", "The call router of webhook routing, as --router-url."},
     Entry{"VAMI_ELEVENLABS_WEBHOOK_SECRET",
           "The secret that checks ElevenLabs' post-call webhooks (router serve)."},
@@ -284,6 +283,12 @@ std::string man_page(const CommandSpec& top, const std::string& version) {
                 "the sandbox.")
       << "\n";
   write_entries(out, k_environment, "B");
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    for (const ProviderSetting& setting : provider->settings) {
+      out << ".TP\n\\fB" << escape(setting.variable) << "\\fR\n" << escape(setting.help) << "\n";
+    }
+  }
+  write_entries(out, k_environment_after_providers, "B");
   out << ".SH FILES\n";
   write_entries(out, k_files, "I");
   out << ".SH EXAMPLES\n";

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <map>
 
+#include "agent_provider_registry.hpp"
 #include "app.hpp"
 #include "calls_test_command.hpp"
 
@@ -234,7 +235,7 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
                    "orchestrator; needs --stream-url and --mode webhook; no knowledge) or "
                    "synthflow (native routing, over a Twilio SIP trunk vami sets up)")
       ->group("Agent")
-      ->check(CLI::IsMember({"elevenlabs", "stream", "synthflow"}));
+      ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   command
       ->add_option("--stream-url", options->stream_url,
                    "3. Stream agents: the orchestrator's WebSocket URL (wss://); with a real "

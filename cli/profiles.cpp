@@ -11,7 +11,6 @@
 #include <sstream>
 #include <utility>
 
-#include "agent_provider_registry.hpp"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
@@ -109,9 +108,13 @@ bool is_hex_sid(const std::string& text, const char* prefix) {
 
 // What is wrong with the value of `key`, or "" when it is fine. Never quotes the value: it may
 // be a secret typed into the wrong key.
-std::string problem_with(const std::string& key, const std::string& value) {
+std::string problem_with(const std::string& key, const std::string& value,
+                         const AgentProviderList& list) {
   if (value.empty()) {
     return {};
+  }
+  if (auto [provider, setting] = find_provider_setting(list, key); setting != nullptr) {
+    return provider_setting_problem(*setting, value);
   }
   if (key == "twilio_account_sid" && !is_hex_sid(value, "AC")) {
     return "is not an Account SID (AC followed by 32 hex digits)";
@@ -124,17 +127,17 @@ std::string problem_with(const std::string& key, const std::string& value) {
        !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))) {
     return "is not an ISO 3166-1 alpha-2 country code in capitals (such as US)";
   }
-  if (key == "synthflow_region" && value != "us" && value != "eu") {
-    return "is not a Synthflow region (us or eu; leave it unset for the global API)";
-  }
   if (key == "agent_provider") {
-    const std::vector<std::string> known = AgentProviderRegistry::known_names();
+    std::vector<std::string> known;
+    for (const AgentProviderDescriptor* provider : list) {
+      known.push_back(provider->name);
+    }
     if (std::find(known.begin(), known.end(), value) == known.end()) {
-      std::string list;
+      std::string names;
       for (const std::string& name : known) {
-        list += (list.empty() ? "" : ", ") + name;
+        names += (names.empty() ? "" : ", ") + name;
       }
-      return "is not a voice-agent provider vami knows (" + list + ")";
+      return "is not a voice-agent provider vami knows (" + names + ")";
     }
   }
   if (((key.size() > 9 && key.compare(key.size() - 9, 9, "_base_url") == 0) ||
@@ -153,15 +156,9 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
       {"twilio_auth_token", &Profile::twilio_auth_token},
       {"twilio_api_key", &Profile::twilio_api_key},
       {"twilio_api_secret", &Profile::twilio_api_secret},
-      {"elevenlabs_api_key", &Profile::elevenlabs_api_key},
       {"elevenlabs_webhook_secret", &Profile::elevenlabs_webhook_secret},
       {"twilio_base_url", &Profile::twilio_base_url},
       {"twilio_pricing_base_url", &Profile::twilio_pricing_base_url},
-      {"elevenlabs_base_url", &Profile::elevenlabs_base_url},
-      {"synthflow_api_key", &Profile::synthflow_api_key},
-      {"synthflow_workspace_id", &Profile::synthflow_workspace_id},
-      {"synthflow_base_url", &Profile::synthflow_base_url},
-      {"synthflow_region", &Profile::synthflow_region},
       {"synthflow_webhook_secret", &Profile::synthflow_webhook_secret},
       {"default_country", &Profile::default_country},
       {"agent_provider", &Profile::agent_provider},
@@ -171,10 +168,15 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
   return keys;
 }
 
-std::string known_profile_keys() {
+std::string known_profile_keys(const AgentProviderList& list) {
   std::string text;
   for (const auto& [key, member] : string_keys()) {
     text += key + ", ";
+  }
+  for (const AgentProviderDescriptor* provider : list) {
+    for (const ProviderSetting& setting : provider->settings) {
+      text += setting.key + ", ";
+    }
   }
   return text + "concurrency";
 }
@@ -189,7 +191,8 @@ std::string concurrency_problem(std::int64_t value) {
 // Reads the checked TOML document into the model; every error names the file, line and key.
 class ConfigReader {
 public:
-  explicit ConfigReader(std::filesystem::path path) : m_path(std::move(path)) {}
+  ConfigReader(std::filesystem::path path, const AgentProviderList& list)
+      : m_path(std::move(path)), m_list(list) {}
 
   ConfigFile read(const toml::table& root) const {
     ConfigFile config;
@@ -254,17 +257,23 @@ private:
       }
       auto known = std::find_if(string_keys().begin(), string_keys().end(),
                                 [&](const auto& entry) { return entry.first == key_name; });
-      if (known == string_keys().end()) {
-        fail(key.source(), "unknown " + where, "the keys of a profile are " + known_profile_keys());
+      const bool provider_key = find_provider_setting(m_list, key_name).second != nullptr;
+      if (known == string_keys().end() && !provider_key) {
+        fail(key.source(), "unknown " + where,
+             "the keys of a profile are " + known_profile_keys(m_list));
       }
       if (!node.is_string()) {
         fail(node.source(), where + " must be a string");
       }
       std::string value = *node.value<std::string>();
-      if (auto problem = problem_with(key_name, value); !problem.empty()) {
+      if (auto problem = problem_with(key_name, value, m_list); !problem.empty()) {
         fail(node.source(), where + " " + problem);
       }
-      profile.*(known->second) = std::move(value);
+      if (provider_key) {
+        profile.provider_values[key_name] = std::move(value);
+      } else {
+        profile.*(known->second) = std::move(value);
+      }
     }
     return profile;
   }
@@ -277,6 +286,7 @@ private:
   }
 
   std::filesystem::path m_path;
+  const AgentProviderList& m_list;
 };
 
 // A TOML basic string: quotes, backslashes and control characters escaped.
@@ -312,6 +322,12 @@ std::string render(const ConfigFile& config) {
         out << key << " = " << toml_string(profile.*member) << '\n';
       }
     }
+    // Keys of providers no longer registered are kept, so nothing written is lost.
+    for (const auto& [key, value] : profile.provider_values) {
+      if (!value.empty()) {
+        out << key << " = " << toml_string(value) << '\n';
+      }
+    }
     if (profile.concurrency) {
       out << "concurrency = " << *profile.concurrency << '\n';
     }
@@ -345,17 +361,46 @@ bool Profile::has_twilio_credentials() const noexcept {
          !twilio_api_secret.empty();
 }
 
-bool Profile::has_elevenlabs_credentials() const noexcept {
-  return !elevenlabs_api_key.empty();
+std::string Profile::value(const std::string& key) const {
+  auto found = provider_values.find(key);
+  return found == provider_values.end() ? std::string() : found->second;
 }
 
-bool Profile::has_synthflow_credentials() const noexcept {
-  return !synthflow_api_key.empty() || !synthflow_workspace_id.empty();
+bool Profile::has_credentials_of(const AgentProviderDescriptor& provider) const {
+  for (const ProviderSetting* credential : provider.settings_of(SettingRole::credential)) {
+    if (!value(credential->key).empty()) {
+      return true;
+    }
+  }
+  return false;
 }
 
-bool Profile::has_voice_agent_credentials() const noexcept {
-  return has_elevenlabs_credentials() ||
-         (!synthflow_api_key.empty() && !synthflow_workspace_id.empty());
+bool Profile::has_credentials_of(const std::string& provider_name,
+                                 const AgentProviderList& list) const {
+  const AgentProviderDescriptor* provider = find_agent_provider(list, provider_name);
+  return provider != nullptr && has_credentials_of(*provider);
+}
+
+bool Profile::has_all_credentials_of(const AgentProviderDescriptor& provider) const {
+  for (const ProviderSetting* credential : provider.settings_of(SettingRole::credential)) {
+    if (value(credential->key).empty()) {
+      return false;
+    }
+  }
+  return provider.has_account();
+}
+
+bool Profile::has_voice_agent_credentials(const AgentProviderList& list) const {
+  return std::any_of(list.begin(), list.end(), [&](const AgentProviderDescriptor* provider) {
+    return has_all_credentials_of(*provider);
+  });
+}
+
+bool Profile::has_any_credentials(const AgentProviderList& list) const {
+  return has_twilio_credentials() ||
+         std::any_of(list.begin(), list.end(), [&](const AgentProviderDescriptor* provider) {
+           return has_credentials_of(*provider);
+         });
 }
 
 const Profile* ConfigFile::find(const std::string& name) const noexcept {
@@ -407,7 +452,7 @@ std::filesystem::path config_file_path() {
               "set VAMI_CONFIG to the config file's path");
 }
 
-ConfigFile read_config_file(const std::filesystem::path& path) {
+ConfigFile read_config_file(const std::filesystem::path& path, const AgentProviderList& list) {
   FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.get() < 0) {
     if (errno == ENOENT) {
@@ -454,7 +499,7 @@ ConfigFile read_config_file(const std::filesystem::path& path) {
                     ": not valid TOML: " + std::string(error.description()),
                 "fix the file, or write it again with 'vami profiles add'");
   }
-  return ConfigReader(path).read(root);
+  return ConfigReader(path, list).read(root);
 }
 
 void write_config_file(const std::filesystem::path& path, const ConfigFile& config) {
@@ -534,8 +579,25 @@ bool is_valid_profile_name(const std::string& name) noexcept {
                      [&](char c) { return lower_or_digit(c) || c == '_' || c == '-'; });
 }
 
-std::string check_profile_value(const std::string& key, const std::string& value) {
-  return problem_with(key, value);
+std::string check_profile_value(const std::string& key, const std::string& value,
+                                const AgentProviderList& list) {
+  return problem_with(key, value, list);
+}
+
+std::vector<std::pair<std::string, std::optional<std::string>>>
+shown_provider_values(const Profile& profile, const AgentProviderList& list) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> shown;
+  for (const AgentProviderDescriptor* provider : list) {
+    for (const ProviderSetting& setting : provider->settings) {
+      const std::string value = profile.value(setting.key);
+      std::optional<std::string> text;
+      if (!value.empty()) {
+        text = setting.secrecy == Secrecy::secret ? mask_secret(value) : value;
+      }
+      shown.emplace_back(setting.key, std::move(text));
+    }
+  }
+  return shown;
 }
 
 std::string mask_secret(const std::string& secret) {

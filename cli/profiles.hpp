@@ -1,9 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <vami/providers/agent_provider_registration.hpp>
 
 namespace vami::cli {
 
@@ -15,18 +18,13 @@ struct Profile {
   std::string twilio_auth_token;  ///< Secret.
   std::string twilio_api_key;     ///< "SK" + 32 hex digits, used with the secret below.
   std::string twilio_api_secret;  ///< Secret.
-  std::string elevenlabs_api_key; ///< Secret.
   /// Secret: checks the `ElevenLabs-Signature` of post-call webhooks (`vami router serve`).
   std::string elevenlabs_webhook_secret;
   std::string twilio_base_url;         ///< Replaces https://api.twilio.com.
   std::string twilio_pricing_base_url; ///< Replaces https://pricing.twilio.com.
-  std::string elevenlabs_base_url;     ///< Replaces https://api.elevenlabs.io.
-  std::string synthflow_api_key;       ///< Secret: SYNTHFLOW_API_KEY (`Authorization: Bearer`).
-  std::string synthflow_workspace_id;  ///< SYNTHFLOW_WORKSPACE_ID (voices, numbers).
-  /// Replaces Synthflow's API base URL (ending in /v2; the region's when unset).
-  std::string synthflow_base_url;
-  /// Synthflow's region: "us" (api.us.synthflow.ai), "eu" (api.eu.synthflow.ai); empty: global.
-  std::string synthflow_region;
+  /// The voice-agent providers' keys (`AgentProviderDescriptor::settings`: credentials, base
+  /// URLs, regions), by key ("elevenlabs_api_key", "synthflow_region"); empty values are unset.
+  std::map<std::string, std::string> provider_values;
   /// Secret: checks the `HTTP_SYNTHFLOW_SIGNATURE` of Synthflow's webhooks (`vami router serve`),
   /// as VAMI_SYNTHFLOW_WEBHOOK_SECRET.
   std::string synthflow_webhook_secret;
@@ -45,14 +43,25 @@ struct Profile {
 
   /// Whether any Twilio credential (SID, token, key or secret) is set.
   [[nodiscard]] bool has_twilio_credentials() const noexcept;
-  /// Whether the ElevenLabs API key is set.
-  [[nodiscard]] bool has_elevenlabs_credentials() const noexcept;
-  /// Whether any Synthflow credential (API key or workspace id) is set.
-  [[nodiscard]] bool has_synthflow_credentials() const noexcept;
-  /// Whether the profile holds the credentials of at least one voice-agent provider (an
-  /// ElevenLabs key, or a Synthflow key with its workspace id): what a tenant's own account
-  /// needs (`tenants update --profile`).
-  [[nodiscard]] bool has_voice_agent_credentials() const noexcept;
+  /// The value of the voice-agent providers' key `key` ("" when unset).
+  [[nodiscard]] std::string value(const std::string& key) const;
+  /// Whether any credential of `provider` is set.
+  [[nodiscard]] bool has_credentials_of(const AgentProviderDescriptor& provider) const;
+  /// Whether any credential of the provider named `provider_name` in `list` is set (false for a
+  /// name the list does not hold).
+  [[nodiscard]] bool
+  has_credentials_of(const std::string& provider_name,
+                     const AgentProviderList& list = registered_agent_providers()) const;
+  /// Whether every credential of `provider` is set (it can be used: an ElevenLabs key, a
+  /// Synthflow key with its workspace id).
+  [[nodiscard]] bool has_all_credentials_of(const AgentProviderDescriptor& provider) const;
+  /// Whether the profile holds the credentials of at least one voice-agent provider of `list`
+  /// (`has_all_credentials_of`): what a tenant's own account needs (`tenants update --profile`).
+  [[nodiscard]] bool
+  has_voice_agent_credentials(const AgentProviderList& list = registered_agent_providers()) const;
+  /// Whether any credential of any provider (Twilio or `list`'s) is set.
+  [[nodiscard]] bool
+  has_any_credentials(const AgentProviderList& list = registered_agent_providers()) const;
 };
 
 /// The whole config file: `default_profile = "NAME"` and the `[profiles.NAME]` tables, in the
@@ -74,12 +83,15 @@ struct ConfigFile {
 /// @throws Error(invalid_input) when none of VAMI_CONFIG, XDG_CONFIG_HOME and HOME is set.
 [[nodiscard]] std::filesystem::path config_file_path();
 
-/// Reads and checks the config file at `path`. A missing file is an empty config.
+/// Reads and checks the config file at `path`: the keys of `Profile`'s members and the settings
+/// of `list`'s providers (`provider_values`). A missing file is an empty config.
 /// @throws Error(invalid_input) (exit 2) when the file or its folder is open to group or others
 ///         (nothing is read then), when it is not valid TOML, or for an unknown key, a key of
 ///         the wrong type or a bad value; the message names the file, line and key. Never
 ///         includes a secret value in a message.
-[[nodiscard]] ConfigFile read_config_file(const std::filesystem::path& path);
+[[nodiscard]] ConfigFile
+read_config_file(const std::filesystem::path& path,
+                 const AgentProviderList& list = registered_agent_providers());
 
 /// Writes `config` to `path` atomically: the folder is created 0700 if missing, a temporary
 /// file is created 0600 in the same folder, written, fsync'ed and renamed over `path`.
@@ -96,10 +108,18 @@ void write_config_file(const std::filesystem::path& path, const ConfigFile& conf
 
 /// What is wrong with `value` as the profile key `key` ("is not an Account SID (AC followed by 32
 /// hex digits)"), or "" when it is fine or empty. Checks twilio_account_sid, twilio_api_key,
-/// default_country (capitals), agent_provider (a registered voice-agent provider),
-/// synthflow_region ("us" or "eu"), the *_base_url keys and router_url (http:// or https://);
-/// never quotes the value.
-[[nodiscard]] std::string check_profile_value(const std::string& key, const std::string& value);
+/// default_country (capitals), agent_provider (a provider of `list`), the settings of `list`'s
+/// providers (`provider_setting_problem`: their choices, such as synthflow_region "us" or "eu"),
+/// the *_base_url keys and router_url (http:// or https://); never quotes the value.
+[[nodiscard]] std::string
+check_profile_value(const std::string& key, const std::string& value,
+                    const AgentProviderList& list = registered_agent_providers());
+
+/// The settings of `list`'s providers in `profile` as output shows them, in the order of the
+/// list: each key with its value, secrets masked (`mask_secret`), nullopt when unset.
+[[nodiscard]] std::vector<std::pair<std::string, std::optional<std::string>>>
+shown_provider_values(const Profile& profile,
+                      const AgentProviderList& list = registered_agent_providers());
 
 /// `secret` masked for display: "••••" and its last 4 characters ("••••a1b2"), only "••••"
 /// when it is 8 characters or shorter, "" when empty.

@@ -1,8 +1,11 @@
 // `vami profiles`: named credentials and defaults in the config file. Secrets are typed at a
 // prompt or taken from the environment, never from a flag (it would land in shell history),
 // and are shown masked everywhere.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "agent_provider_registry.hpp"
 #include "app.hpp"
@@ -23,10 +26,9 @@ struct AddOptions {
   std::string twilio_api_key;
   std::string twilio_base_url;
   std::string twilio_pricing_base_url;
-  std::string elevenlabs_base_url;
-  std::string synthflow_workspace_id;
-  std::string synthflow_base_url;
-  std::string synthflow_region;
+  /// The voice-agent providers' plain settings given as flags (`--` and the key with dashes),
+  /// by key; the map's nodes stay where CLI11 writes them.
+  std::map<std::string, std::string> provider_flags;
   std::string default_country;
   std::string agent_provider;
   int concurrency = 0;
@@ -82,6 +84,21 @@ void check_value(const std::string& flag, const std::string& key, const std::str
   }
 }
 
+// The flag of a profile key: "synthflow_region" -> "--synthflow-region".
+std::string flag_of(std::string key) {
+  std::replace(key.begin(), key.end(), '_', '-');
+  return "--" + key;
+}
+
+// "a, b or c".
+std::string or_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == items.size() ? " or " : ", ") + items[i];
+  }
+  return text;
+}
+
 void check_name(const std::string& name) {
   if (!is_valid_profile_name(name)) {
     throw Error(ErrorKind::invalid_input, "'" + name + "' is not a valid profile name",
@@ -121,14 +138,11 @@ nlohmann::ordered_json to_json(const Profile& profile, const ConfigFile& config)
   json["twilio_auth_token"] = masked_or_null(profile.twilio_auth_token);
   json["twilio_api_key"] = text_or_null(profile.twilio_api_key);
   json["twilio_api_secret"] = masked_or_null(profile.twilio_api_secret);
-  json["elevenlabs_api_key"] = masked_or_null(profile.elevenlabs_api_key);
   json["twilio_base_url"] = text_or_null(profile.twilio_base_url);
   json["twilio_pricing_base_url"] = text_or_null(profile.twilio_pricing_base_url);
-  json["elevenlabs_base_url"] = text_or_null(profile.elevenlabs_base_url);
-  json["synthflow_api_key"] = masked_or_null(profile.synthflow_api_key);
-  json["synthflow_workspace_id"] = text_or_null(profile.synthflow_workspace_id);
-  json["synthflow_base_url"] = text_or_null(profile.synthflow_base_url);
-  json["synthflow_region"] = text_or_null(profile.synthflow_region);
+  for (const auto& [key, shown] : shown_provider_values(profile)) {
+    json[key] = shown ? nlohmann::ordered_json(*shown) : nlohmann::ordered_json();
+  }
   json["synthflow_webhook_secret"] = masked_or_null(profile.synthflow_webhook_secret);
   json["default_country"] = text_or_null(profile.default_country);
   json["router_url"] = text_or_null(profile.router_url);
@@ -155,24 +169,44 @@ std::string twilio_cell(const nlohmann::ordered_json& record) {
   return text;
 }
 
-std::string synthflow_cell(const nlohmann::ordered_json& record) {
-  if (record["synthflow_workspace_id"].is_null() && record["synthflow_api_key"].is_null()) {
-    return "-";
+// A voice-agent provider's cell: its summary of the shown values (secrets masked), else its
+// credentials, space-separated.
+std::string provider_cell(const AgentProviderDescriptor& provider,
+                          const nlohmann::ordered_json& record) {
+  auto shown = [&](const std::string& key) -> std::optional<std::string> {
+    auto found = record.find(key);
+    if (found == record.end() || !found->is_string()) {
+      return std::nullopt;
+    }
+    return found->get<std::string>();
+  };
+  if (provider.summary) {
+    return provider.summary(shown);
   }
-  std::string text = display(record["synthflow_workspace_id"]);
-  if (!record["synthflow_api_key"].is_null()) {
-    text += " key " + record["synthflow_api_key"].get<std::string>();
+  std::string text;
+  for (const ProviderSetting* credential : provider.settings_of(SettingRole::credential)) {
+    if (auto value = shown(credential->key)) {
+      text += (text.empty() ? "" : " ") + *value;
+    }
   }
-  if (!record["synthflow_region"].is_null()) {
-    text += " (" + record["synthflow_region"].get<std::string>() + ")";
-  }
-  return text;
+  return text.empty() ? "-" : text;
+}
+
+bool is_base_url_key(const std::string& key) {
+  return key.size() > 9 && key.compare(key.size() - 9, 9, "_base_url") == 0;
 }
 
 std::string base_urls_cell(const nlohmann::ordered_json& record) {
+  std::vector<std::string> keys{"twilio_base_url", "twilio_pricing_base_url"};
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    for (const ProviderSetting& setting : provider->settings) {
+      if (is_base_url_key(setting.key)) {
+        keys.push_back(setting.key);
+      }
+    }
+  }
   std::string text;
-  for (const char* key : {"twilio_base_url", "twilio_pricing_base_url", "elevenlabs_base_url",
-                          "synthflow_base_url"}) {
+  for (const std::string& key : keys) {
     if (!record[key].is_null()) {
       text += (text.empty() ? "" : " ") + record[key].get<std::string>();
     }
@@ -180,22 +214,98 @@ std::string base_urls_cell(const nlohmann::ordered_json& record) {
   return text.empty() ? "-" : text;
 }
 
-const std::vector<Column>& profile_columns() {
-  static const std::vector<Column> columns{field("NAME", "name"),
-                                           Column{"DEFAULT",
-                                                  [](const nlohmann::ordered_json& record) {
-                                                    return record["default"].get<bool>()
-                                                               ? std::string("*")
-                                                               : std::string();
-                                                  }},
-                                           Column{"TWILIO", twilio_cell},
-                                           field("ELEVENLABS", "elevenlabs_api_key"),
-                                           Column{"SYNTHFLOW", synthflow_cell},
-                                           field("COUNTRY", "default_country"),
-                                           field("CONCURRENCY", "concurrency"),
-                                           field("AGENT PROVIDER", "agent_provider"),
-                                           Column{"BASE URLS", base_urls_cell}};
+std::vector<Column> profile_columns() {
+  std::vector<Column> columns{field("NAME", "name"),
+                              Column{"DEFAULT",
+                                     [](const nlohmann::ordered_json& record) {
+                                       return record["default"].get<bool>() ? std::string("*")
+                                                                            : std::string();
+                                     }},
+                              Column{"TWILIO", twilio_cell}};
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    if (provider->has_account()) {
+      columns.push_back(
+          Column{upper(provider->display_name), [provider](const nlohmann::ordered_json& record) {
+                   return provider_cell(*provider, record);
+                 }});
+    }
+  }
+  columns.push_back(field("COUNTRY", "default_country"));
+  columns.push_back(field("CONCURRENCY", "concurrency"));
+  columns.push_back(field("AGENT PROVIDER", "agent_provider"));
+  columns.push_back(Column{"BASE URLS", base_urls_cell});
   return columns;
+}
+
+// The setting of `provider` that names its account (Synthflow's workspace id), or null.
+const ProviderSetting* account_setting(const AgentProviderDescriptor& provider) {
+  for (const ProviderSetting& setting : provider.settings) {
+    if (setting.names_the_account) {
+      return &setting;
+    }
+  }
+  return nullptr;
+}
+
+// `text` with `{account}` replaced by `account`.
+std::string with_account(std::string text, const std::string& account) {
+  const std::string marker = "{account}";
+  if (auto at = text.find(marker); at != std::string::npos) {
+    text.replace(at, marker.size(), account);
+  }
+  return text;
+}
+
+// The credentials of the voice-agent providers: the setting naming the account from its flag
+// (else its variable, from the environment), then the secrets, read or asked only for an
+// account given; a provider without such a setting has its secrets always read or asked.
+void fill_provider_credentials(Profile& profile, const AddOptions& options, SecretSource source) {
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    const ProviderSetting* account = account_setting(*provider);
+    std::string account_value;
+    if (account != nullptr) {
+      auto flag = options.provider_flags.find(account->key);
+      account_value = flag == options.provider_flags.end() ? std::string() : flag->second;
+      if (account_value.empty() && source == SecretSource::environment) {
+        account_value = env(account->variable.c_str());
+      }
+      profile.provider_values[account->key] = account_value;
+      if (account_value.empty()) {
+        continue;
+      }
+    }
+    for (const ProviderSetting* credential : provider->settings_of(SettingRole::credential)) {
+      if (credential == account) {
+        continue;
+      }
+      profile.provider_values[credential->key] =
+          source == SecretSource::environment
+              ? env(credential->variable.c_str())
+              : (credential->secrecy == Secrecy::secret
+                     ? ask_secret(with_account(credential->prompt, account_value))
+                     : AppContext::ask(with_account(credential->prompt, account_value), ""));
+    }
+  }
+}
+
+// A provider whose account is named but a secret is missing cannot be used.
+void check_provider_credentials(const Profile& profile, SecretSource source) {
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    const ProviderSetting* account = account_setting(*provider);
+    if (account == nullptr || profile.value(account->key).empty()) {
+      continue;
+    }
+    for (const ProviderSetting* credential : provider->settings_of(SettingRole::credential)) {
+      if (credential != account && profile.value(credential->key).empty()) {
+        throw Error(ErrorKind::invalid_input,
+                    "no " + credential->noun + " for the " + provider->display_name + " " +
+                        account->noun + " " + profile.value(account->key),
+                    source == SecretSource::environment
+                        ? "set " + credential->variable
+                        : "type the " + credential->noun + " at the prompt");
+      }
+    }
+  }
 }
 
 // Fills the credentials of `profile` from the environment or from prompts, and checks that
@@ -203,7 +313,6 @@ const std::vector<Column>& profile_columns() {
 void fill_credentials(Profile& profile, const AddOptions& options, SecretSource source) {
   profile.twilio_account_sid = options.twilio_account_sid;
   profile.twilio_api_key = options.twilio_api_key;
-  profile.synthflow_workspace_id = options.synthflow_workspace_id;
   if (source == SecretSource::environment) {
     if (profile.twilio_account_sid.empty()) {
       profile.twilio_account_sid = env("TWILIO_ACCOUNT_SID");
@@ -218,15 +327,6 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
         profile.twilio_api_secret = env("TWILIO_API_SECRET");
       }
     }
-    profile.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
-    if (profile.synthflow_workspace_id.empty()) {
-      profile.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
-    }
-    // Synthflow's secrets only for a workspace given, as Twilio's for an account.
-    if (!profile.synthflow_workspace_id.empty()) {
-      profile.synthflow_api_key = env("SYNTHFLOW_API_KEY");
-      profile.synthflow_webhook_secret = env("VAMI_SYNTHFLOW_WEBHOOK_SECRET");
-    }
   } else {
     if (profile.twilio_account_sid.empty()) {
       profile.twilio_account_sid =
@@ -240,14 +340,15 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
         profile.twilio_auth_token = ask_secret("Twilio auth token (not shown)");
       }
     }
-    profile.elevenlabs_api_key = ask_secret("ElevenLabs API key (not shown; empty for none)");
-    // Asked only for a workspace given (--synthflow-workspace-id): most profiles have none.
-    if (!profile.synthflow_workspace_id.empty()) {
-      profile.synthflow_api_key = ask_secret("Synthflow API key of workspace " +
-                                             profile.synthflow_workspace_id + " (not shown)");
-      profile.synthflow_webhook_secret =
-          ask_secret("Synthflow webhook secret (not shown; empty for none)");
-    }
+  }
+  // Secrets only for an account given (as Twilio's): most profiles have no Synthflow workspace.
+  fill_provider_credentials(profile, options, source);
+  // The router's check of Synthflow's webhooks, for the workspace given.
+  if (!profile.value("synthflow_workspace_id").empty()) {
+    profile.synthflow_webhook_secret =
+        source == SecretSource::environment
+            ? env("VAMI_SYNTHFLOW_WEBHOOK_SECRET")
+            : ask_secret("Synthflow webhook secret (not shown; empty for none)");
   }
   check_value(options.twilio_account_sid.empty() ? "the Account SID" : "--twilio-account-sid",
               "twilio_account_sid", profile.twilio_account_sid);
@@ -271,11 +372,7 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
                 from_env ? "set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET"
                          : "type the auth token at the prompt, or pass --twilio-api-key");
   }
-  if (!profile.synthflow_workspace_id.empty() && profile.synthflow_api_key.empty()) {
-    throw Error(ErrorKind::invalid_input,
-                "no API key for the Synthflow workspace " + profile.synthflow_workspace_id,
-                from_env ? "set SYNTHFLOW_API_KEY" : "type the API key at the prompt");
-  }
+  check_provider_credentials(profile, source);
 }
 
 void run_add(AppContext& context, const AddOptions& options) {
@@ -284,18 +381,19 @@ void run_add(AppContext& context, const AddOptions& options) {
   profile.name = options.name;
   profile.twilio_base_url = options.twilio_base_url;
   profile.twilio_pricing_base_url = options.twilio_pricing_base_url;
-  profile.elevenlabs_base_url = options.elevenlabs_base_url;
   for (char c : options.default_country) {
     profile.default_country += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   }
   check_value("--twilio-base-url", "twilio_base_url", profile.twilio_base_url);
   check_value("--twilio-pricing-base-url", "twilio_pricing_base_url",
               profile.twilio_pricing_base_url);
-  check_value("--elevenlabs-base-url", "elevenlabs_base_url", profile.elevenlabs_base_url);
-  profile.synthflow_base_url = options.synthflow_base_url;
-  profile.synthflow_region = options.synthflow_region;
-  check_value("--synthflow-base-url", "synthflow_base_url", profile.synthflow_base_url);
-  check_value("--synthflow-region", "synthflow_region", profile.synthflow_region);
+  for (const auto& [key, value] : options.provider_flags) {
+    check_value(flag_of(key), key, value);
+    auto [provider, setting] = find_provider_setting(registered_agent_providers(), key);
+    if (setting != nullptr && setting->role == SettingRole::option) {
+      profile.provider_values[key] = value;
+    }
+  }
   check_value("--default-country", "default_country", profile.default_country);
   profile.agent_provider = options.agent_provider;
   check_value("--agent-provider", "agent_provider", profile.agent_provider);
@@ -323,7 +421,7 @@ void run_add(AppContext& context, const AddOptions& options) {
     profile.elevenlabs_webhook_secret = previous->elevenlabs_webhook_secret;
     // Synthflow's webhook secret is shown once in its dashboard: kept unless a new one is given.
     if (profile.synthflow_webhook_secret.empty() &&
-        profile.synthflow_workspace_id == previous->synthflow_workspace_id) {
+        profile.value("synthflow_workspace_id") == previous->value("synthflow_workspace_id")) {
       profile.synthflow_webhook_secret = previous->synthflow_webhook_secret;
     }
     *previous = profile;
@@ -338,8 +436,7 @@ void run_add(AppContext& context, const AddOptions& options) {
   context.note(std::string(previous != nullptr ? "replaced" : "added") + " profile '" +
                profile.name + "' in " + path.string() +
                (config.default_profile == profile.name ? " (the default profile)" : ""));
-  if (!profile.has_twilio_credentials() && !profile.has_elevenlabs_credentials() &&
-      !profile.has_synthflow_credentials()) {
+  if (!profile.has_any_credentials()) {
     context.note("profile '" + profile.name +
                  "' holds no credentials: commands using it run against the sandbox");
   }
@@ -440,21 +537,26 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
       ->add_option("--twilio-pricing-base-url", add->twilio_pricing_base_url,
                    "Twilio Pricing API base URL")
       ->type_name("URL");
-  add_command
-      ->add_option("--elevenlabs-base-url", add->elevenlabs_base_url, "ElevenLabs API base URL")
-      ->type_name("URL");
-  add_command
-      ->add_option("--synthflow-workspace-id", add->synthflow_workspace_id,
-                   "Synthflow workspace id (its API key is asked, or read from SYNTHFLOW_API_KEY)")
-      ->type_name("ID");
-  add_command
-      ->add_option("--synthflow-base-url", add->synthflow_base_url,
-                   "Synthflow API base URL, ending in /v2 (unset: the region's)")
-      ->type_name("URL");
-  add_command
-      ->add_option("--synthflow-region", add->synthflow_region,
-                   "Synthflow region: us or eu (unset: the global API)")
-      ->check(CLI::IsMember({"us", "eu"}));
+  // Each voice-agent provider's plain settings, as their descriptors declare them.
+  std::vector<std::string> provider_names;
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    provider_names.push_back(provider->name);
+    for (const ProviderSetting& setting : provider->settings) {
+      if (setting.secrecy == Secrecy::secret) {
+        continue;
+      }
+      auto* option =
+          add_command->add_option(flag_of(setting.key), add->provider_flags[setting.key],
+                                  setting.flag_help.empty() ? setting.help : setting.flag_help);
+      if (!setting.choices.empty()) {
+        option->check(CLI::IsMember(setting.choices));
+      } else if (!setting.type_name.empty()) {
+        option->type_name(setting.type_name);
+      } else if (is_base_url_key(setting.key)) {
+        option->type_name("URL");
+      }
+    }
+  }
   add_command
       ->add_option("--default-country", add->default_country,
                    "Default of --country (ISO 3166-1 alpha-2)")
@@ -462,9 +564,9 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
   add_command
       ->add_option("--agent-provider", add->agent_provider,
                    "Default voice-agent provider of 'agents create --provider', 'onboard "
-                   "--agent-provider' and 'voices list --provider': elevenlabs, stream or "
-                   "synthflow (unset: elevenlabs)")
-      ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
+                   "--agent-provider' and 'voices list --provider': " +
+                       or_list(provider_names) + " (unset: " + provider_names.front() + ")")
+      ->check(CLI::IsMember(provider_names));
   add_command
       ->add_option("--concurrency", add->concurrency, "Default of --concurrency of bulk commands")
       ->check(CLI::Range(1, k_max_concurrency))

@@ -6,8 +6,8 @@ namespace vami::cli {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
+std::string env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
   return value == nullptr ? std::string() : std::string(value);
 }
 
@@ -19,7 +19,8 @@ void or_profile(std::string& value, const std::string& from_profile) {
 
 } // namespace
 
-ProviderSettings platform_provider_settings(const Profile* profile, CredentialSources* sources) {
+ProviderSettings platform_provider_settings(const Profile* profile, CredentialSources* sources,
+                                            const AgentProviderList& list) {
   ProviderSettings settings;
   // Each provider's credentials come from one place: any of its variables set means all of
   // them come from the environment, so an SID never pairs with another account's token.
@@ -27,25 +28,40 @@ ProviderSettings platform_provider_settings(const Profile* profile, CredentialSo
   settings.twilio_auth_token = env("TWILIO_AUTH_TOKEN");
   settings.twilio_api_key = env("TWILIO_API_KEY");
   settings.twilio_api_secret = env("TWILIO_API_SECRET");
-  settings.elevenlabs_api_key = env("ELEVENLABS_API_KEY");
   settings.twilio_base_url = env("VAMI_TWILIO_BASE_URL");
   settings.twilio_pricing_base_url = env("VAMI_TWILIO_PRICING_BASE_URL");
   settings.twilio_trunking_base_url = env("VAMI_TWILIO_TRUNKING_BASE_URL");
-  settings.elevenlabs_base_url = env("VAMI_ELEVENLABS_BASE_URL");
-  settings.synthflow_api_key = env("SYNTHFLOW_API_KEY");
-  settings.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
-  settings.synthflow_base_url = env("VAMI_SYNTHFLOW_BASE_URL");
-  settings.synthflow_region = env("VAMI_SYNTHFLOW_REGION");
   const bool twilio_from_env =
       !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
       !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
-  const bool synthflow_from_env =
-      !settings.synthflow_api_key.empty() || !settings.synthflow_workspace_id.empty();
   CredentialSources found;
   found.twilio = twilio_from_env ? CredentialSource::environment : CredentialSource::none;
-  found.elevenlabs =
-      settings.elevenlabs_api_key.empty() ? CredentialSource::none : CredentialSource::environment;
-  found.synthflow = synthflow_from_env ? CredentialSource::environment : CredentialSource::none;
+  for (const AgentProviderDescriptor* provider : list) {
+    bool from_env = false;
+    for (const ProviderSetting& setting : provider->settings) {
+      std::string value = env(setting.variable);
+      from_env = from_env || (setting.role == SettingRole::credential && !value.empty());
+      if (!value.empty()) {
+        settings.values[setting.key] = std::move(value);
+      }
+    }
+    if (from_env) {
+      found.agents[provider->name] = CredentialSource::environment;
+    } else if (profile != nullptr && profile->has_credentials_of(*provider)) {
+      for (const ProviderSetting* credential : provider->settings_of(SettingRole::credential)) {
+        settings.values[credential->key] = profile->value(credential->key);
+      }
+      settings.credentials_profiles[provider->name] = profile->name;
+      found.agents[provider->name] = CredentialSource::profile;
+    }
+    if (profile != nullptr) {
+      for (const ProviderSetting* option : provider->settings_of(SettingRole::option)) {
+        if (settings.setting(option->key).empty() && !profile->value(option->key).empty()) {
+          settings.values[option->key] = profile->value(option->key);
+        }
+      }
+    }
+  }
   if (profile != nullptr) {
     settings.profile_name = profile->name;
     if (!twilio_from_env && profile->has_twilio_credentials()) {
@@ -56,22 +72,8 @@ ProviderSettings platform_provider_settings(const Profile* profile, CredentialSo
       settings.twilio_credentials_profile = profile->name;
       found.twilio = CredentialSource::profile;
     }
-    if (settings.elevenlabs_api_key.empty() && profile->has_elevenlabs_credentials()) {
-      settings.elevenlabs_api_key = profile->elevenlabs_api_key;
-      settings.elevenlabs_credentials_profile = profile->name;
-      found.elevenlabs = CredentialSource::profile;
-    }
-    if (!synthflow_from_env && profile->has_synthflow_credentials()) {
-      settings.synthflow_api_key = profile->synthflow_api_key;
-      settings.synthflow_workspace_id = profile->synthflow_workspace_id;
-      settings.synthflow_credentials_profile = profile->name;
-      found.synthflow = CredentialSource::profile;
-    }
     or_profile(settings.twilio_base_url, profile->twilio_base_url);
     or_profile(settings.twilio_pricing_base_url, profile->twilio_pricing_base_url);
-    or_profile(settings.elevenlabs_base_url, profile->elevenlabs_base_url);
-    or_profile(settings.synthflow_base_url, profile->synthflow_base_url);
-    or_profile(settings.synthflow_region, profile->synthflow_region);
   }
   if (sources != nullptr) {
     *sources = found;
@@ -79,23 +81,22 @@ ProviderSettings platform_provider_settings(const Profile* profile, CredentialSo
   return settings;
 }
 
-ProviderSettings account_provider_settings(const ProviderSettings& platform,
-                                           const Profile& account) {
+ProviderSettings account_provider_settings(const ProviderSettings& platform, const Profile& account,
+                                           const AgentProviderList& list) {
   ProviderSettings settings = platform;
   settings.profile_name = account.name;
-  settings.elevenlabs_api_key = account.elevenlabs_api_key;
-  settings.elevenlabs_credentials_profile = account.name;
-  settings.synthflow_api_key = account.synthflow_api_key;
-  settings.synthflow_workspace_id = account.synthflow_workspace_id;
-  settings.synthflow_credentials_profile = account.name;
-  if (!account.elevenlabs_base_url.empty()) {
-    settings.elevenlabs_base_url = account.elevenlabs_base_url;
-  }
-  if (!account.synthflow_base_url.empty()) {
-    settings.synthflow_base_url = account.synthflow_base_url;
-  }
-  if (!account.synthflow_region.empty()) {
-    settings.synthflow_region = account.synthflow_region;
+  for (const AgentProviderDescriptor* provider : list) {
+    for (const ProviderSetting& setting : provider->settings) {
+      const std::string value = account.value(setting.key);
+      if (setting.role == SettingRole::credential) {
+        settings.values[setting.key] = value;
+      } else if (!value.empty()) {
+        settings.values[setting.key] = value;
+      }
+    }
+    if (provider->has_account()) {
+      settings.credentials_profiles[provider->name] = account.name;
+    }
   }
   return settings;
 }

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "profiles.hpp"
 
 #include <vami/providers/provider_factory.hpp>
@@ -12,28 +15,37 @@ enum class CredentialSource { none, environment, profile };
 
 /// Where each provider's credentials of one `ProviderSettings` came from.
 struct CredentialSources {
-  CredentialSource twilio = CredentialSource::none;     ///< TWILIO_* or twilio_* keys.
-  CredentialSource elevenlabs = CredentialSource::none; ///< ELEVENLABS_API_KEY or its key.
-  CredentialSource synthflow = CredentialSource::none;  ///< SYNTHFLOW_* or synthflow_* keys.
+  CredentialSource twilio = CredentialSource::none; ///< TWILIO_* or twilio_* keys.
+  /// Each voice-agent provider's (its credential settings' variables or keys), by name.
+  std::map<std::string, CredentialSource> agents;
+
+  /// Where voice-agent provider `name`'s credentials came from (none when unset).
+  [[nodiscard]] CredentialSource of(const std::string& name) const {
+    auto found = agents.find(name);
+    return found == agents.end() ? CredentialSource::none : found->second;
+  }
 };
 
 /// The settings of the platform's own accounts (docs/configuration.md, "Precedence"): each
 /// provider's credentials from its environment variables when any of them is set, else from
-/// `profile` (null: none), as a group; base URLs and the Synthflow region (VAMI_*_BASE_URL,
-/// VAMI_SYNTHFLOW_REGION) from the environment, else from the profile. `profile_name` and the
-/// `*_credentials_profile` fields name the profile where its keys were used. Leaves the sandbox
+/// `profile` (null: none), as a group; the providers' options (base URLs, the Synthflow region:
+/// `SettingRole::option`) from the environment, else from the profile. Twilio's, and the
+/// settings of every provider of `list` (their `variable`s and profile keys). `profile_name`
+/// and the credentials profiles name the profile where its keys were used. Leaves the sandbox
 /// path, the trace and the timeout unset. `sources` (optional) receives where each provider's
 /// credentials came from.
-[[nodiscard]] ProviderSettings platform_provider_settings(const Profile* profile,
-                                                          CredentialSources* sources = nullptr);
+[[nodiscard]] ProviderSettings
+platform_provider_settings(const Profile* profile, CredentialSources* sources = nullptr,
+                           const AgentProviderList& list = registered_agent_providers());
 
 /// The settings of a tenant's own account, the profile `account` (`tenants update --profile`):
 /// Twilio exactly as `platform` has it (pool numbers are the platform's); the voice-agent
-/// providers' credentials (ElevenLabs key, Synthflow key and workspace) from `account` only,
-/// never from the environment, which holds the platform's; their base URLs and the Synthflow
-/// region from `account`, else as `platform` has them. The sandbox path, trace and timeout are
-/// `platform`'s; `profile_name` names `account` in the errors of missing credentials.
-[[nodiscard]] ProviderSettings account_provider_settings(const ProviderSettings& platform,
-                                                         const Profile& account);
+/// providers' credentials from `account` only, never from the environment, which holds the
+/// platform's; their options (base URLs, region) from `account`, else as `platform` has them.
+/// The sandbox path, trace and timeout are `platform`'s; `profile_name` names `account` in the
+/// errors of missing credentials.
+[[nodiscard]] ProviderSettings
+account_provider_settings(const ProviderSettings& platform, const Profile& account,
+                          const AgentProviderList& list = registered_agent_providers());
 
 } // namespace vami::cli

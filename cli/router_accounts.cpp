@@ -57,11 +57,11 @@ std::map<std::string, AccountWebhookSecrets> router_account_secrets(AppContext& 
                           "refused");
       continue;
     }
-    if (profile->has_elevenlabs_credentials() && profile->elevenlabs_webhook_secret.empty()) {
+    if (profile->has_credentials_of("elevenlabs") && profile->elevenlabs_webhook_secret.empty()) {
       context.note(name + " has no elevenlabs_webhook_secret: post-call webhooks of its agents "
                           "are refused; run 'vami router setup'");
     }
-    if (profile->has_synthflow_credentials() && profile->synthflow_webhook_secret.empty()) {
+    if (profile->has_credentials_of("synthflow") && profile->synthflow_webhook_secret.empty()) {
       context.note(name + " has no synthflow_webhook_secret: Synthflow's webhooks about its "
                           "tenants are refused; generate it in that Synthflow account (Settings "
                           "> Security > Webhooks) and add it to the profile");

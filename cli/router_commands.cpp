@@ -178,9 +178,9 @@ void serve(AppContext& context, const RouterServeOptions& options) {
   RouterMetrics metrics;
   StateStore& store = context.store();
   // The providers without the command's rate limiting and retries: a call cannot wait for them.
-  AgentProviderRegistry agents(
-      [&]() -> VoiceAgentProvider& { return context.providers().agents(); },
-      [&]() -> VoiceAgentProvider& { return context.providers().synthflow(); });
+  AgentProviderRegistry agents([&](const std::string& name) -> VoiceAgentProvider& {
+    return context.providers().agent_provider(name);
+  });
   // Calls of a tenant on its own account are registered there.
   agents.set_accounts(context.tenant_accounts(false));
   CallRouter router(store, agents, system_monotonic_clock(),

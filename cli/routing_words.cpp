@@ -1,5 +1,7 @@
 #include "routing_words.hpp"
 
+#include <vami/providers/agent_provider_registration.hpp>
+
 namespace vami::cli {
 
 namespace {
@@ -92,16 +94,10 @@ std::string fault_words(const RouteCheck& check, RoutingFault fault) {
 } // namespace
 
 std::string platform_name(const std::string& provider) {
-  if (provider.empty() || provider == "elevenlabs") {
-    return "ElevenLabs";
-  }
-  if (provider == "synthflow") {
-    return "Synthflow";
-  }
-  if (provider == "stream") {
-    return "the orchestrator";
-  }
-  return provider;
+  const AgentProviderList& list = registered_agent_providers();
+  const AgentProviderDescriptor* found =
+      find_agent_provider(list, provider.empty() ? list.front()->name : provider);
+  return found != nullptr ? found->display_name : provider;
 }
 
 std::vector<std::string> routing_problem_words(const RouteCheck& check) {

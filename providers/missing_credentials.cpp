@@ -13,12 +13,12 @@ namespace vami::credentials {
 
 namespace {
 
-// One credential: the variable, the profile key that can stand for it (empty: environment only)
-// and its value in the settings.
+// One credential: the variable, the profile key that can stand for it and its value in the
+// settings (a member for Twilio's; null: `ProviderSettings::setting(profile_key)`).
 struct Credential {
-  const char* variable;
-  const char* profile_key;
-  const std::string ProviderSettings::*value;
+  std::string variable;
+  std::string profile_key;
+  const std::string ProviderSettings::*value = nullptr;
 };
 
 const std::vector<Credential> k_twilio = {
@@ -27,43 +27,33 @@ const std::vector<Credential> k_twilio = {
     {"TWILIO_API_KEY", "twilio_api_key", &ProviderSettings::twilio_api_key},
     {"TWILIO_API_SECRET", "twilio_api_secret", &ProviderSettings::twilio_api_secret},
 };
-const std::vector<Credential> k_elevenlabs = {
-    {"ELEVENLABS_API_KEY", "elevenlabs_api_key", &ProviderSettings::elevenlabs_api_key},
-};
-const std::vector<Credential> k_synthflow = {
-    {"SYNTHFLOW_API_KEY", "synthflow_api_key", &ProviderSettings::synthflow_api_key},
-    {"SYNTHFLOW_WORKSPACE_ID", "synthflow_workspace_id", &ProviderSettings::synthflow_workspace_id},
-};
-
-enum class Provider { twilio, elevenlabs, synthflow };
-
-const std::vector<Credential>& credentials_of(Provider provider) {
-  switch (provider) {
-  case Provider::twilio:
+// A provider's credentials: Twilio's table, or a voice-agent provider's credential settings.
+std::vector<Credential> credentials_of(const std::string& name, const AgentProviderList& list) {
+  if (name == "twilio") {
     return k_twilio;
-  case Provider::elevenlabs:
-    return k_elevenlabs;
-  case Provider::synthflow:
-    return k_synthflow;
   }
-  return k_synthflow;
+  std::vector<Credential> found;
+  if (const AgentProviderDescriptor* provider = find_agent_provider(list, name)) {
+    for (const ProviderSetting* setting : provider->settings_of(SettingRole::credential)) {
+      found.push_back({setting->variable, setting->key, nullptr});
+    }
+  }
+  return found;
 }
 
 // The profile a provider's credentials came from; empty for the environment.
-const std::string& source_profile(const ProviderSettings& settings, Provider provider) {
-  static const std::string k_environment;
-  switch (provider) {
-  case Provider::twilio:
-    return settings.twilio_credentials_profile;
-  case Provider::elevenlabs:
-    return settings.elevenlabs_credentials_profile;
-  case Provider::synthflow:
-    return settings.synthflow_credentials_profile;
-  }
-  return k_environment;
+std::string source_profile(const ProviderSettings& settings, const std::string& name) {
+  return name == "twilio" ? settings.twilio_credentials_profile
+                          : settings.credentials_profile(name);
 }
 
-// "A", "A and B", "A, B and C".
+std::string value_of(const ProviderSettings& settings, const Credential& credential) {
+  return credential.value != nullptr ? settings.*credential.value
+                                     : settings.setting(credential.profile_key);
+}
+
+} // namespace
+
 std::string and_list(const std::vector<std::string>& items) {
   std::string text;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -76,13 +66,12 @@ std::string is_or_are(const std::vector<std::string>& items) {
   return items.size() == 1 ? " is" : " are";
 }
 
-// What is set of one provider's credentials, as the user set them: variables, or the profile's
-// keys ("twilio_account_sid and twilio_auth_token of profile 'acme'").
-std::vector<std::string> set_of(const ProviderSettings& settings, Provider provider) {
-  const std::string& profile = source_profile(settings, provider);
+std::vector<std::string> set_of(const ProviderSettings& settings, const std::string& name,
+                                const AgentProviderList& list) {
+  const std::string profile = source_profile(settings, name);
   std::vector<std::string> names;
-  for (const Credential& credential : credentials_of(provider)) {
-    if (!(settings.*credential.value).empty()) {
+  for (const Credential& credential : credentials_of(name, list)) {
+    if (!value_of(settings, credential).empty()) {
       names.emplace_back(profile.empty() ? credential.variable : credential.profile_key);
     }
   }
@@ -92,22 +81,20 @@ std::vector<std::string> set_of(const ProviderSettings& settings, Provider provi
   return names;
 }
 
-// The other providers' credentials that are set, which is why the sandbox is off.
-struct Others {
-  std::vector<std::string> set;          ///< Every credential set, as `set_of` names it.
-  std::vector<std::string> variables;    ///< Those from the environment, to unset.
-  std::vector<std::string> from_profile; ///< Profiles holding some, to leave.
-};
-
-Others others_than(const ProviderSettings& settings, Provider provider) {
+Others others_than(const ProviderSettings& settings, const std::string& name,
+                   const AgentProviderList& list) {
+  std::vector<std::string> providers{"twilio"};
+  for (const AgentProviderDescriptor* provider : list) {
+    providers.push_back(provider->name);
+  }
   Others others;
-  for (Provider other : {Provider::twilio, Provider::elevenlabs, Provider::synthflow}) {
-    if (other == provider) {
+  for (const std::string& other : providers) {
+    if (other == name) {
       continue;
     }
-    std::vector<std::string> names = set_of(settings, other);
+    std::vector<std::string> names = set_of(settings, other, list);
     others.set.insert(others.set.end(), names.begin(), names.end());
-    const std::string& profile = source_profile(settings, other);
+    const std::string profile = source_profile(settings, other);
     if (names.empty()) {
       continue;
     }
@@ -120,15 +107,12 @@ Others others_than(const ProviderSettings& settings, Provider provider) {
   return others;
 }
 
-// "...; vami does not use the sandbox while X and Y are set"
 std::string why_no_sandbox(const std::vector<std::string>& set) {
   return set.empty()
              ? std::string()
              : "; vami does not use the sandbox while " + and_list(set) + is_or_are(set) + " set";
 }
 
-// "unset X and Y, and use no profile with credentials (profile 'acme' has some), to use the
-// sandbox"
 std::string to_use_the_sandbox(const std::vector<std::string>& variables,
                                const std::vector<std::string>& profiles) {
   std::vector<std::string> steps;
@@ -143,7 +127,6 @@ std::string to_use_the_sandbox(const std::vector<std::string>& variables,
   return steps.empty() ? std::string() : "; or, to use the sandbox, " + and_list(steps);
 }
 
-// "no X: " without a profile, "no X in profile 'acme', and " with one.
 std::string and_in_profile(const ProviderSettings& settings) {
   return settings.profile_name.empty() ? std::string(": ")
                                        : " in profile '" + settings.profile_name + "', and ";
@@ -156,10 +139,8 @@ std::string or_write_the_profile(const ProviderSettings& settings, const char* w
                    settings.profile_name + " --replace'";
 }
 
-} // namespace
-
-Error missing_twilio(const ProviderSettings& settings) {
-  Others others = others_than(settings, Provider::twilio);
+Error missing_twilio(const ProviderSettings& settings, const AgentProviderList& list) {
+  Others others = others_than(settings, "twilio", list);
   std::string what = "no Twilio credentials" + and_in_profile(settings) +
                      "none of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY and "
                      "TWILIO_API_SECRET is set" +
@@ -171,28 +152,21 @@ Error missing_twilio(const ProviderSettings& settings) {
   return Error(ErrorKind::auth, what, hint);
 }
 
-Error missing_elevenlabs(const ProviderSettings& settings) {
-  Others others = others_than(settings, Provider::elevenlabs);
-  std::string what = "no ElevenLabs API key" + and_in_profile(settings) +
-                     "ELEVENLABS_API_KEY is not set" + why_no_sandbox(others.set);
-  std::string hint = "set ELEVENLABS_API_KEY to the key of the ElevenLabs account" +
-                     or_write_the_profile(settings, "it") +
-                     to_use_the_sandbox(others.variables, others.from_profile);
-  return Error(ErrorKind::auth, what, hint);
-}
-
-Error missing_synthflow(const ProviderSettings& settings) {
-  const std::string& profile = settings.synthflow_credentials_profile;
-  auto name = [&](const Credential& credential) {
-    return std::string(profile.empty() ? credential.variable : credential.profile_key);
-  };
+Error missing_agent_provider(const AgentProviderDescriptor& provider,
+                             const ProviderSettings& settings, const AgentProviderList& list) {
+  if (provider.missing) {
+    return provider.missing(settings, list);
+  }
+  const std::string profile = settings.credentials_profile(provider.name);
   std::vector<std::string> missing;
   std::vector<std::string> present;
-  for (const Credential& credential : k_synthflow) {
-    ((settings.*credential.value).empty() ? missing : present).push_back(name(credential));
+  std::vector<std::string> keys;
+  for (const Credential& credential : credentials_of(provider.name, list)) {
+    const std::string name = profile.empty() ? credential.variable : credential.profile_key;
+    (value_of(settings, credential).empty() ? missing : present).push_back(name);
+    keys.push_back(credential.profile_key);
   }
-  Others others = others_than(settings, Provider::synthflow);
-  // A half-set Synthflow pair keeps the sandbox off by itself.
+  Others others = others_than(settings, provider.name, list);
   std::vector<std::string> set = present;
   set.insert(set.end(), others.set.begin(), others.set.end());
   std::vector<std::string> variables = profile.empty() ? present : std::vector<std::string>();
@@ -203,31 +177,25 @@ Error missing_synthflow(const ProviderSettings& settings) {
     profiles.push_back(profile);
   }
   const std::string in_profile = profile.empty() ? std::string() : " of profile '" + profile + "'";
-  std::string what =
-      present.empty()
-          ? "no Synthflow credentials" + and_in_profile(settings) + and_list(missing) +
-                " are not set (nor synthflow_api_key and synthflow_workspace_id in a profile)"
-          : "Synthflow credentials are incomplete: " + and_list(missing) + in_profile +
-                is_or_are(missing) + " not set, while " + and_list(present) + is_or_are(present) +
-                " set";
+  std::string what = present.empty()
+                         ? "no " + provider.display_name + " credentials" +
+                               and_in_profile(settings) + and_list(missing) + is_or_are(missing) +
+                               " not set (nor " + and_list(keys) + " in a profile)"
+                         : provider.display_name +
+                               " credentials are incomplete: " + and_list(missing) + in_profile +
+                               is_or_are(missing) + " not set, while " + and_list(present) +
+                               is_or_are(present) + " set";
   what += why_no_sandbox(set);
-  std::string hint =
-      missing.size() == 2 ? "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace and "
-                            "SYNTHFLOW_WORKSPACE_ID to its id"
-      : missing.front() == name(k_synthflow.front())
-          ? "set " + missing.front() + in_profile + " to an API key of the workspace " +
-                name(k_synthflow.back()) + " names"
-          : "set " + missing.front() + in_profile +
-                " to the id of the Synthflow workspace the key belongs to";
-  hint += or_write_the_profile(settings, "them");
-  hint += to_use_the_sandbox(variables, profiles);
+  std::string hint = "set " + and_list(missing) + in_profile +
+                     or_write_the_profile(settings, "them") +
+                     to_use_the_sandbox(variables, profiles);
   return Error(ErrorKind::auth, what, hint);
 }
 
-Error incomplete_twilio(const ProviderSettings& settings) {
+Error incomplete_twilio(const ProviderSettings& settings, const AgentProviderList& list) {
   const bool from_profile = !settings.twilio_credentials_profile.empty();
   auto name = [&](const Credential& credential) {
-    return std::string(from_profile ? credential.profile_key : credential.variable);
+    return from_profile ? credential.profile_key : credential.variable;
   };
   const Credential& sid = k_twilio[0];
   const Credential& token = k_twilio[1];
@@ -246,7 +214,7 @@ Error incomplete_twilio(const ProviderSettings& settings) {
   } else if (settings.twilio_auth_token.empty()) {
     missing.push_back(name(token) + " (or " + name(key) + " with " + name(secret) + ")");
   }
-  std::vector<std::string> present = set_of(settings, Provider::twilio);
+  std::vector<std::string> present = set_of(settings, "twilio", list);
   std::string what = "Twilio credentials are incomplete: " + and_list(missing) +
                      is_or_are(missing) + " not set, while " + and_list(present) +
                      is_or_are(present) + " set";

@@ -1,14 +1,14 @@
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "missing_credentials.hpp"
 
+#include <vami/core/agent_providers.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/input_rules.hpp>
-#include <vami/providers/elevenlabs_provider.hpp>
 #include <vami/providers/provider_factory.hpp>
 #include <vami/providers/sandbox.hpp>
-#include <vami/providers/synthflow_provider.hpp>
 #include <vami/providers/twilio_provider.hpp>
 
 namespace vami {
@@ -35,51 +35,29 @@ void check_base_url(const char* variable, const std::string& url) {
 
 class ConnectedProviders final : public Providers {
 public:
-  ConnectedProviders(const ProviderSettings& settings) : m_settings(settings) {
+  ConnectedProviders(const ProviderSettings& settings, const AgentProviderList& list)
+      : m_settings(settings), m_list(list) {
     // Kept for the messages of missing credentials; never printed whole.
     m_settings.debug_trace = nullptr;
     bool any_twilio = !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
                       !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
-    bool any_synthflow =
-        !settings.synthflow_api_key.empty() || !settings.synthflow_workspace_id.empty();
-    bool any_live = any_twilio || !settings.elevenlabs_api_key.empty() || any_synthflow;
-    ProviderSettings synthflow_settings;
-    bool synthflow_ready = false;
+    bool any_live = any_twilio;
+    for (const AgentProviderDescriptor* provider : list) {
+      for (const ProviderSetting* credential : provider->settings_of(SettingRole::credential)) {
+        any_live = any_live || !settings.setting(credential->key).empty();
+      }
+    }
+    // The voice-agent providers' settings in use: the user's, or the sandbox's.
+    ProviderSettings agent_settings = m_settings;
     std::vector<std::string> secrets;
     std::optional<twilio::TwilioConfig> twilio_config;
-    std::optional<elevenlabs::ElevenLabsConfig> elevenlabs_config;
     std::unique_ptr<http::HttpClient> transport;
     if (any_live) {
       if (any_twilio) {
-        twilio_config = live_config(settings);
+        twilio_config = live_config(settings, list);
         secrets.push_back(twilio_config->auth_password);
         secrets.push_back(settings.twilio_auth_token);
       }
-      if (!settings.elevenlabs_api_key.empty()) {
-        check_base_url("VAMI_ELEVENLABS_BASE_URL", settings.elevenlabs_base_url);
-        elevenlabs::ElevenLabsConfig config;
-        config.api_key = settings.elevenlabs_api_key;
-        if (!settings.elevenlabs_base_url.empty()) {
-          config.base_url = settings.elevenlabs_base_url;
-        }
-        while (!config.base_url.empty() && config.base_url.back() == '/') {
-          config.base_url.pop_back();
-        }
-        if (twilio_config) {
-          config.twilio_sid = twilio_config->auth_username;
-          config.twilio_token = twilio_config->auth_password;
-          if (twilio_config->auth_username != twilio_config->account_sid) {
-            config.twilio_account_auth_token = settings.twilio_auth_token;
-          }
-        }
-        elevenlabs_config = config;
-        secrets.push_back(settings.elevenlabs_api_key);
-      }
-      if (!settings.synthflow_api_key.empty() && !settings.synthflow_workspace_id.empty()) {
-        synthflow_settings = settings;
-        synthflow_ready = true;
-      }
-      secrets.push_back(settings.synthflow_api_key);
       http::HttpClientOptions options;
       if (settings.http_total_timeout_ms > 0) {
         options.total_timeout_ms = settings.http_total_timeout_ms;
@@ -98,21 +76,27 @@ public:
       twilio_config->base_url = k_in_process_base_url;
       twilio_config->pricing_base_url = k_in_process_base_url;
       twilio_config->trunking_base_url = k_in_process_base_url;
-      elevenlabs_config.emplace();
-      elevenlabs_config->api_key = credentials.elevenlabs_api_key;
-      elevenlabs_config->base_url = k_in_process_base_url;
-      elevenlabs_config->twilio_sid = credentials.account_sid;
-      elevenlabs_config->twilio_token = credentials.auth_token;
-      synthflow_settings.synthflow_api_key = credentials.synthflow_api_key;
-      synthflow_settings.synthflow_workspace_id = credentials.synthflow_workspace_id;
-      synthflow_settings.synthflow_base_url = std::string(k_in_process_base_url) + "/synthflow/v2";
-      synthflow_ready = true;
-      secrets = {credentials.auth_token, credentials.elevenlabs_api_key,
-                 credentials.synthflow_api_key};
+      secrets.push_back(credentials.auth_token);
+      agent_settings.values.clear();
+      const SandboxAccount account{credentials.auth_token, k_in_process_base_url};
+      for (const AgentProviderDescriptor* provider : list) {
+        if (provider->sandbox_settings) {
+          for (auto& [key, value] : provider->sandbox_settings(account)) {
+            agent_settings.values[key] = value;
+          }
+        }
+      }
       transport = http::make_in_process_http_client(
           [emulator = m_sandbox.get()](const http::HttpRequest& request) {
             return emulator->handle(request);
           });
+    }
+    for (const AgentProviderDescriptor* provider : list) {
+      for (const ProviderSetting& setting : provider->settings) {
+        if (setting.secrecy == Secrecy::secret) {
+          secrets.push_back(agent_settings.setting(setting.key));
+        }
+      }
     }
     secrets.erase(std::remove(secrets.begin(), secrets.end(), std::string()), secrets.end());
     if (settings.debug_trace) {
@@ -120,6 +104,7 @@ public:
                                                  std::move(secrets));
     }
     m_http = std::move(transport);
+    AgentProviderConnection connection{agent_settings, m_http.get(), {}, {}, {}};
     if (twilio_config) {
       m_telephony = twilio::make_twilio_provider(*twilio_config, *m_http);
       if (m_sandbox || twilio_config->base_url != twilio::TwilioConfig().base_url) {
@@ -127,35 +112,48 @@ public:
             sandbox::make_call_placer(*m_http, twilio_config->base_url,
                                       twilio_config->auth_username, twilio_config->auth_password);
       }
+      connection.twilio_username = twilio_config->auth_username;
+      connection.twilio_password = twilio_config->auth_password;
+      if (!m_sandbox && twilio_config->auth_username != twilio_config->account_sid) {
+        connection.twilio_account_auth_token = settings.twilio_auth_token;
+      }
     }
-    if (elevenlabs_config) {
-      m_agents = elevenlabs::make_elevenlabs_provider(*elevenlabs_config, *m_http);
-    }
-    if (synthflow_ready) {
-      m_synthflow = make_synthflow_provider(synthflow_settings, *m_http);
+    for (const AgentProviderDescriptor* provider : list) {
+      // A provider is made once all its credentials are set; the others fail when used.
+      bool complete = true;
+      for (const ProviderSetting* credential : provider->settings_of(SettingRole::credential)) {
+        complete = complete && !agent_settings.setting(credential->key).empty();
+      }
+      if (complete && provider->make) {
+        m_agents[provider->name] = provider->make(connection);
+      }
     }
   }
 
   TelephonyProvider& telephony() override {
     if (!m_telephony) {
-      throw credentials::missing_twilio(m_settings);
+      throw credentials::missing_twilio(m_settings, m_list);
     }
     return *m_telephony;
   }
 
-  VoiceAgentProvider& agents() override {
-    if (!m_agents) {
-      throw credentials::missing_elevenlabs(m_settings);
+  VoiceAgentProvider& agent_provider(const std::string& name) override {
+    const AgentProviderDescriptor* provider = find_agent_provider(m_list, name);
+    if (provider == nullptr) {
+      std::vector<std::string> known;
+      for (const AgentProviderDescriptor* each : m_list) {
+        known.push_back(each->name);
+      }
+      throw unknown_agent_provider(name, known);
     }
-    return *m_agents;
+    auto found = m_agents.find(name);
+    if (found == m_agents.end()) {
+      throw credentials::missing_agent_provider(*provider, m_settings, m_list);
+    }
+    return *found->second;
   }
 
-  VoiceAgentProvider& synthflow() override {
-    if (!m_synthflow) {
-      throw credentials::missing_synthflow(m_settings);
-    }
-    return *m_synthflow;
-  }
+  [[nodiscard]] const AgentProviderList& agent_providers() const override { return m_list; }
 
   TestCallPlacer* test_calls() override { return m_test_calls.get(); }
 
@@ -163,11 +161,12 @@ public:
   [[nodiscard]] std::filesystem::path sandbox_state_path() const override { return m_sandbox_path; }
 
 private:
-  static twilio::TwilioConfig live_config(const ProviderSettings& settings) {
+  static twilio::TwilioConfig live_config(const ProviderSettings& settings,
+                                          const AgentProviderList& list) {
     const std::string hint = "set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with "
                              "TWILIO_API_KEY and TWILIO_API_SECRET";
     if (settings.twilio_account_sid.empty()) {
-      throw credentials::incomplete_twilio(settings);
+      throw credentials::incomplete_twilio(settings, list);
     }
     if (!is_account_sid(settings.twilio_account_sid)) {
       throw Error(ErrorKind::invalid_input,
@@ -180,7 +179,7 @@ private:
     config.account_sid = settings.twilio_account_sid;
     if (!settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty()) {
       if (settings.twilio_api_key.empty() || settings.twilio_api_secret.empty()) {
-        throw credentials::incomplete_twilio(settings);
+        throw credentials::incomplete_twilio(settings, list);
       }
       config.auth_username = settings.twilio_api_key;
       config.auth_password = settings.twilio_api_secret;
@@ -188,7 +187,7 @@ private:
       config.auth_username = settings.twilio_account_sid;
       config.auth_password = settings.twilio_auth_token;
     } else {
-      throw credentials::incomplete_twilio(settings);
+      throw credentials::incomplete_twilio(settings, list);
     }
     if (!settings.twilio_base_url.empty()) {
       config.base_url = settings.twilio_base_url;
@@ -213,15 +212,16 @@ private:
   std::unique_ptr<sandbox::SandboxEmulator> m_sandbox;
   std::unique_ptr<http::HttpClient> m_http;
   std::unique_ptr<TelephonyProvider> m_telephony;
-  std::unique_ptr<VoiceAgentProvider> m_agents;
-  std::unique_ptr<VoiceAgentProvider> m_synthflow;
+  AgentProviderList m_list;
+  std::map<std::string, std::unique_ptr<VoiceAgentProvider>> m_agents; // by name
   std::unique_ptr<TestCallPlacer> m_test_calls;
 };
 
 } // namespace
 
-std::unique_ptr<Providers> connect_providers(const ProviderSettings& settings) {
-  return std::make_unique<ConnectedProviders>(settings);
+std::unique_ptr<Providers> connect_providers(const ProviderSettings& settings,
+                                             const AgentProviderList& list) {
+  return std::make_unique<ConnectedProviders>(settings, list);
 }
 
 } // namespace vami

@@ -533,23 +533,25 @@ namespace vami {
 
 std::unique_ptr<VoiceAgentProvider> make_synthflow_provider(const ProviderSettings& settings,
                                                             http::HttpClient& http) {
-  if (settings.synthflow_api_key.empty()) {
+  const std::string api_key = settings.setting("synthflow_api_key");
+  const std::string base_url = settings.setting("synthflow_base_url");
+  const std::string region = settings.setting("synthflow_region");
+  if (api_key.empty()) {
     throw Error(ErrorKind::auth, "SYNTHFLOW_API_KEY is not set",
                 "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace");
   }
   synthflow::SynthflowConfig config;
-  config.api_key = settings.synthflow_api_key;
-  config.workspace_id = settings.synthflow_workspace_id;
-  config.sip_origination_uri = synthflow::region_sip_origination_uri(settings.synthflow_region);
-  config.base_url = synthflow::region_base_url(settings.synthflow_region);
-  if (!settings.synthflow_base_url.empty()) {
-    if (url_scheme(settings.synthflow_base_url) == UrlScheme::other) {
+  config.api_key = api_key;
+  config.workspace_id = settings.setting("synthflow_workspace_id");
+  config.sip_origination_uri = synthflow::region_sip_origination_uri(region);
+  config.base_url = synthflow::region_base_url(region);
+  if (!base_url.empty()) {
+    if (url_scheme(base_url) == UrlScheme::other) {
       throw Error(ErrorKind::invalid_input,
-                  "VAMI_SYNTHFLOW_BASE_URL '" + settings.synthflow_base_url +
-                      "' is not an http(s) URL",
+                  "VAMI_SYNTHFLOW_BASE_URL '" + base_url + "' is not an http(s) URL",
                   "set it to a base URL such as https://api.synthflow.ai/v2");
     }
-    config.base_url = settings.synthflow_base_url;
+    config.base_url = base_url;
   }
   return synthflow::make_synthflow_provider(std::move(config), http);
 }

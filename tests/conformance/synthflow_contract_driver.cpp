@@ -43,9 +43,9 @@ void run(const std::string& op, const std::function<json()>& action) {
 
 int main() {
   vami::ProviderSettings settings;
-  settings.synthflow_api_key = env("SYNTHFLOW_API_KEY");
-  settings.synthflow_workspace_id = env("SYNTHFLOW_WORKSPACE_ID");
-  settings.synthflow_base_url = env("VAMI_SYNTHFLOW_BASE_URL");
+  settings.values["synthflow_api_key"] = env("SYNTHFLOW_API_KEY");
+  settings.values["synthflow_workspace_id"] = env("SYNTHFLOW_WORKSPACE_ID");
+  settings.values["synthflow_base_url"] = env("VAMI_SYNTHFLOW_BASE_URL");
   std::unique_ptr<vami::http::HttpClient> http = vami::http::make_curl_http_client({});
   std::unique_ptr<vami::VoiceAgentProvider> provider =
       vami::make_synthflow_provider(settings, *http);

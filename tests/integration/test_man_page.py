@@ -65,7 +65,10 @@ def test_man_page_names_every_environment_variable_the_code_reads():
     read = set()
     for folder in ["cli", "core", "providers"]:
         for source in (ROOT / folder).rglob("*.[ch]pp"):
-            read |= set(re.findall(r'(?:getenv|\benv|envname)\("([A-Z_]+)"\)', source.read_text()))
+            text = source.read_text()
+            read |= set(re.findall(r'(?:getenv|\benv|envname)\("([A-Z_]+)"\)', text))
+            # The voice-agent providers' settings (providers/<name>/<name>_registration.cpp).
+            read |= set(re.findall(r'\.variable = "([A-Z_]+)"', text))
     read -= {"HOME", "USER"}  # standard, not vami's own
     assert {"VAMI_DB", "TWILIO_ACCOUNT_SID", "ELEVENLABS_API_KEY"} <= read
     expected = read | {"VAMI_PROFILE", "VAMI_CONFIG", "NO_COLOR", "XDG_CONFIG_HOME",
@@ -75,4 +78,5 @@ def test_man_page_names_every_environment_variable_the_code_reads():
     # man puts a tag shorter than the indent (TERM) on the line of its text.
     missing = sorted(name for name in expected if f"\n       {name}\n" not in environment
                      and not re.search(rf"\n       {name} {{2,}}\S", environment))
-    assert not missing, f"add them to k_environment in cli/man_page.cpp: {missing}"
+    assert not missing, (f"add them to k_environment in cli/man_page.cpp, or to their "
+                         f"provider's settings (its descriptor): {missing}")

@@ -70,20 +70,20 @@ TEST_F(ProfilesTest, SynthflowKeysAreWrittenBackAndReadAgain) {
   ConfigFile config;
   Profile profile;
   profile.name = "acme-own";
-  profile.synthflow_api_key = "sf-key-0123456789";
-  profile.synthflow_workspace_id = "ws-1";
-  profile.synthflow_base_url = "http://127.0.0.1:8/v2";
-  profile.synthflow_region = "eu";
+  profile.provider_values["synthflow_api_key"] = "sf-key-0123456789";
+  profile.provider_values["synthflow_workspace_id"] = "ws-1";
+  profile.provider_values["synthflow_base_url"] = "http://127.0.0.1:8/v2";
+  profile.provider_values["synthflow_region"] = "eu";
   profile.synthflow_webhook_secret = "sf-webhook-secret";
   config.profiles.push_back(profile);
   write_config_file(path, config);
   const ConfigFile again = read_config_file(path);
   const Profile* read = again.find("acme-own");
   ASSERT_NE(read, nullptr);
-  EXPECT_EQ(read->synthflow_api_key, profile.synthflow_api_key);
-  EXPECT_EQ(read->synthflow_workspace_id, "ws-1");
-  EXPECT_EQ(read->synthflow_base_url, profile.synthflow_base_url);
-  EXPECT_EQ(read->synthflow_region, "eu");
+  EXPECT_EQ(read->value("synthflow_api_key"), profile.value("synthflow_api_key"));
+  EXPECT_EQ(read->value("synthflow_workspace_id"), "ws-1");
+  EXPECT_EQ(read->value("synthflow_base_url"), profile.value("synthflow_base_url"));
+  EXPECT_EQ(read->value("synthflow_region"), "eu");
   EXPECT_EQ(read->synthflow_webhook_secret, "sf-webhook-secret");
 }
 
@@ -112,16 +112,16 @@ TEST(AgentProviderRegistryTest, AgentsGoToTheDefaultNameGiven) {
   test::FakeVoiceAgentProvider elevenlabs;
   test::FakeVoiceAgentProvider synthflow;
   synthflow.act_as("synthflow", AgentProviderCapabilities{});
-  auto at = [](test::FakeVoiceAgentProvider& provider) {
-    return [&provider]() -> VoiceAgentProvider& { return provider; };
+  auto at = [&](const std::string& name) -> VoiceAgentProvider& {
+    return name == "synthflow" ? synthflow : elevenlabs;
   };
-  AgentProviderRegistry chosen(at(elevenlabs), at(synthflow), "synthflow");
+  AgentProviderRegistry chosen(at, "synthflow");
   EXPECT_EQ(chosen.default_name(), "synthflow");
   EXPECT_EQ(&chosen.default_provider(), &synthflow);
-  AgentProviderRegistry unset(at(elevenlabs), at(synthflow));
+  AgentProviderRegistry unset(at);
   EXPECT_EQ(&unset.default_provider(), &elevenlabs);
   try {
-    AgentProviderRegistry unknown(at(elevenlabs), at(synthflow), "vapi");
+    AgentProviderRegistry unknown(at, "vapi");
     FAIL() << "an unknown default was accepted";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
@@ -132,12 +132,10 @@ TEST(AgentProviderRegistryTest, ATenantsAgentsGoToTheProviderOfItsOwnAccount) {
   test::FakeVoiceAgentProvider platform;
   test::FakeVoiceAgentProvider own;
   int platform_built = 0;
-  AgentProviderRegistry registry(
-      [&]() -> VoiceAgentProvider& {
-        ++platform_built;
-        return platform;
-      },
-      [&]() -> VoiceAgentProvider& { return platform; });
+  AgentProviderRegistry registry([&](const std::string&) -> VoiceAgentProvider& {
+    ++platform_built;
+    return platform;
+  });
   std::vector<std::pair<std::string, std::string>> asked;
   AgentProviderRegistry::Accounts accounts;
   accounts.of_tenant = [](const std::string& slug) {

@@ -29,10 +29,10 @@ protected:
     profile.name = "platform";
     profile.twilio_account_sid = "AC" + std::string(32, '1');
     profile.twilio_auth_token = "platform-twilio-token";
-    profile.elevenlabs_api_key = "platform-eleven-key";
-    profile.synthflow_api_key = "platform-synthflow-key";
-    profile.synthflow_workspace_id = "ws-platform";
-    profile.synthflow_region = "eu";
+    profile.provider_values["elevenlabs_api_key"] = "platform-eleven-key";
+    profile.provider_values["synthflow_api_key"] = "platform-synthflow-key";
+    profile.provider_values["synthflow_workspace_id"] = "ws-platform";
+    profile.provider_values["synthflow_region"] = "eu";
     return profile;
   }
 };
@@ -41,12 +41,12 @@ TEST_F(ProviderSettingsTest, SynthflowCredentialsAndRegionComeFromTheProfile) {
   const Profile profile = platform_profile();
   CredentialSources sources;
   ProviderSettings settings = platform_provider_settings(&profile, &sources);
-  EXPECT_EQ(settings.synthflow_api_key, "platform-synthflow-key");
-  EXPECT_EQ(settings.synthflow_workspace_id, "ws-platform");
-  EXPECT_EQ(settings.synthflow_region, "eu");
-  EXPECT_EQ(settings.synthflow_credentials_profile, "platform");
-  EXPECT_EQ(sources.synthflow, CredentialSource::profile);
-  EXPECT_EQ(sources.elevenlabs, CredentialSource::profile);
+  EXPECT_EQ(settings.setting("synthflow_api_key"), "platform-synthflow-key");
+  EXPECT_EQ(settings.setting("synthflow_workspace_id"), "ws-platform");
+  EXPECT_EQ(settings.setting("synthflow_region"), "eu");
+  EXPECT_EQ(settings.credentials_profile("synthflow"), "platform");
+  EXPECT_EQ(sources.of("synthflow"), CredentialSource::profile);
+  EXPECT_EQ(sources.of("elevenlabs"), CredentialSource::profile);
 }
 
 TEST_F(ProviderSettingsTest, AnySynthflowVariableTakesBothFromTheEnvironment) {
@@ -56,11 +56,11 @@ TEST_F(ProviderSettingsTest, AnySynthflowVariableTakesBothFromTheEnvironment) {
   CredentialSources sources;
   ProviderSettings settings = platform_provider_settings(&profile, &sources);
   // Never the profile's workspace with the environment's key: another account's pair.
-  EXPECT_EQ(settings.synthflow_api_key, "env-synthflow-key");
-  EXPECT_EQ(settings.synthflow_workspace_id, "");
-  EXPECT_EQ(settings.synthflow_region, "us");
-  EXPECT_EQ(settings.synthflow_credentials_profile, "");
-  EXPECT_EQ(sources.synthflow, CredentialSource::environment);
+  EXPECT_EQ(settings.setting("synthflow_api_key"), "env-synthflow-key");
+  EXPECT_EQ(settings.setting("synthflow_workspace_id"), "");
+  EXPECT_EQ(settings.setting("synthflow_region"), "us");
+  EXPECT_EQ(settings.credentials_profile("synthflow"), "");
+  EXPECT_EQ(sources.of("synthflow"), CredentialSource::environment);
 }
 
 TEST_F(ProviderSettingsTest, ATenantAccountTakesItsVoiceAgentKeysAndThePlatformsTwilio) {
@@ -71,23 +71,23 @@ TEST_F(ProviderSettingsTest, ATenantAccountTakesItsVoiceAgentKeysAndThePlatforms
   base.sandbox_state_path = "/tmp/sandbox.db";
   Profile own;
   own.name = "acme-own";
-  own.synthflow_api_key = "acme-synthflow-key";
-  own.synthflow_workspace_id = "ws-acme";
+  own.provider_values["synthflow_api_key"] = "acme-synthflow-key";
+  own.provider_values["synthflow_workspace_id"] = "ws-acme";
   own.twilio_account_sid = "AC" + std::string(32, '2');
   own.twilio_auth_token = "acme-twilio-token";
   ProviderSettings account = account_provider_settings(base, own);
   EXPECT_EQ(account.profile_name, "acme-own");
   // The environment's key is the platform's: never the tenant account's.
-  EXPECT_EQ(account.elevenlabs_api_key, "");
-  EXPECT_EQ(account.synthflow_api_key, "acme-synthflow-key");
-  EXPECT_EQ(account.synthflow_workspace_id, "ws-acme");
-  EXPECT_EQ(account.synthflow_credentials_profile, "acme-own");
+  EXPECT_EQ(account.setting("elevenlabs_api_key"), "");
+  EXPECT_EQ(account.setting("synthflow_api_key"), "acme-synthflow-key");
+  EXPECT_EQ(account.setting("synthflow_workspace_id"), "ws-acme");
+  EXPECT_EQ(account.credentials_profile("synthflow"), "acme-own");
   // Pool numbers are the platform's: its Twilio account, whatever the tenant's profile holds.
   EXPECT_EQ(account.twilio_account_sid, platform.twilio_account_sid);
   EXPECT_EQ(account.twilio_auth_token, "platform-twilio-token");
   // Endpoints the tenant's profile does not set are the platform's.
-  EXPECT_EQ(account.elevenlabs_base_url, "http://127.0.0.1:9/");
-  EXPECT_EQ(account.synthflow_region, "eu");
+  EXPECT_EQ(account.setting("elevenlabs_base_url"), "http://127.0.0.1:9/");
+  EXPECT_EQ(account.setting("synthflow_region"), "eu");
   EXPECT_EQ(account.sandbox_state_path, "/tmp/sandbox.db");
 }
 
@@ -101,12 +101,12 @@ TEST(ProfileSynthflowKeysTest, TheRegionIsUsOrEu) {
 TEST(ProfileSynthflowKeysTest, VoiceAgentCredentialsNeedAKeyAndForSynthflowItsWorkspace) {
   Profile profile;
   EXPECT_FALSE(profile.has_voice_agent_credentials());
-  profile.synthflow_api_key = "key";
+  profile.provider_values["synthflow_api_key"] = "key";
   EXPECT_FALSE(profile.has_voice_agent_credentials());
-  profile.synthflow_workspace_id = "ws";
+  profile.provider_values["synthflow_workspace_id"] = "ws";
   EXPECT_TRUE(profile.has_voice_agent_credentials());
   Profile eleven;
-  eleven.elevenlabs_api_key = "key";
+  eleven.provider_values["elevenlabs_api_key"] = "key";
   EXPECT_TRUE(eleven.has_voice_agent_credentials());
   Profile twilio_only;
   twilio_only.twilio_auth_token = "token";

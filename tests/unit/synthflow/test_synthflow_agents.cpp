@@ -433,18 +433,18 @@ TEST(SynthflowSettings, TheFactoryResolvesKeyRegionAndBaseUrl) {
   ProviderSettings settings;
   EXPECT_EQ(error_of([&] { (void)make_synthflow_provider(settings, http); }).kind(),
             ErrorKind::auth);
-  settings.synthflow_api_key = k_api_key;
-  settings.synthflow_region = "eu";
+  settings.values["synthflow_api_key"] = k_api_key;
+  settings.values["synthflow_region"] = "eu";
   auto provider = make_synthflow_provider(settings, http);
   http.push_response(200, ok({{"answer", "deleted"}}));
   provider->delete_agent("m-1");
   EXPECT_EQ(http.last_request().url, "https://api.eu.synthflow.ai/v2/assistants/m-1");
-  settings.synthflow_base_url = "http://127.0.0.1:4010";
+  settings.values["synthflow_base_url"] = "http://127.0.0.1:4010";
   provider = make_synthflow_provider(settings, http);
   http.push_response(200, ok({{"answer", "deleted"}}));
   provider->delete_agent("m-1");
   EXPECT_EQ(http.last_request().url, "http://127.0.0.1:4010/assistants/m-1");
-  settings.synthflow_region = "ap";
+  settings.values["synthflow_region"] = "ap";
   EXPECT_EQ(error_of([&] { (void)make_synthflow_provider(settings, http); }).kind(),
             ErrorKind::invalid_input);
   EXPECT_EQ(region_base_url(""), "https://api.synthflow.ai/v2");

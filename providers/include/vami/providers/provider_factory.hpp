@@ -1,12 +1,14 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
 #include <vami/core/telephony_provider.hpp>
 #include <vami/core/test_call.hpp>
 #include <vami/core/voice_agent_provider.hpp>
+#include <vami/providers/agent_provider_registration.hpp>
 #include <vami/providers/http_client.hpp>
 
 namespace vami {
@@ -22,28 +24,34 @@ struct ProviderSettings {
   std::string twilio_pricing_base_url; ///< VAMI_TWILIO_PRICING_BASE_URL.
   /// VAMI_TWILIO_TRUNKING_BASE_URL (Elastic SIP Trunking); default https://trunking.twilio.com.
   std::string twilio_trunking_base_url;
-  std::string elevenlabs_api_key;     ///< ELEVENLABS_API_KEY.
-  std::string elevenlabs_base_url;    ///< VAMI_ELEVENLABS_BASE_URL; default api.elevenlabs.io.
-  std::string synthflow_api_key;      ///< SYNTHFLOW_API_KEY (`Authorization: Bearer`).
-  std::string synthflow_workspace_id; ///< SYNTHFLOW_WORKSPACE_ID.
-  /// VAMI_SYNTHFLOW_BASE_URL, ending in /v2 (the bare origin of a mock); default from the region.
-  std::string synthflow_base_url;
-  std::string synthflow_region; ///< "us" (api.us.synthflow.ai), "eu" (api.eu.); empty: global.
+  /// The voice-agent providers' settings (`AgentProviderDescriptor::settings`), by profile key
+  /// ("elevenlabs_api_key", "synthflow_region"); absent or empty keys are unset.
+  std::map<std::string, std::string> values;
   /// The profile in use, if any: named by the errors of missing credentials ("no ElevenLabs API
   /// key in profile 'acme'").
   std::string profile_name;
   /// The profile the Twilio credentials above came from; empty when they came from the
   /// environment (or are unset). The errors name its keys instead of the variables.
   std::string twilio_credentials_profile;
-  /// The profile the ElevenLabs key came from; empty for the environment (or unset).
-  std::string elevenlabs_credentials_profile;
-  /// The profile the Synthflow key and workspace came from; empty for the environment (or unset).
-  std::string synthflow_credentials_profile;
+  /// The profile each voice-agent provider's credentials came from, by provider name; absent or
+  /// empty for the environment (or unset).
+  std::map<std::string, std::string> credentials_profiles;
   std::filesystem::path sandbox_state_path; ///< Used when no credential at all is set.
   http::TraceSink debug_trace;              ///< `--debug`: HTTP trace, secrets redacted.
   /// The live providers' timeout for a whole request (and at most for connecting), in ms; 0
   /// for the default (`HttpClientOptions`).
   long http_total_timeout_ms = 0;
+
+  /// The value of the voice-agent providers' setting `key` ("" when unset).
+  [[nodiscard]] std::string setting(const std::string& key) const {
+    auto found = values.find(key);
+    return found == values.end() ? std::string() : found->second;
+  }
+  /// The profile provider `name`'s credentials came from ("" for the environment or unset).
+  [[nodiscard]] std::string credentials_profile(const std::string& name) const {
+    auto found = credentials_profiles.find(name);
+    return found == credentials_profiles.end() ? std::string() : found->second;
+  }
 };
 
 /// The providers one command talks to, and the transports they own.
@@ -55,14 +63,17 @@ public:
   ///         message names Twilio's unset variables, the credentials that are set (and keep the
   ///         sandbox off), and both ways out.
   virtual TelephonyProvider& telephony() = 0;
-  /// The voice-agent provider (ElevenLabs, live or sandbox).
-  /// @throws Error(auth) when live credentials are in use but ELEVENLABS_API_KEY is not set (the
-  ///         message as for `telephony()`).
-  virtual VoiceAgentProvider& agents() = 0;
-  /// The Synthflow voice-agent provider (live, or the sandbox's emulator under /synthflow/v2).
-  /// @throws Error(auth) when live credentials are in use but SYNTHFLOW_API_KEY or
-  ///         SYNTHFLOW_WORKSPACE_ID is not set, naming which one is missing and which is set.
-  virtual VoiceAgentProvider& synthflow() = 0;
+  /// The voice-agent provider `name` of the list the providers were connected with (live, or
+  /// on the sandbox's emulator), made when connecting.
+  /// @throws Error(invalid_input) for a name the list does not hold; Error(auth) when live
+  ///         credentials are in use but the provider's are missing or incomplete (the message,
+  ///         `AgentProviderDescriptor::missing`, names which are missing and which are set).
+  virtual VoiceAgentProvider& agent_provider(const std::string& name) = 0;
+  /// The first provider of the list (ElevenLabs): the default of new agents.
+  /// @throws what `agent_provider` throws.
+  VoiceAgentProvider& agents() { return agent_provider(agent_providers().front()->name); }
+  /// The list of voice-agent providers these providers were connected with.
+  [[nodiscard]] virtual const AgentProviderList& agent_providers() const = 0;
   /// What places simulated calls (`vami calls test`): the in-process sandbox's, or, when Twilio
   /// is reached at another base URL than Twilio's own (`vami sandbox serve`), one that asks that
   /// server (it answers nullopt when the server is no sandbox); null for Twilio itself, where
@@ -74,15 +85,18 @@ public:
   [[nodiscard]] virtual std::filesystem::path sandbox_state_path() const = 0;
 };
 
-/// Connects the providers: Twilio, ElevenLabs and Synthflow over libcurl when any credential of
-/// any of them is set, otherwise the built-in sandbox in-process for all (same provider code,
-/// no socket); the Synthflow key is redacted from the `--debug` trace as the others are. The
-/// sandbox is never used when any credential is set: a provider whose credentials are missing
-/// then fails when first used.
+/// Connects the providers: Twilio and every voice-agent provider of `list` with settings
+/// (`AgentProviderDescriptor::make`) over libcurl when any credential of any of them is set,
+/// otherwise the built-in sandbox in-process for all (same provider code, no socket; each
+/// provider's `sandbox_settings`); every secret setting is redacted from the `--debug` trace.
+/// The sandbox is never used when any credential is set: a provider whose credentials are
+/// missing then fails when first used.
 /// @throws Error(auth) when Twilio's credentials are incomplete (a SID without a token, a key
 ///         without its secret, or no SID), naming what is missing and what is set;
 ///         Error(invalid_input) for a malformed SID or base URL or
 ///         an unusable sandbox state file.
-[[nodiscard]] std::unique_ptr<Providers> connect_providers(const ProviderSettings& settings);
+[[nodiscard]] std::unique_ptr<Providers>
+connect_providers(const ProviderSettings& settings,
+                  const AgentProviderList& list = registered_agent_providers());
 
 } // namespace vami

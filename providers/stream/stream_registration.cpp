@@ -1,0 +1,20 @@
+// Stream agents as a registered voice-agent provider (providers/agent_provider_list.cpp): no
+// settings, no remote account; its agents live in the state database and on the platform's
+// own orchestrator.
+#include <vami/providers/agent_provider_registration.hpp>
+#include <vami/providers/stream_agent_provider.hpp>
+
+namespace vami {
+
+const AgentProviderDescriptor& stream_registration() {
+  static const AgentProviderDescriptor descriptor = [] {
+    AgentProviderDescriptor made;
+    made.name = k_stream_provider_name;
+    made.display_name = "the orchestrator"; // where its agents run, as messages say
+    made.make = [](const AgentProviderConnection&) { return make_stream_agent_provider(); };
+    return made;
+  }();
+  return descriptor;
+}
+
+} // namespace vami
