@@ -230,7 +230,7 @@ void RouterSetupService::set_up_accounts(RouterSetupReport& report,
       result.post_call = set_up_webhook(
           *provider, memory,
           [&](const RouterSetupRecord& record) { m_account_memory.remember(key, record); },
-          report.endpoints, mode, key);
+          report.endpoints, mode, key, report.webhook_id);
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::storage) {
         throw;
@@ -309,11 +309,10 @@ void RouterSetupService::skip_webhook(const RouterSetupMemory& memory,
   }
 }
 
-PostCallWebhookOutcome
-RouterSetupService::set_up_webhook(VoiceAgentProvider& workspace, const RouterSetupMemory& memory,
-                                   const std::function<void(const RouterSetupRecord&)>& remember,
-                                   const RouterEndpoints& endpoints, RouterSetupMode mode,
-                                   const std::string& account) {
+PostCallWebhookOutcome RouterSetupService::set_up_webhook(
+    VoiceAgentProvider& workspace, const RouterSetupMemory& memory,
+    const std::function<void(const RouterSetupRecord&)>& remember, const RouterEndpoints& endpoints,
+    RouterSetupMode mode, const std::string& account, const std::string& platform_webhook_id) {
   PostCallWebhookOutcome outcome;
   const bool dry_run = mode == RouterSetupMode::dry_run;
   // The audit names the tenant account whose workspace changed (never its keys).
@@ -326,6 +325,19 @@ RouterSetupService::set_up_webhook(VoiceAgentProvider& workspace, const RouterSe
     return parsed.dump();
   };
   const std::vector<WorkspaceWebhook> webhooks = workspace.list_webhooks();
+  if (!account.empty() && !platform_webhook_id.empty() &&
+      std::any_of(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& webhook) {
+        return webhook.webhook_id == platform_webhook_id;
+      })) {
+    // Its keys reach the platform's own workspace: one post-call webhook serves both, and
+    // setting up the account's would delete the platform's (and the next run the other way).
+    throw Error(ErrorKind::conflict,
+                "tenant account '" + account +
+                    "' reaches the platform's own ElevenLabs workspace (its webhook " +
+                    platform_webhook_id + " is there): it was left alone",
+                "give the tenant's profile the key of the tenant's own workspace, or move its "
+                "tenants to the platform's accounts ('vami tenants update SLUG --no-profile')");
+  }
   auto kept = std::find_if(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& webhook) {
     return !memory.webhook_id.empty() && !memory.webhook_secret.empty() &&
            webhook.webhook_id == memory.webhook_id && webhook.url == endpoints.post_call_url &&

@@ -51,8 +51,10 @@ public:
     if (m_own_keyless) {
       throw Error(ErrorKind::auth, "profile 'acme-own' has no ELEVENLABS_API_KEY");
     }
-    return m_own;
+    return m_own_is_platform ? platform : m_own;
   }
+  /// From now on the account "acme-own" reaches the platform's own workspace (a wrong key).
+  void point_own_at_platform() { m_own_is_platform = true; }
   /// From now on the account "acme-own" has no key for the provider.
   void lose_own_key() { m_own_keyless = true; }
 
@@ -61,6 +63,7 @@ private:
   FakeVoiceAgentProvider& m_own;
   StateStore& m_store;
   bool m_own_keyless = false;
+  bool m_own_is_platform = false;
 };
 
 class TenantAccountsTest : public test::ServiceTest {
@@ -224,6 +227,24 @@ TEST_F(TenantAccountsRouterTest, AnAccountWithoutTheProvidersKeyIsSkippedAndSaid
   EXPECT_EQ(report.accounts[0].agents_left, 1);
   EXPECT_FALSE(report.webhook_id.empty()); // the platform's is set up all the same
   EXPECT_TRUE(m_own.list_webhooks().empty());
+}
+
+TEST_F(TenantAccountsRouterTest, AnAccountThatReachesThePlatformsWorkspaceIsLeftAlone) {
+  m_accounts.point_own_at_platform();
+  RouterSetupReport report = set_up();
+  ASSERT_EQ(report.accounts.size(), 1U);
+  EXPECT_TRUE(report.accounts[0].failed);
+  EXPECT_EQ(report.accounts[0].error_kind, ErrorKind::conflict);
+  EXPECT_NE(report.accounts[0].error.find("platform's own ElevenLabs workspace"),
+            std::string::npos);
+  EXPECT_EQ(report.failed(), 1);
+  // The platform's webhook stays, attached; a second run keeps it (no ping-pong).
+  ASSERT_EQ(m_voice.list_webhooks().size(), 1U);
+  EXPECT_EQ(m_voice.post_call_webhook().webhook_id, report.webhook_id);
+  RouterSetupReport again = set_up();
+  EXPECT_FALSE(again.webhook_created);
+  EXPECT_EQ(again.webhook_id, report.webhook_id);
+  EXPECT_TRUE(m_account_memory["acme-own"].webhook_id.empty());
 }
 
 TEST_F(TenantAccountsRouterTest, ReconcileChecksAndRepairsEachAccountsPostCallWebhook) {

@@ -192,11 +192,12 @@ public:
   /// `RouterSetupAccountMemory::remember` keeps (`RouterSetupReport::accounts`): an account
   /// without that provider's credentials is skipped and said so (`PostCallWebhookOutcome::
   /// skipped`); a provider failure there is reported (`RouterAccountResult::failed`) and the
-  /// other accounts carry on. Step 6 reaches each agent in its tenant's account; an agent whose
-  /// tenant account lacks its provider's credentials is left alone and counted in its account's
-  /// result (`agents_skipped`).
-  /// The webhook change is audited too (entity "webhook"). Without credentials for
-  /// `k_post_call_provider` (Error(auth) naming it), steps 1, 3 and 4 are skipped and said so
+  /// other accounts carry on, as is an account whose workspace holds the platform's webhook
+  /// (its keys reach the platform's own workspace: Error(conflict), nothing changed there). Step 6
+  /// reaches each agent in its tenant's account; an agent whose tenant account lacks its provider's
+  /// credentials is left alone and counted in its account's result (`agents_skipped`). The webhook
+  /// change is audited too (entity "webhook"). Without credentials for `k_post_call_provider`
+  /// (Error(auth) naming it), steps 1, 3 and 4 are skipped and said so
   /// (`RouterSetupReport::post_call_webhook_skipped`); `remember` still gets the endpoints, with
   /// the webhook `memory` names.
   /// @throws Error(invalid_input) for a public URL `checked_router_public_url` refuses; the
@@ -222,12 +223,14 @@ private:
   void skip_webhook(const RouterSetupMemory& memory,
                     const std::function<void(const RouterSetupRecord&)>& remember,
                     RouterSetupReport& report, const Error& why);
-  // Steps 1 to 4 in the workspace `workspace`.
+  // Steps 1 to 4 in the workspace `workspace` of account `account`; for a tenant account,
+  // Error(conflict) before any change when that workspace holds `platform_webhook_id` (the
+  // platform's own workspace).
   PostCallWebhookOutcome
   set_up_webhook(VoiceAgentProvider& workspace, const RouterSetupMemory& memory,
                  const std::function<void(const RouterSetupRecord&)>& remember,
-                 const RouterEndpoints& endpoints, RouterSetupMode mode,
-                 const std::string& account);
+                 const RouterEndpoints& endpoints, RouterSetupMode mode, const std::string& account,
+                 const std::string& platform_webhook_id = {});
   // Steps 1 to 4 in every tenant account.
   void set_up_accounts(RouterSetupReport& report, const StopRequested& stop_requested,
                        RouterSetupMode mode);
