@@ -11,6 +11,7 @@
 #include "app.hpp"
 #include "output.hpp"
 
+#include <vami/providers/agent_provider_registration.hpp>
 #include <vami/providers/sandbox.hpp>
 
 namespace vami::cli {
@@ -271,14 +272,21 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << "export VAMI_TWILIO_PRICING_BASE_URL=" << base << '\n'
                     << "export VAMI_TWILIO_TRUNKING_BASE_URL=" << base << '\n'
                     << "export TWILIO_ACCOUNT_SID=" << credentials.account_sid << '\n'
-                    << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n'
-                    << "export VAMI_ELEVENLABS_BASE_URL=" << base << '\n'
-                    << "export ELEVENLABS_API_KEY=" << credentials.elevenlabs_api_key << '\n'
-                    << "export VAMI_SYNTHFLOW_BASE_URL=" << base << "/synthflow/v2\n"
-                    << "export SYNTHFLOW_API_KEY=" << credentials.synthflow_api_key << '\n'
-                    << "export SYNTHFLOW_WORKSPACE_ID=" << credentials.synthflow_workspace_id
-                    << '\n'
-                    << "export VAMI_SYNTHFLOW_WEBHOOK_SECRET="
+                    << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n';
+          // Each voice-agent provider's settings on this sandbox, as its descriptor derives
+          // them (the same the in-process sandbox uses).
+          const SandboxAccount account{credentials.auth_token, base};
+          for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+            if (!provider->sandbox_settings) {
+              continue;
+            }
+            for (const auto& [key, value] : provider->sandbox_settings(account)) {
+              if (const ProviderSetting* setting = provider->setting(key)) {
+                std::cout << "export " << setting->variable << "=" << value << '\n';
+              }
+            }
+          }
+          std::cout << "export VAMI_SYNTHFLOW_WEBHOOK_SECRET="
                     << credentials.synthflow_webhook_secret << '\n'
                     << "# or, with the account's API key instead of the auth token:\n"
                     << "# export TWILIO_API_KEY=" << credentials.api_key_sid
