@@ -526,6 +526,24 @@ ItemResult PoolService::release_from_workspace(const PoolNumber& before,
   }
 }
 
+bool PoolService::still_held(const PoolNumber& row) {
+  if (row.provider == m_telephony.name()) {
+    return m_telephony.find_owned(row.e164).has_value();
+  }
+  if (m_workspaces == nullptr) {
+    throw Error(ErrorKind::invalid_input,
+                row.e164 + " is a number of the " + row.provider +
+                    " workspace, and no voice-agent provider was given to look it up");
+  }
+  // A workspace's number is settled by what the workspace holds, never by Twilio.
+  for (const WorkspaceNumber& held : m_workspaces->named(row.provider).list_workspace_numbers()) {
+    if (held.provider_id == row.provider_sid) {
+      return true;
+    }
+  }
+  return false;
+}
+
 ResumePlan PoolService::plan_resume(const std::string& operation_id, const ResumeOptions& options) {
   validate_concurrency(options.concurrency);
   ResumePlan plan;
@@ -703,20 +721,13 @@ void PoolService::plan_release_resume(ResumePlan& plan) {
     // written (a kill -9 after the row changed); otherwise another release holds it.
     bool ours = outcome == outcomes.end() || outcome->second == ItemOutcome::uncertain ||
                 outcome->second == ItemOutcome::pending;
-    if (row && row->status == NumberStatus::releasing && ours &&
-        row->provider != m_telephony.name()) {
-      // A workspace's number is settled by what the workspace holds, never by Twilio.
-      throw Error(ErrorKind::uncertain,
-                  "the release of " + e164 + " from the " + row->provider +
-                      " workspace by operation " + operation.id + " is in doubt",
-                  "run 'vami reconcile --apply', which asks the workspace, then resume");
-    }
     if (row && row->status == NumberStatus::releasing && ours) {
-      std::optional<OwnedNumber> owned;
+      bool held = false;
       try {
-        owned = m_telephony.find_owned(e164);
+        held = still_held(*row);
       } catch (const Error& error) {
-        if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage) {
+        if (error.kind() == ErrorKind::auth || error.kind() == ErrorKind::storage ||
+            error.kind() == ErrorKind::invalid_input) {
           throw;
         }
         throw Error(ErrorKind::unavailable,
@@ -724,7 +735,7 @@ void PoolService::plan_release_resume(ResumePlan& plan) {
                         ": looking it up failed (" + error.what() + ")",
                     "nothing more was released; try again later, or run 'vami reconcile'");
       }
-      if (!owned) {
+      if (!held) {
         m_store.complete_release(e164);
         auto after = m_store.find_number(e164);
         audit("operations resume", e164, detail::audit_json(*row),

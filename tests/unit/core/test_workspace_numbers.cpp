@@ -207,6 +207,39 @@ TEST_F(WorkspaceNumbersTest, ReleaseGivesItBackToTheWorkspaceNotToTwilio) {
   EXPECT_EQ(row(k_second).status, NumberStatus::available);
 }
 
+TEST_F(WorkspaceNumbersTest, ResumeSettlesAWorkspaceReleaseInDoubtByAskingTheWorkspace) {
+  (void)import();
+  PoolService pool(m_telephony, *m_store, "tester");
+  pool.set_workspaces(m_providers);
+  // The first release happens at the workspace and its answer is lost; the second is refused
+  // before it leaves (the workspace still holds the number).
+  m_synthflow.fail_next("release_workspace_number", {ErrorKind::unavailable, true});
+  const BulkReport first = pool.release(pool.plan_release({k_first}), {}, {});
+  ASSERT_EQ(first.uncertain, 1);
+  m_synthflow.fail_next("release_workspace_number", {ErrorKind::unavailable, false});
+  const BulkReport second = pool.release(pool.plan_release({k_second}), {}, {});
+  ASSERT_EQ(second.uncertain, 1);
+  ASSERT_EQ(row(k_first).status, NumberStatus::releasing);
+  ASSERT_EQ(row(k_second).status, NumberStatus::releasing);
+
+  // Gone from the workspace: settled as released, nothing asked of Twilio.
+  const ResumePlan gone = pool.plan_resume(first.operation_id);
+  EXPECT_EQ(gone.settled, 1);
+  EXPECT_TRUE(gone.numbers.empty());
+  EXPECT_EQ(row(k_first).status, NumberStatus::released);
+
+  // Still held: back to the pool's row as it was, and released again by the resume.
+  const ResumePlan held = pool.plan_resume(second.operation_id);
+  EXPECT_EQ(held.settled, 1);
+  EXPECT_EQ(held.numbers, std::vector<std::string>{k_second});
+  const BulkReport rest = pool.resume(held, {}, {});
+  EXPECT_EQ(rest.succeeded, 1);
+  EXPECT_EQ(row(k_second).status, NumberStatus::released);
+  EXPECT_EQ(workspace_agent(k_second), "(not in the workspace)");
+  EXPECT_EQ(m_telephony.count("find_owned"), 0);
+  EXPECT_EQ(m_telephony.count("release"), 0);
+}
+
 TEST_F(WorkspaceNumbersTest, SuspendingAndSettingAVoiceWebhookAreRefused) {
   (void)import();
   SuspensionService suspensions(m_telephony, m_providers, *m_store, "tester");

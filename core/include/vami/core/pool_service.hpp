@@ -210,7 +210,8 @@ public:
   /// Finds what is left of a journaled `buy` or `release` so that `resume` can finish it.
   /// Items whose outcome was unknown (`uncertain` or `pending` items, and `purchasing` /
   /// `releasing` rows of the operation left by a process that died) are settled first by
-  /// looking each number up at the provider, as reconcile does: a number the provider owns
+  /// looking each number up at the provider, as reconcile does (a workspace's number in its
+  /// workspace, `set_workspaces`, never at the telephony provider): a number the provider owns
   /// under the operation's tag is recorded as bought (put in the pool if reconcile has not),
   /// one it does not own is not; a release is completed or put back. Those settlements are
   /// committed here. A buy's numbers bought so far are its succeeded items and the pool rows
@@ -263,6 +264,11 @@ private:
   /// row already `releasing`.
   ItemResult release_from_workspace(const PoolNumber& before,
                                     const std::function<ItemResult()>& released);
+  /// Whether the provider holding `row` still holds it: the telephony provider's owned numbers,
+  /// or the listing of the workspace the row belongs to (`PoolNumber::provider`).
+  /// @throws what `find_owned` or `list_workspace_numbers` throws; Error(invalid_input) for a
+  ///         workspace's number without `set_workspaces`.
+  bool still_held(const PoolNumber& row);
   void audit(const std::string& command, const std::string& entity_id, const std::string& before,
              const std::string& after);
 
