@@ -264,6 +264,9 @@ private:
   /// row already `releasing`.
   ItemResult release_from_workspace(const PoolNumber& before,
                                     const std::function<ItemResult()>& released);
+  /// The tag a purchase of `operation_id` gives its numbers (Twilio `FriendlyName`, at most 64
+  /// characters: "vami:<pool, cut to 40>:<operation id>"), by which a lost answer is found again.
+  static std::string purchase_tag(const std::string& pool, const std::string& operation_id);
   /// Whether the provider holding `row` still holds it: the telephony provider's owned numbers,
   /// or the listing of the workspace the row belongs to (`PoolNumber::provider`).
   /// @throws what `find_owned` or `list_workspace_numbers` throws; Error(invalid_input) for a
