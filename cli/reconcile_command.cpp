@@ -449,6 +449,7 @@ nlohmann::ordered_json to_json(const Finding& finding) {
   json["account"] = text_or_null(finding.account);
   json["agent"] = text_or_null(finding.agent_slug);
   json["tenant"] = text_or_null(finding.tenant_slug);
+  json["agent_provider"] = text_or_null(finding.agent_provider);
   json["detail"] = text_or_null(detail_words(finding));
   json["action"] = text_or_null(action_words(finding));
   json["repair"] = to_string(finding.repair);

@@ -14,20 +14,6 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
   std::vector<Plan> agent_plans;
   std::vector<Plan> document_plans;
   std::set<std::string> claimed; // Provider agents a transitional row accounts for.
-  auto finding_for = [](const Agent& agent, FindingKind kind) {
-    Plan plan;
-    plan.agent = agent;
-    Finding& finding = plan.finding;
-    finding.kind = kind;
-    finding.subject = Subject::agent;
-    finding.provider_id = agent.provider_agent_id;
-    finding.agent_slug = agent.slug;
-    finding.tenant_slug = agent.tenant_slug;
-    finding.agent_provider = agent.provider;
-    finding.name = agent.name;
-    return plan;
-  };
-
   for (const auto& agent : agents) {
     const std::string& id = agent.provider_agent_id;
     const bool fresh = agent.updated_at > in_flight_after;
@@ -37,7 +23,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
         break; // Nothing to compare it with.
       }
       if (!voice.exists(id)) {
-        Plan plan = finding_for(agent, FindingKind::agent_ghost);
+        Plan plan = Plan::for_agent(agent, FindingKind::agent_ghost);
         plan.finding.assigned_numbers =
             static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const PoolNumber& row) {
               return row.status == NumberStatus::assigned && row.agent_slug == agent.slug;
@@ -91,7 +77,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
       break;
     }
     case AgentStatus::creating: {
-      Plan plan = finding_for(agent, FindingKind::stale_creating);
+      Plan plan = Plan::for_agent(agent, FindingKind::stale_creating);
       std::vector<const AgentSummary*> tagged = voice.tagged(agent_tag(agent.slug));
       if (fresh) {
         for (const auto* summary : tagged) {
@@ -113,7 +99,7 @@ ReconcileService::classify_agents(const std::vector<Agent>& agents,
       break;
     }
     case AgentStatus::deleting: {
-      Plan plan = finding_for(agent, FindingKind::stale_deleting);
+      Plan plan = Plan::for_agent(agent, FindingKind::stale_deleting);
       std::vector<const AgentSummary*> tagged = voice.tagged(agent_tag(agent.slug));
       for (const auto* summary : tagged) {
         claimed.insert(summary->agent_id);
@@ -182,16 +168,8 @@ ReconcileService::classify_agent_webhooks(const Agent& agent, const VoiceView& v
       definition.post_call_webhook_url == router->synthflow_post_call_url) {
     return std::nullopt;
   }
-  Plan plan;
-  plan.agent = agent;
+  Plan plan = Plan::for_agent(agent, FindingKind::agent_webhook_drift);
   Finding& finding = plan.finding;
-  finding.kind = FindingKind::agent_webhook_drift;
-  finding.subject = Subject::agent;
-  finding.provider_id = agent.provider_agent_id;
-  finding.agent_slug = agent.slug;
-  finding.tenant_slug = agent.tenant_slug;
-  finding.agent_provider = agent.provider;
-  finding.name = agent.name;
   finding.stored = router->synthflow_inbound_url;
   finding.stored_post_call_url = router->synthflow_post_call_url;
   finding.reported = definition.inbound_webhook_url;

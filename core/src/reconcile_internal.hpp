@@ -201,6 +201,19 @@ struct ReconcileService::Plan {
   /// document.
   std::string provider;
 
+  /// A finding of `kind` about `agent` (subject, ids, tenant, provider and name filled in).
+  static Plan for_agent(const Agent& agent, FindingKind kind) {
+    Plan plan;
+    plan.agent = agent;
+    plan.finding.kind = kind;
+    plan.finding.subject = Subject::agent;
+    plan.finding.provider_id = agent.provider_agent_id;
+    plan.finding.agent_slug = agent.slug;
+    plan.finding.tenant_slug = agent.tenant_slug;
+    plan.finding.agent_provider = agent.provider;
+    plan.finding.name = agent.name;
+    return plan;
+  }
   /// Marks the finding as one `apply` repairs with `repair`.
   void repair_with(Repair repair) {
     finding.repair = repair;

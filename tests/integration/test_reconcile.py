@@ -332,6 +332,8 @@ def test_reconcile_compares_elevenlabs_and_routes_numbers_as_the_database_says(l
     assert "vami numbers unassign" in ghost["action"]
     assert found[("agent night-line", "stale_creating")]["action"] == "would adopt " + made
     assert found[("agent " + leftover, "agent_orphan")]["action"].startswith("left alone")
+    assert found[("agent " + leftover, "agent_orphan")]["agent_provider"] == "elevenlabs"
+    assert drift["agent_provider"] == "elevenlabs"
     assert "vami kb add" in found[("document " + documents[1], "document_ghost")]["action"]
     assert (database(live), elevenlabs_state(sandbox), sandbox.owned()) == world
 

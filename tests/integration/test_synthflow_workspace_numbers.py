@@ -118,8 +118,8 @@ def test_reconcile_reports_a_workspace_number_the_pool_does_not_track(platform):
     assert reconcile.returncode != 0, reconcile.stdout
     findings = json.loads(reconcile.stdout)["findings"]
     untracked = [f for f in findings if f["kind"] == "workspace_number_untracked"]
-    assert [(f["e164"], f["provider_id"], f["holdup"]) for f in untracked] == [
-        ("+14155550188", "14155550188", "not_vami")], findings
+    assert [(f["e164"], f["provider_id"], f["holdup"], f["agent_provider"]) for f in untracked] == [
+        ("+14155550188", "14155550188", "not_vami", "synthflow")], findings
     assert "Synthflow workspace" in untracked[0]["detail"], untracked
     text = live.run("reconcile").stdout
     assert "vami numbers import --provider synthflow" in text, text
