@@ -85,6 +85,9 @@ void StoreBackendTest::SetUp() {
     }
     GTEST_SKIP() << GetParam().name << " cannot run here: " << unavailable.reason;
   }
+  if (m_backend != nullptr && !HasFatalFailure() && !IsSkipped()) {
+    SetUpState();
+  }
 }
 
 void StoreBackendTest::TearDown() {

@@ -85,10 +85,18 @@ struct BackendUnavailable {
 void PrintTo(const StoreBackendKind& kind, std::ostream* out);
 
 /// A fixture of the behaviour suites: a temporary folder and the backend's fresh state in it.
+/// A suite prepares its state in `SetUpState`, never in SetUp: when the backend cannot run here
+/// the test is skipped, and GTEST_SKIP in SetUp neither stops SetUp's callers nor TearDown, so a
+/// suite's own SetUp would go on with no backend (a crash). TearDown overrides run after a skip
+/// too: they must not assume the backend or anything SetUpState made.
 class StoreBackendTest : public ::testing::TestWithParam<StoreBackendKind> {
 protected:
-  void SetUp() override;
+  void SetUp() final;
   void TearDown() override;
+
+  /// The suite's own preparation, called by SetUp only once `m_backend` holds a fresh state
+  /// (not when the test is skipped or failed there).
+  virtual void SetUpState() {}
 
   /// The test's own temporary folder, removed after it.
   std::filesystem::path m_dir;

@@ -84,9 +84,7 @@ AssignmentTarget to(const std::string& agent_slug, RoutingMode mode = RoutingMod
 
 class AssignmentStoreTest : public testing::StoreBackendTest {
 protected:
-  void SetUp() override {
-    testing::StoreBackendTest::SetUp();
-    ASSERT_FALSE(HasFatalFailure());
+  void SetUpState() override {
     m_store = m_backend->open();
     Operation buy;
     buy.id = "op-000000000001";

@@ -22,11 +22,7 @@ using ::testing::HasSubstr;
 // The call history of the state store, against every store implementation (store_backend.hpp).
 class CallHistoryStoreTest : public testing::StoreBackendTest {
 protected:
-  void SetUp() override {
-    testing::StoreBackendTest::SetUp();
-    ASSERT_FALSE(HasFatalFailure());
-    m_store = m_backend->open();
-  }
+  void SetUpState() override { m_store = m_backend->open(); }
 
   void TearDown() override {
     m_store.reset();

@@ -133,11 +133,7 @@ void populate(StateStore& store) {
 /// in a SQLite file beside it.
 class StateCopyTest : public testing::StoreBackendTest {
 protected:
-  void SetUp() override {
-    StoreBackendTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
+  void SetUpState() override {
     m_source = m_dir / "source.db";
     m_back = m_dir / "back.db";
     auto store = open_sqlite_state_store(m_source);

@@ -21,9 +21,7 @@ using ::testing::HasSubstr;
 
 class UsageReportTest : public testing::StoreBackendTest {
 protected:
-  void SetUp() override {
-    testing::StoreBackendTest::SetUp();
-    ASSERT_FALSE(HasFatalFailure());
+  void SetUpState() override {
     m_store = m_backend->open();
     Operation buy;
     buy.id = "op-000000000001";

@@ -139,7 +139,6 @@ private:
                                const std::map<std::string, std::string>& holders, int concurrency,
                                const StopRequested& stop_requested, const ItemObserver& observer,
                                int done_before, Rerun rerun);
-  Agent routable_agent(const std::string& agent);
   void connect(PoolNumber& row, const Agent& agent);
   void disconnect(PoolNumber& row, const PoolNumber& before);
   /// The workspace holding the pool number `e164` (`workspace_of`); empty for a telephony
