@@ -30,6 +30,7 @@ struct ServeOptions {
   std::uint64_t seed = 0;
   int timeout_ms = 90'000;
   int call_rate = 0;
+  int synthflow_numbers = 0;
   std::string state;
 };
 
@@ -236,6 +237,14 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
       ->type_name("N")
       ->check(CLI::Range(1, 10'000));
   serve_command
+      ->add_option("--synthflow-numbers", serve->synthflow_numbers,
+                   "Put N numbers bought through Synthflow in the sandbox's Synthflow workspace "
+                   "before serving (+14155550100 on, a range kept for fiction), for 'vami "
+                   "numbers import --provider synthflow'; those it holds already are kept, so "
+                   "a second start adds none")
+      ->type_name("N")
+      ->check(CLI::Range(1, sandbox::k_max_seeded_synthflow_numbers));
+  serve_command
       ->add_option("--state", serve->state,
                    "Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)")
       ->type_name("PATH");
@@ -261,6 +270,10 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
         serve->state.empty() ? context.sandbox_state_path() : std::filesystem::path(serve->state);
     auto emulator = sandbox::open_sandbox(path);
     auto credentials = emulator->credentials();
+    sandbox::SeededNumbers seeded;
+    if (serve->synthflow_numbers > 0) {
+      seeded = emulator->seed_synthflow_numbers(serve->synthflow_numbers);
+    }
     AppContext::catch_interrupts();
     sandbox::ServeStats stats = sandbox::serve(
         *emulator, options,
@@ -299,6 +312,12 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
               "stream agents' orchestrator (WebSocket) on ws://127.0.0.1:" +
               std::to_string(stream_port) +
               "/stream/NAME; stream URL for agents: wss://sandbox.vami.invalid/stream/NAME");
+          if (!seeded.numbers.empty()) {
+            context.note("Synthflow workspace numbers " + seeded.numbers.front() + " to " +
+                         seeded.numbers.back() + " (" + std::to_string(seeded.added) +
+                         " added now); import them with 'vami numbers import --provider "
+                         "synthflow'");
+          }
           if (options.call_rate > 0) {
             context.note("placing " + std::to_string(options.call_rate) +
                          " simulated calls per second to the assigned numbers");

@@ -41,7 +41,7 @@ _vami_options() {
   "webhooks set") echo "--voice-url --voice-method --status-callback --allow-http" ;;
   "router serve") echo "--listen --public-url --tls-cert --tls-key --log --log-caller-numbers --budget-ms --insecure-no-signatures" ;;
   "router setup") echo "--public-url --dry-run" ;;
-  "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --call-rate --state" ;;
+  "sandbox serve") echo "--port --latency-ms --jitter-ms --rate-limit --max-concurrent --fail-rate --drop-rate --fail-nth --seed --timeout-ms --call-rate --synthflow-numbers --state" ;;
   "sandbox requests") echo "--state --provider --limit" ;;
   "tenants create") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency" ;;
   "tenants update") echo "--name --industry --contact-name --contact-email --rate-number --rate-minute --rate-currency --no-profile" ;;
@@ -187,6 +187,7 @@ _vami_option_kind() {
   "sandbox serve|--seed") echo "text" ;;
   "sandbox serve|--timeout-ms") echo "text" ;;
   "sandbox serve|--call-rate") echo "text" ;;
+  "sandbox serve|--synthflow-numbers") echo "text" ;;
   "sandbox serve|--state") echo "path" ;;
   "sandbox requests|-h") echo "flag" ;;
   "sandbox requests|--help") echo "flag" ;;

@@ -264,6 +264,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'text'
         case 'sandbox serve|--call-rate'
             echo 'text'
+        case 'sandbox serve|--synthflow-numbers'
+            echo 'text'
         case 'sandbox serve|--state'
             echo 'path'
         case 'sandbox requests|-h'
@@ -989,6 +991,7 @@ complete -c vami -n "__vami_at 'sandbox serve'" -l fail-nth -x -d 'The Nth reque
 complete -c vami -n "__vami_at 'sandbox serve'" -l seed -x -d 'Seed of every random choice, for a run that can be repeated (default: a random one, shown in the stats)'
 complete -c vami -n "__vami_at 'sandbox serve'" -l timeout-ms -x -d 'How long a --fail-nth timeout holds its connection, in ms'
 complete -c vami -n "__vami_at 'sandbox serve'" -l call-rate -x -d 'Place N simulated inbound calls per second, evenly spaced, to the account\'s assigned numbers in turn (voice URL: an agent\'s or a webhook\'s, such as \'vami router serve\'), as Twilio would, to load the router; at most 128 in flight (more are skipped and counted)'
+complete -c vami -n "__vami_at 'sandbox serve'" -l synthflow-numbers -x -d 'Put N numbers bought through Synthflow in the sandbox\'s Synthflow workspace before serving (+14155550100 on, a range kept for fiction), for \'vami numbers import --provider synthflow\'; those it holds already are kept, so a second start adds none'
 complete -c vami -n "__vami_at 'sandbox serve'" -l state -r -F -d 'Sandbox state file (default: VAMI_SANDBOX_DB, else beside --db)'
 
 # vami sandbox requests

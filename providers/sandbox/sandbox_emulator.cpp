@@ -187,6 +187,22 @@ public:
 
   int start_stream_orchestrator(int port) override { return m_orchestrator.start(port); }
 
+  SeededNumbers seed_synthflow_numbers(int count) override {
+    if (count < 0 || count > k_max_seeded_synthflow_numbers) {
+      throw Error(ErrorKind::invalid_input,
+                  "cannot seed " + std::to_string(count) + " Synthflow numbers",
+                  "seed 0 to " + std::to_string(k_max_seeded_synthflow_numbers) +
+                      " (+14155550100 to +14155550199)");
+    }
+    try {
+      return m_synthflow->seed_numbers(count);
+    } catch (const SQLite::Exception& e) {
+      throw Error(ErrorKind::storage,
+                  "cannot seed the Synthflow numbers of " + m_path.string() + ": " + e.what(),
+                  "check the file's permissions, or try again if the sandbox is busy");
+    }
+  }
+
   // -- Simulated calls --------------------------------------------------------------------------
 
   http::HttpResponse place_call(const http::HttpRequest& request) {

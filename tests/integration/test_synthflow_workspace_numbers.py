@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from conftest import create_agent, create_tenant, error_line
+from conftest import Sandbox, Vami, clean_environment, create_agent, create_tenant, error_line
 
 FIRST = "+14155550142"
 SECOND = "+14155550167"
@@ -123,3 +123,23 @@ def test_reconcile_reports_a_workspace_number_the_pool_does_not_track(platform):
     assert "Synthflow workspace" in untracked[0]["detail"], untracked
     text = live.run("reconcile").stdout
     assert "vami numbers import --provider synthflow" in text, text
+
+
+def test_sandbox_serve_seeds_workspace_numbers_once(tmp_path, home):
+    """`vami sandbox serve --synthflow-numbers N`: N numbers bought through Synthflow, which
+    `vami numbers import --provider synthflow` finds; a second start with the same N adds none."""
+    state = tmp_path / "seeded-sandbox.db"
+    seeded = Sandbox(state, clean_environment(home), extra_args=("--synthflow-numbers", 2))
+    try:
+        vami = Vami(tmp_path, {**clean_environment(home), **seeded.exports})
+        dry = vami.run("numbers", "import", "--provider", "synthflow", "--dry-run", "--json")
+        assert dry.returncode == 0, dry.stderr
+        assert [(i["e164"], i["result"]) for i in json.loads(dry.stdout)] == [
+            ("+14155550100", "would_import"), ("+14155550101", "would_import")]
+    finally:
+        seeded.stop()
+    assert "+14155550100 to +14155550101 (2 added now)" in seeded.process.stderr.read()
+    again = Sandbox(state, clean_environment(home), extra_args=("--synthflow-numbers", 2))
+    again.stop()
+    assert "(0 added now)" in again.process.stderr.read()
+    assert list(workspace(state)) == ["+14155550100", "+14155550101"]

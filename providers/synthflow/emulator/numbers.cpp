@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -134,6 +135,33 @@ http::HttpResponse SynthflowSandbox::Impl::delete_number(const std::string& slug
   remove.bind(1, slug);
   remove.exec();
   return json_response(200, Json{{"status", "ok"}});
+}
+
+SeededNumbers SynthflowSandbox::Impl::seed_numbers(int count) {
+  std::lock_guard lock(m_mutex);
+  SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
+  SeededNumbers seeded;
+  for (int i = 0; i < count; ++i) {
+    const std::string digits = std::to_string(k_first_seeded_synthflow_number + i);
+    const std::string number = "+" + digits;
+    seeded.numbers.push_back(number);
+    if (holds_number(number)) {
+      continue;
+    }
+    // Synthflow buys its numbers through Twilio: a Twilio sid, "PN" + 32 hex digits.
+    SQLite::Statement insert(m_db, "INSERT INTO synthflow_numbers (slug, phone_number, "
+                                   "friendly_name, provider_name, sip_term_uri, sid, created_at) "
+                                   "VALUES (?, ?, ?, 'twilio', '', ?, ?)");
+    insert.bind(1, digits);
+    insert.bind(2, number);
+    insert.bind(3, "(" + digits.substr(1, 3) + ") " + digits.substr(4, 3) + "-" + digits.substr(7));
+    insert.bind(4, "PN" + std::string(32 - digits.size(), '0') + digits);
+    insert.bind(5, iso_now());
+    insert.exec();
+    ++seeded.added;
+  }
+  transaction.commit();
+  return seeded;
 }
 
 http::HttpResponse SynthflowSandbox::Impl::import_number(const Json& body) {

@@ -217,6 +217,10 @@ http::HttpResponse SynthflowSandbox::handle(const http::HttpRequest& request,
   return m_impl->handle(request, path, query);
 }
 
+SeededNumbers SynthflowSandbox::seed_numbers(int count) {
+  return m_impl->seed_numbers(count);
+}
+
 http::HttpResponse SynthflowSandbox::Impl::handle(const http::HttpRequest& request,
                                                   const std::string& path,
                                                   const std::string& query) {

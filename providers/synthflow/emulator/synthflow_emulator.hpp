@@ -58,8 +58,9 @@ inline constexpr std::string_view k_synthflow_prefix = "/synthflow/v2";
 /// `synthflow_sources (seq, id UNIQUE, knowledge_base_id, type, name, url, content, created_at,
 /// updated_at)`, `synthflow_knowledge_agents (knowledge_base_id, model_id)`, `synthflow_numbers
 /// (slug PRIMARY KEY, phone_number, friendly_name, provider_name, sip_term_uri, sid (NULL for SIP
-/// imports; tests seed numbers bought through Synthflow with a sid and no sip_term_uri, which
-/// `vami numbers import --provider synthflow` brings into the pool),
+/// imports; numbers bought through Synthflow have a sid and no sip_term_uri, which
+/// `vami numbers import --provider synthflow` brings into the pool: `seed_numbers` adds some,
+/// tests also seed them with sqlite3),
 /// created_at)`, and, for tests to seed, `synthflow_calls (call_id PRIMARY KEY, model_id,
 /// start_time_ms, duration, call_status ('completed'), type_of_call ('inbound'),
 /// phone_number_from, phone_number_to, transcript, end_call_reason)`.
@@ -86,6 +87,10 @@ public:
   /// `?`) is `query`. Never throws: database failures become 500 with the error body.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                             const std::string& query);
+
+  /// `SandboxEmulator::seed_synthflow_numbers`, `count` already checked, in one write
+  /// transaction. @throws SQLite::Exception when the file cannot be written.
+  SeededNumbers seed_numbers(int count);
 
 private:
   class Impl;

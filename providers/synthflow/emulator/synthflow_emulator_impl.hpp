@@ -84,6 +84,9 @@ public:
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                             const std::string& query);
 
+  /// See `SynthflowSandbox::seed_numbers` (numbers.cpp); locks the mutex itself.
+  SeededNumbers seed_numbers(int count);
+
 private:
   http::HttpResponse route(const http::HttpRequest& request, const std::vector<std::string>& s,
                            const Params& query);

@@ -164,6 +164,9 @@ public:
   void log_request(const HttpRequest& request, int status) override {
     m_inner.log_request(request, status);
   }
+  vami::sandbox::SeededNumbers seed_synthflow_numbers(int count) override {
+    return m_inner.seed_synthflow_numbers(count);
+  }
   int peak() {
     std::lock_guard lock(m_mutex);
     return m_peak;

@@ -82,6 +82,39 @@ TEST_F(SynthflowEmulatorTest, ANumberSynthflowSoldIsListedButNeverRemoved) {
   EXPECT_EQ(provider->set_number_agent("14155550100", agent).agent_id, agent);
 }
 
+TEST_F(SynthflowEmulatorTest, SeededNumbersAreTheWorkspacesOwnAndSeedingAgainAddsNone) {
+  sandbox::SeededNumbers seeded = sandbox->seed_synthflow_numbers(3);
+  EXPECT_EQ(seeded.numbers,
+            (std::vector<std::string>{"+14155550100", "+14155550101", "+14155550102"}));
+  EXPECT_EQ(seeded.added, 3);
+  std::vector<WorkspaceNumber> numbers = provider->list_workspace_numbers();
+  ASSERT_EQ(numbers.size(), 3U);
+  EXPECT_EQ(numbers[2].e164, "+14155550102");
+  EXPECT_EQ(numbers[2].provider_id, "14155550102");
+  // Bought through Synthflow: a Twilio sid, no SIP termination URI (not a SIP import).
+  json number = json::parse(
+      raw("GET", "/numbers/14155550100?workspace=" + sandbox->credentials().synthflow_workspace_id)
+          .body);
+  EXPECT_EQ(number["provider_name"], "twilio");
+  EXPECT_EQ(number["sid"], "PN00000000000000000000014155550100");
+  EXPECT_EQ(number["sip_term_uri"], "");
+  EXPECT_EQ(number["friendly_name"], "(415) 555-0100");
+
+  EXPECT_EQ(sandbox->seed_synthflow_numbers(3).added, 0);
+  EXPECT_EQ(provider->list_workspace_numbers().size(), 3U);
+  seeded = sandbox->seed_synthflow_numbers(5);
+  EXPECT_EQ(seeded.added, 2);
+  EXPECT_EQ(seeded.numbers.back(), "+14155550104");
+  // A number the workspace holds as a SIP import is left as it is.
+  (void)provider->import_sip_trunk_number("+14155550105", "vami:acme", k_trunk);
+  EXPECT_EQ(sandbox->seed_synthflow_numbers(6).added, 0);
+  EXPECT_EQ(provider->list_workspace_numbers().size(), 5U);
+
+  EXPECT_EQ(sandbox->seed_synthflow_numbers(100).numbers.back(), "+14155550199");
+  EXPECT_EQ(error_of([&] { (void)sandbox->seed_synthflow_numbers(101); }).kind(),
+            ErrorKind::invalid_input);
+}
+
 TEST_F(SynthflowEmulatorTest, AnAgentCannotNameANumberTheWorkspaceDoesNotHold) {
   std::string agent = make_agent("Front Desk");
   Error error = error_of([&] { (void)provider->set_number_agent("19995550100", agent); });

@@ -53,6 +53,20 @@ struct LoggedRequest {
   int status = 0;
 };
 
+/// The first of the numbers `seed_synthflow_numbers` puts in the Synthflow workspace: +1 415 555
+/// 0100, in the 555-0100 to 555-0199 range the North American Numbering Plan keeps for fiction.
+inline constexpr std::int64_t k_first_seeded_synthflow_number = 14155550100;
+/// How many numbers `seed_synthflow_numbers` can seed: the 100 of that range.
+inline constexpr int k_max_seeded_synthflow_numbers = 100;
+
+/// What `SandboxEmulator::seed_synthflow_numbers` did.
+struct SeededNumbers {
+  /// The seeded numbers, E.164, in order: +14155550100, +14155550101, ...
+  std::vector<std::string> numbers;
+  /// How many of them the workspace did not hold before (0 on a second seeding of as many).
+  int added = 0;
+};
+
 /// Which rows of the request log to read.
 struct RequestLogFilter {
   std::string provider; ///< Only this `LoggedRequest::provider`; empty: every one.
@@ -94,6 +108,14 @@ public:
   /// Adds to the request log a request answered without `handle`: an injected fault
   /// (`status`: 429, 500 or 503; 0 when the connection was cut unanswered). Never throws.
   virtual void log_request(const http::HttpRequest& request, int status) = 0;
+  /// Puts the first `count` numbers from `k_first_seeded_synthflow_number` (+14155550100 on)
+  /// in the Synthflow workspace as numbers bought through Synthflow (provider twilio, a sid, no
+  /// SIP termination URI: what `vami numbers import --provider synthflow` brings into the
+  /// pool), unless the workspace holds them already: seeding again adds none, and adds back
+  /// only those deleted since (`DELETE /numbers/{slug}`, a release).
+  /// @throws vami::Error(invalid_input) unless 0 <= `count` <= `k_max_seeded_synthflow_numbers`;
+  ///         Error(storage) when the state file cannot be written.
+  virtual SeededNumbers seed_synthflow_numbers(int count) = 0;
 };
 
 /// Opens (creating if needed) the emulator's state file at `state_path`.
