@@ -322,7 +322,7 @@ std::string render(const ConfigFile& config) {
         out << key << " = " << toml_string(profile.*member) << '\n';
       }
     }
-    // Keys of providers no longer registered are kept, so nothing written is lost.
+    // The registered voice-agent providers' keys (reading refuses any other key).
     for (const auto& [key, value] : profile.provider_values) {
       if (!value.empty()) {
         out << key << " = " << toml_string(value) << '\n';

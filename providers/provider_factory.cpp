@@ -25,11 +25,12 @@ bool is_account_sid(const std::string& sid) {
   return sid.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos;
 }
 
-void check_base_url(const char* variable, const std::string& url) {
+// `example`: the address it replaces, given in the hint.
+void check_base_url(const char* variable, const std::string& url, const char* example) {
   if (!url.empty() && url_scheme(url) == UrlScheme::other) {
     throw Error(ErrorKind::invalid_input,
                 std::string(variable) + " '" + url + "' is not an http(s) URL",
-                "set it to a base URL such as https://api.twilio.com");
+                std::string("set it to a base URL such as ") + example);
   }
 }
 
@@ -172,9 +173,11 @@ private:
       throw Error(ErrorKind::invalid_input,
                   "TWILIO_ACCOUNT_SID is not an Account SID (AC followed by 32 hex digits)", hint);
     }
-    check_base_url("VAMI_TWILIO_BASE_URL", settings.twilio_base_url);
-    check_base_url("VAMI_TWILIO_PRICING_BASE_URL", settings.twilio_pricing_base_url);
-    check_base_url("VAMI_TWILIO_TRUNKING_BASE_URL", settings.twilio_trunking_base_url);
+    check_base_url("VAMI_TWILIO_BASE_URL", settings.twilio_base_url, "https://api.twilio.com");
+    check_base_url("VAMI_TWILIO_PRICING_BASE_URL", settings.twilio_pricing_base_url,
+                   "https://pricing.twilio.com");
+    check_base_url("VAMI_TWILIO_TRUNKING_BASE_URL", settings.twilio_trunking_base_url,
+                   "https://trunking.twilio.com");
     twilio::TwilioConfig config;
     config.account_sid = settings.twilio_account_sid;
     if (!settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty()) {

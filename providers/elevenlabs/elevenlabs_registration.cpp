@@ -18,7 +18,7 @@ std::unique_ptr<VoiceAgentProvider> make(const AgentProviderConnection& connecti
   if (!base_url.empty() && url_scheme(base_url) == UrlScheme::other) {
     throw Error(ErrorKind::invalid_input,
                 "VAMI_ELEVENLABS_BASE_URL '" + base_url + "' is not an http(s) URL",
-                "set it to a base URL such as https://api.twilio.com");
+                "set it to a base URL such as https://api.elevenlabs.io");
   }
   elevenlabs::ElevenLabsConfig config;
   config.api_key = connection.settings.setting("elevenlabs_api_key");

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "agent_provider_registry.hpp"
+#include "fake_http_client.hpp"
 #include "fake_voice_agent_provider.hpp"
 #include "profiles.hpp"
 #include "provider_settings.hpp"
@@ -227,6 +228,50 @@ TEST_F(AgentProviderTableTest, AMissingKeyNamesItsVariableAndWhatElseIsSet) {
     EXPECT_NE(message.find("no Vapi credentials: VAPI_API_KEY is not set"), std::string::npos)
         << message;
     EXPECT_NE(message.find("while ELEVENLABS_API_KEY is set"), std::string::npos) << message;
+  }
+}
+
+// A base URL that is not http(s) is refused, and the hint gives the provider's own address, not
+// another provider's (ElevenLabs' hint named https://api.twilio.com).
+TEST(RegisteredAgentProviders, ABaseUrlThatIsNotHttpIsRefusedWithTheProvidersOwnAddress) {
+  const std::map<std::string, std::string> own_address{{"elevenlabs", "https://api.elevenlabs.io"},
+                                                       {"synthflow", "https://api.synthflow.ai"}};
+  for (const auto& [name, address] : own_address) {
+    const AgentProviderDescriptor* provider =
+        find_agent_provider(registered_agent_providers(), name);
+    ASSERT_NE(provider, nullptr) << name;
+    ProviderSettings settings;
+    settings.values[name + "_api_key"] = "key-of-" + name;
+    settings.values[name + "_base_url"] = "ftp://x";
+    test::FakeHttpClient http;
+    try {
+      (void)provider->make(AgentProviderConnection{settings, &http, {}, {}, {}});
+      ADD_FAILURE() << name << " accepted ftp://x";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << name;
+      EXPECT_NE(error.hint().find(address), std::string::npos) << name << ": " << error.hint();
+    }
+  }
+}
+
+// The same for Twilio's three base URLs, each with its own address.
+TEST(RegisteredAgentProviders, TwilioBaseUrlsThatAreNotHttpAreRefusedWithTheirOwnAddress) {
+  const std::vector<std::pair<std::string ProviderSettings::*, std::string>> urls{
+      {&ProviderSettings::twilio_base_url, "https://api.twilio.com"},
+      {&ProviderSettings::twilio_pricing_base_url, "https://pricing.twilio.com"},
+      {&ProviderSettings::twilio_trunking_base_url, "https://trunking.twilio.com"}};
+  for (const auto& [member, address] : urls) {
+    ProviderSettings settings;
+    settings.twilio_account_sid = "AC" + std::string(32, '1');
+    settings.twilio_auth_token = "token";
+    settings.*member = "ftp://x";
+    try {
+      (void)connect_providers(settings)->telephony();
+      ADD_FAILURE() << address << ": ftp://x accepted";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << address;
+      EXPECT_NE(error.hint().find(address), std::string::npos) << error.hint();
+    }
   }
 }
 
