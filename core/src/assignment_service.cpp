@@ -37,16 +37,6 @@ bool same_webhook(const VoiceWebhook& stored, const VoiceWebhook& reported) {
          stored.status_callback == reported.status_callback;
 }
 
-nlohmann::json read_parameters(const Operation& operation) {
-  nlohmann::json parameters = nlohmann::json::parse(operation.parameters, nullptr, false);
-  if (parameters.is_discarded() || !parameters.is_object()) {
-    throw Error(ErrorKind::invalid_input,
-                "the journal's request of operation " + operation.id + " cannot be read",
-                "run the command again instead of resuming it");
-  }
-  return parameters;
-}
-
 using detail::require_webhook_router;
 
 } // namespace
@@ -314,7 +304,7 @@ BulkReport AssignmentService::resume(const ResumePlan& plan, const StopRequested
   if (std::optional<BulkReport> nothing_left = detail::claim_for_resume(m_store, plan)) {
     return *nothing_left;
   }
-  nlohmann::json parameters = read_parameters(operation);
+  nlohmann::json parameters = detail::journal_parameters(operation);
   if (operation.kind == OperationKind::assign) {
     std::optional<RoutingMode> mode =
         parse_routing_mode(parameters.value("mode", std::string("native")));

@@ -213,6 +213,16 @@ void run_journaled(StateStore& store, BulkReport& report, const std::vector<std:
   finish_journaled(store, report, done_before, health);
 }
 
+nlohmann::json journal_parameters(const Operation& operation) {
+  nlohmann::json parameters = nlohmann::json::parse(operation.parameters, nullptr, false);
+  if (parameters.is_discarded() || !parameters.is_object()) {
+    throw Error(ErrorKind::invalid_input,
+                "the journal's request of operation " + operation.id + " cannot be read",
+                "run the command again instead of resuming it");
+  }
+  return parameters;
+}
+
 Operation resumable_operation(StateStore& store, const std::string& operation_id) {
   Operation operation = journal_operation(store, operation_id);
   // This process may resume what it ran itself (a test, or a rerun in one process).

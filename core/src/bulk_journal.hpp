@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <vami/core/bulk_runner.hpp>
 #include <vami/core/error.hpp>
 #include <vami/core/pool_service.hpp>
@@ -17,6 +19,7 @@
 // shares: turning an error into an item, writing an item to the journal, counting, the
 // operation's final status, and a state database that fails while providers act. Defined in
 // bulk_journal.cpp.
+
 namespace vami::detail {
 
 /// The item of a number whose step failed with `error`.
@@ -82,6 +85,10 @@ void run_journaled(StateStore& store, BulkReport& report, const std::vector<std:
                    int concurrency, const std::function<ItemResult(std::size_t)>& work,
                    const StopRequested& stop_requested, const ItemObserver& observer,
                    int done_before = 0);
+
+/// The journal's `parameters` of `operation` (the request it was started with), as a JSON object.
+/// @throws Error(invalid_input) when they are not a JSON object: a journal vami cannot resume from.
+nlohmann::json journal_parameters(const Operation& operation);
 
 /// The journaled operation `operation_id`, to resume: refused while the process that runs it
 /// (its `holder`) is still running, so that two processes never work one operation.

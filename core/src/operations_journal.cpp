@@ -10,22 +10,6 @@
 
 namespace vami {
 
-namespace {
-
-// The text of a journal's `parameters`, as an object; anything else is a journal vami cannot
-// resume from.
-nlohmann::json parameters_object(const Operation& operation) {
-  nlohmann::json parameters = nlohmann::json::parse(operation.parameters, nullptr, false);
-  if (parameters.is_discarded() || !parameters.is_object()) {
-    throw Error(ErrorKind::invalid_input,
-                "the journal's request of operation " + operation.id + " cannot be read",
-                "run the command again instead of resuming it");
-  }
-  return parameters;
-}
-
-} // namespace
-
 Operation journal_operation(StateStore& store, const std::string& operation_id) {
   if (auto operation = store.find_operation(operation_id)) {
     return *operation;
@@ -106,7 +90,7 @@ std::vector<std::string> requested_numbers(const Operation& operation) {
       operation.kind != OperationKind::resume) {
     return numbers;
   }
-  nlohmann::json parameters = parameters_object(operation);
+  nlohmann::json parameters = detail::journal_parameters(operation);
   auto list = parameters.find("numbers");
   if (list == parameters.end() || !list->is_array()) {
     throw Error(ErrorKind::invalid_input,
