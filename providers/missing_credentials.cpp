@@ -186,9 +186,9 @@ Error missing_agent_provider(const AgentProviderDescriptor& provider,
                                is_or_are(missing) + " not set, while " + and_list(present) +
                                is_or_are(present) + " set";
   what += why_no_sandbox(set);
-  std::string hint = "set " + and_list(missing) + in_profile +
-                     or_write_the_profile(settings, "them") +
-                     to_use_the_sandbox(variables, profiles);
+  std::string hint = provider.missing_hint ? provider.missing_hint(missing, in_profile)
+                                           : "set " + and_list(missing) + in_profile;
+  hint += or_write_the_profile(settings, "them") + to_use_the_sandbox(variables, profiles);
   return Error(ErrorKind::auth, what, hint);
 }
 

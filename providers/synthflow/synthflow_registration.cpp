@@ -2,9 +2,6 @@
 // settings (an API key and the workspace it belongs to, a base URL or a region), how it is made,
 // live or on the sandbox's emulator (/synthflow/v2), and what vami says when its credentials
 // are missing or half set.
-#include <algorithm>
-
-#include "missing_credentials.hpp"
 
 #include <vami/core/document_file.hpp>
 #include <vami/providers/agent_provider_registration.hpp>
@@ -18,50 +15,19 @@ namespace {
 constexpr const char* k_api_key = "synthflow_api_key";
 constexpr const char* k_workspace_id = "synthflow_workspace_id";
 
-Error missing(const ProviderSettings& settings, const AgentProviderList& list) {
-  using namespace credentials;
-  const std::string profile = settings.credentials_profile("synthflow");
-  std::vector<const ProviderSetting*> credentials =
-      find_agent_provider(list, "synthflow")->settings_of(SettingRole::credential);
-  auto name = [&](const ProviderSetting* credential) {
-    return profile.empty() ? credential->variable : credential->key;
-  };
-  std::vector<std::string> missing;
-  std::vector<std::string> present;
-  for (const ProviderSetting* credential : credentials) {
-    (settings.setting(credential->key).empty() ? missing : present).push_back(name(credential));
+// What to set when Synthflow's key, its workspace or both are missing (`missing_hint`).
+std::string missing_hint(const std::vector<std::string>& missing, const std::string& in_profile) {
+  if (missing.size() == 2) {
+    return "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace and "
+           "SYNTHFLOW_WORKSPACE_ID to its id";
   }
-  Others others = others_than(settings, "synthflow", list);
-  // A half-set Synthflow pair keeps the sandbox off by itself.
-  std::vector<std::string> set = present;
-  set.insert(set.end(), others.set.begin(), others.set.end());
-  std::vector<std::string> variables = profile.empty() ? present : std::vector<std::string>();
-  variables.insert(variables.end(), others.variables.begin(), others.variables.end());
-  std::vector<std::string> profiles = others.from_profile;
-  if (!profile.empty() && !present.empty() &&
-      std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) {
-    profiles.push_back(profile);
+  const bool from_profile = !in_profile.empty();
+  if (missing.front() == (from_profile ? k_api_key : "SYNTHFLOW_API_KEY")) {
+    return "set " + missing.front() + in_profile + " to an API key of the workspace " +
+           (from_profile ? k_workspace_id : "SYNTHFLOW_WORKSPACE_ID") + " names";
   }
-  const std::string in_profile = profile.empty() ? std::string() : " of profile '" + profile + "'";
-  std::string what =
-      present.empty()
-          ? "no Synthflow credentials" + and_in_profile(settings) + and_list(missing) +
-                " are not set (nor synthflow_api_key and synthflow_workspace_id in a profile)"
-          : "Synthflow credentials are incomplete: " + and_list(missing) + in_profile +
-                is_or_are(missing) + " not set, while " + and_list(present) + is_or_are(present) +
-                " set";
-  what += why_no_sandbox(set);
-  std::string hint =
-      missing.size() == 2 ? "set SYNTHFLOW_API_KEY to an API key of the Synthflow workspace and "
-                            "SYNTHFLOW_WORKSPACE_ID to its id"
-      : missing.front() == name(credentials.front())
-          ? "set " + missing.front() + in_profile + " to an API key of the workspace " +
-                name(credentials.back()) + " names"
-          : "set " + missing.front() + in_profile +
-                " to the id of the Synthflow workspace the key belongs to";
-  hint += or_write_the_profile(settings, "them");
-  hint += to_use_the_sandbox(variables, profiles);
-  return Error(ErrorKind::auth, what, hint);
+  return "set " + missing.front() + in_profile +
+         " to the id of the Synthflow workspace the key belongs to";
 }
 
 // "ws_1 key ••••a1b2 (eu)": the workspace, its masked key and the region.
@@ -125,7 +91,7 @@ const AgentProviderDescriptor& synthflow_registration() {
     made.make = [](const AgentProviderConnection& connection) {
       return make_synthflow_provider(connection.settings, *connection.http);
     };
-    made.missing = missing;
+    made.missing_hint = missing_hint;
     made.sandbox_settings = [](const SandboxAccount& account) {
       // Derived from the sandbox account's auth token, as the emulator derives them.
       return std::vector<std::pair<std::string, std::string>>{

@@ -104,6 +104,11 @@ struct AgentProviderDescriptor {
   /// because others are set), given the list of providers in use (whose credentials are named
   /// as what keeps the sandbox off); null: a generic message names them.
   std::function<Error(const ProviderSettings&, const AgentProviderList&)> missing;
+  /// With the generic message (`missing` null): what to set, given the credentials not set (as
+  /// named to the user: variables, or a profile's keys) and " of profile 'NAME'" or ""; null:
+  /// "set " and their names.
+  std::function<std::string(const std::vector<std::string>& missing, const std::string& in_profile)>
+      missing_hint;
   /// Its settings in the sandbox (credentials and base URL), by profile key, in the order of
   /// `settings` (`sandbox serve` exports them as their variables); null: the provider has no
   /// emulator.
