@@ -5,10 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include "http/crypto.hpp"
 
 #include <vami/providers/elevenlabs_webhooks.hpp>
 
@@ -49,19 +46,7 @@ std::string webhook_signature(std::string_view secret, std::string_view timestam
   std::string message;
   message.reserve(timestamp.size() + 1 + body.size());
   message.append(timestamp).append(".").append(body);
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
-       &length);
-  static constexpr char k_digits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(digest.size() * 2);
-  for (unsigned char byte : digest) {
-    hex += k_digits[byte >> 4];
-    hex += k_digits[byte & 0x0F];
-  }
-  return hex;
+  return http::lower_hex(http::hmac_sha256(secret, message));
 }
 
 WebhookSignatureCheck check_webhook_signature(std::string_view header, std::string_view body,
@@ -94,9 +79,7 @@ WebhookSignatureCheck check_webhook_signature(std::string_view header, std::stri
   const std::string expected = webhook_signature(secret, timestamp, body);
   bool matched = false;
   for (std::string_view hash : hashes) {
-    matched = (hash.size() == expected.size() &&
-               CRYPTO_memcmp(hash.data(), expected.data(), expected.size()) == 0) ||
-              matched;
+    matched = http::same_secret_text(hash, expected) || matched;
   }
   return matched ? WebhookSignatureCheck::valid : WebhookSignatureCheck::mismatch;
 }

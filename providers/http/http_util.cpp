@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <openssl/evp.h>
+#include "crypto.hpp"
 
 #include <vami/providers/http_client.hpp>
 
@@ -113,13 +113,7 @@ std::vector<std::pair<std::string, std::string>> form_decode(std::string_view te
 }
 
 std::string basic_authorization(std::string_view user, std::string_view password) {
-  std::string credentials = std::string(user) + ":" + std::string(password);
-  std::vector<unsigned char> encoded(4 * ((credentials.size() + 2) / 3) + 1);
-  int length =
-      EVP_EncodeBlock(encoded.data(), reinterpret_cast<const unsigned char*>(credentials.data()),
-                      static_cast<int>(credentials.size()));
-  return "Basic " + std::string(reinterpret_cast<const char*>(encoded.data()),
-                                static_cast<std::size_t>(length));
+  return "Basic " + base64_encode(std::string(user) + ":" + std::string(password));
 }
 
 std::optional<double> parse_retry_after(std::string_view raw) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "http/crypto.hpp"
 #include "sandbox/sandbox_util.hpp"
 
 #include <vami/core/error.hpp>
@@ -39,38 +40,6 @@ std::string_view trimmed(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-// RFC 4648 base64 (padding optional); nullopt for anything else.
-std::optional<std::string> base64_decoded(std::string_view text) {
-  std::string out;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    int value = -1;
-    if (c >= 'A' && c <= 'Z') {
-      value = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      value = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      value = c - '0' + 52;
-    } else if (c == '+') {
-      value = 62;
-    } else if (c == '/') {
-      value = 63;
-    } else if (c == '=') {
-      break;
-    } else {
-      return std::nullopt;
-    }
-    bits = (bits << 6U) | static_cast<std::uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> static_cast<unsigned>(count)) & 0xFFU);
-    }
-  }
-  return out;
 }
 
 std::string tail_of(std::string_view secret) {
@@ -126,7 +95,7 @@ std::string masked_credential(const http::HttpRequest& request) {
       space == std::string_view::npos ? std::string_view() : trimmed(value.substr(space + 1));
   if (iequals(scheme, "Basic")) {
     // The user names the account or key (Twilio's SIDs); the password is never shown.
-    const std::optional<std::string> pair = base64_decoded(rest);
+    const std::optional<std::string> pair = http::base64_decode(rest);
     if (!pair || pair->find(':') == std::string::npos) {
       return "Basic " + std::string(k_ellipsis);
     }

@@ -10,9 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include <openssl/evp.h>
+#include "http/crypto.hpp"
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 namespace vami::sandbox::websocket {
 
@@ -25,14 +24,6 @@ constexpr std::uint8_t k_mask_bit = 0x80;
 constexpr std::uint8_t k_length_bits = 0x7F;
 constexpr std::size_t k_max_control_payload = 125;
 constexpr std::size_t k_key_bytes = 16;
-
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -131,9 +122,7 @@ std::uint8_t byte_at(const std::string& bytes, std::size_t index) {
 std::string accept_key(std::string_view key) {
   std::string input(key);
   input += k_guid;
-  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
-  return base64(digest.data(), digest.size());
+  return http::base64_encode(http::sha1(input));
 }
 
 std::string new_key() {
@@ -141,17 +130,16 @@ std::string new_key() {
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     throw std::runtime_error("OpenSSL could not draw a WebSocket key");
   }
-  return base64(bytes.data(), bytes.size());
+  return http::base64_encode(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 bool is_valid_key(std::string_view key) {
   if (key.size() != 24 || key.substr(22) != "==") {
     return false;
   }
-  std::array<unsigned char, 18> decoded{};
-  // EVP_DecodeBlock counts the padding as zero bytes: 24 characters decode to 18 bytes.
-  return EVP_DecodeBlock(decoded.data(), reinterpret_cast<const unsigned char*>(key.data()),
-                         static_cast<int>(key.size())) == 18;
+  // 22 characters and "==": 16 bytes, when every character is base64's.
+  return http::base64_decode(key).has_value();
 }
 
 std::string encode_frame(Opcode opcode, std::string_view payload, Role role) {

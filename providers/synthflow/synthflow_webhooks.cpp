@@ -10,13 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "http/crypto.hpp"
 #include "http/json_members.hpp"
 #include "synthflow_mapping.hpp"
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
@@ -29,20 +26,7 @@ namespace {
 using nlohmann::json;
 
 std::string base64_hmac(std::string_view secret, std::string_view message) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
-       &length);
-  // 4 characters per 3 bytes, padded, and the terminating NUL EVP_EncodeBlock writes.
-  std::array<unsigned char, 4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1> encoded{};
-  const int written = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(length));
-  return std::string(reinterpret_cast<const char*>(encoded.data()),
-                     static_cast<std::size_t>(written));
-}
-
-bool same_text(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return http::base64_encode(http::hmac_sha256(secret, message));
 }
 
 std::string_view trimmed(std::string_view text) {
@@ -171,8 +155,9 @@ WebhookSignatureCheck check_webhook_signature(std::string_view signature, std::s
     return WebhookSignatureCheck::missing;
   }
   // Both are computed, whatever the first gives, so that the time taken says nothing.
-  const bool of_call = !call_id.empty() && same_text(signature, base64_hmac(secret, call_id));
-  const bool of_body = same_text(signature, base64_hmac(secret, body));
+  const bool of_call =
+      !call_id.empty() && http::same_secret_text(signature, base64_hmac(secret, call_id));
+  const bool of_body = http::same_secret_text(signature, base64_hmac(secret, body));
   return of_call || of_body ? WebhookSignatureCheck::valid : WebhookSignatureCheck::mismatch;
 }
 

@@ -13,11 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include "http/crypto.hpp"
 
+#include <vami/core/document_file.hpp>
 #include <vami/providers/twilio_webhooks.hpp>
 
 namespace vami::twilio {
@@ -100,25 +98,6 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
-
-std::string lower_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char k_digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += k_digits[data[i] >> 4];
-    out += k_digits[data[i] & 0x0F];
-  }
-  return out;
-}
-
 // Where the host and port of an absolute http(s) URL are: [host_begin, port_colon) is the host,
 // [port_colon, authority_end) the ":port" (empty when none).
 struct Authority {
@@ -159,19 +138,6 @@ std::optional<Authority> find_authority(std::string_view url) {
   std::size_t colon = host_port.find(':', search_from);
   found.port_colon = colon == std::string_view::npos ? end : found.host_begin + colon;
   return found;
-}
-
-std::array<unsigned char, SHA_DIGEST_LENGTH> hmac_sha1(std::string_view key,
-                                                       std::string_view data) {
-  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-  unsigned int length = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data(), &length);
-  return digest;
-}
-
-bool same_text(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // The `bodySHA256` value of the URL's query string, if the query has one.
@@ -257,14 +223,11 @@ std::string signature_base(std::string_view url, const FormParams& params) {
 
 std::string compute_signature(std::string_view auth_token, std::string_view url,
                               const FormParams& params) {
-  auto digest = hmac_sha1(auth_token, signature_base(url, params));
-  return base64(digest.data(), digest.size());
+  return http::base64_encode(http::hmac_sha1(auth_token, signature_base(url, params)));
 }
 
 std::string body_sha256(std::string_view body) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest.data());
-  return lower_hex(digest.data(), digest.size());
+  return sha256_hex(body);
 }
 
 std::string url_without_port(std::string_view url) {
@@ -294,7 +257,7 @@ bool validate_signature(std::string_view auth_token, std::string_view url, const
   const FormParams* signed_params = &params;
   if (std::optional<std::string> expected_hash = body_sha256_param(url)) {
     // A JSON body: the URL alone is signed, and the body is bound by its hash.
-    if (!same_text(body_sha256(raw_body), *expected_hash)) {
+    if (!http::same_secret_text(body_sha256(raw_body), *expected_hash)) {
       return false;
     }
     signed_params = &k_none;
@@ -303,7 +266,9 @@ bool validate_signature(std::string_view auth_token, std::string_view url, const
   // Every form is computed and compared, so the time taken does not tell which one matched.
   for (const std::string& candidate :
        {std::string(url), url_without_port(url), url_with_default_port(url)}) {
-    valid = same_text(compute_signature(auth_token, candidate, *signed_params), signature) || valid;
+    valid = http::same_secret_text(compute_signature(auth_token, candidate, *signed_params),
+                                   signature) ||
+            valid;
   }
   return valid;
 }

@@ -6,9 +6,9 @@
 #include <exception>
 #include <random>
 
+#include "http/crypto.hpp"
 #include "sandbox/websocket_connection.hpp"
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 namespace vami::sandbox::media_streams {
 
@@ -24,13 +24,7 @@ constexpr int k_chunk_ms = 20;
 constexpr unsigned char k_mulaw_silence = 0xFF;
 
 std::string silence_base64() {
-  std::array<unsigned char, k_chunk_bytes> silence{};
-  silence.fill(k_mulaw_silence);
-  std::string out(4 * ((silence.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), silence.data(),
-                                      static_cast<int>(silence.size()));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
+  return http::base64_encode(std::string(k_chunk_bytes, static_cast<char>(k_mulaw_silence)));
 }
 
 } // namespace
