@@ -55,14 +55,13 @@ constexpr std::array k_environment{
           "Replaces https://trunking.twilio.com (Elastic SIP Trunking, for Synthflow numbers)."},
 };
 
-// After the voice-agent providers' settings, which their descriptors declare.
+// After the voice-agent providers' credentials and options, which their descriptors declare.
 constexpr std::array k_environment_after_providers{
     Entry{"VAMI_ROUTER_URL", "The call router of webhook routing, as --router-url."},
-    Entry{"VAMI_ELEVENLABS_WEBHOOK_SECRET",
-          "The secret that checks ElevenLabs' post-call webhooks (router serve)."},
-    Entry{"VAMI_SYNTHFLOW_WEBHOOK_SECRET",
-          "The Synthflow workspace's webhook secret, which checks Synthflow's inbound and "
-          "post-call webhooks (router serve)."},
+};
+
+// After the providers' router webhook settings (their descriptors' `SettingRole::webhook`).
+constexpr std::array k_environment_after_webhooks{
     Entry{"VAMI_ACTOR", "The name recorded in the audit trail, as --actor."},
     Entry{"VAMI_SANDBOX_DB", "The sandbox's state file, instead of one beside the state database."},
     Entry{"NO_COLOR", "When set, never use colour, as --no-color."},
@@ -283,12 +282,22 @@ std::string man_page(const CommandSpec& top, const std::string& version) {
                 "the sandbox.")
       << "\n";
   write_entries(out, k_environment, "B");
-  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
-    for (const ProviderSetting& setting : provider->settings) {
-      out << ".TP\n\\fB" << escape(setting.variable) << "\\fR\n" << escape(setting.help) << "\n";
+  // Each provider's variables: its credentials and options here, the router's webhook
+  // settings after VAMI_ROUTER_URL.
+  auto write_settings = [&](bool webhooks) {
+    for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+      for (const ProviderSetting& setting : provider->settings) {
+        if ((setting.role == SettingRole::webhook) == webhooks && !setting.variable.empty()) {
+          out << ".TP\n\\fB" << escape(setting.variable) << "\\fR\n"
+              << escape(setting.help) << "\n";
+        }
+      }
     }
-  }
+  };
+  write_settings(false);
   write_entries(out, k_environment_after_providers, "B");
+  write_settings(true);
+  write_entries(out, k_environment_after_webhooks, "B");
   out << ".SH FILES\n";
   write_entries(out, k_files, "I");
   out << ".SH EXAMPLES\n";

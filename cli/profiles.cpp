@@ -156,14 +156,11 @@ const std::vector<std::pair<std::string, StringMember>>& string_keys() {
       {"twilio_auth_token", &Profile::twilio_auth_token},
       {"twilio_api_key", &Profile::twilio_api_key},
       {"twilio_api_secret", &Profile::twilio_api_secret},
-      {"elevenlabs_webhook_secret", &Profile::elevenlabs_webhook_secret},
       {"twilio_base_url", &Profile::twilio_base_url},
       {"twilio_pricing_base_url", &Profile::twilio_pricing_base_url},
-      {"synthflow_webhook_secret", &Profile::synthflow_webhook_secret},
       {"default_country", &Profile::default_country},
       {"agent_provider", &Profile::agent_provider},
       {"router_url", &Profile::router_url},
-      {"elevenlabs_webhook_id", &Profile::elevenlabs_webhook_id},
   };
   return keys;
 }

@@ -13,21 +13,17 @@ namespace vami::cli {
 /// One named set of provider credentials and defaults: a `[profiles.NAME]` table of the config
 /// file (docs/configuration.md). Empty strings are unset keys.
 struct Profile {
-  std::string name;               ///< The table name: [a-z0-9][a-z0-9_-]{0,31}.
-  std::string twilio_account_sid; ///< "AC" + 32 hex digits.
-  std::string twilio_auth_token;  ///< Secret.
-  std::string twilio_api_key;     ///< "SK" + 32 hex digits, used with the secret below.
-  std::string twilio_api_secret;  ///< Secret.
-  /// Secret: checks the `ElevenLabs-Signature` of post-call webhooks (`vami router serve`).
-  std::string elevenlabs_webhook_secret;
+  std::string name;                    ///< The table name: [a-z0-9][a-z0-9_-]{0,31}.
+  std::string twilio_account_sid;      ///< "AC" + 32 hex digits.
+  std::string twilio_auth_token;       ///< Secret.
+  std::string twilio_api_key;          ///< "SK" + 32 hex digits, used with the secret below.
+  std::string twilio_api_secret;       ///< Secret.
   std::string twilio_base_url;         ///< Replaces https://api.twilio.com.
   std::string twilio_pricing_base_url; ///< Replaces https://pricing.twilio.com.
   /// The voice-agent providers' keys (`AgentProviderDescriptor::settings`: credentials, base
-  /// URLs, regions), by key ("elevenlabs_api_key", "synthflow_region"); empty values are unset.
+  /// URLs, regions, the router's webhook secrets and ids), by key ("elevenlabs_api_key",
+  /// "synthflow_region", "synthflow_webhook_secret"); empty values are unset.
   std::map<std::string, std::string> provider_values;
-  /// Secret: checks the `HTTP_SYNTHFLOW_SIGNATURE` of Synthflow's webhooks (`vami router serve`),
-  /// as VAMI_SYNTHFLOW_WEBHOOK_SECRET.
-  std::string synthflow_webhook_secret;
   std::string default_country;    ///< ISO 3166 alpha-2; the default of `--country`.
   std::optional<int> concurrency; ///< 1..64; the default of `--concurrency`.
   /// The voice-agent provider of new agents when `--provider` / `--agent-provider` is not
@@ -37,9 +33,6 @@ struct Profile {
   /// The call router of webhook routing (`<public>/twilio/voice`), as `--router-url`; written
   /// by `vami router setup`.
   std::string router_url;
-  /// The ElevenLabs post-call webhook `vami router setup` made, whose secret is
-  /// `elevenlabs_webhook_secret`.
-  std::string elevenlabs_webhook_id;
 
   /// Whether any Twilio credential (SID, token, key or secret) is set.
   [[nodiscard]] bool has_twilio_credentials() const noexcept;

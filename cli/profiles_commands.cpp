@@ -143,11 +143,8 @@ nlohmann::ordered_json to_json(const Profile& profile, const ConfigFile& config)
   for (const auto& [key, shown] : shown_provider_values(profile)) {
     json[key] = shown ? nlohmann::ordered_json(*shown) : nlohmann::ordered_json();
   }
-  json["synthflow_webhook_secret"] = masked_or_null(profile.synthflow_webhook_secret);
   json["default_country"] = text_or_null(profile.default_country);
   json["router_url"] = text_or_null(profile.router_url);
-  json["elevenlabs_webhook_id"] = text_or_null(profile.elevenlabs_webhook_id);
-  json["elevenlabs_webhook_secret"] = masked_or_null(profile.elevenlabs_webhook_secret);
   json["concurrency"] =
       profile.concurrency ? nlohmann::ordered_json(*profile.concurrency) : nlohmann::ordered_json();
   json["agent_provider"] = text_or_null(profile.agent_provider);
@@ -285,6 +282,19 @@ void fill_provider_credentials(Profile& profile, const AddOptions& options, Secr
                      ? ask_secret(with_account(credential->prompt, account_value))
                      : AppContext::ask(with_account(credential->prompt, account_value), ""));
     }
+    // The router's webhook secrets of the account (Synthflow's), those with a question; the
+    // others are `router setup`'s to write.
+    for (const ProviderSetting* webhook : provider->settings_of(SettingRole::webhook)) {
+      if (webhook->prompt.empty()) {
+        continue;
+      }
+      profile.provider_values[webhook->key] =
+          source == SecretSource::environment
+              ? env(webhook->variable.c_str())
+              : (webhook->secrecy == Secrecy::secret
+                     ? ask_secret(with_account(webhook->prompt, account_value))
+                     : AppContext::ask(with_account(webhook->prompt, account_value), ""));
+    }
   }
 }
 
@@ -303,6 +313,23 @@ void check_provider_credentials(const Profile& profile, SecretSource source) {
                     source == SecretSource::environment
                         ? "set " + credential->variable
                         : "type the " + credential->noun + " at the prompt");
+      }
+    }
+  }
+}
+
+// A provider's webhook settings are shown once (Synthflow's secret in its dashboard, ElevenLabs'
+// when `router setup` creates the webhook): a replaced profile keeps them unless new ones are
+// given, as long as it names the same account of the provider (or the provider names none).
+void keep_webhook_settings(Profile& profile, const Profile& previous) {
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    const ProviderSetting* account = account_setting(*provider);
+    if (account != nullptr && profile.value(account->key) != previous.value(account->key)) {
+      continue;
+    }
+    for (const ProviderSetting* webhook : provider->settings_of(SettingRole::webhook)) {
+      if (profile.value(webhook->key).empty() && !previous.value(webhook->key).empty()) {
+        profile.provider_values[webhook->key] = previous.value(webhook->key);
       }
     }
   }
@@ -343,13 +370,6 @@ void fill_credentials(Profile& profile, const AddOptions& options, SecretSource 
   }
   // Secrets only for an account given (as Twilio's): most profiles have no Synthflow workspace.
   fill_provider_credentials(profile, options, source);
-  // The router's check of Synthflow's webhooks, for the workspace given.
-  if (!profile.value("synthflow_workspace_id").empty()) {
-    profile.synthflow_webhook_secret =
-        source == SecretSource::environment
-            ? env("VAMI_SYNTHFLOW_WEBHOOK_SECRET")
-            : ask_secret("Synthflow webhook secret (not shown; empty for none)");
-  }
   check_value(options.twilio_account_sid.empty() ? "the Account SID" : "--twilio-account-sid",
               "twilio_account_sid", profile.twilio_account_sid);
   check_value(options.twilio_api_key.empty() ? "the API key" : "--twilio-api-key", "twilio_api_key",
@@ -417,13 +437,7 @@ void run_add(AppContext& context, const AddOptions& options) {
     // What `router setup` wrote is not a credential of the accounts: a new key keeps the router
     // (and the webhook secret ElevenLabs shows only once).
     profile.router_url = previous->router_url;
-    profile.elevenlabs_webhook_id = previous->elevenlabs_webhook_id;
-    profile.elevenlabs_webhook_secret = previous->elevenlabs_webhook_secret;
-    // Synthflow's webhook secret is shown once in its dashboard: kept unless a new one is given.
-    if (profile.synthflow_webhook_secret.empty() &&
-        profile.value("synthflow_workspace_id") == previous->value("synthflow_workspace_id")) {
-      profile.synthflow_webhook_secret = previous->synthflow_webhook_secret;
-    }
+    keep_webhook_settings(profile, *previous);
     *previous = profile;
   } else {
     config.profiles.push_back(profile);
@@ -542,7 +556,8 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
   for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
     provider_names.push_back(provider->name);
     for (const ProviderSetting& setting : provider->settings) {
-      if (setting.secrecy == Secrecy::secret) {
+      // Secrets are asked; the router's webhook settings are written by `router setup`.
+      if (setting.secrecy == Secrecy::secret || setting.role == SettingRole::webhook) {
         continue;
       }
       auto* option =

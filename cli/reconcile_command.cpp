@@ -5,6 +5,7 @@
 
 #include "app.hpp"
 #include "profiles.hpp"
+#include "router_accounts.hpp"
 #include "routing_words.hpp"
 
 #include <vami/core/reconcile_service.hpp>
@@ -561,12 +562,13 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
   const Profile* profile = context.profile();
   ReconcileService service(telephony, agents, context.store(), context.actor(), k_in_flight_grace,
                            context.router_url(), &context.router_health(),
-                           profile != nullptr ? profile->elevenlabs_webhook_id : std::string());
+                           profile != nullptr ? profile->value(k_post_call_webhook_id)
+                                              : std::string());
   // And those it created in tenants' own accounts, as their profiles remember them.
   std::map<std::string, std::string> account_webhooks;
   for (const Profile& held : read_config_file(config_file_path()).profiles) {
-    if (!held.elevenlabs_webhook_id.empty()) {
-      account_webhooks[held.name] = held.elevenlabs_webhook_id;
+    if (!held.value(k_post_call_webhook_id).empty()) {
+      account_webhooks[held.name] = held.value(k_post_call_webhook_id);
     }
   }
   service.check_account_webhooks(std::move(account_webhooks));

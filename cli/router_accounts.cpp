@@ -2,6 +2,7 @@
 // webhook secret, and which secrets `router serve` checks each account's webhooks with.
 #include "router_accounts.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "profiles.hpp"
@@ -16,8 +17,8 @@ RouterSetupAccountMemory router_account_memory() {
     const ConfigFile config = read_config_file(config_file_path());
     RouterSetupMemory found;
     if (const Profile* profile = config.find(account); profile != nullptr) {
-      found.webhook_id = profile->elevenlabs_webhook_id;
-      found.webhook_secret = profile->elevenlabs_webhook_secret;
+      found.webhook_id = profile->value(k_post_call_webhook_id);
+      found.webhook_secret = profile->value(k_post_call_webhook_secret);
     }
     return found;
   };
@@ -31,20 +32,24 @@ RouterSetupAccountMemory router_account_memory() {
                   "profile '" + account + "', a tenant's own account, is not in " + path.string(),
                   "add it again with 'vami profiles add " + account + "'");
     }
-    profile->elevenlabs_webhook_id = record.webhook_id;
+    profile->provider_values[k_post_call_webhook_id] = record.webhook_id;
     if (!record.new_secret.empty()) {
-      profile->elevenlabs_webhook_secret = record.new_secret;
+      profile->provider_values[k_post_call_webhook_secret] = record.new_secret;
     }
     write_config_file(path, config);
   };
   return memory;
 }
 
-std::map<std::string, AccountWebhookSecrets> router_account_secrets(AppContext& context) {
-  std::map<std::string, AccountWebhookSecrets> secrets;
-  const ConfigFile config = read_config_file(config_file_path());
+std::map<std::string, WebhookSecrets> router_account_secrets(AppContext& context,
+                                                             const AgentProviderList& list) {
+  std::map<std::string, WebhookSecrets> secrets;
+  const ConfigFile config = read_config_file(config_file_path(), list);
   for (const Profile& profile : config.profiles) {
-    secrets[profile.name] = {profile.elevenlabs_webhook_secret, profile.synthflow_webhook_secret};
+    WebhookSecrets& held = secrets[profile.name];
+    for (const std::string& key : router_secret_keys(list)) {
+      held[key] = profile.value(key);
+    }
   }
   for (const std::string& account : context.agent_providers().accounts()) {
     if (account.empty()) {
@@ -57,17 +62,31 @@ std::map<std::string, AccountWebhookSecrets> router_account_secrets(AppContext& 
                           "refused");
       continue;
     }
-    if (profile->has_credentials_of("elevenlabs") && profile->elevenlabs_webhook_secret.empty()) {
-      context.note(name + " has no elevenlabs_webhook_secret: post-call webhooks of its agents "
-                          "are refused; run 'vami router setup'");
-    }
-    if (profile->has_credentials_of("synthflow") && profile->synthflow_webhook_secret.empty()) {
-      context.note(name + " has no synthflow_webhook_secret: Synthflow's webhooks about its "
-                          "tenants are refused; generate it in that Synthflow account (Settings "
-                          "> Security > Webhooks) and add it to the profile");
+    for (const AgentProviderDescriptor* provider : list) {
+      if (!profile->has_credentials_of(*provider)) {
+        continue;
+      }
+      for (const std::string& key : router_secret_keys(AgentProviderList{provider})) {
+        const ProviderSetting* setting = provider->setting(key);
+        if (setting != nullptr && profile->value(key).empty()) {
+          context.note(name + " has no " + key + ": " + setting->account_unset);
+        }
+      }
     }
   }
   return secrets;
+}
+
+std::vector<std::string> router_secret_keys(const AgentProviderList& list) {
+  std::vector<std::string> keys;
+  for (const AgentProviderDescriptor* provider : list) {
+    for (const RouterWebhook& webhook : provider->webhooks) {
+      if (std::find(keys.begin(), keys.end(), webhook.secret_key) == keys.end()) {
+        keys.push_back(webhook.secret_key);
+      }
+    }
+  }
+  return keys;
 }
 
 void require_platform_profile(AppContext& context, const std::string& profile,

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "app.hpp"
 #include "router_server.hpp"
@@ -17,13 +18,24 @@ namespace vami::cli {
 ///         Error(not_found) when the profile is no longer in the config file.
 [[nodiscard]] RouterSetupAccountMemory router_account_memory();
 
+/// The profile keys of the ElevenLabs post-call webhook `vami router setup` makes in each
+/// account (core's `RouterSetupService` sets up ElevenLabs' workspace webhook): its id and
+/// secret, settings of ElevenLabs' descriptor (`SettingRole::webhook`).
+inline constexpr const char* k_post_call_webhook_id = "elevenlabs_webhook_id";
+inline constexpr const char* k_post_call_webhook_secret = "elevenlabs_webhook_secret";
+
 /// The webhook secrets of tenants' own accounts for `vami router serve`, by profile name: every
-/// profile's `elevenlabs_webhook_secret` and `synthflow_webhook_secret`, read once (a profile
-/// changed later needs a restart). Says, through `context.note`, which tenant account in use
-/// lacks a secret its keys call for (its webhooks are then refused). Never prints a secret.
+/// profile's values of the settings that check `list`'s router webhooks
+/// (`RouterWebhook::secret_key`), read once (a profile changed later needs a restart). Says,
+/// through `context.note`, which tenant account in use lacks a secret its keys call for (its
+/// webhooks are then refused; `ProviderSetting::account_unset`). Never prints a secret.
 /// @throws the errors of `read_config_file`; Error(storage).
-[[nodiscard]] std::map<std::string, AccountWebhookSecrets>
-router_account_secrets(AppContext& context);
+[[nodiscard]] std::map<std::string, WebhookSecrets>
+router_account_secrets(AppContext& context,
+                       const AgentProviderList& list = registered_agent_providers());
+
+/// The profile keys of the secrets that check `list`'s router webhooks, each once, in order.
+[[nodiscard]] std::vector<std::string> router_secret_keys(const AgentProviderList& list);
 
 /// Refuses to let the router's own settings live in `profile`, the profile of this command,
 /// when it is also a tenant's own account (`tenants update --profile`): the platform's webhook

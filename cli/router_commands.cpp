@@ -96,31 +96,57 @@ std::map<std::string, std::string> twilio_tokens(AppContext& context) {
   return tokens;
 }
 
-std::string webhook_secret(AppContext& context) {
-  std::string secret = env("VAMI_ELEVENLABS_WEBHOOK_SECRET");
-  if (secret.empty()) {
-    if (const Profile* profile = context.profile(); profile != nullptr) {
-      secret = profile->elevenlabs_webhook_secret;
+// Whether `provider`'s emulator has a value of `key` (without opening the sandbox).
+bool has_sandbox_value(const AgentProviderDescriptor& provider, const std::string& key) {
+  if (!provider.sandbox_settings) {
+    return false;
+  }
+  for (const auto& [sandbox_key, value] : provider.sandbox_settings(SandboxAccount{})) {
+    if (sandbox_key == key) {
+      return true;
     }
   }
-  return secret;
+  return false;
 }
 
-// Synthflow's webhook secret has no API: the environment's, else the profile's
-// synthflow_webhook_secret, else (no credentials at all) the sandbox workspace's.
-std::string synthflow_webhook_secret(AppContext& context) {
-  std::string secret = env("VAMI_SYNTHFLOW_WEBHOOK_SECRET");
-  if (secret.empty()) {
-    if (const Profile* profile = context.profile(); profile != nullptr) {
-      secret = profile->synthflow_webhook_secret;
+// The platform's secret of each provider's router webhooks (their descriptors' webhook
+// settings): the environment's, else the profile's, else (no credentials at all) the sandbox's
+// when the provider's emulator has one (Synthflow's workspace secret has no API).
+WebhookSecrets platform_webhook_secrets(AppContext& context) {
+  WebhookSecrets secrets;
+  std::optional<SandboxAccount> sandbox;
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    for (const std::string& key : router_secret_keys(AgentProviderList{provider})) {
+      const ProviderSetting* setting = provider->setting(key);
+      std::string secret = setting != nullptr && !setting->variable.empty()
+                               ? env(setting->variable.c_str())
+                               : std::string();
+      if (const Profile* profile = context.profile(); secret.empty() && profile != nullptr) {
+        secret = profile->value(key);
+      }
+      if (secret.empty() && has_sandbox_value(*provider, key) && context.providers().is_sandbox()) {
+        if (!sandbox) {
+          sandbox = SandboxAccount{sandbox::open_sandbox(context.providers().sandbox_state_path())
+                                       ->credentials()
+                                       .auth_token,
+                                   std::string()};
+        }
+        for (const auto& [sandbox_key, value] : provider->sandbox_settings(*sandbox)) {
+          if (sandbox_key == key) {
+            secret = value;
+          }
+        }
+      }
+      secrets[key] = secret;
+      if (secret.empty() && setting != nullptr && !setting->router_unset_hint.empty()) {
+        throw Error(ErrorKind::auth, setting->router_unset, setting->router_unset_hint);
+      }
+      if (secret.empty() && setting != nullptr && !setting->router_unset.empty()) {
+        context.note(setting->router_unset);
+      }
     }
   }
-  if (secret.empty() && context.providers().is_sandbox()) {
-    secret = sandbox::open_sandbox(context.providers().sandbox_state_path())
-                 ->credentials()
-                 .synthflow_webhook_secret;
-  }
-  return secret;
+  return secrets;
 }
 
 void serve(AppContext& context, const RouterServeOptions& options) {
@@ -157,20 +183,7 @@ void serve(AppContext& context, const RouterServeOptions& options) {
                   "Token: Twilio signs webhooks with it, never with an API key), or add them to "
                   "the profile");
     }
-    server.elevenlabs_webhook_secret = webhook_secret(context);
-    if (server.elevenlabs_webhook_secret.empty()) {
-      throw Error(ErrorKind::auth,
-                  "no ElevenLabs webhook secret: the router cannot check post-call webhooks",
-                  "set VAMI_ELEVENLABS_WEBHOOK_SECRET to the secret ElevenLabs gave when the "
-                  "HMAC webhook was created, or put elevenlabs_webhook_secret in the profile");
-    }
-    server.synthflow_webhook_secret = synthflow_webhook_secret(context);
-    if (server.synthflow_webhook_secret.empty()) {
-      context.note("no VAMI_SYNTHFLOW_WEBHOOK_SECRET (nor synthflow_webhook_secret in the "
-                   "profile): Synthflow's webhooks (/synthflow/inbound, /synthflow/post-call) "
-                   "are refused with 401; generate the secret in Synthflow (Settings > Security "
-                   "> Webhooks) and set it");
-    }
+    server.webhook_secrets = platform_webhook_secrets(context);
     server.account_webhook_secrets = router_account_secrets(context);
   }
 

@@ -1,5 +1,7 @@
-// `vami router serve`'s HTTP side: cpp-httplib, limits, signatures, the access log and metrics.
-// What to answer a call is core's (CallRouter); how to say it is the providers' (TwiML).
+// `vami router serve`'s HTTP side: cpp-httplib, limits, Twilio's signatures, the access log and
+// metrics, and the voice-agent providers' webhooks mounted from their descriptors
+// (router_provider_webhooks.cpp). What to answer a call is core's (CallRouter); how to say it is
+// the providers' (TwiML, their webhook answers).
 #include "router_server.hpp"
 
 #include <algorithm>
@@ -15,15 +17,15 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
+#include "router_provider_webhooks.hpp"
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
 
 #include <vami/core/clock.hpp>
 #include <vami/core/error.hpp>
-#include <vami/providers/elevenlabs_webhooks.hpp>
-#include <vami/providers/synthflow_webhooks.hpp>
 #include <vami/providers/twilio_webhooks.hpp>
 
 namespace vami::cli {
@@ -32,9 +34,6 @@ namespace {
 
 constexpr std::string_view k_voice_route = "/twilio/voice";
 constexpr std::string_view k_status_route = "/twilio/status";
-constexpr std::string_view k_post_call_route = "/elevenlabs/post-call";
-constexpr std::string_view k_synthflow_inbound_route = "/synthflow/inbound";
-constexpr std::string_view k_synthflow_post_call_route = "/synthflow/post-call";
 constexpr std::size_t k_max_form_params = 1000;
 constexpr auto k_stop_poll_interval = std::chrono::milliseconds(100);
 
@@ -68,13 +67,16 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
          });
 }
 
+void send(httplib::Response& response, const RouterReply& reply) {
+  response.status = reply.status;
+  if (!reply.body.empty()) {
+    response.set_content(reply.body, reply.content_type);
+  }
+}
+
 void answer(httplib::Response& response, int status, const std::string& outcome,
             const std::string& reason) {
-  response.status = status;
-  nlohmann::json body = {{"error", reason}};
-  response.set_content(body.dump(), "application/json");
-  t_request.facts.outcome = outcome;
-  t_request.facts.reason = reason;
+  send(response, refusal(status, outcome, reason, t_request.facts));
 }
 
 const char* form_error_word(twilio::FormError error) {
@@ -145,18 +147,15 @@ public:
                 [this](const httplib::Request& request, httplib::Response& response) {
                   status(request, response);
                 });
-    server.Post(std::string(k_post_call_route),
-                [this](const httplib::Request& request, httplib::Response& response) {
-                  post_call(request, response);
-                });
-    server.Post(std::string(k_synthflow_inbound_route),
-                [this](const httplib::Request& request, httplib::Response& response) {
-                  synthflow_inbound(request, response);
-                });
-    server.Post(std::string(k_synthflow_post_call_route),
-                [this](const httplib::Request& request, httplib::Response& response) {
-                  synthflow_post_call(request, response);
-                });
+    // Every registered voice-agent provider's webhooks, as its descriptor declares them.
+    for (const AgentProviderDescriptor* provider : m_options.providers) {
+      for (const RouterWebhook& webhook : provider->webhooks) {
+        server.Post(webhook.route,
+                    [this, &webhook](const httplib::Request& request, httplib::Response& response) {
+                      provider_webhook(webhook, request, response);
+                    });
+      }
+    }
     server.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
       t_request.facts.route = "/healthz";
       try {
@@ -304,225 +303,17 @@ private:
     if (!params) {
       return;
     }
-    record(twilio::status_callback_call(*params), response, 204);
+    send(response,
+         record_call(m_router, twilio::status_callback_call(*params), 204, t_request.facts));
   }
 
-  // Stores a webhook's call in the call history; `ok_status` on success, 500 when the state
-  // database fails (the provider then delivers again, and the upsert makes that harmless).
-  void record(const CallRecord& call, httplib::Response& response, int ok_status) {
-    RequestFacts& facts = t_request.facts;
-    try {
-      CallUpsert upsert = m_router.record(call);
-      facts.outcome = "recorded";
-      facts.reason = upsert_word(upsert.result);
-      facts.tenant = upsert.call.tenant_slug;
-      facts.agent = upsert.call.agent_slug;
-      response.status = ok_status;
-      if (ok_status == 200) {
-        response.set_content(R"({"status":"ok"})", "application/json");
-      }
-    } catch (const Error& error) {
-      answer(response, error.kind() == ErrorKind::invalid_input ? 400 : 500,
-             error.kind() == ErrorKind::invalid_input ? "refused" : "failed",
-             error.kind() == ErrorKind::invalid_input ? "no_call_id" : "state_database");
-      facts.error = error.what();
-    }
-  }
-
-  static const char* upsert_word(CallUpsertResult result) {
-    switch (result) {
-    case CallUpsertResult::created:
-      return "created";
-    case CallUpsertResult::updated:
-      return "updated";
-    case CallUpsertResult::unchanged:
-      return "unchanged";
-    }
-    return "unchanged";
-  }
-
-  // Whose secret checks a webhook about what `owner` names: the platform's `platform` for the
-  // platform's accounts, else that tenant account's own (empty when none is known). Never
-  // another's: the body is untrusted until checked, and it only says whose secret to use.
-  const std::string& secret_of(const CallOwner& owner, const std::string& platform,
-                               std::string AccountWebhookSecrets::*which) const {
-    static const std::string none;
-    if (owner.account.empty()) {
-      return platform;
-    }
-    auto found = m_options.account_webhook_secrets.find(owner.account);
-    return found == m_options.account_webhook_secrets.end() ? none : found->second.*which;
-  }
-
-  // The owner of what a webhook is about, or nothing (answered 500) when the state database
-  // cannot say.
-  template <typename Call>
-  std::optional<CallOwner> owner_of(const Call& call, httplib::Response& response) {
-    try {
-      return m_router.owner_of(call);
-    } catch (const Error& error) {
-      answer(response, 500, "failed", "state_database");
-      t_request.facts.error = error.what();
-      return std::nullopt;
-    }
-  }
-
-  void post_call(const httplib::Request& request, httplib::Response& response) {
-    RequestFacts& facts = t_request.facts;
-    facts.route = std::string(k_post_call_route);
-    elevenlabs::PostCallEvent event;
-    std::string unreadable;
-    try {
-      event = elevenlabs::parse_post_call_event(request.body);
-    } catch (const Error& error) {
-      unreadable = error.what();
-    }
-    if (m_options.check_signatures) {
-      // An unreadable body names no owner: the platform's secret checks it (and a valid one
-      // gets 400 below).
-      std::optional<CallOwner> owner = unreadable.empty() ? owner_of(event.call, response)
-                                                          : std::optional<CallOwner>(CallOwner{});
-      if (!owner) {
-        return;
-      }
-      const std::string& secret = secret_of(*owner, m_options.elevenlabs_webhook_secret,
-                                            &AccountWebhookSecrets::elevenlabs);
-      elevenlabs::WebhookSignatureCheck check =
-          secret.empty() ? elevenlabs::WebhookSignatureCheck::missing
-                         : elevenlabs::check_webhook_signature(
-                               request.get_header_value("ElevenLabs-Signature"), request.body,
-                               secret, unix_now());
-      if (check != elevenlabs::WebhookSignatureCheck::valid) {
-        m_metrics.count_signature_reject(facts.route);
-        answer(response, 403, "forbidden",
-               secret.empty() ? std::string("no_account_secret")
-                              : std::string(elevenlabs::to_string(check)) + "_signature");
-        return;
-      }
-    }
-    if (!unreadable.empty()) {
-      answer(response, 400, "refused", "not_a_post_call_event");
-      facts.error = unreadable;
-      return;
-    }
-    facts.conversation_id = event.call.conversation_id;
-    facts.call_sid = event.call.call_sid;
-    if (event.type == elevenlabs::PostCallEventType::audio ||
-        event.type == elevenlabs::PostCallEventType::other) {
-      // Acknowledged (a non-200 counts towards ElevenLabs disabling the webhook), not stored.
-      facts.outcome = "ignored";
-      facts.reason = event.type_name;
-      response.set_content(R"({"status":"ok"})", "application/json");
-      return;
-    }
-    record(event.call, response, 200);
-  }
-
-  // Synthflow signs the call id (base64 HMAC-SHA256, `HTTP_SYNTHFLOW_SIGNATURE`) with the
-  // secret of the workspace that sends it: the secret of the account owning what the webhook is
-  // about (`owner`), no other. Without a secret nothing can be checked, and an unchecked inbound
-  // webhook would hand any caller's tenant settings to whoever asks: refused unless signatures
-  // are off altogether.
-  bool synthflow_signed(const httplib::Request& request, httplib::Response& response,
-                        const std::string& call_id, const CallOwner& owner) {
-    std::string signature = request.get_header_value(synthflow::k_signature_header);
-    if (signature.empty()) {
-      signature = request.get_header_value(synthflow::k_signature_header_http);
-    }
-    const std::string& secret =
-        secret_of(owner, m_options.synthflow_webhook_secret, &AccountWebhookSecrets::synthflow);
-    const char* refusal = nullptr;
-    if (secret.empty()) {
-      refusal = owner.account.empty() ? "no_synthflow_secret" : "no_account_secret";
-    } else {
-      switch (synthflow::check_webhook_signature(signature, call_id, request.body, secret)) {
-      case synthflow::WebhookSignatureCheck::valid:
-        return true;
-      case synthflow::WebhookSignatureCheck::missing:
-        refusal = "missing_signature";
-        break;
-      case synthflow::WebhookSignatureCheck::mismatch:
-        refusal = "bad_signature";
-        break;
-      }
-    }
-    m_metrics.count_signature_reject(t_request.facts.route);
-    answer(response, 401, "forbidden", refusal);
-    return false;
-  }
-
-  void synthflow_inbound(const httplib::Request& request, httplib::Response& response) {
-    RequestFacts& facts = t_request.facts;
-    facts.route = std::string(k_synthflow_inbound_route);
-    synthflow::InboundWebhook webhook;
-    try {
-      webhook = synthflow::parse_inbound_webhook(request.body);
-    } catch (const Error& error) {
-      answer(response, 400, "refused", "not_an_inbound_webhook");
-      facts.error = error.what();
-      return;
-    }
-    facts.conversation_id = webhook.call_id;
-    facts.from =
-        m_options.log_caller_numbers ? webhook.from_number : mask_caller(webhook.from_number);
-    facts.to = webhook.to_number;
-    const ProviderCall call{"synthflow", webhook.call_id, webhook.from_number, webhook.to_number,
-                            webhook.agent_id};
-    if (m_options.check_signatures) {
-      std::optional<CallOwner> owner = owner_of(call, response);
-      if (!owner || !synthflow_signed(request, response, webhook.call_id, *owner)) {
-        return;
-      }
-    }
-    CallDecision decision = m_router.answer_provider_call(call);
-    facts.outcome = to_string(decision.outcome);
-    facts.tenant = decision.tenant_slug;
-    facts.agent = decision.agent_slug;
-    switch (decision.outcome) {
-    case RouteOutcome::connected:
-      m_metrics.count_routed(decision.tenant_slug);
-      if (decision.agent_id_mismatch) {
-        facts.reason = "model_id_names_another_agent"; // the database wins, as for Twilio
-      }
-      response.set_content(synthflow::inbound_answer(decision.agent_id_mismatch
-                                                         ? decision.provider_agent_id
-                                                         : std::string(),
-                                                     decision.variables),
-                           "application/json");
-      return;
-    case RouteOutcome::rejected:
-    case RouteOutcome::out_of_service:
-      facts.outcome = to_string(RouteOutcome::rejected);
-      facts.reason = decision.reject_reason ? to_string(*decision.reject_reason) : "";
-      response.set_content(synthflow::inbound_decline(), "application/json");
-      return;
-    case RouteOutcome::failed:
-      // Synthflow asks again (up to 3 times), then hands the call to the default agent.
-      answer(response, 503, "failed", decision.failure ? to_string(*decision.failure) : "");
-      facts.error = decision.error_message;
-      return;
-    }
-  }
-
-  void synthflow_post_call(const httplib::Request& request, httplib::Response& response) {
-    RequestFacts& facts = t_request.facts;
-    facts.route = std::string(k_synthflow_post_call_route);
-    CallRecord call;
-    try {
-      call = synthflow::parse_post_call(request.body);
-    } catch (const Error& error) {
-      answer(response, 400, "refused", "not_a_post_call_webhook");
-      facts.error = error.what();
-      return;
-    }
-    facts.conversation_id = call.conversation_id;
-    if (m_options.check_signatures) {
-      std::optional<CallOwner> owner = owner_of(call, response);
-      if (!owner || !synthflow_signed(request, response, call.conversation_id, *owner)) {
-        return;
-      }
-    }
-    record(call, response, 200);
+  void provider_webhook(const RouterWebhook& webhook, const httplib::Request& request,
+                        httplib::Response& response) {
+    const WebhookRequest delivery{
+        request.body,
+        [&request](const std::string& name) { return request.get_header_value(name); }, unix_now()};
+    send(response, answer_provider_webhook(webhook, delivery, m_options, m_router, m_metrics,
+                                           t_request.facts));
   }
 
   const RouterServerOptions& m_options;
@@ -588,6 +379,21 @@ void serve_router(const RouterServerOptions& options, CallRouter& router, StateS
                   AccessLog& log, RouterMetrics& metrics,
                   const std::function<void(int port)>& on_listening,
                   const std::function<bool()>& stop_requested) {
+  // httplib would answer a route declared twice with the first handler only.
+  std::vector<std::string> routes_taken{std::string(k_voice_route), std::string(k_status_route),
+                                        "/healthz", "/metrics"};
+  for (const AgentProviderDescriptor* provider : options.providers) {
+    for (const RouterWebhook& webhook : provider->webhooks) {
+      if (std::find(routes_taken.begin(), routes_taken.end(), webhook.route) !=
+          routes_taken.end()) {
+        throw Error(ErrorKind::invalid_input,
+                    "the webhook route " + webhook.route + " of " + provider->display_name +
+                        " is declared twice",
+                    "give each provider's webhooks routes of their own");
+      }
+      routes_taken.push_back(webhook.route);
+    }
+  }
   Router routes(options, router, store, log, metrics);
   if (options.tls_cert.empty()) {
     Listening<httplib::Server> server;

@@ -10,14 +10,14 @@
 
 #include <vami/core/call_router.hpp>
 #include <vami/core/state_store.hpp>
+#include <vami/providers/agent_provider_registration.hpp>
 
 namespace vami::cli {
 
-/// The webhook secrets of one voice-agent account (secrets: never logged or printed).
-struct AccountWebhookSecrets {
-  std::string elevenlabs; ///< Checks `ElevenLabs-Signature`; empty when none is known.
-  std::string synthflow;  ///< Checks Synthflow's signature; empty when none is known.
-};
+/// The webhook secrets of one voice-agent account, by the profile key of their setting
+/// (`RouterWebhook::secret_key`: "elevenlabs_webhook_secret"); secrets, never logged or printed.
+/// An empty or missing value: none is known, and the webhooks it checks are refused.
+using WebhookSecrets = std::map<std::string, std::string>;
 
 /// How `vami router serve` runs: where it listens, how it checks signatures, what it answers
 /// when an agent cannot take a call, and its limits.
@@ -31,16 +31,16 @@ struct RouterServerOptions {
   std::string tls_key;  ///< PEM private key, with `tls_cert`.
   /// Primary Auth Token by Account SID: a request is checked with its `AccountSid`'s token.
   std::map<std::string, std::string> twilio_auth_tokens;
-  /// Checks the `ElevenLabs-Signature` of post-call webhooks about the platform's accounts.
-  std::string elevenlabs_webhook_secret;
-  /// Checks Synthflow's `HTTP_SYNTHFLOW_SIGNATURE` of webhooks about the platform's accounts;
-  /// when empty (and signatures are checked) they are refused with 401.
-  std::string synthflow_webhook_secret;
+  /// The voice-agent providers whose webhooks are mounted (`AgentProviderDescriptor::webhooks`).
+  AgentProviderList providers = registered_agent_providers();
+  /// The platform's webhook secrets: they check the providers' webhooks about the platform's
+  /// accounts; a webhook whose secret is unset here is refused (when signatures are checked).
+  WebhookSecrets webhook_secrets;
   /// The secrets of tenants' own accounts, by account key (`AgentProviders::account_of`: the
-  /// profile's name). A post-call or Synthflow webhook is checked with the secret of the account
-  /// that owns what it is about (`CallRouter::owner_of`) and no other; an account not here, or
-  /// without that provider's secret, has its webhooks refused.
-  std::map<std::string, AccountWebhookSecrets> account_webhook_secrets;
+  /// profile's name). A provider's webhook is checked with the secret of the account that owns
+  /// what it is about (`CallRouter::owner_of`) and no other; an account not here, or without
+  /// that webhook's secret, has its webhooks refused.
+  std::map<std::string, WebhookSecrets> account_webhook_secrets;
   bool check_signatures = true;    ///< False only with `--insecure-no-signatures`.
   bool log_caller_numbers = false; ///< Log `From` whole instead of masked.
   std::string apology;             ///< What a caller hears when the agent cannot take the call.
@@ -62,13 +62,14 @@ struct RouterServerOptions {
 /// Serves the call router until `stop_requested` returns true (polled every 100 ms), then stops
 /// accepting, lets the requests in flight finish, and returns. `on_listening` is called once
 /// with the bound port. Routes: `POST /twilio/voice` (the decision of `router`, as TwiML),
-/// `POST /twilio/status`, `POST /elevenlabs/post-call`, `POST /synthflow/inbound` (the
-/// decision of `router.answer_provider_call`, as Synthflow's `call_inbound` answer),
-/// `POST /synthflow/post-call`, `GET /healthz`, `GET /metrics`. Post-call and Synthflow webhooks
-/// are checked with the secret of the account that owns the agent or number they are about
-/// (`RouterServerOptions::account_webhook_secrets`); Twilio's with the platform's tokens.
+/// `POST /twilio/status`, each webhook of `options.providers` at its route
+/// (`AgentProviderDescriptor::webhooks`: `/elevenlabs/post-call`, `/synthflow/inbound`, whose
+/// answer is the decision of `router.answer_provider_call`, `/synthflow/post-call`),
+/// `GET /healthz`, `GET /metrics`. A provider's webhook is checked with the secret of the
+/// account that owns the agent or number it is about (`RouterServerOptions::webhook_secrets`,
+/// `account_webhook_secrets`); Twilio's with the platform's tokens.
 /// @throws Error(unavailable) when the address cannot be bound; Error(invalid_input) when the
-///         TLS certificate or key cannot be loaded.
+///         TLS certificate or key cannot be loaded, or when two webhooks declare one route.
 void serve_router(const RouterServerOptions& options, CallRouter& router, StateStore& store,
                   AccessLog& log, RouterMetrics& metrics,
                   const std::function<void(int port)>& on_listening,

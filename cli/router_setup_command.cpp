@@ -50,9 +50,9 @@ void remember_in_profile(AppContext& context, const std::string& name,
     context.note("added profile '" + name + "' in " + path.string() + " for the router");
   }
   profile->router_url = record.endpoints.voice_url;
-  profile->elevenlabs_webhook_id = record.webhook_id;
+  profile->provider_values[k_post_call_webhook_id] = record.webhook_id;
   if (!record.new_secret.empty()) {
-    profile->elevenlabs_webhook_secret = record.new_secret;
+    profile->provider_values[k_post_call_webhook_secret] = record.new_secret;
   }
   if (config.default_profile.empty() || config.find(config.default_profile) == nullptr) {
     config.default_profile = name;
@@ -317,8 +317,8 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
   require_platform_profile(context, name, "router setup");
   RouterSetupMemory memory;
   if (const Profile* chosen = context.profile(); chosen != nullptr) {
-    memory.webhook_id = chosen->elevenlabs_webhook_id;
-    memory.webhook_secret = chosen->elevenlabs_webhook_secret;
+    memory.webhook_id = chosen->value(k_post_call_webhook_id);
+    memory.webhook_secret = chosen->value(k_post_call_webhook_secret);
   }
   RouterSetupService service(context.telephony(), context.agent_providers(), context.store(),
                              context.actor());

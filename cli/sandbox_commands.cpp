@@ -286,8 +286,9 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
                     << "export VAMI_TWILIO_TRUNKING_BASE_URL=" << base << '\n'
                     << "export TWILIO_ACCOUNT_SID=" << credentials.account_sid << '\n'
                     << "export TWILIO_AUTH_TOKEN=" << credentials.auth_token << '\n';
-          // Each voice-agent provider's settings on this sandbox, as its descriptor derives
-          // them (the same the in-process sandbox uses).
+          // Each voice-agent provider's settings on this sandbox (credentials, base URLs,
+          // webhook secrets), as its descriptor derives them (the same the in-process sandbox
+          // uses).
           const SandboxAccount account{credentials.auth_token, base};
           for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
             if (!provider->sandbox_settings) {
@@ -299,9 +300,7 @@ void register_sandbox_commands(CLI::App& app, AppContext& context) {
               }
             }
           }
-          std::cout << "export VAMI_SYNTHFLOW_WEBHOOK_SECRET="
-                    << credentials.synthflow_webhook_secret << '\n'
-                    << "# or, with the account's API key instead of the auth token:\n"
+          std::cout << "# or, with the account's API key instead of the auth token:\n"
                     << "# export TWILIO_API_KEY=" << credentials.api_key_sid
                     << " TWILIO_API_SECRET=" << credentials.api_key_secret << '\n'
                     << std::flush;

@@ -1,12 +1,13 @@
 // ElevenLabs Agents as a registered voice-agent provider (providers/agent_provider_list.cpp):
-// its settings, how it is made, live or on the sandbox, and what vami says when its key is
-// missing.
+// its settings, how it is made, live or on the sandbox, what vami says when its key is missing,
+// and its post-call webhook to the call router.
 #include "missing_credentials.hpp"
 
 #include <vami/core/document_file.hpp>
 #include <vami/core/input_rules.hpp>
 #include <vami/providers/agent_provider_registration.hpp>
 #include <vami/providers/elevenlabs_provider.hpp>
+#include <vami/providers/elevenlabs_webhooks.hpp>
 #include <vami/providers/provider_factory.hpp>
 
 namespace vami {
@@ -46,6 +47,39 @@ Error missing(const ProviderSettings& settings, const AgentProviderList& list) {
   return Error(ErrorKind::auth, what, hint);
 }
 
+// The post-call webhook (`vami router setup` creates it in the workspace): signed over the raw
+// body with a timestamp (`ElevenLabs-Signature`), refused 403.
+RouterWebhook post_call_webhook() {
+  RouterWebhook webhook;
+  webhook.route = "/elevenlabs/post-call";
+  webhook.kind = WebhookKind::post_call;
+  webhook.order = WebhookBodyOrder::signed_then_read;
+  webhook.secret_key = "elevenlabs_webhook_secret";
+  webhook.refusal_status = 403;
+  webhook.unreadable_reason = "not_a_post_call_event";
+  webhook.no_platform_secret_reason = "no_account_secret";
+  webhook.read = [](std::string_view body) {
+    elevenlabs::PostCallEvent event = elevenlabs::parse_post_call_event(body);
+    ReadWebhook read;
+    read.call = std::move(event.call);
+    // Acknowledged (a non-200 counts towards ElevenLabs disabling the webhook), not stored.
+    if (event.type == elevenlabs::PostCallEventType::audio ||
+        event.type == elevenlabs::PostCallEventType::other) {
+      read.ignored = event.type_name;
+    }
+    return read;
+  };
+  webhook.verify = [](const WebhookRequest& request, const ReadWebhook&,
+                      const std::string& secret) {
+    const elevenlabs::WebhookSignatureCheck check = elevenlabs::check_webhook_signature(
+        request.header("ElevenLabs-Signature"), request.body, secret, request.now_unix);
+    return check == elevenlabs::WebhookSignatureCheck::valid
+               ? std::string()
+               : std::string(elevenlabs::to_string(check)) + "_signature";
+  };
+  return webhook;
+}
+
 } // namespace
 
 const AgentProviderDescriptor& elevenlabs_registration() {
@@ -67,7 +101,29 @@ const AgentProviderDescriptor& elevenlabs_registration() {
     base_url.role = SettingRole::option;
     base_url.help = "Replaces https://api.elevenlabs.io.";
     base_url.flag_help = "ElevenLabs API base URL";
-    made.settings = {key, base_url};
+    ProviderSetting webhook_secret;
+    webhook_secret.key = "elevenlabs_webhook_secret";
+    webhook_secret.variable = "VAMI_ELEVENLABS_WEBHOOK_SECRET";
+    webhook_secret.role = SettingRole::webhook;
+    webhook_secret.secrecy = Secrecy::secret;
+    webhook_secret.help = "The secret that checks ElevenLabs' post-call webhooks (router serve).";
+    webhook_secret.noun = "webhook secret";
+    webhook_secret.router_unset =
+        "no ElevenLabs webhook secret: the router cannot check post-call webhooks";
+    webhook_secret.router_unset_hint =
+        "set VAMI_ELEVENLABS_WEBHOOK_SECRET to the secret ElevenLabs gave when the HMAC webhook "
+        "was created, or put elevenlabs_webhook_secret in the profile";
+    webhook_secret.account_unset = "post-call webhooks of its agents are refused; run 'vami "
+                                   "router setup'";
+    // Written by `vami router setup` with the secret; no variable.
+    ProviderSetting webhook_id;
+    webhook_id.key = "elevenlabs_webhook_id";
+    webhook_id.role = SettingRole::webhook;
+    webhook_id.help = "The ElevenLabs post-call webhook 'vami router setup' made.";
+    webhook_id.noun = "webhook";
+    made.settings = {key, base_url, webhook_secret, webhook_id};
+    made.description = "(ElevenLabs Agents)";
+    made.webhooks = {post_call_webhook()};
     made.make = make;
     made.missing = missing;
     made.sandbox_settings = [](const SandboxAccount& account) {

@@ -11,6 +11,12 @@ const AgentProviderDescriptor& stream_registration() {
     AgentProviderDescriptor made;
     made.name = k_stream_provider_name;
     made.display_name = "the orchestrator"; // where its agents run, as messages say
+    made.description =
+        "(the platform's own orchestrator over Twilio Media Streams: needs --stream-url; has no "
+        "voice catalogue or knowledge base, and takes numbers by webhook only; the prompt stays "
+        "in vami)";
+    made.short_description =
+        "(the platform's own orchestrator; needs --stream-url and --mode webhook; no knowledge)";
     made.make = [](const AgentProviderConnection&) { return make_stream_agent_provider(); };
     return made;
   }();

@@ -1,26 +1,36 @@
 // Voice-agent providers are table-driven (providers/agent_provider_list.cpp): a fourth provider,
 // registered here in a test list beside the real ones, gets its profile keys read, checked and
 // shown masked, its variables read, its credentials taken as a group, its own secrets redacted
-// from the --debug trace, and the registry builds it, without any code naming it.
+// from the --debug trace, the registry builds it, the call router mounts its webhook and checks
+// it with the owning account's secret, and the help describes it, without any code naming it.
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "agent_provider_registry.hpp"
 #include "fake_http_client.hpp"
+#include "fake_monotonic_clock.hpp"
 #include "fake_voice_agent_provider.hpp"
 #include "profiles.hpp"
 #include "provider_settings.hpp"
+#include "router_server.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/stat.h>
 
+#include <vami/core/call_router.hpp>
 #include <vami/core/error.hpp>
 #include <vami/providers/provider_factory.hpp>
+#include <vami/stores/sqlite_state_store.hpp>
 
 namespace vami::cli {
 namespace {
 
 constexpr const char* k_key = "vapi-key-canary-0123456789";
+constexpr const char* k_webhook_secret = "vapi-hook-canary-9876543210";
+constexpr const char* k_route = "/vapi/end-of-call";
 
 // What the test provider's factory saw, last time it ran.
 struct Made {
@@ -30,9 +40,30 @@ struct Made {
 };
 Made g_made;
 
-// "vapi": an API key (secret credential), a base URL and a region (options), an emulator whose
-// key derives from the sandbox's seed. Its provider is a fake that sends one request carrying
-// the key in its URL when made, so the trace shows whether the key is redacted.
+// Vapi's end-of-call report as this test words it: "call=ID;assistant=ID", signed by sending the
+// webhook secret itself in `X-Vapi-Secret` (as Vapi's server URL secret does).
+ReadWebhook read_report(std::string_view body) {
+  auto field = [&](std::string_view name) {
+    const std::size_t at = body.find(name);
+    if (at == std::string_view::npos) {
+      return std::string();
+    }
+    const std::size_t start = at + name.size();
+    return std::string(body.substr(start, body.find(';', start) - start));
+  };
+  ReadWebhook read;
+  read.call.conversation_id = field("call=");
+  read.call.provider_agent_id = field("assistant=");
+  if (read.call.conversation_id.empty()) {
+    throw Error(ErrorKind::invalid_input, "not an end-of-call report");
+  }
+  return read;
+}
+
+// "vapi": an API key (secret credential), a base URL and a region (options), a webhook secret
+// (the router's), an emulator whose key derives from the sandbox's seed, one webhook to the
+// router. Its provider is a fake that sends one request carrying the key and the webhook secret
+// in its URL when made, so the trace shows whether they are redacted.
 const AgentProviderDescriptor& vapi() {
   static const AgentProviderDescriptor descriptor = [] {
     AgentProviderDescriptor made;
@@ -57,13 +88,34 @@ const AgentProviderDescriptor& vapi() {
     region.role = SettingRole::option;
     region.choices = {"us", "eu"};
     region.not_a_choice = "is not a Vapi region (us or eu)";
-    made.settings = {key, base_url, region};
+    ProviderSetting webhook_secret;
+    webhook_secret.key = "vapi_webhook_secret";
+    webhook_secret.variable = "VAMI_VAPI_WEBHOOK_SECRET";
+    webhook_secret.role = SettingRole::webhook;
+    webhook_secret.secrecy = Secrecy::secret;
+    webhook_secret.help = "The secret of Vapi's end-of-call reports (router serve).";
+    webhook_secret.account_unset = "Vapi's reports about its tenants are refused";
+    made.settings = {key, base_url, region, webhook_secret};
+    made.description = "(Vapi assistants, for this test)";
+    RouterWebhook report;
+    report.route = k_route;
+    report.kind = WebhookKind::post_call;
+    report.secret_key = "vapi_webhook_secret";
+    report.refusal_status = 401;
+    report.unreadable_reason = "not_an_end_of_call_report";
+    report.read = read_report;
+    report.verify = [](const WebhookRequest& request, const ReadWebhook&,
+                       const std::string& secret) {
+      return request.header("X-Vapi-Secret") == secret ? std::string() : "bad_secret";
+    };
+    made.webhooks = {report};
     made.make = [](const AgentProviderConnection& connection) {
       g_made.api_key = connection.settings.setting("vapi_api_key");
       g_made.base_url = connection.settings.setting("vapi_base_url");
       g_made.had_http = connection.http != nullptr;
       http::HttpRequest request;
-      request.url = g_made.base_url + "/assistant?key=" + g_made.api_key;
+      request.url = g_made.base_url + "/assistant?key=" + g_made.api_key +
+                    "&hook=" + connection.settings.setting("vapi_webhook_secret");
       (void)connection.http->send(request);
       auto provider = std::make_unique<test::FakeVoiceAgentProvider>();
       provider->act_as("vapi", AgentProviderCapabilities{});
@@ -88,7 +140,11 @@ AgentProviderList with_vapi() {
 
 class AgentProviderTableTest : public ::testing::Test {
 protected:
-  void SetUp() override {
+  void SetUp() override { clean(); }
+  void TearDown() override { clean(); }
+
+  // No provider variable set, nothing made yet.
+  void clean() {
     for (const AgentProviderDescriptor* provider : with_vapi()) {
       for (const ProviderSetting& setting : provider->settings) {
         ::unsetenv(setting.variable.c_str());
@@ -100,7 +156,6 @@ protected:
     }
     g_made = {};
   }
-  void TearDown() override { SetUp(); }
 
   std::filesystem::path write_config(const std::string& text) {
     std::filesystem::path folder = m_dir.path() / "vami";
@@ -198,6 +253,16 @@ TEST_F(AgentProviderTableTest, ConnectingBuildsItAndTheRegistryNamesIt) {
   EXPECT_EQ(trace.find(k_key), std::string::npos) << "the key leaked: " << trace;
   EXPECT_EQ(g_made.api_key, k_key);
 
+  // Its webhook secret, a secret setting too, is redacted from the trace.
+  settings.values["vapi_webhook_secret"] = k_webhook_secret;
+  trace.clear();
+  try {
+    live = connect_providers(settings, with_vapi());
+  } catch (const Error&) {
+  }
+  EXPECT_NE(trace.find("&hook="), std::string::npos) << trace;
+  EXPECT_EQ(trace.find(k_webhook_secret), std::string::npos) << "the secret leaked: " << trace;
+
   AgentProviderRegistry registry(
       [&](const std::string& name) -> VoiceAgentProvider& { return sandbox->agent_provider(name); },
       "vapi", with_vapi());
@@ -229,6 +294,161 @@ TEST_F(AgentProviderTableTest, AMissingKeyNamesItsVariableAndWhatElseIsSet) {
         << message;
     EXPECT_NE(message.find("while ELEVENLABS_API_KEY is set"), std::string::npos) << message;
   }
+}
+
+TEST_F(AgentProviderTableTest, ItsWebhookSecretIsAProfileKeyShownMaskedAndNoCredential) {
+  const auto path = write_config(std::string("[profiles.acme]\nvapi_webhook_secret = \"") +
+                                 k_webhook_secret + "\"\n");
+  EXPECT_THROW((void)read_config_file(path), Error);
+  const ConfigFile config = read_config_file(path, with_vapi());
+  const Profile* acme = config.find("acme");
+  ASSERT_NE(acme, nullptr);
+  EXPECT_EQ(acme->value("vapi_webhook_secret"), k_webhook_secret);
+  std::map<std::string, std::optional<std::string>> shown;
+  for (auto& [key, value] : shown_provider_values(*acme, with_vapi())) {
+    shown[key] = value;
+  }
+  EXPECT_EQ(shown.at("vapi_webhook_secret"), std::optional<std::string>("••••3210"));
+  // Not a credential: the profile holds no account, and it keeps the sandbox on.
+  EXPECT_FALSE(acme->has_credentials_of("vapi", with_vapi()));
+  EXPECT_FALSE(acme->has_any_credentials(with_vapi()));
+  ::setenv("VAMI_VAPI_WEBHOOK_SECRET", k_webhook_secret, 1);
+  CredentialSources sources;
+  ProviderSettings settings = platform_provider_settings(acme, &sources, with_vapi());
+  EXPECT_EQ(sources.of("vapi"), CredentialSource::none);
+  settings.sandbox_state_path = m_dir.path() / "sandbox.db";
+  EXPECT_TRUE(connect_providers(settings, with_vapi())->is_sandbox());
+}
+
+// The call router: a tenant "acme" on its own account (profile acme-own) has a Vapi agent; the
+// router, given the test list, mounts Vapi's webhook and checks each report with the secret of
+// the account that owns the agent it names, and no other.
+class ProviderWebhookRouterTest : public AgentProviderTableTest {
+protected:
+  void SetUp() override {
+    AgentProviderTableTest::SetUp();
+    m_store = open_sqlite_state_store(m_dir.path() / "state.db");
+    Tenant acme;
+    acme.slug = "acme";
+    acme.name = "Acme";
+    acme.account_profile = "acme-own";
+    (void)m_store->create_tenant(acme);
+    Agent front;
+    front.slug = "front";
+    front.tenant_slug = "acme";
+    front.name = "Front";
+    front.provider = "vapi";
+    front.provider_agent_id = "va_acme";
+    (void)m_store->insert_agent(front);
+    m_registry = std::make_unique<AgentProviderRegistry>(
+        [](const std::string& name) -> VoiceAgentProvider& {
+          throw Error(ErrorKind::auth, "no " + name + " in this test");
+        },
+        "", with_vapi());
+    AgentProviderRegistry::Accounts accounts;
+    accounts.of_tenant = [](const std::string& slug) {
+      return slug == "acme" ? std::string("acme-own") : std::string();
+    };
+    accounts.in_use = [] { return std::vector<std::string>{"acme-own"}; };
+    m_registry->set_accounts(accounts);
+    m_router = std::make_unique<CallRouter>(*m_store, *m_registry, m_clock);
+    m_log = std::make_unique<AccessLog>((m_dir.path() / "access.log").string());
+
+    RouterServerOptions options;
+    options.port = 0;
+    options.public_url = "http://127.0.0.1";
+    options.providers = with_vapi();
+    options.webhook_secrets["vapi_webhook_secret"] = "platform-secret";
+    options.account_webhook_secrets["acme-own"]["vapi_webhook_secret"] = "acme-secret";
+    m_options = options;
+    start();
+  }
+
+  // Serves the router with `m_options` on a free port until `m_stop`.
+  void start() {
+    m_stop = false;
+    m_bound = -1;
+    m_server = std::thread([this] {
+      try {
+        serve_router(
+            m_options, *m_router, *m_store, *m_log, m_metrics, [this](int port) { m_bound = port; },
+            [this] { return m_stop.load(); });
+      } catch (const Error&) {
+        m_bound = 0;
+      }
+    });
+    while (m_bound < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    m_port = m_bound;
+    ASSERT_GT(m_port, 0);
+  }
+
+  void stop() {
+    m_stop = true;
+    if (m_server.joinable()) {
+      m_server.join();
+    }
+  }
+
+  void TearDown() override {
+    stop();
+    AgentProviderTableTest::TearDown();
+  }
+
+  // Posts a report about `call` by assistant `assistant`, signed with `secret`: the status.
+  int post(const std::string& call, const std::string& assistant, const std::string& secret) {
+    httplib::Client client("127.0.0.1", m_port);
+    httplib::Headers headers{{"X-Vapi-Secret", secret}};
+    auto result =
+        client.Post(k_route, headers, "call=" + call + ";assistant=" + assistant, "text/plain");
+    return result ? result->status : -1;
+  }
+
+  std::unique_ptr<StateStore> m_store;
+  std::unique_ptr<AgentProviderRegistry> m_registry;
+  vami::testing::FakeMonotonicClock m_clock;
+  std::unique_ptr<CallRouter> m_router;
+  std::unique_ptr<AccessLog> m_log;
+  RouterMetrics m_metrics;
+  RouterServerOptions m_options;
+  std::atomic<bool> m_stop{false};
+  std::atomic<int> m_bound{-1};
+  std::thread m_server;
+  int m_port = 0;
+};
+
+TEST_F(ProviderWebhookRouterTest, ItsWebhookIsMountedAndCheckedWithTheOwningAccountsSecret) {
+  // About the tenant's own agent: its account's secret only, never the platform's.
+  EXPECT_EQ(post("c-1", "va_acme", "platform-secret"), 401);
+  EXPECT_EQ(post("c-1", "va_acme", "wrong"), 401);
+  EXPECT_FALSE(m_store->find_call("c-1").has_value());
+  EXPECT_EQ(post("c-1", "va_acme", "acme-secret"), 200);
+  std::optional<CallRecord> recorded = m_store->find_call("c-1");
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_EQ(recorded->tenant_slug, "acme");
+  EXPECT_EQ(recorded->agent_slug, "front");
+  // About what the pool does not know: the platform's.
+  EXPECT_EQ(post("c-2", "va_unknown", "acme-secret"), 401);
+  EXPECT_EQ(post("c-2", "va_unknown", "platform-secret"), 200);
+  // Its unreadable report is refused before any check.
+  httplib::Client client("127.0.0.1", m_port);
+  auto unreadable = client.Post(k_route, "nonsense", "text/plain");
+  ASSERT_TRUE(unreadable);
+  EXPECT_EQ(unreadable->status, 400);
+  EXPECT_NE(unreadable->body.find("not_an_end_of_call_report"), std::string::npos);
+  // Counted under its route.
+  const std::string metrics = m_metrics.prometheus_text();
+  EXPECT_NE(metrics.find(k_route), std::string::npos) << metrics;
+}
+
+TEST_F(ProviderWebhookRouterTest, ATenantAccountWithoutTheSecretHasItsReportsRefused) {
+  stop();
+  m_options.account_webhook_secrets.clear();
+  start();
+  EXPECT_EQ(post("c-3", "va_acme", "acme-secret"), 401);
+  EXPECT_EQ(post("c-3", "va_acme", "platform-secret"), 401);
+  EXPECT_FALSE(m_store->find_call("c-3").has_value());
 }
 
 // A base URL that is not http(s) is refused, and the hint gives the provider's own address, not

@@ -74,7 +74,7 @@ TEST_F(ProfilesTest, SynthflowKeysAreWrittenBackAndReadAgain) {
   profile.provider_values["synthflow_workspace_id"] = "ws-1";
   profile.provider_values["synthflow_base_url"] = "http://127.0.0.1:8/v2";
   profile.provider_values["synthflow_region"] = "eu";
-  profile.synthflow_webhook_secret = "sf-webhook-secret";
+  profile.provider_values["synthflow_webhook_secret"] = "sf-webhook-secret";
   config.profiles.push_back(profile);
   write_config_file(path, config);
   const ConfigFile again = read_config_file(path);
@@ -84,7 +84,38 @@ TEST_F(ProfilesTest, SynthflowKeysAreWrittenBackAndReadAgain) {
   EXPECT_EQ(read->value("synthflow_workspace_id"), "ws-1");
   EXPECT_EQ(read->value("synthflow_base_url"), profile.value("synthflow_base_url"));
   EXPECT_EQ(read->value("synthflow_region"), "eu");
-  EXPECT_EQ(read->synthflow_webhook_secret, "sf-webhook-secret");
+  EXPECT_EQ(read->value("synthflow_webhook_secret"), "sf-webhook-secret");
+}
+
+// The router's webhook keys, once `Profile` members, are the providers' descriptor settings: a
+// file the previous version wrote reads the same, and they are written back under their names.
+TEST_F(ProfilesTest, WebhookKeysOfThePreviousVersionReadTheSame) {
+  auto path = write_config("[profiles.acme]\n"
+                           "elevenlabs_webhook_secret = \"wsec_0123456789\"\n"
+                           "synthflow_webhook_secret = \"sf-webhook-secret\"\n"
+                           "router_url = \"https://router.example.com/twilio/voice\"\n"
+                           "elevenlabs_webhook_id = \"wh_1\"\n");
+  ConfigFile config = read_config_file(path);
+  const Profile* acme = config.find("acme");
+  ASSERT_NE(acme, nullptr);
+  EXPECT_EQ(acme->value("elevenlabs_webhook_secret"), "wsec_0123456789");
+  EXPECT_EQ(acme->value("synthflow_webhook_secret"), "sf-webhook-secret");
+  EXPECT_EQ(acme->value("elevenlabs_webhook_id"), "wh_1");
+  EXPECT_FALSE(acme->has_any_credentials());
+  std::map<std::string, std::optional<std::string>> shown;
+  for (auto& [key, value] : shown_provider_values(*acme)) {
+    shown[key] = value;
+  }
+  EXPECT_EQ(shown.at("elevenlabs_webhook_secret"), std::optional<std::string>("••••6789"));
+  EXPECT_EQ(shown.at("synthflow_webhook_secret"), std::optional<std::string>("••••cret"));
+  EXPECT_EQ(shown.at("elevenlabs_webhook_id"), std::optional<std::string>("wh_1"));
+  write_config_file(path, config);
+  std::ifstream written(path);
+  const std::string text((std::istreambuf_iterator<char>(written)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("elevenlabs_webhook_secret = \"wsec_0123456789\""), std::string::npos);
+  EXPECT_NE(text.find("elevenlabs_webhook_id = \"wh_1\""), std::string::npos);
+  EXPECT_NE(text.find("synthflow_webhook_secret = \"sf-webhook-secret\""), std::string::npos);
 }
 
 TEST_F(ProfilesTest, AnUnknownSynthflowRegionIsRefusedWithoutQuotingIt) {

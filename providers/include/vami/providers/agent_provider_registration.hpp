@@ -10,13 +10,15 @@
 #include <vami/core/error.hpp>
 #include <vami/core/voice_agent_provider.hpp>
 #include <vami/providers/http_client.hpp>
+#include <vami/providers/router_webhooks.hpp>
 
 // How a voice-agent provider registers itself (docs/architecture.md, "Adding a provider"): one
 // `AgentProviderDescriptor` in its own folder (`providers/<name>/<name>_registration.cpp`) and
 // one line in `providers/agent_provider_list.cpp`. Everything else derives from the list: the
 // profile keys (accepted, shown masked), the environment variables read, the man page's
-// environment section, the `--provider` choices, the CLI registry, the per-account providers
-// with their rate limiters, and the connection of the providers (live or on the sandbox).
+// environment section, the `--provider` choices and the words that describe them, the CLI
+// registry, the per-account providers with their rate limiters, the connection of the providers
+// (live or on the sandbox), and the call router's provider webhooks and their secrets.
 
 namespace vami {
 
@@ -35,6 +37,11 @@ enum class SettingRole {
   /// Where or how to reach it (base URL, region): from the environment, else the profile; a
   /// tenant's own profile overrides the platform's.
   option,
+  /// What the call router (`vami router serve`, `router setup`) keeps for the provider's
+  /// webhooks: their secrets (`RouterWebhook::secret_key`) and ids. Not a credential: it never
+  /// turns the sandbox off nor makes the provider usable. From the environment (when it has a
+  /// `variable`), else the profile; a tenant's own profile holds its account's.
+  webhook,
 };
 
 /// Whether a setting's value is a secret: masked in output (`••••` and its last 4 characters),
@@ -66,8 +73,18 @@ struct ProviderSetting {
   /// What the value is called in messages ("API key", "workspace").
   std::string noun;
   /// The question `profiles add` asks for a secret; `{account}` stands for the value of the
-  /// setting that names the account.
+  /// setting that names the account. A `webhook` setting with a prompt is asked (or read from
+  /// its variable) with the credentials, for an account given; without one, `profiles add`
+  /// leaves it to `router setup` and keeps the value a replaced profile had.
   std::string prompt;
+  /// A webhook secret: what `router serve` says when the platform's is unset ("no ElevenLabs
+  /// webhook secret: ..."), as a note on stderr, or as the error when `router_unset_hint` is set.
+  std::string router_unset;
+  /// A webhook secret the router cannot start without: the hint of its Error(auth) when unset.
+  std::string router_unset_hint;
+  /// A webhook secret: why a tenant's own profile holding the provider's credentials needs it,
+  /// after "profile 'NAME' (a tenant's own account) has no KEY: " (`router serve`'s note).
+  std::string account_unset;
 };
 
 /// What a provider is made from: its settings and the other providers' credentials it needs.
@@ -96,6 +113,12 @@ struct SandboxAccount {
 struct AgentProviderDescriptor {
   std::string name;         ///< Stored with its agents (`VoiceAgentProvider::name`).
   std::string display_name; ///< In messages and table headers ("Synthflow").
+  /// What it is, after its name in the help of `--provider` and `--agent-provider`: a
+  /// parenthesis or "" ("(Synthflow agents: knowledge as text or URL; ...)").
+  std::string description;
+  /// The same in a few words, for `onboard --agent-provider` ("(native routing, ...)"), or "":
+  /// the name alone.
+  std::string short_description;
   std::vector<ProviderSetting> settings;
   /// Makes the provider. @throws Error(invalid_input) for a bad setting (a base URL that is not
   /// http(s), an unknown region).
@@ -109,15 +132,17 @@ struct AgentProviderDescriptor {
   /// "set " and their names.
   std::function<std::string(const std::vector<std::string>& missing, const std::string& in_profile)>
       missing_hint;
-  /// Its settings in the sandbox (credentials and base URL), by profile key, in the order of
-  /// `settings` (`sandbox serve` exports them as their variables); null: the provider has no
-  /// emulator.
+  /// Its settings in the sandbox (credentials, base URL, webhook secrets), by profile key, in the
+  /// order of `settings` (`sandbox serve` exports them as their variables); null: the provider has
+  /// no emulator.
   std::function<std::vector<std::pair<std::string, std::string>>(const SandboxAccount&)>
       sandbox_settings;
   /// Its cell in `profiles list`'s table, from the shown values (masked secrets, null unset)
   /// by key; null: the shown values of its credentials, space-separated.
   std::function<std::string(const std::function<std::optional<std::string>(const std::string&)>&)>
       summary;
+  /// The webhooks it sends to the call router, mounted by `vami router serve` at their routes.
+  std::vector<RouterWebhook> webhooks;
 
   /// The settings of `role`, in order.
   [[nodiscard]] std::vector<const ProviderSetting*> settings_of(SettingRole role) const;
