@@ -56,6 +56,19 @@ std::vector<std::string> AgentProviderRegistry::accounts() {
   return all;
 }
 
+std::vector<std::string> AgentProviderRegistry::with_credentials(const std::string& account) {
+  if (!m_accounts.has_credentials) {
+    return AgentProviders::with_credentials(account);
+  }
+  std::vector<std::string> found;
+  for (const AgentProviderDescriptor* provider : m_list) {
+    if (provider->has_account() && m_accounts.has_credentials(provider->name, account)) {
+      found.push_back(provider->name);
+    }
+  }
+  return found;
+}
+
 VoiceAgentProvider& AgentProviderRegistry::in_account(const std::string& name,
                                                       const std::string& account) {
   const AgentProviderDescriptor* provider = find_agent_provider(m_list, name);

@@ -29,6 +29,10 @@ public:
     /// The provider `name` (one with credentials) in the account of profile `account`.
     std::function<VoiceAgentProvider&(const std::string& name, const std::string& account)>
         provider;
+    /// Whether account `account` ("" the platform's, else a profile name) holds all of provider
+    /// `name`'s credentials (on the sandbox, every provider with an emulator has them). Unset:
+    /// `with_credentials` answers the default provider alone.
+    std::function<bool(const std::string& name, const std::string& account)> has_credentials;
   };
 
   /// `connected` gives the provider of a name with credentials each time it is asked (it keeps
@@ -52,6 +56,10 @@ public:
   [[nodiscard]] std::string account_of(const std::string& tenant_slug) override;
   /// "" and then `Accounts::in_use`.
   [[nodiscard]] std::vector<std::string> accounts() override;
+  /// The providers of the list that have an account (`AgentProviderDescriptor::has_account`)
+  /// and whose credentials `account` holds (`Accounts::has_credentials`), in the list's order.
+  /// @throws what `Accounts::has_credentials` throws.
+  [[nodiscard]] std::vector<std::string> with_credentials(const std::string& account) override;
   /// `named(name)` for "" and for a provider without credentials (stream: its agents live in
   /// no account), else `Accounts::provider`.
   /// @throws Error(invalid_input) for an unknown name or when no accounts are set; what

@@ -241,9 +241,7 @@ ProviderSettings AppContext::platform_settings() {
   return settings;
 }
 
-VoiceAgentProvider& AppContext::account_agents(const std::string& name, const std::string& account,
-                                               bool resilient) {
-  std::lock_guard lock(m_tenant_accounts_mutex);
+AppContext::TenantAccount& AppContext::tenant_account(const std::string& account) {
   auto found = m_tenant_accounts.find(account);
   if (found == m_tenant_accounts.end()) {
     const auto path = config_file_path();
@@ -263,7 +261,21 @@ VoiceAgentProvider& AppContext::account_agents(const std::string& name, const st
     made.providers = connect_providers(account_provider_settings(platform_settings(), *chosen));
     found = m_tenant_accounts.emplace(account, std::move(made)).first;
   }
-  TenantAccount& held = found->second;
+  return found->second;
+}
+
+bool AppContext::account_has_credentials(const std::string& name, const std::string& account) {
+  if (account.empty()) {
+    return providers().has_agent_provider(name);
+  }
+  std::lock_guard lock(m_tenant_accounts_mutex);
+  return tenant_account(account).providers->has_agent_provider(name);
+}
+
+VoiceAgentProvider& AppContext::account_agents(const std::string& name, const std::string& account,
+                                               bool resilient) {
+  std::lock_guard lock(m_tenant_accounts_mutex);
+  TenantAccount& held = tenant_account(account);
   VoiceAgentProvider& plain = held.providers->agent_provider(name);
   if (!resilient) {
     return plain;
@@ -296,6 +308,9 @@ AgentProviderRegistry::Accounts AppContext::tenant_accounts(bool resilient) {
   accounts.provider = [this, resilient](const std::string& name,
                                         const std::string& account) -> VoiceAgentProvider& {
     return account_agents(name, account, resilient);
+  };
+  accounts.has_credentials = [this](const std::string& name, const std::string& account) {
+    return account_has_credentials(name, account);
   };
   return accounts;
 }

@@ -125,8 +125,15 @@ public:
   ///         provider's keys.
   VoiceAgentProvider& account_agents(const std::string& name, const std::string& account,
                                      bool resilient = true);
+  /// Whether account `account` ("" the platform's, else a tenant profile's name) holds all of
+  /// voice-agent provider `name`'s credentials: `Providers::has_agent_provider` of the platform's
+  /// providers (every provider with an emulator on the sandbox), or of the account's, connected
+  /// as `account_agents` connects them.
+  /// @throws what `providers()` and `account_agents` throw when connecting.
+  bool account_has_credentials(const std::string& name, const std::string& account);
   /// How an `AgentProviderRegistry` reaches tenants' own accounts: their profile from the state
-  /// database, their providers from `account_agents`.
+  /// database, their providers from `account_agents`, their credentials from
+  /// `account_has_credentials`.
   AgentProviderRegistry::Accounts tenant_accounts(bool resilient = true);
   /// The telephony provider behind its rate limiter and retries (one per command).
   TelephonyProvider& telephony();
@@ -233,6 +240,8 @@ private:
   };
   std::mutex m_tenant_accounts_mutex;
   std::map<std::string, TenantAccount> m_tenant_accounts;
+  // The account of profile `account`, connected on first use; m_tenant_accounts_mutex held.
+  TenantAccount& tenant_account(const std::string& account);
   std::unique_ptr<RouterHealthProbe> m_router_health;
 };
 

@@ -154,6 +154,10 @@ public:
     return *found->second;
   }
 
+  [[nodiscard]] bool has_agent_provider(const std::string& name) const override {
+    return m_agents.count(name) > 0;
+  }
+
   [[nodiscard]] const AgentProviderList& agent_providers() const override { return m_list; }
 
   TestCallPlacer* test_calls() override { return m_test_calls.get(); }

@@ -18,12 +18,15 @@ ReconcileService::read_voice_side(const std::vector<Agent>& agents,
       voice.slug_of[agent.provider_agent_id] = agent.slug;
     }
   }
-  // Every (provider, account) an agent is at, and the default provider in every account in use
-  // (imports and uploads can outlive their agents there). Accounts are disjoint: what one
-  // lists is never another's orphan.
+  // Every (provider, account) an agent is at, and every provider whose credentials an account
+  // in use holds (agents, imports, uploads and workspace numbers can outlive the database's
+  // last agent there, or never have had one). Accounts are disjoint: what one lists is never
+  // another's orphan.
   std::set<std::pair<std::string, std::string>> in_use;
   for (const std::string& account : m_agents->accounts()) {
-    in_use.insert({m_agents->default_name(), account});
+    for (const std::string& name : m_agents->with_credentials(account)) {
+      in_use.insert({name, account});
+    }
   }
   for (const auto& agent : agents) {
     in_use.insert({agent.provider, m_agents->account_of(agent.tenant_slug)});

@@ -143,3 +143,28 @@ def test_sandbox_serve_seeds_workspace_numbers_once(tmp_path, home):
     again.stop()
     assert "(0 added now)" in again.process.stderr.read()
     assert list(workspace(state)) == ["+14155550100", "+14155550101"]
+
+
+def test_reconcile_reads_synthflow_with_no_synthflow_agent_or_number_in_the_database(
+        live, sandbox, tmp_path):
+    """Every provider with credentials is compared, not only those the database uses: a number
+    and a vami-tagged agent at Synthflow are found though the platform never used Synthflow."""
+    state = tmp_path / "served-sandbox.db"
+    create_tenant(live, "acme", "Acme Dental")
+    create_agent(live, "acme", "Acme Voice", "--slug", "acme-el", "--provider", "elevenlabs",
+                 "--prompt", "You answer for Acme Dental.")
+    in_sync = live.run("reconcile", "--json")
+    assert in_sync.returncode == 0, in_sync.stdout + in_sync.stderr
+
+    lost = create_agent(live, "acme", "Acme Night", "--slug", "acme-night",
+                        "--provider", "synthflow", "--prompt", "You answer for Acme Dental.")
+    with sqlite3.connect(live.db) as db:  # the row lost, as after a restored backup
+        db.execute("DELETE FROM agents WHERE slug = 'acme-night'")
+    seed_workspace(state, "+14155550188")
+    reconcile = live.run("reconcile", "--json")
+    assert reconcile.returncode == 4, reconcile.stdout + reconcile.stderr
+    found = sorted((f["kind"], f["e164"] or f["provider_id"])
+                   for f in json.loads(reconcile.stdout)["findings"]
+                   if f["agent_provider"] == "synthflow")
+    assert found == [("agent_orphan", lost["provider_agent_id"]),
+                     ("workspace_number_untracked", "+14155550188")], reconcile.stdout

@@ -288,5 +288,34 @@ TEST_F(WorkspaceNumbersTest, ReconcileComparesWorkspaceRowsWithTheWorkspaceOnly)
   EXPECT_EQ(m_telephony.count("set_voice_webhook"), 0);
 }
 
+TEST_F(WorkspaceNumbersTest, ReconcileReadsEveryProviderWithCredentialsWithoutAnAgentOfItsOwn) {
+  // No Synthflow agent left in the database, no workspace row in the pool: what Synthflow holds
+  // is still compared, since the platform has its credentials.
+  (void)AgentService(m_providers, *m_store, "tester").remove("acme-sf");
+  AgentDefinition lost;
+  lost.name = "Acme Night";
+  lost.tags = {"vami", "vami-agent:acme-night", "vami-tenant:acme"};
+  const std::string orphan = m_synthflow.seed_agent(lost);
+  m_providers.set_credentialed({"elevenlabs", "synthflow"});
+
+  ReconcileReport report = reconciler().reconcile(ReconcileMode::report);
+  std::vector<std::string> found;
+  for (const Finding& finding : report.findings) {
+    if (finding.agent_provider == "synthflow") {
+      found.push_back(std::string(to_string(finding.kind)) + " " +
+                      (finding.subject == Subject::agent ? finding.provider_id : finding.e164));
+    }
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{"workspace_number_untracked " + std::string(k_first),
+                                             "workspace_number_untracked " + std::string(k_second),
+                                             "agent_orphan " + orphan}));
+
+  // A platform without Synthflow's credentials does not read it.
+  m_providers.set_credentialed({"elevenlabs"});
+  m_synthflow.clear_calls();
+  report = reconciler().reconcile(ReconcileMode::report);
+  EXPECT_TRUE(m_synthflow.calls().empty());
+}
+
 } // namespace
 } // namespace vami::test

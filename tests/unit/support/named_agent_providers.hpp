@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,15 @@ public:
     return all;
   }
   [[nodiscard]] std::string default_name() const override { return m_default; }
+  /// The names given to `set_credentialed`, else the default provider's alone.
+  [[nodiscard]] std::vector<std::string> with_credentials(const std::string& account) override {
+    return m_credentialed ? *m_credentialed : AgentProviders::with_credentials(account);
+  }
+  /// From now on the platform's account holds the credentials of the providers `names`.
+  void set_credentialed(std::vector<std::string> names) { m_credentialed = std::move(names); }
 
 private:
+  std::optional<std::vector<std::string>> m_credentialed;
   std::map<std::string, VoiceAgentProvider*> m_providers;
   std::string m_default;
 };

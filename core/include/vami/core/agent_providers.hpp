@@ -46,6 +46,17 @@ public:
   /// Every account key in use, the platform's ("") first: what reconcile reads.
   /// @throws Error(storage) when the state database cannot be read.
   [[nodiscard]] virtual std::vector<std::string> accounts() { return {std::string()}; }
+  /// The names of the providers whose credentials account `account` ("" the platform's) holds,
+  /// in the order of `names()`: those reconcile lists in that account even when the database
+  /// holds none of their agents, so that an orphan agent, document, import or workspace number
+  /// is found at each. A provider without credentials (stream) is never among them. The
+  /// default: `default_name()` alone.
+  /// @throws Error(storage) when the state database cannot be read; Error(not_found) for an
+  ///         account that cannot be resolved (its profile is gone).
+  [[nodiscard]] virtual std::vector<std::string> with_credentials(const std::string& account) {
+    (void)account;
+    return {default_name()};
+  }
   /// The provider `name` in account `account` ("": `named(name)`).
   /// @throws what `named` throws; Error(not_found) for an account that cannot be resolved
   ///         (its profile is gone); Error(auth) when that account lacks the provider's keys.

@@ -357,7 +357,8 @@ public:
   ///   it or the database has meanwhile recorded its upload;
   /// - post_call_webhook_detached: the router's webhook is attached again as the workspace's
   ///   post-call webhook (events `router_post_call_events`);
-  /// - a workspace's numbers (the providers agents are at, and those of the pool's rows, with
+  /// - a workspace's numbers (the platform's providers with credentials, those agents are at,
+  ///   and those of the pool's rows, with
   ///   `workspace_numbers`): a row whose number the workspace no longer holds is a ghost
   ///   (marked released), a release never recorded is completed or put back, and an agent
   ///   other than the pool's answering it is agent_drift (its agent set again); a number the

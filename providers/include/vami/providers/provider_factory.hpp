@@ -69,6 +69,10 @@ public:
   ///         credentials are in use but the provider's are missing or incomplete (the message,
   ///         `AgentProviderDescriptor::missing`, names which are missing and which are set).
   virtual VoiceAgentProvider& agent_provider(const std::string& name) = 0;
+  /// Whether `agent_provider(name)` gives a provider rather than throwing: all its credentials
+  /// are set, or the sandbox answers for every provider of the list with an emulator. False for
+  /// a name the list does not hold.
+  [[nodiscard]] virtual bool has_agent_provider(const std::string& name) const = 0;
   /// The first provider of the list (ElevenLabs): the default of new agents.
   /// @throws what `agent_provider` throws.
   VoiceAgentProvider& agents() { return agent_provider(agent_providers().front()->name); }
