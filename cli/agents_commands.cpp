@@ -3,6 +3,7 @@
 
 #include "agent_provider_registry.hpp"
 #include "app.hpp"
+#include "provider_words.hpp"
 
 #include <vami/core/stream_agent.hpp>
 
@@ -151,12 +152,8 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   create_command->add_option("--slug", create->slug, "Agent slug (default: from the name)");
   create_command
       ->add_option("--provider", create->provider,
-                   "Where the agent runs (default: the profile's agent_provider, else "
-                   "elevenlabs): elevenlabs (ElevenLabs Agents), stream "
-                   "(the platform's own orchestrator over Twilio Media Streams: needs "
-                   "--stream-url; has no voice catalogue or knowledge base, and takes numbers "
-                   "by webhook only; the prompt stays in vami) or synthflow (Synthflow agents: "
-                   "knowledge as text or URL; numbers natively, over a Twilio SIP trunk)")
+                   "Where the agent runs " + default_provider_words() + ": " +
+                       described_providers())
       ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   add_agent_flags(create_command, create->flags, /*name_required=*/true);
   context.stops_after_step(create_command); // changes providers: see cli/signals.hpp
@@ -288,8 +285,7 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
   auto voices_provider = std::make_shared<std::string>();
   voices_list
       ->add_option("--provider", *voices_provider,
-                   "The voice-agent provider whose voices to list (default: the profile's "
-                   "agent_provider, else elevenlabs)")
+                   "The voice-agent provider whose voices to list " + default_provider_words())
       ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   voices_list->callback([&context, voices_provider] {
     nlohmann::ordered_json records = nlohmann::ordered_json::array();

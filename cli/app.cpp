@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "provider_words.hpp"
 #include "signals.hpp"
 #include <pwd.h>
 #include <unistd.h>
@@ -319,12 +320,7 @@ Providers& AppContext::providers() {
   if (!m_providers) {
     m_providers = connect_providers(platform_settings());
     if (m_providers->is_sandbox()) {
-      note("no Twilio, ElevenLabs or Synthflow credentials set: using the built-in sandbox (state "
-           "in " +
-           m_providers->sandbox_state_path().string() +
-           "); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY (or "
-           "SYNTHFLOW_API_KEY and SYNTHFLOW_WORKSPACE_ID), or add a profile with 'vami profiles "
-           "add NAME', to use real accounts");
+      note(sandbox_notice(m_providers->sandbox_state_path().string()));
     }
   }
   return *m_providers;

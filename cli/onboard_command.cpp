@@ -5,6 +5,7 @@
 #include "agent_provider_registry.hpp"
 #include "app.hpp"
 #include "calls_test_command.hpp"
+#include "provider_words.hpp"
 
 #include <vami/core/input_rules.hpp>
 #include <vami/core/stream_agent.hpp>
@@ -230,10 +231,8 @@ void register_onboard_command(CLI::App& app, AppContext& context) {
   command->add_option("--agent-name", options->agent_name, "3. Agent name")->group("Agent");
   command
       ->add_option("--agent-provider", options->agent_provider,
-                   "3. Where the agent runs (default: the profile's agent_provider, else "
-                   "elevenlabs): elevenlabs, stream (the platform's own "
-                   "orchestrator; needs --stream-url and --mode webhook; no knowledge) or "
-                   "synthflow (native routing, over a Twilio SIP trunk vami sets up)")
+                   "3. Where the agent runs " + default_provider_words() + ": " +
+                       briefly_described_providers())
       ->group("Agent")
       ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
   command

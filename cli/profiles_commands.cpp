@@ -10,6 +10,7 @@
 #include "agent_provider_registry.hpp"
 #include "app.hpp"
 #include "profiles.hpp"
+#include "provider_words.hpp"
 #include "signals.hpp"
 #include <termios.h>
 #include <unistd.h>
@@ -88,15 +89,6 @@ void check_value(const std::string& flag, const std::string& key, const std::str
 std::string flag_of(std::string key) {
   std::replace(key.begin(), key.end(), '_', '-');
   return "--" + key;
-}
-
-// "a, b or c".
-std::string or_list(const std::vector<std::string>& items) {
-  std::string text;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    text += (i == 0 ? "" : i + 1 == items.size() ? " or " : ", ") + items[i];
-  }
-  return text;
 }
 
 void check_name(const std::string& name) {
@@ -528,16 +520,7 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
   auto add = std::make_shared<AddOptions>();
   auto* add_command = profiles->add_subcommand(
       "add", "Add a profile: secrets are typed at a prompt, or read from the environment");
-  add_command->footer(
-      "Secrets are never flag values. On a terminal vami asks for the auth token (or API\n"
-      "secret) and the ElevenLabs key without echo, and, with --synthflow-workspace-id, the\n"
-      "Synthflow API key and webhook secret; with --from-env, or when standard input is not a\n"
-      "terminal, it reads TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, ELEVENLABS_API_KEY and, for a\n"
-      "Synthflow workspace, SYNTHFLOW_API_KEY and VAMI_SYNTHFLOW_WEBHOOK_SECRET (and\n"
-      "TWILIO_ACCOUNT_SID, TWILIO_API_KEY, SYNTHFLOW_WORKSPACE_ID when not given as flags).\n"
-      "A tenant on its own account ('vami tenants update SLUG --profile NAME') uses the\n"
-      "profile's ElevenLabs and Synthflow keys; its Twilio keys are not used for it.\n"
-      "The first profile added becomes the default.");
+  add_command->footer(profiles_add_footer());
   add_command->add_option("name", add->name, "Profile name: a-z, 0-9, _ and -")->required();
   add_command->add_option("--twilio-account-sid", add->twilio_account_sid, "Twilio Account SID")
       ->type_name("AC...");
@@ -580,7 +563,7 @@ void register_profiles_commands(CLI::App& app, AppContext& context) {
       ->add_option("--agent-provider", add->agent_provider,
                    "Default voice-agent provider of 'agents create --provider', 'onboard "
                    "--agent-provider' and 'voices list --provider': " +
-                       or_list(provider_names) + " (unset: " + provider_names.front() + ")")
+                       joined_words(provider_names) + " (unset: " + provider_names.front() + ")")
       ->check(CLI::IsMember(provider_names));
   add_command
       ->add_option("--concurrency", add->concurrency, "Default of --concurrency of bulk commands")

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "provider_words.hpp"
 
 namespace vami::cli {
 
@@ -131,10 +132,12 @@ void add_account_options(CLI::App* command, UpdateOptions& options, bool removab
       command
           ->add_option("--profile", options.account_profile,
                        "The tenant's own voice-agent accounts: a profile of the config file "
-                       "holding an ElevenLabs key or a Synthflow key and workspace; its agents, "
-                       "knowledge and imports are made there (given after the subcommand; "
-                       "'vami --profile NAME tenants ...' before it still chooses the "
-                       "command's profile)")
+                       "holding " +
+                           account_credentials_words() +
+                           "; its agents, "
+                           "knowledge and imports are made there (given after the subcommand; "
+                           "'vami --profile NAME tenants ...' before it still chooses the "
+                           "command's profile)")
           ->type_name("NAME");
   if (removable) {
     command
@@ -159,15 +162,14 @@ std::string checked_account_profile(const std::string& name) {
     throw Error(ErrorKind::not_found,
                 "no profile '" + name + "' in " + path.string() +
                     " (known profiles: " + (names.empty() ? "none" : names) + ")",
-                "add it with 'vami profiles add " + name +
-                    " --from-env' (ELEVENLABS_API_KEY, or SYNTHFLOW_API_KEY with "
-                    "--synthflow-workspace-id), then run this again");
+                "add it with 'vami profiles add " + name + " --from-env' (" +
+                    account_variables_words() + "), then run this again");
   }
   if (!profile->has_voice_agent_credentials()) {
     throw Error(ErrorKind::invalid_input,
                 "profile '" + name +
-                    "' holds no voice-agent credentials: a tenant's own account needs an "
-                    "ElevenLabs API key, or a Synthflow API key with its workspace id",
+                    "' holds no voice-agent credentials: a tenant's own account needs " +
+                    account_credentials_words(),
                 "write them into it with 'vami profiles add " + name +
                     " --replace --from-env', then run this again");
   }

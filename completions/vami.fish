@@ -1019,7 +1019,7 @@ complete -c vami -n "__vami_at 'tenants create'" -l contact-email -x -d 'Contact
 complete -c vami -n "__vami_at 'tenants create'" -l rate-number -x -d 'What to bill per number per month (prorated), stored for \'vami usage\' (its own --rate-number/--rate-minute take precedence)'
 complete -c vami -n "__vami_at 'tenants create'" -l rate-minute -x -d 'What to bill per started minute of each call, stored for \'vami usage\''
 complete -c vami -n "__vami_at 'tenants create'" -l rate-currency -x -d 'ISO 4217 currency of the stored rates, such as USD or EUR (default USD); \'vami usage\' refuses rates in another currency than the costs'
-complete -c vami -n "__vami_at 'tenants create'" -l profile -x -a '(__vami_values profiles)' -d 'The tenant\'s own voice-agent accounts: a profile of the config file holding an ElevenLabs key or a Synthflow key and workspace; its agents, knowledge and imports are made there (given after the subcommand; \'vami --profile NAME tenants ...\' before it still chooses the command\'s profile)'
+complete -c vami -n "__vami_at 'tenants create'" -l profile -x -a '(__vami_values profiles)' -d 'The tenant\'s own voice-agent accounts: a profile of the config file holding an ElevenLabs API key or a Synthflow API key and workspace; its agents, knowledge and imports are made there (given after the subcommand; \'vami --profile NAME tenants ...\' before it still chooses the command\'s profile)'
 
 # vami tenants list
 complete -c vami -n "__vami_at 'tenants list'" -s h -l help -d 'Print this help message and exit'
@@ -1037,7 +1037,7 @@ complete -c vami -n "__vami_at 'tenants update'" -l contact-email -x -d 'Contact
 complete -c vami -n "__vami_at 'tenants update'" -l rate-number -x -d 'What to bill per number per month (prorated), stored for \'vami usage\' (its own --rate-number/--rate-minute take precedence); \'none\' removes the stored rate'
 complete -c vami -n "__vami_at 'tenants update'" -l rate-minute -x -d 'What to bill per started minute of each call, stored for \'vami usage\'; \'none\' removes the stored rate'
 complete -c vami -n "__vami_at 'tenants update'" -l rate-currency -x -d 'ISO 4217 currency of the stored rates, such as USD or EUR (default USD); \'vami usage\' refuses rates in another currency than the costs'
-complete -c vami -n "__vami_at 'tenants update'" -l profile -x -a '(__vami_values profiles)' -d 'The tenant\'s own voice-agent accounts: a profile of the config file holding an ElevenLabs key or a Synthflow key and workspace; its agents, knowledge and imports are made there (given after the subcommand; \'vami --profile NAME tenants ...\' before it still chooses the command\'s profile)'
+complete -c vami -n "__vami_at 'tenants update'" -l profile -x -a '(__vami_values profiles)' -d 'The tenant\'s own voice-agent accounts: a profile of the config file holding an ElevenLabs API key or a Synthflow API key and workspace; its agents, knowledge and imports are made there (given after the subcommand; \'vami --profile NAME tenants ...\' before it still chooses the command\'s profile)'
 complete -c vami -n "__vami_at 'tenants update'" -l no-profile -d 'Back to the platform\'s own accounts (refused while the tenant has agents at a provider)'
 complete -c vami -n "__vami_at 'tenants update' 0" -a '(__vami_values tenants)' -d 'Tenant slug'
 

@@ -3,6 +3,7 @@
 // shown masked, its variables read, its credentials taken as a group, its own secrets redacted
 // from the --debug trace, the registry builds it, the call router mounts its webhook and checks
 // it with the owning account's secret, and the help describes it, without any code naming it.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "fake_voice_agent_provider.hpp"
 #include "profiles.hpp"
 #include "provider_settings.hpp"
+#include "provider_words.hpp"
 #include "router_server.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
@@ -318,6 +320,39 @@ TEST_F(AgentProviderTableTest, ItsWebhookSecretIsAProfileKeyShownMaskedAndNoCred
   EXPECT_EQ(sources.of("vapi"), CredentialSource::none);
   settings.sandbox_state_path = m_dir.path() / "sandbox.db";
   EXPECT_TRUE(connect_providers(settings, with_vapi())->is_sandbox());
+}
+
+// The help and messages that name the providers describe it, from its descriptor.
+TEST_F(AgentProviderTableTest, TheHelpWordsDescribeIt) {
+  EXPECT_NE(described_providers(with_vapi()).find("synthflow (Synthflow agents"),
+            std::string::npos);
+  EXPECT_NE(described_providers(with_vapi()).find(" or vapi (Vapi assistants, for this test)"),
+            std::string::npos)
+      << described_providers(with_vapi());
+  EXPECT_EQ(described_providers().find("vapi"), std::string::npos);
+  EXPECT_NE(briefly_described_providers(with_vapi()).find(", synthflow (native routing"),
+            std::string::npos);
+  EXPECT_NE(briefly_described_providers(with_vapi()).find(" or vapi"), std::string::npos);
+  EXPECT_NE(account_credentials_words(with_vapi()).find(" or a Vapi API key"), std::string::npos)
+      << account_credentials_words(with_vapi());
+  EXPECT_NE(account_variables_words(with_vapi()).find(", or VAPI_API_KEY"), std::string::npos);
+  const std::string notice = sandbox_notice("/tmp/x.sandbox.db", with_vapi());
+  EXPECT_NE(notice.find("no Twilio, ElevenLabs, Synthflow or Vapi credentials set"),
+            std::string::npos)
+      << notice;
+  EXPECT_NE(notice.find(", or VAPI_API_KEY)"), std::string::npos) << notice;
+  std::string footer = profiles_add_footer(with_vapi());
+  std::replace(footer.begin(), footer.end(), '\n', ' ');
+  EXPECT_NE(footer.find("VAPI_API_KEY"), std::string::npos) << footer;
+  EXPECT_NE(footer.find("Vapi keys"), std::string::npos) << footer;
+  // The registered providers' words, as they always read.
+  EXPECT_EQ(sandbox_notice("P"),
+            "no Twilio, ElevenLabs or Synthflow credentials set: using the built-in sandbox "
+            "(state in P); set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and ELEVENLABS_API_KEY (or "
+            "SYNTHFLOW_API_KEY and SYNTHFLOW_WORKSPACE_ID), or add a profile with 'vami profiles "
+            "add NAME', to use real accounts");
+  EXPECT_EQ(account_variables_words(),
+            "ELEVENLABS_API_KEY, or SYNTHFLOW_API_KEY with --synthflow-workspace-id");
 }
 
 // The call router: a tenant "acme" on its own account (profile acme-own) has a Vapi agent; the
