@@ -3,8 +3,11 @@
 #include "router_accounts.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <vector>
 
+#include "file_reloaded.hpp"
 #include "profiles.hpp"
 
 #include <vami/core/error.hpp>
@@ -75,6 +78,24 @@ std::map<std::string, WebhookSecrets> router_account_secrets(AppContext& context
     }
   }
   return secrets;
+}
+
+std::function<std::shared_ptr<const std::map<std::string, WebhookSecrets>>()>
+reloading_account_secrets(AppContext& context) {
+  using Secrets = std::map<std::string, WebhookSecrets>;
+  const std::filesystem::path path = config_file_path();
+  auto held = std::make_shared<FileReloaded<Secrets>>(
+      path, [&context] { return router_account_secrets(context); }, std::chrono::seconds(1),
+      [] { return std::chrono::steady_clock::now(); },
+      [&context, path](const std::string& problem) {
+        context.note("could not read the tenant accounts' webhook secrets again from " +
+                     path.string() + " (" + problem + "): the ones read before stay in use");
+      },
+      [&context, path] {
+        context.note("read the tenant accounts' webhook secrets again: " + path.string() +
+                     " changed");
+      });
+  return [held] { return held->current(); };
 }
 
 std::vector<std::string> router_secret_keys(const AgentProviderList& list) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,13 +28,23 @@ inline constexpr const char* k_post_call_webhook_secret = "elevenlabs_webhook_se
 
 /// The webhook secrets of tenants' own accounts for `vami router serve`, by profile name: every
 /// profile's values of the settings that check `list`'s router webhooks
-/// (`RouterWebhook::secret_key`), read once (a profile changed later needs a restart). Says,
+/// (`RouterWebhook::secret_key`), as the config file holds them now. Says,
 /// through `context.note`, which tenant account in use lacks a secret its keys call for (its
 /// webhooks are then refused; `ProviderSetting::account_unset`). Never prints a secret.
 /// @throws the errors of `read_config_file`; Error(storage).
 [[nodiscard]] std::map<std::string, WebhookSecrets>
 router_account_secrets(AppContext& context,
                        const AgentProviderList& list = registered_agent_providers());
+
+/// `router_account_secrets`, read now and read again once the config file has changed (a new
+/// tenant profile, a re-run of `vami router setup`): the file is looked at no more than once a
+/// second, by the first webhook about a tenant account after that second (`FileReloaded`), so a
+/// running router needs no restart. A reload that fails keeps the secrets in use and says so
+/// once. The function returned is thread-safe and keeps what it needs alive (`context` must
+/// outlive it).
+/// @throws (now) what `router_account_secrets` throws.
+[[nodiscard]] std::function<std::shared_ptr<const std::map<std::string, WebhookSecrets>>()>
+reloading_account_secrets(AppContext& context);
 
 /// The profile keys of the secrets that check `list`'s router webhooks, each once, in order.
 [[nodiscard]] std::vector<std::string> router_secret_keys(const AgentProviderList& list);

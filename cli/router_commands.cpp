@@ -184,7 +184,7 @@ void serve(AppContext& context, const RouterServeOptions& options) {
                   "the profile");
     }
     server.webhook_secrets = platform_webhook_secrets(context);
-    server.account_webhook_secrets = router_account_secrets(context);
+    server.account_webhook_secrets_now = reloading_account_secrets(context);
   }
 
   AccessLog log(options.log);
@@ -246,7 +246,8 @@ void register_router_commands(CLI::App& app, AppContext& context) {
       "profile), VAMI_ELEVENLABS_WEBHOOK_SECRET (or the profile's elevenlabs_webhook_secret),\n"
       "VAMI_SYNTHFLOW_WEBHOOK_SECRET (or the profile's synthflow_webhook_secret; Synthflow's\n"
       "webhooks are refused without it). Post-call and Synthflow webhooks about a tenant on its\n"
-      "own account are checked with that account's profile's secrets only (read at start).\n"
+      "own account are checked with that account's profile's secrets only (read again once\n"
+      "the config file changes: no restart after 'vami router setup' or a new tenant profile).\n"
       "Refused when the command's profile is a tenant's account. One JSON\n"
       "line per request on stderr or --log. Exits 0 when stopped. See docs/router.md.");
   serve_command

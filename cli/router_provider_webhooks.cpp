@@ -4,6 +4,8 @@
 // recorded and what is answered is decided here, the same for every provider.
 #include "router_provider_webhooks.hpp"
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -33,9 +35,16 @@ const char* upsert_word(CallUpsertResult result) {
 std::string secret_of(const CallOwner& owner, const std::string& key,
                       const RouterServerOptions& options) {
   const WebhookSecrets* secrets = &options.webhook_secrets;
+  // Held while the secret is copied: the accounts' secrets may be read again meanwhile.
+  std::shared_ptr<const std::map<std::string, WebhookSecrets>> now;
   if (!owner.account.empty()) {
-    auto account = options.account_webhook_secrets.find(owner.account);
-    if (account == options.account_webhook_secrets.end()) {
+    const std::map<std::string, WebhookSecrets>* accounts = &options.account_webhook_secrets;
+    if (options.account_webhook_secrets_now) {
+      now = options.account_webhook_secrets_now();
+      accounts = now.get();
+    }
+    auto account = accounts->find(owner.account);
+    if (account == accounts->end()) {
       return {};
     }
     secrets = &account->second;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "router_access_log.hpp"
@@ -41,6 +42,12 @@ struct RouterServerOptions {
   /// what it is about (`CallRouter::owner_of`) and no other; an account not here, or without
   /// that webhook's secret, has its webhooks refused.
   std::map<std::string, WebhookSecrets> account_webhook_secrets;
+  /// When set, the tenant accounts' secrets as they are now, in place of
+  /// `account_webhook_secrets`: `vami router serve` reads them again once the config file
+  /// changes (`reloading_account_secrets`). Asked at each webhook about a tenant account, from
+  /// any worker thread: it must be thread-safe and cheap.
+  std::function<std::shared_ptr<const std::map<std::string, WebhookSecrets>>()>
+      account_webhook_secrets_now;
   bool check_signatures = true;    ///< False only with `--insecure-no-signatures`.
   bool log_caller_numbers = false; ///< Log `From` whole instead of masked.
   std::string apology;             ///< What a caller hears when the agent cannot take the call.

@@ -258,6 +258,45 @@ def test_the_router_checks_each_webhook_with_its_owners_secret_only(live, sandbo
     assert acme_secret not in "".join(router.stderr)
 
 
+def test_a_running_router_reads_a_tenant_accounts_new_secret_without_a_restart(
+        live, sandbox, accounts, tmp_path):
+    """`router setup` run while `router serve` runs: the tenant account's new secret is read
+    from the config file once it changes (looked at no more than once a second)."""
+    _own, agents = accounts
+    port = free_port()
+    router = Router(live, tmp_path / "router.log", port=port)
+    try:
+        acme_id = agents["acme-desk"]["provider_agent_id"]
+
+        def deliver(conversation, secret):
+            body = post_call(acme_id, conversation)
+            return router.post("/elevenlabs/post-call", body, {
+                "Content-Type": "application/json",
+                "ElevenLabs-Signature": elevenlabs_signature(secret, body)})
+
+        status, _, answer = deliver("conv_before", "no-secret-yet")
+        assert status == 403 and "no_account_secret" in answer, answer
+        router_setup(live, f"http://127.0.0.1:{port}")
+        secret = profile(live, "acme-own")["elevenlabs_webhook_secret"]
+        deadline = time.monotonic() + 15
+        while True:
+            status, _, answer = deliver("conv_after", secret)
+            if status != 403 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert status == 200, answer
+        assert [c["conversation_id"] for c in live.json("calls", "list")] == ["conv_after"]
+        # Another account's secret still does not sign for acme's agent.
+        status, _, answer = deliver("conv_forged", profile(live, "platform")[
+            "elevenlabs_webhook_secret"])
+        assert status == 403 and "mismatch_signature" in answer, answer
+    finally:
+        router.stop()
+    stderr = "".join(router.stderr) + router.process.stderr.read()
+    assert "read the tenant accounts' webhook secrets again" in stderr, stderr
+    assert secret not in stderr
+
+
 def test_the_platforms_secrets_are_never_kept_in_a_tenants_profile(live, sandbox, tmp_path):
     # The only profile, acme's own account, is the default: the platform's router settings
     # would share its keys.
