@@ -1,6 +1,7 @@
 // ElevenLabs Agents as a registered voice-agent provider (providers/agent_provider_list.cpp):
 // its settings, how it is made, live or on the sandbox, what vami says when its key is missing,
 // and its post-call webhook to the call router.
+#include "elevenlabs/emulator/elevenlabs_emulator.hpp"
 #include "missing_credentials.hpp"
 
 #include <vami/core/document_file.hpp>
@@ -127,12 +128,16 @@ const AgentProviderDescriptor& elevenlabs_registration() {
     made.make = make;
     made.missing = missing;
     made.sandbox_settings = [](const SandboxAccount& account) {
-      // Derived from the sandbox account's auth token, as the emulator derives it.
+      // Derived from the sandbox account's auth token: the key its emulator accepts.
       return std::vector<std::pair<std::string, std::string>>{
           {"elevenlabs_base_url", account.base_url},
           {"elevenlabs_api_key",
            "sk_" + sha256_hex("elevenlabs-api-key:" + account.auth_token).substr(0, 48)},
       };
+    };
+    made.make_emulator = [](const sandbox::EmulatorContext& context) {
+      return std::unique_ptr<sandbox::AgentProviderEmulator>(
+          std::make_unique<sandbox::ElevenLabsSandbox>(context));
     };
     return made;
   }();

@@ -1,6 +1,8 @@
 // The sandbox's composition: its state file (one SQLite file holding one Twilio account and the
-// state of every provider's emulator) and the routing of each request to the emulator of its
-// provider (twilio/emulator/, elevenlabs/emulator/), plus the simulated calls that cross them.
+// state of every provider's emulator), the Twilio emulator (twilio/emulator/) and the emulators
+// the voice-agent providers register (`AgentProviderDescriptor::make_emulator`, made with the
+// values their `sandbox_settings` derive), the routing of each request to the emulator whose
+// paths it is on, and the simulated calls that cross them.
 
 #include <cstdint>
 #include <filesystem>
@@ -13,12 +15,11 @@
 #include <utility>
 #include <vector>
 
-#include "elevenlabs/emulator/elevenlabs_emulator.hpp"
+#include "sandbox/provider_emulator.hpp"
 #include "sandbox/sandbox_request_log.hpp"
 #include "sandbox/sandbox_util.hpp"
 #include "sandbox/sandbox_voice_calls.hpp"
 #include "stream/emulator/orchestrator.hpp"
-#include "synthflow/emulator/synthflow_emulator.hpp"
 #include "twilio/emulator/trunking.hpp"
 #include "twilio/emulator/twilio_emulator.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -61,14 +62,9 @@ std::string secure_random_hex(std::size_t digits) {
   return out;
 }
 
-// Whose API a request path is, in the words of the request log (`LoggedRequest::provider`).
-std::string_view provider_of(const std::string& path) {
-  if (ElevenLabsSandbox::handles(path)) {
-    return "elevenlabs";
-  }
-  if (SynthflowSandbox::handles(path)) {
-    return "synthflow";
-  }
+// Whose API a request path outside the voice-agent providers' is, in the words of the request
+// log (`LoggedRequest::provider`).
+std::string_view twilio_api_of(const std::string& path) {
   const std::vector<std::string> segments = split_path(path);
   if (TrunkingSandbox::handles(segments)) {
     return "twilio-trunking";
@@ -82,9 +78,15 @@ std::string_view provider_of(const std::string& path) {
   return "twilio";
 }
 
+// One registered voice-agent provider's emulator.
+struct ProviderEmulator {
+  std::string name; ///< The provider's (`AgentProviderDescriptor::name`): the request log's.
+  std::unique_ptr<AgentProviderEmulator> emulator;
+};
+
 class SqliteSandbox final : public SandboxEmulator, private TwilioAccountView {
 public:
-  explicit SqliteSandbox(const std::filesystem::path& path)
+  SqliteSandbox(const std::filesystem::path& path, const AgentProviderList& providers)
       : m_path(path), m_db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
     m_db.setBusyTimeout(k_busy_timeout_ms);
     // Look before touching anything: a foreign file is refused unchanged.
@@ -93,6 +95,7 @@ public:
     // An emulator's account survives a crash of vami or of the sandbox (WAL); it need not
     // survive a power cut, so commits are not flushed to the disk one by one.
     m_db.exec("PRAGMA synchronous = NORMAL");
+    TwilioAccount twilio_account;
     {
       SQLite::Transaction transaction(m_db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have initialised the file since the look above.
@@ -109,50 +112,24 @@ public:
         insert.exec();
       }
       // Outside the fresh-file branch: state files made by an older vami get the settings
-      // columns and the ElevenLabs emulator's tables too.
+      // columns and the emulators' tables too.
       TwilioSandbox::upgrade_schema(m_db);
-      ElevenLabsSandbox::create_schema(m_db);
-      SynthflowSandbox::create_schema(m_db);
+      twilio_account = read_account();
+      add_provider_emulators(providers);
       orchestrator::create_schema(m_db);
       RequestLog::create_schema(m_db);
       transaction.commit();
     }
-    SQLite::Statement account(m_db,
-                              "SELECT sid, auth_token, friendly_name, date_created FROM account");
-    if (!account.executeStep()) {
-      throw Error(ErrorKind::storage, m_path.string() + " has no sandbox account",
-                  "delete the file to start a new sandbox");
-    }
-    m_credentials.account_sid = account.getColumn(0).getString();
-    m_credentials.auth_token = account.getColumn(1).getString();
-    TwilioAccount twilio_account;
-    twilio_account.friendly_name = account.getColumn(2).getString();
-    twilio_account.date_created = account.getColumn(3).getInt64();
-    // The API key is derived rather than stored, so state files made before it existed work.
-    m_credentials.api_key_sid =
-        "SK" + vami::sha256_hex("api-key-sid:" + m_credentials.auth_token).substr(0, 32);
-    m_credentials.api_key_secret =
-        vami::sha256_hex("api-key-secret:" + m_credentials.auth_token).substr(0, 32);
-    m_credentials.elevenlabs_api_key =
-        "sk_" + vami::sha256_hex("elevenlabs-api-key:" + m_credentials.auth_token).substr(0, 48);
-    m_credentials.synthflow_api_key =
-        "sf_" + vami::sha256_hex("synthflow-api-key:" + m_credentials.auth_token).substr(0, 40);
-    m_credentials.synthflow_workspace_id =
-        "ws_" + vami::sha256_hex("synthflow-workspace:" + m_credentials.auth_token).substr(0, 24);
-    m_credentials.synthflow_webhook_secret =
-        vami::sha256_hex("synthflow-webhook-secret:" + m_credentials.auth_token);
-    twilio_account.credentials = m_credentials;
     TwilioSandbox::Hooks hooks;
     hooks.place_call = [this](const http::HttpRequest& request) { return place_call(request); };
-    // A released number can no longer ring an ElevenLabs agent: its import goes with it.
+    // A released number can no longer ring a provider's agent: its import goes with it.
     hooks.number_released = [this](const std::string& sid) {
-      m_elevenlabs->forget_twilio_number(sid);
+      for (ProviderEmulator& each : m_emulators) {
+        each.emulator->twilio_number_released(sid);
+      }
     };
     m_twilio =
         std::make_unique<TwilioSandbox>(m_db, m_mutex, std::move(twilio_account), std::move(hooks));
-    m_elevenlabs = std::make_unique<ElevenLabsSandbox>(
-        m_db, m_mutex, static_cast<TwilioAccountView&>(*this), m_credentials);
-    m_synthflow = std::make_unique<SynthflowSandbox>(m_db, m_mutex, m_credentials);
   }
 
   http::HttpResponse handle(const http::HttpRequest& request) override {
@@ -183,6 +160,15 @@ public:
     m_requests.record(request, provider_of(parse_url(request.url).path), status);
   }
 
+  // Whose API a request path is, in the words of the request log: the voice-agent provider's
+  // whose emulator claims it, else Twilio's or the sandbox's own.
+  [[nodiscard]] std::string_view provider_of(const std::string& path) const {
+    if (const ProviderEmulator* found = emulator_of(path)) {
+      return found->name;
+    }
+    return twilio_api_of(path);
+  }
+
   [[nodiscard]] SandboxCredentials credentials() const override { return m_credentials; }
 
   int start_stream_orchestrator(int port) override { return m_orchestrator.start(port); }
@@ -195,50 +181,116 @@ public:
                       " (+14155550100 to +14155550199)");
     }
     try {
-      return m_synthflow->seed_numbers(count);
+      for (ProviderEmulator& each : m_emulators) {
+        if (std::optional<SeededNumbers> seeded = each.emulator->seed_numbers(count)) {
+          return *seeded;
+        }
+      }
     } catch (const SQLite::Exception& e) {
       throw Error(ErrorKind::storage,
                   "cannot seed the Synthflow numbers of " + m_path.string() + ": " + e.what(),
                   "check the file's permissions, or try again if the sandbox is busy");
     }
+    throw Error(ErrorKind::invalid_input, "this sandbox has no Synthflow workspace to seed",
+                "use a vami built with the Synthflow provider");
   }
 
   // -- Simulated calls --------------------------------------------------------------------------
 
   http::HttpResponse place_call(const http::HttpRequest& request) {
-    voice_calls::Environment environment{m_db, m_mutex, m_credentials,
-                                         [this]() -> http::HttpClient& {
-                                           std::call_once(m_outgoing_once, [this] {
-                                             http::HttpClientOptions options;
-                                             // Twilio waits 10 s to connect and 15 s in all for a
-                                             // voice webhook's answer.
-                                             options.connect_timeout_ms = 10'000;
-                                             options.total_timeout_ms = 15'000;
-                                             options.user_agent = "TwilioProxy/1.1";
-                                             m_outgoing = http::make_curl_http_client(options);
-                                           });
-                                           return *m_outgoing;
-                                         },
-                                         [this] { return m_elevenlabs->post_call_webhook(); }};
-    environment.follow_stream = [this](const std::string& url,
-                                       const media_streams::StreamedCall& call) {
+    CallContext context{m_db, m_mutex, m_credentials, [this]() -> http::HttpClient& {
+                          std::call_once(m_outgoing_once, [this] {
+                            http::HttpClientOptions options;
+                            // Twilio waits 10 s to connect and 15 s in all for a voice
+                            // webhook's answer.
+                            options.connect_timeout_ms = 10'000;
+                            options.total_timeout_ms = 15'000;
+                            options.user_agent = "TwilioProxy/1.1";
+                            m_outgoing = http::make_curl_http_client(options);
+                          });
+                          return *m_outgoing;
+                        }};
+    context.follow_stream = [this](const std::string& url,
+                                   const media_streams::StreamedCall& call) {
       return media_stream::follow(m_orchestrator, m_db, m_mutex, url, call);
     };
-    return voice_calls::place(environment, request);
+    std::vector<AgentProviderEmulator*> emulators;
+    for (ProviderEmulator& each : m_emulators) {
+      emulators.push_back(each.emulator.get());
+    }
+    return voice_calls::place(context, emulators, request);
   }
 
 private:
-  http::HttpResponse dispatch(const http::HttpRequest& request, const ParsedUrl& url) {
-    if (ElevenLabsSandbox::handles(url.path)) {
-      return m_elevenlabs->handle(request, url.path, url.query);
+  // The account row, its API key and every provider's sandbox values derived from its token.
+  TwilioAccount read_account() {
+    SQLite::Statement account(m_db,
+                              "SELECT sid, auth_token, friendly_name, date_created FROM account");
+    if (!account.executeStep()) {
+      throw Error(ErrorKind::storage, m_path.string() + " has no sandbox account",
+                  "delete the file to start a new sandbox");
     }
-    if (SynthflowSandbox::handles(url.path)) {
-      return m_synthflow->handle(request, url.path, url.query);
+    m_credentials.account_sid = account.getColumn(0).getString();
+    m_credentials.auth_token = account.getColumn(1).getString();
+    TwilioAccount twilio_account;
+    twilio_account.friendly_name = account.getColumn(2).getString();
+    twilio_account.date_created = account.getColumn(3).getInt64();
+    // The API key is derived rather than stored, so state files made before it existed work.
+    m_credentials.api_key_sid =
+        "SK" + vami::sha256_hex("api-key-sid:" + m_credentials.auth_token).substr(0, 32);
+    m_credentials.api_key_secret =
+        vami::sha256_hex("api-key-secret:" + m_credentials.auth_token).substr(0, 32);
+    twilio_account.credentials = m_credentials;
+    return twilio_account;
+  }
+
+  // Makes the emulator of every provider of `providers` that has one, with the values its
+  // descriptor derives from the account (the one derivation of its sandbox keys), and creates
+  // its tables. Inside the opening transaction.
+  void add_provider_emulators(const AgentProviderList& providers) {
+    const SandboxCredentials twilio_credentials = m_credentials;
+    // The emulators need no base URL: "" stands for wherever the sandbox is served.
+    const SandboxAccount account{m_credentials.auth_token, ""};
+    for (const AgentProviderDescriptor* provider : providers) {
+      std::map<std::string, std::string> values;
+      if (provider->sandbox_settings) {
+        for (auto& [key, value] : provider->sandbox_settings(account)) {
+          const ProviderSetting* setting = provider->setting(key);
+          if (setting == nullptr || setting->role != SettingRole::option) {
+            m_credentials.provider_values[key] = value;
+          }
+          values[key] = std::move(value);
+        }
+      }
+      if (!provider->make_emulator) {
+        continue;
+      }
+      EmulatorContext context{m_db, m_mutex, static_cast<TwilioAccountView&>(*this),
+                              twilio_credentials, std::move(values)};
+      std::unique_ptr<AgentProviderEmulator> emulator = provider->make_emulator(context);
+      emulator->create_schema(m_db);
+      m_emulators.push_back({provider->name, std::move(emulator)});
+    }
+  }
+
+  // The provider's emulator whose paths `path` is on; null: Twilio's or the sandbox's own.
+  [[nodiscard]] const ProviderEmulator* emulator_of(const std::string& path) const {
+    for (const ProviderEmulator& each : m_emulators) {
+      if (each.emulator->handles(path)) {
+        return &each;
+      }
+    }
+    return nullptr;
+  }
+
+  http::HttpResponse dispatch(const http::HttpRequest& request, const ParsedUrl& url) {
+    if (const ProviderEmulator* found = emulator_of(url.path)) {
+      return found->emulator->handle(request, url.path, url.query);
     }
     return m_twilio->handle(request);
   }
 
-  // -- What the ElevenLabs emulator sees of the Twilio account (connection already locked) ---
+  // -- What the providers' emulators see of the Twilio account (connection already locked) --
 
   std::optional<std::string> owned_number_sid(const std::string& e164) override {
     return m_twilio->owned_number_sid(e164);
@@ -275,9 +327,10 @@ private:
   /// The client of the requests simulated calls send (webhooks), made on first use.
   std::unique_ptr<http::HttpClient> m_outgoing;
   std::once_flag m_outgoing_once;
-  std::unique_ptr<TwilioSandbox> m_twilio;         ///< The Twilio half.
-  std::unique_ptr<ElevenLabsSandbox> m_elevenlabs; ///< The ElevenLabs Agents Platform half.
-  std::unique_ptr<SynthflowSandbox> m_synthflow;   ///< The Synthflow half (/synthflow/v2).
+  /// The voice-agent providers' emulators, in the order of their list (declared after the
+  /// database, so that they go before it closes).
+  std::vector<ProviderEmulator> m_emulators;
+  std::unique_ptr<TwilioSandbox> m_twilio; ///< The Twilio half.
   /// Every request answered, with its credential masked (`vami sandbox requests`).
   RequestLog m_requests{m_db, m_mutex};
   /// The platform's orchestrator for stream agents (WebSocket, /stream/...); declared after the
@@ -288,6 +341,11 @@ private:
 } // namespace
 
 std::unique_ptr<SandboxEmulator> open_sandbox(const std::filesystem::path& state_path) {
+  return open_sandbox(state_path, registered_agent_providers());
+}
+
+std::unique_ptr<SandboxEmulator> open_sandbox(const std::filesystem::path& state_path,
+                                              const AgentProviderList& providers) {
   std::filesystem::path folder = state_path.parent_path();
   if (folder.empty()) {
     folder = ".";
@@ -300,7 +358,7 @@ std::unique_ptr<SandboxEmulator> open_sandbox(const std::filesystem::path& state
                 "create the folder first, or choose another path for the sandbox state");
   }
   try {
-    return std::make_unique<SqliteSandbox>(state_path);
+    return std::make_unique<SqliteSandbox>(state_path, providers);
   } catch (const SQLite::Exception& e) {
     if ((e.getErrorCode() & 0xFF) == SQLITE_NOTADB) {
       throw Error(ErrorKind::invalid_input,

@@ -1,5 +1,6 @@
 // Simulated inbound calls (see sandbox_voice_calls.hpp): Twilio's half follows the number's
-// voice URL, ElevenLabs' half answers as the agent, and both send the webhooks they would.
+// voice URL (or its SIP trunk), the emulator of the provider it reaches answers as the agent,
+// and both send the webhooks they would.
 
 #include "sandbox/sandbox_voice_calls.hpp"
 
@@ -8,15 +9,12 @@
 #include <utility>
 #include <vector>
 
-#include "elevenlabs/emulator/conversations.hpp"
-#include "elevenlabs/emulator/elevenlabs_emulator.hpp"
 #include "elevenlabs/emulator/wire.hpp"
-#include "synthflow/emulator/inbound_calls.hpp"
+#include "twilio/emulator/trunking.hpp"
 #include "twilio/emulator/twiml.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <vami/core/error.hpp>
-#include <vami/providers/elevenlabs_webhooks.hpp>
 #include <vami/providers/twilio_webhooks.hpp>
 
 namespace vami::sandbox::voice_calls {
@@ -33,39 +31,12 @@ constexpr const char* k_inbound_minute_price = "-0.00850";
 /// What the agent answers the caller's line with.
 constexpr const char* k_agent_answer =
     "Thank you, I can help you with that. May I have your name, please?";
-/// The register-call parameters that are not dynamic variables.
-constexpr std::string_view k_stream_parameters[] = {"agent_id", "conversation_id", "direction",
-                                                    "from_number", "to_number"};
-
 struct CalledNumber {
   std::string sid;
   std::string voice_url;
   std::string voice_method;
   std::string status_callback;
   std::string status_callback_method;
-};
-
-struct AgentInfo {
-  std::string agent_id;
-  std::string name;
-  std::string first_message;
-};
-
-// The outcome of a call while it is followed.
-struct Progress {
-  std::string outcome = "failed";
-  std::string reason;
-  std::string message;
-  std::optional<AgentInfo> agent;
-  std::string phone_number_id; ///< The ElevenLabs import answering natively, when it did.
-  std::string conversation_id;
-  std::vector<std::pair<std::string, std::string>> dynamic_variables;
-  Json voice_webhook = nullptr;
-  /// A stream agent's call: the `<Stream url>` the sandbox took as the orchestrator (the
-  /// parameters are in `dynamic_variables`); empty for ElevenLabs' streams.
-  std::string stream_url;
-  std::string call_sid;                           ///< The call's SID (a stream's `callSid`).
-  std::optional<media_stream::Followed> followed; ///< How a stream agent's stream went.
 };
 
 bool is_e164(std::string_view text) {
@@ -97,26 +68,6 @@ std::optional<CalledNumber> called_number(SQLite::Database& db, const std::strin
   return number;
 }
 
-std::optional<AgentInfo> agent_info(SQLite::Database& db, const std::string& agent_id) {
-  SQLite::Statement select(
-      db, "SELECT agent_id, name, conversation_config FROM convai_agents WHERE agent_id = ?");
-  select.bind(1, agent_id);
-  if (!select.executeStep()) {
-    return std::nullopt;
-  }
-  AgentInfo agent;
-  agent.agent_id = select.getColumn(0).getString();
-  agent.name = select.getColumn(1).getString();
-  Json config = Json::parse(select.getColumn(2).getString(), nullptr, false);
-  if (config.is_object()) {
-    const Json first = config.value("agent", Json::object()).value("first_message", Json());
-    if (first.is_string()) {
-      agent.first_message = first.get<std::string>();
-    }
-  }
-  return agent;
-}
-
 // The request Twilio sends to a voice URL or status callback: the parameters in the body of a
 // POST or the query of a GET, signed with the account's auth token.
 http::HttpRequest twilio_request(const std::string& url, const std::string& method,
@@ -141,124 +92,40 @@ http::HttpRequest twilio_request(const std::string& url, const std::string& meth
   return request;
 }
 
-// Sends `request`: `{url, status, error}` and the response (when one came).
-std::pair<Json, std::optional<http::HttpResponse>> deliver(const Environment& environment,
-                                                           const http::HttpRequest& request,
-                                                           const std::string& shown_url) {
-  Json delivery{{"url", shown_url}, {"status", nullptr}, {"error", nullptr}};
-  try {
-    http::HttpResponse response = environment.http().send(request);
-    delivery["status"] = response.status;
-    return {delivery, std::move(response)};
-  } catch (const Error& e) {
-    delivery["error"] = e.what();
-  } catch (const std::exception& e) {
-    delivery["error"] = e.what();
-  }
-  return {delivery, std::nullopt};
-}
-
-// A stream agent's call (`<Connect><Stream>` from vami's router to the platform's own
-// orchestrator): the stream is followed (sandbox_media_stream.hpp) and the call keeps what the
-// orchestrator's `start` message carried (`customParameters`): the tenant's settings the router
-// passed. The agent is the one they name; it greets the caller with `vami_greeting`.
-void accept_media_stream(const Environment& environment, const twiml::Answer& answer,
-                         Progress& progress) {
-  progress.stream_url = answer.stream_url;
-  progress.agent = AgentInfo{twiml::parameter(answer, "vami_agent_id"),
-                             twiml::parameter(answer, "vami_agent_name"),
-                             twiml::parameter(answer, "vami_greeting")};
-  const media_streams::StreamedCall call{environment.credentials.account_sid, progress.call_sid,
-                                         answer.parameters};
-  if (environment.follow_stream) {
-    progress.followed = environment.follow_stream(answer.stream_url, call);
-  } else {
-    progress.followed.emplace();
-    progress.followed->url = answer.stream_url;
-    progress.followed->parameters = answer.parameters;
-  }
-  progress.dynamic_variables = progress.followed->parameters;
-  progress.outcome = progress.followed->ok() ? "connected" : "failed";
-  if (!progress.followed->ok()) {
-    progress.reason = "stream_failed";
-  }
-}
-
-// Follows a TwiML document: connects, rejects or speaks.
-void follow_twiml(const Environment& environment, std::string_view document, Progress& progress) {
+// Follows a TwiML document: connects (through the emulator the stream goes to), rejects or
+// speaks. The emulator that answered, if any.
+AgentProviderEmulator* follow_twiml(const CallContext& context,
+                                    const std::vector<AgentProviderEmulator*>& emulators,
+                                    const InboundCall& call, std::string_view document,
+                                    CallProgress& progress) {
   const twiml::Answer answer = twiml::read(document);
   switch (answer.verb) {
-  case twiml::Verb::connect_stream: {
-    if (twiml::parameter(answer, "agent_id").empty() &&
-        !twiml::parameter(answer, "vami_agent_id").empty()) {
-      accept_media_stream(environment, answer, progress);
-      return;
-    }
-    const std::string agent_id = twiml::parameter(answer, "agent_id");
-    std::optional<AgentInfo> agent;
-    if (!agent_id.empty()) {
-      std::lock_guard lock(environment.mutex);
-      agent = agent_info(environment.db, agent_id);
-    }
-    if (!agent) {
-      progress.reason = agent_id.empty() ? "not_twiml" : "agent_not_found";
-      return;
-    }
-    progress.outcome = "connected";
-    progress.agent = std::move(agent);
-    progress.conversation_id = twiml::parameter(answer, "conversation_id");
-    for (const auto& [name, value] : answer.parameters) {
-      bool standard = false;
-      for (std::string_view known : k_stream_parameters) {
-        standard = standard || name == known;
-      }
-      if (!standard) {
-        progress.dynamic_variables.emplace_back(name, value);
+  case twiml::Verb::connect_stream:
+    for (AgentProviderEmulator* emulator : emulators) {
+      if (emulator->answers_stream(answer)) {
+        emulator->answer_stream(context, call, answer, progress);
+        return emulator;
       }
     }
-    return;
-  }
+    progress.reason = "not_twiml";
+    return nullptr;
   case twiml::Verb::reject:
     progress.outcome = "rejected";
     progress.reason = answer.reject_reason;
-    return;
+    return nullptr;
   case twiml::Verb::say:
   case twiml::Verb::hangup:
     progress.outcome = "spoken";
     progress.message = answer.spoken;
-    return;
+    return nullptr;
   case twiml::Verb::unknown:
     progress.reason = "not_twiml";
-    return;
+    return nullptr;
   }
+  return nullptr;
 }
 
-// Native routing: ElevenLabs answers the number it imported, as the agent it is assigned to.
-void answer_natively(const Environment& environment, const std::string& e164, Progress& progress) {
-  std::lock_guard lock(environment.mutex);
-  SQLite::Statement select(environment.db, "SELECT phone_number_id, agent_id FROM "
-                                           "convai_phone_numbers WHERE phone_number = ?");
-  select.bind(1, e164);
-  if (!select.executeStep()) {
-    progress.outcome = "rejected";
-    progress.reason = "not_imported";
-    return;
-  }
-  progress.phone_number_id = select.getColumn(0).getString();
-  if (select.getColumn(1).isNull()) {
-    progress.outcome = "rejected";
-    progress.reason = "import_unassigned";
-    return;
-  }
-  progress.agent = agent_info(environment.db, select.getColumn(1).getString());
-  if (!progress.agent) {
-    progress.reason = "agent_not_found";
-    return;
-  }
-  progress.outcome = "connected";
-}
-
-Json transcript_of(const Progress& progress, const std::string& line) {
+Json transcript_of(const CallProgress& progress, const std::string& line) {
   const std::string greeting = progress.agent->first_message.empty()
                                    ? "Hello, this is " + progress.agent->name + "."
                                    : progress.agent->first_message;
@@ -266,39 +133,6 @@ Json transcript_of(const Progress& progress, const std::string& line) {
       {Json{{"role", "agent"}, {"message", greeting}, {"time_in_call_secs", 0}},
        Json{{"role", "user"}, {"message", line}, {"time_in_call_secs", 4}},
        Json{{"role", "agent"}, {"message", k_agent_answer}, {"time_in_call_secs", 9}}});
-}
-
-// Records the conversation of a connected call (ElevenLabs' half).
-void record_conversation(SQLite::Database& db, const Progress& progress, const Json& transcript,
-                         const std::string& call_sid, const std::string& to,
-                         const std::string& from, std::int64_t started) {
-  SQLite::Statement insert(
-      db, "INSERT OR REPLACE INTO conversations (conversation_id, agent_id, agent_name, "
-          "start_time_unix_secs, call_duration_secs, message_count, status, call_successful, "
-          "termination_reason, direction, transcript_summary, call_summary_title) "
-          "VALUES (?, ?, ?, ?, ?, ?, 'done', 'success', 'Call ended by remote party', "
-          "'inbound', ?, 'Test call')");
-  insert.bind(1, progress.conversation_id);
-  insert.bind(2, progress.agent->agent_id);
-  insert.bind(3, progress.agent->name);
-  insert.bind(4, started);
-  insert.bind(5, k_call_seconds);
-  insert.bind(6, static_cast<std::int64_t>(transcript.size()));
-  insert.bind(7, "The caller said: " + transcript[1].value("message", std::string()));
-  insert.exec();
-  SQLite::Statement details(
-      db, "INSERT OR REPLACE INTO conversation_details (conversation_id, call_sid, "
-          "phone_number_id, agent_number, external_number, cost, cost_fiat, transcript) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  details.bind(1, progress.conversation_id);
-  details.bind(2, call_sid);
-  details.bind(3, progress.phone_number_id);
-  details.bind(4, to);
-  details.bind(5, from);
-  details.bind(6, static_cast<std::int64_t>(k_call_seconds * 10));
-  details.bind(7, 0.025);
-  details.bind(8, transcript.dump());
-  details.exec();
 }
 
 // Records the call in Twilio's call log.
@@ -326,58 +160,11 @@ void record_call(SQLite::Database& db, const std::string& call_sid, const std::s
   insert.exec();
 }
 
-Json post_call_delivery(const Environment& environment, const Progress& progress,
-                        const std::string& call_sid) {
-  std::optional<PostCallWebhook> webhook = environment.post_call_webhook();
-  if (!webhook) {
-    return nullptr;
-  }
-  bool wanted = webhook->events.empty();
-  for (const std::string& event : webhook->events) {
-    wanted = wanted || event == "transcript";
-  }
-  if (!wanted) {
-    return nullptr;
-  }
-  std::optional<Json> data;
-  {
-    std::lock_guard lock(environment.mutex);
-    data = conversations::details(environment.db, progress.conversation_id);
-  }
-  if (!data) {
-    return nullptr;
-  }
-  Json variables = Json::object();
-  for (const auto& [name, value] : progress.dynamic_variables) {
-    variables[name] = value;
-  }
-  variables["system__call_sid"] = call_sid;
-  (*data)["conversation_initiation_client_data"] =
-      Json{{"conversation_config_override", Json::object()},
-           {"custom_llm_extra_body", Json::object()},
-           {"dynamic_variables", std::move(variables)}};
-  const std::int64_t now = now_seconds();
-  const std::string body =
-      Json{{"type", "post_call_transcription"}, {"event_timestamp", now}, {"data", *data}}.dump();
-  http::HttpRequest request;
-  request.method = "POST";
-  request.url = webhook->url;
-  request.body = body;
-  request.headers.emplace_back("Content-Type", "application/json");
-  const std::string timestamp = std::to_string(now);
-  request.headers.emplace_back(
-      "ElevenLabs-Signature",
-      "t=" + timestamp +
-          ",v0=" + vami::elevenlabs::webhook_signature(webhook->secret, timestamp, body));
-  for (const auto& [name, value] : webhook->request_headers) {
-    request.headers.emplace_back(name, value);
-  }
-  return deliver(environment, request, webhook->url).first;
-}
-
 } // namespace
 
-http::HttpResponse place(const Environment& environment, const http::HttpRequest& request) {
+http::HttpResponse place(const CallContext& context,
+                         const std::vector<AgentProviderEmulator*>& emulators,
+                         const http::HttpRequest& request) {
   const Params form = http::form_decode(request.body);
   const std::string to = param(form, "To").value_or("");
   const std::string from = param(form, "From").value_or(k_default_caller);
@@ -392,9 +179,9 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   std::optional<CalledNumber> number;
   std::optional<std::string> trunk; // A number on a SIP trunk rings the trunk's SIP address.
   {
-    std::lock_guard lock(environment.mutex);
-    number = called_number(environment.db, to);
-    trunk = synthflow_calls::trunk_origination(environment.db, to);
+    std::lock_guard lock(context.mutex);
+    number = called_number(context.db, to);
+    trunk = TrunkingSandbox::origination_of(context.db, to);
   }
   Json answer;
   answer["to"] = to;
@@ -411,43 +198,47 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
     return elevenlabs::json_response(200, answer);
   }
 
-  const std::string call_sid = "CA" + random_text("0123456789abcdef", 32);
-  const std::int64_t started = now_seconds();
-  Progress progress;
-  progress.call_sid = call_sid;
+  const InboundCall call{
+      "CA" + random_text("0123456789abcdef", 32), to, from, line, now_seconds(), k_call_seconds};
+  const std::string& call_sid = call.call_sid;
+  const std::int64_t started = call.started;
+  CallProgress progress;
+  AgentProviderEmulator* answering = nullptr; // the provider's emulator that took the call
+  auto first_that = [&](auto&& predicate) -> AgentProviderEmulator* {
+    for (AgentProviderEmulator* emulator : emulators) {
+      if (predicate(*emulator)) {
+        return emulator;
+      }
+    }
+    return nullptr;
+  };
   std::string kind;
-  std::optional<synthflow_calls::SipAnswer> sip;
   if (trunk) {
     kind = "sip_trunk";
     number->voice_url = *trunk;
     number->status_callback.clear(); // a voice-URL setting: the trunk bypasses it
-    if (synthflow_calls::is_synthflow_sip_url(*trunk)) {
-      sip = synthflow_calls::answer({environment.db, environment.mutex, environment.http,
-                                     environment.credentials.synthflow_webhook_secret},
-                                    {to, from, line, started, k_call_seconds});
-      progress.outcome = sip->outcome;
-      progress.reason = sip->reason;
-      progress.voice_webhook = sip->inbound_webhook;
-      progress.dynamic_variables = sip->variables;
-      if (sip->outcome == "connected") {
-        progress.agent = AgentInfo{sip->agent_id, sip->agent_name, sip->greeting};
-        progress.conversation_id = sip->call_id;
-      }
+    answering = first_that([&](const AgentProviderEmulator& emulator) {
+      return emulator.answers_sip_address(*trunk);
+    });
+    if (answering != nullptr) {
+      answering->answer_sip(context, call, *trunk, progress);
     } else {
       progress.reason = trunk->empty() ? "no_origination_url" : "sip_address_unknown";
     }
   } else if (number->voice_url.empty()) {
     kind = "none";
     progress.reason = "no_voice_url";
-  } else if (number->voice_url.rfind(std::string(k_elevenlabs_inbound_url), 0) == 0) {
+  } else if ((answering = first_that([&](const AgentProviderEmulator& emulator) {
+                return emulator.answers_voice_url(number->voice_url);
+              })) != nullptr) {
     kind = "agent_provider";
-    answer_natively(environment, to, progress);
+    answering->answer_voice_url(context, call, progress);
   } else if (auto document = twiml::echo_twimlet_document(number->voice_url)) {
     kind = "out_of_service";
-    follow_twiml(environment, *document, progress);
+    answering = follow_twiml(context, emulators, call, *document, progress);
   } else {
     kind = "webhook";
-    const twilio::FormParams params = {{"AccountSid", environment.credentials.account_sid},
+    const twilio::FormParams params = {{"AccountSid", context.credentials.account_sid},
                                        {"ApiVersion", "2010-04-01"},
                                        {"CallSid", call_sid},
                                        {"CallStatus", "ringing"},
@@ -456,21 +247,19 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
                                        {"Direction", "inbound"},
                                        {"From", from},
                                        {"To", to}};
-    auto [delivery, response] = deliver(environment,
-                                        twilio_request(number->voice_url, number->voice_method,
-                                                       params, environment.credentials.auth_token),
-                                        number->voice_url);
+    auto [delivery, response] =
+        deliver_webhook(context,
+                        twilio_request(number->voice_url, number->voice_method, params,
+                                       context.credentials.auth_token),
+                        number->voice_url);
     progress.voice_webhook = delivery;
     if (!response) {
       progress.reason = "unreachable";
     } else if (response->status / 100 != 2) {
       progress.reason = "http_status";
     } else {
-      follow_twiml(environment, response->body, progress);
+      answering = follow_twiml(context, emulators, call, response->body, progress);
     }
-  }
-  if (progress.outcome == "connected" && progress.conversation_id.empty()) {
-    progress.conversation_id = "conv_" + random_text(elevenlabs::k_lower_alnum, 26);
   }
 
   const bool answered = progress.outcome == "connected" || progress.outcome == "spoken";
@@ -485,11 +274,11 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
     transcript = transcript_of(progress, line);
   }
   {
-    std::lock_guard lock(environment.mutex);
-    SQLite::Transaction transaction(environment.db, SQLite::TransactionBehavior::IMMEDIATE);
-    record_call(environment.db, call_sid, to, from, number->sid, status, started, answered);
-    if (progress.outcome == "connected" && progress.stream_url.empty() && !sip) {
-      record_conversation(environment.db, progress, transcript, call_sid, to, from, started);
+    std::lock_guard lock(context.mutex);
+    SQLite::Transaction transaction(context.db, SQLite::TransactionBehavior::IMMEDIATE);
+    record_call(context.db, call_sid, to, from, number->sid, status, started, answered);
+    if (answering != nullptr) {
+      answering->record_call(context.db, call, progress, transcript);
     }
     transaction.commit();
   }
@@ -497,7 +286,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   Json status_callback = nullptr;
   if (!number->status_callback.empty()) {
     const twilio::FormParams params = {
-        {"AccountSid", environment.credentials.account_sid},
+        {"AccountSid", context.credentials.account_sid},
         {"ApiVersion", "2010-04-01"},
         {"CallDuration", std::to_string(answered ? k_call_seconds : 0)},
         {"CallSid", call_sid},
@@ -511,17 +300,14 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
         {"Timestamp", rfc2822(started + (answered ? k_call_seconds : 0))},
         {"To", to}};
     status_callback =
-        deliver(environment,
-                twilio_request(number->status_callback, number->status_callback_method, params,
-                               environment.credentials.auth_token),
-                number->status_callback)
+        deliver_webhook(context,
+                        twilio_request(number->status_callback, number->status_callback_method,
+                                       params, context.credentials.auth_token),
+                        number->status_callback)
             .first;
   }
-  Json post_call = nullptr;
-  if (sip) {
-    post_call = sip->post_call;
-  } else if (progress.outcome == "connected" && progress.stream_url.empty()) {
-    post_call = post_call_delivery(environment, progress, call_sid);
+  if (answering != nullptr) {
+    answering->after_call(context, call, progress);
   }
 
   answer["call_sid"] = call_sid;
@@ -550,7 +336,7 @@ http::HttpResponse place(const Environment& environment, const http::HttpRequest
   answer["stream"] = progress.followed ? media_stream::to_json(*progress.followed) : Json(nullptr);
   answer["transcript"] = std::move(transcript);
   answer["status_callback"] = std::move(status_callback);
-  answer["post_call"] = std::move(post_call);
+  answer["post_call"] = std::move(progress.post_call);
   return elevenlabs::json_response(200, answer);
 }
 

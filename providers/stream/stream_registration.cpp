@@ -1,6 +1,8 @@
 // Stream agents as a registered voice-agent provider (providers/agent_provider_list.cpp): no
 // settings, no remote account; its agents live in the state database and on the platform's
 // own orchestrator.
+#include "stream/emulator/stream_emulator.hpp"
+
 #include <vami/providers/agent_provider_registration.hpp>
 #include <vami/providers/stream_agent_provider.hpp>
 
@@ -18,6 +20,11 @@ const AgentProviderDescriptor& stream_registration() {
     made.short_description =
         "(the platform's own orchestrator; needs --stream-url and --mode webhook; no knowledge)";
     made.make = [](const AgentProviderConnection&) { return make_stream_agent_provider(); };
+    // Its calls are streamed to the orchestrator the sandbox runs.
+    made.make_emulator = [](const sandbox::EmulatorContext&) {
+      return std::unique_ptr<sandbox::AgentProviderEmulator>(
+          std::make_unique<sandbox::StreamEmulator>());
+    };
     return made;
   }();
   return descriptor;

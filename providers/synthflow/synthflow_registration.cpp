@@ -2,6 +2,7 @@
 // settings (an API key and the workspace it belongs to, a base URL or a region), how it is made,
 // live or on the sandbox's emulator (/synthflow/v2), what vami says when its credentials are
 // missing or half set, and its inbound and post-call webhooks to the call router.
+#include "synthflow/emulator/synthflow_emulator.hpp"
 
 #include <vami/core/document_file.hpp>
 #include <vami/providers/agent_provider_registration.hpp>
@@ -192,15 +193,21 @@ const AgentProviderDescriptor& synthflow_registration() {
     };
     made.missing_hint = missing_hint;
     made.sandbox_settings = [](const SandboxAccount& account) {
-      // Derived from the sandbox account's auth token, as the emulator derives them.
+      // Derived from the sandbox account's auth token: what its emulator accepts, and the
+      // secret that signs the sandbox workspace's webhooks (Settings > Security > Webhooks; no
+      // API reads it, so `sandbox serve` exports it and `router serve` reads it).
       return std::vector<std::pair<std::string, std::string>>{
-          {"synthflow_base_url", account.base_url + "/synthflow/v2"},
+          {"synthflow_base_url", account.base_url + std::string(sandbox::k_synthflow_prefix)},
           {k_api_key, "sf_" + sha256_hex("synthflow-api-key:" + account.auth_token).substr(0, 40)},
           {k_workspace_id,
            "ws_" + sha256_hex("synthflow-workspace:" + account.auth_token).substr(0, 24)},
           // The router checks the emulator's webhooks with it (no API gives it).
           {k_webhook_secret, sha256_hex("synthflow-webhook-secret:" + account.auth_token)},
       };
+    };
+    made.make_emulator = [](const sandbox::EmulatorContext& context) {
+      return std::unique_ptr<sandbox::AgentProviderEmulator>(
+          std::make_unique<sandbox::SynthflowSandbox>(context));
     };
     made.summary = summary;
     return made;

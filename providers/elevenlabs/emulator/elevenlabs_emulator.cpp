@@ -101,8 +101,7 @@ void ElevenLabsSandbox::Impl::forget_twilio_number(const std::string& twilio_num
 }
 
 bool ElevenLabsSandbox::Impl::authenticated(const http::HttpRequest& request) const {
-  return !m_credentials.elevenlabs_api_key.empty() &&
-         header_value(request, "xi-api-key") == m_credentials.elevenlabs_api_key;
+  return !m_api_key.empty() && header_value(request, "xi-api-key") == m_api_key;
 }
 
 http::HttpResponse ElevenLabsSandbox::Impl::route_not_found() {
@@ -217,9 +216,8 @@ void ElevenLabsSandbox::Impl::remove_document_from_agent(const std::string& agen
   update_agent_row(*agent);
 }
 
-ElevenLabsSandbox::ElevenLabsSandbox(SQLite::Database& db, std::mutex& mutex,
-                                     TwilioAccountView& twilio, SandboxCredentials credentials)
-    : m_impl(std::make_unique<Impl>(db, mutex, twilio, std::move(credentials))) {}
+ElevenLabsSandbox::ElevenLabsSandbox(const EmulatorContext& context)
+    : m_impl(std::make_unique<Impl>(context)) {}
 
 ElevenLabsSandbox::~ElevenLabsSandbox() = default;
 
@@ -230,7 +228,7 @@ void ElevenLabsSandbox::create_schema(SQLite::Database& db) {
   WorkspaceSandbox::create_schema(db);
 }
 
-bool ElevenLabsSandbox::handles(std::string_view path) {
+bool ElevenLabsSandbox::handles(std::string_view path) const {
   auto starts = [&](std::string_view prefix) { return path.substr(0, prefix.size()) == prefix; };
   return starts("/v1/convai/") || starts("/v1/voices") || starts("/v2/voices") ||
          path == "/v1/workspace/webhooks" || starts("/v1/workspace/webhooks/");
@@ -245,7 +243,7 @@ std::optional<PostCallWebhook> ElevenLabsSandbox::post_call_webhook() {
   return m_impl->workspace().post_call_webhook();
 }
 
-void ElevenLabsSandbox::forget_twilio_number(const std::string& twilio_number_sid) {
+void ElevenLabsSandbox::twilio_number_released(const std::string& twilio_number_sid) {
   m_impl->forget_twilio_number(twilio_number_sid);
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "elevenlabs/emulator/workspace_webhooks.hpp"
+#include "sandbox/provider_emulator.hpp"
 
 #include <vami/providers/http_client.hpp>
 #include <vami/providers/sandbox.hpp>
@@ -18,22 +19,6 @@ class Database;
 // Private to the sandbox emulator: its ElevenLabs Agents Platform half.
 
 namespace vami::sandbox {
-
-/// What the ElevenLabs emulation needs from the sandbox's Twilio account: its owned numbers
-/// (`incoming_phone_numbers`) and their voice URL. Every method is called with the connection's
-/// mutex held and inside the caller's transaction, so it must neither lock nor begin one.
-class TwilioAccountView {
-public:
-  virtual ~TwilioAccountView() = default;
-  /// The SID ("PN...") of the number `e164` the account owns; empty when it owns no such number.
-  virtual std::optional<std::string> owned_number_sid(const std::string& e164) = 0;
-  /// The voice URL of the owned number `sid` ("" when none or unknown).
-  virtual std::string number_voice_url(const std::string& sid) = 0;
-  /// Sets the voice URL and its method ("GET" or "POST") of the owned number `sid`, as
-  /// `POST /IncomingPhoneNumbers/{Sid}.json` with `VoiceUrl` and `VoiceMethod` would.
-  virtual void set_number_voice_url(const std::string& sid, const std::string& url,
-                                    const std::string& method) = 0;
-};
 
 /// The voice URL ElevenLabs' native Twilio integration gives a number it imports.
 inline constexpr std::string_view k_elevenlabs_inbound_url =
@@ -96,29 +81,28 @@ inline constexpr std::string_view k_elevenlabs_inbound_url =
 ///
 /// Thread-safe: it shares the Twilio emulator's one connection and the mutex that guards it;
 /// writes run in `BEGIN IMMEDIATE` transactions so several processes may share the file.
-class ElevenLabsSandbox {
+class ElevenLabsSandbox final : public AgentProviderEmulator {
 public:
-  /// Uses `db` (guarded by `mutex`) and `twilio`; all three must outlive this object.
-  /// `credentials` give the accepted `xi-api-key` and the Twilio credentials an import must
-  /// present (Account SID + Auth Token, or API Key SID + Secret).
-  ElevenLabsSandbox(SQLite::Database& db, std::mutex& mutex, TwilioAccountView& twilio,
-                    SandboxCredentials credentials);
-  ~ElevenLabsSandbox();
+  /// Uses `context` (its database, mutex and Twilio account must outlive this object): its
+  /// `elevenlabs_api_key` setting is the accepted `xi-api-key`, its Twilio credentials those
+  /// an import must present (Account SID + Auth Token, or API Key SID + Secret).
+  explicit ElevenLabsSandbox(const EmulatorContext& context);
+  ~ElevenLabsSandbox() override;
   ElevenLabsSandbox(const ElevenLabsSandbox&) = delete;
   ElevenLabsSandbox& operator=(const ElevenLabsSandbox&) = delete;
 
   /// Creates the emulator's tables when missing (`CREATE TABLE IF NOT EXISTS`, so state files
   /// made before this emulator existed keep working). Call inside a write transaction.
-  static void create_schema(SQLite::Database& db);
+  void create_schema(SQLite::Database& db) override;
 
   /// Whether `path` belongs to this emulator: it starts with `/v1/convai/`, `/v1/voices`,
   /// `/v2/voices` or `/v1/workspace/webhooks`.
-  [[nodiscard]] static bool handles(std::string_view path);
+  [[nodiscard]] bool handles(std::string_view path) const override;
 
   /// Answers one request whose URL path is `path` and query string (without `?`) is `query`.
   /// Never throws: database failures become 500 `{"detail":{"status":"internal_error",...}}`.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
-                            const std::string& query);
+                            const std::string& query) override;
 
   /// The post-call webhook the settings name (enabled), nullopt when none. Takes the mutex.
   [[nodiscard]] std::optional<PostCallWebhook> post_call_webhook();
@@ -126,7 +110,31 @@ public:
   /// Removes the import of the Twilio number `twilio_number_sid`, when it is imported: the
   /// Twilio emulator calls it when the number is released. Call with the mutex held and inside
   /// the caller's transaction.
-  void forget_twilio_number(const std::string& twilio_number_sid);
+  void twilio_number_released(const std::string& twilio_number_sid) override;
+
+  // -- Simulated calls (elevenlabs_calls.cpp) -------------------------------------------------
+
+  /// Whether `url` is `k_elevenlabs_inbound_url` (or below it): a number ElevenLabs imported.
+  [[nodiscard]] bool answers_voice_url(std::string_view url) const override;
+  /// Whether the stream names an ElevenLabs agent (an `agent_id` parameter: register-call's
+  /// TwiML).
+  [[nodiscard]] bool answers_stream(const twiml::Answer& answer) const override;
+  /// Native routing: the import of `call.to` answers as the agent it is assigned to
+  /// (`rejected` with `not_imported` or `import_unassigned` when it cannot, `agent_not_found`).
+  void answer_voice_url(const CallContext& context, const InboundCall& call,
+                        CallProgress& progress) override;
+  /// Register-call's stream: connects the agent it names (`agent_not_found` when unknown), its
+  /// `conversation_id` and the other parameters as dynamic variables.
+  void answer_stream(const CallContext& context, const InboundCall& call,
+                     const twiml::Answer& answer, CallProgress& progress) override;
+  /// A connected call is a conversation in `conversations` and `conversation_details`.
+  void record_call(SQLite::Database& db, const InboundCall& call, const CallProgress& progress,
+                   const nlohmann::ordered_json& transcript) override;
+  /// A connected call is delivered to the post-call webhook the settings name (event
+  /// `transcript`, or no events given) as `post_call_transcription`, signed
+  /// `ElevenLabs-Signature: t=...,v0=...`.
+  void after_call(const CallContext& context, const InboundCall& call,
+                  CallProgress& progress) override;
 
 private:
   class Impl;

@@ -73,11 +73,11 @@ Json phone_json(const PhoneRow& row);
 /// The ElevenLabs Agents Platform emulator (see `ElevenLabsSandbox`).
 class ElevenLabsSandbox::Impl final : private AgentKnowledgeView {
 public:
-  Impl(SQLite::Database& db, std::mutex& mutex, TwilioAccountView& twilio,
-       SandboxCredentials credentials)
-      : m_db(db), m_mutex(mutex), m_twilio(twilio), m_credentials(std::move(credentials)),
-        m_knowledge_base(db, mutex, static_cast<AgentKnowledgeView&>(*this)),
-        m_workspace(db, mutex) {}
+  explicit Impl(const EmulatorContext& context)
+      : m_db(context.db), m_mutex(context.mutex), m_twilio(context.twilio),
+        m_credentials(context.twilio_credentials), m_api_key(context.setting("elevenlabs_api_key")),
+        m_knowledge_base(context.db, context.mutex, static_cast<AgentKnowledgeView&>(*this)),
+        m_workspace(context.db, context.mutex) {}
 
   WorkspaceSandbox& workspace() { return m_workspace; }
 
@@ -136,7 +136,8 @@ private:
   SQLite::Database& m_db;
   std::mutex& m_mutex;
   TwilioAccountView& m_twilio;
-  SandboxCredentials m_credentials;
+  SandboxCredentials m_credentials; ///< The sandbox's Twilio account, which imports must present.
+  std::string m_api_key;            ///< The accepted `xi-api-key` (its descriptor derives it).
   KnowledgeBaseSandbox m_knowledge_base;
   WorkspaceSandbox m_workspace;
 };

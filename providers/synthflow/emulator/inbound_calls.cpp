@@ -205,22 +205,6 @@ bool is_synthflow_sip_url(std::string_view sip_url) {
          host == "sip.eu.synthflow.ai";
 }
 
-std::optional<std::string> trunk_origination(SQLite::Database& db, const std::string& e164) {
-  if (!db.tableExists("twilio_trunk_numbers")) {
-    return std::nullopt;
-  }
-  SQLite::Statement trunk(db, "SELECT trunk_sid FROM twilio_trunk_numbers WHERE phone_number = ?");
-  trunk.bind(1, e164);
-  if (!trunk.executeStep()) {
-    return std::nullopt;
-  }
-  SQLite::Statement origination(
-      db, "SELECT sip_url FROM twilio_trunk_origination_urls WHERE trunk_sid = ? AND enabled != 0 "
-          "ORDER BY priority ASC, weight DESC, seq ASC LIMIT 1");
-  origination.bind(1, trunk.getColumn(0).getString());
-  return origination.executeStep() ? origination.getColumn(0).getString() : std::string();
-}
-
 SipAnswer answer(const Environment& environment, const SipCall& call) {
   SipAnswer result;
   result.call_id = synthflow::new_id();

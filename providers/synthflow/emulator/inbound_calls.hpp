@@ -26,13 +26,6 @@ namespace vami::sandbox::synthflow_calls {
 /// `sip.eu.synthflow.ai` (any case), an optional `:port` and `;parameters`.
 [[nodiscard]] bool is_synthflow_sip_url(std::string_view sip_url);
 
-/// Where a call to `e164` goes when the number is on an Elastic SIP trunk
-/// (`twilio_trunk_numbers`): the SIP URL of the trunk's enabled origination URL of highest
-/// priority (lowest `priority`, then highest `weight`), empty when it has none enabled; nullopt
-/// when the number is on no trunk. Call with the sandbox's mutex held.
-[[nodiscard]] std::optional<std::string> trunk_origination(SQLite::Database& db,
-                                                           const std::string& e164);
-
 /// What answering a call needs. Every member must outlive the call.
 struct Environment {
   SQLite::Database& db; ///< The sandbox's state file, guarded by `mutex` (not held on entry).

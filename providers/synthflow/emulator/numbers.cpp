@@ -111,7 +111,7 @@ http::HttpResponse SynthflowSandbox::Impl::get_number(const std::string& slug,
   body["sid"] = select.getColumn(4).isNull() ? Json() : Json(select.getColumn(4).getString());
   body["provider_name"] = select.getColumn(2).getString();
   body["is_available"] = free;
-  body["workspace_id"] = m_credentials.synthflow_workspace_id;
+  body["workspace_id"] = m_workspace_id;
   body["created_at"] = select.getColumn(5).getString();
   body["assistants"] = std::move(assistants);
   return json_response(200, body);

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "synthflow/emulator/inbound_calls.hpp"
 #include "synthflow/emulator/synthflow_emulator_impl.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -197,9 +198,8 @@ bool contains_ignoring_case(std::string_view text, std::string_view needle) {
 
 using namespace synthflow; // NOLINT(google-build-using-namespace): this half's wire helpers
 
-SynthflowSandbox::SynthflowSandbox(SQLite::Database& db, std::mutex& mutex,
-                                   SandboxCredentials credentials)
-    : m_impl(std::make_unique<Impl>(db, mutex, std::move(credentials))) {}
+SynthflowSandbox::SynthflowSandbox(const EmulatorContext& context)
+    : m_impl(std::make_unique<Impl>(context)) {}
 
 SynthflowSandbox::~SynthflowSandbox() = default;
 
@@ -207,7 +207,7 @@ void SynthflowSandbox::create_schema(SQLite::Database& db) {
   db.exec(k_schema);
 }
 
-bool SynthflowSandbox::handles(std::string_view path) {
+bool SynthflowSandbox::handles(std::string_view path) const {
   return path.substr(0, k_synthflow_prefix.size()) == k_synthflow_prefix &&
          (path.size() == k_synthflow_prefix.size() || path[k_synthflow_prefix.size()] == '/');
 }
@@ -217,8 +217,29 @@ http::HttpResponse SynthflowSandbox::handle(const http::HttpRequest& request,
   return m_impl->handle(request, path, query);
 }
 
-SeededNumbers SynthflowSandbox::seed_numbers(int count) {
+std::optional<SeededNumbers> SynthflowSandbox::seed_numbers(int count) {
   return m_impl->seed_numbers(count);
+}
+
+bool SynthflowSandbox::answers_sip_address(std::string_view sip_url) const {
+  return synthflow_calls::is_synthflow_sip_url(sip_url);
+}
+
+void SynthflowSandbox::answer_sip(const CallContext& context, const InboundCall& call,
+                                  const std::string& sip_url, CallProgress& progress) {
+  (void)sip_url;
+  const synthflow_calls::SipAnswer sip =
+      synthflow_calls::answer({context.db, context.mutex, context.http, m_impl->webhook_secret()},
+                              {call.to, call.from, call.line, call.started, call.seconds});
+  progress.outcome = sip.outcome;
+  progress.reason = sip.reason;
+  progress.voice_webhook = sip.inbound_webhook;
+  progress.dynamic_variables = sip.variables;
+  progress.post_call = sip.post_call;
+  if (sip.outcome == "connected") {
+    progress.agent = CallAgent{sip.agent_id, sip.agent_name, sip.greeting};
+    progress.conversation_id = sip.call_id;
+  }
 }
 
 http::HttpResponse SynthflowSandbox::Impl::handle(const http::HttpRequest& request,
@@ -245,7 +266,7 @@ http::HttpResponse SynthflowSandbox::Impl::handle(const http::HttpRequest& reque
 }
 
 void SynthflowSandbox::Impl::check_workspace(const std::string& workspace) const {
-  if (workspace != m_credentials.synthflow_workspace_id) {
+  if (workspace != m_workspace_id) {
     fail(403, "forbidden", "workspace " + workspace + " is not accessible with this API key");
   }
 }
@@ -253,8 +274,7 @@ void SynthflowSandbox::Impl::check_workspace(const std::string& workspace) const
 http::HttpResponse SynthflowSandbox::Impl::route(const http::HttpRequest& request,
                                                  const std::vector<std::string>& s,
                                                  const Params& query) {
-  if (m_credentials.synthflow_api_key.empty() ||
-      header_value(request, "Authorization") != "Bearer " + m_credentials.synthflow_api_key) {
+  if (m_api_key.empty() || header_value(request, "Authorization") != "Bearer " + m_api_key) {
     return error_response(401, "authentication", "Invalid API key");
   }
   const std::string& method = request.method;

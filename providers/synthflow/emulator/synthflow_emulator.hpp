@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "sandbox/provider_emulator.hpp"
+
 #include <vami/providers/http_client.hpp>
 #include <vami/providers/sandbox.hpp>
 
@@ -67,30 +69,40 @@ inline constexpr std::string_view k_synthflow_prefix = "/synthflow/v2";
 ///
 /// Thread-safe: it shares the sandbox's one connection and the mutex that guards it; writes run
 /// in `BEGIN IMMEDIATE` transactions so several processes may share the file.
-class SynthflowSandbox {
+class SynthflowSandbox final : public AgentProviderEmulator {
 public:
-  /// Uses `db` (guarded by `mutex`); both must outlive this object. `credentials` give the
-  /// accepted API key and the workspace id.
-  SynthflowSandbox(SQLite::Database& db, std::mutex& mutex, SandboxCredentials credentials);
-  ~SynthflowSandbox();
+  /// Uses `context` (its database and mutex must outlive this object): its settings
+  /// `synthflow_api_key` (the accepted `Authorization: Bearer` key), `synthflow_workspace_id`
+  /// (the workspace) and `synthflow_webhook_secret` (signs its webhooks).
+  explicit SynthflowSandbox(const EmulatorContext& context);
+  ~SynthflowSandbox() override;
   SynthflowSandbox(const SynthflowSandbox&) = delete;
   SynthflowSandbox& operator=(const SynthflowSandbox&) = delete;
 
   /// Creates the emulator's tables when missing (`CREATE TABLE IF NOT EXISTS`, so older state
   /// files keep working). Call inside a write transaction.
-  static void create_schema(SQLite::Database& db);
+  void create_schema(SQLite::Database& db) override;
 
   /// Whether `path` belongs to this emulator: it is `k_synthflow_prefix` or under it.
-  [[nodiscard]] static bool handles(std::string_view path);
+  [[nodiscard]] bool handles(std::string_view path) const override;
 
   /// Answers one request whose URL path is `path` (with the prefix) and query string (without
   /// `?`) is `query`. Never throws: database failures become 500 with the error body.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
-                            const std::string& query);
+                            const std::string& query) override;
+
+  /// Whether `sip_url` is one of Synthflow's SIP addresses
+  /// (`synthflow_calls::is_synthflow_sip_url`).
+  [[nodiscard]] bool answers_sip_address(std::string_view sip_url) const override;
+  /// Answers a call the trunk sends it (`synthflow_calls::answer`: its inbound agent, inbound
+  /// webhook, call log and post-call webhook; `voice_webhook` is the inbound webhook's delivery,
+  /// `conversation_id` Synthflow's call id).
+  void answer_sip(const CallContext& context, const InboundCall& call, const std::string& sip_url,
+                  CallProgress& progress) override;
 
   /// `SandboxEmulator::seed_synthflow_numbers`, `count` already checked, in one write
   /// transaction. @throws SQLite::Exception when the file cannot be written.
-  SeededNumbers seed_numbers(int count);
+  std::optional<SeededNumbers> seed_numbers(int count) override;
 
 private:
   class Impl;

@@ -77,8 +77,13 @@ class SynthflowSandbox::Impl {
 public:
   using Json = synthflow::Json;
 
-  Impl(SQLite::Database& db, std::mutex& mutex, SandboxCredentials credentials)
-      : m_db(db), m_mutex(mutex), m_credentials(std::move(credentials)) {}
+  explicit Impl(const EmulatorContext& context)
+      : m_db(context.db), m_mutex(context.mutex), m_api_key(context.setting("synthflow_api_key")),
+        m_workspace_id(context.setting("synthflow_workspace_id")),
+        m_webhook_secret(context.setting("synthflow_webhook_secret")) {}
+
+  /// The workspace's webhook secret (signs its inbound and post-call webhooks).
+  [[nodiscard]] const std::string& webhook_secret() const { return m_webhook_secret; }
 
   /// See `SynthflowSandbox::handle`.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
@@ -138,7 +143,9 @@ private:
 
   SQLite::Database& m_db;
   std::mutex& m_mutex;
-  SandboxCredentials m_credentials;
+  std::string m_api_key;        ///< The accepted `Authorization: Bearer` key.
+  std::string m_workspace_id;   ///< The sandbox workspace's id.
+  std::string m_webhook_secret; ///< Signs the workspace's webhooks.
 };
 
 } // namespace vami::sandbox

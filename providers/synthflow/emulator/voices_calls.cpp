@@ -79,7 +79,7 @@ http::HttpResponse SynthflowSandbox::Impl::list_voices(const Params& query) {
     item["voice_id"] = std::string(voice.voice_id);
     item["name"] = std::string(voice.name);
     item["preview"] = "";
-    item["workspace"] = m_credentials.synthflow_workspace_id;
+    item["workspace"] = m_workspace_id;
     item["provider"] = std::string(voice.provider);
     item["gender"] = std::string(voice.gender);
     Json languages = Json::array();

@@ -55,6 +55,12 @@ public:
   void forget_number(const std::string& sid);
   /// The trunk the number `sid` is on (its IncomingPhoneNumber's `trunk_sid`); empty for none.
   [[nodiscard]] std::string trunk_of(const std::string& sid) const;
+  /// Where a call to `e164` goes when the number is on a trunk (`twilio_trunk_numbers`): the
+  /// SIP URL of the trunk's enabled origination URL of highest priority (lowest `priority`,
+  /// then highest `weight`), empty when it has none enabled; nullopt when the number is on no
+  /// trunk (or the state file has no trunks yet). Call with the sandbox's mutex held.
+  [[nodiscard]] static std::optional<std::string> origination_of(SQLite::Database& db,
+                                                                 const std::string& e164);
 
 private:
   SQLite::Database& m_db;

@@ -221,7 +221,7 @@ class Client {
 public:
   explicit Client(vami::sandbox::SandboxEmulator& emulator)
       : m_emulator(emulator), m_credentials(emulator.credentials()),
-        m_api_key(m_credentials.elevenlabs_api_key) {}
+        m_api_key(m_credentials.value("elevenlabs_api_key")) {}
 
   void set_api_key(std::optional<std::string> key) { m_api_key = std::move(key); }
   [[nodiscard]] const vami::sandbox::SandboxCredentials& credentials() const {

@@ -43,10 +43,11 @@ TEST(ElevenLabsSchemaChecker, CatchesMissingMembersWrongTypesAndEnums) {
 
 TEST_F(ElevenLabsSandboxTest, TheApiKeyIsDerivedFromTheAuthTokenAndStable) {
   auto credentials = m_emulator->credentials();
-  EXPECT_EQ(credentials.elevenlabs_api_key,
+  EXPECT_EQ(credentials.value("elevenlabs_api_key"),
             "sk_" + sha256_hex("elevenlabs-api-key:" + credentials.auth_token).substr(0, 48));
   auto reopened = vami::sandbox::open_sandbox(state_path());
-  EXPECT_EQ(reopened->credentials().elevenlabs_api_key, credentials.elevenlabs_api_key);
+  EXPECT_EQ(reopened->credentials().value("elevenlabs_api_key"),
+            credentials.value("elevenlabs_api_key"));
 }
 
 TEST_F(ElevenLabsSandboxTest, AWrongOrMissingKeyGetsInvalidApiKey) {
@@ -67,7 +68,7 @@ TEST_F(ElevenLabsSandboxTest, AWrongOrMissingKeyGetsInvalidApiKey) {
         401);
   }
   // Nothing was created by the refused requests.
-  m_client.set_api_key(m_client.credentials().elevenlabs_api_key);
+  m_client.set_api_key(m_client.credentials().value("elevenlabs_api_key"));
   EXPECT_EQ(json::parse(m_client.get("/v1/convai/agents").body).at("agents").size(), 0U);
 }
 
@@ -773,7 +774,7 @@ TEST(ElevenLabsSandboxState, AStateFileFromBeforeTheEmulatorGetsItsTables) {
   std::string api_key;
   {
     auto emulator = vami::sandbox::open_sandbox(path);
-    api_key = emulator->credentials().elevenlabs_api_key;
+    api_key = emulator->credentials().value("elevenlabs_api_key");
   }
   {
     // What a state file written by the Twilio-only emulator holds.
@@ -784,7 +785,7 @@ TEST(ElevenLabsSandboxState, AStateFileFromBeforeTheEmulatorGetsItsTables) {
     }
   }
   auto emulator = vami::sandbox::open_sandbox(path);
-  EXPECT_EQ(emulator->credentials().elevenlabs_api_key, api_key);
+  EXPECT_EQ(emulator->credentials().value("elevenlabs_api_key"), api_key);
   Client client(*emulator);
   std::string agent_id = client.create_named_agent("after upgrade");
   EXPECT_EQ(client.get("/v1/convai/agents/" + agent_id).status, 200);

@@ -532,7 +532,7 @@ TEST(SandboxServerFaults, ARefusedConnectionIsLoggedUnanswered) {
   options.fail_nth = {{1, InjectedFault::refuse}};
   Served served(*emulator, options);
   httplib::Client client("127.0.0.1", served.port());
-  client.set_default_headers({{"xi-api-key", credentials.elevenlabs_api_key}});
+  client.set_default_headers({{"xi-api-key", credentials.value("elevenlabs_api_key")}});
   EXPECT_FALSE(client.Get("/v1/convai/agents"));
   (void)served.stop();
   std::vector<vami::sandbox::LoggedRequest> logged = emulator->requests({});

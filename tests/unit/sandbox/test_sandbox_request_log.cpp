@@ -117,12 +117,12 @@ TEST_F(SandboxRequestLogTest, EveryAnsweredRequestIsLoggedWithItsProviderPathAnd
       {basic("GET", origin + "/v1/PhoneNumbers/Countries/US", sid, m_credentials.auth_token), 200},
       {basic("GET", origin + "/v1/Trunks", sid, m_credentials.auth_token), 200},
       {request("GET", origin + "/v1/convai/agents",
-               {{"xi-api-key", m_credentials.elevenlabs_api_key}}),
+               {{"xi-api-key", m_credentials.value("elevenlabs_api_key")}}),
        200},
       {request("GET", origin + "/v1/convai/agents", {{"xi-api-key", "sk_not_this_account_0000"}}),
        401},
       {request("GET", origin + "/synthflow/v2/assistants",
-               {{"Authorization", "Bearer " + m_credentials.synthflow_api_key}}),
+               {{"Authorization", "Bearer " + m_credentials.value("synthflow_api_key")}}),
        200},
       {request("GET", origin + "/v1/convai/agents"), 401},
   };
@@ -142,10 +142,12 @@ TEST_F(SandboxRequestLogTest, EveryAnsweredRequestIsLoggedWithItsProviderPathAnd
       sid_mask,
       sid_mask,
       "xi-api-key " + k_ellipsis +
-          m_credentials.elevenlabs_api_key.substr(m_credentials.elevenlabs_api_key.size() - 4),
+          m_credentials.value("elevenlabs_api_key")
+              .substr(m_credentials.value("elevenlabs_api_key").size() - 4),
       "xi-api-key " + k_ellipsis + "0000",
       "Bearer " + k_ellipsis +
-          m_credentials.synthflow_api_key.substr(m_credentials.synthflow_api_key.size() - 4),
+          m_credentials.value("synthflow_api_key")
+              .substr(m_credentials.value("synthflow_api_key").size() - 4),
       ""};
   const std::regex iso8601(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -168,8 +170,8 @@ TEST_F(SandboxRequestLogTest, EveryAnsweredRequestIsLoggedWithItsProviderPathAnd
   while (everything.executeStep()) {
     const std::string row = everything.getColumn(0).getString();
     for (const std::string& secret :
-         {m_credentials.auth_token, m_credentials.elevenlabs_api_key,
-          m_credentials.synthflow_api_key, std::string("sk_not_this_account_0000"),
+         {m_credentials.auth_token, m_credentials.value("elevenlabs_api_key"),
+          m_credentials.value("synthflow_api_key"), std::string("sk_not_this_account_0000"),
           std::string("wrong-token-0123456789abcdef")}) {
       EXPECT_EQ(row.find(secret), std::string::npos) << row;
     }
@@ -190,7 +192,7 @@ TEST_F(SandboxRequestLogTest, EveryAnsweredRequestIsLoggedWithItsProviderPathAnd
 
 TEST_F(SandboxRequestLogTest, ARequestAnsweredOutsideTheEmulatorIsLoggedToo) {
   m_sandbox->log_request(request("POST", "http://127.0.0.1:9/v1/convai/agents/create",
-                                 {{"xi-api-key", m_credentials.elevenlabs_api_key}}),
+                                 {{"xi-api-key", m_credentials.value("elevenlabs_api_key")}}),
                          429);
   m_sandbox->log_request(request("DELETE", "http://127.0.0.1:9/synthflow/v2/assistants/a1"), 0);
   const std::vector<LoggedRequest> rows = m_sandbox->requests({});

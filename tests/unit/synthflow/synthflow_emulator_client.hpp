@@ -32,13 +32,13 @@ protected:
       : sandbox(sandbox::open_sandbox(dir / "sandbox.db")),
         http(http::make_in_process_http_client(
             [this](const http::HttpRequest& request) { return sandbox->handle(request); })),
-        provider(client(sandbox->credentials().synthflow_api_key)) {}
+        provider(client(sandbox->credentials().value("synthflow_api_key"))) {}
 
   /// A client with `key`, on the sandbox workspace.
   std::unique_ptr<VoiceAgentProvider> client(const std::string& key) {
     synthflow::SynthflowConfig config;
     config.api_key = key;
-    config.workspace_id = sandbox->credentials().synthflow_workspace_id;
+    config.workspace_id = sandbox->credentials().value("synthflow_workspace_id");
     config.base_url = k_base;
     return synthflow::make_synthflow_provider(config, *http);
   }
@@ -49,7 +49,8 @@ protected:
     http::HttpRequest request;
     request.method = method;
     request.url = std::string(k_base) + path;
-    request.headers = {{"Authorization", "Bearer " + sandbox->credentials().synthflow_api_key}};
+    request.headers = {
+        {"Authorization", "Bearer " + sandbox->credentials().value("synthflow_api_key")}};
     if (!body.empty()) {
       request.headers.emplace_back("Content-Type", "application/json");
       request.body = body;

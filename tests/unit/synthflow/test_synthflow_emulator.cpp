@@ -86,10 +86,10 @@ TEST_F(SynthflowEmulatorTest, VoicesAreTheWorkspacesCatalogue) {
   EXPECT_EQ(voices[0].name, "Rachel");
   EXPECT_EQ(voices[0].category, "elevenlabs");
   EXPECT_EQ(voices[0].gender, "female");
-  json deepgram =
-      json::parse(raw("GET", "/voices?workspace=" + sandbox->credentials().synthflow_workspace_id +
-                                 "&provider=deepgram")
-                      .body);
+  json deepgram = json::parse(
+      raw("GET", "/voices?workspace=" + sandbox->credentials().value("synthflow_workspace_id") +
+                     "&provider=deepgram")
+          .body);
   EXPECT_EQ(deepgram["response"]["voices"].size(), 2U);
   EXPECT_EQ(raw("GET", "/voices?workspace=ws_other").status, 403);
 }

@@ -21,9 +21,9 @@ TEST_F(SynthflowEmulatorTest, AnImportedNumberIsAssignedReassignedUnassignedAndR
   EXPECT_EQ(provider->list_imported_numbers()[0].agent_id, first);
   // One inbound agent per number: the second takes it, the first has none.
   EXPECT_EQ(provider->set_number_agent(imported.phone_number_id, second).agent_id, second);
-  json number = json::parse(
-      raw("GET", "/numbers/12125550101?workspace=" + sandbox->credentials().synthflow_workspace_id)
-          .body);
+  json number = json::parse(raw("GET", "/numbers/12125550101?workspace=" +
+                                           sandbox->credentials().value("synthflow_workspace_id"))
+                                .body);
   EXPECT_EQ(number["assistants"], json::array({second}));
   EXPECT_EQ(number["is_available"], false);
   json agent = json::parse(raw("GET", "/assistants/" + first).body);
@@ -43,7 +43,7 @@ TEST_F(SynthflowEmulatorTest, ImportsAreCheckedAsTheDocumentSays) {
       error_of([&] { (void)provider->import_sip_trunk_number("+12125550101", "again", k_trunk); });
   EXPECT_EQ(twice.kind(), ErrorKind::invalid_input);
   EXPECT_THAT(twice.what(), HasSubstr("already in the workspace"));
-  const std::string workspace = sandbox->credentials().synthflow_workspace_id;
+  const std::string workspace = sandbox->credentials().value("synthflow_workspace_id");
   EXPECT_EQ(raw("POST", "/custom-numbers",
                 json{{"workspace_id", workspace},
                      {"phone_number", "+12125550102"},
@@ -92,9 +92,9 @@ TEST_F(SynthflowEmulatorTest, SeededNumbersAreTheWorkspacesOwnAndSeedingAgainAdd
   EXPECT_EQ(numbers[2].e164, "+14155550102");
   EXPECT_EQ(numbers[2].provider_id, "14155550102");
   // Bought through Synthflow: a Twilio sid, no SIP termination URI (not a SIP import).
-  json number = json::parse(
-      raw("GET", "/numbers/14155550100?workspace=" + sandbox->credentials().synthflow_workspace_id)
-          .body);
+  json number = json::parse(raw("GET", "/numbers/14155550100?workspace=" +
+                                           sandbox->credentials().value("synthflow_workspace_id"))
+                                .body);
   EXPECT_EQ(number["provider_name"], "twilio");
   EXPECT_EQ(number["sid"], "PN00000000000000000000014155550100");
   EXPECT_EQ(number["sip_term_uri"], "");

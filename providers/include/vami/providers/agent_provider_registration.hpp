@@ -22,6 +22,13 @@
 
 namespace vami {
 
+namespace sandbox {
+// Private to providers/ (providers/sandbox/provider_emulator.hpp): a provider's emulator and
+// what it is made with.
+class AgentProviderEmulator;
+struct EmulatorContext;
+} // namespace sandbox
+
 struct ProviderSettings;
 struct AgentProviderDescriptor;
 
@@ -133,10 +140,17 @@ struct AgentProviderDescriptor {
   std::function<std::string(const std::vector<std::string>& missing, const std::string& in_profile)>
       missing_hint;
   /// Its settings in the sandbox (credentials, base URL, webhook secrets), by profile key, in the
-  /// order of `settings` (`sandbox serve` exports them as their variables); null: the provider has
-  /// no emulator.
+  /// order of `settings`, derived from the sandbox account: the one derivation of its sandbox
+  /// keys (the in-process sandbox configures the provider with them, `sandbox serve` exports
+  /// them as their variables, and its emulator accepts them, `EmulatorContext::settings`).
+  /// Null: the provider has no emulator.
   std::function<std::vector<std::pair<std::string, std::string>>(const SandboxAccount&)>
       sandbox_settings;
+  /// Makes its emulator in the sandbox (providers/<name>/emulator/): the sandbox creates its
+  /// tables, routes the paths it claims to it, names it in the request log and lets it answer
+  /// the simulated calls that reach it. Null: none (the provider has no remote API).
+  std::function<std::unique_ptr<sandbox::AgentProviderEmulator>(const sandbox::EmulatorContext&)>
+      make_emulator;
   /// Its cell in `profiles list`'s table, from the shown values (masked secrets, null unset)
   /// by key; null: the shown values of its credentials, space-separated.
   std::function<std::string(const std::function<std::optional<std::string>(const std::string&)>&)>

@@ -10,29 +10,28 @@
 #include <vector>
 
 #include <vami/core/test_call.hpp>
+#include <vami/providers/agent_provider_registration.hpp>
 #include <vami/providers/http_client.hpp>
 
 namespace vami::sandbox {
 
-/// The credentials of the sandbox's one Twilio account, made when its state file is created.
-/// The account accepts HTTP Basic with either the Account SID and Auth Token or its one API
-/// key (SID and secret), as Twilio does.
+/// The credentials of the sandbox: its one Twilio account, made when its state file is created,
+/// and each voice-agent provider's account, derived from it. The Twilio account accepts HTTP
+/// Basic with either the Account SID and Auth Token or its one API key (SID and secret), as
+/// Twilio does.
 struct SandboxCredentials {
   std::string account_sid;    ///< "AC" + 32 hex digits.
   std::string auth_token;     ///< 32 hex digits.
   std::string api_key_sid;    ///< "SK" + 32 hex digits, derived from the auth token.
   std::string api_key_secret; ///< 32 hex digits, derived from the auth token.
-  /// The sandbox ElevenLabs account's `xi-api-key`: "sk_" + 48 hex digits, derived from the
-  /// auth token.
-  std::string elevenlabs_api_key;
-  /// The sandbox Synthflow workspace's API key (`Authorization: Bearer`): "sf_" + 40 hex
-  /// digits, derived from the auth token.
-  std::string synthflow_api_key;
-  /// The sandbox Synthflow workspace's id: "ws_" + 24 hex digits, derived from the auth token.
-  std::string synthflow_workspace_id;
-  /// The sandbox Synthflow workspace's webhook secret (Settings > Security > Webhooks), which
-  /// signs its inbound and post-call webhooks: 64 hex digits, derived from the auth token.
-  std::string synthflow_webhook_secret;
+  /// Each voice-agent provider's sandbox values by profile key ("elevenlabs_api_key",
+  /// "synthflow_workspace_id", "synthflow_webhook_secret"), as its descriptor's
+  /// `sandbox_settings` derives them from the auth token: its credentials and sandbox-only
+  /// values, never its options (base URLs depend on where the sandbox is served).
+  std::map<std::string, std::string> provider_values;
+
+  /// The value of `key` in `provider_values`; "" when absent.
+  [[nodiscard]] std::string value(const std::string& key) const;
 };
 
 /// One request the sandbox answered, as its request log keeps it (`vami sandbox requests`).
@@ -40,8 +39,9 @@ struct LoggedRequest {
   std::int64_t id = 0; ///< Increasing in the order the requests were answered.
   std::string time;    ///< When it was answered, UTC ISO 8601 with ms: "2026-12-06T09:49:02.123Z".
   /// Whose API: "twilio" (REST API 2010-04-01), "twilio-pricing" (Pricing v1),
-  /// "twilio-trunking" (Elastic SIP Trunking v1), "elevenlabs", "synthflow", or "sandbox" (the
-  /// sandbox's own `/__sandbox/...` endpoints, such as its simulated calls).
+  /// "twilio-trunking" (Elastic SIP Trunking v1), the name of the voice-agent provider whose
+  /// emulator claims the path ("elevenlabs", "synthflow"), or "sandbox" (the sandbox's own
+  /// `/__sandbox/...` endpoints, such as its simulated calls).
   std::string provider;
   std::string method; ///< "GET", "POST", ...
   std::string path;   ///< The URL's path, never its query string.
@@ -118,11 +118,17 @@ public:
   virtual SeededNumbers seed_synthflow_numbers(int count) = 0;
 };
 
-/// Opens (creating if needed) the emulator's state file at `state_path`.
+/// Opens (creating if needed) the emulator's state file at `state_path`, with the emulators of
+/// the registered voice-agent providers (`registered_agent_providers`).
 /// @throws vami::Error(invalid_input) when the folder does not exist or the file is not a
 ///         sandbox state file; Error(storage) for other database failures.
 [[nodiscard]] std::unique_ptr<SandboxEmulator>
 open_sandbox(const std::filesystem::path& state_path);
+
+/// The same with the emulators of `providers` (those with `make_emulator`), each with the
+/// values its `sandbox_settings` derives; the list must outlive the sandbox.
+[[nodiscard]] std::unique_ptr<SandboxEmulator> open_sandbox(const std::filesystem::path& state_path,
+                                                            const AgentProviderList& providers);
 
 /// What a `--fail-nth` fault does to the request it hits.
 enum class InjectedFault {
