@@ -384,6 +384,14 @@ void serve_router(const RouterServerOptions& options, CallRouter& router, StateS
                                         "/healthz", "/metrics"};
   for (const AgentProviderDescriptor* provider : options.providers) {
     for (const RouterWebhook& webhook : provider->webhooks) {
+      // vami gives the providers these routes (agents' webhooks, workspace webhooks).
+      const std::string expected = router_webhook_route(provider->name, webhook.kind);
+      if (webhook.route != expected) {
+        throw Error(ErrorKind::invalid_input,
+                    "the webhook route " + webhook.route + " of " + provider->display_name +
+                        " is not " + expected + ", where vami points its webhooks",
+                    "declare it with router_webhook_route()");
+      }
       if (std::find(routes_taken.begin(), routes_taken.end(), webhook.route) !=
           routes_taken.end()) {
         throw Error(ErrorKind::invalid_input,

@@ -1,8 +1,10 @@
 // `vami router setup`: point the providers at the call router (docs/guides/router.md).
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "app.hpp"
 #include "output.hpp"
@@ -10,6 +12,8 @@
 #include "router_accounts.hpp"
 
 #include <vami/core/router_setup_service.hpp>
+#include <vami/providers/agent_provider_registration.hpp>
+#include <vami/providers/router_webhooks.hpp>
 
 namespace vami::cli {
 
@@ -151,10 +155,21 @@ nlohmann::ordered_json report_json(const RouterSetupReport& report, const std::s
   json["public_url"] = report.endpoints.public_url;
   json["router_url"] = report.endpoints.voice_url;
   json["status_callback"] = report.endpoints.status_callback;
-  json["post_call_url"] = report.endpoints.post_call_url;
+  // Kept as before for scripts: the same as webhook_urls' elevenlabs and synthflow entries.
+  json["post_call_url"] =
+      report.endpoints.post_call_url_of(RouterSetupService::k_post_call_provider);
   json["health_url"] = report.endpoints.health_url;
-  json["synthflow_inbound_url"] = report.endpoints.synthflow_inbound_url;
-  json["synthflow_post_call_url"] = report.endpoints.synthflow_post_call_url;
+  json["synthflow_inbound_url"] = report.endpoints.inbound_url_of("synthflow");
+  json["synthflow_post_call_url"] = report.endpoints.post_call_url_of("synthflow");
+  nlohmann::ordered_json webhook_urls = nlohmann::ordered_json::object();
+  for (const AgentProviderDescriptor* provider : registered_agent_providers()) {
+    for (const RouterWebhook& webhook : provider->webhooks) {
+      webhook_urls[provider->name]
+                  [webhook.kind == WebhookKind::post_call ? "post_call" : "inbound"] =
+                      report.endpoints.public_url + webhook.route;
+    }
+  }
+  json["webhook_urls"] = webhook_urls;
   json["profile"] = profile;
   json["dry_run"] = report.dry_run;
   nlohmann::ordered_json webhook;
@@ -226,7 +241,7 @@ void write_report(AppContext& context, const RouterSetupReport& report,
   summary["post_call_webhook"] =
       !report.post_call_webhook_skipped.empty()
           ? std::string("skipped (no ElevenLabs credentials)")
-          : report.endpoints.post_call_url + " (" +
+          : report.endpoints.post_call_url_of(RouterSetupService::k_post_call_provider) + " (" +
                 (report.dry_run
                      ? (report.webhook_created ? std::string("would be created")
                                                : report.webhook_id + ", kept")
@@ -386,12 +401,21 @@ void run_setup(AppContext& context, const RouterSetupOptions& options) {
                " webhook-routed numbers at the router; 'vami numbers assign --mode webhook' now "
                "uses " +
                report.endpoints.voice_url);
-  if (!report.agents.empty()) {
-    context.note("pointed the inbound and post-call webhooks of " +
-                 std::to_string(agents_pointed(report)) + " of " +
-                 std::to_string(report.agents.size()) + " Synthflow agents at " +
-                 report.endpoints.synthflow_inbound_url + " and " +
-                 report.endpoints.synthflow_post_call_url);
+  // One line per provider whose agents have webhooks of their own (Synthflow).
+  std::map<std::string, std::pair<int, int>> agents_by_provider; // pointed, of
+  for (const RouterAgentResult& agent : report.agents) {
+    std::pair<int, int>& counts = agents_by_provider[agent.provider];
+    counts.first += agent.outcome == RouterNumberOutcome::pointed ? 1 : 0;
+    ++counts.second;
+  }
+  for (const auto& [provider, counts] : agents_by_provider) {
+    const AgentProviderDescriptor* described =
+        find_agent_provider(registered_agent_providers(), provider);
+    context.note("pointed the inbound and post-call webhooks of " + std::to_string(counts.first) +
+                 " of " + std::to_string(counts.second) + " " +
+                 (described != nullptr ? described->display_name : provider) + " agents at " +
+                 report.endpoints.inbound_url_of(provider) + " and " +
+                 report.endpoints.post_call_url_of(provider));
   }
   if (!env("VAMI_ELEVENLABS_WEBHOOK_SECRET").empty() && report.webhook_created) {
     context.note("warning: VAMI_ELEVENLABS_WEBHOOK_SECRET is set and 'vami router serve' prefers "

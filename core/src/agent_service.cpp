@@ -185,8 +185,8 @@ Agent AgentService::create(const AgentRequest& request) {
       router && provider.capabilities().agent_webhooks) {
     // Its calls ask the router for the tenant's variables, and its post-call data lands in the
     // router's call history, without another `vami router setup`.
-    definition.inbound_webhook_url = router->synthflow_inbound_url;
-    definition.post_call_webhook_url = router->synthflow_post_call_url;
+    definition.inbound_webhook_url = router->inbound_url_of(provider.name());
+    definition.post_call_webhook_url = router->post_call_url_of(provider.name());
   }
 
   std::optional<std::string> agent_id;
@@ -286,10 +286,12 @@ Agent AgentService::update(const std::string& agent_name, const AgentUpdate& upd
                       ") is gone at " + before.provider,
                   "see 'vami reconcile'");
     }
-    if (current->definition.inbound_webhook_url != router->synthflow_inbound_url ||
-        current->definition.post_call_webhook_url != router->synthflow_post_call_url) {
-      change.inbound_webhook_url = router->synthflow_inbound_url;
-      change.post_call_webhook_url = router->synthflow_post_call_url;
+    const std::string inbound_url = router->inbound_url_of(provider.name());
+    const std::string post_call_url = router->post_call_url_of(provider.name());
+    if (current->definition.inbound_webhook_url != inbound_url ||
+        current->definition.post_call_webhook_url != post_call_url) {
+      change.inbound_webhook_url = inbound_url;
+      change.post_call_webhook_url = post_call_url;
     }
   }
   provider.update_agent(before.provider_agent_id, change);

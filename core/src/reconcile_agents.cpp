@@ -164,14 +164,16 @@ ReconcileService::classify_agent_webhooks(const Agent& agent, const VoiceView& v
     return std::nullopt;
   }
   const AgentDefinition& definition = found->second->definition;
-  if (definition.inbound_webhook_url == router->synthflow_inbound_url &&
-      definition.post_call_webhook_url == router->synthflow_post_call_url) {
+  const std::string inbound_url = router->inbound_url_of(agent.provider);
+  const std::string post_call_url = router->post_call_url_of(agent.provider);
+  if (definition.inbound_webhook_url == inbound_url &&
+      definition.post_call_webhook_url == post_call_url) {
     return std::nullopt;
   }
   Plan plan = Plan::for_agent(agent, FindingKind::agent_webhook_drift);
   Finding& finding = plan.finding;
-  finding.stored = router->synthflow_inbound_url;
-  finding.stored_post_call_url = router->synthflow_post_call_url;
+  finding.stored = inbound_url;
+  finding.stored_post_call_url = post_call_url;
   finding.reported = definition.inbound_webhook_url;
   finding.reported_post_call_url = definition.post_call_webhook_url;
   finding.repair = Repair::point_agent_webhooks;

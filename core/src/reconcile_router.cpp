@@ -20,7 +20,8 @@ ReconcileService::classify_post_call_webhook(const VoiceView& voice) {
     finding.subject = Subject::post_call_webhook;
     finding.provider_id = workspace.webhook_id;
     finding.account = account;
-    finding.stored = router ? router->post_call_url : std::string();
+    finding.stored =
+        router ? router->post_call_url_of(RouterSetupService::k_post_call_provider) : std::string();
 
     auto webhook = std::find_if(
         workspace.webhooks.begin(), workspace.webhooks.end(),

@@ -26,15 +26,20 @@ std::string checked_router_public_url(const std::string& public_url) {
   return url;
 }
 
+std::string provider_post_call_path(const std::string& provider) {
+  return "/" + provider + "/post-call";
+}
+
+std::string provider_inbound_path(const std::string& provider) {
+  return "/" + provider + "/inbound";
+}
+
 RouterEndpoints router_endpoints(const std::string& public_url) {
   RouterEndpoints endpoints;
   endpoints.public_url = public_url;
   endpoints.voice_url = public_url + k_router_voice_path;
   endpoints.status_callback = public_url + "/twilio/status";
-  endpoints.post_call_url = public_url + "/elevenlabs/post-call";
   endpoints.health_url = public_url + "/healthz";
-  endpoints.synthflow_inbound_url = public_url + "/synthflow/inbound";
-  endpoints.synthflow_post_call_url = public_url + "/synthflow/post-call";
   return endpoints;
 }
 

@@ -262,8 +262,10 @@ RouterAgentResult RouterSetupService::point_agent(const Agent& agent, VoiceAgent
     }
     result.previous_inbound_url = current->definition.inbound_webhook_url;
     result.previous_post_call_url = current->definition.post_call_webhook_url;
-    if (result.previous_inbound_url == endpoints.synthflow_inbound_url &&
-        result.previous_post_call_url == endpoints.synthflow_post_call_url) {
+    const std::string inbound_url = endpoints.inbound_url_of(agent.provider);
+    const std::string post_call_url = endpoints.post_call_url_of(agent.provider);
+    if (result.previous_inbound_url == inbound_url &&
+        result.previous_post_call_url == post_call_url) {
       return result;
     }
     result.outcome = RouterNumberOutcome::pointed;
@@ -271,13 +273,13 @@ RouterAgentResult RouterSetupService::point_agent(const Agent& agent, VoiceAgent
       return result;
     }
     AgentChange change;
-    change.inbound_webhook_url = endpoints.synthflow_inbound_url;
-    change.post_call_webhook_url = endpoints.synthflow_post_call_url;
+    change.inbound_webhook_url = inbound_url;
+    change.post_call_webhook_url = post_call_url;
     (void)provider.update_agent(agent.provider_agent_id, change);
     nlohmann::json before = {{"inbound_webhook_url", result.previous_inbound_url},
                              {"post_call_webhook_url", result.previous_post_call_url}};
-    nlohmann::json after = {{"inbound_webhook_url", endpoints.synthflow_inbound_url},
-                            {"post_call_webhook_url", endpoints.synthflow_post_call_url}};
+    nlohmann::json after = {{"inbound_webhook_url", inbound_url},
+                            {"post_call_webhook_url", post_call_url}};
     audit("agent", agent.slug, before.dump(), after.dump(), agent.tenant_slug);
   } catch (const Error& error) {
     // Keys the platform's provider rejects stop the setup; a tenant account's are its own.
@@ -340,8 +342,9 @@ PostCallWebhookOutcome RouterSetupService::set_up_webhook(
   }
   auto kept = std::find_if(webhooks.begin(), webhooks.end(), [&](const WorkspaceWebhook& webhook) {
     return !memory.webhook_id.empty() && !memory.webhook_secret.empty() &&
-           webhook.webhook_id == memory.webhook_id && webhook.url == endpoints.post_call_url &&
-           !webhook.disabled && !webhook.auto_disabled;
+           webhook.webhook_id == memory.webhook_id &&
+           webhook.url == endpoints.post_call_url_of(k_post_call_provider) && !webhook.disabled &&
+           !webhook.auto_disabled;
   });
   RouterSetupRecord record;
   record.endpoints = endpoints;
@@ -350,8 +353,8 @@ PostCallWebhookOutcome RouterSetupService::set_up_webhook(
   } else if (dry_run) {
     outcome.created = true; // would be: its id is the provider's to give
   } else {
-    CreatedWebhook created =
-        workspace.create_webhook(k_router_webhook_name, endpoints.post_call_url);
+    CreatedWebhook created = workspace.create_webhook(
+        k_router_webhook_name, endpoints.post_call_url_of(k_post_call_provider));
     record.webhook_id = created.webhook_id;
     record.new_secret = std::move(created.secret);
     outcome.created = true;
@@ -386,7 +389,8 @@ PostCallWebhookOutcome RouterSetupService::set_up_webhook(
   }
   if (outcome.created) {
     audit("webhook", record.webhook_id, "",
-          audited(detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url, {})));
+          audited(detail::webhook_audit_json(
+              record.webhook_id, endpoints.post_call_url_of(k_post_call_provider), {})));
   }
 
   const PostCallWebhookSettings wanted{record.webhook_id, router_post_call_events()};
@@ -399,8 +403,8 @@ PostCallWebhookOutcome RouterSetupService::set_up_webhook(
     outcome.attachment_changed = true;
     audit("webhook", record.webhook_id,
           audited(detail::webhook_audit_json(attached.webhook_id, "", attached.events)),
-          audited(detail::webhook_audit_json(record.webhook_id, endpoints.post_call_url,
-                                             wanted.events)));
+          audited(detail::webhook_audit_json(
+              record.webhook_id, endpoints.post_call_url_of(k_post_call_provider), wanted.events)));
   }
 
   for (const WorkspaceWebhook& webhook : webhooks) {

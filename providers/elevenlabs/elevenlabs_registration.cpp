@@ -52,7 +52,7 @@ Error missing(const ProviderSettings& settings, const AgentProviderList& list) {
 // body with a timestamp (`ElevenLabs-Signature`), refused 403.
 RouterWebhook post_call_webhook() {
   RouterWebhook webhook;
-  webhook.route = "/elevenlabs/post-call";
+  webhook.route = router_webhook_route("elevenlabs", WebhookKind::post_call);
   webhook.kind = WebhookKind::post_call;
   webhook.order = WebhookBodyOrder::signed_then_read;
   webhook.secret_key = "elevenlabs_webhook_secret";

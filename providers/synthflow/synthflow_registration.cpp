@@ -71,9 +71,9 @@ std::string verify(const WebhookRequest& request, const std::string& call_id,
   return "bad_signature";
 }
 
-RouterWebhook signed_webhook(const char* route, WebhookKind kind, const char* unreadable) {
+RouterWebhook signed_webhook(WebhookKind kind, const char* unreadable) {
   RouterWebhook webhook;
-  webhook.route = route;
+  webhook.route = router_webhook_route("synthflow", kind);
   webhook.kind = kind;
   webhook.order = WebhookBodyOrder::read_then_signed;
   webhook.secret_key = k_webhook_secret;
@@ -86,8 +86,7 @@ RouterWebhook signed_webhook(const char* route, WebhookKind kind, const char* un
 
 // The inbound webhook: which agent takes a call to a workspace number, with which variables.
 RouterWebhook inbound_webhook() {
-  RouterWebhook webhook =
-      signed_webhook("/synthflow/inbound", WebhookKind::inbound_call, "not_an_inbound_webhook");
+  RouterWebhook webhook = signed_webhook(WebhookKind::inbound_call, "not_an_inbound_webhook");
   webhook.read = [](std::string_view body) {
     const synthflow::InboundWebhook inbound = synthflow::parse_inbound_webhook(body);
     ReadWebhook read;
@@ -113,8 +112,7 @@ RouterWebhook inbound_webhook() {
 
 // The post-call webhook (each agent's `external_webhook_url`).
 RouterWebhook post_call_webhook() {
-  RouterWebhook webhook =
-      signed_webhook("/synthflow/post-call", WebhookKind::post_call, "not_a_post_call_webhook");
+  RouterWebhook webhook = signed_webhook(WebhookKind::post_call, "not_a_post_call_webhook");
   webhook.read = [](std::string_view body) {
     ReadWebhook read;
     read.call = synthflow::parse_post_call(body);

@@ -70,6 +70,11 @@ def test_router_setup_points_every_synthflow_agent_at_the_router_once(platform):
     report = json.loads(first.stdout)
     assert report["synthflow_inbound_url"] == router.public_url + "/synthflow/inbound"
     assert report["synthflow_post_call_url"] == router.public_url + "/synthflow/post-call"
+    # Every provider's webhooks, where the router mounts them.
+    assert report["webhook_urls"] == {
+        "elevenlabs": {"post_call": router.public_url + "/elevenlabs/post-call"},
+        "synthflow": {"inbound": router.public_url + "/synthflow/inbound",
+                      "post_call": router.public_url + "/synthflow/post-call"}}
     assert [(a["agent"], a["provider"], a["outcome"]) for a in report["agents"]] == [
         ("acme-desk", "synthflow", "pointed"), ("acme-night", "synthflow", "pointed")]
     status, body = synthflow(sandbox, "GET", f"/assistants/{desk['provider_agent_id']}")

@@ -32,7 +32,7 @@ namespace {
 
 constexpr const char* k_key = "vapi-key-canary-0123456789";
 constexpr const char* k_webhook_secret = "vapi-hook-canary-9876543210";
-constexpr const char* k_route = "/vapi/end-of-call";
+constexpr const char* k_route = "/vapi/post-call";
 
 // What the test provider's factory saw, last time it ran.
 struct Made {
@@ -475,6 +475,26 @@ TEST_F(ProviderWebhookRouterTest, ItsWebhookIsMountedAndCheckedWithTheOwningAcco
   // Counted under its route.
   const std::string metrics = m_metrics.prometheus_text();
   EXPECT_NE(metrics.find(k_route), std::string::npos) << metrics;
+}
+
+TEST_F(ProviderWebhookRouterTest, AWebhookElsewhereThanWhereVamiPointsItIsRefusedAtStart) {
+  // vami gives a provider's agents <public>/vapi/post-call (RouterEndpoints::post_call_url_of);
+  // a route of its own would leave those webhooks unanswered.
+  stop();
+  AgentProviderDescriptor moved = vapi();
+  moved.webhooks.front().route = "/vapi/end-of-call";
+  m_options.providers = registered_agent_providers();
+  m_options.providers.push_back(&moved);
+  try {
+    serve_router(
+        m_options, *m_router, *m_store, *m_log, m_metrics, [](int) {}, [] { return true; });
+    FAIL() << "served a webhook route vami does not point the provider at";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_NE(std::string(error.what()).find("/vapi/post-call"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(router_endpoints("https://calls.example.com").post_call_url_of("vapi"),
+            "https://calls.example.com" + vapi().webhooks.front().route);
 }
 
 TEST_F(ProviderWebhookRouterTest, ATenantAccountWithoutTheSecretHasItsReportsRefused) {

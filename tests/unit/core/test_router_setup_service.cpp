@@ -449,8 +449,9 @@ TEST_F(RouterSetupAgentWebhooksTest, PointsEverySynthflowAgentAtTheRouterOnce) {
   EXPECT_TRUE(m_synthflow.calls_of("update_agent").empty()); // a dry run changes nothing
 
   RouterSetupReport report = set_up();
-  EXPECT_EQ(report.endpoints.synthflow_inbound_url, "https://calls.example.com/synthflow/inbound");
-  EXPECT_EQ(report.endpoints.synthflow_post_call_url,
+  EXPECT_EQ(report.endpoints.inbound_url_of("synthflow"),
+            "https://calls.example.com/synthflow/inbound");
+  EXPECT_EQ(report.endpoints.post_call_url_of("synthflow"),
             "https://calls.example.com/synthflow/post-call");
   ASSERT_EQ(report.agents.size(), 2U); // the ElevenLabs agent has no webhooks of its own
   for (const RouterAgentResult& agent : report.agents) {
@@ -459,9 +460,10 @@ TEST_F(RouterSetupAgentWebhooksTest, PointsEverySynthflowAgentAtTheRouterOnce) {
     EXPECT_TRUE(agent.previous_inbound_url.empty());
     std::optional<ProviderAgent> at_provider = m_synthflow.get_agent(agent.provider_agent_id);
     ASSERT_TRUE(at_provider);
-    EXPECT_EQ(at_provider->definition.inbound_webhook_url, report.endpoints.synthflow_inbound_url);
+    EXPECT_EQ(at_provider->definition.inbound_webhook_url,
+              report.endpoints.inbound_url_of("synthflow"));
     EXPECT_EQ(at_provider->definition.post_call_webhook_url,
-              report.endpoints.synthflow_post_call_url);
+              report.endpoints.post_call_url_of("synthflow"));
   }
   EXPECT_EQ(report.agents[0].agent_slug, "sf-desk");
   EXPECT_EQ(report.failed(), 0);

@@ -157,7 +157,8 @@ TEST(RouterEndpoints, ComeFromThePublicUrlAndBackFromTheRouterUrl) {
   RouterEndpoints endpoints = router_endpoints("https://calls.example.com");
   EXPECT_EQ(endpoints.voice_url, k_vami_router);
   EXPECT_EQ(endpoints.status_callback, "https://calls.example.com/twilio/status");
-  EXPECT_EQ(endpoints.post_call_url, "https://calls.example.com/elevenlabs/post-call");
+  EXPECT_EQ(endpoints.post_call_url_of("elevenlabs"),
+            "https://calls.example.com/elevenlabs/post-call");
   EXPECT_EQ(endpoints.health_url, "https://calls.example.com/healthz");
   EXPECT_EQ(endpoints_of_router_url(k_vami_router), endpoints);
   // Someone else's router: only its voice URL is known.

@@ -5,18 +5,34 @@
 
 namespace vami {
 
-/// The endpoints of vami's call router (`vami router serve`) at its public URL: what Twilio,
-/// ElevenLabs and Synthflow are given so that calls and post-call webhooks reach it.
+/// The router's path of voice-agent provider `provider`'s post-call webhook (a call's record for
+/// the call history): "/<provider>/post-call" ("/elevenlabs/post-call"). Every provider's
+/// `RouterWebhook::route` of that kind is this path, so that what vami gives the provider and
+/// what `vami router serve` mounts are the same.
+[[nodiscard]] std::string provider_post_call_path(const std::string& provider);
+
+/// The router's path of voice-agent provider `provider`'s inbound-call webhook (the provider asks
+/// how to answer a call to one of its numbers): "/<provider>/inbound" ("/synthflow/inbound").
+[[nodiscard]] std::string provider_inbound_path(const std::string& provider);
+
+/// The endpoints of vami's call router (`vami router serve`) at its public URL: what Twilio and
+/// the voice-agent providers are given so that calls and post-call webhooks reach it.
 struct RouterEndpoints {
   std::string public_url;      ///< "https://router.example.com" (no trailing slash).
   std::string voice_url;       ///< `<public>/twilio/voice`: the router URL of webhook routing.
   std::string status_callback; ///< `<public>/twilio/status`: Twilio's call status callbacks.
-  std::string post_call_url;   ///< `<public>/elevenlabs/post-call`: ElevenLabs' post-call webhook.
   std::string health_url;      ///< `<public>/healthz`: answers 200 while the router runs.
-  /// `<public>/synthflow/inbound`: Synthflow agents' `inbound_call_webhook_url`.
-  std::string synthflow_inbound_url;
-  /// `<public>/synthflow/post-call`: Synthflow agents' `external_webhook_url`.
-  std::string synthflow_post_call_url;
+
+  /// `<public>/<provider>/post-call` (`provider_post_call_path`): ElevenLabs' workspace post-call
+  /// webhook, Synthflow agents' `external_webhook_url`.
+  [[nodiscard]] std::string post_call_url_of(const std::string& provider) const {
+    return public_url + provider_post_call_path(provider);
+  }
+  /// `<public>/<provider>/inbound` (`provider_inbound_path`): Synthflow agents'
+  /// `inbound_call_webhook_url`.
+  [[nodiscard]] std::string inbound_url_of(const std::string& provider) const {
+    return public_url + provider_inbound_path(provider);
+  }
   friend bool operator==(const RouterEndpoints&, const RouterEndpoints&) = default;
 };
 

@@ -7,6 +7,7 @@
 
 #include <vami/core/call.hpp>
 #include <vami/core/call_router.hpp>
+#include <vami/core/router_endpoints.hpp>
 
 // The webhooks a voice-agent provider sends to the call router (`vami router serve`), as its
 // descriptor declares them (`AgentProviderDescriptor::webhooks`): the router mounts each one's
@@ -58,10 +59,19 @@ struct WebhookRequest {
   std::int64_t now_unix = 0; ///< Seconds since the Unix epoch, for timestamped signatures.
 };
 
+/// The route of provider `provider`'s webhook of `kind`: where vami points that provider's
+/// webhooks (`provider_post_call_path`, `provider_inbound_path`: "/synthflow/inbound"), so the
+/// one its `RouterWebhook::route` must be (`vami router serve` refuses another).
+[[nodiscard]] inline std::string router_webhook_route(const std::string& provider,
+                                                      WebhookKind kind) {
+  return kind == WebhookKind::post_call ? provider_post_call_path(provider)
+                                        : provider_inbound_path(provider);
+}
+
 /// One webhook a provider sends to the router.
 struct RouterWebhook {
-  /// The route it is mounted at, `POST` ("/synthflow/inbound"); also its name in the access log
-  /// and the metrics. Unique among every registered provider's routes.
+  /// The route it is mounted at, `POST` (`router_webhook_route`: "/synthflow/inbound"); also its
+  /// name in the access log and the metrics. One per kind and provider.
   std::string route;
   WebhookKind kind = WebhookKind::post_call;
   WebhookBodyOrder order = WebhookBodyOrder::read_then_signed;
