@@ -287,9 +287,14 @@ void register_agents_commands(CLI::App& app, AppContext& context) {
       ->add_option("--provider", *voices_provider,
                    "The voice-agent provider whose voices to list " + default_provider_words())
       ->check(CLI::IsMember(AgentProviderRegistry::known_names()));
-  voices_list->callback([&context, voices_provider] {
+  auto voices_tenant = std::make_shared<std::string>();
+  voices_list->add_option(
+      "--tenant", *voices_tenant,
+      "List the voices of this tenant's account: its own account when it has one "
+      "(tenants update), else the platform's");
+  voices_list->callback([&context, voices_provider, voices_tenant] {
     nlohmann::ordered_json records = nlohmann::ordered_json::array();
-    for (const Voice& voice : context.agents().voices(*voices_provider)) {
+    for (const Voice& voice : context.agents().voices(*voices_provider, *voices_tenant)) {
       records.push_back(to_json(voice));
     }
     write_records(std::cout, context.output_format(), records,

@@ -52,7 +52,7 @@ _vami_options() {
   "agents list") echo "--tenant" ;;
   "agents update") echo "--name --prompt --prompt-file --first-message --voice --language --personality --stream-url --param" ;;
   "agents conversations") echo "--limit" ;;
-  "voices list") echo "--provider" ;;
+  "voices list") echo "--provider --tenant" ;;
   "kb add") echo "--url --text --name" ;;
   "onboard") echo "--tenant --name --industry --contact-name --contact-email --number --area-code --locality --buy-if-needed --max-monthly-cost --mode --agent-name --agent-provider --stream-url --param --agent-slug --first-message --voice --language --personality --prompt --prompt-file --file --url --faq --no-test-call" ;;
   "reconcile") echo "--apply" ;;
@@ -274,6 +274,7 @@ _vami_option_kind() {
   "voices list|-h") echo "flag" ;;
   "voices list|--help") echo "flag" ;;
   "voices list|--provider") echo "choice:elevenlabs stream synthflow" ;;
+  "voices list|--tenant") echo "tenants" ;;
   "kb|-h") echo "flag" ;;
   "kb|--help") echo "flag" ;;
   "kb add|-h") echo "flag" ;;

@@ -438,6 +438,8 @@ function __vami_option_kind --argument-names command_path option
             echo 'flag'
         case 'voices list|--provider'
             echo 'choice:elevenlabs stream synthflow'
+        case 'voices list|--tenant'
+            echo 'tenants'
         case 'kb|-h'
             echo 'flag'
         case 'kb|--help'
@@ -1119,6 +1121,7 @@ complete -c vami -n "__vami_at 'voices'" -s h -l help -d 'Print this help messag
 # vami voices list
 complete -c vami -n "__vami_at 'voices list'" -s h -l help -d 'Print this help message and exit'
 complete -c vami -n "__vami_at 'voices list'" -l provider -x -a 'elevenlabs stream synthflow' -d 'The voice-agent provider whose voices to list (default: the profile\'s agent_provider, else elevenlabs)'
+complete -c vami -n "__vami_at 'voices list'" -l tenant -x -a '(__vami_values tenants)' -d 'List the voices of this tenant\'s account: its own account when it has one (tenants update), else the platform\'s'
 
 # vami kb
 complete -c vami -n "__vami_at 'kb'" -a 'add' -d 'Upload files (PDF, TXT, Markdown, DOCX, HTML, EPUB; 20 MiB each), a web page or a text, and attach them to the agent'

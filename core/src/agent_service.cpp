@@ -375,9 +375,17 @@ Agent AgentService::find(const std::string& agent_name) {
   return detail::require_agent(m_store, agent_name);
 }
 
-std::vector<Voice> AgentService::voices(const std::string& provider_name) {
-  VoiceAgentProvider& provider =
-      provider_name.empty() ? m_providers.default_provider() : m_providers.named(provider_name);
+std::vector<Voice> AgentService::voices(const std::string& provider_name,
+                                        const std::string& tenant_slug) {
+  if (tenant_slug.empty()) {
+    return voices_of(provider_name.empty() ? m_providers.default_provider()
+                                           : m_providers.named(provider_name));
+  }
+  const Tenant tenant = detail::require_tenant(m_store, tenant_slug);
+  return voices_of(m_providers.for_new_agent(provider_name, tenant.slug));
+}
+
+std::vector<Voice> AgentService::voices_of(VoiceAgentProvider& provider) {
   if (!provider.capabilities().voice_catalogue) {
     throw Error(ErrorKind::invalid_input,
                 provider.name() + " has no voices of its own: a stream agent's voice is whatever "
@@ -394,11 +402,17 @@ std::string AgentService::voice_id_for(VoiceAgentProvider& provider, const std::
   if (!provider.capabilities().voice_catalogue) {
     return voice; // passed on to the orchestrator as it is
   }
-  return resolve_voice(voice, provider.name()).voice_id;
+  // In the catalogue of the account the agent is at (a tenant's own voices differ).
+  return resolve_voice_at(provider, voice).voice_id;
 }
 
 Voice AgentService::resolve_voice(const std::string& name_or_id, const std::string& provider) {
-  std::vector<Voice> all = voices(provider);
+  return resolve_voice_at(
+      provider.empty() ? m_providers.default_provider() : m_providers.named(provider), name_or_id);
+}
+
+Voice AgentService::resolve_voice_at(VoiceAgentProvider& provider, const std::string& name_or_id) {
+  std::vector<Voice> all = voices_of(provider);
   for (const Voice& voice : all) {
     if (voice.voice_id == name_or_id) {
       return voice;

@@ -265,3 +265,36 @@ def test_the_request_log_checks_catch_a_key_sent_to_the_wrong_account(tmp_path, 
                                bravo_id=bravo["provider_agent_id"])
     finally:
         own.stop()
+
+
+def test_voices_of_a_tenant_come_from_its_own_account(tmp_path, live, sandbox):
+    """`voices list --tenant SLUG` lists the voices of the tenant's account; `agents create
+    --voice` for that tenant resolves the voice there too, never at the platform's account."""
+    from conftest import Sandbox
+    own = Sandbox(tmp_path / "acme-account.db", {**live.env})
+    try:
+        added = live.run("profiles", "add", "platform", "--from-env")
+        assert added.returncode == 0, added.stderr
+        added = live.run("profiles", "add", "acme-own", "--from-env", "--elevenlabs-base-url",
+                         own.exports["VAMI_ELEVENLABS_BASE_URL"],
+                         env={"ELEVENLABS_API_KEY": own.exports["ELEVENLABS_API_KEY"],
+                              "SYNTHFLOW_WORKSPACE_ID": ""})
+        assert added.returncode == 0, added.stderr
+        create_tenant(live, "acme", "Acme Dental", "--profile", "acme-own")
+        create_tenant(live, "bravo", "Bravo Law")
+        voices = live.json("voices", "list", "--tenant", "acme")
+        assert "Rachel" in [v["name"] for v in voices], voices
+        assert live.json("voices", "list", "--tenant", "bravo") == live.json("voices", "list")
+        unknown = live.run("voices", "list", "--tenant", "nobody")
+        assert unknown.returncode == 3, unknown.stderr
+        create_agent(live, "acme", "Acme Desk", "--voice", "Rachel")
+    finally:
+        own.stop()
+        sandbox.stop()
+    platform_log = request_log(live, tmp_path / "served-sandbox.db")
+    tenant_log = request_log(live, tmp_path / "acme-account.db")
+    voices_of = lambda log: [r for r in log if r["provider"] == "elevenlabs" and "voices" in r["path"]]
+    # The tenant's account: `voices list --tenant acme` and the agent's voice; the platform's:
+    # `voices list --tenant bravo` and `voices list`.
+    assert len(voices_of(tenant_log)) == 2, tenant_log
+    assert len(voices_of(platform_log)) == 2, platform_log

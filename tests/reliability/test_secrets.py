@@ -211,6 +211,9 @@ def test_debug_output_of_every_command_never_shows_a_secret(tmp_path, home, serv
     run(delta_env, "profiles", "add", "delta-own", "--from-env", "--elevenlabs-base-url",
         own.exports["VAMI_ELEVENLABS_BASE_URL"])
     run(token_env, "tenants", "create", "delta", "--name", "Delta", "--profile", "delta-own")
+    # The voices of the tenant's own account, with that account's key.
+    run(token_env, "voices", "list", "--tenant", "delta")
+    assert own.exports["VAMI_ELEVENLABS_BASE_URL"] in traces[-1]  # the tenant's account
     # The default profile goes: router setup writes the platform's into a new one.
     run(token_env, "profiles", "remove", "sandbox", "--yes")
 

@@ -1,6 +1,7 @@
 // Tenants on their own accounts (issue 12 item 5): the use cases act on a tenant's agents in the
 // account of its tenant (AgentProviders::of / for_tenant), and reconcile reads every account in
 // use without taking one account's agents, documents or imports for the other's orphans.
+#include <algorithm>
 #include <map>
 
 #include "fake_voice_agent_provider.hpp"
@@ -120,6 +121,40 @@ TEST_F(TenantAccountsTest, ATenantsAgentsAndKnowledgeAreMadeInItsOwnAccountOnly)
   agents.remove("acme-desk");
   EXPECT_EQ(m_own.count("delete_agent"), 1);
   EXPECT_TRUE(m_voice.calls().empty());
+}
+
+TEST_F(TenantAccountsTest, VoicesAreListedAndResolvedInTheTenantsOwnAccount) {
+  // A voice cloned in the tenant's own account: the platform's catalogue does not have it.
+  m_own.add_voice({"own0000000000000000v", "Acme Founder", "cloned", "male", "american", ""});
+  AgentService agents(m_accounts, *m_store, "tester");
+  auto names = [](const std::vector<Voice>& voices) {
+    std::vector<std::string> found;
+    for (const Voice& voice : voices) {
+      found.push_back(voice.name);
+    }
+    return found;
+  };
+  const std::vector<std::string> own = names(agents.voices("", "acme"));
+  EXPECT_NE(std::find(own.begin(), own.end(), "Acme Founder"), own.end());
+  const std::vector<std::string> platform = names(agents.voices("", "bravo"));
+  EXPECT_EQ(std::find(platform.begin(), platform.end(), "Acme Founder"), platform.end());
+  EXPECT_EQ(names(agents.voices()), platform);
+  EXPECT_EQ(test::kind_of([&] { (void)agents.voices("", "nobody"); }), ErrorKind::not_found);
+
+  // Creating and updating an agent of the tenant resolves its voice there, never at the
+  // platform's account.
+  m_voice.clear_calls();
+  AgentRequest request;
+  request.tenant_slug = "acme";
+  request.slug = "acme-desk";
+  request.name = "Desk";
+  request.voice = "Acme Founder";
+  const Agent created = agents.create(request);
+  EXPECT_EQ(created.voice_id, "own0000000000000000v");
+  AgentUpdate change;
+  change.voice = "acme founder";
+  (void)agents.update("acme-desk", change);
+  EXPECT_TRUE(m_voice.calls().empty()) << m_voice.calls().front().method;
 }
 
 TEST_F(TenantAccountsTest, ANumberIsImportedIntoTheAccountOfItsAgentsTenant) {

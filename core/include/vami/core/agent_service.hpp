@@ -100,11 +100,15 @@ public:
   AgentDetails show(const std::string& agent);
   /// The agent named by slug or provider id. @throws Error(not_found).
   Agent find(const std::string& agent);
-  /// The voices of `provider` (the default provider when empty), ordered by name.
-  /// @throws Error(invalid_input) for a provider without a voice catalogue.
-  std::vector<Voice> voices(const std::string& provider = "");
-  /// The voice of `provider` (the default when empty) named by id or by name
-  /// (case-insensitive).
+  /// The voices of `provider` (the default provider when empty), ordered by name: in the
+  /// platform's account, or, with `tenant_slug`, in that tenant's account (its own when it has
+  /// one, `AgentProviders::for_new_agent`; voices differ between accounts).
+  /// @throws Error(invalid_input) for a provider without a voice catalogue; Error(not_found) for
+  ///         an unknown tenant; what `AgentProviders::for_tenant` throws (Error(auth) when the
+  ///         tenant's account lacks the provider's keys).
+  std::vector<Voice> voices(const std::string& provider = "", const std::string& tenant_slug = "");
+  /// The voice of `provider` (the default when empty), in the platform's account, named by id
+  /// or by name (case-insensitive).
   /// @throws Error(not_found) listing up to five close matches.
   Voice resolve_voice(const std::string& name_or_id, const std::string& provider = "");
   /// What the telephony account reaches (`StreamReach::sandbox` until told): with `internet`,
@@ -119,6 +123,10 @@ private:
                                          const std::string& name);
   /// The voice id to store for `voice` at `provider`: resolved in its catalogue, or as given.
   std::string voice_id_for(VoiceAgentProvider& provider, const std::string& voice);
+  /// `provider`'s voices, ordered by name. @throws Error(invalid_input) without a catalogue.
+  static std::vector<Voice> voices_of(VoiceAgentProvider& provider);
+  /// The voice of `provider` named by `name_or_id`. @throws as `resolve_voice`.
+  static Voice resolve_voice_at(VoiceAgentProvider& provider, const std::string& name_or_id);
   void audit(const std::string& command, const std::string& entity_id, const std::string& before,
              const std::string& after, const std::string& tenant_slug);
 
