@@ -145,6 +145,14 @@ public:
   virtual http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                                     const std::string& query) = 0;
 
+  /// The error body (and headers) an injected fault answers `fault` with on one of its paths,
+  /// in the provider's own wire format; nullopt: Twilio's (the sandbox's default). Called for
+  /// paths it `handles` only, from any thread; must not touch the state file.
+  [[nodiscard]] virtual std::optional<FaultBody> fault_body(const RejectedRequest& fault) const {
+    (void)fault;
+    return std::nullopt;
+  }
+
   /// Told that the Twilio number `sid` is being released (mutex held, inside the release's
   /// transaction): an import of it goes with it.
   virtual void twilio_number_released(const std::string& sid) { (void)sid; }

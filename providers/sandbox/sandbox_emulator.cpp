@@ -160,6 +160,14 @@ public:
     m_requests.record(request, provider_of(parse_url(request.url).path), status);
   }
 
+  std::optional<FaultBody> fault_body(const std::string& path,
+                                      const RejectedRequest& fault) override {
+    if (const ProviderEmulator* found = emulator_of(path)) {
+      return found->emulator->fault_body(fault);
+    }
+    return std::nullopt;
+  }
+
   // Whose API a request path is, in the words of the request log: the voice-agent provider's
   // whose emulator claims it, else Twilio's or the sandbox's own.
   [[nodiscard]] std::string_view provider_of(const std::string& path) const {

@@ -83,63 +83,10 @@ std::string twilio_body(int status) {
   return body.dump();
 }
 
-std::string elevenlabs_body(const FaultPlan& plan) {
-  std::string status = "internal_server_error";
-  std::string message = "An internal server error occurred. Please try again later.";
-  if (plan.status == 429) {
-    status = "too_many_concurrent_requests";
-    message = plan.cause == FaultCause::rate_limit
-                  ? "Too many requests in a short time; the sandbox's rate limit was exceeded. "
-                    "Please retry later."
-                  : "Too many concurrent requests for this account. Please retry later.";
-  } else if (plan.status == 503) {
-    status = "service_unavailable";
-    message = "The service is temporarily unavailable. Please try again later.";
-  }
-  ordered_json body;
-  body["detail"]["status"] = status;
-  body["detail"]["message"] = message;
-  return body.dump();
-}
-
-std::string synthflow_body(const FaultPlan& plan) {
-  std::string category = "internal";
-  std::string description = "An internal server error occurred. Please try again later.";
-  if (plan.status == 429) {
-    category = "rate_limit";
-    description = plan.cause == FaultCause::rate_limit
-                      ? "Too many requests; the sandbox's rate limit was exceeded."
-                      : "Too many concurrent requests for this workspace.";
-  } else if (plan.status == 503) {
-    category = "unavailable";
-    description = "The service is temporarily unavailable. Please try again later.";
-  }
-  ordered_json body;
-  body["detail"]["status"] = "error";
-  body["detail"]["description"] = description;
-  body["detail"]["request_id"] = plan.request_id;
-  body["detail"]["category"] = category;
-  return body.dump();
-}
-
-bool starts_with_segment(std::string_view path, std::string_view prefix) {
-  return path.substr(0, prefix.size()) == prefix &&
-         (path.size() == prefix.size() || path[prefix.size()] == '/');
-}
-
 } // namespace
 
-ApiFamily api_family_for(std::string_view path) {
-  if (starts_with_segment(path, "/synthflow/v2")) {
-    return ApiFamily::synthflow;
-  }
-  for (std::string_view prefix :
-       {"/v1/convai", "/v1/voices", "/v2/voices", "/v1/workspace/webhooks"}) {
-    if (starts_with_segment(path, prefix)) {
-      return ApiFamily::elevenlabs;
-    }
-  }
-  return ApiFamily::twilio;
+RejectedRequest rejected_request(const FaultPlan& plan) {
+  return {plan.status, plan.cause == FaultCause::rate_limit, plan.request_id};
 }
 
 void validate_serve_options(const ServeOptions& options) {
@@ -304,7 +251,8 @@ std::string stats_json(const ServeStats& stats) {
   return json.dump();
 }
 
-http::HttpResponse fault_response(const FaultPlan& plan, ApiFamily family) {
+http::HttpResponse fault_response(const FaultPlan& plan,
+                                  const std::optional<FaultBody>& provider_body) {
   http::HttpResponse response;
   response.status = plan.status;
   response.headers.emplace_back("Content-Type", "application/json");
@@ -312,14 +260,13 @@ http::HttpResponse fault_response(const FaultPlan& plan, ApiFamily family) {
     response.headers.emplace_back("Retry-After",
                                   std::to_string(std::max(1, plan.retry_after_seconds)));
   }
-  if (family == ApiFamily::twilio) {
+  if (provider_body) {
+    response.headers.insert(response.headers.end(), provider_body->headers.begin(),
+                            provider_body->headers.end());
+    response.body = provider_body->body;
+  } else {
     response.headers.emplace_back("Twilio-Request-Id", plan.request_id);
     response.body = twilio_body(plan.status);
-  } else if (family == ApiFamily::synthflow) {
-    response.headers.emplace_back("x-request-id", plan.request_id);
-    response.body = synthflow_body(plan);
-  } else {
-    response.body = elevenlabs_body(plan);
   }
   return response;
 }

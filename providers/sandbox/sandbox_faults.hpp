@@ -17,17 +17,6 @@
 
 namespace vami::sandbox {
 
-/// Whose wire format a request path belongs to, for the error bodies of injected faults.
-enum class ApiFamily {
-  twilio,     ///< REST API 2010-04-01 and Pricing v1: `{code, message, more_info, status}`.
-  elevenlabs, ///< `/v1/convai/...`, `/v1/voices...`, `/v2/voices...`: `{detail: {status,
-              ///< message}}`.
-  synthflow,  ///< `/synthflow/v2/...`: `{detail: {status, description, request_id, category}}`.
-};
-
-/// The family of `path` (the path of the request target, without the query string).
-[[nodiscard]] ApiFamily api_family_for(std::string_view path);
-
 /// What the server does with one request.
 enum class FaultAction {
   answer, ///< Lets the emulator act and sends its response.
@@ -100,10 +89,15 @@ private:
 ///         rate outside 0..1, a fail-nth request of 0, a timeout below 1 ms.
 void validate_serve_options(const ServeOptions& options);
 
-/// The response of a `reject` plan in the wire format of `family`: Twilio's `{code, message,
-/// more_info, status}` (20429, 20500, 20503) with `Twilio-Request-Id`, or ElevenLabs'
-/// `{detail: {status, message}}` (`too_many_concurrent_requests`, `internal_server_error`,
-/// `service_unavailable`); 429s carry `Retry-After`.
-[[nodiscard]] http::HttpResponse fault_response(const FaultPlan& plan, ApiFamily family);
+/// What the provider whose path a `reject` plan's request is on is told of it
+/// (`SandboxEmulator::fault_body`).
+[[nodiscard]] RejectedRequest rejected_request(const FaultPlan& plan);
+
+/// The response of a `reject` plan: `provider_body` (the provider's own error body and headers,
+/// `SandboxEmulator::fault_body`), or, when nullopt, Twilio's `{code, message, more_info,
+/// status}` (20429, 20500, 20503) with `Twilio-Request-Id`; always `Content-Type:
+/// application/json`, and 429s carry `Retry-After`.
+[[nodiscard]] http::HttpResponse fault_response(const FaultPlan& plan,
+                                                const std::optional<FaultBody>& provider_body);
 
 } // namespace vami::sandbox

@@ -274,7 +274,7 @@ ServeStats serve(SandboxEmulator& emulator, const ServeOptions& options,
 
     http::HttpResponse answer;
     if (plan.action == FaultAction::reject) {
-      answer = fault_response(plan, api_family_for(request.path));
+      answer = fault_response(plan, emulator.fault_body(request.path, rejected_request(plan)));
       // The emulator never saw it; the request log still shows what it carried.
       emulator.log_request(to_vami_request(request, origin), answer.status);
     } else if (plan.action == FaultAction::refuse) {

@@ -234,6 +234,25 @@ bool ElevenLabsSandbox::handles(std::string_view path) const {
          path == "/v1/workspace/webhooks" || starts("/v1/workspace/webhooks/");
 }
 
+std::optional<FaultBody> ElevenLabsSandbox::fault_body(const RejectedRequest& fault) const {
+  std::string status = "internal_server_error";
+  std::string message = "An internal server error occurred. Please try again later.";
+  if (fault.status == 429) {
+    status = "too_many_concurrent_requests";
+    message = fault.rate_limited
+                  ? "Too many requests in a short time; the sandbox's rate limit was exceeded. "
+                    "Please retry later."
+                  : "Too many concurrent requests for this account. Please retry later.";
+  } else if (fault.status == 503) {
+    status = "service_unavailable";
+    message = "The service is temporarily unavailable. Please try again later.";
+  }
+  nlohmann::ordered_json body;
+  body["detail"]["status"] = status;
+  body["detail"]["message"] = message;
+  return FaultBody{body.dump(), {}};
+}
+
 http::HttpResponse ElevenLabsSandbox::handle(const http::HttpRequest& request,
                                              const std::string& path, const std::string& query) {
   return m_impl->handle(request, path, query);

@@ -99,6 +99,11 @@ public:
   /// `/v2/voices` or `/v1/workspace/webhooks`.
   [[nodiscard]] bool handles(std::string_view path) const override;
 
+  /// ElevenLabs' error body of an injected fault, `{"detail": {"status", "message"}}`:
+  /// `too_many_concurrent_requests` (429, its message naming the rate limit or the concurrency
+  /// limit), `service_unavailable` (503), `internal_server_error` (500); no header of its own.
+  [[nodiscard]] std::optional<FaultBody> fault_body(const RejectedRequest& fault) const override;
+
   /// Answers one request whose URL path is `path` and query string (without `?`) is `query`.
   /// Never throws: database failures become 500 `{"detail":{"status":"internal_error",...}}`.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "synthflow/emulator/inbound_calls.hpp"
 #include "synthflow/emulator/synthflow_emulator_impl.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
 
 namespace vami::sandbox {
 
@@ -210,6 +212,25 @@ void SynthflowSandbox::create_schema(SQLite::Database& db) {
 bool SynthflowSandbox::handles(std::string_view path) const {
   return path.substr(0, k_synthflow_prefix.size()) == k_synthflow_prefix &&
          (path.size() == k_synthflow_prefix.size() || path[k_synthflow_prefix.size()] == '/');
+}
+
+std::optional<FaultBody> SynthflowSandbox::fault_body(const RejectedRequest& fault) const {
+  std::string category = "internal";
+  std::string description = "An internal server error occurred. Please try again later.";
+  if (fault.status == 429) {
+    category = "rate_limit";
+    description = fault.rate_limited ? "Too many requests; the sandbox's rate limit was exceeded."
+                                     : "Too many concurrent requests for this workspace.";
+  } else if (fault.status == 503) {
+    category = "unavailable";
+    description = "The service is temporarily unavailable. Please try again later.";
+  }
+  nlohmann::ordered_json body;
+  body["detail"]["status"] = "error";
+  body["detail"]["description"] = description;
+  body["detail"]["request_id"] = fault.request_id;
+  body["detail"]["category"] = category;
+  return FaultBody{body.dump(), {{"x-request-id", fault.request_id}}};
 }
 
 http::HttpResponse SynthflowSandbox::handle(const http::HttpRequest& request,

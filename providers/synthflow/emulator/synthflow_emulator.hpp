@@ -86,6 +86,11 @@ public:
   /// Whether `path` belongs to this emulator: it is `k_synthflow_prefix` or under it.
   [[nodiscard]] bool handles(std::string_view path) const override;
 
+  /// Synthflow's error body of an injected fault, `{"detail": {"status": "error",
+  /// "description", "request_id", "category"}}` (category `rate_limit` for 429, `unavailable`
+  /// for 503, `internal` for 500), with `x-request-id` carrying the fault's request id.
+  [[nodiscard]] std::optional<FaultBody> fault_body(const RejectedRequest& fault) const override;
+
   /// Answers one request whose URL path is `path` (with the prefix) and query string (without
   /// `?`) is `query`. Never throws: database failures become 500 with the error body.
   http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,7 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using vami::sandbox::ApiFamily;
 using vami::sandbox::FaultAction;
 using vami::sandbox::FaultCause;
 using vami::sandbox::FaultPlan;
@@ -337,38 +337,63 @@ TEST(FaultPlanner, OptionsOutOfRangeAreInvalidInputNamingTheFlag) {
   refused(options, "--timeout-ms");
 }
 
-TEST(FaultResponse, PathsUnderElevenLabsPrefixesGetElevenLabsBodies) {
-  EXPECT_EQ(vami::sandbox::api_family_for("/v1/convai/agents/create"), ApiFamily::elevenlabs);
-  EXPECT_EQ(vami::sandbox::api_family_for("/v1/convai/phone-numbers"), ApiFamily::elevenlabs);
-  EXPECT_EQ(vami::sandbox::api_family_for("/v1/voices"), ApiFamily::elevenlabs);
-  EXPECT_EQ(vami::sandbox::api_family_for("/v2/voices"), ApiFamily::elevenlabs);
-  EXPECT_EQ(vami::sandbox::api_family_for("/v1/PhoneNumbers/Countries/US"), ApiFamily::twilio);
-  EXPECT_EQ(vami::sandbox::api_family_for("/v1/convaix"), ApiFamily::twilio);
-  EXPECT_EQ(vami::sandbox::api_family_for("/2010-04-01/Accounts/AC1/IncomingPhoneNumbers.json"),
-            ApiFamily::twilio);
+// The sandbox asks the emulator that claims a path for its error body; Twilio's is the default.
+class ProviderFaultBodies : public ::testing::Test {
+protected:
+  [[nodiscard]] vami::http::HttpResponse rejected(const std::string& path, const FaultPlan& plan) {
+    return vami::sandbox::fault_response(
+        plan, m_sandbox->fault_body(path, vami::sandbox::rejected_request(plan)));
+  }
+
+  vami::testing::TempDir m_dir;
+  std::unique_ptr<vami::sandbox::SandboxEmulator> m_sandbox =
+      vami::sandbox::open_sandbox(m_dir.path() / "sandbox.db");
+};
+
+TEST_F(ProviderFaultBodies, PathsOnlyTheEmulatorsClaimGetTheirProvidersBodies) {
+  FaultPlan plan;
+  plan.action = FaultAction::reject;
+  plan.status = 500;
+  plan.request_id = "RQ0123456789abcdef0123456789abcdef";
+  const vami::sandbox::RejectedRequest fault = vami::sandbox::rejected_request(plan);
+  for (const char* path :
+       {"/v1/convai/agents/create", "/v1/convai/phone-numbers", "/v1/voices", "/v2/voices",
+        "/v1/workspace/webhooks", "/synthflow/v2/assistants", "/synthflow/v2"}) {
+    EXPECT_TRUE(m_sandbox->fault_body(path, fault)) << path;
+  }
+  for (const char* path :
+       {"/v1/PhoneNumbers/Countries/US", "/v1/convaix", "/synthflow/v20",
+        "/2010-04-01/Accounts/AC1/IncomingPhoneNumbers.json", "/__sandbox/calls"}) {
+    EXPECT_FALSE(m_sandbox->fault_body(path, fault)) << path;
+    EXPECT_EQ(rejected(path, plan).header("Twilio-Request-Id"), plan.request_id) << path;
+  }
 }
 
-TEST(FaultResponse, SynthflowPathsGetSynthflowsErrorBody) {
-  EXPECT_EQ(vami::sandbox::api_family_for("/synthflow/v2/assistants"), ApiFamily::synthflow);
-  EXPECT_EQ(vami::sandbox::api_family_for("/synthflow/v2"), ApiFamily::synthflow);
-  EXPECT_EQ(vami::sandbox::api_family_for("/synthflow/v20"), ApiFamily::twilio);
+TEST_F(ProviderFaultBodies, SynthflowPathsGetSynthflowsErrorBody) {
   FaultPlan plan;
   plan.action = FaultAction::reject;
   plan.status = 429;
+  plan.cause = FaultCause::rate_limit;
   plan.retry_after_seconds = 3;
   plan.request_id = "RQ0123456789abcdef0123456789abcdef";
-  auto limited = vami::sandbox::fault_response(plan, ApiFamily::synthflow);
-  json detail = json::parse(limited.body).at("detail");
-  EXPECT_EQ(detail.at("status"), "error");
-  EXPECT_EQ(detail.at("category"), "rate_limit");
-  EXPECT_EQ(detail.at("request_id"), plan.request_id);
-  EXPECT_FALSE(detail.at("description").get<std::string>().empty());
+  auto limited = rejected("/synthflow/v2/assistants", plan);
+  EXPECT_EQ(limited.body, R"({"detail":{"status":"error","description":"Too many requests; the )"
+                          R"(sandbox's rate limit was exceeded.","request_id":")" +
+                              plan.request_id + R"(","category":"rate_limit"}})");
   EXPECT_EQ(limited.header("Retry-After"), "3");
+  EXPECT_EQ(limited.header("x-request-id"), plan.request_id);
+  EXPECT_EQ(limited.header("Twilio-Request-Id"), "");
+  EXPECT_EQ(limited.header("Content-Type"), "application/json");
+  plan.cause = FaultCause::concurrency_limit;
+  EXPECT_EQ(
+      json::parse(rejected("/synthflow/v2/assistants", plan).body).at("detail").at("description"),
+      "Too many concurrent requests for this workspace.");
   plan.status = 503;
-  EXPECT_EQ(json::parse(vami::sandbox::fault_response(plan, ApiFamily::synthflow).body)
-                .at("detail")
-                .at("category"),
+  EXPECT_EQ(json::parse(rejected("/synthflow/v2", plan).body).at("detail").at("category"),
             "unavailable");
+  plan.status = 500;
+  EXPECT_EQ(json::parse(rejected("/synthflow/v2", plan).body).at("detail").at("category"),
+            "internal");
 }
 
 TEST(FaultResponse, TwilioErrorsCarryTheirCodeRequestIdAndRetryAfter) {
@@ -377,7 +402,7 @@ TEST(FaultResponse, TwilioErrorsCarryTheirCodeRequestIdAndRetryAfter) {
   plan.status = 429;
   plan.retry_after_seconds = 2;
   plan.request_id = "RQ0123456789abcdef0123456789abcdef";
-  auto limited = vami::sandbox::fault_response(plan, ApiFamily::twilio);
+  auto limited = vami::sandbox::fault_response(plan, std::nullopt);
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.body, R"({"code":20429,"message":"Too Many Requests","more_info":)"
                           R"("https://www.twilio.com/docs/errors/20429","status":429})");
@@ -386,36 +411,43 @@ TEST(FaultResponse, TwilioErrorsCarryTheirCodeRequestIdAndRetryAfter) {
   EXPECT_EQ(limited.header("Content-Type"), "application/json");
 
   plan.status = 500;
-  auto failed = vami::sandbox::fault_response(plan, ApiFamily::twilio);
+  auto failed = vami::sandbox::fault_response(plan, std::nullopt);
   EXPECT_EQ(json::parse(failed.body),
             json::parse(R"({"code":20500,"message":"Internal Server Error","more_info":)"
                         R"("https://www.twilio.com/docs/errors/20500","status":500})"));
   EXPECT_EQ(failed.header("Retry-After"), "");
   plan.status = 503;
-  auto unavailable = vami::sandbox::fault_response(plan, ApiFamily::twilio);
+  auto unavailable = vami::sandbox::fault_response(plan, std::nullopt);
   EXPECT_EQ(json::parse(unavailable.body).at("code"), 20503);
   EXPECT_EQ(json::parse(unavailable.body).at("status"), 503);
 }
 
-TEST(FaultResponse, ElevenLabsErrorsAreADetailObject) {
+TEST_F(ProviderFaultBodies, ElevenLabsErrorsAreADetailObject) {
   FaultPlan plan;
   plan.action = FaultAction::reject;
   plan.status = 429;
   plan.cause = FaultCause::concurrency_limit;
   plan.retry_after_seconds = 1;
-  auto limited = vami::sandbox::fault_response(plan, ApiFamily::elevenlabs);
+  auto limited = rejected("/v1/convai/agents", plan);
   EXPECT_EQ(limited.status, 429);
-  json body = json::parse(limited.body);
-  EXPECT_EQ(body.at("detail").at("status"), "too_many_concurrent_requests");
-  EXPECT_FALSE(body.at("detail").at("message").get<std::string>().empty());
+  EXPECT_EQ(limited.body,
+            R"({"detail":{"status":"too_many_concurrent_requests","message":)"
+            R"("Too many concurrent requests for this account. Please retry later."}})");
   EXPECT_EQ(limited.header("Retry-After"), "1");
   EXPECT_EQ(limited.header("Twilio-Request-Id"), "");
+  EXPECT_EQ(limited.header("Content-Type"), "application/json");
+  plan.cause = FaultCause::rate_limit;
+  EXPECT_EQ(json::parse(rejected("/v1/voices", plan).body).at("detail").at("message"),
+            "Too many requests in a short time; the sandbox's rate limit was exceeded. Please "
+            "retry later.");
 
   plan.status = 500;
-  EXPECT_EQ(json::parse(vami::sandbox::fault_response(plan, ApiFamily::elevenlabs).body)
-                .at("detail")
-                .at("status"),
-            "internal_server_error");
+  EXPECT_EQ(rejected("/v1/convai/agents", plan).body,
+            R"({"detail":{"status":"internal_server_error","message":)"
+            R"("An internal server error occurred. Please try again later."}})");
+  plan.status = 503;
+  EXPECT_EQ(json::parse(rejected("/v2/voices", plan).body).at("detail").at("status"),
+            "service_unavailable");
 }
 
 TEST(ServeStats, JsonHasTheDocumentedShape) {

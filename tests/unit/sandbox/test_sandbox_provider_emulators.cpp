@@ -3,13 +3,16 @@
 // test list beside the real ones, gets its tables created, its paths routed to its emulator,
 // its requests logged under its name with the key masked, its key derived once (by its
 // descriptor's `sandbox_settings`), released Twilio numbers told to it, and the simulated calls
-// to its inbound voice URL answered by it, without any code of the sandbox naming it.
+// to its inbound voice URL answered by it, the faults injected on its paths answered with its
+// own error body, without any code of the sandbox naming it.
 
 #include <atomic>
 #include <map>
+#include <optional>
 
 #include "../elevenlabs/elevenlabs_emulator_client.hpp"
 #include "sandbox/provider_emulator.hpp"
+#include "sandbox/sandbox_faults.hpp"
 #include "sandbox/sandbox_util.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -57,6 +60,12 @@ public:
         vami::sandbox::header_value(request, "Authorization") == "Bearer " + m_key ? 200 : 401;
     response.body = json{{"vapi", path}}.dump();
     return response;
+  }
+  [[nodiscard]] std::optional<vami::sandbox::FaultBody>
+  fault_body(const vami::sandbox::RejectedRequest& fault) const override {
+    return vami::sandbox::FaultBody{
+        json{{"message", "vapi fault"}, {"statusCode", fault.status}}.dump(),
+        {{"x-vapi-request-id", fault.request_id}}};
   }
   void twilio_number_released(const std::string& sid) override { g_seen.released.push_back(sid); }
   [[nodiscard]] bool answers_voice_url(std::string_view url) const override {
@@ -194,6 +203,22 @@ TEST_F(SandboxProviderEmulatorsTest, ItsRequestsAreLoggedUnderItsNameWithTheKeyM
   EXPECT_EQ(logged[0].path, "/vapi/assistant");
   EXPECT_EQ(logged[0].status, 200);
   EXPECT_EQ(logged[0].credential, "Bearer \u2026" + key.substr(key.size() - 4));
+}
+
+TEST_F(SandboxProviderEmulatorsTest, AFaultOnItsPathsGetsItsOwnErrorBody) {
+  vami::sandbox::FaultPlan plan;
+  plan.action = vami::sandbox::FaultAction::reject;
+  plan.status = 503;
+  plan.request_id = "RQ0123456789abcdef0123456789abcdef";
+  const vami::sandbox::RejectedRequest fault = vami::sandbox::rejected_request(plan);
+  const HttpResponse rejected =
+      vami::sandbox::fault_response(plan, m_emulator->fault_body("/vapi/assistant", fault));
+  EXPECT_EQ(rejected.status, 503);
+  EXPECT_EQ(rejected.body, R"({"message":"vapi fault","statusCode":503})");
+  EXPECT_EQ(rejected.header("x-vapi-request-id"), plan.request_id);
+  EXPECT_EQ(rejected.header("Twilio-Request-Id"), "");
+  // Off its paths, Twilio's stays the default.
+  EXPECT_FALSE(m_emulator->fault_body("/vapix/assistant", fault));
 }
 
 TEST_F(SandboxProviderEmulatorsTest, ItIsToldOfReleasedTwilioNumbers) {

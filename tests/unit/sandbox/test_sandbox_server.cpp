@@ -13,6 +13,7 @@
 #include <locale>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -166,6 +167,10 @@ public:
   }
   vami::sandbox::SeededNumbers seed_synthflow_numbers(int count) override {
     return m_inner.seed_synthflow_numbers(count);
+  }
+  std::optional<vami::sandbox::FaultBody>
+  fault_body(const std::string& path, const vami::sandbox::RejectedRequest& fault) override {
+    return m_inner.fault_body(path, fault);
   }
   int peak() {
     std::lock_guard lock(m_mutex);

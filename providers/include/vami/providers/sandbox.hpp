@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <vami/core/test_call.hpp>
@@ -67,6 +68,23 @@ struct SeededNumbers {
   int added = 0;
 };
 
+/// A request an injected fault of `vami sandbox serve` rejects, as the provider whose path it
+/// is on is asked to word its error (`SandboxEmulator::fault_body`).
+struct RejectedRequest {
+  int status = 0; ///< 429, 500 or 503.
+  /// A 429 of the sandbox's rate limit (`--rate-limit`); false for its concurrency limit
+  /// (`--max-concurrent`) and for `--fail-nth`.
+  bool rate_limited = false;
+  std::string request_id; ///< The fault's request id: "RQ" + 32 hex digits.
+};
+
+/// A provider's own error response to an injected fault: its body, and the headers it adds
+/// besides `Content-Type: application/json` and a 429's `Retry-After` (which the sandbox adds).
+struct FaultBody {
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers; ///< (name, value), in order.
+};
+
 /// Which rows of the request log to read.
 struct RequestLogFilter {
   std::string provider; ///< Only this `LoggedRequest::provider`; empty: every one.
@@ -108,6 +126,12 @@ public:
   /// Adds to the request log a request answered without `handle`: an injected fault
   /// (`status`: 429, 500 or 503; 0 when the connection was cut unanswered). Never throws.
   virtual void log_request(const http::HttpRequest& request, int status) = 0;
+  /// The error an injected fault answers `fault` on `path` (the URL's path, without its query)
+  /// with, in the wire format of the voice-agent provider whose emulator claims the path
+  /// (`AgentProviderEmulator::fault_body`); nullopt on Twilio's and the sandbox's own paths,
+  /// and for a provider that words no error of its own: then Twilio's body is answered.
+  [[nodiscard]] virtual std::optional<FaultBody> fault_body(const std::string& path,
+                                                            const RejectedRequest& fault) = 0;
   /// Puts the first `count` numbers from `k_first_seeded_synthflow_number` (+14155550100 on)
   /// in the Synthflow workspace as numbers bought through Synthflow (provider twilio, a sid, no
   /// SIP termination URI: what `vami numbers import --provider synthflow` brings into the
