@@ -233,7 +233,7 @@ void AppContext::stops_after_step(CLI::App* command) {
 }
 
 ProviderSettings AppContext::platform_settings() {
-  ProviderSettings settings = platform_provider_settings(profile(), &m_sources);
+  ProviderSettings settings = platform_provider_settings(profile());
   settings.sandbox_state_path = sandbox_state_path();
   settings.http_total_timeout_ms = http_total_timeout_ms;
   if (options.debug) {
@@ -407,7 +407,7 @@ StreamReach AppContext::stream_reach() {
   }
   // The Twilio base URL the telephony provider uses (environment, else profile): one on this
   // machine is `vami sandbox serve` (or a mock), whose calls reach this machine too.
-  const std::string base = platform_provider_settings(profile(), nullptr).twilio_base_url;
+  const std::string base = platform_provider_settings(profile()).twilio_base_url;
   return !base.empty() && is_loopback_url(base) ? StreamReach::sandbox : StreamReach::internet;
 }
 

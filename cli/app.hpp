@@ -217,7 +217,6 @@ private:
   bool m_stopping_after_step = false;
   bool m_profile_selected = false;
   std::optional<Profile> m_profile;
-  CredentialSources m_sources;
   std::unique_ptr<StateStore> m_store;
   std::unique_ptr<Providers> m_providers;
   // One rate limiter per telephony account, shared by every worker; the retrying provider

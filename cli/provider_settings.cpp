@@ -19,8 +19,7 @@ void or_profile(std::string& value, const std::string& from_profile) {
 
 } // namespace
 
-ProviderSettings platform_provider_settings(const Profile* profile, CredentialSources* sources,
-                                            const AgentProviderList& list) {
+ProviderSettings platform_provider_settings(const Profile* profile, const AgentProviderList& list) {
   ProviderSettings settings;
   // Each provider's credentials come from one place: any of its variables set means all of
   // them come from the environment, so an SID never pairs with another account's token.
@@ -34,8 +33,6 @@ ProviderSettings platform_provider_settings(const Profile* profile, CredentialSo
   const bool twilio_from_env =
       !settings.twilio_account_sid.empty() || !settings.twilio_auth_token.empty() ||
       !settings.twilio_api_key.empty() || !settings.twilio_api_secret.empty();
-  CredentialSources found;
-  found.twilio = twilio_from_env ? CredentialSource::environment : CredentialSource::none;
   for (const AgentProviderDescriptor* provider : list) {
     bool from_env = false;
     for (const ProviderSetting& setting : provider->settings) {
@@ -45,14 +42,11 @@ ProviderSettings platform_provider_settings(const Profile* profile, CredentialSo
         settings.values[setting.key] = std::move(value);
       }
     }
-    if (from_env) {
-      found.agents[provider->name] = CredentialSource::environment;
-    } else if (profile != nullptr && profile->has_credentials_of(*provider)) {
+    if (!from_env && profile != nullptr && profile->has_credentials_of(*provider)) {
       for (const ProviderSetting* credential : provider->settings_of(SettingRole::credential)) {
         settings.values[credential->key] = profile->value(credential->key);
       }
       settings.credentials_profiles[provider->name] = profile->name;
-      found.agents[provider->name] = CredentialSource::profile;
     }
     if (profile != nullptr) {
       for (const ProviderSetting* option : provider->settings_of(SettingRole::option)) {
@@ -70,13 +64,9 @@ ProviderSettings platform_provider_settings(const Profile* profile, CredentialSo
       settings.twilio_api_key = profile->twilio_api_key;
       settings.twilio_api_secret = profile->twilio_api_secret;
       settings.twilio_credentials_profile = profile->name;
-      found.twilio = CredentialSource::profile;
     }
     or_profile(settings.twilio_base_url, profile->twilio_base_url);
     or_profile(settings.twilio_pricing_base_url, profile->twilio_pricing_base_url);
-  }
-  if (sources != nullptr) {
-    *sources = found;
   }
   return settings;
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <map>
 #include <string>
 
 #include "profiles.hpp"
@@ -9,33 +8,15 @@
 
 namespace vami::cli {
 
-/// Where one provider's credentials came from (environment variables win over the profile, as a
-/// group: never an SID from one and a token from the other).
-enum class CredentialSource { none, environment, profile };
-
-/// Where each provider's credentials of one `ProviderSettings` came from.
-struct CredentialSources {
-  CredentialSource twilio = CredentialSource::none; ///< TWILIO_* or twilio_* keys.
-  /// Each voice-agent provider's (its credential settings' variables or keys), by name.
-  std::map<std::string, CredentialSource> agents;
-
-  /// Where voice-agent provider `name`'s credentials came from (none when unset).
-  [[nodiscard]] CredentialSource of(const std::string& name) const {
-    auto found = agents.find(name);
-    return found == agents.end() ? CredentialSource::none : found->second;
-  }
-};
-
 /// The settings of the platform's own accounts (docs/configuration.md, "Precedence"): each
 /// provider's credentials from its environment variables when any of them is set, else from
 /// `profile` (null: none), as a group; the providers' options (base URLs, the Synthflow region:
 /// `SettingRole::option`) from the environment, else from the profile. Twilio's, and the
 /// settings of every provider of `list` (their `variable`s and profile keys). `profile_name`
 /// and the credentials profiles name the profile where its keys were used. Leaves the sandbox
-/// path, the trace and the timeout unset. `sources` (optional) receives where each provider's
-/// credentials came from.
+/// path, the trace and the timeout unset.
 [[nodiscard]] ProviderSettings
-platform_provider_settings(const Profile* profile, CredentialSources* sources = nullptr,
+platform_provider_settings(const Profile* profile,
                            const AgentProviderList& list = registered_agent_providers());
 
 /// The settings of a tenant's own account, the profile `account` (`tenants update --profile`):

@@ -203,20 +203,17 @@ TEST_F(AgentProviderTableTest, ItsVariablesAreReadAndItsCredentialsComeFromOnePl
   profile.name = "acme";
   profile.provider_values["vapi_api_key"] = "profile-key";
   profile.provider_values["vapi_region"] = "eu";
-  CredentialSources sources;
-  ProviderSettings from_profile = platform_provider_settings(&profile, &sources, with_vapi());
+  ProviderSettings from_profile = platform_provider_settings(&profile, with_vapi());
   EXPECT_EQ(from_profile.setting("vapi_api_key"), "profile-key");
   EXPECT_EQ(from_profile.credentials_profile("vapi"), "acme");
-  EXPECT_EQ(sources.of("vapi"), CredentialSource::profile);
 
   ::setenv("VAPI_API_KEY", k_key, 1);
   ::setenv("VAMI_VAPI_BASE_URL", "http://127.0.0.1:9", 1);
-  ProviderSettings from_env = platform_provider_settings(&profile, &sources, with_vapi());
+  ProviderSettings from_env = platform_provider_settings(&profile, with_vapi());
   EXPECT_EQ(from_env.setting("vapi_api_key"), k_key);
   EXPECT_EQ(from_env.setting("vapi_base_url"), "http://127.0.0.1:9");
   EXPECT_EQ(from_env.setting("vapi_region"), "eu"); // an option: the profile's still
   EXPECT_EQ(from_env.credentials_profile("vapi"), "");
-  EXPECT_EQ(sources.of("vapi"), CredentialSource::environment);
 
   // A tenant's own account: its key from its profile only, never the environment's.
   Profile own;
@@ -315,9 +312,9 @@ TEST_F(AgentProviderTableTest, ItsWebhookSecretIsAProfileKeyShownMaskedAndNoCred
   EXPECT_FALSE(acme->has_credentials_of("vapi", with_vapi()));
   EXPECT_FALSE(acme->has_any_credentials(with_vapi()));
   ::setenv("VAMI_VAPI_WEBHOOK_SECRET", k_webhook_secret, 1);
-  CredentialSources sources;
-  ProviderSettings settings = platform_provider_settings(acme, &sources, with_vapi());
-  EXPECT_EQ(sources.of("vapi"), CredentialSource::none);
+  ProviderSettings settings = platform_provider_settings(acme, with_vapi());
+  EXPECT_EQ(settings.setting("vapi_api_key"), "");
+  EXPECT_EQ(settings.credentials_profile("vapi"), "");
   settings.sandbox_state_path = m_dir.path() / "sandbox.db";
   EXPECT_TRUE(connect_providers(settings, with_vapi())->is_sandbox());
 }

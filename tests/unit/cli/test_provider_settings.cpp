@@ -39,28 +39,24 @@ protected:
 
 TEST_F(ProviderSettingsTest, SynthflowCredentialsAndRegionComeFromTheProfile) {
   const Profile profile = platform_profile();
-  CredentialSources sources;
-  ProviderSettings settings = platform_provider_settings(&profile, &sources);
+  ProviderSettings settings = platform_provider_settings(&profile);
   EXPECT_EQ(settings.setting("synthflow_api_key"), "platform-synthflow-key");
   EXPECT_EQ(settings.setting("synthflow_workspace_id"), "ws-platform");
   EXPECT_EQ(settings.setting("synthflow_region"), "eu");
   EXPECT_EQ(settings.credentials_profile("synthflow"), "platform");
-  EXPECT_EQ(sources.of("synthflow"), CredentialSource::profile);
-  EXPECT_EQ(sources.of("elevenlabs"), CredentialSource::profile);
+  EXPECT_EQ(settings.credentials_profile("elevenlabs"), "platform");
 }
 
 TEST_F(ProviderSettingsTest, AnySynthflowVariableTakesBothFromTheEnvironment) {
   ::setenv("SYNTHFLOW_API_KEY", "env-synthflow-key", 1);
   ::setenv("VAMI_SYNTHFLOW_REGION", "us", 1);
   const Profile profile = platform_profile();
-  CredentialSources sources;
-  ProviderSettings settings = platform_provider_settings(&profile, &sources);
+  ProviderSettings settings = platform_provider_settings(&profile);
   // Never the profile's workspace with the environment's key: another account's pair.
   EXPECT_EQ(settings.setting("synthflow_api_key"), "env-synthflow-key");
   EXPECT_EQ(settings.setting("synthflow_workspace_id"), "");
   EXPECT_EQ(settings.setting("synthflow_region"), "us");
   EXPECT_EQ(settings.credentials_profile("synthflow"), "");
-  EXPECT_EQ(sources.of("synthflow"), CredentialSource::environment);
 }
 
 TEST_F(ProviderSettingsTest, ATenantAccountTakesItsVoiceAgentKeysAndThePlatformsTwilio) {
