@@ -145,6 +145,11 @@ public:
   virtual http::HttpResponse handle(const http::HttpRequest& request, const std::string& path,
                                     const std::string& query) = 0;
 
+  /// The header its API key travels in, for the request log to show it masked
+  /// (`masked_credential`): `Authorization` (any scheme) unless it names another
+  /// (ElevenLabs' `xi-api-key`).
+  [[nodiscard]] virtual std::string credential_header() const { return "Authorization"; }
+
   /// The error body (and headers) an injected fault answers `fault` with on one of its paths,
   /// in the provider's own wire format; nullopt: Twilio's (the sandbox's default). Called for
   /// paths it `handles` only, from any thread; must not touch the state file.

@@ -139,10 +139,11 @@ public:
     try {
       response = dispatch(request, url);
     } catch (...) {
-      m_requests.record(request, provider, 500); // what the server answers for it
+      // What the server answers for it.
+      m_requests.record(request, provider, 500, key_header_of(url.path));
       throw;
     }
-    m_requests.record(request, provider, response.status);
+    m_requests.record(request, provider, response.status, key_header_of(url.path));
     return response;
   }
 
@@ -157,7 +158,17 @@ public:
   }
 
   void log_request(const http::HttpRequest& request, int status) override {
-    m_requests.record(request, provider_of(parse_url(request.url).path), status);
+    const std::string path = parse_url(request.url).path;
+    m_requests.record(request, provider_of(path), status, key_header_of(path));
+  }
+
+  // The header the key of a request on `path` travels in: the one the emulator claiming the
+  // path names, else `Authorization` (Twilio's and the sandbox's own).
+  [[nodiscard]] std::string key_header_of(const std::string& path) const {
+    if (const ProviderEmulator* found = emulator_of(path)) {
+      return found->emulator->credential_header();
+    }
+    return "Authorization";
   }
 
   std::optional<FaultBody> fault_body(const std::string& path,

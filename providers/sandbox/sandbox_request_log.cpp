@@ -80,9 +80,11 @@ std::string masked_secret(std::string_view secret) {
   return tail_of(secret);
 }
 
-std::string masked_credential(const http::HttpRequest& request) {
-  if (const std::string key = header_value(request, "xi-api-key"); !key.empty()) {
-    return "xi-api-key " + tail_of(trimmed(key));
+std::string masked_credential(const http::HttpRequest& request, std::string_view key_header) {
+  if (!iequals(key_header, "Authorization")) {
+    if (const std::string key = header_value(request, key_header); !key.empty()) {
+      return std::string(key_header) + " " + tail_of(trimmed(key));
+    }
   }
   const std::string authorization = header_value(request, "Authorization");
   const std::string_view value = trimmed(authorization);
@@ -131,15 +133,15 @@ void RequestLog::create_schema(SQLite::Database& db) {
   db.exec(k_schema);
 }
 
-void RequestLog::record(const http::HttpRequest& request, std::string_view provider,
-                        int status) noexcept {
+void RequestLog::record(const http::HttpRequest& request, std::string_view provider, int status,
+                        std::string_view key_header) noexcept {
   try {
     LoggedRequest row;
     row.time = utc_now_iso8601();
     row.provider = provider;
     row.method = request.method;
     row.path = parse_url(request.url).path;
-    row.credential = masked_credential(request);
+    row.credential = masked_credential(request, key_header);
     row.status = status;
     bool wake = false;
     {

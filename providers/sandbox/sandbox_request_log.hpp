@@ -30,11 +30,14 @@ inline constexpr std::int64_t k_request_log_prune_every = 500;
 /// long (so that at most a quarter of it shows); "…" for a shorter one.
 [[nodiscard]] std::string masked_secret(std::string_view secret);
 
-/// The credential `request` carried, masked so that no secret can be read from it:
-/// `xi-api-key …ab12` (ElevenLabs), the user of HTTP Basic (`AC…1234`, `SK…5678`: Twilio's
+/// The credential `request` carried, masked so that no secret can be read from it. A key in
+/// `key_header` (the header the provider's key travels in, `AgentProviderEmulator::
+/// credential_header`) other than `Authorization` shows as `HEADER …tail` (`xi-api-key …ab12`,
+/// ElevenLabs); else `Authorization`: the user of HTTP Basic (`AC…1234`, `SK…5678`: Twilio's
 /// account or API key SID, its first two and last four characters; the password never),
 /// `Bearer …9f0c` (Synthflow), another scheme as `SCHEME …tail`; empty when it carried none.
-[[nodiscard]] std::string masked_credential(const http::HttpRequest& request);
+[[nodiscard]] std::string masked_credential(const http::HttpRequest& request,
+                                            std::string_view key_header = "Authorization");
 
 /// How long a recorded request waits, at most, before it is written to the state file: rows
 /// are written in batches, one transaction each, by a writer thread (so a request pays for a
@@ -62,11 +65,13 @@ public:
   static void create_schema(SQLite::Database& db);
 
   /// Records one answered request: now (UTC, ms), `provider` (see `LoggedRequest`), the
-  /// method, the URL's path without its query, `masked_credential` and `status`. The row is
+  /// method, the URL's path without its query, `masked_credential` (with `key_header`, the
+  /// header the key of the provider whose path it is travels in) and `status`. The row is
   /// written within `k_request_log_flush_interval` (starting the writer on first use), or by
   /// `flush`, `read` or the destructor. Never throws: the log must not fail the request it
   /// records (a file that stays busy past the busy timeout, or a full disk, loses rows).
-  void record(const http::HttpRequest& request, std::string_view provider, int status) noexcept;
+  void record(const http::HttpRequest& request, std::string_view provider, int status,
+              std::string_view key_header = "Authorization") noexcept;
 
   /// Writes the rows waiting, in one transaction; every `prune_every` rows written, deletes
   /// the rows beyond the newest `max_rows`. Never throws (rows it cannot write are lost).

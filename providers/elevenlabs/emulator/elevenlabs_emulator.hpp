@@ -99,6 +99,9 @@ public:
   /// `/v2/voices` or `/v1/workspace/webhooks`.
   [[nodiscard]] bool handles(std::string_view path) const override;
 
+  /// `xi-api-key`: the header its key travels in.
+  [[nodiscard]] std::string credential_header() const override { return "xi-api-key"; }
+
   /// ElevenLabs' error body of an injected fault, `{"detail": {"status", "message"}}`:
   /// `too_many_concurrent_requests` (429, its message naming the rate limit or the concurrency
   /// limit), `service_unavailable` (503), `internal_server_error` (500); no header of its own.

@@ -38,7 +38,7 @@ struct Seen {
 };
 Seen g_seen;
 
-// Vapi's emulator: `/vapi/...` with `Authorization: Bearer <its sandbox key>`; it answers calls
+// Vapi's emulator: `/vapi/...` with `X-Vapi-Key: <its sandbox key>`; it answers calls
 // to numbers whose voice URL is its inbound URL as the assistant "asst_1", and records them in
 // a table of its own.
 class VapiEmulator final : public AgentProviderEmulator {
@@ -56,11 +56,11 @@ public:
                       const std::string& query) override {
     (void)query;
     HttpResponse response;
-    response.status =
-        vami::sandbox::header_value(request, "Authorization") == "Bearer " + m_key ? 200 : 401;
+    response.status = vami::sandbox::header_value(request, "X-Vapi-Key") == m_key ? 200 : 401;
     response.body = json{{"vapi", path}}.dump();
     return response;
   }
+  [[nodiscard]] std::string credential_header() const override { return "X-Vapi-Key"; }
   [[nodiscard]] std::optional<vami::sandbox::FaultBody>
   fault_body(const vami::sandbox::RejectedRequest& fault) const override {
     return vami::sandbox::FaultBody{
@@ -149,7 +149,7 @@ protected:
     HttpRequest request;
     request.method = "GET";
     request.url = std::string(k_origin) + "/vapi/assistant?limit=1";
-    request.headers.emplace_back("Authorization", "Bearer " + key);
+    request.headers.emplace_back("X-Vapi-Key", key);
     return m_emulator->handle(request);
   }
 
@@ -202,7 +202,9 @@ TEST_F(SandboxProviderEmulatorsTest, ItsRequestsAreLoggedUnderItsNameWithTheKeyM
   ASSERT_EQ(logged.size(), 1U);
   EXPECT_EQ(logged[0].path, "/vapi/assistant");
   EXPECT_EQ(logged[0].status, 200);
-  EXPECT_EQ(logged[0].credential, "Bearer \u2026" + key.substr(key.size() - 4));
+  // Its key travels in its own header (`credential_header`): shown masked, never in clear,
+  // never missing.
+  EXPECT_EQ(logged[0].credential, "X-Vapi-Key \u2026" + key.substr(key.size() - 4));
 }
 
 TEST_F(SandboxProviderEmulatorsTest, AFaultOnItsPathsGetsItsOwnErrorBody) {

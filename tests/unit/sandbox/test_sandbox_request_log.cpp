@@ -67,10 +67,17 @@ TEST(SandboxRequestLogMask, ShowsWhoseCredentialItIsButNeverTheSecret) {
   EXPECT_EQ(masked_credential(basic("GET", "/", sid, token)), "AC" + k_ellipsis + "1234");
   EXPECT_EQ(masked_credential(basic("GET", "/", "SK0123456789abcdef0123456789ab5678", token)),
             "SK" + k_ellipsis + "5678");
-  EXPECT_EQ(masked_credential(request("GET", "/", {{"xi-api-key", "sk_0123456789abcdefab12"}})),
+  EXPECT_EQ(masked_credential(request("GET", "/", {{"xi-api-key", "sk_0123456789abcdefab12"}}),
+                              "xi-api-key"),
             "xi-api-key " + k_ellipsis + "ab12");
-  EXPECT_EQ(masked_credential(request("GET", "/", {{"XI-API-KEY", " sk_0123456789abcdefab12 "}})),
+  EXPECT_EQ(masked_credential(request("GET", "/", {{"XI-API-KEY", " sk_0123456789abcdefab12 "}}),
+                              "xi-api-key"),
             "xi-api-key " + k_ellipsis + "ab12");
+  // Without its own key header, a provider's Authorization still shows masked.
+  EXPECT_EQ(
+      masked_credential(request("GET", "/", {{"Authorization", "Bearer sf_0123456789abcdef9f0c"}}),
+                        "xi-api-key"),
+      "Bearer " + k_ellipsis + "9f0c");
   EXPECT_EQ(
       masked_credential(request("GET", "/", {{"Authorization", "Bearer sf_0123456789abcdef9f0c"}})),
       "Bearer " + k_ellipsis + "9f0c");
