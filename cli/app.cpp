@@ -371,8 +371,11 @@ AgentProviders& AppContext::agent_providers() {
 
 AgentProviders* AppContext::agent_providers_if_configured(std::string& why) {
   try {
-    (void)voice_agents();
-    return &agent_providers();
+    // The default provider's (a Synthflow platform has no ElevenLabs key, an orchestrator's
+    // platform none at all), not the first registered.
+    AgentProviders& agents = agent_providers();
+    (void)resilient_agents(agents.default_name());
+    return &agents;
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::auth) {
       throw;

@@ -147,8 +147,9 @@ public:
   /// (one per provider and command).
   /// @throws what `Providers::agent_provider` throws (Error(auth) for missing credentials).
   VoiceAgentProvider& resilient_agents(const std::string& name);
-  /// `agent_providers()`, or null when ElevenLabs is not configured (its key is missing), with
-  /// the reason in `why`: for the commands that compare what they can without it.
+  /// `agent_providers()`, or null when the default voice-agent provider (the profile's
+  /// `agent_provider`, else ElevenLabs) is not configured (its key is missing), with the reason
+  /// in `why`: for the commands that compare what they can without it.
   AgentProviders* agent_providers_if_configured(std::string& why);
   /// The pool use cases over `store()` and `telephony()`.
   PoolService pool();

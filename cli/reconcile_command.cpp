@@ -587,13 +587,19 @@ void run_reconcile(AppContext& context, const ReconcileOptions& options) {
     break;
   }
   context.note(summary(report));
+  // The side of the default provider, whose missing key skipped it.
+  const AgentProviderDescriptor* skipped =
+      find_agent_provider(registered_agent_providers(), context.agent_providers().default_name());
+  const std::string side =
+      "the " + (skipped != nullptr ? skipped->display_name : "voice-agent") + " side";
   if (report.voice_agents == VoiceAgentCoverage::skipped) {
-    context.note("the ElevenLabs side (agents, documents, imported numbers) was not compared, "
-                 "though the database holds agents or imported numbers: " +
+    context.note(side +
+                 " (agents, documents, imported numbers) was not compared, though the "
+                 "database holds agents or imported numbers: " +
                  skipped_because);
   } else if (report.voice_agents == VoiceAgentCoverage::not_needed) {
-    context.note("the ElevenLabs side was not compared (nothing in the database depends on it): " +
-                 skipped_because);
+    context.note(side +
+                 " was not compared (nothing in the database depends on it): " + skipped_because);
   }
   if (report.router_health && !report.router_health->healthy) {
     context.note("the call router does not answer its health check at " +

@@ -460,3 +460,34 @@ def test_with_twilio_credentials_only_the_elevenlabs_side_is_skipped_and_said_so
     assert "was not compared, though the database holds agents" in result.stderr
     assert "ELEVENLABS_API_KEY" in result.stderr
     assert live.rows("SELECT status FROM numbers WHERE e164 = ?", (e164,)) == [("released",)]
+
+
+def test_a_synthflow_platform_without_an_elevenlabs_key_reconciles_its_agents(live, sandbox,
+                                                                               home):
+    # A platform on Synthflow alone: its profile's default provider, no ElevenLabs key at all.
+    synthflow_only = {"ELEVENLABS_API_KEY": ""}
+    config = home / "config" / "vami" / "config.toml"
+    config.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    config.write_text('default_profile = "flows"\n\n[profiles.flows]\nagent_provider = "synthflow"\n')
+    config.chmod(0o600)
+    ok(live, "tenants", "create", "acme", "--name", "Acme")
+    created = live.run("agents", "create", "--tenant", "acme", "--slug", "desk", "--name", "Desk",
+                       "--json", env=synthflow_only)
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["provider"] == "synthflow"
+    result = live.run("reconcile", "--json", env=synthflow_only)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["voice_agents"] == "compared" and report["settled"] is True
+    # Compared for real: an agent deleted at Synthflow is found.
+    agent_id = live.rows("SELECT provider_agent_id FROM agents WHERE slug = 'desk'")[0][0]
+    request = urllib.request.Request(
+        sandbox.exports["VAMI_SYNTHFLOW_BASE_URL"] + f"/assistants/{agent_id}", method="DELETE")
+    request.add_header("Authorization", "Bearer " + sandbox.exports["SYNTHFLOW_API_KEY"])
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    gone = live.run("reconcile", "--json", env=synthflow_only)
+    report = json.loads(gone.stdout)
+    assert report["voice_agents"] == "compared", gone.stderr
+    assert [(f["kind"], f["agent_provider"]) for f in report["findings"]] == \
+        [("agent_ghost", "synthflow")], report["findings"]
