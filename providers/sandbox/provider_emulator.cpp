@@ -17,11 +17,11 @@ std::string EmulatorContext::setting(const std::string& key) const {
 }
 
 std::pair<nlohmann::ordered_json, std::optional<http::HttpResponse>>
-deliver_webhook(const CallContext& context, const http::HttpRequest& request,
+deliver_webhook(http::HttpClient& http, const http::HttpRequest& request,
                 const std::string& shown_url) {
   nlohmann::ordered_json delivery{{"url", shown_url}, {"status", nullptr}, {"error", nullptr}};
   try {
-    http::HttpResponse response = context.http().send(request);
+    http::HttpResponse response = http.send(request);
     delivery["status"] = response.status;
     return {delivery, std::move(response)};
   } catch (const Error& e) {

@@ -118,10 +118,11 @@ struct CallContext {
       follow_stream = {};
 };
 
-/// Sends `request` with `context.http`: `{url: shown_url, status, error}` and the response
-/// when one came (errors are caught and shown, never thrown).
+/// Sends `request` with `http` (a provider's webhook, as a simulated call sends it): `{url:
+/// shown_url, status, error}` and the response when one came (errors are caught and shown, never
+/// thrown).
 [[nodiscard]] std::pair<nlohmann::ordered_json, std::optional<http::HttpResponse>>
-deliver_webhook(const CallContext& context, const http::HttpRequest& request,
+deliver_webhook(http::HttpClient& http, const http::HttpRequest& request,
                 const std::string& shown_url);
 
 /// One voice-agent provider's emulator in the sandbox. Thread-safe: requests and calls may

@@ -248,7 +248,7 @@ http::HttpResponse place(const CallContext& context,
                                        {"From", from},
                                        {"To", to}};
     auto [delivery, response] =
-        deliver_webhook(context,
+        deliver_webhook(context.http(),
                         twilio_request(number->voice_url, number->voice_method, params,
                                        context.credentials.auth_token),
                         number->voice_url);
@@ -300,7 +300,7 @@ http::HttpResponse place(const CallContext& context,
         {"Timestamp", rfc2822(started + (answered ? k_call_seconds : 0))},
         {"To", to}};
     status_callback =
-        deliver_webhook(context,
+        deliver_webhook(context.http(),
                         twilio_request(number->status_callback, number->status_callback_method,
                                        params, context.credentials.auth_token),
                         number->status_callback)

@@ -200,7 +200,7 @@ void ElevenLabsSandbox::after_call(const CallContext& context, const InboundCall
   for (const auto& [name, value] : webhook->request_headers) {
     request.headers.emplace_back(name, value);
   }
-  progress.post_call = deliver_webhook(context, request, webhook->url).first;
+  progress.post_call = deliver_webhook(context.http(), request, webhook->url).first;
 }
 
 } // namespace vami::sandbox

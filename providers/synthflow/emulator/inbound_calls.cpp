@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sandbox/provider_emulator.hpp"
 #include "synthflow/emulator/synthflow_emulator_impl.hpp"
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -72,17 +73,7 @@ std::pair<Json, std::optional<http::HttpResponse>> post(const Environment& envir
   request.headers.emplace_back(
       vami::synthflow::k_signature_header,
       vami::synthflow::webhook_signature(environment.webhook_secret, call_id));
-  Json delivery{{"url", url}, {"status", nullptr}, {"error", nullptr}};
-  try {
-    http::HttpResponse response = environment.http().send(request);
-    delivery["status"] = response.status;
-    return {delivery, std::move(response)};
-  } catch (const Error& e) {
-    delivery["error"] = e.what();
-  } catch (const std::exception& e) {
-    delivery["error"] = e.what();
-  }
-  return {delivery, std::nullopt};
+  return deliver_webhook(environment.http(), request, url);
 }
 
 // Asks the agent's inbound webhook; returns the agent to take the call (empty when declined or
