@@ -173,6 +173,39 @@ std::string sandbox_notice(const std::string& state_path, const AgentProviderLis
          ", or add a profile with 'vami profiles add NAME', to use real accounts";
 }
 
+std::string router_serve_footer(const AgentProviderList& list) {
+  std::string routes = "Routes: POST /twilio/voice (TwiML: the agent's, <Reject/> for a number no "
+                       "agent has, an apology and <Hangup/> when the agent provider fails or is "
+                       "too slow), POST /twilio/status";
+  std::string refusals = "Requests without a valid X-Twilio-Signature get 403";
+  std::string secrets = "Secrets: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the profile)";
+  for (const AgentProviderDescriptor* provider : list) {
+    for (const RouterWebhook& webhook : provider->webhooks) {
+      routes += ", POST " + webhook.route + (webhook.help.empty() ? "" : " (" + webhook.help + ")");
+    }
+    if (!provider->webhooks.empty()) {
+      const RouterWebhook& first = provider->webhooks.front();
+      const std::string& name = provider->display_name;
+      refusals += ", " + name + (name.back() == 's' ? "'" : "'s") + " without a valid " +
+                  first.signature_header + " " + std::to_string(first.refusal_status);
+    }
+    for (const ProviderSetting* setting : provider->settings_of(SettingRole::webhook)) {
+      if (setting->secrecy == Secrecy::secret && !setting->variable.empty()) {
+        secrets += ", " + setting->variable + " (or the profile's " + setting->key + ")";
+      }
+    }
+  }
+  return wrapped(routes + ", GET /healthz, GET /metrics (Prometheus). " + refusals + ". " +
+                     secrets +
+                     "; a webhook whose secret is unset is refused. A provider's webhooks about a "
+                     "tenant on its own account are checked with that account's profile's "
+                     "secrets only (read again once the config file changes: no restart after "
+                     "'vami router setup' or a new tenant profile). Refused when the command's "
+                     "profile is a tenant's account. One JSON line per request on stderr or --log. "
+                     "Exits 0 when stopped. See docs/router.md.",
+                 k_footer_width);
+}
+
 std::string profiles_add_footer(const AgentProviderList& list) {
   std::vector<std::string> asked{"the auth token (or API secret)"};
   std::string asked_for_accounts;

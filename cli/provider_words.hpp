@@ -49,6 +49,13 @@ account_variables_words(const AgentProviderList& list = registered_agent_provide
 sandbox_notice(const std::string& state_path,
                const AgentProviderList& list = registered_agent_providers());
 
+/// The footer of `router serve`: its routes (Twilio's, then every webhook of `list`'s providers
+/// with its `RouterWebhook::help`), the signature each needs and the status of a refusal, and
+/// where each secret comes from (Twilio's, then each `SettingRole::webhook` secret's variable
+/// and profile key), wrapped at 88 columns.
+[[nodiscard]] std::string
+router_serve_footer(const AgentProviderList& list = registered_agent_providers());
+
 /// The footer of `profiles add`: which secrets are asked on a terminal and which variables are
 /// read otherwise, for Twilio and each provider (its secret credentials, and its webhook
 /// settings that have a prompt), wrapped at 88 columns, one paragraph per line.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "app.hpp"
+#include "provider_words.hpp"
 #include "router_access_log.hpp"
 #include "router_accounts.hpp"
 #include "router_metrics.hpp"
@@ -235,21 +236,7 @@ void register_router_commands(CLI::App& app, AppContext& context) {
   auto* serve_command = router->add_subcommand(
       "serve", "Answer Twilio's voice webhooks of webhook-routed numbers: each call goes to the "
                "agent its number is assigned to, until SIGTERM or Ctrl-C");
-  serve_command->footer(
-      "Routes: POST /twilio/voice (TwiML: the agent's, <Reject/> for a number no agent has,\n"
-      "an apology and <Hangup/> when the agent provider fails or is too slow), POST\n"
-      "/twilio/status, POST /elevenlabs/post-call, POST /synthflow/inbound (the tenant's\n"
-      "variables for a call to a Synthflow agent's number, or the answer that declines it),\n"
-      "POST /synthflow/post-call, GET /healthz, GET /metrics (Prometheus). Requests without a\n"
-      "valid X-Twilio-Signature or ElevenLabs-Signature get 403, Synthflow's without a valid\n"
-      "HTTP_SYNTHFLOW_SIGNATURE 401. Secrets: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the\n"
-      "profile), VAMI_ELEVENLABS_WEBHOOK_SECRET (or the profile's elevenlabs_webhook_secret),\n"
-      "VAMI_SYNTHFLOW_WEBHOOK_SECRET (or the profile's synthflow_webhook_secret; Synthflow's\n"
-      "webhooks are refused without it). Post-call and Synthflow webhooks about a tenant on its\n"
-      "own account are checked with that account's profile's secrets only (read again once\n"
-      "the config file changes: no restart after 'vami router setup' or a new tenant profile).\n"
-      "Refused when the command's profile is a tenant's account. One JSON\n"
-      "line per request on stderr or --log. Exits 0 when stopped. See docs/router.md.");
+  serve_command->footer(router_serve_footer());
   serve_command
       ->add_option("--listen", options->listen, "Address and port to listen on (port 0: any)")
       ->type_name("HOST:PORT")

@@ -57,6 +57,7 @@ RouterWebhook post_call_webhook() {
   webhook.order = WebhookBodyOrder::signed_then_read;
   webhook.secret_key = "elevenlabs_webhook_secret";
   webhook.refusal_status = 403;
+  webhook.signature_header = "ElevenLabs-Signature";
   webhook.unreadable_reason = "not_a_post_call_event";
   webhook.no_platform_secret_reason = "no_account_secret";
   webhook.read = [](std::string_view body) {

@@ -78,6 +78,7 @@ RouterWebhook signed_webhook(WebhookKind kind, const char* unreadable) {
   webhook.order = WebhookBodyOrder::read_then_signed;
   webhook.secret_key = k_webhook_secret;
   webhook.refusal_status = 401;
+  webhook.signature_header = synthflow::k_signature_header;
   webhook.unreadable_reason = unreadable;
   webhook.no_platform_secret_reason = "no_synthflow_secret";
   webhook.another_agent_reason = "model_id_names_another_agent";
@@ -87,6 +88,8 @@ RouterWebhook signed_webhook(WebhookKind kind, const char* unreadable) {
 // The inbound webhook: which agent takes a call to a workspace number, with which variables.
 RouterWebhook inbound_webhook() {
   RouterWebhook webhook = signed_webhook(WebhookKind::inbound_call, "not_an_inbound_webhook");
+  webhook.help = "the tenant's variables for a call to a Synthflow agent's number, or the answer "
+                 "that declines it";
   webhook.read = [](std::string_view body) {
     const synthflow::InboundWebhook inbound = synthflow::parse_inbound_webhook(body);
     ReadWebhook read;

@@ -104,6 +104,8 @@ const AgentProviderDescriptor& vapi() {
     report.kind = WebhookKind::post_call;
     report.secret_key = "vapi_webhook_secret";
     report.refusal_status = 401;
+    report.signature_header = "X-Vapi-Secret";
+    report.help = "Vapi's end-of-call reports";
     report.unreadable_reason = "not_an_end_of_call_report";
     report.read = read_report;
     report.verify = [](const WebhookRequest& request, const ReadWebhook&,
@@ -342,6 +344,15 @@ TEST_F(AgentProviderTableTest, TheHelpWordsDescribeIt) {
   std::replace(footer.begin(), footer.end(), '\n', ' ');
   EXPECT_NE(footer.find("VAPI_API_KEY"), std::string::npos) << footer;
   EXPECT_NE(footer.find("Vapi keys"), std::string::npos) << footer;
+  // router serve's footer: its route, its signature and refusal, its secret.
+  std::string routes = router_serve_footer(with_vapi());
+  std::replace(routes.begin(), routes.end(), '\n', ' ');
+  EXPECT_NE(routes.find("POST /vapi/post-call (Vapi's end-of-call reports)"), std::string::npos)
+      << routes;
+  EXPECT_NE(routes.find("Vapi's without a valid X-Vapi-Secret 401"), std::string::npos) << routes;
+  EXPECT_NE(routes.find("VAMI_VAPI_WEBHOOK_SECRET (or the profile's vapi_webhook_secret)"),
+            std::string::npos)
+      << routes;
   // The registered providers' words, as they always read.
   EXPECT_EQ(sandbox_notice("P"),
             "no Twilio, ElevenLabs or Synthflow credentials set: using the built-in sandbox "

@@ -81,6 +81,12 @@ struct RouterWebhook {
   std::string secret_key;
   /// The status of a refused signature (ElevenLabs 403, Synthflow 401).
   int refusal_status = 403;
+  /// The header its signature travels in ("ElevenLabs-Signature"), for `router serve --help`.
+  std::string signature_header;
+  /// What the router answers it with, a few words for `router serve --help` ("the tenant's
+  /// variables for a call to a Synthflow agent's number, or the answer that declines it");
+  /// empty: nothing to say beyond its route.
+  std::string help;
   /// The access log's reason for a body `read` refuses ("not_a_post_call_event"), answered 400.
   std::string unreadable_reason;
   /// The reason logged when the platform's own secret is unset (a tenant account's unset
