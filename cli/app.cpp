@@ -338,10 +338,6 @@ TelephonyProvider& AppContext::telephony() {
   return *m_resilient_telephony;
 }
 
-VoiceAgentProvider& AppContext::voice_agents() {
-  return resilient_agents(registered_agent_providers().front()->name);
-}
-
 VoiceAgentProvider& AppContext::resilient_agents(const std::string& name) {
   auto found = m_resilient_agents.find(name);
   if (found == m_resilient_agents.end()) {

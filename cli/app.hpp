@@ -137,9 +137,6 @@ public:
   AgentProviderRegistry::Accounts tenant_accounts(bool resilient = true);
   /// The telephony provider behind its rate limiter and retries (one per command).
   TelephonyProvider& telephony();
-  /// The first registered voice-agent provider (ElevenLabs) behind its own rate limiter and
-  /// retries (one per command): `resilient_agents` of its name.
-  VoiceAgentProvider& voice_agents();
   /// Every registered voice-agent provider by name (`AgentProviderRegistry`), those with
   /// credentials as `resilient_agents` gives them.
   AgentProviders& agent_providers();

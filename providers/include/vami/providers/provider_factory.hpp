@@ -73,9 +73,6 @@ public:
   /// are set, or the sandbox answers for every provider of the list with an emulator. False for
   /// a name the list does not hold.
   [[nodiscard]] virtual bool has_agent_provider(const std::string& name) const = 0;
-  /// The first provider of the list (ElevenLabs): the default of new agents.
-  /// @throws what `agent_provider` throws.
-  VoiceAgentProvider& agents() { return agent_provider(agent_providers().front()->name); }
   /// The list of voice-agent providers these providers were connected with.
   [[nodiscard]] virtual const AgentProviderList& agent_providers() const = 0;
   /// What places simulated calls (`vami calls test`): the in-process sandbox's, or, when Twilio
